@@ -1,0 +1,43 @@
+# Keepwarm: `make demo` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(BIN)/keepwarm migrate --noinput
+	$(BIN)/keepwarm demo-data
+	$(BIN)/keepwarm serve
+
+# PostgreSQL when KEEPWARM_TEST_DATABASE_URL is set, else SQLite in memory.
+test: $(VENV)/.dev
+	KEEPWARM_DATABASE_URL="$${KEEPWARM_TEST_DATABASE_URL:-}" $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy keepwarm
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) data

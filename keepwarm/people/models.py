@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class GuaranteeUnit(models.TextChoices):
+    CALENDAR = "calendar", "Calendar days"
+    WORKING = "working", "Working days"
+
+
+class Remedy(models.TextChoices):
+    REFUND = "refund", "Refund (rebate)"
+    REPLACEMENT = "replacement", "Free replacement"
+
+
+class Company(models.Model):
+    """A client or employer, with its default terms of business."""
+
+    name = models.CharField(max_length=200, db_index=True)
+    sector = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    guarantee_length = models.PositiveIntegerField(default=90)
+    guarantee_unit = models.CharField(
+        max_length=10, choices=GuaranteeUnit.choices, default=GuaranteeUnit.CALENDAR
+    )
+    guarantee_remedy = models.CharField(
+        max_length=12, choices=Remedy.choices, default=Remedy.REFUND
+    )
+    # [{"up_to_day": 30, "percent": 100}, {"up_to_day": 60, "percent": 50}, ...], ascending.
+    rebate_scale = models.JSONField(default=list, blank=True)
+    learnt = models.TextField(blank=True, help_text="What the agency has learnt about this client.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("company", args=[self.pk])
+
+
+class Person(models.Model):
+    """One record per human, whatever roles they have held."""
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, db_index=True)
+    email = models.EmailField(blank=True, db_index=True)
+    phone = models.CharField(max_length=40, blank=True, db_index=True)
+    location = models.CharField(max_length=100, blank=True)
+    sector = models.CharField(max_length=100, blank=True)
+    headline = models.CharField(max_length=200, blank=True)
+    skills = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_people",
+    )
+    # Stored so Today's red/amber/green and "long silence" are an indexed read.
+    last_contacted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("person", args=[self.pk])
+
+    def days_since_contact(self, today: dt.date) -> int | None:
+        if self.last_contacted_at is None:
+            return None
+        return (today - self.last_contacted_at.date()).days
+
+    def contact_rag(self, today: dt.date) -> str:
+        """Red/amber/green by days since last contact (never contacted counts as red)."""
+        days = self.days_since_contact(today)
+        if days is None or days >= settings.KEEPWARM_RED_DAYS:
+            return "red"
+        if days >= settings.KEEPWARM_AMBER_DAYS:
+            return "amber"
+        return "green"
+
+
+class Role(models.Model):
+    """A role a person holds over time: a candidate can later become a client contact."""
+
+    class Kind(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        PLACED = "placed", "Placed candidate"
+        CLIENT_CONTACT = "client_contact", "Client contact"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="roles"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_on"]
+        indexes = [models.Index(fields=["kind", "company"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} since {self.started_on:%d %b %Y}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+
+class Note(models.Model):
+    """A free note on a person's timeline."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="timeline_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -1,0 +1,196 @@
+"""Keepwarm settings. Every variable is listed with its default in .env.example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from keepwarm.lib.env import env_bool, env_int, env_str, env_time_zone
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("KEEPWARM_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+
+DEBUG = env_bool("KEEPWARM_DEBUG", False)
+BASE_URL = env_str("KEEPWARM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_base = urlsplit(BASE_URL)
+if _base.scheme not in ("http", "https") or not _base.hostname:
+    raise ImproperlyConfigured(f"KEEPWARM_BASE_URL must be an http(s) URL; got {BASE_URL!r}")
+SECURE = _base.scheme == "https"
+
+SECRET_KEY = env_str("KEEPWARM_SECRET_KEY")
+if not SECRET_KEY:
+    if SECURE:
+        raise ImproperlyConfigured(
+            "KEEPWARM_SECRET_KEY must be set when KEEPWARM_BASE_URL is https"
+        )
+    # Local demo and tests only: a production base URL refuses to start without a key.
+    SECRET_KEY = "insecure-local-only-keepwarm-key-do-not-use-in-production-0123456789"  # noqa: S105
+
+ALLOWED_HOSTS = [_base.hostname, "127.0.0.1", "localhost", "testserver"]
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "keepwarm.accounts",
+    "keepwarm.people",
+    "keepwarm.placements",
+    "keepwarm.care",
+    "keepwarm.mail",
+    "keepwarm.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "keepwarm.urls"
+WSGI_APPLICATION = "keepwarm.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+
+def _database(url: str) -> dict[str, Any]:
+    try:
+        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"KEEPWARM_DATABASE_URL is not a database URL: {exc}") from None
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["CONN_MAX_AGE"] = 0
+        # WAL lets the web and the worker read while one writes; IMMEDIATE takes the
+        # write lock at BEGIN so two writers queue instead of failing mid-transaction.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASES = {
+    "default": _database(
+        env_str("KEEPWARM_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'keepwarm.sqlite3'}"
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "today"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_time_zone("KEEPWARM_TIME_ZONE", "Europe/London")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- Email -------------------------------------------------------------------
+
+
+def _email_settings(url: str) -> dict[str, Any]:
+    """Map KEEPWARM_EMAIL_URL to Django email settings; unset means capture."""
+    if not url:
+        return {"EMAIL_BACKEND": "keepwarm.mail.backends.CaptureBackend"}
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps", "smtp+tls") or not parts.hostname:
+        raise ImproperlyConfigured(
+            "KEEPWARM_EMAIL_URL must look like smtp://user:pass@host:port "
+            f"(or smtps://, smtp+tls://); got scheme {parts.scheme!r}"
+        )
+    options = parse_qs(parts.query)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": parts.port or {"smtps": 465, "smtp+tls": 587}.get(parts.scheme, 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
+        "EMAIL_TIMEOUT": int(options.get("timeout", ["30"])[0]),
+    }
+
+
+EMAIL_URL = env_str("KEEPWARM_EMAIL_URL")
+globals().update(_email_settings(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env_str("KEEPWARM_FROM_EMAIL", f"Keepwarm <keepwarm@{_base.hostname}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Aftercare defaults ------------------------------------------------------------
+
+# Local hour at which emails due on a day are released, in the agency's time zone.
+KEEPWARM_SEND_HOUR = env_int("KEEPWARM_SEND_HOUR", 9)
+# Days since last contact that turn a person amber, then red, on Today.
+KEEPWARM_AMBER_DAYS = env_int("KEEPWARM_AMBER_DAYS", 14)
+KEEPWARM_RED_DAYS = env_int("KEEPWARM_RED_DAYS", 30)
+if not 0 <= KEEPWARM_SEND_HOUR <= 23:
+    raise ImproperlyConfigured("KEEPWARM_SEND_HOUR must be an hour from 0 to 23")
+if not 0 < KEEPWARM_AMBER_DAYS < KEEPWARM_RED_DAYS:
+    raise ImproperlyConfigured("KEEPWARM_AMBER_DAYS must be above 0 and below KEEPWARM_RED_DAYS")
+
+# --- Security ----------------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if SECURE:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"keepwarm": {"handlers": ["console"], "level": "INFO"}},
+}

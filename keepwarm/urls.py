@@ -1,0 +1,5 @@
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("api/v1/", include("keepwarm.api.urls")),
+]
