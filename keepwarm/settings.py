@@ -97,11 +97,12 @@ def _database(url: str) -> dict[str, Any]:
     return config
 
 
-DATABASES = {
-    "default": _database(
-        env_str("KEEPWARM_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'keepwarm.sqlite3'}"
-    )
-}
+def _default_database_url() -> str:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DATA_DIR / 'keepwarm.sqlite3'}"
+
+
+DATABASES = {"default": _database(env_str("KEEPWARM_DATABASE_URL") or _default_database_url())}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"

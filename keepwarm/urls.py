@@ -1,5 +1,10 @@
 from django.urls import include, path
 
-urlpatterns: list = [
+urlpatterns = [
+    path("", include("keepwarm.care.urls")),
+    path("", include("keepwarm.accounts.urls")),
+    path("people/", include("keepwarm.people.urls")),
+    path("placements/", include("keepwarm.placements.urls")),
+    path("mail/", include("keepwarm.mail.urls")),
     path("api/v1/", include("keepwarm.api.urls")),
 ]
