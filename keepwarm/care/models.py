@@ -56,6 +56,8 @@ class PlanStep(models.Model):
         START = "start", "start date"
         GUARANTEE_END = "guarantee_end", "guarantee end"
         END = "end", "contract end date"
+        # Halfway between start and contract end: "mid-assignment" whatever the contract's length.
+        MIDPOINT = "midpoint", "halfway to the contract end date"
 
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField(default=0)

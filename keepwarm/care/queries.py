@@ -1,0 +1,225 @@
+"""Reads reused by pages and the API: Today, who may see what, a person's timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.care.services import covering_for
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.people.models import Note, Person
+from keepwarm.placements.models import Placement
+
+GUARANTEE_WARNING_DAYS = 14
+
+
+@dataclass
+class ColdContact:
+    """Someone on the consultant's active placements who has not heard from them lately."""
+
+    person: Person
+    placement: Placement
+    rag: str  # "red" or "amber"
+    days_since_contact: int | None  # None: never contacted
+    is_client: bool  # the hiring manager rather than the placed person
+
+
+@dataclass
+class Today:
+    today: dt.date
+    due: list[Touchpoint] = field(default_factory=list)
+    guarantee_ending: list[Placement] = field(default_factory=list)
+    going_cold: list[ColdContact] = field(default_factory=list)
+    covering: list[User] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> list[Touchpoint]:
+        return [t for t in self.due if t.due_on < self.today]
+
+    @property
+    def due_today(self) -> list[Touchpoint]:
+        return [t for t in self.due if t.due_on >= self.today]
+
+
+def today_for(user: User, *, today: dt.date) -> Today:
+    """A consultant's start page: a handful of queries whatever the agency's size.
+
+    `due` holds planned touchpoints due on or before `today` for `user` and those they
+    cover (each carries its owner, so the page can say whose call it is), overdue first.
+    """
+    covering = covering_for(user, day=today)
+    owner_ids = [user.pk, *(u.pk for u in covering)]
+    due = list(
+        Touchpoint.objects.filter(
+            state=Touchpoint.State.PLANNED, owner_id__in=owner_ids, due_on__lte=today
+        )
+        .select_related("person", "placement", "placement__company", "owner")
+        .order_by("due_on", "id")
+    )
+    return Today(
+        today=today,
+        due=due,
+        guarantee_ending=_guarantee_ending(owner_ids, today),
+        going_cold=_going_cold(user, today),
+        covering=covering,
+    )
+
+
+def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
+    # The end date is computed (working or calendar days), so the database narrows by
+    # start date and status and Python applies the exact rule to the few that remain.
+    horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
+    candidates = Placement.objects.filter(
+        owner_id__in=owner_ids,
+        status__in=(Placement.Status.OFFER_ACCEPTED, Placement.Status.IN_GUARANTEE),
+        guarantee_length__gt=0,
+        start_date__lte=horizon,
+    ).select_related("person", "company", "owner")
+    ending = [p for p in candidates if today <= p.guarantee_ends_on <= horizon]
+    return sorted(ending, key=lambda p: (p.guarantee_ends_on, p.pk))
+
+
+def _going_cold(user: User, today: dt.date) -> list[ColdContact]:
+    # Anyone last contacted on or before the amber day (in UTC, as stored) might be cold;
+    # Person.contact_rag decides.
+    amber_since = dt.datetime.combine(
+        today - dt.timedelta(days=settings.KEEPWARM_AMBER_DAYS - 1), dt.time.min, tzinfo=dt.UTC
+    )
+
+    def cold(prefix: str) -> Q:
+        return Q(**{f"{prefix}__last_contacted_at__isnull": True}) | Q(
+            **{f"{prefix}__last_contacted_at__lt": amber_since}
+        )
+
+    placements = (
+        Placement.objects.filter(owner=user, status__in=Placement.ACTIVE)
+        .filter(cold("person") | (Q(hiring_manager__isnull=False) & cold("hiring_manager")))
+        .select_related("person", "hiring_manager", "company")
+        .order_by("start_date", "id")
+    )
+    seen: set[int] = set()
+    found: list[ColdContact] = []
+    for placement in placements:
+        for person, is_client in ((placement.person, False), (placement.hiring_manager, True)):
+            if person is None or person.pk in seen:
+                continue
+            rag = person.contact_rag(today)
+            if rag == "green":
+                continue
+            seen.add(person.pk)
+            found.append(
+                ColdContact(
+                    person=person,
+                    placement=placement,
+                    rag=rag,
+                    days_since_contact=person.days_since_contact(today),
+                    is_client=is_client,
+                )
+            )
+
+    def coldest_first(entry: ColdContact) -> tuple[int, int]:
+        days = entry.days_since_contact
+        return (0 if entry.rag == "red" else 1, -(days if days is not None else 10**6))
+
+    return sorted(found, key=coldest_first)
+
+
+def _covered_owner_ids(user: User, day: dt.date) -> QuerySet[Cover, Any]:
+    return Cover.objects.filter(colleague=user, starts_on__lte=day, ends_on__gte=day).values(
+        "absent_id"
+    )
+
+
+def visible_placements(user: User) -> QuerySet[Placement]:
+    """Placements `user` may open: everything for managers, else their own and those they cover."""
+    if user.sees_whole_team:
+        return Placement.objects.all()
+    covered = _covered_owner_ids(user, timezone.localdate())
+    return Placement.objects.filter(Q(owner=user) | Q(owner_id__in=covered))
+
+
+def visible_people(user: User) -> QuerySet[Person]:
+    """People `user` may open: everyone for managers, else those they (or whoever they
+    cover) own, or who are placed or hiring manager on such placements."""
+    if user.sees_whole_team:
+        return Person.objects.all()
+    covered = _covered_owner_ids(user, timezone.localdate())
+    placements = Placement.objects.filter(Q(owner=user) | Q(owner_id__in=covered))
+    return Person.objects.filter(
+        Q(owner=user)
+        | Q(owner_id__in=covered)
+        | Q(id__in=placements.values("person_id"))
+        | Q(id__in=placements.filter(hiring_manager__isnull=False).values("hiring_manager_id"))
+    )
+
+
+@dataclass
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # "touchpoint", "message" or "note"
+    title: str
+    text: str
+    state: str  # touchpoint or message state; "" for notes
+    by: User | None
+    obj: Touchpoint | OutboxMessage | Note
+
+
+def _on_day(day: dt.date) -> dt.datetime:
+    # A touchpoint skipped or missed has no time of its own; place it in the working day.
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+
+
+def timeline_for(person: Person) -> list[TimelineEntry]:
+    """What has happened with `person`: touchpoints (not the still-planned ones), messages
+    and notes, newest first. Three queries."""
+    entries: list[TimelineEntry] = []
+    touchpoints = (
+        person.touchpoints.exclude(state=Touchpoint.State.PLANNED)
+        .select_related("owner", "done_by", "placement")
+        .order_by("-due_on", "-id")
+    )
+    for t in touchpoints:
+        entries.append(
+            TimelineEntry(
+                at=t.done_at or _on_day(t.due_on),
+                kind="touchpoint",
+                title=t.title,
+                text=t.notes or t.skip_reason,
+                state=t.state,
+                by=t.done_by or t.owner,
+                obj=t,
+            )
+        )
+    for m in person.messages.order_by("-created_at", "-id"):
+        entries.append(
+            TimelineEntry(
+                at=m.sent_at or m.created_at,
+                kind="message",
+                title=m.subject,
+                text=m.body_text,
+                state=m.state,
+                by=None,
+                obj=m,
+            )
+        )
+    for n in person.timeline_notes.select_related("author").order_by("-created_at", "-id"):
+        entries.append(
+            TimelineEntry(
+                at=n.created_at,
+                kind="note",
+                title="Note",
+                text=n.text,
+                state="",
+                by=n.author,
+                obj=n,
+            )
+        )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries

@@ -1,0 +1,389 @@
+"""Care workflows: laying out plans, logging and skipping touchpoints, cover and handover."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import Audience, CarePlan, Cover, Kind, PlanStep, Touchpoint
+from keepwarm.lib.dates import add_months
+from keepwarm.people.models import Person
+from keepwarm.placements.models import Placement
+
+ENTERED_LATE = "Entered after this was due"
+MOVED_INTO_PAST = "Start date moved; this fell before today"
+WENT_MISSED = "Not done within {days} days of its due date"
+
+# Outcomes that mean we actually got through to the person; "no answer" does not warm anyone up.
+CONTACT_OUTCOMES = (
+    Touchpoint.Outcome.REACHED,
+    Touchpoint.Outcome.VOICEMAIL,
+    Touchpoint.Outcome.EMAILED,
+    Touchpoint.Outcome.MET,
+)
+
+
+def default_plan(kind: str = "permanent") -> CarePlan | None:
+    """The plan new placements of `kind` follow unless another is chosen."""
+    return CarePlan.objects.filter(placement_kind=kind, is_default=True).order_by("id").first()
+
+
+def step_due_dates(step: PlanStep, placement: Placement) -> list[dt.date]:
+    """Every date `step` falls due for `placement`, oldest first (empty when it does not apply).
+
+    Repeating steps are a finite series at offset_months + k * repeat_every_months up to
+    repeat_until_months. Contract-end and midpoint steps need an end date; guarantee-end
+    steps need a guarantee. On a placement with an end date, start- and midpoint-anchored
+    steps after that date are dropped: nobody asks how the job is going once it is over.
+    """
+    start = placement.start_date
+    if step.anchor == PlanStep.Anchor.START:
+        base = start
+    elif step.anchor == PlanStep.Anchor.GUARANTEE_END:
+        if not placement.guarantee_length:
+            return []
+        base = placement.guarantee_ends_on
+    elif step.anchor == PlanStep.Anchor.END:
+        if placement.end_date is None:
+            return []
+        base = placement.end_date
+    elif step.anchor == PlanStep.Anchor.MIDPOINT:
+        if placement.end_date is None or placement.end_date <= start:
+            return []
+        base = start + dt.timedelta(days=(placement.end_date - start).days // 2)
+    else:
+        raise ValueError(f"Unknown plan step anchor {step.anchor!r}")
+
+    months = [step.offset_months]
+    if step.repeat_every_months:
+        until = step.repeat_until_months or step.offset_months
+        months = list(range(step.offset_months, until + 1, step.repeat_every_months))
+    offset = dt.timedelta(days=step.offset_days)
+    dates = [add_months(base, m) + offset for m in months]
+    if placement.end_date is not None and step.anchor in (
+        PlanStep.Anchor.START,
+        PlanStep.Anchor.MIDPOINT,
+    ):
+        dates = [d for d in dates if d <= placement.end_date]
+    return dates
+
+
+def _step_person(step: PlanStep, placement: Placement) -> Person | None:
+    if step.audience == Audience.CLIENT:
+        return placement.hiring_manager
+    return placement.person
+
+
+@transaction.atomic
+def lay_out_care_plan(
+    *, placement: Placement, plan: CarePlan | None = None, today: dt.date | None = None
+) -> list[Touchpoint]:
+    """Copy the plan's steps onto the placement as touchpoints with stored due dates.
+
+    The plan is `plan`, else the placement's own, else the default for its kind. Steps
+    already laid out (same step and date) are not duplicated. Steps due before `today`
+    are created skipped, so a back-dated placement never fires its old steps at once.
+    """
+    today = today or timezone.localdate()
+    plan = plan or placement.care_plan or default_plan(placement.kind)
+    if plan is None:
+        return []
+    if placement.care_plan_id != plan.pk:
+        placement.care_plan = plan
+        placement.save(update_fields=["care_plan"])
+
+    existing = set(
+        placement.touchpoints.filter(step__isnull=False).values_list("step_id", "due_on")
+    )
+    new: list[Touchpoint] = []
+    for step in plan.steps.order_by("order", "offset_months", "offset_days", "id"):
+        person = _step_person(step, placement)
+        if person is None:
+            continue
+        for due_on in step_due_dates(step, placement):
+            if (step.pk, due_on) in existing:
+                continue
+            late = due_on < today
+            new.append(
+                Touchpoint(
+                    person=person,
+                    placement=placement,
+                    step=step,
+                    kind=step.kind,
+                    audience=step.audience,
+                    title=step.title,
+                    due_on=due_on,
+                    owner_id=placement.owner_id,
+                    state=Touchpoint.State.SKIPPED if late else Touchpoint.State.PLANNED,
+                    skip_reason=ENTERED_LATE if late else "",
+                    email_subject=step.email_subject,
+                    email_body=step.email_body,
+                )
+            )
+    return Touchpoint.objects.bulk_create(new)
+
+
+@transaction.atomic
+def move_start_date(
+    *, placement: Placement, new_start: dt.date, by: User, today: dt.date | None = None
+) -> int:
+    """Change the start date and move the planned touchpoints that came from plan steps.
+
+    Done, skipped and missed touchpoints are history and never move. A planned one whose
+    new date is before `today` is skipped with a reason instead of firing late. Returns
+    how many touchpoints moved or were skipped.
+    """
+    from keepwarm.placements.services import status_by_date
+
+    today = today or timezone.localdate()
+    placement.start_date = new_start
+    fields = ["start_date"]
+    if placement.status in Placement.ACTIVE:
+        placement.status = status_by_date(placement, today)
+        fields.append("status")
+    placement.save(update_fields=fields)
+
+    # Series members are created in order, so a step's touchpoints ordered by id line up
+    # with the step's due dates: the k-th touchpoint is the k-th repetition.
+    series: dict[int, list[Touchpoint]] = defaultdict(list)
+    for touchpoint in (
+        placement.touchpoints.filter(step__isnull=False).select_related("step").order_by("id")
+    ):
+        assert touchpoint.step_id is not None
+        series[touchpoint.step_id].append(touchpoint)
+
+    changed: list[Touchpoint] = []
+    for touchpoints in series.values():
+        step = touchpoints[0].step
+        assert step is not None
+        new_dates = step_due_dates(step, placement)
+        for index, touchpoint in enumerate(touchpoints):
+            if touchpoint.state != Touchpoint.State.PLANNED or index >= len(new_dates):
+                continue
+            new_due = new_dates[index]
+            if new_due < today:
+                touchpoint.state = Touchpoint.State.SKIPPED
+                touchpoint.skip_reason = MOVED_INTO_PAST
+                touchpoint.due_on = new_due
+            elif new_due != touchpoint.due_on:
+                touchpoint.due_on = new_due
+            else:
+                continue
+            changed.append(touchpoint)
+    Touchpoint.objects.bulk_update(changed, ["due_on", "state", "skip_reason"])
+    return len(changed)
+
+
+def _audience_of(person: Person, placement: Placement | None) -> str:
+    if placement is not None and placement.hiring_manager_id == person.pk:
+        return Audience.CLIENT
+    return Audience.CANDIDATE
+
+
+@transaction.atomic
+def log_touchpoint(
+    *,
+    person: Person,
+    by: User,
+    kind: str,
+    outcome: str,
+    notes: str = "",
+    placement: Placement | None = None,
+    touchpoint: Touchpoint | None = None,
+    next_action_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Touchpoint:
+    """Record a call, email or meeting with `person`.
+
+    Completes `touchpoint` when given (a planned, skipped or missed one; a done one is
+    refused so a double submit does not log twice), else records a new done touchpoint.
+    Getting through (any outcome but no answer or a bounce) updates the person's last
+    contact. With `next_action_on`, a follow-up call is planned for the same owner.
+    """
+    now = now or timezone.now()
+    if touchpoint is not None:
+        placement = placement or touchpoint.placement
+        claimed = (
+            Touchpoint.objects.filter(pk=touchpoint.pk)
+            .exclude(state=Touchpoint.State.DONE)
+            .update(
+                state=Touchpoint.State.DONE,
+                kind=kind,
+                outcome=outcome,
+                notes=notes,
+                done_at=now,
+                done_by=by,
+            )
+        )
+        if claimed != 1:
+            raise ValidationError("This has already been logged.")
+        touchpoint.refresh_from_db()
+        follow_up_owner_id = touchpoint.owner_id
+    else:
+        touchpoint = Touchpoint.objects.create(
+            person=person,
+            placement=placement,
+            kind=kind,
+            audience=_audience_of(person, placement),
+            title=str(Kind(kind).label),
+            due_on=timezone.localdate(now),
+            owner=by,
+            state=Touchpoint.State.DONE,
+            outcome=outcome,
+            notes=notes,
+            done_at=now,
+            done_by=by,
+        )
+        follow_up_owner_id = (
+            placement.owner_id if placement is not None else person.owner_id or by.pk
+        )
+
+    if outcome in CONTACT_OUTCOMES:
+        Person.objects.filter(pk=person.pk).filter(
+            Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=now)
+        ).update(last_contacted_at=now)
+        person.refresh_from_db(fields=["last_contacted_at"])
+
+    if next_action_on is not None:
+        Touchpoint.objects.create(
+            person=person,
+            placement=placement,
+            kind=Kind.CALL,
+            audience=_audience_of(person, placement),
+            title="Follow-up call",
+            due_on=next_action_on,
+            owner_id=follow_up_owner_id,
+            notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
+        )
+    return touchpoint
+
+
+def skip_touchpoint(*, touchpoint: Touchpoint, by: User, reason: str) -> Touchpoint:
+    """Skip a planned touchpoint, saying why; it stays on the timeline and never fires."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why this is being skipped.")
+    skipped = Touchpoint.objects.filter(pk=touchpoint.pk, state=Touchpoint.State.PLANNED).update(
+        state=Touchpoint.State.SKIPPED,
+        skip_reason=reason[:200],
+        done_by=by,
+        done_at=timezone.now(),
+    )
+    if skipped != 1:
+        raise ValidationError("Only a planned touchpoint can be skipped.")
+    touchpoint.refresh_from_db()
+    return touchpoint
+
+
+def mark_missed(*, today: dt.date, grace_days: int = 14) -> int:
+    """Planned calls and meetings more than `grace_days` overdue become missed; returns how many.
+
+    Emails are sent by the worker and never go missed; a missed call stays on the timeline
+    as a warning sign instead of cluttering Today forever.
+    """
+    cutoff = today - dt.timedelta(days=grace_days)
+    return Touchpoint.objects.filter(
+        state=Touchpoint.State.PLANNED,
+        kind__in=(Kind.CALL, Kind.MEETING),
+        due_on__lt=cutoff,
+    ).update(
+        state=Touchpoint.State.MISSED,
+        skip_reason=WENT_MISSED.format(days=grace_days),
+    )
+
+
+def set_cover(
+    *,
+    absent: User,
+    colleague: User,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    by: User,
+    note: str = "",
+) -> Cover:
+    """`colleague` sees `absent`'s due work on their Today from `starts_on` to `ends_on`."""
+    if absent.pk == colleague.pk:
+        raise ValidationError("Choose a colleague other than the person who is away.")
+    if ends_on < starts_on:
+        raise ValidationError("The cover must end on or after the day it starts.")
+    return Cover.objects.create(
+        absent=absent,
+        colleague=colleague,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note,
+        created_by=by,
+    )
+
+
+def end_cover(*, cover: Cover, by: User, today: dt.date) -> Cover:
+    """The absent consultant is back: from `today` their work shows only on their own Today.
+
+    A cover that has not started before today is deleted (the returned cover has no pk).
+    """
+    if cover.starts_on >= today:
+        cover.delete()
+        return cover
+    if cover.ends_on >= today:
+        cover.ends_on = today - dt.timedelta(days=1)
+        cover.save(update_fields=["ends_on"])
+    return cover
+
+
+@transaction.atomic
+def hand_over(
+    *,
+    from_user: User,
+    to_user: User,
+    by: User,
+    today: dt.date | None = None,
+    placements: QuerySet[Placement] | None = None,
+) -> int:
+    """Permanently move `from_user`'s placements (all, or those in `placements`) to `to_user`.
+
+    The placements, the people `from_user` owns on them and every planned touchpoint
+    (overdue ones too, so nothing is dropped) move; done, skipped and missed history
+    keeps who did it. A full handover also moves `from_user`'s other people and their
+    planned follow-ups. Returns how many placements moved.
+    """
+    if from_user.pk == to_user.pk:
+        raise ValidationError("Hand over to a different consultant.")
+    scope = placements if placements is not None else Placement.objects.all()
+    placement_ids = list(scope.filter(owner=from_user).values_list("id", flat=True))
+    person_ids = set(
+        Placement.objects.filter(id__in=placement_ids).values_list("person_id", flat=True)
+    ) | set(
+        Placement.objects.filter(id__in=placement_ids, hiring_manager__isnull=False).values_list(
+            "hiring_manager_id", flat=True
+        )
+    )
+
+    planned = Touchpoint.objects.filter(owner=from_user, state=Touchpoint.State.PLANNED)
+    if placements is None:
+        Person.objects.filter(owner=from_user).update(owner=to_user)
+        planned.update(owner=to_user)
+    else:
+        Person.objects.filter(owner=from_user, id__in=person_ids).update(owner=to_user)
+        planned.filter(
+            Q(placement_id__in=placement_ids) | Q(placement__isnull=True, person_id__in=person_ids)
+        ).update(owner=to_user)
+    return Placement.objects.filter(id__in=placement_ids).update(owner=to_user)
+
+
+def covering_for(user: User, *, day: dt.date) -> list[User]:
+    """The consultants whose work `user` covers on `day`."""
+    return list(
+        User.objects.filter(
+            covered_by_set__colleague=user,
+            covered_by_set__starts_on__lte=day,
+            covered_by_set__ends_on__gte=day,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )

@@ -1,0 +1,187 @@
+"""Placement workflows: making a placement, its status over time, and how it ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import CarePlan, Touchpoint
+from keepwarm.care.services import default_plan, lay_out_care_plan
+from keepwarm.lib.dates import add_working_days
+from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
+from keepwarm.placements.models import Placement, Target
+
+GUARANTEE_TERMS = ("guarantee_length", "guarantee_unit", "guarantee_remedy", "rebate_scale")
+PLACEMENT_ENDED = "Placement ended"
+
+Status = Placement.Status
+
+
+def status_by_date(placement: Placement, today: dt.date) -> str:
+    """Where an active placement stands on `today`, from its dates alone."""
+    if placement.start_date > today:
+        return Status.OFFER_ACCEPTED
+    if not placement.guarantee_length:
+        return Status.STARTED
+    if today <= placement.guarantee_ends_on:
+        return Status.IN_GUARANTEE
+    return Status.SETTLED
+
+
+@transaction.atomic
+def create_placement(
+    *,
+    by: User,
+    person: Person,
+    company: Company,
+    owner: User,
+    role_title: str,
+    start_date: dt.date,
+    plan: CarePlan | None = None,
+    targets: Sequence[dict[str, Any]] = (),
+    today: dt.date | None = None,
+    **fields: Any,
+) -> Placement:
+    """Record a placement and lay out its care plan.
+
+    Guarantee terms come from the company's terms of business unless given in `fields`.
+    The person gains a placed role (ending their candidate role), the hiring manager a
+    client-contact role at the company if they lack one. The status follows the dates
+    unless `status` is given. `plan` defaults to the default plan for the placement's kind.
+    """
+    today = today or timezone.localdate()
+    for term in GUARANTEE_TERMS:
+        if term not in fields:
+            value = getattr(company, term)
+            fields[term] = list(value) if isinstance(value, list) else value
+    placement = Placement(
+        person=person,
+        company=company,
+        owner=owner,
+        role_title=role_title,
+        start_date=start_date,
+        **fields,
+    )
+    if "status" not in fields:
+        placement.status = status_by_date(placement, today)
+    placement.save()
+
+    Target.objects.bulk_create(Target(placement=placement, **target) for target in targets)
+
+    Role.objects.filter(
+        person=person,
+        kind=Role.Kind.CANDIDATE,
+        ended_on__isnull=True,
+        started_on__lte=start_date,
+    ).update(ended_on=start_date)
+    Role.objects.create(
+        person=person,
+        kind=Role.Kind.PLACED,
+        company=company,
+        title=role_title,
+        started_on=start_date,
+    )
+    manager = placement.hiring_manager
+    if (
+        manager is not None
+        and not Role.objects.filter(
+            person=manager,
+            kind=Role.Kind.CLIENT_CONTACT,
+            company=company,
+            ended_on__isnull=True,
+        ).exists()
+    ):
+        Role.objects.create(
+            person=manager,
+            kind=Role.Kind.CLIENT_CONTACT,
+            company=company,
+            started_on=min(start_date, today),
+        )
+    if person.owner_id is None:
+        person.owner = owner
+        person.save(update_fields=["owner"])
+
+    if placement.status not in Placement.ENDED:
+        lay_out_care_plan(
+            placement=placement, plan=plan or default_plan(placement.kind), today=today
+        )
+    return placement
+
+
+@transaction.atomic
+def record_placement_outcome(
+    *,
+    placement: Placement,
+    status: str,
+    left_on: dt.date,
+    reason: str,
+    notes: str = "",
+    by: User,
+) -> Placement:
+    """Record that a placement fell off or the person left early, and stop its cadence.
+
+    The rebate owed comes from the placement's scale. Planned touchpoints from the care
+    plan are skipped ("Placement ended"); follow-ups a consultant booked by hand stay.
+    """
+    if status not in Placement.ENDED:
+        raise ValidationError("A placement ends as fell off or left early.")
+    if reason not in Placement.LeaveReason.values:
+        raise ValidationError(f"Unknown reason {reason!r}.")
+    placement.status = status
+    placement.left_on = left_on
+    placement.leave_reason = reason
+    placement.leave_notes = notes
+    placement.rebate_owed = placement.rebate_for(left_on)
+    placement.save(
+        update_fields=["status", "left_on", "leave_reason", "leave_notes", "rebate_owed"]
+    )
+    placement.touchpoints.filter(state=Touchpoint.State.PLANNED, step__isnull=False).update(
+        state=Touchpoint.State.SKIPPED, skip_reason=PLACEMENT_ENDED
+    )
+    Role.objects.filter(
+        person_id=placement.person_id,
+        kind=Role.Kind.PLACED,
+        company_id=placement.company_id,
+        ended_on__isnull=True,
+    ).update(ended_on=left_on)
+    return placement
+
+
+def _last_start_with_guarantee_over(length: int, unit: str, today: dt.date) -> dt.date:
+    """The latest start date whose guarantee of `length` `unit` ended before `today`."""
+    if unit != GuaranteeUnit.WORKING:
+        return today - dt.timedelta(days=length + 1)
+    # Working days: start safely early, then walk forward; a handful of steps at most.
+    start = today - dt.timedelta(days=length * 7 // 5 + 8)
+    while add_working_days(start + dt.timedelta(days=1), length) < today:
+        start += dt.timedelta(days=1)
+    return start
+
+
+@transaction.atomic
+def advance_statuses(*, today: dt.date) -> int:
+    """Move placements along as their dates pass; returns how many changed.
+
+    Offer accepted becomes in guarantee on the start date (started when there is no
+    guarantee); in guarantee becomes settled the day after the guarantee ends. One UPDATE
+    per distinct guarantee length and unit, never a loop over placements.
+    """
+    starting = Placement.objects.filter(status=Status.OFFER_ACCEPTED, start_date__lte=today)
+    changed = starting.filter(guarantee_length__gt=0).update(status=Status.IN_GUARANTEE)
+    changed += starting.filter(guarantee_length=0).update(status=Status.STARTED)
+
+    in_guarantee = Placement.objects.filter(status=Status.IN_GUARANTEE)
+    terms = set(in_guarantee.values_list("guarantee_length", "guarantee_unit").distinct())
+    for length, unit in terms:
+        changed += in_guarantee.filter(
+            guarantee_length=length,
+            guarantee_unit=unit,
+            start_date__lte=_last_start_with_guarantee_over(length, unit, today),
+        ).update(status=Status.SETTLED)
+    return changed
