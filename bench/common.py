@@ -40,6 +40,8 @@ def setup_django(url: str, **env: str) -> None:
     os.environ["KEEPWARM_DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keepwarm.settings")
     os.environ.setdefault("KEEPWARM_DATA_DIR", str(OUT_DIR / "data"))
+    # whitenoise warns about a missing static root; the benchmarks serve no static files.
+    (Path(os.environ["KEEPWARM_DATA_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
     for key, value in env.items():
         os.environ[key] = value
     import django

@@ -1,0 +1,200 @@
+"""Today page and person page server time (p50/p95) against a bare Django view.
+
+    .venv/bin/python bench/bench_pages.py [--scale 1.0] [--requests 40]
+
+Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first. In-process
+with Django's test Client, DEBUG off, logged in as the consultant with the median amount of
+due work. The ceiling is the "list50" anchor (bench_urls.py): one indexed query and a
+50-row table, through the same middleware and session. Requests are interleaved
+(anchor, Today, person, ...) after 3 warm-ups each; each figure is the wall time of
+`client.get()`. Goal: p95 < 100 ms at full size; the ratio to the anchor's p95 is printed.
+
+Today is measured twice: as generated (the tick's backlog of ~8% planned-and-due
+touchpoints is still on it), and "after the tick": the same consultant's due check-in
+emails marked done inside a transaction that is rolled back, which is the steady state a
+consultant sees when the worker runs daily.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import database_url, engine_name, figure, percentile, setup_django
+
+WORKER_KINDS = ["email", "questionnaire"]
+GOAL_MS = 100.0
+
+
+class Rollback(Exception):
+    pass
+
+
+def pick_consultant(today: dt.date) -> tuple[Any, int]:
+    """The consultant with the median number of planned touchpoints due by today."""
+    from django.db.models import Count, Q
+
+    from keepwarm.accounts.models import User
+
+    consultants = list(
+        User.objects.filter(role=User.Role.CONSULTANT)
+        .annotate(
+            due=Count(
+                "touchpoints",
+                filter=Q(touchpoints__state="planned", touchpoints__due_on__lte=today),
+            )
+        )
+        .order_by("due", "id")
+    )
+    chosen = consultants[len(consultants) // 2]
+    return chosen, chosen.due
+
+
+def pick_people(user: Any, today: dt.date, n: int) -> list[int]:
+    """Placed candidates of this consultant who started in the last two years (a real timeline)."""
+    from keepwarm.placements.models import Placement
+
+    ids = list(
+        Placement.objects.filter(
+            owner=user,
+            start_date__lte=today - dt.timedelta(days=60),
+            start_date__gte=today - dt.timedelta(days=730),
+        )
+        .order_by("id")
+        .values_list("person_id", flat=True)[: n * 5]
+    )
+    return ids[::5][:n] or ids[:n]
+
+
+def measure(
+    client: Any, urls: dict[str, Callable[[int], str]], requests: int
+) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in urls}
+    for i in range(-3, requests):
+        for name, url_for in urls.items():
+            url = url_for(i)
+            start = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - start
+            if response.status_code != 200:
+                raise RuntimeError(f"{name}: GET {url} answered {response.status_code}")
+            if i >= 0:
+                times[name].append(elapsed * 1000)
+    return times
+
+
+def count_queries(client: Any, url: str) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return len(ctx.captured_queries), len(response.content)
+
+
+def run(scale: float, requests: int, today: dt.date | None = None) -> dict[str, Any]:
+    from django.db import transaction
+    from django.test import Client, override_settings
+    from django.urls import NoReverseMatch, reverse
+    from django.utils import timezone
+
+    from keepwarm.care.models import Touchpoint
+
+    override = override_settings(ROOT_URLCONF="bench_urls", DEBUG=False)
+    override.enable()
+    today = today or timezone.localdate()
+    engine = engine_name()
+    user, due = pick_consultant(today)
+    people = pick_people(user, today, 20)
+    client = Client()
+    client.force_login(user)
+    anchor_url = reverse("bench_list50")
+    urls: dict[str, Callable[[int], str]] = {"anchor": lambda i: anchor_url}
+    missing: list[str] = []
+    try:
+        today_url = reverse("today")
+        urls["today"] = lambda i: today_url
+    except NoReverseMatch:
+        missing.append("today")
+    try:
+        reverse("person", args=[people[0] if people else 1])
+        urls["person"] = lambda i: reverse("person", args=[people[i % len(people)]])
+    except NoReverseMatch:
+        missing.append("person")
+    if not people and "person" in urls:
+        del urls["person"]
+        missing.append("person (no placed person for this consultant)")
+
+    print(
+        f"[pages, {engine}, scale {scale:g}] consultant {user.username}: {due:,} planned "
+        f"touchpoints due by {today}; person page over {len(people)} placed candidates"
+    )
+    for name in missing:
+        print(f"  SKIPPED {name}: URL name not found (the page is not there yet)")
+    results: dict[str, Any] = {"engine": engine, "lines": [], "missing": missing}
+
+    def report(label: str, times: dict[str, list[float]], page: str) -> None:
+        anchor95 = percentile(times["anchor"], 95)
+        p50, p95 = percentile(times[page], 50), percentile(times[page], 95)
+        n_q, size = count_queries(client, urls[page](0))
+        print(
+            f"  {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms; anchor list50 p50 "
+            f"{percentile(times['anchor'], 50):.1f} ms, p95 {anchor95:.1f} ms; "
+            f"{n_q} queries, {size / 1024:.0f} KB"
+        )
+        verdict = "met" if p95 < GOAL_MS else "NOT met"
+        line = figure(
+            f"{label}_p95_{engine}_ms", p95, anchor95, "ms", f"p95 < {GOAL_MS:.0f} ms: {verdict}"
+        )
+        results["lines"].append(line)
+        results[label] = {"p50": p50, "p95": p95, "anchor_p95": anchor95, "queries": n_q}
+
+    try:
+        times = measure(client, urls, requests)
+    except Exception as exc:  # a page that errors is reported, not benchmarked
+        print(f"  ERROR while requesting pages: {exc!r}")
+        results["error"] = repr(exc)
+        override.disable()
+        return results
+    if "today" in urls:
+        report("today_page", times, "today")
+    if "person" in urls:
+        report("person_page", times, "person")
+
+    if "today" in urls:
+        # Steady state: the tick has sent this consultant's due check-ins (rolled back after).
+        try:
+            with transaction.atomic():
+                done = Touchpoint.objects.filter(
+                    owner=user, state="planned", kind__in=WORKER_KINDS, due_on__lte=today
+                ).update(state="done", outcome="emailed", done_at=timezone.now())
+                left = due - done
+                print(f"  after the tick: {done:,} check-ins sent, {left:,} calls left due")
+                steady = {"anchor": urls["anchor"], "today": urls["today"]}
+                report("today_page_after_tick", measure(client, steady, requests), "today")
+                raise Rollback
+        except Rollback:
+            pass
+    override.disable()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--today", type=dt.date.fromisoformat, default=None)
+    args = parser.parse_args(argv)
+    setup_django(database_url(args.scale))
+    run(args.scale, args.requests, args.today)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
