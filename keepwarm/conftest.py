@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import socket
+import threading
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from keepwarm.accounts.models import User
 from keepwarm.people.models import Company, Person, Role
@@ -112,3 +121,84 @@ def cast(db: None) -> Cast:
 def _fast_password_hashing(settings: Any) -> None:
     # The cast's passwords are hashed on every test; PBKDF2 would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- A real SMTP server on loopback (mail and worker tests) ----------------------------
+
+
+class SmtpSink:
+    """An aiosmtpd handler that keeps what it receives and can be told to misbehave.
+
+    Push a reply onto `rcpt_replies` or `data_replies` ("451 4.7.1 Try again later",
+    "550 5.1.1 No such user") to answer the next RCPT or DATA with it; set `stall` to make
+    DATA hang after the message arrived, as a server does when it is slow to say 250.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.rcpt_replies: deque[str] = deque()
+        self.data_replies: deque[str] = deque()
+        self.stall = False
+        self.data_received = threading.Event()
+        self.connections = 0
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def message_ids(self) -> list[str]:
+        return [str(message["Message-ID"]) for message in self.messages]
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if self.rcpt_replies:
+            return self.rcpt_replies.popleft()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_replies:
+            return self.data_replies.popleft()
+        content = envelope.original_content or envelope.content
+        self.messages.append(message_from_bytes(content, policy=email_policy.default))
+        self.data_received.set()
+        while self.stall:
+            await asyncio.sleep(0.05)
+        return "250 2.0.0 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1; Django's SMTP backend is pointed at it."""
+    sink = SmtpSink()
+    sink.port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    try:
+        yield sink
+    finally:
+        sink.stall = False
+        controller.stop()

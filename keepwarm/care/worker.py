@@ -1,0 +1,201 @@
+"""The worker's tick: everything time does by itself, run every 30 seconds or with --once.
+
+Each step is safe to run twice and on several machines at once: statuses move with
+set-based UPDATEs, a touchpoint is marked done by a conditional UPDATE in the same
+transaction as its outbox row (whose key is UNIQUE), and sending claims rows first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.template import TemplateSyntaxError
+from django.utils import timezone
+
+from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
+from keepwarm.care.services import mark_missed
+from keepwarm.mail.services import (
+    SendReport,
+    default_worker_id,
+    personal_from,
+    personal_reply_to,
+    queue_email,
+    reconcile_stale,
+    render_checkin,
+    send_pending,
+)
+from keepwarm.placements.services import advance_statuses
+
+logger = logging.getLogger(__name__)
+
+NO_EMAIL = "No email address"
+# Check-ins found overdue after this local hour wait for the next morning: a personal
+# email from a consultant should not land at 3 a.m.
+SEND_UNTIL_HOUR = 20
+CHUNK = 200
+SEND_BATCH = 500
+
+
+@dataclass
+class TickReport:
+    now: dt.datetime
+    today: dt.date
+    reconciled: int = 0
+    advanced: int = 0
+    missed: int = 0
+    queued: int = 0
+    no_email: int = 0
+    broken_text: int = 0
+    mail: SendReport = field(default_factory=SendReport)
+
+    def summary(self) -> str:
+        local = timezone.localtime(self.now, agency_zone())
+        parts = [
+            f"tick {local:%Y-%m-%d %H:%M %Z}:",
+            f"queued {self.queued},",
+            f"sent {self.mail.sent},",
+            f"captured {self.mail.captured},",
+            f"retrying {self.mail.retried},",
+            f"failed {self.mail.failed},",
+            f"no email {self.no_email},",
+            f"placements moved on {self.advanced},",
+            f"calls missed {self.missed},",
+            f"caught mid-send {self.reconciled}",
+        ]
+        if self.broken_text:
+            parts[-1] += ","
+            parts.append(f"email text broken {self.broken_text}")
+        return " ".join(parts)
+
+
+def agency_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local_time(day: dt.date, hour: int) -> dt.datetime:
+    """`hour`:00 on `day` on the agency's wall clock, as an aware UTC datetime.
+
+    fold=0 settles the DST edge cases the sensible way: a time the spring change skips
+    comes out as the same moment in the old offset, i.e. later on the new clock (02:30 ->
+    03:30), and a time the autumn change repeats is its first occurrence.
+    """
+    local = dt.datetime.combine(day, dt.time(hour), tzinfo=agency_zone())
+    return local.astimezone(dt.UTC)
+
+
+def send_time(due_on: dt.date, *, now: dt.datetime) -> dt.datetime:
+    """When a check-in due on `due_on` goes out: the send hour that day, never before now,
+    and an overdue one only inside sending hours (otherwise the next morning)."""
+    hour = settings.KEEPWARM_SEND_HOUR
+    planned = local_time(due_on, hour)
+    if planned > now:
+        return planned
+    local_now = now.astimezone(agency_zone())
+    if hour <= local_now.hour < max(SEND_UNTIL_HOUR, hour + 1):
+        return now
+    morning = local_now.date() if local_now.hour < hour else local_now.date() + dt.timedelta(1)
+    return local_time(morning, hour)
+
+
+def _due_checkins(today: dt.date) -> Any:
+    return Touchpoint.objects.filter(
+        state=Touchpoint.State.PLANNED, kind__in=SENT_BY_WORKER, due_on__lte=today
+    ).order_by("due_on", "id")
+
+
+def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int]:
+    """Render, then mark done and queue each touchpoint; returns (queued, broken text)."""
+    touchpoints = (
+        Touchpoint.objects.filter(id__in=ids, state=Touchpoint.State.PLANNED)
+        .select_related("person", "owner", "placement__company", "placement__person")
+        .order_by("id")  # the same lock order in every worker: no deadlocks
+    )
+    rendered = []
+    broken: dict[int, str] = {}
+    for touchpoint in touchpoints:
+        try:
+            rendered.append((touchpoint, render_checkin(touchpoint)))
+        except TemplateSyntaxError as exc:
+            broken[touchpoint.id] = f"The email text could not be filled in: {exc}"[:200]
+    queued = 0
+    with transaction.atomic():
+        for touchpoint, (subject, text, html) in rendered:
+            # The conditional UPDATE decides which worker emails this touchpoint.
+            taken = Touchpoint.objects.filter(
+                id=touchpoint.id, state=Touchpoint.State.PLANNED
+            ).update(state=Touchpoint.State.DONE, outcome=Touchpoint.Outcome.EMAILED, done_at=now)
+            if taken != 1:
+                continue
+            message = queue_email(
+                key=f"touchpoint:{touchpoint.id}",
+                to_email=touchpoint.person.email.strip(),
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                from_email=personal_from(touchpoint.owner),
+                reply_to=personal_reply_to(touchpoint.owner),
+                send_after=send_time(touchpoint.due_on, now=now),
+                person=touchpoint.person,
+                touchpoint=touchpoint,
+            )
+            queued += message is not None
+        for pk, reason in broken.items():
+            Touchpoint.objects.filter(id=pk, state=Touchpoint.State.PLANNED).update(
+                state=Touchpoint.State.SKIPPED, skip_reason=reason
+            )
+    return queued, len(broken)
+
+
+def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int, int]:
+    """Queue every due email/questionnaire touchpoint; returns (queued, no email, broken).
+
+    Reads ids a chunk at a time from the stored due_on column, so 10k due check-ins use
+    the memory of one chunk.
+    """
+    queued = no_email = broken = 0
+    after: tuple[dt.date, int] | None = None
+    while True:
+        due = _due_checkins(today)
+        if after is not None:
+            day, pk = after
+            due = due.filter(Q(due_on__gt=day) | Q(due_on=day, id__gt=pk))
+        rows = list(due.values_list("id", "due_on", "person__email")[:CHUNK])
+        if not rows:
+            break
+        after = (rows[-1][1], rows[-1][0])
+        without = [pk for pk, _, email in rows if not email.strip()]
+        if without:
+            no_email += Touchpoint.objects.filter(
+                id__in=without, state=Touchpoint.State.PLANNED
+            ).update(state=Touchpoint.State.SKIPPED, skip_reason=NO_EMAIL)
+        chunk_queued, chunk_broken = _enqueue_chunk(
+            [pk for pk, _, email in rows if email.strip()], now=now
+        )
+        queued += chunk_queued
+        broken += chunk_broken
+    return queued, no_email, broken
+
+
+def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
+    """One pass of the worker as of `now`."""
+    now = now or timezone.now()
+    worker_id = worker_id or default_worker_id()
+    today = now.astimezone(agency_zone()).date()
+    report = TickReport(now=now, today=today)
+    report.reconciled = reconcile_stale(now=now)
+    report.advanced = advance_statuses(today=today)
+    report.missed = mark_missed(today=today)
+    report.queued, report.no_email, report.broken_text = enqueue_due_checkins(today=today, now=now)
+    while True:
+        batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
+        report.mail.add(batch)
+        if batch.handled < SEND_BATCH:
+            break
+    return report

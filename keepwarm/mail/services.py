@@ -1,0 +1,444 @@
+"""The outbox: every email is queued as a row, then claimed, sent once and recorded.
+
+A row moves pending -> sending -> sent | captured | failed, or back to pending with a
+later `send_after` after a transient error. A worker owns a row only after its claim
+(an UPDATE from pending to sending) succeeded, so two workers never send the same row.
+A row left in "sending" by a crashed worker becomes "unknown": it may have gone out,
+so a person decides, never a blind retry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import smtplib
+import socket
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.utils import make_msgid, parseaddr
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import css_inline
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.template import Context, Engine, engines
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
+
+from keepwarm.care.models import Touchpoint
+from keepwarm.mail.backends import backend_captures
+from keepwarm.mail.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from keepwarm.accounts.models import User
+    from keepwarm.people.models import Person
+
+logger = logging.getLogger(__name__)
+
+State = OutboxMessage.State
+
+# Minutes to wait after the 1st, 2nd, 3rd and 4th transient failure; the 5th is final.
+RETRY_MINUTES = (1, 5, 30, 120)
+MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
+# Small claims: a claimed row is sent within seconds, far inside its lease.
+CLAIM_BATCH = 20
+# A row still "sending" this long after its claim belonged to a worker that died.
+LEASE = dt.timedelta(minutes=10)
+
+DEFAULT_CHECKIN_BODY = (
+    "Hi {{ first_name }},\n\n"
+    "I hope everything is going well{% if company %} at {{ company }}{% endif %}. "
+    "If there is anything I can help with, just reply to this email or give me a call.\n\n"
+    "Best wishes,\n{{ owner_first_name }}"
+)
+
+
+# --- Queueing -------------------------------------------------------------------------
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _sender_domain() -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    return domain or "keepwarm.invalid"
+
+
+def queue_email(
+    *,
+    key: str,
+    to_email: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    from_email: str,
+    reply_to: str = "",
+    send_after: dt.datetime,
+    person: Person | None = None,
+    touchpoint: Touchpoint | None = None,
+) -> OutboxMessage | None:
+    """Add a message to the outbox; None when a message with this key exists already.
+
+    The UNIQUE key is the guard, not a read before the write: two workers enqueuing
+    the same key at once get one row, on SQLite and PostgreSQL alike.
+    """
+    message = OutboxMessage(
+        key=key,
+        to_email=to_email,
+        from_email=from_email,
+        reply_to=reply_to,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        send_after=send_after,
+        person=person,
+        touchpoint=touchpoint,
+        # Generated once and kept across retries, so a receiving system can tell a
+        # retry of a message it already has from a new one.
+        message_id=make_msgid(idstring="keepwarm", domain=_sender_domain()),
+    )
+    try:
+        # A savepoint, so a duplicate key leaves the caller's transaction usable.
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        if OutboxMessage.objects.filter(key=key).exists():
+            return None
+        raise
+    return message
+
+
+# --- Rendering check-ins --------------------------------------------------------------
+
+# Plan steps are written by admins: render them with an engine that has no template
+# loaders, so `{% include %}` cannot reach files, and without autoescaping, because
+# the result is plain text that the HTML wrapper escapes.
+_STEP_ENGINE = Engine(autoescape=False)
+
+
+def _one_line(text: str) -> str:
+    # Headers never carry a newline (header injection); collapse any whitespace run.
+    return " ".join(text.split())
+
+
+def personal_from(owner: User) -> str:
+    """ "Olivia Owner via Keepwarm <keepwarm@agency>": personal, but our own domain."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return str(
+        Address(display_name=_one_line(f"{owner.display_name} via Keepwarm"), addr_spec=address)
+    )
+
+
+def personal_reply_to(owner: User) -> str:
+    if not owner.email:
+        return ""
+    return str(Address(display_name=_one_line(owner.display_name), addr_spec=owner.email))
+
+
+def checkin_context(touchpoint: Touchpoint) -> dict[str, str]:
+    owner = touchpoint.owner
+    person = touchpoint.person
+    placement = touchpoint.placement
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "full_name": person.full_name,
+        "owner_name": owner.display_name,
+        "owner_first_name": owner.first_name or owner.display_name,
+        "owner_phone": owner.phone,
+        "owner_email": owner.email,
+        "company": placement.company.name if placement else "",
+        "role": placement.role_title if placement else "",
+        "candidate_name": placement.person.full_name if placement else "",
+    }
+
+
+@lru_cache(maxsize=16)
+def _inlined(name: str) -> Any:
+    """An email template with its <style> block inlined, once per template, not per message."""
+    source = get_template(name).template.source  # type: ignore[attr-defined]
+    return engines["django"].from_string(css_inline.inline(source))
+
+
+def render_checkin(touchpoint: Touchpoint) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of a check-in, from the text copied onto the touchpoint."""
+    context = checkin_context(touchpoint)
+    subject_source = touchpoint.email_subject or touchpoint.title
+    subject = _one_line(
+        _STEP_ENGINE.from_string(subject_source).render(Context(context, autoescape=False))
+    )
+    body = (
+        _STEP_ENGINE.from_string(touchpoint.email_body or DEFAULT_CHECKIN_BODY)
+        .render(Context(context, autoescape=False))
+        .strip()
+    )
+    wrapper = {**context, "subject": subject, "body": body}
+    text = render_to_string("emails/checkin-body.txt", wrapper).strip() + "\n"
+    html = _inlined("emails/checkin-body.html").render(wrapper)
+    return subject, text, html
+
+
+# --- Sending ---------------------------------------------------------------------------
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    captured: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.captured + self.retried + self.failed
+
+    def add(self, other: SendReport) -> None:
+        self.sent += other.sent
+        self.captured += other.captured
+        self.retried += other.retried
+        self.failed += other.failed
+
+
+def _due(now: dt.datetime) -> Any:
+    return OutboxMessage.objects.filter(state=State.PENDING, send_after__lte=now).order_by(
+        "send_after", "id"
+    )
+
+
+def _claim(*, now: dt.datetime, worker_id: str, size: int) -> list[int]:
+    """Take up to `size` due rows for this worker; only these may be sent by it."""
+    claimed = {"state": State.SENDING, "claimed_at": now, "claimed_by": worker_id}
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            # PostgreSQL: rows another worker has locked are skipped, not waited for.
+            ids = list(
+                _due(now).select_for_update(skip_locked=True).values_list("id", flat=True)[:size]
+            )
+            OutboxMessage.objects.filter(id__in=ids, state=State.PENDING).update(**claimed)
+            return ids
+        # SQLite: the conditional UPDATE is the claim; a row someone else took updates 0.
+        ids = list(_due(now).values_list("id", flat=True)[:size])
+        return [
+            pk
+            for pk in ids
+            if OutboxMessage.objects.filter(id=pk, state=State.PENDING).update(**claimed) == 1
+        ]
+
+
+def _capture(*, now: dt.datetime, worker_id: str, size: int) -> int:
+    ids = list(_due(now).values_list("id", flat=True)[:size])
+    return OutboxMessage.objects.filter(id__in=ids, state=State.PENDING).update(
+        state=State.CAPTURED, sent_at=now, claimed_at=now, claimed_by=worker_id
+    )
+
+
+def _email_for(message: OutboxMessage, backend: BaseEmailBackend) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=message.from_email,
+        to=[message.to_email],
+        reply_to=[message.reply_to] if message.reply_to else None,
+        headers={**message.headers, "Message-ID": message.message_id},
+        connection=backend,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    return email
+
+
+class _Transient(Exception):
+    pass
+
+
+class _Permanent(Exception):
+    pass
+
+
+def _smtp_error(code: int, reply: bytes | str) -> Exception:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+    error = f"{code} {text}".strip()
+    # 5xx is the server's final word (no such user, rejected); 4xx means try later.
+    return _Permanent(error) if 500 <= code < 600 else _Transient(error)
+
+
+def _close_quietly(backend: BaseEmailBackend) -> None:
+    # A broken connection is being dropped anyway; its goodbye may fail too.
+    with contextlib.suppress(Exception):
+        backend.close()
+
+
+def _deliver(backend: BaseEmailBackend, message: OutboxMessage) -> None:
+    """Send one message over the open connection, or raise _Transient / _Permanent."""
+    try:
+        if backend.send_messages([_email_for(message, backend)]) != 1:
+            raise _Permanent("The mail server accepted no recipient.")
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, reply = next(iter(exc.recipients.values()))
+        raise _smtp_error(code, reply) from exc
+    except smtplib.SMTPResponseException as exc:  # data, sender and connect errors
+        _close_quietly(backend)
+        raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
+    except (BadHeaderError, ValueError) as exc:  # an address or header no server will take
+        raise _Permanent(str(exc) or exc.__class__.__name__) from exc
+    except OSError as exc:  # disconnects, timeouts, refused connections
+        _close_quietly(backend)
+        raise _Transient(str(exc) or exc.__class__.__name__) from exc
+
+
+def _mark_sent(message: OutboxMessage, *, now: dt.datetime, worker_id: str) -> None:
+    # "unknown" too: if a reconcile overtook a slow send, we now know it went.
+    OutboxMessage.objects.filter(
+        id=message.id, state__in=(State.SENDING, State.UNKNOWN), claimed_by=worker_id
+    ).update(state=State.SENT, sent_at=now, last_error="")
+
+
+def _mark_failed(message_ids: list[int], *, error: str) -> int:
+    with transaction.atomic():
+        failed = OutboxMessage.objects.filter(id__in=message_ids, state=State.SENDING).update(
+            state=State.FAILED, last_error=error, attempts=F("attempts") + 1
+        )
+        # The check-in did not reach the person: Today and the timeline show it.
+        Touchpoint.objects.filter(messages__id__in=message_ids).update(
+            outcome=Touchpoint.Outcome.BOUNCED
+        )
+    return failed
+
+
+def _retry_later(message: OutboxMessage, *, now: dt.datetime, error: str) -> bool:
+    """Back to pending with a growing delay; False when it has used up its attempts."""
+    attempts = message.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        _mark_failed([message.id], error=f"Gave up after {attempts} attempts: {error}")
+        return False
+    OutboxMessage.objects.filter(id=message.id, state=State.SENDING).update(
+        state=State.PENDING,
+        attempts=attempts,
+        last_error=error,
+        send_after=now + dt.timedelta(minutes=RETRY_MINUTES[attempts - 1]),
+    )
+    return True
+
+
+def _send_claimed(
+    backend: BaseEmailBackend, ids: list[int], *, now: dt.datetime, worker_id: str
+) -> tuple[SendReport, bool]:
+    """Send claimed rows over one connection; the flag says the server is unreachable."""
+    report = SendReport()
+    messages = list(OutboxMessage.objects.filter(id__in=ids).order_by("id"))
+    for index, message in enumerate(messages):
+        try:
+            backend.open()  # a no-op while the connection is up; reconnects after an error
+        except OSError as exc:  # smtplib errors are OSErrors too
+            error = f"Could not connect to the mail server: {exc}"
+            for pending in messages[index:]:
+                if _retry_later(pending, now=now, error=error):
+                    report.retried += 1
+                else:
+                    report.failed += 1
+            return report, True
+        try:
+            _deliver(backend, message)
+        except _Permanent as exc:
+            _mark_failed([message.id], error=str(exc))
+            report.failed += 1
+        except _Transient as exc:
+            if _retry_later(message, now=now, error=str(exc)):
+                report.retried += 1
+            else:
+                report.failed += 1
+        else:
+            _mark_sent(message, now=now, worker_id=worker_id)
+            report.sent += 1
+    return report, False
+
+
+def send_pending(
+    *, now: dt.datetime | None = None, worker_id: str = "", limit: int = 500
+) -> SendReport:
+    """Send (or capture) up to `limit` due outbox rows over one connection."""
+    now = now or timezone.now()
+    worker_id = worker_id or default_worker_id()
+    report = SendReport()
+    backend = get_connection(fail_silently=False)
+    if backend_captures(backend):
+        # Capture mode (no KEEPWARM_EMAIL_URL): record, send nothing, open no socket.
+        while report.handled < limit:
+            captured = _capture(now=now, worker_id=worker_id, size=min(500, limit - report.handled))
+            if not captured:
+                break
+            report.captured += captured
+        return report
+    try:
+        while report.handled < limit:
+            ids = _claim(
+                now=now, worker_id=worker_id, size=min(CLAIM_BATCH, limit - report.handled)
+            )
+            if not ids:
+                break
+            batch, unreachable = _send_claimed(backend, ids, now=now, worker_id=worker_id)
+            report.add(batch)
+            if unreachable:
+                logger.warning(
+                    "Mail server unreachable; %d messages wait for a retry", batch.retried
+                )
+                break
+    finally:
+        _close_quietly(backend)
+    return report
+
+
+# --- Crashes and people ----------------------------------------------------------------
+
+
+def reconcile_stale(*, now: dt.datetime) -> int:
+    """Rows still "sending" past their lease become "unknown"; returns how many.
+
+    The worker that claimed them died mid-send (kill -9, power cut), perhaps after the
+    server had the message: resending blindly could mail the person twice.
+    """
+    count = OutboxMessage.objects.filter(state=State.SENDING, claimed_at__lt=now - LEASE).update(
+        state=State.UNKNOWN,
+        last_error=(
+            "The worker stopped while sending this message; it may have gone out. "
+            "Check with the recipient, then mark it sent or send it again."
+        ),
+    )
+    if count:
+        logger.warning("%d messages were caught mid-send and need checking", count)
+    return count
+
+
+def resolve_unknown(
+    *, message: OutboxMessage, sent: bool, by: User, now: dt.datetime | None = None
+) -> OutboxMessage:
+    """A person settles a message caught mid-send: it went out, or it should go again."""
+    now = now or timezone.now()
+    when = f"{timezone.localtime(now):%d %b %Y %H:%M}"
+    rows = OutboxMessage.objects.filter(id=message.id, state=State.UNKNOWN)
+    if sent:
+        updated = rows.update(
+            state=State.SENT,
+            sent_at=F("claimed_at"),
+            last_error=f"Marked as sent by {by.display_name} on {when}.",
+        )
+    else:
+        updated = rows.update(
+            state=State.PENDING,
+            send_after=now,
+            claimed_at=None,
+            claimed_by="",
+            last_error=f"Queued to send again by {by.display_name} on {when}.",
+        )
+    if updated != 1:
+        raise ValidationError("Only a message whose outcome is unknown can be resolved.")
+    message.refresh_from_db()
+    return message
