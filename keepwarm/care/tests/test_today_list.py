@@ -1,0 +1,166 @@
+import datetime as dt
+
+import pytest
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import Touchpoint
+from keepwarm.care.queries import today_for
+from keepwarm.care.services import set_cover
+from keepwarm.conftest import START, Cast
+from keepwarm.people.models import Person
+from keepwarm.placements.models import Placement
+
+DAY = START + dt.timedelta(days=30)
+
+
+def plan_call(
+    cast: Cast, due_on: dt.date, *, owner: User | None = None, **extra: object
+) -> Touchpoint:
+    return Touchpoint.objects.create(
+        person=cast.candidate,
+        placement=cast.placement,
+        kind="call",
+        title=f"Call due {due_on}",
+        due_on=due_on,
+        owner=owner or cast.owner,
+        **extra,
+    )
+
+
+def test_today_lists_overdue_before_due_today(cast: Cast) -> None:
+    due_today = plan_call(cast, DAY)
+    overdue = plan_call(cast, DAY - dt.timedelta(days=3))
+    plan_call(cast, DAY + dt.timedelta(days=1))  # tomorrow: not yet
+
+    work = today_for(cast.owner, today=DAY)
+
+    assert work.due == [overdue, due_today]
+    assert work.overdue == [overdue]
+    assert work.due_today == [due_today]
+
+
+def test_done_and_skipped_work_is_not_on_today(cast: Cast) -> None:
+    plan_call(cast, DAY, state=Touchpoint.State.DONE)
+    plan_call(cast, DAY, state=Touchpoint.State.SKIPPED)
+    assert today_for(cast.owner, today=DAY).due == []
+
+
+def test_other_consultants_calls_are_not_on_my_today(cast: Cast) -> None:
+    plan_call(cast, DAY, owner=cast.outsider)
+    assert today_for(cast.owner, today=DAY).due == []
+
+
+def test_guarantee_ending_within_14_days_on_today(cast: Cast) -> None:
+    placement = cast.placement
+    placement.status = Placement.Status.IN_GUARANTEE
+    placement.save()
+    ends_on = placement.guarantee_ends_on
+
+    assert today_for(cast.owner, today=ends_on - dt.timedelta(days=15)).guarantee_ending == []
+    assert today_for(cast.owner, today=ends_on - dt.timedelta(days=14)).guarantee_ending == [
+        placement
+    ]
+    assert today_for(cast.owner, today=ends_on).guarantee_ending == [placement]
+    assert today_for(cast.owner, today=ends_on + dt.timedelta(days=1)).guarantee_ending == []
+
+
+def test_ended_placement_guarantee_is_not_counted_down(cast: Cast) -> None:
+    placement = cast.placement
+    placement.status = Placement.Status.FELL_OFF
+    placement.save()
+    day = placement.guarantee_ends_on - dt.timedelta(days=3)
+    assert today_for(cast.owner, today=day).guarantee_ending == []
+
+
+def contacted(person: Person, days_ago: int) -> None:
+    person.last_contacted_at = dt.datetime.combine(
+        DAY - dt.timedelta(days=days_ago), dt.time(11), tzinfo=dt.UTC
+    )
+    person.save()
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "rag"),
+    [(13, None), (14, "amber"), (29, "amber"), (30, "red"), (None, "red")],
+)
+def test_going_cold_red_amber_thresholds(cast: Cast, days_ago: int | None, rag: str | None) -> None:
+    contacted(cast.client_contact, 1)
+    if days_ago is not None:
+        contacted(cast.candidate, days_ago)
+
+    cold = today_for(cast.owner, today=DAY).going_cold
+
+    assert [(c.person, c.rag) for c in cold] == ([(cast.candidate, rag)] if rag else [])
+
+
+def test_going_cold_includes_the_hiring_manager(cast: Cast) -> None:
+    contacted(cast.candidate, 2)
+    contacted(cast.client_contact, 40)
+    [entry] = today_for(cast.owner, today=DAY).going_cold
+    assert entry.person == cast.client_contact
+    assert entry.is_client
+    assert entry.days_since_contact == 40
+
+
+def test_thresholds_are_configurable(cast: Cast, settings: object) -> None:
+    settings.KEEPWARM_AMBER_DAYS = 5  # type: ignore[attr-defined]
+    settings.KEEPWARM_RED_DAYS = 10  # type: ignore[attr-defined]
+    contacted(cast.client_contact, 1)
+    contacted(cast.candidate, 6)
+    [entry] = today_for(cast.owner, today=DAY).going_cold
+    assert entry.rag == "amber"
+
+
+def test_settled_placements_do_not_go_cold_on_today(cast: Cast) -> None:
+    cast.placement.status = Placement.Status.SETTLED
+    cast.placement.save()
+    assert today_for(cast.owner, today=DAY).going_cold == []
+
+
+def test_today_query_count_stays_constant_as_data_grows(
+    cast: Cast, django_assert_max_num_queries: object
+) -> None:
+    set_cover(
+        absent=cast.colleague, colleague=cast.owner, starts_on=DAY, ends_on=DAY, by=cast.manager
+    )
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            person = Person.objects.create(first_name="P", last_name=f"P{i}", owner=cast.owner)
+            manager = Person.objects.create(first_name="M", last_name=f"M{i}")
+            placement = Placement.objects.create(
+                person=person,
+                company=cast.company,
+                hiring_manager=manager,
+                owner=cast.owner if i % 2 else cast.colleague,
+                role_title="Clerk",
+                start_date=DAY - dt.timedelta(days=80),
+                status=Placement.Status.IN_GUARANTEE,
+            )
+            Touchpoint.objects.create(
+                person=person,
+                placement=placement,
+                kind="call",
+                title="Call",
+                due_on=DAY - dt.timedelta(days=i % 3),
+                owner=placement.owner,
+            )
+
+    grow(3)
+    with django_assert_max_num_queries(4):  # type: ignore[operator]
+        small = today_for(cast.owner, today=DAY)
+    grow(40)
+    with django_assert_max_num_queries(4):  # type: ignore[operator]
+        large = today_for(cast.owner, today=DAY)
+        # Rendering Today reads these relations; they must already be loaded.
+        for t in large.due:
+            assert t.owner.display_name and t.person.full_name
+            assert t.placement is not None and t.placement.company.name
+        for p in large.guarantee_ending:
+            assert p.person.full_name and p.company.name and p.owner.display_name
+        for c in large.going_cold:
+            assert c.person.full_name and c.placement.company.name
+
+    assert len(large.due) == len(small.due) + 40
+    assert len(large.guarantee_ending) == 43
+    assert len(large.going_cold) > len(small.going_cold)
