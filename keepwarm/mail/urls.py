@@ -1,3 +1,9 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from keepwarm.mail import views
+
+urlpatterns = [
+    path("", views.sent_mail, name="sent_mail"),
+    path("<int:pk>/", views.sent_message, name="sent_message"),
+    path("<int:pk>/resolve/", views.resolve_message, name="resolve_message"),
+]

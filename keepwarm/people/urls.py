@@ -1,3 +1,13 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from keepwarm.people import views
+
+urlpatterns = [
+    path("", views.people, name="people"),
+    path("new/", views.person_edit, name="person_new"),
+    path("<int:pk>/", views.person, name="person"),
+    path("<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("<int:pk>/log-call/", views.log_call, name="log_call"),
+    path("<int:pk>/notes/", views.add_note, name="person_note"),
+    path("<int:pk>/roles/", views.add_role, name="person_role"),
+]

@@ -1,3 +1,11 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from keepwarm.placements import views
+
+urlpatterns = [
+    path("", views.placements, name="placements"),
+    path("new/", views.placement_new, name="placement_new"),
+    path("<int:pk>/", views.placement, name="placement"),
+    path("<int:pk>/edit/", views.placement_edit, name="placement_edit"),
+    path("<int:pk>/outcome/", views.placement_outcome, name="placement_outcome"),
+]

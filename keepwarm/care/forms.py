@@ -1,0 +1,182 @@
+"""Forms for Today, cover, handover and care plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import CarePlan, Kind, PlanStep, Touchpoint
+from keepwarm.placements.models import Placement
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+CALL_OUTCOMES = [
+    (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.REACHED.label),
+    (Touchpoint.Outcome.VOICEMAIL, Touchpoint.Outcome.VOICEMAIL.label),
+    (Touchpoint.Outcome.NO_ANSWER, Touchpoint.Outcome.NO_ANSWER.label),
+    (Touchpoint.Outcome.MET, Touchpoint.Outcome.MET.label),
+    (Touchpoint.Outcome.EMAILED, Touchpoint.Outcome.EMAILED.label),
+]
+
+
+def team() -> Any:
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class LogTouchpointForm(forms.Form):
+    """The short form behind "Log call": what happened and when to call next."""
+
+    outcome = forms.ChoiceField(choices=CALL_OUTCOMES, initial=Touchpoint.Outcome.REACHED)
+    notes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you talked about; anything a colleague should know.",
+    )
+    next_action_on = forms.DateField(
+        required=False,
+        widget=DATE,
+        label="Next call on",
+        help_text="Leave empty if the care plan already has the next step.",
+    )
+
+    def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+
+    def clean_next_action_on(self) -> dt.date | None:
+        value: dt.date | None = self.cleaned_data.get("next_action_on")
+        if value is not None and value < self.today:
+            raise forms.ValidationError("The next call cannot be in the past.")
+        return value
+
+
+class LogCallForm(LogTouchpointForm):
+    """Logging a contact from a person's page, optionally about one placement."""
+
+    kind = forms.ChoiceField(
+        choices=[(Kind.CALL, "Call"), (Kind.MEETING, "Meeting"), (Kind.EMAIL, "Email")],
+        initial=Kind.CALL,
+        label="What",
+    )
+    placement = forms.ModelChoiceField(
+        queryset=Placement.objects.none(), required=False, label="About placement"
+    )
+
+    field_order = ["kind", "outcome", "placement", "notes", "next_action_on"]
+
+    def __init__(self, *args: Any, placements: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["placement"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = placements
+        field.empty_label = "— none —"
+
+
+class SkipForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200,
+        help_text="For the record, e.g. “spoke yesterday at the client’s office”.",
+    )
+
+
+class CoverForm(forms.Form):
+    absent = UserChoiceField(queryset=team(), label="Who is away")
+    colleague = UserChoiceField(queryset=team(), label="Covered by")
+    starts_on = forms.DateField(widget=DATE, label="From")
+    ends_on = forms.DateField(widget=DATE, label="To (inclusive)")
+    note = forms.CharField(max_length=200, required=False, help_text="E.g. “annual leave”.")
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("absent", "colleague"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = team()
+        if not user.sees_whole_team:
+            # Consultants arrange cover for themselves; managers for anyone.
+            del self.fields["absent"]
+        self.user = user
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        absent = data.get("absent", self.user)
+        if data.get("colleague") is not None and data["colleague"] == absent:
+            self.add_error("colleague", "Choose a colleague other than the person who is away.")
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "The last day of cover must be on or after the first.")
+        return data
+
+
+class HandoverForm(forms.Form):
+    from_user = UserChoiceField(queryset=team(), label="Hand over from")
+    to_user = UserChoiceField(queryset=team(), label="To")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("from_user", "to_user"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = team()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("from_user") and data.get("from_user") == data.get("to_user"):
+            self.add_error("to_user", "Choose a different consultant to hand over to.")
+        return data
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = CarePlan
+        fields = ["name", "description", "placement_kind", "is_default"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class PlanStepForm(forms.ModelForm):
+    class Meta:
+        model = PlanStep
+        fields = [
+            "order",
+            "title",
+            "kind",
+            "audience",
+            "anchor",
+            "offset_days",
+            "offset_months",
+            "repeat_every_months",
+            "repeat_until_months",
+            "email_subject",
+            "email_body",
+        ]
+        widgets = {"email_body": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        every, until = data.get("repeat_every_months"), data.get("repeat_until_months")
+        if every and not until:
+            self.add_error("repeat_until_months", "Say when the repeating stops.")
+        if until and not every:
+            self.add_error("repeat_every_months", "Say how often the step repeats.")
+        if every and until and until < data.get("offset_months", 0):
+            self.add_error("repeat_until_months", "The repeat must end after the first step.")
+        if data.get("kind") == Kind.EMAIL and not (
+            data.get("email_subject") and data.get("email_body")
+        ):
+            self.add_error("email_subject", "An email step needs a subject and a body.")
+        return data
+
+
+PlanStepFormSet = inlineformset_factory(
+    CarePlan, PlanStep, form=PlanStepForm, extra=1, can_delete=True
+)

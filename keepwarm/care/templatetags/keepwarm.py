@@ -1,0 +1,61 @@
+"""Small template helpers shared by Keepwarm's pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+CURRENCY_SIGNS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context: dict[str, Any], names: str) -> SafeString:
+    """aria-current="page" when the current URL name is one of `names` (comma-separated)."""
+    request: HttpRequest | None = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match and match.url_name in names.split(","):
+        return mark_safe('aria-current="page"')
+    return SafeString("")
+
+
+@register.filter
+def money(value: Decimal | None, currency: str = "GBP") -> str:
+    if value is None:
+        return "—"
+    sign = CURRENCY_SIGNS.get(currency, "")
+    amount = intcomma(f"{Decimal(value):.2f}")
+    return f"{sign}{amount}" if sign else f"{amount} {currency}"
+
+
+@register.inclusion_tag("placements/_countdown.html")
+def guarantee_countdown(placement: Any, today: dt.date | None = None) -> dict[str, Any]:
+    """'Day 75 of 90' with a bar, in the guarantee's own unit."""
+    today = today or timezone.localdate()
+    length = placement.guarantee_length
+    day = placement.guarantee_day(today)
+    ends_on = placement.guarantee_ends_on
+    percent = 0 if not length else max(0, min(100, round(day * 100 / length)))
+    return {
+        "placement": placement,
+        "day": day,
+        "length": length,
+        "percent": percent,
+        "ends_on": ends_on,
+        "not_started": today < placement.start_date,
+        "over": today > ends_on,
+        "late": length and day > length * 0.8,
+    }
+
+
+@register.filter
+def guarantee_day(placement: Any, today: dt.date) -> int:
+    return int(placement.guarantee_day(today))

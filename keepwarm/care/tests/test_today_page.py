@@ -1,0 +1,157 @@
+"""The Today page: what is due, whose it is, and logging a call without leaving the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from keepwarm.care.models import Cover, Kind, Touchpoint
+from keepwarm.conftest import Cast
+from keepwarm.placements.models import Placement
+
+# Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at")
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+TODAY = dt.date(2026, 5, 20)  # day 80 of Priya's 90-day guarantee
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Iterator[None]:
+    with time_machine.travel(dt.datetime(2026, 5, 20, 10, 0, tzinfo=LONDON), tick=False):
+        yield
+
+
+def call(cast: Cast, *, due_on: dt.date = TODAY, title: str = "Month 2 call") -> Touchpoint:
+    return Touchpoint.objects.create(
+        person=cast.candidate,
+        placement=cast.placement,
+        kind=Kind.CALL,
+        title=title,
+        due_on=due_on,
+        owner=cast.owner,
+    )
+
+
+def logged_in(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+def test_today_needs_a_login(cast: Cast) -> None:
+    response = Client().get(reverse("today"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_today_groups_overdue_before_due_today(cast: Cast) -> None:
+    call(cast, due_on=TODAY - dt.timedelta(days=3), title="Week one call")
+    call(cast, title="Month 2 call")
+    page = logged_in(cast.owner).get("/").content.decode()
+    assert "Overdue" in page and "Due today" in page
+    assert page.index("Week one call") < page.index("Due today") < page.index("Month 2 call")
+
+
+def test_today_shows_covered_colleagues_calls_with_owner_name(cast: Cast) -> None:
+    call(cast)
+    Cover.objects.create(
+        absent=cast.owner, colleague=cast.colleague, starts_on=TODAY, ends_on=TODAY
+    )
+    page = logged_in(cast.colleague).get(reverse("today")).content.decode()
+    assert "Priya Patel" in page
+    assert "covering for Olivia" in page
+
+
+def test_outsider_sees_nothing_of_others_work_on_today(cast: Cast) -> None:
+    call(cast)
+    page = logged_in(cast.outsider).get(reverse("today")).content.decode()
+    assert "Priya Patel" not in page
+    assert "Nothing due" in page
+
+
+def test_logging_a_call_from_today_marks_it_done_and_plans_next_action(cast: Cast) -> None:
+    due = call(cast)
+    client = logged_in(cast.owner)
+    form = client.get(reverse("log_touchpoint", args=[due.pk]), headers={"HX-Request": "true"})
+    assert 'name="outcome"' in form.content.decode()
+    assert "<html" not in form.content.decode()  # a fragment for the row, not a page
+
+    response = client.post(
+        reverse("log_touchpoint", args=[due.pk]),
+        {"outcome": "reached", "notes": "Settling in well", "next_action_on": "2026-06-03"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "Done" in response.content.decode()
+    due.refresh_from_db()
+    assert due.state == Touchpoint.State.DONE
+    assert due.notes == "Settling in well"
+    assert Touchpoint.objects.filter(
+        person=cast.candidate, state=Touchpoint.State.PLANNED, due_on=dt.date(2026, 6, 3)
+    ).exists()
+
+
+def test_log_call_page_works_without_javascript(cast: Cast) -> None:
+    due = call(cast)
+    client = logged_in(cast.owner)
+    page = client.get(reverse("log_touchpoint", args=[due.pk]))
+    assert "<html" in page.content.decode()
+    response = client.post(
+        reverse("log_touchpoint", args=[due.pk]), {"outcome": "voicemail", "next": "/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    due.refresh_from_db()
+    assert due.outcome == "voicemail"
+
+
+def test_next_call_in_the_past_is_explained_and_nothing_is_logged(cast: Cast) -> None:
+    due = call(cast)
+    response = logged_in(cast.owner).post(
+        reverse("log_touchpoint", args=[due.pk]),
+        {"outcome": "reached", "notes": "Keep me", "next_action_on": "2026-05-01"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "cannot be in the past" in response.content.decode()
+    assert "Keep me" in response.content.decode()
+    due.refresh_from_db()
+    assert due.state == Touchpoint.State.PLANNED
+
+
+def test_skip_needs_a_reason_and_records_it(cast: Cast) -> None:
+    due = call(cast)
+    client = logged_in(cast.owner)
+    url = reverse("skip_touchpoint", args=[due.pk])
+    empty = client.post(url, {"reason": ""}, headers={"HX-Request": "true"})
+    assert "This field is required" in empty.content.decode()
+    client.post(url, {"reason": "Met her at the client yesterday"})
+    due.refresh_from_db()
+    assert due.state == Touchpoint.State.SKIPPED
+    assert due.skip_reason == "Met her at the client yesterday"
+
+
+def test_outsider_cannot_log_someone_elses_call(cast: Cast) -> None:
+    due = call(cast)
+    response = logged_in(cast.outsider).post(
+        reverse("log_touchpoint", args=[due.pk]), {"outcome": "reached"}
+    )
+    assert response.status_code == 404
+    due.refresh_from_db()
+    assert due.state == Touchpoint.State.PLANNED
+
+
+def test_today_shows_guarantee_day_and_going_cold_people(cast: Cast) -> None:
+    Placement.objects.filter(pk=cast.placement.pk).update(status=Placement.Status.IN_GUARANTEE)
+    page = logged_in(cast.owner).get(reverse("today")).content.decode()
+    assert "Day 80 of 90" in page
+    # Nobody has ever been contacted: both the candidate and the hiring manager are red.
+    assert "badge-red" in page
+    assert "Harry Hughes" in page

@@ -1,0 +1,365 @@
+"""Today, logging calls, search, cover and handover, and care plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from keepwarm.accounts.models import User
+from keepwarm.care import queries, services
+from keepwarm.care.forms import (
+    CoverForm,
+    HandoverForm,
+    LogTouchpointForm,
+    PlanForm,
+    PlanStepFormSet,
+    SkipForm,
+)
+from keepwarm.care.models import CarePlan, Cover, PlanStep, Touchpoint
+from keepwarm.people.models import Company, Person
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def get_touchpoint_for(user: User, pk: int) -> Touchpoint:
+    """A touchpoint of someone the user may see, or 404."""
+    visible = Touchpoint.objects.filter(person__in=queries.visible_people(user))
+    return get_object_or_404(visible.select_related("person", "placement", "owner"), pk=pk)
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- Today -------------------------------------------------------------------------
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    day = timezone.localdate()
+    work = queries.today_for(user, today=day)
+    due = list(work.due)
+    context = {
+        "today": day,
+        "overdue": [t for t in due if t.due_on < day],
+        "due_today": [t for t in due if t.due_on >= day],
+        "guarantee_ending": list(work.guarantee_ending),
+        "going_cold": work.going_cold,
+        "covering": list(work.covering),
+    }
+    return render(request, "care/today.html", context)
+
+
+def _row(request: HtmxHttpRequest, touchpoint: Touchpoint, **extra: Any) -> HttpResponse:
+    context = {"t": touchpoint, "today": timezone.localdate(), **extra}
+    return render(request, "care/_touchpoint.html", context)
+
+
+@login_required
+def log_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Complete a due call (or other touchpoint): inline on Today via htmx, or as a page."""
+    user = _user(request)
+    touchpoint = get_touchpoint_for(user, pk)
+    day = timezone.localdate()
+    if touchpoint.state != Touchpoint.State.PLANNED or (request.htmx and request.GET.get("row")):
+        # "row" is the inline form's Cancel: show the item again without the form.
+        if request.htmx:
+            return _row(request, touchpoint)
+        messages.info(request, "That was already dealt with.")
+        return redirect(_next_url(request, touchpoint.person.get_absolute_url()))
+    if request.method == "POST":
+        form = LogTouchpointForm(request.POST, today=day)
+        if form.is_valid():
+            try:
+                done = services.log_touchpoint(
+                    person=touchpoint.person,
+                    by=user,
+                    kind=touchpoint.kind,
+                    outcome=form.cleaned_data["outcome"],
+                    notes=form.cleaned_data["notes"],
+                    placement=touchpoint.placement,
+                    touchpoint=touchpoint,
+                    next_action_on=form.cleaned_data["next_action_on"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                next_on = form.cleaned_data["next_action_on"]
+                if request.htmx:
+                    return _row(request, done, next_action_on=next_on)
+                note = f" Next call planned for {next_on:%-d %b}." if next_on else ""
+                messages.success(request, f"Logged: {done.title} with {done.person}.{note}")
+                return redirect(_next_url(request, "/"))
+    else:
+        form = LogTouchpointForm(today=day)
+    if request.htmx:
+        return _row(request, touchpoint, form=form, mode="log")
+    context = {"t": touchpoint, "form": form, "next": _next_url(request, "")}
+    return render(request, "care/log_touchpoint.html", context)
+
+
+@login_required
+def skip_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    touchpoint = get_touchpoint_for(user, pk)
+    if touchpoint.state != Touchpoint.State.PLANNED:
+        if request.htmx:
+            return _row(request, touchpoint)
+        return redirect(_next_url(request, touchpoint.person.get_absolute_url()))
+    if request.method == "POST":
+        form = SkipForm(request.POST)
+        if form.is_valid():
+            try:
+                skipped = services.skip_touchpoint(
+                    touchpoint=touchpoint, by=user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                if request.htmx:
+                    return _row(request, skipped)
+                messages.success(request, f"Skipped: {skipped.title} with {skipped.person}.")
+                return redirect(_next_url(request, "/"))
+    else:
+        form = SkipForm()
+    if request.htmx:
+        return _row(request, touchpoint, form=form, mode="skip")
+    context = {"t": touchpoint, "form": form, "next": _next_url(request, "")}
+    return render(request, "care/skip_touchpoint.html", context)
+
+
+# --- Search ------------------------------------------------------------------------
+
+PHONE_LIKE = re.compile(r"^[\d\s()+\-.]{4,}$")
+
+
+def _digits(field: str) -> Any:
+    stripped: Any = field
+    for char in (" ", "-", "(", ")", "."):
+        stripped = Replace(stripped, Value(char), Value(""))
+    return stripped
+
+
+def _match(qs: QuerySet[Any], query: str, name_fields: list[str]) -> QuerySet[Any]:
+    """Each word must match a name field or the email; phone numbers match ignoring spaces."""
+    if PHONE_LIKE.match(query):
+        digits = re.sub(r"\D", "", query)
+        return qs.annotate(_phone=_digits("phone")).filter(
+            Q(_phone__contains=digits) | Q(phone__icontains=query)
+        )
+    if "@" in query:
+        return qs.filter(email__icontains=query)
+    for word in query.split()[:5]:
+        condition = Q(email__istartswith=word)
+        for name in name_fields:
+            condition |= Q(**{f"{name}__icontains": word})
+        qs = qs.filter(condition)
+    return qs
+
+
+@login_required
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    user = _user(request)
+    query = request.GET.get("q", "").strip()[:100]
+    people: list[Person] = []
+    companies: list[Company] = []
+    if query:
+        people = list(_match(queries.visible_people(user), query, ["first_name", "last_name"])[:25])
+        companies = list(_match(Company.objects.all(), query, ["name"])[:10])
+    context = {"search_query": query, "people": people, "companies": companies}
+    if request.htmx and request.htmx.target == "live-results":
+        return render(request, "care/_search_results.html", context)
+    return render(request, "care/search.html", context)
+
+
+# --- Cover and handover --------------------------------------------------------------
+
+
+def _covers_for(user: User, day: dt.date) -> QuerySet[Cover]:
+    covers = Cover.objects.filter(ends_on__gte=day).select_related("absent", "colleague")
+    if not user.sees_whole_team:
+        covers = covers.filter(Q(absent=user) | Q(colleague=user))
+    return covers.order_by("starts_on")
+
+
+@login_required
+def cover(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    day = timezone.localdate()
+    if request.method == "POST":
+        form = CoverForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                made = services.set_cover(
+                    absent=data.get("absent") or user,
+                    colleague=data["colleague"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    by=user,
+                    note=data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    f"{made.colleague.display_name} covers {made.absent.display_name} "
+                    f"from {made.starts_on:%-d %b} to {made.ends_on:%-d %b %Y}.",
+                )
+                return redirect("cover")
+    else:
+        form = CoverForm(user=user, initial={"starts_on": day, "ends_on": day})
+    context = {"form": form, "covers": _covers_for(user, day), "today": day}
+    return render(request, "care/cover.html", context)
+
+
+@login_required
+@require_POST
+def cover_end(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    day = timezone.localdate()
+    found = get_object_or_404(_covers_for(user, day), pk=pk)
+    if not user.sees_whole_team and found.absent != user and found.colleague != user:
+        raise PermissionDenied
+    try:
+        services.end_cover(cover=found, by=user, today=day)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Cover ended.")
+    return redirect("cover")
+
+
+@login_required
+def handover(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.sees_whole_team:
+        raise PermissionDenied("Only managers hand over a consultant's placements.")
+    if request.method == "POST":
+        form = HandoverForm(request.POST)
+        if form.is_valid():
+            src, dst = form.cleaned_data["from_user"], form.cleaned_data["to_user"]
+            try:
+                moved = services.hand_over(
+                    from_user=src, to_user=dst, by=user, today=timezone.localdate()
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Handed over {moved} placement{'s' if moved != 1 else ''} from "
+                    f"{src.display_name} to {dst.display_name}, with their future calls.",
+                )
+                return redirect("handover")
+    else:
+        form = HandoverForm()
+    return render(request, "care/handover.html", {"form": form})
+
+
+# --- Care plans (admins) ----------------------------------------------------------------
+
+
+def _require_admin(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only admins edit care plans.")
+    return user
+
+
+@login_required
+def plans(request: HttpRequest) -> HttpResponse:
+    _require_admin(request)
+    all_plans = CarePlan.objects.annotate(step_count=Count("steps")).order_by("name")
+    return render(request, "care/plans.html", {"plans": all_plans})
+
+
+@login_required
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_admin(request)
+    found = get_object_or_404(CarePlan, pk=pk)
+    return render(request, "care/plan.html", {"plan": found, "steps": found.steps.all()})
+
+
+@login_required
+def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _require_admin(request)
+    instance = get_object_or_404(CarePlan, pk=pk) if pk else None
+    if request.method == "POST":
+        form = PlanForm(request.POST, instance=instance)
+        formset = PlanStepFormSet(request.POST, instance=instance or CarePlan(), prefix="steps")
+        if form.is_valid() and formset.is_valid():
+            with transaction.atomic():
+                saved = form.save()
+                if saved.is_default:
+                    CarePlan.objects.filter(
+                        placement_kind=saved.placement_kind, is_default=True
+                    ).exclude(pk=saved.pk).update(is_default=False)
+                formset.instance = saved
+                formset.save()
+            messages.success(
+                request,
+                f"Saved “{saved.name}”. New placements get these steps; "
+                "existing placements keep the steps they were given.",
+            )
+            return redirect("plan", pk=saved.pk)
+    else:
+        form = PlanForm(instance=instance)
+        formset = PlanStepFormSet(instance=instance or CarePlan(), prefix="steps")
+    context = {"form": form, "formset": formset, "plan": instance}
+    return render(request, "care/plan_edit.html", context)
+
+
+@login_required
+@require_POST
+def plan_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_admin(request)
+    original = get_object_or_404(CarePlan, pk=pk)
+    name = f"Copy of {original.name}"
+    suffix = 2
+    while CarePlan.objects.filter(name=name).exists():
+        name = f"Copy of {original.name} ({suffix})"
+        suffix += 1
+    with transaction.atomic():
+        copy = CarePlan.objects.create(
+            name=name,
+            description=original.description,
+            placement_kind=original.placement_kind,
+            is_default=False,
+        )
+        steps = list(original.steps.all())
+        for step in steps:
+            step.pk = None
+            step.plan = copy
+        PlanStep.objects.bulk_create(steps)
+    messages.success(request, f"Copied “{original.name}”. Rename it and change its steps.")
+    return redirect("plan_edit", pk=copy.pk)

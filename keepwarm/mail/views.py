@@ -1,0 +1,74 @@
+"""Sent mail: the outbox as a page, so nothing the worker does is invisible."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from keepwarm.accounts.models import User
+from keepwarm.care import queries
+from keepwarm.mail import services
+from keepwarm.mail.models import OutboxMessage
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def visible_messages(user: User) -> QuerySet[OutboxMessage]:
+    """Managers see the whole outbox; consultants mail to people they can see."""
+    if user.sees_whole_team:
+        return OutboxMessage.objects.all()
+    return OutboxMessage.objects.filter(person__in=queries.visible_people(user))
+
+
+def get_message_for(user: User, pk: int) -> OutboxMessage:
+    return get_object_or_404(visible_messages(user).select_related("person", "touchpoint"), pk=pk)
+
+
+@login_required
+def sent_mail(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    qs = visible_messages(user).select_related("person")
+    state = request.GET.get("state", "")
+    if state in OutboxMessage.State.values:
+        qs = qs.filter(state=state)
+    else:
+        state = ""
+    page = Paginator(qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page_obj": page, "state": state, "states": OutboxMessage.State.choices}
+    return render(request, "mail/sent_mail.html", context)
+
+
+@login_required
+def sent_message(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_message_for(_user(request), pk)
+    return render(request, "mail/sent_message.html", {"message": found})
+
+
+@login_required
+@require_POST
+def resolve_message(request: HttpRequest, pk: int) -> HttpResponse:
+    """A message caught mid-send: someone checks and says whether it went out."""
+    user = _user(request)
+    found = get_message_for(user, pk)
+    sent = request.POST.get("sent") == "yes"
+    try:
+        services.resolve_unknown(message=found, sent=sent, by=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, "Marked as sent." if sent else "Queued to send again with the next batch."
+        )
+    return redirect("sent_message", pk=found.pk)

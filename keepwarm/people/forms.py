@@ -1,0 +1,187 @@
+"""Forms for people and companies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+
+from keepwarm.care.forms import UserChoiceField, team
+from keepwarm.people.models import Company, Note, Person, Role
+
+SCALE_ROW = re.compile(r"^\s*(\d{1,4})\s*:\s*(\d{1,3})\s*%?\s*$")
+
+
+def parse_rebate_scale(text: str, guarantee_length: int | None = None) -> list[dict[str, int]]:
+    """ "30:100, 60:50, 90:25" -> rows; raises ValidationError saying what is wrong."""
+    rows: list[dict[str, int]] = []
+    for part in [p for p in re.split(r"[,;\n]", text) if p.strip()]:
+        match = SCALE_ROW.match(part)
+        if not match:
+            raise forms.ValidationError(
+                f"“{part.strip()}” is not “day:percent”. Write it like 30:100, 60:50, 90:25."
+            )
+        day, percent = int(match[1]), int(match[2])
+        if day < 1:
+            raise forms.ValidationError("Days start at 1.")
+        if percent > 100:
+            raise forms.ValidationError(f"{percent}% is more than the whole fee.")
+        if rows and day <= rows[-1]["up_to_day"]:
+            raise forms.ValidationError("List the days in increasing order, each once.")
+        if rows and percent > rows[-1]["percent"]:
+            raise forms.ValidationError("A later day cannot refund more than an earlier one.")
+        rows.append({"up_to_day": day, "percent": percent})
+    if rows and guarantee_length and rows[-1]["up_to_day"] > guarantee_length:
+        raise forms.ValidationError(
+            f"Day {rows[-1]['up_to_day']} is after the end of the {guarantee_length}-day guarantee."
+        )
+    return rows
+
+
+def format_rebate_scale(rows: list[dict[str, Any]] | None) -> str:
+    return ", ".join(f"{r['up_to_day']}:{r['percent']}" for r in rows or [])
+
+
+class RebateScaleField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Rebate scale")
+        kwargs.setdefault(
+            "help_text",
+            "Up to which day of the guarantee, what percent of the fee is refunded: "
+            "30:100, 60:50, 90:25 means full refund to day 30, half to day 60, "
+            "a quarter to day 90.",
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return format_rebate_scale(value) if isinstance(value, list) else value
+
+
+class CompanyForm(forms.ModelForm):
+    rebate_scale = RebateScaleField()
+    website = forms.URLField(required=False, assume_scheme="https")
+    owner = UserChoiceField(queryset=team(), required=False, label="Account owner")
+
+    class Meta:
+        model = Company
+        fields = [
+            "name",
+            "sector",
+            "location",
+            "website",
+            "phone",
+            "email",
+            "owner",
+            "guarantee_length",
+            "guarantee_unit",
+            "guarantee_remedy",
+            "rebate_scale",
+            "learnt",
+        ]
+        labels = {"guarantee_length": "Guarantee length", "guarantee_remedy": "Remedy"}
+        widgets = {"learnt": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = team()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        text = self.data.get(self.add_prefix("rebate_scale"), "")
+        try:
+            data["rebate_scale"] = parse_rebate_scale(text, data.get("guarantee_length"))
+        except forms.ValidationError as exc:
+            self.add_error("rebate_scale", exc)
+        return data
+
+
+class PersonForm(forms.ModelForm):
+    owner = UserChoiceField(queryset=team(), required=False, label="Owner")
+
+    class Meta:
+        model = Person
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "headline",
+            "location",
+            "sector",
+            "skills",
+            "owner",
+            "notes",
+        ]
+        widgets = {
+            "skills": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"type": "tel"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = team()
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data.get("email", "")
+        if email:
+            others = Person.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+            if others.exists():
+                # One record per human: a second record would split their history.
+                raise forms.ValidationError(
+                    "Someone with this email is already recorded. Search for them and "
+                    "add a role to their record instead."
+                )
+        return email
+
+
+class NewPersonForm(PersonForm):
+    """Creating a person also records what they are to the agency now."""
+
+    role = forms.ChoiceField(
+        choices=[(Role.Kind.CANDIDATE, "Candidate"), (Role.Kind.CLIENT_CONTACT, "Client contact")],
+        initial=Role.Kind.CANDIDATE,
+    )
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.all(), required=False, help_text="For client contacts."
+    )
+    title = forms.CharField(max_length=200, required=False, label="Job title")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") == Role.Kind.CLIENT_CONTACT and not data.get("company"):
+            self.add_error("company", "Choose the company this contact works for.")
+        return data
+
+
+class RoleForm(forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = ["kind", "company", "title", "started_on", "ended_on"]
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == Role.Kind.CLIENT_CONTACT and not data.get("company"):
+            self.add_error("company", "A client contact works for a company.")
+        started, ended = data.get("started_on"), data.get("ended_on")
+        if started and ended and ended < started:
+            self.add_error("ended_on", "A role cannot end before it starts.")
+        return data
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = Note
+        fields = ["text"]
+        labels = {"text": "Note"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}

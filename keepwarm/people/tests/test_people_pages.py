@@ -1,0 +1,195 @@
+"""People and company pages: search, access, the person's page, forms that explain themselves."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from keepwarm.care.models import Touchpoint
+from keepwarm.conftest import Cast
+from keepwarm.people.models import Company, Note, Person, Role
+
+# Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at")
+
+
+def logged_in(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+@pytest.mark.parametrize("typed", ["07700900123", "07700 900123", "900 123", "+07700-900123"])
+def test_search_finds_person_by_phone(cast: Cast, typed: str) -> None:
+    page = logged_in(cast.owner).get(reverse("search"), {"q": typed}).content.decode()
+    assert "Priya Patel" in page
+
+
+def test_search_finds_people_by_name_and_email_and_companies_by_name(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    assert "Priya Patel" in client.get(reverse("search"), {"q": "priya pat"}).content.decode()
+    assert "Harry Hughes" in client.get(reverse("search"), {"q": "harry@acme"}).content.decode()
+    assert "Acme Widgets" in client.get(reverse("search"), {"q": "acme"}).content.decode()
+
+
+def test_live_search_answers_with_a_short_list(cast: Cast) -> None:
+    response = logged_in(cast.owner).get(
+        reverse("search"),
+        {"q": "Priya"},
+        headers={"HX-Request": "true", "HX-Target": "live-results"},
+    )
+    body = response.content.decode()
+    assert "Priya Patel" in body and "<html" not in body
+
+
+def test_search_never_shows_people_outside_reach(cast: Cast) -> None:
+    page = logged_in(cast.outsider).get(reverse("search"), {"q": "Priya"}).content.decode()
+    assert "Priya Patel" not in page
+    assert "No people match" in page
+
+
+def test_outsider_gets_404_for_someone_elses_person(cast: Cast) -> None:
+    client = logged_in(cast.outsider)
+    assert client.get(reverse("person", args=[cast.candidate.pk])).status_code == 404
+    assert client.get(reverse("person_edit", args=[cast.candidate.pk])).status_code == 404
+    response = client.post(reverse("person_note", args=[cast.candidate.pk]), {"text": "x"})
+    assert response.status_code == 404
+    assert not Note.objects.exists()
+
+
+def test_people_list_filters_by_role(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    placed = client.get(reverse("people"), {"role": "placed"}).content.decode()
+    assert "Priya Patel" in placed and "Harry Hughes" not in placed
+    contacts = client.get(reverse("people"), {"role": "client_contact"}).content.decode()
+    assert "Harry Hughes" in contacts and "Priya Patel" not in contacts
+
+
+def test_person_page_shows_roles_placement_countdown_and_timeline(cast: Cast) -> None:
+    Note.objects.create(person=cast.candidate, author=cast.owner, text="Prefers calls after 5")
+    page = logged_in(cast.owner).get(reverse("person", args=[cast.candidate.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Placed candidate" in body
+    assert "Account Manager at Acme Widgets" in body
+    assert "Prefers calls after 5" in body
+
+
+def test_logging_a_call_from_the_person_page_updates_timeline(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    response = client.post(
+        reverse("log_call", args=[cast.candidate.pk]),
+        {"kind": "call", "outcome": "reached", "notes": "All good, loves the team"},
+    )
+    assert response.status_code == 302
+    done = Touchpoint.objects.get(person=cast.candidate, state=Touchpoint.State.DONE)
+    assert done.notes == "All good, loves the team"
+    cast.candidate.refresh_from_db()
+    assert cast.candidate.last_contacted_at is not None
+    page = client.get(reverse("person", args=[cast.candidate.pk])).content.decode()
+    assert "All good, loves the team" in page
+
+
+def test_log_call_form_explains_bad_input(cast: Cast) -> None:
+    response = logged_in(cast.owner).post(
+        reverse("log_call", args=[cast.candidate.pk]),
+        {"kind": "call", "outcome": "telepathy", "notes": "typed this"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Select a valid choice" in body
+    assert "typed this" in body
+    assert not Touchpoint.objects.exists()
+
+
+def test_adding_a_note_puts_it_on_the_timeline(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    client.post(reverse("person_note", args=[cast.candidate.pk]), {"text": "Moving to York"})
+    assert Note.objects.get(person=cast.candidate).author == cast.owner
+
+
+def test_new_person_gets_a_role_and_duplicate_email_is_refused(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    response = client.post(
+        reverse("person_new"),
+        {
+            "first_name": "Sam",
+            "last_name": "Smith",
+            "email": "sam@example.net",
+            "role": "candidate",
+        },
+    )
+    sam = Person.objects.get(email="sam@example.net")
+    assert response["Location"] == sam.get_absolute_url()
+    assert sam.owner == cast.owner
+    assert sam.roles.get().kind == Role.Kind.CANDIDATE
+
+    again = client.post(
+        reverse("person_new"),
+        {
+            "first_name": "Samuel",
+            "last_name": "Smith",
+            "email": "SAM@example.net",
+            "role": "candidate",
+        },
+    )
+    assert "already recorded" in again.content.decode()
+    assert "Samuel" in again.content.decode()
+    assert Person.objects.filter(last_name="Smith").count() == 1
+
+
+def test_client_contact_needs_a_company(cast: Cast) -> None:
+    response = logged_in(cast.owner).post(
+        reverse("person_new"), {"first_name": "Cat", "last_name": "Cole", "role": "client_contact"}
+    )
+    assert "Choose the company" in response.content.decode()
+
+
+def test_company_rebate_scale_is_validated_and_saved(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    url = reverse("company_edit", args=[cast.company.pk])
+    form = client.get(url).content.decode()
+    assert "30:100, 60:50, 90:25" in form
+    fields = {
+        "name": "Acme Widgets",
+        "guarantee_length": "90",
+        "guarantee_unit": "calendar",
+        "guarantee_remedy": "refund",
+    }
+    bad = client.post(url, {**fields, "rebate_scale": "30:100, sixty:50"})
+    assert "is not “day:percent”" in bad.content.decode()
+    assert "sixty:50" in bad.content.decode()
+    late = client.post(url, {**fields, "rebate_scale": "30:100, 120:50"})
+    assert "after the end of the 90-day guarantee" in late.content.decode()
+
+    client.post(url, {**fields, "rebate_scale": "45:100; 90:40"})
+    cast.company.refresh_from_db()
+    assert cast.company.rebate_scale == [
+        {"up_to_day": 45, "percent": 100},
+        {"up_to_day": 90, "percent": 40},
+    ]
+
+
+def test_company_page_shows_terms_contacts_and_placements(cast: Cast) -> None:
+    body = logged_in(cast.owner).get(reverse("company", args=[cast.company.pk])).content.decode()
+    assert "50% to day 60" in body
+    assert "Harry Hughes" in body
+    assert "Priya Patel" in body
+
+
+def test_new_company(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    response = client.post(
+        reverse("company_new"),
+        {
+            "name": "Bolt Ltd",
+            "guarantee_length": "60",
+            "guarantee_unit": "working",
+            "guarantee_remedy": "replacement",
+            "website": "bolt.example",
+        },
+    )
+    bolt = Company.objects.get(name="Bolt Ltd")
+    assert response["Location"] == bolt.get_absolute_url()
+    assert bolt.website == "https://bolt.example"

@@ -1,0 +1,251 @@
+"""People and companies: lists, pages, forms, logging a call and adding a note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from keepwarm.accounts.models import User
+from keepwarm.care import queries, services
+from keepwarm.care.forms import LogCallForm
+from keepwarm.care.models import Touchpoint
+from keepwarm.people.forms import CompanyForm, NewPersonForm, NoteForm, PersonForm, RoleForm
+from keepwarm.people.models import Company, Person, Role
+from keepwarm.placements.models import Placement
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def get_person_for(user: User, pk: int) -> Person:
+    """A person the user may see, or 404 (never someone else's data)."""
+    return get_object_or_404(queries.visible_people(user).select_related("owner"), pk=pk)
+
+
+def get_company_for(user: User, pk: int) -> Company:
+    # Clients are the agency's, not one consultant's: every signed-in user sees them.
+    return get_object_or_404(Company.objects.select_related("owner"), pk=pk)
+
+
+# --- People ----------------------------------------------------------------------------
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    qs = queries.visible_people(user).select_related("owner")
+    role = request.GET.get("role", "")
+    if role in Role.Kind.values:
+        current = Role.objects.filter(kind=role, ended_on__isnull=True)
+        qs = qs.filter(id__in=current.values("person_id"))
+    else:
+        role = ""
+    if request.GET.get("mine"):
+        qs = qs.filter(owner=user)
+    page = Paginator(qs.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page_obj": page,
+        "role": role,
+        "roles": Role.Kind.choices,
+        "mine": bool(request.GET.get("mine")),
+        "today": timezone.localdate(),
+    }
+    return render(request, "people/people.html", context)
+
+
+def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[str, Any]:
+    user = _user(request)
+    placements = (
+        queries.visible_placements(user)
+        .filter(Q(person=person) | Q(hiring_manager=person))
+        .select_related("company", "person", "owner")
+        .order_by("-start_date")
+    )
+    upcoming = (
+        person.touchpoints.filter(state=Touchpoint.State.PLANNED)
+        .select_related("placement", "placement__company", "owner", "person")
+        .order_by("due_on", "id")[:8]
+    )
+    day = timezone.localdate()
+    return {
+        "person": person,
+        "roles": person.roles.select_related("company").order_by("-started_on", "-id"),
+        "placements": placements,
+        "upcoming": upcoming,
+        "timeline": queries.timeline_for(person),
+        "today": day,
+        "rag": person.contact_rag(day),
+        "days_since_contact": person.days_since_contact(day),
+        "log_form": forms.get("log_form")
+        or LogCallForm(placements=placements.filter(person=person), today=day),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "role_form": forms.get("role_form") or RoleForm(initial={"started_on": day}),
+    }
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_person_for(_user(request), pk)
+    return render(request, "people/person.html", _person_context(request, found))
+
+
+@login_required
+@require_POST
+def log_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a call (or meeting) from the person's page, and plan the next one."""
+    user = _user(request)
+    found = get_person_for(user, pk)
+    own_placements = queries.visible_placements(user).filter(person=found)
+    form = LogCallForm(request.POST, placements=own_placements, today=timezone.localdate())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.log_touchpoint(
+                person=found,
+                by=user,
+                kind=data["kind"],
+                outcome=data["outcome"],
+                notes=data["notes"],
+                placement=data["placement"],
+                next_action_on=data["next_action_on"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Logged your {data['kind']} with {found.full_name}.")
+            return redirect(found)
+    context = _person_context(request, found, log_form=form)
+    return render(request, "people/person.html", context)
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    found = get_person_for(user, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        note = form.save(commit=False)
+        note.person = found
+        note.author = user
+        note.save()
+        messages.success(request, "Note added.")
+        return redirect(found)
+    context = _person_context(request, found, note_form=form)
+    return render(request, "people/person.html", context)
+
+
+@login_required
+@require_POST
+def add_role(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_person_for(_user(request), pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        role = form.save(commit=False)
+        role.person = found
+        role.save()
+        messages.success(request, f"Added the role: {role.get_kind_display()}.")
+        return redirect(found)
+    context = _person_context(request, found, role_form=form)
+    return render(request, "people/person.html", context)
+
+
+@login_required
+def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _user(request)
+    instance = get_person_for(user, pk) if pk else None
+    form_class = PersonForm if instance else NewPersonForm
+    if request.method == "POST":
+        form = form_class(request.POST, instance=instance)
+        if form.is_valid():
+            with transaction.atomic():
+                saved = form.save(commit=False)
+                if instance is None and saved.owner_id is None:
+                    saved.owner = user
+                saved.save()
+                if instance is None:
+                    Role.objects.create(
+                        person=saved,
+                        kind=form.cleaned_data["role"],
+                        company=form.cleaned_data.get("company"),
+                        title=form.cleaned_data.get("title", ""),
+                        started_on=timezone.localdate(),
+                    )
+            messages.success(request, f"Saved {saved.full_name}.")
+            return redirect(saved)
+    else:
+        initial = {} if instance else {"owner": user}
+        form = form_class(instance=instance, initial=initial)
+    return render(request, "people/person_form.html", {"form": form, "person": instance})
+
+
+# --- Companies ---------------------------------------------------------------------------
+
+
+@login_required
+def companies(request: HttpRequest) -> HttpResponse:
+    qs: QuerySet[Company] = Company.objects.select_related("owner").order_by("name", "id")
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(sector__icontains=query))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "people/companies.html", {"page_obj": page, "q": query})
+
+
+@login_required
+def company(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    found = get_company_for(user, pk)
+    contact_ids = Role.objects.filter(company=found, kind=Role.Kind.CLIENT_CONTACT).values(
+        "person_id"
+    )
+    contacts = queries.visible_people(user).filter(id__in=contact_ids).order_by("last_name")
+    placements = (
+        queries.visible_placements(user)
+        .filter(company=found)
+        .select_related("person", "owner")
+        .order_by("-start_date")[:100]
+    )
+    context = {
+        "company": found,
+        "contacts": contacts,
+        "placements": placements,
+        "active": Placement.ACTIVE,
+        "today": timezone.localdate(),
+    }
+    return render(request, "people/company.html", context)
+
+
+@login_required
+def company_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _user(request)
+    instance = get_company_for(user, pk) if pk else None
+    if request.method == "POST":
+        form = CompanyForm(request.POST, instance=instance)
+        if form.is_valid():
+            saved = form.save()
+            messages.success(
+                request,
+                f"Saved {saved.name}. New placements take these terms; existing ones keep theirs.",
+            )
+            return redirect(saved)
+    else:
+        form = CompanyForm(instance=instance, initial={} if instance else {"owner": user})
+    return render(request, "people/company_form.html", {"form": form, "company": instance})

@@ -1,0 +1,202 @@
+"""Forms for placements: create, edit, targets and the outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from keepwarm.care.forms import DATE, UserChoiceField, team
+from keepwarm.care.models import CarePlan
+from keepwarm.people.forms import RebateScaleField, parse_rebate_scale
+from keepwarm.people.models import Company, Person
+from keepwarm.placements.models import Placement, Target
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        email = f" ({obj.email})" if obj.email else ""
+        return f"{obj.last_name}, {obj.first_name}{email}"
+
+
+TERMS_FIELDS = [
+    "responsibilities",
+    "hours_per_week",
+    "probation_weeks",
+    "benefits",
+    "terms_notes",
+]
+MONEY_FIELDS = ["salary", "fee", "currency"]
+
+
+class _PlacementFormBase(forms.ModelForm):
+    def _limit(self, people: Any) -> None:
+        for name in ("person", "hiring_manager"):
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = people.order_by("last_name", "first_name", "id")
+        owner = self.fields.get("owner")
+        if isinstance(owner, forms.ModelChoiceField):
+            owner.queryset = team()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        person = data.get("person") or getattr(self.instance, "person", None)
+        if data.get("hiring_manager") and person and data["hiring_manager"] == person:
+            self.add_error(
+                "hiring_manager", "The hiring manager is someone other than the candidate."
+            )
+        start, end = data.get("start_date"), data.get("end_date")
+        kind = data.get("kind") or self.instance.kind
+        if kind == Placement.Kind.CONTRACT and start and not end:
+            self.add_error("end_date", "A contract needs its end date.")
+        if start and end and end <= start:
+            self.add_error("end_date", "The end date must be after the start date.")
+        for name in ("salary", "fee"):
+            value = data.get(name)
+            if value is not None and value < 0:
+                self.add_error(name, "Enter an amount of zero or more.")
+        if start and not dt.date(2000, 1, 1) <= start <= dt.date(2100, 1, 1):
+            self.add_error("start_date", "Enter a start date between 2000 and 2100.")
+        return data
+
+
+class PlacementForm(_PlacementFormBase):
+    """A new placement; guarantee terms come from the company's terms of business."""
+
+    person = PersonChoiceField(queryset=Person.objects.none(), label="Placed candidate")
+    hiring_manager = PersonChoiceField(queryset=Person.objects.none(), required=False)
+    owner = UserChoiceField(queryset=team(), label="Owner")
+    plan = forms.ModelChoiceField(
+        queryset=CarePlan.objects.all(),
+        required=False,
+        empty_label="The default plan for this kind of placement",
+        label="Care plan",
+    )
+
+    class Meta:
+        model = Placement
+        fields = [
+            "person",
+            "company",
+            "role_title",
+            "kind",
+            "start_date",
+            "end_date",
+            "hiring_manager",
+            "owner",
+            *MONEY_FIELDS,
+            *TERMS_FIELDS,
+        ]
+        widgets = {
+            "start_date": DATE,
+            "end_date": DATE,
+            "responsibilities": forms.Textarea(attrs={"rows": 3}),
+            "benefits": forms.Textarea(attrs={"rows": 2}),
+            "terms_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limit(people)
+        company = self.fields["company"]
+        assert isinstance(company, forms.ModelChoiceField)
+        company.queryset = Company.objects.order_by("name")
+
+
+class PlacementEditForm(_PlacementFormBase):
+    hiring_manager = PersonChoiceField(queryset=Person.objects.none(), required=False)
+    owner = UserChoiceField(
+        queryset=team(),
+        label="Owner",
+        help_text="Changing the owner hands over this placement and its future calls.",
+    )
+    rebate_scale = RebateScaleField()
+
+    class Meta:
+        model = Placement
+        fields = [
+            "role_title",
+            "start_date",
+            "end_date",
+            "hiring_manager",
+            "owner",
+            *MONEY_FIELDS,
+            *TERMS_FIELDS,
+            "guarantee_length",
+            "guarantee_unit",
+            "guarantee_remedy",
+            "rebate_scale",
+        ]
+        widgets = PlacementForm.Meta.widgets
+        help_texts = {
+            "start_date": "Moving the start date moves the planned calls and check-ins with it."
+        }
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limit(people)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        text = self.data.get(self.add_prefix("rebate_scale"), "")
+        try:
+            data["rebate_scale"] = parse_rebate_scale(text, data.get("guarantee_length"))
+        except forms.ValidationError as exc:
+            self.add_error("rebate_scale", exc)
+        return data
+
+
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = Target
+        fields = ["name", "target_value", "unit", "period"]
+        labels = {"name": "Target", "target_value": "Value"}
+
+    def clean_target_value(self) -> Any:
+        value = self.cleaned_data.get("target_value")
+        if value is not None and value <= 0:
+            raise forms.ValidationError("A target is more than zero.")
+        return value
+
+
+TargetFormSet = inlineformset_factory(Placement, Target, form=TargetForm, extra=2, can_delete=True)
+
+
+class OutcomeForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (Placement.Status.FELL_OFF, "Fell off (never started or left in the first days)"),
+            (Placement.Status.LEFT, "Left early"),
+        ],
+        widget=forms.RadioSelect,
+        label="What happened",
+    )
+    left_on = forms.DateField(widget=DATE, label="Date they left (or the offer fell through)")
+    reason = forms.ChoiceField(choices=Placement.LeaveReason.choices)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, placement: Placement, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.placement = placement
+        self.today = today
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        left_on = data.get("left_on")
+        if left_on and left_on > self.today:
+            self.add_error(
+                "left_on", "Record this once it has happened: the date is in the future."
+            )
+        if (
+            left_on
+            and data.get("status") == Placement.Status.LEFT
+            and left_on < self.placement.start_date
+        ):
+            self.add_error(
+                "left_on",
+                "They cannot leave before the start date; choose “fell off” instead.",
+            )
+        return data

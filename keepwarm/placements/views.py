@@ -1,0 +1,227 @@
+"""Placements: list, page, create, edit and recording how one ended."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care import queries
+from keepwarm.care import services as care_services
+from keepwarm.care.forms import team
+from keepwarm.care.models import Touchpoint
+from keepwarm.care.templatetags.keepwarm import money
+from keepwarm.placements import services
+from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
+from keepwarm.placements.models import Placement
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def get_placement_for(user: User, pk: int) -> Placement:
+    """A placement the user may see, or 404."""
+    visible = queries.visible_placements(user).select_related(
+        "person", "company", "owner", "hiring_manager", "care_plan"
+    )
+    return get_object_or_404(visible, pk=pk)
+
+
+@login_required
+def placements(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    qs = queries.visible_placements(user).select_related("person", "company", "owner")
+    status = request.GET.get("status", "")
+    if status == "active":
+        qs = qs.filter(status__in=Placement.ACTIVE)
+    elif status in Placement.Status.values:
+        qs = qs.filter(status=status)
+    else:
+        status = ""
+    owner = request.GET.get("owner", "")
+    if owner.isdigit():
+        qs = qs.filter(owner_id=int(owner))
+    else:
+        owner = ""
+    page = Paginator(qs.order_by("-start_date", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "status": status,
+        "statuses": Placement.Status.choices,
+        "owner": owner,
+        "owners": team(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "placements/placements.html", context)
+
+
+@login_required
+def placement(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    found = get_placement_for(user, pk)
+    touchpoints = found.touchpoints.select_related("person", "owner", "done_by").order_by(
+        "due_on", "id"
+    )
+    planned = [t for t in touchpoints if t.state == Touchpoint.State.PLANNED]
+    history = [t for t in touchpoints if t.state != Touchpoint.State.PLANNED]
+    context = {
+        "placement": found,
+        "targets": found.targets.all(),
+        "planned": planned,
+        "history": history,
+        "today": timezone.localdate(),
+        "is_active": found.status in Placement.ACTIVE,
+    }
+    return render(request, "placements/placement.html", context)
+
+
+def _targets(formset: Any) -> list[dict[str, Any]]:
+    rows = []
+    for form in formset.forms:
+        if form.cleaned_data and not form.cleaned_data.get("DELETE"):
+            rows.append(
+                {k: form.cleaned_data[k] for k in ("name", "target_value", "unit", "period")}
+            )
+    return rows
+
+
+@login_required
+def placement_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    people = queries.visible_people(user)
+    if request.method == "POST":
+        form = PlacementForm(request.POST, people=people)
+        formset = TargetFormSet(request.POST, instance=Placement(), prefix="targets")
+        if form.is_valid() and formset.is_valid():
+            data = dict(form.cleaned_data)
+            fields = {k: v for k, v in data.items() if k not in ("person", "company", "owner")}
+            fields.pop("plan", None)
+            role_title, start_date = fields.pop("role_title"), fields.pop("start_date")
+            try:
+                made = services.create_placement(
+                    by=user,
+                    person=data["person"],
+                    company=data["company"],
+                    owner=data["owner"],
+                    role_title=role_title,
+                    start_date=start_date,
+                    plan=data.get("plan"),
+                    targets=_targets(formset),
+                    **fields,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Placed {made.person.full_name} at {made.company.name}. "
+                    "Their care plan is laid out below.",
+                )
+                return redirect(made)
+    else:
+        initial: dict[str, Any] = {"owner": user}
+        for name in ("person", "company"):
+            value = request.GET.get(name, "")
+            if value.isdigit():
+                initial[name] = int(value)
+        form = PlacementForm(people=people, initial=initial)
+        formset = TargetFormSet(instance=Placement(), prefix="targets")
+    context = {"form": form, "formset": formset, "placement": None}
+    return render(request, "placements/placement_form.html", context)
+
+
+@login_required
+def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    found = get_placement_for(user, pk)
+    old_start, old_owner = found.start_date, found.owner
+    people = queries.visible_people(user)
+    if request.method == "POST":
+        form = PlacementEditForm(request.POST, instance=found, people=people)
+        formset = TargetFormSet(request.POST, instance=found, prefix="targets")
+        if form.is_valid() and formset.is_valid():
+            new_start, new_owner = form.cleaned_data["start_date"], form.cleaned_data["owner"]
+            with transaction.atomic():
+                saved = form.save(commit=False)
+                saved.start_date, saved.owner = old_start, old_owner
+                fields = [f for f in form.Meta.fields if f not in ("start_date", "owner")]
+                saved.save(update_fields=fields)
+                formset.save()
+                note = ""
+                if new_start != old_start:
+                    moved = care_services.move_start_date(
+                        placement=saved, new_start=new_start, by=user
+                    )
+                    steps = "step" if moved == 1 else "steps"
+                    note += f" Start date moved; {moved} planned {steps} moved with it."
+                if new_owner != old_owner:
+                    care_services.hand_over(
+                        from_user=old_owner,
+                        to_user=new_owner,
+                        by=user,
+                        placements=Placement.objects.filter(pk=saved.pk),
+                    )
+                    note += f" Handed over to {new_owner.display_name}."
+            messages.success(request, f"Saved the placement.{note}")
+            return redirect(saved)
+    else:
+        form = PlacementEditForm(instance=found, people=people)
+        formset = TargetFormSet(instance=found, prefix="targets")
+    context = {"form": form, "formset": formset, "placement": found}
+    return render(request, "placements/placement_form.html", context)
+
+
+@login_required
+def placement_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a fall-off or early leaver; the rebate owed comes from the scale."""
+    user = _user(request)
+    found = get_placement_for(user, pk)
+    day = timezone.localdate()
+    if request.method == "POST":
+        form = OutcomeForm(request.POST, placement=found, today=day)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ended = services.record_placement_outcome(
+                    placement=found,
+                    status=data["status"],
+                    left_on=data["left_on"],
+                    reason=data["reason"],
+                    notes=data["notes"],
+                    by=user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.warning(
+                    request,
+                    f"Recorded: {ended.get_status_display().lower()} on {ended.left_on:%-d %b %Y}. "
+                    f"Rebate owed: {_money(ended)}. Future planned check-ins were cancelled.",
+                )
+                return redirect(ended)
+    else:
+        form = OutcomeForm(placement=found, today=day, initial={"left_on": day})
+    context = {
+        "placement": found,
+        "form": form,
+        "rebate_if_today": found.rebate_for(day),
+        "today": day,
+    }
+    return render(request, "placements/outcome.html", context)
+
+
+def _money(placement: Placement) -> str:
+    return money(placement.rebate_owed, placement.currency)
