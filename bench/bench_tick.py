@@ -2,21 +2,25 @@
 
     .venv/bin/python bench/bench_tick.py [--scale 1.0] [--reps 7]
 
-Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first. The
-product query is the worker's own (keepwarm.care.worker's due-work query when it exposes
-one), else the ORM query the contract names:
-Touchpoint.objects.filter(state="planned", kind__in=["email", "questionnaire"],
-due_on__lte=today).values_list(...). The ceiling is the same filter as hand-written SQL
-on the raw DB-API cursor, selecting the same columns. Both fetch every row; the figure is
-the median of --reps interleaved runs after one warm-up each. Goal: ≤ 1.5x. The counts
-must be equal (a different count is a bug, not noise: the script exits 1).
+Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first.
+
+Two figures, both against the same ceiling: the same filter as hand-written SQL on the raw
+DB-API cursor (touchpoint joined to person for the email address, the columns the worker
+reads), all rows fetched.
+  tick_due_query: the worker's own due-work queryset (keepwarm.care.worker._due_checkins,
+    or the contract's ORM query before the worker existed) read in one go with
+    values_list("id", "due_on", "person__email"). Median of --reps interleaved runs.
+  tick_due_scan: the worker's real loop (enqueue_due_checkins) over the same rows in its
+    chunks, with the per-chunk render/queue replaced by the UPDATE that takes the chunk out
+    of the planned set; only the finding is timed, and everything is rolled back. One run.
+Goal: ≤ 1.5x. The counts must be equal (a different count is a bug, not noise: the script
+exits 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import sys
 import time
 from pathlib import Path
@@ -26,75 +30,97 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import database_url, engine_name, figure, median, setup_django
 
 WORKER_KINDS = ["email", "questionnaire"]
-# Names under which keepwarm.care.worker may expose its due-work query.
-CANDIDATE_NAMES = (
-    "due_work",
-    "due_touchpoints",
-    "due_email_touchpoints",
-    "due_queryset",
-    "find_due",
-)
+COLUMNS = ("id", "due_on", "person__email")  # what the worker reads per due touchpoint
 
 
 def product_query(today: dt.date) -> tuple[Any, str]:
-    """The worker's own due-work queryset if it exposes one, else the contract's ORM query."""
+    """The worker's own due-work queryset (keepwarm.care.worker._due_checkins), reading the
+    columns its loop reads; else the contract's ORM query."""
     from keepwarm.care.models import Touchpoint
 
     try:
         from keepwarm.care import worker
     except ImportError:
-        worker = None
-    if worker is not None:
-        for name in CANDIDATE_NAMES:
-            fn = getattr(worker, name, None)
-            if not callable(fn):
-                continue
-            params = inspect.signature(fn).parameters
-            kwargs: dict[str, Any] = {}
-            if "today" in params:
-                kwargs["today"] = today
-            elif "day" in params:
-                kwargs["day"] = today
-            elif "now" in params:
-                from django.utils import timezone
-
-                kwargs["now"] = timezone.make_aware(
-                    dt.datetime.combine(today, dt.time(12)), timezone.get_current_timezone()
-                )
-            qs = fn(**kwargs)
-            if hasattr(qs, "query"):
-                return qs, f"keepwarm.care.worker.{name}()"
-    qs = Touchpoint.objects.filter(
-        state="planned", kind__in=WORKER_KINDS, due_on__lte=today
-    ).values_list("id", "person_id", "owner_id")
-    return qs, "ORM query per contract (worker exposes no due-work query)"
+        worker = None  # type: ignore[assignment]
+    fn = getattr(worker, "_due_checkins", None)
+    if callable(fn):
+        return fn(today).values_list(*COLUMNS), "keepwarm.care.worker._due_checkins(today)"
+    qs = Touchpoint.objects.filter(state="planned", kind__in=WORKER_KINDS, due_on__lte=today)
+    return qs.values_list(*COLUMNS), "ORM query per contract (no worker yet)"
 
 
-def raw_sql(qs: Any) -> tuple[str, list[str]]:
-    """The bare SQL for the same filter, selecting the same columns as the queryset."""
-    from django.db import connection
+def raw_sql(engine: str) -> str:
+    """The bare SQL for the same filter and columns, on the tables' real names."""
+    from keepwarm.care.models import Touchpoint
+    from keepwarm.people.models import Person
+
+    mark = "?" if engine == "sqlite" else "%s"
+    return (
+        f"SELECT t.id, t.due_on, p.email FROM {Touchpoint._meta.db_table} t "
+        f"JOIN {Person._meta.db_table} p ON p.id = t.person_id "
+        f"WHERE t.state = 'planned' AND t.kind IN ('email', 'questionnaire') AND t.due_on <= {mark}"
+    )
+
+
+class Rollback(Exception):
+    pass
+
+
+def worker_scan(today: dt.date) -> tuple[float, int, int] | None:
+    """Time the worker's real chunked scan (enqueue_due_checkins), without sending anything.
+
+    Its per-chunk work (_enqueue_chunk: render, mark done, queue) is replaced by one UPDATE
+    that marks the chunk done, as the real one does, so the loop sees the same shrinking
+    set; that time is subtracted. All of it is rolled back. Returns (seconds finding due
+    work, rows found, chunks) or None when the worker has no such loop.
+    """
+    from django.db import transaction
+    from django.utils import timezone
 
     from keepwarm.care.models import Touchpoint
 
-    meta = Touchpoint._meta
-    names = list(qs.query.values_select) or [f.attname for f in meta.concrete_fields]
-    columns = [meta.get_field(n).column for n in names]
-    mark = "?" if connection.vendor == "sqlite" else "%s"
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {meta.db_table} "
-        f"WHERE state = 'planned' AND kind IN ('email', 'questionnaire') AND due_on <= {mark}"
-    )
-    return sql, names
+    try:
+        from keepwarm.care import worker
+    except ImportError:
+        return None
+    if not hasattr(worker, "enqueue_due_checkins") or not hasattr(worker, "_enqueue_chunk"):
+        return None
+    spent_outside = 0.0
+    found = chunks = 0
+
+    def stub(ids: list[int], *, now: Any) -> tuple[int, int]:
+        nonlocal spent_outside, found, chunks
+        start = time.perf_counter()
+        Touchpoint.objects.filter(id__in=ids).update(state="done", outcome="emailed")
+        found += len(ids)
+        chunks += 1
+        spent_outside += time.perf_counter() - start
+        return len(ids), 0
+
+    real = worker._enqueue_chunk
+    now = timezone.make_aware(dt.datetime.combine(today, dt.time(12)))
+    worker._enqueue_chunk = stub  # type: ignore[assignment]
+    try:
+        with transaction.atomic():
+            start = time.perf_counter()
+            worker.enqueue_due_checkins(today=today, now=now)
+            total = time.perf_counter() - start
+            raise Rollback
+    except Rollback:
+        pass
+    finally:
+        worker._enqueue_chunk = real  # type: ignore[assignment]
+    return total - spent_outside, found, chunks
 
 
-def run(scale: float, reps: int, today: dt.date | None = None) -> dict[str, Any]:
+def run(scale: float, reps: int, today: dt.date | None = None, scan: bool = True) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
 
     today = today or timezone.localdate()
     engine = engine_name()
     qs, source = product_query(today)
-    sql, names = raw_sql(qs)
+    sql = raw_sql(engine)
     connection.ensure_connection()
     raw = connection.connection
 
@@ -121,19 +147,21 @@ def run(scale: float, reps: int, today: dt.date | None = None) -> dict[str, Any]
     total = qs.model.objects.count()
     plan = qs.explain()
     uses_index = "touchpoint_due_planned" in plan
-    print(f"[tick due-work, {engine}, scale {scale:g}] product: {source}; columns {names}")
+    print(f"[tick due-work, {engine}, scale {scale:g}] product: {source}, values_list{COLUMNS}")
     print(f"  due rows: product {n_product:,}, raw SQL {n_raw:,}, of {total:,} touchpoints")
     print(f"  plan: {' | '.join(line.strip() for line in plan.splitlines()[:4])}")
     if not uses_index:
         print("  WARNING: the plan does not use the touchpoint_due_planned partial index")
     ms_product, ms_raw = median(t_product) * 1000, median(t_raw) * 1000
-    line = figure(
-        f"tick_due_query_{engine}_ms", ms_product, ms_raw, "ms", "<= 1.5x the raw indexed SQL"
-    )
+    lines = [
+        figure(
+            f"tick_due_query_{engine}_ms", ms_product, ms_raw, "ms", "<= 1.5x the raw indexed SQL"
+        )
+    ]
     ok = n_product == n_raw
     if not ok:
         print(f"  COUNT MISMATCH: the product found {n_product:,} rows, raw SQL {n_raw:,}")
-    return {
+    result: dict[str, Any] = {
         "name": "tick_due_query",
         "engine": engine,
         "value_ms": ms_product,
@@ -141,11 +169,32 @@ def run(scale: float, reps: int, today: dt.date | None = None) -> dict[str, Any]
         "ratio": ms_product / ms_raw,
         "rows": n_product,
         "raw_rows": n_raw,
-        "counts_equal": ok,
         "uses_index": uses_index,
         "source": source,
-        "line": line,
     }
+    scanned = worker_scan(today) if scan else None
+    if scanned is not None:
+        seconds, found, chunks = scanned
+        print(
+            f"  worker's chunked scan (enqueue_due_checkins): {found:,} rows in {chunks:,} "
+            f"chunks, {seconds:.2f} s finding them"
+        )
+        lines.append(
+            figure(
+                f"tick_due_scan_{engine}_ms",
+                seconds * 1000,
+                ms_raw,
+                "ms",
+                "<= 1.5x the raw indexed SQL",
+            )
+        )
+        if found != n_raw:
+            print(f"  COUNT MISMATCH: the worker's scan found {found:,} rows, raw SQL {n_raw:,}")
+            ok = False
+        result["scan_ms"] = seconds * 1000
+    result["counts_equal"] = ok
+    result["lines"] = lines
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,9 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--today", type=dt.date.fromisoformat, default=None)
+    parser.add_argument("--no-scan", action="store_true", help="skip the worker's chunked scan")
     args = parser.parse_args(argv)
     setup_django(database_url(args.scale))
-    result = run(args.scale, args.reps, args.today)
+    result = run(args.scale, args.reps, args.today, scan=not args.no_scan)
     return 0 if result["counts_equal"] else 1
 
 
