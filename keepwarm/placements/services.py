@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import CarePlan, Touchpoint
-from keepwarm.care.services import default_plan, lay_out_care_plan
+from keepwarm.care.services import lay_out_care_plan
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -53,7 +53,8 @@ def create_placement(
     Guarantee terms come from the company's terms of business unless given in `fields`.
     The person gains a placed role (ending their candidate role), the hiring manager a
     client-contact role at the company if they lack one. The status follows the dates
-    unless `status` is given. `plan` defaults to the default plan for the placement's kind.
+    unless `status` is given. `plan` defaults to `care_plan` in `fields`, else the default
+    plan for the placement's kind.
     """
     today = today or timezone.localdate()
     for term in GUARANTEE_TERMS:
@@ -108,9 +109,8 @@ def create_placement(
         person.save(update_fields=["owner"])
 
     if placement.status not in Placement.ENDED:
-        lay_out_care_plan(
-            placement=placement, plan=plan or default_plan(placement.kind), today=today
-        )
+        # Without `plan`, a care_plan given in `fields` wins over the default for the kind.
+        lay_out_care_plan(placement=placement, plan=plan, today=today)
     return placement
 
 

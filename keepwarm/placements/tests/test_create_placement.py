@@ -131,3 +131,10 @@ def test_contract_placement_follows_the_contractor_plan(cast: Cast, sam: Person)
     assert placement.care_plan is not None
     assert placement.care_plan.placement_kind == "contract"
     assert placement.touchpoints.filter(title="Call about what's next").exists()
+
+
+def test_care_plan_given_as_a_field_is_followed(cast: Cast, sam: Person) -> None:
+    plan = CarePlan.objects.create(name="Executive")
+    plan.steps.create(title="Lunch", kind="meeting", offset_months=1)
+    placement = place(cast, sam, today=START, care_plan=plan)
+    assert list(placement.touchpoints.values_list("title", flat=True)) == ["Lunch"]
