@@ -1,0 +1,68 @@
+"""Keepwarm API v1: people, companies, placements and touchpoints.
+
+Mounted at /api/v1/ (schema at /api/v1/openapi.json, docs at /api/v1/docs).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from keepwarm.api import companies, people, placements, touchpoints
+from keepwarm.api.auth import auth
+from keepwarm.api.docs import LocalSwagger
+from keepwarm.api.errors import (
+    Invalid,
+    error_body,
+    problems_from_django,
+    problems_from_ninja,
+)
+
+api = NinjaAPI(
+    title="Keepwarm API",
+    version="1",
+    description=(
+        "Aftercare CRM API. Send a personal token as `Authorization: Bearer <token>` "
+        "(create one with `keepwarm api-token USERNAME`). Lists take `limit` (at most 200) "
+        "and `offset` and return `count`. Dates are ISO 8601; money and other decimals "
+        "are strings. Errors are JSON: `detail` plus `errors` naming each field."
+    ),
+    urls_namespace="api",
+    auth=auth,
+    docs=LocalSwagger(),
+)
+
+api.add_router("/people", people.router, tags=["people"])
+api.add_router("/companies", companies.router, tags=["companies"])
+api.add_router("/placements", placements.router, tags=["placements"])
+api.add_router("/touchpoints", touchpoints.router, tags=["touchpoints"])
+
+
+@api.exception_handler(ValidationError)
+def ninja_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, error_body(problems_from_ninja(exc.errors)), status=422)
+
+
+@api.exception_handler(Invalid)
+def invalid(request: HttpRequest, exc: Invalid) -> HttpResponse:
+    body = error_body([{"field": exc.field, "message": exc.message}])
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    return api.create_response(request, error_body(problems_from_django(exc)), status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = str(exc) if str(exc) != "Unauthorized" else "Authentication required"
+    response = api.create_response(
+        request,
+        {"detail": f"{message}: send 'Authorization: Bearer <token>'", "errors": []},
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="keepwarm"'
+    return response

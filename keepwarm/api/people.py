@@ -1,0 +1,175 @@
+"""People: one record per human, with the roles they have held."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema, Status
+
+from keepwarm.accounts.models import User
+from keepwarm.api.access import get_person_for, visible_people
+from keepwarm.api.auth import caller
+from keepwarm.api.lookups import user_named, username_of
+from keepwarm.api.schemas import (
+    Email,
+    ErrorOut,
+    Id,
+    LongText,
+    PageQuery,
+    RoleKind,
+    Str40,
+    Str100,
+    Str200,
+)
+from keepwarm.people.models import Person, Role
+
+router = Router()
+
+
+class RoleOut(Schema):
+    kind: RoleKind
+    company: int | None = Field(None, alias="company_id")
+    title: str
+    started_on: dt.date
+    ended_on: dt.date | None
+
+
+class PersonOut(Schema):
+    id: int
+    url: str
+    first_name: str
+    last_name: str
+    full_name: str
+    email: str
+    phone: str
+    location: str
+    sector: str
+    headline: str
+    skills: str
+    notes: str
+    owner: str | None
+    last_contacted_at: dt.datetime | None
+    created_at: dt.datetime
+    roles: list[RoleOut]
+
+    @staticmethod
+    def resolve_url(obj: Person) -> str:
+        return reverse("api:person", args=[obj.pk])
+
+    @staticmethod
+    def resolve_owner(obj: Person) -> str | None:
+        return username_of(obj.owner)
+
+    @staticmethod
+    def resolve_roles(obj: Person) -> list[Role]:
+        return list(obj.roles.all())
+
+
+class PersonPatch(Schema):
+    """Send only the fields to change."""
+
+    first_name: Str100 = Field("", min_length=1)
+    last_name: Str100 = Field("", min_length=1)
+    email: Email = ""
+    phone: Str40 = ""
+    location: Str100 = ""
+    sector: Str100 = ""
+    headline: Str200 = ""
+    skills: LongText = ""
+    notes: LongText = ""
+    owner: Str200 | None = Field(
+        None, description="Username of the owning consultant; defaults to you on create."
+    )
+
+
+class PersonIn(PersonPatch):
+    first_name: Str100 = Field(min_length=1)
+    last_name: Str100 = Field(min_length=1)
+
+
+class PersonPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PersonOut]
+
+
+class PersonFilters(PageQuery):
+    q: Str100 = Field("", description="Part of the name, email or phone.")
+    role: RoleKind | None = Field(None, description="Only people who currently hold this role.")
+
+
+def _people(user: User) -> QuerySet[Person]:
+    return (
+        visible_people(user)
+        .select_related("owner")
+        .prefetch_related("roles")
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def _search(people: QuerySet[Person], q: str) -> QuerySet[Person]:
+    words = q.split()
+    match = Q(email__icontains=q) | Q(phone__icontains=q)
+    if len(words) == 1:
+        match |= Q(first_name__icontains=q) | Q(last_name__icontains=q)
+    else:
+        # "Priya Patel" finds Priya Patel, not everyone called Priya.
+        match |= Q(first_name__icontains=words[0], last_name__icontains=" ".join(words[1:]))
+    return people.filter(match)
+
+
+def _apply(person: Person, data: dict) -> None:
+    if "owner" in data:
+        owner = data.pop("owner")
+        person.owner = user_named("owner", owner) if owner else None
+    for name, value in data.items():
+        setattr(person, name, value)
+
+
+@router.get("", response=PersonPage, url_name="people")
+def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict:
+    people = _people(caller(request))
+    if filters.q.strip():
+        people = _search(people, filters.q.strip())
+    if filters.role:
+        current = Role.objects.filter(
+            person=OuterRef("pk"), kind=filters.role, ended_on__isnull=True
+        )
+        people = people.filter(Exists(current))
+    window = people[filters.offset : filters.offset + filters.limit]
+    return {
+        "count": people.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": list(window),
+    }
+
+
+@router.get("/{id}", response={200: PersonOut, 404: ErrorOut}, url_name="person")
+def read_person(request: HttpRequest, id: Id) -> Person:
+    return get_person_for(caller(request), id)
+
+
+@router.post("", response={201: PersonOut, 422: ErrorOut})
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
+    data = payload.model_dump()
+    person = Person(owner=caller(request))
+    if data["owner"] is None:
+        del data["owner"]
+    _apply(person, data)
+    person.save()
+    return Status(201, person)
+
+
+@router.patch("/{id}", response={200: PersonOut, 404: ErrorOut, 422: ErrorOut})
+def update_person(request: HttpRequest, id: Id, payload: PersonPatch) -> Person:
+    with transaction.atomic():
+        person = get_person_for(caller(request), id)
+        _apply(person, payload.model_dump(exclude_unset=True))
+        person.save()
+    return person

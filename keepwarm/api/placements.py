@@ -1,0 +1,310 @@
+"""Placements with their agreed targets; creating one lays out its care plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from keepwarm.accounts.models import User
+from keepwarm.api.access import get_placement_for, visible_people, visible_placements
+from keepwarm.api.auth import caller
+from keepwarm.api.companies import RebateStep
+from keepwarm.api.errors import Invalid
+from keepwarm.api.lookups import one_of, user_named, username_of
+from keepwarm.api.schemas import (
+    Day,
+    ErrorOut,
+    Id,
+    LongText,
+    Money,
+    PageQuery,
+    PlacementKind,
+    Str40,
+    Str200,
+)
+from keepwarm.care.models import CarePlan
+from keepwarm.care.services import hand_over, move_start_date
+from keepwarm.people.models import Company, GuaranteeUnit, Remedy
+from keepwarm.placements.models import Placement, Target
+from keepwarm.placements.services import create_placement
+
+router = Router()
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. GBP.")]
+Hours = Annotated[Decimal, Field(max_digits=4, decimal_places=1, ge=0, le=168)]
+
+
+class TargetIn(Schema):
+    name: Str200 = Field(min_length=1)
+    target_value: Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
+    unit: Str40 = Field(min_length=1, description="GBP, tickets, calls, deals…")
+    period: Target.Period = Target.Period.MONTH
+
+
+class TargetOut(Schema):
+    id: int
+    name: str
+    target_value: Decimal
+    unit: str
+    period: Target.Period
+
+
+class PlacementOut(Schema):
+    id: int
+    url: str
+    person: int = Field(alias="person_id")
+    person_name: str
+    company: int = Field(alias="company_id")
+    company_name: str
+    hiring_manager: int | None = Field(alias="hiring_manager_id")
+    owner: str
+    kind: PlacementKind
+    role_title: str
+    start_date: dt.date
+    end_date: dt.date | None
+    salary: Decimal | None
+    fee: Decimal | None
+    currency: str
+    responsibilities: str
+    hours_per_week: Decimal | None
+    probation_weeks: int | None
+    benefits: str
+    terms_notes: str
+    guarantee_length: int
+    guarantee_unit: GuaranteeUnit
+    guarantee_remedy: Remedy
+    guarantee_ends_on: dt.date
+    rebate_scale: list[RebateStep]
+    care_plan: int | None = Field(alias="care_plan_id")
+    status: Placement.Status
+    left_on: dt.date | None
+    leave_reason: str
+    leave_notes: str
+    rebate_owed: Decimal | None
+    created_at: dt.datetime
+    targets: list[TargetOut]
+
+    @staticmethod
+    def resolve_url(obj: Placement) -> str:
+        return reverse("api:placement", args=[obj.pk])
+
+    @staticmethod
+    def resolve_person_name(obj: Placement) -> str:
+        return obj.person.full_name
+
+    @staticmethod
+    def resolve_company_name(obj: Placement) -> str:
+        return obj.company.name
+
+    @staticmethod
+    def resolve_owner(obj: Placement) -> str | None:
+        return username_of(obj.owner)
+
+    @staticmethod
+    def resolve_targets(obj: Placement) -> list[Target]:
+        return list(obj.targets.all())
+
+
+class PlacementPatch(Schema):
+    """Send only the fields to change. A new start_date moves the future care plan."""
+
+    hiring_manager: Id | None = None
+    owner: Str200 = Field("", min_length=1, description="Username; hands the placement over.")
+    role_title: Str200 = Field("", min_length=1)
+    start_date: Day = dt.date(2000, 1, 1)
+    end_date: Day | None = None
+    salary: Money | None = None
+    fee: Money | None = None
+    currency: Currency = "GBP"
+    responsibilities: LongText = ""
+    hours_per_week: Hours | None = None
+    probation_weeks: int | None = Field(None, ge=0, le=520)
+    benefits: LongText = ""
+    terms_notes: LongText = ""
+    guarantee_length: int = Field(90, ge=0, le=3650)
+    guarantee_unit: GuaranteeUnit = GuaranteeUnit.CALENDAR
+    guarantee_remedy: Remedy = Remedy.REFUND
+    rebate_scale: list[RebateStep] = Field(default_factory=list, max_length=50)
+    targets: list[TargetIn] = Field(
+        default_factory=list, max_length=50, description="Replaces all targets when sent."
+    )
+
+
+class PlacementIn(Schema):
+    person: Id = Field(description="The placed candidate (a person id).")
+    company: Id
+    hiring_manager: Id | None = Field(None, description="The client contact (a person id).")
+    owner: Str200 | None = Field(None, description="Username; defaults to you.")
+    kind: PlacementKind = Placement.Kind.PERMANENT
+    role_title: Str200 = Field(min_length=1)
+    start_date: Day
+    end_date: Day | None = None
+    salary: Money | None = None
+    fee: Money | None = None
+    currency: Currency = "GBP"
+    responsibilities: LongText = ""
+    hours_per_week: Hours | None = None
+    probation_weeks: int | None = Field(None, ge=0, le=520)
+    benefits: LongText = ""
+    terms_notes: LongText = ""
+    guarantee_length: int | None = Field(None, ge=0, le=3650, description="Default: company's.")
+    guarantee_unit: GuaranteeUnit | None = None
+    guarantee_remedy: Remedy | None = None
+    rebate_scale: list[RebateStep] | None = Field(None, max_length=50)
+    care_plan: Id | None = Field(None, description="Default: the default plan for the kind.")
+    targets: list[TargetIn] = Field(default_factory=list, max_length=50)
+
+
+class PlacementPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PlacementOut]
+
+
+class PlacementFilters(PageQuery):
+    status: Placement.Status | None = None
+    owner: Str200 | None = Field(None, description="Username of the owning consultant.")
+    company: Id | None = None
+    person: Id | None = Field(None, description="The placed candidate's id.")
+    started_after: Day | None = Field(None, description="Start date on or after this day.")
+    started_before: Day | None = Field(None, description="Start date on or before this day.")
+
+
+def _placements(user: User) -> QuerySet[Placement]:
+    return (
+        visible_placements(user)
+        .select_related("person", "company", "owner")
+        .prefetch_related("targets")
+        .order_by("-start_date", "-id")
+    )
+
+
+def _reload(user: User, placement: Placement) -> Placement:
+    return _placements(user).get(pk=placement.pk)
+
+
+def _scale(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda row: row["up_to_day"])
+
+
+@router.get("", response=PlacementPage, url_name="placements")
+def list_placements(request: HttpRequest, filters: Query[PlacementFilters]) -> dict:
+    placements = _placements(caller(request))
+    if filters.status:
+        placements = placements.filter(status=filters.status)
+    if filters.owner:
+        placements = placements.filter(owner__username=filters.owner)
+    if filters.company:
+        placements = placements.filter(company_id=filters.company)
+    if filters.person:
+        placements = placements.filter(person_id=filters.person)
+    if filters.started_after:
+        placements = placements.filter(start_date__gte=filters.started_after)
+    if filters.started_before:
+        placements = placements.filter(start_date__lte=filters.started_before)
+    window = placements[filters.offset : filters.offset + filters.limit]
+    return {
+        "count": placements.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": list(window),
+    }
+
+
+@router.get("/{id}", response={200: PlacementOut, 404: ErrorOut}, url_name="placement")
+def read_placement(request: HttpRequest, id: Id) -> Placement:
+    return get_placement_for(caller(request), id)
+
+
+@router.post("", response={201: PlacementOut, 422: ErrorOut})
+def create_placement_endpoint(request: HttpRequest, payload: PlacementIn) -> Status[Placement]:
+    user = caller(request)
+    data = payload.model_dump()
+    if data["end_date"] and data["end_date"] < data["start_date"]:
+        raise Invalid("end_date", "must be on or after start_date")
+    people = visible_people(user)
+    person = one_of("person", people, data.pop("person"), "person")
+    company = one_of("company", Company.objects.all(), data.pop("company"), "company")
+    manager_id = data.pop("hiring_manager")
+    if manager_id is not None:
+        data["hiring_manager"] = one_of("hiring_manager", people, manager_id, "person")
+    owner_name = data.pop("owner")
+    owner = user_named("owner", owner_name) if owner_name else user
+    plan_id = data.pop("care_plan")
+    plan = one_of("care_plan", CarePlan.objects.all(), plan_id, "care plan") if plan_id else None
+    targets = data.pop("targets")
+    for name in ("guarantee_length", "guarantee_unit", "guarantee_remedy", "rebate_scale"):
+        if data[name] is None:
+            del data[name]  # copied from the company's terms of business
+    if "rebate_scale" in data:
+        data["rebate_scale"] = _scale(data["rebate_scale"])
+    with transaction.atomic():
+        placement = create_placement(
+            by=user,
+            person=person,
+            company=company,
+            owner=owner,
+            role_title=data.pop("role_title"),
+            start_date=data.pop("start_date"),
+            plan=plan,
+            targets=targets,
+            today=timezone.localdate(),
+            **data,
+        )
+    return Status(201, _reload(user, placement))
+
+
+@router.patch("/{id}", response={200: PlacementOut, 404: ErrorOut, 422: ErrorOut})
+def update_placement(request: HttpRequest, id: Id, payload: PlacementPatch) -> Placement:
+    user = caller(request)
+    data = payload.model_dump(exclude_unset=True)
+    with transaction.atomic():
+        placement = get_placement_for(user, id)
+        new_start = data.pop("start_date", None)
+        new_owner_name = data.pop("owner", None)
+        targets = data.pop("targets", None)
+        end_date = data.get("end_date", placement.end_date)
+        if end_date and end_date < (new_start or placement.start_date):
+            raise Invalid("end_date", "must be on or after start_date")
+        if "hiring_manager" in data and data["hiring_manager"] is not None:
+            data["hiring_manager"] = one_of(
+                "hiring_manager", visible_people(user), data["hiring_manager"], "person"
+            )
+        if "rebate_scale" in data:
+            data["rebate_scale"] = _scale(data["rebate_scale"])
+        new_owner = user_named("owner", new_owner_name) if new_owner_name else None
+        for name, value in data.items():
+            setattr(placement, name, value)
+        if data:
+            placement.save(update_fields=list(data))
+        if targets is not None:
+            placement.targets.all().delete()
+            Target.objects.bulk_create(Target(placement=placement, **row) for row in targets)
+        if new_start is not None and new_start != placement.start_date:
+            move_start_date(placement=placement, new_start=new_start, by=user)
+        if new_owner is not None and new_owner != placement.owner:
+            hand_over(
+                from_user=placement.owner,
+                to_user=new_owner,
+                by=user,
+                placements=Placement.objects.filter(pk=placement.pk),
+            )
+    # A consultant who hands a placement to someone else may no longer see it.
+    return _placements(user).filter(pk=placement.pk).first() or _unscoped(placement)
+
+
+def _unscoped(placement: Placement) -> Placement:
+    return (
+        Placement.objects.select_related("person", "company", "owner")
+        .prefetch_related("targets")
+        .get(pk=placement.pk)
+    )

@@ -1,0 +1,93 @@
+"""Types shared by every resource: bounded text, ids, dates, money and pages.
+
+Every input is bounded to what both databases store, so a hostile or careless
+client gets a 422 naming the field instead of a 500 from PostgreSQL (NUL bytes,
+over-long strings, integers past int4/int8, dates a care plan cannot add to).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator, validate_email
+from ninja import Field, Schema
+from pydantic import AfterValidator, WithJsonSchema
+
+from keepwarm.care.models import Kind
+from keepwarm.people.models import Role
+from keepwarm.placements.models import Placement
+
+MAX_ID = 2**63 - 1
+MAX_LIMIT = 200
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _sensible_date(value: dt.date) -> dt.date:
+    # Care plans add months and years to start dates; year 9999 would overflow.
+    if not 1900 <= value.year <= 2999:
+        raise ValueError("must be a date between the years 1900 and 2999")
+    return value
+
+
+def _email(value: str) -> str:
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValueError("must be a valid email address") from None
+    return value
+
+
+def _url(value: str) -> str:
+    if value:
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except DjangoValidationError:
+            raise ValueError("must be an http(s) URL") from None
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+Str3 = Annotated[str, Field(max_length=3), NoNul]
+Str40 = Annotated[str, Field(max_length=40), NoNul]
+Str100 = Annotated[str, Field(max_length=100), NoNul]
+Str200 = Annotated[str, Field(max_length=200), NoNul]
+LongText = Annotated[str, Field(max_length=20_000), NoNul]
+Email = Annotated[str, Field(max_length=254), NoNul, AfterValidator(_email)]
+Url = Annotated[str, Field(max_length=200), NoNul, AfterValidator(_url)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = Annotated[dt.date, AfterValidator(_sensible_date)]
+Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=0)]
+Username = Annotated[str, Field(min_length=1, max_length=150), NoNul]
+
+
+# Three models call their choices "Kind"; OpenAPI would merge them into one schema
+# named Kind, so these are written out inline instead.
+RoleKind = Annotated[Role.Kind, WithJsonSchema({"type": "string", "enum": Role.Kind.values})]
+PlacementKind = Annotated[
+    Placement.Kind, WithJsonSchema({"type": "string", "enum": Placement.Kind.values})
+]
+TouchpointKind = Annotated[Kind, WithJsonSchema({"type": "string", "enum": Kind.values})]
+
+
+class PageQuery(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT}.")
+    offset: int = Field(0, ge=0, le=10**9)
+
+
+class FieldProblem(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldProblem] = []

@@ -1,0 +1,205 @@
+"""Touchpoints: planned and logged calls, emails and meetings with a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema, Status
+
+from keepwarm.accounts.models import User
+from keepwarm.api.access import (
+    get_touchpoint_for,
+    visible_people,
+    visible_placements,
+    visible_touchpoints,
+)
+from keepwarm.api.auth import caller
+from keepwarm.api.errors import Invalid
+from keepwarm.api.lookups import one_of, user_named, username_of
+from keepwarm.api.schemas import Day, ErrorOut, Id, LongText, PageQuery, Str200, TouchpointKind
+from keepwarm.care.models import Audience, Kind, Touchpoint
+
+router = Router()
+
+
+class PlannableKind(StrEnum):
+    """What a consultant can plan by hand; questionnaires come from care plans."""
+
+    CALL = Kind.CALL.value
+    EMAIL = Kind.EMAIL.value
+    MEETING = Kind.MEETING.value
+
+
+class TouchpointOut(Schema):
+    id: int
+    url: str
+    person: int = Field(alias="person_id")
+    placement: int | None = Field(alias="placement_id")
+    kind: TouchpointKind
+    audience: Audience
+    title: str
+    due_on: dt.date
+    owner: str
+    state: Touchpoint.State
+    outcome: str
+    notes: str
+    skip_reason: str
+    email_subject: str
+    email_body: str
+    from_care_plan: bool
+    done_at: dt.datetime | None
+    done_by: str | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_url(obj: Touchpoint) -> str:
+        return reverse("api:touchpoint", args=[obj.pk])
+
+    @staticmethod
+    def resolve_owner(obj: Touchpoint) -> str | None:
+        return username_of(obj.owner)
+
+    @staticmethod
+    def resolve_done_by(obj: Touchpoint) -> str | None:
+        return username_of(obj.done_by)
+
+    @staticmethod
+    def resolve_from_care_plan(obj: Touchpoint) -> bool:
+        return obj.step_id is not None
+
+
+class TouchpointPatch(Schema):
+    """Send only the fields to change; only planned touchpoints can change."""
+
+    title: Str200 = Field("", min_length=1)
+    due_on: Day = dt.date(2000, 1, 1)
+    owner: Str200 = Field("", min_length=1, description="Username of who does it.")
+    notes: LongText = ""
+    email_subject: Str200 = ""
+    email_body: LongText = ""
+
+
+class TouchpointIn(Schema):
+    person: Id
+    placement: Id | None = Field(None, description="A placement of this person (or managed by).")
+    kind: PlannableKind = PlannableKind.CALL
+    title: Str200 = Field("", description="Default: 'Call Priya Patel' and so on.")
+    due_on: Day
+    owner: Str200 | None = Field(None, description="Username; defaults to you.")
+    notes: LongText = ""
+    email_subject: Str200 = Field("", description="Required for emails.")
+    email_body: LongText = Field("", description="Required for emails.")
+
+
+class TouchpointPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[TouchpointOut]
+
+
+class TouchpointFilters(PageQuery):
+    state: Touchpoint.State | None = None
+    kind: TouchpointKind | None = None
+    due_after: Day | None = Field(None, description="Due on or after this day.")
+    due_before: Day | None = Field(None, description="Due on or before this day.")
+    person: Id | None = None
+    placement: Id | None = None
+    owner: Str200 | None = Field(None, description="Username of who does it.")
+
+
+def _touchpoints(user: User) -> QuerySet[Touchpoint]:
+    return visible_touchpoints(user).select_related("owner", "done_by").order_by("due_on", "id")
+
+
+@router.get("", response=TouchpointPage, url_name="touchpoints")
+def list_touchpoints(request: HttpRequest, filters: Query[TouchpointFilters]) -> dict:
+    touchpoints = _touchpoints(caller(request))
+    if filters.state:
+        touchpoints = touchpoints.filter(state=filters.state)
+    if filters.kind:
+        touchpoints = touchpoints.filter(kind=filters.kind)
+    if filters.due_after:
+        touchpoints = touchpoints.filter(due_on__gte=filters.due_after)
+    if filters.due_before:
+        touchpoints = touchpoints.filter(due_on__lte=filters.due_before)
+    if filters.person:
+        touchpoints = touchpoints.filter(person_id=filters.person)
+    if filters.placement:
+        touchpoints = touchpoints.filter(placement_id=filters.placement)
+    if filters.owner:
+        touchpoints = touchpoints.filter(owner__username=filters.owner)
+    window = touchpoints[filters.offset : filters.offset + filters.limit]
+    return {
+        "count": touchpoints.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": list(window),
+    }
+
+
+@router.get("/{id}", response={200: TouchpointOut, 404: ErrorOut}, url_name="touchpoint")
+def read_touchpoint(request: HttpRequest, id: Id) -> Touchpoint:
+    return get_touchpoint_for(caller(request), id)
+
+
+@router.post("", response={201: TouchpointOut, 422: ErrorOut})
+def plan_touchpoint(request: HttpRequest, payload: TouchpointIn) -> Status[Touchpoint]:
+    """Plan a call, email or meeting with a person."""
+    user = caller(request)
+    person = one_of("person", visible_people(user), payload.person, "person")
+    placement = None
+    audience = Audience.CANDIDATE
+    if payload.placement is not None:
+        placement = one_of("placement", visible_placements(user), payload.placement, "placement")
+        if person.pk == placement.hiring_manager_id:
+            audience = Audience.CLIENT
+        elif person.pk != placement.person_id:
+            raise Invalid("placement", "is not a placement of this person")
+    kind = Kind(payload.kind.value)
+    if kind == Kind.EMAIL:
+        if not payload.email_subject.strip():
+            raise Invalid("email_subject", "an email needs a subject")
+        if not payload.email_body.strip():
+            raise Invalid("email_body", "an email needs a body")
+        if not person.email:
+            raise Invalid("person", "this person has no email address")
+    owner = user_named("owner", payload.owner) if payload.owner else user
+    touchpoint = Touchpoint.objects.create(
+        person=person,
+        placement=placement,
+        kind=kind,
+        audience=audience,
+        title=payload.title.strip() or f"{kind.label} {person.full_name}"[:200],
+        due_on=payload.due_on,
+        owner=owner,
+        notes=payload.notes,
+        email_subject=payload.email_subject,
+        email_body=payload.email_body,
+    )
+    return Status(201, _touchpoints(user).filter(pk=touchpoint.pk).first() or touchpoint)
+
+
+@router.patch("/{id}", response={200: TouchpointOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+def update_touchpoint(
+    request: HttpRequest, id: Id, payload: TouchpointPatch
+) -> Touchpoint | Status[dict]:
+    user = caller(request)
+    data = payload.model_dump(exclude_unset=True)
+    with transaction.atomic():
+        touchpoint = get_touchpoint_for(user, id)
+        if touchpoint.state != Touchpoint.State.PLANNED:
+            state = touchpoint.get_state_display().lower()
+            return Status(409, {"detail": f"This touchpoint is {state}; only planned ones change."})
+        if "owner" in data:
+            data["owner"] = user_named("owner", data["owner"])
+        for name, value in data.items():
+            setattr(touchpoint, name, value)
+        if data:
+            touchpoint.save(update_fields=list(data))
+    return touchpoint
