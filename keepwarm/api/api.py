@@ -6,7 +6,7 @@ Mounted at /api/v1/ (schema at /api/v1/openapi.json, docs at /api/v1/docs).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -54,6 +54,12 @@ def invalid(request: HttpRequest, exc: Invalid) -> HttpResponse:
 @api.exception_handler(DjangoValidationError)
 def django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     return api.create_response(request, error_body(problems_from_django(exc)), status=422)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # Deliberately the same answer for "does not exist" and "not yours".
+    return api.create_response(request, {"detail": "Not found", "errors": []}, status=404)
 
 
 @api.exception_handler(AuthenticationError)

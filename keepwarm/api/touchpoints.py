@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import transaction
@@ -23,6 +24,7 @@ from keepwarm.api.errors import Invalid
 from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import Day, ErrorOut, Id, LongText, PageQuery, Str200, TouchpointKind
 from keepwarm.care.models import Audience, Kind, Touchpoint
+from keepwarm.care.services import log_touchpoint, skip_touchpoint
 
 router = Router()
 
@@ -73,8 +75,23 @@ class TouchpointOut(Schema):
         return obj.step_id is not None
 
 
+class Finish(StrEnum):
+    DONE = Touchpoint.State.DONE.value
+    SKIPPED = Touchpoint.State.SKIPPED.value
+
+
 class TouchpointPatch(Schema):
-    """Send only the fields to change; only planned touchpoints can change."""
+    """Send only the fields to change; only planned touchpoints can change.
+
+    To log one, send `state: "done"` with an `outcome` (and optionally `notes` and
+    `next_action_on`, which plans a follow-up call); to skip one, `state: "skipped"`
+    with a `skip_reason`.
+    """
+
+    state: Finish | None = None
+    outcome: Touchpoint.Outcome | None = None
+    skip_reason: Str200 = ""
+    next_action_on: Day | None = Field(None, description="Plan a follow-up call on this day.")
 
     title: Str200 = Field("", min_length=1)
     due_on: Day = dt.date(2000, 1, 1)
@@ -191,6 +208,7 @@ def update_touchpoint(
 ) -> Touchpoint | Status[dict]:
     user = caller(request)
     data = payload.model_dump(exclude_unset=True)
+    finish = _finishing(data)
     with transaction.atomic():
         touchpoint = get_touchpoint_for(user, id)
         if touchpoint.state != Touchpoint.State.PLANNED:
@@ -202,4 +220,44 @@ def update_touchpoint(
             setattr(touchpoint, name, value)
         if data:
             touchpoint.save(update_fields=list(data))
-    return touchpoint
+        if finish.state == Finish.DONE:
+            assert finish.outcome is not None
+            log_touchpoint(
+                person=touchpoint.person,
+                by=user,
+                kind=touchpoint.kind,
+                outcome=finish.outcome,
+                notes=touchpoint.notes,
+                touchpoint=touchpoint,
+                next_action_on=finish.next_action_on,
+            )
+        elif finish.state == Finish.SKIPPED:
+            skip_touchpoint(touchpoint=touchpoint, by=user, reason=finish.skip_reason)
+    return _touchpoints(user).get(pk=touchpoint.pk)
+
+
+@dataclass
+class _Finish:
+    state: Finish | None
+    outcome: str | None
+    skip_reason: str
+    next_action_on: dt.date | None
+
+
+def _finishing(data: dict) -> _Finish:
+    """Take the log/skip fields out of `data`, checking they make sense together."""
+    finish = _Finish(
+        state=data.pop("state", None),
+        outcome=data.pop("outcome", None),
+        skip_reason=data.pop("skip_reason", ""),
+        next_action_on=data.pop("next_action_on", None),
+    )
+    if finish.state == Finish.DONE and finish.outcome is None:
+        raise Invalid("outcome", "say how it went to log it as done")
+    if finish.state == Finish.SKIPPED and not finish.skip_reason.strip():
+        raise Invalid("skip_reason", "say why it is being skipped")
+    if finish.state != Finish.DONE and (finish.outcome or finish.next_action_on):
+        raise Invalid("state", 'send state "done" with an outcome or next_action_on')
+    if finish.state != Finish.SKIPPED and finish.skip_reason:
+        raise Invalid("state", 'send state "skipped" with a skip_reason')
+    return finish

@@ -28,7 +28,19 @@ FIELDS = {
         "care_plan",
         "targets",
     ],
-    "/touchpoints": ["person", "placement", "kind", "title", "due_on", "owner", "email_subject"],
+    "/touchpoints": [
+        "person",
+        "placement",
+        "kind",
+        "title",
+        "due_on",
+        "owner",
+        "email_subject",
+        "state",
+        "outcome",
+        "skip_reason",
+        "next_action_on",
+    ],
 }
 
 scalars = (
@@ -48,6 +60,9 @@ scalars = (
             "contract",
             "\x00",
             "olivia_owner",
+            "done",
+            "skipped",
+            "reached",
             "1e400",
             "12345678901234.567",
             "x" * 300,

@@ -119,3 +119,48 @@ def test_done_touchpoints_are_history_and_do_not_change(cast, api_as):
     assert "only planned" in response.json()["detail"]
     touchpoint.refresh_from_db()
     assert touchpoint.title == "Week one call"
+
+
+def test_logging_a_planned_call_as_done_plans_the_follow_up(cast, api_as):
+    touchpoint = _touchpoint(cast)
+
+    response = api_as(cast.owner).patch(
+        f"/touchpoints/{touchpoint.pk}",
+        {
+            "state": "done",
+            "outcome": "reached",
+            "notes": "Settling in well",
+            "next_action_on": "2026-04-20",
+        },
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == "done"
+    assert response.json()["done_by"] == "olivia_owner"
+    cast.candidate.refresh_from_db()
+    assert cast.candidate.last_contacted_at is not None
+    follow_up = Touchpoint.objects.get(state="planned", due_on=dt.date(2026, 4, 20))
+    assert follow_up.person == cast.candidate
+
+
+def test_logging_as_done_needs_an_outcome(cast, api_as):
+    touchpoint = _touchpoint(cast)
+
+    response = api_as(cast.owner).patch(f"/touchpoints/{touchpoint.pk}", {"state": "done"})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "outcome"
+    touchpoint.refresh_from_db()
+    assert touchpoint.state == "planned"
+
+
+def test_skipping_a_touchpoint_records_why(cast, api_as):
+    touchpoint = _touchpoint(cast)
+
+    response = api_as(cast.owner).patch(
+        f"/touchpoints/{touchpoint.pk}", {"state": "skipped", "skip_reason": "On holiday"}
+    )
+
+    assert response.status_code == 200
+    touchpoint.refresh_from_db()
+    assert (touchpoint.state, touchpoint.skip_reason) == ("skipped", "On holiday")
