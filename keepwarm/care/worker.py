@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.template import TemplateSyntaxError
 from django.utils import timezone
 
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
@@ -122,7 +121,9 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int]:
     for touchpoint in touchpoints:
         try:
             rendered.append((touchpoint, render_checkin(touchpoint)))
-        except TemplateSyntaxError as exc:
+        except Exception as exc:
+            # One step's broken text (a typo in a tag) must not hold up everyone's mail.
+            logger.exception("Check-in %s could not be rendered", touchpoint.id)
             broken[touchpoint.id] = f"The email text could not be filled in: {exc}"[:200]
     queued = 0
     with transaction.atomic():

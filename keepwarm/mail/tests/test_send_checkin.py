@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.template import TemplateDoesNotExist
 
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.worker import tick
@@ -46,8 +47,10 @@ def test_checkin_arrives_personally_from_the_owner(
     assert received["Reply-To"] == "Olivia Owner <olivia_owner@agency.example>"
     assert received["Subject"] == "How is week one going, Priya?"
     assert received["List-Unsubscribe"] is None  # a personal 1:1 email, not marketing
-    text = received.get_body(preferencelist=("plain",)).get_content()
-    html = received.get_body(preferencelist=("html",)).get_content()
+    text_part = received.get_body(preferencelist=("plain",))
+    html_part = received.get_body(preferencelist=("html",))
+    assert text_part is not None and html_part is not None
+    text, html = text_part.get_content(), html_part.get_content()
     assert "How are you finding the Account Manager job at Acme Widgets?" in text
     assert "0113 496 0000" in text
     assert "Account Manager job at Acme Widgets" in html
@@ -80,7 +83,7 @@ def test_plan_text_cannot_include_files(cast: Cast) -> None:
         cast, due_on=DUE, email_body='{% include "emails/checkin-body.txt" %}'
     )
 
-    with pytest.raises(Exception, match="checkin-body.txt"):
+    with pytest.raises(TemplateDoesNotExist):
         render_checkin(touchpoint)
 
 

@@ -1,0 +1,99 @@
+"""The Sent mail page: the outbox with states, safe previews and settling unknown sends."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from keepwarm.conftest import Cast
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.people.models import Person
+
+# Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at")
+
+
+def logged_in(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
+
+
+def message(person: Person | None, key: str, state: str, **fields: object) -> OutboxMessage:
+    values: dict[str, object] = {
+        "to_email": person.email if person else "someone@example.org",
+        "from_email": "Olivia Owner <olivia_owner@agency.example>",
+        "subject": f"How is week one going? ({key})",
+        "body_text": "Hi Priya,\n\nHow are you finding it?",
+        "state": state,
+        "send_after": timezone.now() - dt.timedelta(hours=1),
+    }
+    values.update(fields)
+    return OutboxMessage.objects.create(key=key, person=person, **values)
+
+
+def test_sent_mail_lists_captured_messages(cast: Cast) -> None:
+    message(cast.candidate, "touchpoint:1", OutboxMessage.State.CAPTURED)
+    page = logged_in(cast.owner).get(reverse("sent_mail")).content.decode()
+    assert "How is week one going? (touchpoint:1)" in page
+    assert "Captured (not sent)" in page
+    assert "badge-captured" in page
+
+
+def test_sent_mail_filters_by_state(cast: Cast) -> None:
+    message(cast.candidate, "a", OutboxMessage.State.FAILED, last_error="550 No such user")
+    message(cast.candidate, "b", OutboxMessage.State.SENT)
+    page = logged_in(cast.owner).get(reverse("sent_mail"), {"state": "failed"}).content.decode()
+    assert "(a)" in page and "550 No such user" in page
+    assert "(b)" not in page
+
+
+def test_consultants_see_only_mail_to_people_they_can_see(cast: Cast) -> None:
+    message(cast.candidate, "touchpoint:1", OutboxMessage.State.CAPTURED)
+    mine = message(cast.candidate, "touchpoint:2", OutboxMessage.State.SENT)
+    outsider = logged_in(cast.outsider)
+    assert "touchpoint:1" not in outsider.get(reverse("sent_mail")).content.decode()
+    assert outsider.get(reverse("sent_message", args=[mine.pk])).status_code == 404
+    manager_page = logged_in(cast.manager).get(reverse("sent_mail")).content.decode()
+    assert "touchpoint:1" in manager_page
+
+
+def test_message_html_is_shown_in_a_sandbox_never_in_the_page(cast: Cast) -> None:
+    html = '<p>Hello</p><script>alert("x")</script>'
+    found = message(cast.candidate, "k", OutboxMessage.State.CAPTURED, body_html=html)
+    page = logged_in(cast.owner).get(reverse("sent_message", args=[found.pk])).content.decode()
+    assert '<script>alert("x")</script>' not in page
+    assert 'sandbox srcdoc="&lt;p&gt;Hello&lt;/p&gt;&lt;script&gt;' in page
+    assert "How are you finding it?" in page
+
+
+def test_unknown_message_can_be_marked_sent_or_sent_again(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    first = message(cast.candidate, "u1", OutboxMessage.State.UNKNOWN, claimed_at=timezone.now())
+    second = message(cast.candidate, "u2", OutboxMessage.State.UNKNOWN)
+    page = client.get(reverse("sent_message", args=[first.pk])).content.decode()
+    assert "Did this go out?" in page
+
+    client.post(reverse("resolve_message", args=[first.pk]), {"sent": "yes"})
+    client.post(reverse("resolve_message", args=[second.pk]), {"sent": "no"})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == OutboxMessage.State.SENT
+    assert second.state == OutboxMessage.State.PENDING
+
+    # A second click (another tab) is explained, not a crash.
+    again = client.post(reverse("resolve_message", args=[first.pk]), {"sent": "no"}, follow=True)
+    assert again.status_code == 200
+    assert "Only a message whose outcome is unknown" in again.content.decode()
+    first.refresh_from_db()
+    assert first.state == OutboxMessage.State.SENT
+
+
+def test_resolving_needs_a_post(cast: Cast) -> None:
+    found = message(cast.candidate, "u", OutboxMessage.State.UNKNOWN)
+    response = logged_in(cast.owner).get(reverse("resolve_message", args=[found.pk]))
+    assert response.status_code == 405
