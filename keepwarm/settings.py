@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "keepwarm.placements",
     "keepwarm.care",
     "keepwarm.mail",
+    "keepwarm.surveys",
+    "keepwarm.signals",
     "keepwarm.api",
 ]
 

@@ -6,5 +6,7 @@ urlpatterns = [
     path("people/", include("keepwarm.people.urls")),
     path("placements/", include("keepwarm.placements.urls")),
     path("mail/", include("keepwarm.mail.urls")),
+    path("", include("keepwarm.surveys.urls")),
+    path("", include("keepwarm.signals.urls")),
     path("api/v1/", include("keepwarm.api.urls")),
 ]
