@@ -215,7 +215,11 @@ def run(small: int, large: int, sink_kind: str, today: dt.date | None = None) ->
     today = today or dt.date.today()
     engine = "sqlite" if url.startswith("sqlite") else "postgresql"
     has_worker = subprocess.run(
-        [sys.executable, "-c", "import keepwarm.care.worker as w; assert callable(w.tick)"],
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); import keepwarm.care.worker as w; assert callable(w.tick)",
+        ],
         capture_output=True,
         check=False,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "keepwarm.settings"},
