@@ -1,0 +1,203 @@
+"""Warning signs on a placement, the fall-off risk they add up to, and the alerts they open."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from keepwarm.placements.models import Placement
+
+
+class SignalKind(models.TextChoices):
+    DETRACTOR_NPS = "detractor_nps", "Would not recommend us (NPS 0–6)"
+    LOW_RATING = "low_rating", "Low rating (1–2 of 5)"
+    EXPECTATIONS_NOT_MET = "expectations_not_met", "Job does not meet expectations"
+    TERMS_NOT_AS_AGREED = "terms_not_as_agreed", "Hours or duties not as agreed"
+    NOT_IN_A_YEAR = "not_in_a_year", "Does not see themselves there in a year"
+    NEGATIVE_TEXT = "negative_text", "Negative comment"
+    MIGHT_LEAVE = "might_leave", "Says they might leave"
+    SCORE_DROP = "score_drop", "Scores dropped since last time"
+    UNANSWERED = "unanswered", "Check-in not answered or call missed"
+    LONG_SILENCE = "long_silence", "No contact for a long time"
+    CLIENT_CONCERN = "client_concern", "Client has a concern"
+    TARGETS_BEHIND = "targets_behind", "Targets behind"
+    WOULD_NOT_HIRE_AGAIN = "would_not_hire_again", "Client would not hire through us again"
+    TERMS_BREACH = "terms_breach", "Terms not kept by one side"
+    MANUAL = "manual", "Raised by a consultant"
+
+
+class Signal(models.Model):
+    """One warning sign on a placement, with the weight it carried when last scored.
+
+    Signals derived from answers and records are recomputed with the risk: one that no
+    longer applies (superseded by newer answers) is kept but made inactive, so the history
+    of what worried us stays readable.
+    """
+
+    class Source(models.TextChoices):
+        RESPONSE = "response", "Questionnaire response"
+        ANSWER = "answer", "Answer"
+        INVITATION = "invitation", "Unanswered invitation"
+        TOUCHPOINT = "touchpoint", "Touchpoint"
+        RECORD = "record", "Contact record"
+        MANUAL = "manual", "Consultant"
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="signals")
+    kind = models.CharField(max_length=30, choices=SignalKind.choices)
+    weight = models.FloatField(help_text="The weight applied when the risk was last computed.")
+    reason = models.CharField(max_length=300)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    # The id of the answer, response, invitation or touchpoint it came from (0: none).
+    source_id = models.PositiveBigIntegerField(default=0)
+    observed_on = models.DateField(help_text="When what the signal says happened.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        indexes = [models.Index(fields=["placement", "active"], name="signal_placement_active")]
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class Risk(models.Model):
+    """A placement's current fall-off risk: the cached result of the last recompute."""
+
+    placement = models.OneToOneField(Placement, on_delete=models.CASCADE, related_name="risk")
+    score = models.PositiveSmallIntegerField(default=0, db_index=True)
+    # The fitted model's view, when the agency has enough outcomes to fit one.
+    fitted_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    # Which signal kinds were present (kind -> 1): the model's inputs, kept for fitting.
+    features = models.JSONField(default=dict, blank=True)
+    in_first_year = models.BooleanField(default=True, db_index=True)
+    # Set once the placement's fate is known: "left" (fell off / left early) or "stayed".
+    outcome = models.CharField(max_length=10, blank=True)
+    # The features when the outcome was recorded: the example the fitted model learns from.
+    outcome_features = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-score", "placement_id"]
+
+    def __str__(self) -> str:
+        return f"{self.score} — {self.placement}"
+
+
+class RiskWeight(models.Model):
+    """The default weight of one signal kind: the chance (0–1) it alone means a fall-off.
+
+    Scores combine as 100 × (1 − Π(1 − weight)), so admins can read a weight as
+    "on its own, this makes a fall-off about this likely".
+    """
+
+    kind = models.CharField(max_length=30, choices=SignalKind.choices, unique=True)
+    label = models.CharField(max_length=100)
+    weight = models.FloatField()
+    explanation = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-weight", "kind"]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.weight:.2f}"
+
+
+class RiskSettings(models.Model):
+    """The agency's risk settings: one row (pk 1), edited by admins."""
+
+    alert_threshold = models.PositiveSmallIntegerField(
+        default=60, help_text="A risk score at or above this opens an alert."
+    )
+    silence_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days without contact with the placed person that count as silence."
+    )
+    min_outcomes = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Placements that fell off, and that stayed, needed before a model is fitted.",
+    )
+
+    class Meta:
+        verbose_name_plural = "risk settings"
+
+    def __str__(self) -> str:
+        return "Risk settings"
+
+    @classmethod
+    def current(cls) -> RiskSettings:
+        found, _ = cls.objects.get_or_create(pk=1)
+        return found
+
+
+class FittedModel(models.Model):
+    """A logistic regression fitted to the agency's own outcomes."""
+
+    coefficients = models.JSONField(help_text="Signal kind -> coefficient (log-odds).")
+    intercept = models.FloatField()
+    fitted_at = models.DateTimeField()
+    n_outcomes = models.PositiveIntegerField()
+    n_left = models.PositiveIntegerField()
+    n_stayed = models.PositiveIntegerField()
+    auc = models.FloatField(help_text="ROC AUC on the agency's own outcomes (cross-validated).")
+    default_auc = models.FloatField(
+        null=True, blank=True, help_text="ROC AUC of the default weights on the same outcomes."
+    )
+
+    class Meta:
+        ordering = ["-fitted_at", "-id"]
+        get_latest_by = "fitted_at"
+
+    def __str__(self) -> str:
+        return f"Fitted {self.fitted_at:%d %b %Y} on {self.n_outcomes} outcomes"
+
+
+class Alert(models.Model):
+    """Something about a placement someone must act on, closed with what was done."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="alerts")
+    # Whoever must act: the placement's owner, or the colleague covering them.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts"
+    )
+    reason = models.TextField()
+    risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    opened_at = models.DateTimeField()
+    due_at = models.DateTimeField(db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    close_note = models.TextField(blank=True)
+    reopened_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            # One open alert per placement: new worries are added to it, not piled up.
+            models.UniqueConstraint(
+                fields=["placement"], condition=Q(state="open"), name="alert_one_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open") | ~Q(close_note=""), name="alert_closed_with_note"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "state"], name="alert_owner_state")]
+
+    def __str__(self) -> str:
+        return f"{self.placement}: {self.reason[:60]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        return self.is_open and self.due_at < now

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from keepwarm.conftest import START, Cast
+from keepwarm.signals.models import Alert, Risk, RiskWeight, SignalKind
+from keepwarm.signals.services import on_response, recompute_risk
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def test_default_weights_ship_one_row_per_kind(db: None) -> None:
+    assert set(RiskWeight.objects.values_list("kind", flat=True)) == set(SignalKind.values)
+
+
+def test_a_quiet_new_placement_scores_zero(cast: Cast) -> None:
+    risk = recompute_risk(placement=cast.placement, now=at(START + dt.timedelta(days=3)))
+    assert risk.score == 0
+    assert risk.reasons == []
+    assert risk.in_first_year
+
+
+def test_long_silence_counts_from_the_start_date(cast: Cast) -> None:
+    risk = recompute_risk(placement=cast.placement, now=at(START + dt.timedelta(days=45)))
+    assert risk.score == 15
+    assert risk.reasons == ["No contact for 45 days (never contacted)"]
+    assert not Alert.objects.exists()
+
+
+def test_placements_past_their_first_year_carry_no_score(cast: Cast) -> None:
+    risk = recompute_risk(placement=cast.placement, now=at(START + dt.timedelta(days=400)))
+    assert (risk.score, risk.in_first_year) == (0, False)
+    assert Risk.objects.get().reasons == []
+
+
+def test_on_response_ignores_an_unknown_response(db: None) -> None:
+    on_response(response_id=999_999)
