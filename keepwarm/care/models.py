@@ -83,6 +83,14 @@ class PlanStep(models.Model):
             "are filled in."
         ),
     )
+    questionnaire = models.ForeignKey(
+        "surveys.Questionnaire",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_steps",
+        help_text="For questionnaire steps: which questions the emailed link asks.",
+    )
 
     class Meta:
         ordering = ["plan", "order", "offset_months", "offset_days"]
