@@ -14,18 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import mark_missed
+from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import (
     SendReport,
     default_worker_id,
     personal_from,
     personal_reply_to,
-    queue_email,
+    queue_emails,
     reconcile_stale,
     render_checkin,
     send_pending,
@@ -109,48 +110,63 @@ def _due_checkins(today: dt.date) -> Any:
     ).order_by("due_on", "id")
 
 
+def _take(ids: list[int]) -> list[int]:
+    """Inside the chunk's transaction: the ids still planned, now held by this worker.
+
+    PostgreSQL locks them (skipping rows another worker holds); SQLite's IMMEDIATE
+    transaction already holds the only write lock, so a plain read is authoritative.
+    """
+    planned = Touchpoint.objects.filter(id__in=ids, state=Touchpoint.State.PLANNED).order_by("id")
+    if connection.features.has_select_for_update_skip_locked:
+        planned = planned.select_for_update(skip_locked=True)
+    return list(planned.values_list("id", flat=True))
+
+
 def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int]:
-    """Render, then mark done and queue each touchpoint; returns (queued, broken text)."""
-    touchpoints = (
-        Touchpoint.objects.filter(id__in=ids, state=Touchpoint.State.PLANNED)
-        .select_related("person", "owner", "placement__company", "placement__person")
-        .order_by("id")  # the same lock order in every worker: no deadlocks
-    )
-    rendered = []
+    """Render, then mark done and queue the touchpoints; returns (queued, broken text)."""
+    touchpoints = Touchpoint.objects.filter(
+        id__in=ids, state=Touchpoint.State.PLANNED
+    ).select_related("person", "owner", "placement__company", "placement__person")
+    senders: dict[int, tuple[str, str]] = {}
+    messages: dict[int, OutboxMessage] = {}
     broken: dict[int, str] = {}
     for touchpoint in touchpoints:
         try:
-            rendered.append((touchpoint, render_checkin(touchpoint)))
+            subject, text, html = render_checkin(touchpoint)
         except Exception as exc:
             # One step's broken text (a typo in a tag) must not hold up everyone's mail.
             logger.exception("Check-in %s could not be rendered", touchpoint.id)
             broken[touchpoint.id] = f"The email text could not be filled in: {exc}"[:200]
-    queued = 0
+            continue
+        owner = touchpoint.owner
+        if owner.id not in senders:
+            senders[owner.id] = (personal_from(owner), personal_reply_to(owner))
+        from_email, reply_to = senders[owner.id]
+        messages[touchpoint.id] = OutboxMessage(
+            key=f"touchpoint:{touchpoint.id}",
+            to_email=touchpoint.person.email.strip(),
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            from_email=from_email,
+            reply_to=reply_to,
+            send_after=send_time(touchpoint.due_on, now=now),
+            person_id=touchpoint.person_id,
+            touchpoint_id=touchpoint.id,
+        )
     with transaction.atomic():
-        for touchpoint, (subject, text, html) in rendered:
-            # The conditional UPDATE decides which worker emails this touchpoint.
-            taken = Touchpoint.objects.filter(
-                id=touchpoint.id, state=Touchpoint.State.PLANNED
-            ).update(state=Touchpoint.State.DONE, outcome=Touchpoint.Outcome.EMAILED, done_at=now)
-            if taken != 1:
-                continue
-            message = queue_email(
-                key=f"touchpoint:{touchpoint.id}",
-                to_email=touchpoint.person.email.strip(),
-                subject=subject,
-                body_text=text,
-                body_html=html,
-                from_email=personal_from(touchpoint.owner),
-                reply_to=personal_reply_to(touchpoint.owner),
-                send_after=send_time(touchpoint.due_on, now=now),
-                person=touchpoint.person,
-                touchpoint=touchpoint,
-            )
-            queued += message is not None
-        for pk, reason in broken.items():
-            Touchpoint.objects.filter(id=pk, state=Touchpoint.State.PLANNED).update(
-                state=Touchpoint.State.SKIPPED, skip_reason=reason
-            )
+        # Marking done and queueing share one transaction: both happen or neither.
+        taken = _take([*messages, *broken])
+        emailed = [pk for pk in taken if pk in messages]
+        Touchpoint.objects.filter(id__in=emailed).update(
+            state=Touchpoint.State.DONE, outcome=Touchpoint.Outcome.EMAILED, done_at=now
+        )
+        queued = queue_emails([messages[pk] for pk in emailed])
+        for pk in taken:
+            if pk in broken:
+                Touchpoint.objects.filter(id=pk).update(
+                    state=Touchpoint.State.SKIPPED, skip_reason=broken[pk]
+                )
     return queued, len(broken)
 
 

@@ -116,6 +116,22 @@ def queue_email(
     return message
 
 
+def queue_emails(messages: list[OutboxMessage]) -> int:
+    """Add many unsaved messages at once (the tick's chunks); returns how many were new.
+
+    Keys already in the outbox are left out; a key another worker inserts meanwhile is
+    dropped by the UNIQUE constraint (ON CONFLICT DO NOTHING), never doubled.
+    """
+    keys = [message.key for message in messages]
+    existing = set(OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True))
+    new = [message for message in messages if message.key not in existing]
+    domain = _sender_domain()
+    for message in new:
+        message.message_id = message.message_id or make_msgid(idstring="keepwarm", domain=domain)
+    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
 # --- Rendering check-ins --------------------------------------------------------------
 
 # Plan steps are written by admins: render them with an engine that has no template

@@ -97,3 +97,26 @@ def test_kill_9_mid_send_is_reconciled_as_unknown_not_resent(
 
     assert outbox(database) == [("unknown", message_id)]
     assert smtp_server.message_ids() == [message_id]  # the one copy the server got, no more
+
+
+def test_sigterm_stops_the_looping_worker_cleanly(worker_env: dict[str, str]) -> None:
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "keepwarm.cli", "worker", "--interval", "0.2"],
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        lines = [worker.stdout.readline() for _ in range(3)]  # started, two ticks
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err
+    assert lines[0].startswith("Worker ")
+    assert lines[1].startswith("tick ") and lines[2].startswith("tick ")
+    assert "Worker stopped." in out
+    assert "Traceback" not in err
