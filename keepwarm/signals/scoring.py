@@ -388,7 +388,13 @@ def combine(found: Sequence[Found], weights: Mapping[str, float]) -> Score:
     ranked = sorted(found, key=lambda f: (-weights.get(f.kind, 0.0), -f.on.toordinal()))
     for f in ranked:
         keep *= 1.0 - min(max(weights.get(f.kind, 0.0), 0.0), 1.0)
-    return Score(score=round(100 * (1.0 - keep)), reasons=[f.reason for f in ranked])
+    return Score(score=percent(1.0 - keep), reasons=[f.reason for f in ranked])
+
+
+def percent(probability: float) -> int:
+    """0–100, halves rounded up (57.5 -> 58), as people round."""
+    # Rounded to 6 places first: 1 - 0.5 * 0.85 is 0.57499999… in binary.
+    return min(100, max(0, math.floor(round(100 * probability, 6) + 0.5)))
 
 
 def features_of(found: Iterable[Found]) -> dict[str, int]:

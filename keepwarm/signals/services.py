@@ -91,23 +91,16 @@ def _response_inputs(placement: Placement, until: dt.datetime) -> list[ResponseI
         return []
     targets = {f"target:{t.pk}": t.name for t in placement.targets.all()}
     responses = (
-        Response.objects.filter(invitation__placement=placement, submitted_at__lte=until)
-        .select_related("invitation", "invitation__questionnaire", "invitation__touchpoint")
+        Response.objects.filter(placement=placement, submitted_at__lte=until)
+        .select_related("invitation", "questionnaire", "invitation__touchpoint")
         .prefetch_related("answers", "answers__question")
         .order_by("submitted_at", "id")
     )
     found: list[ResponseInput] = []
     for response in responses:
         invitation = response.invitation
-        client = (
-            placement.hiring_manager_id is not None
-            and invitation.person_id == placement.hiring_manager_id
-        )
-        context = (
-            invitation.touchpoint.title
-            if invitation.touchpoint_id
-            else str(invitation.questionnaire)
-        )
+        touchpoint = invitation.touchpoint
+        context = touchpoint.title if touchpoint is not None else response.questionnaire.name
         answers = tuple(
             AnswerInput(
                 id=a.pk,
@@ -123,7 +116,7 @@ def _response_inputs(placement: Placement, until: dt.datetime) -> list[ResponseI
         found.append(
             ResponseInput(
                 id=response.pk,
-                audience="client" if client else "candidate",
+                audience=response.questionnaire.audience,
                 submitted_on=timezone.localdate(response.submitted_at),
                 context=context,
                 answers=answers,
@@ -294,7 +287,7 @@ def recompute_risk(*, placement: Placement, now: dt.datetime | None = None) -> R
     features = scoring.features_of(found)
     fitted = latest_fitted_model()
     fitted_score = (
-        round(100 * scoring.fitted_probability(features, fitted.coefficients, fitted.intercept))
+        scoring.percent(scoring.fitted_probability(features, fitted.coefficients, fitted.intercept))
         if fitted is not None and first_year
         else None
     )
@@ -347,16 +340,10 @@ def on_response(*, response_id: int) -> None:
     Response = _surveys_model("Response")
     if Response is None:
         return
-    response = (
-        Response.objects.select_related("invitation", "invitation__placement")
-        .filter(pk=response_id)
-        .first()
-    )
-    if response is None or response.invitation.placement_id is None:
+    response = Response.objects.filter(pk=response_id).first()
+    if response is None:
         return
-    placement = Placement.objects.select_related("person", "owner").get(
-        pk=response.invitation.placement_id
-    )
+    placement = Placement.objects.select_related("person", "owner").get(pk=response.placement_id)
     now = timezone.now()
     with transaction.atomic():
         reopened = _reopen_if_still_poor(placement=placement, response=response, now=now)
@@ -416,7 +403,7 @@ def _reopen_if_still_poor(*, placement: Placement, response: Any, now: dt.dateti
     Response = _surveys_model("Response")
     answered_between = (
         Response.objects.filter(
-            invitation__placement=placement,
+            placement=placement,
             submitted_at__gt=alert.closed_at,
             submitted_at__lt=response.submitted_at,
         )
