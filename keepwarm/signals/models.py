@@ -72,7 +72,7 @@ class Risk(models.Model):
     # The fitted model's view, when the agency has enough outcomes to fit one.
     fitted_score = models.PositiveSmallIntegerField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
-    # Which signal kinds were present (kind -> 1): the model's inputs, kept for fitting.
+    # Signals per kind (kind -> count): the fitted model's inputs.
     features = models.JSONField(default=dict, blank=True)
     in_first_year = models.BooleanField(default=True, db_index=True)
     # Set once the placement's fate is known: "left" (fell off / left early) or "stayed".

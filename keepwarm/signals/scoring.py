@@ -17,7 +17,7 @@ share is easy to explain. Only the latest answers of each side (candidate, clien
 count; older answers matter through the "scores dropped" signal.
 
 When the agency has recorded enough outcomes, `fit_logistic` fits a logistic regression
-on the same inputs (one 0/1 feature per signal kind) and `fitted_probability` gives its
+on the same inputs (the number of signals of each kind) and `fitted_probability` gives its
 view next to the default one.
 """
 
@@ -398,8 +398,12 @@ def percent(probability: float) -> int:
 
 
 def features_of(found: Iterable[Found]) -> dict[str, int]:
-    """The fitted model's inputs: which signal kinds are present (1), absent kinds left out."""
-    return {f.kind: 1 for f in found}
+    """The fitted model's inputs: how many signals of each kind are present (absent kinds
+    are left out, i.e. 0). Counts, not presence: three low ratings say more than one."""
+    counts: dict[str, int] = {}
+    for f in found:
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+    return counts
 
 
 def _sigmoid(z: float) -> float:

@@ -618,7 +618,7 @@ def fit_risk_model(*, now: dt.datetime | None = None) -> FittedModel | None:
     intercept, coefs = scoring.fit_logistic(rows, labels)
     weights = current_weights()
     default_scores = [
-        1.0 - _prod(1.0 - weights.get(k, 0.0) for k, v in zip(kinds, row, strict=True) if v)
+        1.0 - _prod((1.0 - weights.get(k, 0.0)) ** v for k, v in zip(kinds, row, strict=True))
         for row in rows
     ]
     return FittedModel.objects.create(
