@@ -1,0 +1,764 @@
+"""A demo agency for `keepwarm demo-data`, relative to today so there is always work due.
+
+Five consultants (Sam Fletcher, user "demo", is also the team manager) and an admin,
+companies with hiring managers and terms of business, candidates, and placements made
+over the last two years through the real placement service. The history a real agency
+would have is then filled in: calls logged with outcomes and notes, a few missed,
+check-in emails sent (with their outbox rows, so Sent mail and timelines show them),
+placements that fell off or ended early with their rebates, and cover for a colleague
+on leave this week. en-GB Faker with a fixed seed makes the same agency every time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Field, Model
+from django.utils import timezone
+from faker import Faker
+
+from keepwarm.accounts.models import ApiToken, User
+from keepwarm.care.models import Cover, Kind, Touchpoint
+from keepwarm.care.services import WENT_MISSED, set_cover
+from keepwarm.lib import demo_words as words
+from keepwarm.lib.dates import add_months
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services import personal_from, personal_reply_to, render_checkin
+from keepwarm.people.models import Company, Note, Person, Role
+from keepwarm.placements.models import Placement
+from keepwarm.placements.services import (
+    advance_statuses,
+    create_placement,
+    record_placement_outcome,
+)
+
+AGENCY = "Fernbrook Recruitment"
+DOMAIN = "fernbrook-recruitment.example"  # .example: demo mail can never reach anyone
+USERNAME = "demo"
+PASSWORD = "keepwarm-demo"  # noqa: S105 -- fake data on a local demo; printed on purpose
+SEED = 2026
+
+# username, first name, last name, role. The first is the demo login: a consultant who
+# also manages the team, so Today is full and every page is open to them.
+USERS = (
+    (USERNAME, "Sam", "Fletcher", User.Role.MANAGER),
+    ("amelia", "Amelia", "Hughes", User.Role.CONSULTANT),
+    ("tom", "Tom", "Barker", User.Role.CONSULTANT),
+    ("grace", "Grace", "Adeyemi", User.Role.CONSULTANT),
+    ("rhys", "Rhys", "Morgan", User.Role.CONSULTANT),
+)
+ADMIN = ("admin", "Alex", "Carter", User.Role.ADMIN)  # runs the system, places no one
+
+
+@dataclass
+class DemoReport:
+    today: dt.date
+    users: list[User] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def is_demo_user(user: User) -> bool:
+    return user.email.endswith("@" + DOMAIN)
+
+
+def demo_loaded() -> bool:
+    return User.objects.filter(username=USERNAME, email__endswith="@" + DOMAIN).exists()
+
+
+def existing_data() -> dict[str, int]:
+    """What is in the database already, by kind; empty when there is nothing."""
+    counts = {
+        "users": User.objects.count(),
+        "people": Person.objects.count(),
+        "companies": Company.objects.count(),
+        "placements": Placement.objects.count(),
+    }
+    return {name: n for name, n in counts.items() if n}
+
+
+def non_demo_users() -> list[str]:
+    return [u.username for u in User.objects.exclude(email__endswith="@" + DOMAIN)]
+
+
+@transaction.atomic
+def wipe() -> None:
+    """Delete every person, company, placement, touchpoint, message and the demo users.
+
+    Only for a demo database: the caller checks that every user is a demo user.
+    """
+    OutboxMessage.objects.all().delete()
+    Touchpoint.objects.all().delete()
+    Cover.objects.all().delete()
+    Placement.objects.all().delete()
+    Note.objects.all().delete()
+    Role.objects.all().delete()
+    Person.objects.all().delete()
+    Company.objects.all().delete()
+    ApiToken.objects.filter(user__email__endswith="@" + DOMAIN).delete()
+    User.objects.filter(email__endswith="@" + DOMAIN).delete()
+
+
+def load(
+    *,
+    today: dt.date | None = None,
+    people: int = 600,
+    placements: int = 300,
+    companies: int | None = None,
+    password: str = PASSWORD,
+    seed: int = SEED,
+) -> DemoReport:
+    """Create the demo agency as of `today`; the database should hold no people yet."""
+    today = today or timezone.localdate()
+    companies = companies or max(4, round(placements / 5))
+    with transaction.atomic():
+        return _Agency(today=today, seed=seed).build(
+            people=people, placements=placements, companies=companies, password=password
+        )
+
+
+def update_rows(objects: Sequence[Model], names: Sequence[str]) -> None:
+    """Save `names` of many rows with one prepared UPDATE run for each.
+
+    bulk_update builds a CASE expression per field per row, and that took most of the
+    demo's time; executemany of a plain UPDATE is several times faster on both engines.
+    """
+    if not objects:
+        return
+    meta = objects[0]._meta
+    fields = [f for f in (meta.get_field(name) for name in names) if isinstance(f, Field)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    # Names come from the model's own metadata; every value is a query parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE id = %s"  # noqa: S608
+    rows = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _ascii(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+class _Agency:
+    def __init__(self, *, today: dt.date, seed: int) -> None:
+        self.today = today
+        self.zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        self.now = timezone.now()
+        if today != timezone.localdate():  # built as of another day: "now" is that noon
+            self.now = dt.datetime.combine(today, dt.time(12), tzinfo=self.zone)
+        self.rng = random.Random(seed)
+        self.fake = Faker("en_GB")
+        self.fake.seed_instance(seed)
+        self.report = DemoReport(today=today)
+        self.phones: set[str] = set()
+        self.emails: set[str] = set()
+        self.left_on: dict[int, dt.date] = {}  # placement id -> day it ended
+        self.cover_windows: list[tuple[int, int, dt.date, dt.date]] = []
+
+    # --- small helpers ------------------------------------------------------------------
+
+    def at(self, day: dt.date, earliest: int = 9, latest: int = 17) -> dt.datetime:
+        """A working-hours moment on `day`, in the agency's time zone, never in the future."""
+        moment = dt.datetime.combine(
+            day,
+            dt.time(self.rng.randint(earliest, latest), self.rng.randrange(0, 60, 5)),
+            tzinfo=self.zone,
+        )
+        return min(moment, self.now)
+
+    def phone(self, prefix: str) -> str:
+        for _ in range(50):
+            number = prefix + f"{self.rng.randrange(1000):03d}"
+            if number not in self.phones:
+                break
+        self.phones.add(number)
+        return number
+
+    def email(self, first: str, last: str, domain: str) -> str:
+        base = f"{_ascii(first)}.{_ascii(last)}"
+        address, n = f"{base}@{domain}", 1
+        while address in self.emails:
+            n += 1
+            address = f"{base}{n}@{domain}"
+        self.emails.add(address)
+        return address
+
+    # --- the agency ---------------------------------------------------------------------
+
+    def build(self, *, people: int, placements: int, companies: int, password: str) -> DemoReport:
+        self.make_users(password)
+        self.make_companies(companies)
+        self.make_people(people - len(self.contacts_all), placements)
+        self.make_placements(placements)
+        self.fill_in_history()
+        self.end_some_placements()
+        advance_statuses(today=self.today)
+        status = dict(Placement.objects.values_list("id", "status"))
+        for placement in self.placements:
+            placement.status = status[placement.pk]
+        self.contact_clients()
+        self.set_last_contact()
+        self.make_sure_everyone_has_work_today()
+        self.make_covers()
+        self.count()
+        return self.report
+
+    def make_users(self, password: str) -> None:
+        hashed = make_password(password)  # hash once: PBKDF2 per user would dominate
+        users = [
+            User(
+                username=username,
+                first_name=first,
+                last_name=last,
+                email=f"{username if username != USERNAME else 'sam'}@{DOMAIN}",
+                phone=f"0113 496 0{100 + i:03d}",
+                role=role,
+                password=hashed,
+            )
+            for i, (username, first, last, role) in enumerate((*USERS, ADMIN))
+        ]
+        User.objects.bulk_create(users)
+        self.users = list(User.objects.filter(email__endswith="@" + DOMAIN).order_by("id"))
+        self.consultants = [u for u in self.users if u.role != User.Role.ADMIN]
+        self.demo, self.tom, self.grace, self.rhys, self.amelia = (
+            self.by_name(n) for n in (USERNAME, "tom", "grace", "rhys", "amelia")
+        )
+        self.report.users = self.users
+
+    def by_name(self, username: str) -> User:
+        return next(u for u in self.users if u.username == username)
+
+    def make_companies(self, count: int) -> None:
+        rng, names = self.rng, set()
+        sectors = [s for s in words.SECTORS for _ in range(s.weight)]
+        new: list[Company] = []
+        self.sector_of: dict[str, words.Sector] = {}
+        self.phone_prefix: dict[str, str] = {}
+        while len(new) < count:
+            sector = rng.choice(sectors)
+            stem = rng.choice(
+                (
+                    self.fake.last_name(),
+                    f"{self.fake.last_name()} & {self.fake.last_name()}",
+                    rng.choice(words.PLACE_WORDS),
+                )
+            )
+            name = f"{stem} {rng.choice(sector.words)}{rng.choice(('', ' Ltd', ' Ltd', ' Group'))}"
+            if name in names:
+                continue
+            names.add(name)
+            city, prefix = rng.choice(words.CITIES)
+            length, unit, remedy, scale = rng.choice(words.TERMS)
+            domain = _slug(name.removesuffix(" Ltd").removesuffix(" Group")) + ".example"
+            self.sector_of[name] = sector
+            self.phone_prefix[name] = prefix
+            new.append(
+                Company(
+                    name=name,
+                    sector=sector.name,
+                    location=city,
+                    website=f"https://www.{domain}",
+                    phone=self.phone(prefix),
+                    email=f"hello@{domain}",
+                    guarantee_length=length,
+                    guarantee_unit=unit,
+                    guarantee_remedy=remedy,
+                    rebate_scale=[{"up_to_day": d, "percent": p} for d, p in scale],
+                    owner=rng.choice(self.consultants),
+                )
+            )
+        self.companies = Company.objects.bulk_create(new)
+        self.contacts_all: list[Person] = []
+        self.contacts: dict[int, list[Person]] = defaultdict(list)
+        roles: list[Role] = []
+        for company in self.companies:
+            sector = self.sector_of[company.name]
+            domain = company.email.partition("@")[2]
+            for _ in range(rng.choice((1, 2, 2, 2, 3))):
+                first, last = self.fake.first_name(), self.fake.last_name()
+                title = rng.choice(sector.contact_titles)
+                person = Person(
+                    first_name=first,
+                    last_name=last,
+                    email=self.email(first, last, domain),
+                    phone=self.phone(self.phone_prefix[company.name]),
+                    location=company.location,
+                    sector=sector.name,
+                    headline=f"{title}, {company.name}",
+                    owner=company.owner,
+                )
+                self.contacts[company.pk].append(person)
+                self.contacts_all.append(person)
+        Person.objects.bulk_create(self.contacts_all)
+        since = self.today - dt.timedelta(days=900)
+        for company in self.companies:
+            for person in self.contacts[company.pk]:
+                roles.append(
+                    Role(
+                        person=person,
+                        kind=Role.Kind.CLIENT_CONTACT,
+                        company=company,
+                        title=person.headline.partition(",")[0],
+                        started_on=since - dt.timedelta(days=rng.randrange(0, 1500)),
+                    )
+                )
+        Role.objects.bulk_create(roles)
+
+    def make_people(self, count: int, placements: int) -> None:
+        """Candidates: enough to place, the rest still on the books."""
+        rng = self.rng
+        if count < placements * 0.9:
+            raise ValueError(
+                f"{count + len(self.contacts_all)} people cannot hold {placements} placements "
+                f"and {len(self.contacts_all)} client contacts; ask for more people."
+            )
+        sectors = [s for s in words.SECTORS for _ in range(s.weight)]
+        new: list[Person] = []
+        for _ in range(count):
+            first, last = self.fake.first_name(), self.fake.last_name()
+            sector = rng.choice(sectors)
+            job = rng.choice(sector.jobs)
+            city, _ = rng.choice(words.CITIES)
+            new.append(
+                Person(
+                    first_name=first,
+                    last_name=last,
+                    email=self.email(first, last, rng.choice(("example.com", "example.net"))),
+                    phone=self.phone("07700 900"),
+                    location=city,
+                    sector=sector.name,
+                    headline=job.title + rng.choice(words.HEADLINE_EXTRAS),
+                    skills=job.duties,
+                    owner=rng.choice(self.consultants),
+                    notes=rng.choice(words.PERSON_NOTES) if rng.random() < 0.15 else "",
+                )
+            )
+        self.candidates = Person.objects.bulk_create(new)
+        Role.objects.bulk_create(
+            Role(
+                person=p,
+                kind=Role.Kind.CANDIDATE,
+                started_on=self.today - dt.timedelta(days=rng.randrange(60, 1100)),
+            )
+            for p in self.candidates
+        )
+
+    # --- placements ---------------------------------------------------------------------
+
+    def start_dates(self, count: int) -> list[tuple[dt.date, User | None, str]]:
+        """(start date, owner or None for anyone, what it shows) for each placement."""
+        today, rng = self.today, self.rng
+        showcase: list[tuple[dt.date, User | None, str]] = []
+        for consultant in self.consultants:
+            showcase += [
+                (today + dt.timedelta(days=2), consultant, "starts soon"),  # call before start
+                (today - dt.timedelta(days=3), consultant, "week one"),  # week-one call
+                (today - dt.timedelta(days=80), consultant, "guarantee ending"),
+            ]
+        showcase = showcase[: count // 2]
+        rest = []
+        for _ in range(count - len(showcase)):
+            if rng.random() < 0.07:
+                rest.append((today + dt.timedelta(days=rng.randint(3, 28)), None, ""))
+            else:
+                # More recent placements than old ones: the agency has grown.
+                ago = int(730 * rng.random() ** 1.2) + 1
+                rest.append((today - dt.timedelta(days=ago), None, ""))
+        return showcase + rest
+
+    def make_placements(self, count: int) -> None:
+        rng = self.rng
+        refund_90 = [c for c in self.companies if c.guarantee_length == 90 and c.rebate_scale]
+        pool = list(self.candidates)
+        rng.shuffle(pool)
+        placed: list[Person] = []
+        self.placements: list[Placement] = []
+        self.entered_on: dict[int, dt.date] = {}
+        self.back_dated = 0
+        for index, (start, owner, purpose) in enumerate(self.start_dates(count)):
+            if pool and (len(placed) < 10 or rng.random() > 0.06):
+                person = pool.pop()
+            else:  # placed again: a move a year or two on, through the same agency
+                person = rng.choice(placed)
+            placed.append(person)
+            if purpose == "guarantee ending" and refund_90:
+                company = rng.choice(refund_90)
+            else:
+                company = rng.choice(self.companies)
+            owner = owner or rng.choice(self.consultants)
+            sector = self.sector_of[company.name]
+            job = rng.choice(sector.jobs)
+            # At least one, so the demo shows old steps skipped rather than fired at once.
+            back_dated = (
+                not purpose
+                and start < self.today - dt.timedelta(60)
+                and (not self.back_dated or rng.random() < 0.04)
+            )
+            self.back_dated += back_dated
+            if back_dated:  # typed in recently for a placement made long ago
+                entered = self.today - dt.timedelta(days=rng.randint(1, 20))
+            else:
+                entered = min(self.today, start - dt.timedelta(days=rng.randint(7, 35)))
+            contract = not purpose and rng.random() < 0.08
+            fields = self.placement_fields(job, company, start, contract)
+            placement = create_placement(
+                by=owner,
+                person=person,
+                company=company,
+                owner=owner,
+                role_title=job.title,
+                start_date=start,
+                targets=[
+                    {"name": n, "target_value": Decimal(str(v)), "unit": u, "period": p}
+                    for n, v, u, p in job.targets
+                ],
+                today=entered,
+                **fields,
+            )
+            self.placements.append(placement)
+            self.entered_on[placement.pk] = entered
+            if index == 0:
+                self.showcase_start = placement
+        by_entered: dict[dt.date, list[int]] = defaultdict(list)
+        for p in self.placements:
+            by_entered[self.entered_on[p.pk]].append(p.pk)
+        for day, ids in by_entered.items():
+            # Created "now" by the service; the demo's history says when they were entered.
+            Placement.objects.filter(id__in=ids).update(created_at=self.at(day))
+
+    def placement_fields(
+        self, job: words.Job, company: Company, start: dt.date, contract: bool
+    ) -> dict[str, Any]:
+        rng = self.rng
+        contacts = self.contacts[company.pk]
+        fields: dict[str, Any] = {
+            "hiring_manager": rng.choice(contacts) if contacts and rng.random() < 0.96 else None,
+            "responsibilities": job.duties + ".",
+            "hours_per_week": Decimal(str(rng.choice(words.HOURS))),
+            "benefits": rng.choice(words.BENEFITS),
+            "terms_notes": rng.choice(words.TERMS_NOTES),
+        }
+        if contract:
+            rate = rng.randrange(250, 650, 25)
+            months = rng.choice((3, 6, 6, 12))
+            fields |= {
+                "kind": Placement.Kind.CONTRACT,
+                "end_date": add_months(start, months),
+                "fee": Decimal(rate * 21 * months) * Decimal("0.18"),
+                "terms_notes": f"£{rate} a day outside IR35; {months} months, extension likely.",
+                "guarantee_length": 0,
+                "rebate_scale": [],
+            }
+        else:
+            salary = Decimal(rng.randrange(job.low, job.high + 1, 500))
+            percent = Decimal(rng.choice(words.FEE_PERCENTS))
+            fields |= {
+                "salary": salary,
+                "fee": (salary * percent / 100).quantize(Decimal("0.01")),
+                "probation_weeks": rng.choice(words.PROBATION_WEEKS),
+            }
+        return fields
+
+    def end_some_placements(self) -> None:
+        """Some fell off before or just after starting, some left early; rebates follow."""
+        rng, today = self.rng, self.today
+        started = [p for p in self.placements if p.start_date <= today - dt.timedelta(days=10)]
+        started = [p for p in started if p.pk != self.showcase_start.pk and p.kind == "permanent"]
+        rng.shuffle(started)
+        # The first to end falls off with money to pay back, so the demo shows a rebate.
+        refunds = [
+            i for i, p in enumerate(started) if p.guarantee_remedy == "refund" and p.rebate_scale
+        ]
+        if refunds:
+            started[0], started[refunds[0]] = started[refunds[0]], started[0]
+        n = max(2, len(started) // 12)
+        for i, placement in enumerate(started[:n]):
+            if i % 3 == 0:  # fell off: never really started (the first one always has a rebate)
+                status = Placement.Status.FELL_OFF
+                reason = rng.choice(("counter_offer", "counter_offer", "personal"))
+                left_on = placement.start_date + dt.timedelta(days=rng.randint(-5, 9))
+            elif i % 3 == 1:  # left inside the guarantee
+                status = Placement.Status.LEFT
+                reason = rng.choice(("manager", "role_not_as_described", "pay", "performance"))
+                left_on = placement.start_date + dt.timedelta(days=rng.randint(20, 85))
+            else:  # left later, no rebate
+                status = Placement.Status.LEFT
+                reason = rng.choice(("relocation", "pay", "other"))
+                left_on = placement.start_date + dt.timedelta(days=rng.randint(120, 500))
+            left_on = min(left_on, today - dt.timedelta(days=1))
+            record_placement_outcome(
+                placement=placement,
+                status=status,
+                left_on=left_on,
+                reason=reason,
+                notes=words.LEAVE_NOTES[reason],
+                by=placement.owner,
+            )
+            # The history already filled in stops at the day they left.
+            Touchpoint.objects.filter(
+                placement=placement, due_on__gt=left_on, step__isnull=False
+            ).exclude(state=Touchpoint.State.SKIPPED).update(
+                state=Touchpoint.State.SKIPPED,
+                skip_reason="Placement ended",
+                outcome="",
+                notes="",
+                done_at=None,
+                done_by=None,
+            )
+            OutboxMessage.objects.filter(
+                touchpoint__placement=placement, touchpoint__state=Touchpoint.State.SKIPPED
+            ).delete()
+
+    # --- history ------------------------------------------------------------------------
+
+    def who_did(self, owner_id: int, day: dt.date) -> int:
+        for absent, colleague, starts, ends in self.cover_windows:
+            if absent == owner_id and starts <= day <= ends:
+                return colleague
+        return owner_id
+
+    def fill_in_history(self) -> None:
+        """Past calls logged (a few missed), past check-in emails sent; recent ones left due."""
+        today, rng = self.today, self.rng
+        # A fortnight last summer when Rhys covered Grace: her calls were logged by him.
+        away = today - dt.timedelta(days=150)
+        self.past_cover = (away, away + dt.timedelta(days=11))
+        self.cover_windows.append((self.grace.pk, self.rhys.pk, *self.past_cover))
+
+        due = Touchpoint.objects.filter(state=Touchpoint.State.PLANNED, due_on__lt=today)
+        calls: list[Touchpoint] = []
+        for t in due.filter(kind__in=(Kind.CALL, Kind.MEETING)).select_related("step"):
+            days_late = (today - t.due_on).days
+            if days_late <= 6 and rng.random() < 0.45:
+                continue  # still to do: overdue on Today
+            if days_late > 14 and rng.random() < 0.05:
+                t.state, t.skip_reason = Touchpoint.State.MISSED, WENT_MISSED.format(days=14)
+            else:
+                self.log_call(t)
+            calls.append(t)
+        update_rows(calls, ["state", "outcome", "notes", "done_at", "done_by", "skip_reason"])
+        self.send_past_checkins(due.filter(kind__in=(Kind.EMAIL, Kind.QUESTIONNAIRE)))
+
+    def log_call(self, t: Touchpoint) -> None:
+        rng = self.rng
+        outcome = rng.choices(
+            (
+                Touchpoint.Outcome.REACHED,
+                Touchpoint.Outcome.VOICEMAIL,
+                Touchpoint.Outcome.NO_ANSWER,
+            ),
+            (78, 13, 9),
+        )[0]
+        title = t.title.lower()
+        stage = "pre" if "before" in title else "week1" if "week-one" in title else "keep"
+        if t.audience == "client":
+            stage = "client"
+        pool = words.NOTES[stage if outcome == Touchpoint.Outcome.REACHED else outcome]
+        day = t.due_on + dt.timedelta(days=rng.choice((0, 0, 0, 1, 2)))
+        t.state = Touchpoint.State.DONE
+        t.outcome = outcome
+        t.notes = rng.choice(pool)
+        t.done_at = self.at(min(day, self.today))
+        t.done_by_id = self.who_did(t.owner_id, t.due_on)
+
+    def send_past_checkins(self, due: Any) -> None:
+        rng = self.rng
+        touchpoints = list(
+            due.select_related("person", "owner", "placement__company", "placement__person")
+        )
+        messages: list[OutboxMessage] = []
+        for t in touchpoints:
+            sent_at = self.at(t.due_on, 9, 9)
+            bounced = rng.random() < 0.01
+            t.state = Touchpoint.State.DONE
+            t.outcome = Touchpoint.Outcome.BOUNCED if bounced else Touchpoint.Outcome.EMAILED
+            t.done_at = sent_at
+            subject, text, html = render_checkin(t)
+            messages.append(
+                OutboxMessage(
+                    key=f"touchpoint:{t.pk}",
+                    person=t.person,
+                    touchpoint=t,
+                    to_email=t.person.email,
+                    from_email=personal_from(t.owner),
+                    reply_to=personal_reply_to(t.owner),
+                    subject=subject,
+                    body_text=text,
+                    body_html=html,
+                    state=OutboxMessage.State.FAILED if bounced else OutboxMessage.State.SENT,
+                    last_error="550 5.1.1 Recipient address rejected: mailbox unavailable"
+                    if bounced
+                    else "",
+                    attempts=1,
+                    send_after=sent_at,
+                    sent_at=None if bounced else sent_at + dt.timedelta(seconds=2),
+                    message_id=f"<demo.{t.pk}@{DOMAIN}>",
+                )
+            )
+        update_rows(touchpoints, ["state", "outcome", "done_at"])
+        created = OutboxMessage.objects.bulk_create(messages, batch_size=500)
+        for message in created:
+            message.created_at = message.send_after  # auto_now_add stamped "now"
+        update_rows(created, ["created_at"])
+
+    def contact_clients(self) -> None:
+        """The offer call with each hiring manager and candidate, and recent client catch-ups."""
+        rng, today = self.rng, self.today
+        new: list[Touchpoint] = []
+        for p in self.placements:
+            entered = self.entered_on[p.pk]
+            people = [(p.person, "candidate")]
+            if p.hiring_manager is not None:
+                people.append((p.hiring_manager, "client"))
+            for person, audience in people:
+                new.append(self.done_call(p, person, audience, entered, "Offer call", "offer"))
+            active = p.status in Placement.ACTIVE and p.start_date <= today
+            if p.hiring_manager is not None and active and rng.random() < 0.6:
+                day = today - dt.timedelta(days=rng.randint(1, 40))
+                if day > entered:
+                    new.append(
+                        self.done_call(p, p.hiring_manager, "client", day, "Client catch-up call")
+                    )
+        Touchpoint.objects.bulk_create(new, batch_size=500)
+
+    def done_call(
+        self,
+        p: Placement,
+        person: Person,
+        audience: str,
+        day: dt.date,
+        title: str,
+        stage: str = "client",
+    ) -> Touchpoint:
+        return Touchpoint(
+            person=person,
+            placement=p,
+            kind=Kind.CALL,
+            audience=audience,
+            title=title,
+            due_on=day,
+            owner_id=p.owner_id,
+            state=Touchpoint.State.DONE,
+            outcome=Touchpoint.Outcome.REACHED,
+            notes=self.rng.choice(words.NOTES[stage]),
+            done_at=self.at(day),
+            done_by_id=p.owner_id,
+        )
+
+    def set_last_contact(self) -> None:
+        """Last contact is the latest call or meeting that got through, as logging sets it.
+
+        Check-in emails sent by the worker do not count: a person can read every email and
+        still be drifting away.
+        """
+        latest: dict[int, dt.datetime] = {}
+        got_through = (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.VOICEMAIL)
+        for person_id, done_at in Touchpoint.objects.filter(
+            state=Touchpoint.State.DONE, outcome__in=got_through
+        ).values_list("person_id", "done_at"):
+            if done_at and (person_id not in latest or done_at > latest[person_id]):
+                latest[person_id] = done_at
+        people = list(Person.objects.filter(id__in=latest))
+        for person in people:
+            person.last_contacted_at = latest[person.pk]
+        update_rows(people, ["last_contacted_at"])
+
+    def make_sure_everyone_has_work_today(self) -> None:
+        """Every consultant starts with a call due today and one overdue."""
+        today = self.today
+        new: list[Touchpoint] = []
+        for consultant in self.consultants:
+            mine = Touchpoint.objects.filter(
+                owner=consultant, state=Touchpoint.State.PLANNED, kind=Kind.CALL
+            )
+            active = [
+                p for p in self.placements if p.owner_id == consultant.pk and p.start_date <= today
+            ]
+            active = [p for p in active if p.status in Placement.ACTIVE] or active
+            for days_ago, exists in (
+                (0, mine.filter(due_on=today).exists()),
+                (2, mine.filter(due_on__lt=today).exists()),
+            ):
+                if exists or not active:
+                    continue
+                p = active[days_ago % len(active)]
+                new.append(
+                    Touchpoint(
+                        person=p.person,
+                        placement=p,
+                        kind=Kind.CALL,
+                        title="Follow-up call",
+                        due_on=today - dt.timedelta(days=days_ago),
+                        owner_id=consultant.pk,
+                        notes=f"Follow-up: {p.person.first_name} said they'd know about the "
+                        "team restructure by now.",
+                    )
+                )
+        Touchpoint.objects.bulk_create(new)
+
+    def make_covers(self) -> None:
+        today = self.today
+        starts, ends = self.past_cover
+        set_cover(
+            absent=self.grace,
+            colleague=self.rhys,
+            starts_on=starts,
+            ends_on=ends,
+            by=self.demo,
+            note="Annual leave",
+        )
+        # This week Tom is away and Sam (the demo login) has his calls on Today.
+        set_cover(
+            absent=self.tom,
+            colleague=self.demo,
+            starts_on=today - dt.timedelta(days=2),
+            ends_on=today + dt.timedelta(days=4),
+            by=self.demo,
+            note="Annual leave — back next week",
+        )
+        set_cover(
+            absent=self.amelia,
+            colleague=self.grace,
+            starts_on=today + dt.timedelta(days=21),
+            ends_on=today + dt.timedelta(days=25),
+            by=self.demo,
+            note="Training course",
+        )
+        Note.objects.bulk_create(
+            Note(person=p.person, author=p.owner, text=self.rng.choice(words.PERSON_NOTES))
+            for p in self.placements[::9]
+        )
+
+    def count(self) -> None:
+        placements = Placement.objects.all()
+        self.report.counts = {
+            "consultants": len(self.consultants),
+            "companies": len(self.companies),
+            "client contacts": len(self.contacts_all),
+            "people": Person.objects.count(),
+            "placements": placements.count(),
+            "ended early": placements.filter(status__in=Placement.ENDED).count(),
+            "touchpoints": Touchpoint.objects.count(),
+            "emails sent": OutboxMessage.objects.count(),
+            "due today or overdue": Touchpoint.objects.filter(
+                state=Touchpoint.State.PLANNED, due_on__lte=self.today
+            ).count(),
+        }
