@@ -18,10 +18,12 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+# `make demo ADDRESS=0.0.0.0:8080` to listen elsewhere. A second run keeps the data.
+ADDRESS ?= 127.0.0.1:8000
 demo: $(VENV)/.runtime
-	$(BIN)/keepwarm migrate --noinput
+	$(BIN)/keepwarm migrate --noinput --verbosity 0
 	$(BIN)/keepwarm demo-data
-	$(BIN)/keepwarm serve
+	$(BIN)/keepwarm serve $(ADDRESS)
 
 # PostgreSQL when KEEPWARM_TEST_DATABASE_URL is set, else SQLite in memory.
 test: $(VENV)/.dev

@@ -545,9 +545,12 @@ class _Agency:
 
         due = Touchpoint.objects.filter(state=Touchpoint.State.PLANNED, due_on__lt=today)
         calls: list[Touchpoint] = []
-        for t in due.filter(kind__in=(Kind.CALL, Kind.MEETING)).select_related("step"):
+        for t in due.filter(kind__in=(Kind.CALL, Kind.MEETING)).select_related("placement"):
             days_late = (today - t.due_on).days
-            if days_late <= 6 and rng.random() < 0.45:
+            # Nobody leaves the pre-start call undone once the person has started.
+            started = t.placement is not None and t.placement.start_date <= today
+            pre_start = started and t.title.lower().startswith("call before")
+            if days_late <= 6 and rng.random() < 0.45 and not pre_start:
                 continue  # still to do: overdue on Today
             if days_late > 14 and rng.random() < 0.05:
                 t.state, t.skip_reason = Touchpoint.State.MISSED, WENT_MISSED.format(days=14)
@@ -631,8 +634,8 @@ class _Agency:
             for person, audience in people:
                 new.append(self.done_call(p, person, audience, entered, "Offer call", "offer"))
             active = p.status in Placement.ACTIVE and p.start_date <= today
-            if p.hiring_manager is not None and active and rng.random() < 0.6:
-                day = today - dt.timedelta(days=rng.randint(1, 40))
+            if p.hiring_manager is not None and active and rng.random() < 0.8:
+                day = today - dt.timedelta(days=rng.randint(1, 30))
                 if day > entered:
                     new.append(
                         self.done_call(p, p.hiring_manager, "client", day, "Client catch-up call")
