@@ -172,6 +172,13 @@ KEEPWARM_SEND_HOUR = env_int("KEEPWARM_SEND_HOUR", 9)
 # Days since last contact that turn a person amber, then red, on Today.
 KEEPWARM_AMBER_DAYS = env_int("KEEPWARM_AMBER_DAYS", 14)
 KEEPWARM_RED_DAYS = env_int("KEEPWARM_RED_DAYS", 30)
+# Days a questionnaire link works, and days without an answer before one reminder.
+KEEPWARM_INVITATION_DAYS = env_int("KEEPWARM_INVITATION_DAYS", 30)
+KEEPWARM_REMINDER_DAYS = env_int("KEEPWARM_REMINDER_DAYS", 5)
+if not 0 < KEEPWARM_REMINDER_DAYS < KEEPWARM_INVITATION_DAYS:
+    raise ImproperlyConfigured(
+        "KEEPWARM_REMINDER_DAYS must be above 0 and below KEEPWARM_INVITATION_DAYS"
+    )
 if not 0 <= KEEPWARM_SEND_HOUR <= 23:
     raise ImproperlyConfigured("KEEPWARM_SEND_HOUR must be an hour from 0 to 23")
 if not 0 < KEEPWARM_AMBER_DAYS < KEEPWARM_RED_DAYS:

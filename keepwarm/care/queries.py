@@ -16,6 +16,7 @@ from keepwarm.care.services import covering_for
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
+from keepwarm.surveys.models import Response
 
 GUARANTEE_WARNING_DAYS = 14
 
@@ -163,12 +164,12 @@ def visible_people(user: User) -> QuerySet[Person]:
 @dataclass
 class TimelineEntry:
     at: dt.datetime
-    kind: str  # "touchpoint", "message" or "note"
+    kind: str  # "touchpoint", "message", "note" or "response"
     title: str
     text: str
     state: str  # touchpoint or message state; "" for notes
     by: User | None
-    obj: Touchpoint | OutboxMessage | Note
+    obj: Touchpoint | OutboxMessage | Note | Response
 
 
 def _on_day(day: dt.date) -> dt.datetime:
@@ -177,8 +178,8 @@ def _on_day(day: dt.date) -> dt.datetime:
 
 
 def timeline_for(person: Person) -> list[TimelineEntry]:
-    """What has happened with `person`: touchpoints (not the still-planned ones), messages
-    and notes, newest first. Three queries."""
+    """What has happened with `person`: touchpoints (not the still-planned ones), messages,
+    notes and questionnaire answers, newest first. Four queries and one for the answers."""
     entries: list[TimelineEntry] = []
     touchpoints = (
         person.touchpoints.exclude(state=Touchpoint.State.PLANNED)
@@ -221,5 +222,32 @@ def timeline_for(person: Person) -> list[TimelineEntry]:
                 obj=n,
             )
         )
+    responses = (
+        person.responses.select_related("questionnaire", "placement__company")
+        .prefetch_related("answers__question")
+        .order_by("-submitted_at", "-id")
+    )
+    for r in responses:
+        entries.append(
+            TimelineEntry(
+                at=r.submitted_at,
+                kind="response",
+                title=f"Answered: {r.questionnaire.name}",
+                text=_answer_summary(r),
+                state="",
+                by=None,
+                obj=r,
+            )
+        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+def _answer_summary(response: Response) -> str:
+    # Scores and yes/no answers in a line or two; the response page has everything.
+    parts = []
+    for answer in response.answers.all():
+        if answer.question.kind == "text" or answer.question.show_if_id is not None:
+            continue
+        parts.append(f"{answer.question.label} {answer.display()}")
+    return "\n".join(parts[:6])

@@ -32,6 +32,7 @@ from keepwarm.mail.services import (
     send_pending,
 )
 from keepwarm.placements.services import advance_statuses
+from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class TickReport:
     queued: int = 0
     no_email: int = 0
     broken_text: int = 0
+    reminded: int = 0
     mail: SendReport = field(default_factory=SendReport)
 
     def summary(self) -> str:
@@ -72,6 +74,9 @@ class TickReport:
         if self.broken_text:
             parts[-1] += ","
             parts.append(f"email text broken {self.broken_text}")
+        if self.reminded:
+            parts[-1] += ","
+            parts.append(f"questionnaire reminders {self.reminded}")
         return " ".join(parts)
 
 
@@ -126,8 +131,12 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int]:
     """Render, then mark done and queue the touchpoints; returns (queued, broken text)."""
     touchpoints = Touchpoint.objects.filter(
         id__in=ids, state=Touchpoint.State.PLANNED
-    ).select_related("person", "owner", "placement__company", "placement__person")
+    ).select_related(
+        "person", "owner", "placement__company", "placement__person", "step__questionnaire"
+    )
     senders: dict[int, tuple[str, str]] = {}
+    # Questionnaire steps that name a questionnaire send an invitation with a signed link.
+    invites: dict[int, Touchpoint] = {}
     messages: dict[int, OutboxMessage] = {}
     broken: dict[int, str] = {}
     for touchpoint in touchpoints:
@@ -154,6 +163,9 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int]:
             person_id=touchpoint.person_id,
             touchpoint_id=touchpoint.id,
         )
+        step = touchpoint.step
+        if step is not None and step.questionnaire_id and touchpoint.placement_id:
+            invites[touchpoint.id] = touchpoint
     with transaction.atomic():
         # Marking done and queueing share one transaction: both happen or neither.
         taken = _take([*messages, *broken])
@@ -161,7 +173,13 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int]:
         Touchpoint.objects.filter(id__in=emailed).update(
             state=Touchpoint.State.DONE, outcome=Touchpoint.Outcome.EMAILED, done_at=now
         )
-        queued = queue_emails([messages[pk] for pk in emailed])
+        queued = queue_emails([messages[pk] for pk in emailed if pk not in invites])
+        for pk in emailed:
+            if pk in invites:
+                invitation = invite_for_touchpoint(
+                    touchpoint=invites[pk], now=now, send_after=messages[pk].send_after
+                )
+                queued += invitation is not None
         for pk in taken:
             if pk in broken:
                 Touchpoint.objects.filter(id=pk).update(
@@ -210,6 +228,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     report.advanced = advance_statuses(today=today)
     report.missed = mark_missed(today=today)
     report.queued, report.no_email, report.broken_text = enqueue_due_checkins(today=today, now=now)
+    report.reminded = send_reminders(now=now, send_after=send_time(today, now=now))
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
         report.mail.add(batch)

@@ -1,0 +1,225 @@
+"""The public answer page behind emailed links, the admin questionnaire builder and the
+staff view of a response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, ProtectedError, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from keepwarm.accounts.models import User
+from keepwarm.care.queries import visible_placements
+from keepwarm.surveys import services
+from keepwarm.surveys.forms import AnswerForm, QuestionForm, QuestionnaireForm
+from keepwarm.surveys.models import TARGET_CHOICES, Question, Questionnaire, Response
+
+# The answer page loads only our own files: no third-party assets, no inline script.
+PUBLIC_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    # The token is in the URL: never leak it in a Referer, never keep the page in a cache.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = PUBLIC_CSP
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _client_address(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: a forwarded header is whatever the client wants it to be.
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _problem(request: HttpRequest, problem: services.LinkProblem) -> HttpResponse:
+    return _public(
+        render(request, "surveys/link_problem.html", {"problem": problem}, status=problem.status)
+    )
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = render(request, "surveys/too_many.html", status=429)
+    response["Retry-After"] = str(int(services.RATE_WINDOW.total_seconds()))
+    return _public(response)
+
+
+def _done(request: HttpRequest, invitation: Any, *, again: bool = False) -> HttpResponse:
+    context = {"invitation": invitation, "again": again}
+    return _public(render(request, "surveys/done.html", context))
+
+
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the questions (any number of times: mail scanners open links);
+    POST records the answers once."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return _public(HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"}))
+    posting = request.method == "POST"
+    now = timezone.now()
+    if posting and services.over_limit(
+        key=f"ip:{_client_address(request)}", limit=services.ADDRESS_LIMIT, now=now
+    ):
+        return _too_many(request)
+    try:
+        invitation = services.open_link(token, now=now)
+    except services.LinkProblem as problem:
+        return _problem(request, problem)
+    if posting and services.over_limit(
+        key=f"link:{invitation.pk}", limit=services.LINK_LIMIT, now=now
+    ):
+        return _too_many(request)
+    if invitation.is_answered:
+        return _done(request, invitation, again=posting)
+
+    questions = list(invitation.all_questions().select_related("show_if"))
+    form = AnswerForm(request.POST if posting else None, questions=questions)
+    if posting and form.is_valid():
+        try:
+            services.record_response(invitation=invitation, given=form.given, now=now)
+        except services.AlreadyAnswered:
+            return _done(request, invitation, again=True)
+        return _public(redirect(request.path))
+    context = {"invitation": invitation, "questionnaire": invitation.questionnaire, "form": form}
+    return _public(render(request, "surveys/answer.html", context))
+
+
+# --- Staff: one response ----------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    found = get_object_or_404(
+        Response.objects.filter(placement__in=visible_placements(user)).select_related(
+            "person", "placement__company", "placement__person", "questionnaire", "invitation"
+        ),
+        pk=pk,
+    )
+    answers = list(found.answers.select_related("question"))
+    return render(request, "surveys/response.html", {"response": found, "answers": answers})
+
+
+# --- Admins: the questionnaire builder -----------------------------------------------------------
+
+
+def _admin(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only admins edit questionnaires.")
+    return user
+
+
+@login_required
+def questionnaires(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    found = Questionnaire.objects.annotate(
+        question_count=Count("questions", filter=Q(questions__invitation__isnull=True)),
+    ).order_by("audience", "name")
+    answered = dict(
+        Response.objects.values_list("questionnaire").annotate(n=Count("id")).order_by()
+    )
+    rows = [(q, answered.get(q.pk, 0)) for q in found]
+    return render(request, "surveys/questionnaires.html", {"rows": rows})
+
+
+@login_required
+def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
+    found = get_object_or_404(Questionnaire, pk=pk)
+    questions = found.questions.filter(invitation__isnull=True).select_related("show_if")
+    steps = found.plan_steps.select_related("plan").order_by("plan__name", "order")
+    context = {"questionnaire": found, "questions": questions, "steps": steps}
+    return render(request, "surveys/questionnaire.html", context)
+
+
+@login_required
+def questionnaire_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _admin(request)
+    found = get_object_or_404(Questionnaire, pk=pk) if pk else None
+    form = QuestionnaireForm(request.POST or None, instance=found)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, f"Saved {saved.name}.")
+        return redirect("questionnaire", saved.pk)
+    return render(
+        request, "surveys/questionnaire_form.html", {"form": form, "questionnaire": found}
+    )
+
+
+@login_required
+def question_edit(
+    request: HttpRequest, questionnaire_pk: int | None = None, pk: int | None = None
+) -> HttpResponse:
+    _admin(request)
+    if pk is not None:
+        found = get_object_or_404(Question, pk=pk, invitation__isnull=True)
+        owner = found.questionnaire
+    else:
+        owner = get_object_or_404(Questionnaire, pk=questionnaire_pk)
+        last = owner.questions.filter(invitation__isnull=True).order_by("-order").first()
+        found = Question(questionnaire=owner, order=(last.order + 10) if last else 10)
+    form = QuestionForm(request.POST or None, instance=found, questionnaire=owner)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Question saved.")
+        return redirect("questionnaire", owner.pk)
+    context = {"form": form, "questionnaire": owner, "question": found}
+    return render(request, "surveys/question_form.html", context)
+
+
+@login_required
+@require_POST
+def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
+    found = get_object_or_404(Question, pk=pk, invitation__isnull=True)
+    owner_pk = found.questionnaire_id
+    try:
+        found.delete()
+    except ProtectedError:
+        messages.error(
+            request,
+            "People have answered this question, so it stays for the record. "
+            "Make a copy of the questionnaire without it instead.",
+        )
+    else:
+        messages.success(request, "Question removed.")
+    return redirect("questionnaire", owner_pk)
+
+
+@login_required
+def questionnaire_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page as a person sees it, with a sample target when it asks about targets."""
+    _admin(request)
+    found = get_object_or_404(Questionnaire, pk=pk)
+    questions = list(found.questions.filter(invitation__isnull=True).select_related("show_if"))
+    if found.asks_about_targets:
+        sample = Question(
+            pk=0,
+            questionnaire=found,
+            order=1,
+            code="target:sample",
+            kind=Question.Kind.CHOICE,
+            label="New business: how is Priya doing against the agreed target?",
+            help="Agreed: New business: 40000 GBP a quarter (an example)",
+            choices=TARGET_CHOICES,
+            number_label="Where are they now? (GBP, optional)",
+        )
+        questions.insert(0, sample)
+    form = AnswerForm(questions=questions)
+    context = {"questionnaire": found, "form": form, "preview": True}
+    return render(request, "surveys/answer.html", context)
