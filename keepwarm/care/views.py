@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,6 +61,9 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 # --- Today -------------------------------------------------------------------------
 
+# The coldest first; a longer list stops being a to-do and becomes noise.
+GOING_COLD_SHOWN = 12
+
 
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
@@ -72,14 +76,28 @@ def today(request: HttpRequest) -> HttpResponse:
         "overdue": [t for t in due if t.due_on < day],
         "due_today": [t for t in due if t.due_on >= day],
         "guarantee_ending": list(work.guarantee_ending),
-        "going_cold": work.going_cold,
+        "going_cold": work.going_cold[:GOING_COLD_SHOWN],
+        "going_cold_more": max(0, len(work.going_cold) - GOING_COLD_SHOWN),
         "covering": list(work.covering),
+        "covering_ids": {u.pk for u in work.covering},
+        "amber_days": settings.KEEPWARM_AMBER_DAYS,
     }
     return render(request, "care/today.html", context)
 
 
+def covering_ids(user: User, day: dt.date) -> set[int]:
+    """Whose work `user` covers today, so a row can say "covering for Olivia"."""
+    return {u.pk for u in services.covering_for(user, day=day)}
+
+
 def _row(request: HtmxHttpRequest, touchpoint: Touchpoint, **extra: Any) -> HttpResponse:
-    context = {"t": touchpoint, "today": timezone.localdate(), **extra}
+    day = timezone.localdate()
+    context = {
+        "t": touchpoint,
+        "today": day,
+        "covering_ids": covering_ids(_user(request), day),
+        **extra,
+    }
     return render(request, "care/_touchpoint.html", context)
 
 

@@ -19,6 +19,7 @@ from keepwarm.accounts.models import User
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
+from keepwarm.care.views import covering_ids
 from keepwarm.people.forms import CompanyForm, NewPersonForm, NoteForm, PersonForm, RoleForm
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
@@ -92,6 +93,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "timeline": queries.timeline_for(person),
         "today": day,
         "rag": person.contact_rag(day),
+        "covering_ids": covering_ids(user, day),
         "days_since_contact": person.days_since_contact(day),
         "log_form": forms.get("log_form")
         or LogCallForm(placements=placements.filter(person=person), today=day),

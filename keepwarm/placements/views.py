@@ -19,6 +19,7 @@ from keepwarm.care import services as care_services
 from keepwarm.care.forms import team
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.templatetags.keepwarm import money
+from keepwarm.care.views import covering_ids
 from keepwarm.placements import services
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
 from keepwarm.placements.models import Placement
@@ -84,6 +85,7 @@ def placement(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history,
         "today": timezone.localdate(),
         "is_active": found.status in Placement.ACTIVE,
+        "covering_ids": covering_ids(user, timezone.localdate()),
     }
     return render(request, "placements/placement.html", context)
 

@@ -51,7 +51,10 @@ def test_search_never_shows_people_outside_reach(cast: Cast) -> None:
 
 def test_outsider_gets_404_for_someone_elses_person(cast: Cast) -> None:
     client = logged_in(cast.outsider)
-    assert client.get(reverse("person", args=[cast.candidate.pk])).status_code == 404
+    response = client.get(reverse("person", args=[cast.candidate.pk]))
+    assert response.status_code == 404
+    assert "Not found" in response.content.decode()
+    assert "Priya" not in response.content.decode()
     assert client.get(reverse("person_edit", args=[cast.candidate.pk])).status_code == 404
     response = client.post(reverse("person_note", args=[cast.candidate.pk]), {"text": "x"})
     assert response.status_code == 404
