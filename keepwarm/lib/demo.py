@@ -332,10 +332,12 @@ class _Agency:
             )
         sectors = [s for s in words.SECTORS for _ in range(s.weight)]
         new: list[Person] = []
+        jobs: list[words.Job] = []
         for _ in range(count):
             first, last = self.fake.first_name(), self.fake.last_name()
             sector = rng.choice(sectors)
             job = rng.choice(sector.jobs)
+            jobs.append(job)
             city, _ = rng.choice(words.CITIES)
             new.append(
                 Person(
@@ -352,6 +354,7 @@ class _Agency:
                 )
             )
         self.candidates = Person.objects.bulk_create(new)
+        self.job_of = {p.pk: job for p, job in zip(self.candidates, jobs, strict=True)}
         Role.objects.bulk_create(
             Role(
                 person=p,
@@ -387,25 +390,36 @@ class _Agency:
     def make_placements(self, count: int) -> None:
         rng = self.rng
         refund_90 = [c for c in self.companies if c.guarantee_length == 90 and c.rebate_scale]
+        in_sector: dict[str, list[Company]] = defaultdict(list)
+        for company in self.companies:
+            in_sector[company.sector].append(company)
         pool = list(self.candidates)
         rng.shuffle(pool)
-        placed: list[Person] = []
+        latest: dict[int, Placement] = {}  # person id -> their latest placement so far
         self.placements: list[Placement] = []
+        self.endings: list[tuple[Placement, str, dt.date, str, str]] = []
         self.entered_on: dict[int, dt.date] = {}
         self.back_dated = 0
         for index, (start, owner, purpose) in enumerate(self.start_dates(count)):
-            if pool and (len(placed) < 10 or rng.random() > 0.06):
-                person = pool.pop()
-            else:  # placed again: a move a year or two on, through the same agency
-                person = rng.choice(placed)
-            placed.append(person)
+            # Now and then someone placed a year or more ago moves on through us again.
+            movers = [
+                p
+                for p in latest.values()
+                if p.start_date <= start - dt.timedelta(days=300) and p.kind == "permanent"
+            ]
+            moving = (
+                not purpose and start <= self.today and movers and (not pool or rng.random() < 0.06)
+            )
+            person = rng.choice(movers).person if moving else pool.pop()
+            job = self.job_of[person.pk]
             if purpose == "guarantee ending" and refund_90:
                 company = rng.choice(refund_90)
             else:
-                company = rng.choice(self.companies)
-            owner = owner or rng.choice(self.consultants)
+                company = rng.choice(in_sector[person.sector] or self.companies)
             sector = self.sector_of[company.name]
-            job = rng.choice(sector.jobs)
+            if job not in sector.jobs or moving:
+                job = rng.choice(sector.jobs)
+            owner = owner or rng.choice(self.consultants)
             # At least one, so the demo shows old steps skipped rather than fired at once.
             back_dated = (
                 not purpose
@@ -435,6 +449,18 @@ class _Agency:
             )
             self.placements.append(placement)
             self.entered_on[placement.pk] = entered
+            if moving:
+                before = latest[person.pk]
+                self.endings.append(
+                    (
+                        before,
+                        Placement.Status.LEFT,
+                        start - dt.timedelta(days=rng.randint(3, 20)),
+                        Placement.LeaveReason.OTHER,
+                        f"Moved on through us: {job.title} at {company.name}.",
+                    )
+                )
+            latest[person.pk] = placement
             if index == 0:
                 self.showcase_start = placement
         by_entered: dict[dt.date, list[int]] = defaultdict(list)
@@ -481,7 +507,12 @@ class _Agency:
         """Some fell off before or just after starting, some left early; rebates follow."""
         rng, today = self.rng, self.today
         started = [p for p in self.placements if p.start_date <= today - dt.timedelta(days=10)]
-        started = [p for p in started if p.pk != self.showcase_start.pk and p.kind == "permanent"]
+        moved = {p.pk for p, *_ in self.endings}
+        started = [
+            p
+            for p in started
+            if p.pk != self.showcase_start.pk and p.kind == "permanent" and p.pk not in moved
+        ]
         rng.shuffle(started)
         # The first to end falls off with money to pay back, so the demo shows a rebate.
         refunds = [
@@ -489,6 +520,7 @@ class _Agency:
         ]
         if refunds:
             started[0], started[refunds[0]] = started[refunds[0]], started[0]
+        endings = list(self.endings)
         n = max(2, len(started) // 12)
         for i, placement in enumerate(started[:n]):
             if i % 3 == 0:  # fell off: never really started (the first one always has a rebate)
@@ -504,17 +536,19 @@ class _Agency:
                 reason = rng.choice(("relocation", "pay", "other"))
                 left_on = placement.start_date + dt.timedelta(days=rng.randint(120, 500))
             left_on = min(left_on, today - dt.timedelta(days=1))
+            endings.append((placement, status, left_on, reason, words.LEAVE_NOTES[reason]))
+        for placement, how, day, why, notes in endings:
             record_placement_outcome(
                 placement=placement,
-                status=status,
-                left_on=left_on,
-                reason=reason,
-                notes=words.LEAVE_NOTES[reason],
+                status=how,
+                left_on=day,
+                reason=why,
+                notes=notes,
                 by=placement.owner,
             )
             # The history already filled in stops at the day they left.
             Touchpoint.objects.filter(
-                placement=placement, due_on__gt=left_on, step__isnull=False
+                placement=placement, due_on__gt=day, step__isnull=False
             ).exclude(state=Touchpoint.State.SKIPPED).update(
                 state=Touchpoint.State.SKIPPED,
                 skip_reason="Placement ended",
