@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from keepwarm.api import companies, people, placements, touchpoints
+from keepwarm.api import companies, people, placements, surveys, touchpoints
 from keepwarm.api.auth import auth
 from keepwarm.api.docs import LocalSwagger
 from keepwarm.api.errors import (
@@ -38,6 +38,9 @@ api.add_router("/people", people.router, tags=["people"])
 api.add_router("/companies", companies.router, tags=["companies"])
 api.add_router("/placements", placements.router, tags=["placements"])
 api.add_router("/touchpoints", touchpoints.router, tags=["touchpoints"])
+api.add_router("/questionnaires", surveys.questionnaires_router, tags=["questionnaires"])
+api.add_router("/invitations", surveys.invitations_router, tags=["invitations"])
+api.add_router("/responses", surveys.responses_router, tags=["responses"])
 
 
 @api.exception_handler(ValidationError)
