@@ -124,10 +124,13 @@ def tick_child(url: str, mode: str, today: dt.date, email_url: str) -> dict[str,
     if mode == "trace":
         tracemalloc.stop()
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    from django.db.models import Count
+
+    # Only this tick's messages (the generated history is already "sent").
     states = dict(
-        OutboxMessage.objects.values_list("state").annotate(
-            n=__import__("django").db.models.Count("id")
-        )
+        OutboxMessage.objects.filter(claimed_by="bench")
+        .values_list("state")
+        .annotate(n=Count("id"))
     )
     return {
         "mode": mode,
