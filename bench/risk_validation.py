@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import setup_django  # noqa: E402
+from common import setup_django
 
 ORDINAL = {
     "Low": 1,
@@ -44,7 +44,7 @@ ORDINAL = {
 # IBM column -> (our question code, question as our check-in asks it)
 MAPPING = {
     "JobSatisfaction": ("satisfaction_job", "How satisfied are you with the job itself?"),
-    "EnvironmentSatisfaction": ("satisfaction_environment", "The work environment"),
+    "EnvironmentSatisfaction": ("environment", "The work environment"),
     "RelationshipSatisfaction": ("satisfaction_manager", "Your manager and team"),
     "WorkLifeBalance": ("worklife", "Your work–life balance"),
 }
@@ -132,7 +132,8 @@ def evaluate(
         counts = scoring.features_of(found)
         signal_rows.append([float(counts.get(k, 0)) for k in kinds])
         raw_rows.append(
-            [float(ORDINAL[str(row[c])]) for c in items] + [1.0 if row["OverTime"] == "Yes" else 0.0]
+            [float(ORDINAL[str(row[c])]) for c in items]
+            + [1.0 if row["OverTime"] == "Yes" else 0.0]
         )
     used = [j for j, k in enumerate(kinds) if any(r[j] for r in signal_rows)]
     signal_rows = [[r[j] for j in used] for r in signal_rows]

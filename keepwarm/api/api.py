@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from keepwarm.api import companies, people, placements, surveys, touchpoints
+from keepwarm.api import companies, people, placements, signals, surveys, touchpoints
 from keepwarm.api.auth import auth
 from keepwarm.api.docs import LocalSwagger
 from keepwarm.api.errors import (
@@ -41,6 +41,8 @@ api.add_router("/touchpoints", touchpoints.router, tags=["touchpoints"])
 api.add_router("/questionnaires", surveys.questionnaires_router, tags=["questionnaires"])
 api.add_router("/invitations", surveys.invitations_router, tags=["invitations"])
 api.add_router("/responses", surveys.responses_router, tags=["responses"])
+api.add_router("/risk", signals.risk_router, tags=["risk"])
+api.add_router("/alerts", signals.alerts_router, tags=["alerts"])
 
 
 @api.exception_handler(ValidationError)

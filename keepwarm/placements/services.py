@@ -16,6 +16,7 @@ from keepwarm.care.services import lay_out_care_plan
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target
+from keepwarm.signals.services import on_placement_ended
 
 GUARANTEE_TERMS = ("guarantee_length", "guarantee_unit", "guarantee_remedy", "rebate_scale")
 PLACEMENT_ENDED = "Placement ended"
@@ -128,6 +129,8 @@ def record_placement_outcome(
 
     The rebate owed comes from the placement's scale. Planned touchpoints from the care
     plan are skipped ("Placement ended"); follow-ups a consultant booked by hand stay.
+    The placement's warning signs are kept as an example the risk model learns from, and
+    its open alert is closed with the reason.
     """
     if status not in Placement.ENDED:
         raise ValidationError("A placement ends as fell off or left early.")
@@ -150,6 +153,8 @@ def record_placement_outcome(
         company_id=placement.company_id,
         ended_on__isnull=True,
     ).update(ended_on=left_on)
+    # The outcome becomes a labelled example for the risk model; open alerts close.
+    on_placement_ended(placement=placement, by=by)
     return placement
 
 

@@ -215,6 +215,19 @@ def _nps(answers: Iterable[AnswerInput]) -> float | None:
     return None
 
 
+# Follow-up questions whose text explains the answer before them: the text is quoted in
+# that signal's reason instead of being scored again as a negative comment.
+DETAIL_OF = {
+    "expectations_met": "expectations_detail",
+    "hours_as_agreed": "hours_detail",
+    "duties_as_agreed": "duties_detail",
+    "terms_kept_candidate": "terms_candidate_detail",
+    "terms_kept_client": "terms_client_detail",
+    "has_concerns": "client_concerns",
+}
+CONCERN_CODES = ("has_concerns", "concerns", "client_concerns")
+
+
 def signals_from_response(
     response: ResponseInput, previous: ResponseInput | None = None
 ) -> list[Found]:
@@ -222,13 +235,18 @@ def signals_from_response(
     found: list[Found] = []
     tail = when(response.context, response.submitted_on)
     client = response.audience == "client"
-    who = "Client" if client else "Said"
+    says = "Client says" if client else "Said"
+    by_code = {a.code: a for a in response.answers}
+    explained: set[str] = set()
 
-    def add(kind: str, reason: str, answer: AnswerInput | None = None) -> None:
-        source, source_id = (
-            (Source.ANSWER, answer.id) if answer is not None else (Source.RESPONSE, response.id)
+    def add(kind: str, reason: str, answer: AnswerInput) -> None:
+        detail = by_code.get(DETAIL_OF.get(answer.code, ""))
+        if detail is not None and detail.text.strip():
+            reason = f"{reason}: {_quote(detail.text)}"
+            explained.add(detail.code)
+        found.append(
+            Found(kind, f"{reason} {tail}", Source.ANSWER, answer.id, response.submitted_on)
         )
-        found.append(Found(kind, f"{reason} {tail}", source, source_id, response.submitted_on))
 
     for a in response.answers:
         code = a.code
@@ -255,18 +273,21 @@ def signals_from_response(
         elif code == "see_in_a_year" and says_no(a):
             add(Kind.NOT_IN_A_YEAR, "Does not see themselves there in a year", a)
         elif code == "terms_kept_candidate" and says_no(a):
-            add(Kind.TERMS_BREACH, f"{who} the candidate has not kept the agreed terms", a)
+            add(Kind.TERMS_BREACH, f"{says} the candidate is not keeping to the agreed terms", a)
         elif code == "terms_kept_client" and says_no(a):
-            add(Kind.TERMS_BREACH, f"{who} the employer has not kept the agreed terms", a)
+            add(Kind.TERMS_BREACH, f"{says} the employer is not keeping to the agreed terms", a)
         elif code.startswith("target:") and "behind" in _values(a):
-            name = a.label or "a target"
-            add(Kind.TARGETS_BEHIND, f"Client says “{name}” is behind", a)
-        elif code == "concerns" and client and _is_concern(a):
-            detail = f": {_quote(a.text)}" if a.text.strip() and not says_yes(a) else ""
-            add(Kind.CLIENT_CONCERN, f"Client raised a concern{detail}", a)
+            add(Kind.TARGETS_BEHIND, f"Client says “{a.label or 'a target'}” is behind", a)
+        elif client and code in CONCERN_CODES and code not in explained and _is_concern(a):
+            if code == "client_concerns" and "has_concerns" in by_code:
+                continue  # quoted in the "has concerns" signal
+            quoted = f": {_quote(a.text)}" if a.kind == "text" else ""
+            add(Kind.CLIENT_CONCERN, f"Client raised a concern{quoted}", a)
             continue  # the concern itself is the signal; its tone would count it twice
-        if a.kind == "text" and a.text.strip():
-            found.extend(_text_signals(a, response, tail, client))
+
+    for a in response.answers:
+        if a.kind == "text" and a.text.strip() and not (client and a.code in CONCERN_CODES):
+            found.extend(_text_signals(a, response, tail, client, explained=a.code in explained))
 
     if previous is not None:
         found.extend(_drops(response, previous, tail))
@@ -280,7 +301,9 @@ def _is_concern(answer: AnswerInput) -> bool:
     return text not in _NOTHING and not says_no(answer)
 
 
-def _text_signals(a: AnswerInput, response: ResponseInput, tail: str, client: bool) -> list[Found]:
+def _text_signals(
+    a: AnswerInput, response: ResponseInput, tail: str, client: bool, *, explained: bool
+) -> list[Found]:
     text = a.text.strip()
     if len(text) < 3 or text.lower() in _NOTHING:
         return []
@@ -295,7 +318,7 @@ def _text_signals(a: AnswerInput, response: ResponseInput, tail: str, client: bo
                 response.submitted_on,
             )
         )
-    elif sentiment(text) <= NEGATIVE_COMPOUND:
+    elif not explained and sentiment(text) <= NEGATIVE_COMPOUND:
         who = "Client wrote" if client else "Wrote"
         out.append(
             Found(

@@ -1,3 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from keepwarm.signals import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("at-risk/", views.at_risk, name="at_risk"),
+    path("alerts/", views.alerts, name="alerts"),
+    path("alerts/<int:pk>/", views.alert, name="alert"),
+    path("alerts/<int:pk>/close/", views.close_alert, name="alert_close"),
+    path("risk/weights/", views.weights, name="risk_weights"),
+    path("risk/weights/fit/", views.fit_now, name="risk_fit"),
+]

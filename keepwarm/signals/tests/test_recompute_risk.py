@@ -39,3 +39,18 @@ def test_placements_past_their_first_year_carry_no_score(cast: Cast) -> None:
 
 def test_on_response_ignores_an_unknown_response(db: None) -> None:
     on_response(response_id=999_999)
+
+
+def test_the_daily_command_recomputes_first_year_placements(cast: Cast) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from keepwarm.placements.models import Placement
+
+    Placement.objects.filter(pk=cast.placement.pk).update(status=Placement.Status.IN_GUARANTEE)
+    out = StringIO()
+    call_command("risk", "--fit", "--now", "2026-04-20T09:00", stdout=out)
+    assert "Recomputed risk for 1 placement(s)." in out.getvalue()
+    assert "Not enough outcomes" in out.getvalue()
+    assert Risk.objects.get().reasons == ["No contact for 49 days (never contacted)"]

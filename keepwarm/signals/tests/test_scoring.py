@@ -84,7 +84,7 @@ def test_a_breach_of_terms_by_either_side(code: str) -> None:
     found = scoring.signals_from_response(resp(ans(code, "yes_no", 0), audience="client"))
     assert kinds(found) == [K.TERMS_BREACH]
     side = "candidate" if code.endswith("candidate") else "employer"
-    assert f"the {side} has not kept the agreed terms" in found[0].reason
+    assert f"Client says the {side} is not keeping to the agreed terms" in found[0].reason
     assert scoring.signals_from_response(resp(ans(code, "yes_no", 1), audience="client")) == []
 
 
@@ -110,6 +110,44 @@ def test_client_concerns_in_text(answer: str, fires: bool) -> None:
         resp(ans("concerns", "text", text=answer), audience="client")
     )
     assert kinds(found) == ([K.CLIENT_CONCERN] if fires else [])
+
+
+def test_a_follow_up_explains_its_signal_instead_of_counting_twice() -> None:
+    found = scoring.signals_from_response(
+        resp(
+            ans("expectations_met", "yes_no", text="no"),
+            ans("expectations_detail", "text", text="The role is awful, nothing like the advert."),
+        )
+    )
+    assert kinds(found) == [K.EXPECTATIONS_NOT_MET]
+    assert found[0].reason == (
+        "Said the job does not meet expectations: “The role is awful, nothing like the advert.”"
+        " (Month 1 check-in, 3 Mar)"
+    )
+
+
+def test_a_follow_up_saying_they_might_leave_still_counts() -> None:
+    found = scoring.signals_from_response(
+        resp(
+            ans("expectations_met", "yes_no", text="no"),
+            ans("expectations_detail", "text", text="I am looking for another job already."),
+        )
+    )
+    assert kinds(found) == [K.EXPECTATIONS_NOT_MET, K.MIGHT_LEAVE]
+
+
+def test_client_concerns_with_their_follow_up() -> None:
+    found = scoring.signals_from_response(
+        resp(
+            ans("has_concerns", "yes_no", text="yes"),
+            ans("client_concerns", "text", text="Keeps missing the Monday stand-up."),
+            audience="client",
+        )
+    )
+    assert kinds(found) == [K.CLIENT_CONCERN]
+    assert found[0].reason.startswith(
+        "Client raised a concern: “Keeps missing the Monday stand-up.”"
+    )
 
 
 def test_client_concern_as_yes_no() -> None:

@@ -1,0 +1,82 @@
+"""Reads reused by pages and the API: alerts someone must act on, placements at risk."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.queries import visible_placements
+from keepwarm.care.services import covering_for
+from keepwarm.placements.models import Placement
+from keepwarm.signals.models import Alert, Risk
+
+
+def _alerts() -> QuerySet[Alert]:
+    return Alert.objects.select_related(
+        "placement", "placement__person", "placement__company", "placement__owner", "owner"
+    )
+
+
+def open_alerts_for(user: User, *, now: dt.datetime) -> list[Alert]:
+    """Open alerts `user` must act on: their own and those of colleagues they cover today,
+    overdue (earliest due) first."""
+    covered = [u.pk for u in covering_for(user, day=timezone.localdate(now))]
+    return list(
+        _alerts()
+        .filter(state=Alert.State.OPEN)
+        .filter(Q(owner=user) | Q(owner_id__in=covered) | Q(placement__owner_id__in=covered))
+        .order_by("due_at", "id")
+    )
+
+
+def visible_alerts(user: User) -> QuerySet[Alert]:
+    """Alerts on placements `user` may see (managers: the whole team), plus their own."""
+    return _alerts().filter(Q(placement__in=visible_placements(user)) | Q(owner=user)).distinct()
+
+
+def filter_alerts(
+    alerts: QuerySet[Alert],
+    *,
+    now: dt.datetime,
+    state: str = "",
+    owner_id: int | None = None,
+    placement_id: int | None = None,
+) -> QuerySet[Alert]:
+    """`state` is open, overdue, closed or "" for all."""
+    if state == "open":
+        alerts = alerts.filter(state=Alert.State.OPEN)
+    elif state == "overdue":
+        alerts = alerts.filter(state=Alert.State.OPEN, due_at__lt=now)
+    elif state == "closed":
+        alerts = alerts.filter(state=Alert.State.CLOSED)
+    if owner_id is not None:
+        alerts = alerts.filter(owner_id=owner_id)
+    if placement_id is not None:
+        alerts = alerts.filter(placement_id=placement_id)
+    return alerts
+
+
+def at_risk(user: User) -> QuerySet[Risk]:
+    """Active placements in their first year with a risk above zero, riskiest first,
+    among those `user` may see."""
+    return (
+        Risk.objects.filter(
+            in_first_year=True,
+            score__gt=0,
+            placement__status__in=Placement.ACTIVE,
+            placement__in=visible_placements(user),
+        )
+        .select_related("placement", "placement__person", "placement__company", "placement__owner")
+        .order_by("-score", "-fitted_score", "placement_id")
+    )
+
+
+def risk_for(user: User, placement_id: int) -> Risk | None:
+    return (
+        Risk.objects.filter(placement_id=placement_id, placement__in=visible_placements(user))
+        .select_related("placement", "placement__person", "placement__company", "placement__owner")
+        .first()
+    )

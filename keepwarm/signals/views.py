@@ -1,0 +1,186 @@
+"""At risk, alerts (list, read, close) and the admin's risk weights."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from keepwarm.accounts.models import User
+from keepwarm.care.forms import team
+from keepwarm.signals import queries, services
+from keepwarm.signals.forms import CloseAlertForm, RiskSettingsForm, WeightsForm
+from keepwarm.signals.models import Alert, RiskSettings, RiskWeight, Signal, SignalKind
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def get_alert_for(user: User, pk: int) -> Alert:
+    """An alert the user may see, or 404."""
+    return get_object_or_404(queries.visible_alerts(user), pk=pk)
+
+
+@login_required
+def at_risk(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    risks = queries.at_risk(user)
+    page = Paginator(risks, PAGE_SIZE).get_page(request.GET.get("page"))
+    fitted = services.latest_fitted_model()
+    context = {
+        "page_obj": page,
+        "fitted": fitted,
+        "threshold": RiskSettings.current().alert_threshold,
+    }
+    return render(request, "signals/at_risk.html", context)
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    now = timezone.now()
+    state = request.GET.get("state", "open")
+    if state not in ("open", "overdue", "closed", "all"):
+        state = "open"
+    owner = request.GET.get("owner", "")
+    owner_id = int(owner) if owner.isdigit() else None
+    found = queries.filter_alerts(
+        queries.visible_alerts(user),
+        now=now,
+        state="" if state == "all" else state,
+        owner_id=owner_id,
+    )
+    order = ("-closed_at", "-id") if state == "closed" else ("due_at", "id")
+    page = Paginator(found.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
+    open_alerts = queries.filter_alerts(queries.visible_alerts(user), now=now, state="open")
+    context = {
+        "page_obj": page,
+        "state": state,
+        "owner": owner if owner_id is not None else "",
+        "owners": team() if user.sees_whole_team else [],
+        "now": now,
+        "open_count": open_alerts.count(),
+        "overdue_count": open_alerts.filter(due_at__lt=now).count(),
+    }
+    return render(request, "signals/alerts.html", context)
+
+
+@login_required
+def alert(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    found = get_alert_for(user, pk)
+    return _alert_page(request, found, CloseAlertForm())
+
+
+def _alert_page(
+    request: HttpRequest, found: Alert, form: CloseAlertForm, status: int = 200
+) -> HttpResponse:
+    risk = getattr(found.placement, "risk", None)
+    context = {
+        "alert": found,
+        "form": form,
+        "risk": risk,
+        "now": timezone.now(),
+        "signals": Signal.objects.filter(placement=found.placement, active=True).order_by(
+            "-observed_on", "-id"
+        )[:20],
+    }
+    return render(request, "signals/alert.html", context, status=status)
+
+
+@login_required
+@require_POST
+def close_alert(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    found = get_alert_for(user, pk)
+    form = CloseAlertForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close_alert(alert=found, by=user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, "Alert closed. If the next answers are still poor, it comes back."
+            )
+            return redirect("alerts")
+    return _alert_page(request, found, form, status=422)
+
+
+def _require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise PermissionDenied("Only admins change risk weights.")
+
+
+@login_required
+def weights(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_admin(user)
+    services.ensure_default_weights()
+    rows = list(RiskWeight.objects.order_by("-weight", "kind"))
+    settings_row = RiskSettings.current()
+    if request.method == "POST":
+        form = WeightsForm(request.POST, weights=rows)
+        settings_form = RiskSettingsForm(request.POST, instance=settings_row)
+        if form.is_valid() and settings_form.is_valid():
+            with transaction.atomic():
+                for w in rows:
+                    new = float(form.cleaned_data[w.kind])
+                    if new != w.weight:
+                        w.weight = new
+                        w.save(update_fields=["weight"])
+                settings_form.save()
+            messages.success(request, "Risk weights saved. Scores update as things happen.")
+            return redirect("risk_weights")
+        status = 422
+    else:
+        form = WeightsForm(weights=rows)
+        settings_form = RiskSettingsForm(instance=settings_row)
+        status = 200
+    fitted = services.latest_fitted_model()
+    table = [
+        {
+            "field": form[w.kind],
+            "weight": w,
+            "coefficient": fitted.coefficients.get(w.kind) if fitted else None,
+        }
+        for w in rows
+    ]
+    context = {
+        "form": form,
+        "settings_form": settings_form,
+        "table": table,
+        "fitted": fitted,
+        "settings_row": settings_row,
+        "kinds": SignalKind.choices,
+    }
+    return render(request, "signals/weights.html", context, status=status)
+
+
+@login_required
+@require_POST
+def fit_now(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_admin(user)
+    fitted = services.fit_risk_model()
+    if fitted is None:
+        need = RiskSettings.current().min_outcomes
+        messages.warning(
+            request,
+            f"Not enough outcomes yet: a model needs {need} placements that fell off and "
+            f"{need} that stayed past their guarantee.",
+        )
+    else:
+        messages.success(request, f"Fitted on {fitted.n_outcomes} outcomes (AUC {fitted.auc:.2f}).")
+    return redirect("risk_weights")
