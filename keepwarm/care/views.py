@@ -176,6 +176,7 @@ def skip_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 # --- Search ------------------------------------------------------------------------
 
+LIVE_PEOPLE, LIVE_COMPANIES = 8, 4
 PHONE_LIKE = re.compile(r"^[\d\s()+\-.]{4,}$")
 
 
@@ -196,9 +197,15 @@ def _match(qs: QuerySet[Any], query: str, name_fields: list[str]) -> QuerySet[An
     if "@" in query:
         return qs.filter(email__icontains=query)
     for word in query.split()[:5]:
+        # Names match from the start of a word ("sm" finds Smith, not Jasmine), including
+        # the later parts of double-barrelled names.
         condition = Q(email__istartswith=word)
         for name in name_fields:
-            condition |= Q(**{f"{name}__icontains": word})
+            condition |= (
+                Q(**{f"{name}__istartswith": word})
+                | Q(**{f"{name}__icontains": f" {word}"})
+                | Q(**{f"{name}__icontains": f"-{word}"})
+            )
         qs = qs.filter(condition)
     return qs
 
@@ -212,8 +219,10 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     if query:
         people = list(_match(queries.visible_people(user), query, ["first_name", "last_name"])[:25])
         companies = list(_match(Company.objects.all(), query, ["name"])[:10])
-    context = {"search_query": query, "people": people, "companies": companies}
+    context: dict[str, Any] = {"search_query": query, "people": people, "companies": companies}
     if request.htmx and request.htmx.target == "live-results":
+        context.update(people=people[:LIVE_PEOPLE], companies=companies[:LIVE_COMPANIES])
+        context["more"] = len(people) > LIVE_PEOPLE or len(companies) > LIVE_COMPANIES
         return render(request, "care/_search_results.html", context)
     return render(request, "care/search.html", context)
 

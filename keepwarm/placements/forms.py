@@ -21,6 +21,20 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.last_name}, {obj.first_name}{email}"
 
 
+# An agency has up to 200k people: a select lists a few hundred of the most recent and
+# whoever is already chosen; validation still accepts anyone the user may see.
+PICKER_LIMIT = 300
+
+
+def _picker_choices(field: forms.ModelChoiceField, people: Any, keep: list[Any]) -> None:
+    keep_ids = [int(v) for v in keep if str(v).isdigit()]
+    recent = list(people.order_by("-created_at", "-id")[:PICKER_LIMIT])
+    chosen = [p for p in people.filter(pk__in=keep_ids) if p not in recent]
+    listed = sorted([*recent, *chosen], key=lambda p: (p.last_name, p.first_name, p.pk))
+    empty = field.empty_label or "---------"
+    field.widget.choices = [("", empty)] + [(p.pk, field.label_from_instance(p)) for p in listed]
+
+
 TERMS_FIELDS = [
     "responsibilities",
     "hours_per_week",
@@ -36,7 +50,11 @@ class _PlacementFormBase(forms.ModelForm):
         for name in ("person", "hiring_manager"):
             field = self.fields.get(name)
             if isinstance(field, forms.ModelChoiceField):
-                field.queryset = people.order_by("last_name", "first_name", "id")
+                field.queryset = people
+                keep = [self.data.get(self.add_prefix(name)), self.initial.get(name)]
+                if self.instance.pk:
+                    keep.append(getattr(self.instance, f"{name}_id", None))
+                _picker_choices(field, people, keep)
         owner = self.fields.get("owner")
         if isinstance(owner, forms.ModelChoiceField):
             owner.queryset = team()

@@ -33,6 +33,12 @@ def test_search_finds_people_by_name_and_email_and_companies_by_name(cast: Cast)
     assert "Acme Widgets" in client.get(reverse("search"), {"q": "acme"}).content.decode()
 
 
+def test_search_matches_names_from_the_start_of_a_word(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    assert "Priya Patel" in client.get(reverse("search"), {"q": "pat"}).content.decode()
+    assert "Priya Patel" not in client.get(reverse("search"), {"q": "riya"}).content.decode()
+
+
 def test_live_search_answers_with_a_short_list(cast: Cast) -> None:
     response = logged_in(cast.owner).get(
         reverse("search"),

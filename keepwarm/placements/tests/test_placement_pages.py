@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.conftest import Cast
+from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 
 # Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
@@ -232,3 +233,20 @@ def test_placements_list_filters_by_status_and_owner(cast: Cast) -> None:
     )
     others = client.get(reverse("placements"), {"owner": cast.colleague.pk}).content.decode()
     assert "Priya Patel" not in others
+
+
+def test_person_picker_lists_recent_people_but_accepts_anyone_visible(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keepwarm.placements import forms
+
+    monkeypatch.setattr(forms, "PICKER_LIMIT", 1)
+    Person.objects.create(first_name="Newest", last_name="Nash", owner=cast.owner)
+    client = logged_in(cast.owner)
+    page = client.get(reverse("placement_new")).content.decode()
+    assert "Nash, Newest" in page
+    assert "Patel, Priya" not in page  # older than the most recent one
+    chosen = client.get(reverse("placement_new"), {"person": cast.candidate.pk}).content.decode()
+    assert "Patel, Priya" in chosen
+    response = client.post(reverse("placement_new"), new_placement_data(cast))
+    assert response.status_code == 302
