@@ -149,3 +149,13 @@ def test_fall_off_risk_hears_of_the_response_after_commit(asked: Asked, cast: An
         page = Client().post(link(invitation), full_answers(asked))
     assert page.status_code == 302
     heard.assert_called_once_with(response_id=Response.objects.get().pk)
+
+
+def test_a_browser_that_sends_origin_null_can_still_answer(
+    invitation: Invitation, asked: Asked
+) -> None:
+    # With Referrer-Policy: no-referrer, Chromium posts the form with "Origin: null".
+    strict = Client(enforce_csrf_checks=True)
+    sent = strict.post(link(invitation), full_answers(asked), headers={"Origin": "null"})
+    assert sent.status_code == 302
+    assert Response.objects.count() == 1

@@ -1,0 +1,116 @@
+"""A person answers on a phone in real Chromium; axe-core finds no serious accessibility issue."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from keepwarm.conftest import Cast
+from keepwarm.surveys.models import Response
+from keepwarm.surveys.services import create_invitation
+from keepwarm.surveys.tests.conftest import link, make_checkin
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.filterwarnings("ignore:No directory at"),
+]
+
+
+@pytest.fixture
+def phone() -> Iterator[Any]:
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def _serious_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_candidate_answers_on_a_phone_and_the_follow_up_appears_after_no(
+    cast: Cast, live_server: Any, phone: Any
+) -> None:
+    asked = make_checkin()
+    invitation = create_invitation(
+        placement=cast.placement,
+        person=cast.candidate,
+        questionnaire=asked.questionnaire,
+        sender=cast.owner,
+        now=timezone.now(),
+    )
+    page = phone
+    page.goto(live_server.url + link(invitation))
+    page.get_by_role("heading", name="Test check-in").wait_for()
+    assert _serious_violations(page) == []
+    follow_up = page.locator(f"#question-{asked.detail.pk}")
+    assert follow_up.is_hidden()  # our script hides it until "No"
+
+    # Send it half-filled first: the page comes back with a message and keeps the answer.
+    page.get_by_role("group", name="How happy are you with the job?").get_by_label(
+        "4 – Good"
+    ).check()
+    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_text("Some answers need another look").wait_for()
+    assert page.get_by_label("4 – Good").is_checked()
+    assert _serious_violations(page) == []
+
+    page.get_by_role("group", name="Does the job live up to expectations?").get_by_label(
+        "No"
+    ).check()
+    follow_up.wait_for(state="visible")
+    page.get_by_label("What has not matched your expectations?").fill("More admin than I thought")
+    page.get_by_role("group", name="How likely are you to recommend us?").get_by_label(
+        "7", exact=True
+    ).check()
+    page.get_by_label("Anything I can help with?").fill("A second screen would help")
+    page.get_by_role("button", name="Send my answers").click()
+
+    page.get_by_role("heading", name="Thank you, Priya").wait_for()
+    response = Response.objects.get()
+    answers = {a.question.code: a for a in response.answers.select_related("question")}
+    assert answers["satisfaction_job"].value_number == 4
+    assert answers["expectations_met"].value_text == "no"
+    assert answers["expectations_detail"].value_text == "More admin than I thought"
+    assert answers["nps"].value_number == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_broken_link_page_is_accessible(live_server: Any, phone: Any) -> None:
+    page = phone
+    answer = page.goto(live_server.url + "/q/this-link-was-cut-short/")
+    assert answer.status == 400
+    page.get_by_role("heading", name="This link does not work").wait_for()
+    assert _serious_violations(page) == []
