@@ -11,7 +11,7 @@ from django.forms import inlineformset_factory
 from keepwarm.care.forms import DATE, UserChoiceField, team
 from keepwarm.care.models import CarePlan
 from keepwarm.people.forms import RebateScaleField, parse_rebate_scale
-from keepwarm.people.models import Company, Person
+from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
 
 
@@ -47,14 +47,17 @@ MONEY_FIELDS = ["salary", "fee", "currency"]
 
 class _PlacementFormBase(forms.ModelForm):
     def _limit(self, people: Any) -> None:
-        for name in ("person", "hiring_manager"):
+        contacts = people.filter(
+            id__in=Role.objects.filter(kind=Role.Kind.CLIENT_CONTACT).values("person_id")
+        )
+        for name, choosable in (("person", people), ("hiring_manager", contacts)):
             field = self.fields.get(name)
             if isinstance(field, forms.ModelChoiceField):
-                field.queryset = people
+                field.queryset = choosable
                 keep = [self.data.get(self.add_prefix(name)), self.initial.get(name)]
                 if self.instance.pk:
                     keep.append(getattr(self.instance, f"{name}_id", None))
-                _picker_choices(field, people, keep)
+                _picker_choices(field, choosable, keep)
         owner = self.fields.get("owner")
         if isinstance(owner, forms.ModelChoiceField):
             owner.queryset = team()
@@ -85,7 +88,11 @@ class PlacementForm(_PlacementFormBase):
     """A new placement; guarantee terms come from the company's terms of business."""
 
     person = PersonChoiceField(queryset=Person.objects.none(), label="Placed candidate")
-    hiring_manager = PersonChoiceField(queryset=Person.objects.none(), required=False)
+    hiring_manager = PersonChoiceField(
+        queryset=Person.objects.none(),
+        required=False,
+        help_text="Client contacts; add the role on their page if they are missing.",
+    )
     owner = UserChoiceField(queryset=team(), label="Owner")
     plan = forms.ModelChoiceField(
         queryset=CarePlan.objects.all(),

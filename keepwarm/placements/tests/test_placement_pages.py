@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.conftest import Cast
-from keepwarm.people.models import Person
+from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 
 # Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
@@ -120,6 +120,13 @@ def test_placement_form_explains_bad_input_and_keeps_what_was_typed(cast: Cast) 
     assert "nothing has been saved yet" in page
     assert not Placement.objects.filter(role_title="Typed Title").exists()
 
+    # Someone can be both (a candidate who now hires), but not on the same placement.
+    Role.objects.create(
+        person=cast.candidate,
+        kind=Role.Kind.CLIENT_CONTACT,
+        company=cast.company,
+        started_on=dt.date(2026, 4, 1),
+    )
     data = new_placement_data(cast, salary="-5", hiring_manager=str(cast.candidate.pk))
     page = logged_in(cast.owner).post(reverse("placement_new"), data).content.decode()
     assert "Enter an amount of zero or more" in page
