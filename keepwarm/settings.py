@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "keepwarm.mail",
     "keepwarm.surveys",
     "keepwarm.signals",
+    "keepwarm.newsletters",
     "keepwarm.api",
 ]
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("mail/", include("keepwarm.mail.urls")),
     path("", include("keepwarm.surveys.urls")),
     path("", include("keepwarm.signals.urls")),
+    path("newsletters/", include("keepwarm.newsletters.urls")),
     path("api/v1/", include("keepwarm.api.urls")),
 ]
