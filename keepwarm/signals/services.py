@@ -336,7 +336,18 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
 
 def on_response(*, response_id: int) -> None:
     """A questionnaire was answered: recompute the placement's risk, and open (or reopen)
-    an alert if the answers are worrying. Called by surveys in transaction.on_commit."""
+    an alert if the answers are worrying. Called by surveys in transaction.on_commit.
+
+    A failure here is logged, never raised: the person's answers are already saved, and
+    their thank-you page must not break; the daily `keepwarm risk` run catches up.
+    """
+    try:
+        _on_response(response_id)
+    except Exception:
+        log.exception("Could not update the fall-off risk after response %s", response_id)
+
+
+def _on_response(response_id: int) -> None:
     Response = _surveys_model("Response")
     if Response is None:
         return
