@@ -188,3 +188,20 @@ def test_api_closes_an_alert_only_with_a_note(cast: Cast, risky: Risk) -> None:
     again = api.post(f"/alerts/{alert.pk}/close", {"note": "Called her."})
     assert again.status_code == 409
     assert api.get("/alerts", state="closed").json()["count"] == 1
+
+
+def test_today_alerts_block_lists_open_alerts_for_owner_and_cover(cast: Cast, risky: Risk) -> None:
+    from django.template import Context, Template
+
+    from keepwarm.care.services import set_cover
+
+    alert = open_alert(placement=cast.placement, reason="Said they might leave", now=NOW)
+    assert alert is not None
+    block = Template("{% load risk %}{% today_alerts %}")
+    assert "Said they might leave" in block.render(Context({"user": cast.owner}))
+    assert block.render(Context({"user": cast.colleague})).strip() == ""
+    today = timezone.localdate()
+    set_cover(
+        absent=cast.owner, colleague=cast.colleague, starts_on=today, ends_on=today, by=cast.manager
+    )
+    assert "covering Olivia Owner" in block.render(Context({"user": cast.colleague}))
