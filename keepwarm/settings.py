@@ -165,6 +165,12 @@ EMAIL_URL = env_str("KEEPWARM_EMAIL_URL")
 globals().update(_email_settings(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env_str("KEEPWARM_FROM_EMAIL", f"Keepwarm <keepwarm@{_base.hostname}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The agency's postal address: the law wants it in every newsletter's footer.
+KEEPWARM_POSTAL_ADDRESS = env_str("KEEPWARM_POSTAL_ADDRESS", "")
+# The email provider's limit in messages per second; 0 = as fast as the server takes them.
+KEEPWARM_EMAIL_RATE = env_int("KEEPWARM_EMAIL_RATE", 0)
+if KEEPWARM_EMAIL_RATE < 0:
+    raise ImproperlyConfigured("KEEPWARM_EMAIL_RATE must be 0 (no limit) or more")
 
 # --- Aftercare defaults ------------------------------------------------------------
 

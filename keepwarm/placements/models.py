@@ -84,6 +84,9 @@ class Placement(models.Model):
     leave_reason = models.CharField(max_length=30, choices=LeaveReason.choices, blank=True)
     leave_notes = models.TextField(blank=True)
     rebate_owed = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # The placed person agreed to be named in the newsletter's success stories.
+    featured_consent = models.BooleanField(default=False)
+    featured_consent_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,291 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+
+from keepwarm.lib.dates import add_months
+from keepwarm.people.models import Consent, Person, Role
+from keepwarm.placements.models import Placement
+
+
+class Kind(models.TextChoices):
+    """What a block is about."""
+
+    TRAINING_COURSES = "training_courses", "Training and certification courses"
+    SUCCESS_STORIES = "success_stories", "Success stories"
+    EMPLOYMENT_TRENDS = "employment_trends", "Employment breakdowns and trends"
+    JOB_FORECASTS = "job_forecasts", "Job forecasts"
+    CV_TIPS = "cv_tips", "CV tips"
+    JOB_HUNTING_TIPS = "job_hunting_tips", "Job-hunting tips"
+    OPEN_ROLES = "open_roles", "Open roles"
+
+
+# Kinds whose numbers Keepwarm writes from the agency's own data.
+GENERATED = (Kind.EMPLOYMENT_TRENDS, Kind.JOB_FORECASTS, Kind.SUCCESS_STORIES)
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+
+
+class Audience(models.Model):
+    """A saved segment. Members are worked out when needed, never stored."""
+
+    class Who(models.TextChoices):
+        CANDIDATE = Role.Kind.CANDIDATE.value, "Candidates"
+        PLACED = Role.Kind.PLACED.value, "Placed candidates"
+        CLIENT_CONTACT = Role.Kind.CLIENT_CONTACT.value, "Client contacts"
+
+    name = models.CharField(max_length=200)
+    roles = models.JSONField(default=list, blank=True, help_text="Empty: everyone.")
+    sectors = models.JSONField(default=list, blank=True)
+    locations = models.JSONField(default=list, blank=True)
+    placed_min_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Placed at least this many months ago."
+    )
+    placed_max_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Placed at most this many months ago."
+    )
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    topics = models.JSONField(
+        default=list, blank=True, help_text="People who chose none of these topics are left out."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def segment(self, today: dt.date) -> QuerySet[Person]:
+        """People matching the filters, before the lawful-basis check."""
+        people = Person.objects.exclude(email="")
+        if self.roles:
+            people = people.filter(
+                Exists(
+                    Role.objects.filter(
+                        person=OuterRef("pk"), kind__in=self.roles, ended_on__isnull=True
+                    )
+                )
+            )
+        if self.sectors:
+            # A client contact's sector is their company's.
+            people = people.filter(
+                Q(sector__in=self.sectors)
+                | Exists(
+                    Role.objects.filter(
+                        person=OuterRef("pk"),
+                        ended_on__isnull=True,
+                        company__sector__in=self.sectors,
+                    )
+                )
+            )
+        if self.locations:
+            people = people.filter(location__in=self.locations)
+        if self.consultant_id:
+            people = people.filter(owner_id=self.consultant_id)
+        if self.placed_min_months is not None or self.placed_max_months is not None:
+            placements = Placement.objects.filter(person=OuterRef("pk")).exclude(
+                status__in=Placement.ENDED
+            )
+            if self.placed_min_months is not None:
+                placements = placements.filter(
+                    start_date__lte=add_months(today, -self.placed_min_months)
+                )
+            if self.placed_max_months is not None:
+                placements = placements.filter(
+                    start_date__gte=add_months(today, -self.placed_max_months)
+                )
+            people = people.filter(Exists(placements))
+        return people
+
+    def members(self, today: dt.date, *, frequency: str = "") -> QuerySet[Person]:
+        """Who would receive a newsletter today: the segment, with a lawful basis only."""
+        from keepwarm.newsletters.queries import lawful
+
+        return lawful(self.segment(today), topics=self.topics, today=today, frequency=frequency)
+
+    def describe(self) -> str:
+        parts = []
+        if self.roles:
+            labels = dict(self.Who.choices)
+            parts.append(", ".join(str(labels.get(r, r)) for r in self.roles))
+        else:
+            parts.append("Everyone")
+        if self.sectors:
+            parts.append("in " + ", ".join(self.sectors))
+        if self.locations:
+            parts.append("around " + ", ".join(self.locations))
+        if self.placed_min_months is not None or self.placed_max_months is not None:
+            low = self.placed_min_months or 0
+            high = self.placed_max_months
+            parts.append(
+                f"placed {low}–{high} months ago"
+                if high is not None
+                else f"placed {low}+ months ago"
+            )
+        if self.consultant_id and self.consultant:
+            parts.append(f"owned by {self.consultant.display_name}")
+        if self.topics:
+            labels = dict(Consent.Topic.choices)
+            parts.append("interested in " + ", ".join(str(labels.get(t, t)) for t in self.topics))
+        return " · ".join(parts)
+
+
+class Newsletter(models.Model):
+    name = models.CharField(max_length=200)
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    send_weekday = models.PositiveSmallIntegerField(
+        default=1, help_text="Weekly: 0 = Monday … 6 = Sunday."
+    )
+    send_day = models.PositiveSmallIntegerField(
+        default=1, help_text="Monthly: day of the month, 1–28."
+    )
+    send_time = models.TimeField(
+        default=dt.time(9, 0), help_text="Local time in the agency's time zone."
+    )
+    audience = models.ForeignKey(Audience, on_delete=models.PROTECT, related_name="newsletters")
+    from_name = models.CharField(max_length=100)
+    postal_address = models.TextField(
+        blank=True, help_text="Shown in every footer. Empty: the agency's address setting."
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsletter", args=[self.pk])
+
+    @property
+    def address(self) -> str:
+        return self.postal_address.strip() or settings.KEEPWARM_POSTAL_ADDRESS
+
+    def schedule_text(self) -> str:
+        at = f"{self.send_time:%H:%M}"
+        if self.frequency == Frequency.WEEKLY:
+            day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][
+                self.send_weekday % 7
+            ]
+            return f"Weekly on {day}s at {at}"
+        return f"Monthly on day {self.send_day} at {at}"
+
+
+class Issue(models.Model):
+    """One edition. Each copy is an outbox row keyed newsletter:<issue>:<person>."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        PAUSED = "paused", "Paused"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="issues")
+    subject = models.CharField(max_length=200)
+    preheader = models.CharField(
+        max_length=200, blank=True, help_text="The line inboxes show after the subject."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    # Expansion to outbox rows walks members by id; the cursor makes it resumable.
+    expanded_through = models.BigIntegerField(default=0)
+    expanded_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0, help_text="Copies queued so far.")
+    # The whole issue rendered and inlined once, with placeholders for each recipient.
+    html_template = models.TextField(blank=True)
+    text_template = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "scheduled_for"], name="issue_due")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsletter_issue", args=[self.pk])
+
+    @property
+    def key_prefix(self) -> str:
+        return f"newsletter:{self.pk}:"
+
+    @property
+    def editable(self) -> bool:
+        return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+
+
+class Block(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="blocks")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, help_text="Markdown.")
+    order = models.PositiveSmallIntegerField(default=0)
+    # Generated blocks keep their numbers (and chart) here; the body is the editable text.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def chart(self) -> dict[str, Any] | None:
+        chart = self.data.get("chart") if isinstance(self.data, dict) else None
+        return chart if chart and chart.get("values") else None
+
+
+class LibraryBlock(models.Model):
+    """Reusable text: courses and tips get used again and again."""
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PublicStatistic(models.Model):
+    """A figure from public statistics (e.g. vacancies by sector), imported as CSV."""
+
+    period = models.CharField(max_length=7, help_text="A quarter, e.g. 2025-Q3.")
+    sector = models.CharField(max_length=100)
+    value = models.FloatField()
+    source = models.CharField(max_length=200, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sector", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "sector"], name="public_stat_period_sector")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sector} {self.period}: {self.value}"
