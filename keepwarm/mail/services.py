@@ -15,6 +15,7 @@ import logging
 import os
 import smtplib
 import socket
+import time
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import make_msgid, parseaddr
@@ -344,8 +345,40 @@ def _retry_later(message: OutboxMessage, *, now: dt.datetime, error: str) -> boo
     return True
 
 
+class Pace:
+    """A token bucket that keeps sending under the provider's limit (messages a second).
+
+    `rate` 0 means no limit. One bucket holds at most one second's worth, so a worker
+    that waited for mail never bursts above the rate afterwards.
+    """
+
+    def __init__(self, rate: float, *, clock: Any = time.monotonic, sleep: Any = time.sleep):
+        self.rate = rate
+        self.clock = clock
+        self.sleep = sleep
+        self.tokens = 1.0
+        self.last = clock()
+
+    def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        now = self.clock()
+        self.tokens = min(max(1.0, self.rate), self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1.0:
+            self.sleep((1.0 - self.tokens) / self.rate)
+            self.last = self.clock()
+            self.tokens = 1.0
+        self.tokens -= 1.0
+
+
 def _send_claimed(
-    backend: BaseEmailBackend, ids: list[int], *, now: dt.datetime, worker_id: str
+    backend: BaseEmailBackend,
+    ids: list[int],
+    *,
+    now: dt.datetime,
+    worker_id: str,
+    pace: Pace | None = None,
 ) -> tuple[SendReport, bool]:
     """Send claimed rows over one connection; the flag says the server is unreachable."""
     report = SendReport()
@@ -361,6 +394,8 @@ def _send_claimed(
                 else:
                     report.failed += 1
             return report, True
+        if pace is not None:
+            pace.wait()
         try:
             _deliver(backend, message)
         except _Permanent as exc:
@@ -393,6 +428,7 @@ def send_pending(
                 break
             report.captured += captured
         return report
+    pace = Pace(settings.KEEPWARM_EMAIL_RATE)
     try:
         while report.handled < limit:
             ids = _claim(
@@ -400,7 +436,9 @@ def send_pending(
             )
             if not ids:
                 break
-            batch, unreachable = _send_claimed(backend, ids, now=now, worker_id=worker_id)
+            batch, unreachable = _send_claimed(
+                backend, ids, now=now, worker_id=worker_id, pace=pace
+            )
             report.add(batch)
             if unreachable:
                 logger.warning(
