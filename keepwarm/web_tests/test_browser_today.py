@@ -29,9 +29,6 @@ CHROMIUM_ARGS = [
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-    # Whitenoise warns when STATIC_ROOT has not been collected yet; static files come
-    # from the app directories in the live server.
-    pytest.mark.filterwarnings("ignore:No directory at"),
 ]
 
 

@@ -15,9 +15,6 @@ from keepwarm.care.models import Cover, Kind, Touchpoint
 from keepwarm.conftest import Cast
 from keepwarm.placements.models import Placement
 
-# Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
-pytestmark = pytest.mark.filterwarnings("ignore:No directory at")
-
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 TODAY = dt.date(2026, 5, 20)  # day 80 of Priya's 90-day guarantee
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -12,9 +11,6 @@ from django.utils import timezone
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
-
-# Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
-pytestmark = pytest.mark.filterwarnings("ignore:No directory at")
 
 
 def logged_in(user: object) -> Client:

@@ -10,9 +10,6 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.conftest import Cast
 from keepwarm.people.models import Company, Note, Person, Role
 
-# Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
-pytestmark = pytest.mark.filterwarnings("ignore:No directory at")
-
 
 def logged_in(user: object) -> Client:
     client = Client()

@@ -17,9 +17,6 @@ from keepwarm.conftest import Cast
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 
-# Whitenoise warns when STATIC_ROOT has not been collected yet; the pages do not need it.
-pytestmark = pytest.mark.filterwarnings("ignore:No directory at")
-
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
