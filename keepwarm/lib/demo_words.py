@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+# Every demo address is at a .example domain, so demo mail can never reach anyone.
+DOMAIN = "fernbrook-recruitment.example"
+
 
 class Job(NamedTuple):
     title: str
