@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "keepwarm.surveys",
     "keepwarm.signals",
     "keepwarm.newsletters",
+    "keepwarm.portal",
     "keepwarm.api",
 ]
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("keepwarm.signals.urls")),
     path("newsletters/", include("keepwarm.newsletters.urls")),
     path("api/v1/", include("keepwarm.api.urls")),
+    # Outsiders' pages: sign up, confirm, email preferences, one-click unsubscribe.
+    path("", include("keepwarm.portal.urls")),
 ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.db import models
 from django.db.models import Q
 
@@ -14,6 +16,20 @@ class OutboxMessage(models.Model):
     to sending succeeds; a row found still "sending" after a crash becomes
     "unknown" and waits for a person to reconcile it, because it may have gone out.
     """
+
+    class Purpose(models.TextChoices):
+        # Check-ins, questionnaires, confirmations: continue after a newsletter unsubscribe.
+        SERVICE = "service", "Service"
+        MARKETING = "marketing", "Marketing"
+
+    class Outcome(models.TextChoices):
+        # What the receiving side told us after sending (webhooks, bounce messages).
+        NONE = "", "No news"
+        DELIVERED = "delivered", "Delivered"
+        SOFT_BOUNCED = "soft_bounced", "Soft bounce"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting to send"
@@ -39,6 +55,10 @@ class OutboxMessage(models.Model):
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.SERVICE)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default="", blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_detail = models.CharField(max_length=300, blank=True)
     send_after = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -56,7 +76,53 @@ class OutboxMessage(models.Model):
             ),
             models.Index(fields=["state", "claimed_at"], name="outbox_state_claimed"),
             models.Index(fields=["person", "created_at"], name="outbox_person"),
+            # Bounce reports name the recipient (and maybe the Message-ID).
+            models.Index(fields=["to_email", "created_at"], name="outbox_to_email"),
+            models.Index(fields=["message_id"], name="outbox_message_id"),
         ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email} ({self.state})"
+
+
+def email_hash(email: str) -> str:
+    """The address as stored in suppressions: lowercase, trimmed, SHA-256 hex."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+class Suppression(models.Model):
+    """An address Keepwarm must not mail (marketing only, or anything at all).
+
+    Keyed by a hash of the address, so an erased person's address can stay here
+    without the address itself (`email` is then blank): they are never re-imported
+    and mailed again. One row per (address, reason).
+    """
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        SOFT_BOUNCES = "soft_bounces", "Repeated soft bounces"
+        COMPLAINT = "complaint", "Marked as spam"
+        UNSUBSCRIBE = "unsubscribe", "Unsubscribed at the provider"
+        ERASURE = "erasure", "Erased on request"
+        MANUAL = "manual", "Added by staff"
+
+    email_hash = models.CharField(max_length=64)
+    email = models.EmailField(blank=True, db_index=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    message = models.ForeignKey(
+        OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # The address does not work (or must be forgotten): no mail of any kind.
+    BLOCKS_ALL = (Reason.HARD_BOUNCE, Reason.SOFT_BOUNCES, Reason.ERASURE, Reason.MANUAL)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["email_hash", "reason"], name="suppression_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email or self.email_hash[:12]}: {self.get_reason_display()}"

@@ -35,7 +35,12 @@ from django.utils import timezone
 
 from keepwarm.care.models import Touchpoint
 from keepwarm.mail.backends import backend_captures
-from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.models import OutboxMessage, Suppression
+from keepwarm.mail.suppressions import blocked, suppress
+from keepwarm.mail.suppressions import is_suppressed as is_suppressed
+from keepwarm.mail.unsubscribe import list_unsubscribe_headers as list_unsubscribe_headers
+from keepwarm.mail.unsubscribe import preferences_url as preferences_url
+from keepwarm.mail.unsubscribe import unsubscribe_url as unsubscribe_url
 
 if TYPE_CHECKING:
     from keepwarm.accounts.models import User
@@ -85,8 +90,14 @@ def queue_email(
     send_after: dt.datetime,
     person: Person | None = None,
     touchpoint: Touchpoint | None = None,
+    headers: dict[str, str] | None = None,
+    purpose: str = OutboxMessage.Purpose.SERVICE,
 ) -> OutboxMessage | None:
     """Add a message to the outbox; None when a message with this key exists already.
+
+    `purpose` "marketing" rows are checked against consent and every suppression when
+    they are sent; "service" rows (check-ins, confirmations) only against addresses that
+    do not work. `headers` (e.g. from list_unsubscribe_headers) go out with the message.
 
     The UNIQUE key is the guard, not a read before the write: two workers enqueuing
     the same key at once get one row, on SQLite and PostgreSQL alike.
@@ -102,6 +113,8 @@ def queue_email(
         send_after=send_after,
         person=person,
         touchpoint=touchpoint,
+        headers={_one_line(k): _one_line(v) for k, v in (headers or {}).items()},
+        purpose=purpose,
         # Generated once and kept across retries, so a receiving system can tell a
         # retry of a message it already has from a new one.
         message_id=make_msgid(idstring="keepwarm", domain=_sender_domain()),
@@ -212,16 +225,19 @@ class SendReport:
     captured: int = 0
     retried: int = 0
     failed: int = 0
+    # Suppressed or no basis left at the moment of sending.
+    cancelled: int = 0
 
     @property
     def handled(self) -> int:
-        return self.sent + self.captured + self.retried + self.failed
+        return self.sent + self.captured + self.retried + self.failed + self.cancelled
 
     def add(self, other: SendReport) -> None:
         self.sent += other.sent
         self.captured += other.captured
         self.retried += other.retried
         self.failed += other.failed
+        self.cancelled += other.cancelled
 
 
 def _due(now: dt.datetime) -> Any:
@@ -250,11 +266,31 @@ def _claim(*, now: dt.datetime, worker_id: str, size: int) -> list[int]:
         ]
 
 
-def _capture(*, now: dt.datetime, worker_id: str, size: int) -> int:
-    ids = list(_due(now).values_list("id", flat=True)[:size])
-    return OutboxMessage.objects.filter(id__in=ids, state=State.PENDING).update(
+def _capture(*, now: dt.datetime, worker_id: str, size: int) -> tuple[int, int]:
+    """Captured and cancelled counts: capture obeys suppressions like a real send."""
+    due = list(_due(now).only("id", "to_email", "purpose", "person_id")[:size])
+    stop = blocked(due, now=now)
+    cancelled = _cancel(stop, states=(State.PENDING,))
+    ids = [message.id for message in due if message.id not in stop]
+    captured = OutboxMessage.objects.filter(id__in=ids, state=State.PENDING).update(
         state=State.CAPTURED, sent_at=now, claimed_at=now, claimed_by=worker_id
     )
+    return captured, cancelled
+
+
+def _cancel(reasons: dict[int, str], *, states: tuple[str, ...] = (State.SENDING,)) -> int:
+    """Cancel rows that must not go, each with its reason; a check-in among them did not
+    reach the person, so Today and the timeline show it as bounced."""
+    cancelled = 0
+    for pk, reason in reasons.items():
+        cancelled += OutboxMessage.objects.filter(id=pk, state__in=states).update(
+            state=State.CANCELLED, last_error=reason
+        )
+    if reasons:
+        Touchpoint.objects.filter(
+            messages__id__in=list(reasons), messages__state=State.CANCELLED
+        ).update(outcome=Touchpoint.Outcome.BOUNCED)
+    return cancelled
 
 
 def _email_for(message: OutboxMessage, backend: BaseEmailBackend) -> EmailMultiAlternatives:
@@ -277,14 +313,21 @@ class _Transient(Exception):
 
 
 class _Permanent(Exception):
-    pass
+    def __init__(self, error: str, *, bad_address: bool = False) -> None:
+        super().__init__(error)
+        # The server said the address itself does not work: a hard bounce.
+        self.bad_address = bad_address
 
 
-def _smtp_error(code: int, reply: bytes | str) -> Exception:
+def _smtp_error(code: int, reply: bytes | str, *, recipient: bool = False) -> Exception:
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
     error = f"{code} {text}".strip()
     # 5xx is the server's final word (no such user, rejected); 4xx means try later.
-    return _Permanent(error) if 500 <= code < 600 else _Transient(error)
+    if not 500 <= code < 600:
+        return _Transient(error)
+    # A refused RCPT, or an enhanced status 5.1.x (bad mailbox) at any step, is about the
+    # address; 5.7.x (policy, spam) at DATA is about the message and suppresses nothing.
+    return _Permanent(error, bad_address=recipient or text.lstrip().startswith("5.1."))
 
 
 def _close_quietly(backend: BaseEmailBackend) -> None:
@@ -300,7 +343,7 @@ def _deliver(backend: BaseEmailBackend, message: OutboxMessage) -> None:
             raise _Permanent("The mail server accepted no recipient.")
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
-        raise _smtp_error(code, reply) from exc
+        raise _smtp_error(code, reply, recipient=True) from exc
     except smtplib.SMTPResponseException as exc:  # data, sender and connect errors
         _close_quietly(backend)
         raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
@@ -328,6 +371,13 @@ def _mark_failed(message_ids: list[int], *, error: str) -> int:
             outcome=Touchpoint.Outcome.BOUNCED
         )
     return failed
+
+
+def _hard_bounce(message: OutboxMessage, *, error: str, now: dt.datetime) -> None:
+    OutboxMessage.objects.filter(id=message.id).update(
+        outcome=OutboxMessage.Outcome.BOUNCED, outcome_at=now, outcome_detail=error[:300]
+    )
+    suppress(message.to_email, reason=Suppression.Reason.HARD_BOUNCE, detail=error, message=message)
 
 
 def _retry_later(message: OutboxMessage, *, now: dt.datetime, error: str) -> bool:
@@ -383,6 +433,11 @@ def _send_claimed(
     """Send claimed rows over one connection; the flag says the server is unreachable."""
     report = SendReport()
     messages = list(OutboxMessage.objects.filter(id__in=ids).order_by("id"))
+    # Checked now, not when queued: an unsubscribe or bounce a second ago stops this copy.
+    stop = blocked(messages, now=now)
+    if stop:
+        report.cancelled += _cancel(stop)
+        messages = [message for message in messages if message.id not in stop]
     for index, message in enumerate(messages):
         try:
             backend.open()  # a no-op while the connection is up; reconnects after an error
@@ -400,6 +455,8 @@ def _send_claimed(
             _deliver(backend, message)
         except _Permanent as exc:
             _mark_failed([message.id], error=str(exc))
+            if exc.bad_address:
+                _hard_bounce(message, error=str(exc), now=now)
             report.failed += 1
         except _Transient as exc:
             if _retry_later(message, now=now, error=str(exc)):
@@ -423,10 +480,13 @@ def send_pending(
     if backend_captures(backend):
         # Capture mode (no KEEPWARM_EMAIL_URL): record, send nothing, open no socket.
         while report.handled < limit:
-            captured = _capture(now=now, worker_id=worker_id, size=min(500, limit - report.handled))
-            if not captured:
+            captured, cancelled = _capture(
+                now=now, worker_id=worker_id, size=min(500, limit - report.handled)
+            )
+            if not captured + cancelled:
                 break
             report.captured += captured
+            report.cancelled += cancelled
         return report
     pace = Pace(settings.KEEPWARM_EMAIL_RATE)
     try:

@@ -148,3 +148,95 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class Consent(models.Model):
+    """A person's lawful basis to receive marketing for one purpose, with its evidence.
+
+    One row per time a basis was given; the current one has no `withdrawn_at` (at most
+    one per person and purpose). Giving a basis again closes the old row and opens a new
+    one, so the record of who agreed to what wording, when and how, is never rewritten.
+    Preferences (frequency, topics, pause) change on the current row.
+    """
+
+    class Purpose(models.TextChoices):
+        NEWSLETTER = "newsletter", "Newsletter"
+
+    class Basis(models.TextChoices):
+        CONSENT = "consent", "Consent"
+        # PECR reg. 22(3): an individual's details gathered in a sale or negotiation.
+        SOFT_OPT_IN = "soft_opt_in", "Soft opt-in (placed or negotiated with)"
+        # Corporate subscribers need no consent, only identification and an opt-out.
+        LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest (corporate address)"
+
+    class SubscriberType(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual (personal address, sole trader, partnership)"
+        CORPORATE = "corporate", "Corporate address"
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    class Topic(models.TextChoices):
+        COURSES = "courses", "Training and certification courses"
+        SUCCESS_STORIES = "success_stories", "Success stories"
+        TRENDS = "trends", "Employment trends"
+        FORECASTS = "forecasts", "Job forecasts"
+        CV_TIPS = "cv_tips", "CV tips"
+        JOB_TIPS = "job_tips", "Job-hunting tips"
+        OPEN_ROLES = "open_roles", "Open roles"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.NEWSLETTER)
+    basis = models.CharField(max_length=20, choices=Basis.choices)
+    subscriber_type = models.CharField(
+        max_length=12, choices=SubscriberType.choices, default=SubscriberType.INDIVIDUAL
+    )
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    # Empty means every topic.
+    topics = models.JSONField(default=list, blank=True)
+    paused_until = models.DateField(null=True, blank=True)
+    # Evidence: when, how (form, phone call, placement), the exact wording and its version.
+    given_at = models.DateTimeField()
+    method = models.CharField(max_length=200)
+    wording = models.TextField(blank=True)
+    wording_version = models.CharField(max_length=50, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_how = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-given_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "purpose"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_one_current",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["purpose", "basis", "person"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_current",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "current"
+        return f"{self.person} {self.purpose}: {self.get_basis_display()} ({state})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None
+
+    def is_paused(self, today: dt.date) -> bool:
+        return self.paused_until is not None and today < self.paused_until
+
+    def topic_labels(self) -> list[str]:
+        labels = dict(self.Topic.choices)
+        return [str(labels[t]) for t in self.topics if t in labels]

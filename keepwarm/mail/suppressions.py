@@ -1,0 +1,104 @@
+"""Addresses Keepwarm must not mail, and the send-time check against them.
+
+The check runs when a row is about to be sent, not only when it was queued: an
+unsubscribe or a bounce that arrives while a newsletter is going out stops the very
+next copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
+
+logger = logging.getLogger(__name__)
+
+Reason = Suppression.Reason
+
+
+def _normal(email: str) -> str:
+    return email.strip().lower()
+
+
+def is_suppressed(email: str, *, purpose: str = OutboxMessage.Purpose.MARKETING) -> bool:
+    """True when `email` must not get mail of this purpose (service mail is stopped only
+    by an address that does not work or was erased)."""
+    rows = Suppression.objects.filter(email_hash=email_hash(email))
+    if purpose != OutboxMessage.Purpose.MARKETING:
+        rows = rows.filter(reason__in=Suppression.BLOCKS_ALL)
+    return rows.exists()
+
+
+def suppress(
+    email: str, *, reason: str, detail: str = "", message: OutboxMessage | None = None
+) -> Suppression | None:
+    """Add the address under `reason`; None when it was already there for that reason."""
+    if not email.strip():
+        return None
+    try:
+        with transaction.atomic():
+            row = Suppression.objects.create(
+                email_hash=email_hash(email),
+                email="" if reason == Reason.ERASURE else _normal(email),
+                reason=reason,
+                detail=detail[:300],
+                message=message,
+            )
+    except IntegrityError:
+        return None
+    logger.info("Suppressed an address: %s", reason)
+    return row
+
+
+def blocked(messages: Iterable[OutboxMessage], *, now: dt.datetime | None = None) -> dict[int, str]:
+    """The rows of a claimed batch that must not go, with the reason; two queries a batch.
+
+    Service rows stop for an address that does not work; marketing rows also for a
+    complaint or provider unsubscribe, and when the person's basis is gone (withdrawn,
+    paused, never had one).
+    """
+    # Imported here: people.services imports mail.models, and mail.services imports us.
+    from keepwarm.people.services import marketable_people
+
+    now = now or timezone.now()
+    messages = list(messages)
+    if not messages:
+        return {}
+    hashes = {m.id: email_hash(m.to_email) for m in messages}
+    found: dict[str, set[str]] = {}
+    for digest, reason in Suppression.objects.filter(
+        email_hash__in=set(hashes.values())
+    ).values_list("email_hash", "reason"):
+        found.setdefault(digest, set()).add(reason)
+    marketing = [m for m in messages if m.purpose == OutboxMessage.Purpose.MARKETING]
+    people = {m.person_id for m in marketing if m.person_id}
+    allowed = set()
+    if people:
+        today = timezone.localdate(now)
+        allowed = set(
+            marketable_people(today=today).filter(pk__in=people).values_list("pk", flat=True)
+        )
+    result: dict[int, str] = {}
+    labels = dict(Reason.choices)
+    for message in messages:
+        reasons = found.get(hashes[message.id], set())
+        stopping = reasons & set(Suppression.BLOCKS_ALL)
+        if message.purpose == OutboxMessage.Purpose.MARKETING:
+            stopping = reasons
+        if stopping:
+            names = ", ".join(sorted(str(labels[r]).lower() for r in stopping))
+            result[message.id] = f"Not sent: the address is suppressed ({names})."
+        elif (
+            message.purpose == OutboxMessage.Purpose.MARKETING
+            and message.person_id
+            and message.person_id not in allowed
+        ):
+            result[message.id] = (
+                "Not sent: no current basis for marketing (unsubscribed, paused or never agreed)."
+            )
+    return result
