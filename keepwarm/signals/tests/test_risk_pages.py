@@ -205,3 +205,13 @@ def test_today_alerts_block_lists_open_alerts_for_owner_and_cover(cast: Cast, ri
         absent=cast.owner, colleague=cast.colleague, starts_on=today, ends_on=today, by=cast.manager
     )
     assert "covering Olivia Owner" in block.render(Context({"user": cast.colleague}))
+
+
+def test_today_shows_open_alerts(cast: Cast, risky: Risk) -> None:
+    alert = open_alert(placement=cast.placement, reason="Said they might leave", now=NOW)
+    assert alert is not None
+    page = logged_in(cast.owner).get(reverse("today"))
+    assert page.status_code == 200
+    assert b"Needs attention" in page.content
+    assert reverse("alert", args=[alert.pk]).encode() in page.content
+    assert b"Needs attention" not in logged_in(cast.outsider).get(reverse("today")).content
