@@ -31,6 +31,9 @@ from keepwarm.mail.services import (
     render_checkin,
     send_pending,
 )
+
+# The module, not its names: newsletters.services uses this module's local_time too.
+from keepwarm.newsletters import services as newsletters
 from keepwarm.placements.services import advance_statuses
 from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
 
@@ -55,6 +58,7 @@ class TickReport:
     no_email: int = 0
     broken_text: int = 0
     reminded: int = 0
+    newsletter_copies: int = 0
     mail: SendReport = field(default_factory=SendReport)
 
     def summary(self) -> str:
@@ -77,6 +81,9 @@ class TickReport:
         if self.reminded:
             parts[-1] += ","
             parts.append(f"questionnaire reminders {self.reminded}")
+        if self.newsletter_copies:
+            parts[-1] += ","
+            parts.append(f"newsletter copies queued {self.newsletter_copies}")
         return " ".join(parts)
 
 
@@ -84,14 +91,14 @@ def agency_zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def local_time(day: dt.date, hour: int) -> dt.datetime:
-    """`hour`:00 on `day` on the agency's wall clock, as an aware UTC datetime.
+def local_time(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """`hour`:`minute` on `day` on the agency's wall clock, as an aware UTC datetime.
 
     fold=0 settles the DST edge cases the sensible way: a time the spring change skips
     comes out as the same moment in the old offset, i.e. later on the new clock (02:30 ->
     03:30), and a time the autumn change repeats is its first occurrence.
     """
-    local = dt.datetime.combine(day, dt.time(hour), tzinfo=agency_zone())
+    local = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=agency_zone())
     return local.astimezone(dt.UTC)
 
 
@@ -229,6 +236,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     report.missed = mark_missed(today=today)
     report.queued, report.no_email, report.broken_text = enqueue_due_checkins(today=today, now=now)
     report.reminded = send_reminders(now=now, send_after=send_time(today, now=now))
+    report.newsletter_copies = newsletters.run_due_issues(now=now)
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
         report.mail.add(batch)

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.newsletters.generate import parse_quarter
+from keepwarm.newsletters.models import Audience, Block, Issue, Kind, LibraryBlock, Newsletter
+from keepwarm.people.models import Company, Consent, Person
+
+
+def _distinct(values: Any) -> list[tuple[str, str]]:
+    return [(v, v) for v in sorted({v for v in values if v})]
+
+
+class NewsletterForm(forms.ModelForm):
+    class Meta:
+        model = Newsletter
+        fields = [
+            "name", "from_name", "audience", "frequency", "send_weekday", "send_day",
+            "send_time", "postal_address", "active",
+        ]  # fmt: skip
+        widgets = {
+            "send_weekday": forms.Select(
+                choices=list(
+                    enumerate(
+                        [
+                            "Monday",
+                            "Tuesday",
+                            "Wednesday",
+                            "Thursday",
+                            "Friday",
+                            "Saturday",
+                            "Sunday",
+                        ]
+                    )
+                )
+            ),
+            "send_time": forms.TimeInput(attrs={"type": "time"}),
+            "postal_address": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "send_weekday": "Day of the week (weekly)",
+            "send_day": "Day of the month (monthly)",
+        }
+
+    def clean_send_day(self) -> int:
+        day = self.cleaned_data["send_day"]
+        if not 1 <= day <= 28:
+            raise forms.ValidationError("Pick a day from 1 to 28, so every month has it.")
+        return int(day)
+
+
+class AudienceForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(
+        choices=Audience.Who.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: everyone with a lawful basis.",
+    )  # fmt: skip
+    sectors = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    locations = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    topics = forms.MultipleChoiceField(
+        choices=Consent.Topic.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Leave out people who chose topics and none of these.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Audience
+        fields = [
+            "name", "roles", "sectors", "locations", "placed_min_months", "placed_max_months",
+            "consultant", "topics",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sectors = [*Person.objects.values_list("sector", flat=True).distinct()]
+        sectors += Company.objects.values_list("sector", flat=True).distinct()
+        self.fields["sectors"].choices = _distinct(sectors)  # type: ignore[attr-defined]
+        self.fields["locations"].choices = _distinct(  # type: ignore[attr-defined]
+            Person.objects.values_list("location", flat=True).distinct()
+        )
+        self.fields["consultant"].queryset = User.objects.filter(is_active=True).order_by(  # type: ignore[attr-defined]
+            "first_name", "last_name"
+        )
+        self.fields["consultant"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("placed_min_months"), data.get("placed_max_months")
+        if low is not None and high is not None and low > high:
+            self.add_error("placed_max_months", "Must be at least the minimum.")
+        return data
+
+
+class IssueForm(forms.ModelForm):
+    class Meta:
+        model = Issue
+        fields = ["subject", "preheader"]
+
+
+class BlockForm(forms.ModelForm):
+    class Meta:
+        model = Block
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+
+class NewBlockForm(forms.Form):
+    kind = forms.ChoiceField(choices=Kind.choices)
+    title = forms.CharField(max_length=200, required=False)
+
+
+class LibraryBlockForm(forms.ModelForm):
+    class Meta:
+        model = LibraryBlock
+        fields = ["kind", "title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+
+class ScheduleForm(forms.Form):
+    when = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Agency time. Empty: the newsletter's next regular slot.",
+    )
+
+    def clean_when(self) -> dt.datetime | None:
+        when = self.cleaned_data.get("when")
+        if when is not None and timezone.is_naive(when):
+            when = timezone.make_aware(when)
+        return when
+
+
+class TestSendForm(forms.Form):
+    to_email = forms.EmailField(required=False, label="Send a test to", help_text="Empty: you.")
+
+
+class StatisticsForm(forms.Form):
+    """CSV with a header: period,sector,value (period like 2025-Q3)."""
+
+    csv = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="CSV",
+        help_text="A header line period,sector,value then one row per quarter and sector, "
+        "e.g. 2025-Q3,Technology,1250 (vacancies from a public source).",
+    )
+    source = forms.CharField(max_length=200, required=False)
+
+    def clean_csv(self) -> list[tuple[str, str, float]]:
+        text = self.cleaned_data["csv"]
+        reader = csv.DictReader(io.StringIO(text.strip()))
+        if not reader.fieldnames or {"period", "sector", "value"} - {
+            f.strip().lower() for f in reader.fieldnames
+        }:
+            raise forms.ValidationError("The first line must be: period,sector,value")
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+            try:
+                period = row["period"].upper()
+                parse_quarter(period)
+                value = float(row["value"].replace(",", ""))
+            except (ValueError, KeyError):
+                raise forms.ValidationError(
+                    f"Line {number}: expected a quarter like 2025-Q3 and a number."
+                ) from None
+            if not row["sector"]:
+                raise forms.ValidationError(f"Line {number}: the sector is missing.")
+            rows.append((period, row["sector"], value))
+        if not rows:
+            raise forms.ValidationError("No rows under the header.")
+        return rows

@@ -1,0 +1,466 @@
+"""Composing, scheduling and sending newsletter issues.
+
+An issue goes draft -> scheduled -> sending -> sent (or paused, or cancelled). When it is
+due, the worker renders it once (CSS inlined once), then walks the audience by person id
+in chunks and queues one outbox row per recipient with the UNIQUE key
+"newsletter:<issue>:<person>": a crash, a second worker or a second tick re-queues
+nothing. The outbox does the sending, and checks consent and suppressions at that
+moment, so an unsubscribe between queueing and sending still stops the copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable
+from email.headerregistry import Address
+from email.utils import parseaddr
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.urls import reverse
+from django.utils import timezone
+
+# The module, not its names: the worker imports this module while it is being loaded.
+from keepwarm.care import worker
+from keepwarm.lib.dates import add_months
+from keepwarm.mail import services as mail
+from keepwarm.mail.backends import backend_captures
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services import list_unsubscribe_headers, preferences_url
+from keepwarm.newsletters import generate
+from keepwarm.newsletters.models import (
+    Block,
+    Frequency,
+    Issue,
+    LibraryBlock,
+    Newsletter,
+    PublicStatistic,
+)
+from keepwarm.newsletters.queries import issue_messages
+from keepwarm.newsletters.render import Frozen, Personaliser, compose, view_url
+from keepwarm.people.models import Consent, Person
+
+if TYPE_CHECKING:
+    from keepwarm.accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+State = Issue.State
+CHUNK = 500
+# Pending copies of a paused issue wait with this send_after, far beyond any tick.
+PAUSED_UNTIL = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+PURPOSE = "newsletter"
+
+
+# --- Composing --------------------------------------------------------------------------
+
+
+def _editable(issue: Issue) -> None:
+    if not issue.editable:
+        raise ValidationError("This issue is already going out; it can no longer be edited.")
+
+
+def create_issue(
+    *, newsletter: Newsletter, subject: str, preheader: str = "", by: User | None
+) -> Issue:
+    return Issue.objects.create(
+        newsletter=newsletter, subject=subject.strip(), preheader=preheader.strip(), created_by=by
+    )
+
+
+def _next_order(issue: Issue) -> int:
+    highest = issue.blocks.aggregate(m=Max("order"))["m"]
+    return 0 if highest is None else highest + 1
+
+
+def add_block(
+    *, issue: Issue, kind: str, title: str, body: str = "", data: dict[str, Any] | None = None
+) -> Block:
+    _editable(issue)
+    return Block.objects.create(
+        issue=issue, kind=kind, title=title, body=body, data=data or {}, order=_next_order(issue)
+    )
+
+
+def add_generated_block(*, issue: Issue, kind: str, today: dt.date) -> Block:
+    """A block written from the agency's data; the recruiter edits it before sending."""
+    made = generate.GENERATORS[kind](today=today)
+    return add_block(issue=issue, kind=kind, title=made.title, body=made.body, data=made.data)
+
+
+def add_library_block(*, issue: Issue, item: LibraryBlock) -> Block:
+    return add_block(issue=issue, kind=item.kind, title=item.title, body=item.body)
+
+
+def move_block(*, block: Block, up: bool) -> None:
+    _editable(block.issue)
+    blocks = list(block.issue.blocks.all())
+    index = next(i for i, b in enumerate(blocks) if b.pk == block.pk)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(blocks):
+        blocks[index], blocks[other] = blocks[other], blocks[index]
+    for order, item in enumerate(blocks):
+        if item.order != order:
+            Block.objects.filter(pk=item.pk).update(order=order)
+
+
+# --- Scheduling -------------------------------------------------------------------------
+
+
+def next_slot(newsletter: Newsletter, *, after: dt.datetime) -> dt.datetime:
+    """The newsletter's next weekly or monthly send time after `after`, on the agency's
+    wall clock (so 09:00 stays 09:00 across a DST change)."""
+    at = newsletter.send_time
+    day = after.astimezone(worker.agency_zone()).date()
+    if newsletter.frequency == Frequency.WEEKLY:
+        day += dt.timedelta(days=(newsletter.send_weekday - day.weekday()) % 7)
+        while (when := worker.local_time(day, at.hour, at.minute)) <= after:
+            day += dt.timedelta(days=7)
+        return when
+    day = day.replace(day=min(max(newsletter.send_day, 1), 28))
+    while (when := worker.local_time(day, at.hour, at.minute)) <= after:
+        day = add_months(day, 1)
+    return when
+
+
+def schedule_issue(
+    *, issue: Issue, when: dt.datetime | None = None, now: dt.datetime | None = None
+) -> Issue:
+    """Schedule for `when`, or for the newsletter's next slot."""
+    now = now or timezone.now()
+    _editable(issue)
+    if not issue.blocks.exists():
+        raise ValidationError("Add at least one block before scheduling.")
+    when = when or next_slot(issue.newsletter, after=now)
+    if when < now - dt.timedelta(minutes=5):
+        raise ValidationError("Pick a time in the future.")
+    Issue.objects.filter(pk=issue.pk, state__in=(State.DRAFT, State.SCHEDULED)).update(
+        state=State.SCHEDULED, scheduled_for=when
+    )
+    issue.refresh_from_db()
+    return issue
+
+
+def unschedule_issue(*, issue: Issue) -> Issue:
+    Issue.objects.filter(pk=issue.pk, state=State.SCHEDULED).update(state=State.DRAFT)
+    issue.refresh_from_db()
+    return issue
+
+
+def pause_issue(*, issue: Issue) -> Issue:
+    """Stop queueing and sending; copies not yet sent wait until resumed."""
+    with transaction.atomic():
+        if Issue.objects.filter(pk=issue.pk, state__in=(State.SCHEDULED, State.SENDING)).update(
+            state=State.PAUSED
+        ):
+            issue_messages(issue).filter(state=OutboxMessage.State.PENDING).update(
+                send_after=PAUSED_UNTIL
+            )
+    issue.refresh_from_db()
+    return issue
+
+
+def resume_issue(*, issue: Issue, now: dt.datetime | None = None) -> Issue:
+    now = now or timezone.now()
+    started = bool(issue.html_template)
+    with transaction.atomic():
+        if Issue.objects.filter(pk=issue.pk, state=State.PAUSED).update(
+            state=State.SENDING if started else State.SCHEDULED
+        ):
+            issue_messages(issue).filter(
+                state=OutboxMessage.State.PENDING, send_after=PAUSED_UNTIL
+            ).update(send_after=max(now, issue.scheduled_for or now))
+    issue.refresh_from_db()
+    return issue
+
+
+def cancel_issue(*, issue: Issue, by: User | None = None) -> Issue:
+    """No further copies: pending ones are cancelled; sent ones stay as the record."""
+    who = f" by {by.display_name}" if by else ""
+    with transaction.atomic():
+        Issue.objects.filter(
+            pk=issue.pk, state__in=(State.DRAFT, State.SCHEDULED, State.SENDING, State.PAUSED)
+        ).update(state=State.CANCELLED)
+        issue_messages(issue).filter(state=OutboxMessage.State.PENDING).update(
+            state=OutboxMessage.State.CANCELLED, last_error=f"Newsletter issue cancelled{who}."
+        )
+    issue.refresh_from_db()
+    return issue
+
+
+# --- Per-recipient values ---------------------------------------------------------------
+
+
+def newsletter_from(newsletter: Newsletter) -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    name = " ".join(newsletter.from_name.split())
+    return str(Address(display_name=name, addr_spec=address))
+
+
+def reason_text(newsletter: Newsletter, basis: str, given_at: dt.datetime | None) -> str:
+    agency = newsletter.from_name
+    if basis == Consent.Basis.CONSENT and given_at is not None:
+        local = given_at.astimezone(worker.agency_zone())
+        return f"You receive {newsletter.name} because you signed up on {local:%-d %B %Y}."
+    if basis == Consent.Basis.SOFT_OPT_IN:
+        return (
+            f"You receive {newsletter.name} because you have worked with {agency}; "
+            "you can stop it at any time."
+        )
+    if basis == Consent.Basis.LEGITIMATE_INTEREST:
+        return (
+            f"You receive {newsletter.name} at your work address because your company works "
+            f"with {agency}; you can stop it at any time."
+        )
+    return f"You receive {newsletter.name} from {agency}."
+
+
+def _values(
+    *,
+    issue_id: int,
+    person: Person,
+    consultant: str,
+    reason: str,
+) -> tuple[dict[str, str], dict[str, str]]:
+    headers = list_unsubscribe_headers(person=person, purpose=PURPOSE)
+    values = {
+        "first_name": person.first_name.strip() or "there",
+        "consultant": consultant,
+        "view_url": view_url(issue_id=issue_id, person_id=person.pk),
+        "unsubscribe_url": headers["List-Unsubscribe"].strip("<>"),
+        "preferences_url": preferences_url(person=person, purpose=PURPOSE),
+        "reason": reason,
+    }
+    return values, headers
+
+
+def personalise(
+    issue: Issue, person: Person, *, personaliser: Personaliser | None = None
+) -> tuple[str, str]:
+    """HTML and text of `person`'s copy (view in browser, previews)."""
+    if personaliser is None:
+        frozen = (
+            Frozen(issue.html_template, issue.text_template)
+            if issue.html_template
+            else compose(issue)
+        )
+        personaliser = Personaliser.of(frozen)
+    consent = (
+        Consent.objects.filter(person=person, purpose=PURPOSE, withdrawn_at__isnull=True)
+        .values_list("basis", "given_at")
+        .first()
+    )
+    basis, given_at = consent or ("", None)
+    owner = person.owner
+    values, _ = _values(
+        issue_id=issue.pk,
+        person=person,
+        consultant=owner.display_name if owner else issue.newsletter.from_name,
+        reason=reason_text(issue.newsletter, basis, given_at),
+    )
+    return personaliser.fill(values)
+
+
+# --- Sending ------------------------------------------------------------------------------
+
+
+def _send_now(message_id: int, *, now: dt.datetime) -> None:
+    """Send one outbox row at once, through the outbox's own claim and send path."""
+    worker_id = mail.default_worker_id()
+    if not OutboxMessage.objects.filter(id=message_id, state=OutboxMessage.State.PENDING).update(
+        state=OutboxMessage.State.SENDING, claimed_at=now, claimed_by=worker_id
+    ):
+        return
+    backend = mail.get_connection(fail_silently=False)
+    if backend_captures(backend):
+        OutboxMessage.objects.filter(id=message_id).update(
+            state=OutboxMessage.State.CAPTURED, sent_at=now
+        )
+        return
+    try:
+        mail._send_claimed(backend, [message_id], now=now, worker_id=worker_id)
+    finally:
+        mail._close_quietly(backend)
+
+
+def send_test(
+    *, issue: Issue, by: User, to_email: str = "", now: dt.datetime | None = None
+) -> OutboxMessage:
+    """Send the issue as it stands to the user (or `to_email`), now, through the outbox."""
+    now = now or timezone.now()
+    to_email = (to_email or by.email).strip()
+    if not to_email:
+        raise ValidationError("Add an email address to your account to receive test sends.")
+    page = settings.BASE_URL + reverse("newsletter_issue", args=[issue.pk])
+    html, text = Personaliser.of(compose(issue)).fill(
+        {
+            "first_name": by.first_name or by.username,
+            "consultant": by.display_name,
+            "view_url": page,
+            "unsubscribe_url": page + "#test-unsubscribe",
+            "preferences_url": page + "#test-preferences",
+            "reason": "This is a test copy: recipients see why they receive it here.",
+        }
+    )
+    message = mail.queue_email(
+        key=f"newsletter-test:{issue.pk}:{uuid.uuid4().hex}",
+        to_email=to_email,
+        subject=f"[Test] {issue.subject}",
+        body_text=text,
+        body_html=html,
+        from_email=newsletter_from(issue.newsletter),
+        send_after=now,
+    )
+    assert message is not None  # a fresh random key
+    _send_now(message.pk, now=now)
+    message.refresh_from_db()
+    return message
+
+
+def _start(issue_id: int, *, now: dt.datetime) -> bool:
+    """Scheduled -> sending, rendering the issue once. False if another worker did it."""
+    issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
+    frozen = compose(issue)
+    return bool(
+        Issue.objects.filter(pk=issue_id, state=State.SCHEDULED, scheduled_for__lte=now).update(
+            state=State.SENDING, html_template=frozen.html, text_template=frozen.text
+        )
+    )
+
+
+class _Stopped(Exception):
+    """The issue was paused or cancelled (or another worker moved on) mid-chunk."""
+
+
+def _chunk_messages(
+    issue: Issue, people: list[Person], *, personaliser: Personaliser, send_after: dt.datetime
+) -> list[OutboxMessage]:
+    newsletter = issue.newsletter
+    sender = newsletter_from(newsletter)
+    consents = dict(
+        (pk, (basis, given))
+        for pk, basis, given in Consent.objects.filter(
+            person_id__in=[p.pk for p in people], purpose=PURPOSE, withdrawn_at__isnull=True
+        ).values_list("person_id", "basis", "given_at")
+    )
+    reasons: dict[tuple[str, Any], str] = {}
+    messages = []
+    for person in people:
+        basis, given_at = consents.get(person.pk, ("", None))
+        key = (basis, given_at.date() if given_at else None)
+        if key not in reasons:
+            reasons[key] = reason_text(newsletter, basis, given_at)
+        owner = person.owner
+        values, headers = _values(
+            issue_id=issue.pk,
+            person=person,
+            consultant=owner.display_name if owner else newsletter.from_name,
+            reason=reasons[key],
+        )
+        html, text = personaliser.fill(values)
+        reply_to = (
+            str(Address(display_name=owner.display_name, addr_spec=owner.email))
+            if owner and owner.email
+            else ""
+        )
+        messages.append(
+            OutboxMessage(
+                key=f"{issue.key_prefix}{person.pk}",
+                person_id=person.pk,
+                to_email=person.email.strip(),
+                from_email=sender,
+                reply_to=reply_to,
+                subject=issue.subject,
+                body_text=text,
+                body_html=html,
+                headers=headers,
+                purpose=OutboxMessage.Purpose.MARKETING,
+                send_after=send_after,
+            )
+        )
+    return messages
+
+
+def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = None) -> int:
+    """Queue the issue's copies a chunk at a time; returns how many were new.
+
+    Walks the audience by person id from the stored cursor, so a crash resumes where it
+    stopped and memory holds one chunk whatever the audience's size.
+    """
+    issue = Issue.objects.select_related("newsletter__audience").get(pk=issue_id)
+    today = today or now.astimezone(worker.agency_zone()).date()
+    personaliser = Personaliser.of(Frozen(issue.html_template, issue.text_template))
+    members = issue.newsletter.audience.members(today, frequency=issue.newsletter.frequency)
+    members = members.select_related("owner").only(
+        "id", "first_name", "email", "owner__first_name", "owner__last_name",
+        "owner__username", "owner__email",
+    ).order_by("id")  # fmt: skip
+    send_after = issue.scheduled_for or now
+    queued = 0
+    cursor = issue.expanded_through
+    while True:
+        people = list(members.filter(pk__gt=cursor)[:CHUNK])
+        if not people:
+            Issue.objects.filter(pk=issue_id, state=State.SENDING, expanded_at__isnull=True).update(
+                expanded_at=now
+            )
+            return queued
+        messages = _chunk_messages(issue, people, personaliser=personaliser, send_after=send_after)
+        last = people[-1].pk
+        try:
+            with transaction.atomic():
+                new = mail.queue_emails(messages)
+                moved = Issue.objects.filter(
+                    pk=issue_id, state=State.SENDING, expanded_through=cursor
+                ).update(expanded_through=last, recipients=F("recipients") + new)
+                if not moved:
+                    raise _Stopped()
+        except _Stopped:
+            return queued
+        queued += new
+        cursor = last
+
+
+def _finish(now: dt.datetime) -> None:
+    for issue in Issue.objects.filter(state=State.SENDING, expanded_at__isnull=False):
+        waiting = issue_messages(issue).filter(
+            state__in=(OutboxMessage.State.PENDING, OutboxMessage.State.SENDING)
+        )
+        if not waiting.exists():
+            Issue.objects.filter(pk=issue.pk, state=State.SENDING).update(state=State.SENT)
+
+
+def run_due_issues(*, now: dt.datetime | None = None) -> int:
+    """The worker's step: start due issues, queue their copies, close finished ones.
+    Returns how many copies were queued."""
+    now = now or timezone.now()
+    due = Issue.objects.filter(state=State.SCHEDULED, scheduled_for__lte=now)
+    for issue_id in due.values_list("pk", flat=True):
+        try:
+            _start(issue_id, now=now)
+        except Exception:
+            # One broken issue must not hold up the others or the check-ins.
+            logger.exception("Newsletter issue %s could not be rendered", issue_id)
+    queued = 0
+    expanding = Issue.objects.filter(state=State.SENDING, expanded_at__isnull=True)
+    for issue_id in list(expanding.values_list("pk", flat=True)):
+        queued += expand_issue(issue_id, now=now)
+    _finish(now)
+    return queued
+
+
+def import_statistics(*, rows: Iterable[tuple[str, str, float]], source: str = "") -> int:
+    """Public figures by quarter and sector; a row for a known (period, sector) replaces it."""
+    count = 0
+    with transaction.atomic():
+        for period, sector, value in rows:
+            PublicStatistic.objects.update_or_create(
+                period=period, sector=sector, defaults={"value": value, "source": source}
+            )
+            count += 1
+    return count

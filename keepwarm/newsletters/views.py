@@ -1,0 +1,436 @@
+"""Newsletter pages: staff compose and send; two public views serve what mail clients load."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from keepwarm.accounts.models import User
+from keepwarm.care.worker import agency_zone
+from keepwarm.newsletters import services
+from keepwarm.newsletters.chart import bar_chart
+from keepwarm.newsletters.forms import (
+    AudienceForm,
+    BlockForm,
+    IssueForm,
+    LibraryBlockForm,
+    NewBlockForm,
+    NewsletterForm,
+    ScheduleForm,
+    StatisticsForm,
+    TestSendForm,
+)
+from keepwarm.newsletters.models import (
+    GENERATED,
+    Audience,
+    Block,
+    Issue,
+    Kind,
+    LibraryBlock,
+    Newsletter,
+    PublicStatistic,
+)
+from keepwarm.newsletters.queries import issue_progress
+from keepwarm.newsletters.render import (
+    Personaliser,
+    compose,
+    markdown_html,
+    open_chart_token,
+    open_view_token,
+)
+from keepwarm.people.models import Person
+
+PREVIEW_PEOPLE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _sender(request: HttpRequest) -> User:
+    """Scheduling mail to a whole audience is for managers and admins."""
+    user = _user(request)
+    if not user.sees_whole_team:
+        raise PermissionDenied("Only managers and admins schedule and send newsletters.")
+    return user
+
+
+def _today() -> dt.date:
+    return timezone.now().astimezone(agency_zone()).date()
+
+
+# --- Newsletters ------------------------------------------------------------------------
+
+
+@login_required
+def newsletters(request: HttpRequest) -> HttpResponse:
+    context = {
+        "newsletters": Newsletter.objects.select_related("audience").prefetch_related("issues"),
+        "audiences": Audience.objects.all(),
+        "library_count": LibraryBlock.objects.count(),
+        "statistics_count": PublicStatistic.objects.count(),
+    }
+    return render(request, "newsletters/newsletters.html", context)
+
+
+@login_required
+def newsletter(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(Newsletter.objects.select_related("audience"), pk=pk)
+    return render(
+        request,
+        "newsletters/newsletter.html",
+        {"newsletter": found, "issues": found.issues.all(), "issue_form": IssueForm()},
+    )
+
+
+def _newsletter_form(request: HttpRequest, instance: Newsletter | None) -> HttpResponse:
+    _sender(request)
+    form = NewsletterForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, "Newsletter saved.")
+        return redirect("newsletter", pk=saved.pk)
+    return render(
+        request, "newsletters/newsletter_form.html", {"form": form, "newsletter": instance}
+    )
+
+
+@login_required
+def newsletter_new(request: HttpRequest) -> HttpResponse:
+    return _newsletter_form(request, None)
+
+
+@login_required
+def newsletter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _newsletter_form(request, get_object_or_404(Newsletter, pk=pk))
+
+
+# --- Audiences ---------------------------------------------------------------------------
+
+
+def _audience_form(request: HttpRequest, instance: Audience | None) -> HttpResponse:
+    _sender(request)
+    form = AudienceForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, "Audience saved.")
+        return redirect("newsletter_audience_edit", pk=saved.pk)
+    context: dict[str, object] = {"form": form, "audience": instance}
+    if instance is not None:
+        context.update(_preview_context(instance))
+    return render(request, "newsletters/audience_form.html", context)
+
+
+def _preview_context(audience: Audience) -> dict[str, object]:
+    today = _today()
+    members = audience.members(today)
+    segment = audience.segment(today)
+    return {
+        "count": members.count(),
+        "segment_count": segment.count(),
+        "preview": list(
+            members.select_related("owner").order_by("last_name", "first_name")[:PREVIEW_PEOPLE]
+        ),
+    }
+
+
+@login_required
+def audience_new(request: HttpRequest) -> HttpResponse:
+    return _audience_form(request, None)
+
+
+@login_required
+def audience_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _audience_form(request, get_object_or_404(Audience, pk=pk))
+
+
+@login_required
+@require_POST
+def audience_preview(request: HttpRequest) -> HttpResponse:
+    """The live count while the audience form changes (htmx); nothing is saved."""
+    form = AudienceForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    audience = Audience(
+        roles=data.get("roles") or [],
+        sectors=data.get("sectors") or [],
+        locations=data.get("locations") or [],
+        placed_min_months=data.get("placed_min_months"),
+        placed_max_months=data.get("placed_max_months"),
+        consultant=data.get("consultant"),
+        topics=data.get("topics") or [],
+    )
+    return render(request, "newsletters/_audience_preview.html", _preview_context(audience))
+
+
+# --- Issues ------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def issue_new(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(Newsletter, pk=pk)
+    form = IssueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the issue a subject.")
+        return redirect("newsletter", pk=pk)
+    issue = services.create_issue(
+        newsletter=found,
+        subject=form.cleaned_data["subject"],
+        preheader=form.cleaned_data["preheader"],
+        by=_user(request),
+    )
+    return redirect("newsletter_issue", pk=issue.pk)
+
+
+def _issue(pk: int) -> Issue:
+    return get_object_or_404(Issue.objects.select_related("newsletter__audience"), pk=pk)
+
+
+def _preview_html(issue: Issue) -> str:
+    frozen = compose(issue)
+    sample = issue.newsletter.audience.members(_today()).select_related("owner").first()
+    if sample is not None:
+        return services.personalise(issue, sample, personaliser=Personaliser.of(frozen))[0]
+    values = {
+        "first_name": "Sam",
+        "consultant": "your consultant",
+        "view_url": "#",
+        "unsubscribe_url": "#",
+        "preferences_url": "#",
+        "reason": "Recipients see why they receive it here.",
+    }
+    return Personaliser.of(frozen).fill(values)[0]
+
+
+@login_required
+def issue(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _issue(pk)
+    if request.method == "POST":
+        if not found.editable:
+            raise PermissionDenied
+        form = IssueForm(request.POST, instance=found)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Saved.")
+            return redirect("newsletter_issue", pk=pk)
+    else:
+        form = IssueForm(instance=found)
+    blocks = list(found.blocks.all())
+    context = {
+        "issue": found,
+        "form": form,
+        "blocks": [
+            (block, BlockForm(instance=block, prefix=f"b{block.pk}"), markdown_html(block.body))
+            for block in blocks
+        ],
+        "new_block_form": NewBlockForm(),
+        "generated": [(kind, label) for kind, label in Kind.choices if kind in GENERATED],
+        "library": LibraryBlock.objects.all(),
+        "schedule_form": ScheduleForm(),
+        "test_form": TestSendForm(),
+        "progress": issue_progress(found),
+        "preview_html": _preview_html(found) if blocks else "",
+        "can_send": _user(request).sees_whole_team,
+        "next_slot": services.next_slot(found.newsletter, after=timezone.now()),
+    }
+    return render(request, "newsletters/issue.html", context)
+
+
+@login_required
+def issue_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _issue(pk)
+    return render(
+        request,
+        "newsletters/_progress.html",
+        {"issue": found, "progress": issue_progress(found)},
+    )
+
+
+@login_required
+@require_POST
+def block_add(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _issue(pk)
+    action = request.POST.get("action", "blank")
+    try:
+        if action == "generate":
+            kind = request.POST.get("kind", "")
+            if kind not in GENERATED:
+                raise Http404
+            services.add_generated_block(issue=found, kind=kind, today=_today())
+        elif action == "library":
+            item = get_object_or_404(LibraryBlock, pk=request.POST.get("item") or 0)
+            services.add_library_block(issue=found, item=item)
+        else:
+            form = NewBlockForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Pick a kind of block.")
+            kind = form.cleaned_data["kind"]
+            title = form.cleaned_data["title"] or str(dict(Kind.choices)[kind])
+            services.add_block(issue=found, kind=kind, title=title)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("newsletter_issue", pk=pk)
+
+
+def _block(pk: int) -> Block:
+    return get_object_or_404(Block.objects.select_related("issue"), pk=pk)
+
+
+@login_required
+@require_POST
+def block_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    block = _block(pk)
+    if not block.issue.editable:
+        raise PermissionDenied
+    action = request.POST.get("action", "save")
+    if action == "delete":
+        block.delete()
+    elif action in ("up", "down"):
+        services.move_block(block=block, up=action == "up")
+    else:
+        form = BlockForm(request.POST, instance=block, prefix=f"b{block.pk}")
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"“{block.title}” saved.")
+        else:
+            messages.error(request, "A block needs a title.")
+    return redirect(f"{block.issue.get_absolute_url()}#block-{block.pk}")
+
+
+@login_required
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """Live preview of a block's Markdown (htmx): sanitised like the email."""
+    text = next((str(v) for k, v in request.POST.items() if k.endswith("body")), "")
+    return HttpResponse(markdown_html(text))
+
+
+@login_required
+@require_POST
+def issue_action(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _issue(pk)
+    action = request.POST.get("action", "")
+    user = _user(request)
+    try:
+        if action == "test":
+            form = TestSendForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("That is not an email address.")
+            message = services.send_test(
+                issue=found, by=user, to_email=form.cleaned_data["to_email"]
+            )
+            messages.success(
+                request, f"Test sent to {message.to_email} ({message.get_state_display().lower()})."
+            )
+        elif action == "schedule":
+            _sender(request)
+            schedule_form = ScheduleForm(request.POST)
+            if not schedule_form.is_valid():
+                raise ValidationError("That is not a date and time.")
+            found = services.schedule_issue(issue=found, when=schedule_form.cleaned_data["when"])
+            local = found.scheduled_for.astimezone(agency_zone()) if found.scheduled_for else None
+            messages.success(request, f"Scheduled for {local:%-d %b %Y at %H:%M}.")
+        elif action == "unschedule":
+            _sender(request)
+            services.unschedule_issue(issue=found)
+        elif action == "pause":
+            _sender(request)
+            services.pause_issue(issue=found)
+            messages.success(request, "Paused: nothing more goes out until you resume.")
+        elif action == "resume":
+            _sender(request)
+            services.resume_issue(issue=found)
+            messages.success(request, "Resumed.")
+        elif action == "cancel":
+            _sender(request)
+            services.cancel_issue(issue=found, by=user)
+            messages.success(request, "Cancelled: copies not yet sent will not go.")
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("newsletter_issue", pk=pk)
+
+
+# --- Library and public statistics ------------------------------------------------------
+
+
+@login_required
+def library(request: HttpRequest) -> HttpResponse:
+    form = LibraryBlockForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            LibraryBlock.objects.filter(pk=request.POST["delete"]).delete()
+            return redirect("newsletter_library")
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Added to the library.")
+            return redirect("newsletter_library")
+    return render(
+        request, "newsletters/library.html", {"form": form, "items": LibraryBlock.objects.all()}
+    )
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    form = StatisticsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _sender(request)
+        count = services.import_statistics(
+            rows=form.cleaned_data["csv"], source=form.cleaned_data["source"]
+        )
+        messages.success(request, f"Imported {count} figures.")
+        return redirect("newsletter_statistics")
+    return render(
+        request,
+        "newsletters/statistics.html",
+        {"form": form, "rows": PublicStatistic.objects.all()[:200]},
+    )
+
+
+# --- Public: what a mail client or a reader's browser loads -----------------------------
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def chart(request: HttpRequest, token: str) -> HttpResponse:
+    block_id = open_chart_token(token)
+    block = get_object_or_404(Block, pk=block_id) if block_id else None
+    if block is None or block.chart is None:
+        raise Http404
+    spec = block.chart
+    assert spec is not None
+    png = bar_chart(
+        [str(label) for label in spec["labels"]],
+        [float(v) for v in spec["values"]],
+        [float(v) for v in spec["previous"]] if spec.get("previous") else None,
+    )
+    return HttpResponse(png, content_type="image/png")
+
+
+@require_GET
+def view_in_browser(request: HttpRequest, token: str) -> HttpResponse:
+    opened = open_view_token(token)
+    if opened is None:
+        raise Http404
+    issue_id, person_id = opened
+    found = get_object_or_404(
+        Issue.objects.select_related("newsletter").exclude(state=Issue.State.DRAFT), pk=issue_id
+    )
+    person = get_object_or_404(Person.objects.select_related("owner"), pk=person_id)
+    html, _ = services.personalise(found, person)
+    response = HttpResponse(html)
+    response["X-Robots-Tag"] = "noindex"
+    response["Content-Security-Policy"] = "script-src 'none'"
+    return response
