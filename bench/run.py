@@ -1,7 +1,7 @@
 """Run every benchmark on SQLite, and on PostgreSQL when KEEPWARM_BENCH_PG_URL is set.
 
     make bench                                   # = .venv/bin/python bench/run.py
-    .venv/bin/python bench/run.py --scale 0.01   # a quick run (about a minute)
+    .venv/bin/python bench/run.py --scale 0.01   # a quick run (a few minutes)
     KEEPWARM_BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/kw_e .venv/bin/python bench/run.py
 
 Per engine: generate the agency at --scale (default 1 = DESIGN.md size), then the due-work
@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
                 ("pages", [str(BENCH / "bench_pages.py"), *scale, "--requests", str(args.requests)])
             )
         if "memory" in only:
-            plan.append(("memory", [str(BENCH / "bench_memory.py")]))
+            # 1k vs 10k messages at full size; a quick run sends fewer (same 10x ratio).
+            small = 1000 if args.scale >= 1 else max(100, round(1000 * args.scale))
+            sizes = ["--small", str(small), "--large", str(10 * small)]
+            plan.append(("memory", [str(BENCH / "bench_memory.py"), *sizes]))
         for name, cmd in plan:
             ok, seconds = step(f"{engine} {name}", cmd, env, figures)
             timings.append(f"{engine} {name}: {seconds:.0f} s")
