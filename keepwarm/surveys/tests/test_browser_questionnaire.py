@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-PHONE = {"width": 390, "height": 844}
+PHONE: Any = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,7 +37,13 @@ pytestmark = [
 @pytest.fixture
 def phone() -> Iterator[Any]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API switches greenlets, and Django keeps connections per context:
+    # a connection opened before it starts would be orphaned and, on PostgreSQL, block
+    # dropping the test database. Close it; the test body opens its own.
+    connections.close_all()
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -45,6 +51,7 @@ def phone() -> Iterator[Any]:
             context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
             yield context.new_page()
         finally:
+            connections.close_all()  # the test body's, made while Playwright ran
             browser.close()
 
 
