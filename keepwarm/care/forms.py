@@ -158,6 +158,7 @@ class PlanStepForm(forms.ModelForm):
             "repeat_until_months",
             "email_subject",
             "email_body",
+            "questionnaire",
         ]
         widgets = {"email_body": forms.Textarea(attrs={"rows": 3})}
 
@@ -170,6 +171,8 @@ class PlanStepForm(forms.ModelForm):
             self.add_error("repeat_every_months", "Say how often the step repeats.")
         if every and until and until < data.get("offset_months", 0):
             self.add_error("repeat_until_months", "The repeat must end after the first step.")
+        if data.get("questionnaire") is not None and data.get("kind") != Kind.QUESTIONNAIRE:
+            self.add_error("questionnaire", "Only a questionnaire step sends a questionnaire.")
         if data.get("kind") == Kind.EMAIL and not (
             data.get("email_subject") and data.get("email_body")
         ):

@@ -83,3 +83,17 @@ def test_the_company_shows_how_its_hires_do(
     )
     assert "How likely are you to recommend us?" in html
     assert "3.0" in html
+
+
+def test_answers_show_on_the_person_placement_and_company_pages(
+    cast: Cast, asked: Asked, invitation: Invitation
+) -> None:
+    response = _answered(invitation, asked)
+    owner = Client()
+    owner.force_login(cast.owner)
+    person = owner.get(cast.candidate.get_absolute_url()).text
+    assert reverse("response", args=[response.pk]) in person  # type: ignore[attr-defined]
+    placement = owner.get(cast.placement.get_absolute_url()).text
+    assert "Performance against targets" in placement
+    assert "Test check-in" in placement
+    assert "How its hires do" in owner.get(cast.company.get_absolute_url()).text
