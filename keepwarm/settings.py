@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "anymail",
     "keepwarm.accounts",
     "keepwarm.people",
     "keepwarm.placements",
@@ -172,6 +174,17 @@ KEEPWARM_POSTAL_ADDRESS = env_str("KEEPWARM_POSTAL_ADDRESS", "")
 KEEPWARM_EMAIL_RATE = env_int("KEEPWARM_EMAIL_RATE", 0)
 if KEEPWARM_EMAIL_RATE < 0:
     raise ImproperlyConfigured("KEEPWARM_EMAIL_RATE must be 0 (no limit) or more")
+# Soft bounces in a row (no delivery between) after which an address is suppressed.
+KEEPWARM_SOFT_BOUNCE_LIMIT = env_int("KEEPWARM_SOFT_BOUNCE_LIMIT", 3)
+if KEEPWARM_SOFT_BOUNCE_LIMIT < 1:
+    raise ImproperlyConfigured("KEEPWARM_SOFT_BOUNCE_LIMIT must be 1 or more")
+# Provider webhooks (bounces, complaints) at /anymail/<provider>/tracking/ use HTTP basic
+# auth "user:password". Unset, a random secret nobody knows makes them refuse everything:
+# an unsigned webhook could suppress anyone.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env_str("KEEPWARM_ANYMAIL_WEBHOOK_SECRET")
+    or f"unset:{secrets.token_urlsafe(24)}",
+}
 
 # --- Aftercare defaults ------------------------------------------------------------
 

@@ -12,4 +12,6 @@ urlpatterns = [
     path("api/v1/", include("keepwarm.api.urls")),
     # Outsiders' pages: sign up, confirm, email preferences, one-click unsubscribe.
     path("", include("keepwarm.portal.urls")),
+    # Email providers' signed webhooks: bounces, complaints, deliveries (keepwarm.mail.webhooks).
+    path("anymail/", include("anymail.urls")),
 ]

@@ -305,6 +305,9 @@ def _email_for(message: OutboxMessage, backend: BaseEmailBackend) -> EmailMultiA
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    # Providers (through anymail) echo metadata back in their webhooks, so a bounce or
+    # complaint finds its row; the SMTP backend ignores the attribute.
+    email.metadata = {"keepwarm_outbox": str(message.id)}  # type: ignore[attr-defined]
     return email
 
 

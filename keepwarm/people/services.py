@@ -178,6 +178,16 @@ def withdraw_consent(
     return current.update(withdrawn_at=now, withdrawn_how=how[:200])
 
 
+def withdraw_consent_for_address(email: str, *, how: str, now: dt.datetime | None = None) -> int:
+    """Withdraw every marketing consent of every record with this address (a complaint,
+    a provider's unsubscribe: the address is all we know)."""
+    if not email.strip():
+        return 0
+    return Consent.objects.filter(
+        person__email__iexact=email.strip(), withdrawn_at__isnull=True
+    ).update(withdrawn_at=now or timezone.now(), withdrawn_how=how[:200])
+
+
 def current_consent(person: Person, purpose: str = Consent.Purpose.NEWSLETTER) -> Consent | None:
     return Consent.objects.filter(person=person, purpose=purpose, withdrawn_at__isnull=True).first()
 
