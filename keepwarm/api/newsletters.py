@@ -1,0 +1,252 @@
+"""Newsletter audiences (read), issues (create a draft, read, schedule, send a test) and
+suppressions (read). Scheduling, like on the pages, is for managers and admins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from keepwarm.api.auth import caller
+from keepwarm.api.errors import Invalid
+from keepwarm.api.schemas import Email, ErrorOut, Id, PageQuery, Str200
+from keepwarm.mail.models import Suppression
+from keepwarm.newsletters import services
+from keepwarm.newsletters.models import Audience, Block, Issue, Kind, Newsletter
+from keepwarm.newsletters.queries import issue_progress
+
+router = Router()
+audiences_router = Router()
+issues_router = Router()
+suppressions_router = Router()
+
+
+def _page(items: QuerySet[Any], filters: PageQuery) -> dict[str, Any]:
+    return {
+        "count": items.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": list(items[filters.offset : filters.offset + filters.limit]),
+    }
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- Audiences -------------------------------------------------------------------------------
+
+
+class AudienceOut(Schema):
+    id: int
+    name: str
+    roles: list[str]
+    sectors: list[str]
+    locations: list[str]
+    placed_min_months: int | None
+    placed_max_months: int | None
+    consultant: int | None = Field(alias="consultant_id")
+    topics: list[str]
+    members: int = Field(description="People who would receive a newsletter today.")
+
+    @staticmethod
+    def resolve_members(obj: Audience) -> int:
+        return obj.members(_today()).count()
+
+
+class AudiencePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[AudienceOut]
+
+
+@audiences_router.get("", response=AudiencePage, url_name="audiences")
+def list_audiences(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
+    caller(request)
+    return _page(Audience.objects.order_by("name", "id"), filters)
+
+
+@audiences_router.get("/{id}", response={200: AudienceOut, 404: ErrorOut}, url_name="audience")
+def read_audience(request: HttpRequest, id: Id) -> Audience:
+    caller(request)
+    return get_object_or_404(Audience, pk=id)
+
+
+# --- Issues ----------------------------------------------------------------------------------
+
+
+class BlockIn(Schema):
+    kind: Kind
+    title: Str200 = ""
+    body: str = Field("", max_length=20000)
+    generate: bool = Field(False, description="Write it from the agency's data (3 kinds).")
+
+
+class BlockOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    order: int
+    data: dict[str, Any]
+
+
+class IssueIn(Schema):
+    newsletter: Id
+    subject: Str200 = Field(min_length=1)
+    preheader: Str200 = ""
+    blocks: list[BlockIn] = Field(default_factory=list, max_length=30)
+
+
+class IssueOut(Schema):
+    id: int
+    newsletter: int = Field(alias="newsletter_id")
+    subject: str
+    preheader: str
+    state: Issue.State
+    scheduled_for: dt.datetime | None
+    recipients: int
+    blocks: list[BlockOut]
+    progress: dict[str, int]
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_blocks(obj: Issue) -> list[Block]:
+        return list(obj.blocks.all())
+
+    @staticmethod
+    def resolve_progress(obj: Issue) -> dict[str, int]:
+        return issue_progress(obj)
+
+
+class IssuePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[IssueOut]
+
+
+class IssueFilters(PageQuery):
+    newsletter: Id | None = None
+    state: Issue.State | None = None
+
+
+class ScheduleIn(Schema):
+    when: dt.datetime | None = Field(None, description="Empty: the newsletter's next slot.")
+
+
+class TestIn(Schema):
+    to_email: Email = ""
+
+
+class TestOut(Schema):
+    message: int
+    to_email: str
+    state: str
+
+
+def _issues() -> QuerySet[Issue]:
+    return Issue.objects.select_related("newsletter").prefetch_related("blocks")
+
+
+@issues_router.get("", response=IssuePage, url_name="newsletter_issues")
+def list_issues(request: HttpRequest, filters: Query[IssueFilters]) -> dict[str, Any]:
+    caller(request)
+    items = _issues().order_by("-created_at", "-id")
+    if filters.newsletter:
+        items = items.filter(newsletter_id=filters.newsletter)
+    if filters.state:
+        items = items.filter(state=filters.state)
+    return _page(items, filters)
+
+
+@issues_router.get("/{id}", response={200: IssueOut, 404: ErrorOut}, url_name="newsletter_issue")
+def read_issue(request: HttpRequest, id: Id) -> Issue:
+    caller(request)
+    return get_object_or_404(_issues(), pk=id)
+
+
+@issues_router.post("", response={201: IssueOut, 422: ErrorOut}, url_name="newsletter_issue_new")
+def create_issue(request: HttpRequest, body: IssueIn) -> Status:
+    user = caller(request)
+    newsletter = Newsletter.objects.filter(pk=body.newsletter).first()
+    if newsletter is None:
+        raise Invalid("newsletter", "No such newsletter.")
+    issue = services.create_issue(
+        newsletter=newsletter, subject=body.subject, preheader=body.preheader, by=user
+    )
+    for block in body.blocks:
+        if block.generate:
+            if block.kind not in ("employment_trends", "job_forecasts", "success_stories"):
+                raise Invalid("blocks", f"{block.kind} cannot be generated.")
+            services.add_generated_block(issue=issue, kind=block.kind, today=_today())
+        else:
+            services.add_block(
+                issue=issue, kind=block.kind, title=block.title or block.kind, body=block.body
+            )
+    return Status(201, get_object_or_404(_issues(), pk=issue.pk))
+
+
+@issues_router.post(
+    "/{id}/schedule", response={200: IssueOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def schedule(request: HttpRequest, id: Id, body: ScheduleIn) -> Status:
+    user = caller(request)
+    if not user.sees_whole_team:
+        return Status(
+            403, {"detail": "Only managers and admins schedule newsletters.", "errors": []}
+        )
+    issue = get_object_or_404(Issue, pk=id)
+    services.schedule_issue(issue=issue, when=body.when)
+    return Status(200, get_object_or_404(_issues(), pk=id))
+
+
+@issues_router.post("/{id}/test", response={200: TestOut, 404: ErrorOut, 422: ErrorOut})
+def send_test(request: HttpRequest, id: Id, body: TestIn) -> dict[str, Any]:
+    user = caller(request)
+    issue = get_object_or_404(Issue, pk=id)
+    message = services.send_test(issue=issue, by=user, to_email=body.to_email)
+    return {"message": message.pk, "to_email": message.to_email, "state": message.state}
+
+
+# --- Suppressions ----------------------------------------------------------------------------
+
+
+class SuppressionOut(Schema):
+    id: int
+    email: str = Field(description="Blank after an erasure: only the hash is kept.")
+    email_hash: str
+    reason: str
+    detail: str
+    created_at: dt.datetime
+
+
+class SuppressionPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[SuppressionOut]
+
+
+class SuppressionFilters(PageQuery):
+    reason: str | None = Field(None, max_length=20)
+
+
+@suppressions_router.get("", response=SuppressionPage, url_name="suppressions")
+def list_suppressions(request: HttpRequest, filters: Query[SuppressionFilters]) -> dict[str, Any]:
+    caller(request)
+    items = Suppression.objects.order_by("-created_at", "-id")
+    if filters.reason:
+        items = items.filter(reason=filters.reason)
+    return _page(items, filters)
+
+
+router.add_router("/audiences", audiences_router)
+router.add_router("/issues", issues_router)
+router.add_router("/suppressions", suppressions_router)
