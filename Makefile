@@ -25,8 +25,12 @@ demo: $(VENV)/.runtime
 	$(BIN)/keepwarm demo-data
 	$(BIN)/keepwarm serve $(ADDRESS)
 
+# The newsletter email-HTML checker (npm); without npm its test skips and says so.
+tools/email-lint/node_modules: tools/email-lint/package-lock.json
+	-command -v npm >/dev/null && npm ci --prefix tools/email-lint --no-audit --no-fund --silent
+
 # PostgreSQL when KEEPWARM_TEST_DATABASE_URL is set, else SQLite in memory.
-test: $(VENV)/.dev
+test: $(VENV)/.dev tools/email-lint/node_modules
 	KEEPWARM_DATABASE_URL="$${KEEPWARM_TEST_DATABASE_URL:-}" $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
