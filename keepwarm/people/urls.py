@@ -1,6 +1,6 @@
 from django.urls import path
 
-from keepwarm.people import views
+from keepwarm.people import views, views_consent
 
 urlpatterns = [
     path("", views.people, name="people"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/log-call/", views.log_call, name="log_call"),
     path("<int:pk>/notes/", views.add_note, name="person_note"),
     path("<int:pk>/roles/", views.add_role, name="person_role"),
+    path("<int:pk>/consent/", views_consent.person_consent, name="person_consent"),
 ]
