@@ -200,3 +200,26 @@ class Cover(models.Model):
 
     def is_active_on(self, day: dt.date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+
+class DailyJob(models.Model):
+    """A ledger of once-a-day jobs the worker has run: one row per job and local day.
+
+    Several workers tick at once; the UNIQUE constraint lets exactly one of them claim the
+    day (its insert wins, the others get an IntegrityError and move on).
+    """
+
+    name = models.CharField(max_length=50)
+    day = models.DateField()
+    started_at = models.DateTimeField()
+    worker_id = models.CharField(max_length=100, blank=True)
+    summary = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-day", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "day"], name="daily_job_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}"

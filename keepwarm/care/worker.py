@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from keepwarm.care import daily
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import mark_missed
 from keepwarm.mail.models import OutboxMessage
@@ -59,6 +60,7 @@ class TickReport:
     broken_text: int = 0
     reminded: int = 0
     newsletter_copies: int = 0
+    daily: str = ""
     mail: SendReport = field(default_factory=SendReport)
 
     def summary(self) -> str:
@@ -84,6 +86,9 @@ class TickReport:
         if self.newsletter_copies:
             parts[-1] += ","
             parts.append(f"newsletter copies queued {self.newsletter_copies}")
+        if self.daily:
+            parts[-1] += ","
+            parts.append(self.daily)
         return " ".join(parts)
 
 
@@ -237,6 +242,18 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     report.queued, report.no_email, report.broken_text = enqueue_due_checkins(today=today, now=now)
     report.reminded = send_reminders(now=now, send_after=send_time(today, now=now))
     report.newsletter_copies = newsletters.run_due_issues(now=now)
+    # Once a local day, from the send hour so alerts it opens land in working hours.
+    if now.astimezone(agency_zone()).hour >= settings.KEEPWARM_SEND_HOUR:
+        report.daily = (
+            daily.run_once_a_day(
+                name=daily.RISK,
+                day=today,
+                now=now,
+                worker_id=worker_id,
+                job=lambda: daily.refresh_risk(now=now),
+            )
+            or ""
+        )
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
         report.mail.add(batch)
