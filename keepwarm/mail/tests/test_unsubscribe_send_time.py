@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.test import Client
+
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage, Suppression
@@ -152,3 +154,27 @@ def test_smtp_spam_rejection_at_data_suppresses_nothing(cast: Cast, smtp_server:
 
     assert report.mail.failed == 1
     assert not Suppression.objects.exists()
+
+
+def test_one_click_from_the_received_header_stops_the_next_copy(
+    cast: Cast, smtp_server: SmtpSink
+) -> None:
+    _subscribe(cast.candidate)
+    _newsletter(cast.candidate, key="newsletter:1")
+    later = _newsletter(cast.candidate, key="newsletter:2")
+    OutboxMessage.objects.filter(id=later.id).update(send_after=NOW + dt.timedelta(minutes=5))
+    send_pending(now=NOW)
+    [received] = smtp_server.messages
+
+    url = str(received["List-Unsubscribe"]).strip().strip("<>")
+    response = Client(enforce_csrf_checks=True).post(
+        url.removeprefix("http://127.0.0.1:8000"), {"List-Unsubscribe": "One-Click"}
+    )
+    assert response.status_code == 200
+
+    report = send_pending(now=NOW + dt.timedelta(minutes=6))
+
+    assert report.sent == 0 and report.cancelled == 1
+    assert len(smtp_server.messages) == 1
+    later.refresh_from_db()
+    assert later.state == State.CANCELLED
