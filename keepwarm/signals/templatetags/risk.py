@@ -1,4 +1,4 @@
-"""{% load risk %}{% today_alerts %}: the open alerts block on Today, in one include."""
+"""{% load risk %}: the open alerts block on Today, and a placement's risk panel."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from django import template
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.signals.models import Alert, Risk, RiskSettings
 from keepwarm.signals.queries import open_alerts_for
+from keepwarm.signals.services import latest_fitted_model
 
 register = template.Library()
 
@@ -19,3 +21,24 @@ def today_alerts(context: dict[str, Any]) -> dict[str, Any]:
     now = timezone.now()
     alerts = open_alerts_for(user, now=now) if isinstance(user, User) else []
     return {"alerts": alerts, "now": now, "user": user}
+
+
+@register.simple_tag
+def placement_risk(placement: Any) -> dict[str, Any]:
+    """A placement's risk, its open alert and its latest closed one, for the panel.
+
+    Reads the Risk row by query: a placement not scored yet has none, and the one-to-one
+    accessor would raise.
+    """
+    if placement is None:
+        return {"risk": None}
+    alerts = Alert.objects.filter(placement=placement).select_related("owner", "closed_by")
+    fitted = latest_fitted_model()
+    return {
+        "risk": Risk.objects.filter(placement=placement).first(),
+        "open_alert": alerts.filter(state=Alert.State.OPEN).first(),
+        "last_closed": alerts.filter(state=Alert.State.CLOSED).order_by("-closed_at").first(),
+        "threshold": RiskSettings.current().alert_threshold,
+        "fitted": fitted,
+        "now": timezone.now(),
+    }
