@@ -39,6 +39,11 @@ def browser_page() -> Iterator[Any]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API switches greenlets, and Django keeps connections per context:
+    # a connection opened before it starts would be orphaned and, on PostgreSQL, block
+    # dropping the test database. Close it; the test body opens its own.
+    connections.close_all()
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
