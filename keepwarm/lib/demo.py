@@ -32,6 +32,7 @@ from keepwarm.lib import demo_words as words
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.demo_history import History
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.newsletters import demo as newsletter_demo
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.placements.services import (
@@ -94,6 +95,7 @@ def wipe() -> None:
     Only for a demo database: the caller checks that every user is a demo user.
     """
     OutboxMessage.objects.all().delete()
+    newsletter_demo.wipe()
     Touchpoint.objects.all().delete()
     Cover.objects.all().delete()
     Placement.objects.all().delete()
@@ -183,6 +185,7 @@ class _Agency(History):
         self.set_last_contact()
         self.make_sure_everyone_has_work_today()
         self.make_covers()
+        newsletter_demo.load(today=self.today)
         self.count()
         return self.report
 

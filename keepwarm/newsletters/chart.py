@@ -15,7 +15,7 @@ WIDTH = 560
 SCALE = 2  # font pixels
 ROW = 30
 PAD = 10
-LABEL_CHARS = 16
+LABEL_CHARS = 20
 BACKGROUND = (255, 255, 255)
 INK = (51, 51, 51)
 COLOURS = ((31, 111, 139), (170, 190, 200))  # this period, the period before
@@ -134,7 +134,7 @@ def bar_chart(
     rows = len(labels)
     height = PAD * 2 + max(1, rows) * ROW
     canvas = Canvas(WIDTH, height)
-    label_width = text_width("W" * LABEL_CHARS) + PAD
+    label_width = PAD + text_width("W" * LABEL_CHARS) + PAD
     highest = max([*values, *(previous or []), 1])
     number_room = text_width("000,000") + PAD
     room = WIDTH - label_width - number_room - PAD

@@ -8,6 +8,7 @@ of salary figures so nobody's pay can be worked out from them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -53,7 +54,7 @@ def _change(now: int, before: int) -> str:
 
 def role_family(title: str) -> str:
     """The title's last word: "Senior Software Engineer" -> "Engineer"."""
-    words = title.replace("/", " ").split()
+    words = re.sub(r"\(.*?\)", " ", title).replace("/", " ").split()
     return words[-1].title() if words else "Other"
 
 

@@ -122,3 +122,7 @@ def test_success_stories_only_feature_people_who_agreed(cast: Cast) -> None:
     made = success_stories(today=TODAY)
     assert "**Priya P.** started as Account Manager at Acme Widgets in March 2026" in made.body
     assert made.data["placements"] == [cast.placement.pk]
+
+
+def test_role_family_ignores_brackets() -> None:
+    assert role_family("Account Manager (SaaS)") == "Manager"
