@@ -30,6 +30,7 @@ from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.lib import demo_words as words
 from keepwarm.lib.dates import add_months
+from keepwarm.lib.demo_answers import Feedback
 from keepwarm.lib.demo_history import History
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.newsletters import demo as newsletter_demo
@@ -39,6 +40,8 @@ from keepwarm.placements.services import (
     advance_statuses,
     create_placement,
 )
+from keepwarm.signals.models import Alert, Risk
+from keepwarm.surveys.models import Response
 
 AGENCY = "Fernbrook Recruitment"
 DOMAIN = words.DOMAIN
@@ -95,6 +98,8 @@ def wipe() -> None:
     Only for a demo database: the caller checks that every user is a demo user.
     """
     OutboxMessage.objects.all().delete()
+    # Answers protect their questions; the answers go first, then the rest cascades.
+    Response.objects.all().delete()
     newsletter_demo.wipe()
     Touchpoint.objects.all().delete()
     Cover.objects.all().delete()
@@ -133,7 +138,7 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-class _Agency(History):
+class _Agency(History, Feedback):
     def __init__(self, *, today: dt.date, seed: int) -> None:
         self.today = today
         self.zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -185,6 +190,8 @@ class _Agency(History):
         self.set_last_contact()
         self.make_sure_everyone_has_work_today()
         self.make_covers()
+        self.answer_questionnaires()
+        self.score_and_alert()
         newsletter_demo.load(today=self.today)
         self.count()
         return self.report
@@ -482,6 +489,9 @@ class _Agency(History):
             "ended early": placements.filter(status__in=Placement.ENDED).count(),
             "touchpoints": Touchpoint.objects.count(),
             "emails sent": OutboxMessage.objects.count(),
+            "questionnaires answered": Response.objects.count(),
+            "placements at risk": Risk.objects.filter(score__gt=0, in_first_year=True).count(),
+            "open alerts": Alert.objects.filter(state=Alert.State.OPEN).count(),
             "due today or overdue": Touchpoint.objects.filter(
                 state=Touchpoint.State.PLANNED, due_on__lte=self.today
             ).count(),

@@ -19,6 +19,9 @@ from keepwarm.lib import demo
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
+from keepwarm.signals.models import Alert, Risk
+from keepwarm.signals.queries import open_alerts_for
+from keepwarm.surveys.models import Answer, Invitation, Response
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +163,37 @@ def test_demo_can_be_built_as_of_another_day() -> None:
     page = today_for(sam, today=dt.date(2027, 3, 1))
     assert page.due and page.covering
     assert Touchpoint.objects.filter(done_at__date__gt=dt.date(2027, 3, 1)).count() == 0
+
+
+def test_questionnaires_were_answered_and_the_risk_has_reasons() -> None:
+    load_small_demo()
+    now = timezone.now()
+
+    answered = Response.objects.select_related("invitation")
+    assert answered.exists()
+    assert all(r.invitation.answered_at == r.submitted_at < now for r in answered)
+    assert Answer.objects.filter(question__code="nps", value_number__gte=9).exists()
+    assert Answer.objects.filter(question__code="expectations_met", value_text="no").exists()
+    client = Answer.objects.filter(question__code__startswith="target:")
+    assert client.exists() and {a.value_text for a in client} <= {"met", "on_track", "behind"}
+    # Every invitation belongs to a questionnaire the worker emailed.
+    assert not Invitation.objects.filter(touchpoint__isnull=True).exists()
+    assert Invitation.objects.filter(answered_at__isnull=True, expires_at__lt=now).exists()
+
+    at_risk = Risk.objects.filter(in_first_year=True, score__gt=0)
+    assert at_risk.exists()
+    assert all(r.reasons for r in at_risk)
+    assert len({r.score for r in at_risk}) > 1
+
+
+def test_sam_has_open_alerts_one_overdue_and_one_was_closed_with_a_note() -> None:
+    load_small_demo()
+    now = timezone.now()
+    sam = User.objects.get(username="demo")
+
+    mine = open_alerts_for(sam, now=now)
+    assert mine
+    assert any(a.due_at < now for a in mine)
+    closed = Alert.objects.filter(state=Alert.State.CLOSED)
+    assert closed.exists()
+    assert all(a.close_note and a.closed_at and a.closed_at <= now for a in closed)
