@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         if "memory" in only:
             # 1k vs 10k messages at full size; a quick run sends fewer (same 10x ratio).
-            small = 1000 if args.scale >= 1 else max(100, round(1000 * args.scale))
+            small = 1000 if args.scale >= 1 else max(500, round(1000 * args.scale))
             sizes = ["--small", str(small), "--large", str(10 * small)]
             plan.append(("memory", [str(BENCH / "bench_memory.py"), *sizes]))
         for name, cmd in plan:
