@@ -132,6 +132,9 @@ class SmtpSink:
     Push a reply onto `rcpt_replies` or `data_replies` ("451 4.7.1 Try again later",
     "550 5.1.1 No such user") to answer the next RCPT or DATA with it; set `stall` to make
     DATA hang after the message arrived, as a server does when it is slow to say 250.
+    `hang_up_at_mail` closes the connection instead of answering the next that many MAIL
+    commands; `hang_up_after_data` does so for that many messages after they arrived, before
+    the 250.
     """
 
     def __init__(self) -> None:
@@ -139,6 +142,8 @@ class SmtpSink:
         self.rcpt_replies: deque[str] = deque()
         self.data_replies: deque[str] = deque()
         self.stall = False
+        self.hang_up_at_mail = 0
+        self.hang_up_after_data = 0
         self.data_received = threading.Event()
         self.connections = 0
         self.port = 0
@@ -157,6 +162,16 @@ class SmtpSink:
         session.host_name = hostname
         return responses
 
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        if self.hang_up_at_mail:
+            self.hang_up_at_mail -= 1
+            await _hang_up(server)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
@@ -171,9 +186,18 @@ class SmtpSink:
         content = envelope.original_content or envelope.content
         self.messages.append(message_from_bytes(content, policy=email_policy.default))
         self.data_received.set()
+        if self.hang_up_after_data:
+            self.hang_up_after_data -= 1
+            await _hang_up(server)
         while self.stall:
             await asyncio.sleep(0.05)
         return "250 2.0.0 Message accepted"
+
+
+async def _hang_up(server: Any) -> None:
+    server.transport.close()
+    # The closed connection cancels this handler; until then it answers nothing.
+    await asyncio.sleep(60)
 
 
 def _free_port() -> int:
@@ -189,7 +213,7 @@ def smtp_server(settings: Any) -> Iterator[SmtpSink]:
     sink.port = _free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "keepwarm.mail.backends.SmtpBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = sink.port
     settings.EMAIL_HOST_USER = ""

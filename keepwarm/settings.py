@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -141,31 +141,109 @@ STORAGES = {
 # --- Email -------------------------------------------------------------------
 
 
+# Providers' HTTP APIs through django-anymail: scheme -> (backend, setting for the key).
+_ESP_BACKENDS = {
+    "postmark": ("anymail.backends.postmark.EmailBackend", "POSTMARK_SERVER_TOKEN"),
+    "sendgrid": ("anymail.backends.sendgrid.EmailBackend", "SENDGRID_API_KEY"),
+    "mailgun": ("anymail.backends.mailgun.EmailBackend", "MAILGUN_API_KEY"),
+    "brevo": ("anymail.backends.brevo.EmailBackend", "BREVO_API_KEY"),
+}
+_MAILGUN_REGIONS = {"us": "https://api.mailgun.net/v3/", "eu": "https://api.eu.mailgun.net/v3/"}
+_EMAIL_URL_FORMS = (
+    "smtp://user:pass@host:port (or smtps://, smtp+tls://), postmark://SERVER_TOKEN@, "
+    "sendgrid://API_KEY@, mailgun://API_KEY@SENDING_DOMAIN or brevo://API_KEY@"
+)
+
+
 def _email_settings(url: str) -> dict[str, Any]:
-    """Map KEEPWARM_EMAIL_URL to Django email settings; unset means capture."""
+    """Map KEEPWARM_EMAIL_URL to Django email settings; unset means capture.
+
+    Provider URLs also return an "ANYMAIL" dict, merged into the ANYMAIL setting below.
+    The URL carries a secret, so errors name its parts, never the URL.
+    """
     if not url:
         return {"EMAIL_BACKEND": "keepwarm.mail.backends.CaptureBackend"}
     parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps", "smtp+tls") or not parts.hostname:
+    if parts.scheme in ("smtp", "smtps", "smtp+tls") and parts.hostname:
+        options = _email_url_options(parts.query, allowed={"timeout"})
+        return {
+            "EMAIL_BACKEND": "keepwarm.mail.backends.SmtpBackend",
+            "EMAIL_HOST": parts.hostname,
+            "EMAIL_PORT": parts.port or {"smtps": 465, "smtp+tls": 587}.get(parts.scheme, 25),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_SSL": parts.scheme == "smtps",
+            "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
+            "EMAIL_TIMEOUT": _email_url_seconds(options.get("timeout", "30")),
+        }
+    if parts.scheme in _ESP_BACKENDS:
+        return _esp_settings(parts.scheme, parts)
+    raise ImproperlyConfigured(
+        f"KEEPWARM_EMAIL_URL must look like {_EMAIL_URL_FORMS}; got scheme {parts.scheme!r}"
+    )
+
+
+def _esp_settings(esp: str, parts: SplitResult) -> dict[str, Any]:
+    backend, key_setting = _ESP_BACKENDS[esp]
+    options = _email_url_options(
+        parts.query, allowed={"api_url", "timeout", *(("region",) if esp == "mailgun" else ())}
+    )
+    key = unquote(parts.username or "")
+    if not key or parts.password is not None:
         raise ImproperlyConfigured(
-            "KEEPWARM_EMAIL_URL must look like smtp://user:pass@host:port "
-            f"(or smtps://, smtp+tls://); got scheme {parts.scheme!r}"
+            f"KEEPWARM_EMAIL_URL for {esp} puts the API key alone before the @: {esp}://KEY@"
         )
-    options = parse_qs(parts.query)
-    return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname,
-        "EMAIL_PORT": parts.port or {"smtps": 465, "smtp+tls": 587}.get(parts.scheme, 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_SSL": parts.scheme == "smtps",
-        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
-        "EMAIL_TIMEOUT": int(options.get("timeout", ["30"])[0]),
-    }
+    anymail: dict[str, Any] = {key_setting: key}
+    if esp == "mailgun":
+        if not parts.hostname:
+            raise ImproperlyConfigured(
+                "KEEPWARM_EMAIL_URL for mailgun names the sending domain: "
+                "mailgun://API_KEY@mg.example.com"
+            )
+        anymail["MAILGUN_SENDER_DOMAIN"] = parts.hostname
+        region = options.get("region", "us")
+        if region not in _MAILGUN_REGIONS:
+            raise ImproperlyConfigured(
+                f"KEEPWARM_EMAIL_URL region must be us or eu; got {region!r}"
+            )
+        anymail["MAILGUN_API_URL"] = _MAILGUN_REGIONS[region]
+    elif parts.hostname:
+        raise ImproperlyConfigured(
+            f"KEEPWARM_EMAIL_URL for {esp} has nothing after the @ ({esp}://KEY@); "
+            "another API address goes in ?api_url="
+        )
+    if "api_url" in options:
+        # Self-hosted or regional endpoints, and the tests' fake provider on loopback.
+        api_url = urlsplit(options["api_url"])
+        if api_url.scheme not in ("http", "https") or not api_url.hostname:
+            raise ImproperlyConfigured("KEEPWARM_EMAIL_URL api_url must be an http(s) URL")
+        anymail[f"{esp.upper()}_API_URL"] = options["api_url"]
+    if "timeout" in options:
+        anymail["REQUESTS_TIMEOUT"] = _email_url_seconds(options["timeout"])
+    return {"EMAIL_BACKEND": backend, "ANYMAIL": anymail}
+
+
+def _email_url_options(query: str, *, allowed: set[str]) -> dict[str, str]:
+    options = {name: values[-1] for name, values in parse_qs(query).items()}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"KEEPWARM_EMAIL_URL does not know the option(s) {', '.join(unknown)}; "
+            f"this kind of URL takes {', '.join(sorted(allowed))}"
+        )
+    return options
+
+
+def _email_url_seconds(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"KEEPWARM_EMAIL_URL timeout must be whole seconds; got {raw!r}")
+    return int(raw)
 
 
 EMAIL_URL = env_str("KEEPWARM_EMAIL_URL")
-globals().update(_email_settings(EMAIL_URL))
+_email = _email_settings(EMAIL_URL)
+_provider = _email.pop("ANYMAIL", {})  # a provider's key and API address, if any
+globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("KEEPWARM_FROM_EMAIL", f"Keepwarm <keepwarm@{_base.hostname}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The agency's postal address: the law wants it in every newsletter's footer.
@@ -182,6 +260,7 @@ if KEEPWARM_SOFT_BOUNCE_LIMIT < 1:
 # auth "user:password". Unset, a random secret nobody knows makes them refuse everything:
 # an unsigned webhook could suppress anyone.
 ANYMAIL = {
+    **_provider,
     "WEBHOOK_SECRET": env_str("KEEPWARM_ANYMAIL_WEBHOOK_SECRET")
     or f"unset:{secrets.token_urlsafe(24)}",
 }

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.core.mail import EmailMessage
+from django.core.mail.backends import smtp
 from django.core.mail.backends.base import BaseEmailBackend
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 class CaptureBackend(BaseEmailBackend):
@@ -25,3 +31,50 @@ class CaptureBackend(BaseEmailBackend):
 
 def backend_captures(backend: BaseEmailBackend) -> bool:
     return bool(getattr(backend, "captures", False))
+
+
+# --- SMTP that knows whether a message may have arrived ------------------------------
+
+
+class _DataAware(smtplib.SMTP):
+    """An SMTP connection that notes when the current message's DATA command went out.
+
+    Before DATA, a dropped connection or a timeout means the server has nothing: send
+    again. From DATA on, the server may hold the whole message and only its final "250"
+    got lost; sending again could mail the person twice. (A drop between DATA and the
+    server's 354 is counted as "may have arrived" too: rare, and erring towards asking
+    a person is the safe side.)
+    """
+
+    reached_data = False
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        self.reached_data = False  # MAIL FROM starts each message's transaction
+        return super().mail(sender, options)
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        self.reached_data = True
+        return super().data(msg)
+
+
+class _DataAwareSSL(_DataAware, smtplib.SMTP_SSL):
+    pass
+
+
+class SmtpBackend(smtp.EmailBackend):
+    """Django's SMTP backend over a connection that can say whether DATA was reached.
+
+    KEEPWARM_EMAIL_URL smtp:// (smtps://, smtp+tls://) uses this backend; `send_pending`
+    asks `reached_data()` after a lost connection before it decides to retry.
+    """
+
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return _DataAwareSSL if self.use_ssl else _DataAware
+
+    def reached_data(self) -> bool:
+        """Whether the last message's DATA command went out on the current connection.
+
+        Ask before closing the backend: closing forgets the connection.
+        """
+        return bool(getattr(self.connection, "reached_data", False))

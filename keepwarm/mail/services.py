@@ -4,7 +4,8 @@ A row moves pending -> sending -> sent | captured | failed, or back to pending w
 later `send_after` after a transient error. A worker owns a row only after its claim
 (an UPDATE from pending to sending) succeeded, so two workers never send the same row.
 A row left in "sending" by a crashed worker becomes "unknown": it may have gone out,
-so a person decides, never a blind retry.
+so a person decides, never a blind retry. So does a row whose connection was lost after
+the server (or provider) had the message but before it answered.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import css_inline
+import requests
+import urllib3.exceptions
+from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
@@ -34,7 +38,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from keepwarm.care.models import Touchpoint
-from keepwarm.mail.backends import backend_captures
+from keepwarm.mail.backends import SmtpBackend, backend_captures
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.suppressions import blocked, suppress
 from keepwarm.mail.suppressions import is_suppressed as is_suppressed
@@ -57,6 +61,7 @@ MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
 CLAIM_BATCH = 20
 # A row still "sending" this long after its claim belonged to a worker that died.
 LEASE = dt.timedelta(minutes=10)
+LOST_AFTER_SEND = "Connection lost after the message was sent; check before resending."
 
 DEFAULT_CHECKIN_BODY = (
     "Hi {{ first_name }},\n\n"
@@ -227,10 +232,14 @@ class SendReport:
     failed: int = 0
     # Suppressed or no basis left at the moment of sending.
     cancelled: int = 0
+    # The connection was lost after the message went out: a person checks.
+    unknown: int = 0
 
     @property
     def handled(self) -> int:
-        return self.sent + self.captured + self.retried + self.failed + self.cancelled
+        return (
+            self.sent + self.captured + self.retried + self.failed + self.cancelled + self.unknown
+        )
 
     def add(self, other: SendReport) -> None:
         self.sent += other.sent
@@ -238,6 +247,7 @@ class SendReport:
         self.retried += other.retried
         self.failed += other.failed
         self.cancelled += other.cancelled
+        self.unknown += other.unknown
 
 
 def _due(now: dt.datetime) -> Any:
@@ -312,7 +322,15 @@ def _email_for(message: OutboxMessage, backend: BaseEmailBackend) -> EmailMultiA
 
 
 class _Transient(Exception):
-    pass
+    def __init__(self, error: str, *, unreachable: bool = False) -> None:
+        super().__init__(error)
+        # Nothing answered at all: the rest of the batch waits too instead of each
+        # message sitting through its own connect timeout.
+        self.unreachable = unreachable
+
+
+class _Unknown(Exception):
+    """The message may have arrived; sending it again could deliver it twice."""
 
 
 class _Permanent(Exception):
@@ -339,8 +357,46 @@ def _close_quietly(backend: BaseEmailBackend) -> None:
         backend.close()
 
 
+def _never_connected(error: BaseException | None) -> bool:
+    """Whether an HTTP request failed before a connection, so the provider has nothing."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    if not isinstance(error, requests.ConnectionError):  # a read timeout, for one
+        return False
+    reason = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3 wraps the cause in MaxRetryError
+    # NewConnectionError (refused, no DNS) is a kind of ConnectTimeoutError in urllib3 2.
+    return isinstance(reason, urllib3.exceptions.ConnectTimeoutError | urllib3.exceptions.SSLError)
+
+
+def _provider_error(exc: AnymailError) -> Exception:
+    """Classify an error from a provider's HTTP API (through anymail) like an SMTP reply."""
+    # One line for the Sent mail page; anymail's text has the provider's answer as JSON.
+    error = " ".join(str(exc).split()) or exc.__class__.__name__
+    if isinstance(exc, AnymailRecipientsRefused):
+        # The provider refused the address itself (invalid, or it bounced before).
+        if exc.response is not None:
+            error += f": {exc.response.status_code} {' '.join(exc.response.text.split())}"
+        return _Permanent(error[:1000], bad_address=True)
+    status = exc.status_code
+    if status is None:
+        if _never_connected(exc.__cause__):
+            return _Transient(error, unreachable=True)
+        if isinstance(exc.__cause__, requests.RequestException):
+            # The request went out and no answer came (read timeout, dropped connection).
+            return _Unknown(f"{LOST_AFTER_SEND} ({exc.__cause__})")
+        return _Permanent(error)  # a message anymail cannot express for this provider
+    if 200 <= status < 300:
+        # Accepted, but the answer made no sense to anymail: it has most likely gone.
+        return _Unknown(f"{LOST_AFTER_SEND} ({error})")
+    if status == 429 or status >= 500:  # rate limited, or the provider's own trouble
+        return _Transient(error)
+    return _Permanent(error)
+
+
 def _deliver(backend: BaseEmailBackend, message: OutboxMessage) -> None:
-    """Send one message over the open connection, or raise _Transient / _Permanent."""
+    """Send one message over the open connection, or raise _Transient / _Permanent /
+    _Unknown."""
     try:
         if backend.send_messages([_email_for(message, backend)]) != 1:
             raise _Permanent("The mail server accepted no recipient.")
@@ -350,10 +406,17 @@ def _deliver(backend: BaseEmailBackend, message: OutboxMessage) -> None:
     except smtplib.SMTPResponseException as exc:  # data, sender and connect errors
         _close_quietly(backend)
         raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
+    except AnymailError as exc:  # before OSError: anymail's HTTP errors are OSErrors too
+        raise _provider_error(exc) from exc
     except (BadHeaderError, ValueError) as exc:  # an address or header no server will take
         raise _Permanent(str(exc) or exc.__class__.__name__) from exc
-    except OSError as exc:  # disconnects, timeouts, refused connections
+    except OSError as exc:  # disconnects and timeouts, with no reply to go by
+        # Once DATA went out the server may hold the whole message; only its "250" is
+        # missing. A backend that cannot tell (not ours) is treated as before DATA.
+        after_data = isinstance(backend, SmtpBackend) and backend.reached_data()
         _close_quietly(backend)
+        if after_data:
+            raise _Unknown(f"{LOST_AFTER_SEND} ({exc})") from exc
         raise _Transient(str(exc) or exc.__class__.__name__) from exc
 
 
@@ -376,6 +439,12 @@ def _mark_failed(message_ids: list[int], *, error: str) -> int:
     return failed
 
 
+def _mark_unknown(message: OutboxMessage, *, error: str) -> None:
+    OutboxMessage.objects.filter(id=message.id, state=State.SENDING).update(
+        state=State.UNKNOWN, last_error=error, attempts=F("attempts") + 1
+    )
+
+
 def _hard_bounce(message: OutboxMessage, *, error: str, now: dt.datetime) -> None:
     OutboxMessage.objects.filter(id=message.id).update(
         outcome=OutboxMessage.Outcome.BOUNCED, outcome_at=now, outcome_detail=error[:300]
@@ -396,6 +465,16 @@ def _retry_later(message: OutboxMessage, *, now: dt.datetime, error: str) -> boo
         send_after=now + dt.timedelta(minutes=RETRY_MINUTES[attempts - 1]),
     )
     return True
+
+
+def _retry_all(messages: list[OutboxMessage], *, now: dt.datetime, error: str) -> SendReport:
+    report = SendReport()
+    for message in messages:
+        if _retry_later(message, now=now, error=error):
+            report.retried += 1
+        else:
+            report.failed += 1
+    return report
 
 
 class Pace:
@@ -446,11 +525,7 @@ def _send_claimed(
             backend.open()  # a no-op while the connection is up; reconnects after an error
         except OSError as exc:  # smtplib errors are OSErrors too
             error = f"Could not connect to the mail server: {exc}"
-            for pending in messages[index:]:
-                if _retry_later(pending, now=now, error=error):
-                    report.retried += 1
-                else:
-                    report.failed += 1
+            report.add(_retry_all(messages[index:], now=now, error=error))
             return report, True
         if pace is not None:
             pace.wait()
@@ -461,7 +536,15 @@ def _send_claimed(
             if exc.bad_address:
                 _hard_bounce(message, error=str(exc), now=now)
             report.failed += 1
+        except _Unknown as exc:
+            _mark_unknown(message, error=str(exc))
+            logger.warning("Message %s may have gone out; it waits for a person", message.id)
+            report.unknown += 1
         except _Transient as exc:
+            if exc.unreachable:
+                error = f"Could not reach the email provider: {exc}"
+                report.add(_retry_all(messages[index:], now=now, error=error))
+                return report, True
             if _retry_later(message, now=now, error=str(exc)):
                 report.retried += 1
             else:
