@@ -127,3 +127,19 @@ def test_filling_a_copy_costs_no_more_than_a_pre_inlined_render(setup: Setup) ->
     fill = best(lambda: personaliser.fill(values))
     render = best(lambda: template.render(values))
     assert fill <= 1.3 * render
+
+
+def test_bulk_copies_carry_the_same_headers_as_the_mail_module_makes(setup: Setup) -> None:
+    from keepwarm.mail.services import list_unsubscribe_headers
+    from keepwarm.mail.unsubscribe import open_unsubscribe_token
+
+    copies = queued_copies(setup)
+    ours = copies["priya@example.net"].headers
+    theirs = list_unsubscribe_headers(person=setup.cast.candidate, purpose="newsletter")
+    assert ours.keys() == theirs.keys()
+    assert ours["List-Unsubscribe-Post"] == theirs["List-Unsubscribe-Post"]
+    # Same URL apart from the signature's timestamp; the token opens to the same person.
+    url, their_url = ours["List-Unsubscribe"].strip("<>"), theirs["List-Unsubscribe"].strip("<>")
+    assert url.rsplit("/", 2)[0] == their_url.rsplit("/", 2)[0]
+    link = open_unsubscribe_token(url.rstrip("/").rsplit("/", 1)[1])
+    assert (link.person_id, link.purpose) == (setup.cast.candidate.pk, "newsletter")

@@ -22,6 +22,7 @@ import pytest
 
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import email_hash
+from keepwarm.mail.services import CLAIM_BATCH
 
 RECIPIENTS = 5000
 SUPPRESSED = 25
@@ -122,7 +123,9 @@ def test_kill_9_during_a_5000_recipient_send(
     by_address = Counter(to for _, _, to in outbox)
     assert max(by_address.values()) == 1  # one row per recipient, however often queued
     assert states["pending"] == 0 and states["sending"] == 0 and states["failed"] == 0
-    assert states["unknown"] <= kills
+    # A killed worker leaves its claimed batch "sending"; after the lease those become
+    # "unknown" for a person to settle, whether or not each one reached the server.
+    assert states["unknown"] <= kills * CLAIM_BATCH
     # None lost: everyone not suppressed was sent, or caught mid-send for a person to check.
     done = {to for state, _, to in outbox if state in ("sent", "unknown")}
     expected = {f"p{i}@example.net" for i in range(RECIPIENTS)} - suppressed

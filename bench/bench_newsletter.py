@@ -1,0 +1,250 @@
+"""Newsletter sending: streaming memory, and throughput against two ceilings in the same run.
+
+    .venv/bin/python bench/bench_newsletter.py memory [--small 10000] [--large 100000]
+    .venv/bin/python bench/bench_newsletter.py throughput [--n 5000] [--port 2526]
+
+memory: peak Python allocations (tracemalloc) and peak RSS growth of the worker's newsletter
+  step (run_due_issues: render once, queue one outbox row per recipient in chunks) followed
+  by sending every copy (capture backend, so no socket), each N in a fresh subprocess on a
+  fresh SQLite file. Goal: large/small <= 1.2.
+throughput: postfix's smtp-sink on 127.0.0.1 (`apt-get install postfix`, "No configuration").
+  pipeline = the whole thing with one worker: choose recipients, render, build, record in the
+  outbox, claim and send (run_due_issues + send_pending). Ceilings, with the very same
+  rendered messages (read back from the outbox): (a) raw smtplib on one connection sending
+  pre-built bytes; (b) Django's EmailMultiAlternatives + send_messages in batches of 100.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import smtplib
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import OUT_DIR, setup_django
+
+NOW = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)
+
+
+def _db(n: int) -> Path:
+    return OUT_DIR / f"newsletter-{n}.sqlite3"
+
+
+def prepare(n: int) -> None:
+    """A database with n people who may be mailed and one issue due at NOW."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from keepwarm.accounts.models import User
+    from keepwarm.newsletters.models import Audience, Kind, Newsletter
+    from keepwarm.newsletters.services import add_block, create_issue, schedule_issue
+    from keepwarm.people.models import Consent, Person
+
+    owner = User.objects.create(username="olivia", first_name="Olivia", last_name="Owner",
+                                email="olivia@agency.example")  # fmt: skip
+    for start in range(0, n, 10_000):
+        Person.objects.bulk_create(
+            Person(first_name=f"P{i}", last_name="Test", email=f"p{i}@example.net", owner=owner)
+            for i in range(start, min(n, start + 10_000))
+        )
+    given = NOW - dt.timedelta(days=30)
+    ids = list(Person.objects.values_list("pk", flat=True))
+    for start in range(0, len(ids), 10_000):
+        Consent.objects.bulk_create(
+            Consent(
+                person_id=pk,
+                basis="consent",
+                subscriber_type="individual",
+                given_at=given,
+                method="form",
+                wording="Yes",
+            )  # fmt: skip
+            for pk in ids[start : start + 10_000]
+        )
+    audience = Audience.objects.create(name="All")
+    newsletter = Newsletter.objects.create(
+        name="Monthly", from_name="Agency", audience=audience, postal_address="1 High St, Leeds"
+    )
+    issue = create_issue(newsletter=newsletter, subject="June news", by=owner)
+    body = "\n\n".join(
+        f"Paragraph {i}: keep your CV short and to the point. [Read more](https://a.example/{i})"
+        for i in range(8)
+    )
+    for kind in (Kind.CV_TIPS, Kind.JOB_HUNTING_TIPS, Kind.TRAINING_COURSES):
+        add_block(issue=issue, kind=kind, title=f"{kind} this month", body=body)
+    schedule_issue(issue=issue, when=NOW, now=NOW - dt.timedelta(days=1))
+
+
+def _fresh(n: int, env: dict[str, str]) -> Path:
+    """A prepared database for n, copied so each measurement starts from the same state."""
+    template = _db(n)
+    if not template.exists():
+        subprocess.run([sys.executable, __file__, "_prepare", str(n)], env=env, check=True)
+    copy = OUT_DIR / f"newsletter-{n}-run.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copy(template, copy)
+    return copy
+
+
+def measure_memory() -> dict[str, float]:
+    from django.db import connection
+
+    from keepwarm.mail.services import send_pending
+    from keepwarm.newsletters.services import run_due_issues
+
+    connection.ensure_connection()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    start = time.perf_counter()
+    queued = run_due_issues(now=NOW)
+    handled = 0
+    while True:
+        report = send_pending(now=NOW, limit=500)
+        handled += report.handled
+        if report.handled < 500:
+            break
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"queued": queued, "handled": handled, "seconds": seconds,
+            "tracemalloc_peak_mb": peak / 2**20, "rss_growth_mb": (after - before) / 1024}  # fmt: skip
+
+
+def _env(database: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEEPWARM_")}
+    env.update(
+        KEEPWARM_DATABASE_URL=f"sqlite:///{database}", KEEPWARM_DATA_DIR=str(OUT_DIR / "data")
+    )
+    env.update(extra)
+    return env
+
+
+def memory(small: int, large: int) -> None:
+    results = {}
+    for n in (small, large):
+        database = _fresh(n, _env(_db(n)))
+        out = subprocess.run(
+            [sys.executable, __file__, "_memory"], env=_env(database),
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        results[n] = json.loads(out.stdout.strip().splitlines()[-1])
+        r = results[n]
+        print(f"{n:>7} recipients: queued {r['queued']}, handled {r['handled']} in {r['seconds']:.1f} s; "
+              f"tracemalloc peak {r['tracemalloc_peak_mb']:.1f} MB, RSS growth {r['rss_growth_mb']:.1f} MB")  # fmt: skip
+    a, b = results[small], results[large]
+    print(f"ratio {large}/{small}: tracemalloc {b['tracemalloc_peak_mb'] / a['tracemalloc_peak_mb']:.2f}x, "
+          f"RSS growth {max(b['rss_growth_mb'], 0.1) / max(a['rss_growth_mb'], 0.1):.2f}x (goal <= 1.2x)")  # fmt: skip
+
+
+def _sink(port: int) -> subprocess.Popen[bytes]:
+    binary = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+    if not Path(binary).exists():
+        sys.exit("smtp-sink missing: apt-get install -y postfix (choose 'No configuration')")
+    sink = subprocess.Popen([binary, "-u", "nobody", f"127.0.0.1:{port}", "1024"])
+    time.sleep(0.5)
+    return sink
+
+
+def measure_throughput() -> dict[str, float]:
+    from django.core.mail import EmailMultiAlternatives, get_connection
+
+    from keepwarm.mail.models import OutboxMessage
+    from keepwarm.mail.services import send_pending
+    from keepwarm.newsletters.services import run_due_issues
+
+    start = time.perf_counter()
+    run_due_issues(now=NOW)
+    while send_pending(now=NOW, limit=500).handled == 500:
+        pass
+    pipeline = time.perf_counter() - start
+    rows = list(OutboxMessage.objects.filter(key__startswith="newsletter:").order_by("id"))
+    sent = sum(1 for r in rows if r.state == "sent")
+
+    def email(row: OutboxMessage, connection: object = None) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(
+            row.subject, row.body_text, row.from_email, [row.to_email],
+            headers={**row.headers, "Message-ID": row.message_id}, connection=connection,
+        )  # fmt: skip
+        message.attach_alternative(row.body_html, "text/html")
+        return message
+
+    built = [(r.from_email, r.to_email, email(r).message().as_bytes()) for r in rows]
+    from django.conf import settings
+
+    start = time.perf_counter()
+    with smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT) as smtp:
+        for sender, to, data in built:
+            smtp.sendmail(sender, [to], data)
+    raw = time.perf_counter() - start
+
+    start = time.perf_counter()
+    connection = get_connection()
+    for i in range(0, len(rows), 100):
+        connection.send_messages([email(r, connection) for r in rows[i : i + 100]])
+    connection.close()
+    django_batches = time.perf_counter() - start
+    n = len(rows)
+    return {"n": n, "sent": sent, "pipeline": n / pipeline, "raw_smtplib": n / raw,
+            "django_send_messages": n / django_batches}  # fmt: skip
+
+
+def throughput(n: int, port: int) -> None:
+    sink = _sink(port)
+    try:
+        database = _fresh(n, _env(_db(n)))
+        env = _env(database, KEEPWARM_EMAIL_URL=f"smtp://127.0.0.1:{port}")
+        out = subprocess.run([sys.executable, __file__, "_throughput"], env=env, check=True,
+                             capture_output=True, text=True)  # fmt: skip
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        sink.terminate()
+        sink.wait()
+    print(f"{r['n']} messages ({r['sent']} sent by the pipeline) to smtp-sink:")
+    print(f"  pipeline, one worker (render+queue+claim+send): {r['pipeline']:8.0f} msg/s")
+    print(
+        f"  (b) Django send_messages, batches of 100:       {r['django_send_messages']:8.0f} msg/s"
+    )
+    print(f"  (a) raw smtplib, pre-built bytes:               {r['raw_smtplib']:8.0f} msg/s")
+    print(f"  pipeline / (b) = {r['pipeline'] / r['django_send_messages']:.2f}; "
+          f"pipeline / (a) = {r['pipeline'] / r['raw_smtplib']:.2f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "mode", choices=["memory", "throughput", "_prepare", "_memory", "_throughput"]
+    )
+    parser.add_argument("n", nargs="?", type=int)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--n", dest="count", type=int, default=5000)
+    parser.add_argument("--port", type=int, default=2526)
+    args = parser.parse_args()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    if args.mode == "memory":
+        memory(args.small, args.large)
+    elif args.mode == "throughput":
+        throughput(args.count, args.port)
+    else:
+        setup_django(os.environ["KEEPWARM_DATABASE_URL"])
+        if args.mode == "_prepare":
+            prepare(args.n)
+        elif args.mode == "_memory":
+            print(json.dumps(measure_memory()))
+        else:
+            print(json.dumps(measure_throughput()))
+
+
+if __name__ == "__main__":
+    main()
