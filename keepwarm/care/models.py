@@ -147,8 +147,10 @@ class Touchpoint(models.Model):
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [
+            # Covering for the worker's read of due ids (and Today's person/owner), so
+            # the 2M-row table itself is only read for the rows actually handled.
             models.Index(
-                fields=["due_on", "kind"],
+                fields=["due_on", "id", "kind", "person", "owner"],
                 name="touchpoint_due_planned",
                 condition=Q(state="planned"),
             ),

@@ -149,6 +149,7 @@ def test_many_due_check_ins_are_read_in_chunks_and_each_queued_once(
     cast: Cast, smtp_server: SmtpSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(worker, "CHUNK", 7)
+    monkeypatch.setattr(worker, "PAGE", 10)  # pages end inside a run of rows due the same day
     monkeypatch.setattr(worker, "SEND_BATCH", 10)
     Touchpoint.objects.bulk_create(
         Touchpoint(
