@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.care.models import SENT_BY_WORKER, Cover, Touchpoint
 from keepwarm.care.services import covering_for
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Note, Person
@@ -19,6 +19,8 @@ from keepwarm.placements.models import Placement
 from keepwarm.surveys.models import Response
 
 GUARANTEE_WARNING_DAYS = 14
+# Calls shown per group on Today, most overdue first; the rest are on the Due page.
+DUE_SHOWN = 50
 
 
 @dataclass
@@ -39,6 +41,11 @@ class Today:
     guarantee_ending: list[Placement] = field(default_factory=list)
     going_cold: list[ColdContact] = field(default_factory=list)
     covering: list[User] = field(default_factory=list)
+    # All of it, where `due` holds at most DUE_SHOWN of each group.
+    overdue_count: int = 0
+    due_today_count: int = 0
+    # Check-in emails and questionnaires due: the worker sends them, nobody needs to act.
+    emails_due: int = 0
 
     @property
     def overdue(self) -> list[Touchpoint]:
@@ -48,28 +55,59 @@ class Today:
     def due_today(self) -> list[Touchpoint]:
         return [t for t in self.due if t.due_on >= self.today]
 
+    @property
+    def not_shown(self) -> int:
+        return self.overdue_count + self.due_today_count - len(self.due)
+
+
+def due_work(
+    owner_ids: list[int], *, today: dt.date, sent_by_worker: bool = False
+) -> QuerySet[Touchpoint]:
+    """Planned touchpoints of `owner_ids` due by `today`, oldest first: the consultants' own
+    calls and meetings, or (`sent_by_worker`) the check-in emails the worker sends."""
+    due = Touchpoint.objects.filter(
+        state=Touchpoint.State.PLANNED, owner_id__in=owner_ids, due_on__lte=today
+    )
+    if sent_by_worker:
+        due = due.filter(kind__in=SENT_BY_WORKER)
+    else:
+        due = due.exclude(kind__in=SENT_BY_WORKER)
+    return due.order_by("due_on", "id")
+
 
 def today_for(user: User, *, today: dt.date) -> Today:
     """A consultant's start page: a handful of queries whatever the agency's size.
 
-    `due` holds planned touchpoints due on or before `today` for `user` and those they
-    cover (each carries its owner, so the page can say whose call it is), overdue first.
+    `due` holds the calls and meetings due on or before `today` for `user` and those they
+    cover (each carries its owner, so the page can say whose call it is), overdue first, at
+    most DUE_SHOWN overdue and DUE_SHOWN due today (the counts say how many in all). Check-in
+    emails are only counted: the worker sends them, and a backlog of thousands (the worker
+    stopped, a first import) must not bury the calls or make the page take seconds.
     """
     covering = covering_for(user, day=today)
     owner_ids = [user.pk, *(u.pk for u in covering)]
-    due = list(
-        Touchpoint.objects.filter(
-            state=Touchpoint.State.PLANNED, owner_id__in=owner_ids, due_on__lte=today
-        )
-        .select_related("person", "placement", "placement__company", "owner")
-        .order_by("due_on", "id")
+    counts = Touchpoint.objects.filter(
+        state=Touchpoint.State.PLANNED, owner_id__in=owner_ids, due_on__lte=today
+    ).aggregate(
+        overdue=Count("id", filter=Q(due_on__lt=today) & ~Q(kind__in=SENT_BY_WORKER)),
+        due_today=Count("id", filter=Q(due_on=today) & ~Q(kind__in=SENT_BY_WORKER)),
+        emails=Count("id", filter=Q(kind__in=SENT_BY_WORKER)),
     )
+    work = due_work(owner_ids, today=today).select_related(
+        "person", "placement", "placement__company", "owner"
+    )
+    due = [*work.filter(due_on__lt=today)[:DUE_SHOWN]]
+    if counts["due_today"]:
+        due += work.filter(due_on=today)[:DUE_SHOWN]
     return Today(
         today=today,
         due=due,
         guarantee_ending=_guarantee_ending(owner_ids, today),
         going_cold=_going_cold(user, today),
         covering=covering,
+        overdue_count=counts["overdue"],
+        due_today_count=counts["due_today"],
+        emails_due=counts["emails"],
     )
 
 

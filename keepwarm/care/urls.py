@@ -6,6 +6,7 @@ from keepwarm.care import views
 urlpatterns = [
     path("", views.today, name="today"),
     path("today/", views.today),
+    path("due/", views.due, name="due"),
     path("search/", views.search, name="search"),
     path("touchpoints/<int:pk>/log/", views.log_touchpoint, name="log_touchpoint"),
     path("touchpoints/<int:pk>/skip/", views.skip_touchpoint, name="skip_touchpoint"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Replace
@@ -70,19 +72,49 @@ def today(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     day = timezone.localdate()
     work = queries.today_for(user, today=day)
-    due = list(work.due)
     context = {
         "today": day,
-        "overdue": [t for t in due if t.due_on < day],
-        "due_today": [t for t in due if t.due_on >= day],
+        "overdue": work.overdue,
+        "due_today": work.due_today,
+        "overdue_count": work.overdue_count,
+        "due_today_count": work.due_today_count,
+        "not_shown": work.not_shown,
+        "emails_due": work.emails_due,
         "guarantee_ending": list(work.guarantee_ending),
         "going_cold": work.going_cold[:GOING_COLD_SHOWN],
         "going_cold_more": max(0, len(work.going_cold) - GOING_COLD_SHOWN),
         "covering": list(work.covering),
         "covering_ids": {u.pk for u in work.covering},
         "amber_days": settings.KEEPWARM_AMBER_DAYS,
+        # Each row's buttons come back here (as |urlencode would); worked out once, not per row.
+        "next_param": quote(request.get_full_path(), safe="/"),
     }
     return render(request, "care/today.html", context)
+
+
+DUE_PAGE_SIZE = 50
+
+
+@login_required
+def due(request: HttpRequest) -> HttpResponse:
+    """Everything due by today, a page at a time: the calls Today leaves out, or (?emails=1)
+    the check-in emails Keepwarm is about to send."""
+    user = _user(request)
+    day = timezone.localdate()
+    covering = services.covering_for(user, day=day)
+    emails = request.GET.get("emails") == "1"
+    work = queries.due_work(
+        [user.pk, *(u.pk for u in covering)], today=day, sent_by_worker=emails
+    ).select_related("person", "placement", "placement__company", "owner")
+    page = Paginator(work, DUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "emails": emails,
+        "today": day,
+        "covering_ids": {u.pk for u in covering},
+        "next_param": quote(request.get_full_path(), safe="/"),
+    }
+    return render(request, "care/due.html", context)
 
 
 def covering_ids(user: User, day: dt.date) -> set[int]:

@@ -4,7 +4,7 @@ import pytest
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.queries import today_for
+from keepwarm.care.queries import DUE_SHOWN, today_for
 from keepwarm.care.services import set_cover
 from keepwarm.conftest import START, Cast
 from keepwarm.people.models import Person
@@ -16,14 +16,13 @@ DAY = START + dt.timedelta(days=30)
 def plan_call(
     cast: Cast, due_on: dt.date, *, owner: User | None = None, **extra: object
 ) -> Touchpoint:
+    fields: dict[str, object] = {"kind": "call", "title": f"Call due {due_on}", **extra}
     return Touchpoint.objects.create(
         person=cast.candidate,
         placement=cast.placement,
-        kind="call",
-        title=f"Call due {due_on}",
         due_on=due_on,
         owner=owner or cast.owner,
-        **extra,
+        **fields,
     )
 
 
@@ -147,10 +146,10 @@ def test_today_query_count_stays_constant_as_data_grows(
             )
 
     grow(3)
-    with django_assert_max_num_queries(4):  # type: ignore[operator]
+    with django_assert_max_num_queries(6):  # type: ignore[operator]
         small = today_for(cast.owner, today=DAY)
     grow(40)
-    with django_assert_max_num_queries(4):  # type: ignore[operator]
+    with django_assert_max_num_queries(6):  # type: ignore[operator]
         large = today_for(cast.owner, today=DAY)
         # Rendering Today reads these relations; they must already be loaded.
         for t in large.due:
@@ -164,3 +163,27 @@ def test_today_query_count_stays_constant_as_data_grows(
     assert len(large.due) == len(small.due) + 40
     assert len(large.guarantee_ending) == 43
     assert len(large.going_cold) > len(small.going_cold)
+
+
+def test_today_shows_the_most_overdue_calls_and_counts_the_rest(cast: Cast) -> None:
+    oldest = plan_call(cast, DAY - dt.timedelta(days=10))
+    for n in range(DUE_SHOWN + 4):
+        plan_call(cast, DAY - dt.timedelta(days=1 + n % 5))
+    due_today = plan_call(cast, DAY)
+
+    work = today_for(cast.owner, today=DAY)
+
+    assert len(work.overdue) == DUE_SHOWN and work.overdue[0] == oldest
+    assert work.due_today == [due_today]  # today's calls still show below a long overdue list
+    assert (work.overdue_count, work.due_today_count, work.not_shown) == (DUE_SHOWN + 5, 1, 5)
+
+
+def test_check_in_emails_are_counted_not_listed_on_today(cast: Cast) -> None:
+    call = plan_call(cast, DAY)
+    plan_call(cast, DAY - dt.timedelta(days=2), kind="email")
+    plan_call(cast, DAY, kind="questionnaire")
+
+    work = today_for(cast.owner, today=DAY)
+
+    assert work.due == [call]
+    assert work.emails_due == 2

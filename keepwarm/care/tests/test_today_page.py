@@ -152,3 +152,63 @@ def test_today_shows_guarantee_day_and_going_cold_people(cast: Cast) -> None:
     # Nobody has ever been contacted: both the candidate and the hiring manager are red.
     assert "badge-red" in page
     assert "Harry Hughes" in page
+
+
+def test_today_counts_check_in_emails_and_links_to_the_rest_of_the_calls(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("keepwarm.care.queries.DUE_SHOWN", 2)
+    for days in (5, 4, 3):
+        call(cast, due_on=TODAY - dt.timedelta(days=days), title=f"Call {days} days late")
+    Touchpoint.objects.create(
+        person=cast.candidate,
+        placement=cast.placement,
+        kind=Kind.EMAIL,
+        title="Month 1 check-in email",
+        due_on=TODAY,
+        owner=cast.owner,
+    )
+
+    page = logged_in(cast.owner).get(reverse("today")).content.decode()
+
+    assert "Call 5 days late" in page and "Call 4 days late" in page
+    assert "Call 3 days late" not in page
+    assert "And 1 more due" in page and reverse("due") in page
+    assert "Month 1 check-in email" not in page
+    assert "Keepwarm is sending 1 check-in email by itself" in page
+
+
+def test_due_page_lists_every_call_a_page_at_a_time(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("keepwarm.care.views.DUE_PAGE_SIZE", 2)
+    for days in (5, 4, 3):
+        call(cast, due_on=TODAY - dt.timedelta(days=days), title=f"Call {days} days late")
+    client = logged_in(cast.owner)
+
+    first = client.get(reverse("due")).content.decode()
+    second = client.get(reverse("due"), {"page": 2}).content.decode()
+
+    assert "Call 5 days late" in first and "Call 4 days late" in first
+    assert "Call 3 days late" in second and "Call 5 days late" not in second
+    assert "Page 2 of 2" in second
+    assert "Log call" in second
+
+
+def test_due_page_lists_check_in_emails_separately_and_not_others_work(cast: Cast) -> None:
+    call(cast, title="Month 2 call")
+    Touchpoint.objects.create(
+        person=cast.candidate,
+        placement=cast.placement,
+        kind=Kind.EMAIL,
+        title="Month 1 check-in email",
+        due_on=TODAY,
+        owner=cast.owner,
+    )
+
+    mine = logged_in(cast.owner).get(reverse("due"), {"emails": "1"}).content.decode()
+    outsider = logged_in(cast.outsider).get(reverse("due"), {"emails": "1"}).content.decode()
+
+    assert "Month 1 check-in email" in mine and "Month 2 call" not in mine
+    assert "Keepwarm sends this" in mine
+    assert "Month 1 check-in email" not in outsider
