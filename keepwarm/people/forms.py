@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from keepwarm.care.forms import UserChoiceField, team
 from keepwarm.people.models import Company, Note, Person, Role
@@ -160,7 +161,36 @@ class NewPersonForm(PersonForm):
         return data
 
 
+# Names offered as you type a role's company: this person's and the latest added.
+ROLE_COMPANIES_OFFERED = 50
+
+
+def role_company_names(person: Person) -> list[str]:
+    """Companies to suggest for a new role: the person's own first, then the newest.
+
+    A list of suggestions, not a <select> of every company: an agency has thousands, which
+    made the person page 263 KB and ~1 s to render.
+    """
+    own = Company.objects.filter(
+        Q(roles__person=person)
+        | Q(placements__person=person)
+        | Q(placements__hiring_manager=person)
+    )
+    names = list(own.order_by("name").values_list("name", flat=True).distinct())
+    latest = Company.objects.order_by("-id").values_list("name", flat=True)
+    names += latest[:ROLE_COMPANIES_OFFERED]
+    return list(dict.fromkeys(names))
+
+
 class RoleForm(forms.ModelForm):
+    # Typed with suggestions (a <datalist> on the page) and looked up by name.
+    company = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "role-companies", "autocomplete": "off"}),
+        help_text="The name of a company already in Keepwarm.",
+    )
+
     class Meta:
         model = Role
         fields = ["kind", "company", "title", "started_on", "ended_on"]
@@ -168,6 +198,20 @@ class RoleForm(forms.ModelForm):
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+
+    def clean_company(self) -> Company | None:
+        name = " ".join(self.cleaned_data.get("company", "").split())
+        if not name:
+            return None
+        found = (
+            Company.objects.filter(name=name).order_by("id").first()
+            or Company.objects.filter(name__iexact=name).order_by("id").first()
+        )
+        if found is None:
+            raise forms.ValidationError(
+                f"No company called “{name}”: add it under Companies first."
+            )
+        return found
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -20,7 +20,14 @@ from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.views import covering_ids
-from keepwarm.people.forms import CompanyForm, NewPersonForm, NoteForm, PersonForm, RoleForm
+from keepwarm.people.forms import (
+    CompanyForm,
+    NewPersonForm,
+    NoteForm,
+    PersonForm,
+    RoleForm,
+    role_company_names,
+)
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
 
@@ -99,6 +106,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         or LogCallForm(placements=placements.filter(person=person), today=day),
         "note_form": forms.get("note_form") or NoteForm(),
         "role_form": forms.get("role_form") or RoleForm(initial={"started_on": day}),
+        "role_companies": role_company_names(person),
     }
 
 

@@ -199,3 +199,29 @@ def test_new_company(cast: Cast) -> None:
     bolt = Company.objects.get(name="Bolt Ltd")
     assert response["Location"] == bolt.get_absolute_url()
     assert bolt.website == "https://bolt.example"
+
+
+def test_adding_a_role_takes_a_typed_company_name_and_suggests_only_a_few(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("keepwarm.people.forms.ROLE_COMPANIES_OFFERED", 3)
+    Company.objects.bulk_create(Company(name=f"Other Co {n}") for n in range(10))
+    client = logged_in(cast.owner)
+
+    page = client.get(reverse("person", args=[cast.candidate.pk])).content.decode()
+    assert f'<option value="{cast.company.name}">' in page  # where they were placed
+    assert "Other Co 9" in page and "Other Co 0" not in page  # the newest few, not all
+
+    response = client.post(
+        reverse("person_role", args=[cast.candidate.pk]),
+        {"kind": Role.Kind.CLIENT_CONTACT, "company": " other co 4 ", "started_on": "2026-01-05"},
+    )
+    assert response.status_code == 302
+    role = cast.candidate.roles.get(kind=Role.Kind.CLIENT_CONTACT)
+    assert role.company == Company.objects.get(name="Other Co 4")
+
+    unknown = client.post(
+        reverse("person_role", args=[cast.candidate.pk]),
+        {"kind": Role.Kind.CLIENT_CONTACT, "company": "Nobody Ltd", "started_on": "2026-01-05"},
+    )
+    assert "No company called “Nobody Ltd”" in unknown.content.decode()
