@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             model_name="touchpoint",
             index=models.Index(
                 condition=models.Q(("state", "planned")),
-                fields=["due_on", "id", "kind", "person", "owner"],
+                fields=["due_on", "id", "kind", "person", "owner", "state"],
                 name="touchpoint_due_planned",
             ),
         ),
