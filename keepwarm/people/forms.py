@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from keepwarm.care.forms import UserChoiceField, team
 from keepwarm.people.models import Company, Note, Person, Role
+from keepwarm.placements.models import Placement
 
 SCALE_ROW = re.compile(r"^\s*(\d{1,4})\s*:\s*(\d{1,3})\s*%?\s*$")
 
@@ -171,12 +172,12 @@ def role_company_names(person: Person) -> list[str]:
     A list of suggestions, not a <select> of every company: an agency has thousands, which
     made the person page 263 KB and ~1 s to render.
     """
-    own = Company.objects.filter(
-        Q(roles__person=person)
-        | Q(placements__person=person)
-        | Q(placements__hiring_manager=person)
-    )
-    names = list(own.order_by("name").values_list("name", flat=True).distinct())
+    # Subqueries, not an OR across joins: that joined every company to every role and
+    # placement (2.6 s at agency size).
+    roles = Role.objects.filter(person=person).values("company_id")
+    placements = Placement.objects.filter(Q(person=person) | Q(hiring_manager=person))
+    own = Company.objects.filter(Q(id__in=roles) | Q(id__in=placements.values("company_id")))
+    names = list(own.order_by("name").values_list("name", flat=True))
     latest = Company.objects.order_by("-id").values_list("name", flat=True)
     names += latest[:ROLE_COMPANIES_OFFERED]
     return list(dict.fromkeys(names))
