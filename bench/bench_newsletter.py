@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/bench_newsletter.py memory [--small 10000] [--large 100000]
     .venv/bin/python bench/bench_newsletter.py throughput [--n 5000] [--port 2526]
+    .venv/bin/python bench/bench_newsletter.py throughput --workers 2 \
+        --database-url postgres://postgres@127.0.0.1:5432/kw_bench   # emptied and refilled
 
 memory: peak Python allocations (tracemalloc) and peak RSS growth of the worker's newsletter
   step (run_due_issues: render once, queue one outbox row per recipient in chunks) followed
@@ -12,6 +14,10 @@ throughput: postfix's smtp-sink on 127.0.0.1 (`apt-get install postfix`, "No con
   outbox, claim and send (run_due_issues + send_pending). Ceilings, with the very same
   rendered messages (read back from the outbox): (a) raw smtplib on one connection sending
   pre-built bytes; (b) Django's EmailMultiAlternatives + send_messages in batches of 100.
+  --workers N: N worker processes (each runs the worker's newsletter step, then sends until
+  the outbox is empty) start at the same moment; the pipeline figure is all copies over the
+  time until the last one finished. --database-url: a PostgreSQL database instead of a
+  SQLite file; its tables are emptied (flush) and filled again for the run.
 """
 
 from __future__ import annotations
@@ -67,7 +73,7 @@ def prepare(n: int) -> None:
                 given_at=given,
                 method="form",
                 wording="Yes",
-            )  # fmt: skip
+            )
             for pk in ids[start : start + 10_000]
         )
     audience = Audience.objects.create(name="All")
@@ -156,18 +162,29 @@ def _sink(port: int) -> subprocess.Popen[bytes]:
     return sink
 
 
-def measure_throughput() -> dict[str, float]:
-    from django.core.mail import EmailMultiAlternatives, get_connection
+def run_worker(start_at: float) -> dict[str, float]:
+    """One worker's share of the pipeline, started at `start_at` (time.time())."""
+    from django.db import connection
 
-    from keepwarm.mail.models import OutboxMessage
     from keepwarm.mail.services import send_pending
     from keepwarm.newsletters.services import run_due_issues
 
-    start = time.perf_counter()
+    connection.ensure_connection()
+    time.sleep(max(0.0, start_at - time.time()))
+    start = time.time()  # later than start_at if starting Django took longer
     run_due_issues(now=NOW)
-    while send_pending(now=NOW, limit=500).handled == 500:
-        pass
-    pipeline = time.perf_counter() - start
+    sent = 0
+    while (handled := send_pending(now=NOW, limit=500).handled) == 500:
+        sent += handled
+    return {"start": start, "end": time.time(), "handled": sent + handled}
+
+
+def measure_ceilings() -> dict[str, float]:
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives, get_connection
+
+    from keepwarm.mail.models import OutboxMessage
+
     rows = list(OutboxMessage.objects.filter(key__startswith="newsletter:").order_by("id"))
     sent = sum(1 for r in rows if r.state == "sent")
 
@@ -180,7 +197,6 @@ def measure_throughput() -> dict[str, float]:
         return message
 
     built = [(r.from_email, r.to_email, email(r).message().as_bytes()) for r in rows]
-    from django.conf import settings
 
     start = time.perf_counter()
     with smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT) as smtp:
@@ -195,23 +211,50 @@ def measure_throughput() -> dict[str, float]:
     connection.close()
     django_batches = time.perf_counter() - start
     n = len(rows)
-    return {"n": n, "sent": sent, "pipeline": n / pipeline, "raw_smtplib": n / raw,
-            "django_send_messages": n / django_batches}  # fmt: skip
+    return {"n": n, "sent": sent, "raw_smtplib": n / raw, "django_send_messages": n / django_batches}  # fmt: skip
 
 
-def throughput(n: int, port: int) -> None:
+def _run(mode: str, env: dict[str, str], *extra: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, mode, *extra], env=env, check=True,
+                         capture_output=True, text=True)  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def throughput(n: int, port: int, workers: int, database_url: str) -> None:
     sink = _sink(port)
     try:
-        database = _fresh(n, _env(_db(n)))
-        env = _env(database, KEEPWARM_EMAIL_URL=f"smtp://127.0.0.1:{port}")
-        out = subprocess.run([sys.executable, __file__, "_throughput"], env=env, check=True,
-                             capture_output=True, text=True)  # fmt: skip
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        email = {"KEEPWARM_EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+        if database_url:
+            env = {**_env(_db(n), **email), "KEEPWARM_DATABASE_URL": database_url}
+            subprocess.run([sys.executable, __file__, "_prepare", str(n), "--flush"], env=env,
+                           check=True)  # fmt: skip
+        else:
+            env = _env(_fresh(n, _env(_db(n))), **email)
+        start_at = time.time() + 5  # after every worker has started Django
+        procs = [
+            subprocess.Popen(
+                [sys.executable, __file__, "_worker", "--start-at", str(start_at)],
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(workers)
+        ]
+        runs = []
+        for proc in procs:
+            out, _ = proc.communicate()
+            if proc.returncode:
+                sys.exit(f"a worker failed ({proc.returncode})")
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+        r = _run("_ceilings", env)
+        seconds = max(run["end"] for run in runs) - min(run["start"] for run in runs)
+        r["pipeline"] = r["n"] / seconds
     finally:
         sink.terminate()
         sink.wait()
-    print(f"{r['n']} messages ({r['sent']} sent by the pipeline) to smtp-sink:")
-    print(f"  pipeline, one worker (render+queue+claim+send): {r['pipeline']:8.0f} msg/s")
+    engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    print(f"{r['n']} messages ({r['sent']} sent by the pipeline) to smtp-sink, {engine}:")
+    print(f"  pipeline, {workers} worker(s) (render+queue+claim+send): {r['pipeline']:8.0f} msg/s")
     print(
         f"  (b) Django send_messages, batches of 100:       {r['django_send_messages']:8.0f} msg/s"
     )
@@ -223,27 +266,39 @@ def throughput(n: int, port: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "mode", choices=["memory", "throughput", "_prepare", "_memory", "_throughput"]
+        "mode",
+        choices=["memory", "throughput", "_prepare", "_memory", "_worker", "_ceilings"],
     )
     parser.add_argument("n", nargs="?", type=int)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--n", dest="count", type=int, default=5000)
     parser.add_argument("--port", type=int, default=2526)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--start-at", type=float, default=0.0)
+    parser.add_argument("--flush", action="store_true")
     args = parser.parse_args()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     if args.mode == "memory":
         memory(args.small, args.large)
     elif args.mode == "throughput":
-        throughput(args.count, args.port)
+        throughput(args.count, args.port, args.workers, args.database_url)
     else:
         setup_django(os.environ["KEEPWARM_DATABASE_URL"])
         if args.mode == "_prepare":
+            if args.flush:
+                from django.core.management import call_command
+
+                call_command("migrate", verbosity=0)
+                call_command("flush", interactive=False, verbosity=0)
             prepare(args.n)
         elif args.mode == "_memory":
             print(json.dumps(measure_memory()))
+        elif args.mode == "_worker":
+            print(json.dumps(run_worker(args.start_at)))
         else:
-            print(json.dumps(measure_throughput()))
+            print(json.dumps(measure_ceilings()))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from keepwarm.care.models import Touchpoint
+from keepwarm.mail import wire
 from keepwarm.mail.backends import SmtpBackend, backend_captures
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.suppressions import blocked, suppress
@@ -256,24 +257,42 @@ def _due(now: dt.datetime) -> Any:
     )
 
 
+# The row states are literals, not parameters, so the planner can use the partial index
+# outbox_pending (state = 'pending').
+# PostgreSQL: the rows are picked (and locked, skipping rows another worker holds) once, in
+# a materialized CTE; as an IN (subquery) the planner may run the LIMITed subquery more
+# than once and claim more rows than asked for. The UPDATE checks "pending" again.
+_CLAIM_POSTGRESQL = (
+    "WITH picked AS MATERIALIZED ("
+    "SELECT id FROM {table} WHERE state = 'pending' AND send_after <= %s"
+    " ORDER BY send_after, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " UPDATE {table} AS m SET state = 'sending', claimed_at = %s, claimed_by = %s"
+    " FROM picked WHERE m.id = picked.id AND m.state = 'pending' RETURNING m.id"
+)
+# SQLite runs the whole statement under its single write lock, and evaluates the IN list
+# once. Told which index to use: without statistics it would rather read every pending
+# row through the (state, claimed_at) index and sort them.
+_CLAIM_SQLITE = (
+    "UPDATE {table} SET state = 'sending', claimed_at = %s, claimed_by = %s WHERE id IN ("
+    "SELECT id FROM {table} INDEXED BY outbox_pending"
+    " WHERE state = 'pending' AND send_after <= %s ORDER BY send_after, id LIMIT %s"
+    ") RETURNING id"
+)
+
+
 def _claim(*, now: dt.datetime, worker_id: str, size: int) -> list[int]:
-    """Take up to `size` due rows for this worker; only these may be sent by it."""
-    claimed = {"state": State.SENDING, "claimed_at": now, "claimed_by": worker_id}
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            # PostgreSQL: rows another worker has locked are skipped, not waited for.
-            ids = list(
-                _due(now).select_for_update(skip_locked=True).values_list("id", flat=True)[:size]
-            )
-            OutboxMessage.objects.filter(id__in=ids, state=State.PENDING).update(**claimed)
-            return ids
-        # SQLite: the conditional UPDATE is the claim; a row someone else took updates 0.
-        ids = list(_due(now).values_list("id", flat=True)[:size])
-        return [
-            pk
-            for pk in ids
-            if OutboxMessage.objects.filter(id=pk, state=State.PENDING).update(**claimed) == 1
-        ]
+    """Take up to `size` due rows for this worker in one statement; only these may be
+    sent by it. A row another worker claimed first is never taken again."""
+    assert State.PENDING == "pending" and State.SENDING == "sending"  # the SQL's literals
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(now)
+    if connection.vendor == "postgresql":
+        sql, params = _CLAIM_POSTGRESQL, [when, size, when, worker_id]
+    else:
+        sql, params = _CLAIM_SQLITE, [when, worker_id, when, size]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.format(table=table), params)
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _capture(*, now: dt.datetime, worker_id: str, size: int) -> tuple[int, int]:
@@ -398,7 +417,14 @@ def _deliver(backend: BaseEmailBackend, message: OutboxMessage) -> None:
     """Send one message over the open connection, or raise _Transient / _Permanent /
     _Unknown."""
     try:
-        if backend.send_messages([_email_for(message, backend)]) != 1:
+        if isinstance(backend, SmtpBackend):
+            # Our own bytes over Django's open connection: what send_messages would send,
+            # without the email package's generator (see wire.py).
+            built = wire.build(message)
+            if backend.connection is None:
+                raise OSError("Not connected to the mail server.")
+            backend.connection.sendmail(built.sender, [built.recipient], built.data)
+        elif backend.send_messages([_email_for(message, backend)]) != 1:
             raise _Permanent("The mail server accepted no recipient.")
     except smtplib.SMTPRecipientsRefused as exc:
         code, reply = next(iter(exc.recipients.values()))
@@ -420,10 +446,18 @@ def _deliver(backend: BaseEmailBackend, message: OutboxMessage) -> None:
         raise _Transient(str(exc) or exc.__class__.__name__) from exc
 
 
-def _mark_sent(message: OutboxMessage, *, now: dt.datetime, worker_id: str) -> None:
+def _mark_sent(message_ids: list[int], *, now: dt.datetime, worker_id: str) -> None:
+    """One UPDATE for the rows of a batch the server accepted.
+
+    Written after the batch's sends, not after each: a worker killed in between leaves
+    those rows "sending", and they become "unknown" after the lease like the one it was
+    sending. So a kill leaves at most one batch (CLAIM_BATCH rows) for a person to check.
+    """
+    if not message_ids:
+        return
     # "unknown" too: if a reconcile overtook a slow send, we now know it went.
     OutboxMessage.objects.filter(
-        id=message.id, state__in=(State.SENDING, State.UNKNOWN), claimed_by=worker_id
+        id__in=message_ids, state__in=(State.SENDING, State.UNKNOWN), claimed_by=worker_id
     ).update(state=State.SENT, sent_at=now, last_error="")
 
 
@@ -520,39 +554,77 @@ def _send_claimed(
     if stop:
         report.cancelled += _cancel(stop)
         messages = [message for message in messages if message.id not in stop]
-    for index, message in enumerate(messages):
-        try:
-            backend.open()  # a no-op while the connection is up; reconnects after an error
-        except OSError as exc:  # smtplib errors are OSErrors too
-            error = f"Could not connect to the mail server: {exc}"
-            report.add(_retry_all(messages[index:], now=now, error=error))
-            return report, True
-        if pace is not None:
-            pace.wait()
-        try:
-            _deliver(backend, message)
-        except _Permanent as exc:
-            _mark_failed([message.id], error=str(exc))
-            if exc.bad_address:
-                _hard_bounce(message, error=str(exc), now=now)
-            report.failed += 1
-        except _Unknown as exc:
-            _mark_unknown(message, error=str(exc))
-            logger.warning("Message %s may have gone out; it waits for a person", message.id)
-            report.unknown += 1
-        except _Transient as exc:
-            if exc.unreachable:
-                error = f"Could not reach the email provider: {exc}"
+    sent: list[int] = []
+    try:
+        for index, message in enumerate(messages):
+            try:
+                backend.open()  # a no-op while the connection is up; reconnects after an error
+            except OSError as exc:  # smtplib errors are OSErrors too
+                error = f"Could not connect to the mail server: {exc}"
                 report.add(_retry_all(messages[index:], now=now, error=error))
                 return report, True
-            if _retry_later(message, now=now, error=str(exc)):
-                report.retried += 1
-            else:
+            if pace is not None:
+                pace.wait()
+            try:
+                _deliver(backend, message)
+            except _Permanent as exc:
+                _mark_failed([message.id], error=str(exc))
+                if exc.bad_address:
+                    _hard_bounce(message, error=str(exc), now=now)
                 report.failed += 1
-        else:
-            _mark_sent(message, now=now, worker_id=worker_id)
-            report.sent += 1
+            except _Unknown as exc:
+                _mark_unknown(message, error=str(exc))
+                logger.warning("Message %s may have gone out; it waits for a person", message.id)
+                report.unknown += 1
+            except _Transient as exc:
+                if exc.unreachable:
+                    error = f"Could not reach the email provider: {exc}"
+                    report.add(_retry_all(messages[index:], now=now, error=error))
+                    return report, True
+                if _retry_later(message, now=now, error=str(exc)):
+                    report.retried += 1
+                else:
+                    report.failed += 1
+            else:
+                sent.append(message.id)
+                report.sent += 1
+    finally:
+        # Also when something unforeseen (a database error) ends the batch early: what
+        # the server accepted is recorded as sent, never left to look unsent.
+        _mark_sent(sent, now=now, worker_id=worker_id)
     return report, False
+
+
+def send_now(message_ids: list[int], *, now: dt.datetime | None = None) -> SendReport:
+    """Send these outbox rows at once (a test send), through the same claim, checks and
+    send path as the worker. Rows no longer pending (sent, taken by a worker) are left."""
+    now = now or timezone.now()
+    worker_id = default_worker_id()
+    report = SendReport()
+    with transaction.atomic():
+        ids = [
+            pk
+            for pk in sorted(set(message_ids))
+            if OutboxMessage.objects.filter(id=pk, state=State.PENDING).update(
+                state=State.SENDING, claimed_at=now, claimed_by=worker_id
+            )
+        ]
+    if not ids:
+        return report
+    backend = get_connection(fail_silently=False)
+    if backend_captures(backend):
+        stop = blocked(OutboxMessage.objects.filter(id__in=ids), now=now)
+        report.cancelled += _cancel(stop)
+        report.captured += OutboxMessage.objects.filter(
+            id__in=[pk for pk in ids if pk not in stop], state=State.SENDING
+        ).update(state=State.CAPTURED, sent_at=now)
+        return report
+    try:
+        batch, _ = _send_claimed(backend, ids, now=now, worker_id=worker_id)
+        report.add(batch)
+    finally:
+        _close_quietly(backend)
+    return report
 
 
 def send_pending(

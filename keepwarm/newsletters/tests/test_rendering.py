@@ -143,3 +143,13 @@ def test_bulk_copies_carry_the_same_headers_as_the_mail_module_makes(setup: Setu
     assert url.rsplit("/", 2)[0] == their_url.rsplit("/", 2)[0]
     link = open_unsubscribe_token(url.rstrip("/").rsplit("/", 1)[1])
     assert (link.person_id, link.purpose) == (setup.cast.candidate.pk, "newsletter")
+
+
+def test_bulk_copies_carry_the_view_in_browser_link_render_makes(setup: Setup) -> None:
+    from keepwarm.newsletters.render import open_view_token, view_url
+
+    priya = queued_copies(setup)["priya@example.net"]
+    link = view_url(issue_id=setup.issue.pk, person_id=setup.cast.candidate.pk)
+    assert link in priya.body_text
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert open_view_token(token) == (setup.issue.pk, setup.cast.candidate.pk)
