@@ -10,11 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
+
+if TYPE_CHECKING:
+    from keepwarm.people.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +61,16 @@ def suppress(
     return row
 
 
+@lru_cache(maxsize=4)
+def _marketable(today: dt.date) -> QuerySet[Person]:
+    """marketable_people(today=today), built once a day instead of once a batch (building
+    it was most of the check's cost). Never evaluated itself: .filter() makes a copy."""
+    # Imported here: people.services imports mail.models, and mail.services imports us.
+    from keepwarm.people.services import marketable_people
+
+    return marketable_people(today=today)
+
+
 def blocked(messages: Iterable[OutboxMessage], *, now: dt.datetime | None = None) -> dict[int, str]:
     """The rows of a claimed batch that must not go, with the reason; two queries a batch.
 
@@ -62,9 +78,6 @@ def blocked(messages: Iterable[OutboxMessage], *, now: dt.datetime | None = None
     complaint or provider unsubscribe, and when the person's basis is gone (withdrawn,
     paused, never had one).
     """
-    # Imported here: people.services imports mail.models, and mail.services imports us.
-    from keepwarm.people.services import marketable_people
-
     now = now or timezone.now()
     messages = list(messages)
     if not messages:
@@ -80,9 +93,7 @@ def blocked(messages: Iterable[OutboxMessage], *, now: dt.datetime | None = None
     allowed = set()
     if people:
         today = timezone.localdate(now)
-        allowed = set(
-            marketable_people(today=today).filter(pk__in=people).values_list("pk", flat=True)
-        )
+        allowed = set(_marketable(today).filter(pk__in=people).values_list("pk", flat=True))
     result: dict[int, str] = {}
     labels = dict(Reason.choices)
     for message in messages:
