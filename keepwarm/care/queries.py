@@ -75,6 +75,17 @@ def due_work(
     return due.order_by("due_on", "id")
 
 
+# What a row on Today shows (templates/care/_touchpoint.html): a full row of each of the five
+# tables costs more to turn into objects than the query takes.
+TODAY_ROW_FIELDS = (
+    *("id", "person", "placement", "owner", "kind", "audience", "title", "due_on", "state"),
+    *("outcome", "notes", "skip_reason"),
+    *("person__first_name", "person__last_name", "person__phone"),
+    *("placement__role_title", "placement__company__name"),
+    *("owner__first_name", "owner__last_name", "owner__username"),
+)
+
+
 def today_for(user: User, *, today: dt.date) -> Today:
     """A consultant's start page: a handful of queries whatever the agency's size.
 
@@ -93,8 +104,10 @@ def today_for(user: User, *, today: dt.date) -> Today:
         due_today=Count("id", filter=Q(due_on=today) & ~Q(kind__in=SENT_BY_WORKER)),
         emails=Count("id", filter=Q(kind__in=SENT_BY_WORKER)),
     )
-    work = due_work(owner_ids, today=today).select_related(
-        "person", "placement", "placement__company", "owner"
+    work = (
+        due_work(owner_ids, today=today)
+        .select_related("person", "placement", "placement__company", "owner")
+        .only(*TODAY_ROW_FIELDS)
     )
     due = [*work.filter(due_on__lt=today)[:DUE_SHOWN]]
     if counts["due_today"]:
@@ -111,18 +124,41 @@ def today_for(user: User, *, today: dt.date) -> Today:
     )
 
 
+# What Guarantees ending soon shows (with its countdown); most candidates are dropped in Python.
+GUARANTEE_FIELDS = (
+    *("id", "person", "company", "owner", "role_title", "status", "start_date"),
+    *("guarantee_length", "guarantee_unit"),
+    *("person__first_name", "person__last_name", "company__name"),
+    *("owner__first_name", "owner__last_name", "owner__username"),
+)
+
+
 def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
     # The end date is computed (working or calendar days), so the database narrows by
     # start date and status and Python applies the exact rule to the few that remain.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
-    candidates = Placement.objects.filter(
-        owner_id__in=owner_ids,
-        status__in=(Placement.Status.OFFER_ACCEPTED, Placement.Status.IN_GUARANTEE),
-        guarantee_length__gt=0,
-        start_date__lte=horizon,
-    ).select_related("person", "company", "owner")
+    candidates = (
+        Placement.objects.filter(
+            owner_id__in=owner_ids,
+            status__in=(Placement.Status.OFFER_ACCEPTED, Placement.Status.IN_GUARANTEE),
+            guarantee_length__gt=0,
+            start_date__lte=horizon,
+        )
+        .select_related("person", "company", "owner")
+        .only(*GUARANTEE_FIELDS)
+    )
     ending = [p for p in candidates if today <= p.guarantee_ends_on <= horizon]
     return sorted(ending, key=lambda p: (p.guarantee_ends_on, p.pk))
+
+
+# What Going cold shows and sorts by; the rest of each row is never read.
+COLD_FIELDS = (
+    *("id", "person", "hiring_manager", "company", "role_title", "start_date", "status"),
+    *("person__first_name", "person__last_name", "person__last_contacted_at"),
+    *("hiring_manager__first_name", "hiring_manager__last_name"),
+    "hiring_manager__last_contacted_at",
+    "company__name",
+)
 
 
 def _going_cold(user: User, today: dt.date) -> list[ColdContact]:
@@ -141,6 +177,7 @@ def _going_cold(user: User, today: dt.date) -> list[ColdContact]:
         Placement.objects.filter(owner=user, status__in=Placement.ACTIVE)
         .filter(cold("person") | (Q(hiring_manager__isnull=False) & cold("hiring_manager")))
         .select_related("person", "hiring_manager", "company")
+        .only(*COLD_FIELDS)
         .order_by("start_date", "id")
     )
     seen: set[int] = set()

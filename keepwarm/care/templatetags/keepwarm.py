@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -59,3 +60,20 @@ def guarantee_countdown(placement: Any, today: dt.date | None = None) -> dict[st
 @register.filter
 def guarantee_day(placement: Any, today: dt.date) -> int:
     return int(placement.guarantee_day(today))
+
+
+# A number no real row has, reversed once and replaced by each row's pk.
+_PK_MARK = 918273645
+_pk_url_patterns: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+@register.filter
+def pk_url(pk: int, name: str) -> str:
+    """`{{ t.person_id|pk_url:"person" }}` is `{% url "person" t.person_id %}` for a URL whose
+    only argument is an int pk, without resolving the pattern again for every row of a list."""
+    key = (get_script_prefix(), name)
+    parts = _pk_url_patterns.get(key)
+    if parts is None:
+        before, _, after = reverse(name, args=[_PK_MARK]).partition(str(_PK_MARK))
+        parts = _pk_url_patterns[key] = (before, after)
+    return f"{parts[0]}{int(pk)}{parts[1]}"
