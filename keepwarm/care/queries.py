@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -97,30 +97,33 @@ def today_for(user: User, *, today: dt.date) -> Today:
     """
     covering = covering_for(user, day=today)
     owner_ids = [user.pk, *(u.pk for u in covering)]
-    counts = Touchpoint.objects.filter(
+    # The calls are few; the check-in emails may be thousands. One pass over the calls'
+    # (id, due_on) gives both counts and which rows to show; the total due is counted from
+    # the (owner, state, due_on) index alone, so the emails are never read row by row twice.
+    calls = list(due_work(owner_ids, today=today).values_list("id", "due_on"))
+    overdue_ids = [pk for pk, due_on in calls if due_on < today]
+    due_today_ids = [pk for pk, due_on in calls if due_on >= today]
+    all_due = Touchpoint.objects.filter(
         state=Touchpoint.State.PLANNED, owner_id__in=owner_ids, due_on__lte=today
-    ).aggregate(
-        overdue=Count("id", filter=Q(due_on__lt=today) & ~Q(kind__in=SENT_BY_WORKER)),
-        due_today=Count("id", filter=Q(due_on=today) & ~Q(kind__in=SENT_BY_WORKER)),
-        emails=Count("id", filter=Q(kind__in=SENT_BY_WORKER)),
-    )
-    work = (
-        due_work(owner_ids, today=today)
-        .select_related("person", "placement", "placement__company", "owner")
-        .only(*TODAY_ROW_FIELDS)
-    )
-    due = [*work.filter(due_on__lt=today)[:DUE_SHOWN]]
-    if counts["due_today"]:
-        due += work.filter(due_on=today)[:DUE_SHOWN]
+    ).count()
+    shown = overdue_ids[:DUE_SHOWN] + due_today_ids[:DUE_SHOWN]
+    due: list[Touchpoint] = []
+    if shown:
+        due = list(
+            Touchpoint.objects.filter(pk__in=shown)
+            .select_related("person", "placement", "placement__company", "owner")
+            .only(*TODAY_ROW_FIELDS)
+            .order_by("due_on", "id")
+        )
     return Today(
         today=today,
         due=due,
         guarantee_ending=_guarantee_ending(owner_ids, today),
         going_cold=_going_cold(user, today),
         covering=covering,
-        overdue_count=counts["overdue"],
-        due_today_count=counts["due_today"],
-        emails_due=counts["emails"],
+        overdue_count=len(overdue_ids),
+        due_today_count=len(due_today_ids),
+        emails_due=all_due - len(calls),
     )
 
 
