@@ -170,6 +170,17 @@ class InvitationFilters(PageQuery):
     answered: bool | None = None
 
 
+def _by_placement_person_questionnaire(items: QuerySet[Any], filters: Any) -> QuerySet[Any]:
+    """The filters invitations and responses share."""
+    if filters.placement:
+        items = items.filter(placement_id=filters.placement)
+    if filters.person:
+        items = items.filter(person_id=filters.person)
+    if filters.questionnaire:
+        items = items.filter(questionnaire_id=filters.questionnaire)
+    return items
+
+
 def _invitations(user: User) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(placement__in=visible_placements(user))
@@ -180,13 +191,7 @@ def _invitations(user: User) -> QuerySet[Invitation]:
 
 @invitations_router.get("", response=InvitationPage, url_name="invitations")
 def list_invitations(request: HttpRequest, filters: Query[InvitationFilters]) -> dict:
-    items = _invitations(caller(request))
-    if filters.placement:
-        items = items.filter(placement_id=filters.placement)
-    if filters.person:
-        items = items.filter(person_id=filters.person)
-    if filters.questionnaire:
-        items = items.filter(questionnaire_id=filters.questionnaire)
+    items = _by_placement_person_questionnaire(_invitations(caller(request)), filters)
     if filters.answered is not None:
         items = items.filter(answered_at__isnull=not filters.answered)
     return _page(items, filters)
@@ -272,13 +277,7 @@ def _responses(user: User) -> QuerySet[Response]:
 
 @responses_router.get("", response=ResponsePage, url_name="responses")
 def list_responses(request: HttpRequest, filters: Query[ResponseFilters]) -> dict:
-    items = _responses(caller(request))
-    if filters.placement:
-        items = items.filter(placement_id=filters.placement)
-    if filters.person:
-        items = items.filter(person_id=filters.person)
-    if filters.questionnaire:
-        items = items.filter(questionnaire_id=filters.questionnaire)
+    items = _by_placement_person_questionnaire(_responses(caller(request)), filters)
     if filters.submitted_after:
         items = items.filter(submitted_at__gte=filters.submitted_after)
     return _page(items, filters)
