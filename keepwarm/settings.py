@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "keepwarm.surveys",
     "keepwarm.signals",
     "keepwarm.newsletters",
+    "keepwarm.network",
+    "keepwarm.reports",
+    "keepwarm.imports",
+    "keepwarm.integrations",
     "keepwarm.portal",
     "keepwarm.api",
 ]

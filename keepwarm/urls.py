@@ -9,6 +9,10 @@ urlpatterns = [
     path("", include("keepwarm.surveys.urls")),
     path("", include("keepwarm.signals.urls")),
     path("newsletters/", include("keepwarm.newsletters.urls")),
+    path("", include("keepwarm.network.urls")),
+    path("reports/", include("keepwarm.reports.urls")),
+    path("imports/", include("keepwarm.imports.urls")),
+    path("", include("keepwarm.integrations.urls")),
     path("api/v1/", include("keepwarm.api.urls")),
     # Outsiders' pages: sign up, confirm, email preferences, one-click unsubscribe.
     path("", include("keepwarm.portal.urls")),

@@ -15,6 +15,11 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CONSULTANT)
     phone = models.CharField(max_length=40, blank=True)
+    # Shown to placed people and clients in emails and on their personal page.
+    available_hours = models.CharField(
+        max_length=200, blank=True, help_text="For example: Mon–Fri 8:30–18:00, Sat mornings"
+    )
+    photo = models.FileField(upload_to="staff/", blank=True)
 
     @property
     def display_name(self) -> str:
