@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "keepwarm.reports",
     "keepwarm.imports",
     "keepwarm.integrations",
+    "keepwarm.ops",
     "keepwarm.portal",
     "keepwarm.api",
 ]
