@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "keepwarm.imports",
     "keepwarm.integrations",
     "keepwarm.ops",
+    "keepwarm.privacy",
     "keepwarm.portal",
     "keepwarm.api",
 ]

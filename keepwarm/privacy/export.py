@@ -1,0 +1,158 @@
+"""Everything the agency holds about one person, for a subject access request.
+
+The walk is generic: it follows every relation that points at the person, and from those
+records every relation that points at them, a few levels deep. A model added next year is
+included without anyone remembering to list it here.
+
+Records that are mainly about someone else (a placement where the person was only the hiring
+manager, a check-in call with the client about the candidate) are listed by name only, in a
+separate part, so whoever answers the request can decide what to disclose about third parties.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+from keepwarm.people.models import Person
+
+# Deep enough for person -> placement -> invitation -> response -> answers.
+MAX_DEPTH = 4
+# Credentials and link secrets are not "personal data about them" and must never leave.
+SECRET_MARKERS = ("password", "digest", "secret", "token")
+
+
+@dataclass
+class Section:
+    label: str
+    title: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class PersonExport:
+    subject: Person
+    generated_at: dt.datetime
+    sections: dict[str, Section] = field(default_factory=dict)
+    # Records that concern the person but are mainly about someone else: named, not copied.
+    third_party: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def record_count(self) -> int:
+        return sum(len(section.records) for section in self.sections.values())
+
+    def add(self, obj: models.Model) -> None:
+        meta = obj._meta
+        section = self.sections.setdefault(
+            meta.label_lower, Section(meta.label_lower, str(meta.verbose_name_plural).capitalize())
+        )
+        section.records.append(record_of(obj))
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "subject": {"id": self.subject.pk, "name": self.subject.full_name},
+                "generated_at": self.generated_at,
+                "sections": [
+                    {"model": s.label, "title": s.title, "records": s.records}
+                    for s in self.sections.values()
+                ],
+                "records_about_other_people": self.third_party,
+            },
+            cls=DjangoJSONEncoder,
+            indent=2,
+            ensure_ascii=False,
+        )
+
+
+def gather(subject: Person) -> PersonExport:
+    export = PersonExport(subject=subject, generated_at=timezone.now())
+    export.add(subject)
+    seen = {(subject._meta.label_lower, subject.pk)}
+    queue: deque[tuple[models.Model, int]] = deque([(subject, 0)])
+    while queue:
+        obj, depth = queue.popleft()
+        if depth >= MAX_DEPTH:
+            continue
+        for child in _related_records(obj):
+            key = (child._meta.label_lower, child.pk)
+            if key in seen:
+                continue
+            seen.add(key)
+            if _mainly_about_someone_else(child, subject):
+                export.third_party.append(
+                    {"kind": str(child._meta.verbose_name).capitalize(), "record": str(child)}
+                )
+                continue
+            export.add(child)
+            queue.append((child, depth + 1))
+    return export
+
+
+def _related_records(obj: models.Model) -> list[models.Model]:
+    user_model = get_user_model()
+    found: list[models.Model] = []
+    for relation in obj._meta.related_objects:
+        model = relation.related_model
+        if not isinstance(model, type) or model is user_model or not model._meta.app_config.name.startswith("keepwarm."):
+            continue
+        manager = model._default_manager
+        if relation.many_to_many:
+            queryset = manager.filter(**{relation.field.name: obj})
+        else:
+            queryset = manager.filter(**{relation.field.name: obj.pk})
+        found.extend(queryset.order_by("pk"))
+    return found
+
+
+def _person_links(obj: models.Model) -> dict[str, int | None]:
+    return {
+        f.name: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if isinstance(f, models.ForeignKey) and f.related_model is Person
+    }
+
+
+def _mainly_about_someone_else(obj: models.Model, subject: Person) -> bool:
+    """A record whose principal person (its `person` field) is not the subject."""
+    links = _person_links(obj)
+    if "person" in links:
+        return links["person"] != subject.pk
+    return bool(links) and subject.pk not in links.values()
+
+
+def _is_secret(name: str) -> bool:
+    return any(marker in name for marker in SECRET_MARKERS)
+
+
+def record_of(obj: models.Model) -> dict[str, Any]:
+    """The record's fields under their labels, with related records named, not numbered."""
+    record: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        if _is_secret(f.name):
+            continue
+        record[str(f.verbose_name)] = _value(obj, f)
+    return record
+
+
+def _value(obj: models.Model, f: models.Field[Any, Any]) -> Any:
+    if f.is_relation:
+        related = getattr(obj, f.name)
+        if related is None:
+            return None
+        # Staff appear by the name the person knows them by, not their login.
+        return getattr(related, "display_name", None) or str(related)
+    value = getattr(obj, f.attname)
+    if f.choices and value not in (None, ""):
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.name or None
+    return value

@@ -1,0 +1,117 @@
+"""Subject access requests, for managers and admins: log, download everything, answer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from keepwarm.accounts.models import User
+from keepwarm.people.models import Person
+from keepwarm.privacy import services
+from keepwarm.privacy.export import gather
+from keepwarm.privacy.forms import AccessRequestForm
+from keepwarm.privacy.models import AccessRequest
+
+
+def _data_protection_user(request: HttpRequest) -> User:
+    """Only managers and admins answer for the agency as data controller."""
+    user = request.user
+    assert isinstance(user, User)
+    if not user.sees_whole_team:
+        raise PermissionDenied("Only managers and admins handle subject access requests.")
+    return user
+
+
+@login_required
+def access_requests(request: HttpRequest) -> HttpResponse:
+    _data_protection_user(request)
+    today = timezone.localdate()
+    found = AccessRequest.objects.select_related("person")
+    return render(
+        request,
+        "privacy/access_requests.html",
+        {
+            "open_requests": [
+                (r, r.days_left(today))
+                for r in found.filter(answered_on__isnull=True).order_by("due_on")
+            ],
+            "answered": found.filter(answered_on__isnull=False).order_by("-answered_on")[:50],
+            "today": today,
+        },
+    )
+
+
+@login_required
+def access_request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
+    user = _data_protection_user(request)
+    person = get_object_or_404(Person, pk=person_pk)
+    today = timezone.localdate()
+    form = AccessRequestForm(request.POST or None, today=today)
+    if request.method == "POST" and form.is_valid():
+        logged = services.log_access_request(
+            person=person,
+            received_on=form.cleaned_data["received_on"],
+            channel=form.cleaned_data["channel"],
+            notes=form.cleaned_data["notes"],
+            by=user,
+        )
+        messages.success(
+            request, f"Logged. Answer by {logged.due_on:%-d %B %Y}, one month from receipt."
+        )
+        return redirect(logged)
+    return render(request, "privacy/access_request_new.html", {"person": person, "form": form})
+
+
+def _request_for(request: HttpRequest, pk: int) -> AccessRequest:
+    _data_protection_user(request)
+    return get_object_or_404(AccessRequest.objects.select_related("person", "answered_by"), pk=pk)
+
+
+@login_required
+def access_request(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _request_for(request, pk)
+    export = gather(found.person)
+    return render(
+        request,
+        "privacy/access_request.html",
+        {"req": found, "export": export, "left": found.days_left(timezone.localdate())},
+    )
+
+
+@login_required
+def access_request_json(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _request_for(request, pk)
+    response = HttpResponse(
+        gather(found.person).as_json(), content_type="application/json; charset=utf-8"
+    )
+    filename = f"keepwarm-subject-access-{found.person.pk}-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def access_request_document(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _request_for(request, pk)
+    response = render(
+        request,
+        "privacy/access_request_document.html",
+        {"req": found, "export": gather(found.person)},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def access_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _data_protection_user(request)
+    found = _request_for(request, pk)
+    services.mark_answered(found, by=user, on=timezone.localdate())
+    messages.success(request, f"Marked the request from {found.person.full_name} as answered.")
+    return redirect(found)
