@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "keepwarm.integrations",
     "keepwarm.ops",
     "keepwarm.privacy",
+    "keepwarm.audit",
     "keepwarm.portal",
     "keepwarm.api",
 ]
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the authenticated user and the final response.
+    "keepwarm.audit.middleware.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "keepwarm.urls"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("imports/", include("keepwarm.imports.urls")),
     path("", include("keepwarm.integrations.urls")),
     path("privacy/", include("keepwarm.privacy.urls")),
+    path("audit/", include("keepwarm.audit.urls")),
     path("api/v1/", include("keepwarm.api.urls")),
     # Outsiders' pages: sign up, confirm, email preferences, one-click unsubscribe.
     path("", include("keepwarm.portal.urls")),

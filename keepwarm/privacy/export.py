@@ -22,6 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from keepwarm.audit.models import AuditEntry
 from keepwarm.people.models import Person
 
 # Deep enough for person -> placement -> invitation -> response -> answers.
@@ -94,6 +95,9 @@ def gather(subject: Person) -> PersonExport:
                 continue
             export.add(child)
             queue.append((child, depth + 1))
+    # The trail keeps a plain person id (it must outlive the record), so no relation finds it.
+    for entry in AuditEntry.objects.filter(person_id=subject.pk).order_by("at"):
+        export.add(entry)
     return export
 
 
@@ -102,7 +106,11 @@ def _related_records(obj: models.Model) -> list[models.Model]:
     found: list[models.Model] = []
     for relation in obj._meta.related_objects:
         model = relation.related_model
-        if not isinstance(model, type) or model is user_model or not model._meta.app_config.name.startswith("keepwarm."):
+        if (
+            not isinstance(model, type)
+            or model is user_model
+            or not model._meta.app_config.name.startswith("keepwarm.")
+        ):
             continue
         manager = model._default_manager
         if relation.many_to_many:

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import record
 from keepwarm.people.models import Person
 from keepwarm.privacy import services
 from keepwarm.privacy.export import gather
@@ -67,6 +69,16 @@ def access_request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
     return render(request, "privacy/access_request_new.html", {"person": person, "form": form})
 
 
+def _record_export(found: AccessRequest, what: str) -> None:
+    record(
+        AuditEntry.Action.EXPORTED,
+        object_type="people.person",
+        object_id=found.person.pk,
+        object_repr=f"{found.person.full_name}: subject access {what}",
+        person_id=found.person.pk,
+    )
+
+
 def _request_for(request: HttpRequest, pk: int) -> AccessRequest:
     _data_protection_user(request)
     return get_object_or_404(AccessRequest.objects.select_related("person", "answered_by"), pk=pk)
@@ -86,6 +98,7 @@ def access_request(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def access_request_json(request: HttpRequest, pk: int) -> HttpResponse:
     found = _request_for(request, pk)
+    _record_export(found, "JSON")
     response = HttpResponse(
         gather(found.person).as_json(), content_type="application/json; charset=utf-8"
     )
@@ -98,6 +111,7 @@ def access_request_json(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def access_request_document(request: HttpRequest, pk: int) -> HttpResponse:
     found = _request_for(request, pk)
+    _record_export(found, "document")
     response = render(
         request,
         "privacy/access_request_document.html",

@@ -1,0 +1,85 @@
+"""Who is acting during a request, and a "viewed" or "exported" entry for personal data read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from keepwarm.accounts.models import User
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import (
+    Actor,
+    acting_as,
+    current_actor,
+    record,
+    recorded_in_this_request,
+)
+from keepwarm.people.models import Company, Person
+from keepwarm.placements.models import Placement
+
+# (URL namespace, URL name) of pages and API reads that show one record's personal data.
+RECORD_VIEWS: dict[tuple[str, str], type[Person | Company | Placement]] = {
+    ("", "person"): Person,
+    ("", "person_edit"): Person,
+    ("", "company"): Company,
+    ("", "company_edit"): Company,
+    ("", "placement"): Placement,
+    ("", "placement_edit"): Placement,
+    ("api", "person"): Person,
+    ("api", "company"): Company,
+    ("api", "placement"): Placement,
+}
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        staff = user if isinstance(user, User) and user.is_authenticated else None
+        with acting_as(Actor(user=staff, path=request.get_full_path(), ip=_client_ip(request))):
+            response = self.get_response(request)
+            if request.method == "GET" and response.status_code == 200:
+                self._record_read(request, response)
+        return response
+
+    def _record_read(self, request: HttpRequest, response: HttpResponse) -> None:
+        api_user = getattr(request, "auth", None)
+        actor = current_actor()
+        if actor.user is None and not isinstance(api_user, User):
+            return  # outsiders' own pages are not staff access to personal data
+        if isinstance(api_user, User) and actor.user is None:
+            with acting_as(Actor(user=api_user, path=actor.path, ip=actor.ip)):
+                self._record(request, response)
+        else:
+            self._record(request, response)
+
+    def _record(self, request: HttpRequest, response: HttpResponse) -> None:
+        match = request.resolver_match
+        if match is None or recorded_in_this_request():
+            return
+        if "attachment" in response.get("Content-Disposition", ""):
+            record(AuditEntry.Action.EXPORTED, object_type=match.view_name)
+            return
+        model = RECORD_VIEWS.get((match.namespace, match.url_name or ""))
+        if model is None:
+            return
+        pk = match.kwargs.get("pk", match.kwargs.get("id"))
+        if pk is None:
+            return
+        found = model._base_manager.filter(pk=pk).first()
+        if found is None:
+            return
+        record(
+            AuditEntry.Action.VIEWED,
+            object_type=model._meta.label_lower,
+            object_id=pk,
+            object_repr=str(found),
+            person_id=found.pk if model is Person else getattr(found, "person_id", None),
+        )
