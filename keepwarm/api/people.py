@@ -25,6 +25,7 @@ from keepwarm.api.schemas import (
     Str100,
     Str200,
 )
+from keepwarm.lib.concurrency import claim_version
 from keepwarm.people.models import Person, Role
 
 router = Router()
@@ -171,5 +172,7 @@ def update_person(request: HttpRequest, id: Id, payload: PersonPatch) -> Person:
     with transaction.atomic():
         person = get_person_for(caller(request), id)
         _apply(person, payload.model_dump(exclude_unset=True))
+        # Moves the version on, so an edit form opened before this call sees the change.
+        claim_version(person, None)
         person.save()
     return person

@@ -32,6 +32,7 @@ from keepwarm.api.schemas import (
 )
 from keepwarm.care.models import CarePlan
 from keepwarm.care.services import hand_over, move_start_date
+from keepwarm.lib.concurrency import claim_version
 from keepwarm.people.models import Company, GuaranteeUnit, Remedy
 from keepwarm.placements.models import Placement, Target
 from keepwarm.placements.services import create_placement
@@ -285,7 +286,9 @@ def update_placement(request: HttpRequest, id: Id, payload: PlacementPatch) -> P
         for name, value in data.items():
             setattr(placement, name, value)
         if data:
-            placement.save(update_fields=list(data))
+            # Moves the version on, so an edit form opened before this call sees the change.
+            claim_version(placement, None)
+            placement.save(update_fields=[*data, "version"])
         if targets is not None:
             placement.targets.all().delete()
             Target.objects.bulk_create(Target(placement=placement, **row) for row in targets)

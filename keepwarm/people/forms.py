@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 
 from keepwarm.care.forms import UserChoiceField, team
+from keepwarm.lib.concurrency import VersionField
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 
@@ -103,6 +104,7 @@ class CompanyForm(forms.ModelForm):
 
 class PersonForm(forms.ModelForm):
     owner = UserChoiceField(queryset=team(), required=False, label="Owner")
+    version = VersionField()
 
     class Meta:
         model = Person
@@ -129,6 +131,7 @@ class PersonForm(forms.ModelForm):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = team()
+        self.fields["version"].initial = self.instance.version
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data.get("email", "")

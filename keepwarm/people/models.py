@@ -74,6 +74,8 @@ class Person(models.Model):
     last_contacted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by every edit form save, so a stale form cannot overwrite a newer edit.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["last_name", "first_name"]

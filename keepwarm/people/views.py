@@ -20,6 +20,12 @@ from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.views import covering_ids
+from keepwarm.lib.concurrency import (
+    EditConflict,
+    claim_version,
+    conflict_message,
+    with_current_version,
+)
 from keepwarm.people.forms import (
     CompanyForm,
     NewPersonForm,
@@ -182,28 +188,51 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _user(request)
     instance = get_person_for(user, pk) if pk else None
     form_class = PersonForm if instance else NewPersonForm
+    conflict: EditConflict | None = None
     if request.method == "POST":
         form = form_class(request.POST, instance=instance)
         if form.is_valid():
-            with transaction.atomic():
-                saved = form.save(commit=False)
-                if instance is None and saved.owner_id is None:
-                    saved.owner = user
-                saved.save()
-                if instance is None:
-                    Role.objects.create(
-                        person=saved,
-                        kind=form.cleaned_data["role"],
-                        company=form.cleaned_data.get("company"),
-                        title=form.cleaned_data.get("title", ""),
-                        started_on=timezone.localdate(),
-                    )
-            messages.success(request, f"Saved {saved.full_name}.")
-            return redirect(saved)
+            try:
+                saved = _save_person(form, instance, user)
+            except EditConflict as found:
+                assert pk is not None  # only an edit of an existing person can conflict
+                conflict = found
+                form = form_class(
+                    with_current_version(request.POST, found), instance=get_person_for(user, pk)
+                )
+                form.is_valid()
+                form.add_error(None, conflict_message(found))
+            else:
+                messages.success(request, f"Saved {saved.full_name}.")
+                return redirect(saved)
     else:
         initial = {} if instance else {"owner": user}
         form = form_class(instance=instance, initial=initial)
-    return render(request, "people/person_form.html", {"form": form, "person": instance})
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "person": instance, "conflict": conflict},
+    )
+
+
+@transaction.atomic
+def _save_person(form: PersonForm, instance: Person | None, user: User) -> Person:
+    saved: Person = form.save(commit=False)
+    if instance is None:
+        if saved.owner_id is None:
+            saved.owner = user
+    else:
+        claim_version(saved, form.cleaned_data.get("version"))
+    saved.save()
+    if instance is None:
+        Role.objects.create(
+            person=saved,
+            kind=form.cleaned_data["role"],
+            company=form.cleaned_data.get("company"),
+            title=form.cleaned_data.get("title", ""),
+            started_on=timezone.localdate(),
+        )
+    return saved
 
 
 # --- Companies ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.forms import inlineformset_factory
 
 from keepwarm.care.forms import DATE, UserChoiceField, team
 from keepwarm.care.models import CarePlan
+from keepwarm.lib.concurrency import VersionField
 from keepwarm.people.forms import RebateScaleField, parse_rebate_scale
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -139,6 +140,7 @@ class PlacementEditForm(_PlacementFormBase):
         help_text="Changing the owner hands over this placement and its future calls.",
     )
     rebate_scale = RebateScaleField()
+    version = VersionField()
 
     class Meta:
         model = Placement
@@ -163,6 +165,7 @@ class PlacementEditForm(_PlacementFormBase):
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limit(people)
+        self.fields["version"].initial = self.instance.version
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -88,6 +88,8 @@ class Placement(models.Model):
     featured_consent = models.BooleanField(default=False)
     featured_consent_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by every edit form save, so a stale form cannot overwrite a newer edit.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-start_date"]

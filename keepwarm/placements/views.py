@@ -20,6 +20,12 @@ from keepwarm.care.forms import team
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.templatetags.keepwarm import money
 from keepwarm.care.views import covering_ids
+from keepwarm.lib.concurrency import (
+    EditConflict,
+    claim_version,
+    conflict_message,
+    with_current_version,
+)
 from keepwarm.placements import services
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
 from keepwarm.placements.models import Placement
@@ -151,38 +157,50 @@ def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_placement_for(user, pk)
     old_start, old_owner = found.start_date, found.owner
     people = queries.visible_people(user)
+    conflict: EditConflict | None = None
     if request.method == "POST":
         form = PlacementEditForm(request.POST, instance=found, people=people)
         formset = TargetFormSet(request.POST, instance=found, prefix="targets")
         if form.is_valid() and formset.is_valid():
             new_start, new_owner = form.cleaned_data["start_date"], form.cleaned_data["owner"]
-            with transaction.atomic():
-                saved = form.save(commit=False)
-                saved.start_date, saved.owner = old_start, old_owner
-                fields = [f for f in form.Meta.fields if f not in ("start_date", "owner")]
-                saved.save(update_fields=fields)
-                formset.save()
-                note = ""
-                if new_start != old_start:
-                    moved = care_services.move_start_date(
-                        placement=saved, new_start=new_start, by=user
-                    )
-                    steps = "step" if moved == 1 else "steps"
-                    note += f" Start date moved; {moved} planned {steps} moved with it."
-                if new_owner != old_owner:
-                    care_services.hand_over(
-                        from_user=old_owner,
-                        to_user=new_owner,
-                        by=user,
-                        placements=Placement.objects.filter(pk=saved.pk),
-                    )
-                    note += f" Handed over to {new_owner.display_name}."
-            messages.success(request, f"Saved the placement.{note}")
-            return redirect(saved)
+            try:
+                with transaction.atomic():
+                    saved = form.save(commit=False)
+                    claim_version(saved, form.cleaned_data.get("version"))
+                    saved.start_date, saved.owner = old_start, old_owner
+                    fields = [f for f in form.Meta.fields if f not in ("start_date", "owner")]
+                    saved.save(update_fields=[*fields, "version"])
+                    formset.save()
+                    note = ""
+                    if new_start != old_start:
+                        moved = care_services.move_start_date(
+                            placement=saved, new_start=new_start, by=user
+                        )
+                        steps = "step" if moved == 1 else "steps"
+                        note += f" Start date moved; {moved} planned {steps} moved with it."
+                    if new_owner != old_owner:
+                        care_services.hand_over(
+                            from_user=old_owner,
+                            to_user=new_owner,
+                            by=user,
+                            placements=Placement.objects.filter(pk=saved.pk),
+                        )
+                        note += f" Handed over to {new_owner.display_name}."
+            except EditConflict as stale:
+                conflict = stale
+                data = with_current_version(request.POST, stale)
+                current = get_placement_for(user, pk)
+                form = PlacementEditForm(data, instance=current, people=people)
+                formset = TargetFormSet(data, instance=current, prefix="targets")
+                form.is_valid()
+                form.add_error(None, conflict_message(stale))
+            else:
+                messages.success(request, f"Saved the placement.{note}")
+                return redirect(saved)
     else:
         form = PlacementEditForm(instance=found, people=people)
         formset = TargetFormSet(instance=found, prefix="targets")
-    context = {"form": form, "formset": formset, "placement": found}
+    context = {"form": form, "formset": formset, "placement": found, "conflict": conflict}
     return render(request, "placements/placement_form.html", context)
 
 
