@@ -13,6 +13,7 @@ from decimal import Decimal
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -121,6 +122,12 @@ def cast(db: None) -> Cast:
 def _fast_password_hashing(settings: Any) -> None:
     # The cast's passwords are hashed on every test; PBKDF2 would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _erasure_journal_in_tmp(settings: Any, tmp_path: Path) -> None:
+    # Never read or append to a real installation's journal of erasures.
+    settings.KEEPWARM_ERASURE_JOURNAL = str(tmp_path / "erasures.jsonl")
 
 
 # --- A real SMTP server on loopback (mail and worker tests) ----------------------------

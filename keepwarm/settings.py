@@ -117,6 +117,9 @@ def _default_database_url() -> str:
     return f"sqlite:///{DATA_DIR / 'keepwarm.sqlite3'}"
 
 
+# Erasures are also journalled outside the database, so a restore can re-apply them.
+KEEPWARM_ERASURE_JOURNAL = env_str("KEEPWARM_ERASURE_JOURNAL", str(DATA_DIR / "erasures.jsonl"))
+
 DATABASES = {"default": _database(env_str("KEEPWARM_DATABASE_URL") or _default_database_url())}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -19,6 +19,16 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> NoReturn:
         raise AppendOnlyError("audit entries cannot be deleted")
 
+    def redact_person(self, person_id: int, label: str) -> int:
+        """Erasure is the one rewrite: the trail keeps what happened, not who it was about."""
+        redacted = 0
+        for entry in self.filter(person_id=person_id).only("id", "changes"):
+            changes = {name: ["[erased]", "[erased]"] for name in entry.changes}
+            base: models.QuerySet[AuditEntry] = models.QuerySet(model=AuditEntry)
+            base = base.filter(pk=entry.pk)
+            redacted += base.update(object_repr=label, changes=changes)
+        return redacted
+
 
 class AuditEntry(models.Model):
     class Action(models.TextChoices):

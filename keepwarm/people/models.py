@@ -76,6 +76,8 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every edit form save, so a stale form cannot overwrite a newer edit.
     version = models.PositiveIntegerField(default=0)
+    # Set when the person was erased on request; the record is then a pseudonym only.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -45,6 +45,8 @@ class PersonExport:
     sections: dict[str, Section] = field(default_factory=dict)
     # Records that concern the person but are mainly about someone else: named, not copied.
     third_party: list[dict[str, str]] = field(default_factory=list)
+    # The records themselves, for erasure, which scrubs exactly what an export would show.
+    objects: list[models.Model] = field(default_factory=list)
 
     @property
     def record_count(self) -> int:
@@ -56,6 +58,7 @@ class PersonExport:
             meta.label_lower, Section(meta.label_lower, str(meta.verbose_name_plural).capitalize())
         )
         section.records.append(record_of(obj))
+        self.objects.append(obj)
 
     def as_json(self) -> str:
         return json.dumps(

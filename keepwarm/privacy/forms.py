@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from keepwarm.people.models import Person
 from keepwarm.privacy.models import AccessRequest
 
 
@@ -32,3 +33,23 @@ class AccessRequestForm(forms.ModelForm):
         if received > self.today:
             raise forms.ValidationError("The request cannot have arrived after today.")
         return received
+
+
+class ErasureForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        help_text="For example: “Asked by email on 3 March; no placement within six years.”",
+    )
+    confirm_name = forms.CharField(label="Type the person's full name to confirm", max_length=200)
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_confirm_name(self) -> str:
+        typed: str = self.cleaned_data["confirm_name"]
+        if " ".join(typed.split()).casefold() != " ".join(self.person.full_name.split()).casefold():
+            raise forms.ValidationError(
+                f"That is not the name on this record ({self.person.full_name})."
+            )
+        return typed

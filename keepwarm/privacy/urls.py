@@ -10,6 +10,7 @@ urlpatterns = [
         name="access_request_new",
     ),
     path("access-requests/<int:pk>/", views.access_request, name="access_request"),
+    path("people/<int:person_pk>/erase/", views.erase, name="erase_person"),
     path(
         "access-requests/<int:pk>/everything.json",
         views.access_request_json,

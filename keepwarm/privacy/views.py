@@ -15,8 +15,9 @@ from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import record
 from keepwarm.people.models import Person
 from keepwarm.privacy import services
+from keepwarm.privacy.erasure import ErasureRefused, erase_person
 from keepwarm.privacy.export import gather
-from keepwarm.privacy.forms import AccessRequestForm
+from keepwarm.privacy.forms import AccessRequestForm, ErasureForm
 from keepwarm.privacy.models import AccessRequest
 
 
@@ -119,6 +120,29 @@ def access_request_document(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def erase(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """Erasure on request: a page that says what will happen, then a POST that does it."""
+    user = _data_protection_user(request)
+    person = get_object_or_404(Person, pk=person_pk)
+    form = ErasureForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = erase_person(person, by=user, reason=form.cleaned_data["reason"])
+        except ErasureRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Erased. {result.records_scrubbed} records were anonymised, "
+                f"{result.calls_cancelled} planned calls and check-ins and "
+                f"{result.emails_cancelled} waiting emails cancelled. The person is now "
+                f"{person.full_name}.",
+            )
+            return redirect(person)
+    return render(request, "privacy/erase.html", {"person": person, "form": form})
 
 
 @login_required

@@ -65,7 +65,7 @@ def test_an_edit_keeps_the_old_and_new_value_of_each_changed_field(
 
     assert response.status_code == 302, response.context["form"].errors
     entry = AuditEntry.objects.get(action="changed")
-    assert entry.changes == {"last_name": ["Patel", "Patel-Shah"]}
+    assert entry.changes == {"last_name": ["Patel", "Patel-Shah"], "version": [0, 1]}
     assert entry.actor == cast.owner
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from keepwarm.ops.backup import BackupError, read_manifest, restore
+from keepwarm.privacy.erasure import reapply_journal
 
 
 class Command(BaseCommand):
@@ -34,6 +35,11 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError(
                 "The restore does not match the backup:\n  " + "\n  ".join(report.mismatches)
+            )
+        again = reapply_journal()
+        if again:
+            self.stdout.write(
+                f"Re-applied {again} erasure{'s' if again != 1 else ''} made since the backup."
             )
         self.stdout.write(
             f"Restored {report.tables} tables ({report.rows:,} rows) "
