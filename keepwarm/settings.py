@@ -260,6 +260,10 @@ DEFAULT_FROM_EMAIL = env_str("KEEPWARM_FROM_EMAIL", f"Keepwarm <keepwarm@{_base.
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The agency's postal address: the law wants it in every newsletter's footer.
 KEEPWARM_POSTAL_ADDRESS = env_str("KEEPWARM_POSTAL_ADDRESS", "")
+# How long data about people with no contact is kept, in years (privacy notices say so).
+KEEPWARM_RETENTION_YEARS = env_int("KEEPWARM_RETENTION_YEARS", 2)
+if KEEPWARM_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("KEEPWARM_RETENTION_YEARS must be 1 or more")
 # The email provider's limit in messages per second; 0 = as fast as the server takes them.
 KEEPWARM_EMAIL_RATE = env_int("KEEPWARM_EMAIL_RATE", 0)
 if KEEPWARM_EMAIL_RATE < 0:

@@ -36,6 +36,7 @@ from keepwarm.mail.services import (
 # The module, not its names: newsletters.services uses this module's local_time too.
 from keepwarm.newsletters import services as newsletters
 from keepwarm.placements.services import advance_statuses
+from keepwarm.privacy.notices import NOTICES, send_privacy_notices
 from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
 
 logger = logging.getLogger(__name__)
@@ -275,6 +276,15 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
             )
             or ""
         )
+        notices = daily.run_once_a_day(
+            name=NOTICES,
+            day=today,
+            now=now,
+            worker_id=worker_id,
+            job=lambda: send_privacy_notices(now=now),
+        )
+        if notices:
+            report.daily = f"{report.daily}, {notices}" if report.daily else notices
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
         report.mail.add(batch)

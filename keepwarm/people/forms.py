@@ -119,8 +119,13 @@ class PersonForm(forms.ModelForm):
             "skills",
             "owner",
             "notes",
+            "source",
+            "source_detail",
+            "lawful_basis",
+            "obtained_on",
         ]
         widgets = {
+            "obtained_on": forms.DateInput(attrs={"type": "date"}),
             "skills": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "phone": forms.TextInput(attrs={"type": "tel"}),
@@ -132,6 +137,15 @@ class PersonForm(forms.ModelForm):
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = team()
         self.fields["version"].initial = self.instance.version
+        # Older screens and API-made forms may not send these; the model's defaults apply.
+        self.fields["source"].required = False
+        self.fields["lawful_basis"].required = False
+
+    def clean_source(self) -> str:
+        return self.cleaned_data.get("source") or Person.Source.UNKNOWN
+
+    def clean_lawful_basis(self) -> str:
+        return self.cleaned_data.get("lawful_basis") or Person.Basis.LEGITIMATE_INTERESTS
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data.get("email", "")

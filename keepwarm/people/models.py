@@ -55,6 +55,24 @@ class Company(models.Model):
 class Person(models.Model):
     """One record per human, whatever roles they have held."""
 
+    class Source(models.TextChoices):
+        # Given by the person themselves: they were told how we use it when they gave it.
+        APPLIED = "applied", "Applied or registered with us"
+        MET = "met", "Met us (call, event, interview)"
+        SIGNED_UP = "signed_up", "Signed up on our website"
+        # Obtained from elsewhere: UK GDPR Art. 14 wants a privacy notice within a month.
+        SOURCED = "sourced", "Sourced (job board, LinkedIn, public profile)"
+        REFERRED = "referred", "Referred by someone else"
+        CLIENT = "client", "Given by a client"
+        IMPORTED = "imported", "Imported from another system"
+        UNKNOWN = "unknown", "Not recorded"
+
+    class Basis(models.TextChoices):
+        LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests"
+        CONSENT = "consent", "Consent"
+        CONTRACT = "contract", "Contract (work-finding services)"
+        LEGAL_OBLIGATION = "legal_obligation", "Legal obligation"
+
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, db_index=True)
     email = models.EmailField(blank=True, db_index=True)
@@ -78,6 +96,16 @@ class Person(models.Model):
     version = models.PositiveIntegerField(default=0)
     # Set when the person was erased on request; the record is then a pseudonym only.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Where their data came from, on what basis, and since when (UK GDPR Art. 13/14, 30).
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.UNKNOWN)
+    source_detail = models.CharField(
+        max_length=200, blank=True, help_text="For example: “CV-Library search, 3 March”"
+    )
+    lawful_basis = models.CharField(
+        max_length=30, choices=Basis.choices, default=Basis.LEGITIMATE_INTERESTS
+    )
+    obtained_on = models.DateField(null=True, blank=True)
+    privacy_notice_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -206,7 +206,7 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 messages.success(request, f"Saved {saved.full_name}.")
                 return redirect(saved)
     else:
-        initial = {} if instance else {"owner": user}
+        initial = {} if instance else {"owner": user, "obtained_on": timezone.localdate()}
         form = form_class(instance=instance, initial=initial)
     return render(
         request,

@@ -11,6 +11,7 @@ urlpatterns = [
     ),
     path("access-requests/<int:pk>/", views.access_request, name="access_request"),
     path("people/<int:person_pk>/erase/", views.erase, name="erase_person"),
+    path("people/<int:person_pk>/notice-given/", views.notice_given, name="privacy_notice_given"),
     path(
         "access-requests/<int:pk>/everything.json",
         views.access_request_json,

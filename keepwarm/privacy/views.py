@@ -19,6 +19,7 @@ from keepwarm.privacy.erasure import ErasureRefused, erase_person
 from keepwarm.privacy.export import gather
 from keepwarm.privacy.forms import AccessRequestForm, ErasureForm
 from keepwarm.privacy.models import AccessRequest
+from keepwarm.privacy.notices import mark_notice_given, notice_deadline, notices_owed
 
 
 def _data_protection_user(request: HttpRequest) -> User:
@@ -45,6 +46,10 @@ def access_requests(request: HttpRequest) -> HttpResponse:
             ],
             "answered": found.filter(answered_on__isnull=False).order_by("-answered_on")[:50],
             "today": today,
+            "notices_by_hand": [
+                (p, notice_deadline(p))
+                for p in notices_owed().filter(email="").order_by("obtained_on", "id")[:100]
+            ],
         },
     )
 
@@ -120,6 +125,16 @@ def access_request_document(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_POST
+def notice_given(request: HttpRequest, person_pk: int) -> HttpResponse:
+    _data_protection_user(request)
+    person = get_object_or_404(Person, pk=person_pk)
+    mark_notice_given(person, now=timezone.now())
+    messages.success(request, f"Recorded that {person.full_name} has been given the notice.")
+    return redirect("access_requests")
 
 
 @login_required

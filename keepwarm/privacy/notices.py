@@ -1,0 +1,89 @@
+"""Privacy notices for people whose details came from somewhere other than themselves.
+
+UK GDPR Art. 14: tell them who you are, where the data came from and their rights within a
+month of obtaining it (or at first contact, if sooner). The worker emails the notice once a
+day for everyone due; those without an email address are listed on the Privacy page so a
+consultant can tell them by phone or letter and record it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from keepwarm.lib.dates import add_months
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services import queue_email
+from keepwarm.people.models import Person
+
+NOTICES = "privacy-notices"
+INDIRECT_SOURCES = (
+    Person.Source.SOURCED,
+    Person.Source.REFERRED,
+    Person.Source.CLIENT,
+    Person.Source.IMPORTED,
+)
+
+
+def notices_owed() -> QuerySet[Person]:
+    """People told nothing yet about data we did not get from them."""
+    return Person.objects.filter(
+        source__in=INDIRECT_SOURCES, privacy_notice_sent_at__isnull=True, erased_at__isnull=True
+    )
+
+
+def notice_deadline(person: Person) -> dt.date:
+    obtained = person.obtained_on or timezone.localdate(person.created_at)
+    return add_months(obtained, 1)
+
+
+def agency_name() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "Our agency"
+
+
+def queue_notice(person: Person, *, now: dt.datetime) -> OutboxMessage | None:
+    context = {
+        "person": person,
+        "agency": agency_name(),
+        "source": person.get_source_display().lower(),
+        "basis": person.get_lawful_basis_display().lower(),
+        "obtained": person.obtained_on or timezone.localdate(person.created_at),
+        "owner": person.owner,
+        "postal_address": settings.KEEPWARM_POSTAL_ADDRESS,
+        "retention_years": settings.KEEPWARM_RETENTION_YEARS,
+    }
+    return queue_email(
+        key=f"privacy-notice:{person.pk}",
+        to_email=person.email,
+        subject=render_to_string("emails/privacy-notice-subject.txt", context).strip(),
+        body_text=render_to_string("emails/privacy-notice-body.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        reply_to=person.owner.email if person.owner and person.owner.email else "",
+        send_after=now,
+        person=person,
+        purpose=OutboxMessage.Purpose.SERVICE,
+    )
+
+
+def send_privacy_notices(*, now: dt.datetime) -> str:
+    """The worker's daily job: queue a notice for everyone owed one who has an address."""
+    queued = 0
+    for person in notices_owed().exclude(email="").select_related("owner").iterator():
+        queue_notice(person, now=now)
+        # Recorded as sent when queued: the outbox row (and Sent mail) is the evidence.
+        Person.objects.filter(pk=person.pk).update(privacy_notice_sent_at=now)
+        queued += 1
+    by_hand = notices_owed().filter(email="").count()
+    return f"privacy notices queued {queued}, to give by hand {by_hand}"
+
+
+def mark_notice_given(person: Person, *, now: dt.datetime) -> None:
+    """A consultant told them by phone or letter."""
+    Person.objects.filter(pk=person.pk, privacy_notice_sent_at__isnull=True).update(
+        privacy_notice_sent_at=now
+    )
