@@ -58,6 +58,12 @@ class TargetOut(Schema):
     period: Target.Period
 
 
+def _shows_money(obj: Placement, context: dict[str, Any]) -> bool:
+    request = context.get("request")
+    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    return user is not None and obj.shows_money_to(user)
+
+
 class PlacementOut(Schema):
     id: int
     url: str
@@ -96,6 +102,19 @@ class PlacementOut(Schema):
     @staticmethod
     def resolve_url(obj: Placement) -> str:
         return reverse("api:placement", args=[obj.pk])
+
+    # Money is for the owner, managers and admins; a covering colleague gets null.
+    @staticmethod
+    def resolve_salary(obj: Placement, context: dict[str, Any]) -> Decimal | None:
+        return obj.salary if _shows_money(obj, context) else None
+
+    @staticmethod
+    def resolve_fee(obj: Placement, context: dict[str, Any]) -> Decimal | None:
+        return obj.fee if _shows_money(obj, context) else None
+
+    @staticmethod
+    def resolve_rebate_owed(obj: Placement, context: dict[str, Any]) -> Decimal | None:
+        return obj.rebate_owed if _shows_money(obj, context) else None
 
     @staticmethod
     def resolve_person_name(obj: Placement) -> str:

@@ -162,10 +162,14 @@ class PlacementEditForm(_PlacementFormBase):
             "start_date": "Moving the start date moves the planned calls and check-ins with it."
         }
 
-    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Any, show_money: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limit(people)
         self.fields["version"].initial = self.instance.version
+        if not show_money:
+            # A covering colleague edits the terms, not the money (nor sees it).
+            for name in ("salary", "fee"):
+                del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

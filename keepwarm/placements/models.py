@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -94,6 +95,11 @@ class Placement(models.Model):
     class Meta:
         ordering = ["-start_date"]
         indexes = [models.Index(fields=["owner", "status"])]
+
+    def shows_money_to(self, user: Any) -> bool:
+        """Salary, fee and rebates: for the placement's owner, managers and admins only
+        (a colleague covering sees the person and the calls, not the money)."""
+        return bool(getattr(user, "sees_whole_team", False)) or self.owner_id == user.pk
 
     def __str__(self) -> str:
         return f"{self.person} — {self.role_title} at {self.company}"

@@ -92,6 +92,7 @@ def placement(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
         "is_active": found.status in Placement.ACTIVE,
         "covering_ids": covering_ids(user, timezone.localdate()),
+        "shows_money": found.shows_money_to(user),
     }
     return render(request, "placements/placement.html", context)
 
@@ -159,7 +160,9 @@ def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     people = queries.visible_people(user)
     conflict: EditConflict | None = None
     if request.method == "POST":
-        form = PlacementEditForm(request.POST, instance=found, people=people)
+        form = PlacementEditForm(
+            request.POST, instance=found, people=people, show_money=found.shows_money_to(user)
+        )
         formset = TargetFormSet(request.POST, instance=found, prefix="targets")
         if form.is_valid() and formset.is_valid():
             new_start, new_owner = form.cleaned_data["start_date"], form.cleaned_data["owner"]
@@ -190,7 +193,9 @@ def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 conflict = stale
                 data = with_current_version(request.POST, stale)
                 current = get_placement_for(user, pk)
-                form = PlacementEditForm(data, instance=current, people=people)
+                form = PlacementEditForm(
+                    data, instance=current, people=people, show_money=current.shows_money_to(user)
+                )
                 formset = TargetFormSet(data, instance=current, prefix="targets")
                 form.is_valid()
                 form.add_error(None, conflict_message(stale))
@@ -198,7 +203,9 @@ def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Saved the placement.{note}")
                 return redirect(saved)
     else:
-        form = PlacementEditForm(instance=found, people=people)
+        form = PlacementEditForm(
+            instance=found, people=people, show_money=found.shows_money_to(user)
+        )
         formset = TargetFormSet(instance=found, prefix="targets")
     context = {"form": form, "formset": formset, "placement": found, "conflict": conflict}
     return render(request, "placements/placement_form.html", context)
@@ -226,10 +233,11 @@ def placement_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
+                owed = f" Rebate owed: {_money(ended)}." if ended.shows_money_to(user) else ""
                 messages.warning(
                     request,
-                    f"Recorded: {ended.get_status_display().lower()} on {ended.left_on:%-d %b %Y}. "
-                    f"Rebate owed: {_money(ended)}. Future planned check-ins were cancelled.",
+                    f"Recorded: {ended.get_status_display().lower()} on {ended.left_on:%-d %b %Y}."
+                    f"{owed} Future planned check-ins were cancelled.",
                 )
                 return redirect(ended)
     else:
@@ -239,6 +247,7 @@ def placement_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "rebate_if_today": found.rebate_for(day),
         "today": day,
+        "shows_money": found.shows_money_to(user),
     }
     return render(request, "placements/outcome.html", context)
 

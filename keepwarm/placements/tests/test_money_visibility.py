@@ -1,0 +1,70 @@
+"""Salaries, fees and rebates: the owner, managers and admins see them; a covering colleague not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from keepwarm.accounts.models import ApiToken
+from keepwarm.care.models import Cover
+from keepwarm.conftest import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def covering(cast: Cast) -> Cast:
+    today = timezone.localdate()
+    Cover.objects.create(
+        absent=cast.owner,
+        colleague=cast.colleague,
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=7),
+        created_by=cast.manager,
+    )
+    return cast
+
+
+@pytest.mark.parametrize(("who", "sees"), [("owner", True), ("manager", True), ("admin", True)])
+def test_the_owner_and_managers_see_salary_and_fee(
+    client: Client, cast: Cast, who: str, sees: bool
+) -> None:
+    client.force_login(getattr(cast, who))
+
+    page = client.get(reverse("placement", args=[cast.placement.pk])).content.decode()
+
+    assert ("38,000" in page) is sees and ("7,600" in page) is sees
+
+
+def test_a_covering_colleague_sees_the_placement_but_not_the_money(
+    client: Client, covering: Cast
+) -> None:
+    client.force_login(covering.colleague)
+    url = reverse("placement", args=[covering.placement.pk])
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Account Manager" in text
+    assert "38,000" not in text and "7,600" not in text
+    edit = client.get(reverse("placement_edit", args=[covering.placement.pk])).content.decode()
+    assert 'name="salary"' not in edit and 'name="fee"' not in edit
+    outcome = client.get(reverse("placement_outcome", args=[covering.placement.pk]))
+    assert "7,600" not in outcome.content.decode()
+
+
+def test_the_api_gives_a_covering_colleague_no_money(client: Client, covering: Cast) -> None:
+    _, raw = ApiToken.issue(user=covering.colleague)
+    _, owners = ApiToken.issue(user=covering.owner)
+    url = f"/api/v1/placements/{covering.placement.pk}"
+
+    theirs = client.get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    mine = client.get(url, HTTP_AUTHORIZATION=f"Bearer {owners}").json()
+
+    assert theirs["salary"] is None and theirs["fee"] is None
+    assert float(mine["salary"]) == 38000 and float(mine["fee"]) == 7600
