@@ -37,6 +37,7 @@ from keepwarm.mail.services import (
 from keepwarm.newsletters import services as newsletters
 from keepwarm.placements.services import advance_statuses
 from keepwarm.privacy.notices import NOTICES, send_privacy_notices
+from keepwarm.privacy.retention import RETENTION, apply_rules
 from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
 
 logger = logging.getLogger(__name__)
@@ -285,6 +286,15 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
         )
         if notices:
             report.daily = f"{report.daily}, {notices}" if report.daily else notices
+        kept = daily.run_once_a_day(
+            name=RETENTION,
+            day=today,
+            now=now,
+            worker_id=worker_id,
+            job=lambda: apply_rules(now=now),
+        )
+        if kept:
+            report.daily = f"{report.daily}, {kept}" if report.daily else kept
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
         report.mail.add(batch)

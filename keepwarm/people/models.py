@@ -106,6 +106,8 @@ class Person(models.Model):
     )
     obtained_on = models.DateField(null=True, blank=True)
     privacy_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    # They (or a consultant, on review) asked to keep the data for another retention period.
+    retention_renewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from keepwarm.people.models import Person
-from keepwarm.privacy.models import AccessRequest
+from keepwarm.privacy.models import AccessRequest, RetentionRule
 
 
 class AccessRequestForm(forms.ModelForm):
@@ -53,3 +53,13 @@ class ErasureForm(forms.Form):
                 f"That is not the name on this record ({self.person.full_name})."
             )
         return typed
+
+
+RetentionRuleFormSet: type[forms.BaseModelFormSet[RetentionRule, Any]] = forms.modelformset_factory(
+    RetentionRule,
+    fields=["category", "years", "action", "reask_days", "active"],
+    extra=1,
+    can_delete=True,
+    labels={"reask_days": "Ask them this many days before (0: don't ask)"},
+    min_num=0,
+)

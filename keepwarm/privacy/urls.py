@@ -11,6 +11,9 @@ urlpatterns = [
     ),
     path("access-requests/<int:pk>/", views.access_request, name="access_request"),
     path("people/<int:person_pk>/erase/", views.erase, name="erase_person"),
+    path("people/<int:person_pk>/keep/", views.keep_on_review, name="retention_keep"),
+    path("keep/<str:token>/", views.keep_details, name="keep_details"),
+    path("retention/", views.retention_rules, name="retention_rules"),
     path("people/<int:person_pk>/notice-given/", views.notice_given, name="privacy_notice_given"),
     path(
         "access-requests/<int:pk>/everything.json",

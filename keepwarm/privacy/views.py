@@ -5,20 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import record
 from keepwarm.people.models import Person
-from keepwarm.privacy import services
+from keepwarm.privacy import retention, services
 from keepwarm.privacy.erasure import ErasureRefused, erase_person
 from keepwarm.privacy.export import gather
-from keepwarm.privacy.forms import AccessRequestForm, ErasureForm
-from keepwarm.privacy.models import AccessRequest
+from keepwarm.privacy.forms import AccessRequestForm, ErasureForm, RetentionRuleFormSet
+from keepwarm.privacy.models import AccessRequest, RetentionEvent, RetentionRule
 from keepwarm.privacy.notices import mark_notice_given, notice_deadline, notices_owed
 
 
@@ -46,6 +47,8 @@ def access_requests(request: HttpRequest) -> HttpResponse:
             ],
             "answered": found.filter(answered_on__isnull=False).order_by("-answered_on")[:50],
             "today": today,
+            "reviews": retention.open_reviews().order_by("at")[:100],
+            "retention_log": RetentionEvent.objects.select_related("person", "by")[:30],
             "notices_by_hand": [
                 (p, notice_deadline(p))
                 for p in notices_owed().filter(email="").order_by("obtained_on", "id")[:100]
@@ -125,6 +128,43 @@ def access_request_document(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@csrf_exempt  # the signed link is the guard; a mail client's page has no session
+def keep_details(request: HttpRequest, token: str) -> HttpResponse:
+    """The answer to "may we keep your details?": GET shows a button, only POST records."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    person = retention.person_from_keep_token(token)
+    if person is None:
+        return render(request, "privacy/keep_problem.html", status=400)
+    if request.method == "POST":
+        retention.keep_for_another_period(person, now=timezone.now())
+        return render(request, "privacy/kept.html", {"person": person})
+    return render(request, "privacy/keep.html", {"person": person})
+
+
+@login_required
+def retention_rules(request: HttpRequest) -> HttpResponse:
+    user = _data_protection_user(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only admins change retention rules.")
+    formset = RetentionRuleFormSet(request.POST or None, queryset=RetentionRule.objects.all())
+    if request.method == "POST" and formset.is_valid():
+        formset.save()
+        messages.success(request, "Saved the retention rules.")
+        return redirect("retention_rules")
+    return render(request, "privacy/retention_rules.html", {"formset": formset})
+
+
+@login_required
+@require_POST
+def keep_on_review(request: HttpRequest, person_pk: int) -> HttpResponse:
+    user = _data_protection_user(request)
+    person = get_object_or_404(Person, pk=person_pk)
+    retention.keep_for_another_period(person, now=timezone.now(), by=user)
+    messages.success(request, f"Kept {person.full_name} for another retention period.")
+    return redirect("access_requests")
 
 
 @login_required

@@ -1,0 +1,152 @@
+"""Retention: records nobody has been in touch with for too long are reviewed or anonymised.
+
+Once a day the worker applies each active rule. A person's clock starts at the latest of:
+our last contact with them, when they were added, and when they (or a reviewer) asked to
+keep their details. Before the period ends the person is asked, by email, whether we may
+keep them (a signed link and a button); when it ends, the rule flags the record for a
+manager or anonymises it. Everything it does is logged as a RetentionEvent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import DateTimeField, Exists, OuterRef, QuerySet
+from django.db.models.functions import Coalesce, Greatest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from keepwarm.accounts.models import User
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services import queue_email
+from keepwarm.people.models import Person
+from keepwarm.placements.models import Placement
+from keepwarm.privacy.erasure import erase_person
+from keepwarm.privacy.models import RetentionEvent, RetentionRule
+from keepwarm.privacy.notices import agency_name
+
+RETENTION = "retention"
+KEEP_SALT = "keepwarm.privacy.keep"
+KEEP_LINK_DAYS = 60
+DAYS_PER_YEAR = 365
+
+
+def _with_last_activity(people: QuerySet[Person]) -> QuerySet[Person]:
+    return people.annotate(
+        last_activity=Greatest(
+            "created_at",
+            Coalesce("last_contacted_at", "created_at"),
+            Coalesce("retention_renewed_at", "created_at"),
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def people_under(rule: RetentionRule) -> QuerySet[Person]:
+    people = Person.objects.filter(erased_at__isnull=True)
+    if rule.category == RetentionRule.Category.UNPLACED:
+        placed = Placement.objects.filter(person=OuterRef("pk"))
+        people = people.exclude(Exists(placed))
+    return _with_last_activity(people)
+
+
+def period(rule: RetentionRule) -> dt.timedelta:
+    return dt.timedelta(days=rule.years * DAYS_PER_YEAR)
+
+
+def _open_flag(person: Person, rule: RetentionRule) -> bool:
+    return RetentionEvent.objects.filter(
+        person=person, rule=rule, kind=RetentionEvent.Kind.FLAGGED, resolved_at__isnull=True
+    ).exists()
+
+
+def apply_rules(*, now: dt.datetime) -> str:
+    """The worker's daily job."""
+    flagged = anonymised = asked = 0
+    for rule in RetentionRule.objects.filter(active=True):
+        expired = people_under(rule).filter(last_activity__lt=now - period(rule))  # type: ignore[misc]
+        for person in expired.iterator():
+            if rule.action == RetentionRule.Action.ANONYMISE:
+                erase_person(person, by=None, reason=f"Retention rule: {rule}")
+                RetentionEvent.objects.create(
+                    person=person, rule=rule, kind=RetentionEvent.Kind.ANONYMISED, at=now
+                )
+                anonymised += 1
+            elif not _open_flag(person, rule):
+                RetentionEvent.objects.create(
+                    person=person, rule=rule, kind=RetentionEvent.Kind.FLAGGED, at=now
+                )
+                flagged += 1
+        if rule.reask_days:
+            asked += _ask_before_the_end(rule, now=now)
+    return f"retention: flagged {flagged}, anonymised {anonymised}, asked {asked}"
+
+
+def _ask_before_the_end(rule: RetentionRule, *, now: dt.datetime) -> int:
+    window_starts = now - period(rule) + dt.timedelta(days=rule.reask_days)
+    soon = people_under(rule).filter(  # type: ignore[misc]
+        last_activity__lt=window_starts, last_activity__gte=now - period(rule)
+    )
+    asked = 0
+    for person in soon.exclude(email="").select_related("owner").iterator():
+        # One question per person per period: the key carries the activity it answers to.
+        key = f"retention-ask:{person.pk}:{person.last_activity:%Y%m%d}"  # type: ignore[attr-defined]
+        if queue_keep_question(person, key=key, now=now) is not None:
+            RetentionEvent.objects.create(
+                person=person, rule=rule, kind=RetentionEvent.Kind.ASKED, at=now
+            )
+            asked += 1
+    return asked
+
+
+def keep_token(person: Person) -> str:
+    return signing.dumps({"p": person.pk}, salt=KEEP_SALT)
+
+
+def person_from_keep_token(token: str) -> Person | None:
+    try:
+        data = signing.loads(token, salt=KEEP_SALT, max_age=dt.timedelta(days=KEEP_LINK_DAYS))
+    except signing.BadSignature:
+        return None
+    return Person.objects.filter(pk=data.get("p"), erased_at__isnull=True).first()
+
+
+def queue_keep_question(person: Person, *, key: str, now: dt.datetime) -> OutboxMessage | None:
+    context = {
+        "person": person,
+        "agency": agency_name(),
+        "url": settings.BASE_URL + reverse("keep_details", args=[keep_token(person)]),
+        "days": KEEP_LINK_DAYS,
+        "postal_address": settings.KEEPWARM_POSTAL_ADDRESS,
+    }
+    return queue_email(
+        key=key,
+        to_email=person.email,
+        subject=render_to_string("emails/retention-ask-subject.txt", context).strip(),
+        body_text=render_to_string("emails/retention-ask-body.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        reply_to=person.owner.email if person.owner and person.owner.email else "",
+        send_after=now,
+        person=person,
+        purpose=OutboxMessage.Purpose.SERVICE,
+    )
+
+
+def keep_for_another_period(
+    person: Person, *, now: dt.datetime, by: User | None = None
+) -> RetentionEvent:
+    Person.objects.filter(pk=person.pk).update(retention_renewed_at=now)
+    RetentionEvent.objects.filter(
+        person=person, kind=RetentionEvent.Kind.FLAGGED, resolved_at__isnull=True
+    ).update(resolved_at=now)
+    return RetentionEvent.objects.create(
+        person=person, kind=RetentionEvent.Kind.KEPT, at=now, by=by
+    )
+
+
+def open_reviews() -> QuerySet[RetentionEvent]:
+    return RetentionEvent.objects.filter(
+        kind=RetentionEvent.Kind.FLAGGED, resolved_at__isnull=True, person__erased_at__isnull=True
+    ).select_related("person", "rule")
