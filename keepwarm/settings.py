@@ -247,7 +247,7 @@ def _email_url_options(query: str, *, allowed: set[str]) -> dict[str, str]:
 
 
 def _email_url_seconds(raw: str) -> int:
-    if not raw.isdigit() or int(raw) < 1:
+    if not raw.isdecimal() or int(raw) < 1:
         raise ImproperlyConfigured(f"KEEPWARM_EMAIL_URL timeout must be whole seconds; got {raw!r}")
     return int(raw)
 

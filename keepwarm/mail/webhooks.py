@@ -12,6 +12,7 @@ from typing import Any
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason
 from django.utils import timezone
 
+from keepwarm.lib.ids import parse_id
 from keepwarm.mail.bounces import (
     find_message,
     record_bounce,
@@ -29,9 +30,9 @@ METADATA_KEY = "keepwarm_outbox"
 
 def _message_for(event: AnymailTrackingEvent) -> OutboxMessage | None:
     metadata = event.metadata or {}
-    outbox_id = str(metadata.get(METADATA_KEY, ""))
-    if outbox_id.isdigit():
-        found = OutboxMessage.objects.filter(id=int(outbox_id)).first()
+    outbox_id = parse_id(metadata.get(METADATA_KEY, ""))
+    if outbox_id is not None:
+        found = OutboxMessage.objects.filter(id=outbox_id).first()
         if found is not None:
             return found
     return find_message(recipient=event.recipient or "")

@@ -11,6 +11,7 @@ from django.forms import inlineformset_factory
 from keepwarm.care.forms import DATE, UserChoiceField, team
 from keepwarm.care.models import CarePlan
 from keepwarm.lib.concurrency import VersionField
+from keepwarm.lib.ids import parse_id
 from keepwarm.people.forms import RebateScaleField, parse_rebate_scale
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -28,7 +29,7 @@ PICKER_LIMIT = 300
 
 
 def _picker_choices(field: forms.ModelChoiceField, people: Any, keep: list[Any]) -> None:
-    keep_ids = [int(v) for v in keep if str(v).isdigit()]
+    keep_ids = [i for i in map(parse_id, keep) if i is not None]
     recent = list(people.order_by("-created_at", "-id")[:PICKER_LIMIT])
     chosen = [p for p in people.filter(pk__in=keep_ids) if p not in recent]
     listed = sorted([*recent, *chosen], key=lambda p: (p.last_name, p.first_name, p.pk))

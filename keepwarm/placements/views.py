@@ -26,6 +26,7 @@ from keepwarm.lib.concurrency import (
     conflict_message,
     with_current_version,
 )
+from keepwarm.lib.ids import parse_id
 from keepwarm.placements import services
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
 from keepwarm.placements.models import Placement
@@ -59,8 +60,9 @@ def placements(request: HttpRequest) -> HttpResponse:
     else:
         status = ""
     owner = request.GET.get("owner", "")
-    if owner.isdigit():
-        qs = qs.filter(owner_id=int(owner))
+    owner_id = parse_id(owner)
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
     else:
         owner = ""
     page = Paginator(qs.order_by("-start_date", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -143,9 +145,9 @@ def placement_new(request: HttpRequest) -> HttpResponse:
     else:
         initial: dict[str, Any] = {"owner": user}
         for name in ("person", "company"):
-            value = request.GET.get(name, "")
-            if value.isdigit():
-                initial[name] = int(value)
+            value = parse_id(request.GET.get(name, ""))
+            if value is not None:
+                initial[name] = value
         form = PlacementForm(people=people, initial=initial)
         formset = TargetFormSet(instance=Placement(), prefix="targets")
     context = {"form": form, "formset": formset, "placement": None}

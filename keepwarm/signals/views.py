@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
 from keepwarm.care.forms import team
+from keepwarm.lib.ids import parse_id
 from keepwarm.signals import queries, services
 from keepwarm.signals.forms import CloseAlertForm, RiskSettingsForm, WeightsForm
 from keepwarm.signals.models import Alert, RiskSettings, RiskWeight, Signal, SignalKind
@@ -54,7 +55,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     if state not in ("open", "overdue", "closed", "all"):
         state = "open"
     owner = request.GET.get("owner", "")
-    owner_id = int(owner) if owner.isdigit() else None
+    owner_id = parse_id(owner)
     found = queries.filter_alerts(
         queries.visible_alerts(user),
         now=now,

@@ -41,7 +41,7 @@ def parse_address(value: str) -> tuple[str, int]:
             host = ""
     elif ":" in host or not _HOSTNAME.match(host):
         host = ""
-    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not host or not port_text.isdecimal() or not 0 < int(port_text) < 65536:
         raise CommandError(
             f"{value!r} is not an address to serve on. Use ADDRESS:PORT, "
             "e.g. 127.0.0.1:8000, 0.0.0.0:8000, [::1]:8000, or just a port such as 8000."
