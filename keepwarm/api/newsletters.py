@@ -15,7 +15,7 @@ from pydantic import WithJsonSchema
 
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
-from keepwarm.api.schemas import Email, ErrorOut, Id, PageQuery, Str200
+from keepwarm.api.schemas import Email, ErrorOut, Id, Moment, PageQuery, Str200
 from keepwarm.mail.models import Suppression
 from keepwarm.newsletters import services
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, Newsletter
@@ -142,7 +142,7 @@ class IssueFilters(PageQuery):
 
 
 class ScheduleIn(Schema):
-    when: dt.datetime | None = Field(None, description="Empty: the newsletter's next slot.")
+    when: Moment | None = Field(None, description="Empty: the newsletter's next slot.")
 
 
 class TestIn(Schema):

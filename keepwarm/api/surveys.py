@@ -21,7 +21,7 @@ from keepwarm.accounts.models import User
 from keepwarm.api.access import visible_placements
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
-from keepwarm.api.schemas import ErrorOut, Id, PageQuery
+from keepwarm.api.schemas import ErrorOut, Id, Moment, PageQuery
 from keepwarm.care.models import Audience
 from keepwarm.surveys.models import Answer, Invitation, Question, Questionnaire, Response
 
@@ -270,7 +270,7 @@ class ResponseFilters(PageQuery):
     placement: Id | None = None
     person: Id | None = None
     questionnaire: Id | None = None
-    submitted_after: dt.datetime | None = Field(None, description="On or after this moment.")
+    submitted_after: Moment | None = Field(None, description="On or after this moment.")
 
 
 def _responses(user: User) -> QuerySet[Response]:

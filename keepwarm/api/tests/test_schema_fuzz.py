@@ -9,10 +9,13 @@ small (FUZZ_EXAMPLES) so the suite stays quick; raise it locally to dig deeper.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -60,6 +63,19 @@ def _fuzz(operation: Any, headers: dict[str, str]) -> str | None:
 
 
 @pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """The WSGI app closes the database connection after each request; in a test that
+    would close the test's transaction, so (as Django's test client does) it doesn't."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def fuzz_data(cast: Any) -> None:
     """Something for reads and writes to find: the cast's placement laid out with a plan."""
     plan = CarePlan.objects.create(name="Fuzz plan")
@@ -68,7 +84,7 @@ def fuzz_data(cast: Any) -> None:
 
 
 def test_every_api_operation_survives_fuzzing_and_keeps_to_its_schema(
-    cast: Any, fuzz_data: None
+    cast: Any, fuzz_data: None, keep_test_connection: None
 ) -> None:
     from keepwarm.wsgi import application
 
