@@ -73,6 +73,8 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=50)
     event_id = models.UUIDField(default=uuid.uuid4)
     payload = models.JSONField(default=dict)
+    # When the event happened: the same on every delivery and redelivery of it.
+    occurred_at = models.DateTimeField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     send_after = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -221,10 +221,15 @@ def queue_event(*, event: str, payload: dict[str, Any], now: dt.datetime | None 
     hooks = [w for w in Webhook.objects.filter(is_active=True) if event in w.events]
     if not hooks:
         return 0
-    first = WebhookDelivery(event=event, payload=payload, send_after=now)
+    first = WebhookDelivery(event=event)
     WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
-            webhook=hook, event=event, event_id=first.event_id, payload=payload, send_after=now
+            webhook=hook,
+            event=event,
+            event_id=first.event_id,
+            payload=payload,
+            occurred_at=now,
+            send_after=now,
         )
         for hook in hooks
     )
@@ -248,6 +253,7 @@ def redeliver(*, delivery: WebhookDelivery, now: dt.datetime | None = None) -> W
         event=delivery.event,
         event_id=delivery.event_id,
         payload=delivery.payload,
+        occurred_at=delivery.occurred_at,
         send_after=now,
         redelivery_of=delivery,
     )
@@ -293,7 +299,7 @@ def delivery_body(delivery: WebhookDelivery) -> bytes:
     body = {
         "id": str(delivery.event_id),
         "event": delivery.event,
-        "created_at": delivery.created_at.isoformat(),
+        "occurred_at": delivery.occurred_at.isoformat(),
         "data": delivery.payload,
     }
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()

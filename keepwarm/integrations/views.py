@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from keepwarm.accounts.models import User
 from keepwarm.integrations import services
@@ -91,7 +91,7 @@ def calendar_revoke(request: HttpRequest) -> HttpResponse:
     return redirect("calendar")
 
 
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
     # No sign-in: calendar apps fetch it. The secret in the URL is the key; a wrong,
     # revoked or deactivated user's secret is a plain 404, the same for each.
