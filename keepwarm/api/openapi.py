@@ -1,6 +1,7 @@
 """The schema states the error answers every operation can give, so clients (and the
 schemathesis fuzz test) can rely on it: 401 without a valid token, 422 for a parameter or
-body that does not validate, 404 where the path names an object. Added here once rather
+body that does not validate, 404 where the path names an object, 400 for a body that is
+not JSON at all. Added here once rather
 than in each endpoint's `response=`, so new API modules are covered too.
 """
 
@@ -16,6 +17,7 @@ from keepwarm.api.schemas import ErrorOut
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 ERRORS = {
+    "400": "A body that is not JSON",
     "401": "No token, or a token that is not valid",
     "404": "Not found, or not yours to see",
     "422": "A parameter or field that does not validate",
@@ -40,6 +42,8 @@ def add_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation["responses"]
             for code, description in ERRORS.items():
                 if code == "404" and "{" not in path:
+                    continue
+                if code == "400" and "requestBody" not in operation:
                     continue
                 if code == "401" and not operation.get("security"):
                     continue
