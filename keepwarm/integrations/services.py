@@ -267,6 +267,7 @@ MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
 TIMEOUT_SECONDS = 10
 EXCERPT_CHARS = 1_000
 SEND_LIMIT = 100
+TICK_BUDGET_SECONDS = 30.0
 # A delivery still "sending" after this was caught by a crash; it is tried again (a
 # receiver may see it twice, and can tell by the delivery id).
 LEASE = dt.timedelta(minutes=5)
@@ -307,7 +308,9 @@ def delivery_body(delivery: WebhookDelivery) -> bytes:
 
 def _claim(*, now: dt.datetime, worker_id: str, limit: int) -> list[int]:
     due = list(
-        WebhookDelivery.objects.filter(state=WebhookDelivery.State.PENDING, send_after__lte=now)
+        WebhookDelivery.objects.filter(
+            state=WebhookDelivery.State.PENDING, send_after__lte=now, webhook__is_active=True
+        )
         .order_by("send_after", "id")
         .values_list("id", flat=True)[:limit]
     )
@@ -339,8 +342,9 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
         return None, "", f"Could not reach the receiver: {reason}"[:500]
 
 
-def _send_one(delivery: WebhookDelivery, *, now: dt.datetime) -> bool:
-    """Try one claimed delivery; True if the receiver took it (2xx)."""
+def _send_one(delivery: WebhookDelivery, *, now: dt.datetime) -> tuple[bool, int | None]:
+    """Try one claimed delivery: whether the receiver took it (2xx), and its status code
+    (None when it could not be reached or did not answer in time)."""
     body = delivery_body(delivery)
     timestamp = int(now.timestamp())
     headers = {
@@ -387,7 +391,7 @@ def _send_one(delivery: WebhookDelivery, *, now: dt.datetime) -> bool:
     WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDelivery.State.SENDING).update(
         **fields
     )
-    return ok
+    return ok, status
 
 
 def reconcile_stale_deliveries(*, now: dt.datetime) -> int:
@@ -401,22 +405,42 @@ def reconcile_stale_deliveries(*, now: dt.datetime) -> int:
     )
 
 
+def _release(pks: list[int]) -> None:
+    """Hand claimed deliveries back untried; they go out on a later tick."""
+    WebhookDelivery.objects.filter(pk__in=pks, state=WebhookDelivery.State.SENDING).update(
+        state=WebhookDelivery.State.PENDING, claimed_at=None, claimed_by=""
+    )
+
+
 def send_due_webhooks(
-    *, now: dt.datetime | None = None, worker_id: str = "", limit: int = SEND_LIMIT
+    *,
+    now: dt.datetime | None = None,
+    worker_id: str = "",
+    limit: int = SEND_LIMIT,
+    budget_seconds: float = TICK_BUDGET_SECONDS,
 ) -> int:
     """Send up to `limit` due deliveries (the worker's tick); returns how many were delivered.
 
-    Inactive webhooks' deliveries wait: switching a webhook back on sends them.
+    A receiver that cannot be reached or does not answer in time is not tried again in this
+    tick, and the tick stops sending after `budget_seconds`, so one slow receiver cannot hold
+    up check-in emails. Paused webhooks' deliveries wait: switching one back on sends them.
     """
     now = now or timezone.now()
     reconcile_stale_deliveries(now=now)
     delivered = 0
-    for pk in _claim(now=now, worker_id=worker_id or "worker", limit=limit):
+    started = time.monotonic()
+    claimed = _claim(now=now, worker_id=worker_id or "worker", limit=limit)
+    unreachable: set[int] = set()
+    for index, pk in enumerate(claimed):
+        if index and time.monotonic() - started > budget_seconds:
+            _release(claimed[index:])
+            break
         delivery = WebhookDelivery.objects.select_related("webhook").get(pk=pk)
-        if not delivery.webhook.is_active:
-            WebhookDelivery.objects.filter(pk=pk).update(
-                state=WebhookDelivery.State.PENDING, claimed_at=None, claimed_by=""
-            )
+        if delivery.webhook_id in unreachable or not delivery.webhook.is_active:
+            _release([pk])
             continue
-        delivered += _send_one(delivery, now=now)
+        ok, status = _send_one(delivery, now=now)
+        delivered += ok
+        if status is None:
+            unreachable.add(delivery.webhook_id)
     return delivered

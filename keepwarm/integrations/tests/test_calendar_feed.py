@@ -257,3 +257,10 @@ def test_mozilla_ical_js_reads_the_feed_with_the_same_times(cast: Any, feed: str
     # Both parsers agree on every event.
     python_starts = [utc_start(e).strftime("%Y-%m-%dT%H:%M:%S.000Z") for e in parse(text)]
     assert python_starts == [e["start"] for e in parsed["events"]]
+
+
+def test_calendar_apps_may_ask_with_head(cast: Any, feed: str) -> None:
+    response = Client().head(reverse("calendar_feed", args=[feed]))
+
+    assert response.status_code == 200
+    assert Client().post(reverse("calendar_feed", args=[feed])).status_code == 405

@@ -329,3 +329,57 @@ def test_demo_data_shows_a_paused_example_webhook_with_deliveries(cast: Any) -> 
     hook = Webhook.objects.get()
     assert not hook.is_active
     assert services.queue_event(event=events.ALERT_OPENED, payload={}) == 0
+
+
+def test_an_unreachable_receiver_is_tried_once_a_tick_not_once_per_event(
+    cast: Any, receiver: Receiver
+) -> None:
+    subscribe(cast, "http://127.0.0.1:9/down")
+    subscribe(cast, receiver.url)
+    for n in range(3):
+        services.queue_event(event=events.ALERT_OPENED, payload={"n": n}, now=NOW)
+
+    assert services.send_due_webhooks(now=NOW) == 3
+
+    down = WebhookDelivery.objects.filter(webhook__url="http://127.0.0.1:9/down")
+    assert sorted(d.attempts for d in down) == [0, 0, 1]
+    assert {d.state for d in down} == {WebhookDelivery.State.PENDING}
+    assert len(receiver.received) == 3
+
+
+def test_a_tick_stops_sending_when_its_time_is_up(cast: Any, receiver: Receiver) -> None:
+    subscribe(cast, receiver.url)
+    for n in range(3):
+        services.queue_event(event=events.ALERT_OPENED, payload={"n": n}, now=NOW)
+
+    assert services.send_due_webhooks(now=NOW, budget_seconds=0) == 1
+
+    states = sorted(d.state for d in deliveries())
+    assert states == ["delivered", "pending", "pending"]
+    assert services.send_due_webhooks(now=NOW) == 2
+
+
+def test_paused_webhooks_keep_their_deliveries_until_switched_back_on(
+    cast: Any, receiver: Receiver
+) -> None:
+    hook = subscribe(cast, receiver.url)
+    services.queue_event(event=events.ALERT_OPENED, payload={}, now=NOW)
+    Webhook.objects.update(is_active=False)
+
+    services.send_due_webhooks(now=NOW)
+    assert not receiver.received
+    hook.is_active = True
+    hook.save()
+    services.send_due_webhooks(now=NOW)
+
+    assert len(receiver.received) == 1
+
+
+def test_admin_removes_a_webhook(cast: Any) -> None:
+    hook = subscribe(cast, "https://hooks.example.com/x")
+    client = Client()
+    client.force_login(cast.admin)
+
+    client.post(reverse("webhook_delete", args=[hook.pk]))
+
+    assert not Webhook.objects.exists()
