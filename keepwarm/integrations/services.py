@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -259,6 +259,24 @@ def redeliver(*, delivery: WebhookDelivery, now: dt.datetime | None = None) -> W
     )
 
 
+# Not a domain event: what "Send a test event" sends, so an admin can check a receiver.
+PING = "ping"
+
+
+def send_test_event(
+    *, webhook: Webhook, by: User, now: dt.datetime | None = None
+) -> WebhookDelivery:
+    """Queue a `ping` to this webhook alone (paused or not, it goes at the next tick)."""
+    now = now or timezone.now()
+    return WebhookDelivery.objects.create(
+        webhook=webhook,
+        event=PING,
+        payload={"message": "A test from Keepwarm", "sent_by": by.username},
+        occurred_at=now,
+        send_after=now,
+    )
+
+
 # --- Webhooks: sending (the worker) --------------------------------------------------------
 
 # Minutes before each retry: about 4 hours of trying before giving up, as the outbox does.
@@ -309,7 +327,9 @@ def delivery_body(delivery: WebhookDelivery) -> bytes:
 def _claim(*, now: dt.datetime, worker_id: str, limit: int) -> list[int]:
     due = list(
         WebhookDelivery.objects.filter(
-            state=WebhookDelivery.State.PENDING, send_after__lte=now, webhook__is_active=True
+            Q(webhook__is_active=True) | Q(event=PING),
+            state=WebhookDelivery.State.PENDING,
+            send_after__lte=now,
         )
         .order_by("send_after", "id")
         .values_list("id", flat=True)[:limit]
@@ -436,7 +456,8 @@ def send_due_webhooks(
             _release(claimed[index:])
             break
         delivery = WebhookDelivery.objects.select_related("webhook").get(pk=pk)
-        if delivery.webhook_id in unreachable or not delivery.webhook.is_active:
+        paused = not delivery.webhook.is_active and delivery.event != PING
+        if delivery.webhook_id in unreachable or paused:
             _release([pk])
             continue
         ok, status = _send_one(delivery, now=now)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("webhooks/new/", views.webhook_new, name="webhook_new"),
     path("webhooks/<int:pk>/", views.webhook_edit, name="webhook_edit"),
     path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
+    path("webhooks/<int:pk>/test/", views.webhook_test, name="webhook_test"),
     path("webhooks/deliveries/<int:pk>/", views.webhook_delivery, name="webhook_delivery"),
     path(
         "webhooks/deliveries/<int:pk>/redeliver/",

@@ -183,6 +183,15 @@ def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _require_admin(request)
+    delivery = services.send_test_event(webhook=get_object_or_404(Webhook, pk=pk), by=user)
+    messages.success(request, "A test event is queued; the worker sends it within a minute.")
+    return redirect("webhook_delivery", delivery.pk)
+
+
+@login_required
 @never_cache
 def webhook_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)

@@ -383,3 +383,23 @@ def test_admin_removes_a_webhook(cast: Any) -> None:
     client.post(reverse("webhook_delete", args=[hook.pk]))
 
     assert not Webhook.objects.exists()
+
+
+def test_a_test_event_reaches_even_a_paused_webhook_and_only_it(
+    cast: Any, receiver: Receiver
+) -> None:
+    hook = subscribe(cast, receiver.url, is_active=False)
+    subscribe(cast, receiver.url + "?other")
+    client = Client()
+    client.force_login(cast.admin)
+
+    client.post(reverse("webhook_test", args=[hook.pk]))
+    services.send_due_webhooks()
+
+    [got] = receiver.received
+    assert got.path == "/hooks/keepwarm"
+    assert got.headers["X-Keepwarm-Event"] == "ping"
+    assert json.loads(got.body)["data"]["sent_by"] == "ada_admin"
+    assert services.verify_signature(
+        SECRET, got.headers["X-Keepwarm-Signature"], got.body, now=dt.datetime.now().timestamp()
+    )
