@@ -105,3 +105,31 @@ def test_every_api_operation_survives_fuzzing_and_keeps_to_its_schema(
     ]
 
     assert not failures, "\n\n".join(failures)
+
+
+def test_a_date_time_filter_far_out_of_range_is_a_422_naming_it(cast: Any) -> None:
+    from django.test import Client
+
+    _, token = ApiToken.issue(user=cast.admin, name="fuzz")
+    response = Client().get(
+        "/api/v1/responses",
+        {"submitted_after": "0823-04-06T18:30:25+23:35"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "submitted_after"
+
+
+def test_every_operation_documents_its_error_answers(db: None) -> None:
+    from django.test import Client
+
+    schema = Client().get("/api/v1/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"401", "422"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if "requestBody" in operation:
+                assert "400" in codes, (method, path)
