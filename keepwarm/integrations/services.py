@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
+from keepwarm.care.models import SENT_BY_WORKER, Cover, Touchpoint
 from keepwarm.integrations import ical
 from keepwarm.integrations.models import (
     CalendarFeed,
@@ -93,22 +93,37 @@ def feed_for_secret(raw: str, *, now: dt.datetime | None = None) -> CalendarFeed
     return feed
 
 
+def _covered(user: User, *, start: dt.date, today: dt.date) -> Q:
+    """The colleagues' calls `user` covers: those due during a cover, and while a cover runs
+    today, the absent colleague's overdue ones too (as Today shows them)."""
+    covered = Q(pk__in=[])
+    covers = Cover.objects.filter(colleague=user, ends_on__gte=start).values_list(
+        "absent_id", "starts_on", "ends_on"
+    )
+    for absent_id, starts_on, ends_on in covers:
+        covered |= Q(owner_id=absent_id, due_on__gte=starts_on, due_on__lte=ends_on)
+        if starts_on <= today <= ends_on:
+            covered |= Q(owner_id=absent_id, due_on__lt=today)
+    return covered
+
+
 def feed_touchpoints(user: User, *, today: dt.date) -> list[Touchpoint]:
-    """The calls and meetings `user` owns that are planned from FEED_PAST_DAYS ago on."""
+    """The calls and meetings `user` owns or covers, planned from FEED_PAST_DAYS ago on."""
+    start = today - dt.timedelta(days=FEED_PAST_DAYS)
     return list(
         Touchpoint.objects.filter(
-            owner=user,
+            Q(owner=user) | _covered(user, start=start, today=today),
             state=Touchpoint.State.PLANNED,
-            due_on__gte=today - dt.timedelta(days=FEED_PAST_DAYS),
+            due_on__gte=start,
             due_on__lte=today + dt.timedelta(days=FEED_FUTURE_DAYS),
         )
         .exclude(kind__in=SENT_BY_WORKER)
-        .select_related("person", "placement__company")
+        .select_related("person", "placement__company", "owner")
         .order_by("due_on", "id")[:FEED_MAX_EVENTS]
     )
 
 
-def _event(touchpoint: Touchpoint, *, today: dt.date) -> ical.Event:
+def _event(touchpoint: Touchpoint, *, today: dt.date, owner_id: int) -> ical.Event:
     person = touchpoint.person
     name = f"{person.first_name} {person.last_name}".strip()
     link = settings.BASE_URL + person.get_absolute_url()
@@ -121,10 +136,13 @@ def _event(touchpoint: Touchpoint, *, today: dt.date) -> ical.Event:
     if touchpoint.due_on < today:
         lines.append(f"Overdue since {touchpoint.due_on:%d %b %Y}")
     lines.append(f"Open in Keepwarm: {link}")
+    summary = f"{touchpoint.get_kind_display()}: {name} – {touchpoint.title}"
+    if touchpoint.owner_id != owner_id:
+        summary += f" (covering {touchpoint.owner.display_name})"
     return ical.Event(
         uid=f"touchpoint-{touchpoint.pk}@{urlsplit(settings.BASE_URL).hostname}",
         day=touchpoint.due_on,
-        summary=f"{touchpoint.get_kind_display()}: {name} – {touchpoint.title}",
+        summary=summary,
         description="\n".join(lines),
         location=person.phone,
         url=link,
@@ -134,7 +152,8 @@ def _event(touchpoint: Touchpoint, *, today: dt.date) -> ical.Event:
 def render_feed(feed: CalendarFeed, *, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     today = timezone.localdate(now)
-    events = [_event(t, today=today) for t in feed_touchpoints(feed.user, today=today)]
+    touchpoints = feed_touchpoints(feed.user, today=today)
+    events = [_event(t, today=today, owner_id=feed.user_id) for t in touchpoints]
     return ical.render(
         events,
         name=f"Keepwarm calls – {feed.user.display_name}",

@@ -21,7 +21,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.models import Cover, Kind, Touchpoint
 from keepwarm.integrations import services
 from keepwarm.integrations.models import CalendarFeed
 
@@ -264,3 +264,23 @@ def test_calendar_apps_may_ask_with_head(cast: Any, feed: str) -> None:
 
     assert response.status_code == 200
     assert Client().post(reverse("calendar_feed", args=[feed])).status_code == 405
+
+
+def test_calls_of_a_colleague_being_covered_are_in_the_feed_during_the_cover(cast: Any) -> None:
+    _, secret = services.issue_feed(user=cast.colleague)
+    Cover.objects.create(
+        absent=cast.owner,
+        colleague=cast.colleague,
+        starts_on=dt.date(2026, 3, 16),
+        ends_on=dt.date(2026, 3, 20),
+    )
+    with time_machine.travel(dt.datetime(2026, 3, 17, 12, tzinfo=dt.UTC)):
+        call(cast, dt.date(2026, 3, 10), title="Overdue before the cover")
+        call(cast, dt.date(2026, 3, 18), title="During the cover")
+        call(cast, dt.date(2026, 3, 25), title="After the cover")
+        events = parse(fetch(secret).content.decode())
+
+    assert [str(e["SUMMARY"]) for e in events] == [
+        "Call: Priya Patel – Overdue before the cover (covering Olivia Owner)",
+        "Call: Priya Patel – During the cover (covering Olivia Owner)",
+    ]
