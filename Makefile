@@ -29,8 +29,12 @@ demo: $(VENV)/.runtime
 tools/email-lint/node_modules: tools/email-lint/package-lock.json
 	-command -v npm >/dev/null && npm ci --prefix tools/email-lint --no-audit --no-fund --silent
 
+# Mozilla's ical.js, the calendar feed's second parser (npm); without npm its test skips and says so.
+tools/ical-check/node_modules: tools/ical-check/package-lock.json
+	-command -v npm >/dev/null && npm ci --prefix tools/ical-check --no-audit --no-fund --silent
+
 # PostgreSQL when KEEPWARM_TEST_DATABASE_URL is set, else SQLite in memory.
-test: $(VENV)/.dev tools/email-lint/node_modules
+test: $(VENV)/.dev tools/email-lint/node_modules tools/ical-check/node_modules
 	KEEPWARM_DATABASE_URL="$${KEEPWARM_TEST_DATABASE_URL:-}" $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

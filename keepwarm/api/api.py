@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from keepwarm.api import companies, newsletters, people, placements, signals, surveys, touchpoints
@@ -19,8 +18,9 @@ from keepwarm.api.errors import (
     problems_from_django,
     problems_from_ninja,
 )
+from keepwarm.api.openapi import KeepwarmAPI
 
-api = NinjaAPI(
+api = KeepwarmAPI(
     title="Keepwarm API",
     version="1",
     description=(

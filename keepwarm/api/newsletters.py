@@ -4,21 +4,25 @@ suppressions (read). Scheduling, like on the pages, is for managers and admins."
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
-from keepwarm.api.schemas import Email, ErrorOut, Id, PageQuery, Str200
+from keepwarm.api.schemas import Email, ErrorOut, Id, Moment, PageQuery, Str200
 from keepwarm.mail.models import Suppression
 from keepwarm.newsletters import services
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, Newsletter
 from keepwarm.newsletters.queries import issue_progress
+
+# Written out inline: the schema would otherwise merge it with other enums named alike.
+IssueState = Annotated[Issue.State, WithJsonSchema({"type": "string", "enum": Issue.State.values})]
 
 router = Router()
 audiences_router = Router()
@@ -109,7 +113,7 @@ class IssueOut(Schema):
     newsletter: int = Field(alias="newsletter_id")
     subject: str
     preheader: str
-    state: Issue.State
+    state: IssueState
     scheduled_for: dt.datetime | None
     recipients: int
     blocks: list[BlockOut]
@@ -134,11 +138,11 @@ class IssuePage(Schema):
 
 class IssueFilters(PageQuery):
     newsletter: Id | None = None
-    state: Issue.State | None = None
+    state: IssueState | None = None
 
 
 class ScheduleIn(Schema):
-    when: dt.datetime | None = Field(None, description="Empty: the newsletter's next slot.")
+    when: Moment | None = Field(None, description="Empty: the newsletter's next slot.")
 
 
 class TestIn(Schema):

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
 from keepwarm.api.access import get_placement_for, visible_people, visible_placements
@@ -37,6 +38,16 @@ from keepwarm.people.models import Company, GuaranteeUnit, Remedy
 from keepwarm.placements.models import Placement, Target
 from keepwarm.placements.services import create_placement
 
+# Written out inline: the schema would otherwise merge it with other enums named alike.
+TargetPeriod = Annotated[
+    Target.Period, WithJsonSchema({"type": "string", "enum": Target.Period.values})
+]
+
+# Written out inline: the schema would otherwise merge it with other enums named alike.
+PlacementStatus = Annotated[
+    Placement.Status, WithJsonSchema({"type": "string", "enum": Placement.Status.values})
+]
+
 router = Router()
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. GBP.")]
@@ -47,7 +58,7 @@ class TargetIn(Schema):
     name: Str200 = Field(min_length=1)
     target_value: Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
     unit: Str40 = Field(min_length=1, description="GBP, tickets, calls, deals…")
-    period: Target.Period = Target.Period.MONTH
+    period: TargetPeriod = Target.Period.MONTH
 
 
 class TargetOut(Schema):
@@ -55,7 +66,7 @@ class TargetOut(Schema):
     name: str
     target_value: Decimal
     unit: str
-    period: Target.Period
+    period: TargetPeriod
 
 
 def _shows_money(obj: Placement, context: dict[str, Any]) -> bool:
@@ -91,7 +102,7 @@ class PlacementOut(Schema):
     guarantee_ends_on: dt.date
     rebate_scale: list[RebateStep]
     care_plan: int | None = Field(alias="care_plan_id")
-    status: Placement.Status
+    status: PlacementStatus
     left_on: dt.date | None
     leave_reason: str
     leave_notes: str
@@ -191,7 +202,7 @@ class PlacementPage(Schema):
 
 
 class PlacementFilters(PageQuery):
-    status: Placement.Status | None = None
+    status: PlacementStatus | None = None
     owner: Str200 | None = Field(None, description="Username of the owning consultant.")
     company: Id | None = None
     person: Id | None = Field(None, description="The placed candidate's id.")

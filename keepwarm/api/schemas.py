@@ -13,6 +13,7 @@ from typing import Annotated
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator, WithJsonSchema
 
@@ -34,6 +35,16 @@ def _sensible_date(value: dt.date) -> dt.date:
     # Care plans add months and years to start dates; year 9999 would overflow.
     if not 1900 <= value.year <= 2999:
         raise ValueError("must be a date between the years 1900 and 2999")
+    return value
+
+
+def _sensible_moment(value: dt.datetime) -> dt.datetime:
+    # Year 1 with a +23:35 offset is before the earliest UTC moment PostgreSQL and Python
+    # can hold; a naive time is read on the agency's clock rather than warned about.
+    if not 1900 <= value.year <= 2999:
+        raise ValueError("must be a moment between the years 1900 and 2999")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
     return value
 
 
@@ -65,6 +76,7 @@ Email = Annotated[str, Field(max_length=254), NoNul, AfterValidator(_email)]
 Url = Annotated[str, Field(max_length=200), NoNul, AfterValidator(_url)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Day = Annotated[dt.date, AfterValidator(_sensible_date)]
+Moment = Annotated[dt.datetime, AfterValidator(_sensible_moment)]
 Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=0)]
 Username = Annotated[str, Field(min_length=1, max_length=150), NoNul]
 

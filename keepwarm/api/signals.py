@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -11,12 +12,18 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
 from keepwarm.api.schemas import ErrorOut, Id, LongText, PageQuery, Str200
 from keepwarm.signals import queries, services
 from keepwarm.signals.models import Alert, Risk, Signal
+
+# Written out inline: the schema would otherwise merge it with other enums named alike.
+AlertStateValue = Annotated[
+    Alert.State, WithJsonSchema({"type": "string", "enum": Alert.State.values})
+]
 
 risk_router = Router()
 alerts_router = Router()
@@ -130,7 +137,7 @@ class AlertOut(Schema):
     owner: str | None = Field(description="Who must act: the placement's owner or their cover.")
     reason: str
     risk_score: int | None
-    state: Alert.State
+    state: AlertStateValue
     overdue: bool
     opened_at: dt.datetime
     due_at: dt.datetime

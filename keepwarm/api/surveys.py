@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
+from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
 from keepwarm.api.access import visible_placements
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
-from keepwarm.api.schemas import ErrorOut, Id, PageQuery
+from keepwarm.api.schemas import ErrorOut, Id, Moment, PageQuery
 from keepwarm.care.models import Audience
 from keepwarm.surveys.models import Answer, Invitation, Question, Questionnaire, Response
+
+# Written out inline: the schema would otherwise merge it with other enums named alike.
+QuestionKind = Annotated[
+    Question.Kind, WithJsonSchema({"type": "string", "enum": Question.Kind.values})
+]
 
 questionnaires_router = Router()
 invitations_router = Router()
@@ -50,7 +56,7 @@ class ChoiceOut(Schema):
 class QuestionOut(Schema):
     id: int
     code: str
-    kind: Question.Kind
+    kind: QuestionKind
     label: str
     help: str
     required: bool
@@ -210,7 +216,7 @@ def read_invitation(request: HttpRequest, id: Id) -> Invitation:
 class AnswerOut(Schema):
     question: int = Field(alias="question_id")
     code: str
-    kind: Question.Kind
+    kind: QuestionKind
     label: str
     value_number: Decimal | None
     value_text: str
@@ -264,7 +270,7 @@ class ResponseFilters(PageQuery):
     placement: Id | None = None
     person: Id | None = None
     questionnaire: Id | None = None
-    submitted_after: dt.datetime | None = Field(None, description="On or after this moment.")
+    submitted_after: Moment | None = Field(None, description="On or after this moment.")
 
 
 def _responses(user: User) -> QuerySet[Response]:

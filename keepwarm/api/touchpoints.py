@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
 from keepwarm.api.access import (
@@ -25,6 +27,16 @@ from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import Day, ErrorOut, Id, LongText, PageQuery, Str200, TouchpointKind
 from keepwarm.care.models import Audience, Kind, Touchpoint
 from keepwarm.care.services import log_touchpoint, skip_touchpoint
+
+# Written out inline: the schema would otherwise merge it with other enums named alike.
+TouchpointOutcome = Annotated[
+    Touchpoint.Outcome, WithJsonSchema({"type": "string", "enum": Touchpoint.Outcome.values})
+]
+
+# Written out inline: the schema would otherwise merge it with other enums named alike.
+TouchpointState = Annotated[
+    Touchpoint.State, WithJsonSchema({"type": "string", "enum": Touchpoint.State.values})
+]
 
 router = Router()
 
@@ -47,7 +59,7 @@ class TouchpointOut(Schema):
     title: str
     due_on: dt.date
     owner: str
-    state: Touchpoint.State
+    state: TouchpointState
     outcome: str
     notes: str
     skip_reason: str
@@ -89,7 +101,7 @@ class TouchpointPatch(Schema):
     """
 
     state: Finish | None = None
-    outcome: Touchpoint.Outcome | None = None
+    outcome: TouchpointOutcome | None = None
     skip_reason: Str200 = ""
     next_action_on: Day | None = Field(None, description="Plan a follow-up call on this day.")
 
@@ -121,7 +133,7 @@ class TouchpointPage(Schema):
 
 
 class TouchpointFilters(PageQuery):
-    state: Touchpoint.State | None = None
+    state: TouchpointState | None = None
     kind: TouchpointKind | None = None
     due_after: Day | None = Field(None, description="Due on or after this day.")
     due_before: Day | None = Field(None, description="Due on or before this day.")

@@ -28,6 +28,7 @@ from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.lib import demo_integrations
 from keepwarm.lib import demo_words as words
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.demo_answers import Feedback
@@ -101,6 +102,7 @@ def wipe() -> None:
     # Answers protect their questions; the answers go first, then the rest cascades.
     Response.objects.all().delete()
     newsletter_demo.wipe()
+    demo_integrations.wipe()
     Touchpoint.objects.all().delete()
     Cover.objects.all().delete()
     Placement.objects.all().delete()
@@ -193,6 +195,7 @@ class _Agency(History, Feedback):
         self.answer_questionnaires()
         self.score_and_alert()
         newsletter_demo.load(today=self.today)
+        demo_integrations.load(now=timezone.now())
         self.count()
         return self.report
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Cover, Kind, Touchpoint
+from keepwarm.lib import events
 from keepwarm.lib.dates import add_working_days
 from keepwarm.mail.services import queue_email
 from keepwarm.placements.models import Placement
@@ -279,6 +280,7 @@ def recompute_risk(*, placement: Placement, now: dt.datetime | None = None) -> R
     risk = Risk.objects.select_for_update().filter(placement=placement).first()
     if placement.status in Placement.ENDED and risk is not None and risk.outcome:
         return risk
+    score_before = risk.score if risk is not None else 0
     weights = current_weights()
     first_year = in_first_year(placement, today)
     found = find_signals(placement, now=now) if first_year else []
@@ -307,6 +309,18 @@ def recompute_risk(*, placement: Placement, now: dt.datetime | None = None) -> R
             reason = f"Fall-off risk {risk.score} (alert at {threshold}): " + "; ".join(
                 combined.reasons[:3]
             )
+            if score_before < threshold:
+                events.emit(
+                    events.PLACEMENT_AT_RISK,
+                    {
+                        "placement_id": placement.pk,
+                        "person_id": placement.person_id,
+                        "company_id": placement.company_id,
+                        "score": risk.score,
+                        "threshold": threshold,
+                        "reasons": combined.reasons[:3],
+                    },
+                )
             open_alert(placement=placement, reason=reason, risk_score=risk.score, now=now)
     return risk
 
@@ -484,6 +498,17 @@ def open_alert(
     except IntegrityError:
         return None  # another process opened one at the same moment
     _email_alert(alert, now=now)
+    events.emit(
+        events.ALERT_OPENED,
+        {
+            "alert_id": alert.pk,
+            "placement_id": placement.pk,
+            "person_id": placement.person_id,
+            "owner": owner.username,
+            "reason": reason[:300],
+            "risk_score": risk_score,
+        },
+    )
     return alert
 
 

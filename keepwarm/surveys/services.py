@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Audience, Touchpoint
+from keepwarm.lib import events
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import (
     _STEP_ENGINE,
@@ -431,6 +432,15 @@ def record_response(
         ).update(state=OutboxMessage.State.CANCELLED)
         response_id = response.pk
         transaction.on_commit(lambda: _tell_signals(response_id))
+        events.emit(
+            events.QUESTIONNAIRE_ANSWERED,
+            {
+                "response_id": response_id,
+                "questionnaire_id": invitation.questionnaire_id,
+                "placement_id": invitation.placement_id,
+                "person_id": invitation.person_id,
+            },
+        )
     invitation.answered_at = now
     return response
 

@@ -1,0 +1,486 @@
+"""Calendar feeds (issue, revoke, render) and webhook subscriptions and deliveries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import SENT_BY_WORKER, Cover, Touchpoint
+from keepwarm.integrations import ical
+from keepwarm.integrations.models import (
+    CalendarFeed,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    hash_secret,
+)
+from keepwarm.lib.events import EVENTS
+
+logger = logging.getLogger(__name__)
+
+# --- Calendar feed ------------------------------------------------------------------------
+
+# Overdue calls stay in the feed this long, so yesterday's missed call is still visible.
+FEED_PAST_DAYS = 30
+FEED_FUTURE_DAYS = 366
+FEED_MAX_EVENTS = 2_000
+FEED_LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+
+
+def feed_url(raw: str) -> str:
+    return settings.BASE_URL + reverse("calendar_feed", args=[raw])
+
+
+def issue_feed(*, user: User, day_starts_at: dt.time | None = None) -> tuple[CalendarFeed, str]:
+    """A new secret feed URL for `user`; any earlier one stops working. Returns the feed
+    and the raw secret, which is shown once and never stored."""
+    raw = CalendarFeed.new_secret()
+    with transaction.atomic():
+        feed, _ = CalendarFeed.objects.select_for_update().get_or_create(
+            user=user, defaults={"digest": hash_secret(raw), "prefix": raw[:10]}
+        )
+        feed.digest = hash_secret(raw)
+        feed.prefix = raw[:10]
+        feed.created_at = timezone.now()
+        feed.last_used_at = None
+        if day_starts_at is not None:
+            feed.day_starts_at = day_starts_at
+        feed.save()
+    return feed, raw
+
+
+def revoke_feed(*, user: User) -> bool:
+    """Stop `user`'s feed URL working; False if they had none."""
+    deleted, _ = CalendarFeed.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+def set_day_start(*, user: User, day_starts_at: dt.time) -> int:
+    return CalendarFeed.objects.filter(user=user).update(day_starts_at=day_starts_at)
+
+
+def feed_for_secret(raw: str, *, now: dt.datetime | None = None) -> CalendarFeed | None:
+    """The active feed this secret opens, or None (unknown, revoked, or user deactivated)."""
+    if not raw.startswith("cal_") or len(raw) > 100:
+        return None
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(digest=hash_secret(raw), user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        return None
+    now = now or timezone.now()
+    if feed.last_used_at is None or now - feed.last_used_at >= FEED_LAST_USED_RESOLUTION:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return feed
+
+
+def _covered(user: User, *, start: dt.date, today: dt.date) -> Q:
+    """The colleagues' calls `user` covers: those due during a cover, and while a cover runs
+    today, the absent colleague's overdue ones too (as Today shows them)."""
+    covered = Q(pk__in=[])
+    covers = Cover.objects.filter(colleague=user, ends_on__gte=start).values_list(
+        "absent_id", "starts_on", "ends_on"
+    )
+    for absent_id, starts_on, ends_on in covers:
+        covered |= Q(owner_id=absent_id, due_on__gte=starts_on, due_on__lte=ends_on)
+        if starts_on <= today <= ends_on:
+            covered |= Q(owner_id=absent_id, due_on__lt=today)
+    return covered
+
+
+def feed_touchpoints(user: User, *, today: dt.date) -> list[Touchpoint]:
+    """The calls and meetings `user` owns or covers, planned from FEED_PAST_DAYS ago on."""
+    start = today - dt.timedelta(days=FEED_PAST_DAYS)
+    return list(
+        Touchpoint.objects.filter(
+            Q(owner=user) | _covered(user, start=start, today=today),
+            state=Touchpoint.State.PLANNED,
+            due_on__gte=start,
+            due_on__lte=today + dt.timedelta(days=FEED_FUTURE_DAYS),
+        )
+        .exclude(kind__in=SENT_BY_WORKER)
+        .select_related("person", "placement__company", "owner")
+        .order_by("due_on", "id")[:FEED_MAX_EVENTS]
+    )
+
+
+def _event(touchpoint: Touchpoint, *, today: dt.date, owner_id: int) -> ical.Event:
+    person = touchpoint.person
+    name = f"{person.first_name} {person.last_name}".strip()
+    link = settings.BASE_URL + person.get_absolute_url()
+    lines = [f"Reason: {touchpoint.title}"]
+    if person.phone:
+        lines.append(f"Phone: {person.phone}")
+    placement = touchpoint.placement
+    if placement is not None:
+        lines.append(f"Placement: {placement.role_title} at {placement.company.name}")
+    if touchpoint.due_on < today:
+        lines.append(f"Overdue since {touchpoint.due_on:%d %b %Y}")
+    lines.append(f"Open in Keepwarm: {link}")
+    summary = f"{touchpoint.get_kind_display()}: {name} – {touchpoint.title}"
+    if touchpoint.owner_id != owner_id:
+        summary += f" (covering {touchpoint.owner.display_name})"
+    return ical.Event(
+        uid=f"touchpoint-{touchpoint.pk}@{urlsplit(settings.BASE_URL).hostname}",
+        day=touchpoint.due_on,
+        summary=summary,
+        description="\n".join(lines),
+        location=person.phone,
+        url=link,
+    )
+
+
+def render_feed(feed: CalendarFeed, *, now: dt.datetime | None = None) -> str:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    touchpoints = feed_touchpoints(feed.user, today=today)
+    events = [_event(t, today=today, owner_id=feed.user_id) for t in touchpoints]
+    return ical.render(
+        events,
+        name=f"Keepwarm calls – {feed.user.display_name}",
+        day_starts_at=feed.day_starts_at,
+        now=now,
+    )
+
+
+# --- Webhooks: subscriptions ----------------------------------------------------------------
+
+LOOPBACK_NAMES = ("localhost",)
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_webhook_url(url: str) -> str:
+    """https anywhere, or plain http only to this machine (for tests and local tools)."""
+    url = url.strip()
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host or parts.scheme not in ("http", "https"):
+        raise ValidationError({"url": "Enter a full URL starting with https://."})
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ValidationError(
+            {"url": "Use https:// (plain http is only allowed to this machine, 127.0.0.1)."}
+        )
+    if parts.username or parts.password:
+        raise ValidationError({"url": "Put no user name or password in the URL."})
+    return url
+
+
+def _check_events(events: list[str]) -> list[str]:
+    unknown = [e for e in events if e not in EVENTS]
+    if unknown or not events:
+        raise ValidationError({"events": "Choose at least one of the listed events."})
+    return [e for e in EVENTS if e in events]
+
+
+def save_webhook(
+    *,
+    webhook: Webhook | None = None,
+    url: str,
+    secret: str,
+    events: list[str],
+    description: str = "",
+    is_active: bool = True,
+    by: User,
+) -> Webhook:
+    """Subscribe `url` to `events` (or change an existing subscription)."""
+    if not by.is_admin:
+        raise ValidationError("Only admins manage webhooks.")
+    url = check_webhook_url(url)
+    events = _check_events(events)
+    secret = secret.strip()
+    if webhook is None:
+        if len(secret) < 16:
+            raise ValidationError({"secret": "Use a secret of at least 16 characters."})
+        webhook = Webhook(created_by=by)
+    if secret:
+        if len(secret) < 16:
+            raise ValidationError({"secret": "Use a secret of at least 16 characters."})
+        webhook.secret = secret
+    webhook.url = url
+    webhook.events = events
+    webhook.description = description.strip()
+    webhook.is_active = is_active
+    webhook.save()
+    return webhook
+
+
+# --- Webhooks: queueing ----------------------------------------------------------------------
+
+
+def queue_event(*, event: str, payload: dict[str, Any], now: dt.datetime | None = None) -> int:
+    """One delivery per active webhook subscribed to `event`; returns how many."""
+    now = now or timezone.now()
+    hooks = [w for w in Webhook.objects.filter(is_active=True) if event in w.events]
+    if not hooks:
+        return 0
+    first = WebhookDelivery(event=event)
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            webhook=hook,
+            event=event,
+            event_id=first.event_id,
+            payload=payload,
+            occurred_at=now,
+            send_after=now,
+        )
+        for hook in hooks
+    )
+    return len(hooks)
+
+
+def on_domain_event(sender: Any, *, event: str, payload: dict[str, Any], **kwargs: Any) -> None:
+    """The domain_event receiver. It runs after the change committed: a failure here is
+    logged, never raised into the request that caused the event."""
+    try:
+        queue_event(event=event, payload=payload)
+    except Exception:
+        logger.exception("Could not queue webhook deliveries for %s", event)
+
+
+def redeliver(*, delivery: WebhookDelivery, now: dt.datetime | None = None) -> WebhookDelivery:
+    """Send an earlier delivery's event again (same event id, a new delivery row)."""
+    now = now or timezone.now()
+    return WebhookDelivery.objects.create(
+        webhook=delivery.webhook,
+        event=delivery.event,
+        event_id=delivery.event_id,
+        payload=delivery.payload,
+        occurred_at=delivery.occurred_at,
+        send_after=now,
+        redelivery_of=delivery,
+    )
+
+
+# Not a domain event: what "Send a test event" sends, so an admin can check a receiver.
+PING = "ping"
+
+
+def send_test_event(
+    *, webhook: Webhook, by: User, now: dt.datetime | None = None
+) -> WebhookDelivery:
+    """Queue a `ping` to this webhook alone (paused or not, it goes at the next tick)."""
+    now = now or timezone.now()
+    return WebhookDelivery.objects.create(
+        webhook=webhook,
+        event=PING,
+        payload={"message": "A test from Keepwarm", "sent_by": by.username},
+        occurred_at=now,
+        send_after=now,
+    )
+
+
+# --- Webhooks: sending (the worker) --------------------------------------------------------
+
+# Minutes before each retry: about 4 hours of trying before giving up, as the outbox does.
+RETRY_MINUTES = (1, 5, 30, 120, 240)
+MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
+TIMEOUT_SECONDS = 10
+EXCERPT_CHARS = 1_000
+SEND_LIMIT = 100
+TICK_BUDGET_SECONDS = 30.0
+# A delivery still "sending" after this was caught by a crash; it is tried again (a
+# receiver may see it twice, and can tell by the delivery id).
+LEASE = dt.timedelta(minutes=5)
+SIGNATURE_HEADER = "X-Keepwarm-Signature"
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<unix time>." + body>` under the secret."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify_signature(
+    secret: str, header: str, body: bytes, *, now: float, tolerance: int = 300
+) -> bool:
+    """What a receiver does (and what the docs show): recompute and compare, and reject an
+    old timestamp so a captured request cannot be replayed later."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = signature(secret, timestamp, body)
+    return hmac.compare_digest(expected, header)
+
+
+def delivery_body(delivery: WebhookDelivery) -> bytes:
+    body = {
+        "id": str(delivery.event_id),
+        "event": delivery.event,
+        "occurred_at": delivery.occurred_at.isoformat(),
+        "data": delivery.payload,
+    }
+    return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _claim(*, now: dt.datetime, worker_id: str, limit: int) -> list[int]:
+    due = list(
+        WebhookDelivery.objects.filter(
+            Q(webhook__is_active=True) | Q(event=PING),
+            state=WebhookDelivery.State.PENDING,
+            send_after__lte=now,
+        )
+        .order_by("send_after", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    # Each row is taken by a conditional UPDATE: only one worker wins it.
+    return [
+        pk
+        for pk in due
+        if WebhookDelivery.objects.filter(pk=pk, state=WebhookDelivery.State.PENDING).update(
+            state=WebhookDelivery.State.SENDING, claimed_at=now, claimed_by=worker_id
+        )
+        == 1
+    ]
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
+    """(status code, response excerpt, error) of one POST; never raises for HTTP trouble."""
+    if urlsplit(url).scheme not in ("http", "https"):  # saved URLs are checked; never file:
+        return None, "", "Not an http(s) URL"
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            text = response.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")
+            return response.status, text[:EXCERPT_CHARS], ""
+    except urllib.error.HTTPError as exc:
+        text = exc.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")
+        return exc.code, text[:EXCERPT_CHARS], f"HTTP {exc.code} {exc.reason}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, "", f"Could not reach the receiver: {reason}"[:500]
+
+
+def _send_one(delivery: WebhookDelivery, *, now: dt.datetime) -> tuple[bool, int | None]:
+    """Try one claimed delivery: whether the receiver took it (2xx), and its status code
+    (None when it could not be reached or did not answer in time)."""
+    body = delivery_body(delivery)
+    timestamp = int(now.timestamp())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Keepwarm-Webhooks/1",
+        "X-Keepwarm-Event": delivery.event,
+        "X-Keepwarm-Event-Id": str(delivery.event_id),
+        "X-Keepwarm-Delivery": str(delivery.pk),
+        "X-Keepwarm-Timestamp": str(timestamp),
+        SIGNATURE_HEADER: signature(delivery.webhook.secret, timestamp, body),
+    }
+    started = time.monotonic()
+    status, excerpt, error = _post(delivery.webhook.url, body, headers)
+    duration_ms = round((time.monotonic() - started) * 1000)
+    ok = status is not None and 200 <= status < 300
+    attempts = delivery.attempts + 1
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        attempted_at=now,
+        status_code=status,
+        response_excerpt=excerpt,
+        duration_ms=duration_ms,
+        error=error,
+    )
+    fields: dict[str, Any] = {
+        "attempts": attempts,
+        "status_code": status,
+        "response_excerpt": excerpt,
+        "duration_ms": duration_ms,
+        "last_error": error,
+    }
+    if ok:
+        fields.update(state=WebhookDelivery.State.DELIVERED, delivered_at=now)
+    elif attempts >= MAX_ATTEMPTS:
+        fields.update(
+            state=WebhookDelivery.State.FAILED,
+            last_error=f"Gave up after {attempts} attempts: {error}",
+        )
+    else:
+        fields.update(
+            state=WebhookDelivery.State.PENDING,
+            send_after=now + dt.timedelta(minutes=RETRY_MINUTES[attempts - 1]),
+        )
+    WebhookDelivery.objects.filter(pk=delivery.pk, state=WebhookDelivery.State.SENDING).update(
+        **fields
+    )
+    return ok, status
+
+
+def reconcile_stale_deliveries(*, now: dt.datetime) -> int:
+    return WebhookDelivery.objects.filter(
+        state=WebhookDelivery.State.SENDING, claimed_at__lt=now - LEASE
+    ).update(
+        state=WebhookDelivery.State.PENDING,
+        send_after=now,
+        attempts=F("attempts") + 1,
+        last_error="The worker stopped while sending this; it is sent again.",
+    )
+
+
+def _release(pks: list[int]) -> None:
+    """Hand claimed deliveries back untried; they go out on a later tick."""
+    WebhookDelivery.objects.filter(pk__in=pks, state=WebhookDelivery.State.SENDING).update(
+        state=WebhookDelivery.State.PENDING, claimed_at=None, claimed_by=""
+    )
+
+
+def send_due_webhooks(
+    *,
+    now: dt.datetime | None = None,
+    worker_id: str = "",
+    limit: int = SEND_LIMIT,
+    budget_seconds: float = TICK_BUDGET_SECONDS,
+) -> int:
+    """Send up to `limit` due deliveries (the worker's tick); returns how many were delivered.
+
+    A receiver that cannot be reached or does not answer in time is not tried again in this
+    tick, and the tick stops sending after `budget_seconds`, so one slow receiver cannot hold
+    up check-in emails. Paused webhooks' deliveries wait: switching one back on sends them.
+    """
+    now = now or timezone.now()
+    reconcile_stale_deliveries(now=now)
+    delivered = 0
+    started = time.monotonic()
+    claimed = _claim(now=now, worker_id=worker_id or "worker", limit=limit)
+    unreachable: set[int] = set()
+    for index, pk in enumerate(claimed):
+        if index and time.monotonic() - started > budget_seconds:
+            _release(claimed[index:])
+            break
+        delivery = WebhookDelivery.objects.select_related("webhook").get(pk=pk)
+        paused = not delivery.webhook.is_active and delivery.event != PING
+        if delivery.webhook_id in unreachable or paused:
+            _release([pk])
+            continue
+        ok, status = _send_one(delivery, now=now)
+        delivered += ok
+        if status is None:
+            unreachable.add(delivery.webhook_id)
+    return delivered
