@@ -1,21 +1,38 @@
-"""The team: adding colleagues, changing their details and role, deactivating them."""
+"""The team (adding colleagues, changing details and role, deactivating) and signing in."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
+import ipaddress
+import logging
+import re
 import secrets
 
+import pyotp
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from keepwarm.accounts.models import ApiToken, User
+from keepwarm.accounts.models import (
+    ApiToken,
+    RecoveryCode,
+    SecondFactor,
+    SignInFailure,
+    User,
+    hash_token,
+)
 from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.placements.models import Placement
 
 # No 0/o, 1/l: the password is read out or typed from a screen. 16 characters of 32 are 80 bits.
 _UNAMBIGUOUS = "abcdefghijkmnpqrstuvwxyz23456789"
+
+logger = logging.getLogger(__name__)
 
 
 def generate_password() -> str:
@@ -191,3 +208,175 @@ def reactivate_user(*, user: User, by: User | None) -> User:
         user.is_active = True
         user.save(update_fields=["is_active"])
     return user
+
+
+# --- Signing in: lockout ------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from, through KEEPWARM_PROXY_COUNT trusted proxies.
+
+    Each proxy appends the address it saw to X-Forwarded-For, so the client's is the
+    PROXY_COUNT-th from the right; anything further left was written by the client.
+    """
+    count = settings.KEEPWARM_PROXY_COUNT
+    remote = str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104 -- a placeholder
+    if count:
+        forwarded = [
+            part.strip()
+            for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= count:
+            candidate = forwarded[-count]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return remote
+
+
+def _fold(username: str) -> str:
+    return username.strip().casefold()[:150]
+
+
+def _lockout_window(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(minutes=settings.KEEPWARM_LOCKOUT_MINUTES)
+
+
+def is_locked_out(*, username: str, address: str, now: dt.datetime | None = None) -> bool:
+    """True while too many recent failures name this username, or come from this address.
+
+    Counted the same for names that exist and names that do not: the reply never tells
+    which accounts are real.
+    """
+    since = _lockout_window(now or timezone.now())
+    recent = SignInFailure.objects.filter(at__gt=since)
+    return (
+        recent.filter(username=_fold(username)).count()
+        >= settings.KEEPWARM_LOCKOUT_ACCOUNT_FAILURES
+        or recent.filter(address=address).count() >= settings.KEEPWARM_LOCKOUT_ADDRESS_FAILURES
+    )
+
+
+def record_sign_in_failure(*, username: str, address: str, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    SignInFailure.objects.create(username=_fold(username), address=address, at=now)
+    logger.warning("sign-in failed for %r from %s", _fold(username), address)
+    # Keep a day for whoever looks into an attack; older rows only cost space.
+    SignInFailure.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+
+
+def clear_sign_in_failures(*, username: str) -> None:
+    """After a complete sign-in: this account's earlier failures no longer count."""
+    SignInFailure.objects.filter(username=_fold(username)).delete()
+
+
+# --- Signing in: the second factor --------------------------------------------------------
+
+ISSUER = "Keepwarm"
+RECOVERY_CODES = 10
+
+
+def _recovery_digest(code: str) -> str:
+    return hash_token(re.sub(r"[\s-]", "", code).lower())
+
+
+def make_recovery_code() -> str:
+    """10 characters of 32 (50 bits) in two groups, e.g. "k3xq9-mfat2": typed rarely."""
+    raw = "".join(secrets.choice(_UNAMBIGUOUS) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def begin_enrolment(*, user: User) -> SecondFactor:
+    """The user's authenticator waiting to be confirmed, with a new secret if there is none.
+
+    An already confirmed one is returned as it is: replacing it goes through
+    `reset_second_factor`, which asks for the password first.
+    """
+    factor, _ = SecondFactor.objects.get_or_create(
+        user=user, defaults={"secret": pyotp.random_base32()}
+    )
+    return factor
+
+
+def provisioning_uri(factor: SecondFactor) -> str:
+    return pyotp.TOTP(factor.secret).provisioning_uri(name=factor.user.username, issuer_name=ISSUER)
+
+
+def _accept_totp(factor: SecondFactor, code: str, now: dt.datetime) -> bool:
+    """Accept a code for this step or one either side (a phone's clock drifts), once."""
+    code = re.sub(r"\s", "", code)
+    if not re.fullmatch(r"\d{6}", code):
+        return False
+    totp = pyotp.TOTP(factor.secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if step <= factor.last_step:
+            continue  # used already: a code seen over a shoulder is worth nothing
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            # Conditional: two requests racing with one code, only one wins.
+            won = SecondFactor.objects.filter(pk=factor.pk, last_step__lt=step).update(
+                last_step=step
+            )
+            return won == 1
+    return False
+
+
+def _accept_recovery_code(user: User, code: str, now: dt.datetime) -> bool:
+    used = RecoveryCode.objects.filter(
+        user=user, digest=_recovery_digest(code), used_at__isnull=True
+    ).update(used_at=now)
+    return used == 1
+
+
+@transaction.atomic
+def confirm_enrolment(*, user: User, code: str, now: dt.datetime | None = None) -> list[str]:
+    """Confirm the authenticator with a code from it; returns new recovery codes (once)."""
+    now = now or timezone.now()
+    factor = SecondFactor.objects.select_for_update().filter(user=user).first()
+    if factor is None or factor.is_confirmed:
+        raise ValidationError("There is no authenticator waiting to be set up; start again.")
+    if not _accept_totp(factor, code, now):
+        raise ValidationError(
+            {"code": "That code is not right. Type the 6 digits your app shows now."}
+        )
+    SecondFactor.objects.filter(pk=factor.pk).update(confirmed_at=now)
+    return regenerate_recovery_codes(user=user)
+
+
+def verify_second_factor(*, user: User, code: str, now: dt.datetime | None = None) -> bool:
+    """True when `code` is the authenticator's current code or an unused recovery code."""
+    now = now or timezone.now()
+    factor = SecondFactor.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if factor is None or not code.strip():
+        return False
+    if _accept_totp(factor, code, now):
+        return True
+    return _accept_recovery_code(user, code, now)
+
+
+def has_second_factor(user: User) -> bool:
+    return SecondFactor.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def recovery_codes_left(user: User) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+@transaction.atomic
+def regenerate_recovery_codes(*, user: User) -> list[str]:
+    """Replace every recovery code (used or not) with RECOVERY_CODES new ones."""
+    codes = [make_recovery_code() for _ in range(RECOVERY_CODES)]
+    RecoveryCode.objects.filter(user=user).delete()
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, digest=_recovery_digest(code)) for code in codes
+    )
+    return codes
+
+
+@transaction.atomic
+def reset_second_factor(*, user: User) -> None:
+    """Forget the authenticator and recovery codes: the next sign-in sets up a new one."""
+    SecondFactor.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
