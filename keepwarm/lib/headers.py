@@ -45,7 +45,25 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         if HEADER not in response:
             response[HEADER] = policy(nonce)
+        else:
+            response[HEADER] = tightened(response[HEADER], nonce)
         return response
+
+
+# A view may set its own, stricter policy (public token pages allow no inline script at
+# all); these directives, which never stop a page loading what it shows, are added to it
+# when it leaves them out.
+ALWAYS = ("script-src", "object-src", "base-uri", "form-action", "frame-ancestors")
+
+
+def tightened(existing: str, nonce: str) -> str:
+    named = {part.split()[0] for part in existing.split(";") if part.strip()}
+    extra = [
+        part
+        for part in policy(nonce).split("; ")
+        if part.split()[0] in ALWAYS and part.split()[0] not in named
+    ]
+    return "; ".join([existing.strip().rstrip(";"), *extra]) if extra else existing
 
 
 def csp_nonce(request: HttpRequest) -> dict[str, object]:
