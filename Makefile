@@ -23,7 +23,8 @@ ADDRESS ?= 127.0.0.1:8000
 demo: $(VENV)/.runtime
 	$(BIN)/keepwarm migrate --noinput --verbosity 0
 	$(BIN)/keepwarm demo-data
-	$(BIN)/keepwarm serve $(ADDRESS)
+	# The demo signs in with a password only (a banner says so); KEEPWARM_REQUIRE_SECOND_FACTOR=on make demo to try the second factor.
+	KEEPWARM_REQUIRE_SECOND_FACTOR=$${KEEPWARM_REQUIRE_SECOND_FACTOR:-off} $(BIN)/keepwarm serve $(ADDRESS)
 
 # The newsletter email-HTML checker (npm); without npm its test skips and says so.
 tools/email-lint/node_modules: tools/email-lint/package-lock.json
