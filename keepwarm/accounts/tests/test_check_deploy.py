@@ -19,11 +19,11 @@ PRODUCTION = {
 
 
 def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("KEEPWARM_") or key == "KEEPWARM_DATABASE_URL"
-    }
+    # A clean environment: only what finds programs, plus the test run's database. (The
+    # browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process, which production must
+    # not have and check --deploy rightly flags.)
+    keep = ("PATH", "HOME", "LANG", "KEEPWARM_DATABASE_URL")
+    environment = {key: os.environ[key] for key in keep if key in os.environ}
     environment.update(KEEPWARM_DATA_DIR=str(tmp_path), **env)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
