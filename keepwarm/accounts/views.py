@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -37,7 +39,9 @@ from keepwarm.accounts.middleware import (
     mark_signed_in,
     second_factor_passed,
 )
-from keepwarm.accounts.models import ApiToken, User
+from keepwarm.accounts.models import ApiToken, SecondFactor, User
+
+logger = logging.getLogger(__name__)
 
 # A new password or token is shown once: kept in the session for the next page only.
 SHOW_ONCE = "keepwarm_show_once"
@@ -84,7 +88,11 @@ def team(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.sees_whole_team:
         raise PermissionDenied("Only managers and admins see the team.")
-    members = User.objects.order_by("-is_active", "first_name", "last_name", "username")
+    members = User.objects.annotate(
+        has_second_factor=Exists(
+            SecondFactor.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)
+        )
+    ).order_by("-is_active", "first_name", "last_name", "username")
     context = {
         "members": members,
         "can_manage": user.is_admin,
@@ -250,6 +258,11 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)
         mark_signed_in(self.request)
+        logger.info(
+            "password accepted for %s from %s",
+            form.get_user().username,
+            services.client_address(self.request),
+        )
         if not settings.KEEPWARM_REQUIRE_SECOND_FACTOR:
             services.clear_sign_in_failures(username=form.get_user().username)
         return response
@@ -281,6 +294,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         elif services.verify_second_factor(user=user, code=form.cleaned_data["code"]):
             mark_second_factor_passed(request)
             services.clear_sign_in_failures(username=user.username)
+            logger.info("second factor passed for %s", user.username)
             left = services.recovery_codes_left(user)
             if left < 3:
                 messages.warning(

@@ -259,3 +259,14 @@ def test_totp_accepts_the_neighbouring_steps_for_clock_drift(cast: Cast):
         assert services.verify_second_factor(user=cast.owner, code=previous)
         too_old = totp.generate_otp(totp.timecode(later) - 3)
         assert not services.verify_second_factor(user=cast.owner, code=too_old)
+
+
+def test_the_team_page_shows_who_has_set_up_their_second_factor(cast: Cast):
+    enrolled(cast.owner)
+    services.begin_enrolment(user=cast.colleague)  # started, never confirmed
+    client = Client()
+    pass_second_factor(client, cast.manager)
+    page = client.get("/team/").content.decode()
+    rows = {name: page.split(name)[1].split("</tr>")[0] for name in ("Olivia Owner", "Colin Cover")}
+    assert "set up" in rows["Olivia Owner"]
+    assert "not yet" in rows["Colin Cover"]
