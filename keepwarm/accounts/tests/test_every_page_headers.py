@@ -95,7 +95,12 @@ class Scripts(HTMLParser):
         attributes = dict(attrs)
         if tag == "script":
             self.scripts.append(attributes)
-        self.handlers += [f"<{tag} {name}>" for name, _ in attrs if name.startswith("on")]
+        # hx-on and hx-vars evaluate JavaScript, which the policy (no 'unsafe-eval') stops.
+        self.handlers += [
+            f"<{tag} {name}>"
+            for name, _ in attrs
+            if name.startswith(("on", "hx-on", "data-hx-on", "hx-vars", "data-hx-vars"))
+        ]
         self.js_urls += [
             f"<{tag} {name}>"
             for name, value in attrs
