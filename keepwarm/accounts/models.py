@@ -62,9 +62,10 @@ class ApiToken(models.Model):
 class SecondFactor(models.Model):
     """A staff member's authenticator app (TOTP, RFC 6238): 6 digits every 30 seconds.
 
-    The secret must be readable to check codes, so it is stored as is; the database is
-    as sensitive as the data it holds. `last_step` is the last 30-second step a code was
-    accepted for: a code is used once, never replayed in its window.
+    Saved only once a code from the app has confirmed it. The secret must be readable to
+    check codes, so it is stored as is; the database is as sensitive as the data it holds.
+    `last_step` is the last 30-second step a code was accepted for: a code is used once,
+    never replayed in its window.
     """
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="second_factor")
@@ -75,10 +76,6 @@ class SecondFactor(models.Model):
 
     def __str__(self) -> str:
         return f"Second factor of {self.user}"
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed_at is not None
 
 
 class RecoveryCode(models.Model):

@@ -288,39 +288,37 @@ def make_recovery_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-def begin_enrolment(*, user: User) -> SecondFactor:
-    """The user's authenticator waiting to be confirmed, with a new secret if there is none.
-
-    An already confirmed one is returned as it is: replacing it goes through
-    `reset_second_factor`, which asks for the password first.
-    """
-    factor, _ = SecondFactor.objects.get_or_create(
-        user=user, defaults={"secret": pyotp.random_base32()}
-    )
-    return factor
+def new_totp_secret() -> str:
+    """A fresh 160-bit TOTP secret (base32), held in the session until it is confirmed."""
+    return pyotp.random_base32()
 
 
-def provisioning_uri(factor: SecondFactor) -> str:
-    return pyotp.TOTP(factor.secret).provisioning_uri(name=factor.user.username, issuer_name=ISSUER)
+def provisioning_uri(*, user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+
+
+def _matching_step(secret: str, code: str, now: dt.datetime, *, after: int) -> int | None:
+    """The step, later than `after`, whose code is `code`: this one or one either side
+    (a phone's clock drifts). Steps up to `after` were used already: a code seen over a
+    shoulder is worth nothing."""
+    code = re.sub(r"\s", "", code)
+    if not re.fullmatch(r"\d{6}", code):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if step > after and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
 
 
 def _accept_totp(factor: SecondFactor, code: str, now: dt.datetime) -> bool:
-    """Accept a code for this step or one either side (a phone's clock drifts), once."""
-    code = re.sub(r"\s", "", code)
-    if not re.fullmatch(r"\d{6}", code):
+    step = _matching_step(factor.secret, code, now, after=factor.last_step)
+    if step is None:
         return False
-    totp = pyotp.TOTP(factor.secret)
-    current = totp.timecode(now)
-    for step in (current - 1, current, current + 1):
-        if step <= factor.last_step:
-            continue  # used already: a code seen over a shoulder is worth nothing
-        if hmac.compare_digest(totp.generate_otp(step), code):
-            # Conditional: two requests racing with one code, only one wins.
-            won = SecondFactor.objects.filter(pk=factor.pk, last_step__lt=step).update(
-                last_step=step
-            )
-            return won == 1
-    return False
+    # Conditional: two requests racing with one code, only one wins.
+    won = SecondFactor.objects.filter(pk=factor.pk, last_step__lt=step).update(last_step=step)
+    return won == 1
 
 
 def _accept_recovery_code(user: User, code: str, now: dt.datetime) -> bool:
@@ -331,17 +329,25 @@ def _accept_recovery_code(user: User, code: str, now: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def confirm_enrolment(*, user: User, code: str, now: dt.datetime | None = None) -> list[str]:
-    """Confirm the authenticator with a code from it; returns new recovery codes (once)."""
+def confirm_enrolment(
+    *, user: User, secret: str, code: str, now: dt.datetime | None = None
+) -> list[str]:
+    """Save the authenticator once a code from it proves it has `secret`.
+
+    Returns new recovery codes, to be shown once. A user who has one already replaces
+    it through `reset_second_factor`, which asks for the password first.
+    """
     now = now or timezone.now()
-    factor = SecondFactor.objects.select_for_update().filter(user=user).first()
-    if factor is None or factor.is_confirmed:
-        raise ValidationError("There is no authenticator waiting to be set up; start again.")
-    if not _accept_totp(factor, code, now):
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one enrolment at a time
+    if has_second_factor(user):
+        raise ValidationError("Your authenticator is set up already.")
+    step = _matching_step(secret, code, now, after=0)
+    if step is None:
         raise ValidationError(
             {"code": "That code is not right. Type the 6 digits your app shows now."}
         )
-    SecondFactor.objects.filter(pk=factor.pk).update(confirmed_at=now)
+    SecondFactor.objects.filter(user=user).delete()
+    SecondFactor.objects.create(user=user, secret=secret, confirmed_at=now, last_step=step)
     return regenerate_recovery_codes(user=user)
 
 

@@ -43,6 +43,9 @@ from keepwarm.accounts.models import ApiToken, SecondFactor, User
 
 logger = logging.getLogger(__name__)
 
+# The authenticator secret being set up, until a code from the app confirms it.
+PENDING_SECRET = "keepwarm_pending_totp_secret"  # noqa: S105 -- a session key's name
+
 # A new password or token is shown once: kept in the session for the next page only.
 SHOW_ONCE = "keepwarm_show_once"
 
@@ -320,20 +323,27 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if services.has_second_factor(user):
         return redirect(f"{reverse('second_factor')}?{urlencode({'next': _next(request)})}")
-    factor = services.begin_enrolment(user=user)
+    # The secret waits in the session until a code proves the app has it: looking at
+    # this page changes nothing stored.
+    secret = request.session.get(PENDING_SECRET) or services.new_totp_secret()
+    request.session[PENDING_SECRET] = secret
     form = CodeForm(request.POST or None)
     form.fields["code"].help_text = "The 6 digits the app shows for Keepwarm."
     if request.method == "POST" and form.is_valid():
         try:
-            codes = services.confirm_enrolment(user=user, code=form.cleaned_data["code"])
+            codes = services.confirm_enrolment(
+                user=user, secret=secret, code=form.cleaned_data["code"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            del request.session[PENDING_SECRET]
             mark_second_factor_passed(request)
             services.clear_sign_in_failures(username=user.username)
+            logger.info("second factor set up by %s", user.username)
             _show_once(request, recovery_codes=" ".join(codes), next=_next(request))
             return redirect("recovery_codes")
-    uri = services.provisioning_uri(factor)
+    uri = services.provisioning_uri(user=user, secret=secret)
     context = {
         "form": form,
         "next": _next(request),
@@ -341,7 +351,7 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
         "qr_svg": mark_safe(  # noqa: S308
             segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator")
         ),
-        "secret_groups": [factor.secret[i : i + 4] for i in range(0, len(factor.secret), 4)],
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
     }
     return render(request, "accounts/second_factor_enrol.html", context)
 
@@ -369,6 +379,7 @@ def second_factor_change(request: HttpRequest) -> HttpResponse:
         return redirect("account")
     if request.POST.get("action") == "new-authenticator":
         services.reset_second_factor(user=user)
+        request.session.pop(PENDING_SECRET, None)
         return redirect("second_factor_enrol")
     codes = services.regenerate_recovery_codes(user=user)
     _show_once(request, recovery_codes=" ".join(codes), next=reverse("account"))
