@@ -161,14 +161,17 @@ def work_to_hand_over(user: User) -> tuple[int, int]:
     return placements, planned
 
 
-def end_sessions(user: User) -> int:
-    """Sign `user` out everywhere by deleting their sessions. Returns how many ended."""
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """Sign `user` out everywhere by deleting their sessions, except the session `keep`.
+
+    Returns how many ended.
+    """
     # Sessions store the user id only inside their encoded data; an agency has a few
     # hundred live sessions at most, so decoding each is cheap enough.
     ids = [
         session.pk
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk) and session.pk != keep
     ]
     Session.objects.filter(pk__in=ids).delete()
     return len(ids)

@@ -377,6 +377,8 @@ def second_factor_change(request: HttpRequest) -> HttpResponse:
         for message in form.errors.get("password", []):
             messages.error(request, str(message))
         return redirect("account")
+    # Whoever might have the old phone or codes is signed out; this session carries on.
+    services.end_sessions(user, keep=request.session.session_key)
     if request.POST.get("action") == "new-authenticator":
         services.reset_second_factor(user=user)
         request.session.pop(PENDING_SECRET, None)

@@ -157,9 +157,13 @@ def test_new_recovery_codes_need_the_password(cast: Cast):
     assert "That is not your password." in refused.content.decode()
     assert services.verify_second_factor(user=cast.owner, code=old_codes[1])
 
+    laptop = Client()
+    pass_second_factor(laptop, cast.owner)
     made = client.post(
         "/account/second-factor/", {"action": "new-codes", "password": PASSWORD}, follow=True
     )
+    assert laptop.get("/people/").status_code == 302  # other sessions end
+    assert client.get("/people/").status_code == 200  # this one carries on
     new_codes = re.findall(r'<code class="secret">([a-z0-9-]+)</code>', made.content.decode())
     assert len(new_codes) == 10
     assert not services.verify_second_factor(user=cast.owner, code=old_codes[2])
