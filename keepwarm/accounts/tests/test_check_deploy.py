@@ -56,3 +56,19 @@ def test_check_deploy_warns_about_what_production_must_not_have(
     result = check_deploy(tmp_path, **{**PRODUCTION, **env})
     assert result.returncode != 0
     assert warning in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"KEEPWARM_REQUIRE_SECOND_FACTOR": "maybe"}, "KEEPWARM_REQUIRE_SECOND_FACTOR must be"),
+        ({"KEEPWARM_LOCKOUT_MINUTES": "0"}, "KEEPWARM_LOCKOUT_MINUTES must be 1 or more"),
+        ({"KEEPWARM_PROXY_COUNT": "-1"}, "KEEPWARM_PROXY_COUNT must be 0 or more"),
+    ],
+)
+def test_nonsense_sign_in_settings_stop_start_up_with_the_variables_name(
+    tmp_path: Path, env: dict[str, str], message: str
+):
+    result = check_deploy(tmp_path, **{**PRODUCTION, **env})
+    assert result.returncode != 0
+    assert message in result.stderr
