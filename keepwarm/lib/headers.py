@@ -58,6 +58,10 @@ ALWAYS = ("script-src", "object-src", "base-uri", "form-action", "frame-ancestor
 
 def tightened(existing: str, nonce: str) -> str:
     named = {part.split()[0] for part in existing.split(";") if part.strip()}
+    if "default-src" in named:
+        # script-src falls back to the view's default-src: adding ours could loosen it
+        # (default-src 'none' allows no script at all). object-src 'none' never loosens.
+        named.add("script-src")
     extra = [
         part
         for part in policy(nonce).split("; ")

@@ -120,6 +120,10 @@ def check_page(url: str, response: Any, problems: list[str]) -> None:
         ),
         "",
     )
+    # script-src and object-src fall back to default-src when a page leaves them out.
+    for fallback in ("script-src", "object-src"):
+        if fallback not in directives and "default-src" in directives:
+            directives[fallback] = directives["default-src"]
     expected = {
         "object-src": [["'none'"]],
         "frame-ancestors": [["'none'"]],
@@ -274,3 +278,9 @@ def test_a_views_own_stricter_policy_keeps_the_protective_directives():
     assert "'nonce-abc'" not in merged  # the view's script-src stands
     for directive in ("object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'"):
         assert directive in merged
+
+    # A page allowing nothing by default gets no script-src that would allow more.
+    strict = tightened("default-src 'none'; style-src 'self'", "abc")
+    assert "script-src" not in strict
+    assert "object-src 'none'" in strict
+    assert "frame-ancestors 'none'" in strict
