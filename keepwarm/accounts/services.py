@@ -16,6 +16,8 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.accounts.models import (
@@ -27,6 +29,7 @@ from keepwarm.accounts.models import (
     hash_token,
 )
 from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.mail.services import queue_email
 from keepwarm.placements.models import Placement
 
 # No 0/o, 1/l: the password is read out or typed from a screen. 16 characters of 32 are 80 bits.
@@ -389,3 +392,27 @@ def reset_second_factor(*, user: User) -> None:
     """Forget the authenticator and recovery codes: the next sign-in sets up a new one."""
     SecondFactor.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
+
+
+def notify_sign_in_change(
+    *, user: User, change: str, by: User | None = None, now: dt.datetime | None = None
+) -> None:
+    """Email the user that how they sign in changed, so a change they did not make shows."""
+    if not user.email:
+        return
+    now = now or timezone.now()
+    context = {
+        "user": user,
+        "change": change,
+        "by": by,
+        "when": timezone.localtime(now),
+        "url": settings.BASE_URL + reverse("account"),
+    }
+    queue_email(
+        key=f"sign-in-change:{user.pk}:{now.timestamp()}:{secrets.token_hex(4)}",
+        to_email=user.email,
+        subject=" ".join(render_to_string("emails/sign-in-changed-subject.txt", context).split()),
+        body_text=render_to_string("emails/sign-in-changed-body.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        send_after=now,
+    )

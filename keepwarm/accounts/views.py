@@ -240,6 +240,9 @@ def team_second_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(message))
         return redirect("team_member", pk=member.pk)
     services.reset_second_factor(user=member)
+    services.notify_sign_in_change(
+        user=member, change="your second factor was reset; you set it up again at sign-in", by=by
+    )
     ended = services.end_sessions(member) if member.pk != by.pk else 0
     messages.success(
         request,
@@ -341,6 +344,7 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
             mark_second_factor_passed(request)
             services.clear_sign_in_failures(username=user.username)
             logger.info("second factor set up by %s", user.username)
+            services.notify_sign_in_change(user=user, change="an authenticator app was set up")
             _show_once(request, recovery_codes=" ".join(codes), next=_next(request))
             return redirect("recovery_codes")
     uri = services.provisioning_uri(user=user, secret=secret)
@@ -382,8 +386,10 @@ def second_factor_change(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "new-authenticator":
         services.reset_second_factor(user=user)
         request.session.pop(PENDING_SECRET, None)
+        services.notify_sign_in_change(user=user, change="your authenticator app was removed")
         return redirect("second_factor_enrol")
     codes = services.regenerate_recovery_codes(user=user)
+    services.notify_sign_in_change(user=user, change="new recovery codes replaced the old ones")
     _show_once(request, recovery_codes=" ".join(codes), next=reverse("account"))
     return redirect("recovery_codes")
 

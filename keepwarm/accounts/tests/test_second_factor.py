@@ -276,3 +276,37 @@ def test_the_team_page_shows_who_has_set_up_their_second_factor(cast: Cast):
     rows = {name: page.split(name)[1].split("</tr>")[0] for name in ("Olivia Owner", "Colin Cover")}
     assert "set up" in rows["Olivia Owner"]
     assert "not yet" in rows["Colin Cover"]
+
+
+def test_every_change_to_the_second_factor_is_emailed_to_its_owner(cast: Cast):
+    from keepwarm.mail.models import OutboxMessage
+
+    def notices() -> list[str]:
+        return list(
+            OutboxMessage.objects.filter(to_email=cast.owner.email)
+            .order_by("pk")
+            .values_list("subject", flat=True)
+        )
+
+    client, response = sign_in_with_password(cast.owner)
+    page = client.get(response["Location"], follow=True).content.decode()
+    shown = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
+    assert shown
+    client.post(
+        "/login/second-factor/set-up/",
+        {"code": pyotp.TOTP(shown.group(1).replace(" ", "")).now()},
+    )
+    client.post("/account/second-factor/", {"action": "new-codes", "password": PASSWORD})
+    admin = Client()
+    pass_second_factor(admin, cast.admin)
+    admin.post(f"/team/{cast.owner.pk}/second-factor/reset/", {"password": PASSWORD})
+
+    assert notices() == [
+        "Keepwarm: an authenticator app was set up",
+        "Keepwarm: new recovery codes replaced the old ones",
+        "Keepwarm: your second factor was reset; you set it up again at sign-in",
+    ]
+    last = OutboxMessage.objects.filter(to_email=cast.owner.email).order_by("pk").last()
+    assert last is not None
+    assert "by Ada Admin" in last.body_text
+    assert "tell an admin at once" in last.body_text
