@@ -19,11 +19,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 # `make demo ADDRESS=0.0.0.0:8080` to listen elsewhere. A second run keeps the data.
+# The demo signs in with the password alone (a banner on every page says so);
+# `KEEPWARM_REQUIRE_SECOND_FACTOR=on make demo` asks for the authenticator code too.
 ADDRESS ?= 127.0.0.1:8000
 demo: $(VENV)/.runtime
 	$(BIN)/keepwarm migrate --noinput --verbosity 0
 	$(BIN)/keepwarm demo-data
-	$(BIN)/keepwarm serve $(ADDRESS)
+	KEEPWARM_REQUIRE_SECOND_FACTOR=$${KEEPWARM_REQUIRE_SECOND_FACTOR:-off} $(BIN)/keepwarm serve $(ADDRESS)
 
 # The newsletter email-HTML checker (npm); without npm its test skips and says so.
 tools/email-lint/node_modules: tools/email-lint/package-lock.json

@@ -130,6 +130,23 @@ def _erasure_journal_in_tmp(settings: Any, tmp_path: Path) -> None:
     settings.KEEPWARM_ERASURE_JOURNAL = str(tmp_path / "erasures.jsonl")
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_off(settings: Any) -> None:
+    # Tests sign in with client.force_login; the second factor's own tests
+    # (keepwarm/accounts/tests/test_second_factor.py) turn the requirement back on.
+    settings.KEEPWARM_REQUIRE_SECOND_FACTOR = False
+
+
+def pass_second_factor(client: Any, user: User) -> None:
+    """Sign `client` in as `user` with both factors, for tests that require the second."""
+    from keepwarm.accounts.middleware import SECOND_FACTOR
+
+    client.force_login(user)
+    session = client.session
+    session[SECOND_FACTOR] = user.pk
+    session.save()
+
+
 # --- A real SMTP server on loopback (mail and worker tests) ----------------------------
 
 

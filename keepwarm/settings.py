@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "keepwarm.accounts.middleware.SignInMiddleware",
+    "keepwarm.lib.headers.ContentSecurityPolicyMiddleware",
     # Last, so it sees the authenticated user and the final response.
     "keepwarm.audit.middleware.AuditMiddleware",
 ]
@@ -89,6 +91,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "keepwarm.lib.headers.csp_nonce",
+                "keepwarm.accounts.middleware.second_factor_status",
             ],
         },
     }
@@ -127,11 +131,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "login"
 
+# NIST SP 800-63B / NCSC: length over composition, a check against common and breached
+# passwords (Django's bundled list of 20,000, drawn from breach corpora), the person's own
+# details and this service's name; no character-class rules, no forced rotation.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "keepwarm.accounts.passwords.ContextWordsValidator"},
 ]
 
 LANGUAGE_CODE = "en-gb"
@@ -308,6 +318,32 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Staff sign in with a password and a TOTP second factor; off only for the local demo
+# (a banner says so on every page) and the test suite. `check --deploy` warns when off.
+KEEPWARM_REQUIRE_SECOND_FACTOR = env_bool("KEEPWARM_REQUIRE_SECOND_FACTOR", True)
+# Failed sign-ins (password or second factor) within the window that pause sign-in for
+# one username, and for one client address, until the window has passed.
+KEEPWARM_LOCKOUT_ACCOUNT_FAILURES = env_int("KEEPWARM_LOCKOUT_ACCOUNT_FAILURES", 5)
+KEEPWARM_LOCKOUT_ADDRESS_FAILURES = env_int("KEEPWARM_LOCKOUT_ADDRESS_FAILURES", 20)
+KEEPWARM_LOCKOUT_MINUTES = env_int("KEEPWARM_LOCKOUT_MINUTES", 15)
+# How many reverse proxies in front of Keepwarm append to X-Forwarded-For; 0 = none,
+# the client address is the connection's (REMOTE_ADDR).
+KEEPWARM_PROXY_COUNT = env_int("KEEPWARM_PROXY_COUNT", 0)
+# NIST SP 800-63B-4 at AAL2: sign in again after an hour idle, and after a working day.
+KEEPWARM_SESSION_IDLE_MINUTES = env_int("KEEPWARM_SESSION_IDLE_MINUTES", 60)
+KEEPWARM_SESSION_MAX_HOURS = env_int("KEEPWARM_SESSION_MAX_HOURS", 12)
+for _name in (
+    "KEEPWARM_LOCKOUT_ACCOUNT_FAILURES",
+    "KEEPWARM_LOCKOUT_ADDRESS_FAILURES",
+    "KEEPWARM_LOCKOUT_MINUTES",
+    "KEEPWARM_SESSION_IDLE_MINUTES",
+    "KEEPWARM_SESSION_MAX_HOURS",
+):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more")
+if KEEPWARM_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("KEEPWARM_PROXY_COUNT must be 0 or more")
+SESSION_COOKIE_AGE = KEEPWARM_SESSION_MAX_HOURS * 3600
 if SECURE:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -1,21 +1,41 @@
-"""The team: adding colleagues, changing their details and role, deactivating them."""
+"""The team (adding colleagues, changing details and role, deactivating) and signing in."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
+import ipaddress
+import logging
+import re
 import secrets
 
+import pyotp
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from keepwarm.accounts.models import ApiToken, User
+from keepwarm.accounts.models import (
+    ApiToken,
+    RecoveryCode,
+    SecondFactor,
+    SignInFailure,
+    User,
+    hash_token,
+)
 from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.mail.services import queue_email
 from keepwarm.placements.models import Placement
 
 # No 0/o, 1/l: the password is read out or typed from a screen. 16 characters of 32 are 80 bits.
 _UNAMBIGUOUS = "abcdefghijkmnpqrstuvwxyz23456789"
+
+logger = logging.getLogger(__name__)
 
 
 def generate_password() -> str:
@@ -144,14 +164,17 @@ def work_to_hand_over(user: User) -> tuple[int, int]:
     return placements, planned
 
 
-def end_sessions(user: User) -> int:
-    """Sign `user` out everywhere by deleting their sessions. Returns how many ended."""
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """Sign `user` out everywhere by deleting their sessions, except the session `keep`.
+
+    Returns how many ended.
+    """
     # Sessions store the user id only inside their encoded data; an agency has a few
     # hundred live sessions at most, so decoding each is cheap enough.
     ids = [
         session.pk
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk) and session.pk != keep
     ]
     Session.objects.filter(pk__in=ids).delete()
     return len(ids)
@@ -191,3 +214,205 @@ def reactivate_user(*, user: User, by: User | None) -> User:
         user.is_active = True
         user.save(update_fields=["is_active"])
     return user
+
+
+# --- Signing in: lockout ------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from, through KEEPWARM_PROXY_COUNT trusted proxies.
+
+    Each proxy appends the address it saw to X-Forwarded-For, so the client's is the
+    PROXY_COUNT-th from the right; anything further left was written by the client.
+    """
+    count = settings.KEEPWARM_PROXY_COUNT
+    remote = str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104 -- a placeholder
+    if count:
+        forwarded = [
+            part.strip()
+            for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= count:
+            candidate = forwarded[-count]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return remote
+
+
+def _fold(username: str) -> str:
+    return username.strip().casefold()[:150]
+
+
+def _lockout_window(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(minutes=settings.KEEPWARM_LOCKOUT_MINUTES)
+
+
+def is_locked_out(*, username: str, address: str, now: dt.datetime | None = None) -> bool:
+    """True while too many recent failures name this username, or come from this address.
+
+    Counted the same for names that exist and names that do not: the reply never tells
+    which accounts are real.
+    """
+    since = _lockout_window(now or timezone.now())
+    recent = SignInFailure.objects.filter(at__gt=since)
+    return (
+        recent.filter(username=_fold(username)).count()
+        >= settings.KEEPWARM_LOCKOUT_ACCOUNT_FAILURES
+        or recent.filter(address=address).count() >= settings.KEEPWARM_LOCKOUT_ADDRESS_FAILURES
+    )
+
+
+def record_sign_in_failure(*, username: str, address: str, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    SignInFailure.objects.create(username=_fold(username), address=address, at=now)
+    logger.warning("sign-in failed for %r from %s", _fold(username), address)
+    # Keep a day for whoever looks into an attack; older rows only cost space.
+    SignInFailure.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+
+
+def clear_sign_in_failures(*, username: str) -> None:
+    """After a complete sign-in: this account's earlier failures no longer count."""
+    SignInFailure.objects.filter(username=_fold(username)).delete()
+
+
+# --- Signing in: the second factor --------------------------------------------------------
+
+ISSUER = "Keepwarm"
+RECOVERY_CODES = 10
+
+
+def _recovery_digest(code: str) -> str:
+    return hash_token(re.sub(r"[\s-]", "", code).lower())
+
+
+def make_recovery_code() -> str:
+    """10 characters of 32 (50 bits) in two groups, e.g. "k3xq9-mfat2": typed rarely."""
+    raw = "".join(secrets.choice(_UNAMBIGUOUS) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def new_totp_secret() -> str:
+    """A fresh 160-bit TOTP secret (base32), held in the session until it is confirmed."""
+    return pyotp.random_base32()
+
+
+def provisioning_uri(*, user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+
+
+def _matching_step(secret: str, code: str, now: dt.datetime, *, after: int) -> int | None:
+    """The step, later than `after`, whose code is `code`: this one or one either side
+    (a phone's clock drifts). Steps up to `after` were used already: a code seen over a
+    shoulder is worth nothing."""
+    code = re.sub(r"\s", "", code)
+    if not re.fullmatch(r"\d{6}", code):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if step > after and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _accept_totp(factor: SecondFactor, code: str, now: dt.datetime) -> bool:
+    step = _matching_step(factor.secret, code, now, after=factor.last_step)
+    if step is None:
+        return False
+    # Conditional: two requests racing with one code, only one wins.
+    won = SecondFactor.objects.filter(pk=factor.pk, last_step__lt=step).update(last_step=step)
+    return won == 1
+
+
+def _accept_recovery_code(user: User, code: str, now: dt.datetime) -> bool:
+    used = RecoveryCode.objects.filter(
+        user=user, digest=_recovery_digest(code), used_at__isnull=True
+    ).update(used_at=now)
+    return used == 1
+
+
+@transaction.atomic
+def confirm_enrolment(
+    *, user: User, secret: str, code: str, now: dt.datetime | None = None
+) -> list[str]:
+    """Save the authenticator once a code from it proves it has `secret`.
+
+    Returns new recovery codes, to be shown once. A user who has one already replaces
+    it through `reset_second_factor`, which asks for the password first.
+    """
+    now = now or timezone.now()
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one enrolment at a time
+    if has_second_factor(user):
+        raise ValidationError("Your authenticator is set up already.")
+    step = _matching_step(secret, code, now, after=0)
+    if step is None:
+        raise ValidationError(
+            {"code": "That code is not right. Type the 6 digits your app shows now."}
+        )
+    SecondFactor.objects.filter(user=user).delete()
+    SecondFactor.objects.create(user=user, secret=secret, confirmed_at=now, last_step=step)
+    return regenerate_recovery_codes(user=user)
+
+
+def verify_second_factor(*, user: User, code: str, now: dt.datetime | None = None) -> bool:
+    """True when `code` is the authenticator's current code or an unused recovery code."""
+    now = now or timezone.now()
+    factor = SecondFactor.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if factor is None or not code.strip():
+        return False
+    if _accept_totp(factor, code, now):
+        return True
+    return _accept_recovery_code(user, code, now)
+
+
+def has_second_factor(user: User) -> bool:
+    return SecondFactor.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def recovery_codes_left(user: User) -> int:
+    return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+@transaction.atomic
+def regenerate_recovery_codes(*, user: User) -> list[str]:
+    """Replace every recovery code (used or not) with RECOVERY_CODES new ones."""
+    codes = [make_recovery_code() for _ in range(RECOVERY_CODES)]
+    RecoveryCode.objects.filter(user=user).delete()
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, digest=_recovery_digest(code)) for code in codes
+    )
+    return codes
+
+
+@transaction.atomic
+def reset_second_factor(*, user: User) -> None:
+    """Forget the authenticator and recovery codes: the next sign-in sets up a new one."""
+    SecondFactor.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+
+
+def notify_sign_in_change(
+    *, user: User, change: str, by: User | None = None, now: dt.datetime | None = None
+) -> None:
+    """Email the user that how they sign in changed, so a change they did not make shows."""
+    if not user.email:
+        return
+    now = now or timezone.now()
+    context = {
+        "user": user,
+        "change": change,
+        "by": by,
+        "when": timezone.localtime(now),
+        "url": settings.BASE_URL + reverse("account"),
+    }
+    queue_email(
+        key=f"sign-in-change:{user.pk}:{now.timestamp()}:{secrets.token_hex(4)}",
+        to_email=user.email,
+        subject=" ".join(render_to_string("emails/sign-in-changed-subject.txt", context).split()),
+        body_text=render_to_string("emails/sign-in-changed-body.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        send_after=now,
+    )

@@ -4,13 +4,23 @@ from django.urls import path
 from keepwarm.accounts import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("login/second-factor/", views.second_factor, name="second_factor"),
+    path("login/second-factor/set-up/", views.second_factor_enrol, name="second_factor_enrol"),
+    path("account/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("account/second-factor/", views.second_factor_change, name="second_factor_change"),
+    path("account/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("team/", views.team, name="team"),
     path("team/new/", views.team_new, name="team_new"),
     path("team/<int:pk>/", views.team_member, name="team_member"),
     path("team/<int:pk>/deactivate/", views.team_deactivate, name="team_deactivate"),
     path("team/<int:pk>/reactivate/", views.team_reactivate, name="team_reactivate"),
+    path(
+        "team/<int:pk>/second-factor/reset/",
+        views.team_second_factor_reset,
+        name="team_second_factor_reset",
+    ),
     path("account/", views.account, name="account"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/tokens/new/", views.api_token_new, name="api_token_new"),

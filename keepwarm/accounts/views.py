@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import urlencode
 
+import segno
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts import services
-from keepwarm.accounts.forms import NewTokenForm, NewUserForm, ProfileForm, UserForm
-from keepwarm.accounts.models import ApiToken, User
+from keepwarm.accounts.forms import (
+    LOCKED_OUT,
+    CodeForm,
+    ConfirmPasswordForm,
+    MemberForm,
+    NewTokenForm,
+    NewUserForm,
+    ProfileForm,
+    SignInForm,
+)
+from keepwarm.accounts.middleware import (
+    mark_second_factor_passed,
+    mark_signed_in,
+    second_factor_passed,
+)
+from keepwarm.accounts.models import ApiToken, SecondFactor, User
+
+logger = logging.getLogger(__name__)
+
+# The authenticator secret being set up, until a code from the app confirms it.
+PENDING_SECRET = "keepwarm_pending_totp_secret"  # noqa: S105 -- a session key's name
 
 # A new password or token is shown once: kept in the session for the next page only.
 SHOW_ONCE = "keepwarm_show_once"
@@ -64,7 +91,11 @@ def team(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.sees_whole_team:
         raise PermissionDenied("Only managers and admins see the team.")
-    members = User.objects.order_by("-is_active", "first_name", "last_name", "username")
+    members = User.objects.annotate(
+        has_second_factor=Exists(
+            SecondFactor.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)
+        )
+    ).order_by("-is_active", "first_name", "last_name", "username")
     context = {
         "members": members,
         "can_manage": user.is_admin,
@@ -94,7 +125,7 @@ def team_new(request: HttpRequest) -> HttpResponse:
 def team_member(request: HttpRequest, pk: int) -> HttpResponse:
     by = _require_admin(request)
     member = get_object_or_404(User, pk=pk)
-    form = UserForm(request.POST or None, initial=_details(member))
+    form = MemberForm(request.POST or None, initial=_details(member), member=member, by=by)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_user(user=member, by=by, **form.cleaned_data)
@@ -110,6 +141,8 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
         "is_self": member.pk == by.pk,
         "owned_placements": placements,
         "owned_planned": planned,
+        "has_second_factor": services.has_second_factor(member),
+        "password_form": ConfirmPasswordForm(user=by, request=request),
     }
     return render(request, "accounts/team_member.html", context)
 
@@ -153,6 +186,9 @@ def account(request: HttpRequest) -> HttpResponse:
         return redirect("account")
     context = {
         "form": form,
+        "has_second_factor": services.has_second_factor(user),
+        "recovery_codes_left": services.recovery_codes_left(user),
+        "password_form": ConfirmPasswordForm(user=user, request=request),
         "token_form": NewTokenForm(),
         "tokens": user.api_tokens.order_by("-created_at"),
         "shown_once": _pop_shown_once(request),
@@ -190,3 +226,179 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token.delete()
     messages.success(request, f"Token {token.prefix}… revoked; it no longer opens the API.")
     return redirect("account")
+
+
+@login_required
+@require_POST
+def team_second_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """A colleague lost their phone and their recovery codes: they set up a new one."""
+    by = _require_admin(request)
+    member = get_object_or_404(User, pk=pk)
+    form = ConfirmPasswordForm(request.POST, user=by, request=request)
+    if not form.is_valid():
+        for message in form.errors.get("password", []):
+            messages.error(request, str(message))
+        return redirect("team_member", pk=member.pk)
+    services.reset_second_factor(user=member)
+    services.notify_sign_in_change(
+        user=member, change="your second factor was reset; you set it up again at sign-in", by=by
+    )
+    ended = services.end_sessions(member) if member.pk != by.pk else 0
+    messages.success(
+        request,
+        f"{member.display_name} sets up a new authenticator at their next sign-in"
+        + (f"; {ended} session{'s' if ended != 1 else ''} ended." if ended else "."),
+    )
+    return redirect("team_member", pk=member.pk)
+
+
+# --- Signing in -------------------------------------------------------------------------
+
+
+class SignInView(auth_views.LoginView):
+    """Password first (with lockout); the middleware then asks for the second factor."""
+
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        mark_signed_in(self.request)
+        logger.info(
+            "password accepted for %s from %s",
+            form.get_user().username,
+            services.client_address(self.request),
+        )
+        if not settings.KEEPWARM_REQUIRE_SECOND_FACTOR:
+            services.clear_sign_in_failures(username=form.get_user().username)
+        return response
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+@never_cache
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator or a recovery code."""
+    user = _user(request)
+    if not services.has_second_factor(user):
+        return redirect(f"{reverse('second_factor_enrol')}?{urlencode({'next': _next(request)})}")
+    if second_factor_passed(request):
+        return redirect(_next(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = services.client_address(request)
+        if services.is_locked_out(username=user.username, address=address):
+            form.add_error(None, LOCKED_OUT.format(minutes=settings.KEEPWARM_LOCKOUT_MINUTES))
+        elif services.verify_second_factor(user=user, code=form.cleaned_data["code"]):
+            mark_second_factor_passed(request)
+            services.clear_sign_in_failures(username=user.username)
+            logger.info("second factor passed for %s", user.username)
+            left = services.recovery_codes_left(user)
+            if left < 3:
+                messages.warning(
+                    request,
+                    f"You have {left} recovery code{'s' if left != 1 else ''} left; "
+                    "make new ones on My account.",
+                )
+            return redirect(_next(request))
+        else:
+            services.record_sign_in_failure(username=user.username, address=address)
+            form.add_error(
+                "code",
+                "That code is not right. Type the 6 digits your app shows now (check the "
+                "phone's clock is set automatically), or a recovery code.",
+            )
+    return render(request, "accounts/second_factor.html", {"form": form, "next": _next(request)})
+
+
+@login_required
+@never_cache
+def second_factor_enrol(request: HttpRequest) -> HttpResponse:
+    """First sign-in, or after a reset: scan the QR code, type a code to confirm."""
+    user = _user(request)
+    if services.has_second_factor(user):
+        return redirect(f"{reverse('second_factor')}?{urlencode({'next': _next(request)})}")
+    # The secret waits in the session until a code proves the app has it: looking at
+    # this page changes nothing stored.
+    secret = request.session.get(PENDING_SECRET) or services.new_totp_secret()
+    request.session[PENDING_SECRET] = secret
+    form = CodeForm(request.POST or None)
+    form.fields["code"].help_text = "The 6 digits the app shows for Keepwarm."
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.confirm_enrolment(
+                user=user, secret=secret, code=form.cleaned_data["code"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            del request.session[PENDING_SECRET]
+            mark_second_factor_passed(request)
+            services.clear_sign_in_failures(username=user.username)
+            logger.info("second factor set up by %s", user.username)
+            services.notify_sign_in_change(user=user, change="an authenticator app was set up")
+            _show_once(request, recovery_codes=" ".join(codes), next=_next(request))
+            return redirect("recovery_codes")
+    uri = services.provisioning_uri(user=user, secret=secret)
+    context = {
+        "form": form,
+        "next": _next(request),
+        # segno draws paths from our own otpauth URI: no user text reaches the markup.
+        "qr_svg": mark_safe(  # noqa: S308
+            segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your authenticator")
+        ),
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+    }
+    return render(request, "accounts/second_factor_enrol.html", context)
+
+
+@login_required
+@never_cache
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New recovery codes, shown once: after this page only their hashes remain."""
+    shown = _pop_shown_once(request)
+    if "recovery_codes" not in shown:
+        return redirect("account")
+    context = {"codes": shown["recovery_codes"].split(), "next": shown.get("next") or ""}
+    return render(request, "accounts/recovery_codes.html", context)
+
+
+@login_required
+@require_POST
+def second_factor_change(request: HttpRequest) -> HttpResponse:
+    """New recovery codes, or a new authenticator: both ask for the password again."""
+    user = _user(request)
+    form = ConfirmPasswordForm(request.POST, user=user, request=request)
+    if not form.is_valid():
+        for message in form.errors.get("password", []):
+            messages.error(request, str(message))
+        return redirect("account")
+    # Whoever might have the old phone or codes is signed out; this session carries on.
+    services.end_sessions(user, keep=request.session.session_key)
+    if request.POST.get("action") == "new-authenticator":
+        services.reset_second_factor(user=user)
+        request.session.pop(PENDING_SECRET, None)
+        services.notify_sign_in_change(user=user, change="your authenticator app was removed")
+        return redirect("second_factor_enrol")
+    codes = services.regenerate_recovery_codes(user=user)
+    services.notify_sign_in_change(user=user, change="new recovery codes replaced the old ones")
+    _show_once(request, recovery_codes=" ".join(codes), next=reverse("account"))
+    return redirect("recovery_codes")
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of this user, this one included, on the server."""
+    services.end_sessions(_user(request))
+    logout(request)
+    messages.success(request, "You are signed out on every device.")
+    return redirect("login")

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from keepwarm.lib import demo
+from keepwarm.lib import demo, demo_sign_in
 
 
 class Command(BaseCommand):
@@ -94,3 +94,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Other users, same password: {others} (admin is the system administrator)."
         )
+        self.stdout.write(demo_sign_in.SECOND_FACTOR_NOTE)

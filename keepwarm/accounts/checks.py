@@ -1,0 +1,39 @@
+"""`check --deploy` warnings for sign-in settings a production server must not have."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def second_factor_required(**kwargs: Any) -> list[CheckMessage]:
+    if settings.KEEPWARM_REQUIRE_SECOND_FACTOR:
+        return []
+    return [
+        Warning(
+            "Staff sign in without a second factor.",
+            hint="Unset KEEPWARM_REQUIRE_SECOND_FACTOR (it defaults to on); "
+            "turn it off only for a local demo.",
+            id="keepwarm.W001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def security_headers_installed(**kwargs: Any) -> list[CheckMessage]:
+    needed = (
+        "keepwarm.accounts.middleware.SignInMiddleware",
+        "keepwarm.lib.headers.ContentSecurityPolicyMiddleware",
+    )
+    missing = [name for name in needed if name not in settings.MIDDLEWARE]
+    return [
+        Warning(
+            f"{name} is not in MIDDLEWARE.",
+            hint="It enforces the second factor and session time-outs, or sends the CSP.",
+            id="keepwarm.W002",
+        )
+        for name in missing
+    ]
