@@ -1,0 +1,752 @@
+"""The figures behind each report, read with grouped queries.
+
+Every read here is an aggregate the database does (COUNT/SUM grouped by a few columns);
+Python only walks the groups, whose number is bounded by days, consultants or clients,
+never by placements. A `Scope` carries the filters and who is asking: a consultant's
+reports are their own figures, whatever the URL says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import SENT_BY_WORKER, Audience, Kind, Touchpoint
+from keepwarm.lib.dates import add_working_days
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.network.models import IntelNote, Lead, Referral
+from keepwarm.newsletters.models import Issue
+from keepwarm.newsletters.queries import issue_progress
+from keepwarm.people.models import Company, GuaranteeUnit
+from keepwarm.placements.models import Placement
+from keepwarm.reports.survival import CAP, HORIZONS, Curve, kaplan_meier
+from keepwarm.signals.models import Alert
+from keepwarm.surveys.models import Answer, Question
+
+MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Value(Decimal("0.00"), output_field=MONEY)
+
+
+@dataclass(frozen=True)
+class Scope:
+    user: User
+    start: dt.date
+    end: dt.date
+    today: dt.date
+    consultant_id: int | None = None
+    company_id: int | None = None
+    sector: str = ""
+
+    def placements(self) -> QuerySet[Placement]:
+        """Placements these figures may count: a consultant's own, or the filtered team's."""
+        qs = Placement.objects.all()
+        owner_id = self.consultant_id if self.user.sees_whole_team else self.user.pk
+        if owner_id:
+            qs = qs.filter(owner_id=owner_id)
+        if self.company_id:
+            qs = qs.filter(company_id=self.company_id)
+        if self.sector:
+            qs = qs.filter(company__sector=self.sector)
+        return qs
+
+    @property
+    def owner_id(self) -> int | None:
+        return self.consultant_id if self.user.sees_whole_team else self.user.pk
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as URL parameters (for the CSV link and the API)."""
+        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.user.sees_whole_team and self.consultant_id:
+            params["consultant"] = str(self.consultant_id)
+        if self.company_id:
+            params["client"] = str(self.company_id)
+        if self.sector:
+            params["sector"] = self.sector
+        return params
+
+
+def _names(model: Any, ids: Iterable[int | None], attr: str) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {obj.pk: str(getattr(obj, attr)) for obj in model.objects.filter(pk__in=wanted)}
+
+
+def user_names(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    return {u.pk: u.display_name for u in User.objects.filter(pk__in=wanted)}
+
+
+# --- Retention --------------------------------------------------------------------------
+
+BY_CHOICES = {"consultant": "owner_id", "client": "company_id", "sector": "company__sector"}
+
+
+@dataclass
+class RetentionRow:
+    key: Any
+    name: str
+    curve: Curve
+
+    @property
+    def figures(self) -> list[float | None]:
+        return [self.curve.at(h) for h in HORIZONS]
+
+
+@dataclass
+class Retention:
+    overall: Curve
+    rows: list[RetentionRow]
+    by: str
+    excluded: int = 0  # ended without a leaving date: cannot be placed on the curve
+
+
+def retention(scope: Scope, *, by: str = "consultant") -> Retention:
+    """Survival at 30/90/180/365 days of placements started in the period."""
+    by = by if by in BY_CHOICES else "consultant"
+    group = BY_CHOICES[by]
+    qs = scope.placements().filter(
+        start_date__gte=scope.start, start_date__lte=min(scope.end, scope.today)
+    )
+    # A finished contract is no fall-off: it is watched until its end date, then censored.
+    rows = (
+        qs.annotate(
+            ended=Case(When(status__in=Placement.ENDED, then=1), default=0),
+            ended_contract_on=Case(When(end_date__lt=scope.today, then=F("end_date"))),
+        )
+        .values(group, "start_date", "left_on", "ended", "ended_contract_on")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    overall: list[tuple[int, bool, int]] = []
+    grouped: dict[Any, list[tuple[int, bool, int]]] = defaultdict(list)
+    excluded = 0
+    for row in rows:
+        start: dt.date = row["start_date"]
+        if row["ended"]:
+            if row["left_on"] is None:
+                excluded += row["n"]
+                continue
+            obs = ((row["left_on"] - start).days, True, row["n"])
+        else:
+            until = row["ended_contract_on"] or scope.today
+            obs = (min((until - start).days, CAP), False, row["n"])
+        overall.append(obs)
+        grouped[row[group]].append(obs)
+    if by == "consultant":
+        names = user_names(grouped)
+    elif by == "client":
+        names = _names(Company, grouped, "name")
+    else:
+        names = {k: k or "No sector" for k in grouped}
+    result = [
+        RetentionRow(key=key, name=names.get(key, "—"), curve=kaplan_meier(obs))
+        for key, obs in grouped.items()
+    ]
+    result.sort(key=lambda r: (-r.curve.placements, r.name))
+    return Retention(overall=kaplan_meier(overall), rows=result, by=by, excluded=excluded)
+
+
+# --- Fall-offs and rebates --------------------------------------------------------------
+
+
+@dataclass
+class FallOffReason:
+    reason: str
+    label: str
+    inside: int = 0
+    after: int = 0
+    rebate_owed: Decimal = Decimal("0.00")
+    rebate_paid: Decimal = Decimal("0.00")
+
+
+@dataclass
+class FallOffs:
+    reasons: list[FallOffReason]
+    placements: int  # started in the period, for the rate
+
+    @property
+    def inside(self) -> int:
+        return sum(r.inside for r in self.reasons)
+
+    @property
+    def after(self) -> int:
+        return sum(r.after for r in self.reasons)
+
+    @property
+    def rebate_owed(self) -> Decimal:
+        return sum((r.rebate_owed for r in self.reasons), Decimal("0.00"))
+
+    @property
+    def rebate_paid(self) -> Decimal:
+        return sum((r.rebate_paid for r in self.reasons), Decimal("0.00"))
+
+
+def _guarantee_end(start: dt.date, length: int, unit: str) -> dt.date:
+    if unit == GuaranteeUnit.WORKING:
+        return add_working_days(start, length)
+    return start + dt.timedelta(days=length)
+
+
+def fall_offs(scope: Scope) -> FallOffs:
+    """Placements that ended in the period, by reason, inside the guarantee or after it."""
+    from keepwarm.reports.models import RebatePayment
+
+    ended = scope.placements().filter(
+        status__in=Placement.ENDED, left_on__gte=scope.start, left_on__lte=scope.end
+    )
+    paid = RebatePayment.objects.filter(placement=OuterRef("pk")).values("amount")[:1]
+    rows = (
+        ended.annotate(paid=Coalesce(Subquery(paid, output_field=MONEY), ZERO))
+        .values("leave_reason", "start_date", "left_on", "guarantee_length", "guarantee_unit")
+        .annotate(
+            n=Count("id"),
+            owed=Coalesce(Sum("rebate_owed"), ZERO),
+            paid_sum=Coalesce(Sum("paid"), ZERO),
+        )
+        .order_by()
+    )
+    labels = dict(Placement.LeaveReason.choices)
+    by_reason: dict[str, FallOffReason] = {}
+    for row in rows:
+        reason = row["leave_reason"] or "other"
+        item = by_reason.setdefault(
+            reason, FallOffReason(reason=reason, label=str(labels.get(reason, "Other")))
+        )
+        end = _guarantee_end(row["start_date"], row["guarantee_length"], row["guarantee_unit"])
+        if row["left_on"] <= end:
+            item.inside += row["n"]
+        else:
+            item.after += row["n"]
+        item.rebate_owed += row["owed"]
+        item.rebate_paid += row["paid_sum"]
+    started = (
+        scope.placements().filter(start_date__gte=scope.start, start_date__lte=scope.end).count()
+    )
+    reasons = sorted(by_reason.values(), key=lambda r: (-(r.inside + r.after), r.label))
+    return FallOffs(reasons=reasons, placements=started)
+
+
+def rebates_outstanding(scope: Scope) -> QuerySet[Placement]:
+    """Fall-offs in the period with a rebate owed, and what has been paid of it."""
+    from keepwarm.reports.models import RebatePayment
+
+    paid = RebatePayment.objects.filter(placement=OuterRef("pk"))
+    return (
+        scope.placements()
+        .filter(
+            status__in=Placement.ENDED,
+            left_on__gte=scope.start,
+            left_on__lte=scope.end,
+            rebate_owed__gt=0,
+        )
+        .annotate(
+            paid_amount=Subquery(paid.values("amount")[:1], output_field=MONEY),
+            paid_on=Subquery(paid.values("paid_on")[:1]),
+        )
+        .select_related("person", "company", "owner")
+        .order_by("-left_on", "-id")
+    )
+
+
+# --- Check-in discipline ----------------------------------------------------------------
+
+
+@dataclass
+class DisciplineRow:
+    owner_id: int
+    name: str
+    on_time: int
+    late: int
+    missed: int
+    skipped: int
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.missed + self.skipped
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.total) if self.total else None
+
+
+def discipline(scope: Scope) -> list[DisciplineRow]:
+    """Calls and meetings due in the period, per consultant: done on time, late, missed.
+
+    Check-in emails and questionnaires are left out: the worker sends those by itself.
+    A planned one whose day has passed counts as missed, as the worker will mark it.
+    """
+    last = min(scope.end, scope.today - dt.timedelta(days=1))
+    qs = Touchpoint.objects.filter(due_on__gte=scope.start, due_on__lte=last).exclude(
+        kind__in=(*SENT_BY_WORKER, Kind.NOTE)
+    )
+    if scope.owner_id:
+        qs = qs.filter(owner_id=scope.owner_id)
+    if scope.company_id or scope.sector:
+        qs = qs.filter(placement__in=scope.placements().values("pk"))
+    done = Q(state=Touchpoint.State.DONE)
+    rows = (
+        qs.values("owner_id")
+        .annotate(
+            on_time=Count("id", filter=done & Q(done_at__date__lte=F("due_on"))),
+            late=Count("id", filter=done & Q(done_at__date__gt=F("due_on"))),
+            missed=Count(
+                "id",
+                filter=Q(state=Touchpoint.State.MISSED)
+                | Q(state=Touchpoint.State.PLANNED)
+                | (done & Q(done_at__isnull=True)),
+            ),
+            skipped=Count("id", filter=Q(state=Touchpoint.State.SKIPPED)),
+        )
+        .order_by()
+    )
+    found = list(rows)
+    names = user_names(r["owner_id"] for r in found)
+    result = [
+        DisciplineRow(
+            owner_id=r["owner_id"],
+            name=names.get(r["owner_id"], "—"),
+            on_time=r["on_time"],
+            late=r["late"],
+            missed=r["missed"],
+            skipped=r["skipped"],
+        )
+        for r in found
+    ]
+    return sorted(result, key=lambda r: r.name)
+
+
+# --- NPS --------------------------------------------------------------------------------
+
+
+@dataclass
+class NpsFigure:
+    promoters: int = 0
+    passives: int = 0
+    detractors: int = 0
+
+    @property
+    def answers(self) -> int:
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def score(self) -> int | None:
+        """Net Promoter Score: % promoters (9–10) minus % detractors (0–6)."""
+        if not self.answers:
+            return None
+        return round(100 * (self.promoters - self.detractors) / self.answers)
+
+
+@dataclass
+class Nps:
+    months: list[dt.date]
+    by_month: dict[str, dict[dt.date, NpsFigure]]  # audience -> month -> figure
+    by_consultant: list[tuple[str, NpsFigure, NpsFigure]]  # name, candidates, clients
+    overall: dict[str, NpsFigure]
+
+
+def _nps_counts() -> dict[str, Any]:
+    return {
+        "promoters": Count("id", filter=Q(value_number__gte=9)),
+        "passives": Count("id", filter=Q(value_number__gte=7, value_number__lt=9)),
+        "detractors": Count("id", filter=Q(value_number__lt=7)),
+    }
+
+
+def nps_answers(scope: Scope) -> QuerySet[Answer]:
+    return Answer.objects.filter(
+        question__kind=Question.Kind.NPS,
+        value_number__isnull=False,
+        response__submitted_at__date__gte=scope.start,
+        response__submitted_at__date__lte=scope.end,
+        response__placement__in=scope.placements().values("pk"),
+    )
+
+
+def _month(day: dt.date | dt.datetime) -> dt.date:
+    return dt.date(day.year, day.month, 1)
+
+
+def nps(scope: Scope) -> Nps:
+    """NPS of candidates and of clients, month by month and per consultant."""
+    answers = nps_answers(scope)
+    audience = "response__questionnaire__audience"
+    monthly = (
+        answers.annotate(month=TruncMonth("response__submitted_at"))
+        .values(audience, "month")
+        .annotate(**_nps_counts())
+        .order_by()
+    )
+    by_month: dict[str, dict[dt.date, NpsFigure]] = {a: {} for a in Audience.values}
+    overall = {a: NpsFigure() for a in Audience.values}
+    for row in monthly:
+        figure = NpsFigure(row["promoters"], row["passives"], row["detractors"])
+        by_month.setdefault(row[audience], {})[_month(row["month"])] = figure
+        total = overall.setdefault(row[audience], NpsFigure())
+        total.promoters += figure.promoters
+        total.passives += figure.passives
+        total.detractors += figure.detractors
+    months = []
+    month = _month(scope.start)
+    while month <= scope.end:
+        months.append(month)
+        month = _month(month + dt.timedelta(days=32))
+    owner = "response__placement__owner_id"
+    per_owner: dict[int, dict[str, NpsFigure]] = defaultdict(dict)
+    for row in answers.values(owner, audience).annotate(**_nps_counts()).order_by():
+        per_owner[row[owner]][row[audience]] = NpsFigure(
+            row["promoters"], row["passives"], row["detractors"]
+        )
+    names = user_names(per_owner)
+    by_consultant = sorted(
+        (
+            (
+                names.get(owner_id, "—"),
+                figures.get(Audience.CANDIDATE, NpsFigure()),
+                figures.get(Audience.CLIENT, NpsFigure()),
+            )
+            for owner_id, figures in per_owner.items()
+        ),
+        key=lambda r: r[0],
+    )
+    return Nps(months=months, by_month=by_month, by_consultant=by_consultant, overall=overall)
+
+
+def nps_comments(scope: Scope) -> QuerySet[Answer]:
+    """Free-text answers given in the period, newest first, with the NPS of the same response."""
+    score = Answer.objects.filter(
+        response=OuterRef("response"), question__kind=Question.Kind.NPS
+    ).values("value_number")[:1]
+    return (
+        Answer.objects.filter(
+            question__kind=Question.Kind.TEXT,
+            response__submitted_at__date__gte=scope.start,
+            response__submitted_at__date__lte=scope.end,
+            response__placement__in=scope.placements().values("pk"),
+        )
+        .exclude(value_text="")
+        .annotate(nps=Subquery(score))
+        .select_related(
+            "question",
+            "response__person",
+            "response__questionnaire",
+            "response__placement__owner",
+            "response__placement__company",
+        )
+        .order_by("-response__submitted_at", "-id")
+    )
+
+
+# --- Alerts -----------------------------------------------------------------------------
+
+OUTCOME_LABELS = {
+    "improved": "Next answer better",
+    "same": "Next answer the same",
+    "worse": "Next answer worse",
+    "waiting": "No answer since",
+    "no_before": "No answer before to compare",
+}
+
+
+@dataclass
+class AlertRow:
+    owner_id: int
+    name: str
+    raised: int
+    in_time: int
+    late: int
+    open: int
+    overdue: int
+
+
+@dataclass
+class Alerts:
+    rows: list[AlertRow]
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(r, attr) for r in self.rows)
+
+
+def alerts(scope: Scope) -> Alerts:
+    """Alerts raised in the period per consultant, closed within their due time or not, and
+    whether the placement's next NPS answer was better than the one before the alert."""
+    qs = Alert.objects.filter(
+        opened_at__date__gte=scope.start,
+        opened_at__date__lte=scope.end,
+        placement__in=scope.placements().values("pk"),
+    )
+    now = dt.datetime.combine(scope.today, dt.time.max, tzinfo=dt.UTC)
+    rows = list(
+        qs.values("owner_id")
+        .annotate(
+            raised=Count("id"),
+            in_time=Count("id", filter=Q(state=Alert.State.CLOSED, closed_at__lte=F("due_at"))),
+            late=Count("id", filter=Q(state=Alert.State.CLOSED, closed_at__gt=F("due_at"))),
+            open=Count("id", filter=Q(state=Alert.State.OPEN)),
+            overdue=Count("id", filter=Q(state=Alert.State.OPEN, due_at__lt=now)),
+        )
+        .order_by()
+    )
+    names = user_names(r["owner_id"] for r in rows)
+    result = [
+        AlertRow(name=names.get(r["owner_id"], "—"), **r)
+        for r in sorted(rows, key=lambda r: names.get(r["owner_id"], ""))
+    ]
+    nps_answer = Answer.objects.filter(
+        response__placement=OuterRef("placement"), question__kind=Question.Kind.NPS
+    )
+    before = nps_answer.filter(response__submitted_at__lt=OuterRef("opened_at")).order_by(
+        "-response__submitted_at", "-id"
+    )
+    after = nps_answer.filter(response__submitted_at__gt=OuterRef("opened_at")).order_by(
+        "response__submitted_at", "id"
+    )
+    compared = (
+        qs.annotate(
+            before=Subquery(before.values("value_number")[:1]),
+            after=Subquery(after.values("value_number")[:1]),
+        )
+        .annotate(
+            outcome=Case(
+                When(after__isnull=True, then=Value("waiting")),
+                When(before__isnull=True, then=Value("no_before")),
+                When(after__gt=F("before"), then=Value("improved")),
+                When(after=F("before"), then=Value("same")),
+                default=Value("worse"),
+            )
+        )
+        .values("outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    outcomes = dict.fromkeys(OUTCOME_LABELS, 0)
+    for row in compared:
+        outcomes[row["outcome"]] = row["n"]
+    return Alerts(rows=result, outcomes=outcomes)
+
+
+# --- Referrals and leads ----------------------------------------------------------------
+
+REFERRAL_WON = (
+    Referral.Status.PLACED,
+    Referral.Status.WON,
+    Referral.Status.REWARD_DUE,
+    Referral.Status.PAID,
+)
+
+
+@dataclass
+class Network:
+    referrals: list[dict[str, Any]]  # per kind
+    leads: dict[str, Any]
+
+
+def network(scope: Scope) -> Network:
+    """Referrals and leads received in the period, and the placements and fees they led to."""
+    refs = Referral.objects.filter(
+        received_at__date__gte=scope.start, received_at__date__lte=scope.end
+    )
+    if scope.owner_id:
+        refs = refs.filter(owner_id=scope.owner_id)
+    if scope.company_id or scope.sector:
+        refs = refs.filter(placement__in=scope.placements().values("pk"))
+    referral_rows = []
+    kinds = dict(Referral.Kind.choices)
+    for row in (
+        refs.values("kind")
+        .annotate(
+            received=Count("id"),
+            contacted=Count("id", filter=~Q(status=Referral.Status.RECEIVED)),
+            won=Count("id", filter=Q(status__in=REFERRAL_WON) | Q(placement__isnull=False)),
+            revenue=Coalesce(Sum("placement__fee"), ZERO),
+            rewards_due=Coalesce(
+                Sum("reward_amount", filter=Q(status=Referral.Status.REWARD_DUE)), ZERO
+            ),
+            rewards_paid=Coalesce(
+                Sum("reward_amount", filter=Q(status=Referral.Status.PAID)), ZERO
+            ),
+        )
+        .order_by("kind")
+    ):
+        referral_rows.append({**row, "label": str(kinds.get(row["kind"], row["kind"]))})
+    leads = Lead.objects.filter(
+        received_at__date__gte=scope.start, received_at__date__lte=scope.end
+    )
+    if scope.owner_id:
+        leads = leads.filter(owner_id=scope.owner_id)
+    if scope.company_id:
+        leads = leads.filter(company_id=scope.company_id)
+    if scope.sector:
+        leads = leads.filter(company__sector=scope.sector)
+    # The business a converted lead led to: placements at its company since it came in.
+    since = Placement.objects.filter(
+        company=OuterRef("company"), start_date__gte=OuterRef("received_on")
+    ).exclude(status=Placement.Status.FELL_OFF)
+    placed = since.values("company").annotate(n=Count("id")).values("n")
+    fees = since.values("company").annotate(s=Sum("fee")).values("s")
+    lead_figures = (
+        leads.annotate(received_on=TruncDate("received_at"))
+        .annotate(
+            placed_n=Coalesce(Subquery(placed, output_field=IntegerField()), 0),
+            fee_sum=Coalesce(Subquery(fees, output_field=MONEY), ZERO),
+        )
+        .aggregate(
+            received=Count("id"),
+            converted=Count("id", filter=Q(status=Lead.Status.CONVERTED)),
+            discarded=Count("id", filter=Q(status=Lead.Status.DISCARDED)),
+            placements=Coalesce(Sum("placed_n"), 0),
+            revenue=Coalesce(Sum("fee_sum"), ZERO),
+        )
+    )
+    return Network(referrals=referral_rows, leads=lead_figures)
+
+
+# --- Newsletters ------------------------------------------------------------------------
+
+SENT_STATES = (Issue.State.SENDING, Issue.State.PAUSED, Issue.State.SENT)
+
+
+def newsletter_issues(scope: Scope, *, limit: int = 24) -> list[dict[str, Any]]:
+    """Per issue sent in the period: copies, sent, failed, bounces, complaints, unsubscribes.
+
+    Opens and clicks are not tracked (no pixels, no rewritten links), so engagement here is
+    what the outbox and the receiving side's reports hold.
+    """
+    issues = (
+        Issue.objects.filter(
+            state__in=SENT_STATES,
+            scheduled_for__date__gte=scope.start,
+            scheduled_for__date__lte=scope.end,
+        )
+        .select_related("newsletter")
+        .order_by("-scheduled_for", "-id")
+    )
+    if scope.owner_id:
+        issues = issues.filter(newsletter__audience__consultant_id=scope.owner_id)
+    result = []
+    for issue in issues[:limit]:  # one grouped range scan per issue, at most `limit`
+        progress = issue_progress(issue)
+        sent = progress.get(OutboxMessage.State.SENT, 0) + progress.get(
+            OutboxMessage.State.CAPTURED, 0
+        )
+        result.append(
+            {
+                "issue": issue,
+                "copies": progress["total"],
+                "sent": sent,
+                "failed": progress.get(OutboxMessage.State.FAILED, 0),
+                "bounced": progress["bounced"],
+                "complained": progress["complained"],
+                "unsubscribed": progress["unsubscribed"],
+                "delivered": progress["delivered"],
+                "bounce_percent": round(100 * progress["bounced"] / sent, 1) if sent else None,
+                "unsubscribe_percent": (
+                    round(100 * progress["unsubscribed"] / sent, 1) if sent else None
+                ),
+            }
+        )
+    return result
+
+
+# --- Client health ----------------------------------------------------------------------
+
+
+def client_health(scope: Scope, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Per client with placements in the period: how the hires do, how the client answers,
+    repeat business, and what the agency has noted about them."""
+    placements = scope.placements()
+    in_period = placements.filter(start_date__gte=scope.start, start_date__lte=scope.end)
+    per_company = list(
+        in_period.values("company_id")
+        .annotate(
+            placed=Count("id"),
+            in_post=Count("id", filter=~Q(status__in=Placement.ENDED)),
+            ended=Count("id", filter=Q(status__in=Placement.ENDED)),
+            fees=Coalesce(Sum("fee"), ZERO),
+        )
+        .order_by("-placed", "company_id")[:limit]
+    )
+    ids = [r["company_id"] for r in per_company]
+    earlier = dict(
+        placements.filter(company_id__in=ids, start_date__lt=scope.start)
+        .values("company_id")
+        .annotate(n=Count("id"))
+        .values_list("company_id", "n")
+        .order_by()
+    )
+    client_answers = Answer.objects.filter(
+        response__placement__company_id__in=ids,
+        response__placement__in=placements.values("pk"),
+        response__questionnaire__audience=Audience.CLIENT,
+        response__submitted_at__date__gte=scope.start,
+        response__submitted_at__date__lte=scope.end,
+    )
+    company = "response__placement__company_id"
+    targets: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (
+        client_answers.filter(question__code__startswith="target:")
+        .values(company, "value_text")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        targets[row[company]][row["value_text"]] = row["n"]
+    client_nps: dict[int, NpsFigure] = {}
+    for row in (
+        client_answers.filter(question__kind=Question.Kind.NPS, value_number__isnull=False)
+        .values(company)
+        .annotate(**_nps_counts())
+        .order_by()
+    ):
+        client_nps[row[company]] = NpsFigure(row["promoters"], row["passives"], row["detractors"])
+    intel = {
+        row["company_id"]: row
+        for row in IntelNote.objects.filter(company_id__in=ids)
+        .values("company_id")
+        .annotate(n=Count("id"), latest=Max("noted_on"))
+        .order_by()
+    }
+    companies = Company.objects.in_bulk(ids)
+    result = []
+    for row in per_company:
+        cid = row["company_id"]
+        answered = targets.get(cid, {})
+        result.append(
+            {
+                "company": companies[cid],
+                "placed": row["placed"],
+                "in_post": row["in_post"],
+                "ended": row["ended"],
+                "fees": row["fees"],
+                "repeat": bool(earlier.get(cid)) or row["placed"] > 1,
+                "earlier": earlier.get(cid, 0),
+                "targets_met": answered.get("met", 0) + answered.get("on_track", 0),
+                "targets_behind": answered.get("behind", 0),
+                "nps": client_nps.get(cid, NpsFigure()),
+                "intel_notes": intel.get(cid, {}).get("n", 0),
+                "latest_intel": intel.get(cid, {}).get("latest"),
+            }
+        )
+    return result
