@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 COLOURS = ("#1d6b57", "#b4540a", "#3457a3", "#8c3b87", "#5b5b5b")
 DASHES = ("", "6 4", "2 3", "8 3 2 3", "1 5")
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 56, 40, 16, 44
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 

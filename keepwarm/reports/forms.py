@@ -6,10 +6,18 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from keepwarm.accounts.models import User
 from keepwarm.people.models import Company
 from keepwarm.reports.queries import Scope
+
+
+def _date_or_none(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def _display_name(user: User) -> str:
@@ -32,6 +40,13 @@ class ReportFilterForm(forms.Form):
     sector = forms.ChoiceField(required=False)
 
     def __init__(self, data: Any, *, user: User, default_days: int, today: dt.date) -> None:
+        # The period shown in the boxes is the one the figures use, defaults included.
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        end = _date_or_none(data.get("end")) or today
+        if not data.get("end"):
+            data["end"] = end.isoformat()
+        if not data.get("start"):
+            data["start"] = (end - dt.timedelta(days=default_days)).isoformat()
         super().__init__(data)
         self.user = user
         self.default_days = default_days
@@ -77,9 +92,12 @@ class ReportFilterForm(forms.Form):
 
     def scope(self) -> Scope:
         """The filters as a Scope; invalid or missing values fall back to the defaults."""
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = self.cleaned_data  # the fields that were valid; the rest take their defaults
         end = data.get("end") or self.today
         start = data.get("start") or end - dt.timedelta(days=self.default_days)
+        if start > end:
+            start = end - dt.timedelta(days=self.default_days)
         consultant = data.get("consultant")
         if not self.user.sees_whole_team:
             consultant = self.user

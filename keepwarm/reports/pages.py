@@ -252,7 +252,7 @@ def nps_page(scope: Scope) -> Page:
             c.response.placement.owner.display_name,
             c.question.label,
             c.value_text,
-            c.nps,  # type: ignore[attr-defined]
+            None if c.nps is None else int(c.nps),  # type: ignore[attr-defined]
         ]
         for c in comments
     ]

@@ -32,7 +32,7 @@ def _user(request: HttpRequest) -> User:
 
 def _filters(request: HttpRequest, default_days: int) -> ReportFilterForm:
     return ReportFilterForm(
-        request.GET or None,
+        request.GET,
         user=_user(request),
         default_days=default_days,
         today=timezone.localdate(),
