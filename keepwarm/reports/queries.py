@@ -310,13 +310,13 @@ def discipline(scope: Scope) -> list[DisciplineRow]:
     rows = (
         qs.values("owner_id")
         .annotate(
-            on_time=Count("id", filter=done & Q(done_at__date__lte=F("due_on"))),
+            # Done with no time recorded (imported history) gets the benefit of the doubt.
+            on_time=Count(
+                "id", filter=done & (Q(done_at__date__lte=F("due_on")) | Q(done_at__isnull=True))
+            ),
             late=Count("id", filter=done & Q(done_at__date__gt=F("due_on"))),
             missed=Count(
-                "id",
-                filter=Q(state=Touchpoint.State.MISSED)
-                | Q(state=Touchpoint.State.PLANNED)
-                | (done & Q(done_at__isnull=True)),
+                "id", filter=Q(state__in=(Touchpoint.State.MISSED, Touchpoint.State.PLANNED))
             ),
             skipped=Count("id", filter=Q(state=Touchpoint.State.SKIPPED)),
         )
