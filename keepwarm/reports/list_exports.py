@@ -20,6 +20,7 @@ from keepwarm.accounts.models import User
 from keepwarm.care import queries as care_queries
 from keepwarm.care.services import covering_for
 from keepwarm.lib.exports import FORMATS, export_response
+from keepwarm.network.models import Lead, Referral
 from keepwarm.people.models import Company, Role
 from keepwarm.placements.models import Placement
 from keepwarm.signals import queries as signal_queries
@@ -275,12 +276,116 @@ def alerts_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
     return header, rows()
 
 
+def _own_unless_team(qs: QuerySet[Any], user: User) -> QuerySet[Any]:
+    # Until the network pages set their own rule: managers see all, consultants what they own.
+    return qs if user.sees_whole_team else qs.filter(owner=user)
+
+
+def referrals_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
+    user = _user(request)
+    qs = _own_unless_team(Referral.objects.all(), user)
+    status = request.GET.get("status", "")
+    if status in Referral.Status.values:
+        qs = qs.filter(status=status)
+    qs = qs.order_by("-received_at", "-id")
+    header = [
+        "Received",
+        "Referred by",
+        "Kind",
+        "Name",
+        "Email",
+        "Phone",
+        "Company",
+        "Status",
+        "Reward",
+        "Reward due on",
+        "Paid on",
+        "Owner",
+    ]
+    fields = [
+        "received_at",
+        "referrer__first_name",
+        "referrer__last_name",
+        "kind",
+        "name",
+        "email",
+        "phone",
+        "company_name",
+        "status",
+        "reward_amount",
+        "reward_due_on",
+        "paid_on",
+        "owner__username",
+    ]
+    kind_label = _choices(Referral._meta.get_field("kind"))
+    status_label = _choices(Referral._meta.get_field("status"))
+
+    def rows() -> Iterator[list[Any]]:
+        for received, first, last, kind, name, email, phone, company, state, *rest in _stream(
+            qs, fields
+        ):
+            yield [
+                received,
+                f"{first} {last}".strip(),
+                kind_label(kind),
+                name,
+                email,
+                phone,
+                company,
+                status_label(state),
+                *rest,
+            ]
+
+    return header, rows()
+
+
+def leads_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
+    user = _user(request)
+    qs = _own_unless_team(Lead.objects.all(), user)
+    status = request.GET.get("status", "")
+    if status in Lead.Status.values:
+        qs = qs.filter(status=status)
+    qs = qs.order_by("-received_at", "-id")
+    header = [
+        "Received",
+        "Passed on by",
+        "Company",
+        "Contact",
+        "Email",
+        "Phone",
+        "Role",
+        "Status",
+        "Owner",
+    ]
+    fields = [
+        "received_at",
+        "source__first_name",
+        "source__last_name",
+        "company_name",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "role_hint",
+        "status",
+        "owner__username",
+    ]
+    status_label = _choices(Lead._meta.get_field("status"))
+
+    def rows() -> Iterator[list[Any]]:
+        for received, first, last, *rest, state, owner in _stream(qs, fields):
+            yield [received, f"{first} {last}".strip(), *rest, status_label(state), owner]
+
+    return header, rows()
+
+
 LISTS: dict[str, Callable[[HttpRequest], tuple[list[str], Iterator[Any]]]] = {
     "people": people_rows,
     "companies": companies_rows,
     "placements": placements_rows,
     "due": due_rows,
     "alerts": alerts_rows,
+    "referrals": referrals_rows,
+    "leads": leads_rows,
 }
 
 

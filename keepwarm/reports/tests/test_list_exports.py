@@ -168,3 +168,17 @@ def test_a_large_export_streams(cast: Cast) -> None:
     response = _client(cast.owner).get(reverse("list_export", args=["placements"]))
     assert response.streaming
     assert len(_csv(response)) == 2502
+
+
+def test_referrals_and_leads_export_for_whoever_owns_them(cast: Cast) -> None:
+    from keepwarm.network.models import Lead, Referral
+
+    Referral.objects.create(
+        referrer=cast.candidate, kind=Referral.Kind.CANDIDATE, name="@Sam Friend", owner=cast.owner
+    )
+    Lead.objects.create(source=cast.candidate, company_name="Bolt Ltd", owner=cast.outsider)
+    referrals = _csv(_client(cast.owner).get(reverse("list_export", args=["referrals"])))
+    assert referrals[1][1:4] == ["Priya Patel", "A candidate", "'@Sam Friend"]
+    assert len(_csv(_client(cast.owner).get(reverse("list_export", args=["leads"])))) == 1
+    leads = _csv(_client(cast.manager).get(reverse("list_export", args=["leads"])))
+    assert leads[1][1:3] == ["Priya Patel", "Bolt Ltd"]
