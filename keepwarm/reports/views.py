@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
@@ -128,7 +128,7 @@ def rebate_paid(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the placement's owner, managers and admins record rebates.")
     form = RebatePaidForm(request.POST)
     back = request.POST.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
         back = reverse("report", args=["fall-offs"])
     if form.is_valid():
         try:
