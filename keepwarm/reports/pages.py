@@ -58,8 +58,10 @@ def _curve_points(curve: Curve) -> list[tuple[float, float | None]]:
     return points
 
 
-def retention_page(scope: Scope, by: str = "consultant") -> Page:
-    data = queries.retention(scope, by=by)
+def retention_page(
+    scope: Scope, by: str = "consultant", data: queries.Retention | None = None
+) -> Page:
+    data = data or queries.retention(scope, by=by)
     shown = [("All placements", data.overall)] + [(r.name, r.curve) for r in data.rows[:4]]
     described = ", ".join(f"{h} days {percent(data.overall.at(h))}" for h in HORIZONS)
     chart = line_chart(

@@ -71,6 +71,18 @@ class Scope:
             qs = qs.filter(company__sector=self.sector)
         return qs
 
+    def narrow(self, qs: QuerySet[Any], path: str, *, by_owner: bool = True) -> QuerySet[Any]:
+        """`qs` limited to rows whose placement (at `path`, e.g. "response__placement") is in
+        scope, by joins rather than an IN over every placement id. `by_owner=False` when the
+        caller filters on its own owner column (who did the call, who handles a referral)."""
+        if by_owner and self.owner_id:
+            qs = qs.filter(**{f"{path}__owner_id": self.owner_id})
+        if self.company_id:
+            qs = qs.filter(**{f"{path}__company_id": self.company_id})
+        if self.sector:
+            qs = qs.filter(**{f"{path}__company__sector": self.sector})
+        return qs
+
     @property
     def owner_id(self) -> int | None:
         return self.consultant_id if self.user.sees_whole_team else self.user.pk
@@ -305,7 +317,7 @@ def discipline(scope: Scope) -> list[DisciplineRow]:
     if scope.owner_id:
         qs = qs.filter(owner_id=scope.owner_id)
     if scope.company_id or scope.sector:
-        qs = qs.filter(placement__in=scope.placements().values("pk"))
+        qs = scope.narrow(qs, "placement", by_owner=False)
     done = Q(state=Touchpoint.State.DONE)
     rows = (
         qs.values("owner_id")
@@ -376,13 +388,13 @@ def _nps_counts() -> dict[str, Any]:
 
 
 def nps_answers(scope: Scope) -> QuerySet[Answer]:
-    return Answer.objects.filter(
+    answers = Answer.objects.filter(
         question__kind=Question.Kind.NPS,
         value_number__isnull=False,
         response__submitted_at__date__gte=scope.start,
         response__submitted_at__date__lte=scope.end,
-        response__placement__in=scope.placements().values("pk"),
     )
+    return scope.narrow(answers, "response__placement")
 
 
 def _month(day: dt.date | dt.datetime) -> dt.date:
@@ -439,13 +451,13 @@ def nps_comments(scope: Scope) -> QuerySet[Answer]:
     score = Answer.objects.filter(
         response=OuterRef("response"), question__kind=Question.Kind.NPS
     ).values("value_number")[:1]
+    texts = Answer.objects.filter(
+        question__kind=Question.Kind.TEXT,
+        response__submitted_at__date__gte=scope.start,
+        response__submitted_at__date__lte=scope.end,
+    )
     return (
-        Answer.objects.filter(
-            question__kind=Question.Kind.TEXT,
-            response__submitted_at__date__gte=scope.start,
-            response__submitted_at__date__lte=scope.end,
-            response__placement__in=scope.placements().values("pk"),
-        )
+        scope.narrow(texts, "response__placement")
         .exclude(value_text="")
         .annotate(nps=Subquery(score))
         .select_related(
@@ -493,10 +505,9 @@ class Alerts:
 def alerts(scope: Scope) -> Alerts:
     """Alerts raised in the period per consultant, closed within their due time or not, and
     whether the placement's next NPS answer was better than the one before the alert."""
-    qs = Alert.objects.filter(
-        opened_at__date__gte=scope.start,
-        opened_at__date__lte=scope.end,
-        placement__in=scope.placements().values("pk"),
+    qs = scope.narrow(
+        Alert.objects.filter(opened_at__date__gte=scope.start, opened_at__date__lte=scope.end),
+        "placement",
     )
     now = dt.datetime.combine(scope.today, dt.time.max, tzinfo=dt.UTC)
     rows = list(
@@ -572,7 +583,7 @@ def network(scope: Scope) -> Network:
     if scope.owner_id:
         refs = refs.filter(owner_id=scope.owner_id)
     if scope.company_id or scope.sector:
-        refs = refs.filter(placement__in=scope.placements().values("pk"))
+        refs = scope.narrow(refs.filter(placement__isnull=False), "placement", by_owner=False)
     referral_rows = []
     kinds = dict(Referral.Kind.choices)
     for row in (

@@ -87,7 +87,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     alerts = queries.alerts(scope)
     network = queries.network(scope)
     issues = queries.newsletter_issues(scope, limit=1)
-    retention_chart = pages.retention_page(long_scope).chart
+    retention_chart = pages.retention_page(long_scope, data=retention).chart
     context = {
         "form": form,
         "scope": scope,
