@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.utils.safestring import SafeString
 
 from keepwarm.care.models import Audience
-from keepwarm.reports import queries
+from keepwarm.reports import business, queries
 from keepwarm.reports.charts import Series, bar_chart, line_chart
 from keepwarm.reports.queries import Scope
 from keepwarm.reports.survival import HORIZONS, Curve
@@ -343,7 +342,7 @@ def alerts_page(scope: Scope) -> Page:
 
 
 def network_page(scope: Scope) -> Page:
-    data = queries.network(scope)
+    data = business.network(scope)
     labels: list[str] = []
     values: list[float] = []
     for row in data.referrals:
@@ -413,7 +412,7 @@ def network_page(scope: Scope) -> Page:
 
 
 def newsletters_page(scope: Scope) -> Page:
-    issues = queries.newsletter_issues(scope)
+    issues = business.newsletter_issues(scope)
     ordered = list(reversed(issues))
     chart = bar_chart(
         chart_id="newsletters",
@@ -467,7 +466,7 @@ def newsletters_page(scope: Scope) -> Page:
 
 
 def clients_page(scope: Scope) -> Page:
-    clients = queries.client_health(scope)
+    clients = business.client_health(scope)
     top = clients[:15]
     chart = bar_chart(
         chart_id="clients",
@@ -590,7 +589,3 @@ REPORTS = {
         ),
     )
 }
-
-
-def money_total(values: list[Decimal]) -> Decimal:
-    return sum(values, Decimal("0.00"))

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_placements
 from keepwarm.lib.exports import FORMATS, export_response
-from keepwarm.reports import pages, queries, services
+from keepwarm.reports import business, pages, queries, services
 from keepwarm.reports.forms import RebatePaidForm, ReportFilterForm
 from keepwarm.reports.survival import HORIZONS
 
@@ -87,8 +87,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     on_time = sum(r.on_time for r in discipline)
     nps = queries.nps(scope)
     alerts = queries.alerts(scope)
-    network = queries.network(scope)
-    issues = queries.newsletter_issues(scope, limit=1)
+    network = business.network(scope)
+    issues = business.newsletter_issues(scope, limit=1)
     retention_chart = pages.retention_page(long_scope, data=retention).chart
     context = {
         "form": form,
