@@ -22,7 +22,7 @@ from keepwarm.api.errors import Invalid
 from keepwarm.api.schemas import Day, ErrorOut, Id, Str100, Username
 from keepwarm.people.models import Company
 from keepwarm.reports.pages import REPORTS
-from keepwarm.reports.queries import Scope
+from keepwarm.reports.queries import MAX_PERIOD_DAYS, Scope
 
 router = Router()
 
@@ -112,6 +112,8 @@ def read_report(request: HttpRequest, slug: str, filters: Query[FigureFilters]) 
     start = filters.start or end - dt.timedelta(days=found.default_days)
     if start > end:
         raise Invalid("end", "The end of the period is before its start.")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise Invalid("start", "A period can be at most 20 years long.")
     consultant_id = None
     if filters.consultant and user.sees_whole_team:
         consultant = User.objects.filter(username=filters.consultant).first()

@@ -10,7 +10,7 @@ from django.http import QueryDict
 
 from keepwarm.accounts.models import User
 from keepwarm.people.models import Company
-from keepwarm.reports.queries import Scope
+from keepwarm.reports.queries import MAX_PERIOD_DAYS, Scope
 
 
 def _date_or_none(text: str | None) -> dt.date | None:
@@ -88,6 +88,8 @@ class ReportFilterForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
             self.add_error("end", "The end of the period is before its start.")
+        elif start and end and (end - start).days > MAX_PERIOD_DAYS:
+            self.add_error("start", "A period can be at most 20 years long.")
         return data
 
     def scope(self) -> Scope:
@@ -96,7 +98,7 @@ class ReportFilterForm(forms.Form):
         data = self.cleaned_data  # the fields that were valid; the rest take their defaults
         end = data.get("end") or self.today
         start = data.get("start") or end - dt.timedelta(days=self.default_days)
-        if start > end:
+        if start > end or (end - start).days > MAX_PERIOD_DAYS:
             start = end - dt.timedelta(days=self.default_days)
         consultant = data.get("consultant")
         if not self.user.sees_whole_team:

@@ -39,6 +39,9 @@ from keepwarm.reports.survival import CAP, HORIZONS, Curve, kaplan_meier
 from keepwarm.signals.models import Alert
 from keepwarm.surveys.models import Answer, Question
 
+# Month-by-month figures over centuries help nobody and would draw thousands of points.
+MAX_PERIOD_DAYS = 20 * 366
+
 MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 

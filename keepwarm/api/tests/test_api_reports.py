@@ -61,3 +61,5 @@ def test_bad_filters_are_422_naming_the_field(cast: Cast, api_as: Any) -> None:
     assert api.get("/reports/nps", client=999999).status_code == 422
     assert api.get("/reports/nps", start="yesterday").status_code == 422
     assert api.get("/reports/nope").status_code == 404
+    too_long = api.get("/reports/nps", start="1900-01-01", end="2999-12-31")
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "start"

@@ -126,6 +126,10 @@ def test_bad_filters_explain_themselves_and_fall_back(cast: Cast) -> None:
     response = _client(cast.manager).get(reverse("report", args=["nps"]), {"start": "not a date"})
     assert response.status_code == 200
     assert _client(cast.manager).get(reverse("report", args=["nope"])).status_code == 404
+    centuries = _client(cast.manager).get(
+        reverse("report", args=["nps"]), {"start": "1900-01-01", "end": "2999-12-31"}
+    )
+    assert "A period can be at most 20 years long." in centuries.content.decode()
 
 
 def test_fall_offs_show_rebates_owed_and_record_what_was_paid(cast: Cast) -> None:
