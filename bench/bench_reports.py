@@ -90,7 +90,8 @@ def _anchors(start: dt.date, today: dt.date) -> dict[str, tuple[str, list[Any]]]
         ),
         "fall-offs": (
             "SELECT leave_reason, start_date, left_on, guarantee_length, guarantee_unit,"
-            " COUNT(*), SUM(rebate_owed) FROM placements_placement"
+            " COUNT(*), SUM(rebate_owed), SUM(r.amount) FROM placements_placement p"
+            " LEFT JOIN reports_rebatepayment r ON r.placement_id = p.id"
             " WHERE status IN ('fell_off', 'left') AND left_on >= %s AND left_on <= %s"
             " GROUP BY 1, 2, 3, 4, 5",
             [start, today],

@@ -148,22 +148,21 @@ def retention(scope: Scope, *, by: str = "consultant") -> Retention:
         .values(group, "start_date", "left_on", "ended", "ended_contract_on")
         .annotate(n=Count("id"))
         .order_by()
+        .values_list(group, "start_date", "left_on", "ended", "ended_contract_on", "n")
     )
     overall: list[tuple[int, bool, int]] = []
     grouped: dict[Any, list[tuple[int, bool, int]]] = defaultdict(list)
     excluded = 0
-    for row in rows:
-        start: dt.date = row["start_date"]
-        if row["ended"]:
-            if row["left_on"] is None:
-                excluded += row["n"]
+    for key, start, left_on, ended, contract_end, n in rows:  # one row per group, not placement
+        if ended:
+            if left_on is None:
+                excluded += n
                 continue
-            obs = ((row["left_on"] - start).days, True, row["n"])
+            obs = ((left_on - start).days, True, n)
         else:
-            until = row["ended_contract_on"] or scope.today
-            obs = (min((until - start).days, CAP), False, row["n"])
+            obs = (min(((contract_end or scope.today) - start).days, CAP), False, n)
         overall.append(obs)
-        grouped[row[group]].append(obs)
+        grouped[key].append(obs)
     if by == "consultant":
         names = user_names(grouped)
     elif by == "client":
@@ -221,19 +220,17 @@ def _guarantee_end(start: dt.date, length: int, unit: str) -> dt.date:
 
 def fall_offs(scope: Scope) -> FallOffs:
     """Placements that ended in the period, by reason, inside the guarantee or after it."""
-    from keepwarm.reports.models import RebatePayment
 
     ended = scope.placements().filter(
         status__in=Placement.ENDED, left_on__gte=scope.start, left_on__lte=scope.end
     )
-    paid = RebatePayment.objects.filter(placement=OuterRef("pk")).values("amount")[:1]
+    # One payment per placement at most (one-to-one), so the join repeats no row.
     rows = (
-        ended.annotate(paid=Coalesce(Subquery(paid, output_field=MONEY), ZERO))
-        .values("leave_reason", "start_date", "left_on", "guarantee_length", "guarantee_unit")
+        ended.values("leave_reason", "start_date", "left_on", "guarantee_length", "guarantee_unit")
         .annotate(
             n=Count("id"),
             owed=Coalesce(Sum("rebate_owed"), ZERO),
-            paid_sum=Coalesce(Sum("paid"), ZERO),
+            paid_sum=Coalesce(Sum("rebate_payment__amount"), ZERO),
         )
         .order_by()
     )
