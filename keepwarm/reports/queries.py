@@ -18,8 +18,11 @@ from typing import Any
 from django.db.models import (
     Case,
     Count,
+    DateField,
     DecimalField,
     F,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -28,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, Least, TruncMonth
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Audience, Kind, Touchpoint
@@ -132,6 +135,30 @@ class Retention:
     excluded: int = 0  # ended without a leaving date: cannot be placed on the curve
 
 
+class DaysBetween(Func):
+    """Whole days from the second date to the first, computed by the database itself
+    (Django's portable date arithmetic runs a Python function per row on SQLite)."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        # PostgreSQL: date - date is an integer number of days.
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return Func.as_sql(
+            self,
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
 def retention(scope: Scope, *, by: str = "consultant") -> Retention:
     """Survival at 30/90/180/365 days of placements started in the period."""
     by = by if by in BY_CHOICES else "consultant"
@@ -140,27 +167,33 @@ def retention(scope: Scope, *, by: str = "consultant") -> Retention:
         start_date__gte=scope.start, start_date__lte=min(scope.end, scope.today)
     )
     # A finished contract is no fall-off: it is watched until its end date, then censored.
+    watched_until = Case(
+        When(status__in=Placement.ENDED, then=F("left_on")),
+        When(end_date__lt=scope.today, then=F("end_date")),
+        default=Value(scope.today),
+        output_field=DateField(),
+    )
+    # Grouped by whole days watched (capped past the last horizon), not by dates: at most
+    # CAP + 1 groups per consultant, client or sector, however many placements there are.
     rows = (
         qs.annotate(
             ended=Case(When(status__in=Placement.ENDED, then=1), default=0),
-            ended_contract_on=Case(When(end_date__lt=scope.today, then=F("end_date"))),
+            unknown=Case(When(status__in=Placement.ENDED, left_on__isnull=True, then=1), default=0),
+            days=Least(DaysBetween(watched_until, F("start_date")), Value(CAP)),
         )
-        .values(group, "start_date", "left_on", "ended", "ended_contract_on")
+        .values(group, "ended", "unknown", "days")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list(group, "start_date", "left_on", "ended", "ended_contract_on", "n")
+        .values_list(group, "ended", "unknown", "days", "n")
     )
     overall: list[tuple[int, bool, int]] = []
     grouped: dict[Any, list[tuple[int, bool, int]]] = defaultdict(list)
     excluded = 0
-    for key, start, left_on, ended, contract_end, n in rows:  # one row per group, not placement
-        if ended:
-            if left_on is None:
-                excluded += n
-                continue
-            obs = ((left_on - start).days, True, n)
-        else:
-            obs = (min(((contract_end or scope.today) - start).days, CAP), False, n)
+    for key, ended, unknown, days, n in rows:
+        if unknown:  # ended without a leaving date: cannot be placed on the curve
+            excluded += n
+            continue
+        obs = (days, bool(ended), n)
         overall.append(obs)
         grouped[key].append(obs)
     if by == "consultant":

@@ -142,3 +142,37 @@ def test_consultants_retention_counts_only_their_own_placements(cast: Cast) -> N
     result = queries.retention(scope)
     assert result.overall.placements == 1
     assert result.overall.at(365) == 0.0
+
+
+@pytest.mark.django_db
+def test_a_finished_contract_is_not_a_fall_off_and_a_leaver_without_a_date_is_left_out(
+    cast: Cast,
+) -> None:
+    cast.placement.delete()
+    person = Person.objects.create(first_name="C", last_name="Contractor", owner=cast.owner)
+    start = TODAY - dt.timedelta(days=300)
+    # A 60-day contract that ran its course: watched for 60 days, then censored.
+    Placement.objects.create(
+        person=person,
+        company=cast.company,
+        owner=cast.owner,
+        role_title="Contract",
+        kind=Placement.Kind.CONTRACT,
+        start_date=start,
+        end_date=start + dt.timedelta(days=60),
+        status=Placement.Status.SETTLED,
+    )
+    Placement.objects.create(
+        person=person,
+        company=cast.company,
+        owner=cast.owner,
+        role_title="Gone",
+        start_date=start,
+        status=Placement.Status.LEFT,
+    )
+    scope = Scope(user=cast.manager, start=TODAY - dt.timedelta(days=730), end=TODAY, today=TODAY)
+    result = queries.retention(scope)
+    assert result.overall.placements == 1 and result.overall.left == 0
+    assert result.overall.at(30) == 1.0
+    assert result.overall.at(90) is None  # nobody followed that long
+    assert result.excluded == 1
