@@ -56,14 +56,24 @@ def _anchors(start: dt.date, today: dt.date) -> dict[str, tuple[str, list[Any]]]
         if pg
         else (lambda col: f"strftime('%Y-%m', {col})")
     )
+    until = (
+        "CASE WHEN status IN ('fell_off', 'left') THEN left_on"
+        " WHEN end_date < %s THEN end_date ELSE %s END"
+    )
+    least = "LEAST" if pg else "MIN"
+    days = (
+        (lambda a, b: f"(({a}) - {b})")
+        if pg
+        else (lambda a, b: f"CAST(julianday({a}) - julianday({b}) AS INTEGER)")
+    )
     return {
         "retention": (
-            "SELECT owner_id, start_date, left_on,"
-            " CASE WHEN status IN ('fell_off', 'left') THEN 1 ELSE 0 END,"
-            " CASE WHEN end_date < %s THEN end_date END, COUNT(*)"
+            "SELECT owner_id, CASE WHEN status IN ('fell_off', 'left') THEN 1 ELSE 0 END,"
+            " CASE WHEN status IN ('fell_off', 'left') AND left_on IS NULL THEN 1 ELSE 0 END,"
+            f" {least}({days(until, 'start_date')}, 366), COUNT(*)"
             " FROM placements_placement WHERE start_date >= %s AND start_date <= %s"
-            " GROUP BY 1, 2, 3, 4, 5",
-            [today, start, today],
+            " GROUP BY 1, 2, 3, 4",
+            [today, today, start, today],
         ),
         "check-ins": (
             "SELECT owner_id,"
