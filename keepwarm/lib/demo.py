@@ -28,7 +28,7 @@ from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
-from keepwarm.lib import demo_integrations
+from keepwarm.lib import demo_integrations, demo_reports
 from keepwarm.lib import demo_words as words
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.demo_answers import Feedback
@@ -196,6 +196,7 @@ class _Agency(History, Feedback):
         self.score_and_alert()
         newsletter_demo.load(today=self.today)
         demo_integrations.load(now=timezone.now())
+        demo_reports.load(today=self.today)
         self.count()
         return self.report
 

@@ -1,0 +1,126 @@
+"""Lists and report figures as CSV or XLSX downloads, safe to open in a spreadsheet.
+
+A cell that begins with = + - @, a tab or a carriage return is read as a formula by
+Excel, LibreOffice and Google Sheets, so a person named "=HYPERLINK(...)" could run
+something on the recruiter's machine (OWASP "CSV injection"). Text cells that begin
+with one of those get a leading apostrophe, which spreadsheets show as plain text.
+Numbers, dates and booleans are written as what they are and cannot be formulas.
+
+Both writers stream: CSV a line at a time, XLSX through openpyxl's write-only mode,
+so exporting a 100k-row list holds one row in memory, not the list.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = ("csv", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Cell = str | int | float | Decimal | dt.date | dt.datetime | bool | None
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet will show, never evaluate."""
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _plain(value: Any) -> Cell:
+    """A cell value: numbers, dates and booleans as they are, anything else as safe text."""
+    if value is None or isinstance(value, bool | int | float | Decimal):
+        return value
+    if isinstance(value, dt.datetime):
+        # Spreadsheets have no time zones: the agency's local time, without the offset.
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    return neutralise(str(value))
+
+
+def _csv_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The CSV text, a line at a time, with a BOM so Excel reads it as UTF-8."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        yield writer.writerow([_csv_text(_plain(v)) for v in row])
+
+
+def write_xlsx(
+    out: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export"
+) -> None:
+    """Write one worksheet to `out` (a path or a binary file object)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=_sheet_title(title))
+    sheet.append([neutralise(h) for h in header])
+    for row in rows:
+        sheet.append([_plain(v) for v in row])
+    book.save(out)
+
+
+def _sheet_title(title: str) -> str:
+    # Excel's limits: 31 characters, none of []:*?/\
+    cleaned = "".join(" " if c in "[]:*?/\\" else c for c in title).strip()
+    return (cleaned or "Export")[:31]
+
+
+def _filename(name: str, fmt: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "export"
+    return f"{safe}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+
+
+def export_response(
+    fmt: str, *, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> HttpResponse | StreamingHttpResponse | FileResponse:
+    """A download of `rows` as CSV or XLSX (`fmt`), named `<name>-<date>.<fmt>`."""
+    filename = _filename(name, fmt)
+    if fmt == "xlsx":
+        # openpyxl writes rows to a temporary file as they come; the response streams it.
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        write_xlsx(spool, header, rows, title=name)
+        spool.seek(0)
+        return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response = StreamingHttpResponse(
+        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """The whole CSV as one string (small exports and tests)."""
+    buffer = io.StringIO()
+    for line in csv_lines(header, rows):
+        buffer.write(line)
+    return buffer.getvalue()

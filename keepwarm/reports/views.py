@@ -1,0 +1,154 @@
+"""Report pages, the dashboard of headline figures, and their CSV/XLSX downloads."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
+
+from keepwarm.accounts.models import User
+from keepwarm.care.queries import visible_placements
+from keepwarm.lib.exports import FORMATS, export_response
+from keepwarm.reports import business, pages, queries, services
+from keepwarm.reports.forms import RebatePaidForm, ReportFilterForm
+from keepwarm.reports.survival import HORIZONS
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _filters(request: HttpRequest, default_days: int) -> ReportFilterForm:
+    return ReportFilterForm(
+        request.GET,
+        user=_user(request),
+        default_days=default_days,
+        today=timezone.localdate(),
+    )
+
+
+@login_required
+def report(request: HttpRequest, slug: str) -> HttpResponseBase:
+    found = pages.REPORTS.get(slug)
+    if found is None:
+        raise Http404
+    form = _filters(request, found.default_days)
+    scope = form.scope()
+    by = request.GET.get("by", "consultant")
+    page = found.build(scope, by) if slug == "retention" else found.build(scope)
+    fmt = request.GET.get("format", "")
+    if fmt in FORMATS:
+        name = request.GET.get("table") or next(iter(page.tables))
+        table = page.tables.get(name)
+        if table is None:
+            raise Http404
+        return export_response(fmt, name=f"{slug}-{name}", header=table.header, rows=table.rows)
+    query = scope.as_query()
+    if slug == "retention":
+        query["by"] = by
+    context = {
+        "report": found,
+        "reports": pages.REPORTS.values(),
+        "form": form,
+        "scope": scope,
+        "page": page,
+        "query": urlencode(query),
+        **page.extra,
+    }
+    if slug == "fall-offs":
+        context["paid_form"] = RebatePaidForm(initial={"paid_on": timezone.localdate()})
+    return render(request, f"reports/{slug}.html", context)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The headline figures of every report, each linking to its page."""
+    form = _filters(request, 365)
+    scope = form.scope()
+    long_scope = dataclasses.replace(scope, start=min(scope.start, scope.end - dt.timedelta(730)))
+    retention = queries.retention(long_scope)
+    falls = queries.fall_offs(scope)
+    # Check-ins as on their own report: the last 90 days of the period (the busiest read).
+    recent = dataclasses.replace(scope, start=max(scope.start, scope.end - dt.timedelta(90)))
+    discipline = queries.discipline(recent)
+    due = sum(r.total for r in discipline)
+    on_time = sum(r.on_time for r in discipline)
+    nps = queries.nps(scope)
+    alerts = queries.alerts(scope)
+    network = business.network(scope)
+    issues = business.newsletter_issues(scope, limit=1)
+    retention_chart = pages.retention_page(long_scope, data=retention).chart
+    context = {
+        "form": form,
+        "scope": scope,
+        "reports": pages.REPORTS.values(),
+        "query": urlencode(scope.as_query()),
+        "retention_chart": retention_chart,
+        "retention": [(h, pages.percent(retention.overall.at(h))) for h in HORIZONS],
+        "retention_placements": retention.overall.placements,
+        "retention_start": long_scope.start,
+        "falls": falls,
+        "fall_rate": pages.percent(pages._share(falls.inside, falls.placements)),
+        "due": due,
+        "on_time": pages.percent(pages._share(on_time, due)),
+        "checkins_start": recent.start,
+        "nps": nps.overall,
+        "alerts_raised": alerts.total("raised"),
+        "alerts_in_time": pages.percent(
+            pages._share(alerts.total("in_time"), alerts.total("raised"))
+        ),
+        "alerts_overdue": alerts.total("overdue"),
+        "improved": alerts.outcomes["improved"],
+        "compared": sum(alerts.outcomes[k] for k in ("improved", "same", "worse")),
+        "referrals": sum(r["received"] for r in network.referrals),
+        "referrals_won": sum(r["won"] for r in network.referrals),
+        "referral_fees": sum((r["revenue"] for r in network.referrals), 0),
+        "leads": network.leads,
+        "last_issue": issues[0] if issues else None,
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def rebate_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record what was paid back for one placement (its owner, managers and admins)."""
+    user = _user(request)
+    placement = get_object_or_404(visible_placements(user), pk=pk)
+    if not (user.sees_whole_team or placement.owner_id == user.pk):
+        raise PermissionDenied("Only the placement's owner, managers and admins record rebates.")
+    form = RebatePaidForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
+        back = reverse("report", args=["fall-offs"])
+    if form.is_valid():
+        try:
+            services.record_rebate_payment(placement=placement, by=user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(_messages(exc)))
+        else:
+            messages.success(request, f"Rebate paid recorded for {placement.person}.")
+    else:
+        errors: dict[str, Any] = form.errors
+        messages.error(
+            request, " ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in errors.items())
+        )
+    return redirect(back)
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [str(m) for errors in exc.message_dict.values() for m in errors]
+    return [str(m) for m in exc.messages]
