@@ -11,11 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
@@ -115,28 +115,29 @@ def _open_csv(path: Path) -> tuple[Table, Iterator[list[str]]]:
     if "\x00" in sample:
         raise ImportFileError(f"{path.name} is not a text file (it contains NUL bytes).")
     delimiter = detect_delimiter(sample)
-    handle = path.open("r", encoding=encoding, newline="", errors="replace")
-    reader = csv.reader(handle, delimiter=delimiter)
-    try:
-        headers = [clean_header(h) for h in next(reader)]
-    except (csv.Error, StopIteration) as exc:
-        handle.close()
-        raise ImportFileError(f"{path.name}: the first line is not a header row ({exc}).") from exc
+    with path.open("r", encoding=encoding, newline="", errors="replace") as handle:
+        try:
+            headers = [clean_header(h) for h in next(csv.reader(handle, delimiter=delimiter))]
+        except (csv.Error, StopIteration) as exc:
+            raise ImportFileError(
+                f"{path.name}: the first line is not a header row ({exc})."
+            ) from exc
     _check_headers(path, headers)
     table = Table(headers=headers, encoding=encoding, delimiter=delimiter, kind="csv")
-    return table, _csv_rows(path, handle, reader)
+    return table, _csv_rows(path, encoding, delimiter)
 
 
-def _csv_rows(
-    path: Path, handle: io.TextIOBase, reader: Iterator[list[str]]
-) -> Iterator[list[str]]:
-    with handle:
+def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[list[str]]:
+    # The file opens when iteration starts, so a table only looked at leaves nothing open.
+    with path.open("r", encoding=encoding, newline="", errors="replace") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
         try:
+            next(reader, None)  # the header row
             for row in reader:
                 if len(row) > MAX_COLUMNS or any(len(cell) > MAX_CELL for cell in row):
                     raise ImportFileError(
-                        f"{path.name}: a cell near line {getattr(reader, 'line_num', '?')} is too "
-                        "long; a quote is probably not closed."
+                        f"{path.name}: a cell near line {reader.line_num} is too long; "
+                        "a quote is probably not closed."
                     )
                 if "\x00" in "".join(row):
                     raise ImportFileError(f"{path.name} contains NUL bytes; it is not a text file.")
@@ -164,7 +165,7 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _open_xlsx(path: Path) -> tuple[Table, Iterator[list[str]]]:
+def _first_sheet_rows(path: Path) -> tuple[Any, Iterator[tuple[Any, ...]]]:
     # openpyxl's read-only mode streams the sheet's XML instead of loading the workbook.
     import openpyxl
 
@@ -172,34 +173,43 @@ def _open_xlsx(path: Path) -> tuple[Table, Iterator[list[str]]]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # a zip that is not a workbook, a corrupt sheet…
         raise ImportFileError(f"{path.name} is not a readable XLSX workbook ({exc}).") from exc
-    sheet = book.worksheets[0] if book.worksheets else None
-    if sheet is None:
+    if not book.worksheets:
         book.close()
         raise ImportFileError(f"{path.name} has no sheets.")
-    rows = sheet.iter_rows(values_only=True)
+    return book, book.worksheets[0].iter_rows(values_only=True)
+
+
+def _open_xlsx(path: Path) -> tuple[Table, Iterator[list[str]]]:
+    book, rows = _first_sheet_rows(path)
     try:
-        first = next(rows)
-    except StopIteration as exc:
-        book.close()
-        raise ImportFileError(f"{path.name} is empty.") from exc
+        first = next(rows, None)
     except Exception as exc:
-        book.close()
         raise ImportFileError(f"{path.name} is not a readable XLSX workbook ({exc}).") from exc
+    finally:
+        book.close()
+    if first is None:
+        raise ImportFileError(f"{path.name} is empty.")
     headers = [clean_header(h) for h in first]
     while headers and not headers[-1]:
         headers.pop()
     _check_headers(path, headers)
+    return Table(headers=headers, encoding="", delimiter="", kind="xlsx"), _xlsx_rows(
+        path, len(headers)
+    )
 
-    def data() -> Iterator[list[str]]:
-        try:
-            for row in rows:
-                yield [_cell(v) for v in row[: len(headers)]]
-        except Exception as exc:
-            raise ImportFileError(f"{path.name}: a sheet row could not be read ({exc}).") from exc
-        finally:
-            book.close()
 
-    return Table(headers=headers, encoding="", delimiter="", kind="xlsx"), data()
+def _xlsx_rows(path: Path, width: int) -> Iterator[list[str]]:
+    book, rows = _first_sheet_rows(path)
+    try:
+        next(rows, None)  # the header row
+        for row in rows:
+            yield [_cell(v) for v in row[:width]]
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError(f"{path.name}: a sheet row could not be read ({exc}).") from exc
+    finally:
+        book.close()
 
 
 def read_head(path: Path, rows: int = 5) -> tuple[Table, list[list[str]]]:
