@@ -17,7 +17,10 @@ from keepwarm.placements.models import Placement
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = "Forename;Surname;E-mail address;Telephone;Town\r\nAnn;Lee;ann@example.org;0113 496 0000;Leeds\r\n"
+PEOPLE = (
+    "Forename;Surname;E-mail address;Telephone;Town\r\n"
+    "Ann;Lee;ann@example.org;0113 496 0000;Leeds\r\n"
+)
 
 
 def test_columns_are_guessed_from_their_names() -> None:
