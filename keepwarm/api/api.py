@@ -10,7 +10,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from keepwarm.api import companies, newsletters, people, placements, signals, surveys, touchpoints
+from keepwarm.api import (
+    companies,
+    imports,
+    newsletters,
+    people,
+    placements,
+    signals,
+    surveys,
+    touchpoints,
+)
 from keepwarm.api.auth import auth
 from keepwarm.api.docs import LocalSwagger
 from keepwarm.api.errors import (
@@ -44,6 +53,7 @@ api.add_router("/responses", surveys.responses_router, tags=["responses"])
 api.add_router("/risk", signals.risk_router, tags=["risk"])
 api.add_router("/alerts", signals.alerts_router, tags=["alerts"])
 api.add_router("/newsletters", newsletters.router, tags=["newsletters"])
+api.add_router("/imports", imports.router, tags=["imports"])
 
 
 @api.exception_handler(ValidationError)
