@@ -34,7 +34,11 @@ from keepwarm.imports.fields import (
 from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import create_placement, record_placement_outcome
+from keepwarm.placements.services import (
+    NewPlacement,
+    create_placements,
+    record_placement_outcome,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +90,7 @@ class Context:
     file_name: str = ""
     _users: dict[str, int] | None = None
     _companies: dict[str, int] | None = None
+    _user_objects: dict[int, User] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -124,6 +129,11 @@ class Context:
                     if key.strip():
                         self._users.setdefault(" ".join(key.lower().split()), pk)
         return self._users.get(" ".join(name.lower().split())) if name else None
+
+    def user(self, pk: int) -> User:
+        if pk not in self._user_objects:
+            self._user_objects[pk] = User.objects.get(pk=pk)
+        return self._user_objects[pk]
 
     def company_by_name(self, name: str) -> int | None:
         if self._companies is None:
@@ -627,53 +637,107 @@ def _amount(row: Row, name: str) -> Any:
         raise Rejected(f"{name}: {exc}") from None
 
 
-def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
-    refs = ctx.refs(entity, [r.get("external_id") for r in rows])
+@dataclass
+class _Lookups:
+    """What a batch of placement rows refers to, read in a handful of queries."""
+
+    refs: dict[str, ExternalRef]
+    people: dict[str, ExternalRef]
+    jobs: dict[str, ExternalRef]
+    companies: dict[str, ExternalRef]
+    contacts: dict[str, ExternalRef]
+    by_email: dict[str, int]
+    persons: dict[int, Person]
+    firms: dict[int, Company]
+    placed: dict[int, Placement]
+    twins: dict[tuple[int, int, dt.date], int]
+
+
+def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
+    refs = ctx.refs(Entity.PLACEMENT, [r.get("external_id") for r in rows])
     people = ctx.refs(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
     jobs = ctx.refs(Entity.JOB, [r.get("job_external_id") for r in rows])
     companies = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
     contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
-    person_ids = {r.object_id for r in people.values()}
     emails = [r.get("person_email").lower() for r in rows if r.get("person_email")]
     by_email = (
         dict(Person.objects.filter(email__in=emails).values_list("email", "pk")) if emails else {}
     )
-    loaded = Person.objects.in_bulk([*person_ids, *by_email.values()])
-    placed = Placement.objects.in_bulk([r.object_id for r in refs.values()])
+    person_ids = {r.object_id for r in people.values()} | set(by_email.values())
+    person_ids |= {r.object_id for r in contacts.values()}
+    person_ids |= {j.data["contact_id"] for j in jobs.values() if j.data.get("contact_id")}
+    company_ids = {r.object_id for r in companies.values()}
+    company_ids |= {j.data["company_id"] for j in jobs.values() if j.data.get("company_id")}
+    twins = {
+        (person, company, start): pk
+        for pk, person, company, start in Placement.objects.filter(
+            person_id__in=person_ids
+        ).values_list("pk", "person_id", "company_id", "start_date")
+    }
+    return _Lookups(
+        refs=refs,
+        people=people,
+        jobs=jobs,
+        companies=companies,
+        contacts=contacts,
+        by_email=by_email,
+        persons=Person.objects.in_bulk(person_ids),
+        firms=Company.objects.in_bulk(company_ids),
+        placed=Placement.objects.in_bulk([r.object_id for r in refs.values()]),
+        twins=twins,
+    )
+
+
+def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
+    """Known placements are updated or left alone; new ones are made together through
+    create_placements (care plans laid out as by hand), then endings recorded."""
+    found = _lookups(ctx, rows)
+    new: list[tuple[Row, NewPlacement]] = []
     for row in rows:
         try:
-            _import_placement(
-                ctx, entity, row, refs, people, jobs, companies, contacts, by_email, loaded, placed
-            )
+            item = _placement_row(ctx, entity, row, found)
         except Rejected as exc:
             ctx.record(entity, row, Outcome.REJECTED, label=row.get("role_title"), reason=str(exc))
+            continue
         except ValidationError as exc:
-            ctx.record(
-                entity,
-                row,
-                Outcome.REJECTED,
-                label=row.get("role_title"),
-                reason="; ".join(exc.messages),
-            )
+            reason = "; ".join(exc.messages)
+            ctx.record(entity, row, Outcome.REJECTED, label=row.get("role_title"), reason=reason)
+            continue
+        if item is not None:
+            found.twins[(item.person.pk, item.company.pk, item.start_date)] = 0
+            new.append((row, item))
+    made = create_placements(by=ctx.by, items=[item for _, item in new], today=ctx.today)
+    refs: list[ExternalRef] = []
+    for (row, _), placement in zip(new, made, strict=True):
+        ended = _ended(ctx, placement, row, _left_on(ctx, row))
+        if row.get("external_id"):
+            refs.append(ctx.new_ref(entity, row.get("external_id"), placement.pk, row))
+        ctx.record(
+            entity,
+            row,
+            Outcome.CREATED,
+            label=str(placement),
+            reason=ended,
+            target=f"placement:{placement.pk}",
+        )
+    ExternalRef.objects.bulk_create(refs, batch_size=500)
 
 
-def _import_placement(
-    ctx: Context,
-    entity: str,
-    row: Row,
-    refs: dict[str, ExternalRef],
-    people: dict[str, ExternalRef],
-    jobs: dict[str, ExternalRef],
-    companies: dict[str, ExternalRef],
-    contacts: dict[str, ExternalRef],
-    by_email: dict[str, int],
-    loaded: dict[int, Person],
-    placed: dict[int, Placement],
-) -> None:
+def _left_on(ctx: Context, row: Row) -> dt.date | None:
+    try:
+        return _date(ctx, row, "left_on", "left on") or _date(ctx, row, "end_date", "end date")
+    except Rejected:
+        return None
+
+
+def _placement_row(ctx: Context, entity: str, row: Row, found: _Lookups) -> NewPlacement | None:
+    """The placement a new row makes, or None when the row was settled here (unchanged,
+    updated, merged with a placement already in Keepwarm). Raises Rejected."""
     ext = row.get("external_id")
-    ref = refs.get(ext) if ext else None
-    known = placed.get(ref.object_id) if ref else None
+    ref = found.refs.get(ext) if ext else None
+    known = found.placed.get(ref.object_id) if ref else None
     if ref is not None and known is not None:
+        target = f"placement:{known.pk}"
         if ref.fingerprint == row.fingerprint:
             ctx.record(
                 entity,
@@ -681,39 +745,35 @@ def _import_placement(
                 Outcome.UNCHANGED,
                 label=str(known),
                 reason="imported before",
-                target=f"placement:{known.pk}",
+                target=target,
             )
-            return
+            return None
         _update_placement(ctx, known, row)
         ref.fingerprint = row.fingerprint
         ref.save(update_fields=["fingerprint"])
-        ctx.record(
-            entity,
-            row,
-            Outcome.UPDATED,
-            label=str(known),
-            reason="changed since the last import",
-            target=f"placement:{known.pk}",
-        )
-        return
+        reason = "changed since the last import"
+        ctx.record(entity, row, Outcome.UPDATED, label=str(known), reason=reason, target=target)
+        return None
 
-    person_ref = people.get(row.get("person_external_id"))
+    person_ref = found.people.get(row.get("person_external_id"))
     person_id = (
-        person_ref.object_id if person_ref else by_email.get(row.get("person_email").lower())
+        person_ref.object_id if person_ref else found.by_email.get(row.get("person_email").lower())
     )
-    person = loaded.get(person_id) if person_id else None
+    person = found.persons.get(person_id) if person_id else None
     if person is None:
         which = row.get("person_external_id") or row.get("person_email") or "(none given)"
         raise Rejected(f"candidate {which} not found in this import or an earlier one")
-    job = jobs.get(row.get("job_external_id"))
+    job = found.jobs.get(row.get("job_external_id"))
     job_data = job.data if job else {}
     if row.get("job_external_id") and job is None:
         raise Rejected(f"job order {row.get('job_external_id')!r} not found")
-    company_ref = companies.get(row.get("company_external_id"))
+    company_ref = found.companies.get(row.get("company_external_id"))
     company_id = company_ref.object_id if company_ref else job_data.get("company_id")
     if company_id is None and row.get("company_name"):
         company_id = _company_named(ctx, row.get("company_name"))
-    company = Company.objects.filter(pk=company_id).first() if company_id else None
+    company = found.firms.get(company_id) if company_id else None
+    if company is None and company_id:
+        company = found.firms.setdefault(company_id, Company.objects.get(pk=company_id))
     if company is None:
         raise Rejected("no client company (give a job order, a company id or a company name)")
     role_title = (row.get("role_title") or job_data.get("title") or "")[:200]
@@ -723,7 +783,7 @@ def _import_placement(
     if start is None:
         raise Rejected("no start date")
     end = _date(ctx, row, "end_date", "end date")
-    left_on = _date(ctx, row, "left_on", "left on")
+    _date(ctx, row, "left_on", "left on")
     if end is not None and end < start:
         raise Rejected(f"ends ({end:%d %b %Y}) before it starts ({start:%d %b %Y})")
     fields: dict[str, Any] = {"salary": _amount(row, "salary"), "fee": _amount(row, "fee")}
@@ -733,69 +793,40 @@ def _import_placement(
         except ValueError as exc:
             raise Rejected(str(exc)) from None
     kind_text = (row.get("kind") or job_data.get("kind") or "").lower()
-    fields["kind"] = (
-        Placement.Kind.CONTRACT
-        if ("contract" in kind_text or "temp" in kind_text)
-        else Placement.Kind.PERMANENT
-    )
+    contract = "contract" in kind_text or "temp" in kind_text
+    fields["kind"] = Placement.Kind.CONTRACT if contract else Placement.Kind.PERMANENT
     fields["end_date"] = end
-    contact = contacts.get(row.get("contact_external_id"))
+    contact = found.contacts.get(row.get("contact_external_id"))
     manager_id = contact.object_id if contact else job_data.get("contact_id")
-    if manager_id:
-        fields["hiring_manager"] = Person.objects.filter(pk=manager_id).first()
+    if manager_id and manager_id in found.persons:
+        fields["hiring_manager"] = found.persons[manager_id]
     owner_id = (
         ctx.owner_id(row.get("owner")) or job_data.get("owner_id") or person.owner_id or ctx.by.pk
     )
-    owner = User.objects.get(pk=owner_id)
 
-    twin = Placement.objects.filter(person=person, company=company, start_date=start).first()
+    twin = found.twins.get((person.pk, company.pk, start))
     if twin is not None:
+        reason = "this person already has a placement there starting that day"
+        if not twin:
+            ctx.record(entity, row, Outcome.UNCHANGED, reason=f"{reason} (an earlier row)")
+            return None
         if ext:
             ExternalRef.objects.create(
-                source=ctx.source,
-                entity=entity,
-                external_id=ext,
-                object_id=twin.pk,
-                fingerprint=row.fingerprint,
-                first_run=ctx.run,
-            )
+                source=ctx.source, entity=entity, external_id=ext, object_id=twin,
+                fingerprint=row.fingerprint, first_run=ctx.run,
+            )  # fmt: skip
         outcome = Outcome.MERGED if ext else Outcome.UNCHANGED
         ctx.record(
-            entity,
-            row,
-            outcome,
-            label=str(twin),
-            reason="this person already has a placement there starting that day",
-            target=f"placement:{twin.pk}",
+            entity, row, outcome, label=role_title, reason=reason, target=f"placement:{twin}"
         )
-        return
-    placement = create_placement(
-        by=ctx.by,
+        return None
+    return NewPlacement(
         person=person,
         company=company,
-        owner=owner,
+        owner=ctx.user(owner_id),
         role_title=role_title,
         start_date=start,
-        today=ctx.today,
-        **fields,
-    )
-    ended = _ended(ctx, placement, row, left_on or end)
-    if ext:
-        ExternalRef.objects.create(
-            source=ctx.source,
-            entity=entity,
-            external_id=ext,
-            object_id=placement.pk,
-            fingerprint=row.fingerprint,
-            first_run=ctx.run,
-        )
-    ctx.record(
-        entity,
-        row,
-        Outcome.CREATED,
-        label=str(placement),
-        reason=ended,
-        target=f"placement:{placement.pk}",
+        fields=fields,
     )
 
 
