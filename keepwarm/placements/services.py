@@ -142,11 +142,11 @@ def _give_roles(
     """Placed roles (ending candidate roles), hiring managers' client-contact roles, and an
     owner for people who had none: the role bookkeeping of create_placement, batched."""
     person_ids = {item.person.pk for item in items}
-    open_candidate_roles = list(
-        Role.objects.filter(
-            person_id__in=person_ids, kind=Role.Kind.CANDIDATE, ended_on__isnull=True
-        )
-    )
+    open_candidate_roles: dict[int, list[Role]] = {}
+    for role in Role.objects.filter(
+        person_id__in=person_ids, kind=Role.Kind.CANDIDATE, ended_on__isnull=True
+    ):
+        open_candidate_roles.setdefault(role.person_id, []).append(role)
     managers = {p.hiring_manager_id for p in placements if p.hiring_manager_id}
     has_contact_role = set(
         Role.objects.filter(
@@ -157,12 +157,8 @@ def _give_roles(
     new_roles: list[Role] = []
     owners: dict[int, int] = {}
     for item, placement in zip(items, placements, strict=True):
-        for role in open_candidate_roles:
-            if (
-                role.person_id == item.person.pk
-                and role.ended_on is None
-                and role.started_on <= item.start_date
-            ):
+        for role in open_candidate_roles.get(item.person.pk, []):
+            if role.ended_on is None and role.started_on <= item.start_date:
                 role.ended_on = item.start_date
                 ended.append(role)
         new_roles.append(
