@@ -226,7 +226,11 @@ def test_progress_is_readable_while_the_import_is_running(cast: Cast, bullhorn_d
     files, _ = services.bullhorn_files(sorted(bullhorn_dir.iterdir()))
     run = services.start_import(source=Source.BULLHORN, files=files, by=None, dry_run=True)
     ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, total_rows=10)
-    services.Progress(run.pk).report(4)
+    progress = services.Progress(run.pk)
+    try:
+        progress.report(4)
+    finally:
+        progress.close()
     run.refresh_from_db()
     done, total = services.progress_of(run)
     assert total == 10
