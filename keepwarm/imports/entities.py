@@ -1,7 +1,7 @@
 """Turning batches of parsed rows into companies, people, placements and notes.
 
 Each handler takes a batch of rows already mapped to field names, looks up what it can in
-a few queries (known external ids, emails, phones), then writes with bulk_create, so a
+a few queries (known external ids, emails, phones), then writes a batch at a time, so a
 100k-row file costs a few queries per thousand rows. Placements go one at a time through
 placements.services.create_placement: a placement from a file gets its care plan exactly
 as one entered by hand (steps already due are created skipped).
@@ -32,6 +32,7 @@ from keepwarm.imports.fields import (
     phone_variants,
 )
 from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult
+from keepwarm.lib.bulk import insert_rows
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.placements.services import (
@@ -65,15 +66,9 @@ class RowSpool:
     def add(self, **result: Any) -> None:
         self.file.write(json.dumps(result) + "\n")
 
-    def save(self, run: ImportRun, batch: int = 1000) -> None:
+    def save(self, run: ImportRun) -> None:
         self.file.seek(0)
-        pending: list[RowResult] = []
-        for line in self.file:
-            pending.append(RowResult(run=run, **json.loads(line)))
-            if len(pending) >= batch:
-                RowResult.objects.bulk_create(pending)
-                pending = []
-        RowResult.objects.bulk_create(pending)
+        insert_rows(RowResult, ({"run_id": run.pk, **json.loads(line)} for line in self.file))
 
     def close(self) -> None:
         self.file.close()
@@ -166,6 +161,42 @@ class Context:
             data=data,
             first_run=self.run,
         )
+
+
+def save_refs(refs: list[ExternalRef]) -> None:
+    insert_rows(
+        ExternalRef,
+        (
+            {
+                "source": ref.source,
+                "entity": ref.entity,
+                "external_id": ref.external_id,
+                "object_id": ref.object_id,
+                "fingerprint": ref.fingerprint,
+                "data": ref.data,
+                "first_run_id": ref.first_run_id,
+            }
+            for ref in refs
+        ),
+    )
+
+
+def save_roles(roles: list[Role]) -> None:
+    """Roles of people made moments ago: their ids are read from the people themselves."""
+    insert_rows(
+        Role,
+        (
+            {
+                "person_id": role.person.pk,
+                "kind": role.kind,
+                "company_id": role.company_id,
+                "title": role.title,
+                "started_on": role.started_on,
+                "ended_on": role.ended_on,
+            }
+            for role in roles
+        ),
+    )
 
 
 # --- people ---------------------------------------------------------------------------
@@ -366,10 +397,8 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
                 person=person, kind=role.kind, company=role.company_id, ended_on__isnull=True
             ).exists():
                 roles.append(role)
-    Role.objects.bulk_create(roles, batch_size=500)
-    ExternalRef.objects.bulk_create(
-        [ctx.new_ref(entity, ext, person.pk, row) for row, person, ext in new_refs], batch_size=500
-    )
+    save_roles(roles)
+    save_refs([ctx.new_ref(entity, ext, person.pk, row) for row, person, ext in new_refs])
     ExternalRef.objects.bulk_update(ref_updates, ["fingerprint"], batch_size=500)
     for row, outcome, person, why, warnings in results:
         reason = "; ".join([why, *warnings]) if why else "; ".join(warnings)
@@ -720,7 +749,7 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
             reason=ended,
             target=f"placement:{placement.pk}",
         )
-    ExternalRef.objects.bulk_create(refs, batch_size=500)
+    save_refs(refs)
 
 
 def _left_on(ctx: Context, row: Row) -> dt.date | None:
@@ -930,7 +959,7 @@ def import_notes(ctx: Context, entity: str, rows: list[Row]) -> None:
         ctx.record(
             entity, row, Outcome.CREATED, label=note.text[:60], target=f"person:{note.person_id}"
         )
-    ExternalRef.objects.bulk_create(made, batch_size=500)
+    save_refs(made)
 
 
 HANDLERS: dict[str, Callable[[Context, str, list[Row]], None]] = {

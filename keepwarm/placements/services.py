@@ -14,6 +14,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import CarePlan, Touchpoint
 from keepwarm.care.services import default_plan, lay_out_new_placements
+from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -185,7 +186,19 @@ def _give_roles(
             item.person.owner = item.owner
             owners.setdefault(item.person.pk, item.owner.pk)
     Role.objects.bulk_update(ended, ["ended_on"], batch_size=500)
-    Role.objects.bulk_create(new_roles, batch_size=500)
+    insert_rows(
+        Role,
+        (
+            {
+                "person_id": role.person_id,
+                "kind": role.kind,
+                "company_id": role.company_id,
+                "title": role.title,
+                "started_on": role.started_on,
+            }
+            for role in new_roles
+        ),
+    )
     by_owner: dict[int, list[int]] = {}
     for person_id, owner_id in owners.items():
         by_owner.setdefault(owner_id, []).append(person_id)
