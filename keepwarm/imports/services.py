@@ -147,9 +147,21 @@ def claim(run_id: int, *, now: dt.datetime) -> bool:
     )
 
 
+# An import of 150k rows takes minutes; one "running" for this long lost its worker.
+STALE_AFTER = dt.timedelta(hours=12)
+STALE = (
+    "The worker stopped during this import, so nothing was written (its transaction was "
+    "rolled back). Upload the files again."
+)
+
+
 def run_next_import(*, now: dt.datetime | None = None) -> ImportRun | None:
     """The worker's part: run the oldest queued import, if any."""
     now = now or timezone.now()
+    # A worker killed mid-import leaves the run "running"; the database rolled its writes back.
+    ImportRun.objects.filter(
+        state=ImportRun.State.RUNNING, started_at__lt=now - STALE_AFTER
+    ).update(state=ImportRun.State.FAILED, finished_at=now, error=STALE)
     for run_id in (
         ImportRun.objects.filter(state=ImportRun.State.QUEUED)
         .order_by("id")

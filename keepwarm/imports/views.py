@@ -57,6 +57,11 @@ def imports(request: HttpRequest) -> HttpResponse:
             elif run.state == ImportRun.State.DRAFT:
                 return redirect("import_mapping", run.pk)
             else:
+                skipped = len(uploads) - len(run.files)
+                if skipped:
+                    messages.info(
+                        request, f"Skipped {skipped} file(s) not named as Bullhorn names them."
+                    )
                 messages.success(
                     request, "Checking the files: nothing is written until you confirm."
                 )
@@ -72,7 +77,7 @@ def _start(form: UploadForm, uploads: list[UploadedFile], user: User) -> ImportR
     or the reason the files cannot be used."""
     paths = [services.store_upload(u.name or "upload.csv", u.chunks()) for u in uploads]
     if form.cleaned_data["source"] == Source.BULLHORN:
-        files, _skipped = services.bullhorn_files(paths)
+        files, _ = services.bullhorn_files(paths)
         if not files:
             return (
                 f"None of {', '.join(p.name for p in paths)} is a Bullhorn entity file: name them "

@@ -237,3 +237,19 @@ def test_progress_is_readable_while_the_import_is_running(cast: Cast, bullhorn_d
     # SQLite: the count is in a file beside the data; PostgreSQL: a side connection
     # wrote it, which a test's open transaction cannot see, so the row's own count shows.
     assert done in (4, 0)
+
+
+def test_an_import_whose_worker_died_is_marked_failed_not_left_running(
+    cast: Cast, bullhorn_dir: Path
+) -> None:
+    import datetime as dt
+
+    files, _ = services.bullhorn_files(sorted(bullhorn_dir.iterdir()))
+    run = services.start_import(source=Source.BULLHORN, files=files, by=None, dry_run=False)
+    ImportRun.objects.filter(pk=run.pk).update(
+        state=ImportRun.State.RUNNING, started_at=NOW - dt.timedelta(hours=13)
+    )
+    services.run_next_import(now=NOW)
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.FAILED
+    assert "nothing was written" in run.error
