@@ -9,7 +9,16 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, ValidationError
 
-from keepwarm.api import companies, newsletters, people, placements, signals, surveys, touchpoints
+from keepwarm.api import (
+    companies,
+    imports,
+    newsletters,
+    people,
+    placements,
+    signals,
+    surveys,
+    touchpoints,
+)
 from keepwarm.api import reports as reports_api
 from keepwarm.api.auth import auth
 from keepwarm.api.docs import LocalSwagger
@@ -46,6 +55,7 @@ api.add_router("/risk", signals.risk_router, tags=["risk"])
 api.add_router("/alerts", signals.alerts_router, tags=["alerts"])
 api.add_router("/newsletters", newsletters.router, tags=["newsletters"])
 api.add_router("/reports", reports_api.router, tags=["reports"])
+api.add_router("/imports", imports.router, tags=["imports"])
 
 
 @api.exception_handler(ValidationError)

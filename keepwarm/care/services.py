@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Audience, CarePlan, Cover, Kind, PlanStep, Touchpoint
+from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
@@ -101,8 +104,20 @@ def lay_out_care_plan(
     existing = set(
         placement.touchpoints.filter(step__isnull=False).values_list("step_id", "due_on")
     )
-    new: list[Touchpoint] = []
-    for step in plan.steps.order_by("order", "offset_months", "offset_days", "id"):
+    steps = list(plan.steps.order_by("order", "offset_months", "offset_days", "id"))
+    new = _plan_touchpoints(placement, steps, existing, today)
+    return Touchpoint.objects.bulk_create(Touchpoint(**values) for values in new)
+
+
+def _plan_touchpoints(
+    placement: Placement,
+    steps: list[PlanStep],
+    existing: set[tuple[int, dt.date]],
+    today: dt.date,
+) -> list[dict[str, Any]]:
+    """The touchpoints (as field values) `steps` give `placement`, leaving out `existing`."""
+    new: list[dict[str, Any]] = []
+    for step in steps:
         person = _step_person(step, placement)
         if person is None:
             continue
@@ -111,22 +126,45 @@ def lay_out_care_plan(
                 continue
             late = due_on < today
             new.append(
-                Touchpoint(
-                    person=person,
-                    placement=placement,
-                    step=step,
-                    kind=step.kind,
-                    audience=step.audience,
-                    title=step.title,
-                    due_on=due_on,
-                    owner_id=placement.owner_id,
-                    state=Touchpoint.State.SKIPPED if late else Touchpoint.State.PLANNED,
-                    skip_reason=ENTERED_LATE if late else "",
-                    email_subject=step.email_subject,
-                    email_body=step.email_body,
-                )
+                {
+                    "person_id": person.pk,
+                    "placement_id": placement.pk,
+                    "step_id": step.pk,
+                    "kind": step.kind,
+                    "audience": step.audience,
+                    "title": step.title,
+                    "due_on": due_on,
+                    "owner_id": placement.owner_id,
+                    "state": Touchpoint.State.SKIPPED if late else Touchpoint.State.PLANNED,
+                    "skip_reason": ENTERED_LATE if late else "",
+                    "email_subject": step.email_subject,
+                    "email_body": step.email_body,
+                }
             )
-    return Touchpoint.objects.bulk_create(new)
+    return new
+
+
+@transaction.atomic
+def lay_out_new_placements(*, placements: list[Placement], today: dt.date) -> int:
+    """lay_out_care_plan for many placements just made (none has touchpoints yet), each
+    with its care_plan set: the plans' steps read once, the touchpoints written together
+    without building a model instance each. Returns how many touchpoints were made."""
+    steps_of: dict[int, list[PlanStep]] = {}
+
+    def touchpoints() -> Iterator[dict[str, Any]]:
+        for placement in placements:
+            plan_id = placement.care_plan_id
+            if plan_id is None:
+                continue
+            if plan_id not in steps_of:
+                steps_of[plan_id] = list(
+                    PlanStep.objects.filter(plan_id=plan_id).order_by(
+                        "order", "offset_months", "offset_days", "id"
+                    )
+                )
+            yield from _plan_touchpoints(placement, steps_of[plan_id], set(), today)
+
+    return insert_rows(Touchpoint, touchpoints())
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from django.utils import timezone
 from keepwarm.care import daily
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import mark_missed
+from keepwarm.imports.services import run_next_import
 from keepwarm.integrations.services import send_due_webhooks
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import (
@@ -267,6 +268,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     report.reminded = send_reminders(now=now, send_after=send_time(today, now=now))
     report.newsletter_copies = newsletters.run_due_issues(now=now)
     send_due_webhooks(now=now, worker_id=worker_id)  # events for the agency's other tools
+    run_next_import(now=now)  # an import queued from the import page or the API, if any
     # Once a local day, from the send hour so alerts it opens land in working hours.
     if now.astimezone(agency_zone()).hour >= settings.KEEPWARM_SEND_HOUR:
         report.daily = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +13,8 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import CarePlan, Touchpoint
-from keepwarm.care.services import lay_out_care_plan
+from keepwarm.care.services import default_plan, lay_out_new_placements
+from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -33,6 +35,20 @@ def status_by_date(placement: Placement, today: dt.date) -> str:
     if today <= placement.guarantee_ends_on:
         return Status.IN_GUARANTEE
     return Status.SETTLED
+
+
+@dataclass
+class NewPlacement:
+    """One placement to make with create_placements; `fields` as for create_placement."""
+
+    person: Person
+    company: Company
+    owner: User
+    role_title: str
+    start_date: dt.date
+    plan: CarePlan | None = None
+    targets: Sequence[dict[str, Any]] = ()
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @transaction.atomic
@@ -57,62 +73,137 @@ def create_placement(
     unless `status` is given. `plan` defaults to `care_plan` in `fields`, else the default
     plan for the placement's kind.
     """
-    today = today or timezone.localdate()
-    for term in GUARANTEE_TERMS:
-        if term not in fields:
-            value = getattr(company, term)
-            fields[term] = list(value) if isinstance(value, list) else value
-    placement = Placement(
+    item = NewPlacement(
         person=person,
         company=company,
         owner=owner,
         role_title=role_title,
         start_date=start_date,
-        **fields,
+        plan=plan,
+        targets=targets,
+        fields=fields,
     )
-    if "status" not in fields:
-        placement.status = status_by_date(placement, today)
-    placement.save()
+    return create_placements(by=by, items=[item], today=today)[0]
 
-    Target.objects.bulk_create(Target(placement=placement, **target) for target in targets)
 
-    Role.objects.filter(
-        person=person,
-        kind=Role.Kind.CANDIDATE,
-        ended_on__isnull=True,
-        started_on__lte=start_date,
-    ).update(ended_on=start_date)
-    Role.objects.create(
-        person=person,
-        kind=Role.Kind.PLACED,
-        company=company,
-        title=role_title,
-        started_on=start_date,
-    )
-    manager = placement.hiring_manager
-    if (
-        manager is not None
-        and not Role.objects.filter(
-            person=manager,
-            kind=Role.Kind.CLIENT_CONTACT,
-            company=company,
-            ended_on__isnull=True,
-        ).exists()
-    ):
-        Role.objects.create(
-            person=manager,
-            kind=Role.Kind.CLIENT_CONTACT,
-            company=company,
-            started_on=min(start_date, today),
+@transaction.atomic
+def create_placements(
+    *, by: User, items: Sequence[NewPlacement], today: dt.date | None = None
+) -> list[Placement]:
+    """create_placement for many placements at once (an import), in a few queries.
+
+    Items are handled in order, so two placements of one person end their candidate
+    role at the first start date, exactly as two calls of create_placement would.
+    """
+    today = today or timezone.localdate()
+    default_plans: dict[str, CarePlan | None] = {}
+    placements: list[Placement] = []
+    for item in items:
+        fields = dict(item.fields)
+        for term in GUARANTEE_TERMS:
+            if term not in fields:
+                value = getattr(item.company, term)
+                fields[term] = list(value) if isinstance(value, list) else value
+        placement = Placement(
+            person=item.person,
+            company=item.company,
+            owner=item.owner,
+            role_title=item.role_title,
+            start_date=item.start_date,
+            **fields,
         )
-    if person.owner_id is None:
-        person.owner = owner
-        person.save(update_fields=["owner"])
+        if "status" not in fields:
+            placement.status = status_by_date(placement, today)
+        if placement.status not in Placement.ENDED:
+            # Without `plan`, a care_plan given in `fields` wins over the default for the kind.
+            plan = item.plan or placement.care_plan
+            if plan is None:
+                if placement.kind not in default_plans:
+                    default_plans[placement.kind] = default_plan(placement.kind)
+                plan = default_plans[placement.kind]
+            placement.care_plan = plan
+        placements.append(placement)
+    Placement.objects.bulk_create(placements, batch_size=500)
 
-    if placement.status not in Placement.ENDED:
-        # Without `plan`, a care_plan given in `fields` wins over the default for the kind.
-        lay_out_care_plan(placement=placement, plan=plan, today=today)
-    return placement
+    Target.objects.bulk_create(
+        Target(placement=placement, **target)
+        for item, placement in zip(items, placements, strict=True)
+        for target in item.targets
+    )
+    _give_roles(items, placements, today=today)
+    lay_out_new_placements(
+        placements=[p for p in placements if p.status not in Placement.ENDED], today=today
+    )
+    return placements
+
+
+def _give_roles(
+    items: Sequence[NewPlacement], placements: list[Placement], *, today: dt.date
+) -> None:
+    """Placed roles (ending candidate roles), hiring managers' client-contact roles, and an
+    owner for people who had none: the role bookkeeping of create_placement, batched."""
+    person_ids = {item.person.pk for item in items}
+    open_candidate_roles: dict[int, list[Role]] = {}
+    for role in Role.objects.filter(
+        person_id__in=person_ids, kind=Role.Kind.CANDIDATE, ended_on__isnull=True
+    ):
+        open_candidate_roles.setdefault(role.person_id, []).append(role)
+    managers = {p.hiring_manager_id for p in placements if p.hiring_manager_id}
+    has_contact_role = set(
+        Role.objects.filter(
+            person_id__in=managers, kind=Role.Kind.CLIENT_CONTACT, ended_on__isnull=True
+        ).values_list("person_id", "company_id")
+    )
+    ended: list[Role] = []
+    new_roles: list[Role] = []
+    owners: dict[int, int] = {}
+    for item, placement in zip(items, placements, strict=True):
+        for role in open_candidate_roles.get(item.person.pk, []):
+            if role.ended_on is None and role.started_on <= item.start_date:
+                role.ended_on = item.start_date
+                ended.append(role)
+        new_roles.append(
+            Role(
+                person=item.person,
+                kind=Role.Kind.PLACED,
+                company=item.company,
+                title=item.role_title,
+                started_on=item.start_date,
+            )
+        )
+        manager = placement.hiring_manager_id
+        if manager is not None and (manager, item.company.pk) not in has_contact_role:
+            has_contact_role.add((manager, item.company.pk))
+            new_roles.append(
+                Role(
+                    person_id=manager,
+                    kind=Role.Kind.CLIENT_CONTACT,
+                    company=item.company,
+                    started_on=min(item.start_date, today),
+                )
+            )
+        if item.person.owner_id is None:
+            item.person.owner = item.owner
+            owners.setdefault(item.person.pk, item.owner.pk)
+    Role.objects.bulk_update(ended, ["ended_on"], batch_size=500)
+    insert_rows(
+        Role,
+        (
+            {
+                "person_id": role.person_id,
+                "kind": role.kind,
+                "company_id": role.company_id,
+                "title": role.title,
+                "started_on": role.started_on,
+            }
+            for role in new_roles
+        ),
+    )
+    by_owner: dict[int, list[int]] = {}
+    for person_id, owner_id in owners.items():
+        by_owner.setdefault(owner_id, []).append(person_id)
+    for owner_id, people in by_owner.items():
+        Person.objects.filter(pk__in=people, owner__isnull=True).update(owner_id=owner_id)
 
 
 @transaction.atomic

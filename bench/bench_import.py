@@ -1,0 +1,312 @@
+"""Importing Bullhorn data loader files through the worker, against a raw bulk insert.
+
+    .venv/bin/python bench/bench_import.py [--candidates 100000] [--placements 50000]
+    KEEPWARM_DATABASE_URL=postgres://postgres@127.0.0.1:5432/kw_imports_bench \
+        .venv/bin/python bench/bench_import.py          # emptied and refilled
+
+Writes Bullhorn-layout files (ClientCorporation, JobOrder, Candidate, Placement: padded
+cells, ';' lists, `1/31/16 0:00` dates) for N candidates and M placements, then in the same
+run, each in a fresh subprocess on an empty database:
+  ceiling  raw executemany INSERTs of the same number of person and placement rows
+           (the people and placements tables only, pre-built tuples, one transaction);
+  import   the worker's path: a queued run claimed by run_next_import, which reads the
+           files, matches, writes people, roles, external ids and row results in batches,
+           and makes every placement through create_placement (care plan laid out,
+           back-dated steps created skipped).
+Reports rows/s of each and the ratio (goal >= 25%), and peak memory: tracemalloc is too
+slow for 150k rows, so resident-set growth of the importing process, for the full run and
+for a run a tenth the size (constant memory: the two should be close).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import OUT_DIR, setup_django
+
+NOW = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)
+COMPANIES = 500
+JOBS = 2000
+FIRST = ["Ann", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Hugo", "Isla", "Jack"]
+LAST = ["Smith", "Jones", "Patel", "Khan", "Brown", "Nowak", "Okafor", "Lee", "Hall", "Wood"]
+SKILLS = ["Forklift", "SQL", "Excel", "Sales", "CSCS", "Python", "Payroll", "HGV", "NEBOSH"]
+
+
+def write_files(folder: Path, candidates: int, placements: int) -> int:
+    """The four data loader files; returns the number of data rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+
+    def write(name: str, header: list[str], rows: object) -> None:
+        with (folder / name).open("w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle, lineterminator="\r\n")
+            out.writerow(header)
+            out.writerows(rows)  # type: ignore[arg-type]
+
+    write(
+        "ClientCorporation.csv",
+        ["externalID", "name          ", "industryList", "address.city"],
+        ([f"CC-{i}", f" Client {i} Ltd ", "Logistics;Retail", "Leeds"] for i in range(COMPANIES)),
+    )
+    write(
+        "JobOrder.csv",
+        ["externalID", "title", "clientCorporation.externalID", "owner.name", "employmentType"],
+        (
+            [
+                f"JOB-{i}",
+                f"Role {i % 97}",
+                f"CC-{i % COMPANIES}",
+                "Olivia Owner",
+                "Contract" if i % 5 == 0 else "Permanent",
+            ]
+            for i in range(JOBS)
+        ),
+    )
+    write(
+        "Candidate.csv",
+        [
+            "externalID",
+            "firstName     ",
+            "lastName",
+            "email",
+            "mobile",
+            "address.city",
+            "occupation",
+            "primarySkills.name",
+            "owner.name",
+            "dateAdded",
+        ],
+        (
+            [
+                f"CAND-{i}",
+                f" {FIRST[i % 10]} ",
+                f"{LAST[(i // 10) % 10]}{i}",
+                f"c{i}@example.org",
+                f"07700 {i:06d}",
+                "Leeds",
+                "Warehouse Operative",
+                ";".join(rng.sample(SKILLS, 3)),
+                "Olivia Owner",
+                f"{1 + i % 12}/{1 + i % 28}/{16 + i % 9} 0:00",
+            ]
+            for i in range(candidates)
+        ),
+    )
+
+    def placement(i: int) -> list[str]:
+        start = NOW.date() - dt.timedelta(days=rng.randrange(-60, 3000))
+        return [
+            f"PL-{i}",
+            f"CAND-{i}",
+            f"JOB-{i % JOBS}",
+            f"{start.month}/{start.day}/{start.year % 100} 0:00",
+            "",
+            "Approved",
+            "",
+            str(25000 + i % 20000),
+            str(5000 + i % 4000),
+            "90",
+            "",
+        ]
+
+    write(
+        "Placement.csv",
+        [
+            "externalID",
+            "candidate.externalID",
+            "jobOrder.externalID",
+            "dateBegin",
+            "dateEnd",
+            "status",
+            "employmentType",
+            "salary",
+            "fee",
+            "daysGuaranteed",
+            "terminationReason",
+        ],
+        (placement(i) for i in range(placements)),
+    )
+    return COMPANIES + JOBS + candidates + placements
+
+
+def empty_database() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        call_command("migrate", verbosity=0)
+        call_command("flush", interactive=False, verbosity=0)
+        call_command("migrate", verbosity=0)  # flush empties the default care plans too
+    else:
+        call_command("migrate", verbosity=0)
+
+
+def default_plans() -> None:
+    # flush removed the data migrations' default care plans; put them back the same way.
+    from django.apps import apps
+    from django.db import connection
+
+    from keepwarm.care.models import CarePlan
+
+    if CarePlan.objects.exists():
+        return
+    module = __import__("keepwarm.care.migrations.0004_default_plans", fromlist=["x"])
+    for op in module.Migration.operations:
+        code = getattr(op, "code", None)
+        if code is not None:
+            code(apps, connection.schema_editor())
+
+
+def users() -> None:
+    from keepwarm.accounts.models import User
+
+    User.objects.create(username="ada", role=User.Role.ADMIN, is_superuser=True)
+    User.objects.create(username="olivia", first_name="Olivia", last_name="Owner")
+
+
+def run_ceiling(candidates: int, placements: int) -> dict[str, float]:
+    """Raw executemany of pre-built person and placement rows, one transaction."""
+    from django.db import connection, transaction
+
+    from keepwarm.accounts.models import User
+    from keepwarm.people.models import Company
+
+    owner = User.objects.get(username="olivia").pk
+    company = Company.objects.create(name="Ceiling Ltd").pk
+    now = NOW.isoformat() if connection.vendor == "sqlite" else NOW
+    people = [(f"First{i}", f"Last{i}", f"c{i}@example.org", f"07700 {i:06d}", "Leeds", "", "Warehouse Operative",
+               "Forklift, SQL, Excel", owner, "", now) for i in range(candidates)]  # fmt: skip
+    start, cpu = time.perf_counter(), time.process_time()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO people_person (first_name, last_name, email, phone, location, sector, headline,"
+            " skills, owner_id, notes, created_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            people,
+        )
+        cursor.execute("SELECT min(id) FROM people_person WHERE email = 'c0@example.org'")
+        first_id = cursor.fetchone()[0]
+        rows = [(first_id + i, company, owner, "permanent", "Role", "2020-01-01", 30000, 6000, "GBP", "", "",
+                 "", 90, "calendar", "refund", "[]", "settled", "", "", False, now) for i in range(placements)]  # fmt: skip
+        cursor.executemany(
+            "INSERT INTO placements_placement (person_id, company_id, owner_id, kind, role_title, start_date,"
+            " salary, fee, currency, responsibilities, benefits, terms_notes, guarantee_length,"
+            " guarantee_unit, guarantee_remedy, rebate_scale, status, leave_reason, leave_notes,"
+            " featured_consent, created_at) VALUES"
+            " (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            rows,
+        )
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"rows": candidates + placements, "seconds": seconds, "cpu": cpu}
+
+
+def run_import(folder: Path) -> dict[str, float]:
+    from keepwarm.care.models import Touchpoint
+    from keepwarm.imports import services
+    from keepwarm.imports.models import Source
+    from keepwarm.people.models import Person
+    from keepwarm.placements.models import Placement
+
+    files, _ = services.bullhorn_files(sorted(folder.iterdir()))
+    services.start_import(source=Source.BULLHORN, files=files, by=None, dry_run=False)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start, cpu = time.perf_counter(), time.process_time()
+    done = services.run_next_import(now=NOW)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert done is not None and done.state == "done", done and done.error
+    from django.apps import apps
+
+    tables = ("people.Person", "people.Company", "people.Role", "placements.Placement",
+              "care.Touchpoint", "imports.ExternalRef", "imports.RowResult")  # fmt: skip
+    written = sum(apps.get_model(label).objects.count() for label in tables)
+    return {
+        "written": written,
+        "cpu": cpu,
+        "rows": done.total_rows, "seconds": seconds, "rss_growth_mb": (after - before) / 1024,
+        "created": done.created, "rejected": done.rejected, "people": Person.objects.count(),
+        "placements": Placement.objects.count(), "touchpoints": Touchpoint.objects.count(),
+    }  # fmt: skip
+
+
+def child(mode: str, folder: Path, candidates: int, placements: int) -> None:
+    url = os.environ.get("KEEPWARM_DATABASE_URL")
+    if not url:
+        db = OUT_DIR / f"import-{mode}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+    setup_django(url)
+    empty_database()
+    default_plans()
+    users()
+    result = run_ceiling(candidates, placements) if mode == "ceiling" else run_import(folder)
+    print(json.dumps(result))
+
+
+def spawn(mode: str, folder: Path, candidates: int, placements: int) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "_child", mode, str(folder), str(candidates), str(placements)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--candidates", type=int, default=100_000)
+    parser.add_argument("--placements", type=int, default=50_000)
+    args = parser.parse_args()
+    engine = "postgresql" if "postgres" in os.environ.get("KEEPWARM_DATABASE_URL", "") else "sqlite"
+    big = OUT_DIR / "import-files"
+    small = OUT_DIR / "import-files-tenth"
+    write_files(big, args.candidates, args.placements)
+    write_files(small, args.candidates // 10, args.placements // 10)
+    ceiling = spawn("ceiling", big, args.candidates, args.placements)
+    full = spawn("import", big, args.candidates, args.placements)
+    tenth = spawn("import", small, args.candidates // 10, args.placements // 10)
+    ceiling_rate = ceiling["rows"] / ceiling["seconds"]
+    import_rate = full["rows"] / full["seconds"]
+    ceiling_cpu = ceiling["rows"] / ceiling["cpu"]
+    import_cpu = full["rows"] / full["cpu"]
+    write_rate = full["written"] / full["seconds"]
+    print(
+        f"engine {engine}, load average {os.getloadavg()[0]:.2f}; rates by wall clock, by CPU time of the process in brackets"
+    )
+    print(
+        f"ceiling, raw executemany of {ceiling['rows']} person and placement rows: {ceiling['seconds']:.2f} s, "
+        f"{ceiling_rate:,.0f} rows/s ({ceiling_cpu:,.0f}/s CPU)"
+    )
+    print(
+        f"import through the worker, {full['rows']} rows in 4 files: {full['seconds']:.1f} s, {import_rate:,.0f} rows/s "
+        f"= {100 * import_rate / ceiling_rate:.1f}% of the ceiling ({100 * import_cpu / ceiling_cpu:.1f}% by CPU; goal >= 25%)"
+    )
+    print(
+        f"  made {full['people']} people, {full['placements']} placements, {full['touchpoints']} touchpoints; "
+        f"{full['rejected']} rejected"
+    )
+    print(
+        f"  rows the import wrote (people, companies, roles, placements, touchpoints, external ids, "
+        f"row results): {full['written']}, {write_rate:,.0f}/s = {100 * write_rate / ceiling_rate:.1f}% "
+        f"of the ceiling's rate ({100 * full['written'] / full['cpu'] / ceiling_cpu:.1f}% by CPU)"
+    )
+    print(f"peak RSS growth: {full['rss_growth_mb']:.0f} MB for {full['rows']} rows, "
+          f"{tenth['rss_growth_mb']:.0f} MB for {tenth['rows']} rows "
+          f"({tenth['rows'] / tenth['seconds']:,.0f} rows/s)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_child":
+        child(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    else:
+        main()

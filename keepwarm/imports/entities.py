@@ -1,0 +1,972 @@
+"""Turning batches of parsed rows into companies, people, placements and notes.
+
+Each handler takes a batch of rows already mapped to field names, looks up what it can in
+a few queries (known external ids, emails, phones), then writes a batch at a time, so a
+100k-row file costs a few queries per thousand rows. Placements go one at a time through
+placements.services.create_placement: a placement from a file gets its care plan exactly
+as one entered by hand (steps already due are created skipped).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from keepwarm.accounts.models import User
+from keepwarm.imports.fields import (
+    close_name,
+    parse_date,
+    parse_days,
+    parse_decimal,
+    phone_key,
+    phone_variants,
+)
+from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult
+from keepwarm.lib.bulk import insert_rows
+from keepwarm.people.models import Company, Note, Person, Role
+from keepwarm.placements.models import Placement
+from keepwarm.placements.services import (
+    NewPlacement,
+    create_placements,
+    record_placement_outcome,
+)
+
+logger = logging.getLogger(__name__)
+
+Outcome = RowResult.Outcome
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict[str, str]
+    fingerprint: str
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+class RowSpool:
+    """Row results written to a temporary file while the import runs, so a dry run's report
+    survives its rollback and a big import holds no results in memory."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+
+    def add(self, **result: Any) -> None:
+        self.file.write(json.dumps(result) + "\n")
+
+    def save(self, run: ImportRun) -> None:
+        self.file.seek(0)
+        insert_rows(RowResult, ({"run_id": run.pk, **json.loads(line)} for line in self.file))
+
+    def close(self) -> None:
+        self.file.close()
+
+
+@dataclass
+class Context:
+    run: ImportRun
+    by: User
+    today: dt.date
+    month_first: bool
+    spool: RowSpool = field(default_factory=RowSpool)
+    counts: Counter[str] = field(default_factory=Counter)
+    file_name: str = ""
+    _users: dict[str, int] | None = None
+    _companies: dict[str, int] | None = None
+    _user_objects: dict[int, User] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return self.run.source
+
+    def record(
+        self,
+        entity: str,
+        row: Row,
+        outcome: str,
+        *,
+        label: str = "",
+        reason: str = "",
+        target: str = "",
+    ) -> None:
+        self.counts[outcome] += 1
+        self.spool.add(
+            entity=entity,
+            file_name=self.file_name[:200],
+            line=row.line,
+            outcome=outcome,
+            external_id=row.get("external_id")[:100],
+            label=label[:200],
+            reason=reason,
+            target=target,
+        )
+
+    def owner_id(self, name: str) -> int | None:
+        """A consultant by username, email or full name, any case."""
+        if self._users is None:
+            self._users = {}
+            for pk, username, email, first, last in User.objects.values_list(
+                "pk", "username", "email", "first_name", "last_name"
+            ):
+                for key in (username, email, f"{first} {last}"):
+                    if key.strip():
+                        self._users.setdefault(" ".join(key.lower().split()), pk)
+        return self._users.get(" ".join(name.lower().split())) if name else None
+
+    def user(self, pk: int) -> User:
+        if pk not in self._user_objects:
+            self._user_objects[pk] = User.objects.get(pk=pk)
+        return self._user_objects[pk]
+
+    def company_by_name(self, name: str) -> int | None:
+        if self._companies is None:
+            self._companies = {}
+            for pk, company_name in Company.objects.values_list("pk", "name").order_by("pk"):
+                self._companies.setdefault(company_name.strip().lower(), pk)
+        return self._companies.get(name.strip().lower())
+
+    def remember_company(self, name: str, pk: int) -> None:
+        if self._companies is not None:
+            self._companies.setdefault(name.strip().lower(), pk)
+
+    def refs(self, entity: str, ids: list[str]) -> dict[str, ExternalRef]:
+        wanted = [i for i in dict.fromkeys(ids) if i]
+        found: dict[str, ExternalRef] = {}
+        for start in range(0, len(wanted), 500):
+            for ref in ExternalRef.objects.filter(
+                source=self.source, entity=entity, external_id__in=wanted[start : start + 500]
+            ):
+                found[ref.external_id] = ref
+        return found
+
+    def new_ref(self, entity: str, external_id: str, pk: int, row: Row, **data: Any) -> ExternalRef:
+        return ExternalRef(
+            source=self.source,
+            entity=entity,
+            external_id=external_id,
+            object_id=pk,
+            fingerprint=row.fingerprint,
+            data=data,
+            first_run=self.run,
+        )
+
+
+def save_refs(refs: list[ExternalRef]) -> None:
+    insert_rows(
+        ExternalRef,
+        (
+            {
+                "source": ref.source,
+                "entity": ref.entity,
+                "external_id": ref.external_id,
+                "object_id": ref.object_id,
+                "fingerprint": ref.fingerprint,
+                "data": ref.data,
+                "first_run_id": ref.first_run_id,
+            }
+            for ref in refs
+        ),
+    )
+
+
+def save_roles(roles: list[Role]) -> None:
+    """Roles of people made moments ago: their ids are read from the people themselves."""
+    insert_rows(
+        Role,
+        (
+            {
+                "person_id": role.person.pk,
+                "kind": role.kind,
+                "company_id": role.company_id,
+                "title": role.title,
+                "started_on": role.started_on,
+                "ended_on": role.ended_on,
+            }
+            for role in roles
+        ),
+    )
+
+
+# --- people ---------------------------------------------------------------------------
+
+PERSON_UPDATABLE = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "location",
+    "sector",
+    "headline",
+    "skills",
+)
+LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "email": 254,
+    "phone": 40,
+    "location": 100,
+    "sector": 100,
+    "headline": 200,
+}
+
+
+def _person_values(row: Row) -> tuple[dict[str, str], list[str]]:
+    """The person's fields from the row, and warnings about values left out."""
+    warnings: list[str] = []
+    first, last = row.get("first_name"), row.get("last_name")
+    if not (first or last) and row.get("name"):
+        parts = row.get("name").split()
+        first, last = " ".join(parts[:-1]), parts[-1]
+    values = {
+        "first_name": first,
+        "last_name": last,
+        "email": row.get("email").lower(),
+        "phone": row.get("mobile") or row.get("phone"),
+        "location": row.get("location"),
+        "sector": row.get("sector"),
+        "headline": row.get("headline") or row.get("title"),
+        "skills": row.get("skills"),
+    }
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            warnings.append(f"email {values['email']!r} left out: not an address")
+            values["email"] = ""
+    for name, limit in LIMITS.items():
+        if len(values[name]) > limit:
+            warnings.append(f"{name.replace('_', ' ')} cut to {limit} characters")
+            values[name] = values[name][:limit]
+    return values, warnings
+
+
+class _PersonIndex:
+    """Known people this batch might be: by email and by phone, read in two queries."""
+
+    def __init__(self, rows: list[tuple[Row, dict[str, str]]]) -> None:
+        emails = {v["email"] for _, v in rows if v["email"]}
+        phones: set[str] = set()
+        for _, v in rows:
+            if v["phone"]:
+                phones |= phone_variants(v["phone"])
+        self.by_email: dict[str, int] = {}
+        self.by_phone: dict[str, list[tuple[int, str]]] = {}
+        fields = ("pk", "email", "phone", "first_name", "last_name")
+        email_list = sorted(emails | {e.title() for e in emails})
+        for start in range(0, len(email_list), 500):
+            chunk = email_list[start : start + 500]
+            for pk, email, *_ in (
+                Person.objects.filter(email__in=chunk).values_list(*fields).order_by("pk")
+            ):
+                self.by_email.setdefault(email.lower(), pk)
+        phone_list = sorted(phones)
+        for start in range(0, len(phone_list), 500):
+            chunk = phone_list[start : start + 500]
+            for pk, _, phone, first, last in Person.objects.filter(phone__in=chunk).values_list(
+                *fields
+            ):
+                self.by_phone.setdefault(phone_key(phone), []).append((pk, f"{first} {last}"))
+
+    def add(self, pk: int, values: dict[str, str]) -> None:
+        if values["email"]:
+            self.by_email.setdefault(values["email"], pk)
+        if values["phone"]:
+            name = f"{values['first_name']} {values['last_name']}"
+            self.by_phone.setdefault(phone_key(values["phone"]), []).append((pk, name))
+
+    def match(self, values: dict[str, str]) -> tuple[int | None, str]:
+        if values["email"] and values["email"] in self.by_email:
+            return self.by_email[
+                values["email"]
+            ], f"same email as a known person ({values['email']})"
+        if values["phone"]:
+            name = f"{values['first_name']} {values['last_name']}"
+            for pk, known in self.by_phone.get(phone_key(values["phone"]), []):
+                if close_name(name, known):
+                    return pk, f"same phone and a close name ({known})"
+        return None, ""
+
+
+def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
+    """Candidates or client contacts: known by external id, else matched by email or by
+    phone and a close name (merged: blanks filled, nothing overwritten), else created."""
+    parsed: list[tuple[Row, dict[str, str], list[str]]] = []
+    for row in rows:
+        values, warnings = _person_values(row)
+        if not (values["first_name"] or values["last_name"]):
+            ctx.record(
+                entity, row, Outcome.REJECTED, reason="no name (first name, last name or full name)"
+            )
+            continue
+        parsed.append((row, values, warnings))
+    refs = ctx.refs(entity, [row.get("external_id") for row, _, _ in parsed])
+    index = _PersonIndex([(row, values) for row, values, _ in parsed])
+    known_ids = {ref.object_id for ref in refs.values()}
+    merge_targets = {index.match(values)[0] for _, values, _ in parsed} - {None}
+    existing = Person.objects.in_bulk([*known_ids, *merge_targets])
+
+    new_people: list[tuple[Row, Person, list[str], str]] = []  # row, person, warnings, ext id
+    pending: dict[int, Person] = {}  # id(person) -> person, for rows merging into a new one
+    changed: dict[int, Person] = {}
+    ref_updates: list[ExternalRef] = []
+    new_refs: list[tuple[Row, Person, str]] = []
+    results: list[tuple[Row, str, Person, str, list[str]]] = []
+    seen_ext: dict[str, int] = {}
+    companies = (
+        _contact_companies(ctx, [row for row, _, _ in parsed]) if entity == Entity.CONTACT else {}
+    )
+
+    for row, values, warnings in parsed:
+        ext = row.get("external_id")
+        owner = ctx.owner_id(row.get("owner"))
+        if row.get("owner") and owner is None:
+            warnings.append(f"owner {row.get('owner')!r} is not a Keepwarm user")
+        if ext and ext in seen_ext:
+            ctx.record(
+                entity,
+                row,
+                Outcome.UNCHANGED,
+                label=_name(values),
+                reason=f"repeats line {seen_ext[ext]}",
+            )
+            continue
+        if ext:
+            seen_ext[ext] = row.line
+        ref = refs.get(ext) if ext else None
+        if ref is not None and ref.object_id in existing:
+            person = existing[ref.object_id]
+            if ref.fingerprint == row.fingerprint:
+                results.append((row, Outcome.UNCHANGED, person, "imported before", []))
+                continue
+            for name in PERSON_UPDATABLE:
+                if values[name] and getattr(person, name) != values[name]:
+                    setattr(person, name, values[name])
+            if owner:
+                person.owner_id = owner
+            changed[person.pk] = person
+            ref.fingerprint = row.fingerprint
+            ref_updates.append(ref)
+            results.append(
+                (row, Outcome.UPDATED, person, "changed since the last import", warnings)
+            )
+            continue
+        pk, why = index.match(values)
+        target = existing.get(pk) if pk is not None else None
+        if target is None and pk is not None and pk < 0:
+            target = pending.get(-pk)
+        if target is not None:
+            for name in PERSON_UPDATABLE:
+                if values[name] and not getattr(target, name):
+                    setattr(target, name, values[name])
+            if target.pk:
+                changed[target.pk] = target
+            if ext:
+                new_refs.append((row, target, ext))
+            results.append((row, Outcome.MERGED, target, why, warnings))
+            continue
+        person = Person(owner_id=owner or None, notes=row.get("notes"), **values)
+        pending[id(person)] = person
+        index.add(-id(person), values)
+        new_people.append((row, person, warnings, ext))
+        if ext:
+            new_refs.append((row, person, ext))
+        results.append((row, Outcome.CREATED, person, "", warnings))
+
+    Person.objects.bulk_create([p for _, p, _, _ in new_people], batch_size=500)
+    if changed:
+        Person.objects.bulk_update(
+            list(changed.values()), [*PERSON_UPDATABLE, "owner"], batch_size=500
+        )
+    roles = [_role(ctx, entity, row, person, companies) for row, person, _, _ in new_people]
+    for row, outcome, person, _, _ in results:
+        if entity == Entity.CONTACT and outcome == Outcome.MERGED:
+            role = _role(ctx, entity, row, person, companies)
+            if not Role.objects.filter(
+                person=person, kind=role.kind, company=role.company_id, ended_on__isnull=True
+            ).exists():
+                roles.append(role)
+    save_roles(roles)
+    save_refs([ctx.new_ref(entity, ext, person.pk, row) for row, person, ext in new_refs])
+    ExternalRef.objects.bulk_update(ref_updates, ["fingerprint"], batch_size=500)
+    for row, outcome, person, why, warnings in results:
+        reason = "; ".join([why, *warnings]) if why else "; ".join(warnings)
+        if (
+            entity == Entity.CONTACT
+            and row.get("company_external_id")
+            and row.get("company_external_id") not in companies
+        ):
+            reason = "; ".join(
+                filter(None, [reason, f"company {row.get('company_external_id')!r} not found"])
+            )
+        ctx.record(
+            entity,
+            row,
+            outcome,
+            label=person.full_name,
+            reason=reason,
+            target=f"person:{person.pk}",
+        )
+
+
+def _name(values: dict[str, str]) -> str:
+    return f"{values['first_name']} {values['last_name']}".strip()
+
+
+def _contact_companies(ctx: Context, rows: list[Row]) -> dict[str, int]:
+    """External company id or name -> company id, for client contacts' roles."""
+    refs = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
+    found = {ext: ref.object_id for ext, ref in refs.items()}
+    for row in rows:
+        name = row.get("company_name")
+        if name and not row.get("company_external_id"):
+            found[name] = _company_named(ctx, name)
+    return found
+
+
+def _company_named(ctx: Context, name: str) -> int:
+    """A company by name, created when no company has that name (other CSVs name them)."""
+    pk = ctx.company_by_name(name)
+    if pk is None:
+        pk = Company.objects.create(name=name[:200]).pk
+        ctx.remember_company(name, pk)
+    return pk
+
+
+def _started(ctx: Context, row: Row) -> dt.date:
+    try:
+        return (
+            parse_date(row.get("added_on"), month_first=ctx.month_first)
+            if row.get("added_on")
+            else ctx.today
+        )
+    except ValueError:
+        return ctx.today
+
+
+def _role(ctx: Context, entity: str, row: Row, person: Person, companies: dict[str, int]) -> Role:
+    if entity == Entity.CONTACT:
+        key = row.get("company_external_id") or row.get("company_name")
+        return Role(
+            person=person,
+            kind=Role.Kind.CLIENT_CONTACT,
+            company_id=companies.get(key),
+            title=row.get("title")[:200],
+            started_on=_started(ctx, row),
+        )
+    return Role(person=person, kind=Role.Kind.CANDIDATE, started_on=_started(ctx, row))
+
+
+# --- companies and job orders -----------------------------------------------------------
+
+COMPANY_UPDATABLE = ("name", "sector", "location", "website", "phone", "email")
+
+
+def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
+    refs = ctx.refs(entity, [r.get("external_id") for r in rows])
+    known = Company.objects.in_bulk([r.object_id for r in refs.values()])
+    for row in rows:
+        name = row.get("name")[:200]
+        if not name:
+            ctx.record(entity, row, Outcome.REJECTED, reason="no company name")
+            continue
+        values = {k: row.get(k)[:100] for k in ("sector", "location", "phone")}
+        values["name"] = name
+        website = row.get("website")
+        if website and not re.match(r"^https?://", website):
+            website = f"https://{website}"
+        values["website"] = website[:200]
+        values["email"] = row.get("email")[:254]
+        warnings: list[str] = []
+        terms: dict[str, Any] = {}
+        if row.get("guarantee_length"):
+            try:
+                terms["guarantee_length"] = parse_days(row.get("guarantee_length"))
+            except ValueError as exc:
+                warnings.append(f"{exc}; the default guarantee applies")
+        owner = ctx.owner_id(row.get("owner"))
+        ext = row.get("external_id")
+        ref = refs.get(ext) if ext else None
+        company = known.get(ref.object_id) if ref else None
+        if ref is not None and company is not None:
+            if ref.fingerprint == row.fingerprint:
+                ctx.record(
+                    entity,
+                    row,
+                    Outcome.UNCHANGED,
+                    label=name,
+                    reason="imported before",
+                    target=f"company:{company.pk}",
+                )
+                continue
+            for key, value in {**values, **terms}.items():
+                if value:
+                    setattr(company, key, value)
+            company.save()
+            ref.fingerprint = row.fingerprint
+            ref.save(update_fields=["fingerprint"])
+            ctx.record(
+                entity,
+                row,
+                Outcome.UPDATED,
+                label=name,
+                reason="; ".join(["changed since the last import", *warnings]),
+                target=f"company:{company.pk}",
+            )
+            continue
+        pk = ctx.company_by_name(name)
+        if pk is not None:
+            outcome, why = Outcome.MERGED, "a company with this name is already in Keepwarm"
+        else:
+            company = Company.objects.create(
+                owner_id=owner, learnt=row.get("learnt"), **values, **terms
+            )
+            pk = company.pk
+            ctx.remember_company(name, pk)
+            outcome, why = Outcome.CREATED, ""
+        if ext:
+            ExternalRef.objects.create(
+                source=ctx.source,
+                entity=entity,
+                external_id=ext,
+                object_id=pk,
+                fingerprint=row.fingerprint,
+                first_run=ctx.run,
+            )
+        ctx.record(
+            entity,
+            row,
+            outcome,
+            label=name,
+            reason="; ".join(filter(None, [why, *warnings])),
+            target=f"company:{pk}",
+        )
+
+
+def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
+    """Job orders are kept as references only: placements take their title, client,
+    hiring manager and owner from them."""
+    refs = ctx.refs(entity, [r.get("external_id") for r in rows])
+    companies = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
+    contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
+    for row in rows:
+        ext = row.get("external_id")
+        if not ext:
+            ctx.record(
+                entity,
+                row,
+                Outcome.REJECTED,
+                reason="no externalID: placements could not refer to it",
+            )
+            continue
+        company = companies.get(row.get("company_external_id"))
+        if company is None:
+            ctx.record(
+                entity,
+                row,
+                Outcome.REJECTED,
+                reason=f"company {row.get('company_external_id')!r} not found",
+            )
+            continue
+        contact = contacts.get(row.get("contact_external_id"))
+        data = {
+            "title": row.get("title")[:200],
+            "company_id": company.object_id,
+            "contact_id": contact.object_id if contact else None,
+            "owner_id": ctx.owner_id(row.get("owner")),
+            "kind": row.get("kind"),
+        }
+        ref = refs.get(ext)
+        label = str(data["title"])
+        if ref is None:
+            ExternalRef.objects.create(
+                source=ctx.source,
+                entity=entity,
+                external_id=ext,
+                object_id=company.object_id,
+                fingerprint=row.fingerprint,
+                data=data,
+                first_run=ctx.run,
+            )
+            ctx.record(
+                entity,
+                row,
+                Outcome.CREATED,
+                label=label,
+                reason="kept for its placements",
+                target=f"company:{company.object_id}",
+            )
+        elif ref.fingerprint == row.fingerprint:
+            ctx.record(
+                entity,
+                row,
+                Outcome.UNCHANGED,
+                label=label,
+                reason="imported before",
+                target=f"company:{company.object_id}",
+            )
+        else:
+            ref.fingerprint, ref.data, ref.object_id = row.fingerprint, data, company.object_id
+            ref.save(update_fields=["fingerprint", "data", "object_id"])
+            ctx.record(
+                entity,
+                row,
+                Outcome.UPDATED,
+                label=label,
+                reason="changed since the last import",
+                target=f"company:{company.object_id}",
+            )
+
+
+# --- placements ---------------------------------------------------------------------------
+
+ENDED_WORDS = ("terminat", "fell", "cancel", "left", "withdr")
+REASON_WORDS = {
+    "counter": Placement.LeaveReason.COUNTER_OFFER,
+    "not as described": Placement.LeaveReason.ROLE_NOT_AS_DESCRIBED,
+    "manager": Placement.LeaveReason.MANAGER,
+    "pay": Placement.LeaveReason.PAY,
+    "salary": Placement.LeaveReason.PAY,
+    "reloc": Placement.LeaveReason.RELOCATION,
+    "perform": Placement.LeaveReason.PERFORMANCE,
+    "personal": Placement.LeaveReason.PERSONAL,
+}
+
+
+class Rejected(Exception):
+    pass
+
+
+def _date(ctx: Context, row: Row, name: str, label: str) -> dt.date | None:
+    if not row.get(name):
+        return None
+    try:
+        return parse_date(row.get(name), month_first=ctx.month_first)
+    except ValueError as exc:
+        raise Rejected(f"{label}: {exc}") from None
+
+
+def _amount(row: Row, name: str) -> Any:
+    if not row.get(name):
+        return None
+    try:
+        return parse_decimal(row.get(name))
+    except ValueError as exc:
+        raise Rejected(f"{name}: {exc}") from None
+
+
+@dataclass
+class _Lookups:
+    """What a batch of placement rows refers to, read in a handful of queries."""
+
+    refs: dict[str, ExternalRef]
+    people: dict[str, ExternalRef]
+    jobs: dict[str, ExternalRef]
+    companies: dict[str, ExternalRef]
+    contacts: dict[str, ExternalRef]
+    by_email: dict[str, int]
+    persons: dict[int, Person]
+    firms: dict[int, Company]
+    placed: dict[int, Placement]
+    twins: dict[tuple[int, int, dt.date], int]
+
+
+def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
+    refs = ctx.refs(Entity.PLACEMENT, [r.get("external_id") for r in rows])
+    people = ctx.refs(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
+    jobs = ctx.refs(Entity.JOB, [r.get("job_external_id") for r in rows])
+    companies = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
+    contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
+    emails = [r.get("person_email").lower() for r in rows if r.get("person_email")]
+    by_email = (
+        dict(Person.objects.filter(email__in=emails).values_list("email", "pk")) if emails else {}
+    )
+    person_ids = {r.object_id for r in people.values()} | set(by_email.values())
+    person_ids |= {r.object_id for r in contacts.values()}
+    person_ids |= {j.data["contact_id"] for j in jobs.values() if j.data.get("contact_id")}
+    company_ids = {r.object_id for r in companies.values()}
+    company_ids |= {j.data["company_id"] for j in jobs.values() if j.data.get("company_id")}
+    twins = {
+        (person, company, start): pk
+        for pk, person, company, start in Placement.objects.filter(
+            person_id__in=person_ids
+        ).values_list("pk", "person_id", "company_id", "start_date")
+    }
+    return _Lookups(
+        refs=refs,
+        people=people,
+        jobs=jobs,
+        companies=companies,
+        contacts=contacts,
+        by_email=by_email,
+        persons=Person.objects.in_bulk(person_ids),
+        firms=Company.objects.in_bulk(company_ids),
+        placed=Placement.objects.in_bulk([r.object_id for r in refs.values()]),
+        twins=twins,
+    )
+
+
+def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
+    """Known placements are updated or left alone; new ones are made together through
+    create_placements (care plans laid out as by hand), then endings recorded."""
+    found = _lookups(ctx, rows)
+    new: list[tuple[Row, NewPlacement]] = []
+    for row in rows:
+        try:
+            item = _placement_row(ctx, entity, row, found)
+        except Rejected as exc:
+            ctx.record(entity, row, Outcome.REJECTED, label=row.get("role_title"), reason=str(exc))
+            continue
+        except ValidationError as exc:
+            reason = "; ".join(exc.messages)
+            ctx.record(entity, row, Outcome.REJECTED, label=row.get("role_title"), reason=reason)
+            continue
+        if item is not None:
+            found.twins[(item.person.pk, item.company.pk, item.start_date)] = 0
+            new.append((row, item))
+    made = create_placements(by=ctx.by, items=[item for _, item in new], today=ctx.today)
+    refs: list[ExternalRef] = []
+    for (row, _), placement in zip(new, made, strict=True):
+        ended = _ended(ctx, placement, row, _left_on(ctx, row))
+        if row.get("external_id"):
+            refs.append(ctx.new_ref(entity, row.get("external_id"), placement.pk, row))
+        ctx.record(
+            entity,
+            row,
+            Outcome.CREATED,
+            label=str(placement),
+            reason=ended,
+            target=f"placement:{placement.pk}",
+        )
+    save_refs(refs)
+
+
+def _left_on(ctx: Context, row: Row) -> dt.date | None:
+    try:
+        return _date(ctx, row, "left_on", "left on") or _date(ctx, row, "end_date", "end date")
+    except Rejected:
+        return None
+
+
+def _placement_row(ctx: Context, entity: str, row: Row, found: _Lookups) -> NewPlacement | None:
+    """The placement a new row makes, or None when the row was settled here (unchanged,
+    updated, merged with a placement already in Keepwarm). Raises Rejected."""
+    ext = row.get("external_id")
+    ref = found.refs.get(ext) if ext else None
+    known = found.placed.get(ref.object_id) if ref else None
+    if ref is not None and known is not None:
+        target = f"placement:{known.pk}"
+        if ref.fingerprint == row.fingerprint:
+            ctx.record(
+                entity,
+                row,
+                Outcome.UNCHANGED,
+                label=str(known),
+                reason="imported before",
+                target=target,
+            )
+            return None
+        _update_placement(ctx, known, row)
+        ref.fingerprint = row.fingerprint
+        ref.save(update_fields=["fingerprint"])
+        reason = "changed since the last import"
+        ctx.record(entity, row, Outcome.UPDATED, label=str(known), reason=reason, target=target)
+        return None
+
+    person_ref = found.people.get(row.get("person_external_id"))
+    person_id = (
+        person_ref.object_id if person_ref else found.by_email.get(row.get("person_email").lower())
+    )
+    person = found.persons.get(person_id) if person_id else None
+    if person is None:
+        which = row.get("person_external_id") or row.get("person_email") or "(none given)"
+        raise Rejected(f"candidate {which} not found in this import or an earlier one")
+    job = found.jobs.get(row.get("job_external_id"))
+    job_data = job.data if job else {}
+    if row.get("job_external_id") and job is None:
+        raise Rejected(f"job order {row.get('job_external_id')!r} not found")
+    company_ref = found.companies.get(row.get("company_external_id"))
+    company_id = company_ref.object_id if company_ref else job_data.get("company_id")
+    if company_id is None and row.get("company_name"):
+        company_id = _company_named(ctx, row.get("company_name"))
+    company = found.firms.get(company_id) if company_id else None
+    if company is None and company_id:
+        company = found.firms.setdefault(company_id, Company.objects.get(pk=company_id))
+    if company is None:
+        raise Rejected("no client company (give a job order, a company id or a company name)")
+    role_title = (row.get("role_title") or job_data.get("title") or "")[:200]
+    if not role_title:
+        raise Rejected("no job title")
+    start = _date(ctx, row, "start_date", "start date")
+    if start is None:
+        raise Rejected("no start date")
+    end = _date(ctx, row, "end_date", "end date")
+    _date(ctx, row, "left_on", "left on")
+    if end is not None and end < start:
+        raise Rejected(f"ends ({end:%d %b %Y}) before it starts ({start:%d %b %Y})")
+    fields: dict[str, Any] = {"salary": _amount(row, "salary"), "fee": _amount(row, "fee")}
+    if row.get("guarantee_length"):
+        try:
+            fields["guarantee_length"] = parse_days(row.get("guarantee_length"))
+        except ValueError as exc:
+            raise Rejected(str(exc)) from None
+    kind_text = (row.get("kind") or job_data.get("kind") or "").lower()
+    contract = "contract" in kind_text or "temp" in kind_text
+    fields["kind"] = Placement.Kind.CONTRACT if contract else Placement.Kind.PERMANENT
+    fields["end_date"] = end
+    contact = found.contacts.get(row.get("contact_external_id"))
+    manager_id = contact.object_id if contact else job_data.get("contact_id")
+    if manager_id and manager_id in found.persons:
+        fields["hiring_manager"] = found.persons[manager_id]
+    owner_id = (
+        ctx.owner_id(row.get("owner")) or job_data.get("owner_id") or person.owner_id or ctx.by.pk
+    )
+
+    twin = found.twins.get((person.pk, company.pk, start))
+    if twin is not None:
+        reason = "this person already has a placement there starting that day"
+        if not twin:
+            ctx.record(entity, row, Outcome.UNCHANGED, reason=f"{reason} (an earlier row)")
+            return None
+        if ext:
+            ExternalRef.objects.create(
+                source=ctx.source, entity=entity, external_id=ext, object_id=twin,
+                fingerprint=row.fingerprint, first_run=ctx.run,
+            )  # fmt: skip
+        outcome = Outcome.MERGED if ext else Outcome.UNCHANGED
+        ctx.record(
+            entity, row, outcome, label=role_title, reason=reason, target=f"placement:{twin}"
+        )
+        return None
+    return NewPlacement(
+        person=person,
+        company=company,
+        owner=ctx.user(owner_id),
+        role_title=role_title,
+        start_date=start,
+        fields=fields,
+    )
+
+
+def _ended(ctx: Context, placement: Placement, row: Row, left_on: dt.date | None) -> str:
+    """Record a terminated placement's outcome the way a consultant would."""
+    status = row.get("status").lower()
+    if not any(word in status for word in ENDED_WORDS) and not row.get("left_on"):
+        return ""
+    left_on = left_on or ctx.today
+    text = row.get("leave_reason").lower()
+    reason = next(
+        (r for word, r in REASON_WORDS.items() if word in text), Placement.LeaveReason.OTHER
+    )
+    ended_as = (
+        Placement.Status.FELL_OFF
+        if left_on <= placement.guarantee_ends_on
+        else Placement.Status.LEFT
+    )
+    record_placement_outcome(
+        placement=placement,
+        status=ended_as,
+        left_on=left_on,
+        reason=reason,
+        notes=row.get("leave_reason")[:500],
+        by=ctx.by,
+    )
+    return f"ended: {placement.get_status_display().lower()} on {left_on:%d %b %Y}"
+
+
+def _update_placement(ctx: Context, placement: Placement, row: Row) -> None:
+    """Money, end date and title follow the other system; a start date or an ending
+    changes through the same services as by hand."""
+    from keepwarm.care.services import move_start_date
+
+    changed: list[str] = []
+    for name in ("salary", "fee"):
+        value = _amount(row, name)
+        if value is not None and getattr(placement, name) != value:
+            setattr(placement, name, value)
+            changed.append(name)
+    end = _date(ctx, row, "end_date", "end date")
+    if end is not None and placement.end_date != end:
+        placement.end_date = end
+        changed.append("end_date")
+    if row.get("role_title") and placement.role_title != row.get("role_title")[:200]:
+        placement.role_title = row.get("role_title")[:200]
+        changed.append("role_title")
+    if changed:
+        placement.save(update_fields=changed)
+    start = _date(ctx, row, "start_date", "start date")
+    if start is not None and start != placement.start_date:
+        move_start_date(placement=placement, new_start=start, by=ctx.by, today=ctx.today)
+    if placement.status not in Placement.ENDED:
+        _ended(ctx, placement, row, _date(ctx, row, "left_on", "left on") or end)
+
+
+# --- notes --------------------------------------------------------------------------------
+
+
+def import_notes(ctx: Context, entity: str, rows: list[Row]) -> None:
+    ids = [r.get("external_id") or f"row:{r.fingerprint}" for r in rows]
+    refs = ctx.refs(entity, ids)
+    candidates = ctx.refs(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
+    contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
+    emails = [r.get("person_email").lower() for r in rows if r.get("person_email")]
+    by_email = (
+        dict(Person.objects.filter(email__in=emails).values_list("email", "pk")) if emails else {}
+    )
+    new: list[tuple[Row, Note, str]] = []
+    for row, ext in zip(rows, ids, strict=True):
+        if ext in refs:
+            ctx.record(
+                entity,
+                row,
+                Outcome.UNCHANGED,
+                reason="imported before",
+                target=f"person:{refs[ext].data.get('person_id')}",
+            )
+            continue
+        ref = candidates.get(row.get("person_external_id")) or contacts.get(
+            row.get("contact_external_id")
+        )
+        person_id = ref.object_id if ref else by_email.get(row.get("person_email").lower())
+        if person_id is None:
+            ctx.record(entity, row, Outcome.REJECTED, reason="the person it is about was not found")
+            continue
+        text = row.get("text")
+        if not text:
+            ctx.record(entity, row, Outcome.REJECTED, reason="no note text")
+            continue
+        heading = " · ".join(filter(None, [row.get("action"), row.get("added_on")]))
+        note = Note(person_id=person_id, text=f"{heading}: {text}" if heading else text)
+        refs[ext] = ctx.new_ref(entity, ext, 0, row, person_id=person_id)
+        new.append((row, note, ext))
+    Note.objects.bulk_create([n for _, n, _ in new], batch_size=500)
+    made = []
+    for row, note, ext in new:
+        ref = refs[ext]
+        ref.object_id = note.pk
+        made.append(ref)
+        ctx.record(
+            entity, row, Outcome.CREATED, label=note.text[:60], target=f"person:{note.person_id}"
+        )
+    save_refs(made)
+
+
+HANDLERS: dict[str, Callable[[Context, str, list[Row]], None]] = {
+    Entity.COMPANY: import_companies,
+    Entity.CANDIDATE: import_people,
+    Entity.CONTACT: import_people,
+    Entity.JOB: import_jobs,
+    Entity.PLACEMENT: import_placements,
+    Entity.NOTE: import_notes,
+}

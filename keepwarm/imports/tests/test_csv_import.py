@@ -1,0 +1,96 @@
+"""Any other CSV or XLSX: the columns are mapped to fields, and the mapping is remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from keepwarm.conftest import Cast
+from keepwarm.imports import services
+from keepwarm.imports.fields import guess_mapping
+from keepwarm.imports.models import ColumnMapping, Entity, ImportRun
+from keepwarm.people.models import Company, Person
+from keepwarm.placements.models import Placement
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = (
+    "Forename;Surname;E-mail address;Telephone;Town\r\n"
+    "Ann;Lee;ann@example.org;0113 496 0000;Leeds\r\n"
+)
+
+
+def test_columns_are_guessed_from_their_names() -> None:
+    headers = ["Forename", "Surname", "E-mail address", "Telephone", "Town"]
+    assert guess_mapping(Entity.CANDIDATE, headers) == {
+        "Forename": "first_name",
+        "Surname": "last_name",
+        "E-mail address": "email",
+        "Telephone": "phone",
+    }
+
+
+def test_csv_command_imports_people_and_remembers_the_mapping(
+    cast: Cast, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE, encoding="utf-8-sig")
+    call_command("import", "csv", str(path), "--entity", "candidate")
+    assert Person.objects.get(email="ann@example.org").phone == "0113 496 0000"
+    assert "'Town' -> (ignored)" in capsys.readouterr().out
+    remembered = ColumnMapping.objects.get(entity=Entity.CANDIDATE)
+    assert remembered.mapping["Surname"] == "last_name"
+    # The same file again: the known address means nothing new.
+    call_command("import", "csv", str(path), "--entity", "candidate")
+    assert Person.objects.filter(email="ann@example.org").count() == 1
+    assert ImportRun.objects.first().unchanged == 0  # type: ignore[union-attr]
+    assert ImportRun.objects.first().merged == 1  # type: ignore[union-attr]
+
+
+def test_a_named_mapping_is_used_for_a_file_whose_columns_are_not_guessable(
+    cast: Cast, tmp_path: Path
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("col1,col2,col3\nBea,Khan,bea@example.org\n")
+    with pytest.raises(CommandError, match="None of the columns"):
+        call_command("import", "csv", str(path), "--entity", "candidate")
+    services.remember_mapping(
+        entity=Entity.CANDIDATE,
+        headers=["col1", "col2", "col3"],
+        mapping={"col1": "first_name", "col2": "last_name", "col3": "email"},
+        name="Old ATS",
+    )
+    call_command("import", "csv", str(path), "--entity", "candidate", "--mapping", "Old ATS")
+    assert Person.objects.filter(email="bea@example.org", last_name="Khan").exists()
+
+
+def test_placements_from_an_xlsx_refer_to_people_by_email_and_companies_by_name(
+    cast: Cast, tmp_path: Path
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Candidate email", "Company", "Job title", "Start date", "Salary", "Owner"])
+    sheet.append(
+        ["priya@example.net", "Northwind Traders", "Buyer", "02/03/2026", "£31,500", "olivia_owner"]
+    )
+    sheet.append(["nobody@example.net", "Northwind Traders", "Buyer", "02/03/2026", "", ""])
+    sheet.append(["priya@example.net", "Acme Widgets", "Account Manager", "2026-03-02", "", ""])
+    path = tmp_path / "placements.xlsx"
+    book.save(path)
+    call_command("import", "csv", str(path), "--entity", "placement")
+    run = ImportRun.objects.get()
+    placement = Placement.objects.get(company__name="Northwind Traders")
+    assert (placement.person, placement.start_date.isoformat(), placement.salary) == (
+        cast.candidate,
+        "2026-03-02",
+        31500,
+    )
+    assert Company.objects.filter(name="Northwind Traders").count() == 1
+    assert run.rows.get(line=3).outcome == "rejected"
+    # Priya's Acme placement is already in Keepwarm: not made twice.
+    assert run.rows.get(line=4).outcome == "unchanged"
+    assert Placement.objects.filter(person=cast.candidate, company=cast.company).count() == 1
