@@ -33,6 +33,7 @@ from keepwarm.imports.fields import (
 )
 from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult
 from keepwarm.lib.bulk import insert_rows
+from keepwarm.mail.models import Suppression, email_hash
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.placements.services import (
@@ -299,6 +300,17 @@ class _PersonIndex:
         return None, ""
 
 
+def _erased_addresses(emails: list[str]) -> set[str]:
+    hashes = {email_hash(e) for e in emails if e}
+    if not hashes:
+        return set()
+    return set(
+        Suppression.objects.filter(
+            email_hash__in=hashes, reason=Suppression.Reason.ERASURE
+        ).values_list("email_hash", flat=True)
+    )
+
+
 def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
     """Candidates or client contacts: known by external id, else matched by email or by
     phone and a close name (merged: blanks filled, nothing overwritten), else created."""
@@ -311,6 +323,22 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
             )
             continue
         parsed.append((row, values, warnings))
+    erased = _erased_addresses([values["email"] for _, values, _ in parsed])
+    if erased:
+        # Someone erased on request stays erased: the suppression list keeps their hash.
+        kept = []
+        for row, values, warnings in parsed:
+            if values["email"] and email_hash(values["email"]) in erased:
+                ctx.record(
+                    entity,
+                    row,
+                    Outcome.REJECTED,
+                    label=_name(values),
+                    reason="this person asked to be erased; their details are not imported",
+                )
+            else:
+                kept.append((row, values, warnings))
+        parsed = kept
     refs = ctx.refs(entity, [row.get("external_id") for row, _, _ in parsed])
     index = _PersonIndex([(row, values) for row, values, _ in parsed])
     known_ids = {ref.object_id for ref in refs.values()}

@@ -94,3 +94,22 @@ def test_placements_from_an_xlsx_refer_to_people_by_email_and_companies_by_name(
     # Priya's Acme placement is already in Keepwarm: not made twice.
     assert run.rows.get(line=4).outcome == "unchanged"
     assert Placement.objects.filter(person=cast.candidate, company=cast.company).count() == 1
+
+
+def test_a_person_erased_on_request_is_not_brought_back_by_an_import(
+    cast: Cast, tmp_path: Path
+) -> None:
+    from keepwarm.privacy.erasure import erase_person
+
+    ann = Person.objects.create(first_name="Ann", last_name="Lee", email="ann@example.org")
+    erase_person(ann, by=cast.manager, reason="Asked by email")
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE, encoding="utf-8-sig")
+
+    call_command("import", "csv", str(path), "--entity", "candidate")
+
+    assert not Person.objects.filter(email__iexact="ann@example.org").exists()
+    run = ImportRun.objects.first()
+    assert run is not None and run.rejected == 1
+    row = run.rows.get()  # type: ignore[attr-defined]
+    assert "asked to be erased" in row.reason
