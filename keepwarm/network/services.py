@@ -19,8 +19,8 @@ from django.db.models.functions import Replace
 from django.utils import timezone
 
 from keepwarm.lib import events
-from keepwarm.network.models import Lead, Referral, RewardRule, StatusStatement
-from keepwarm.people.models import Person, Role
+from keepwarm.network.models import Lead, Referral, RewardRule, StatusStatement, Vacancy
+from keepwarm.people.models import Company, Person, Role
 
 if TYPE_CHECKING:
     from keepwarm.accounts.models import User
@@ -115,6 +115,10 @@ def find_existing_person(
             if fold_name(person.full_name) == folded:
                 candidates.setdefault(person.pk, person)
     return None, list(candidates.values())[:MAX_CANDIDATES]
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -260,3 +264,246 @@ def record_statement(
 
 def referrals_involving(person: Person) -> QuerySet[Referral]:
     return Referral.objects.filter(Q(referrer=person) | Q(referred=person))
+
+
+# --- The referral's life: received → contacted → placed/won → reward due → paid ----------
+
+S = Referral.Status
+NEXT_STATUSES: dict[str, tuple[str, ...]] = {
+    S.RECEIVED: (S.CONTACTED, S.PLACED, S.WON, S.NOT_ELIGIBLE),
+    S.CONTACTED: (S.PLACED, S.WON, S.NOT_ELIGIBLE),
+    S.PLACED: (S.REWARD_DUE, S.PAID, S.NOT_ELIGIBLE),
+    S.WON: (S.REWARD_DUE, S.PAID, S.NOT_ELIGIBLE),
+    S.REWARD_DUE: (S.PAID, S.NOT_ELIGIBLE),
+    S.PAID: (),
+    S.NOT_ELIGIBLE: (),
+}
+# A placement that ended like this before the reward fell due earns no reward.
+FALLEN_THROUGH = ("fell_off", "left")
+
+
+def next_statuses(referral: Referral) -> list[str]:
+    """Where this referral can go now (a candidate is placed, a client is won)."""
+    won = S.PLACED if referral.kind == Referral.Kind.CANDIDATE else S.WON
+    return [s for s in NEXT_STATUSES[referral.status] if s not in (S.PLACED, S.WON) or s == won]
+
+
+def reward_due_on(referral: Referral, *, today: dt.date) -> dt.date | None:
+    """When the referral's reward falls due under its rule (None: no rule, no reward)."""
+    rule, placement = referral.rule, referral.placement
+    if rule is None:
+        return None
+    if rule.due_when == RewardRule.DueWhen.AFTER_GUARANTEE:
+        if placement is None:
+            raise ValidationError(
+                f"The rule “{rule.name}” pays after the guarantee: choose the placement."
+            )
+        return placement.guarantee_ends_on + dt.timedelta(days=1)
+    if rule.due_when == RewardRule.DueWhen.AFTER_DAYS:
+        start = placement.start_date if placement else today
+        return start + dt.timedelta(days=rule.days or 0)
+    return today
+
+
+def is_reward_due(referral: Referral, *, today: dt.date) -> bool:
+    if referral.status == S.REWARD_DUE:
+        return True
+    if referral.status not in (S.PLACED, S.WON) or referral.reward_due_on is None:
+        return False
+    if referral.reward_due_on > today:
+        return False
+    placement = referral.placement
+    return not (
+        placement is not None
+        and placement.status in FALLEN_THROUGH
+        and (placement.left_on is None or placement.left_on < referral.reward_due_on)
+    )
+
+
+def advance_referral(
+    *,
+    referral: Referral,
+    to: str,
+    by: User | None = None,
+    placement_id: int | None = None,
+    rule: RewardRule | None = None,
+    paid_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> Referral:
+    """Move a referral on one step, working out its reward when it is placed or won."""
+    today = today or timezone.localdate()
+    if to not in next_statuses(referral):
+        raise ValidationError(
+            f"A referral that is “{referral.get_status_display()}” cannot become "
+            f"“{S(to).label if to in S.values else to}”."
+        )
+    fields = ["status", "updated_at"]
+    if to in (S.PLACED, S.WON):
+        if rule is not None:
+            referral.rule = rule
+            referral.reward_amount = rule.amount
+            fields += ["rule", "reward_amount"]
+        if placement_id is not None:
+            if referral.referred is None:
+                raise ValidationError("Link the referred person before choosing a placement.")
+            placement = referral.referred.placements.filter(pk=placement_id).first()
+            if placement is None:
+                raise ValidationError("Choose one of the referred person's placements.")
+            referral.placement = placement
+            fields.append("placement")
+        referral.reward_due_on = reward_due_on(referral, today=today)
+        fields.append("reward_due_on")
+    elif to == S.REWARD_DUE and not is_reward_due(referral, today=today):
+        if referral.reward_due_on is None:
+            raise ValidationError("There is no reward for this referral under its rule.")
+        raise ValidationError(
+            f"The reward is not due until {_day(referral.reward_due_on)}, "
+            "or the placement fell through before then."
+        )
+    elif to == S.PAID:
+        if referral.status != S.REWARD_DUE and not is_reward_due(referral, today=today):
+            raise ValidationError("Only a reward that is due can be paid.")
+        referral.paid_on = paid_on or today
+        fields.append("paid_on")
+    referral.status = to
+    if referral.owner_id is None and by is not None:
+        referral.owner = by
+        fields.append("owner")
+    referral.save(update_fields=fields)
+    return referral
+
+
+def mark_rewards_due(*, today: dt.date) -> int:
+    """Placed or won referrals whose reward date has come become "reward due".
+
+    Meant for the worker's daily tick; the rewards-due list shows them either way.
+    """
+    moved = 0
+    waiting = Referral.objects.filter(
+        status__in=(S.PLACED, S.WON), reward_due_on__lte=today
+    ).select_related("placement")
+    for referral in waiting:
+        if is_reward_due(referral, today=today):
+            moved += Referral.objects.filter(pk=referral.pk, status=referral.status).update(
+                status=S.REWARD_DUE, updated_at=timezone.now()
+            )
+    return moved
+
+
+def resolve_referral(
+    *, referral: Referral, person: Person | None, by: User | None = None
+) -> Referral:
+    """A consultant settles a doubtful referral: it is this known person, or someone new."""
+    with transaction.atomic():
+        if person is None:
+            first, last = split_name(referral.name)
+            person = Person.objects.create(
+                first_name=first,
+                last_name=last,
+                email=referral.email,
+                phone=referral.phone,
+                owner=referral.owner or by,
+                notes=f"Referred by {referral.referrer.full_name}.",
+            )
+            if referral.kind == Referral.Kind.CANDIDATE:
+                Role.objects.create(
+                    person=person, kind=Role.Kind.CANDIDATE, started_on=timezone.localdate()
+                )
+        referral.referred = person
+        referral.save(update_fields=["referred", "updated_at"])
+        referral.candidates.clear()
+    return referral
+
+
+def resolve_lead_contact(*, lead: Lead, person: Person | None) -> Lead:
+    """The lead's contact is this known person, or (None) someone new made on conversion."""
+    lead.contact = person
+    lead.save(update_fields=["contact"])
+    lead.contact_candidates.clear()
+    return lead
+
+
+def convert_lead(
+    *,
+    lead: Lead,
+    by: User,
+    company_name: str,
+    title: str,
+    sector: str = "",
+    location: str = "",
+    add_contact: bool = True,
+) -> Lead:
+    """Turn a lead into a company (reused when the name is known), a vacancy and, if named,
+    its contact as a client contact there. The lead keeps pointing at all three, so the
+    business always shows where it came from."""
+    company_name = _required(company_name, "Give the company's name.")[:200]
+    title = _required(title, "Give the vacancy a title.")[:200]
+    with transaction.atomic():
+        # Lock the lead so two consultants converting at once make one company, not two.
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if lead.status != Lead.Status.NEW:
+            raise ValidationError(f"This lead is already {lead.get_status_display().lower()}.")
+        if add_contact and lead.contact is None and lead.contact_candidates.exists():
+            raise ValidationError(
+                "Several people could be this lead's contact: say who it is first."
+            )
+        company = Company.objects.filter(name__iexact=company_name).order_by("id").first()
+        if company is None:
+            company = Company.objects.create(
+                name=company_name, sector=sector, location=location, owner=by
+            )
+        vacancy = Vacancy.objects.create(
+            company=company,
+            title=title,
+            sector=sector or company.sector,
+            location=location or company.location,
+            notes=_lead_note(lead),
+            owner=by,
+        )
+        contact = lead.contact
+        if add_contact and contact is None and lead.contact_name:
+            first, last = split_name(lead.contact_name)
+            contact = Person.objects.create(
+                first_name=first,
+                last_name=last,
+                email=lead.contact_email,
+                phone=lead.contact_phone,
+                owner=by,
+                notes=f"Contact from a lead passed on by {lead.source.full_name}.",
+            )
+        if add_contact and contact is not None:
+            has_role = contact.roles.filter(
+                kind=Role.Kind.CLIENT_CONTACT, company=company, ended_on__isnull=True
+            ).exists()
+            if not has_role:
+                Role.objects.create(
+                    person=contact,
+                    kind=Role.Kind.CLIENT_CONTACT,
+                    company=company,
+                    started_on=timezone.localdate(),
+                )
+        lead.company, lead.vacancy, lead.contact = company, vacancy, contact
+        lead.status = Lead.Status.CONVERTED
+        if lead.owner_id is None:
+            lead.owner = by
+        lead.save(update_fields=["company", "vacancy", "contact", "status", "owner"])
+        lead.contact_candidates.clear()
+    return lead
+
+
+def _lead_note(lead: Lead) -> str:
+    received = timezone.localtime(lead.received_at).date()
+    parts = [f"From a lead passed on by {lead.source.full_name} on {_day(received)}."]
+    if lead.role_hint:
+        parts.append(f"Role hint: {lead.role_hint}")
+    if lead.notes:
+        parts.append(lead.notes)
+    return "\n".join(parts)
+
+
+def discard_lead(*, lead: Lead) -> Lead:
+    if lead.status != Lead.Status.NEW:
+        raise ValidationError(f"This lead is already {lead.get_status_display().lower()}.")
+    lead.status = Lead.Status.DISCARDED
+    lead.save(update_fields=["status"])
+    return lead
