@@ -34,6 +34,7 @@ from keepwarm.mail.services import (
 )
 
 # The module, not its names: newsletters.services uses this module's local_time too.
+from keepwarm.network.services import mark_rewards_due
 from keepwarm.newsletters import services as newsletters
 from keepwarm.placements.services import advance_statuses
 from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
@@ -263,6 +264,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     report.queued, report.no_email, report.broken_text = enqueue_due_checkins(today=today, now=now)
     report.reminded = send_reminders(now=now, send_after=send_time(today, now=now))
     report.newsletter_copies = newsletters.run_due_issues(now=now)
+    mark_rewards_due(today=today)  # referral rewards whose day has come
     # Once a local day, from the send hour so alerts it opens land in working hours.
     if now.astimezone(agency_zone()).hour >= settings.KEEPWARM_SEND_HOUR:
         report.daily = (

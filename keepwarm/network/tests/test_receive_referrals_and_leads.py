@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast
 from keepwarm.lib import events
 from keepwarm.network.models import Referral, RewardRule, StatusStatement
 from keepwarm.network.services import (
+    advance_referral,
     find_existing_person,
+    mark_rewards_due,
     receive_lead,
     receive_referral,
     record_statement,
@@ -158,3 +163,41 @@ def test_statement_is_recorded_and_nonsense_refused(cast: Cast) -> None:
             person=cast.candidate, status="bored", contract_end_on=None, source="personal_page"
         )
     assert StatusStatement.objects.count() == 1
+
+
+def test_daily_pass_marks_rewards_due_once_their_day_comes(cast: Cast) -> None:
+    rule = RewardRule.objects.create(
+        name="Quick", kind="candidate", amount=Decimal("100"), due_when="after_days", days=30
+    )
+    referral = receive_referral(
+        referrer=cast.client_contact,
+        kind="candidate",
+        name="Priya Patel",
+        email="priya@example.net",
+    )
+    advance_referral(
+        referral=referral,
+        to="placed",
+        placement_id=cast.placement.pk,
+        rule=rule,
+        today=dt.date(2026, 3, 5),
+    )
+    assert referral.reward_due_on == dt.date(2026, 4, 1)
+    assert mark_rewards_due(today=dt.date(2026, 3, 31)) == 0
+    assert mark_rewards_due(today=dt.date(2026, 4, 1)) == 1
+    assert mark_rewards_due(today=dt.date(2026, 4, 2)) == 0
+    referral.refresh_from_db()
+    assert referral.status == "reward_due"
+
+
+def test_worker_tick_marks_a_reward_due(cast: Cast) -> None:
+    rule = RewardRule.objects.create(
+        name="On win", kind="client", amount=Decimal("300"), due_when="on_win"
+    )
+    referral = receive_referral(
+        referrer=cast.candidate, kind="client", name="Gina Gold", company_name="Globex"
+    )
+    advance_referral(referral=referral, to="won", rule=rule, today=dt.date(2026, 3, 5))
+    tick(now=dt.datetime(2026, 3, 6, 7, tzinfo=dt.UTC))
+    referral.refresh_from_db()
+    assert referral.status == "reward_due"
