@@ -11,7 +11,7 @@ from django.db.models import Q
 from keepwarm.accounts.models import User
 from keepwarm.care.forms import UserChoiceField, team
 from keepwarm.care.queries import visible_people
-from keepwarm.network.models import IntelNote, Referral, RewardRule, Vacancy
+from keepwarm.network.models import IntelNote, Referral, RewardRule, StatusStatement, Vacancy
 from keepwarm.network.services import next_statuses
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
@@ -46,8 +46,10 @@ class PersonLookupField(forms.CharField):
         super().__init__(**kwargs)
         self.people = Person.objects.none()
 
-    def clean(self, value: Any) -> Person:
+    def clean(self, value: Any) -> Person | None:
         text = " ".join(str(super().clean(value)).split())
+        if not text and not self.required:
+            return None
         if "@" in text:
             found = list(self.people.filter(email__iexact=text)[:2])
         else:
@@ -65,6 +67,21 @@ class PersonLookupField(forms.CharField):
                 f"More than one person is called “{text}”: type their email instead."
             )
         return found[0]
+
+
+class StatementForm(forms.Form):
+    """A consultant noting what the person told them about moving on."""
+
+    status = forms.ChoiceField(choices=StatusStatement.Status.choices, label="How things are")
+    contract_end_on = forms.DateField(
+        required=False, widget=DATE, label="Contract ends", help_text="If they mentioned it."
+    )
+
+    def clean_contract_end_on(self) -> dt.date | None:
+        day: dt.date | None = self.cleaned_data.get("contract_end_on")
+        if day is not None and not 1900 <= day.year <= 2999:
+            raise forms.ValidationError("Give a date between the years 1900 and 2999.")
+        return day
 
 
 class ReferralForm(forms.Form):
@@ -196,18 +213,26 @@ class IntelNoteForm(forms.ModelForm):
     company = forms.CharField(
         max_length=200, required=False, widget=COMPANY_INPUT, help_text="A company in Keepwarm."
     )
+    source_person = PersonLookupField(
+        required=False,
+        label="From someone in Keepwarm",
+        help_text="Their email or full name, if they are in Keepwarm.",
+    )
 
     class Meta:
         model = IntelNote
-        fields = ["kind", "company", "sector", "body", "source", "noted_on"]
+        fields = ["kind", "company", "sector", "body", "source", "source_person", "noted_on"]
         labels = {"body": "What we learnt", "noted_on": "Learnt on", "source": "Where it came from"}
         widgets = {"body": forms.Textarea(attrs={"rows": 3}), "noted_on": DATE}
         help_texts = {"source": "Who or where, in words: “Priya, at the CIPD dinner”."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.company_id:
             self.initial["company"] = self.instance.company.name
+        source_person = self.fields["source_person"]
+        assert isinstance(source_person, PersonLookupField)
+        source_person.people = visible_people(user)
 
     def clean_company(self) -> Company | None:
         name = self.cleaned_data.get("company", "")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("network/referrals/<int:pk>/", views.referral, name="referral"),
     path("network/referrals/<int:pk>/advance/", views.referral_advance, name="referral_advance"),
     path("network/referrals/<int:pk>/resolve/", views.referral_resolve, name="referral_resolve"),
+    path("network/people/<int:pk>/statement/", views.person_statement, name="person_statement"),
     path("network/rewards-due/", views.rewards_due, name="rewards_due"),
     path("network/reward-rules/", views.reward_rules, name="reward_rules"),
     path("network/reward-rules/new/", views.reward_rule_edit, name="reward_rule_new"),

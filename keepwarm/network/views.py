@@ -22,8 +22,9 @@ from keepwarm.network.forms import (
     ReferralForm,
     ResolveForm,
     RewardRuleForm,
+    StatementForm,
 )
-from keepwarm.network.models import Referral, RewardRule
+from keepwarm.network.models import Referral, RewardRule, StatusStatement
 
 PAGE_SIZE = 50
 
@@ -51,10 +52,18 @@ def referrals(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     else:
         status = ""
+    unsure = bool(request.GET.get("unsure"))
+    if unsure:
+        qs = qs.filter(referred__isnull=True)
     page = Paginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    context = {"page_obj": page, "status": status, "statuses": Referral.Status.choices}
+    context = {
+        "page_obj": page,
+        "status": status,
+        "statuses": Referral.Status.choices,
+        "unsure": unsure,
+    }
     return render(request, "network/referrals.html", context)
 
 
@@ -178,6 +187,26 @@ def rewards_due(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = list(queries.rewards_due(_user(request), today=today))
     return render(request, "network/rewards_due.html", {"due": due, "today": today})
+
+
+@login_required
+@require_POST
+def person_statement(request: HttpRequest, pk: int) -> HttpResponse:
+    """Note what someone told a consultant about moving on, from their page."""
+    found = get_object_or_404(visible_people(_user(request)), pk=pk)
+    form = StatementForm(request.POST, prefix="statement")
+    if form.is_valid():
+        services.record_statement(
+            person=found,
+            status=form.cleaned_data["status"],
+            contract_end_on=form.cleaned_data["contract_end_on"],
+            source=StatusStatement.Source.CONSULTANT,
+        )
+        messages.success(request, f"Noted how things are for {found.full_name}.")
+    else:
+        problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"Not saved: {problems}")
+    return redirect(found)
 
 
 # --- Reward rules (admins) -----------------------------------------------------------------

@@ -195,7 +195,7 @@ def intel(request: HttpRequest) -> HttpResponse:
         about = Q(company__name__icontains=query) | Q(sector__icontains=query)
         notes = notes.filter(about | Q(body__icontains=query))
     if request.method == "POST":
-        form = IntelNoteForm(request.POST)
+        form = IntelNoteForm(request.POST, user=user)
         if form.is_valid():
             note = form.save(commit=False)
             note.author = user
@@ -209,7 +209,7 @@ def intel(request: HttpRequest) -> HttpResponse:
             company = Company.objects.filter(pk=int(company_id)).first()
             if company:
                 initial.update(company=company.name, sector=company.sector)
-        form = IntelNoteForm(initial=initial)
+        form = IntelNoteForm(initial=initial, user=user)
     notes = notes.order_by("-noted_on", "-id")
     page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page_obj": page, "form": form, "q": query, "company_names": company_names()}

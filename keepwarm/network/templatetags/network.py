@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from keepwarm.network import queries
+from keepwarm.network.forms import StatementForm
 from keepwarm.network.models import Lead, Referral, Vacancy
 
 register = template.Library()
@@ -25,6 +26,7 @@ def person_network(person: Any) -> dict[str, Any]:
             .order_by("-received_at")[:20]
         ),
         "statement": queries.latest_statement(person),
+        "statement_form": StatementForm(prefix="statement"),
     }
 
 

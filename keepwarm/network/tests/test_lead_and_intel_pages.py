@@ -204,3 +204,44 @@ def test_intel_must_be_tagged_and_keeps_the_text(cast: Cast) -> None:
     )
     assert "No company called “Nowhere Ltd”" in unknown.content.decode()
     assert not IntelNote.objects.exists()
+
+
+def test_intel_can_name_the_person_it_came_from(cast: Cast) -> None:
+    client = _client(cast.owner)
+    client.post(
+        reverse("intel"),
+        {
+            "kind": "client_plans",
+            "company": "Acme Widgets",
+            "noted_on": "2026-03-10",
+            "body": "Budget for two more.",
+            "source_person": "harry@acme.example",
+        },
+    )
+    assert IntelNote.objects.get().source_person == cast.client_contact
+    page = client.get(cast.company.get_absolute_url()).content.decode()
+    assert "(Harry Hughes)" in page
+
+
+def test_consultant_notes_how_things_are_on_the_person_page(cast: Cast) -> None:
+    client = _client(cast.owner)
+    response = client.post(
+        reverse("person_statement", args=[cast.candidate.pk]),
+        {"statement-status": "actively_looking", "statement-contract_end_on": "2026-09-30"},
+    )
+    assert response["Location"] == cast.candidate.get_absolute_url()
+    statement = cast.candidate.statements.get()
+    assert (statement.status, statement.source) == ("actively_looking", "consultant")
+    page = client.get(cast.candidate.get_absolute_url()).content.decode()
+    assert "Actively looking" in page and "contract ends 30 Sep 2026" in page
+    refused = client.post(
+        reverse("person_statement", args=[cast.candidate.pk]), {"statement-status": "bored"}
+    )
+    assert refused.status_code == 302
+    assert cast.candidate.statements.count() == 1
+    assert (
+        _client(cast.outsider)
+        .post(reverse("person_statement", args=[cast.candidate.pk]), {"statement-status": "happy"})
+        .status_code
+        == 404
+    )

@@ -207,3 +207,12 @@ def test_only_admins_edit_reward_rules_and_days_are_asked_for(cast: Cast) -> Non
     assert (rule.currency, rule.days) == ("GBP", 60)
     listing = _client(cast.owner).get(reverse("reward_rules")).content.decode()
     assert "Client intro" in listing and "60 days" in listing
+
+
+def test_referrals_asking_who_it_is_can_be_listed_alone(cast: Cast) -> None:
+    receive_referral(referrer=cast.candidate, kind="candidate", name="Dev Shah")
+    receive_referral(
+        referrer=cast.client_contact, kind="candidate", name="Pat Smith", phone="07700900123"
+    )
+    page = _client(cast.owner).get(reverse("referrals") + "?unsure=1").content.decode()
+    assert "Pat Smith" in page and "Dev Shah" not in page
