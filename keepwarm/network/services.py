@@ -405,9 +405,13 @@ def resolve_referral(
                 owner=referral.owner or by,
                 notes=f"Referred by {referral.referrer.full_name}.",
             )
-            if referral.kind == Referral.Kind.CANDIDATE:
+            company = None
+            if referral.kind == Referral.Kind.CLIENT and referral.company_name:
+                company = Company.objects.filter(name__iexact=referral.company_name).first()
+            if referral.kind == Referral.Kind.CANDIDATE or company is not None:
+                kind = Role.Kind.CANDIDATE if company is None else Role.Kind.CLIENT_CONTACT
                 Role.objects.create(
-                    person=person, kind=Role.Kind.CANDIDATE, started_on=timezone.localdate()
+                    person=person, kind=kind, company=company, started_on=timezone.localdate()
                 )
         referral.referred = person
         referral.save(update_fields=["referred", "updated_at"])

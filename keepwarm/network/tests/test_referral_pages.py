@@ -216,3 +216,16 @@ def test_referrals_asking_who_it_is_can_be_listed_alone(cast: Cast) -> None:
     )
     page = _client(cast.owner).get(reverse("referrals") + "?unsure=1").content.decode()
     assert "Pat Smith" in page and "Dev Shah" not in page
+
+
+def test_new_client_contact_from_a_referral_works_at_the_named_company(cast: Cast) -> None:
+    referral = receive_referral(
+        referrer=cast.candidate, kind="client", name="Gina Gold", company_name="acme widgets"
+    )
+    client = _client(cast.owner)
+    assert "is not in Keepwarm yet" in client.get(referral.get_absolute_url()).content.decode()
+    client.post(reverse("referral_resolve", args=[referral.pk]), {"choice": "new"})
+    referral.refresh_from_db()
+    assert referral.referred is not None
+    role = referral.referred.roles.get()
+    assert (role.kind, role.company) == ("client_contact", cast.company)
