@@ -430,8 +430,9 @@ def _apply_intel(note: IntelNote, data: dict, user: User) -> None:
 def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict:
     notes = IntelNote.objects.select_related("author").order_by("-noted_on", "-id")
     if filters.company:
-        company = get_object_or_404(Company, pk=filters.company)
-        notes = queries.what_we_know(company).select_related("author").order_by("-noted_on", "-id")
+        company = Company.objects.filter(pk=filters.company).first()
+        about = queries.what_we_know(company) if company else IntelNote.objects.none()
+        notes = about.select_related("author").order_by("-noted_on", "-id")
     if filters.sector:
         notes = notes.filter(sector__iexact=filters.sector)
     if filters.q.strip():

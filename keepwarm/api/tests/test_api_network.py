@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from keepwarm.network.models import IntelNote, Lead, Referral, RewardRule, Vacancy
 from keepwarm.people.models import Person
@@ -189,3 +192,86 @@ def test_schema_lists_the_network_resources(db):
         assert set(paths[f"/api/v1/{resource}"]) == {"get", "post"}
         assert set(paths[f"/api/v1/{resource}/{{id}}"]) == {"get", "patch"}
     assert set(paths["/api/v1/leads/{id}/convert"]) == {"post"}
+
+
+NETWORK_FIELDS = {
+    "/referrals": [
+        "referrer",
+        "kind",
+        "name",
+        "email",
+        "phone",
+        "company_name",
+        "status",
+        "placement",
+        "rule",
+        "paid_on",
+        "referred",
+        "notes",
+    ],
+    "/leads": [
+        "source",
+        "company_name",
+        "contact_name",
+        "contact_email",
+        "role_hint",
+        "status",
+        "contact",
+        "notes",
+    ],
+    "/intel": ["kind", "company", "sector", "body", "source", "source_person", "noted_on"],
+    "/vacancies": ["company", "title", "skills", "salary_min", "salary_max", "status", "owner"],
+}
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.text(max_size=30)
+    | st.sampled_from(
+        [
+            "2026-03-02",
+            "9999-12-31",
+            "\x00",
+            "candidate",
+            "client",
+            "won",
+            "paid",
+            "placed",
+            "discarded",
+            "olivia_owner",
+            "x" * 300,
+            "a@b.example",
+        ]
+    )
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=8), inner, max_size=2)
+    ),
+    max_leaves=5,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_network_endpoints_never_answer_500(cast, api_as, data):
+    api = api_as(cast.owner)
+    ids = [cast.candidate.pk, cast.client_contact.pk, cast.company.pk, cast.placement.pk]
+    path = data.draw(st.sampled_from(sorted(NETWORK_FIELDS)))
+    body = data.draw(
+        st.fixed_dictionaries(
+            {}, optional={f: st.one_of(_values, st.sampled_from(ids)) for f in NETWORK_FIELDS[path]}
+        )
+        | _values
+    )
+    created = api.post(path, body)
+    assert created.status_code in (201, 422), (path, json.dumps(body), created.content)
+    target = created.json()["id"] if created.status_code == 201 else 1
+    patched = api.patch(f"{path}/{target}", body)
+    assert patched.status_code in (200, 404, 422), (path, body, patched.content)
+    if path == "/leads":
+        converted = api.post(f"/leads/{target}/convert", body)
+        assert converted.status_code in (200, 404, 422), (body, converted.content)
