@@ -1,5 +1,6 @@
 """Demo data for the network: vacancies, reward rules, referrals and leads at every stage,
-intelligence notes, placed people who now hire, and what people say about moving.
+intelligence notes and placed people who now hire. (What people say about moving comes
+from net-match's demo_readiness, which works readiness out from it.)
 
 Built on the demo agency (keepwarm.lib.demo) after its people and placements exist, and
 through the network services where it matters (de-duplication, attribution), so the demo
@@ -77,14 +78,12 @@ def load(*, today: dt.date, report: Any = None, seed: int = 11) -> dict[str, int
     now_hiring = _placed_who_now_hire(rng, today, placements)
     referrals = _referrals(rng, today, placements, rules)
     leads = _leads(rng, today, placements, consultants[0])
-    statements = _statements(rng, today, placements)
     counts = {
         "vacancies": Vacancy.objects.count(),
         "referrals": referrals,
         "leads": leads,
         "intel notes": IntelNote.objects.count(),
         "placed people now hiring": now_hiring,
-        "statements": statements,
     }
     if report is not None:
         report.counts.update(counts)
@@ -308,27 +307,4 @@ def _leads(rng: random.Random, today: dt.date, placements: list[Placement], by: 
             )
         elif n == 3:
             services.discard_lead(lead=lead)
-    return made
-
-
-def _statements(rng: random.Random, today: dt.date, placements: list[Placement]) -> int:
-    """What some placed people have said lately about moving on."""
-    made = 0
-    statuses = [
-        StatusStatement.Status.HAPPY,
-        StatusStatement.Status.HAPPY,
-        StatusStatement.Status.OPEN,
-        StatusStatement.Status.ACTIVELY_LOOKING,
-    ]
-    long_in_post = [p for p in placements if (today - p.start_date).days > 300][:8]
-    for n, placement in enumerate(long_in_post):
-        status = statuses[n % len(statuses)]
-        contract_end = today + dt.timedelta(days=45) if status != "happy" and n % 2 else None
-        services.record_statement(
-            person=placement.person,
-            status=status,
-            contract_end_on=contract_end,
-            source=rng.choice(StatusStatement.Source.values),
-        )
-        made += 1
     return made

@@ -8,8 +8,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
@@ -19,8 +17,6 @@ from keepwarm.network.models import Lead, Vacancy
 from keepwarm.people.models import Company, Role
 
 PAGE_SIZE = 50
-# net-match ranks people for a vacancy in its own template; the page shows it once it exists.
-MATCHES_TEMPLATE = "network/matches_vacancy.html"
 
 
 def _user(request: HttpRequest) -> User:
@@ -59,11 +55,6 @@ def vacancies(request: HttpRequest) -> HttpResponse:
 def vacancy(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     found = get_vacancy_for(user, pk)
-    try:
-        get_template(MATCHES_TEMPLATE)
-        matches_template = MATCHES_TEMPLATE
-    except TemplateDoesNotExist:
-        matches_template = ""
     lead = Lead.objects.filter(vacancy=found).select_related("source").first()
     context = {
         "vacancy": found,
@@ -71,7 +62,6 @@ def vacancy(request: HttpRequest, pk: int) -> HttpResponse:
         "can_see_source": lead is not None
         and visible_people(user).filter(pk=lead.source_id).exists(),
         "sees_money": _sees_money(user, found),
-        "matches_template": matches_template,
     }
     return render(request, "network/vacancy.html", context)
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from keepwarm.accounts.models import User
-from keepwarm.network.models import IntelNote, Lead, Referral, StatusStatement, Vacancy
+from keepwarm.network.models import IntelNote, Lead, Referral, Vacancy
 from keepwarm.network.queries import placed_who_now_hire
 from keepwarm.people.models import Person
 
@@ -35,7 +35,6 @@ def test_demo_has_referrals_and_leads_at_every_stage_without_duplicate_people() 
     assert IntelNote.objects.filter(company__isnull=False).exists()
     assert IntelNote.objects.filter(company__isnull=True).exists()
     assert placed_who_now_hire().exists()
-    assert StatusStatement.objects.exists()
     assert "referrals" in output and "vacancies" in output
 
 
