@@ -174,6 +174,8 @@ class RewardRuleForm(forms.ModelForm):
         data = super().clean() or {}
         if data.get("due_when") == RewardRule.DueWhen.AFTER_DAYS and not data.get("days"):
             self.add_error("days", "Say after how many days the reward becomes due.")
+        if (data.get("days") or 0) > 3650:
+            self.add_error("days", "At most ten years (3650 days).")
         return data
 
 

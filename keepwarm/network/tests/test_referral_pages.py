@@ -202,6 +202,8 @@ def test_only_admins_edit_reward_rules_and_days_are_asked_for(cast: Cast) -> Non
     response = client.post(url, data)
     assert "Say after how many days the reward becomes due." in response.content.decode()
     assert 'value="Client intro"' in response.content.decode()
+    too_long = client.post(url, {**data, "days": "99999999"}).content.decode()
+    assert "At most ten years" in too_long
     assert client.post(url, {**data, "days": "60"}).status_code == 302
     rule = RewardRule.objects.get()
     assert (rule.currency, rule.days) == ("GBP", 60)
