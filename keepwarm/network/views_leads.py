@@ -190,7 +190,7 @@ def intel(request: HttpRequest) -> HttpResponse:
     """Every note, newest first, filtered by a company or sector; and a form to add one."""
     user = _user(request)
     notes = IntelNote.objects.select_related("company", "source_person", "author")
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
         about = Q(company__name__icontains=query) | Q(sector__icontains=query)
         notes = notes.filter(about | Q(body__icontains=query))

@@ -42,7 +42,7 @@ def vacancies(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     else:
         status = ""
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
         about = Q(company__name__icontains=query) | Q(sector__icontains=query)
         qs = qs.filter(about | Q(title__icontains=query))

@@ -85,3 +85,10 @@ def test_placed_person_who_now_hires_is_listed_and_shown_on_the_company_page(cas
     assert (
         "Priya Patel" not in _client(cast.outsider).get(reverse("placed_who_hire")).content.decode()
     )
+
+
+def test_searching_with_odd_characters_is_not_an_error(cast: Cast) -> None:
+    client = _client(cast.owner)
+    for name in ("vacancies", "intel", "referrals", "leads"):
+        response = client.get(reverse(name), {"q": "Acme\x00", "status": "\x00", "page": "x"})
+        assert response.status_code == 200, name
