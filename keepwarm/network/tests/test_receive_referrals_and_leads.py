@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast
@@ -17,6 +19,7 @@ from keepwarm.network.services import (
     advance_referral,
     find_existing_person,
     mark_rewards_due,
+    names_are_close,
     receive_lead,
     receive_referral,
     record_statement,
@@ -201,3 +204,35 @@ def test_worker_tick_marks_a_reward_due(cast: Cast) -> None:
     tick(now=dt.datetime(2026, 3, 6, 7, tzinfo=dt.UTC))
     referral.refresh_from_db()
     assert referral.status == "reward_due"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    separators=st.lists(st.sampled_from(["", " ", "-", ".", " - "]), min_size=10, max_size=10),
+    international=st.sampled_from(["0", "+44 ", "+44 (0)", "0044 "]),
+)
+def test_a_known_number_is_recognised_however_it_is_written(
+    cast: Cast, separators: list[str], international: str
+) -> None:
+    digits = "7700900123"
+    written = international + "".join(d + s for d, s in zip(digits, separators, strict=True))
+    match, _ = find_existing_person(name="Priya Patel", email="", phone=written)
+    assert match == cast.candidate, written
+
+
+@pytest.mark.parametrize(
+    ("name", "close"),
+    [
+        ("Jon Smith", "John Smith"),
+        ("Sam Jones", "Samantha Jones"),
+        ("Patel Priya", "Priya Patel"),
+        ("José O'Neil", "Jose O'Neil"),
+        ("Sam Jones", "Tom Jones"),
+        ("Priya Patel", "Harry Hughes"),
+    ],
+)
+def test_which_names_count_as_close(name: str, close: str) -> None:
+    expected = (name, close) not in {("Sam Jones", "Tom Jones"), ("Priya Patel", "Harry Hughes")}
+    assert names_are_close(name, close) is expected
