@@ -19,6 +19,7 @@ from keepwarm.api import (
     surveys,
     touchpoints,
 )
+from keepwarm.api import network as network_api
 from keepwarm.api import reports as reports_api
 from keepwarm.api.auth import auth
 from keepwarm.api.docs import LocalSwagger
@@ -56,6 +57,10 @@ api.add_router("/alerts", signals.alerts_router, tags=["alerts"])
 api.add_router("/newsletters", newsletters.router, tags=["newsletters"])
 api.add_router("/reports", reports_api.router, tags=["reports"])
 api.add_router("/imports", imports.router, tags=["imports"])
+api.add_router("/referrals", network_api.referrals_router, tags=["referrals"])
+api.add_router("/leads", network_api.leads_router, tags=["leads"])
+api.add_router("/intel", network_api.intel_router, tags=["intel"])
+api.add_router("/vacancies", network_api.vacancies_router, tags=["vacancies"])
 
 
 @api.exception_handler(ValidationError)

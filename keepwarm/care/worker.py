@@ -36,6 +36,7 @@ from keepwarm.mail.services import (
 )
 
 # The module, not its names: newsletters.services uses this module's local_time too.
+from keepwarm.network.services import mark_rewards_due
 from keepwarm.newsletters import services as newsletters
 from keepwarm.placements.services import advance_statuses
 from keepwarm.privacy.notices import NOTICES, send_privacy_notices
@@ -269,6 +270,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     report.newsletter_copies = newsletters.run_due_issues(now=now)
     send_due_webhooks(now=now, worker_id=worker_id)  # events for the agency's other tools
     run_next_import(now=now)  # an import queued from the import page or the API, if any
+    mark_rewards_due(today=today)  # referral rewards whose day has come
     # Once a local day, from the send hour so alerts it opens land in working hours.
     if now.astimezone(agency_zone()).hour >= settings.KEEPWARM_SEND_HOUR:
         report.daily = (

@@ -28,7 +28,7 @@ from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
-from keepwarm.lib import demo_integrations, demo_reports
+from keepwarm.lib import demo_integrations, demo_network, demo_reports
 from keepwarm.lib import demo_words as words
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.demo_answers import Feedback
@@ -99,6 +99,7 @@ def wipe() -> None:
     Only for a demo database: the caller checks that every user is a demo user.
     """
     OutboxMessage.objects.all().delete()
+    demo_network.wipe()
     # Answers protect their questions; the answers go first, then the rest cascades.
     Response.objects.all().delete()
     newsletter_demo.wipe()
@@ -198,6 +199,7 @@ class _Agency(History, Feedback):
         demo_integrations.load(now=timezone.now())
         demo_reports.load(today=self.today)
         self.count()
+        demo_network.load(today=self.today, report=self.report)
         return self.report
 
     def make_users(self, password: str) -> None:

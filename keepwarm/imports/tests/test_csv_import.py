@@ -111,5 +111,5 @@ def test_a_person_erased_on_request_is_not_brought_back_by_an_import(
     assert not Person.objects.filter(email__iexact="ann@example.org").exists()
     run = ImportRun.objects.first()
     assert run is not None and run.rejected == 1
-    row = run.rows.get()  # type: ignore[attr-defined]
+    row = run.rows.get()
     assert "asked to be erased" in row.reason

@@ -1,0 +1,98 @@
+"""Reads for the network pages: who may see what, rewards due, placed people who now hire."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import Cover
+from keepwarm.care.queries import visible_people
+from keepwarm.network.models import IntelNote, Lead, Referral, StatusStatement
+from keepwarm.network.services import FALLEN_THROUGH
+from keepwarm.people.models import Company, Person, Role
+
+
+def _covered(user: User) -> QuerySet[Cover, Any]:
+    day = timezone.localdate()
+    return Cover.objects.filter(colleague=user, starts_on__lte=day, ends_on__gte=day).values(
+        "absent_id"
+    )
+
+
+def visible_referrals(user: User) -> QuerySet[Referral]:
+    """Everything for managers; else referrals a consultant (or whom they cover) handles,
+    or that were made by or about people they may see."""
+    referrals = Referral.objects.all()
+    if user.sees_whole_team:
+        return referrals
+    people = visible_people(user).values("pk")
+    return referrals.filter(
+        Q(owner=user)
+        | Q(owner_id__in=_covered(user))
+        | Q(referrer__in=people)
+        | Q(referred__in=people)
+    )
+
+
+def visible_leads(user: User) -> QuerySet[Lead]:
+    leads = Lead.objects.all()
+    if user.sees_whole_team:
+        return leads
+    people = visible_people(user).values("pk")
+    return leads.filter(Q(owner=user) | Q(owner_id__in=_covered(user)) | Q(source__in=people))
+
+
+def rewards_due(user: User, *, today: dt.date) -> QuerySet[Referral]:
+    """Rewards to pay: marked due, or placed/won with the date come and the placement held."""
+    fell_through = Q(placement__status__in=FALLEN_THROUGH) & (
+        Q(placement__left_on__isnull=True) | Q(placement__left_on__lt=F("reward_due_on"))
+    )
+    waiting = Q(status__in=(Referral.Status.PLACED, Referral.Status.WON), reward_due_on__lte=today)
+    return (
+        visible_referrals(user)
+        .filter(Q(status=Referral.Status.REWARD_DUE) | (waiting & ~fell_through))
+        .select_related("referrer", "referred", "rule", "placement", "owner")
+        .order_by("reward_due_on", "id")
+    )
+
+
+def placed_who_now_hire() -> QuerySet[Person]:
+    """People the agency placed (a placed role, now or before) who are client contacts now."""
+    placed = Role.objects.filter(person=OuterRef("pk"), kind=Role.Kind.PLACED)
+    hiring = Role.objects.filter(
+        person=OuterRef("pk"), kind=Role.Kind.CLIENT_CONTACT, ended_on__isnull=True
+    )
+    return Person.objects.filter(Exists(placed), Exists(hiring))
+
+
+def hiring_managers_once_placed(company: Company) -> QuerySet[Person]:
+    return (
+        placed_who_now_hire()
+        .filter(
+            roles__kind=Role.Kind.CLIENT_CONTACT,
+            roles__company=company,
+            roles__ended_on__isnull=True,
+        )
+        .distinct()
+    )
+
+
+def what_we_know(company: Company) -> QuerySet[IntelNote]:
+    """Intel about the company itself, and about its sector (untagged to any company)."""
+    about = Q(company=company)
+    if company.sector:
+        about |= Q(company__isnull=True, sector__iexact=company.sector)
+    return IntelNote.objects.filter(about).select_related("source_person", "author", "company")
+
+
+def latest_statement(person: Person) -> StatusStatement | None:
+    return person.statements.order_by("-created_at", "-id").first()
+
+
+def visible_people_among(user: User, people: QuerySet[Person]) -> QuerySet[Person]:
+    """Only those of `people` the user may open (candidates shown to resolve a doubt)."""
+    return visible_people(user).filter(pk__in=people.values("pk")).order_by("last_name", "id")
