@@ -120,6 +120,9 @@ class Referral(models.Model):
         on_delete=models.SET_NULL,
         related_name="referrals",
     )
+    # People who may be the one named, when de-duplication could not tell; a consultant
+    # picks one (or says it is someone new) on the referral's page.
+    candidates = models.ManyToManyField(Person, blank=True, related_name="+")
     reward_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     reward_due_on = models.DateField(null=True, blank=True)
     paid_on = models.DateField(null=True, blank=True)
@@ -170,6 +173,8 @@ class Lead(models.Model):
     vacancy = models.OneToOneField(
         Vacancy, null=True, blank=True, on_delete=models.SET_NULL, related_name="lead"
     )
+    # As for referrals: people the contact may be, when de-duplication could not tell.
+    contact_candidates = models.ManyToManyField(Person, blank=True, related_name="+")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
