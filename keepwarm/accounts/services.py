@@ -7,11 +7,14 @@ import secrets
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.lib.images import extension, image_type
 from keepwarm.placements.models import Placement
 
 # No 0/o, 1/l: the password is read out or typed from a screen. 16 characters of 32 are 80 bits.
@@ -190,4 +193,30 @@ def reactivate_user(*, user: User, by: User | None) -> User:
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
+    return user
+
+
+def update_contact_card(
+    *,
+    user: User,
+    available_hours: str,
+    photo: UploadedFile | None = None,
+    remove_photo: bool = False,
+) -> User:
+    """Set the hours and photo outsiders see. A new photo gets a random name (the old file
+    is deleted), so a photo's URL never shows someone else's face from a cache."""
+    user.available_hours = " ".join(available_hours.split())[:200]
+    old = user.photo.name if user.photo else ""
+    if photo is not None:
+        kind = image_type(photo.read(16))
+        photo.seek(0)
+        if kind is None:
+            raise ValidationError({"photo": "That file is not a PNG or JPEG picture."})
+        name = f"{user.pk}-{secrets.token_hex(8)}.{extension(kind)}"
+        user.photo.save(name, photo, save=False)
+    elif remove_photo:
+        user.photo = ""
+    user.save(update_fields=["available_hours", "photo"])
+    if old and old != user.photo.name:
+        default_storage.delete(old)
     return user

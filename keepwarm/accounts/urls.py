@@ -12,6 +12,7 @@ urlpatterns = [
     path("team/<int:pk>/deactivate/", views.team_deactivate, name="team_deactivate"),
     path("team/<int:pk>/reactivate/", views.team_reactivate, name="team_reactivate"),
     path("account/", views.account, name="account"),
+    path("account/card/", views.account_card, name="account_card"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/tokens/new/", views.api_token_new, name="api_token_new"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -298,7 +298,7 @@ def _new_role(request: HttpRequest, session: PortalSession) -> HttpResponse:
 # --- Staff photos ---------------------------------------------------------------------------
 
 
-def staff_photo(request: HttpRequest, pk: int) -> FileResponse:
+def staff_photo(request: HttpRequest, pk: int) -> HttpResponse:
     """A consultant's photo, for colleagues and for the outsiders they look after.
 
     Media files are not served by whitenoise; this view also checks what the file is, so
@@ -314,15 +314,15 @@ def staff_photo(request: HttpRequest, pk: int) -> FileResponse:
     if session is not None and not _looks_after(user, session.person):
         raise Http404("No photo.")
     try:
-        handle = user.photo.open("rb")
-    except (FileNotFoundError, OSError):
+        with user.photo.open("rb") as handle:
+            # At most PHOTO_MAX_BYTES (2 MB): read whole, no file left open.
+            data = handle.read()
+    except OSError:
         raise Http404("No photo.") from None
-    kind = image_type(handle.read(16))
-    handle.seek(0)
+    kind = image_type(data[:16])
     if kind is None:
-        handle.close()
         raise Http404("No photo.")
-    response = FileResponse(handle, content_type=kind)
+    response = HttpResponse(data, content_type=kind)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
