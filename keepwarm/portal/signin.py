@@ -24,17 +24,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import queue_email
 from keepwarm.people.models import Person, Role
+from keepwarm.portal.links import EMAIL, SIGNIN, link_url, signer
 from keepwarm.portal.models import PortalSession, UsedLink
 
-SALT = "keepwarm.portal.signin"
-SIGNIN = "signin"
-EMAIL = "email"
 MAX_TOKEN = 300
 COOKIE = "keepwarm_portal"
 # Who has a personal page: people who were placed, and clients' contacts.
@@ -84,34 +81,11 @@ def _max_age(kind: str) -> dt.timedelta:
     return dt.timedelta(minutes=link_minutes())
 
 
-def _signer() -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=SALT)
-
-
-def make_token(*, person: Person, kind: str = SIGNIN) -> str:
-    nonce = secrets.token_urlsafe(12)
-    return _signer().sign_object({"p": person.pk, "n": nonce, "k": kind}, compress=False)
-
-
-def link_url(*, person: Person, kind: str = SIGNIN) -> str:
-    return settings.BASE_URL + reverse("portal_link", args=[make_token(person=person, kind=kind)])
-
-
-def personal_page_url(person: Person) -> str:
-    """The "your page" link for an email to `person`; works for days, opens the page once."""
-    return link_url(person=person, kind=EMAIL)
-
-
-def public_page_url() -> str:
-    """The address to ask for a sign-in link: for emails sent to many at once."""
-    return settings.BASE_URL + reverse("portal_sign_in")
-
-
 def _payload(token: str, *, max_age: dt.timedelta | None) -> dict[str, object]:
     if not token or len(token) > MAX_TOKEN:
         raise LinkProblem()
     try:
-        payload = _signer().unsign_object(token, max_age=max_age)
+        payload = signer().unsign_object(token, max_age=max_age)
     except signing.SignatureExpired:
         raise LinkExpired() from None
     except (signing.BadSignature, ValueError, UnicodeError):

@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from keepwarm.people.models import Person
-from keepwarm.portal.signin import COOKIE, make_token
+from keepwarm.portal.links import make_token
+from keepwarm.portal.signin import COOKIE
 
 
 def link_path(person: Person, kind: str = "signin") -> str:

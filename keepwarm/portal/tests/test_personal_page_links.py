@@ -15,8 +15,9 @@ from django.utils import timezone
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
+from keepwarm.portal.links import SALT
 from keepwarm.portal.models import PortalSession, UsedLink
-from keepwarm.portal.signin import COOKIE, SALT
+from keepwarm.portal.signin import COOKIE
 from keepwarm.portal.tests.conftest import link_path, sign_in
 from keepwarm.portal.views_personal import LINKS_PER_ADDRESS
 
