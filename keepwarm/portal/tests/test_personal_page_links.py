@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
+import pytest
 import time_machine
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
 from keepwarm.portal.links import SALT
 from keepwarm.portal.models import PortalSession, UsedLink
-from keepwarm.portal.signin import COOKIE
+from keepwarm.portal.signin import COOKIE, LinkProblem, open_link, person_of_old_link
 from keepwarm.portal.tests.conftest import link_path, sign_in
 from keepwarm.portal.views_personal import LINKS_PER_ADDRESS
 
@@ -146,8 +150,8 @@ def test_a_sign_in_link_expires_in_minutes_and_can_be_renewed(client: Client, ca
     assert OutboxMessage.objects.get().to_email == "priya@example.net"
 
 
-def test_the_minutes_are_configurable(client: Client, cast: Cast, settings: object) -> None:
-    settings.KEEPWARM_PORTAL_LINK_MINUTES = 60  # type: ignore[attr-defined]
+def test_the_minutes_are_configurable(client: Client, cast: Cast, settings: Any) -> None:
+    settings.KEEPWARM_PORTAL_LINK_MINUTES = 60
     path = link_path(cast.candidate)
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=45), tick=False):
         assert client.get(path).status_code == 200
@@ -207,3 +211,38 @@ def test_a_bad_address_keeps_what_was_typed_and_says_why(client: Client, db: Non
     assert page.status_code == 400
     assert 'value="priya-at-example"' in page.text
     assert "Enter a valid email address" in page.text
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    person_id=st.integers(min_value=1, max_value=2**62),
+    position=st.integers(min_value=0),
+    replacement=st.characters(codec="ascii", categories=["L", "N"]),
+)
+@pytest.mark.django_db
+def test_any_changed_character_in_a_link_is_refused(
+    person_id: int, position: int, replacement: str
+) -> None:
+    token = signing.TimestampSigner(salt=SALT).sign_object(
+        {"p": person_id, "n": "nonce", "k": "signin"}
+    )
+    index = position % len(token)
+    if token[index] == replacement:
+        return
+    changed = token[:index] + replacement + token[index + 1 :]
+    with pytest.raises(LinkProblem) as refused:
+        open_link(changed)
+    assert type(refused.value) is LinkProblem  # not "expired" or "used": plainly broken
+
+
+@settings(max_examples=200, deadline=None)
+@given(token=st.text(max_size=400))
+@pytest.mark.django_db
+def test_any_text_as_a_token_is_a_link_problem_never_a_crash(token: str) -> None:
+    with pytest.raises(LinkProblem):
+        open_link(token)
+    assert person_of_old_link(token) is None
