@@ -239,7 +239,7 @@ def act(request: HttpRequest, action: str) -> HttpResponse:
     person = session.person
     now = timezone.now()
     if over_limit(
-        key=f"me-ip:{_client_address(request)}", limit=ACTIONS_PER_CONNECTION, now=now
+        key=f"me-act-ip:{_client_address(request)}", limit=ACTIONS_PER_CONNECTION, now=now
     ) or over_limit(key=f"me-page:{person.pk}", limit=ACTIONS_PER_PERSON, now=now):
         return _too_many(request)
     if action == "concern":

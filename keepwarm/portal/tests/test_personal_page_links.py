@@ -23,7 +23,7 @@ from keepwarm.portal.links import SALT
 from keepwarm.portal.models import PortalSession, UsedLink
 from keepwarm.portal.signin import COOKIE, LinkProblem, open_link, person_of_old_link
 from keepwarm.portal.tests.conftest import link_path, sign_in
-from keepwarm.portal.views_personal import LINKS_PER_ADDRESS
+from keepwarm.portal.views_personal import LINKS_PER_ADDRESS, LINKS_PER_CONNECTION
 
 SIGN_IN = "/me/sign-in/"
 
@@ -246,3 +246,16 @@ def test_any_text_as_a_token_is_a_link_problem_never_a_crash(token: str) -> None
     with pytest.raises(LinkProblem):
         open_link(token)
     assert person_of_old_link(token) is None
+
+
+def test_one_connection_asking_for_many_links_gets_429(cast: Cast) -> None:
+    office = Client(REMOTE_ADDR="203.0.113.9")
+    statuses = [
+        office.post(SIGN_IN, {"email": f"person{i}@example.org"}).status_code
+        for i in range(LINKS_PER_CONNECTION + 1)
+    ]
+    assert statuses[:-1] == [302] * LINKS_PER_CONNECTION
+    assert statuses[-1] == 429
+    # Another connection is not affected, and nothing was sent to unknown addresses.
+    assert Client(REMOTE_ADDR="198.51.100.7").post(SIGN_IN, {"email": "x@y.org"}).status_code == 302
+    assert not OutboxMessage.objects.exists()
