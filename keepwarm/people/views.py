@@ -94,9 +94,10 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         .order_by("due_on", "id")[:8]
     )
     day = timezone.localdate()
+    roles = list(person.roles.select_related("company").order_by("-started_on", "-id"))
     return {
         "person": person,
-        "roles": person.roles.select_related("company").order_by("-started_on", "-id"),
+        "roles": roles,
         "placements": placements,
         "upcoming": upcoming,
         "timeline": queries.timeline_for(person),
@@ -108,7 +109,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         or LogCallForm(placements=placements.filter(person=person), today=day),
         "note_form": forms.get("note_form") or NoteForm(),
         "role_form": forms.get("role_form") or RoleForm(initial={"started_on": day}),
-        "client_form": forms.get("client_form") or _client_form(person, placements),
+        "client_form": forms.get("client_form") or _client_form(person, roles, placements),
         "role_companies": role_company_names(person),
     }
 
@@ -181,9 +182,11 @@ def add_role(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/person.html", context)
 
 
-def _client_form(person: Person, placements: QuerySet[Placement]) -> ClientContactForm | None:
+def _client_form(
+    person: Person, roles: list[Role], placements: QuerySet[Placement]
+) -> ClientContactForm | None:
     """Offered to people the agency placed; the company of their latest placement first."""
-    if not person.roles.filter(kind=Role.Kind.PLACED).exists():
+    if not any(role.kind == Role.Kind.PLACED for role in roles):
         return None
     latest = next((p for p in placements if p.person_id == person.pk), None)
     return ClientContactForm(initial={"company": latest.company.name if latest else ""})
