@@ -178,6 +178,8 @@ def _home(request: HttpRequest, session: PortalSession, **bound: Any) -> HttpRes
         "is_placed": personal.is_placed(person),
         "latest_statement": latest,
         "preferences_url": preferences_url(person=person),
+        "referrals": list(person.referrals_made.order_by("-received_at", "-id")[:10]),
+        "leads": list(person.leads_given.order_by("-received_at", "-id")[:10]),
         "done": request.GET.get("done", ""),
         **_forms(person, bound),
     }

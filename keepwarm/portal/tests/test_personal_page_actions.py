@@ -173,3 +173,20 @@ def test_one_page_hammering_the_forms_gets_429(client: Client, cast: Cast) -> No
         assert client.post("/me/status/", {}).status_code == 400
     assert client.post("/me/status/", {"status": "happy"}).status_code == 429
     assert not StatusStatement.objects.exists()
+
+
+def test_a_referrer_sees_how_their_referrals_and_leads_are_going(
+    client: Client, cast: Cast
+) -> None:
+    sign_in(client, cast.candidate)
+    client.post("/me/refer/", {"kind": "candidate", "name": "Sam Jones", "phone": "07700 900999"})
+    client.post("/me/lead/", {"company_name": "Bolt Ltd", "role_hint": "Two sales reps"})
+    Referral.objects.update(status=Referral.Status.REWARD_DUE, reward_amount=250)
+    page = client.get("/me/").text
+    assert "What you have passed on" in page
+    assert "Sam Jones" in page and "Reward due" in page
+    assert "a reward of 250 GBP is due to you" in page
+    assert "Bolt Ltd</strong>, Two sales reps" in page
+    # Someone else's page shows none of it.
+    other = sign_in(Client(), cast.client_contact).get("/me/").text
+    assert "Sam Jones" not in other and "What you have passed on" not in other
