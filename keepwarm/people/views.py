@@ -34,6 +34,8 @@ from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
 
 PAGE_SIZE = 50
+# People with a personal page (keepwarm.portal): those we placed, and client contacts.
+OUTSIDER_ROLES = (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT)
 
 
 def _user(request: HttpRequest) -> User:
@@ -98,6 +100,9 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
     return {
         "person": person,
         "roles": roles,
+        "has_personal_page": any(
+            r.kind in (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT) for r in roles
+        ),
         "placements": placements,
         "upcoming": upcoming,
         "timeline": queries.timeline_for(person),

@@ -26,8 +26,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from keepwarm.accounts.models import User
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import queue_email
+from keepwarm.mail.services import personal_from, personal_reply_to, queue_email
 from keepwarm.people.models import Person, Role
 from keepwarm.portal.links import EMAIL, SIGNIN, link_url, signer
 from keepwarm.portal.models import PortalSession, UsedLink
@@ -156,18 +157,32 @@ def find_outsider(email: str) -> Person | None:
     return outsiders().filter(email__iexact=email).order_by("id").first()
 
 
-def send_sign_in_link(*, person: Person, now: dt.datetime | None = None) -> OutboxMessage | None:
-    """Email a short-lived sign-in link to the address on the person's record."""
+def send_sign_in_link(
+    *, person: Person, by: User | None = None, now: dt.datetime | None = None
+) -> OutboxMessage | None:
+    """Email a sign-in link to the address on the person's record.
+
+    Asked for on the public page, it works for minutes. Sent by a consultant (`by`, say
+    during a call), it comes from them and works for days, like the link in a check-in.
+    """
     now = now or timezone.now()
     if not person.email:
         return None
-    context = {"person": person, "url": link_url(person=person), "minutes": link_minutes()}
+    kind = SIGNIN if by is None else EMAIL
+    context = {
+        "person": person,
+        "url": link_url(person=person, kind=kind),
+        "minutes": link_minutes(),
+        "days": int(settings.KEEPWARM_PORTAL_EMAIL_LINK_DAYS) if by is not None else None,
+        "by": by,
+    }
     return queue_email(
         key=f"portal-signin:{person.pk}:{secrets.token_hex(8)}",
         to_email=person.email,
         subject=" ".join(render_to_string("emails/portal-signin-subject.txt", context).split()),
         body_text=render_to_string("emails/portal-signin-body.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=personal_from(by) if by is not None else settings.DEFAULT_FROM_EMAIL,
+        reply_to=personal_reply_to(by) if by is not None else "",
         send_after=now,
         person=person,
         purpose=OutboxMessage.Purpose.SERVICE,

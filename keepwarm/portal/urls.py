@@ -14,4 +14,5 @@ urlpatterns = [
     path("me/sign-out/", views_personal.sign_out, name="portal_sign_out"),
     path("me/<slug:action>/", views_personal.act, name="portal_act"),
     path("staff-photo/<int:pk>/", views_personal.staff_photo, name="staff_photo"),
+    path("people/<int:pk>/send-page-link/", views_personal.send_link, name="portal_send_link"),
 ]

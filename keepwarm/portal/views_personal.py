@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +28,7 @@ from keepwarm.lib.images import image_type
 from keepwarm.mail.models import email_hash
 from keepwarm.mail.unsubscribe import preferences_url
 from keepwarm.people.models import Company, Person
+from keepwarm.people.views import get_person_for
 from keepwarm.portal import personal, signin
 from keepwarm.portal.forms import (
     ConcernForm,
@@ -337,3 +340,23 @@ def _looks_after(user: User, person: Person) -> bool:
     return user.pk in (consultant.user.pk, consultant.cover.pk if consultant.cover else None) or (
         person.owner_id == user.pk or personal.own_placements(person).filter(Q(owner=user)).exists()
     )
+
+
+# --- Staff: sending someone their link ------------------------------------------------------
+
+
+@login_required
+@require_POST
+def send_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """A consultant emails a person a link to their page (say, while on the phone)."""
+    user = request.user
+    assert isinstance(user, User)
+    person = get_person_for(user, pk)
+    if not signin.outsiders().filter(pk=person.pk).exists():
+        messages.error(request, "Only people we placed and client contacts have a personal page.")
+    elif not person.email:
+        messages.error(request, f"We have no email address for {person.full_name}.")
+    else:
+        signin.send_sign_in_link(person=person, by=user)
+        messages.success(request, f"Emailed {person.full_name} a link to their personal page.")
+    return redirect(person)

@@ -259,3 +259,23 @@ def test_one_connection_asking_for_many_links_gets_429(cast: Cast) -> None:
     # Another connection is not affected, and nothing was sent to unknown addresses.
     assert Client(REMOTE_ADDR="198.51.100.7").post(SIGN_IN, {"email": "x@y.org"}).status_code == 302
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_consultant_emails_someone_a_link_that_works_for_days(cast: Cast) -> None:
+    olivia = Client()
+    olivia.force_login(cast.owner)
+    page = olivia.get(f"/people/{cast.candidate.pk}/")
+    assert "Email them a link to their personal page" in page.text
+    done = olivia.post(f"/people/{cast.candidate.pk}/send-page-link/")
+    assert done.status_code == 302
+    message = OutboxMessage.objects.get()
+    assert message.to_email == "priya@example.net"
+    assert message.from_email.startswith("Olivia Owner via Keepwarm")
+    assert "works once, for the next 30 days" in message.body_text
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2), tick=False):
+        assert Client().post(_emailed_link("priya@example.net")).status_code == 302
+    # Oscar cannot reach Priya, so he cannot send her anything.
+    oscar = Client()
+    oscar.force_login(cast.outsider)
+    assert oscar.post(f"/people/{cast.candidate.pk}/send-page-link/").status_code == 404
+    assert OutboxMessage.objects.count() == 1
