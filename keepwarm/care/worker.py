@@ -36,6 +36,7 @@ from keepwarm.mail.services import (
 # The module, not its names: newsletters.services uses this module's local_time too.
 from keepwarm.newsletters import services as newsletters
 from keepwarm.placements.services import advance_statuses
+from keepwarm.portal.signin import forget_old_sign_ins
 from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
 
 logger = logging.getLogger(__name__)
@@ -275,6 +276,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
             )
             or ""
         )
+    forget_old_sign_ins(now=now)  # personal pages' spent links and sessions
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
         report.mail.add(batch)

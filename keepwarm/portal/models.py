@@ -20,7 +20,7 @@ class UsedLink(models.Model):
 
     nonce = models.CharField(max_length=32, unique=True)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    used_at = models.DateTimeField()
+    used_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:
         return f"{self.nonce[:6]}… used {self.used_at:%d %b %Y %H:%M}"

@@ -249,3 +249,16 @@ def set_cookie(response: HttpResponse, raw: str) -> None:
 
 def clear_cookie(response: HttpResponse) -> None:
     response.delete_cookie(COOKIE, path="/", samesite="Lax")
+
+
+def forget_old_sign_ins(*, now: dt.datetime | None = None) -> int:
+    """Delete ended sessions and used links nobody can use any more (the worker's tick).
+
+    A used link is remembered until the longest-lived link would have expired anyway, so
+    a replay is refused by its signature's age instead.
+    """
+    now = now or timezone.now()
+    sessions, _ = PortalSession.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    longest = max(_max_age(EMAIL), _max_age(SIGNIN)) + dt.timedelta(days=1)
+    links, _ = UsedLink.objects.filter(used_at__lt=now - longest).delete()
+    return sessions + links

@@ -279,3 +279,21 @@ def test_a_consultant_emails_someone_a_link_that_works_for_days(cast: Cast) -> N
     oscar.force_login(cast.outsider)
     assert oscar.post(f"/people/{cast.candidate.pk}/send-page-link/").status_code == 404
     assert OutboxMessage.objects.count() == 1
+
+
+def test_the_worker_forgets_spent_sessions_and_links_only_once_they_cannot_matter(
+    client: Client, cast: Cast
+) -> None:
+    from keepwarm.care.worker import tick
+
+    path = link_path(cast.candidate, kind="email")
+    sign_in(client, cast.candidate)
+    Client().post(path)
+    assert (PortalSession.objects.count(), UsedLink.objects.count()) == (2, 2)
+    tick(now=timezone.now() + dt.timedelta(days=2))
+    assert PortalSession.objects.count() == 0
+    assert UsedLink.objects.count() == 2  # the email link could still be replayed
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2), tick=False):
+        assert Client().post(path).status_code == 410
+    tick(now=timezone.now() + dt.timedelta(days=32))
+    assert UsedLink.objects.count() == 0
