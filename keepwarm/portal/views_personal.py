@@ -127,6 +127,11 @@ def use_link(request: HttpRequest, token: str) -> HttpResponse:
         link = signin.open_link(token)
     except signin.LinkProblem as problem:
         return _link_problem(request, token, problem)
+    if request.user.is_authenticated:
+        # A consultant opening the link from Sent mail or a timeline must not use it up,
+        # nor become the outsider in this browser.
+        context = {"person": link.person, "staff": True}
+        return _public(_page(request, "me_link.html", context))
     if request.method != "POST":
         context = {"person": link.person}
         return _public(_page(request, "me_link.html", context))

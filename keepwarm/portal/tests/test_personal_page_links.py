@@ -297,3 +297,15 @@ def test_the_worker_forgets_spent_sessions_and_links_only_once_they_cannot_matte
         assert Client().post(path).status_code == 410
     tick(now=timezone.now() + dt.timedelta(days=32))
     assert UsedLink.objects.count() == 0
+
+
+def test_a_consultant_opening_someones_link_does_not_use_it_up(cast: Cast) -> None:
+    path = link_path(cast.candidate, kind="email")
+    olivia = Client()
+    olivia.force_login(cast.owner)
+    for method in (olivia.get, olivia.post):
+        page = method(path)
+        assert page.status_code == 200
+        assert "You are signed in to Keepwarm as staff, so it was not used" in page.text
+    assert not UsedLink.objects.exists() and not PortalSession.objects.exists()
+    assert Client().post(path).status_code == 302  # still works for Priya
