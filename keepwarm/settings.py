@@ -310,6 +310,27 @@ if not 0 <= KEEPWARM_SEND_HOUR <= 23:
 if not 0 < KEEPWARM_AMBER_DAYS < KEEPWARM_RED_DAYS:
     raise ImproperlyConfigured("KEEPWARM_AMBER_DAYS must be above 0 and below KEEPWARM_RED_DAYS")
 
+# --- Personal pages for outsiders (keepwarm.portal) --------------------------------
+
+# Minutes a sign-in link asked for on the public page works; days the "your page" link
+# in a check-in or questionnaire email works. Both open the page once.
+KEEPWARM_PORTAL_LINK_MINUTES = env_int("KEEPWARM_PORTAL_LINK_MINUTES", 15)
+KEEPWARM_PORTAL_EMAIL_LINK_DAYS = env_int("KEEPWARM_PORTAL_EMAIL_LINK_DAYS", 30)
+# Hours a signed-in personal page stays open before the person asks for a new link.
+KEEPWARM_PORTAL_SESSION_HOURS = env_int("KEEPWARM_PORTAL_SESSION_HOURS", 12)
+if (
+    min(
+        KEEPWARM_PORTAL_LINK_MINUTES, KEEPWARM_PORTAL_EMAIL_LINK_DAYS, KEEPWARM_PORTAL_SESSION_HOURS
+    )
+    < 1
+):
+    raise ImproperlyConfigured(
+        "KEEPWARM_PORTAL_LINK_MINUTES, KEEPWARM_PORTAL_EMAIL_LINK_DAYS and "
+        "KEEPWARM_PORTAL_SESSION_HOURS must be 1 or more"
+    )
+# Uploaded staff photos; served through a view (whitenoise serves static files only).
+MEDIA_ROOT = DATA_DIR / "media"
+
 # --- Security ----------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from keepwarm.accounts import services
 from keepwarm.accounts.models import User
+from keepwarm.lib.images import image_type
 
 TEL = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
 
@@ -170,3 +171,43 @@ class MemberForm(UserForm):
             self.add_error("your_password", "Type your own password to change an email.")
         cleaned.pop("your_password", None)
         return cleaned
+
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+
+
+class ContactCardForm(forms.Form):
+    """What placed people and clients see of their consultant: hours and a photo."""
+
+    available_hours = forms.CharField(
+        max_length=200,  # User.available_hours
+        required=False,
+        label="Available hours",
+        help_text="Shown in your check-in emails and on people's personal pages, "
+        "e.g. “Mon–Fri 8:30–18:00, Sat mornings”.",
+    )
+    photo = forms.FileField(
+        required=False,
+        label="Photo",
+        help_text="A PNG or JPEG of up to 2 MB; a square head-and-shoulders works best.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_photo = forms.BooleanField(required=False, label="Remove my photo")
+
+    def clean_photo(self) -> Any:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        if upload.size > PHOTO_MAX_BYTES:
+            raise forms.ValidationError(
+                f"That file is {upload.size / 1024 / 1024:.1f} MB; choose one of up to 2 MB."
+            )
+        upload.seek(0)
+        kind = image_type(upload.read(16))
+        upload.seek(0)
+        if kind is None:
+            raise forms.ValidationError(
+                "That file is not a PNG or JPEG picture (whatever its name says). "
+                "Choose a photo saved as PNG or JPEG."
+            )
+        return upload

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -29,6 +31,7 @@ from keepwarm.accounts.models import (
     hash_token,
 )
 from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.lib.images import extension, image_type
 from keepwarm.mail.services import queue_email
 from keepwarm.placements.models import Placement
 
@@ -416,3 +419,29 @@ def notify_sign_in_change(
         from_email=settings.DEFAULT_FROM_EMAIL,
         send_after=now,
     )
+
+
+def update_contact_card(
+    *,
+    user: User,
+    available_hours: str,
+    photo: UploadedFile | None = None,
+    remove_photo: bool = False,
+) -> User:
+    """Set the hours and photo outsiders see. A new photo gets a random name (the old file
+    is deleted), so a photo's URL never shows someone else's face from a cache."""
+    user.available_hours = " ".join(available_hours.split())[:200]
+    old = user.photo.name if user.photo else ""
+    if photo is not None:
+        kind = image_type(photo.read(16))
+        photo.seek(0)
+        if kind is None:
+            raise ValidationError({"photo": "That file is not a PNG or JPEG picture."})
+        name = f"{user.pk}-{secrets.token_hex(8)}.{extension(kind)}"
+        user.photo.save(name, photo, save=False)
+    elif remove_photo:
+        user.photo = ""
+    user.save(update_fields=["available_hours", "photo"])
+    if old and old != user.photo.name:
+        default_storage.delete(old)
+    return user

@@ -22,6 +22,7 @@ urlpatterns = [
         name="team_second_factor_reset",
     ),
     path("account/", views.account, name="account"),
+    path("account/card/", views.account_card, name="account_card"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/tokens/new/", views.api_token_new, name="api_token_new"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),

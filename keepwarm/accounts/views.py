@@ -28,6 +28,7 @@ from keepwarm.accounts.forms import (
     LOCKED_OUT,
     CodeForm,
     ConfirmPasswordForm,
+    ContactCardForm,
     MemberForm,
     NewTokenForm,
     NewUserForm,
@@ -192,8 +193,37 @@ def account(request: HttpRequest) -> HttpResponse:
         "token_form": NewTokenForm(),
         "tokens": user.api_tokens.order_by("-created_at"),
         "shown_once": _pop_shown_once(request),
+        "card_form": _card_form(user),
     }
     return render(request, "accounts/account.html", context)
+
+
+def _card_form(user: User, data: Any = None, files: Any = None) -> ContactCardForm:
+    return ContactCardForm(data, files, initial={"available_hours": user.available_hours})
+
+
+@login_required
+@require_POST
+def account_card(request: HttpRequest) -> HttpResponse:
+    """Available hours and photo: what placed people and clients see of their consultant."""
+    user = _user(request)
+    form = _card_form(user, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.update_contact_card(user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Your hours and photo are saved.")
+            return redirect("account")
+    context = {
+        "form": ProfileForm(initial=_details(user)),
+        "token_form": NewTokenForm(),
+        "tokens": user.api_tokens.order_by("-created_at"),
+        "shown_once": {},
+        "card_form": form,
+    }
+    return render(request, "accounts/account.html", context, status=400)
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):

@@ -71,8 +71,22 @@ class LogCallForm(LogTouchpointForm):
     placement = forms.ModelChoiceField(
         queryset=Placement.objects.none(), required=False, label="About placement"
     )
+    # Who called whom; kept in the logged call's title ("Inbound call").
+    direction = forms.ChoiceField(
+        choices=[("outbound", "I called them"), ("inbound", "They called me")],
+        initial="outbound",
+        required=False,
+        label="Who called",
+    )
 
-    field_order = ["kind", "outcome", "placement", "notes", "next_action_on"]
+    field_order = ["kind", "direction", "outcome", "placement", "notes", "next_action_on"]
+
+    def title(self) -> str:
+        """The logged touchpoint's title: "Inbound call" / "Outbound call" for calls."""
+        data = self.cleaned_data
+        if data.get("kind") != Kind.CALL or not data.get("direction"):
+            return ""
+        return f"{data['direction'].title()} call"
 
     def __init__(self, *args: Any, placements: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -236,6 +236,7 @@ def log_touchpoint(
     touchpoint: Touchpoint | None = None,
     next_action_on: dt.date | None = None,
     now: dt.datetime | None = None,
+    title: str = "",
 ) -> Touchpoint:
     """Record a call, email or meeting with `person`.
 
@@ -269,7 +270,7 @@ def log_touchpoint(
             placement=placement,
             kind=kind,
             audience=_audience_of(person, placement),
-            title=str(Kind(kind).label),
+            title=title or str(Kind(kind).label),
             due_on=timezone.localdate(now),
             owner=by,
             state=Touchpoint.State.DONE,

@@ -39,6 +39,7 @@ from keepwarm.mail.services import (
 from keepwarm.network.services import mark_rewards_due
 from keepwarm.newsletters import services as newsletters
 from keepwarm.placements.services import advance_statuses
+from keepwarm.portal.signin import forget_old_sign_ins
 from keepwarm.privacy.notices import NOTICES, send_privacy_notices
 from keepwarm.privacy.retention import RETENTION, apply_rules
 from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
@@ -301,6 +302,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
         )
         if kept:
             report.daily = f"{report.daily}, {kept}" if report.daily else kept
+    forget_old_sign_ins(now=now)  # personal pages' spent links and sessions
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
         report.mail.add(batch)

@@ -46,6 +46,7 @@ from keepwarm.mail.suppressions import is_suppressed as is_suppressed
 from keepwarm.mail.unsubscribe import list_unsubscribe_headers as list_unsubscribe_headers
 from keepwarm.mail.unsubscribe import preferences_url as preferences_url
 from keepwarm.mail.unsubscribe import unsubscribe_url as unsubscribe_url
+from keepwarm.portal.links import personal_page_url
 
 if TYPE_CHECKING:
     from keepwarm.accounts.models import User
@@ -191,6 +192,7 @@ def checkin_context(touchpoint: Touchpoint) -> dict[str, str]:
         "owner_first_name": owner.first_name or owner.display_name,
         "owner_phone": owner.phone,
         "owner_email": owner.email,
+        "owner_hours": owner.available_hours,
         "company": placement.company.name if placement else "",
         "role": placement.role_title if placement else "",
         "candidate_name": placement.person.full_name if placement else "",
@@ -216,7 +218,12 @@ def render_checkin(touchpoint: Touchpoint) -> tuple[str, str, str]:
         .render(Context(context, autoescape=False))
         .strip()
     )
-    wrapper = {**context, "subject": subject, "body": body}
+    wrapper = {
+        **context,
+        "subject": subject,
+        "body": body,
+        "personal_page_url": personal_page_url(touchpoint.person),
+    }
     text = render_to_string("emails/checkin-body.txt", wrapper).strip() + "\n"
     html = _inlined("emails/checkin-body.html").render(wrapper)
     return subject, text, html

@@ -200,6 +200,20 @@ def role_company_names(person: Person) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def company_named(typed: str) -> Company | None:
+    """The company with the typed name (exact first, then ignoring case), None if empty."""
+    name = " ".join(typed.split())
+    if not name:
+        return None
+    found = (
+        Company.objects.filter(name=name).order_by("id").first()
+        or Company.objects.filter(name__iexact=name).order_by("id").first()
+    )
+    if found is None:
+        raise forms.ValidationError(f"No company called “{name}”: add it under Companies first.")
+    return found
+
+
 class RoleForm(forms.ModelForm):
     # Typed with suggestions (a <datalist> on the page) and looked up by name.
     company = forms.CharField(
@@ -218,18 +232,7 @@ class RoleForm(forms.ModelForm):
         }
 
     def clean_company(self) -> Company | None:
-        name = " ".join(self.cleaned_data.get("company", "").split())
-        if not name:
-            return None
-        found = (
-            Company.objects.filter(name=name).order_by("id").first()
-            or Company.objects.filter(name__iexact=name).order_by("id").first()
-        )
-        if found is None:
-            raise forms.ValidationError(
-                f"No company called “{name}”: add it under Companies first."
-            )
-        return found
+        return company_named(self.cleaned_data.get("company", ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -247,3 +250,22 @@ class NoteForm(forms.ModelForm):
         fields = ["text"]
         labels = {"text": "Note"}
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+
+
+class ClientContactForm(forms.Form):
+    """A placed candidate now hires: the one action that adds their client-contact role."""
+
+    prefix = "client"  # the page also has the Add-a-role form with the same field names
+
+    company = forms.CharField(
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "role-companies", "autocomplete": "off"}),
+        help_text="The company they hire for (already in Keepwarm).",
+    )
+    title = forms.CharField(max_length=200, required=False, label="Their job title")
+
+    def clean_company(self) -> Company:
+        found = company_named(self.cleaned_data.get("company", ""))
+        if found is None:
+            raise forms.ValidationError("Say which company they hire for.")
+        return found

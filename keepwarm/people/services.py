@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from keepwarm.mail.models import Suppression
-from keepwarm.people.models import Consent, Person, Role
+from keepwarm.people.models import Company, Consent, Note, Person, Role
 
 if TYPE_CHECKING:
     from keepwarm.accounts.models import User
@@ -207,3 +207,31 @@ def update_preferences(
     consent.paused_until = paused_until
     consent.save(update_fields=["frequency", "topics", "paused_until"])
     return consent
+
+
+def make_client_contact(
+    *, person: Person, company: Company, by: User, title: str = "", on: dt.date | None = None
+) -> Role:
+    """A person the agency placed becomes a client contact at `company`: a new role on
+    the same record, so their history as a candidate and as a client stay together."""
+    on = on or timezone.localdate()
+    if Role.objects.filter(
+        person=person, kind=Role.Kind.CLIENT_CONTACT, company=company, ended_on__isnull=True
+    ).exists():
+        raise ValidationError(f"{person.full_name} is already a client contact at {company}.")
+    with transaction.atomic():
+        role = Role.objects.create(
+            person=person,
+            kind=Role.Kind.CLIENT_CONTACT,
+            company=company,
+            title=" ".join(title.split())[:200],
+            started_on=on,
+        )
+        Note.objects.create(
+            person=person,
+            author=by,
+            text=f"Became a client contact at {company}"
+            + (f" ({role.title})" if role.title else "")
+            + f" on {on:%d %b %Y}.",
+        )
+    return role

@@ -26,7 +26,9 @@ from keepwarm.lib.concurrency import (
     conflict_message,
     with_current_version,
 )
+from keepwarm.people import services as people_services
 from keepwarm.people.forms import (
+    ClientContactForm,
     CompanyForm,
     NewPersonForm,
     NoteForm,
@@ -38,6 +40,8 @@ from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
 
 PAGE_SIZE = 50
+# People with a personal page (keepwarm.portal): those we placed, and client contacts.
+OUTSIDER_ROLES = (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT)
 
 
 def _user(request: HttpRequest) -> User:
@@ -98,9 +102,13 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         .order_by("due_on", "id")[:8]
     )
     day = timezone.localdate()
+    roles = list(person.roles.select_related("company").order_by("-started_on", "-id"))
     return {
         "person": person,
-        "roles": person.roles.select_related("company").order_by("-started_on", "-id"),
+        "roles": roles,
+        "has_personal_page": any(
+            r.kind in (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT) for r in roles
+        ),
         "placements": placements,
         "upcoming": upcoming,
         "timeline": queries.timeline_for(person),
@@ -112,6 +120,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         or LogCallForm(placements=placements.filter(person=person), today=day),
         "note_form": forms.get("note_form") or NoteForm(),
         "role_form": forms.get("role_form") or RoleForm(initial={"started_on": day}),
+        "client_form": forms.get("client_form") or _client_form(person, roles, placements),
         "role_companies": role_company_names(person),
     }
 
@@ -141,6 +150,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
                 notes=data["notes"],
                 placement=data["placement"],
                 next_action_on=data["next_action_on"],
+                title=form.title(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -181,6 +191,38 @@ def add_role(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(found)
     context = _person_context(request, found, role_form=form)
     return render(request, "people/person.html", context)
+
+
+def _client_form(
+    person: Person, roles: list[Role], placements: QuerySet[Placement]
+) -> ClientContactForm | None:
+    """Offered to people the agency placed; the company of their latest placement first."""
+    if not any(role.kind == Role.Kind.PLACED for role in roles):
+        return None
+    latest = next((p for p in placements if p.person_id == person.pk), None)
+    return ClientContactForm(initial={"company": latest.company.name if latest else ""})
+
+
+@login_required
+@require_POST
+def make_client_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Candidate becomes client: one action adds the client-contact role to the same record."""
+    user = _user(request)
+    found = get_person_for(user, pk)
+    form = ClientContactForm(request.POST)
+    if form.is_valid():
+        company = form.cleaned_data["company"]
+        try:
+            people_services.make_client_contact(
+                person=found, company=company, by=user, title=form.cleaned_data["title"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{found.full_name} is now a client contact at {company}.")
+            return redirect(found)
+    context = _person_context(request, found, client_form=form)
+    return render(request, "people/person.html", context, status=400)
 
 
 @login_required

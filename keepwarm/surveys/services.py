@@ -39,6 +39,7 @@ from keepwarm.mail.services import (
 )
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
+from keepwarm.portal.links import personal_page_url
 from keepwarm.surveys.models import (
     TARGET_CHOICES,
     Answer,
@@ -198,6 +199,8 @@ def _email_context(invitation: Invitation, *, link: str) -> dict[str, Any]:
         "owner_first_name": sender.first_name or sender.display_name,
         "owner_phone": sender.phone,
         "owner_email": sender.email,
+        "owner_hours": sender.available_hours,
+        "personal_page_url": personal_page_url(invitation.person),
         "company": invitation.placement.company.name,
         "role": invitation.placement.role_title,
         "candidate_name": invitation.placement.person.full_name,

@@ -1,0 +1,212 @@
+"""What an outsider does on their personal page: reach their consultant, report a problem,
+say how things are, refer someone, pass on a lead, raise a concern about a placement.
+
+Each action goes through the service that owns the thing it makes (signals' alerts,
+network's referrals, leads and statements), so what an outsider says here shows where a
+consultant would look for it anyway: on Today, on the person's page, in the network lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import Cover
+from keepwarm.people.models import Note, Person, Role
+from keepwarm.placements.models import Placement
+from keepwarm.signals.models import Alert
+from keepwarm.signals.services import open_alert
+
+if TYPE_CHECKING:
+    from keepwarm.network.models import Lead, Referral, StatusStatement
+
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Consultant:
+    """Who an outsider should contact, and who stands in for them today."""
+
+    user: User
+    cover: User | None
+
+    @property
+    def reach(self) -> User:
+        return self.cover or self.user
+
+
+def _active_first(placements: QuerySet[Placement]) -> QuerySet[Placement]:
+    active = Case(
+        When(status__in=Placement.ACTIVE, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return placements.annotate(_inactive=active).order_by("_inactive", "-start_date", "-id")
+
+
+def own_placements(person: Person) -> QuerySet[Placement]:
+    """The person's own placements, the current ones first."""
+    return _active_first(Placement.objects.filter(person=person).select_related("company", "owner"))
+
+
+def hired_placements(person: Person) -> QuerySet[Placement]:
+    """Current placements where the person is the client's hiring manager."""
+    return (
+        Placement.objects.filter(hiring_manager=person, status__in=Placement.ACTIVE)
+        .select_related("company", "person", "owner")
+        .order_by("-start_date", "-id")
+    )
+
+
+def is_placed(person: Person) -> bool:
+    return Role.objects.filter(person=person, kind=Role.Kind.PLACED).exists()
+
+
+def client_companies(person: Person) -> list[int]:
+    return list(
+        Role.objects.filter(
+            person=person,
+            kind=Role.Kind.CLIENT_CONTACT,
+            ended_on__isnull=True,
+            company__isnull=False,
+        ).values_list("company_id", flat=True)
+    )
+
+
+def consultant_for(person: Person, *, today: dt.date | None = None) -> Consultant | None:
+    """The consultant who looks after `person`: the owner of their current placement (as
+    candidate, then as hiring manager), else the person's owner; with today's cover."""
+    today = today or timezone.localdate()
+    placement = own_placements(person).first() or hired_placements(person).first()
+    user = placement.owner if placement is not None else person.owner
+    if user is None:
+        return None
+    cover = (
+        Cover.objects.filter(absent=user, starts_on__lte=today, ends_on__gte=today)
+        .select_related("colleague")
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+    return Consultant(user=user, cover=cover.colleague if cover else None)
+
+
+def _text(text: str, field: str, missing: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationError({field: missing})
+    return text[:MAX_TEXT]
+
+
+def _note(person: Person, text: str) -> None:
+    Note.objects.create(person=person, author=None, text=text)
+
+
+def report_problem(*, person: Person, text: str, now: dt.datetime | None = None) -> Alert | None:
+    """A placed candidate reports a problem: an alert for their consultant (or the colleague
+    covering), due in one working day, on their latest placement; noted on their timeline.
+
+    Returns the new alert, or None when the placement already had one open (the problem
+    is added to it).
+    """
+    text = _text(text, "text", "Tell us what the problem is.")
+    placement = own_placements(person).first()
+    if placement is None:
+        raise ValidationError("We have no placement of yours on record; please call us instead.")
+    reason = f"{person.full_name} reported a problem on their personal page: {text}"
+    with transaction.atomic():
+        _note(person, f"Reported a problem on their personal page: {text}")
+        return open_alert(placement=placement, reason=reason, now=now)
+
+
+def raise_concern(
+    *, person: Person, placement: Placement, text: str, now: dt.datetime | None = None
+) -> Alert | None:
+    """A client contact raises a concern about a placement they manage: an alert for the
+    placement's consultant, noted on the contact's timeline."""
+    text = _text(text, "text", "Tell us what concerns you.")
+    if placement.hiring_manager_id != person.pk:
+        raise ValidationError({"placement": "Choose one of the placements you manage."})
+    reason = (
+        f"{person.full_name} (client) raised a concern about "
+        f"{placement.person.full_name} on their personal page: {text}"
+    )
+    with transaction.atomic():
+        _note(person, f"Raised a concern about {placement.person.full_name}: {text}")
+        return open_alert(placement=placement, reason=reason, now=now)
+
+
+def say_how_things_are(
+    *, person: Person, status: str, contract_end_on: dt.date | None
+) -> StatusStatement:
+    from keepwarm.network.services import record_statement
+
+    return record_statement(
+        person=person, status=status, contract_end_on=contract_end_on, source="personal_page"
+    )
+
+
+def refer(
+    *,
+    person: Person,
+    kind: str,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    company_name: str = "",
+    notes: str = "",
+) -> Referral:
+    from keepwarm.network.services import receive_referral
+
+    return receive_referral(
+        referrer=person,
+        kind=kind,
+        name=name,
+        email=email,
+        phone=phone,
+        company_name=company_name,
+        notes=notes,
+    )
+
+
+def pass_on_lead(
+    *,
+    person: Person,
+    company_name: str,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    role_hint: str = "",
+    notes: str = "",
+) -> Lead:
+    from keepwarm.network.services import receive_lead
+
+    return receive_lead(
+        source=person,
+        company_name=company_name,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        role_hint=role_hint,
+        notes=notes,
+    )
+
+
+def tell_about_role(*, person: Person, company_name: str, title: str, notes: str = "") -> Lead:
+    """A client contact has a new role to fill: a lead from them, about their own company,
+    with them as the contact, for the consultant to turn into a vacancy."""
+    return pass_on_lead(
+        person=person,
+        company_name=company_name,
+        contact_name=person.full_name,
+        contact_email=person.email,
+        contact_phone=person.phone,
+        role_hint=title,
+        notes=notes,
+    )
