@@ -288,6 +288,19 @@ if not 0 <= KEEPWARM_SEND_HOUR <= 23:
 if not 0 < KEEPWARM_AMBER_DAYS < KEEPWARM_RED_DAYS:
     raise ImproperlyConfigured("KEEPWARM_AMBER_DAYS must be above 0 and below KEEPWARM_RED_DAYS")
 
+# Months in post at which someone is likely to think about a move (readiness to move).
+try:
+    KEEPWARM_READINESS_ANNIVERSARY_MONTHS = sorted(
+        {int(m) for m in env_str("KEEPWARM_READINESS_ANNIVERSARY_MONTHS", "12,18,24").split(",")}
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "KEEPWARM_READINESS_ANNIVERSARY_MONTHS must be whole months separated by commas, "
+        "e.g. 12,18,24"
+    ) from None
+if not KEEPWARM_READINESS_ANNIVERSARY_MONTHS or min(KEEPWARM_READINESS_ANNIVERSARY_MONTHS) < 1:
+    raise ImproperlyConfigured("KEEPWARM_READINESS_ANNIVERSARY_MONTHS must be 1 month or more")
+
 # --- Security ----------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from keepwarm.api import companies, newsletters, people, placements, signals, surveys, touchpoints
+from keepwarm.api import matching as matches
 from keepwarm.api.auth import auth
 from keepwarm.api.docs import LocalSwagger
 from keepwarm.api.errors import (
@@ -44,6 +45,7 @@ api.add_router("/responses", surveys.responses_router, tags=["responses"])
 api.add_router("/risk", signals.risk_router, tags=["risk"])
 api.add_router("/alerts", signals.alerts_router, tags=["alerts"])
 api.add_router("/newsletters", newsletters.router, tags=["newsletters"])
+api.add_router("/matches", matches.router, tags=["matches"])
 
 
 @api.exception_handler(ValidationError)

@@ -32,6 +32,7 @@ from keepwarm.mail.services import (
     render_checkin,
     send_pending,
 )
+from keepwarm.network import readiness
 
 # The module, not its names: newsletters.services uses this module's local_time too.
 from keepwarm.newsletters import services as newsletters
@@ -275,6 +276,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
             )
             or ""
         )
+        report.daily = readiness.run_daily(now=now, worker_id=worker_id, after=report.daily)
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
         report.mail.add(batch)
