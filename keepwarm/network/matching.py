@@ -52,8 +52,8 @@ HISTORY_POINTS = 5.0
 HISTORY_FELL_OFF_POINTS = -15.0
 # How many of the cheap pass's best get the full treatment, per match asked for.
 SHORTLIST_FACTOR = 4
-# A skill counts as held when its grams are this similar to the person's skills text.
-SKILL_SIMILAR = 0.6
+# A skill counts as held when this share of its grams (by weight) is in the person's skills.
+SKILL_SIMILAR = 0.8
 PERFORMANCE_CODE = "performance"
 
 
@@ -66,40 +66,70 @@ def grams(text: str) -> frozenset[str]:
     out: set[str] = set()
     for word in WORD.findall(text.lower()):
         padded = f" {word} "
-        out.update(padded[i : i + 3] for i in range(len(padded) - 2))
+        out.update(map("".join, zip(padded, padded[1:], padded[2:], strict=False)))
     return frozenset(out)
 
 
-class Idf:
-    """Inverse document frequencies of grams over a pool of texts (smoothed, like sklearn)."""
+class _Squared(dict[str, float]):
+    """gram -> idf², filled in on first use (a dict lookup is C-fast in map/sum)."""
 
-    def __init__(self, docs: Iterable[frozenset[str]]) -> None:
-        counts: Counter[str] = Counter()
-        n = 0
-        for doc in docs:
-            counts.update(doc)
-            n += 1
-        self.n = n
-        self._log_n = math.log(n + 1)
-        self.df = counts
-        self._cache: dict[str, float] = {}
+    def __init__(self, df: Counter[str], n: int) -> None:
+        super().__init__()
+        self.df = df
+        self.log_n = math.log(n + 1)
 
-    def __call__(self, gram: str) -> float:
-        weight = self._cache.get(gram)
-        if weight is None:
-            weight = self._log_n - math.log(self.df.get(gram, 0) + 1) + 1.0
-            self._cache[gram] = weight
+    def __missing__(self, gram: str) -> float:
+        weight = (self.log_n - math.log(self.df.get(gram, 0) + 1) + 1.0) ** 2
+        self[gram] = weight
         return weight
 
-    def norm(self, doc: frozenset[str]) -> float:
-        return math.sqrt(sum(self(g) ** 2 for g in doc))
 
-    def cosine(self, a: frozenset[str], b: frozenset[str], norm_a: float = 0.0) -> float:
+class Idf:
+    """Inverse document frequencies of grams over a pool of texts (smoothed, like sklearn).
+
+    Binary term frequencies: a title says "manager" once. Norms are cached per gram set,
+    since the same titles recur across thousands of people.
+    """
+
+    def __init__(self, docs: Iterable[frozenset[str]]) -> None:
+        # Each distinct gram set counted once, times how often it occurs: titles repeat.
+        counts: Counter[str] = Counter()
+        n = 0
+        for doc, times in Counter(docs).items():
+            n += times
+            if times == 1:
+                counts.update(doc)
+            else:
+                for gram in doc:
+                    counts[gram] += times
+        self.n = n
+        self.df = counts
+        self.squared = _Squared(counts, n)
+        self._norms: dict[frozenset[str], float] = {}
+
+    def __call__(self, gram: str) -> float:
+        return math.sqrt(self.squared[gram])
+
+    def mass(self, doc: Iterable[str]) -> float:
+        """Sum of idf² over `doc`: the dot product when `doc` is an intersection."""
+        return sum(map(self.squared.__getitem__, doc))
+
+    def norm(self, doc: frozenset[str]) -> float:
+        found = self._norms.get(doc)
+        if found is None:
+            found = self._norms[doc] = math.sqrt(self.mass(doc))
+        return found
+
+    def cosine(self, a: frozenset[str], b: frozenset[str]) -> float:
         common = a & b
         if not common:
             return 0.0
-        dot = sum(self(g) ** 2 for g in common)
-        return dot / ((norm_a or self.norm(a)) * self.norm(b))
+        return self.mass(common) / (self.norm(a) * self.norm(b))
+
+    def covered(self, part: frozenset[str], whole: frozenset[str]) -> float:
+        """How much of `part` (by idf² mass) appears in `whole`: 1.0 when all of it."""
+        total = self.norm(part) ** 2
+        return self.mass(part & whole) / total if total else 0.0
 
 
 class TitleIndex:
@@ -118,7 +148,8 @@ class TitleIndex:
         self.idf = Idf(self.docs)
         self.norms = [self.idf.norm(d) or 1.0 for d in self.docs]
         self.postings: dict[str, list[int]] = defaultdict(list)
-        limit = self.COMMON * len(self.docs)
+        # (Only on a big pool: in a handful of texts every gram is "common".)
+        limit = self.COMMON * len(self.docs) if len(self.docs) >= 1000 else len(self.docs)
         for i, doc in enumerate(self.docs):
             for gram in doc:
                 if self.idf.df[gram] <= limit:
@@ -130,7 +161,7 @@ class TitleIndex:
         for gram in grams(text):
             postings = self.postings.get(gram)
             if postings:
-                weight = self.idf(gram) ** 2
+                weight = self.idf.squared[gram]
                 for i in postings:
                     scores[i] += weight
         scores.pop(exclude, None)
@@ -196,17 +227,9 @@ class Match:
         return round(self.score)
 
 
+@lru_cache(maxsize=50_000)
 def _norm(text: str) -> str:
     return " ".join(WORD.findall((text or "").lower()))
-
-
-def _place_fits(a: str, b: str) -> bool:
-    a, b = _norm(a), _norm(b)
-    return bool(a and b) and (a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} ")
-
-
-def _money(value: Decimal | int) -> str:
-    return f"£{int(value):,}"
 
 
 @dataclass
@@ -216,21 +239,77 @@ class _Scored:
     reasons: list[Reason]
 
 
+@dataclass
+class _Wanted:
+    """A vacancy's side of the comparison, worked out once per ranking."""
+
+    title: frozenset[str]
+    skills: list[tuple[str, str, frozenset[str]]]  # (as written, normalised, grams)
+    sector: str
+    location: str
+
+
+def _wanted(vacancy: Vacancy) -> _Wanted:
+    return _Wanted(
+        title=grams(vacancy.title),
+        skills=[(s, f" {_norm(s)} ", grams(s)) for s in split_skills(vacancy.skills)],
+        sector=_norm(vacancy.sector),
+        location=_norm(vacancy.location),
+    )
+
+
+def _fits(wanted: str, have: str) -> bool:
+    """Same place or sector, or one names the other ("Leeds" in "Leeds, West Yorkshire")."""
+    have = _norm(have)
+    return bool(wanted and have) and (
+        wanted == have or f" {wanted} " in f" {have} " or f" {have} " in f" {wanted} "
+    )
+
+
 class _Scorer:
     """Scores (vacancy, profile) pairs against IDF weights from the pool being ranked."""
 
     def __init__(self, idf: Idf) -> None:
         self.idf = idf
+        self._wanted: dict[int, _Wanted] = {}
+        # Titles and skill lists recur across thousands of people: each is compared once.
+        self._titles: dict[tuple[int, str], float] = {}
+        self._skills: dict[tuple[int, str], frozenset[int]] = {}
+
+    def _title_sim(self, want: _Wanted, title: str) -> float:
+        key = (id(want), title)
+        sim = self._titles.get(key)
+        if sim is None:
+            sim = self._titles[key] = self.idf.cosine(want.title, grams(title))
+        return sim
+
+    def _skills_held(self, want: _Wanted, skills: str) -> list[str]:
+        """The vacancy's skills found in `skills`, item by item (items recur across people)."""
+        held: set[int] = set()
+        for item in SKILL_SPLIT.split(skills):
+            key = (id(want), item)
+            found = self._skills.get(key)
+            if found is None:
+                have = grams(item)
+                text = f" {_norm(item)} "
+                found = self._skills[key] = frozenset(
+                    i
+                    for i, (_, normal, skill) in enumerate(want.skills)
+                    if normal in text or self.idf.covered(skill, have) >= SKILL_SIMILAR
+                )
+            held |= found
+        return [want.skills[i][0] for i in sorted(held)]
 
     def score(self, vacancy: Vacancy, profile: Profile, *, explain: bool) -> _Scored:
-        idf = self.idf
+        want = self._wanted.get(vacancy.pk)
+        if want is None:
+            want = self._wanted[vacancy.pk] = _wanted(vacancy)
         parts: dict[str, float] = {}
         reasons: list[Reason] = []
 
-        title_grams = grams(vacancy.title)
         best_title, best_sim = "", 0.0
         for title in profile.titles:
-            sim = idf.cosine(title_grams, grams(title))
+            sim = self._title_sim(want, title)
             if sim > best_sim:
                 best_title, best_sim = title, sim
         parts["title"] = best_sim
@@ -243,21 +322,14 @@ class _Scorer:
                 )
             )
 
-        wanted = split_skills(vacancy.skills)
-        if wanted:
-            have = grams(profile.skills)
-            text = f" {_norm(profile.skills)} "
-            held = [
-                s
-                for s in wanted
-                if f" {_norm(s)} " in text or idf.cosine(grams(s), have) >= SKILL_SIMILAR
-            ]
-            parts["skills"] = len(held) / len(wanted)
+        if want.skills:
+            held = self._skills_held(want, profile.skills)
+            parts["skills"] = len(held) / len(want.skills)
             if explain and held:
                 reasons.append(
                     Reason(
                         "skills",
-                        f"Skills: {', '.join(held)} ({len(held)} of {len(wanted)})",
+                        f"Skills: {', '.join(held)} ({len(held)} of {len(want.skills)})",
                         parts["skills"] * WEIGHTS["skills"],
                     )
                 )
@@ -265,10 +337,10 @@ class _Scorer:
             # No skills listed: the title stands for them.
             parts["skills"] = best_sim
 
-        parts["sector"] = 1.0 if _place_fits(vacancy.sector, profile.sector) else 0.0
+        parts["sector"] = 1.0 if _fits(want.sector, profile.sector) else 0.0
         if explain and parts["sector"]:
             reasons.append(Reason("sector", f"Same sector: {profile.sector}", WEIGHTS["sector"]))
-        parts["location"] = 1.0 if _place_fits(vacancy.location, profile.location) else 0.0
+        parts["location"] = 1.0 if _fits(want.location, profile.location) else 0.0
         if explain and parts["location"]:
             reasons.append(Reason("location", f"Based in {profile.location}", WEIGHTS["location"]))
 
@@ -488,11 +560,12 @@ def _finish(
 
 
 def _pool_idf(profiles_: Sequence[Profile], vacancies: Sequence[Vacancy]) -> Idf:
-    docs: list[frozenset[str]] = []
-    for p in profiles_:
-        docs.extend(grams(t) for t in p.titles)
-    docs.extend(grams(v.title) for v in vacancies)
-    return Idf(docs)
+    titles = Counter(t for p in profiles_ for t in p.titles)
+    titles.update(v.title for v in vacancies)
+    docs: Counter[frozenset[str]] = Counter()
+    for title, times in titles.items():
+        docs[grams(title)] += times
+    return Idf(docs.elements())
 
 
 def match_people(
