@@ -28,6 +28,7 @@ from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.lib import demo_readiness
 from keepwarm.lib import demo_words as words
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.demo_answers import Feedback
@@ -193,6 +194,7 @@ class _Agency(History, Feedback):
         self.answer_questionnaires()
         self.score_and_alert()
         newsletter_demo.load(today=self.today)
+        demo_readiness.load(today=self.today)
         self.count()
         return self.report
 
