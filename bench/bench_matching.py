@@ -368,9 +368,13 @@ def run_quality(args: argparse.Namespace) -> list[str]:
             continue
         only_ours = sum(a and not b for a, b in zip(ours, hits, strict=True))
         only_theirs = sum(b and not a for a, b in zip(ours, hits, strict=True))
+        # McNemar's test on the discordant pairs (chi-squared, 1 degree of freedom).
+        discordant = only_ours + only_theirs
+        chi2 = (only_ours - only_theirs) ** 2 / discordant if discordant else 0.0
+        p = math.erfc(math.sqrt(chi2 / 2))
         lines.append(
             f"  paired with {name}: TF-IDF right where it was wrong {only_ours}, "
-            f"the reverse {only_theirs}"
+            f"the reverse {only_theirs} (McNemar p = {p:.1g})"
         )
     return lines
 

@@ -352,7 +352,7 @@ class _Scorer:
         ready = profile.readiness or 0.0
         parts["readiness"] = ready
         if explain and ready >= 0.3:
-            text = f"Ready to move ({round(ready * 100)}%)"
+            text = f"Readiness to move {round(ready * 100)}%"
             if profile.readiness_reason:
                 text += f": {profile.readiness_reason}"
             reasons.append(Reason("readiness", text, ready * WEIGHTS["readiness"]))

@@ -121,7 +121,7 @@ def test_placed_people_count_with_salary_readiness_performance_and_history(
     texts = [r.text for r in match.reasons]
     assert match.placed
     assert "Last salary within the range" in texts  # never the figure itself
-    assert "Ready to move (80%): Actively looking" in texts
+    assert "Readiness to move 80%: Actively looking" in texts
     assert "Performance rated 5.0 of 5 (1 client check-in)" in texts
     assert f"Placed at Acme Widgets before ({START.year}); stayed past the guarantee" in texts
 

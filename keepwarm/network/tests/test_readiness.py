@@ -257,3 +257,14 @@ def test_ready_to_move_list_shows_own_people_with_reasons_and_managers_filter(
 def test_ready_to_move_needs_sign_in(client: Client, db: None) -> None:
     response = client.get(reverse("ready_to_move"))
     assert response.status_code == 302
+
+
+def test_an_unchanged_readiness_is_marked_as_worked_out_again(
+    cast: Cast, in_post: Placement
+) -> None:
+    readiness.recompute([cast.candidate.pk], now=at(ANNIVERSARY))
+    first = Readiness.objects.get(person=cast.candidate)
+    readiness.recompute([cast.candidate.pk], now=at(ANNIVERSARY, hour=15))
+    again = Readiness.objects.get(person=cast.candidate)
+    assert (again.score, again.reasons) == (first.score, first.reasons)
+    assert again.computed_at == at(ANNIVERSARY, hour=15)
