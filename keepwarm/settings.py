@@ -330,6 +330,18 @@ if (
     )
 # Uploaded staff photos; served through a view (whitenoise serves static files only).
 MEDIA_ROOT = DATA_DIR / "media"
+# Months in post at which someone is likely to think about a move (readiness to move).
+try:
+    KEEPWARM_READINESS_ANNIVERSARY_MONTHS = sorted(
+        {int(m) for m in env_str("KEEPWARM_READINESS_ANNIVERSARY_MONTHS", "12,18,24").split(",")}
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "KEEPWARM_READINESS_ANNIVERSARY_MONTHS must be whole months separated by commas, "
+        "e.g. 12,18,24"
+    ) from None
+if not KEEPWARM_READINESS_ANNIVERSARY_MONTHS or min(KEEPWARM_READINESS_ANNIVERSARY_MONTHS) < 1:
+    raise ImproperlyConfigured("KEEPWARM_READINESS_ANNIVERSARY_MONTHS must be 1 month or more")
 
 # --- Security ----------------------------------------------------------------------
 

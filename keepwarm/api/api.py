@@ -19,6 +19,7 @@ from keepwarm.api import (
     surveys,
     touchpoints,
 )
+from keepwarm.api import matching as matches
 from keepwarm.api import network as network_api
 from keepwarm.api import reports as reports_api
 from keepwarm.api.auth import auth
@@ -61,6 +62,7 @@ api.add_router("/referrals", network_api.referrals_router, tags=["referrals"])
 api.add_router("/leads", network_api.leads_router, tags=["leads"])
 api.add_router("/intel", network_api.intel_router, tags=["intel"])
 api.add_router("/vacancies", network_api.vacancies_router, tags=["vacancies"])
+api.add_router("/matches", matches.router, tags=["matches"])
 
 
 @api.exception_handler(ValidationError)

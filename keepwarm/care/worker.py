@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ from keepwarm.mail.services import (
     render_checkin,
     send_pending,
 )
+from keepwarm.network import readiness
 
 # The module, not its names: newsletters.services uses this module's local_time too.
 from keepwarm.network.services import mark_rewards_due
@@ -257,6 +259,21 @@ def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int,
     return queued, no_email, broken
 
 
+def _run_daily_jobs(*, now: dt.datetime, today: dt.date, worker_id: str) -> str:
+    """The once-a-day jobs, each run by one worker per local day; their summaries joined."""
+    jobs: list[tuple[str, Callable[[], str]]] = [
+        (daily.RISK, lambda: daily.refresh_risk(now=now)),
+        (NOTICES, lambda: send_privacy_notices(now=now)),
+        (RETENTION, lambda: apply_rules(now=now)),
+    ]
+    summaries = [
+        daily.run_once_a_day(name=name, day=today, now=now, worker_id=worker_id, job=job)
+        for name, job in jobs
+    ]
+    done = ", ".join(summary for summary in summaries if summary)
+    return readiness.run_daily(now=now, worker_id=worker_id, after=done)
+
+
 def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     """One pass of the worker as of `now`."""
     now = now or timezone.now()
@@ -274,34 +291,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     mark_rewards_due(today=today)  # referral rewards whose day has come
     # Once a local day, from the send hour so alerts it opens land in working hours.
     if now.astimezone(agency_zone()).hour >= settings.KEEPWARM_SEND_HOUR:
-        report.daily = (
-            daily.run_once_a_day(
-                name=daily.RISK,
-                day=today,
-                now=now,
-                worker_id=worker_id,
-                job=lambda: daily.refresh_risk(now=now),
-            )
-            or ""
-        )
-        notices = daily.run_once_a_day(
-            name=NOTICES,
-            day=today,
-            now=now,
-            worker_id=worker_id,
-            job=lambda: send_privacy_notices(now=now),
-        )
-        if notices:
-            report.daily = f"{report.daily}, {notices}" if report.daily else notices
-        kept = daily.run_once_a_day(
-            name=RETENTION,
-            day=today,
-            now=now,
-            worker_id=worker_id,
-            job=lambda: apply_rules(now=now),
-        )
-        if kept:
-            report.daily = f"{report.daily}, {kept}" if report.daily else kept
+        report.daily = _run_daily_jobs(now=now, today=today, worker_id=worker_id)
     forget_old_sign_ins(now=now)  # personal pages' spent links and sessions
     while True:
         batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)

@@ -28,7 +28,13 @@ from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
-from keepwarm.lib import demo_integrations, demo_network, demo_portal, demo_reports
+from keepwarm.lib import (
+    demo_integrations,
+    demo_network,
+    demo_portal,
+    demo_readiness,
+    demo_reports,
+)
 from keepwarm.lib import demo_words as words
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.demo_answers import Feedback
@@ -199,6 +205,7 @@ class _Agency(History, Feedback):
         demo_integrations.load(now=timezone.now())
         demo_reports.load(today=self.today)
         demo_portal.load(domain=DOMAIN)
+        demo_readiness.load(today=self.today)
         self.count()
         demo_network.load(today=self.today, report=self.report)
         return self.report

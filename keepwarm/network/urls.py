@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from keepwarm.network import views, views_leads, views_vacancies
 
@@ -25,4 +25,5 @@ urlpatterns = [
     path("network/vacancies/<int:pk>/", views_vacancies.vacancy, name="vacancy"),
     path("network/vacancies/<int:pk>/edit/", views_vacancies.vacancy_edit, name="vacancy_edit"),
     path("network/placed-who-hire/", views_vacancies.placed_who_hire, name="placed_who_hire"),
+    path("", include("keepwarm.network.urls_matching")),
 ]

@@ -30,7 +30,7 @@ def test_two_workers_on_the_same_day_recompute_risk_once(started: Placement) -> 
     assert second.daily == ""
     assert Risk.objects.get(placement=started).computed_at == risk.computed_at
     assert risk.reasons == ["No contact for 49 days (never contacted)"]
-    job = DailyJob.objects.get(name="risk")
+    job = DailyJob.objects.get(name=daily.RISK)
     assert (job.name, job.day, job.worker_id) == ("risk", dt.date(2026, 4, 20), "a")
 
 
@@ -40,7 +40,7 @@ def test_the_next_day_silence_has_grown(started: Placement) -> None:
 
     assert report.daily.startswith("risk recomputed for 1")
     assert Risk.objects.get().reasons == ["No contact for 50 days (never contacted)"]
-    assert DailyJob.objects.filter(name="risk").count() == 2
+    assert DailyJob.objects.filter(name=daily.RISK).count() == 2
     assert "risk recomputed for 1" in report.summary()
 
 

@@ -1,0 +1,117 @@
+"""Matches: the people who fit a vacancy, the open vacancies that fit a person, and
+who is ready to move; each with its score and reasons in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from keepwarm.api.access import get_person_for, visible_people
+from keepwarm.api.auth import caller
+from keepwarm.api.schemas import ErrorOut, Id
+from keepwarm.network import matching, readiness
+from keepwarm.network.models import Readiness, Vacancy
+
+router = Router()
+
+MAX_MATCHES = 100
+
+
+class ReasonOut(Schema):
+    code: str = Field(
+        description="title, skills, sector, location, salary, readiness, performance or history"
+    )
+    text: str
+    points: float = Field(description="What this reason added to (or took from) the score.")
+
+
+class MatchOut(Schema):
+    score: float = Field(description="0–100; higher fits better.")
+    person: int = Field(alias="person_id")
+    person_name: str
+    placed: bool = Field(description="Placed by the agency before.")
+    vacancy: int = Field(alias="vacancy_id")
+    vacancy_title: str
+    company: str = Field(alias="company_name")
+    reasons: list[ReasonOut]
+
+    @staticmethod
+    def resolve_score(obj: matching.Match) -> float:
+        return round(obj.score, 1)
+
+    @staticmethod
+    def resolve_reasons(obj: matching.Match) -> list[dict]:
+        return [r.as_dict() for r in obj.reasons]
+
+
+class MatchQuery(Schema):
+    limit: int = Field(25, ge=1, le=MAX_MATCHES, description=f"At most {MAX_MATCHES}.")
+
+
+class ReadinessReasonOut(Schema):
+    code: str
+    text: str
+    weight: float
+
+
+class ReadinessOut(Schema):
+    person: int = Field(alias="person_id")
+    person_name: str
+    owner: str | None
+    score: float = Field(description="0–1; people from the threshold up are ready to move.")
+    reasons: list[ReadinessReasonOut]
+    computed_at: dt.datetime
+
+    @staticmethod
+    def resolve_person_name(obj: Readiness) -> str:
+        return obj.person.full_name
+
+    @staticmethod
+    def resolve_owner(obj: Readiness) -> str | None:
+        owner = obj.person.owner
+        return owner.username if owner is not None else None
+
+
+class ReadyPage(Schema):
+    count: int
+    threshold: float
+    results: list[ReadinessOut]
+
+
+@router.get(
+    "/vacancies/{id}", response={200: list[MatchOut], 404: ErrorOut}, url_name="vacancy_matches"
+)
+def vacancy_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> list:
+    """People who fit the vacancy, best first (among the people the caller may see)."""
+    vacancy = get_object_or_404(Vacancy.objects.select_related("company"), pk=id)
+    return matching.match_people(vacancy, user=caller(request), limit=query.limit)
+
+
+@router.get(
+    "/people/{id}", response={200: list[MatchOut], 404: ErrorOut}, url_name="person_matches"
+)
+def person_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> list:
+    """Open vacancies that fit the person, best first."""
+    person = get_person_for(caller(request), id)
+    return matching.match_vacancies(person, limit=query.limit)
+
+
+@router.get("/ready-to-move", response=ReadyPage, url_name="ready_to_move")
+def ready_to_move(request: HttpRequest, query: Query[MatchQuery]) -> dict:
+    """People past the readiness threshold, most ready first."""
+    ready = (
+        Readiness.objects.filter(
+            score__gte=readiness.THRESHOLD,
+            person__in=visible_people(caller(request)).values("pk"),
+        )
+        .select_related("person", "person__owner")
+        .order_by("-score", "person_id")
+    )
+    return {
+        "count": ready.count(),
+        "threshold": readiness.THRESHOLD,
+        "results": list(ready[: query.limit]),
+    }

@@ -1,0 +1,75 @@
+"""Ready to move, a vacancy's matches and a person's matching vacancies."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from keepwarm.accounts.models import User
+from keepwarm.care.forms import team
+from keepwarm.care.queries import visible_people
+from keepwarm.network import matching, readiness
+from keepwarm.network.models import Readiness, Vacancy
+from keepwarm.people.views import get_person_for
+
+PAGE_SIZE = 50
+MATCHES_SHOWN = 25
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+def ready_to_move(request: HttpRequest) -> HttpResponse:
+    """People past the readiness threshold: a consultant's own (and those they cover);
+    managers see everyone and may pick a consultant."""
+    user = _user(request)
+    ready = Readiness.objects.filter(
+        score__gte=readiness.THRESHOLD, person__in=visible_people(user).values("pk")
+    )
+    owner = request.GET.get("owner", "")
+    owner_id = int(owner) if owner.isdigit() and user.sees_whole_team else None
+    if owner_id is not None:
+        ready = ready.filter(person__owner_id=owner_id)
+    ready = ready.select_related("person", "person__owner").order_by("-score", "person_id")
+    page = Paginator(ready, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "owner": str(owner_id) if owner_id is not None else "",
+        "owners": team() if user.sees_whole_team else [],
+        "threshold": round(readiness.THRESHOLD * 100),
+    }
+    return render(request, "network/ready.html", context)
+
+
+@login_required
+def vacancy_matches(request: HttpRequest, pk: int) -> HttpResponse:
+    """The people best fitted to a vacancy, among those the user may see."""
+    user = _user(request)
+    # Vacancies are the agency's, like clients: every signed-in user may read them.
+    vacancy = get_object_or_404(Vacancy.objects.select_related("company"), pk=pk)
+    matches = matching.match_people(vacancy, user=user, limit=MATCHES_SHOWN)
+    context = {
+        "vacancy": vacancy,
+        "matches": matches,
+        "client_record": matching.client_record(vacancy),
+        "whole_team": user.sees_whole_team,
+    }
+    return render(request, "network/matches.html", context)
+
+
+@login_required
+def person_matches(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open vacancies that fit a person the user may see."""
+    person = get_person_for(_user(request), pk)
+    context = {
+        "person": person,
+        "matches": matching.match_vacancies(person, limit=MATCHES_SHOWN),
+        "readiness": Readiness.objects.filter(person=person).first(),
+    }
+    return render(request, "network/matches_person.html", context)
