@@ -165,12 +165,16 @@ def _sink(port: int) -> subprocess.Popen[bytes]:
 def run_worker(start_at: float) -> dict[str, float]:
     """One worker's share of the pipeline, started at `start_at` (time.time())."""
     from django.db import connection
+    from django.urls import reverse
 
     from keepwarm.mail.services import send_pending
     from keepwarm.newsletters.models import Issue
     from keepwarm.newsletters.services import run_due_issues
 
     connection.ensure_connection()
+    # A running worker has resolved its URLs long before a newsletter is due: loading the
+    # URLconf (importing every view) on the first reverse() is not the pipeline's cost.
+    reverse("unsubscribe", args=["warm"])
     time.sleep(max(0.0, start_at - time.time()))
     start = time.time()  # later than start_at if starting Django took longer
     run_due_issues(now=NOW)
