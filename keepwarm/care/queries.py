@@ -170,6 +170,30 @@ GUARANTEE_FIELDS = (
 )
 
 
+class _Terms:
+    """A placement's guarantee terms with Placement's own rule for the end date, without
+    building a model instance (all of its fields' defaults) for each candidate row."""
+
+    __slots__ = ("guarantee_length", "guarantee_unit", "start_date")
+    guarantee_ends_on: Any = Placement.guarantee_ends_on
+
+    def __init__(self, start_date: dt.date, guarantee_length: int, guarantee_unit: str) -> None:
+        self.start_date = start_date
+        self.guarantee_length = guarantee_length
+        self.guarantee_unit = guarantee_unit
+
+
+class _Contact:
+    """When someone was last contacted, with Person's own red/amber/green rule."""
+
+    __slots__ = ("last_contacted_at",)
+    days_since_contact: Any = Person.days_since_contact
+    contact_rag: Any = Person.contact_rag
+
+    def __init__(self, last_contacted_at: dt.datetime | None) -> None:
+        self.last_contacted_at = last_contacted_at
+
+
 def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
     # The end date is computed (working or calendar days), so the database narrows by
     # start date and status and Python applies the exact rule to the few columns it needs;
@@ -184,11 +208,7 @@ def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
     ending = [
         pk
         for pk, start, length, unit in candidates
-        if today
-        <= Placement(
-            start_date=start, guarantee_length=length, guarantee_unit=unit
-        ).guarantee_ends_on
-        <= horizon
+        if today <= _Terms(start, length, unit).guarantee_ends_on <= horizon
     ]
     if not ending:
         return []
@@ -245,7 +265,7 @@ def _going_cold(
         for pk, at, is_client in ((person_id, person_at, False), (manager_id, manager_at, True)):
             if pk is None or pk in seen:
                 continue
-            contact = Person(pk=pk, last_contacted_at=at)
+            contact = _Contact(at)
             rag = contact.contact_rag(today)
             if rag == "green":
                 continue
