@@ -372,7 +372,8 @@ def timeline_for(person: Person) -> list[TimelineEntry]:
                 obj=t,
             )
         )
-    for m in person.messages.order_by("-created_at", "-id"):
+    # The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
+    for m in person.messages.defer("body_html", "headers").order_by("-created_at", "-id"):
         entries.append(
             TimelineEntry(
                 at=m.sent_at or m.created_at,
