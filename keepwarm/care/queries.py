@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -40,6 +41,7 @@ class Today:
     due: list[Touchpoint] = field(default_factory=list)
     guarantee_ending: list[Placement] = field(default_factory=list)
     going_cold: list[ColdContact] = field(default_factory=list)
+    going_cold_count: int = 0
     covering: list[User] = field(default_factory=list)
     # All of it, where `due` holds at most DUE_SHOWN of each group.
     overdue_count: int = 0
@@ -75,6 +77,35 @@ def due_work(
     return due.order_by("due_on", "id")
 
 
+_DUE_CALLS_SQLITE = (
+    "SELECT id, due_on FROM {table} INDEXED BY touchpoint_calls_due"
+    " WHERE owner_id IN ({owners}) AND due_on <= %s"
+    " AND state = 'planned' AND NOT (kind IN ('email', 'questionnaire')) ORDER BY due_on, id"
+)
+
+
+def _due_calls(owner_ids: list[int], today: dt.date) -> list[tuple[int, dt.date]]:
+    """(id, due_on) of the calls and meetings due, from the small partial index
+    touchpoint_calls_due: the owner's due check-in emails (thousands when the worker is
+    behind) are not in it at all."""
+    if connection.vendor != "sqlite":
+        return list(due_work(owner_ids, today=today).values_list("id", "due_on"))
+    # Without statistics (no ANALYZE) SQLite prefers touchpoint_owner_due, which has one
+    # more equality column, and reads every due email to drop it: ~30 ms instead of 0.1.
+    # INDEXED BY fails loudly, rather than going slow, if the index no longer applies. The
+    # index's own condition is written as literals: SQLite only sees that a query implies
+    # a partial index's WHERE when the terms are the same, and a parameter is not 'planned'.
+    assert Touchpoint.State.PLANNED == "planned" and SENT_BY_WORKER == ("email", "questionnaire")
+    sql = _DUE_CALLS_SQLITE.format(
+        table=connection.ops.quote_name(Touchpoint._meta.db_table),
+        owners=", ".join(["%s"] * len(owner_ids)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*owner_ids, today.isoformat()])
+        # Django's SQLite connection turns a "date" column into a date by its declared type.
+        return [(pk, due_on) for pk, due_on in cursor.fetchall()]
+
+
 # What a row on Today shows (templates/care/_touchpoint.html): a full row of each of the five
 # tables costs more to turn into objects than the query takes.
 TODAY_ROW_FIELDS = (
@@ -86,7 +117,7 @@ TODAY_ROW_FIELDS = (
 )
 
 
-def today_for(user: User, *, today: dt.date) -> Today:
+def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> Today:
     """A consultant's start page: a handful of queries whatever the agency's size.
 
     `due` holds the calls and meetings due on or before `today` for `user` and those they
@@ -94,13 +125,14 @@ def today_for(user: User, *, today: dt.date) -> Today:
     most DUE_SHOWN overdue and DUE_SHOWN due today (the counts say how many in all). Check-in
     emails are only counted: the worker sends them, and a backlog of thousands (the worker
     stopped, a first import) must not bury the calls or make the page take seconds.
+    `going_cold` holds the coldest `cold_shown` (all when None) of `going_cold_count`.
     """
     covering = covering_for(user, day=today)
     owner_ids = [user.pk, *(u.pk for u in covering)]
     # The calls are few; the check-in emails may be thousands. One pass over the calls'
     # (id, due_on) gives both counts and which rows to show; the total due is counted from
     # the (owner, state, due_on) index alone, so the emails are never read row by row twice.
-    calls = list(due_work(owner_ids, today=today).values_list("id", "due_on"))
+    calls = _due_calls(owner_ids, today)
     overdue_ids = [pk for pk, due_on in calls if due_on < today]
     due_today_ids = [pk for pk, due_on in calls if due_on >= today]
     all_due = Touchpoint.objects.filter(
@@ -115,11 +147,13 @@ def today_for(user: User, *, today: dt.date) -> Today:
             .only(*TODAY_ROW_FIELDS)
             .order_by("due_on", "id")
         )
+    going_cold, going_cold_count = _going_cold(user, today, shown=cold_shown)
     return Today(
         today=today,
         due=due,
         guarantee_ending=_guarantee_ending(owner_ids, today),
-        going_cold=_going_cold(user, today),
+        going_cold=going_cold,
+        going_cold_count=going_cold_count,
         covering=covering,
         overdue_count=len(overdue_ids),
         due_today_count=len(due_today_ids),
@@ -136,22 +170,54 @@ GUARANTEE_FIELDS = (
 )
 
 
+class _Terms:
+    """A placement's guarantee terms with Placement's own rule for the end date, without
+    building a model instance (all of its fields' defaults) for each candidate row."""
+
+    __slots__ = ("guarantee_length", "guarantee_unit", "start_date")
+    guarantee_ends_on: Any = Placement.guarantee_ends_on
+
+    def __init__(self, start_date: dt.date, guarantee_length: int, guarantee_unit: str) -> None:
+        self.start_date = start_date
+        self.guarantee_length = guarantee_length
+        self.guarantee_unit = guarantee_unit
+
+
+class _Contact:
+    """When someone was last contacted, with Person's own red/amber/green rule."""
+
+    __slots__ = ("last_contacted_at",)
+    days_since_contact: Any = Person.days_since_contact
+    contact_rag: Any = Person.contact_rag
+
+    def __init__(self, last_contacted_at: dt.datetime | None) -> None:
+        self.last_contacted_at = last_contacted_at
+
+
 def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
     # The end date is computed (working or calendar days), so the database narrows by
-    # start date and status and Python applies the exact rule to the few that remain.
+    # start date and status and Python applies the exact rule to the few columns it needs;
+    # only the placements that end soon are loaded as objects, with what the page shows.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
-    candidates = (
-        Placement.objects.filter(
-            owner_id__in=owner_ids,
-            status__in=(Placement.Status.OFFER_ACCEPTED, Placement.Status.IN_GUARANTEE),
-            guarantee_length__gt=0,
-            start_date__lte=horizon,
-        )
+    candidates = Placement.objects.filter(
+        owner_id__in=owner_ids,
+        status__in=(Placement.Status.OFFER_ACCEPTED, Placement.Status.IN_GUARANTEE),
+        guarantee_length__gt=0,
+        start_date__lte=horizon,
+    ).values_list("id", "start_date", "guarantee_length", "guarantee_unit")
+    ending = [
+        pk
+        for pk, start, length, unit in candidates
+        if today <= _Terms(start, length, unit).guarantee_ends_on <= horizon
+    ]
+    if not ending:
+        return []
+    shown = (
+        Placement.objects.filter(pk__in=ending)
         .select_related("person", "company", "owner")
         .only(*GUARANTEE_FIELDS)
     )
-    ending = [p for p in candidates if today <= p.guarantee_ends_on <= horizon]
-    return sorted(ending, key=lambda p: (p.guarantee_ends_on, p.pk))
+    return sorted(shown, key=lambda p: (p.guarantee_ends_on, p.pk))
 
 
 # What Going cold shows and sorts by; the rest of each row is never read.
@@ -164,7 +230,10 @@ COLD_FIELDS = (
 )
 
 
-def _going_cold(user: User, today: dt.date) -> list[ColdContact]:
+def _going_cold(
+    user: User, today: dt.date, *, shown: int | None = None
+) -> tuple[list[ColdContact], int]:
+    """The coldest contacts first (at most `shown` of them as objects), and how many in all."""
     # Anyone last contacted on or before the amber day (in UTC, as stored) might be cold;
     # Person.contact_rag decides.
     amber_since = dt.datetime.combine(
@@ -176,38 +245,65 @@ def _going_cold(user: User, today: dt.date) -> list[ColdContact]:
             **{f"{prefix}__last_contacted_at__lt": amber_since}
         )
 
-    placements = (
+    # Who is cold is decided from five columns a row; only the rows shown become objects.
+    rows = (
         Placement.objects.filter(owner=user, status__in=Placement.ACTIVE)
         .filter(cold("person") | (Q(hiring_manager__isnull=False) & cold("hiring_manager")))
-        .select_related("person", "hiring_manager", "company")
-        .only(*COLD_FIELDS)
         .order_by("start_date", "id")
+        .values_list(
+            "id",
+            "person_id",
+            "person__last_contacted_at",
+            "hiring_manager_id",
+            "hiring_manager__last_contacted_at",
+        )
     )
     seen: set[int] = set()
-    found: list[ColdContact] = []
-    for placement in placements:
-        for person, is_client in ((placement.person, False), (placement.hiring_manager, True)):
-            if person is None or person.pk in seen:
+    # (rag, days since contact, placement id, person id, is_client)
+    found: list[tuple[str, int | None, int, int, bool]] = []
+    for placement_id, person_id, person_at, manager_id, manager_at in rows:
+        for pk, at, is_client in ((person_id, person_at, False), (manager_id, manager_at, True)):
+            if pk is None or pk in seen:
                 continue
-            rag = person.contact_rag(today)
+            contact = _Contact(at)
+            rag = contact.contact_rag(today)
             if rag == "green":
                 continue
-            seen.add(person.pk)
-            found.append(
-                ColdContact(
-                    person=person,
-                    placement=placement,
-                    rag=rag,
-                    days_since_contact=person.days_since_contact(today),
-                    is_client=is_client,
-                )
+            seen.add(pk)
+            found.append((rag, contact.days_since_contact(today), placement_id, pk, is_client))
+
+    def coldest_first(entry: tuple[str, int | None, int, int, bool]) -> tuple[int, int]:
+        rag, days = entry[0], entry[1]
+        return (0 if rag == "red" else 1, -(days if days is not None else 10**6))
+
+    found.sort(key=coldest_first)
+    chosen = found if shown is None else found[:shown]
+    placements = Placement.objects.filter(pk__in={entry[2] for entry in chosen})
+    by_id = (
+        {
+            p.pk: p
+            for p in placements.select_related("person", "hiring_manager", "company").only(
+                *COLD_FIELDS
             )
-
-    def coldest_first(entry: ColdContact) -> tuple[int, int]:
-        days = entry.days_since_contact
-        return (0 if entry.rag == "red" else 1, -(days if days is not None else 10**6))
-
-    return sorted(found, key=coldest_first)
+        }
+        if chosen
+        else {}
+    )
+    contacts = []
+    for rag, days, placement_id, person_id, is_client in chosen:
+        placement = by_id[placement_id]
+        person = placement.hiring_manager if is_client else placement.person
+        assert person is not None and person.pk == person_id
+        contacts.append(
+            ColdContact(
+                person=person,
+                placement=placement,
+                rag=rag,
+                days_since_contact=days,
+                is_client=is_client,
+            )
+        )
+    return contacts, len(found)
 
 
 def _covered_owner_ids(user: User, day: dt.date) -> QuerySet[Cover, Any]:
@@ -276,7 +372,8 @@ def timeline_for(person: Person) -> list[TimelineEntry]:
                 obj=t,
             )
         )
-    for m in person.messages.order_by("-created_at", "-id"):
+    # The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
+    for m in person.messages.defer("body_html", "headers").order_by("-created_at", "-id"):
         entries.append(
             TimelineEntry(
                 at=m.sent_at or m.created_at,

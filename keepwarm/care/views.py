@@ -71,7 +71,7 @@ GOING_COLD_SHOWN = 12
 def today(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     day = timezone.localdate()
-    work = queries.today_for(user, today=day)
+    work = queries.today_for(user, today=day, cold_shown=GOING_COLD_SHOWN)
     context = {
         "today": day,
         "overdue": work.overdue,
@@ -81,8 +81,8 @@ def today(request: HttpRequest) -> HttpResponse:
         "not_shown": work.not_shown,
         "emails_due": work.emails_due,
         "guarantee_ending": list(work.guarantee_ending),
-        "going_cold": work.going_cold[:GOING_COLD_SHOWN],
-        "going_cold_more": max(0, len(work.going_cold) - GOING_COLD_SHOWN),
+        "going_cold": work.going_cold,
+        "going_cold_more": work.going_cold_count - len(work.going_cold),
         "covering": list(work.covering),
         "covering_ids": {u.pk for u in work.covering},
         "amber_days": settings.KEEPWARM_AMBER_DAYS,

@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
@@ -83,17 +84,30 @@ def blocked(messages: Iterable[OutboxMessage], *, now: dt.datetime | None = None
     if not messages:
         return {}
     hashes = {m.id: email_hash(m.to_email) for m in messages}
-    found: dict[str, set[str]] = {}
-    for digest, reason in Suppression.objects.filter(
-        email_hash__in=set(hashes.values())
-    ).values_list("email_hash", "reason"):
-        found.setdefault(digest, set()).add(reason)
     marketing = [m for m in messages if m.purpose == OutboxMessage.Purpose.MARKETING]
     people = {m.person_id for m in marketing if m.person_id}
-    allowed = set()
+    rows = Suppression.objects.filter(email_hash__in=set(hashes.values())).values_list(
+        "email_hash", "reason"
+    )
     if people:
+        # One round trip, not two: the people who may still get marketing come back in the
+        # same answer, as rows with an empty hash and the person's id for the reason.
         today = timezone.localdate(now)
-        allowed = set(_marketable(today).filter(pk__in=people).values_list("pk", flat=True))
+        allowed_rows = (
+            _marketable(today)
+            .filter(pk__in=people)
+            .order_by()
+            .annotate(no_hash=Value(""), person=Cast("pk", CharField()))
+            .values_list("no_hash", "person")
+        )
+        rows = rows.order_by().union(allowed_rows, all=True)
+    found: dict[str, set[str]] = {}
+    allowed = set()
+    for digest, reason in rows:
+        if digest:
+            found.setdefault(digest, set()).add(reason)
+        else:
+            allowed.add(int(reason))
     result: dict[int, str] = {}
     labels = dict(Reason.choices)
     for message in messages:

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from keepwarm.lib.dates import add_months
 from keepwarm.mail import services as mail
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import list_unsubscribe_headers, preferences_url
-from keepwarm.mail.unsubscribe import preferences_token, unsubscribe_token
+from keepwarm.mail.unsubscribe import PREFERENCES_SALT, UNSUBSCRIBE_SALT
 from keepwarm.newsletters import generate
 from keepwarm.newsletters.models import (
     Block,
@@ -233,13 +233,17 @@ class _Links:
         self.preferences = settings.BASE_URL + reverse("email_preferences", args=[marker])
         self.view = settings.BASE_URL + reverse("newsletter_view", args=[marker])
         self.view_signer = signing.Signer(salt=VIEW_SALT)
+        # The signers unsubscribe_token() and preferences_token() make, made once.
+        self.unsubscribe_signer = signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
+        self.preferences_signer = signing.TimestampSigner(salt=PREFERENCES_SALT)
         self.marker = marker
 
     def values(
         self, *, person: Person, consultant: str, reason: str
     ) -> tuple[dict[str, str], dict[str, str]]:
+        payload = {"p": person.pk, "u": PURPOSE}
         unsubscribe = self.unsubscribe.replace(
-            self.marker, unsubscribe_token(person=person, purpose=PURPOSE)
+            self.marker, self.unsubscribe_signer.sign_object(payload, compress=False)
         )
         values = {
             "first_name": person.first_name.strip() or "there",
@@ -250,7 +254,7 @@ class _Links:
             ),
             "unsubscribe_url": unsubscribe,
             "preferences_url": self.preferences.replace(
-                self.marker, preferences_token(person=person, purpose=PURPOSE)
+                self.marker, self.preferences_signer.sign_object(payload, compress=False)
             ),
             "reason": reason,
         }
@@ -372,6 +376,7 @@ def _chunk_messages(
         ).values_list("person_id", "basis", "given_at")
     )
     reasons: dict[tuple[str, Any], str] = {}
+    reply_tos: dict[int | None, str] = {}
     links = _Links(issue.pk)
     messages = []
     for person in people:
@@ -386,11 +391,13 @@ def _chunk_messages(
             reason=reasons[key],
         )
         html, text = personaliser.fill(values)
-        reply_to = (
-            str(Address(display_name=owner.display_name, addr_spec=owner.email))
-            if owner and owner.email
-            else ""
-        )
+        if person.owner_id not in reply_tos:
+            reply_tos[person.owner_id] = (
+                str(Address(display_name=owner.display_name, addr_spec=owner.email))
+                if owner and owner.email
+                else ""
+            )
+        reply_to = reply_tos[person.owner_id]
         messages.append(
             OutboxMessage(
                 key=f"{issue.key_prefix}{person.pk}",
@@ -409,44 +416,89 @@ def _chunk_messages(
     return messages
 
 
+def _claim_chunk(issue_id: int, members: QuerySet[Person]) -> list[int] | None:
+    """The next CHUNK member ids for this worker alone: the issue's cursor moves past them
+    in a short transaction, so a second worker takes the chunk after, not the same one.
+    None when the issue stopped sending (paused, cancelled) or is fully queued."""
+    with transaction.atomic():
+        # Held until commit on PostgreSQL; SQLite's IMMEDIATE transaction is the lock there.
+        cursor = (
+            Issue.objects.select_for_update()
+            .filter(pk=issue_id, state=State.SENDING, expanded_at__isnull=True)
+            .values_list("expanded_through", flat=True)
+            .first()
+        )
+        if cursor is None:
+            return None
+        ids = list(members.filter(pk__gt=cursor).values_list("pk", flat=True)[:CHUNK])
+        if ids:
+            Issue.objects.filter(pk=issue_id).update(expanded_through=ids[-1])
+        return ids
+
+
+def _queue_chunk(
+    issue: Issue, ids: list[int], *, personaliser: Personaliser, send_after: dt.datetime
+) -> int:
+    """Queue the copies for these people; raises _Stopped if the issue stopped meanwhile."""
+    people = list(
+        Person.objects.filter(pk__in=ids)
+        .select_related("owner")
+        .only(*_RECIPIENT_FIELDS)
+        .order_by("id")
+    )
+    messages = _chunk_messages(issue, people, personaliser=personaliser, send_after=send_after)
+    with transaction.atomic():
+        new = mail.queue_emails(messages)
+        if not Issue.objects.filter(pk=issue.pk, state=State.SENDING).update(
+            recipients=F("recipients") + new
+        ):
+            raise _Stopped()
+    return new
+
+
+_RECIPIENT_FIELDS = (
+    *("id", "first_name", "email", "owner__first_name", "owner__last_name"),
+    *("owner__username", "owner__email"),
+)
+
+
 def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = None) -> int:
     """Queue the issue's copies a chunk at a time; returns how many were new.
 
-    Walks the audience by person id from the stored cursor, so a crash resumes where it
-    stopped and memory holds one chunk whatever the audience's size.
+    Workers share the work: each claims the next chunk of the audience (by person id) by
+    moving the issue's cursor, then renders and queues it, so two workers expand an issue
+    twice as fast and memory holds one chunk whatever the audience's size. A chunk whose
+    worker died (or that a pause interrupted) is behind the cursor but not in the outbox:
+    whoever reaches the end of the audience queues every member still without a copy
+    before marking the issue expanded. The UNIQUE key makes a copy queued twice a no-op.
     """
     issue = Issue.objects.select_related("newsletter__audience").get(pk=issue_id)
     today = today or now.astimezone(worker.agency_zone()).date()
     personaliser = Personaliser.of(Frozen(issue.html_template, issue.text_template))
-    members = issue.newsletter.audience.members(today, frequency=issue.newsletter.frequency)
-    members = members.select_related("owner").only(
-        "id", "first_name", "email", "owner__first_name", "owner__last_name",
-        "owner__username", "owner__email",
-    ).order_by("id")  # fmt: skip
+    members = issue.newsletter.audience.members(
+        today, frequency=issue.newsletter.frequency
+    ).order_by("id")
     send_after = issue.scheduled_for or now
     queued = 0
-    cursor = issue.expanded_through
-    while True:
-        people = list(members.filter(pk__gt=cursor)[:CHUNK])
-        if not people:
-            Issue.objects.filter(pk=issue_id, state=State.SENDING, expanded_at__isnull=True).update(
-                expanded_at=now
-            )
+    try:
+        while ids := _claim_chunk(issue_id, members):
+            queued += _queue_chunk(issue, ids, personaliser=personaliser, send_after=send_after)
+        if ids is None:
             return queued
-        messages = _chunk_messages(issue, people, personaliser=personaliser, send_after=send_after)
-        last = people[-1].pk
-        try:
-            with transaction.atomic():
-                new = mail.queue_emails(messages)
-                moved = Issue.objects.filter(
-                    pk=issue_id, state=State.SENDING, expanded_through=cursor
-                ).update(expanded_through=last, recipients=F("recipients") + new)
-                if not moved:
-                    raise _Stopped()
-        except _Stopped:
-            return queued
-        queued += new
-        cursor = last
+        # The end of the audience: queue whatever a dead or interrupted worker left.
+        missing = members.exclude(
+            pk__in=issue_messages(issue).filter(person__isnull=False).values("person_id")
+        ).order_by("id")
+        last = 0
+        while ids := list(missing.filter(pk__gt=last).values_list("pk", flat=True)[:CHUNK]):
+            queued += _queue_chunk(issue, ids, personaliser=personaliser, send_after=send_after)
+            last = ids[-1]
+    except _Stopped:
+        return queued
+    Issue.objects.filter(pk=issue_id, state=State.SENDING, expanded_at__isnull=True).update(
+        expanded_at=now
+    )
+    return queued
 
 
 def _finish(now: dt.datetime) -> None:

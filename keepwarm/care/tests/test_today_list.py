@@ -145,11 +145,13 @@ def test_today_query_count_stays_constant_as_data_grows(
                 owner=placement.owner,
             )
 
+    # Guarantees ending and Going cold each read a few columns first, then load the rows
+    # shown: two queries each, whatever the size.
     grow(3)
-    with django_assert_max_num_queries(6):  # type: ignore[operator]
+    with django_assert_max_num_queries(8):  # type: ignore[operator]
         small = today_for(cast.owner, today=DAY)
     grow(40)
-    with django_assert_max_num_queries(6):  # type: ignore[operator]
+    with django_assert_max_num_queries(8):  # type: ignore[operator]
         large = today_for(cast.owner, today=DAY)
         # Rendering Today reads these relations; they must already be loaded.
         for t in large.due:
