@@ -147,6 +147,24 @@ def pass_second_factor(client: Any, user: User) -> None:
     session.save()
 
 
+# --- Headless Chromium (browser tests; keepwarm.web_tests.browser) ---------------------
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    from keepwarm.web_tests.browser import launched
+
+    with launched() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Any:
+    from keepwarm.web_tests.browser import DESKTOP
+
+    return chromium.new_page(viewport=DESKTOP)
+
+
 # --- A real SMTP server on loopback (mail and worker tests) ----------------------------
 
 

@@ -3,58 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.conftest import Cast
+from keepwarm.web_tests.browser import MARKS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture
-def browser_page() -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the
-    # test body are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API switches greenlets, and Django keeps connections per context:
-    # a connection opened before it starts would be orphaned and, on PostgreSQL, block
-    # dropping the test database. Close it; the test body opens its own.
-    connections.close_all()
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            yield page
-        finally:
-            # While Playwright's loop runs, the ORM keeps this test's connection in a
-            # context-local slot that the test database teardown cannot see; close it
-            # here or PostgreSQL refuses to drop the test database.
-            connections.close_all()
-            browser.close()
+pytestmark = MARKS
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,19 +8,16 @@ import pyotp
 import pytest
 
 from keepwarm.conftest import Cast
-from keepwarm.web_tests.test_browser_today import CHROMIUM, browser_page  # noqa: F401
+from keepwarm.web_tests.browser import MARKS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = MARKS
 
 
 @pytest.mark.django_db(transaction=True)
 def test_first_sign_in_sets_up_the_app_and_no_page_breaks_the_policy(
     cast: Cast,
     live_server: Any,
-    browser_page: Any,  # noqa: F811
+    browser_page: Any,
     settings: Any,
 ) -> None:
     settings.KEEPWARM_REQUIRE_SECOND_FACTOR = True

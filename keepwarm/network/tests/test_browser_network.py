@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,52 +9,9 @@ import pytest
 from keepwarm.conftest import Cast
 from keepwarm.network.models import Lead, Vacancy
 from keepwarm.network.services import receive_lead, receive_referral
+from keepwarm.web_tests.browser import MARKS, serious_violations
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-    pytest.mark.filterwarnings("ignore:No directory at"),
-]
-
-
-@pytest.fixture
-def browser_page() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # As in the other browser tests: a connection opened before Playwright's loop would
-    # be orphaned and stop PostgreSQL dropping the test database.
-    connections.close_all()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            connections.close_all()
-            browser.close()
-
-
-def _serious_violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+pytestmark = MARKS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -80,7 +34,7 @@ def test_consultant_settles_a_referral_and_converts_a_lead_in_the_browser(
     page.get_by_role("link", name="Network").click()
     page.get_by_role("link", name="Pat Smith").click()
     page.get_by_role("heading", name="Who is it?").wait_for()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     page.get_by_label("Priya Patel", exact=False).check()
     page.get_by_role("button", name="Link").click()
     page.get_by_text("Linked the referral to Priya Patel.").wait_for()
@@ -88,10 +42,10 @@ def test_consultant_settles_a_referral_and_converts_a_lead_in_the_browser(
     assert referral.referred == cast.candidate
 
     page.goto(f"{live_server.url}{lead.get_absolute_url()}")
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     page.get_by_label("Vacancy title").fill("Senior Buyer")
     page.get_by_role("button", name="Convert to company and vacancy").click()
     page.get_by_role("heading", name="Senior Buyer").wait_for()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     assert Lead.objects.get().status == "converted"
     assert Vacancy.objects.get().company.name == "Globex"

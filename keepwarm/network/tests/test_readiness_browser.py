@@ -12,25 +12,16 @@ from keepwarm.conftest import Cast
 from keepwarm.network.models import StatusStatement, Vacancy
 from keepwarm.network.readiness import recompute
 from keepwarm.placements.models import Placement
-from keepwarm.web_tests.test_browser_today import browser_page, pytestmark  # noqa: F401
+from keepwarm.web_tests.browser import MARKS, serious_violations
 
-
-def _serious_violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+pytestmark = MARKS
 
 
 @pytest.mark.django_db(transaction=True)
 def test_consultant_sees_who_is_ready_to_move_and_the_matches(
     cast: Cast,
     live_server: Any,
-    browser_page: Any,  # noqa: F811 (the imported fixture)
+    browser_page: Any,
 ) -> None:
     cast.placement.status = Placement.Status.SETTLED
     cast.placement.save(update_fields=["status"])
@@ -53,10 +44,10 @@ def test_consultant_sees_who_is_ready_to_move_and_the_matches(
     page.get_by_role("heading", name="Ready to move").wait_for()
     row = page.get_by_role("row").filter(has_text="Priya Patel")
     assert "Actively looking" in row.inner_text()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
     page.goto(f"{live_server.url}/vacancies/{vacancy.pk}/matches/")
     page.get_by_role("heading", name="Matches for Senior Account Manager").wait_for()
     row = page.get_by_role("row").filter(has_text="Priya Patel")
     assert "Title: Account Manager is close to Senior Account Manager" in row.inner_text()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []

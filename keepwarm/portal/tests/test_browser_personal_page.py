@@ -4,10 +4,7 @@ accessibility issue on any page on the way."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,54 +12,14 @@ import pytest
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.signals.models import Alert
+from keepwarm.web_tests.browser import MARKS, phone_page, serious_violations
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE: Any = {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-    pytest.mark.filterwarnings("ignore:No directory at"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API switches greenlets, and Django keeps connections per context:
-    # a connection opened before it starts would be orphaned and, on PostgreSQL, block
-    # dropping the test database. Close it; the test body opens its own.
-    connections.close_all()
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            connections.close_all()  # the test body's, made while Playwright ran
-            launched.close()
-
-
-def _serious_violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+def browser(chromium: Any) -> Any:
+    return chromium
 
 
 @pytest.mark.django_db(transaction=True)
@@ -72,22 +29,22 @@ def test_a_candidate_reports_a_problem_from_her_phone_and_it_is_on_todays_list(
     cast.owner.phone = "0113 496 0000"
     cast.owner.available_hours = "Mon–Fri 8:30–18:00"
     cast.owner.save()
-    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    phone = phone_page(browser)
 
     phone.goto(live_server.url + "/me/sign-in/")
     phone.get_by_role("heading", name="Your personal page").wait_for()
-    assert _serious_violations(phone) == []
+    assert serious_violations(phone) == []
     phone.get_by_label("Your email address").fill("priya@example.net")
     phone.get_by_role("button", name="Email me a sign-in link").click()
     phone.get_by_role("heading", name="Check your email").wait_for()
-    assert _serious_violations(phone) == []
+    assert serious_violations(phone) == []
 
     body = OutboxMessage.objects.get(to_email="priya@example.net").body_text
     found = re.search(r"https?://\S+(/me/link/\S+/)", body)
     assert found
     phone.goto(live_server.url + found.group(1))
     phone.get_by_role("heading", name="Hello Priya").wait_for()
-    assert _serious_violations(phone) == []
+    assert serious_violations(phone) == []
     phone.get_by_role("button", name="Open my page").click()
 
     phone.get_by_role("heading", name="Your consultant").wait_for()
@@ -95,12 +52,12 @@ def test_a_candidate_reports_a_problem_from_her_phone_and_it_is_on_todays_list(
         "tel:01134960000"
     )
     assert "Available Mon–Fri 8:30–18:00" in phone.content()
-    assert _serious_violations(phone) == []
+    assert serious_violations(phone) == []
 
     # Sent empty first: the page explains, and nothing is opened.
     phone.get_by_role("button", name="Tell Olivia").click()
     phone.get_by_text("This field is required").wait_for()
-    assert _serious_violations(phone) == []
+    assert serious_violations(phone) == []
     assert not Alert.objects.exists()
 
     phone.get_by_label("What is the problem?").fill("My hours are not what we agreed")
@@ -124,15 +81,15 @@ def test_a_client_contacts_page_and_a_used_link_are_accessible(
 ) -> None:
     from keepwarm.portal.links import make_token
 
-    page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    page = phone_page(browser)
     link = f"{live_server.url}/me/link/{make_token(person=cast.client_contact)}/"
     page.goto(link)
     page.get_by_role("button", name="Open my page").click()
     page.get_by_role("heading", name="Raise a concern about a placement").wait_for()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     page.get_by_role("button", name="Sign out").click()
     page.get_by_text("You are signed out").wait_for()
     used = page.goto(link)
     assert used.status == 410
     page.get_by_role("heading", name="This link has already been used").wait_for()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []

@@ -3,58 +3,19 @@ finding, and the printout keeps the chart and the figures but not the menu or fi
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from keepwarm.conftest import Cast
+from keepwarm.web_tests.browser import MARKS, serious_violations
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-    pytest.mark.filterwarnings("ignore:No directory at"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def no_js_page() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    connections.close_all()  # see keepwarm/web_tests: Playwright switches greenlets
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_context(java_script_enabled=False).new_page()
-        finally:
-            connections.close_all()
-            browser.close()
-
-
-def _serious_violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+def no_js_page(chromium: Any) -> Any:
+    return chromium.new_context(java_script_enabled=False).new_page()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -79,7 +40,7 @@ def test_manager_reads_retention_without_javascript_and_prints_it(
     with_js = page.context.browser.new_context().new_page()
     with_js.context.add_cookies(page.context.cookies())
     with_js.goto(page.url)
-    assert _serious_violations(with_js) == []
+    assert serious_violations(with_js) == []
     with_js.emulate_media(media="print")
     assert not with_js.locator("header.topbar").is_visible()
     assert not with_js.locator("form.filters").is_visible()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,56 +11,14 @@ from keepwarm.conftest import Cast
 from keepwarm.surveys.models import Response
 from keepwarm.surveys.services import create_invitation
 from keepwarm.surveys.tests.conftest import link, make_checkin
+from keepwarm.web_tests.browser import MARKS, phone_page, serious_violations
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-PHONE: Any = {"width": 390, "height": 844}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-    pytest.mark.filterwarnings("ignore:No directory at"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture
-def phone() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API switches greenlets, and Django keeps connections per context:
-    # a connection opened before it starts would be orphaned and, on PostgreSQL, block
-    # dropping the test database. Close it; the test body opens its own.
-    connections.close_all()
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-            yield context.new_page()
-        finally:
-            connections.close_all()  # the test body's, made while Playwright ran
-            browser.close()
-
-
-def _serious_violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+def phone(chromium: Any) -> Any:
+    return phone_page(chromium)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,7 +36,7 @@ def test_a_candidate_answers_on_a_phone_and_the_follow_up_appears_after_no(
     page = phone
     page.goto(live_server.url + link(invitation))
     page.get_by_role("heading", name="Test check-in").wait_for()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
     follow_up = page.locator(f"#question-{asked.detail.pk}")
     assert follow_up.is_hidden()  # our script hides it until "No"
 
@@ -92,7 +47,7 @@ def test_a_candidate_answers_on_a_phone_and_the_follow_up_appears_after_no(
     page.get_by_role("button", name="Send my answers").click()
     page.get_by_text("Some answers need another look").wait_for()
     assert page.get_by_label("4 – Good").is_checked()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
 
     page.get_by_role("group", name="Does the job live up to expectations?").get_by_label(
         "No"
@@ -120,4 +75,4 @@ def test_the_broken_link_page_is_accessible(live_server: Any, phone: Any) -> Non
     answer = page.goto(live_server.url + "/q/this-link-was-cut-short/")
     assert answer.status == 400
     page.get_by_role("heading", name="This link does not work").wait_for()
-    assert _serious_violations(page) == []
+    assert serious_violations(page) == []
