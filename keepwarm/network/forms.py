@@ -226,7 +226,7 @@ class IntelNoteForm(forms.ModelForm):
         fields = ["kind", "company", "sector", "body", "source", "source_person", "noted_on"]
         labels = {"body": "What we learnt", "noted_on": "Learnt on", "source": "Where it came from"}
         widgets = {"body": forms.Textarea(attrs={"rows": 3}), "noted_on": DATE}
-        help_texts = {"source": "Who or where, in words: “Priya, at the CIPD dinner”."}
+        help_texts = {"source": "Who or where, in words: “Dev, at the CIPD dinner”."}
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

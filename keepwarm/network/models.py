@@ -209,7 +209,7 @@ class IntelNote(models.Model):
     )
     sector = models.CharField(max_length=100, blank=True)
     body = models.TextField()
-    # Who or where it came from, in words ("Priya at the CIPD dinner"), and the person if known.
+    # Who or where it came from, in words ("Dev at the CIPD dinner"), and the person if known.
     source = models.CharField(max_length=200, blank=True)
     source_person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="intel_given"

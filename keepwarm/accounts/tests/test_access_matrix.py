@@ -29,6 +29,8 @@ from keepwarm.signals.models import Alert
 pytestmark = pytest.mark.django_db
 
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+REPORT_SLUGS = ("retention", "fall-offs", "check-ins", "nps", "alerts", "network", "clients")
+EXPORT_LISTS = ("people", "companies", "placements", "due", "alerts", "referrals", "leads")
 SECRET = "Priya"  # the candidate's name: on every page about her
 
 
@@ -120,7 +122,8 @@ def test_a_consultant_who_does_not_look_after_her_sees_and_changes_nothing(cast:
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             status = response.status_code
-            body = response.content.decode(errors="replace") if status == 200 else ""
+            raw = b"".join(response.streaming_content) if response.streaming else response.content
+            body = raw.decode(errors="replace") if status == 200 else ""
             if status >= 500 or (status == 200 and SECRET in body):
                 leaks.append(f"{method.upper()} {url} ({route}): {status}")
             if 200 <= status < 400 and method == "post" and status != 200:
@@ -154,3 +157,40 @@ def test_the_owner_managers_and_admins_open_every_page_about_her(cast: Cast, who
         if status not in allowed:
             failed.append(f"{who} GET {url} ({route}): {status}")
     assert not failed, "\n".join(failed)
+
+
+def test_an_unrelated_consultant_finds_her_on_no_page_at_all(cast: Cast) -> None:
+    """Every route of the app, every kind of id, as a consultant who does not look after her."""
+    from keepwarm.accounts.tests.test_every_page_headers import candidate_ids, ids_by_model
+
+    _her_records(cast)
+    known = ids_by_model()
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.outsider)
+    her = ("Priya", "priya@example.net", "900123")
+    leaks = []
+    opened = 0
+    for route, _name in routes():
+        params = PARAM.findall(route)
+        if "<str:" in route or route.startswith("api/"):
+            continue  # emailed-link pages and the API have token and access tests of their own
+        if not params:
+            urls = ["/" + route]
+        elif "<slug:" in route:
+            slugs = EXPORT_LISTS if route.startswith("reports/export/") else REPORT_SLUGS
+            urls = ["/" + PARAM.sub(slug, route) + "?format=csv" for slug in slugs]
+        else:
+            urls = ["/" + PARAM.sub(str(pk), route) for pk in candidate_ids(route, known)]
+        for url in urls:
+            response = client.get(url)
+            opened += 1
+            raw = (
+                b"".join(response.streaming_content)  # type: ignore[attr-defined]
+                if response.streaming
+                else response.content
+            )
+            body = raw.decode(errors="replace")
+            if response.status_code >= 500 or any(value in body for value in her):
+                leaks.append(f"GET {url}: {response.status_code}")
+    assert opened > 100
+    assert not leaks, "\n".join(leaks)
