@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import socket
 import threading
 from collections import deque
@@ -18,10 +19,17 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import settings as hypothesis_settings
 
 from keepwarm.accounts.models import User
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
+
+# The property tests run the same generated inputs on every run, so the suite (and CI) is
+# repeatable; `HYPOTHESIS_PROFILE=explore make test` looks for new failures with fresh ones.
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 # Stable dates keep tests readable; tests that need "today" freeze the clock.
 START = dt.date(2026, 3, 2)  # a Monday

@@ -265,9 +265,12 @@ def parse_date(text: str, *, month_first: bool) -> dt.date:
     """ISO dates always; otherwise d/m/y (or m/d/y for Bullhorn's `1/31/16 0:00`),
     two-digit years in 1970–2069. Raises ValueError with the text in the message."""
     value = text.strip()
-    if value.isdigit() and len(value) >= 12:
-        # Bullhorn's API writes epoch milliseconds.
-        return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC).date()
+    if value.isascii() and value.isdigit() and len(value) >= 12:
+        # Bullhorn's API writes epoch milliseconds; a longer number is no date at all.
+        try:
+            return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC).date()
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"{text!r} is not a date (too far in the future)") from None
     match = _DATE.match(value)
     if not match:
         raise ValueError(f"{text!r} is not a date")

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from keepwarm.lib.ids import parse_id
+
 
 class Source(models.TextChoices):
     BULLHORN = "bullhorn", "Bullhorn data loader files"
@@ -120,8 +122,9 @@ class RowResult(models.Model):
     def target_url(self) -> str:
         kind, _, pk = self.target.partition(":")
         names = {"person": "person", "company": "company", "placement": "placement"}
-        if kind in names and pk.isdigit():
-            return reverse(names[kind], args=[int(pk)])
+        number = parse_id(pk)
+        if kind in names and number is not None:
+            return reverse(names[kind], args=[number])
         return ""
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
+from keepwarm.lib.ids import parse_id
 from keepwarm.network import queries, services
 from keepwarm.network.forms import (
     AdvanceReferralForm,
@@ -126,9 +127,9 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                 return redirect(created)
     else:
         initial: dict[str, Any] = {"kind": Referral.Kind.CANDIDATE}
-        referrer_id = request.GET.get("referrer", "")
-        if referrer_id.isdigit():
-            person = visible_people(user).filter(pk=int(referrer_id)).first()
+        referrer_id = parse_id(request.GET.get("referrer", ""))
+        if referrer_id is not None:
+            person = visible_people(user).filter(pk=referrer_id).first()
             if person:
                 initial["referrer"] = person.email or person.full_name
         form = ReferralForm(initial=initial, user=user)

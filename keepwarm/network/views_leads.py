@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
+from keepwarm.lib.ids import parse_id
 from keepwarm.network import queries, services
 from keepwarm.network.forms import (
     ConvertLeadForm,
@@ -108,9 +109,9 @@ def lead_new(request: HttpRequest) -> HttpResponse:
                 return redirect(created)
     else:
         initial: dict[str, Any] = {}
-        source_id = request.GET.get("source", "")
-        if source_id.isdigit():
-            person = visible_people(user).filter(pk=int(source_id)).first()
+        source_id = parse_id(request.GET.get("source", ""))
+        if source_id is not None:
+            person = visible_people(user).filter(pk=source_id).first()
             if person:
                 initial["source"] = person.email or person.full_name
         form = LeadForm(initial=initial, user=user)
@@ -204,9 +205,9 @@ def intel(request: HttpRequest) -> HttpResponse:
             return redirect(note.company.get_absolute_url() if note.company else "intel")
     else:
         initial: dict[str, Any] = {"noted_on": timezone.localdate()}
-        company_id = request.GET.get("company", "")
-        if company_id.isdigit():
-            company = Company.objects.filter(pk=int(company_id)).first()
+        company_id = parse_id(request.GET.get("company", ""))
+        if company_id is not None:
+            company = Company.objects.filter(pk=company_id).first()
             if company:
                 initial.update(company=company.name, sector=company.sector)
         form = IntelNoteForm(initial=initial, user=user)

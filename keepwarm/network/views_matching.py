@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from keepwarm.accounts.models import User
 from keepwarm.care.forms import team
 from keepwarm.care.queries import visible_people
+from keepwarm.lib.ids import parse_id
 from keepwarm.network import matching, readiness
 from keepwarm.network.models import Readiness, Vacancy
 from keepwarm.people.views import get_person_for
@@ -33,7 +34,7 @@ def ready_to_move(request: HttpRequest) -> HttpResponse:
         score__gte=readiness.THRESHOLD, person__in=visible_people(user).values("pk")
     )
     owner = request.GET.get("owner", "")
-    owner_id = int(owner) if owner.isdigit() and user.sees_whole_team else None
+    owner_id = parse_id(owner) if user.sees_whole_team else None
     if owner_id is not None:
         ready = ready.filter(person__owner_id=owner_id)
     ready = ready.select_related("person", "person__owner").order_by("-score", "person_id")

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
+from keepwarm.lib.ids import parse_id
 from keepwarm.network import queries
 from keepwarm.network.forms import VacancyForm, company_names
 from keepwarm.network.models import Lead, Vacancy
@@ -78,9 +79,9 @@ def vacancy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             return redirect(saved)
     else:
         initial: dict[str, object] = {} if instance else {"owner": user}
-        company_id = request.GET.get("company", "")
-        if instance is None and company_id.isdigit():
-            company = Company.objects.filter(pk=int(company_id)).first()
+        company_id = parse_id(request.GET.get("company", ""))
+        if instance is None and company_id is not None:
+            company = Company.objects.filter(pk=company_id).first()
             if company:
                 initial.update(
                     company=company.name, sector=company.sector, location=company.location

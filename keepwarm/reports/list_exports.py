@@ -20,6 +20,7 @@ from keepwarm.accounts.models import User
 from keepwarm.care import queries as care_queries
 from keepwarm.care.services import covering_for
 from keepwarm.lib.exports import FORMATS, export_response
+from keepwarm.lib.ids import parse_id
 from keepwarm.network.models import Lead, Referral
 from keepwarm.people.models import Company, Role
 from keepwarm.placements.models import Placement
@@ -123,8 +124,9 @@ def placements_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
     elif status in Placement.Status.values:
         qs = qs.filter(status=status)
     owner = request.GET.get("owner", "")
-    if owner.isdigit():
-        qs = qs.filter(owner_id=int(owner))
+    owner_id = parse_id(owner)
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
     qs = qs.order_by("-start_date", "-id")
     header = [
         "Person",
@@ -239,7 +241,7 @@ def alerts_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
         signal_queries.visible_alerts(user),
         now=timezone.now(),
         state="" if state == "all" else state,
-        owner_id=int(owner) if owner.isdigit() else None,
+        owner_id=parse_id(owner),
     )
     order = ("-closed_at", "-id") if state == "closed" else ("due_at", "id")
     qs = qs.order_by(*order)

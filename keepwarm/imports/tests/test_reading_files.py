@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from keepwarm.imports.fields import parse_date
@@ -101,6 +101,9 @@ def test_garbage_is_read_or_refused_with_a_message_never_a_crash(
 
 
 @given(st.text(max_size=40), st.booleans())
+@example("300000000000000", False)  # epoch milliseconds past the year 9999
+@example("9" * 40, True)
+@example("¹²³⁴⁵⁶⁷⁸⁹⁰¹²³", False)  # digits to str.isdigit, not to int()
 def test_date_parsing_returns_a_date_or_a_value_error(text: str, month_first: bool) -> None:
     try:
         parse_date(text, month_first=month_first)
