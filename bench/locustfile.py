@@ -36,7 +36,7 @@ class Recruiter(HttpUser):
             headers={"Referer": f"{self.host}/login/"},
             name="sign in",
         )
-        people = self.client.get("/people/", name="people list")
+        people = self.client.get("/people/", name="first page after signing in")
         self.people = PERSON.findall(people.text) or ["1"]
 
     @task(4)
