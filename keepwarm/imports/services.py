@@ -42,6 +42,10 @@ class DryRunDone(Exception):
     """Raised at the end of a dry run to roll its writes back."""
 
 
+# How long an uploaded file stays for a dry run to be confirmed or a failed run looked into.
+KEEP_UPLOADS = dt.timedelta(days=1)
+
+
 def upload_dir() -> Path:
     return Path(settings.DATA_DIR) / "imports"
 
@@ -162,6 +166,7 @@ def run_next_import(*, now: dt.datetime | None = None) -> ImportRun | None:
     ImportRun.objects.filter(
         state=ImportRun.State.RUNNING, started_at__lt=now - STALE_AFTER
     ).update(state=ImportRun.State.FAILED, finished_at=now, error=STALE)
+    forget_old_uploads(now=now)
     for run_id in (
         ImportRun.objects.filter(state=ImportRun.State.QUEUED)
         .order_by("id")
@@ -264,6 +269,9 @@ def execute(run: ImportRun, *, now: dt.datetime) -> ImportRun:
             ctx.spool.close()
         progress.close()
     run.refresh_from_db()
+    if not run.dry_run and run.state == ImportRun.State.DONE:
+        # The rows are in the database now; a copy of the file would outlive an erasure.
+        delete_files(run)
     return run
 
 
@@ -340,6 +348,19 @@ def progress_of(run: ImportRun) -> tuple[int, int]:
     if run.state == ImportRun.State.DONE:
         return run.total_rows, run.total_rows
     return run.done_rows, run.total_rows
+
+
+def forget_old_uploads(*, now: dt.datetime) -> int:
+    """Uploaded files hold personal data: none is kept longer than KEEP_UPLOADS unless an
+    import still waits to read it (a dry run nobody confirmed, a failed run, are dropped)."""
+    waiting = (ImportRun.State.DRAFT, ImportRun.State.QUEUED, ImportRun.State.RUNNING)
+    old = ImportRun.objects.filter(created_at__lt=now - KEEP_UPLOADS).exclude(state__in=waiting)
+    forgotten = 0
+    for run in old.only("id", "files").order_by("-id")[:200]:
+        if any(Path(spec["path"]).exists() for spec in run.files):
+            delete_files(run)
+            forgotten += 1
+    return forgotten
 
 
 def delete_files(run: ImportRun) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -113,3 +114,36 @@ def test_a_person_erased_on_request_is_not_brought_back_by_an_import(
     assert run is not None and run.rejected == 1
     row = run.rows.get()
     assert "asked to be erased" in row.reason
+
+
+def test_uploaded_files_are_deleted_once_imported_and_leftovers_after_a_day(
+    cast: Cast, tmp_path: Path, settings: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.DATA_DIR = tmp_path
+    stored = services.store_upload("people.csv", iter([PEOPLE.encode()]))
+    mapping = guess_mapping(
+        Entity.CANDIDATE, ["Forename", "Surname", "E-mail address", "Telephone", "Town"]
+    )
+    spec = {"entity": Entity.CANDIDATE, "path": str(stored), "name": stored.name}
+
+    dry = services.start_import(
+        source="csv", files=[spec], by=cast.manager, dry_run=True, mapping=mapping
+    )
+    services.run_now(dry)
+    assert stored.exists()  # a dry run keeps it for the real import
+
+    later = timezone.now() + services.KEEP_UPLOADS + dt.timedelta(minutes=1)
+    assert services.forget_old_uploads(now=later) == 1
+    assert not stored.exists()
+
+    again = services.store_upload("people.csv", iter([PEOPLE.encode()]))
+    spec = {"entity": Entity.CANDIDATE, "path": str(again), "name": again.name}
+    real = services.start_import(
+        source="csv", files=[spec], by=cast.manager, dry_run=False, mapping=mapping
+    )
+    assert services.run_now(real).state == ImportRun.State.DONE
+    assert not again.exists()  # imported: the rows are in the database, the file is gone
