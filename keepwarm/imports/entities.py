@@ -21,8 +21,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.models import AuditEntry
 from keepwarm.imports.fields import (
     close_name,
     parse_date,
@@ -428,6 +430,7 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
     save_roles(roles)
     save_refs([ctx.new_ref(entity, ext, person.pk, row) for row, person, ext in new_refs])
     ExternalRef.objects.bulk_update(ref_updates, ["fingerprint"], batch_size=500)
+    _audit_people(ctx, results)
     for row, outcome, person, why, warnings in results:
         reason = "; ".join([why, *warnings]) if why else "; ".join(warnings)
         if (
@@ -446,6 +449,40 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
             reason=reason,
             target=f"person:{person.pk}",
         )
+
+
+# Import outcomes as the audit trail names them; "unchanged" rows touched nothing.
+AUDITED = {
+    Outcome.CREATED: AuditEntry.Action.CREATED,
+    Outcome.UPDATED: AuditEntry.Action.CHANGED,
+    Outcome.MERGED: AuditEntry.Action.MERGED,
+}
+
+
+def _audit_people(ctx: Context, results: list[Any]) -> None:
+    """The trail of who imported, changed or merged each person (bulk writes send no
+    save signals, so the import writes its entries itself, in the same transaction)."""
+    now = timezone.now()
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                at=now,
+                # The worker runs the import for whoever started it.
+                actor=ctx.by,
+                actor_name=ctx.by.username,
+                action=AUDITED[outcome],
+                object_type="people.person",
+                object_id=str(person.pk),
+                object_repr=f"{person.full_name}"[:200],
+                person_id=person.pk,
+                changes={"import": [None, f"{ctx.file_name}, line {row.line}"]},
+                path=f"import #{ctx.run.pk}",
+            )
+            for row, outcome, person, _why, _warnings in results
+            if outcome in AUDITED and person.pk
+        ],
+        batch_size=500,
+    )
 
 
 def _name(values: dict[str, str]) -> str:

@@ -147,3 +147,21 @@ def test_uploaded_files_are_deleted_once_imported_and_leftovers_after_a_day(
     )
     assert services.run_now(real).state == ImportRun.State.DONE
     assert not again.exists()  # imported: the rows are in the database, the file is gone
+
+
+def test_imported_and_merged_people_are_on_the_audit_trail(cast: Cast, tmp_path: Path) -> None:
+    from keepwarm.audit.models import AuditEntry
+
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE, encoding="utf-8")
+    call_command("import", "csv", str(path), "--entity", "candidate", "--as", "maggie_manager")
+    call_command("import", "csv", str(path), "--entity", "candidate", "--as", "maggie_manager")
+
+    ann = Person.objects.get(email="ann@example.org")
+    actions = list(
+        AuditEntry.objects.filter(person_id=ann.pk).order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["created", "merged"]
+    entry = AuditEntry.objects.filter(person_id=ann.pk).first()
+    assert entry is not None and entry.actor == cast.manager
+    assert entry.path.startswith("import #")
