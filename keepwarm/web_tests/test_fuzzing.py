@@ -30,7 +30,7 @@ WEB = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-PURE = settings(max_examples=2500, deadline=None)
+PURE = settings(max_examples=3000, deadline=None)
 
 # Text that has broken form handling elsewhere: NULs, surrogates' neighbours, huge, RTL.
 nasty_text = st.one_of(
