@@ -22,7 +22,7 @@ from django.utils import timezone
 from keepwarm.care import daily
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import mark_missed
-from keepwarm.imports.services import run_next_import
+from keepwarm.imports.services import UPLOADS, forget_old_uploads_daily, run_next_import
 from keepwarm.integrations.services import send_due_webhooks
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import (
@@ -265,6 +265,7 @@ def _run_daily_jobs(*, now: dt.datetime, today: dt.date, worker_id: str) -> str:
         (daily.RISK, lambda: daily.refresh_risk(now=now)),
         (NOTICES, lambda: send_privacy_notices(now=now)),
         (RETENTION, lambda: apply_rules(now=now)),
+        (UPLOADS, lambda: forget_old_uploads_daily(now=now)),
     ]
     summaries = [
         daily.run_once_a_day(name=name, day=today, now=now, worker_id=worker_id, job=job)

@@ -44,6 +44,9 @@ class DryRunDone(Exception):
 
 # How long an uploaded file stays for a dry run to be confirmed or a failed run looked into.
 KEEP_UPLOADS = dt.timedelta(days=1)
+# How far back the daily clean-up looks, so a worker that was down a few days catches up.
+LOOK_BACK = dt.timedelta(days=7)
+UPLOADS = "import-uploads"
 
 
 def upload_dir() -> Path:
@@ -166,7 +169,6 @@ def run_next_import(*, now: dt.datetime | None = None) -> ImportRun | None:
     ImportRun.objects.filter(
         state=ImportRun.State.RUNNING, started_at__lt=now - STALE_AFTER
     ).update(state=ImportRun.State.FAILED, finished_at=now, error=STALE)
-    forget_old_uploads(now=now)
     for run_id in (
         ImportRun.objects.filter(state=ImportRun.State.QUEUED)
         .order_by("id")
@@ -352,15 +354,22 @@ def progress_of(run: ImportRun) -> tuple[int, int]:
 
 def forget_old_uploads(*, now: dt.datetime) -> int:
     """Uploaded files hold personal data: none is kept longer than KEEP_UPLOADS unless an
-    import still waits to read it (a dry run nobody confirmed, a failed run, are dropped)."""
+    import still waits to read it (a dry run nobody confirmed, a failed run, are dropped).
+    A daily job of the worker: runs older than a week were seen by an earlier day's."""
     waiting = (ImportRun.State.DRAFT, ImportRun.State.QUEUED, ImportRun.State.RUNNING)
-    old = ImportRun.objects.filter(created_at__lt=now - KEEP_UPLOADS).exclude(state__in=waiting)
+    old = ImportRun.objects.filter(
+        created_at__lt=now - KEEP_UPLOADS, created_at__gte=now - KEEP_UPLOADS - LOOK_BACK
+    ).exclude(state__in=waiting)
     forgotten = 0
-    for run in old.only("id", "files").order_by("-id")[:200]:
+    for run in old.only("id", "files").order_by("-id"):
         if any(Path(spec["path"]).exists() for spec in run.files):
             delete_files(run)
             forgotten += 1
     return forgotten
+
+
+def forget_old_uploads_daily(*, now: dt.datetime) -> str:
+    return f"old import uploads deleted {forget_old_uploads(now=now)}"
 
 
 def delete_files(run: ImportRun) -> None:

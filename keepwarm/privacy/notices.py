@@ -22,6 +22,7 @@ from keepwarm.mail.services import queue_email
 from keepwarm.people.models import Person
 
 NOTICES = "privacy-notices"
+NOTICE_BATCH = 1000
 INDIRECT_SOURCES = (
     Person.Source.SOURCED,
     Person.Source.REFERRED,
@@ -73,13 +74,22 @@ def queue_notice(person: Person, *, now: dt.datetime) -> OutboxMessage | None:
 def send_privacy_notices(*, now: dt.datetime) -> str:
     """The worker's daily job: queue a notice for everyone owed one who has an address."""
     queued = 0
+    told: list[int] = []
     for person in notices_owed().exclude(email="").select_related("owner").iterator():
         queue_notice(person, now=now)
-        # Recorded as sent when queued: the outbox row (and Sent mail) is the evidence.
-        Person.objects.filter(pk=person.pk).update(privacy_notice_sent_at=now)
-        queued += 1
+        told.append(person.pk)
+        if len(told) == NOTICE_BATCH:
+            queued += _record_told(told, now=now)
+    queued += _record_told(told, now=now)
     by_hand = notices_owed().filter(email="").count()
     return f"privacy notices queued {queued}, to give by hand {by_hand}"
+
+
+def _record_told(told: list[int], *, now: dt.datetime) -> int:
+    """Recorded as sent when queued: the outbox row (and Sent mail) is the evidence."""
+    count = Person.objects.filter(pk__in=told).update(privacy_notice_sent_at=now)
+    told.clear()
+    return count
 
 
 def mark_notice_given(person: Person, *, now: dt.datetime) -> None:

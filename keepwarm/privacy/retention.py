@@ -56,32 +56,48 @@ def period(rule: RetentionRule) -> dt.timedelta:
     return dt.timedelta(days=rule.years * DAYS_PER_YEAR)
 
 
-def _open_flag(person: Person, rule: RetentionRule) -> bool:
-    return RetentionEvent.objects.filter(
-        person=person, rule=rule, kind=RetentionEvent.Kind.FLAGGED, resolved_at__isnull=True
-    ).exists()
-
-
 def apply_rules(*, now: dt.datetime) -> str:
     """The worker's daily job."""
     flagged = anonymised = asked = 0
     for rule in RetentionRule.objects.filter(active=True):
         expired = people_under(rule).filter(last_activity__lt=now - period(rule))  # type: ignore[misc]
-        for person in expired.iterator():
-            if rule.action == RetentionRule.Action.ANONYMISE:
-                erase_person(person, by=None, reason=f"Retention rule: {rule}")
-                RetentionEvent.objects.create(
-                    person=person, rule=rule, kind=RetentionEvent.Kind.ANONYMISED, at=now
-                )
-                anonymised += 1
-            elif not _open_flag(person, rule):
-                RetentionEvent.objects.create(
-                    person=person, rule=rule, kind=RetentionEvent.Kind.FLAGGED, at=now
-                )
-                flagged += 1
+        if rule.action == RetentionRule.Action.ANONYMISE:
+            anonymised += _anonymise(rule, expired, now=now)
+        else:
+            flagged += _flag(rule, expired, now=now)
         if rule.reask_days:
             asked += _ask_before_the_end(rule, now=now)
     return f"retention: flagged {flagged}, anonymised {anonymised}, asked {asked}"
+
+
+def _anonymise(rule: RetentionRule, expired: QuerySet[Person], *, now: dt.datetime) -> int:
+    done = 0
+    for person in expired.iterator():
+        erase_person(person, by=None, reason=f"Retention rule: {rule}")
+        RetentionEvent.objects.create(
+            person=person, rule=rule, kind=RetentionEvent.Kind.ANONYMISED, at=now
+        )
+        done += 1
+    return done
+
+
+def _flag(rule: RetentionRule, expired: QuerySet[Person], *, now: dt.datetime) -> int:
+    """Flag everyone expired who has no open flag under this rule: one read, one write."""
+    open_flag = RetentionEvent.objects.filter(
+        person=OuterRef("pk"),
+        rule=rule,
+        kind=RetentionEvent.Kind.FLAGGED,
+        resolved_at__isnull=True,
+    )
+    ids = list(expired.exclude(Exists(open_flag)).values_list("pk", flat=True))
+    RetentionEvent.objects.bulk_create(
+        [
+            RetentionEvent(person_id=pk, rule=rule, kind=RetentionEvent.Kind.FLAGGED, at=now)
+            for pk in ids
+        ],
+        batch_size=1000,
+    )
+    return len(ids)
 
 
 def _ask_before_the_end(rule: RetentionRule, *, now: dt.datetime) -> int:
