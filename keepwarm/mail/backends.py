@@ -54,7 +54,27 @@ class _DataAware(smtplib.SMTP):
 
     def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
         self.reached_data = True
-        return super().data(msg)
+        if not isinstance(msg, bytes):
+            return super().data(msg)
+        # smtplib.SMTP.data for bytes, with its dot-stuffing done by bytes.replace instead
+        # of a multiline regular expression (a visible share of a newsletter copy's cost).
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        self.send(dot_stuffed(msg))
+        return self.getreply()
+
+
+def dot_stuffed(msg: bytes) -> bytes:
+    """The DATA payload: a "." starting any line doubled (RFC 5321 4.5.2), ending in
+    CRLF "." CRLF; the same bytes smtplib's `_quote_periods` and `data` produce."""
+    quoted = msg.replace(b"\n.", b"\n..")
+    if quoted.startswith(b"."):
+        quoted = b"." + quoted
+    if not quoted.endswith(b"\r\n"):
+        quoted += b"\r\n"
+    return quoted + b".\r\n"
 
 
 class _DataAwareSSL(_DataAware, smtplib.SMTP_SSL):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import smtplib
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage, MIMEPart
 
 import pytest
 from django.core.mail import BadHeaderError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from keepwarm.mail import wire
+from keepwarm.mail.backends import dot_stuffed
 from keepwarm.mail.models import OutboxMessage
 
 
@@ -99,3 +103,15 @@ def test_a_newline_in_a_header_is_refused(fields: dict[str, object]) -> None:
 def test_an_address_no_server_takes_is_refused() -> None:
     with pytest.raises(ValueError):
         wire.build(row(to_email="@example.net"))
+
+
+@given(
+    st.binary(max_size=200)
+    | st.lists(st.sampled_from([b".", b"\r\n", b"\n", b"a", b".."])).map(b"".join)
+)
+def test_dot_stuffing_sends_the_bytes_smtplib_would(payload: bytes) -> None:
+    # smtplib.SMTP.data's own quoting and terminator, which the fast path replaces.
+    expected = smtplib._quote_periods(payload)  # type: ignore[attr-defined]
+    if expected[-2:] != b"\r\n":
+        expected += b"\r\n"
+    assert dot_stuffed(payload) == expected + b".\r\n"
