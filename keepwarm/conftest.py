@@ -184,7 +184,7 @@ class SmtpSink:
     DATA hang after the message arrived, as a server does when it is slow to say 250.
     `hang_up_at_mail` closes the connection instead of answering the next that many MAIL
     commands; `hang_up_after_data` does so for that many messages after they arrived, before
-    the 250.
+    the 250. It offers PIPELINING unless `pipelining` is turned off.
     """
 
     def __init__(self) -> None:
@@ -194,6 +194,7 @@ class SmtpSink:
         self.stall = False
         self.hang_up_at_mail = 0
         self.hang_up_after_data = 0
+        self.pipelining = True
         self.data_received = threading.Event()
         self.connections = 0
         self.port = 0
@@ -210,6 +211,8 @@ class SmtpSink:
     ) -> list[str]:
         self.connections += 1
         session.host_name = hostname
+        if self.pipelining:  # as Postfix and the providers' relays say
+            responses.insert(1, "250-PIPELINING")
         return responses
 
     async def handle_MAIL(

@@ -33,7 +33,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Field
+from django.db.models import F, Field, JSONField
 from django.template import Context, Engine, engines
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
@@ -188,11 +188,11 @@ def _insert_postgresql(messages: list[OutboxMessage]) -> int:
     fields = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns: list[list[Any]] = [[] for _ in fields]
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
     for message in messages:
         for column, f in zip(columns, fields, strict=True):
             value = f.pre_save(message, True)  # auto_now_add sets created_at
-            if f.attname in json_fields:
+            if isinstance(f, JSONField):
                 value = json.dumps(value, cls=f.encoder)
             column.append(value)
     db_types = [_array_type(f) for f in fields]
@@ -214,7 +214,7 @@ def _insert_postgresql(messages: list[OutboxMessage]) -> int:
 
 def _array_type(field: Field[Any, Any]) -> str:
     """The element type of a column's array parameter (JSON travels as text)."""
-    if field.get_internal_type() == "JSONField":
+    if isinstance(field, JSONField):
         return "text"
     db_type = field.db_type(connection) or "text"
     # "varchar(254)", "smallint CHECK (...)": the bare type is enough for an array cast.
@@ -507,9 +507,7 @@ def _deliver(backend: BaseEmailBackend, message: OutboxMessage) -> None:
             # Our own bytes over Django's open connection: what send_messages would send,
             # without the email package's generator (see wire.py).
             built = wire.build(message)
-            if backend.connection is None:
-                raise OSError("Not connected to the mail server.")
-            backend.connection.sendmail(built.sender, [built.recipient], built.data)
+            backend.send_one(built.sender, built.recipient, built.data)
         elif backend.send_messages([_email_for(message, backend)]) != 1:
             raise _Permanent("The mail server accepted no recipient.")
     except smtplib.SMTPRecipientsRefused as exc:
