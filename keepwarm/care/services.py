@@ -114,8 +114,11 @@ def _plan_touchpoints(
     steps: list[PlanStep],
     existing: set[tuple[int, dt.date]],
     today: dt.date,
+    *,
+    past_steps: bool = True,
 ) -> list[dict[str, Any]]:
-    """The touchpoints (as field values) `steps` give `placement`, leaving out `existing`."""
+    """The touchpoints (as field values) `steps` give `placement`, leaving out `existing`,
+    and leaving out the steps already past unless `past_steps`."""
     new: list[dict[str, Any]] = []
     for step in steps:
         person = _step_person(step, placement)
@@ -125,6 +128,8 @@ def _plan_touchpoints(
             if (step.pk, due_on) in existing:
                 continue
             late = due_on < today
+            if late and not past_steps:
+                continue
             new.append(
                 {
                     "person_id": person.pk,
@@ -145,10 +150,18 @@ def _plan_touchpoints(
 
 
 @transaction.atomic
-def lay_out_new_placements(*, placements: list[Placement], today: dt.date) -> int:
+def lay_out_new_placements(
+    *, placements: list[Placement], today: dt.date, past_steps: bool = True
+) -> int:
     """lay_out_care_plan for many placements just made (none has touchpoints yet), each
     with its care_plan set: the plans' steps read once, the touchpoints written together
-    without building a model instance each. Returns how many touchpoints were made."""
+    without building a model instance each. Returns how many touchpoints were made.
+
+    `past_steps=False` leaves out the steps whose date has passed instead of laying them
+    out as skipped: an import brings in history (a placement of eight years ago would
+    otherwise arrive with two dozen "entered after this was due" steps), and its care
+    starts from the day it arrives.
+    """
     steps_of: dict[int, list[PlanStep]] = {}
 
     def touchpoints() -> Iterator[dict[str, Any]]:
@@ -162,7 +175,9 @@ def lay_out_new_placements(*, placements: list[Placement], today: dt.date) -> in
                         "order", "offset_months", "offset_days", "id"
                     )
                 )
-            yield from _plan_touchpoints(placement, steps_of[plan_id], set(), today)
+            yield from _plan_touchpoints(
+                placement, steps_of[plan_id], set(), today, past_steps=past_steps
+            )
 
     return insert_rows(Touchpoint, touchpoints())
 
@@ -180,6 +195,22 @@ def move_start_date(
     from keepwarm.placements.services import status_by_date
 
     today = today or timezone.localdate()
+    # Series members are created in order, so a step's touchpoints ordered by id line up
+    # with the end of the step's due dates: all of them for a placement entered by hand,
+    # only those still ahead for an imported one (see lay_out_new_placements).
+    series: dict[int, list[Touchpoint]] = defaultdict(list)
+    for touchpoint in (
+        placement.touchpoints.filter(step__isnull=False).select_related("step").order_by("id")
+    ):
+        assert touchpoint.step_id is not None
+        series[touchpoint.step_id].append(touchpoint)
+    # Where each series starts among its step's dates, counted before the start moves.
+    first_index = {
+        step_id: max(0, len(step_due_dates(touchpoints[0].step, placement)) - len(touchpoints))
+        for step_id, touchpoints in series.items()
+        if touchpoints[0].step is not None
+    }
+
     placement.start_date = new_start
     fields = ["start_date"]
     if placement.status in Placement.ACTIVE:
@@ -187,21 +218,12 @@ def move_start_date(
         fields.append("status")
     placement.save(update_fields=fields)
 
-    # Series members are created in order, so a step's touchpoints ordered by id line up
-    # with the step's due dates: the k-th touchpoint is the k-th repetition.
-    series: dict[int, list[Touchpoint]] = defaultdict(list)
-    for touchpoint in (
-        placement.touchpoints.filter(step__isnull=False).select_related("step").order_by("id")
-    ):
-        assert touchpoint.step_id is not None
-        series[touchpoint.step_id].append(touchpoint)
-
     changed: list[Touchpoint] = []
-    for touchpoints in series.values():
+    for step_id, touchpoints in series.items():
         step = touchpoints[0].step
         assert step is not None
         new_dates = step_due_dates(step, placement)
-        for index, touchpoint in enumerate(touchpoints):
+        for index, touchpoint in enumerate(touchpoints, start=first_index[step_id]):
             if touchpoint.state != Touchpoint.State.PLANNED or index >= len(new_dates):
                 continue
             new_due = new_dates[index]

@@ -784,7 +784,8 @@ def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
 
 def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
     """Known placements are updated or left alone; new ones are made together through
-    create_placements (care plans laid out as by hand), then endings recorded."""
+    create_placements, then endings recorded. An imported placement's care plan starts
+    from the import: the steps still ahead are laid out, the ones already past are not."""
     found = _lookups(ctx, rows)
     new: list[tuple[Row, NewPlacement]] = []
     for row in rows:
@@ -800,7 +801,9 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
         if item is not None:
             found.twins[(item.person.pk, item.company.pk, item.start_date)] = 0
             new.append((row, item))
-    made = create_placements(by=ctx.by, items=[item for _, item in new], today=ctx.today)
+    made = create_placements(
+        by=ctx.by, items=[item for _, item in new], today=ctx.today, past_steps=False
+    )
     refs: list[ExternalRef] = []
     for (row, _), placement in zip(new, made, strict=True):
         ended = _ended(ctx, placement, row, _left_on(ctx, row))

@@ -88,12 +88,17 @@ def create_placement(
 
 @transaction.atomic
 def create_placements(
-    *, by: User, items: Sequence[NewPlacement], today: dt.date | None = None
+    *,
+    by: User,
+    items: Sequence[NewPlacement],
+    today: dt.date | None = None,
+    past_steps: bool = True,
 ) -> list[Placement]:
     """create_placement for many placements at once (an import), in a few queries.
 
     Items are handled in order, so two placements of one person end their candidate
     role at the first start date, exactly as two calls of create_placement would.
+    `past_steps=False` lays out only the care-plan steps still ahead (an import's history).
     """
     today = today or timezone.localdate()
     default_plans: dict[str, CarePlan | None] = {}
@@ -132,7 +137,9 @@ def create_placements(
     )
     _give_roles(items, placements, today=today)
     lay_out_new_placements(
-        placements=[p for p in placements if p.status not in Placement.ENDED], today=today
+        placements=[p for p in placements if p.status not in Placement.ENDED],
+        today=today,
+        past_steps=past_steps,
     )
     return placements
 

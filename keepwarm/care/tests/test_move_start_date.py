@@ -1,8 +1,15 @@
 import datetime as dt
 
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.services import MOVED_INTO_PAST, lay_out_care_plan, move_start_date
+from keepwarm.care.services import (
+    MOVED_INTO_PAST,
+    default_plan,
+    lay_out_care_plan,
+    lay_out_new_placements,
+    move_start_date,
+)
 from keepwarm.conftest import START, Cast
+from keepwarm.lib.dates import add_months
 from keepwarm.placements.models import Placement
 
 BEFORE_START = START - dt.timedelta(days=10)
@@ -48,6 +55,24 @@ def test_each_keep_in_touch_call_keeps_its_place_in_the_series(cast: Cast) -> No
         dt.date(2027, 2, 9),
         dt.date(2027, 3, 9),
     ]
+
+
+def test_an_imported_placement_keeps_each_call_in_its_place_in_the_series(cast: Cast) -> None:
+    # Imported five months after it started: the keep-in-touch calls of months 1-4 were
+    # never laid out, so the series begins at month 5.
+    placement = cast.placement
+    placement.care_plan = default_plan(placement.kind)
+    placement.save(update_fields=["care_plan"])
+    imported_on = add_months(START, 5)
+    lay_out_new_placements(placements=[placement], today=imported_on, past_steps=False)
+    calls = placement.touchpoints.filter(title="Keep-in-touch call").order_by("due_on")
+    assert [t.due_on for t in calls] == [add_months(START, m) for m in range(5, 13)]
+
+    new_start = START + dt.timedelta(days=14)
+    move_start_date(placement=placement, new_start=new_start, by=cast.owner, today=imported_on)
+
+    assert [t.due_on for t in calls.all()] == [add_months(new_start, m) for m in range(5, 13)]
+    assert not placement.touchpoints.filter(state=Touchpoint.State.SKIPPED).exists()
 
 
 def test_steps_moved_into_the_past_are_skipped_not_fired(cast: Cast) -> None:

@@ -46,10 +46,12 @@ def test_bullhorn_folder_becomes_people_companies_and_placements(
     assert placement.start_date.isoformat() == "2026-03-02"
     assert placement.hiring_manager == Person.objects.get(email="grace.hall@brightwater.example")
     assert placement.owner == cast.owner
-    # The care plan is laid out as for a placement entered by hand on NOW's date.
+    # The care plan starts from the import: the steps still ahead are planned, and the
+    # week before NOW (the start, week-one calls) is history, not laid out as skipped.
     touchpoints = Touchpoint.objects.filter(placement=placement)
-    assert touchpoints.filter(state=Touchpoint.State.PLANNED).exists()
-    assert all(t.state == Touchpoint.State.SKIPPED for t in touchpoints if t.due_on < NOW.date())
+    assert touchpoints.filter(state=Touchpoint.State.PLANNED, due_on__gte=NOW.date()).exists()
+    assert not touchpoints.filter(due_on__lt=NOW.date()).exists()
+    assert touchpoints.get(title="One-month check-in").due_on.isoformat() == "2026-04-02"
     assert Note.objects.filter(person=tomasz, text__contains="forklift refresher").exists()
     assert Role.objects.filter(
         person__email="grace.hall@brightwater.example",
