@@ -34,7 +34,7 @@ from keepwarm.imports.fields import (
     phone_variants,
 )
 from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult
-from keepwarm.lib.bulk import insert_rows
+from keepwarm.lib.bulk import insert_objects, insert_rows
 from keepwarm.mail.models import Suppression, email_hash
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
@@ -414,7 +414,7 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
             new_refs.append((row, person, ext))
         results.append((row, Outcome.CREATED, person, "", warnings))
 
-    Person.objects.bulk_create([p for _, p, _, _ in new_people], batch_size=500)
+    insert_objects([p for _, p, _, _ in new_people])
     if changed:
         Person.objects.bulk_update(
             list(changed.values()), [*PERSON_UPDATABLE, "owner"], batch_size=500
@@ -463,7 +463,7 @@ def _audit_people(ctx: Context, results: list[Any]) -> None:
     """The trail of who imported, changed or merged each person (bulk writes send no
     save signals, so the import writes its entries itself, in the same transaction)."""
     now = timezone.now()
-    AuditEntry.objects.bulk_create(
+    insert_objects(
         [
             AuditEntry(
                 at=now,
@@ -480,8 +480,7 @@ def _audit_people(ctx: Context, results: list[Any]) -> None:
             )
             for row, outcome, person, _why, _warnings in results
             if outcome in AUDITED and person.pk
-        ],
-        batch_size=500,
+        ]
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
 import smtplib
@@ -33,12 +32,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Field, JSONField
+from django.db.models import F
 from django.template import Context, Engine, engines
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from keepwarm.care.models import Touchpoint
+from keepwarm.lib.bulk import insert_objects
 from keepwarm.mail import wire
 from keepwarm.mail.backends import SmtpBackend, backend_captures
 from keepwarm.mail.models import OutboxMessage, Suppression
@@ -142,83 +142,14 @@ def queue_emails(messages: list[OutboxMessage]) -> int:
     """Add many unsaved messages at once (the tick's chunks); returns how many were new.
 
     Keys already in the outbox are left out; a key another worker inserts meanwhile is
-    dropped by the UNIQUE constraint (ON CONFLICT DO NOTHING), never doubled.
+    dropped by the UNIQUE constraint (ON CONFLICT DO NOTHING), never doubled. Written
+    with insert_objects: a newsletter copy is ~25 KB of HTML and text, which bulk_create
+    on PostgreSQL would quote value by value in Python.
     """
     domain = _sender_domain()
-    if connection.vendor == "postgresql":
-        for message in messages:
-            message.message_id = message.message_id or make_msgid(
-                idstring="keepwarm", domain=domain
-            )
-        return _insert_postgresql(messages)
-    keys = [message.key for message in messages]
-    existing = set(OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True))
-    new = [message for message in messages if message.key not in existing]
-    for message in new:
-        message.message_id = message.message_id or make_msgid(idstring="keepwarm", domain=domain)
-    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
-
-
-# One short statement per chunk whatever its size: the rows travel as one array per
-# column, in PostgreSQL's binary format, and are unpacked on the server.
-_INSERT_POSTGRESQL = (
-    "INSERT INTO {table} ({columns}) SELECT {casts} FROM unnest({arrays}) AS u({names})"
-    " ON CONFLICT (key) DO NOTHING"
-)
-
-
-def _insert_postgresql(messages: list[OutboxMessage]) -> int:
-    """INSERT ... SELECT FROM unnest(...) ON CONFLICT (key) DO NOTHING; returns how many
-    rows were new.
-
-    Django's bulk_create binds on the client (psycopg's ClientCursor): every newsletter
-    copy (~25 KB of HTML and text) went through psycopg's pure-Python array quoting, a
-    regular expression over every character. A VALUES list with a placeholder per value
-    avoided that but was itself a ~12,000-placeholder statement for psycopg to parse per
-    chunk (~0.1 s each, too long for its statement cache). Here each column is one
-    binary array parameter: nothing is quoted, escaped or parsed per value. The UNIQUE key
-    still decides: a key another worker inserted first is skipped, and the row count says
-    how many were really new.
-    """
-    if not messages:
-        return 0
-    import psycopg  # only on PostgreSQL
-
-    fields = [f for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns: list[list[Any]] = [[] for _ in fields]
-    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
     for message in messages:
-        for column, f in zip(columns, fields, strict=True):
-            value = f.pre_save(message, True)  # auto_now_add sets created_at
-            if isinstance(f, JSONField):
-                value = json.dumps(value, cls=f.encoder)
-            column.append(value)
-    db_types = [_array_type(f) for f in fields]
-    sql = _INSERT_POSTGRESQL.format(
-        table=quote(OutboxMessage._meta.db_table),
-        columns=", ".join(quote(f.column) for f in fields),
-        # JSON goes as text and becomes jsonb on the server; the rest arrive typed.
-        casts=", ".join(
-            f"c{i}::jsonb" if f.attname in json_fields else f"c{i}" for i, f in enumerate(fields)
-        ),
-        arrays=", ".join(f"%b::{db_type}[]" for db_type in db_types),
-        names=", ".join(f"c{i}" for i in range(len(fields))),
-    )
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, columns)
-        return cursor.rowcount
-
-
-def _array_type(field: Field[Any, Any]) -> str:
-    """The element type of a column's array parameter (JSON travels as text)."""
-    if isinstance(field, JSONField):
-        return "text"
-    db_type = field.db_type(connection) or "text"
-    # "varchar(254)", "smallint CHECK (...)": the bare type is enough for an array cast.
-    return db_type.split("(")[0].split(" CHECK")[0].strip()
+        message.message_id = message.message_id or make_msgid(idstring="keepwarm", domain=domain)
+    return insert_objects(messages, skip_conflicts_on="key")
 
 
 # --- Rendering check-ins --------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import CarePlan, Touchpoint
 from keepwarm.care.services import default_plan, lay_out_new_placements
-from keepwarm.lib.bulk import insert_rows
+from keepwarm.lib.bulk import insert_objects, insert_rows
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -128,7 +128,7 @@ def create_placements(
                 plan = default_plans[placement.kind]
             placement.care_plan = plan
         placements.append(placement)
-    Placement.objects.bulk_create(placements, batch_size=500)
+    insert_objects(placements)
 
     Target.objects.bulk_create(
         Target(placement=placement, **target)

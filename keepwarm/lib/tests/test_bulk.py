@@ -1,0 +1,79 @@
+"""insert_objects stores what bulk_create would, on both engines, and gives back the ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from keepwarm.conftest import Cast
+from keepwarm.lib.bulk import insert_objects
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.people.models import Person
+from keepwarm.placements.models import Placement
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_people_get_their_ids_and_every_value_as_given(cast: Cast) -> None:
+    people = [
+        Person(
+            first_name="Zoë", last_name=f"O'Brien {i}", email=f"z{i}@example.org", owner=cast.owner
+        )
+        for i in range(3)
+    ]
+    assert insert_objects(people, batch=2) == 3
+    assert all(p.pk and not p._state.adding for p in people)
+    stored = Person.objects.in_bulk([p.pk for p in people])
+    for person in people:
+        got = stored[person.pk]
+        assert (got.first_name, got.last_name, got.email, got.owner_id) == (
+            "Zoë", person.last_name, person.email, cast.owner.pk,
+        )  # fmt: skip
+        assert got.created_at is not None  # auto_now_add stamped
+
+
+def test_placements_keep_decimals_dates_and_json(cast: Cast) -> None:
+    placement = Placement(
+        person=cast.candidate,
+        company=cast.company,
+        owner=cast.owner,
+        role_title="Analyst",
+        start_date=dt.date(2026, 3, 2),
+        salary=Decimal("41250.50"),
+        fee=Decimal("8250.10"),
+        rebate_scale=[{"within_days": 30, "percent": 100}],
+    )
+    insert_objects([placement])
+    got = Placement.objects.get(pk=placement.pk)
+    assert (got.start_date, got.salary, got.fee) == (
+        dt.date(2026, 3, 2), Decimal("41250.50"), Decimal("8250.10"),
+    )  # fmt: skip
+    assert got.rebate_scale == [{"within_days": 30, "percent": 100}]
+
+
+def test_a_person_saved_after_being_assigned_is_linked_by_id(cast: Cast) -> None:
+    person = Person(first_name="New", last_name="Starter")
+    placement = Placement(
+        person=person, company=cast.company, owner=cast.owner, role_title="Clerk",
+        start_date=dt.date(2026, 4, 1),
+    )  # fmt: skip
+    insert_objects([person])
+    insert_objects([placement])
+    assert Placement.objects.get(pk=placement.pk).person_id == person.pk
+
+
+def test_rows_whose_key_is_taken_are_skipped_and_not_counted(db: None) -> None:
+    now = timezone.now()
+
+    def message(key: str) -> OutboxMessage:
+        return OutboxMessage(
+            key=key, to_email="a@example.org", from_email="k@agency.example",
+            subject="Hello", body_text="Hi", send_after=now,
+        )  # fmt: skip
+
+    assert insert_objects([message("one")], skip_conflicts_on="key") == 1
+    assert insert_objects([message("one"), message("two")], skip_conflicts_on="key") == 1
+    assert sorted(OutboxMessage.objects.values_list("key", flat=True)) == ["one", "two"]
