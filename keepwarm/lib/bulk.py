@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
@@ -52,7 +52,10 @@ def insert_rows(
             value = field.get_default()
         else:
             value = None
-        defaults[field.attname] = field.get_db_prep_save(value, connection)
+        defaults[field.attname] = value
+    if connection.vendor == "postgresql":
+        return _insert_rows_postgresql(model, fields, defaults, rows, batch)
+    defaults = {f.attname: f.get_db_prep_save(defaults[f.attname], connection) for f in fields}
     prepared = [(f.attname, f) for f in fields if f.get_internal_type() in _PREPARED]
     names = [f.attname for f in fields]
     quote = connection.ops.quote_name
@@ -148,19 +151,81 @@ def _insert_sqlite(
         return [pk for (pk,) in cursor.fetchall()]
 
 
+def _insert_rows_postgresql(
+    model: type[models.Model],
+    fields: list[Any],
+    defaults: dict[str, Any],
+    rows: Iterable[dict[str, Any]],
+    batch: int,
+) -> int:
+    names = [f.attname for f in fields]
+    json_names = {f.attname: f for f in fields if isinstance(f, models.JSONField)}
+    count = 0
+    pending: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = {**defaults, **row}
+        for name, f in json_names.items():
+            values[name] = json.dumps(values[name], cls=f.encoder)
+        pending.append(tuple(values[name] for name in names))
+        if len(pending) >= batch:
+            count += _unnest_insert(model, fields, pending, conflict="", returning=False)
+            pending = []
+    if pending:
+        count += _unnest_insert(model, fields, pending, conflict="", returning=False)
+    return count
+
+
 def _insert_postgresql(
     model: type[models.Model], fields: list[Any], objs: Sequence[models.Model], conflict: str
 ) -> list[Any] | int:
-    import psycopg  # only on PostgreSQL
-
-    columns: list[list[Any]] = [[] for _ in fields]
+    rows = []
     for obj in objs:
-        for column, f in zip(columns, fields, strict=True):
+        row = []
+        for f in fields:
             value = f.pre_save(obj, True)  # auto_now_add stamps the time
             if isinstance(f, models.JSONField):
                 value = json.dumps(value, cls=f.encoder)
-            column.append(value)
+            row.append(value)
+        rows.append(tuple(row))
+    if conflict:
+        return _unnest_insert(model, fields, rows, conflict=conflict, returning=False)
+    return _unnest_insert(model, fields, rows, conflict="", returning=True)
+
+
+@overload
+def _unnest_insert(
+    model: type[models.Model],
+    fields: list[Any],
+    rows: list[tuple[Any, ...]],
+    *,
+    conflict: str,
+    returning: Literal[False],
+) -> int: ...
+@overload
+def _unnest_insert(
+    model: type[models.Model],
+    fields: list[Any],
+    rows: list[tuple[Any, ...]],
+    *,
+    conflict: str,
+    returning: Literal[True],
+) -> list[Any]: ...
+def _unnest_insert(
+    model: type[models.Model],
+    fields: list[Any],
+    rows: list[tuple[Any, ...]],
+    *,
+    conflict: str,
+    returning: bool,
+) -> int | list[Any]:
+    """One INSERT ... SELECT FROM unnest(<one binary array per column>); the rows' ids
+    when `returning`, else how many were written."""
+    import psycopg  # only on PostgreSQL
+
+    columns = [list(column) for column in zip(*rows, strict=True)]
     head, tail = _sql_parts(model, fields, conflict)
+    if not returning and not conflict:
+        tail = ""
     # JSON travels as text and becomes jsonb on the server; the rest arrive typed.
     casts = ", ".join(
         f"c{i}::jsonb" if isinstance(f, models.JSONField) else f"c{i}" for i, f in enumerate(fields)
@@ -171,9 +236,9 @@ def _insert_postgresql(
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, columns)
-        if conflict:
-            return int(cursor.rowcount)
-        return [pk for (pk,) in cursor.fetchall()]
+        if returning:
+            return [pk for (pk,) in cursor.fetchall()]
+        return int(cursor.rowcount)
 
 
 def _array_type(field: models.Field[Any, Any]) -> str:
