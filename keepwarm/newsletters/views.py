@@ -39,7 +39,7 @@ from keepwarm.newsletters.models import (
     Newsletter,
     PublicStatistic,
 )
-from keepwarm.newsletters.queries import issue_progress
+from keepwarm.newsletters.queries import issue_engagement, issue_progress
 from keepwarm.newsletters.render import (
     Personaliser,
     compose,
@@ -241,7 +241,7 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
         "library": LibraryBlock.objects.all(),
         "schedule_form": ScheduleForm(),
         "test_form": TestSendForm(),
-        "progress": issue_progress(found),
+        **_progress(found),
         "preview_html": _preview_html(found) if blocks else "",
         "can_send": _user(request).sees_whole_team,
         "next_slot": services.next_slot(found.newsletter, after=timezone.now()),
@@ -249,14 +249,19 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "newsletters/issue.html", context)
 
 
+def _progress(issue: Issue) -> dict[str, object]:
+    progress = issue_progress(issue)
+    sent = progress["sent"] + progress["captured"]
+    return {
+        "progress": progress,
+        "engagement": issue_engagement(issue, sent=sent, per_link=True),
+    }
+
+
 @login_required
 def issue_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     found = _issue(pk)
-    return render(
-        request,
-        "newsletters/_progress.html",
-        {"issue": found, "progress": issue_progress(found)},
-    )
+    return render(request, "newsletters/_progress.html", {"issue": found, **_progress(found)})
 
 
 @login_required

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
 
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.newsletters.models import Engagement
+from keepwarm.newsletters.models import Engagement, Issue
+from keepwarm.newsletters.queries import issue_engagement
 from keepwarm.newsletters.render import compose
 from keepwarm.newsletters.services import (
     _start,
@@ -178,6 +182,82 @@ def test_test_sends_and_previews_are_never_tracked(setup: Setup, client: Client)
     assert page.status_code == 200
     assert "/newsletters/open/" not in page.content.decode()
     assert not Engagement.objects.exists()
+
+
+def _engaged(setup: Setup, client: Client) -> None:
+    copies = send(setup, track=True)
+    OutboxMessage.objects.filter(key__startswith="newsletter:").update(
+        state=OutboxMessage.State.SENT, sent_at=NOW
+    )
+    Issue.objects.filter(pk=setup.issue.pk).update(state=Issue.State.SENT)
+    priya = copies["priya@example.net"]
+    pixel = PIXEL.search(priya.body_html)
+    assert pixel
+    client.get(pixel.group(1))
+    client.get(clicks_in(priya.body_html)[0])
+    client.get(clicks_in(priya.body_html)[0])
+
+
+def test_the_issue_page_shows_open_and_click_rates_and_clicks_per_link(
+    setup: Setup, client: Client
+) -> None:
+    _engaged(setup, client)
+    figures = issue_engagement(setup.issue, sent=2, per_link=True)
+    assert figures is not None
+    assert (figures["opened"], figures["clicked"]) == (1, 1)
+    assert (figures["open_percent"], figures["click_percent"]) == (50.0, 50.0)
+    assert figures["links"][0] == {"url": setup.issue.links[0], "people": 1, "clicks": 2}
+
+    client.force_login(setup.cast.manager)
+    page = client.get(reverse("newsletter_issue", args=[setup.issue.pk])).content.decode()
+    assert "Opened</dt><dd>1 (50.0% of copies sent)" in page
+    assert "Clicked</dt><dd>1 (50.0% of copies sent)" in page
+    assert "Clicks per link" in page and setup.issue.links[0] in page
+
+    setup.newsletter.track_engagement = False
+    setup.newsletter.save()
+    page = client.get(reverse("newsletter_issue", args=[setup.issue.pk])).content.decode()
+    assert "Not tracked (turned off for this newsletter)" in page
+    assert "Clicks per link" not in page
+
+
+def test_the_engagement_report_shows_rates_for_tracked_issues_only(
+    setup: Setup, client: Client
+) -> None:
+    _engaged(setup, client)
+    client.force_login(setup.cast.manager)
+    query: dict[str, Any] = {"start": "2026-01-01", "end": "2026-12-31"}
+    page = client.get(reverse("report", args=["newsletters"]), query).content.decode()
+    assert "Open rate" in page and "50%" in page
+    response = client.get(
+        reverse("report", args=["newsletters"]), {**query, "format": "csv", "table": "issues"}
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    header, row = list(csv.reader(io.StringIO(text)))[:2]
+    assert header[-5:] == ["Opened", "Open rate", "Clicked", "Click rate", "Opens and clicks"]
+    assert row[-5:] == ["1", "50%", "1", "50%", "Tracked (indicative)"]
+
+    setup.newsletter.track_engagement = False
+    setup.newsletter.save()
+    page = client.get(reverse("report", args=["newsletters"]), query).content.decode()
+    assert "Not tracked (turned off for this newsletter)" in page
+
+
+def test_the_api_gives_opens_and_clicks_of_tracked_issues(setup: Setup, client: Client) -> None:
+    from keepwarm.api.tests.conftest import Api
+
+    _engaged(setup, client)
+    issue = Api(setup.cast.manager).get(f"/newsletters/issues/{setup.issue.pk}").json()
+    assert issue["engagement"] == {
+        "opened": 1,
+        "clicked": 1,
+        "open_percent": 50.0,
+        "click_percent": 50.0,
+    }
+    setup.newsletter.track_engagement = False
+    setup.newsletter.save()
+    issue = Api(setup.cast.manager).get(f"/newsletters/issues/{setup.issue.pk}").json()
+    assert issue["engagement"] is None
 
 
 def test_the_newsletter_form_explains_the_consent_tracking_needs(
