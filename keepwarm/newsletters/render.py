@@ -137,12 +137,8 @@ def _tracked(source: str) -> tuple[str, list[str]]:
             index[url] = len(links)
             links.append(url)
         path = reverse("newsletter_click", args=[_MARKER, index[url]])
-        return (
-            match.group(1)
-            + settings.BASE_URL
-            + path.replace(_MARKER, TOKENS["track"])
-            + (match.group(3))
-        )
+        tracked = settings.BASE_URL + path.replace(_MARKER, TOKENS["track"])
+        return f"{match.group(1)}{tracked}{match.group(3)}"
 
     source = _HREF.sub(click, source)
     pixel_url = settings.BASE_URL + reverse("newsletter_open", args=[_MARKER]).replace(
