@@ -19,7 +19,7 @@ from keepwarm.api.schemas import Email, ErrorOut, Id, Moment, PageQuery, Str200
 from keepwarm.mail.models import Suppression
 from keepwarm.newsletters import services
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, Newsletter
-from keepwarm.newsletters.queries import issue_progress
+from keepwarm.newsletters.queries import issue_engagement, issue_progress
 
 # Written out inline: the schema would otherwise merge it with other enums named alike.
 IssueState = Annotated[Issue.State, WithJsonSchema({"type": "string", "enum": Issue.State.values})]
@@ -108,6 +108,13 @@ class IssueIn(Schema):
     blocks: list[BlockIn] = Field(default_factory=list, max_length=30)
 
 
+class EngagementOut(Schema):
+    opened: int = Field(description="People who opened it (or clicked, which means they did).")
+    clicked: int = Field(description="People who clicked at least one link.")
+    open_percent: float | None = Field(description="Of the copies sent; null before any.")
+    click_percent: float | None = Field(description="Of the copies sent; null before any.")
+
+
 class IssueOut(Schema):
     id: int
     newsletter: int = Field(alias="newsletter_id")
@@ -118,6 +125,10 @@ class IssueOut(Schema):
     recipients: int
     blocks: list[BlockOut]
     progress: dict[str, int]
+    engagement: EngagementOut | None = Field(
+        description="Unique opens and clicks, indicative; null unless the newsletter tracks "
+        "them (off by default) and tracked this issue."
+    )
     created_at: dt.datetime
 
     @staticmethod
@@ -127,6 +138,13 @@ class IssueOut(Schema):
     @staticmethod
     def resolve_progress(obj: Issue) -> dict[str, int]:
         return issue_progress(obj)
+
+    @staticmethod
+    def resolve_engagement(obj: Issue) -> dict[str, Any] | None:
+        if obj.untracked_because:
+            return None  # without counting its copies again
+        progress = issue_progress(obj)
+        return issue_engagement(obj, sent=progress["sent"] + progress["captured"])
 
 
 class IssuePage(Schema):

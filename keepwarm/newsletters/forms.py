@@ -23,7 +23,7 @@ class NewsletterForm(forms.ModelForm):
         model = Newsletter
         fields = [
             "name", "from_name", "audience", "frequency", "send_weekday", "send_day",
-            "send_time", "postal_address", "active",
+            "send_time", "postal_address", "active", "track_engagement",
         ]  # fmt: skip
         widgets = {
             "send_weekday": forms.Select(

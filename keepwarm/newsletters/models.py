@@ -161,6 +161,17 @@ class Newsletter(models.Model):
         blank=True, help_text="Shown in every footer. Empty: the agency's address setting."
     )
     active = models.BooleanField(default=True)
+    track_engagement = models.BooleanField(
+        "Track opens and clicks",
+        default=False,
+        help_text=(
+            "Adds an invisible image and sends links through Keepwarm to count who opens and "
+            "clicks. Under UK PECR (regulation 6) tracking pixels and tracked links need the "
+            "recipients' consent, so turn this on only for an audience that gave it. Apple "
+            "Mail and some security scanners open or click automatically: the figures are "
+            "indicative."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -211,6 +222,11 @@ class Issue(models.Model):
     # The whole issue rendered and inlined once, with placeholders for each recipient.
     html_template = models.TextField(blank=True)
     text_template = models.TextField(blank=True)
+    # Whether html_template carries the open pixel and tracked links (the newsletter tracked
+    # when the issue was rendered), and the original URLs those links lead to, by index:
+    # a click redirects only to one of these.
+    tracked = models.BooleanField(default=False)
+    links = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -234,6 +250,67 @@ class Issue(models.Model):
     @property
     def editable(self) -> bool:
         return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+
+    @property
+    def untracked_because(self) -> str:
+        """Why the issue has no open and click figures; "" when it has them."""
+        if not self.newsletter.track_engagement:
+            return "Not tracked (turned off for this newsletter)"
+        if not self.tracked:
+            return "Not tracked (this issue went out before tracking was turned on)"
+        return ""
+
+    def link(self, index: int) -> str | None:
+        """The original URL of tracked link `index`: the only places a click redirects to."""
+        links = self.links if isinstance(self.links, list) else []
+        url = links[index] if 0 <= index < len(links) else None
+        if isinstance(url, str) and url.lower().startswith(("http://", "https://")):
+            return url
+        return None
+
+
+class Engagement(models.Model):
+    """Who opened an issue or clicked one of its links, when first and last, how often.
+
+    Recorded only for newsletters that track (off by default). One row per person, issue,
+    kind and link: a repeat open or click adds to `count`.
+    """
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Opened"
+        CLICK = "click", "Clicked"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="engagements")
+    person = models.ForeignKey(
+        Person, null=True, on_delete=models.SET_NULL, related_name="newsletter_engagements"
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    link = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Clicks: the link's index in the issue's links."
+    )
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["issue", "first_at", "id"]
+        constraints = [
+            # Two partial constraints, because NULLs are distinct in a UNIQUE index on both
+            # engines: opens (no link) would otherwise never collide.
+            models.UniqueConstraint(
+                fields=["issue", "person", "kind", "link"],
+                condition=Q(link__isnull=False),
+                name="engagement_click_once",
+            ),
+            models.UniqueConstraint(
+                fields=["issue", "person", "kind"],
+                condition=Q(link__isnull=True),
+                name="engagement_open_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.issue}"
 
 
 class Block(models.Model):

@@ -6,11 +6,12 @@ import datetime as dt
 import operator
 from collections.abc import Sequence
 from functools import reduce
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.newsletters.models import Frequency, Issue
+from keepwarm.newsletters.models import Engagement, Frequency, Issue
 from keepwarm.people.models import Consent, Person
 
 
@@ -69,3 +70,42 @@ def issue_progress(issue: Issue) -> dict[str, int]:
         "unsubscribed": outcomes.get("unsubscribed", 0),
         "delivered": outcomes.get("delivered", 0),
     }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def issue_engagement(issue: Issue, *, sent: int, per_link: bool = False) -> dict[str, Any] | None:
+    """Unique openers and clickers of a tracked issue, as counts and as a share of the
+    `sent` copies (None when the issue is not tracked). Someone who clicked opened it,
+    even with images off. `per_link` adds each link's clicks, in the issue's order."""
+    if issue.untracked_because:
+        return None
+    rows = Engagement.objects.filter(issue=issue, person__isnull=False)
+    counts = rows.aggregate(
+        opened=Count("person", distinct=True),
+        clicked=Count("person", distinct=True, filter=Q(kind=Engagement.Kind.CLICK)),
+    )
+    figures: dict[str, Any] = {
+        **counts,
+        "open_percent": _percent(counts["opened"], sent),
+        "click_percent": _percent(counts["clicked"], sent),
+    }
+    if per_link:
+        clicks = {
+            row["link"]: row
+            for row in rows.filter(kind=Engagement.Kind.CLICK)
+            .values("link")
+            .annotate(people=Count("person", distinct=True), clicks=Sum("count"))
+            .order_by()
+        }
+        figures["links"] = [
+            {
+                "url": url,
+                "people": clicks.get(n, {}).get("people", 0),
+                "clicks": clicks.get(n, {}).get("clicks", 0),
+            }
+            for n, url in enumerate(issue.links)
+        ]
+    return figures

@@ -3,13 +3,17 @@
 The issue is rendered with placeholders (%%KW_FIRST_NAME%% …) where each recipient's
 details go, and its CSS is inlined once. A copy is then the template split at the
 placeholders and joined with the recipient's values: string work, no template engine.
+
+When the newsletter tracks opens and clicks (off by default), compose() also rewrites the
+issue's web links to go through the click endpoint and adds an open pixel, once per issue;
+both carry the recipient's view-in-browser token, which each copy has anyway.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import css_inline
@@ -30,6 +34,8 @@ FIELDS = (
     "unsubscribe_url",
     "preferences_url",
     "reason",
+    # The view-in-browser token again, alone: tracked links and the open pixel carry it.
+    "track",
 )
 TOKENS = {name: f"%%KW_{name.upper()}%%" for name in FIELDS}
 _SPLIT = re.compile(r"%%KW_([A-Z_]+)%%")
@@ -73,8 +79,12 @@ def open_chart_token(token: str) -> int | None:
         return None
 
 
+def view_token(*, issue_id: int, person_id: int) -> str:
+    return signing.Signer(salt=VIEW_SALT).sign(f"{issue_id}.{person_id}")
+
+
 def view_url(*, issue_id: int, person_id: int) -> str:
-    token = signing.Signer(salt=VIEW_SALT).sign(f"{issue_id}.{person_id}")
+    token = view_token(issue_id=issue_id, person_id=person_id)
     return settings.BASE_URL + reverse("newsletter_view", args=[token])
 
 
@@ -105,9 +115,45 @@ class Frozen:
 
     html: str
     text: str
+    # Tracked issues: the original URL of each link the HTML sends through the click endpoint.
+    links: list[str] = field(default_factory=list)
 
 
-def compose(issue: Issue, blocks: list[Block] | None = None) -> Frozen:
+# A web link of the issue's own content; the personal links (unsubscribe, preferences, view
+# in browser) are still placeholders at this point, so they never match and stay direct.
+_HREF = re.compile(r'(<a\b[^>]*?\shref=")(https?://[^"]+)(")', re.IGNORECASE)
+_MARKER = "TOKEN-7d1e"
+
+
+def _tracked(source: str) -> tuple[str, list[str]]:
+    """`source` with its web links sent through the click endpoint and an open pixel
+    added, and the original URLs in the order of their index. Done once per issue."""
+    links: list[str] = []
+    index: dict[str, int] = {}
+
+    def click(match: re.Match[str]) -> str:
+        url = html.unescape(match.group(2))
+        if url not in index:
+            index[url] = len(links)
+            links.append(url)
+        path = reverse("newsletter_click", args=[_MARKER, index[url]])
+        tracked = settings.BASE_URL + path.replace(_MARKER, TOKENS["track"])
+        return f"{match.group(1)}{tracked}{match.group(3)}"
+
+    source = _HREF.sub(click, source)
+    pixel_url = settings.BASE_URL + reverse("newsletter_open", args=[_MARKER]).replace(
+        _MARKER, TOKENS["track"]
+    )
+    pixel = f'<img src="{pixel_url}" alt="" width="1" height="1">'
+    body_end = source.rfind("</body>")
+    if body_end == -1:
+        return source + pixel, links
+    return source[:body_end] + pixel + source[body_end:], links
+
+
+def compose(issue: Issue, blocks: list[Block] | None = None, *, track: bool = False) -> Frozen:
+    """The issue with placeholders. `track` only for the copies the worker queues: previews
+    and test sends must never count as a real recipient's open or click."""
     newsletter = issue.newsletter
     if blocks is None:
         blocks = list(issue.blocks.all())
@@ -120,7 +166,12 @@ def compose(issue: Issue, blocks: list[Block] | None = None) -> Frozen:
     }
     source = render_to_string("emails/newsletter-body.html", context)
     text = render_to_string("emails/newsletter-body.txt", context).strip() + "\n"
-    return Frozen(html=css_inline.inline(source), text=text)
+    inlined = css_inline.inline(source)
+    if not track:
+        return Frozen(html=inlined, text=text)
+    tracked, links = _tracked(inlined)
+    # The text part stays untracked: it carries every original link as it is.
+    return Frozen(html=tracked, text=text, links=links)
 
 
 class Filler:

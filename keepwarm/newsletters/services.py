@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,7 @@ from keepwarm.mail.unsubscribe import PREFERENCES_SALT, UNSUBSCRIBE_SALT
 from keepwarm.newsletters import generate
 from keepwarm.newsletters.models import (
     Block,
+    Engagement,
     Frequency,
     Issue,
     LibraryBlock,
@@ -43,7 +44,7 @@ from keepwarm.newsletters.models import (
     PublicStatistic,
 )
 from keepwarm.newsletters.queries import issue_messages
-from keepwarm.newsletters.render import VIEW_SALT, Frozen, Personaliser, compose, view_url
+from keepwarm.newsletters.render import VIEW_SALT, Frozen, Personaliser, compose, view_token
 from keepwarm.people.models import Consent, Person
 
 if TYPE_CHECKING:
@@ -245,18 +246,18 @@ class _Links:
         unsubscribe = self.unsubscribe.replace(
             self.marker, self.unsubscribe_signer.sign_object(payload, compress=False)
         )
+        view = self.view_signer.sign(f"{self.issue_id}.{person.pk}")
         values = {
             "first_name": person.first_name.strip() or "there",
             "consultant": consultant,
             # The same link render.view_url() gives (a test holds them equal).
-            "view_url": self.view.replace(
-                self.marker, self.view_signer.sign(f"{self.issue_id}.{person.pk}")
-            ),
+            "view_url": self.view.replace(self.marker, view),
             "unsubscribe_url": unsubscribe,
             "preferences_url": self.preferences.replace(
                 self.marker, self.preferences_signer.sign_object(payload, compress=False)
             ),
             "reason": reason,
+            "track": view,
         }
         # The same headers list_unsubscribe_headers() gives (a test holds them equal).
         headers = {
@@ -274,13 +275,15 @@ def _values(
     reason: str,
 ) -> tuple[dict[str, str], dict[str, str]]:
     headers = list_unsubscribe_headers(person=person, purpose=PURPOSE)
+    view = view_token(issue_id=issue_id, person_id=person.pk)
     values = {
         "first_name": person.first_name.strip() or "there",
         "consultant": consultant,
-        "view_url": view_url(issue_id=issue_id, person_id=person.pk),
+        "view_url": settings.BASE_URL + reverse("newsletter_view", args=[view]),
         "unsubscribe_url": headers["List-Unsubscribe"].strip("<>"),
         "preferences_url": preferences_url(person=person, purpose=PURPOSE),
         "reason": reason,
+        "track": view,
     }
     return values, headers
 
@@ -318,7 +321,9 @@ def personalise(
 def send_test(
     *, issue: Issue, by: User, to_email: str = "", now: dt.datetime | None = None
 ) -> OutboxMessage:
-    """Send the issue as it stands to the user (or `to_email`), now, through the outbox."""
+    """Send the issue as it stands to the user (or `to_email`), now, through the outbox.
+
+    Never tracked, even when the newsletter is: its links go straight to their pages."""
     now = now or timezone.now()
     to_email = (to_email or by.email).strip()
     if not to_email:
@@ -332,6 +337,7 @@ def send_test(
             "unsubscribe_url": page + "#test-unsubscribe",
             "preferences_url": page + "#test-preferences",
             "reason": "This is a test copy: recipients see why they receive it here.",
+            "track": "",
         }
     )
     message = mail.queue_email(
@@ -352,10 +358,15 @@ def send_test(
 def _start(issue_id: int, *, now: dt.datetime) -> bool:
     """Scheduled -> sending, rendering the issue once. False if another worker did it."""
     issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
-    frozen = compose(issue)
+    track = issue.newsletter.track_engagement
+    frozen = compose(issue, track=track)
     return bool(
         Issue.objects.filter(pk=issue_id, state=State.SCHEDULED, scheduled_for__lte=now).update(
-            state=State.SENDING, html_template=frozen.html, text_template=frozen.text
+            state=State.SENDING,
+            html_template=frozen.html,
+            text_template=frozen.text,
+            tracked=track,
+            links=frozen.links,
         )
     )
 
@@ -527,6 +538,38 @@ def run_due_issues(*, now: dt.datetime | None = None) -> int:
         queued += expand_issue(issue_id, now=now)
     _finish(now)
     return queued
+
+
+# --- Opens and clicks ---------------------------------------------------------------------
+
+
+def record_engagement(
+    *,
+    issue: Issue,
+    person_id: int,
+    kind: str,
+    link: int | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Count `person_id` opening the issue or clicking its link number `link`; a repeat adds
+    to the count. Nothing is recorded (False) unless the newsletter tracks, nor for someone
+    erased or gone."""
+    if issue.untracked_because:
+        return False
+    if not Person.objects.filter(pk=person_id, erased_at__isnull=True).exists():
+        return False
+    now = now or timezone.now()
+    lookup = {"issue": issue, "person_id": person_id, "kind": kind, "link": link}
+    try:
+        with transaction.atomic():
+            _, created = Engagement.objects.get_or_create(
+                **lookup, defaults={"first_at": now, "last_at": now}
+            )
+    except IntegrityError:
+        created = False  # a simultaneous first open or click made the row: count this one
+    if not created:
+        Engagement.objects.filter(**lookup).update(count=F("count") + 1, last_at=now)
+    return True
 
 
 def import_statistics(*, rows: Iterable[tuple[str, str, float]], source: str = "") -> int:

@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
@@ -32,13 +32,14 @@ from keepwarm.newsletters.models import (
     GENERATED,
     Audience,
     Block,
+    Engagement,
     Issue,
     Kind,
     LibraryBlock,
     Newsletter,
     PublicStatistic,
 )
-from keepwarm.newsletters.queries import issue_progress
+from keepwarm.newsletters.queries import issue_engagement, issue_progress
 from keepwarm.newsletters.render import (
     Personaliser,
     compose,
@@ -209,6 +210,7 @@ def _preview_html(issue: Issue) -> str:
         "unsubscribe_url": "#",
         "preferences_url": "#",
         "reason": "Recipients see why they receive it here.",
+        "track": "",
     }
     return Personaliser.of(frozen).fill(values)[0]
 
@@ -239,7 +241,7 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
         "library": LibraryBlock.objects.all(),
         "schedule_form": ScheduleForm(),
         "test_form": TestSendForm(),
-        "progress": issue_progress(found),
+        **_progress(found),
         "preview_html": _preview_html(found) if blocks else "",
         "can_send": _user(request).sees_whole_team,
         "next_slot": services.next_slot(found.newsletter, after=timezone.now()),
@@ -247,14 +249,19 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "newsletters/issue.html", context)
 
 
+def _progress(issue: Issue) -> dict[str, object]:
+    progress = issue_progress(issue)
+    sent = progress["sent"] + progress["captured"]
+    return {
+        "progress": progress,
+        "engagement": issue_engagement(issue, sent=sent, per_link=True),
+    }
+
+
 @login_required
 def issue_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     found = _issue(pk)
-    return render(
-        request,
-        "newsletters/_progress.html",
-        {"issue": found, "progress": issue_progress(found)},
-    )
+    return render(request, "newsletters/_progress.html", {"issue": found, **_progress(found)})
 
 
 @login_required
@@ -434,3 +441,50 @@ def view_in_browser(request: HttpRequest, token: str) -> HttpResponse:
     response["X-Robots-Tag"] = "noindex"
     response["Content-Security-Policy"] = "script-src 'none'"
     return response
+
+
+# Opens and clicks, for newsletters that track them (off by default). These GETs record an
+# event, against the rule that a GET only shows a page: a mail client loading an image or
+# a reader following a link is the event. Apple Mail's privacy protection and link-checking
+# scanners do both without a reader, which is why the figures are called indicative, and
+# the tracking needs the recipients' consent, which is why it is off until turned on.
+
+# A transparent 1x1 GIF.
+PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
+    b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+def _untraceable(response: HttpResponse) -> HttpResponse:
+    # Every load must reach us (no-store), and the token must not travel on in a Referer.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _tracked_issue(token: str) -> tuple[Issue, int]:
+    opened = open_view_token(token)
+    if opened is None:
+        raise Http404
+    issue_id, person_id = opened
+    return get_object_or_404(Issue.objects.select_related("newsletter"), pk=issue_id), person_id
+
+
+@require_GET
+def opened(request: HttpRequest, token: str) -> HttpResponse:
+    issue, person_id = _tracked_issue(token)
+    services.record_engagement(issue=issue, person_id=person_id, kind=Engagement.Kind.OPEN)
+    return _untraceable(HttpResponse(PIXEL, content_type="image/gif"))
+
+
+@require_GET
+def clicked(request: HttpRequest, token: str, n: int) -> HttpResponse:
+    issue, person_id = _tracked_issue(token)
+    # Only ever to a link the issue itself holds: never an open redirect.
+    url = issue.link(n)
+    if url is None:
+        raise Http404
+    services.record_engagement(issue=issue, person_id=person_id, kind=Engagement.Kind.CLICK, link=n)
+    return _untraceable(HttpResponseRedirect(url))

@@ -29,6 +29,7 @@ from keepwarm.audit.recording import record
 from keepwarm.care.models import Touchpoint
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.suppressions import suppress
+from keepwarm.newsletters.models import Engagement
 from keepwarm.people.models import Person
 from keepwarm.privacy.export import PersonExport, gather
 
@@ -80,6 +81,9 @@ def erase_person(
         emails = OutboxMessage.objects.filter(
             person=person, state=OutboxMessage.State.PENDING
         ).update(state=OutboxMessage.State.CANCELLED)
+        # Who opened or clicked what is no business record: it goes, rather than staying
+        # under the pseudonym (the figures lose one person).
+        Engagement.objects.filter(person=person).delete()
         _anonymise_person(person)
         if email:
             Suppression.objects.filter(email__iexact=email).update(email="")

@@ -14,7 +14,7 @@ from keepwarm.care.models import Audience
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.network.models import IntelNote, Lead, Referral
 from keepwarm.newsletters.models import Issue
-from keepwarm.newsletters.queries import issue_progress
+from keepwarm.newsletters.queries import issue_engagement, issue_progress
 from keepwarm.people.models import Company
 from keepwarm.placements.models import Placement
 from keepwarm.reports.queries import MONEY, ZERO, NpsFigure, Scope, nps_counts
@@ -102,11 +102,10 @@ SENT_STATES = (Issue.State.SENDING, Issue.State.PAUSED, Issue.State.SENT)
 
 
 def newsletter_issues(scope: Scope, *, limit: int = 24) -> list[dict[str, Any]]:
-    """Per issue sent in the period: copies, sent, failed, bounces, complaints, unsubscribes.
-
-    Opens and clicks are not tracked (no pixels, no rewritten links), so engagement here is
-    what the outbox and the receiving side's reports hold.
-    """
+    """Per issue sent in the period: copies, sent, failed, bounces, complaints, unsubscribes
+    (what the outbox and the receiving side's reports hold), and for issues of newsletters
+    that track them (off by default) unique opens and clicks; `engagement` is None for the
+    others, whose `untracked_because` says why."""
     issues = (
         Issue.objects.filter(
             state__in=SENT_STATES,
@@ -138,6 +137,7 @@ def newsletter_issues(scope: Scope, *, limit: int = 24) -> list[dict[str, Any]]:
                 "unsubscribe_percent": (
                     round(100 * progress["unsubscribed"] / sent, 1) if sent else None
                 ),
+                "engagement": issue_engagement(issue, sent=sent),
             }
         )
     return result

@@ -411,6 +411,16 @@ def network_page(scope: Scope) -> Page:
 # --- Newsletters ------------------------------------------------------------------------
 
 
+def _engagement_cells(issue: dict[str, Any]) -> list[Any]:
+    """Unique openers and clickers over copies sent, or why the issue has none."""
+    figures = issue["engagement"]
+    if figures is None:
+        return [None, None, None, None, issue["issue"].untracked_because]
+    rates = [figures[k] for k in ("open_percent", "click_percent")]
+    opened, clicked = (None if v is None else f"{v:g}%" for v in rates)
+    return [figures["opened"], opened, figures["clicked"], clicked, "Tracked (indicative)"]
+
+
 def newsletters_page(scope: Scope) -> Page:
     issues = business.newsletter_issues(scope)
     ordered = list(reversed(issues))
@@ -441,6 +451,11 @@ def newsletters_page(scope: Scope) -> Page:
         "Bounced",
         "Marked as spam",
         "Unsubscribed",
+        "Opened",
+        "Open rate",
+        "Clicked",
+        "Click rate",
+        "Opens and clicks",
     ]
     rows = [
         [
@@ -454,6 +469,7 @@ def newsletters_page(scope: Scope) -> Page:
             i["bounced"],
             i["complained"],
             i["unsubscribed"],
+            *_engagement_cells(i),
         ]
         for i in issues
     ]
@@ -576,7 +592,7 @@ REPORTS = {
         Report(
             "newsletters",
             "Newsletter engagement",
-            "Per issue: sent, bounced, unsubscribed.",
+            "Per issue: sent, bounced, unsubscribed; opened and clicked where tracked.",
             365,
             newsletters_page,
         ),

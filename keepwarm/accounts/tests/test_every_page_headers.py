@@ -59,13 +59,14 @@ def real_tokens() -> dict[str, str]:
     invitation = Invitation.objects.order_by("-pk").first()
     issue = Issue.objects.exclude(state=Issue.State.DRAFT).order_by("pk").first()
     assert person and invitation and issue
+    view = view_url(issue_id=issue.pk, person_id=person.pk).rstrip("/").rsplit("/", 1)[1]
     return {
         "q/<str:token>/": sign_invitation(invitation),
         "u/<str:token>/": unsubscribe_token(person=person, purpose="newsletter"),
         "email-preferences/<str:token>/": preferences_token(person=person),
-        "newsletters/view/<str:token>/": view_url(issue_id=issue.pk, person_id=person.pk)
-        .rstrip("/")
-        .rsplit("/", 1)[1],
+        "newsletters/view/<str:token>/": view,
+        # The open pixel, which mail clients load without signing in.
+        "newsletters/open/<str:token>.gif": view,
     }
 
 

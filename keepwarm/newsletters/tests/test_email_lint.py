@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from keepwarm.newsletters.models import Kind
-from keepwarm.newsletters.render import Personaliser, compose
+from keepwarm.newsletters.render import FIELDS, Personaliser, compose
 from keepwarm.newsletters.services import add_block, add_generated_block
 from keepwarm.newsletters.tests.conftest import TODAY, Setup
 
@@ -24,7 +24,10 @@ TOOL = Path(__file__).resolve().parents[3] / "tools" / "email-lint"
 ACCEPTED = ("`<body> element` is not supported",)
 
 
-def test_generated_issue_uses_only_what_gmail_and_outlook_support(setup: Setup) -> None:
+@pytest.mark.parametrize("track", [False, True], ids=["untracked", "tracked"])
+def test_generated_issue_uses_only_what_gmail_and_outlook_support(
+    setup: Setup, track: bool
+) -> None:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed, so the email-HTML checker cannot run")
@@ -40,19 +43,10 @@ def test_generated_issue_uses_only_what_gmail_and_outlook_support(setup: Setup) 
         title="Tips",
         body="1. One\n2. [Two](https://a.example)\n\n> A quote\n\n---\n\n`code`",
     )
-    html, _ = Personaliser.of(compose(setup.issue)).fill(
-        dict.fromkeys(
-            (
-                "first_name",
-                "consultant",
-                "view_url",
-                "unsubscribe_url",
-                "preferences_url",
-                "reason",
-            ),
-            "https://agency.example/x",
-        )
-    )
+    frozen = compose(setup.issue, track=track)
+    # With tracking, the open pixel and the rewritten links are linted too.
+    assert ("/newsletters/open/" in frozen.html) is track
+    html, _ = Personaliser.of(frozen).fill(dict.fromkeys(FIELDS, "https://agency.example/x"))
     result = subprocess.run(
         [node, str(TOOL / "lint.js"), "gmail.*,outlook.*"],
         input=html, capture_output=True, text=True, timeout=60, cwd=TOOL,
