@@ -97,6 +97,9 @@ def _fresh(n: int, env: dict[str, str]) -> Path:
     template = _db(n)
     if not template.exists():
         subprocess.run([sys.executable, __file__, "_prepare", str(n)], env=env, check=True)
+    # A template kept from an earlier run gets the migrations added since.
+    subprocess.run([sys.executable, "-m", "keepwarm.cli", "migrate", "--noinput", "-v", "0"],
+                   env=env, check=True)  # fmt: skip
     copy = OUT_DIR / f"newsletter-{n}-run.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)

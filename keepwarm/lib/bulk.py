@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
@@ -168,10 +168,10 @@ def _insert_rows_postgresql(
             values[name] = json.dumps(values[name], cls=f.encoder)
         pending.append(tuple(values[name] for name in names))
         if len(pending) >= batch:
-            count += _unnest_insert(model, fields, pending, conflict="", returning=False)
+            count += _unnest_insert(model, fields, pending, conflict="", returning=False)[0]
             pending = []
     if pending:
-        count += _unnest_insert(model, fields, pending, conflict="", returning=False)
+        count += _unnest_insert(model, fields, pending, conflict="", returning=False)[0]
     return count
 
 
@@ -187,29 +187,10 @@ def _insert_postgresql(
                 value = json.dumps(value, cls=f.encoder)
             row.append(value)
         rows.append(tuple(row))
-    if conflict:
-        return _unnest_insert(model, fields, rows, conflict=conflict, returning=False)
-    return _unnest_insert(model, fields, rows, conflict="", returning=True)
+    written, ids = _unnest_insert(model, fields, rows, conflict=conflict, returning=not conflict)
+    return written if conflict else ids
 
 
-@overload
-def _unnest_insert(
-    model: type[models.Model],
-    fields: list[Any],
-    rows: list[tuple[Any, ...]],
-    *,
-    conflict: str,
-    returning: Literal[False],
-) -> int: ...
-@overload
-def _unnest_insert(
-    model: type[models.Model],
-    fields: list[Any],
-    rows: list[tuple[Any, ...]],
-    *,
-    conflict: str,
-    returning: Literal[True],
-) -> list[Any]: ...
 def _unnest_insert(
     model: type[models.Model],
     fields: list[Any],
@@ -217,9 +198,9 @@ def _unnest_insert(
     *,
     conflict: str,
     returning: bool,
-) -> int | list[Any]:
-    """One INSERT ... SELECT FROM unnest(<one binary array per column>); the rows' ids
-    when `returning`, else how many were written."""
+) -> tuple[int, list[Any]]:
+    """One INSERT ... SELECT FROM unnest(<one binary array per column>): how many rows
+    were written, and their ids when `returning`."""
     import psycopg  # only on PostgreSQL
 
     columns = [list(column) for column in zip(*rows, strict=True)]
@@ -236,9 +217,8 @@ def _unnest_insert(
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, columns)
-        if returning:
-            return [pk for (pk,) in cursor.fetchall()]
-        return int(cursor.rowcount)
+        ids = [pk for (pk,) in cursor.fetchall()] if returning else []
+        return int(cursor.rowcount), ids
 
 
 def _array_type(field: models.Field[Any, Any]) -> str:
