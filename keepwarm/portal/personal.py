@@ -21,8 +21,8 @@ from keepwarm.accounts.models import User
 from keepwarm.care.models import Cover
 from keepwarm.people.models import Note, Person, Role
 from keepwarm.placements.models import Placement
-from keepwarm.signals.models import Alert
-from keepwarm.signals.services import open_alert
+from keepwarm.signals.models import Alert, SignalKind
+from keepwarm.signals.services import open_alert, record_reported
 
 if TYPE_CHECKING:
     from keepwarm.network.models import Lead, Referral, StatusStatement
@@ -122,7 +122,14 @@ def report_problem(*, person: Person, text: str, now: dt.datetime | None = None)
     reason = f"{person.full_name} reported a problem on their personal page: {text}"
     with transaction.atomic():
         _note(person, f"Reported a problem on their personal page: {text}")
-        return open_alert(placement=placement, reason=reason, now=now)
+        alert = open_alert(placement=placement, reason=reason, now=now)
+        record_reported(
+            placement=placement,
+            kind=SignalKind.REPORTED_PROBLEM,
+            reason=f"Reported a problem on their personal page: {text}",
+            now=now,
+        )
+        return alert
 
 
 def raise_concern(
@@ -139,7 +146,14 @@ def raise_concern(
     )
     with transaction.atomic():
         _note(person, f"Raised a concern about {placement.person.full_name}: {text}")
-        return open_alert(placement=placement, reason=reason, now=now)
+        alert = open_alert(placement=placement, reason=reason, now=now)
+        record_reported(
+            placement=placement,
+            kind=SignalKind.CLIENT_CONCERN,
+            reason=f"Client raised a concern on their personal page: {text}",
+            now=now,
+        )
+        return alert
 
 
 def say_how_things_are(

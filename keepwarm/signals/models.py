@@ -27,6 +27,7 @@ class SignalKind(models.TextChoices):
     WOULD_NOT_HIRE_AGAIN = "would_not_hire_again", "Client would not hire through us again"
     TERMS_BREACH = "terms_breach", "Terms not kept by one side"
     MANUAL = "manual", "Raised by a consultant"
+    REPORTED_PROBLEM = "reported_problem", "Reported a problem on their personal page"
 
 
 class Signal(models.Model):
@@ -44,6 +45,9 @@ class Signal(models.Model):
         TOUCHPOINT = "touchpoint", "Touchpoint"
         RECORD = "record", "Contact record"
         MANUAL = "manual", "Consultant"
+        # Said by the placed person or their manager on their personal page; counts until
+        # the alert it opened is closed.
+        PERSONAL_PAGE = "personal_page", "Personal page"
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="signals")
     kind = models.CharField(max_length=30, choices=SignalKind.choices)

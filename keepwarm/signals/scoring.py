@@ -53,6 +53,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     Kind.LONG_SILENCE: 0.15,
     Kind.UNANSWERED: 0.10,
     Kind.MANUAL: 0.40,
+    Kind.REPORTED_PROBLEM: 0.35,
 }
 
 EXPLANATIONS: dict[str, str] = {
@@ -71,6 +72,9 @@ EXPLANATIONS: dict[str, str] = {
     Kind.LONG_SILENCE: "No contact with the placed person for the silence period.",
     Kind.UNANSWERED: "A check-in expired unanswered or a call was missed, counted each.",
     Kind.MANUAL: "A consultant flagged the placement.",
+    Kind.REPORTED_PROBLEM: (
+        "The placed person reported a problem on their personal page (until the alert is closed)."
+    ),
 }
 
 # Answers that open an alert on their own, whatever the total score.

@@ -223,13 +223,18 @@ def find_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
     found.extend(
         Found(s.kind, s.reason, s.source, s.source_id, s.observed_on)
         for s in Signal.objects.filter(placement=placement).filter(
-            active=True, source=Signal.Source.MANUAL
+            active=True, source__in=KEPT_SOURCES
         )
     )
     return found
 
 
 # --- Risk ------------------------------------------------------------------------------
+
+# Signals that are said, not derived: recomputing keeps them as they are. A consultant's
+# flag counts while the placement is in its first year; what the person or their manager
+# said on their personal page counts until the alert it opened is closed.
+KEPT_SOURCES = (Signal.Source.MANUAL, Signal.Source.PERSONAL_PAGE)
 
 
 def _sync_signals(
@@ -241,7 +246,7 @@ def _sync_signals(
         (s.kind, s.source, s.source_id): s
         for s in Signal.objects.filter(placement=placement)
         .filter(active=True)
-        .exclude(source=Signal.Source.MANUAL)
+        .exclude(source__in=KEPT_SOURCES)
     }
     gone = [s.pk for key, s in existing.items() if key not in current]
     if gone:
@@ -249,7 +254,7 @@ def _sync_signals(
     for key, f in current.items():
         weight = weights.get(f.kind, 0.0)
         signal = existing.get(key)
-        if f.source == Signal.Source.MANUAL:
+        if f.source in KEPT_SOURCES:
             continue
         if signal is None:
             Signal.objects.create(
@@ -544,6 +549,11 @@ def close_alert(*, alert: Alert, by: User, note: str, now: dt.datetime | None = 
     if closed != 1:
         raise ValidationError("This alert is already closed.")
     alert.refresh_from_db()
+    # The problem the person reported has been dealt with: it no longer counts.
+    if Signal.objects.filter(
+        placement_id=alert.placement_id, source=Signal.Source.PERSONAL_PAGE, active=True
+    ).update(active=False):
+        recompute_risk(placement=alert.placement, now=now)
     return alert
 
 
@@ -585,6 +595,24 @@ def flag_placement(
         reason=f"{by.get_full_name() or by.username}: {reason}"[:300],
         source=Signal.Source.MANUAL,
         source_id=by.pk,
+        observed_on=timezone.localdate(now),
+    )
+    recompute_risk(placement=placement, now=now)
+    return signal
+
+
+def record_reported(
+    *, placement: Placement, kind: str, reason: str, now: dt.datetime | None = None
+) -> Signal:
+    """What the placed person (or their manager) reported on their personal page, counted
+    in the placement's risk until the alert it opened is closed."""
+    now = now or timezone.now()
+    signal = Signal.objects.create(
+        placement=placement,
+        kind=kind,
+        weight=current_weights().get(kind, 0.0),
+        reason=reason[:300],
+        source=Signal.Source.PERSONAL_PAGE,
         observed_on=timezone.localdate(now),
     )
     recompute_risk(placement=placement, now=now)

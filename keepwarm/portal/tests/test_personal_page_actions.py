@@ -15,7 +15,8 @@ from keepwarm.people.models import Note
 from keepwarm.placements.models import Placement
 from keepwarm.portal.tests.conftest import sign_in
 from keepwarm.portal.views_personal import ACTIONS_PER_PERSON
-from keepwarm.signals.models import Alert
+from keepwarm.signals.models import Alert, Risk, Signal
+from keepwarm.signals.services import close_alert
 
 
 def test_a_candidate_reports_a_problem_and_their_consultant_gets_an_alert(
@@ -190,3 +191,40 @@ def test_a_referrer_sees_how_their_referrals_and_leads_are_going(
     # Someone else's page shows none of it.
     other = sign_in(Client(), cast.client_contact).get("/me/").text
     assert "Sam Jones" not in other and "What you have passed on" not in other
+
+
+def _in_first_year(placement: Placement) -> None:
+    # Risk is scored in a placement's first year, counted from the real today here.
+    placement.start_date = timezone.localdate() - dt.timedelta(days=60)
+    placement.save(update_fields=["start_date"])
+
+
+def test_a_reported_problem_counts_in_the_fall_off_risk_until_the_alert_is_closed(
+    client: Client, cast: Cast
+) -> None:
+    _in_first_year(cast.placement)
+    sign_in(client, cast.candidate)
+    client.post("/me/problem/", {"text": "My manager has changed my hours"})
+
+    risk = Risk.objects.get(placement=cast.placement)
+    reported = "Reported a problem on their personal page: My manager has changed my hours"
+    assert reported in risk.reasons
+    with_problem = risk.score
+    assert with_problem >= 35
+
+    close_alert(alert=Alert.objects.get(), by=cast.owner, note="Called Priya; hours put back.")
+
+    risk.refresh_from_db()
+    assert reported not in risk.reasons
+    assert risk.score < with_problem
+    assert not Signal.objects.filter(placement=cast.placement, active=True, kind="reported_problem")
+
+
+def test_a_client_concern_from_the_personal_page_raises_the_risk(
+    client: Client, cast: Cast
+) -> None:
+    _in_first_year(cast.placement)
+    sign_in(client, cast.client_contact)
+    client.post("/me/concern/", {"placement": cast.placement.pk, "text": "Keeps arriving late"})
+    risk = Risk.objects.get(placement=cast.placement)
+    assert "Client raised a concern on their personal page: Keeps arriving late" in risk.reasons
