@@ -248,10 +248,15 @@ def test_the_engagement_report_shows_rates_for_tracked_issues_only(
     assert header[-5:] == ["Opened", "Open rate", "Clicked", "Click rate", "Opens and clicks"]
     assert row[-5:] == ["1", "50%", "1", "50%", "Tracked (indicative)"]
 
+    # The manager's dashboard card for the last issue says it too.
+    dashboard = client.get(reverse("reports"), query).content.decode()
+    assert "opened by 1 (50%), clicked by 1 (50%)" in dashboard
+
     setup.newsletter.track_engagement = False
     setup.newsletter.save()
     page = client.get(reverse("report", args=["newsletters"]), query).content.decode()
     assert "Not tracked (turned off for this newsletter)" in page
+    assert "opened by" not in client.get(reverse("reports"), query).content.decode()
 
 
 def test_the_api_gives_opens_and_clicks_of_tracked_issues(setup: Setup, client: Client) -> None:
