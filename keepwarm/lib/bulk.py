@@ -108,19 +108,22 @@ def insert_objects(objs: Sequence[M], *, skip_conflicts_on: str = "", batch: int
     written = 0
     for start in range(0, len(objs), batch):
         chunk = objs[start : start + batch]
-        ids = insert(model, fields, chunk, skip_conflicts_on)
-        if isinstance(ids, int):
-            written += ids
-            continue
+        count, ids = insert(model, fields, chunk, skip_conflicts_on)
+        written += count
+        if skip_conflicts_on:
+            continue  # no ids: the rows written need not line up with `objs`
         for obj, pk in zip(chunk, ids, strict=True):
             obj.pk = pk
             obj._state.adding = False
             obj._state.db = connection.alias
-        written += len(ids)
     return written
 
 
-def _sql_parts(model: type[models.Model], fields: list[Any], conflict: str) -> tuple[str, str]:
+def _sql_parts(
+    model: type[models.Model], fields: list[Any], *, conflict: str, returning: bool
+) -> tuple[str, str]:
+    """The INSERT's head (table and columns) and its tail: skip a conflict on `conflict`,
+    or return the new ids."""
     quote = connection.ops.quote_name
     # Table and column names come from the model, never from input.
     head = "INSERT INTO {} ({})".format(
@@ -129,12 +132,14 @@ def _sql_parts(model: type[models.Model], fields: list[Any], conflict: str) -> t
     pk = model._meta.pk
     assert pk is not None
     tail = f" ON CONFLICT ({quote(conflict)}) DO NOTHING" if conflict else ""
-    return head, tail or f" RETURNING {quote(pk.column)}"
+    if returning:
+        tail += f" RETURNING {quote(pk.column)}"
+    return head, tail
 
 
 def _insert_sqlite(
     model: type[models.Model], fields: list[Any], objs: Sequence[models.Model], conflict: str
-) -> list[Any] | int:
+) -> tuple[int, list[Any]]:
     prepared = {f.attname for f in fields if f.get_internal_type() in _PREPARED}
     db = _db()
     params: list[Any] = []
@@ -142,13 +147,14 @@ def _insert_sqlite(
         for f in fields:
             value = f.pre_save(obj, True)  # auto_now_add stamps the time
             params.append(f.get_db_prep_save(value, db) if f.attname in prepared else value)
-    head, tail = _sql_parts(model, fields, conflict)
+    head, tail = _sql_parts(model, fields, conflict=conflict, returning=not conflict)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
         cursor.execute(f"{head} VALUES {', '.join([row] * len(objs))}{tail}", params)
         if conflict:
-            return int(cursor.rowcount)
-        return [pk for (pk,) in cursor.fetchall()]
+            return int(cursor.rowcount), []
+        ids = [pk for (pk,) in cursor.fetchall()]
+        return len(ids), ids
 
 
 def _insert_rows_postgresql(
@@ -158,15 +164,11 @@ def _insert_rows_postgresql(
     rows: Iterable[dict[str, Any]],
     batch: int,
 ) -> int:
-    names = [f.attname for f in fields]
-    json_names = {f.attname: f for f in fields if isinstance(f, models.JSONField)}
     count = 0
     pending: list[tuple[Any, ...]] = []
     for row in rows:
         values = {**defaults, **row}
-        for name, f in json_names.items():
-            values[name] = json.dumps(values[name], cls=f.encoder)
-        pending.append(tuple(values[name] for name in names))
+        pending.append(tuple(_array_value(f, values[f.attname]) for f in fields))
         if len(pending) >= batch:
             count += _unnest_insert(model, fields, pending, conflict="", returning=False)[0]
             pending = []
@@ -177,18 +179,17 @@ def _insert_rows_postgresql(
 
 def _insert_postgresql(
     model: type[models.Model], fields: list[Any], objs: Sequence[models.Model], conflict: str
-) -> list[Any] | int:
-    rows = []
-    for obj in objs:
-        row = []
-        for f in fields:
-            value = f.pre_save(obj, True)  # auto_now_add stamps the time
-            if isinstance(f, models.JSONField):
-                value = json.dumps(value, cls=f.encoder)
-            row.append(value)
-        rows.append(tuple(row))
-    written, ids = _unnest_insert(model, fields, rows, conflict=conflict, returning=not conflict)
-    return written if conflict else ids
+) -> tuple[int, list[Any]]:
+    # auto_now_add stamps the time in pre_save.
+    rows = [tuple(_array_value(f, f.pre_save(obj, True)) for f in fields) for obj in objs]
+    return _unnest_insert(model, fields, rows, conflict=conflict, returning=not conflict)
+
+
+def _array_value(field: models.Field[Any, Any], value: Any) -> Any:
+    """A value as its column's array takes it: JSON as its text, the rest as they are."""
+    if isinstance(field, models.JSONField):
+        return json.dumps(value, cls=field.encoder)
+    return value
 
 
 def _unnest_insert(
@@ -204,9 +205,7 @@ def _unnest_insert(
     import psycopg  # only on PostgreSQL
 
     columns = [list(column) for column in zip(*rows, strict=True)]
-    head, tail = _sql_parts(model, fields, conflict)
-    if not returning and not conflict:
-        tail = ""
+    head, tail = _sql_parts(model, fields, conflict=conflict, returning=returning)
     # JSON travels as text and becomes jsonb on the server; the rest arrive typed.
     casts = ", ".join(
         f"c{i}::jsonb" if isinstance(f, models.JSONField) else f"c{i}" for i, f in enumerate(fields)
