@@ -199,16 +199,17 @@ def move_start_date(
     # with the end of the step's due dates: all of them for a placement entered by hand,
     # only those still ahead for an imported one (see lay_out_new_placements).
     series: dict[int, list[Touchpoint]] = defaultdict(list)
+    steps: dict[int, PlanStep] = {}
     for touchpoint in (
         placement.touchpoints.filter(step__isnull=False).select_related("step").order_by("id")
     ):
-        assert touchpoint.step_id is not None
-        series[touchpoint.step_id].append(touchpoint)
+        assert touchpoint.step is not None
+        steps[touchpoint.step.pk] = touchpoint.step
+        series[touchpoint.step.pk].append(touchpoint)
     # Where each series starts among its step's dates, counted before the start moves.
     first_index = {
-        step_id: max(0, len(step_due_dates(touchpoints[0].step, placement)) - len(touchpoints))
-        for step_id, touchpoints in series.items()
-        if touchpoints[0].step is not None
+        pk: max(0, len(step_due_dates(steps[pk], placement)) - len(touchpoints))
+        for pk, touchpoints in series.items()
     }
 
     placement.start_date = new_start
@@ -219,11 +220,9 @@ def move_start_date(
     placement.save(update_fields=fields)
 
     changed: list[Touchpoint] = []
-    for step_id, touchpoints in series.items():
-        step = touchpoints[0].step
-        assert step is not None
-        new_dates = step_due_dates(step, placement)
-        for index, touchpoint in enumerate(touchpoints, start=first_index[step_id]):
+    for pk, touchpoints in series.items():
+        new_dates = step_due_dates(steps[pk], placement)
+        for index, touchpoint in enumerate(touchpoints, start=first_index[pk]):
             if touchpoint.state != Touchpoint.State.PLANNED or index >= len(new_dates):
                 continue
             new_due = new_dates[index]

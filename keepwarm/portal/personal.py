@@ -119,17 +119,15 @@ def report_problem(*, person: Person, text: str, now: dt.datetime | None = None)
     placement = own_placements(person).first()
     if placement is None:
         raise ValidationError("We have no placement of yours on record; please call us instead.")
-    reason = f"{person.full_name} reported a problem on their personal page: {text}"
-    with transaction.atomic():
-        _note(person, f"Reported a problem on their personal page: {text}")
-        alert = open_alert(placement=placement, reason=reason, now=now)
-        record_reported(
-            placement=placement,
-            kind=SignalKind.REPORTED_PROBLEM,
-            reason=f"Reported a problem on their personal page: {text}",
-            now=now,
-        )
-        return alert
+    return _report(
+        person=person,
+        placement=placement,
+        note=f"Reported a problem on their personal page: {text}",
+        alert=f"{person.full_name} reported a problem on their personal page: {text}",
+        kind=SignalKind.REPORTED_PROBLEM,
+        signal=f"Reported a problem on their personal page: {text}",
+        now=now,
+    )
 
 
 def raise_concern(
@@ -140,20 +138,37 @@ def raise_concern(
     text = _text(text, "text", "Tell us what concerns you.")
     if placement.hiring_manager_id != person.pk:
         raise ValidationError({"placement": "Choose one of the placements you manage."})
-    reason = (
-        f"{person.full_name} (client) raised a concern about "
-        f"{placement.person.full_name} on their personal page: {text}"
+    return _report(
+        person=person,
+        placement=placement,
+        note=f"Raised a concern about {placement.person.full_name}: {text}",
+        alert=(
+            f"{person.full_name} (client) raised a concern about "
+            f"{placement.person.full_name} on their personal page: {text}"
+        ),
+        kind=SignalKind.CLIENT_CONCERN,
+        signal=f"Client raised a concern on their personal page: {text}",
+        now=now,
     )
+
+
+def _report(
+    *,
+    person: Person,
+    placement: Placement,
+    note: str,
+    alert: str,
+    kind: str,
+    signal: str,
+    now: dt.datetime | None,
+) -> Alert | None:
+    """Noted on the person's timeline, an alert for the consultant, and a sign in the
+    placement's risk until that alert is closed: all or nothing."""
     with transaction.atomic():
-        _note(person, f"Raised a concern about {placement.person.full_name}: {text}")
-        alert = open_alert(placement=placement, reason=reason, now=now)
-        record_reported(
-            placement=placement,
-            kind=SignalKind.CLIENT_CONCERN,
-            reason=f"Client raised a concern on their personal page: {text}",
-            now=now,
-        )
-        return alert
+        _note(person, note)
+        opened = open_alert(placement=placement, reason=alert, now=now)
+        record_reported(placement=placement, kind=kind, reason=signal, now=now)
+        return opened
 
 
 def say_how_things_are(

@@ -587,18 +587,14 @@ def flag_placement(
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say what worries you."})
-    now = now or timezone.now()
-    signal = Signal.objects.create(
+    return _add_said_signal(
         placement=placement,
         kind=SignalKind.MANUAL,
-        weight=current_weights().get(SignalKind.MANUAL, 0.0),
-        reason=f"{by.get_full_name() or by.username}: {reason}"[:300],
+        reason=f"{by.get_full_name() or by.username}: {reason}",
         source=Signal.Source.MANUAL,
         source_id=by.pk,
-        observed_on=timezone.localdate(now),
+        now=now,
     )
-    recompute_risk(placement=placement, now=now)
-    return signal
 
 
 def record_reported(
@@ -606,13 +602,34 @@ def record_reported(
 ) -> Signal:
     """What the placed person (or their manager) reported on their personal page, counted
     in the placement's risk until the alert it opened is closed."""
+    return _add_said_signal(
+        placement=placement,
+        kind=kind,
+        reason=reason,
+        source=Signal.Source.PERSONAL_PAGE,
+        source_id=0,
+        now=now,
+    )
+
+
+def _add_said_signal(
+    *,
+    placement: Placement,
+    kind: str,
+    reason: str,
+    source: str,
+    source_id: int,
+    now: dt.datetime | None,
+) -> Signal:
+    """A signal someone said (one of KEPT_SOURCES), then the risk recomputed with it."""
     now = now or timezone.now()
     signal = Signal.objects.create(
         placement=placement,
         kind=kind,
         weight=current_weights().get(kind, 0.0),
         reason=reason[:300],
-        source=Signal.Source.PERSONAL_PAGE,
+        source=source,
+        source_id=source_id,
         observed_on=timezone.localdate(now),
     )
     recompute_risk(placement=placement, now=now)
