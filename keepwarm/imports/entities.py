@@ -34,7 +34,7 @@ from keepwarm.imports.fields import (
     phone_variants,
 )
 from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult
-from keepwarm.lib.bulk import insert_objects, insert_rows
+from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
 from keepwarm.mail.models import Suppression, email_hash
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
@@ -146,13 +146,14 @@ class Context:
 
     def refs(self, entity: str, ids: list[str]) -> dict[str, ExternalRef]:
         wanted = [i for i in dict.fromkeys(ids) if i]
-        found: dict[str, ExternalRef] = {}
-        for start in range(0, len(wanted), 500):
+        if not wanted:
+            return {}
+        return {
+            ref.external_id: ref
             for ref in ExternalRef.objects.filter(
-                source=self.source, entity=entity, external_id__in=wanted[start : start + 500]
-            ):
-                found[ref.external_id] = ref
-        return found
+                source=self.source, entity=entity, external_id__any_of=wanted
+            )
+        }
 
     def new_ref(self, entity: str, external_id: str, pk: int, row: Row, **data: Any) -> ExternalRef:
         return ExternalRef(
@@ -266,20 +267,18 @@ class _PersonIndex:
                 phones |= phone_variants(v["phone"])
         self.by_email: dict[str, int] = {}
         self.by_phone: dict[str, list[tuple[int, str]]] = {}
-        fields = ("pk", "email", "phone", "first_name", "last_name")
-        email_list = sorted(emails | {e.title() for e in emails})
-        for start in range(0, len(email_list), 500):
-            chunk = email_list[start : start + 500]
-            for pk, email, *_ in (
-                Person.objects.filter(email__in=chunk).values_list(*fields).order_by("pk")
+        if emails:
+            email_list = sorted(emails | {e.title() for e in emails})
+            for pk, email in (
+                Person.objects.filter(email__any_of=email_list)
+                .values_list("pk", "email")
+                .order_by("pk")
             ):
                 self.by_email.setdefault(email.lower(), pk)
-        phone_list = sorted(phones)
-        for start in range(0, len(phone_list), 500):
-            chunk = phone_list[start : start + 500]
-            for pk, _, phone, first, last in Person.objects.filter(phone__in=chunk).values_list(
-                *fields
-            ):
+        if phones:
+            for pk, phone, first, last in Person.objects.filter(
+                phone__any_of=sorted(phones)
+            ).values_list("pk", "phone", "first_name", "last_name"):
                 self.by_phone.setdefault(phone_key(phone), []).append((pk, f"{first} {last}"))
 
     def add(self, pk: int, values: dict[str, str]) -> None:
@@ -308,7 +307,7 @@ def _erased_addresses(emails: list[str]) -> set[str]:
         return set()
     return set(
         Suppression.objects.filter(
-            email_hash__in=hashes, reason=Suppression.Reason.ERASURE
+            email_hash__any_of=hashes, reason=Suppression.Reason.ERASURE
         ).values_list("email_hash", flat=True)
     )
 
@@ -416,9 +415,7 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
 
     insert_objects([p for _, p, _, _ in new_people])
     if changed:
-        Person.objects.bulk_update(
-            list(changed.values()), [*PERSON_UPDATABLE, "owner"], batch_size=500
-        )
+        update_objects(list(changed.values()), [*PERSON_UPDATABLE, "owner"])
     roles = [_role(ctx, entity, row, person, companies) for row, person, _, _ in new_people]
     for row, outcome, person, _, _ in results:
         if entity == Entity.CONTACT and outcome == Outcome.MERGED:
@@ -429,7 +426,7 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
                 roles.append(role)
     save_roles(roles)
     save_refs([ctx.new_ref(entity, ext, person.pk, row) for row, person, ext in new_refs])
-    ExternalRef.objects.bulk_update(ref_updates, ["fingerprint"], batch_size=500)
+    update_objects(ref_updates, ["fingerprint"])
     _audit_people(ctx, results)
     for row, outcome, person, why, warnings in results:
         reason = "; ".join([why, *warnings]) if why else "; ".join(warnings)
@@ -746,16 +743,21 @@ class _Lookups:
     twins: dict[tuple[int, int, dt.date], int]
 
 
+def _people_by_email(rows: list[Row]) -> dict[str, int]:
+    """The people the rows name by email (a placement's or a note's `person_email`)."""
+    emails = [r.get("person_email").lower() for r in rows if r.get("person_email")]
+    if not emails:
+        return {}
+    return dict(Person.objects.filter(email__any_of=emails).values_list("email", "pk"))
+
+
 def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
     refs = ctx.refs(Entity.PLACEMENT, [r.get("external_id") for r in rows])
     people = ctx.refs(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
     jobs = ctx.refs(Entity.JOB, [r.get("job_external_id") for r in rows])
     companies = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
     contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
-    emails = [r.get("person_email").lower() for r in rows if r.get("person_email")]
-    by_email = (
-        dict(Person.objects.filter(email__in=emails).values_list("email", "pk")) if emails else {}
-    )
+    by_email = _people_by_email(rows)
     person_ids = {r.object_id for r in people.values()} | set(by_email.values())
     person_ids |= {r.object_id for r in contacts.values()}
     person_ids |= {j.data["contact_id"] for j in jobs.values() if j.data.get("contact_id")}
@@ -764,7 +766,7 @@ def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
     twins = {
         (person, company, start): pk
         for pk, person, company, start in Placement.objects.filter(
-            person_id__in=person_ids
+            person_id__any_of=person_ids
         ).values_list("pk", "person_id", "company_id", "start_date")
     }
     return _Lookups(
@@ -987,10 +989,7 @@ def import_notes(ctx: Context, entity: str, rows: list[Row]) -> None:
     refs = ctx.refs(entity, ids)
     candidates = ctx.refs(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
     contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
-    emails = [r.get("person_email").lower() for r in rows if r.get("person_email")]
-    by_email = (
-        dict(Person.objects.filter(email__in=emails).values_list("email", "pk")) if emails else {}
-    )
+    by_email = _people_by_email(rows)
     new: list[tuple[Row, Note, str]] = []
     for row, ext in zip(rows, ids, strict=True):
         if ext in refs:

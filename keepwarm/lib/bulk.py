@@ -12,6 +12,12 @@ than the database does.
   each column travels as one binary array parameter (`INSERT ... SELECT FROM unnest(...)`):
   one short statement per batch, nothing quoted or parsed per value. On SQLite a multi-row
   VALUES list (the driver binds in C).
+- update_objects: save a few fields of many instances; bulk_update builds a CASE
+  expression per field per row, which costs more than the database does. On PostgreSQL
+  one `UPDATE ... FROM unnest(...)` per batch, on SQLite executemany of a plain UPDATE.
+- the `any_of` lookup (`Person.objects.filter(email__any_of=emails)`): a match against
+  many values sent as one parameter (an array on PostgreSQL, a JSON list on SQLite), not
+  one placeholder per value for the ORM to prepare and the driver to quote.
 """
 
 from __future__ import annotations
@@ -119,6 +125,78 @@ def insert_objects(objs: Sequence[M], *, skip_conflicts_on: str = "", batch: int
     return written
 
 
+def update_objects(objs: Sequence[models.Model], names: Sequence[str], *, batch: int = 2000) -> int:
+    """Save the fields `names` of saved instances of one model; returns how many rows."""
+    if not objs:
+        return 0
+    meta = objs[0]._meta
+    fields: list[Any] = [meta.get_field(name) for name in names]
+    pk = meta.pk
+    assert pk is not None
+    quote = connection.ops.quote_name
+    written = 0
+    for start in range(0, len(objs), batch):
+        chunk = objs[start : start + batch]
+        if connection.vendor == "postgresql":
+            written += _unnest_update(meta.db_table, [pk, *fields], chunk)
+            continue
+        # Names come from the model's own metadata; every value is a query parameter.
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+            quote(meta.db_table),
+            ", ".join(f"{quote(f.column)} = %s" for f in fields),
+            quote(pk.column),
+        )
+        db = _db()
+        rows = [
+            [f.get_db_prep_save(getattr(obj, f.attname), db) for f in fields] + [obj.pk]
+            for obj in chunk
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        written += len(rows)
+    return written
+
+
+def _unnest_update(table: str, fields: list[Any], objs: Sequence[models.Model]) -> int:
+    """UPDATE table SET <fields but the first> FROM unnest(<one array per field>), matched
+    on the first field (the primary key)."""
+    quote = connection.ops.quote_name
+    names = [f"c{i}" for i in range(len(fields))]
+    sets = ", ".join(
+        f"{quote(f.column)} = u.{name}" + ("::jsonb" if isinstance(f, models.JSONField) else "")
+        for f, name in zip(fields[1:], names[1:], strict=True)
+    )
+    arrays = ", ".join(f"%b::{_array_type(f)}[]" for f in fields)
+    sql = (
+        f"UPDATE {quote(table)} SET {sets} FROM unnest({arrays}) AS u({', '.join(names)}) "  # noqa: S608
+        f"WHERE {quote(table)}.{quote(fields[0].column)} = u.c0"
+    )
+    columns = [[_array_value(f, getattr(obj, f.attname)) for obj in objs] for f in fields]
+    return _run_binary(sql, columns)[0]
+
+
+@models.Field.register_lookup
+class AnyOf(models.Lookup):
+    """`field__any_of=values`: the field equals one of `values`, sent as one parameter."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        # `lhs` is the column as the ORM compiled it; the values are one parameter.
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [self.lhs.output_field.get_prep_value(v) for v in self.rhs]
+        if connection.vendor == "postgresql":
+            db_type = _array_type(self.lhs.output_field)
+            return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, values]
+        sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608
+        return sql, [*lhs_params, json.dumps(values)]
+
+
+# Foreign keys keep lookups of their own (`person_id__any_of`, `person__any_of`).
+models.ForeignObject.register_lookup(AnyOf)
+
+
 def _sql_parts(
     model: type[models.Model], fields: list[Any], *, conflict: str, returning: bool
 ) -> tuple[str, str]:
@@ -202,8 +280,6 @@ def _unnest_insert(
 ) -> tuple[int, list[Any]]:
     """One INSERT ... SELECT FROM unnest(<one binary array per column>): how many rows
     were written, and their ids when `returning`."""
-    import psycopg  # only on PostgreSQL
-
     columns = [list(column) for column in zip(*rows, strict=True)]
     head, tail = _sql_parts(model, fields, conflict=conflict, returning=returning)
     # JSON travels as text and becomes jsonb on the server; the rest arrive typed.
@@ -213,9 +289,17 @@ def _unnest_insert(
     arrays = ", ".join(f"%b::{_array_type(f)}[]" for f in fields)
     names = ", ".join(f"c{i}" for i in range(len(fields)))
     sql = f"{head} SELECT {casts} FROM unnest({arrays}) AS u({names}){tail}"  # noqa: S608
+    return _run_binary(sql, columns, returning=returning)
+
+
+def _run_binary(sql: str, params: list[Any], *, returning: bool = False) -> tuple[int, list[Any]]:
+    """Run `sql` with binary parameters on a plain psycopg cursor (Django's binds on the
+    client): the rows it touched, and the ids it returned when `returning`."""
+    import psycopg  # only on PostgreSQL
+
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, columns)
+        cursor.execute(sql, params)
         ids = [pk for (pk,) in cursor.fetchall()] if returning else []
         return int(cursor.rowcount), ids
 

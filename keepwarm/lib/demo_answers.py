@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Kind, Touchpoint
-from keepwarm.lib.demo_history import update_rows
+from keepwarm.lib.bulk import update_objects
 from keepwarm.placements.models import Placement, Target
 from keepwarm.signals import scoring
 from keepwarm.signals.models import Alert, Signal
@@ -153,7 +153,7 @@ class Feedback:
         invitations = Invitation.objects.bulk_create(new, batch_size=500)
         for inv in invitations:
             inv.created_at = inv.sent_at or now  # auto_now_add stamped "now"
-        update_rows(invitations, ["created_at"])
+        update_objects(invitations, ["created_at"])
         questions = self._questions(invitations)
         self.moods = self._moods(sent)
 
@@ -180,7 +180,7 @@ class Feedback:
                 responses.append((response, inv))
         Response.objects.bulk_create([r for r, _ in responses], batch_size=500)
         answered_invitations = [inv for _, inv in responses]
-        update_rows(answered_invitations, ["answered_at"])
+        update_objects(answered_invitations, ["answered_at"])
         answers: list[Answer] = []
         for response, inv in responses:
             mood = self._mood_on(inv.placement_id, timezone.localdate(response.submitted_at))

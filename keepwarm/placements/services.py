@@ -14,7 +14,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import CarePlan, Touchpoint
 from keepwarm.care.services import default_plan, lay_out_new_placements
-from keepwarm.lib.bulk import insert_objects, insert_rows
+from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -152,7 +152,7 @@ def _give_roles(
     person_ids = {item.person.pk for item in items}
     open_candidate_roles: dict[int, list[Role]] = {}
     for role in Role.objects.filter(
-        person_id__in=person_ids, kind=Role.Kind.CANDIDATE, ended_on__isnull=True
+        person_id__any_of=person_ids, kind=Role.Kind.CANDIDATE, ended_on__isnull=True
     ):
         open_candidate_roles.setdefault(role.person_id, []).append(role)
     managers = {p.hiring_manager_id for p in placements if p.hiring_manager_id}
@@ -192,7 +192,7 @@ def _give_roles(
         if item.person.owner_id is None:
             item.person.owner = item.owner
             owners.setdefault(item.person.pk, item.owner.pk)
-    Role.objects.bulk_update(ended, ["ended_on"], batch_size=500)
+    update_objects(ended, ["ended_on"])
     insert_rows(
         Role,
         (

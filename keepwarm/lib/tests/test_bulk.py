@@ -1,4 +1,5 @@
-"""insert_objects stores what bulk_create would, on both engines, and gives back the ids."""
+"""insert_objects stores what bulk_create would, on both engines, and gives back the ids;
+update_objects saves what bulk_update would; `any_of` finds what `__in` finds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from keepwarm.conftest import Cast
-from keepwarm.lib.bulk import insert_objects
+from keepwarm.lib.bulk import insert_objects, update_objects
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
@@ -77,3 +78,42 @@ def test_rows_whose_key_is_taken_are_skipped_and_not_counted(db: None) -> None:
     assert insert_objects([message("one")], skip_conflicts_on="key") == 1
     assert insert_objects([message("one"), message("two")], skip_conflicts_on="key") == 1
     assert sorted(OutboxMessage.objects.values_list("key", flat=True)) == ["one", "two"]
+
+
+def test_updated_fields_are_saved_for_each_row_and_the_rest_left_alone(cast: Cast) -> None:
+    placements = [
+        Placement.objects.create(
+            person=cast.candidate, company=cast.company, owner=cast.owner,
+            role_title=f"Role {i}", start_date=dt.date(2026, 3, 2),
+        )  # fmt: skip
+        for i in range(3)
+    ]
+    for i, placement in enumerate(placements):
+        placement.start_date = dt.date(2026, 4, 1 + i)
+        placement.fee = Decimal(f"100{i}.50")
+        placement.rebate_scale = [{"within_days": 10 * i, "percent": 50}]
+        placement.hiring_manager = cast.client_contact if i else None
+        placement.role_title = "not saved"
+    names = ["start_date", "fee", "rebate_scale", "hiring_manager"]
+    assert update_objects(placements, names, batch=2) == 3
+    for i, placement in enumerate(placements):
+        got = Placement.objects.get(pk=placement.pk)
+        assert (got.start_date, got.fee, got.rebate_scale, got.hiring_manager_id) == (
+            dt.date(2026, 4, 1 + i), Decimal(f"100{i}.50"),
+            [{"within_days": 10 * i, "percent": 50}], cast.client_contact.pk if i else None,
+        )  # fmt: skip
+        assert got.role_title == f"Role {i}"
+
+
+def test_any_of_finds_what_in_finds_for_text_numbers_and_nothing(cast: Cast) -> None:
+    people = [
+        Person.objects.create(first_name="A", last_name=str(i), email=f"a{i}@example.org")
+        for i in range(4)
+    ]
+    emails = ["a1@example.org", "a3@example.org", "o'brien@example.org", "x\"y@example.org"]
+    assert set(Person.objects.filter(email__any_of=emails)) == set(
+        Person.objects.filter(email__in=emails)
+    ) == {people[1], people[3]}  # fmt: skip
+    ids = [people[0].pk, people[2].pk, 10**9]
+    assert set(Person.objects.filter(pk__any_of=ids)) == {people[0], people[2]}
+    assert not Person.objects.filter(email__any_of=[]).exists()
