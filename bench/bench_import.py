@@ -9,6 +9,8 @@ cells, ';' lists, `1/31/16 0:00` dates) for N candidates and M placements, then 
 run, each in a fresh subprocess on an empty database:
   ceiling  raw executemany INSERTs of the same number of person and placement rows
            (the people and placements tables only, pre-built tuples, one transaction);
+           on PostgreSQL also COPY of the same rows, the fastest raw load there is (the
+           import itself writes by COPY there, so this is the ceiling that binds);
   import   the worker's path: a queued run claimed by run_next_import, which reads the
            files, matches, writes people, roles, external ids and row results in batches,
            and makes every placement through create_placement (care plan laid out,
@@ -200,9 +202,25 @@ def _prebuilt(model: Any, rows: list[dict[str, Any]]) -> tuple[str, list[tuple[A
     return sql, [tuple({**defaults, **row}[f.attname] for f in fields) for row in rows]
 
 
-def run_ceiling(candidates: int, placements: int) -> dict[str, float]:
-    """Raw executemany of pre-built person and placement rows (every column), one
-    transaction."""
+def _raw_insert(cursor: Any, sql: str, rows: list[tuple[Any, ...]], *, copy: bool) -> None:
+    """executemany of the INSERT, or (PostgreSQL) COPY of the same rows into its columns."""
+    if not copy:
+        cursor.executemany(sql, rows)
+        return
+    import psycopg
+
+    table_and_columns = sql.removeprefix("INSERT INTO ").split(" VALUES")[0]
+    with (
+        psycopg.Cursor(cursor.connection) as raw,
+        raw.copy(f"COPY {table_and_columns} FROM STDIN") as stream,
+    ):
+        for row in rows:
+            stream.write_row(row)
+
+
+def run_ceiling(candidates: int, placements: int, *, copy: bool = False) -> dict[str, float]:
+    """Raw executemany (or with `copy`, PostgreSQL's COPY) of pre-built person and
+    placement rows (every column), one transaction."""
     from django.db import connection, transaction
 
     from keepwarm.accounts.models import User
@@ -221,7 +239,7 @@ def run_ceiling(candidates: int, placements: int) -> dict[str, float]:
     seconds = cpu = 0.0
     with transaction.atomic(), connection.cursor() as cursor:
         start, cpu_start = time.perf_counter(), time.process_time()
-        cursor.executemany(people_sql, people)
+        _raw_insert(cursor, people_sql, people, copy=copy)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         # The placements' tuples are built off the clock too, once the people's ids exist.
         cursor.execute("SELECT min(id) FROM people_person WHERE email = 'c0@example.org'")
@@ -232,7 +250,7 @@ def run_ceiling(candidates: int, placements: int) -> dict[str, float]:
             for i in range(placements)
         ])  # fmt: skip
         start, cpu_start = time.perf_counter(), time.process_time()
-        cursor.executemany(placements_sql, rows)
+        _raw_insert(cursor, placements_sql, rows, copy=copy)
         seconds += time.perf_counter() - start
         cpu += time.process_time() - cpu_start
         start = time.perf_counter()
@@ -281,7 +299,10 @@ def child(mode: str, folder: Path, candidates: int, placements: int) -> None:
     empty_database()
     default_plans()
     users()
-    result = run_ceiling(candidates, placements) if mode == "ceiling" else run_import(folder)
+    if mode == "import":
+        result = run_import(folder)
+    else:
+        result = run_ceiling(candidates, placements, copy=mode == "ceiling-copy")
     print(json.dumps(result))
 
 
@@ -304,6 +325,11 @@ def main() -> None:
     write_files(big, args.candidates, args.placements)
     write_files(small, args.candidates // 10, args.placements // 10)
     ceiling = spawn("ceiling", big, args.candidates, args.placements)
+    copy = (
+        spawn("ceiling-copy", big, args.candidates, args.placements)
+        if engine == "postgresql"
+        else None
+    )
     full = spawn("import", big, args.candidates, args.placements)
     tenth = spawn("import", small, args.candidates // 10, args.placements // 10)
     ceiling_rate = ceiling["rows"] / ceiling["seconds"]
@@ -318,10 +344,21 @@ def main() -> None:
         f"ceiling, raw executemany of {ceiling['rows']} person and placement rows: {ceiling['seconds']:.2f} s, "
         f"{ceiling_rate:,.0f} rows/s ({ceiling_cpu:,.0f}/s CPU)"
     )
+    if copy is not None:
+        copy_rate = copy["rows"] / copy["seconds"]
+        print(
+            f"ceiling, COPY of the same rows: {copy['seconds']:.2f} s, {copy_rate:,.0f} rows/s "
+            f"({copy['rows'] / copy['cpu']:,.0f}/s CPU)"
+        )
     print(
         f"import through the worker, {full['rows']} rows in 4 files: {full['seconds']:.1f} s, {import_rate:,.0f} rows/s "
         f"= {100 * import_rate / ceiling_rate:.1f}% of the ceiling ({100 * import_cpu / ceiling_cpu:.1f}% by CPU; goal >= 25%)"
     )
+    if copy is not None:
+        print(
+            f"  = {100 * import_rate / copy_rate:.1f}% of the COPY ceiling "
+            f"({100 * import_cpu / (copy['rows'] / copy['cpu']):.1f}% by CPU)"
+        )
     print(
         f"  made {full['people']} people, {full['placements']} placements, {full['touchpoints']} touchpoints; "
         f"{full['rejected']} rejected"

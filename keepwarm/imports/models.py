@@ -100,7 +100,10 @@ class RowResult(models.Model):
         UNCHANGED = "unchanged", "Already imported, unchanged"
         REJECTED = "rejected", "Rejected"
 
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: (run, outcome, id) below serves lookups by run.
+    run = models.ForeignKey(
+        ImportRun, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     entity = models.CharField(max_length=10, choices=Entity.choices)
     file_name = models.CharField(max_length=200)
     line = models.PositiveIntegerField(help_text="Line in the file; the header is line 1.")

@@ -5,13 +5,15 @@ binds on the client (psycopg's ClientCursor quotes each value in Python); for an
 people, placements and care-plan touchpoints, or a newsletter's copies, that costs more
 than the database does.
 
-- insert_rows: plain dicts nobody needs the ids of, one executemany per batch. Columns a
-  dict leaves out take the field's default, read from the model, so a field added later
-  with a default needs no change here.
-- insert_objects: unsaved instances, given their ids as bulk_create does. On PostgreSQL
-  each column travels as one binary array parameter (`INSERT ... SELECT FROM unnest(...)`):
-  one short statement per batch, nothing quoted or parsed per value. On SQLite a multi-row
-  VALUES list (the driver binds in C).
+- insert_rows: plain dicts nobody needs the ids of: on PostgreSQL one COPY, on SQLite one
+  executemany per batch. Columns a dict leaves out take the field's default, read from the
+  model, so a field added later with a default needs no change here.
+- insert_objects: unsaved instances, given their ids as bulk_create does. On PostgreSQL the
+  ids are taken from the table's sequence in one query and the rows COPYed in; when
+  conflicts are to be skipped, each column travels as one binary array parameter
+  (`INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING`): one short statement per
+  batch, nothing quoted or parsed per value. On SQLite a multi-row VALUES list (the
+  driver binds in C).
 - update_objects: save a few fields of many instances; bulk_update builds a CASE
   expression per field per row, which costs more than the database does. On PostgreSQL
   one `UPDATE ... FROM unnest(...)` per batch, on SQLite executemany of a plain UPDATE.
@@ -22,8 +24,10 @@ than the database does.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -110,19 +114,26 @@ def insert_objects(objs: Sequence[M], *, skip_conflicts_on: str = "", batch: int
         # As bulk_create does: a related object saved after it was assigned gives its id now,
         # and an unsaved one is refused.
         obj._prepare_related_fields_for_save(operation_name="insert_objects")  # type: ignore[attr-defined]
+    if connection.vendor == "postgresql" and not skip_conflicts_on:
+        ids = _copy_objects(model, fields, objs)
+        _mark_saved(objs, ids)
+        return len(ids)
     insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_sqlite
     written = 0
     for start in range(0, len(objs), batch):
         chunk = objs[start : start + batch]
         count, ids = insert(model, fields, chunk, skip_conflicts_on)
         written += count
-        if skip_conflicts_on:
-            continue  # no ids: the rows written need not line up with `objs`
-        for obj, pk in zip(chunk, ids, strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = connection.alias
+        if not skip_conflicts_on:  # else no ids: the rows written need not line up with objs
+            _mark_saved(chunk, ids)
     return written
+
+
+def _mark_saved(objs: Sequence[models.Model], ids: list[Any]) -> None:
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def update_objects(objs: Sequence[models.Model], names: Sequence[str], *, batch: int = 2000) -> int:
@@ -243,16 +254,63 @@ def _insert_rows_postgresql(
     batch: int,
 ) -> int:
     count = 0
-    pending: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = {**defaults, **row}
-        pending.append(tuple(_array_value(f, values[f.attname]) for f in fields))
-        if len(pending) >= batch:
-            count += _unnest_insert(model, fields, pending, conflict="", returning=False)[0]
-            pending = []
-    if pending:
-        count += _unnest_insert(model, fields, pending, conflict="", returning=False)[0]
+    remaining = iter(rows)
+    # A batch is gathered before its COPY starts: `rows` may be a generator that reads the
+    # database, and nothing else can use the connection during a COPY.
+    while chunk := list(itertools.islice(remaining, batch)):
+        with _copy_in(model, fields) as copy:
+            for row in chunk:
+                values = {**defaults, **row}
+                copy.write_row([_array_value(f, values[f.attname]) for f in fields])
+        count += len(chunk)
     return count
+
+
+@contextmanager
+def _copy_in(model: type[models.Model], fields: list[Any]) -> Iterator[Any]:
+    """A COPY ... FROM STDIN into `fields` of `model`'s table: rows written to it stream to
+    the server in the driver's C text format, and the server loads them without planning
+    or running an INSERT per row (a third of the time of INSERT ... unnest for an
+    import's touchpoints, half the client's CPU)."""
+    import psycopg  # only on PostgreSQL
+
+    quote = connection.ops.quote_name
+    # Table and column names come from the model, never from input.
+    sql = "COPY {} ({}) FROM STDIN".format(
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    )
+    connection.ensure_connection()
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection) as cursor,
+        cursor.copy(sql) as copy,
+    ):
+        yield copy
+
+
+def _next_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` ids from the table's id sequence, taken in one query."""
+    pk = model._meta.pk
+    assert pk is not None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s) ORDER BY 1",
+            [model._meta.db_table, pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def _copy_objects(
+    model: type[models.Model], fields: list[Any], objs: Sequence[models.Model]
+) -> list[int]:
+    """COPY unsaved instances in with ids taken from the sequence first; returns the ids."""
+    pk = model._meta.pk
+    ids = _next_ids(model, len(objs))
+    with _copy_in(model, [pk, *fields]) as copy:
+        for obj, obj_id in zip(objs, ids, strict=True):
+            # auto_now_add stamps the time in pre_save.
+            copy.write_row([obj_id, *(_array_value(f, f.pre_save(obj, True)) for f in fields)])
+    return ids
 
 
 def _insert_postgresql(

@@ -47,8 +47,12 @@ class Placement(models.Model):
         on_delete=models.SET_NULL,
         related_name="managed_placements",
     )
+    # No index of its own: (owner, status) below serves lookups by owner.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="placements"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        db_index=False,
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERMANENT)
     role_title = models.CharField(max_length=200)

@@ -4,15 +4,16 @@ update_objects saves what bulk_update would; `any_of` finds what `__in` finds.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from keepwarm.conftest import Cast
-from keepwarm.lib.bulk import insert_objects, update_objects
+from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.people.models import Person
+from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 
 pytestmark = pytest.mark.django_db
@@ -83,9 +84,12 @@ def test_rows_whose_key_is_taken_are_skipped_and_not_counted(db: None) -> None:
 def test_updated_fields_are_saved_for_each_row_and_the_rest_left_alone(cast: Cast) -> None:
     placements = [
         Placement.objects.create(
-            person=cast.candidate, company=cast.company, owner=cast.owner,
-            role_title=f"Role {i}", start_date=dt.date(2026, 3, 2),
-        )  # fmt: skip
+            person=cast.candidate,
+            company=cast.company,
+            owner=cast.owner,
+            role_title=f"Role {i}",
+            start_date=dt.date(2026, 3, 2),
+        )
         for i in range(3)
     ]
     for i, placement in enumerate(placements):
@@ -110,10 +114,26 @@ def test_any_of_finds_what_in_finds_for_text_numbers_and_nothing(cast: Cast) -> 
         Person.objects.create(first_name="A", last_name=str(i), email=f"a{i}@example.org")
         for i in range(4)
     ]
-    emails = ["a1@example.org", "a3@example.org", "o'brien@example.org", "x\"y@example.org"]
+    emails = ["a1@example.org", "a3@example.org", "o'brien@example.org", 'x"y@example.org']
     assert set(Person.objects.filter(email__any_of=emails)) == set(
         Person.objects.filter(email__in=emails)
     ) == {people[1], people[3]}  # fmt: skip
     ids = [people[0].pk, people[2].pk, 10**9]
     assert set(Person.objects.filter(pk__any_of=ids)) == {people[0], people[2]}
     assert not Person.objects.filter(email__any_of=[]).exists()
+
+
+def test_rows_from_a_generator_that_reads_the_database_are_all_written(cast: Cast) -> None:
+    # On PostgreSQL rows go in by COPY, during which the connection can run nothing else.
+    people = [Person.objects.create(first_name="P", last_name=str(i)) for i in range(5)]
+
+    def roles() -> Iterator[dict[str, object]]:
+        for person in people:
+            yield {
+                "person_id": Person.objects.get(pk=person.pk).pk,
+                "kind": Role.Kind.CANDIDATE,
+                "started_on": dt.date(2026, 1, 1 + person.pk % 20),
+            }
+
+    assert insert_rows(Role, roles(), batch=2) == 5
+    assert Role.objects.filter(person__in=people).count() == 5
