@@ -264,6 +264,15 @@ def test_a_changed_job_order_updates_its_vacancy(cast: Cast, bullhorn_dir: Path)
     assert Vacancy.objects.count() == 5
 
 
+def test_a_job_order_repeated_in_the_file_makes_one_vacancy(cast: Cast, bullhorn_dir: Path) -> None:
+    path = bullhorn_dir / "JobOrder.csv"
+    path.write_bytes(path.read_bytes() + b"JOB-6,Account Manager,CC-2,,,,,,,,,,\r\n")
+    run = run_bullhorn(bullhorn_dir)
+    assert run.state == ImportRun.State.DONE, run.error
+    assert outcome(run, "JobOrder.csv", 8).reason == "repeats line 7"
+    assert Vacancy.objects.filter(title="Account Manager").count() == 1
+
+
 def test_a_job_order_imported_before_vacancies_gets_its_vacancy_on_the_next_import(
     cast: Cast, bullhorn_dir: Path
 ) -> None:
