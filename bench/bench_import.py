@@ -12,9 +12,9 @@ run, each in a fresh subprocess on an empty database:
            on PostgreSQL also COPY of the same rows, the fastest raw load there is (the
            import itself writes by COPY there, so this is the ceiling that binds);
   import   the worker's path: a queued run claimed by run_next_import, which reads the
-           files, matches, writes people, roles, external ids and row results in batches,
-           and makes every placement through create_placement (care plan laid out,
-           back-dated steps created skipped).
+           files, matches, writes people, roles, vacancies (from the job orders), external
+           ids and row results in batches, and makes every placement through
+           create_placement (care plan laid out, back-dated steps created skipped).
 Reports rows/s of each and the ratio (goal >= 25%), and peak memory: tracemalloc is too
 slow for 150k rows, so resident-set growth of the importing process, for the full run and
 for a run a tenth the size (constant memory: the two should be close).
@@ -276,7 +276,7 @@ def run_import(folder: Path) -> dict[str, float]:
     from django.apps import apps
 
     tables = ("people.Person", "people.Company", "people.Role", "placements.Placement",
-              "care.Touchpoint", "imports.ExternalRef", "imports.RowResult",
+              "care.Touchpoint", "network.Vacancy", "imports.ExternalRef", "imports.RowResult",
               "audit.AuditEntry")  # fmt: skip
     written = sum(apps.get_model(label).objects.count() for label in tables)
     return {
@@ -364,8 +364,8 @@ def main() -> None:
         f"{full['rejected']} rejected"
     )
     print(
-        f"  rows the import wrote (people, companies, roles, placements, touchpoints, external ids, audit entries, "
-        f"row results): {full['written']}, {write_rate:,.0f}/s = {100 * write_rate / ceiling_rate:.1f}% "
+        f"  rows the import wrote (people, companies, roles, placements, touchpoints, vacancies, "
+        f"external ids, audit entries, row results): {full['written']}, {write_rate:,.0f}/s = {100 * write_rate / ceiling_rate:.1f}% "
         f"of the ceiling's rate ({100 * full['written'] / full['cpu'] / ceiling_cpu:.1f}% by CPU)"
     )
     print(f"peak RSS growth: {full['rss_growth_mb']:.0f} MB for {full['rows']} rows, "

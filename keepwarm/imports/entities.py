@@ -34,8 +34,10 @@ from keepwarm.imports.fields import (
     phone_variants,
 )
 from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult
+from keepwarm.imports.vacancies import describe, vacancy_values
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
 from keepwarm.mail.models import Suppression, email_hash
+from keepwarm.network.models import Vacancy
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.placements.services import (
@@ -615,79 +617,137 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
         )
 
 
+# A job order's row may change anything of its vacancy (blanks aside: see _job_order).
+VACANCY_UPDATABLE = [
+    f.name for f in Vacancy._meta.concrete_fields if f.name not in ("id", "created_at")
+]
+
+
 def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
-    """Job orders are kept as references only: placements take their title, client,
-    hiring manager and owner from them."""
+    """Job orders become vacancies at their clients, open, filled or closed as the job
+    order says. Their refs also keep the title, client, hiring manager and owner that
+    placements take from them."""
     refs = ctx.refs(entity, [r.get("external_id") for r in rows])
     companies = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
     contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
+    # A ref written before job orders became vacancies has no vacancy_id (its object_id
+    # is the company): the next import makes its vacancy.
+    known = Vacancy.objects.in_bulk(
+        [ref.data["vacancy_id"] for ref in refs.values() if ref.data.get("vacancy_id")]
+    )
+    seen: dict[str, int] = {}
+    written: list[_JobOrder] = []
     for row in rows:
         ext = row.get("external_id")
         if not ext:
-            ctx.record(
-                entity,
-                row,
-                Outcome.REJECTED,
-                reason="no externalID: placements could not refer to it",
-            )
+            reason = "no externalID: placements could not refer to it"
+            ctx.record(entity, row, Outcome.REJECTED, reason=reason)
             continue
+        if ext in seen:
+            reason = f"repeats line {seen[ext]}"
+            ctx.record(entity, row, Outcome.UNCHANGED, label=row.get("title"), reason=reason)
+            continue
+        seen[ext] = row.line
         company = companies.get(row.get("company_external_id"))
         if company is None:
+            reason = f"company {row.get('company_external_id')!r} not found"
+            ctx.record(entity, row, Outcome.REJECTED, reason=reason)
+            continue
+        ref = refs.get(ext)
+        vacancy = known.get(ref.data.get("vacancy_id")) if ref else None
+        if ref is not None and vacancy is not None and ref.fingerprint == row.fingerprint:
+            target = f"vacancy:{vacancy.pk}"
+            reason = "imported before"
             ctx.record(
-                entity,
-                row,
-                Outcome.REJECTED,
-                reason=f"company {row.get('company_external_id')!r} not found",
+                entity, row, Outcome.UNCHANGED, label=vacancy.title, reason=reason, target=target
             )
             continue
         contact = contacts.get(row.get("contact_external_id"))
-        data = {
-            "title": row.get("title")[:200],
-            "company_id": company.object_id,
-            "contact_id": contact.object_id if contact else None,
-            "owner_id": ctx.owner_id(row.get("owner")),
-            "kind": row.get("kind"),
-        }
-        ref = refs.get(ext)
-        label = str(data["title"])
-        if ref is None:
-            ExternalRef.objects.create(
-                source=ctx.source,
-                entity=entity,
-                external_id=ext,
-                object_id=company.object_id,
-                fingerprint=row.fingerprint,
-                data=data,
-                first_run=ctx.run,
-            )
-            ctx.record(
-                entity,
+        written.append(
+            _job_order(
+                ctx,
                 row,
-                Outcome.CREATED,
-                label=label,
-                reason="kept for its placements",
-                target=f"company:{company.object_id}",
+                ref=ref,
+                vacancy=vacancy,
+                company_id=company.object_id,
+                contact_id=contact.object_id if contact else None,
             )
-        elif ref.fingerprint == row.fingerprint:
-            ctx.record(
-                entity,
-                row,
-                Outcome.UNCHANGED,
-                label=label,
-                reason="imported before",
-                target=f"company:{company.object_id}",
-            )
-        else:
-            ref.fingerprint, ref.data, ref.object_id = row.fingerprint, data, company.object_id
-            ref.save(update_fields=["fingerprint", "data", "object_id"])
-            ctx.record(
-                entity,
-                row,
-                Outcome.UPDATED,
-                label=label,
-                reason="changed since the last import",
-                target=f"company:{company.object_id}",
-            )
+        )
+    _save_job_orders(ctx, entity, written)
+
+
+@dataclass
+class _JobOrder:
+    row: Row
+    outcome: str
+    vacancy: Vacancy
+    ref: ExternalRef
+    reason: str
+
+
+def _job_order(
+    ctx: Context,
+    row: Row,
+    *,
+    ref: ExternalRef | None,
+    vacancy: Vacancy | None,
+    company_id: int,
+    contact_id: int | None,
+) -> _JobOrder:
+    """A new or changed job order's vacancy and ref, made or changed but not yet saved."""
+    values, why, warnings = vacancy_values(row.values)
+    owner_id = ctx.owner_id(row.get("owner"))
+    if row.get("owner") and owner_id is None:
+        warnings.append(f"owner {row.get('owner')!r} is not a Keepwarm user")
+    status = describe(values["status"], why)
+    if vacancy is None:
+        values["title"] = values["title"] or f"Job order {row.get('external_id')}"
+        # Like a placement, a vacancy whose owner is unknown goes to whoever imports it.
+        vacancy = Vacancy(company_id=company_id, owner_id=owner_id or ctx.by.pk, **values)
+        outcome = Outcome.CREATED if ref is None else Outcome.UPDATED
+        reason = status if ref is None else f"{status}, made for a job order imported before"
+    else:
+        # The other system is the truth for what its row says; blanks leave ours alone.
+        for name, value in values.items():
+            if value or name == "status":
+                setattr(vacancy, name, value)
+        vacancy.company_id = company_id
+        vacancy.owner_id = owner_id or vacancy.owner_id
+        outcome, reason = Outcome.UPDATED, f"changed since the last import; {status}"
+    data = {
+        "title": row.get("title")[:200],
+        "company_id": company_id,
+        "contact_id": contact_id,
+        "owner_id": owner_id,
+        "kind": row.get("kind"),
+    }
+    if ref is None:
+        ref = ctx.new_ref(Entity.JOB, row.get("external_id"), 0, row, **data)
+    else:
+        ref.fingerprint, ref.data = row.fingerprint, data
+    return _JobOrder(row, outcome, vacancy, ref, "; ".join([reason, *warnings]))
+
+
+def _save_job_orders(ctx: Context, entity: str, written: list[_JobOrder]) -> None:
+    """Vacancies and refs a batch at a time, then the rows' report."""
+    new = [w.vacancy for w in written if w.vacancy.pk is None]
+    update_objects([w.vacancy for w in written if w.vacancy.pk is not None], VACANCY_UPDATABLE)
+    insert_objects(new)
+    for item in written:
+        item.ref.object_id = item.vacancy.pk
+        item.ref.data["vacancy_id"] = item.vacancy.pk
+    save_refs([w.ref for w in written if w.ref.pk is None])
+    refs = [w.ref for w in written if w.ref.pk is not None]
+    update_objects(refs, ["object_id", "fingerprint", "data"])
+    for item in written:
+        ctx.record(
+            entity,
+            item.row,
+            item.outcome,
+            label=item.vacancy.title,
+            reason=item.reason,
+            target=f"vacancy:{item.vacancy.pk}",
+        )
 
 
 # --- placements ---------------------------------------------------------------------------

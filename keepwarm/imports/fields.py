@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import html
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+
+import nh3
 
 from keepwarm.imports.models import Entity
 
@@ -59,6 +62,13 @@ FIELDS: dict[str, dict[str, str]] = {
         "contact_external_id": "Hiring manager id in the other system",
         "owner": "Owner (consultant)",
         "kind": "Employment type",
+        "status": "Status",
+        "open": "Open (true or false)",
+        "skills": "Skills",
+        "sector": "Sector",
+        "location": "Location (city)",
+        "salary": "Salary or range",
+        "description": "Description",
     },
     Entity.PLACEMENT: {
         "external_id": "Id in the other system",
@@ -92,6 +102,8 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 # Several values in one cell: these keep all of them, the rest keep the first.
 LIST_FIELDS = {"skills", "sector", "notes", "learnt", "text"}
+# Kept as written, ';' and all: a job description is HTML, with entities (&amp;) and styles.
+WHOLE_FIELDS = {"description"}
 
 # Bullhorn's REST field paths, as its data loader writes them in the header row.
 BULLHORN: dict[str, dict[str, str]] = {
@@ -146,6 +158,17 @@ BULLHORN: dict[str, dict[str, str]] = {
         "clientContact.externalID": "contact_external_id",
         "owner.name": "owner",
         "employmentType": "kind",
+        "status": "status",
+        "isOpen": "open",
+        "skillList": "skills",
+        "skills.name": "skills",
+        "businessSectors.name": "sector",
+        "categories.name": "sector",
+        "address.city": "location",
+        "salary": "salary",
+        "description": "description",
+        "publicDescription": "description",
+        "dateAdded": "",
     },
     Entity.PLACEMENT: {
         "externalID": "external_id",
@@ -235,12 +258,16 @@ def guess_mapping(entity: str, headers: list[str]) -> dict[str, str]:
 
 def row_to_fields(headers: list[str], row: list[str], mapping: dict[str, str]) -> dict[str, str]:
     """One row as {field: text}; padded cells are trimmed, and where a cell holds several
-    values separated by ';' single-valued fields keep the first."""
+    values separated by ';' single-valued fields keep the first (a description is kept
+    whole)."""
     values: dict[str, str] = {}
     for header, cell in zip(headers, row, strict=False):
         field = mapping.get(header)
         cell = cell.strip()
         if not field or not cell:
+            continue
+        if field in WHOLE_FIELDS:
+            values.setdefault(field, cell)
             continue
         parts = [p.strip() for p in cell.split(";") if p.strip()]
         if field in LIST_FIELDS:
@@ -297,6 +324,47 @@ def parse_decimal(text: str) -> Decimal:
     if not value.is_finite() or abs(value) >= Decimal("1e10"):
         raise ValueError(f"{text!r} is not an amount")
     return value.quantize(Decimal("0.01"))
+
+
+_RANGE = re.compile(r"^\s*(\S+?)\s*(?:-|–|to)\s*(\S+)\s*$", re.IGNORECASE)
+
+
+def parse_salary(text: str) -> tuple[int, int] | None:
+    """A yearly salary or a range ("32000", "£30,000 - £35,000") as whole pounds, low and
+    high; None for Bullhorn's 0, which it writes when no salary was given. Raises
+    ValueError with the text in the message."""
+    match = _RANGE.match(text)
+    low, high = (
+        (parse_decimal(match.group(1)), parse_decimal(match.group(2)))
+        if match
+        else (parse_decimal(text),) * 2
+    )
+    if low < 0 or high < 0 or high < low or high > 10_000_000:
+        raise ValueError(f"{text!r} is not a salary")
+    if not high:
+        return None
+    return round(low), round(high)
+
+
+# Where a line ends in the text of an HTML description.
+_LINE_END = re.compile(r"<br\s*/?>|</(?:div|tr|ul|ol)\s*>", re.IGNORECASE)
+_PARAGRAPH_END = re.compile(r"</(?:p|h[1-6]|table)\s*>", re.IGNORECASE)
+_ITEM = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_LOOKS_HTML = re.compile(r"</?[a-z][a-z0-9]*\b[^>]*>|&#?[a-z0-9]+;", re.IGNORECASE)
+
+
+def plain_text(text: str) -> str:
+    """An HTML description as the text a reader sees: tags dropped (scripts and styles
+    with their content), entities decoded, paragraphs, line breaks and list items kept.
+    Text with no tags or entities is left as written."""
+    if not _LOOKS_HTML.search(text):
+        return text.strip()
+    flowed = " ".join(text.split())  # HTML's own line breaks are just spaces
+    marked = _ITEM.sub("\n- ", _PARAGRAPH_END.sub("\n\n", _LINE_END.sub("\n", flowed)))
+    # nh3 parses as a browser would, so a broken tag cannot smuggle markup through.
+    decoded = html.unescape(nh3.clean(marked, tags=set()))
+    lines = [" ".join(line.split()) for line in decoded.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def parse_days(text: str) -> int:

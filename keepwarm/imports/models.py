@@ -111,7 +111,7 @@ class RowResult(models.Model):
     external_id = models.CharField(max_length=100, blank=True)
     label = models.CharField(max_length=200, blank=True)
     reason = models.TextField(blank=True)
-    # "person:12", "company:3", "placement:7": what the row became or matched.
+    # "person:12", "company:3", "placement:7", "vacancy:4": what the row became or matched.
     target = models.CharField(max_length=40, blank=True)
 
     class Meta:
@@ -124,10 +124,10 @@ class RowResult(models.Model):
     @property
     def target_url(self) -> str:
         kind, _, pk = self.target.partition(":")
-        names = {"person": "person", "company": "company", "placement": "placement"}
         number = parse_id(pk)
-        if kind in names and number is not None:
-            return reverse(names[kind], args=[number])
+        # Each kind is also the name of its page's URL.
+        if kind in {"person", "company", "placement", "vacancy"} and number is not None:
+            return reverse(kind, args=[number])
         return ""
 
 
@@ -158,10 +158,14 @@ class ExternalRef(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     entity = models.CharField(max_length=10, choices=Entity.choices)
     external_id = models.CharField(max_length=100)
-    object_id = models.BigIntegerField(help_text="Person, company, placement or note id.")
+    object_id = models.BigIntegerField(
+        help_text="Person, company, placement, note or (a job order's) vacancy id."
+    )
     # What the row said last time, hashed: the same row again is "unchanged" without a write.
     fingerprint = models.CharField(max_length=40)
-    # Job orders have no record of their own here; their title, company and contact are kept.
+    # Job orders also keep what placements take from them: title, company_id, contact_id,
+    # owner_id, kind, and vacancy_id (refs written before job orders became vacancies lack
+    # it, and their object_id is the company).
     data = models.JSONField(default=dict, blank=True)
     first_run = models.ForeignKey(
         ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Touchpoint
@@ -11,6 +12,8 @@ from keepwarm.conftest import Cast
 from keepwarm.imports import services
 from keepwarm.imports.models import ExternalRef, ImportRun, RowResult, Source
 from keepwarm.imports.tests.conftest import NOW
+from keepwarm.imports.vacancies import vacancy_status
+from keepwarm.network.models import Vacancy
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 
@@ -130,6 +133,7 @@ def test_importing_the_same_files_again_changes_nothing(cast: Cast, bullhorn_dir
         Note.objects.count(),
         Touchpoint.objects.count(),
         Role.objects.count(),
+        Vacancy.objects.count(),
     )
     second = run_bullhorn(bullhorn_dir)
     assert second.created == second.updated == second.merged == 0
@@ -141,6 +145,7 @@ def test_importing_the_same_files_again_changes_nothing(cast: Cast, bullhorn_dir
         Note.objects.count(),
         Touchpoint.objects.count(),
         Role.objects.count(),
+        Vacancy.objects.count(),
     )
 
 
@@ -153,12 +158,148 @@ def test_a_changed_row_updates_the_record_it_made(cast: Cast, bullhorn_dir: Path
     assert Placement.objects.get(person__email="tomasz.nowak@example.org").salary == 34000
 
 
+def test_job_orders_become_vacancies_at_their_clients(cast: Cast, bullhorn_dir: Path) -> None:
+    run = run_bullhorn(bullhorn_dir)
+    brightwater = Company.objects.get(name="Brightwater Logistics")
+
+    supervisor = Vacancy.objects.get(title="Warehouse Supervisor")
+    assert (supervisor.company, supervisor.status) == (brightwater, Vacancy.Status.OPEN)
+    assert supervisor.skills == "Forklift, WMS, Team leading"
+    assert (supervisor.sector, supervisor.location) == ("Logistics, Warehousing", "Hull")
+    assert (supervisor.salary_min, supervisor.salary_max) == (32000, 32000)
+    assert supervisor.owner == cast.owner
+    # Bullhorn's description is HTML: the vacancy keeps what a reader sees of it.
+    assert supervisor.notes == (
+        "Run the night shift at our Hull DC & keep it safe.\n\n"
+        "- Forklift licence\n"
+        "- WMS – Manhattan"
+    )
+    driver = Vacancy.objects.get(title="Relief Driver")
+    assert driver.status == Vacancy.Status.FILLED
+    assert (driver.salary_min, driver.salary_max) == (28000, 30000)
+    picker = Vacancy.objects.get(title="Night Shift Picker")
+    assert picker.company == cast.company
+    assert picker.status == Vacancy.Status.CLOSED  # isOpen false, no status
+    assert picker.notes == "Nights; 4 on 4 off"
+    assert picker.salary_min is None
+    assert picker.owner == cast.admin  # an owner Keepwarm does not know: the importer's
+    sales = Vacancy.objects.get(title="Sales Executive")
+    assert sales.status == Vacancy.Status.CLOSED  # on hold, though Bullhorn says isOpen
+    assert sales.salary_min is None  # Bullhorn writes 0 for no salary
+    assert Vacancy.objects.get(title="Account Manager").status == Vacancy.Status.OPEN
+    assert not Vacancy.objects.filter(title="Ghost Job").exists()
+
+    row = outcome(run, "JobOrder.csv", 5)
+    assert row.outcome == RowResult.Outcome.CREATED
+    assert row.reason.startswith("closed vacancy (not marked open)")
+    assert "salary left out: 'competitive' is not an amount" in row.reason
+    assert "'Nobody Known' is not a Keepwarm user" in row.reason
+    # Placements still take their title, client and hiring manager from the job order.
+    placement = Placement.objects.get(person__last_name="Okafor")
+    assert (placement.role_title, placement.company) == ("Relief Driver", brightwater)
+
+
+@pytest.mark.parametrize(
+    ("status", "is_open", "becomes"),
+    [
+        ("Accepting Candidates", "", Vacancy.Status.OPEN),
+        ("Offer Out", "true", Vacancy.Status.OPEN),
+        ("Placed", "true", Vacancy.Status.FILLED),
+        ("Filled by Client", "", Vacancy.Status.FILLED),
+        ("Lost to Competition", "", Vacancy.Status.CLOSED),
+        ("Cancelled", "", Vacancy.Status.CLOSED),
+        ("Archive", "", Vacancy.Status.CLOSED),
+        ("Inactive", "", Vacancy.Status.CLOSED),
+        ("Unfilled", "true", Vacancy.Status.OPEN),
+        ("", "FALSE", Vacancy.Status.CLOSED),
+        ("Something home-made", "1", Vacancy.Status.OPEN),
+        ("", "", Vacancy.Status.OPEN),
+    ],
+)
+def test_bullhorn_job_order_statuses_read_as_open_filled_or_closed(
+    status: str, is_open: str, becomes: str
+) -> None:
+    assert vacancy_status(status, is_open)[0] == becomes
+
+
+def test_the_import_report_links_each_job_order_to_its_vacancy(
+    client: Client, cast: Cast, bullhorn_dir: Path
+) -> None:
+    run = run_bullhorn(bullhorn_dir)
+    supervisor = Vacancy.objects.get(title="Warehouse Supervisor")
+    row = outcome(run, "JobOrder.csv", 2)
+    assert (row.outcome, row.reason) == ("created", "open vacancy (status 'Accepting Candidates')")
+    assert row.target_url == supervisor.get_absolute_url()
+    client.force_login(cast.manager)
+    assert supervisor.get_absolute_url() in client.get(run.get_absolute_url()).content.decode()
+
+
+def test_importing_the_same_job_orders_again_leaves_their_vacancies_alone(
+    cast: Cast, bullhorn_dir: Path
+) -> None:
+    run_bullhorn(bullhorn_dir)
+    # A consultant adds to a vacancy in Keepwarm; the same files again do not undo it.
+    Vacancy.objects.filter(title="Warehouse Supervisor").update(notes="Client wants nights only")
+    again = run_bullhorn(bullhorn_dir)
+    row = outcome(again, "JobOrder.csv", 2)
+    assert (row.outcome, row.reason) == ("unchanged", "imported before")
+    assert row.target_url == Vacancy.objects.get(title="Warehouse Supervisor").get_absolute_url()
+    assert Vacancy.objects.get(title="Warehouse Supervisor").notes == "Client wants nights only"
+    assert Vacancy.objects.count() == 5
+
+
+def test_a_changed_job_order_updates_its_vacancy(cast: Cast, bullhorn_dir: Path) -> None:
+    run_bullhorn(bullhorn_dir)
+    path = bullhorn_dir / "JobOrder.csv"
+    path.write_bytes(
+        path.read_bytes().replace(b"Filled,false,Class 2", b"Closed,false,Class 2;HGV")
+    )
+    again = run_bullhorn(bullhorn_dir)
+    driver = Vacancy.objects.get(title="Relief Driver")
+    assert (driver.status, driver.skills) == (Vacancy.Status.CLOSED, "Class 2, HGV")
+    row = outcome(again, "JobOrder.csv", 3)
+    assert (row.outcome, row.target_url) == ("updated", driver.get_absolute_url())
+    assert "closed vacancy (status 'Closed')" in row.reason
+    assert again.updated == 1
+    assert Vacancy.objects.count() == 5
+
+
+def test_a_job_order_repeated_in_the_file_makes_one_vacancy(cast: Cast, bullhorn_dir: Path) -> None:
+    path = bullhorn_dir / "JobOrder.csv"
+    path.write_bytes(path.read_bytes() + b"JOB-6,Account Manager,CC-2,,,,,,,,,,\r\n")
+    run = run_bullhorn(bullhorn_dir)
+    assert run.state == ImportRun.State.DONE, run.error
+    assert outcome(run, "JobOrder.csv", 8).reason == "repeats line 7"
+    assert Vacancy.objects.filter(title="Account Manager").count() == 1
+
+
+def test_a_job_order_imported_before_vacancies_gets_its_vacancy_on_the_next_import(
+    cast: Cast, bullhorn_dir: Path
+) -> None:
+    run_bullhorn(bullhorn_dir)
+    # As the import left a job order before: a ref to the company, no vacancy.
+    Vacancy.objects.filter(title="Relief Driver").delete()
+    ref = ExternalRef.objects.get(external_id="JOB-2")
+    ref.object_id = Company.objects.get(name="Brightwater Logistics").pk
+    del ref.data["vacancy_id"]
+    ref.save()
+    again = run_bullhorn(bullhorn_dir)
+    driver = Vacancy.objects.get(title="Relief Driver")
+    assert driver.status == Vacancy.Status.FILLED
+    row = outcome(again, "JobOrder.csv", 3)
+    assert row.outcome == "updated" and "imported before" in row.reason
+    ref.refresh_from_db()
+    assert ref.object_id == ref.data["vacancy_id"] == driver.pk
+    assert ref.data["company_id"] == driver.company_id
+
+
 def test_dry_run_reports_row_by_row_and_writes_nothing(cast: Cast, bullhorn_dir: Path) -> None:
     before = (
         Person.objects.count(),
         Company.objects.count(),
         Placement.objects.count(),
         ExternalRef.objects.count(),
+        Vacancy.objects.count(),
     )
     run = run_bullhorn(bullhorn_dir, dry_run=True)
     assert run.state == ImportRun.State.DONE
@@ -169,7 +310,10 @@ def test_dry_run_reports_row_by_row_and_writes_nothing(cast: Cast, bullhorn_dir:
         Company.objects.count(),
         Placement.objects.count(),
         ExternalRef.objects.count(),
+        Vacancy.objects.count(),
     )
+    # The check says what each job order would become.
+    assert outcome(run, "JobOrder.csv", 3).reason == "filled vacancy (status 'Filled')"
     real = services.run_now(services.run_for_real(dry_run=run, by=None), now=NOW)
     assert (real.created, real.merged, real.rejected) == (run.created, run.merged, run.rejected)
 
