@@ -615,25 +615,39 @@ def _send_claimed(
     return report, False
 
 
-def send_now(message_ids: list[int], *, now: dt.datetime | None = None) -> SendReport:
+def send_now(
+    message_ids: list[int],
+    *,
+    now: dt.datetime | None = None,
+    backend: BaseEmailBackend | None = None,
+) -> SendReport:
     """Send these outbox rows at once (a test send), through the same claim, checks and
-    send path as the worker. Rows no longer pending (sent, taken by a worker) are left."""
+    send path as the worker. Rows no longer pending (sent, taken by a worker) are left.
+
+    `backend` replaces the configured one: the demo passes a CaptureBackend, so building
+    its past newsletters never mails anyone, whatever KEEPWARM_EMAIL_URL says."""
     now = now or timezone.now()
     worker_id = default_worker_id()
     report = SendReport()
     with transaction.atomic():
-        ids = [
-            pk
-            for pk in sorted(set(message_ids))
-            if OutboxMessage.objects.filter(id=pk, state=State.PENDING).update(
-                state=State.SENDING, claimed_at=now, claimed_by=worker_id
-            )
-        ]
+        # One claim for them all (a demo issue has hundreds): the rows are locked as they
+        # are read (PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock), so a
+        # worker's claim cannot take one in between, and a row it took is no longer pending.
+        pending = OutboxMessage.objects.select_for_update().filter(
+            id__in=set(message_ids), state=State.PENDING
+        )
+        ids = sorted(pending.values_list("id", flat=True))
+        OutboxMessage.objects.filter(id__in=ids).update(
+            state=State.SENDING, claimed_at=now, claimed_by=worker_id
+        )
     if not ids:
         return report
-    backend = get_connection(fail_silently=False)
+    backend = backend if backend is not None else get_connection(fail_silently=False)
     if backend_captures(backend):
-        stop = blocked(OutboxMessage.objects.filter(id__in=ids), now=now)
+        due = OutboxMessage.objects.filter(id__in=ids).only(
+            "id", "to_email", "purpose", "person_id"
+        )
+        stop = blocked(due, now=now)
         report.cancelled += _cancel(stop)
         report.captured += OutboxMessage.objects.filter(
             id__in=[pk for pk in ids if pk not in stop], state=State.SENDING

@@ -14,8 +14,8 @@ from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import queue_email, send_pending
-from keepwarm.mail.tests.factories import at
+from keepwarm.mail.services import send_pending
+from keepwarm.mail.tests.factories import at, queue_plain
 
 NOW = at("2026-03-09T09:05+00:00")
 
@@ -82,14 +82,7 @@ def test_concurrent_senders_share_out_the_outbox_without_duplicates(
     postgres_only: None, cast: Cast, smtp_server: SmtpSink
 ) -> None:
     for n in range(300):
-        queue_email(
-            key=f"test:{n}",
-            to_email=f"person{n}@example.net",
-            subject=f"Message {n}",
-            body_text="Hello",
-            from_email="keepwarm@127.0.0.1",
-            send_after=NOW,
-        )
+        queue_plain(n, send_after=NOW)
 
     for _ in range(3):
         run_at_once(4, lambda name: send_pending(now=NOW, worker_id=name, limit=1000))

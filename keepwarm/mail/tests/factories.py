@@ -7,6 +7,8 @@ from typing import Any
 
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.conftest import Cast
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services import queue_email
 
 SUBJECT = "How is week one going, {{ first_name }}?"
 BODY = (
@@ -28,6 +30,20 @@ def make_checkin(cast: Cast, *, due_on: dt.date, **fields: Any) -> Touchpoint:
     }
     values.update(fields)
     return Touchpoint.objects.create(due_on=due_on, **values)
+
+
+def queue_plain(n: int, *, send_after: dt.datetime) -> OutboxMessage:
+    """Message number `n`, "Hello", to person<n>@example.net, with no person behind it."""
+    message = queue_email(
+        key=f"test:{n}",
+        to_email=f"person{n}@example.net",
+        subject=f"Message {n}",
+        body_text="Hello",
+        from_email="keepwarm@127.0.0.1",
+        send_after=send_after,
+    )
+    assert message is not None, f"test:{n} was queued already"
+    return message
 
 
 def at(text: str) -> dt.datetime:

@@ -88,7 +88,9 @@ def test_history_has_logged_calls_missed_calls_and_sent_check_ins() -> None:
 
     emailed = Touchpoint.objects.filter(state="done", outcome="emailed")
     assert emailed.exists()
-    sent = OutboxMessage.objects.filter(state=OutboxMessage.State.SENT)
+    sent = OutboxMessage.objects.filter(
+        state=OutboxMessage.State.SENT, purpose=OutboxMessage.Purpose.SERVICE
+    )
     assert sent.count() == emailed.count()
     message = sent.select_related("touchpoint").first()
     assert message is not None and message.touchpoint is not None

@@ -5,16 +5,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from keepwarm.accounts.models import User
 from keepwarm.conftest import Cast
 from keepwarm.lib import demo
+from keepwarm.newsletters.models import Issue
 from keepwarm.placements.models import Placement
 from keepwarm.reports.models import RebatePayment
 from keepwarm.reports.pages import REPORTS
@@ -73,6 +76,34 @@ def test_dashboard_gathers_the_headline_figures(demo_agency: User) -> None:
     ):
         assert heading in html
     assert 'href="/reports/"' in _client(demo_agency).get(reverse("today")).content.decode()
+
+
+def test_newsletter_report_lists_the_demos_sent_issues_with_open_and_click_rates(
+    demo_agency: User,
+) -> None:
+    response = _client(demo_agency).get(reverse("report", args=["newsletters"]), {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))  # type: ignore[attr-defined]
+    issues = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    # Last month's and the month before's; the scheduled one has not gone yet.
+    assert len(issues) == 2
+    for issue in issues:
+        assert issue["Opens and clicks"] == "Tracked (indicative)"
+        assert int(issue["Opened"]) > int(issue["Clicked"]) > 0
+        assert float(issue["Open rate"].rstrip("%")) > float(issue["Click rate"].rstrip("%")) > 0
+        assert int(issue["Unsubscribed"]) > 0
+    html = _client(demo_agency).get(reverse("report", args=["newsletters"])).content.decode()
+    assert escape(issues[0]["Issue"]) in html and issues[0]["Open rate"] in html
+
+
+def test_dashboard_card_gives_the_last_newsletters_opens_and_clicks(demo_agency: User) -> None:
+    html = _client(demo_agency).get(reverse("reports")).content.decode()
+    card = html.split("<h2>Last newsletter</h2>")[1].split("</a>")[0]
+    figures = re.search(r"opened by (\d+) \(([\d.]+)%\), clicked by (\d+) \(([\d.]+)%\)", card)
+    assert figures, card
+    assert int(figures[1]) > int(figures[3]) > 0
+    assert float(figures[2]) > float(figures[4]) > 0
+    last = Issue.objects.filter(state=Issue.State.SENT).latest("scheduled_for")
+    assert escape(last.subject) in card
 
 
 def test_retention_csv_starts_with_the_whole_agency_then_each_consultant(demo_agency: User) -> None:
