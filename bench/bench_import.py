@@ -14,7 +14,7 @@ run, each in a fresh subprocess on an empty database:
   import   the worker's path: a queued run claimed by run_next_import, which reads the
            files, matches, writes people, roles, vacancies (from the job orders), external
            ids and row results in batches, and makes every placement through
-           create_placement (care plan laid out, back-dated steps created skipped).
+           create_placements (the care plan's steps still ahead laid out).
 Reports rows/s of each and the ratio (goal >= 25%), and peak memory: tracemalloc is too
 slow for 150k rows, so resident-set growth of the importing process, for the full run and
 for a run a tenth the size (constant memory: the two should be close).

@@ -73,7 +73,17 @@ def real_tokens() -> dict[str, str]:
 def candidate_ids(route: str, known: dict[str, list[int]]) -> list[int]:
     """Ids to try for a route's number: the model its words name first, then any."""
     words = re.sub(r"<[^>]+>", "", route).replace("-", "").lower()
-    synonyms = {"people": "person", "team": "user", "mail": "outboxmessage", "plans": "careplan"}
+    # Plurals that do not contain their model's name ("companies" is not "company" + s):
+    # without them a company page is tried only with whatever ids other models have, and
+    # whether one of those is a company's depends on how far the id sequences have moved.
+    synonyms = {
+        "people": "person",
+        "team": "user",
+        "mail": "outboxmessage",
+        "plans": "careplan",
+        "companies": "company",
+        "vacancies": "vacancy",
+    }
     named = [
         m for m in known if m in words or any(w in words and m == v for w, v in synonyms.items())
     ]
