@@ -299,4 +299,6 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
         report.mail.add(batch)
         if batch.handled < SEND_BATCH:
             break
+    # An issue whose last copies went out just now reads "sent" now, not a tick later.
+    newsletters.close_finished_issues()
     return report

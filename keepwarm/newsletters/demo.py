@@ -36,6 +36,7 @@ from keepwarm.newsletters.services import (
     add_block,
     add_generated_block,
     add_library_block,
+    close_finished_issues,
     create_issue,
     run_due_issues,
     schedule_issue,
@@ -231,7 +232,7 @@ def _sent_issue(
     run_due_issues(now=when)  # rendered once with tracking; a copy queued per member
     queued = list(issue_messages(issue).values_list("pk", flat=True))
     mail.send_now(queued, now=when, backend=CaptureBackend())
-    run_due_issues(now=when)  # nothing left to send: the issue is sent
+    close_finished_issues()  # nothing left to send: the issue is sent
     # Captured, so nothing left this machine; but in the demo's story they went out through
     # the agency's mail server, as its check-ins did (demo_history). Queued when they went,
     # not when the demo was built: Sent mail and timelines agree.

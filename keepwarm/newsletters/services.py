@@ -512,7 +512,8 @@ def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = Non
     return queued
 
 
-def _finish(now: dt.datetime) -> None:
+def close_finished_issues() -> None:
+    """Mark sent the issues whose copies have all been handled (sent, failed, cancelled)."""
     for issue in Issue.objects.filter(state=State.SENDING, expanded_at__isnull=False):
         waiting = issue_messages(issue).filter(
             state__in=(OutboxMessage.State.PENDING, OutboxMessage.State.SENDING)
@@ -536,7 +537,7 @@ def run_due_issues(*, now: dt.datetime | None = None) -> int:
     expanding = Issue.objects.filter(state=State.SENDING, expanded_at__isnull=True)
     for issue_id in list(expanding.values_list("pk", flat=True)):
         queued += expand_issue(issue_id, now=now)
-    _finish(now)
+    close_finished_issues()
     return queued
 
 

@@ -60,6 +60,8 @@ def test_a_scheduled_issue_goes_out_once_at_its_local_time(
 
     first = tick(now=SLOT)
     assert first.newsletter_copies == 2 and first.mail.sent == 2
+    setup.issue.refresh_from_db()
+    assert setup.issue.state == Issue.State.SENT  # in the tick that sent its last copy
     received = {str(m["To"]): m for m in smtp_server.messages}
     assert set(received) == {"priya@example.net", "harry@acme.example"}
     priya = received["priya@example.net"]
