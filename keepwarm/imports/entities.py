@@ -33,7 +33,7 @@ from keepwarm.imports.fields import (
     phone_key,
     phone_variants,
 )
-from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult
+from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult, Source
 from keepwarm.imports.vacancies import describe, vacancy_values
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
 from keepwarm.mail.models import Suppression, email_hash
@@ -627,7 +627,8 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
     """Job orders become vacancies at their clients, open, filled or closed as the job
     order says. Their refs also keep the title, client, hiring manager and owner that
     placements take from them."""
-    refs = ctx.refs(entity, [r.get("external_id") for r in rows])
+    keys = [_job_key(ctx, row) for row in rows]
+    refs = ctx.refs(entity, keys)
     companies = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
     contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
     # A ref written before job orders became vacancies has no vacancy_id (its object_id
@@ -637,8 +638,7 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
     )
     seen: dict[str, int] = {}
     written: list[_JobOrder] = []
-    for row in rows:
-        ext = row.get("external_id")
+    for row, ext in zip(rows, keys, strict=True):
         if not ext:
             reason = "no externalID: placements could not refer to it"
             ctx.record(entity, row, Outcome.REJECTED, reason=reason)
@@ -648,10 +648,18 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
             ctx.record(entity, row, Outcome.UNCHANGED, label=row.get("title"), reason=reason)
             continue
         seen[ext] = row.line
-        company = companies.get(row.get("company_external_id"))
-        if company is None:
+        company_ref = companies.get(row.get("company_external_id"))
+        if company_ref is not None:
+            company_id = company_ref.object_id
+        elif row.get("company_external_id"):
             reason = f"company {row.get('company_external_id')!r} not found"
             ctx.record(entity, row, Outcome.REJECTED, reason=reason)
+            continue
+        elif row.get("company_name"):
+            company_id = _company_named(ctx, row.get("company_name"))
+        else:
+            reason = "no client company (give a company id or a company name)"
+            ctx.record(entity, row, Outcome.REJECTED, label=row.get("title"), reason=reason)
             continue
         ref = refs.get(ext)
         vacancy = known.get(ref.data.get("vacancy_id")) if ref else None
@@ -667,9 +675,10 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
             _job_order(
                 ctx,
                 row,
+                ext,
                 ref=ref,
                 vacancy=vacancy,
-                company_id=company.object_id,
+                company_id=company_id,
                 contact_id=contact.object_id if contact else None,
             )
         )
@@ -685,9 +694,20 @@ class _JobOrder:
     reason: str
 
 
+def _job_key(ctx: Context, row: Row) -> str:
+    """The id a job order is known by on the next import. A Bullhorn row without one is
+    refused (placements refer to job orders by it); another system's export of vacancies
+    may have none, and such a row is known by its content: the same file again changes
+    nothing, and a changed row makes a new vacancy."""
+    if row.get("external_id") or ctx.source == Source.BULLHORN:
+        return row.get("external_id")
+    return f"row:{row.fingerprint}"
+
+
 def _job_order(
     ctx: Context,
     row: Row,
+    ext: str,
     *,
     ref: ExternalRef | None,
     vacancy: Vacancy | None,
@@ -701,7 +721,7 @@ def _job_order(
         warnings.append(f"owner {row.get('owner')!r} is not a Keepwarm user")
     status = describe(values["status"], why)
     if vacancy is None:
-        values["title"] = values["title"] or f"Job order {row.get('external_id')}"
+        values["title"] = values["title"] or f"Job order {ext}"
         # Like a placement, a vacancy whose owner is unknown goes to whoever imports it.
         vacancy = Vacancy(company_id=company_id, owner_id=owner_id or ctx.by.pk, **values)
         outcome = Outcome.CREATED if ref is None else Outcome.UPDATED
@@ -722,7 +742,7 @@ def _job_order(
         "kind": row.get("kind"),
     }
     if ref is None:
-        ref = ctx.new_ref(Entity.JOB, row.get("external_id"), 0, row, **data)
+        ref = ctx.new_ref(Entity.JOB, ext, 0, row, **data)
     else:
         ref.fingerprint, ref.data = row.fingerprint, data
     return _JobOrder(row, outcome, vacancy, ref, "; ".join([reason, *warnings]))

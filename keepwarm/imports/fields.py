@@ -59,6 +59,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "external_id": "Id in the other system",
         "title": "Job title",
         "company_external_id": "Company id in the other system",
+        "company_name": "Company name",
         "contact_external_id": "Hiring manager id in the other system",
         "owner": "Owner (consultant)",
         "kind": "Employment type",

@@ -11,6 +11,7 @@ CSV_ENTITIES = [
     (Entity.CANDIDATE.value, "Candidates"),
     (Entity.CONTACT.value, "Client contacts"),
     (Entity.COMPANY.value, "Companies"),
+    (Entity.JOB.value, "Job orders (they become vacancies)"),
     (Entity.PLACEMENT.value, "Placements"),
     (Entity.NOTE.value, "Notes"),
 ]
@@ -19,6 +20,7 @@ REQUIRED: dict[str, list[tuple[str, ...]]] = {
     Entity.CANDIDATE: [("first_name", "last_name", "name")],
     Entity.CONTACT: [("first_name", "last_name", "name")],
     Entity.COMPANY: [("name",)],
+    Entity.JOB: [("title",), ("company_external_id", "company_name")],
     Entity.PLACEMENT: [("start_date",), ("person_external_id", "person_email")],
     Entity.NOTE: [("text",), ("person_external_id", "contact_external_id", "person_email")],
 }

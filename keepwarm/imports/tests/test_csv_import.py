@@ -13,6 +13,7 @@ from keepwarm.conftest import Cast
 from keepwarm.imports import services
 from keepwarm.imports.fields import guess_mapping
 from keepwarm.imports.models import ColumnMapping, Entity, ImportRun
+from keepwarm.network.models import Vacancy
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
 
@@ -95,6 +96,32 @@ def test_placements_from_an_xlsx_refer_to_people_by_email_and_companies_by_name(
     # Priya's Acme placement is already in Keepwarm: not made twice.
     assert run.rows.get(line=4).outcome == "unchanged"
     assert Placement.objects.filter(person=cast.candidate, company=cast.company).count() == 1
+
+
+def test_a_spreadsheet_of_open_jobs_becomes_vacancies_at_companies_found_by_name(
+    cast: Cast, tmp_path: Path
+) -> None:
+    path = tmp_path / "jobs.csv"
+    path.write_text(
+        "Job title,Company,Skills,Location,Salary,Status\r\n"
+        'Buyer,Acme Widgets,Negotiation;SAP,Leeds,"£30,000 - £34,000",Open\r\n'
+        "Forklift Driver,Northwind Traders,Forklift,York,24000,Filled\r\n"
+        "Mystery Role,,,,,\r\n",
+        encoding="utf-8",
+    )
+    call_command("import", "csv", str(path), "--entity", "job")
+    buyer = Vacancy.objects.get(title="Buyer")
+    assert (buyer.company, buyer.status, buyer.location) == (cast.company, "open", "Leeds")
+    assert (buyer.salary_min, buyer.salary_max, buyer.skills) == (30000, 34000, "Negotiation, SAP")
+    driver = Vacancy.objects.get(title="Forklift Driver")
+    assert (driver.company.name, driver.status) == ("Northwind Traders", "filled")
+    run = ImportRun.objects.get()
+    assert "no client company" in run.rows.get(line=4).reason
+    # No ids in this file: each row is known by what it says, so the same file again
+    # changes nothing.
+    call_command("import", "csv", str(path), "--entity", "job")
+    assert Vacancy.objects.count() == 2
+    assert ImportRun.objects.order_by("-pk").first().unchanged == 2  # type: ignore[union-attr]
 
 
 def test_a_person_erased_on_request_is_not_brought_back_by_an_import(

@@ -13,11 +13,18 @@ from keepwarm.imports.fields import FIELDS, guess_mapping
 from keepwarm.imports.models import Entity, ImportRun, RowResult, Source
 from keepwarm.imports.reading import ImportFileError, open_table
 
-CSV_ENTITIES = [Entity.CANDIDATE, Entity.CONTACT, Entity.COMPANY, Entity.PLACEMENT, Entity.NOTE]
+CSV_ENTITIES = [
+    Entity.CANDIDATE,
+    Entity.CONTACT,
+    Entity.COMPANY,
+    Entity.JOB,
+    Entity.PLACEMENT,
+    Entity.NOTE,
+]
 
 
 class Command(BaseCommand):
-    help = "Import candidates, clients, placements and notes from Bullhorn exports or any CSV/XLSX."
+    help = "Import people, companies, job orders, placements and notes from Bullhorn or a CSV/XLSX."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="kind", required=True, metavar="{bullhorn,csv}")
