@@ -114,15 +114,19 @@ def insert_objects(objs: Sequence[M], *, skip_conflicts_on: str = "", batch: int
         # As bulk_create does: a related object saved after it was assigned gives its id now,
         # and an unsaved one is refused.
         obj._prepare_related_fields_for_save(operation_name="insert_objects")  # type: ignore[attr-defined]
-    if connection.vendor == "postgresql" and not skip_conflicts_on:
+    if connection.vendor == "postgresql":
+        if skip_conflicts_on:
+            return sum(
+                _unnest_insert(model, fields, objs[start : start + batch], skip_conflicts_on)
+                for start in range(0, len(objs), batch)
+            )
         ids = _copy_objects(model, fields, objs)
         _mark_saved(objs, ids)
         return len(ids)
-    insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_sqlite
     written = 0
     for start in range(0, len(objs), batch):
         chunk = objs[start : start + batch]
-        count, ids = insert(model, fields, chunk, skip_conflicts_on)
+        count, ids = _insert_sqlite(model, fields, chunk, skip_conflicts_on)
         written += count
         if not skip_conflicts_on:  # else no ids: the rows written need not line up with objs
             _mark_saved(chunk, ids)
@@ -144,20 +148,22 @@ def update_objects(objs: Sequence[models.Model], names: Sequence[str], *, batch:
     fields: list[Any] = [meta.get_field(name) for name in names]
     pk = meta.pk
     assert pk is not None
+    if connection.vendor == "postgresql":
+        return sum(
+            _unnest_update(meta.db_table, [pk, *fields], objs[start : start + batch])
+            for start in range(0, len(objs), batch)
+        )
     quote = connection.ops.quote_name
+    # Names come from the model's own metadata; every value is a query parameter.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(pk.column),
+    )
+    db = _db()
     written = 0
     for start in range(0, len(objs), batch):
         chunk = objs[start : start + batch]
-        if connection.vendor == "postgresql":
-            written += _unnest_update(meta.db_table, [pk, *fields], chunk)
-            continue
-        # Names come from the model's own metadata; every value is a query parameter.
-        sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
-            quote(meta.db_table),
-            ", ".join(f"{quote(f.column)} = %s" for f in fields),
-            quote(pk.column),
-        )
-        db = _db()
         rows = [
             [f.get_db_prep_save(getattr(obj, f.attname), db) for f in fields] + [obj.pk]
             for obj in chunk
@@ -183,7 +189,7 @@ def _unnest_update(table: str, fields: list[Any], objs: Sequence[models.Model]) 
         f"WHERE {quote(table)}.{quote(fields[0].column)} = u.c0"
     )
     columns = [[_array_value(f, getattr(obj, f.attname)) for obj in objs] for f in fields]
-    return _run_binary(sql, columns)[0]
+    return _run_binary(sql, columns)
 
 
 @models.Field.register_lookup
@@ -313,14 +319,6 @@ def _copy_objects(
     return ids
 
 
-def _insert_postgresql(
-    model: type[models.Model], fields: list[Any], objs: Sequence[models.Model], conflict: str
-) -> tuple[int, list[Any]]:
-    # auto_now_add stamps the time in pre_save.
-    rows = [tuple(_array_value(f, f.pre_save(obj, True)) for f in fields) for obj in objs]
-    return _unnest_insert(model, fields, rows, conflict=conflict, returning=not conflict)
-
-
 def _array_value(field: models.Field[Any, Any], value: Any) -> Any:
     """A value as its column's array takes it: JSON as its text, the rest as they are."""
     if isinstance(field, models.JSONField):
@@ -329,17 +327,13 @@ def _array_value(field: models.Field[Any, Any], value: Any) -> Any:
 
 
 def _unnest_insert(
-    model: type[models.Model],
-    fields: list[Any],
-    rows: list[tuple[Any, ...]],
-    *,
-    conflict: str,
-    returning: bool,
-) -> tuple[int, list[Any]]:
-    """One INSERT ... SELECT FROM unnest(<one binary array per column>): how many rows
-    were written, and their ids when `returning`."""
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    head, tail = _sql_parts(model, fields, conflict=conflict, returning=returning)
+    model: type[models.Model], fields: list[Any], objs: Sequence[models.Model], conflict: str
+) -> int:
+    """One INSERT ... SELECT FROM unnest(<one binary array per column>) ON CONFLICT DO
+    NOTHING: how many rows were written."""
+    # auto_now_add stamps the time in pre_save.
+    columns = [[_array_value(f, f.pre_save(obj, True)) for obj in objs] for f in fields]
+    head, tail = _sql_parts(model, fields, conflict=conflict, returning=False)
     # JSON travels as text and becomes jsonb on the server; the rest arrive typed.
     casts = ", ".join(
         f"c{i}::jsonb" if isinstance(f, models.JSONField) else f"c{i}" for i, f in enumerate(fields)
@@ -347,19 +341,18 @@ def _unnest_insert(
     arrays = ", ".join(f"%b::{_array_type(f)}[]" for f in fields)
     names = ", ".join(f"c{i}" for i in range(len(fields)))
     sql = f"{head} SELECT {casts} FROM unnest({arrays}) AS u({names}){tail}"  # noqa: S608
-    return _run_binary(sql, columns, returning=returning)
+    return _run_binary(sql, columns)
 
 
-def _run_binary(sql: str, params: list[Any], *, returning: bool = False) -> tuple[int, list[Any]]:
+def _run_binary(sql: str, params: list[Any]) -> int:
     """Run `sql` with binary parameters on a plain psycopg cursor (Django's binds on the
-    client): the rows it touched, and the ids it returned when `returning`."""
+    client); returns the rows it touched."""
     import psycopg  # only on PostgreSQL
 
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params)
-        ids = [pk for (pk,) in cursor.fetchall()] if returning else []
-        return int(cursor.rowcount), ids
+        return int(cursor.rowcount)
 
 
 def _array_type(field: models.Field[Any, Any]) -> str:
