@@ -648,6 +648,11 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
             ctx.record(entity, row, Outcome.UNCHANGED, label=row.get("title"), reason=reason)
             continue
         seen[ext] = row.line
+        if not (row.get("title") or row.get("external_id")):
+            # A Bullhorn job order is named by its id when untitled; a row with neither
+            # would be a vacancy nobody can recognise.
+            ctx.record(entity, row, Outcome.REJECTED, reason="no job title")
+            continue
         company_ref = companies.get(row.get("company_external_id"))
         if company_ref is not None:
             company_id = company_ref.object_id

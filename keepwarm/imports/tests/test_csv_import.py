@@ -106,7 +106,8 @@ def test_a_spreadsheet_of_open_jobs_becomes_vacancies_at_companies_found_by_name
         "Job title,Company,Skills,Location,Salary,Status\r\n"
         'Buyer,Acme Widgets,Negotiation;SAP,Leeds,"£30,000 - £34,000",Open\r\n'
         "Forklift Driver,Northwind Traders,Forklift,York,24000,Filled\r\n"
-        "Mystery Role,,,,,\r\n",
+        "Mystery Role,,,,,\r\n"
+        ",Acme Widgets,,,,Open\r\n",
         encoding="utf-8",
     )
     call_command("import", "csv", str(path), "--entity", "job")
@@ -117,6 +118,7 @@ def test_a_spreadsheet_of_open_jobs_becomes_vacancies_at_companies_found_by_name
     assert (driver.company.name, driver.status) == ("Northwind Traders", "filled")
     run = ImportRun.objects.get()
     assert "no client company" in run.rows.get(line=4).reason
+    assert run.rows.get(line=5).reason == "no job title"
     # No ids in this file: each row is known by what it says, so the same file again
     # changes nothing.
     call_command("import", "csv", str(path), "--entity", "job")
