@@ -14,7 +14,11 @@ run, each in a fresh subprocess on an empty database:
   import   the worker's path: a queued run claimed by run_next_import, which reads the
            files, matches, writes people, roles, vacancies (from the job orders), external
            ids and row results in batches, and makes every placement through
-           create_placements (the care plan's steps still ahead laid out).
+           create_placements (the care plan's steps still ahead laid out);
+  same rows  a raw load of exactly the rows that import added (every table, every
+           column, ids included; read back after the import, off the clock) into a fresh
+           database, by executemany and on PostgreSQL by COPY: what the same 152,500
+           input rows cost when nothing is read, matched or computed, only loaded.
 Reports rows/s of each and the ratio (goal >= 25%), and peak memory: tracemalloc is too
 slow for 150k rows, so resident-set growth of the importing process, for the full run and
 for a run a tenth the size (constant memory: the two should be close).
@@ -258,15 +262,79 @@ def run_ceiling(candidates: int, placements: int, *, copy: bool = False) -> dict
     return {"rows": candidates + placements, "seconds": seconds, "cpu": cpu}
 
 
-def run_import(folder: Path) -> dict[str, float]:
-    from keepwarm.care.models import Touchpoint
+# The tables an import adds rows to, parents before children.
+WRITTEN = ("people.Company", "people.Person", "network.Vacancy", "people.Role",
+           "placements.Placement", "care.Touchpoint", "imports.ExternalRef",
+           "imports.RowResult", "audit.AuditEntry")  # fmt: skip
+ADDED_ROWS = OUT_DIR / "import-added-rows.pickle"
+
+
+def _queue_import(folder: Path) -> None:
     from keepwarm.imports import services
     from keepwarm.imports.models import Source
-    from keepwarm.people.models import Person
-    from keepwarm.placements.models import Placement
 
     files, _ = services.bullhorn_files(sorted(folder.iterdir()))
     services.start_import(source=Source.BULLHORN, files=files, by=None, dry_run=False)
+
+
+def _dump_added_rows() -> None:
+    """Every row of the tables the import writes, as the database returns it (JSON as its
+    text), for the same-rows ceiling; the tables were empty before the import."""
+    import pickle
+
+    from django.apps import apps
+    from django.db import connection
+
+    tables = []
+    for label in WRITTEN:
+        table = apps.get_model(label)._meta.db_table
+        with connection.cursor() as cursor:
+            # Table names come from the models above; JSON leaves as text so that both
+            # executemany and COPY take it as it is.
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")
+            columns = [c[0] for c in cursor.description]
+            rows = [
+                tuple(json.dumps(v) if isinstance(v, dict | list) else v for v in row)
+                for row in cursor.fetchall()
+            ]
+        tables.append((table, columns, rows))
+    with ADDED_ROWS.open("wb") as handle:
+        pickle.dump(tables, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def run_same_rows(*, copy: bool) -> dict[str, float]:
+    """Raw load of the rows the import added, one transaction (commit included): the run
+    it belongs to is queued first, as the import's was, so every reference holds."""
+    import pickle
+
+    from django.db import connection, transaction
+
+    with ADDED_ROWS.open("rb") as handle:
+        tables = pickle.load(handle)  # the bench's own file, written moments before
+    quote = connection.ops.quote_name
+    written = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for table, columns, rows in tables:
+            sql = "INSERT INTO {} ({}) VALUES ({})".format(
+                quote(table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+            )
+            _raw_insert(cursor, sql, rows, copy=copy)
+            written += len(rows)
+        cpu = time.process_time() - cpu_start
+        start_commit = time.perf_counter()
+    seconds = time.perf_counter() - start
+    return {"rows": written, "seconds": seconds, "cpu": cpu,
+            "commit": time.perf_counter() - start_commit}  # fmt: skip
+
+
+def run_import(folder: Path) -> dict[str, float]:
+    from keepwarm.care.models import Touchpoint
+    from keepwarm.imports import services
+    from keepwarm.people.models import Person
+    from keepwarm.placements.models import Placement
+
+    _queue_import(folder)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start, cpu = time.perf_counter(), time.process_time()
     done = services.run_next_import(now=NOW)
@@ -275,10 +343,7 @@ def run_import(folder: Path) -> dict[str, float]:
     assert done is not None and done.state == "done", done and done.error
     from django.apps import apps
 
-    tables = ("people.Person", "people.Company", "people.Role", "placements.Placement",
-              "care.Touchpoint", "network.Vacancy", "imports.ExternalRef", "imports.RowResult",
-              "audit.AuditEntry")  # fmt: skip
-    written = sum(apps.get_model(label).objects.count() for label in tables)
+    written = sum(apps.get_model(label).objects.count() for label in WRITTEN)
     return {
         "written": written,
         "cpu": cpu,
@@ -299,8 +364,13 @@ def child(mode: str, folder: Path, candidates: int, placements: int) -> None:
     empty_database()
     default_plans()
     users()
-    if mode == "import":
+    if mode.startswith("import"):
         result = run_import(folder)
+        if mode == "import-and-dump":
+            _dump_added_rows()
+    elif mode.startswith("same-rows"):
+        _queue_import(folder)
+        result = run_same_rows(copy=mode == "same-rows-copy")
     else:
         result = run_ceiling(candidates, placements, copy=mode == "ceiling-copy")
     print(json.dumps(result))
@@ -330,7 +400,14 @@ def main() -> None:
         if engine == "postgresql"
         else None
     )
-    full = spawn("import", big, args.candidates, args.placements)
+    full = spawn("import-and-dump", big, args.candidates, args.placements)
+    same = spawn("same-rows", big, args.candidates, args.placements)
+    same_copy = (
+        spawn("same-rows-copy", big, args.candidates, args.placements)
+        if engine == "postgresql"
+        else None
+    )
+    ADDED_ROWS.unlink()
     tenth = spawn("import", small, args.candidates // 10, args.placements // 10)
     ceiling_rate = ceiling["rows"] / ceiling["seconds"]
     import_rate = full["rows"] / full["seconds"]
@@ -368,6 +445,16 @@ def main() -> None:
         f"external ids, audit entries, row results): {full['written']}, {write_rate:,.0f}/s = {100 * write_rate / ceiling_rate:.1f}% "
         f"of the ceiling's rate ({100 * full['written'] / full['cpu'] / ceiling_cpu:.1f}% by CPU)"
     )
+    for name, load in (("executemany", same), ("COPY", same_copy)):
+        if load is None:
+            continue
+        assert load["rows"] == full["written"], (load["rows"], full["written"])
+        print(
+            f"same rows, raw {name} of the {load['rows']} rows the import added: "
+            f"{load['seconds']:.1f} s (commit {load['commit']:.1f} s) = {full['rows'] / load['seconds']:,.0f} "
+            f"input rows/s; the import reaches {100 * load['seconds'] / full['seconds']:.1f}% of it "
+            f"({100 * load['cpu'] / full['cpu']:.1f}% by CPU; goal >= 25%)"
+        )
     print(f"peak RSS growth: {full['rss_growth_mb']:.0f} MB for {full['rows']} rows, "
           f"{tenth['rss_growth_mb']:.0f} MB for {tenth['rows']} rows "
           f"({tenth['rows'] / tenth['seconds']:,.0f} rows/s)")  # fmt: skip
