@@ -15,7 +15,7 @@ import logging
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,52 +157,24 @@ class Context:
             )
         }
 
-    def new_ref(self, entity: str, external_id: str, pk: int, row: Row, **data: Any) -> ExternalRef:
-        return ExternalRef(
-            source=self.source,
-            entity=entity,
-            external_id=external_id,
-            object_id=pk,
-            fingerprint=row.fingerprint,
-            data=data,
-            first_run=self.run,
-        )
+    def new_ref(
+        self, entity: str, external_id: str, pk: int, row: Row, **data: Any
+    ) -> dict[str, Any]:
+        """The ExternalRef row that knows `row` as object `pk` on the next import, as
+        insert_rows takes it (an import makes one per row; no instance is needed)."""
+        return {
+            "source": self.source,
+            "entity": entity,
+            "external_id": external_id,
+            "object_id": pk,
+            "fingerprint": row.fingerprint,
+            "data": data,
+            "first_run_id": self.run.pk,
+        }
 
 
-def save_refs(refs: list[ExternalRef]) -> None:
-    insert_rows(
-        ExternalRef,
-        (
-            {
-                "source": ref.source,
-                "entity": ref.entity,
-                "external_id": ref.external_id,
-                "object_id": ref.object_id,
-                "fingerprint": ref.fingerprint,
-                "data": ref.data,
-                "first_run_id": ref.first_run_id,
-            }
-            for ref in refs
-        ),
-    )
-
-
-def save_roles(roles: list[Role]) -> None:
-    """Roles of people made moments ago: their ids are read from the people themselves."""
-    insert_rows(
-        Role,
-        (
-            {
-                "person_id": role.person.pk,
-                "kind": role.kind,
-                "company_id": role.company_id,
-                "title": role.title,
-                "started_on": role.started_on,
-                "ended_on": role.ended_on,
-            }
-            for role in roles
-        ),
-    )
+def save_refs(refs: Iterable[dict[str, Any]]) -> None:
+    insert_rows(ExternalRef, refs)
 
 
 # --- people ---------------------------------------------------------------------------
@@ -423,10 +395,10 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
         if entity == Entity.CONTACT and outcome == Outcome.MERGED:
             role = _role(ctx, entity, row, person, companies)
             if not Role.objects.filter(
-                person=person, kind=role.kind, company=role.company_id, ended_on__isnull=True
+                person=person, kind=role["kind"], company=role["company_id"], ended_on__isnull=True
             ).exists():
                 roles.append(role)
-    save_roles(roles)
+    insert_rows(Role, roles)
     save_refs([ctx.new_ref(entity, ext, person.pk, row) for row, person, ext in new_refs])
     update_objects(ref_updates, ["fingerprint"])
     _audit_people(ctx, results)
@@ -462,24 +434,25 @@ def _audit_people(ctx: Context, results: list[Any]) -> None:
     """The trail of who imported, changed or merged each person (bulk writes send no
     save signals, so the import writes its entries itself, in the same transaction)."""
     now = timezone.now()
-    insert_objects(
-        [
-            AuditEntry(
-                at=now,
+    insert_rows(
+        AuditEntry,
+        (
+            {
+                "at": now,
                 # The worker runs the import for whoever started it.
-                actor=ctx.by,
-                actor_name=ctx.by.username,
-                action=AUDITED[outcome],
-                object_type="people.person",
-                object_id=str(person.pk),
-                object_repr=f"{person.full_name}"[:200],
-                person_id=person.pk,
-                changes={"import": [None, f"{ctx.file_name}, line {row.line}"]},
-                path=f"import #{ctx.run.pk}",
-            )
+                "actor_id": ctx.by.pk,
+                "actor_name": ctx.by.username,
+                "action": AUDITED[outcome],
+                "object_type": "people.person",
+                "object_id": str(person.pk),
+                "object_repr": person.full_name[:200],
+                "person_id": person.pk,
+                "changes": {"import": [None, f"{ctx.file_name}, line {row.line}"]},
+                "path": f"import #{ctx.run.pk}",
+            }
             for row, outcome, person, _why, _warnings in results
             if outcome in AUDITED and person.pk
-        ]
+        ),
     )
 
 
@@ -518,17 +491,21 @@ def _started(ctx: Context, row: Row) -> dt.date:
         return ctx.today
 
 
-def _role(ctx: Context, entity: str, row: Row, person: Person, companies: dict[str, int]) -> Role:
+def _role(
+    ctx: Context, entity: str, row: Row, person: Person, companies: dict[str, int]
+) -> dict[str, Any]:
+    """The role a new or merged person's row gives them (saved already), as insert_rows
+    takes it: an import makes one per row and needs no model instance of it."""
     if entity == Entity.CONTACT:
         key = row.get("company_external_id") or row.get("company_name")
-        return Role(
-            person=person,
-            kind=Role.Kind.CLIENT_CONTACT,
-            company_id=companies.get(key),
-            title=row.get("title")[:200],
-            started_on=_started(ctx, row),
-        )
-    return Role(person=person, kind=Role.Kind.CANDIDATE, started_on=_started(ctx, row))
+        return {
+            "person_id": person.pk,
+            "kind": Role.Kind.CLIENT_CONTACT,
+            "company_id": companies.get(key),
+            "title": row.get("title")[:200],
+            "started_on": _started(ctx, row),
+        }
+    return {"person_id": person.pk, "kind": Role.Kind.CANDIDATE, "started_on": _started(ctx, row)}
 
 
 # --- companies and job orders -----------------------------------------------------------
@@ -695,7 +672,9 @@ class _JobOrder:
     row: Row
     outcome: str
     vacancy: Vacancy
-    ref: ExternalRef
+    key: str
+    ref: ExternalRef | None  # the one an earlier import wrote
+    data: dict[str, Any]  # what the ref keeps of the row
     reason: str
 
 
@@ -746,11 +725,7 @@ def _job_order(
         "owner_id": owner_id,
         "kind": row.get("kind"),
     }
-    if ref is None:
-        ref = ctx.new_ref(Entity.JOB, ext, 0, row, **data)
-    else:
-        ref.fingerprint, ref.data = row.fingerprint, data
-    return _JobOrder(row, outcome, vacancy, ref, "; ".join([reason, *warnings]))
+    return _JobOrder(row, outcome, vacancy, ext, ref, data, "; ".join([reason, *warnings]))
 
 
 def _save_job_orders(ctx: Context, entity: str, written: list[_JobOrder]) -> None:
@@ -758,11 +733,18 @@ def _save_job_orders(ctx: Context, entity: str, written: list[_JobOrder]) -> Non
     new = [w.vacancy for w in written if w.vacancy.pk is None]
     update_objects([w.vacancy for w in written if w.vacancy.pk is not None], VACANCY_UPDATABLE)
     insert_objects(new)
+    refs: list[ExternalRef] = []
     for item in written:
-        item.ref.object_id = item.vacancy.pk
-        item.ref.data["vacancy_id"] = item.vacancy.pk
-    save_refs([w.ref for w in written if w.ref.pk is None])
-    refs = [w.ref for w in written if w.ref.pk is not None]
+        item.data["vacancy_id"] = item.vacancy.pk
+        if item.ref is not None:
+            item.ref.object_id, item.ref.data = item.vacancy.pk, item.data
+            item.ref.fingerprint = item.row.fingerprint
+            refs.append(item.ref)
+    save_refs(
+        ctx.new_ref(Entity.JOB, w.key, w.vacancy.pk, w.row, **w.data)
+        for w in written
+        if w.ref is None
+    )
     update_objects(refs, ["object_id", "fingerprint", "data"])
     for item in written:
         ctx.record(
@@ -890,7 +872,7 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
     made = create_placements(
         by=ctx.by, items=[item for _, item in new], today=ctx.today, past_steps=False
     )
-    refs: list[ExternalRef] = []
+    refs: list[dict[str, Any]] = []
     for (row, _), placement in zip(new, made, strict=True):
         ended = _ended(ctx, placement, row, _left_on(ctx, row))
         if row.get("external_id"):
@@ -1071,20 +1053,16 @@ def _update_placement(ctx: Context, placement: Placement, row: Row) -> None:
 
 def import_notes(ctx: Context, entity: str, rows: list[Row]) -> None:
     ids = [r.get("external_id") or f"row:{r.fingerprint}" for r in rows]
-    refs = ctx.refs(entity, ids)
+    # Notes already imported (this run included) -> the person they are about.
+    about = {ext: ref.data.get("person_id") for ext, ref in ctx.refs(entity, ids).items()}
     candidates = ctx.refs(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
     contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
     by_email = _people_by_email(rows)
     new: list[tuple[Row, Note, str]] = []
     for row, ext in zip(rows, ids, strict=True):
-        if ext in refs:
-            ctx.record(
-                entity,
-                row,
-                Outcome.UNCHANGED,
-                reason="imported before",
-                target=f"person:{refs[ext].data.get('person_id')}",
-            )
+        if ext in about:
+            target = f"person:{about[ext]}"
+            ctx.record(entity, row, Outcome.UNCHANGED, reason="imported before", target=target)
             continue
         ref = candidates.get(row.get("person_external_id")) or contacts.get(
             row.get("contact_external_id")
@@ -1099,18 +1077,16 @@ def import_notes(ctx: Context, entity: str, rows: list[Row]) -> None:
             continue
         heading = " · ".join(filter(None, [row.get("action"), row.get("added_on")]))
         note = Note(person_id=person_id, text=f"{heading}: {text}" if heading else text)
-        refs[ext] = ctx.new_ref(entity, ext, 0, row, person_id=person_id)
+        about[ext] = person_id
         new.append((row, note, ext))
     Note.objects.bulk_create([n for _, n, _ in new], batch_size=500)
-    made = []
-    for row, note, ext in new:
-        ref = refs[ext]
-        ref.object_id = note.pk
-        made.append(ref)
+    for row, note, _ in new:
         ctx.record(
             entity, row, Outcome.CREATED, label=note.text[:60], target=f"person:{note.person_id}"
         )
-    save_refs(made)
+    save_refs(
+        ctx.new_ref(entity, ext, note.pk, row, person_id=note.person_id) for row, note, ext in new
+    )
 
 
 HANDLERS: dict[str, Callable[[Context, str, list[Row]], None]] = {

@@ -162,7 +162,7 @@ def _give_roles(
         ).values_list("person_id", "company_id")
     )
     ended: list[Role] = []
-    new_roles: list[Role] = []
+    new_roles: list[dict[str, Any]] = []
     owners: dict[int, int] = {}
     for item, placement in zip(items, placements, strict=True):
         for role in open_candidate_roles.get(item.person.pk, []):
@@ -170,42 +170,30 @@ def _give_roles(
                 role.ended_on = item.start_date
                 ended.append(role)
         new_roles.append(
-            Role(
-                person=item.person,
-                kind=Role.Kind.PLACED,
-                company=item.company,
-                title=item.role_title,
-                started_on=item.start_date,
-            )
+            {
+                "person_id": item.person.pk,
+                "kind": Role.Kind.PLACED,
+                "company_id": item.company.pk,
+                "title": item.role_title,
+                "started_on": item.start_date,
+            }
         )
         manager = placement.hiring_manager_id
         if manager is not None and (manager, item.company.pk) not in has_contact_role:
             has_contact_role.add((manager, item.company.pk))
             new_roles.append(
-                Role(
-                    person_id=manager,
-                    kind=Role.Kind.CLIENT_CONTACT,
-                    company=item.company,
-                    started_on=min(item.start_date, today),
-                )
+                {
+                    "person_id": manager,
+                    "kind": Role.Kind.CLIENT_CONTACT,
+                    "company_id": item.company.pk,
+                    "started_on": min(item.start_date, today),
+                }
             )
         if item.person.owner_id is None:
             item.person.owner = item.owner
             owners.setdefault(item.person.pk, item.owner.pk)
     update_objects(ended, ["ended_on"])
-    insert_rows(
-        Role,
-        (
-            {
-                "person_id": role.person_id,
-                "kind": role.kind,
-                "company_id": role.company_id,
-                "title": role.title,
-                "started_on": role.started_on,
-            }
-            for role in new_roles
-        ),
-    )
+    insert_rows(Role, new_roles)
     by_owner: dict[int, list[int]] = {}
     for person_id, owner_id in owners.items():
         by_owner.setdefault(owner_id, []).append(person_id)
