@@ -37,6 +37,22 @@ def money(value: Decimal | None, currency: str = "GBP") -> str:
     return f"{sign}{amount}" if sign else f"{amount} {currency}"
 
 
+@register.filter
+def salary_range(low: int | None, high: int | None) -> str:
+    """A vacancy's salary as people say it: "£30,000 – £34,000", "from £30,000",
+    "up to £34,000", or one amount when both ends are the same. Vacancies carry no
+    currency of their own; they are the agency's, in pounds."""
+    if low is None and high is None:
+        return "—"
+    if high is None:
+        return f"from £{intcomma(low)}"
+    if low is None:
+        return f"up to £{intcomma(high)}"
+    if low == high:
+        return f"£{intcomma(low)}"
+    return f"£{intcomma(low)} – £{intcomma(high)}"
+
+
 @register.inclusion_tag("placements/_countdown.html")
 def guarantee_countdown(placement: Any, today: dt.date | None = None) -> dict[str, Any]:
     """'Day 75 of 90' with a bar, in the guarantee's own unit."""

@@ -38,7 +38,7 @@ def test_consultant_adds_and_edits_a_vacancy(cast: Cast) -> None:
     assert response["Location"] == vacancy.get_absolute_url()
     assert vacancy.company == cast.company
     page = client.get(vacancy.get_absolute_url()).content.decode()
-    assert "Buyer" in page and "30000 – 36000" in page
+    assert "Buyer" in page and "£30,000 – £36,000" in page
 
     client.post(
         reverse("vacancy_edit", args=[vacancy.pk]), _form(status="filled", title="Senior Buyer")
@@ -66,8 +66,26 @@ def test_salary_range_is_hidden_from_colleagues_who_do_not_own_the_vacancy(cast:
     vacancy = Vacancy.objects.create(
         company=cast.company, title="Buyer", salary_min=30000, salary_max=36000, owner=cast.owner
     )
-    assert "36000" not in _client(cast.outsider).get(vacancy.get_absolute_url()).content.decode()
-    assert "36000" in _client(cast.manager).get(vacancy.get_absolute_url()).content.decode()
+    url = vacancy.get_absolute_url()
+    assert "36,000" not in _client(cast.outsider).get(url).content.decode()
+    assert "£30,000 – £36,000" in _client(cast.manager).get(url).content.decode()
+
+
+def test_vacancy_salary_reads_as_people_say_it(cast: Cast) -> None:
+    client = _client(cast.owner)
+    shown = {}
+    for low, high in ((28000, None), (None, 40000), (32000, 32000), (None, None)):
+        vacancy = Vacancy.objects.create(
+            company=cast.company, title="Buyer", salary_min=low, salary_max=high, owner=cast.owner
+        )
+        page = client.get(vacancy.get_absolute_url()).content.decode()
+        shown[(low, high)] = page.split("<dt>Salary</dt><dd>")[1].split("</dd>")[0]
+    assert shown == {
+        (28000, None): "from £28,000",
+        (None, 40000): "up to £40,000",
+        (32000, 32000): "£32,000",
+        (None, None): "—",
+    }
 
 
 def test_placed_person_who_now_hires_is_listed_and_shown_on_the_company_page(cast: Cast) -> None:
