@@ -37,8 +37,11 @@ def default_plan(kind: str = "permanent") -> CarePlan | None:
     return CarePlan.objects.filter(placement_kind=kind, is_default=True).order_by("id").first()
 
 
-def step_due_dates(step: PlanStep, placement: Placement) -> list[dt.date]:
-    """Every date `step` falls due for `placement`, oldest first (empty when it does not apply).
+def step_due_dates(
+    step: PlanStep, placement: Placement, *, not_before: dt.date | None = None
+) -> list[dt.date]:
+    """Every date `step` falls due for `placement`, oldest first (empty when it does not apply),
+    from `not_before` on when it is given.
 
     Repeating steps are a finite series at offset_months + k * repeat_every_months up to
     repeat_until_months. Contract-end and midpoint steps need an end date; guarantee-end
@@ -63,12 +66,20 @@ def step_due_dates(step: PlanStep, placement: Placement) -> list[dt.date]:
     else:
         raise ValueError(f"Unknown plan step anchor {step.anchor!r}")
 
-    months = [step.offset_months]
+    months = range(step.offset_months, step.offset_months + 1)
     if step.repeat_every_months:
         until = step.repeat_until_months or step.offset_months
-        months = list(range(step.offset_months, until + 1, step.repeat_every_months))
+        months = range(step.offset_months, until + 1, step.repeat_every_months)
     offset = dt.timedelta(days=step.offset_days)
+    if not_before is not None:
+        # An import's old placement: the series' members before `not_before` are not worked
+        # out one by one. A member falls before it when its month is over a month earlier.
+        earliest = not_before - offset
+        months_past = (earliest.year - base.year) * 12 + earliest.month - base.month - 1
+        months = months[max(0, -(-(months_past - months.start) // months.step)) :]
     dates = [add_months(base, m) + offset for m in months]
+    if not_before is not None:
+        dates = [d for d in dates if d >= not_before]
     if placement.end_date is not None and step.anchor in (
         PlanStep.Anchor.START,
         PlanStep.Anchor.MIDPOINT,
@@ -124,7 +135,7 @@ def _plan_touchpoints(
         person = _step_person(step, placement)
         if person is None:
             continue
-        for due_on in step_due_dates(step, placement):
+        for due_on in step_due_dates(step, placement, not_before=None if past_steps else today):
             if (step.pk, due_on) in existing:
                 continue
             late = due_on < today

@@ -194,3 +194,28 @@ def test_every_shipped_email_step_has_subject_and_signed_body(db: None) -> None:
 def test_no_plan_lays_out_nothing(cast: Cast) -> None:
     CarePlan.objects.all().delete()
     assert lay_out(cast.placement) == []
+
+
+def test_an_import_lays_out_the_same_future_dates_as_a_placement_entered_by_hand() -> None:
+    # An import works out only the dates from today on; it skips a series' past members
+    # without computing each, and must land on exactly the dates the full series has.
+    from keepwarm.care.services import step_due_dates
+
+    starts = [dt.date(2018, 1, 31), dt.date(2020, 2, 29), dt.date(2023, 12, 31), START]
+    todays = [dt.date(2019, 3, 1), dt.date(2021, 2, 28), dt.date(2024, 1, 30), START]
+    todays += [START + dt.timedelta(days=n) for n in (-400, -3, 1, 27, 95, 2000)]
+    steps = [
+        PlanStep(offset_months=months, offset_days=days, repeat_every_months=every,
+                 repeat_until_months=until, anchor=PlanStep.Anchor.START)
+        for months, days, every, until in [
+            (1, 0, 1, 12), (15, 0, 3, 60), (0, -2, None, None), (0, 7, None, None),
+            (2, -45, 2, 30), (0, 31, 1, 24), (12, 0, None, None),
+        ]
+    ]  # fmt: skip
+    for start in starts:
+        placement = Placement(start_date=start)
+        for step in steps:
+            every_date = step_due_dates(step, placement)
+            for today in todays:
+                ahead = [d for d in every_date if d >= today]
+                assert step_due_dates(step, placement, not_before=today) == ahead
