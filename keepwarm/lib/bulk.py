@@ -135,12 +135,38 @@ def insert_objects(objs: Sequence[M], *, skip_conflicts_on: str = "", batch: int
     return written
 
 
-def _in_order(names: list[str]) -> Any:
-    """A function giving a row's values ({name: value}) as a tuple in the order of `names`,
-    done in C by itemgetter: an import calls it once per row written."""
+def _in_order(names: list[str], get: Any = operator.itemgetter) -> Any:
+    """A function giving a row's values ({name: value}, or with `get=attrgetter` an
+    instance's attributes) as a tuple in the order of `names`, done in C: an import calls
+    it once per row written."""
     if len(names) == 1:
-        return lambda values: (values[names[0]],)
-    return operator.itemgetter(*names)
+        one = get(names[0])
+        return lambda row: (one(row),)
+    return get(*names)
+
+
+def _object_values(fields: list[Any]) -> Any:
+    """A function giving an unsaved instance's values for `fields` as a list, as saving it
+    would: pre_save runs only for the fields whose pre_save does something (auto_now and
+    auto_now_add stamp the time, a custom field may do more); the rest are read in C by
+    attrgetter. An import calls it once per person and placement."""
+    as_tuple = _in_order([f.attname for f in fields], get=operator.attrgetter)
+    hooked = [(i, f) for i, f in enumerate(fields) if not _reads_attribute(f)]
+
+    def values_of(obj: models.Model) -> list[Any]:
+        values = list(as_tuple(obj))
+        for i, field in hooked:
+            values[i] = field.pre_save(obj, True)
+        return values
+
+    return values_of
+
+
+def _reads_attribute(field: models.Field[Any, Any]) -> bool:
+    """Whether the field's pre_save on an insert only reads the attribute."""
+    if type(field).pre_save is models.Field.pre_save:
+        return True
+    return isinstance(field, models.DateField) and not (field.auto_now or field.auto_now_add)
 
 
 def _mark_saved(objs: Sequence[models.Model], ids: list[Any]) -> None:
@@ -245,13 +271,15 @@ def _sql_parts(
 def _insert_sqlite(
     model: type[models.Model], fields: list[Any], objs: Sequence[models.Model], conflict: str
 ) -> tuple[int, list[Any]]:
-    prepared = {f.attname for f in fields if f.get_internal_type() in _PREPARED}
+    prepared = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() in _PREPARED]
     db = _db()
     params: list[Any] = []
+    values_of = _object_values(fields)
     for obj in objs:
-        for f in fields:
-            value = f.pre_save(obj, True)  # auto_now_add stamps the time
-            params.append(f.get_db_prep_save(value, db) if f.attname in prepared else value)
+        values = values_of(obj)
+        for i, field in prepared:
+            values[i] = field.get_db_prep_save(values[i], db)
+        params.extend(values)
     head, tail = _sql_parts(model, fields, conflict=conflict, returning=not conflict)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
@@ -326,10 +354,14 @@ def _copy_objects(
     """COPY unsaved instances in with ids taken from the sequence first; returns the ids."""
     pk = model._meta.pk
     ids = _next_ids(model, len(objs))
+    values_of = _object_values(fields)
+    json_fields = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     with _copy_in(model, [pk, *fields]) as copy:
         for obj, obj_id in zip(objs, ids, strict=True):
-            # auto_now_add stamps the time in pre_save.
-            copy.write_row([obj_id, *(_array_value(f, f.pre_save(obj, True)) for f in fields)])
+            values = values_of(obj)
+            for i, field in json_fields:
+                values[i] = _array_value(field, values[i])
+            copy.write_row([obj_id, *values])
     return ids
 
 
@@ -345,8 +377,8 @@ def _unnest_insert(
 ) -> int:
     """One INSERT ... SELECT FROM unnest(<one binary array per column>) ON CONFLICT DO
     NOTHING: how many rows were written."""
-    # auto_now_add stamps the time in pre_save.
-    columns = [[_array_value(f, f.pre_save(obj, True)) for obj in objs] for f in fields]
+    rows = [_object_values(fields)(obj) for obj in objs]
+    columns = [[_array_value(f, row[i]) for row in rows] for i, f in enumerate(fields)]
     head, tail = _sql_parts(model, fields, conflict=conflict, returning=False)
     # JSON travels as text and becomes jsonb on the server; the rest arrive typed.
     casts = ", ".join(
