@@ -21,3 +21,6 @@ urlpatterns = [
     # Email providers' signed webhooks: bounces, complaints, deliveries (keepwarm.mail.webhooks).
     path("anymail/", include("anymail.urls")),
 ]
+
+# A database kept busy by an import answers "try again in a minute", not a crash page.
+handler500 = "keepwarm.lib.busy.server_error"
