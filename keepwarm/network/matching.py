@@ -369,6 +369,9 @@ def _closeness(sim: float) -> str:
     return "like"
 
 
+SAME_SALARY = 0.05  # a last salary this close to a single salary offered fits it
+
+
 def _salary_fit(vacancy: Vacancy, salary: Decimal | None) -> tuple[float, str]:
     """How the person's last salary sits against the range, without saying the figure
     (salaries are for the owner and managers; a match list is seen more widely)."""
@@ -378,18 +381,25 @@ def _salary_fit(vacancy: Vacancy, salary: Decimal | None) -> tuple[float, str]:
     pay = float(salary)
     low_f = float(low) if low is not None else None
     high_f = float(high) if high is not None else None
-    if (low_f is None or pay >= low_f) and (high_f is None or pay <= high_f):
+    what = "the range"
+    if low_f is not None and low_f == high_f:
+        # One salary offered (a job order gives one amount): nobody's last salary is
+        # exactly it, so within 5% either side counts as a fit.
+        what = "the salary offered"
+        if abs(pay - low_f) <= SAME_SALARY * low_f:
+            return 1.0, "Last salary close to the salary offered"
+    elif (low_f is None or pay >= low_f) and (high_f is None or pay <= high_f):
         return 1.0, "Last salary within the range"
     if low_f is not None and pay < low_f:
         gap = (low_f - pay) / low_f
         if gap <= 0.2:
-            return 0.8, f"Last salary {round(gap * 100)}% below the range: a step up"
-        return 0.3, f"Last salary {round(gap * 100)}% below the range"
+            return 0.8, f"Last salary {round(gap * 100)}% below {what}: a step up"
+        return 0.3, f"Last salary {round(gap * 100)}% below {what}"
     assert high_f is not None
     gap = (pay - high_f) / high_f
     if gap <= 0.1:
-        return 0.5, f"Last salary {round(gap * 100)}% above the range"
-    return 0.0, f"Last salary {round(gap * 100)}% above the range"
+        return 0.5, f"Last salary {round(gap * 100)}% above {what}"
+    return 0.0, f"Last salary {round(gap * 100)}% above {what}"
 
 
 # --- Reading profiles in bulk -----------------------------------------------------------

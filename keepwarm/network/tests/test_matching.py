@@ -251,3 +251,21 @@ def test_api_ready_to_move(cast: Cast) -> None:
     assert body["results"][0]["person_name"] == "Priya Patel"
     assert body["results"][0]["reasons"][0]["text"] == "Actively looking"
     assert Api(cast.outsider).get("/matches/ready-to-move").json()["count"] == 0
+
+
+def test_a_single_salary_offered_fits_last_salaries_close_to_it() -> None:
+    # A Bullhorn job order gives one salary; it becomes a range of one amount.
+    vacancy = Vacancy(title="x", salary_min=30000, salary_max=30000)
+    assert matching._salary_fit(vacancy, Decimal("31200")) == (
+        1.0,
+        "Last salary close to the salary offered",
+    )
+    assert matching._salary_fit(vacancy, Decimal("28800"))[0] == 1.0
+    assert matching._salary_fit(vacancy, Decimal("26000")) == (
+        0.8,
+        "Last salary 13% below the salary offered: a step up",
+    )
+    assert matching._salary_fit(vacancy, Decimal("33000")) == (
+        0.5,
+        "Last salary 10% above the salary offered",
+    )
