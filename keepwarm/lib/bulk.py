@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import json
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -135,7 +135,9 @@ def insert_objects(objs: Sequence[M], *, skip_conflicts_on: str = "", batch: int
     return written
 
 
-def _in_order(names: list[str], get: Any = operator.itemgetter) -> Any:
+def _in_order(
+    names: list[str], get: Callable[..., Any] = operator.itemgetter
+) -> Callable[[Any], tuple[Any, ...]]:
     """A function giving a row's values ({name: value}, or with `get=attrgetter` an
     instance's attributes) as a tuple in the order of `names`, done in C: an import calls
     it once per row written."""
@@ -145,7 +147,7 @@ def _in_order(names: list[str], get: Any = operator.itemgetter) -> Any:
     return get(*names)
 
 
-def _object_values(fields: list[Any]) -> Any:
+def _object_values(fields: list[Any]) -> Callable[[models.Model], list[Any]]:
     """A function giving an unsaved instance's values for `fields` as a list, as saving it
     would: pre_save runs only for the fields whose pre_save does something (auto_now and
     auto_now_add stamp the time, a custom field may do more); the rest are read in C by
@@ -377,7 +379,8 @@ def _unnest_insert(
 ) -> int:
     """One INSERT ... SELECT FROM unnest(<one binary array per column>) ON CONFLICT DO
     NOTHING: how many rows were written."""
-    rows = [_object_values(fields)(obj) for obj in objs]
+    values_of = _object_values(fields)
+    rows = [values_of(obj) for obj in objs]
     columns = [[_array_value(f, row[i]) for row in rows] for i, f in enumerate(fields)]
     head, tail = _sql_parts(model, fields, conflict=conflict, returning=False)
     # JSON travels as text and becomes jsonb on the server; the rest arrive typed.
