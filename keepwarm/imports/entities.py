@@ -15,7 +15,7 @@ import logging
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,10 +171,6 @@ class Context:
             "data": data,
             "first_run_id": self.run.pk,
         }
-
-
-def save_refs(refs: Iterable[dict[str, Any]]) -> None:
-    insert_rows(ExternalRef, refs)
 
 
 # --- people ---------------------------------------------------------------------------
@@ -399,7 +395,7 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
             ).exists():
                 roles.append(role)
     insert_rows(Role, roles)
-    save_refs([ctx.new_ref(entity, ext, person.pk, row) for row, person, ext in new_refs])
+    insert_rows(ExternalRef, [ctx.new_ref(entity, ext, p.pk, row) for row, p, ext in new_refs])
     update_objects(ref_updates, ["fingerprint"])
     _audit_people(ctx, results)
     for row, outcome, person, why, warnings in results:
@@ -740,10 +736,13 @@ def _save_job_orders(ctx: Context, entity: str, written: list[_JobOrder]) -> Non
             item.ref.object_id, item.ref.data = item.vacancy.pk, item.data
             item.ref.fingerprint = item.row.fingerprint
             refs.append(item.ref)
-    save_refs(
-        ctx.new_ref(Entity.JOB, w.key, w.vacancy.pk, w.row, **w.data)
-        for w in written
-        if w.ref is None
+    insert_rows(
+        ExternalRef,
+        [
+            ctx.new_ref(Entity.JOB, w.key, w.vacancy.pk, w.row, **w.data)
+            for w in written
+            if w.ref is None
+        ],
     )
     update_objects(refs, ["object_id", "fingerprint", "data"])
     for item in written:
@@ -885,7 +884,7 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
             reason=ended,
             target=f"placement:{placement.pk}",
         )
-    save_refs(refs)
+    insert_rows(ExternalRef, refs)
 
 
 def _left_on(ctx: Context, row: Row) -> dt.date | None:
@@ -1084,8 +1083,9 @@ def import_notes(ctx: Context, entity: str, rows: list[Row]) -> None:
         ctx.record(
             entity, row, Outcome.CREATED, label=note.text[:60], target=f"person:{note.person_id}"
         )
-    save_refs(
-        ctx.new_ref(entity, ext, note.pk, row, person_id=note.person_id) for row, note, ext in new
+    insert_rows(
+        ExternalRef,
+        [ctx.new_ref(entity, ext, n.pk, row, person_id=n.person_id) for row, n, ext in new],
     )
 
 
