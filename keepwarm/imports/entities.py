@@ -157,6 +157,18 @@ class Context:
             )
         }
 
+    def ref_ids(self, entity: str, ids: list[str]) -> dict[str, int]:
+        """External id -> Keepwarm id, for rows that only refer to objects of `entity`
+        (a placement's candidate, a contact's company): no ExternalRef instance each."""
+        wanted = [i for i in dict.fromkeys(ids) if i]
+        if not wanted:
+            return {}
+        return dict(
+            ExternalRef.objects.filter(
+                source=self.source, entity=entity, external_id__any_of=wanted
+            ).values_list("external_id", "object_id")
+        )
+
     def new_ref(
         self, entity: str, external_id: str, pk: int, row: Row, **data: Any
     ) -> dict[str, Any]:
@@ -458,8 +470,7 @@ def _name(values: dict[str, str]) -> str:
 
 def _contact_companies(ctx: Context, rows: list[Row]) -> dict[str, int]:
     """External company id or name -> company id, for client contacts' roles."""
-    refs = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
-    found = {ext: ref.object_id for ext, ref in refs.items()}
+    found = ctx.ref_ids(Entity.COMPANY, [r.get("company_external_id") for r in rows])
     for row in rows:
         name = row.get("company_name")
         if name and not row.get("company_external_id"):
@@ -602,8 +613,8 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
     placements take from them."""
     keys = [_job_key(ctx, row) for row in rows]
     refs = ctx.refs(entity, keys)
-    companies = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
-    contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
+    companies = ctx.ref_ids(Entity.COMPANY, [r.get("company_external_id") for r in rows])
+    contacts = ctx.ref_ids(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
     # A ref written before job orders became vacancies has no vacancy_id (its object_id
     # is the company): the next import makes its vacancy.
     known = Vacancy.objects.in_bulk(
@@ -626,9 +637,8 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
             # would be a vacancy nobody can recognise.
             ctx.record(entity, row, Outcome.REJECTED, reason="no job title")
             continue
-        company_ref = companies.get(row.get("company_external_id"))
-        if company_ref is not None:
-            company_id = company_ref.object_id
+        if row.get("company_external_id") in companies:
+            company_id = companies[row.get("company_external_id")]
         elif row.get("company_external_id"):
             reason = f"company {row.get('company_external_id')!r} not found"
             ctx.record(entity, row, Outcome.REJECTED, reason=reason)
@@ -648,7 +658,6 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
                 entity, row, Outcome.UNCHANGED, label=vacancy.title, reason=reason, target=target
             )
             continue
-        contact = contacts.get(row.get("contact_external_id"))
         written.append(
             _job_order(
                 ctx,
@@ -657,7 +666,7 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
                 ref=ref,
                 vacancy=vacancy,
                 company_id=company_id,
-                contact_id=contact.object_id if contact else None,
+                contact_id=contacts.get(row.get("contact_external_id")),
             )
         )
     _save_job_orders(ctx, entity, written)
@@ -798,10 +807,10 @@ class _Lookups:
     """What a batch of placement rows refers to, read in a handful of queries."""
 
     refs: dict[str, ExternalRef]
-    people: dict[str, ExternalRef]
+    people: dict[str, int]  # external id -> Keepwarm id, as the three below
     jobs: dict[str, ExternalRef]
-    companies: dict[str, ExternalRef]
-    contacts: dict[str, ExternalRef]
+    companies: dict[str, int]
+    contacts: dict[str, int]
     by_email: dict[str, int]
     persons: dict[int, Person]
     firms: dict[int, Company]
@@ -819,15 +828,14 @@ def _people_by_email(rows: list[Row]) -> dict[str, int]:
 
 def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
     refs = ctx.refs(Entity.PLACEMENT, [r.get("external_id") for r in rows])
-    people = ctx.refs(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
+    people = ctx.ref_ids(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
     jobs = ctx.refs(Entity.JOB, [r.get("job_external_id") for r in rows])
-    companies = ctx.refs(Entity.COMPANY, [r.get("company_external_id") for r in rows])
-    contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
+    companies = ctx.ref_ids(Entity.COMPANY, [r.get("company_external_id") for r in rows])
+    contacts = ctx.ref_ids(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
     by_email = _people_by_email(rows)
-    person_ids = {r.object_id for r in people.values()} | set(by_email.values())
-    person_ids |= {r.object_id for r in contacts.values()}
+    person_ids = {*people.values(), *by_email.values(), *contacts.values()}
     person_ids |= {j.data["contact_id"] for j in jobs.values() if j.data.get("contact_id")}
-    company_ids = {r.object_id for r in companies.values()}
+    company_ids = set(companies.values())
     company_ids |= {j.data["company_id"] for j in jobs.values() if j.data.get("company_id")}
     twins = {
         (person, company, start): pk
@@ -919,9 +927,8 @@ def _placement_row(ctx: Context, entity: str, row: Row, found: _Lookups) -> NewP
         ctx.record(entity, row, Outcome.UPDATED, label=str(known), reason=reason, target=target)
         return None
 
-    person_ref = found.people.get(row.get("person_external_id"))
-    person_id = (
-        person_ref.object_id if person_ref else found.by_email.get(row.get("person_email").lower())
+    person_id = found.people.get(row.get("person_external_id")) or found.by_email.get(
+        row.get("person_email").lower()
     )
     person = found.persons.get(person_id) if person_id else None
     if person is None:
@@ -931,8 +938,7 @@ def _placement_row(ctx: Context, entity: str, row: Row, found: _Lookups) -> NewP
     job_data = job.data if job else {}
     if row.get("job_external_id") and job is None:
         raise Rejected(f"job order {row.get('job_external_id')!r} not found")
-    company_ref = found.companies.get(row.get("company_external_id"))
-    company_id = company_ref.object_id if company_ref else job_data.get("company_id")
+    company_id = found.companies.get(row.get("company_external_id")) or job_data.get("company_id")
     if company_id is None and row.get("company_name"):
         company_id = _company_named(ctx, row.get("company_name"))
     company = found.firms.get(company_id) if company_id else None
@@ -960,8 +966,7 @@ def _placement_row(ctx: Context, entity: str, row: Row, found: _Lookups) -> NewP
     contract = "contract" in kind_text or "temp" in kind_text
     fields["kind"] = Placement.Kind.CONTRACT if contract else Placement.Kind.PERMANENT
     fields["end_date"] = end
-    contact = found.contacts.get(row.get("contact_external_id"))
-    manager_id = contact.object_id if contact else job_data.get("contact_id")
+    manager_id = found.contacts.get(row.get("contact_external_id")) or job_data.get("contact_id")
     if manager_id and manager_id in found.persons:
         fields["hiring_manager"] = found.persons[manager_id]
     owner_id = (
@@ -1054,8 +1059,8 @@ def import_notes(ctx: Context, entity: str, rows: list[Row]) -> None:
     ids = [r.get("external_id") or f"row:{r.fingerprint}" for r in rows]
     # Notes already imported (this run included) -> the person they are about.
     about = {ext: ref.data.get("person_id") for ext, ref in ctx.refs(entity, ids).items()}
-    candidates = ctx.refs(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
-    contacts = ctx.refs(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
+    candidates = ctx.ref_ids(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
+    contacts = ctx.ref_ids(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
     by_email = _people_by_email(rows)
     new: list[tuple[Row, Note, str]] = []
     for row, ext in zip(rows, ids, strict=True):
@@ -1063,10 +1068,11 @@ def import_notes(ctx: Context, entity: str, rows: list[Row]) -> None:
             target = f"person:{about[ext]}"
             ctx.record(entity, row, Outcome.UNCHANGED, reason="imported before", target=target)
             continue
-        ref = candidates.get(row.get("person_external_id")) or contacts.get(
-            row.get("contact_external_id")
+        person_id = (
+            candidates.get(row.get("person_external_id"))
+            or contacts.get(row.get("contact_external_id"))
+            or by_email.get(row.get("person_email").lower())
         )
-        person_id = ref.object_id if ref else by_email.get(row.get("person_email").lower())
         if person_id is None:
             ctx.record(entity, row, Outcome.REJECTED, reason="the person it is about was not found")
             continue
