@@ -852,7 +852,10 @@ def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
         by_email=by_email,
         persons=Person.objects.in_bulk(person_ids),
         firms=Company.objects.in_bulk(company_ids),
-        placed=Placement.objects.in_bulk([r.object_id for r in refs.values()]),
+        # Person and company come along: each row's report line names them.
+        placed=Placement.objects.select_related("person", "company").in_bulk(
+            [r.object_id for r in refs.values()]
+        ),
         twins=twins,
     )
 

@@ -399,3 +399,41 @@ def test_an_import_whose_worker_died_is_marked_failed_not_left_running(
     run.refresh_from_db()
     assert run.state == ImportRun.State.FAILED
     assert "nothing was written" in run.error
+
+
+def _placements_folder(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    (folder / "ClientCorporation.csv").write_text("externalID,name\nCC-1,Acme Widgets Ltd\n")
+    (folder / "JobOrder.csv").write_text(
+        "externalID,title,clientCorporation.externalID\nJ-1,Buyer,CC-1\n"
+    )
+    (folder / "Candidate.csv").write_text(
+        "externalID,firstName,lastName,email\n"
+        + "".join(f"C-{i},Sam,Okafor{i},sam{i}@example.org\n" for i in range(count))
+    )
+    (folder / "Placement.csv").write_text(
+        "externalID,candidate.externalID,jobOrder.externalID,dateBegin\n"
+        + "".join(f"P-{i},C-{i},J-1,1/5/26 0:00\n" for i in range(count))
+    )
+    return folder
+
+
+def test_importing_unchanged_placements_again_reads_no_more_for_more_rows(
+    cast: Cast, tmp_path: Path
+) -> None:
+    # Each unchanged row's report line names the person and company: read with the
+    # placements, not one query per row (which made a re-import slower than the import).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    queries = []
+    for count in (3, 30):
+        folder = _placements_folder(tmp_path / f"n{count}", count)
+        run_bullhorn(folder)
+        with CaptureQueriesContext(connection) as captured:
+            again = run_bullhorn(folder)
+        assert again.unchanged == 2 * count + 2
+        placements = again.rows.filter(file_name="Placement.csv")
+        assert placements.filter(label__startswith="Sam Okafor").count() == count
+        queries.append(len(captured))
+    assert queries[0] == queries[1]
