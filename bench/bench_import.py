@@ -11,6 +11,7 @@ run, each in a fresh subprocess on an empty database:
              files, matches, writes people, roles, vacancies (from the job orders),
              external ids, audit entries and row results in batches, and makes every
              placement through create_placements (the care plan's steps still ahead);
+             then, off the main clock, the same files again (every row unchanged);
   same rows  the ceiling the goal is measured against: a raw load of exactly the rows that
              import added (every table, every column, ids included; read back after the
              import, off the clock) into a fresh database, one transaction, by executemany
@@ -330,6 +331,18 @@ def run_same_rows(*, copy: bool) -> dict[str, float]:
             "commit": time.perf_counter() - start_commit}  # fmt: skip
 
 
+def _import_again(folder: Path) -> float:
+    """The same files once more (a nightly sync): every row should come back unchanged."""
+    from keepwarm.imports import services
+
+    _queue_import(folder)
+    start = time.perf_counter()
+    again = services.run_next_import(now=NOW)
+    seconds = time.perf_counter() - start
+    assert again is not None and again.unchanged == again.total_rows, again and again.error
+    return seconds
+
+
 def run_import(folder: Path) -> dict[str, float]:
     from keepwarm.care.models import Touchpoint
     from keepwarm.imports import services
@@ -370,6 +383,7 @@ def child(mode: str, folder: Path, candidates: int, placements: int) -> None:
         result = run_import(folder)
         if mode == "import-and-dump":
             _dump_added_rows()
+            result["again"] = _import_again(folder)
     elif mode.startswith("same-rows"):
         _queue_import(folder)
         result = run_same_rows(copy=mode == "same-rows-copy")
@@ -446,6 +460,7 @@ def main() -> None:
     for name, load in (("executemany", ceiling), ("COPY", copy)):
         if load is not None:
             against(name, load, f"{load['rows']} person and placement rows", load["rows"])
+    print(f"the same files again (all {rows} rows unchanged): {full['again']:.1f} s")
     print(f"peak RSS growth: {full['rss_growth_mb']:.0f} MB for {full['rows']} rows, "
           f"{tenth['rss_growth_mb']:.0f} MB for {tenth['rows']} rows "
           f"({tenth['rows'] / tenth['seconds']:,.0f} rows/s)")  # fmt: skip
