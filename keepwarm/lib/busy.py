@@ -41,9 +41,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     else:
         # Rendered without the request's context processors, as Django's own 500 page is:
         # they may need the database this request could not use.
-        page = loader.get_template("503.html").render(
-            {"message": MESSAGE, "sent_form": request.method == "POST", "path": request.path}
-        )
+        context = {
+            "message": MESSAGE,
+            "sent_form": request.method == "POST",
+            "path": request.get_full_path(),
+        }
+        page = loader.get_template("503.html").render(context)
         response = HttpResponse(page, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

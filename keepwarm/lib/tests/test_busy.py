@@ -74,3 +74,11 @@ def test_other_database_errors_still_get_the_error_page(db: None) -> None:
     response = Client(raise_request_exception=False).get("/broken")
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_page_that_meets_the_lock_offers_to_load_it_again(locked_db: None) -> None:
+    response = Client(raise_request_exception=False).get("/people/1/call?tab=calls")
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert '<a href="/people/1/call?tab=calls">Try again</a>' in page
