@@ -523,11 +523,21 @@ COMPANY_UPDATABLE = ("name", "sector", "location", "website", "phone", "email")
 def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
     refs = ctx.refs(entity, [r.get("external_id") for r in rows])
     known = Company.objects.in_bulk([r.object_id for r in refs.values()])
+    seen: dict[str, int] = {}  # external id -> the line that brought it, in this batch
+    new_refs: list[dict[str, Any]] = []
     for row in rows:
         name = row.get("name")[:200]
         if not name:
             ctx.record(entity, row, Outcome.REJECTED, reason="no company name")
             continue
+        ext = row.get("external_id")
+        if ext in seen:
+            # An export can list a company twice; the first line is the one imported.
+            reason = f"repeats line {seen[ext]}"
+            ctx.record(entity, row, Outcome.UNCHANGED, label=name, reason=reason)
+            continue
+        if ext:
+            seen[ext] = row.line
         values = {k: row.get(k)[:100] for k in ("sector", "location", "phone")}
         values["name"] = name
         website = row.get("website")
@@ -543,7 +553,6 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
             except ValueError as exc:
                 warnings.append(f"{exc}; the default guarantee applies")
         owner = ctx.owner_id(row.get("owner"))
-        ext = row.get("external_id")
         ref = refs.get(ext) if ext else None
         company = known.get(ref.object_id) if ref else None
         if ref is not None and company is not None:
@@ -583,14 +592,7 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
             ctx.remember_company(name, pk)
             outcome, why = Outcome.CREATED, ""
         if ext:
-            ExternalRef.objects.create(
-                source=ctx.source,
-                entity=entity,
-                external_id=ext,
-                object_id=pk,
-                fingerprint=row.fingerprint,
-                first_run=ctx.run,
-            )
+            new_refs.append(ctx.new_ref(entity, ext, pk, row))
         ctx.record(
             entity,
             row,
@@ -599,6 +601,7 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
             reason="; ".join(filter(None, [why, *warnings])),
             target=f"company:{pk}",
         )
+    insert_rows(ExternalRef, new_refs)
 
 
 # A job order's row may change anything of its vacancy (blanks aside: see _job_order).
@@ -866,7 +869,16 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
     from the import: the steps still ahead are laid out, the ones already past are not."""
     found = _lookups(ctx, rows)
     new: list[tuple[Row, NewPlacement]] = []
+    seen: dict[str, int] = {}  # external id -> the line that brought it, in this batch
     for row in rows:
+        ext = row.get("external_id")
+        if ext in seen:
+            # An export can list a placement twice; the first line is the one imported.
+            reason = f"repeats line {seen[ext]}"
+            ctx.record(entity, row, Outcome.UNCHANGED, label=row.get("role_title"), reason=reason)
+            continue
+        if ext:
+            seen[ext] = row.line
         try:
             item = _placement_row(ctx, entity, row, found)
         except Rejected as exc:

@@ -273,6 +273,18 @@ def test_a_job_order_repeated_in_the_file_makes_one_vacancy(cast: Cast, bullhorn
     assert Vacancy.objects.filter(title="Account Manager").count() == 1
 
 
+def test_a_company_repeated_in_the_file_is_imported_once(cast: Cast, bullhorn_dir: Path) -> None:
+    # An export that lists a client twice used to fail the whole import on the second ref.
+    path = bullhorn_dir / "ClientCorporation.csv"
+    path.write_bytes(path.read_bytes() + b"CC-2,Acme Widgets Ltd,Manufacturing,Leeds,,\r\n")
+    run = run_bullhorn(bullhorn_dir)
+    assert run.state == ImportRun.State.DONE, run.error
+    repeat = outcome(run, "ClientCorporation.csv", 5)
+    assert (repeat.outcome, repeat.reason) == ("unchanged", "repeats line 3")
+    assert ExternalRef.objects.filter(entity="company", external_id="CC-2").count() == 1
+    assert Company.objects.filter(name__startswith="Acme Widgets").count() == 1
+
+
 def test_a_job_order_imported_before_vacancies_gets_its_vacancy_on_the_next_import(
     cast: Cast, bullhorn_dir: Path
 ) -> None:
@@ -437,3 +449,16 @@ def test_importing_unchanged_placements_again_reads_no_more_for_more_rows(
         assert placements.filter(label__startswith="Sam Okafor").count() == count
         queries.append(len(captured))
     assert queries[0] == queries[1]
+
+
+def test_a_placement_repeated_in_the_file_is_imported_once(cast: Cast, tmp_path: Path) -> None:
+    # The same externalID twice used to fail the whole import on the second ref.
+    folder = _placements_folder(tmp_path / "twice", 2)
+    with (folder / "Placement.csv").open("a") as placements:
+        placements.write("P-0,C-1,J-1,2/5/26 0:00\n")
+    before = Placement.objects.count()
+    run = run_bullhorn(folder)
+    assert run.state == ImportRun.State.DONE, run.error
+    repeat = outcome(run, "Placement.csv", 4)
+    assert (repeat.outcome, repeat.reason) == ("unchanged", "repeats line 2")
+    assert Placement.objects.count() == before + 2
