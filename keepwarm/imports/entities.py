@@ -185,6 +185,25 @@ class Context:
         }
 
 
+class _Repeats:
+    """The ids a batch has met so far. An export may list a row twice; the first line is
+    the one imported, and a second would write the same external id again."""
+
+    def __init__(self, ctx: Context, entity: str) -> None:
+        self.ctx, self.entity = ctx, entity
+        self.lines: dict[str, int] = {}  # id -> the line that brought it
+
+    def repeated(self, row: Row, key: str, *, label: str) -> bool:
+        """Whether `key` came earlier in the batch; if so the row is reported as a repeat."""
+        if key in self.lines:
+            reason = f"repeats line {self.lines[key]}"
+            self.ctx.record(self.entity, row, Outcome.UNCHANGED, label=label, reason=reason)
+            return True
+        if key:
+            self.lines[key] = row.line
+        return False
+
+
 # --- people ---------------------------------------------------------------------------
 
 PERSON_UPDATABLE = (
@@ -334,7 +353,7 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
     ref_updates: list[ExternalRef] = []
     new_refs: list[tuple[Row, Person, str]] = []
     results: list[tuple[Row, str, Person, str, list[str]]] = []
-    seen_ext: dict[str, int] = {}
+    repeats = _Repeats(ctx, entity)
     companies = (
         _contact_companies(ctx, [row for row, _, _ in parsed]) if entity == Entity.CONTACT else {}
     )
@@ -344,17 +363,8 @@ def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
         owner = ctx.owner_id(row.get("owner"))
         if row.get("owner") and owner is None:
             warnings.append(f"owner {row.get('owner')!r} is not a Keepwarm user")
-        if ext and ext in seen_ext:
-            ctx.record(
-                entity,
-                row,
-                Outcome.UNCHANGED,
-                label=_name(values),
-                reason=f"repeats line {seen_ext[ext]}",
-            )
+        if repeats.repeated(row, ext, label=_name(values)):
             continue
-        if ext:
-            seen_ext[ext] = row.line
         ref = refs.get(ext) if ext else None
         if ref is not None and ref.object_id in existing:
             person = existing[ref.object_id]
@@ -523,7 +533,7 @@ COMPANY_UPDATABLE = ("name", "sector", "location", "website", "phone", "email")
 def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
     refs = ctx.refs(entity, [r.get("external_id") for r in rows])
     known = Company.objects.in_bulk([r.object_id for r in refs.values()])
-    seen: dict[str, int] = {}  # external id -> the line that brought it, in this batch
+    repeats = _Repeats(ctx, entity)
     new_refs: list[dict[str, Any]] = []
     for row in rows:
         name = row.get("name")[:200]
@@ -531,13 +541,8 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
             ctx.record(entity, row, Outcome.REJECTED, reason="no company name")
             continue
         ext = row.get("external_id")
-        if ext in seen:
-            # An export can list a company twice; the first line is the one imported.
-            reason = f"repeats line {seen[ext]}"
-            ctx.record(entity, row, Outcome.UNCHANGED, label=name, reason=reason)
+        if repeats.repeated(row, ext, label=name):
             continue
-        if ext:
-            seen[ext] = row.line
         values = {k: row.get(k)[:100] for k in ("sector", "location", "phone")}
         values["name"] = name
         website = row.get("website")
@@ -623,18 +628,15 @@ def import_jobs(ctx: Context, entity: str, rows: list[Row]) -> None:
     known = Vacancy.objects.in_bulk(
         [ref.data["vacancy_id"] for ref in refs.values() if ref.data.get("vacancy_id")]
     )
-    seen: dict[str, int] = {}
+    repeats = _Repeats(ctx, entity)
     written: list[_JobOrder] = []
     for row, ext in zip(rows, keys, strict=True):
         if not ext:
             reason = "no externalID: placements could not refer to it"
             ctx.record(entity, row, Outcome.REJECTED, reason=reason)
             continue
-        if ext in seen:
-            reason = f"repeats line {seen[ext]}"
-            ctx.record(entity, row, Outcome.UNCHANGED, label=row.get("title"), reason=reason)
+        if repeats.repeated(row, ext, label=row.get("title")):
             continue
-        seen[ext] = row.line
         if not (row.get("title") or row.get("external_id")):
             # A Bullhorn job order is named by its id when untitled; a row with neither
             # would be a vacancy nobody can recognise.
@@ -869,16 +871,10 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
     from the import: the steps still ahead are laid out, the ones already past are not."""
     found = _lookups(ctx, rows)
     new: list[tuple[Row, NewPlacement]] = []
-    seen: dict[str, int] = {}  # external id -> the line that brought it, in this batch
+    repeats = _Repeats(ctx, entity)
     for row in rows:
-        ext = row.get("external_id")
-        if ext in seen:
-            # An export can list a placement twice; the first line is the one imported.
-            reason = f"repeats line {seen[ext]}"
-            ctx.record(entity, row, Outcome.UNCHANGED, label=row.get("role_title"), reason=reason)
+        if repeats.repeated(row, row.get("external_id"), label=row.get("role_title")):
             continue
-        if ext:
-            seen[ext] = row.line
         try:
             item = _placement_row(ctx, entity, row, found)
         except Rejected as exc:
