@@ -27,6 +27,7 @@ from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
 from keepwarm.imports.fields import (
     close_name,
+    cut_to_limits,
     parse_date,
     parse_days,
     parse_decimal,
@@ -250,10 +251,7 @@ def _person_values(row: Row) -> tuple[dict[str, str], list[str]]:
         except ValidationError:
             warnings.append(f"email {values['email']!r} left out: not an address")
             values["email"] = ""
-    for name, limit in LIMITS.items():
-        if len(values[name]) > limit:
-            warnings.append(f"{name.replace('_', ' ')} cut to {limit} characters")
-            values[name] = values[name][:limit]
+    warnings += cut_to_limits(values, LIMITS)
     return values, warnings
 
 

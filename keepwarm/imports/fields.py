@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import nh3
 
@@ -366,6 +367,16 @@ def plain_text(text: str) -> str:
     decoded = html.unescape(nh3.clean(marked, tags=set()))
     lines = [" ".join(line.split()) for line in decoded.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def cut_to_limits(values: dict[str, Any], limits: dict[str, int]) -> list[str]:
+    """Shorten the texts longer than their column allows; returns a warning for each."""
+    warnings = []
+    for name, limit in limits.items():
+        if len(values[name]) > limit:
+            warnings.append(f"{name.replace('_', ' ')} cut to {limit} characters")
+            values[name] = values[name][:limit]
+    return warnings
 
 
 def parse_days(text: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from keepwarm.imports.fields import parse_salary, plain_text
+from keepwarm.imports.fields import cut_to_limits, parse_salary, plain_text
 from keepwarm.network.matching import split_skills
 from keepwarm.network.models import Vacancy
 
@@ -56,10 +56,7 @@ def vacancy_values(fields: dict[str, str]) -> tuple[dict[str, Any], str, list[st
         "salary_min": None,
         "salary_max": None,
     }
-    for name, limit in LIMITS.items():
-        if len(values[name]) > limit:
-            warnings.append(f"{name} cut to {limit} characters")
-            values[name] = values[name][:limit]
+    warnings += cut_to_limits(values, LIMITS)
     if fields.get("salary"):
         try:
             salary = parse_salary(fields["salary"])
