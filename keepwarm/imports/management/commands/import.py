@@ -10,17 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from keepwarm.accounts.models import User
 from keepwarm.imports import services
 from keepwarm.imports.fields import FIELDS, guess_mapping
-from keepwarm.imports.models import Entity, ImportRun, RowResult, Source
+from keepwarm.imports.forms import CSV_ENTITIES
+from keepwarm.imports.models import ImportRun, RowResult, Source
 from keepwarm.imports.reading import ImportFileError, open_table
-
-CSV_ENTITIES = [
-    Entity.CANDIDATE,
-    Entity.CONTACT,
-    Entity.COMPANY,
-    Entity.JOB,
-    Entity.PLACEMENT,
-    Entity.NOTE,
-]
 
 
 class Command(BaseCommand):
@@ -32,7 +24,7 @@ class Command(BaseCommand):
         bullhorn.add_argument("folder", metavar="DIR")
         other = sub.add_parser("csv", help="one CSV or XLSX file of one kind of record")
         other.add_argument("file", metavar="FILE")
-        other.add_argument("--entity", required=True, choices=[str(e) for e in CSV_ENTITIES])
+        other.add_argument("--entity", required=True, choices=[e for e, _ in CSV_ENTITIES])
         other.add_argument(
             "--mapping", default="", help="use the column mapping saved under this name"
         )
