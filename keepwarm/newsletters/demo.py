@@ -16,7 +16,7 @@ import random
 from django.db.models import Exists, OuterRef
 
 from keepwarm.care import worker
-from keepwarm.lib.bulk import insert_objects
+from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.demo_words import DOMAIN
 from keepwarm.mail import services as mail
@@ -263,8 +263,7 @@ def _engage(issue: Issue, *, rng: random.Random, sent: dt.datetime, now: dt.date
     clickers = set(openers[: max(1, round(rng.uniform(*CLICKED) * len(readers)))])
     leaving = openers[len(clickers) : len(clickers) + max(1, round(UNSUBSCRIBED * len(readers)))]
     weights = [1 / (index + 1) for index in range(len(issue.links))]
-    # (person, kind, link, first, last, count) of each Engagement row.
-    rows: list[tuple[int, str, int | None, dt.datetime, dt.datetime, int]] = []
+    rows: list[dict[str, object]] = []  # Engagement rows; nothing reads them back here
     opened_at: dict[int, dt.datetime] = {}
     for person_id in openers:
         # Minutes after the send: half within about three hours, a long tail over days.
@@ -272,26 +271,15 @@ def _engage(issue: Issue, *, rng: random.Random, sent: dt.datetime, now: dt.date
         count = rng.choice((1, 1, 1, 2, 3))  # some open it again later
         last = min(first + dt.timedelta(hours=rng.uniform(1, 72)), now) if count > 1 else first
         opened_at[person_id] = first
-        rows.append((person_id, Engagement.Kind.OPEN, None, first, last, count))
+        rows.append({"person_id": person_id, "kind": Engagement.Kind.OPEN, "link": None,
+                     "first_at": first, "last_at": last, "count": count})  # fmt: skip
         if person_id not in clickers or not weights:
             continue
         for link in sorted(set(rng.choices(range(len(weights)), weights, k=rng.randint(1, 2)))):
             at = min(first + dt.timedelta(minutes=rng.uniform(0.5, 15)), now)
-            rows.append((person_id, Engagement.Kind.CLICK, link, at, at, 1))
-    insert_objects(
-        [
-            Engagement(
-                issue=issue,
-                person_id=who,
-                kind=kind,
-                link=link,
-                first_at=first,
-                last_at=last,
-                count=count,
-            )
-            for who, kind, link, first, last, count in rows
-        ]
-    )
+            rows.append({"person_id": person_id, "kind": Engagement.Kind.CLICK, "link": link,
+                         "first_at": at, "last_at": at, "count": 1})  # fmt: skip
+    insert_rows(Engagement, ({**row, "issue_id": issue.pk} for row in rows))
     for person in Person.objects.filter(pk__in=leaving).order_by("pk"):
         when = min(opened_at[person.pk] + dt.timedelta(minutes=rng.uniform(1, 10)), now)
         unsubscribe(person=person, purpose="newsletter", how="Unsubscribe link", now=when)
