@@ -138,9 +138,7 @@ def _plan_touchpoints(
         for due_on in step_due_dates(step, placement, not_before=None if past_steps else today):
             if (step.pk, due_on) in existing:
                 continue
-            late = due_on < today
-            if late and not past_steps:
-                continue
+            late = due_on < today  # never without past_steps: those dates start at today
             new.append(
                 {
                     "person_id": person.pk,
