@@ -68,11 +68,21 @@ class RowSpool:
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        self.batch: list[dict[str, Any]] = []
 
     def add(self, **result: Any) -> None:
-        self.file.write(json.dumps(result) + "\n")
+        self.batch.append(result)
+
+    def end_batch(self) -> None:
+        """Spool the batch's results in line order: a handler reports its repeats and
+        rejections as it meets them and what it wrote afterwards, and the report reads
+        best in the file's own order."""
+        for result in sorted(self.batch, key=lambda r: r["line"]):
+            self.file.write(json.dumps(result) + "\n")
+        self.batch = []
 
     def save(self, run: ImportRun) -> None:
+        self.end_batch()
         self.file.seek(0)
         insert_rows(RowResult, ({"run_id": run.pk, **json.loads(line)} for line in self.file))
 
@@ -871,16 +881,16 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
     new: list[tuple[Row, NewPlacement]] = []
     repeats = _Repeats(ctx, entity)
     for row in rows:
-        if repeats.repeated(row, row.get("external_id"), label=row.get("role_title")):
+        # A Bullhorn placement row has no title of its own: its job order's names it.
+        job = found.jobs.get(row.get("job_external_id"))
+        label = row.get("role_title") or (job.data.get("title", "") if job else "")
+        if repeats.repeated(row, row.get("external_id"), label=label):
             continue
         try:
             item = _placement_row(ctx, entity, row, found)
-        except Rejected as exc:
-            ctx.record(entity, row, Outcome.REJECTED, label=row.get("role_title"), reason=str(exc))
-            continue
-        except ValidationError as exc:
-            reason = "; ".join(exc.messages)
-            ctx.record(entity, row, Outcome.REJECTED, label=row.get("role_title"), reason=reason)
+        except (Rejected, ValidationError) as exc:
+            reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            ctx.record(entity, row, Outcome.REJECTED, label=label, reason=reason)
             continue
         if item is not None:
             found.twins[(item.person.pk, item.company.pk, item.start_date)] = 0

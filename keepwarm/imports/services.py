@@ -10,6 +10,7 @@ its row-by-row report is kept.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import shutil
 import uuid
@@ -252,19 +253,13 @@ def execute(run: ImportRun, *, now: dt.datetime) -> ImportRun:
                 for spec in run.files:
                     ctx.file_name = spec["name"]
                     handler = HANDLERS[spec["entity"]]
-                    batch: list[Row] = []
-                    for row in _rows(ctx, spec["entity"], Path(spec["path"])):
-                        batch.append(row)
-                        if len(batch) >= BATCH:
-                            handler(ctx, spec["entity"], batch)
-                            done += len(batch)
-                            progress.report(done)
-                            analyzed = _refresh_statistics(done, analyzed)
-                            batch = []
-                    if batch:
+                    rows = _rows(ctx, spec["entity"], Path(spec["path"]))
+                    while batch := list(itertools.islice(rows, BATCH)):
                         handler(ctx, spec["entity"], batch)
+                        ctx.spool.end_batch()
                         done += len(batch)
                         progress.report(done)
+                        analyzed = _refresh_statistics(done, analyzed)
                 if run.dry_run:
                     raise DryRunDone
                 ctx.spool.save(run)

@@ -462,3 +462,10 @@ def test_a_placement_repeated_in_the_file_is_imported_once(cast: Cast, tmp_path:
     repeat = outcome(run, "Placement.csv", 4)
     assert (repeat.outcome, repeat.reason) == ("unchanged", "repeats line 2")
     assert Placement.objects.count() == before + 2
+    assert repeat.label == "Buyer"  # the job order's title: the row has none of its own
+    # The report reads in the file's order, the repeat (met first) after what was written.
+    assert list(run.rows.filter(file_name="Placement.csv").values_list("line", flat=True)) == [
+        2,
+        3,
+        4,
+    ]
