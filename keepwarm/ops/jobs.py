@@ -23,6 +23,9 @@ from keepwarm.ops.models import JobFailure, WorkerTick, retry_delay
 
 logger = logging.getLogger(__name__)
 
+# A worker not heard of for this long was stopped or restarted (a new process, a new id).
+FORGET_WORKERS_AFTER = dt.timedelta(days=7)
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -95,8 +98,12 @@ class Steps:
             logger.exception("Worker step %s's failure could not be recorded", name)
 
     def record_tick(self) -> WorkerTick:
-        """This worker's row: when it last ticked, for how long, and what failed."""
+        """This worker's row: when it last ticked, for how long, and what failed.
+
+        A worker's id changes with its process, so rows of workers long stopped are let go.
+        """
         finished_at = timezone.now()
+        WorkerTick.objects.filter(finished_at__lt=finished_at - FORGET_WORKERS_AFTER).delete()
         tick, _ = WorkerTick.objects.update_or_create(
             worker_id=self.worker_id,
             defaults={

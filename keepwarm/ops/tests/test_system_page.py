@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -126,3 +127,17 @@ def test_today_names_a_parked_job_until_it_works_again(
 
     tick(now=JobFailure.objects.get().retry_at, worker_id="host-a:1")
     assert 'id="system-notice"' not in _signed_in(cast.admin).get("/").content.decode()
+
+
+def test_workers_not_heard_of_for_a_week_drop_off_the_list(cast: Cast) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        tick(worker_id="host-a:1")  # restarted since: a new process has a new id
+    with time_machine.travel(start + dt.timedelta(days=6), tick=False):
+        tick(worker_id="host-a:2")
+        assert "host-a:1" in _signed_in(cast.admin).get("/system/").content.decode()
+    with time_machine.travel(start + dt.timedelta(days=7, seconds=1), tick=False):
+        tick(worker_id="host-a:2")
+        page = _signed_in(cast.admin).get("/system/").content.decode()
+
+    assert "host-a:1" not in page and "host-a:2" in page
