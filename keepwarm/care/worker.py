@@ -3,6 +3,10 @@
 Each step is safe to run twice and on several machines at once: statuses move with
 set-based UPDATEs, a touchpoint is marked done by a conditional UPDATE in the same
 transaction as its outbox row (whose key is UNIQUE), and sending claims rows first.
+
+Each step also runs on its own (keepwarm.ops.jobs.Steps): one that raises is logged and
+recorded, waits for its retry time, and never stops the others; what is already queued
+is sent before anything else can fail.
 """
 
 from __future__ import annotations
