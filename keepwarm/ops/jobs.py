@@ -116,3 +116,9 @@ class Steps:
             },
         )
         return tick
+
+
+def retry_on_next_tick(*, failure: JobFailure, now: dt.datetime) -> None:
+    """An admin fixed the cause: the next tick tries the step instead of waiting."""
+    JobFailure.objects.filter(pk=failure.pk).update(retry_at=now)
+    logger.info("Worker step %s will be tried again on the next tick", failure.name)

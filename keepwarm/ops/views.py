@@ -6,34 +6,42 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import DailyJob
 from keepwarm.ops import system
+from keepwarm.ops.jobs import retry_on_next_tick
 from keepwarm.ops.models import JobFailure, WorkerTick
 from keepwarm.ops.queries import worker_health
 
 logger = logging.getLogger(__name__)
 
 
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 @login_required
 @never_cache
 def system_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = _user(request)
     if not user.sees_whole_team:
         raise PermissionDenied("Only managers and admins see the System page.")
     now = timezone.now()
     context = {
         "now": now,
+        "can_act": user.is_admin,
         "health": worker_health(now=now),
         "workers": WorkerTick.objects.all(),
         "failures": JobFailure.objects.all(),
@@ -47,6 +55,17 @@ def system_page(request: HttpRequest) -> HttpResponse:
         "log_format": settings.KEEPWARM_LOG_FORMAT,
     }
     return render(request, "ops/system.html", context)
+
+
+@login_required
+@require_POST
+def retry_job(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _user(request).is_admin:
+        raise PermissionDenied("Only admins send a failing job back to the worker.")
+    failure = get_object_or_404(JobFailure, pk=pk)
+    retry_on_next_tick(failure=failure, now=timezone.now())
+    messages.success(request, f"{failure.name} will be tried again on the worker's next tick.")
+    return redirect("system")
 
 
 @never_cache

@@ -141,3 +141,24 @@ def test_workers_not_heard_of_for_a_week_drop_off_the_list(cast: Cast) -> None:
         page = _signed_in(cast.admin).get("/system/").content.decode()
 
     assert "host-a:1" not in page and "host-a:2" in page
+
+
+def test_an_admin_sends_a_parked_job_back_to_the_next_tick(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fail_rewards(monkeypatch, PARK_AFTER)
+    failure = JobFailure.objects.get()
+    assert failure.retry_at > timezone.now() + dt.timedelta(minutes=10)
+    url = f"/system/failing/{failure.pk}/retry/"
+    manager_page = _signed_in(cast.manager).get("/system/").content.decode()
+    assert "Try again on the next tick" not in manager_page  # managers read the page
+
+    assert _signed_in(cast.manager).post(url).status_code == 403
+    assert _signed_in(cast.owner).post(url).status_code == 403
+    response = _signed_in(cast.admin).post(url, follow=True)
+
+    said = "rewards will be tried again on the worker&#x27;s next tick."
+    assert said in response.content.decode()
+    report = tick(worker_id="host-a:1")  # the cause is gone (monkeypatch undone)
+    assert "rewards" in report.ran and report.failed == []
+    assert not JobFailure.objects.exists()
