@@ -63,10 +63,17 @@ class Steps:
             self._failed(name, exc)
             return None
         if failure is not None:
-            JobFailure.objects.filter(name=name).delete()
-            del self.failing[name]
-            logger.info("Worker step %s works again after %d failures", name, failure.failures)
+            self._recovered(failure)
         return result
+
+    def _recovered(self, failure: JobFailure) -> None:
+        try:
+            JobFailure.objects.filter(name=failure.name).delete()
+        except DatabaseError:
+            logger.exception("Worker step %s works again, but its record stays", failure.name)
+            return
+        del self.failing[failure.name]
+        logger.info("Worker step %s works again after %d failures", failure.name, failure.failures)
 
     def _failed(self, name: str, exc: Exception) -> None:
         self.failed.append(name)
