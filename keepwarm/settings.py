@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from keepwarm.lib.env import env_bool, env_int, env_str, env_time_zone
+from keepwarm.lib.logs import FORMATS as LOG_FORMATS
+from keepwarm.lib.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("KEEPWARM_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -385,11 +387,21 @@ if SECURE:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # A monitor on the same machine asks over plain http, past the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"keepwarm": {"handlers": ["console"], "level": "INFO"}},
-}
+# --- Operations --------------------------------------------------------------------
+
+# Errors and the worker's failing steps go to stderr, as plain lines or one JSON object each.
+KEEPWARM_LOG_FORMAT = env_str("KEEPWARM_LOG_FORMAT", "plain").strip().lower()
+if KEEPWARM_LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(
+        f"KEEPWARM_LOG_FORMAT must be plain or json; got {KEEPWARM_LOG_FORMAT!r}"
+    )
+LOGGING = logging_config(KEEPWARM_LOG_FORMAT)
+# /healthz answers 503 when no worker has finished a tick for this many seconds.
+KEEPWARM_HEALTH_MAX_TICK_AGE = env_int("KEEPWARM_HEALTH_MAX_TICK_AGE", 300)
+if KEEPWARM_HEALTH_MAX_TICK_AGE < 30:
+    raise ImproperlyConfigured(
+        "KEEPWARM_HEALTH_MAX_TICK_AGE must be 30 seconds or more (the worker ticks every 30)"
+    )

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("keepwarm.integrations.urls")),
     path("privacy/", include("keepwarm.privacy.urls")),
     path("audit/", include("keepwarm.audit.urls")),
+    # The System page, and /healthz for monitors.
+    path("", include("keepwarm.ops.urls")),
     path("api/v1/", include("keepwarm.api.urls")),
     # Outsiders' pages: sign up, confirm, email preferences, one-click unsubscribe.
     path("", include("keepwarm.portal.urls")),

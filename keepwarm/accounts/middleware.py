@@ -29,6 +29,8 @@ SEEN_RESOLUTION = 60
 
 # Reachable between the password and the second factor.
 OPEN_URL_NAMES = ("login", "logout", "second_factor", "second_factor_enrol", "recovery_codes")
+# Never signed in, and a session there is not touched: the monitors' health check.
+UNGUARDED_URL_NAMES = ("healthz",)
 
 
 def mark_second_factor_passed(request: HttpRequest) -> None:
@@ -55,7 +57,13 @@ class SignInMiddleware:
     def open_paths(self) -> frozenset[str]:
         return frozenset(reverse(name) for name in OPEN_URL_NAMES)
 
+    @cached_property
+    def unguarded_paths(self) -> frozenset[str]:
+        return frozenset(reverse(name) for name in UNGUARDED_URL_NAMES)
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in self.unguarded_paths:
+            return self.get_response(request)
         if request.user.is_authenticated:
             expired = self._expired(request)
             if expired:

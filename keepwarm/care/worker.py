@@ -3,6 +3,10 @@
 Each step is safe to run twice and on several machines at once: statuses move with
 set-based UPDATEs, a touchpoint is marked done by a conditional UPDATE in the same
 transaction as its outbox row (whose key is UNIQUE), and sending claims rows first.
+
+Each step also runs on its own (keepwarm.ops.jobs.Steps): one that raises is logged and
+recorded, waits for its retry time, and never stops the others; what is already queued
+is sent before anything else can fail.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from keepwarm.network import readiness
 # The module, not its names: newsletters.services uses this module's local_time too.
 from keepwarm.network.services import mark_rewards_due
 from keepwarm.newsletters import services as newsletters
+from keepwarm.ops.jobs import Steps
 from keepwarm.placements.services import advance_statuses
 from keepwarm.portal.signin import forget_old_sign_ins
 from keepwarm.privacy.notices import NOTICES, send_privacy_notices
@@ -73,6 +78,11 @@ class TickReport:
     newsletter_copies: int = 0
     daily: str = ""
     mail: SendReport = field(default_factory=SendReport)
+    # Steps run in this tick, those that failed, and those skipped while they wait for
+    # their retry time (keepwarm.ops.jobs).
+    ran: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         local = timezone.localtime(self.now, agency_zone())
@@ -100,6 +110,12 @@ class TickReport:
         if self.daily:
             parts[-1] += ","
             parts.append(self.daily)
+        if self.failed:
+            parts[-1] += ","
+            parts.append(f"FAILED {', '.join(self.failed)} (see the System page)")
+        if self.waiting:
+            parts[-1] += ","
+            parts.append(f"waiting to retry {', '.join(self.waiting)}")
         return " ".join(parts)
 
 
@@ -259,46 +275,95 @@ def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int,
     return queued, no_email, broken
 
 
-def _run_daily_jobs(*, now: dt.datetime, today: dt.date, worker_id: str) -> str:
-    """The once-a-day jobs, each run by one worker per local day; their summaries joined."""
-    jobs: list[tuple[str, Callable[[], str]]] = [
-        (daily.RISK, lambda: daily.refresh_risk(now=now)),
-        (NOTICES, lambda: send_privacy_notices(now=now)),
-        (RETENTION, lambda: apply_rules(now=now)),
-        (UPLOADS, lambda: forget_old_uploads_daily(now=now)),
-    ]
+# The steps of a tick by their stable names: what the System page and the logs call them.
+SEND = "send"
+DAILY = "daily:"
+DAILY_JOBS = (daily.RISK, NOTICES, RETENTION, UPLOADS, readiness.DAILY_JOB)
+STEPS = (
+    SEND,
+    "reconcile",
+    "advance-statuses",
+    "mark-missed",
+    "check-ins",
+    "reminders",
+    "newsletters",
+    "webhooks",
+    "imports",
+    "rewards",
+    *(DAILY + name for name in DAILY_JOBS),
+    "forget-sign-ins",
+    "close-issues",
+)
+
+
+def send_queued(*, now: dt.datetime, worker_id: str) -> SendReport:
+    """Send everything due in the outbox, a batch (one SMTP connection) at a time."""
+    report = SendReport()
+    while True:
+        batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
+        report.add(batch)
+        if batch.handled < SEND_BATCH:
+            return report
+
+
+def _run_daily_jobs(steps: Steps, *, now: dt.datetime, today: dt.date, worker_id: str) -> str:
+    """The once-a-day jobs, each its own step and run by one worker per local day (the
+    DailyJob ledger); their summaries joined."""
+    jobs: dict[str, Callable[[], str]] = {
+        daily.RISK: lambda: daily.refresh_risk(now=now),
+        NOTICES: lambda: send_privacy_notices(now=now),
+        RETENTION: lambda: apply_rules(now=now),
+        UPLOADS: lambda: forget_old_uploads_daily(now=now),
+        readiness.DAILY_JOB: lambda: readiness.refresh_all(now=now),
+    }
     summaries = [
-        daily.run_once_a_day(name=name, day=today, now=now, worker_id=worker_id, job=job)
-        for name, job in jobs
+        steps.run(
+            DAILY + name,
+            daily.run_once_a_day,
+            name=name,
+            day=today,
+            now=now,
+            worker_id=worker_id,
+            job=jobs[name],
+        )
+        for name in DAILY_JOBS
     ]
-    done = ", ".join(summary for summary in summaries if summary)
-    return readiness.run_daily(now=now, worker_id=worker_id, after=done)
+    return ", ".join(summary for summary in summaries if summary)
 
 
 def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
-    """One pass of the worker as of `now`."""
+    """One pass of the worker as of `now`: each step on its own (keepwarm.ops.jobs), so one
+    that fails is recorded and retried later while the others still run."""
     now = now or timezone.now()
     worker_id = worker_id or default_worker_id()
     today = now.astimezone(agency_zone()).date()
     report = TickReport(now=now, today=today)
-    report.reconciled = reconcile_stale(now=now)
-    report.advanced = advance_statuses(today=today)
-    report.missed = mark_missed(today=today)
-    report.queued, report.no_email, report.broken_text = enqueue_due_checkins(today=today, now=now)
-    report.reminded = send_reminders(now=now, send_after=send_time(today, now=now))
-    report.newsletter_copies = newsletters.run_due_issues(now=now)
-    send_due_webhooks(now=now, worker_id=worker_id)  # events for the agency's other tools
-    run_next_import(now=now)  # an import queued from the import page or the API, if any
-    mark_rewards_due(today=today)  # referral rewards whose day has come
+    steps = Steps(now=now, worker_id=worker_id)
+    # What is already queued goes first: no step below can hold it up.
+    report.mail.add(steps.run(SEND, send_queued, now=now, worker_id=worker_id) or SendReport())
+    report.reconciled = steps.run("reconcile", reconcile_stale, now=now) or 0
+    report.advanced = steps.run("advance-statuses", advance_statuses, today=today) or 0
+    report.missed = steps.run("mark-missed", mark_missed, today=today) or 0
+    report.queued, report.no_email, report.broken_text = steps.run(
+        "check-ins", enqueue_due_checkins, today=today, now=now
+    ) or (0, 0, 0)
+    reminders_after = send_time(today, now=now)
+    report.reminded = (
+        steps.run("reminders", send_reminders, now=now, send_after=reminders_after) or 0
+    )
+    report.newsletter_copies = steps.run("newsletters", newsletters.run_due_issues, now=now) or 0
+    # Events for the agency's other tools; an import queued from the import page or the API.
+    steps.run("webhooks", send_due_webhooks, now=now, worker_id=worker_id)
+    steps.run("imports", run_next_import, now=now)
+    steps.run("rewards", mark_rewards_due, today=today)  # referral rewards whose day has come
     # Once a local day, from the send hour so alerts it opens land in working hours.
     if now.astimezone(agency_zone()).hour >= settings.KEEPWARM_SEND_HOUR:
-        report.daily = _run_daily_jobs(now=now, today=today, worker_id=worker_id)
-    forget_old_sign_ins(now=now)  # personal pages' spent links and sessions
-    while True:
-        batch = send_pending(now=now, worker_id=worker_id, limit=SEND_BATCH)
-        report.mail.add(batch)
-        if batch.handled < SEND_BATCH:
-            break
+        report.daily = _run_daily_jobs(steps, now=now, today=today, worker_id=worker_id)
+    steps.run("forget-sign-ins", forget_old_sign_ins, now=now)  # spent links and sessions
+    # What the steps above queued goes out in this tick too.
+    report.mail.add(steps.run(SEND, send_queued, now=now, worker_id=worker_id) or SendReport())
     # An issue whose last copies went out just now reads "sent" now, not a tick later.
-    newsletters.close_finished_issues()
+    steps.run("close-issues", newsletters.close_finished_issues)
+    report.ran, report.failed, report.waiting = steps.ran, steps.failed, steps.waiting
+    steps.record_tick()
     return report

@@ -420,21 +420,6 @@ def refresh_all(*, now: dt.datetime | None = None) -> str:
     return summary
 
 
-def run_daily(*, now: dt.datetime, worker_id: str = "", after: str = "") -> str:
-    """Once a local day across all workers (the care worker's ledger); returns `after`
-    (the tick's daily summary so far) with this job's summary added when it ran."""
-    from keepwarm.care import daily  # care.daily imports signals; imported when run
-
-    summary = daily.run_once_a_day(
-        name=DAILY_JOB,
-        day=timezone.localdate(now),
-        now=now,
-        worker_id=worker_id,
-        job=lambda: refresh_all(now=now),
-    )
-    return ", ".join(s for s in (after, summary) if s)
-
-
 @receiver(post_save, sender=StatusStatement, dispatch_uid="readiness_on_statement")
 def _on_statement(sender: Any, instance: StatusStatement, created: bool, **kwargs: Any) -> None:
     # After commit: the statement's own transaction decides; a rollback recomputes nothing.

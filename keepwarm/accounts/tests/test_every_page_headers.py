@@ -22,8 +22,9 @@ from keepwarm.conftest import Cast, pass_second_factor
 from keepwarm.lib import demo
 
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
-# Not pages: provider webhooks, and the API's JSON (its docs page is crawled).
-SKIP_PREFIXES = ("anymail/",)
+# Not pages: provider webhooks, the API's JSON (its docs page is crawled), and the monitors'
+# health check (JSON, 503 until a worker ticks; keepwarm/ops/tests/test_healthz.py).
+SKIP_PREFIXES = ("anymail/", "healthz")
 
 
 def routes(patterns: list[Any] | None = None, prefix: str = "") -> Iterator[tuple[str, str]]:

@@ -1,0 +1,94 @@
+"""The System page for admins and managers, and /healthz for monitors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import DailyJob
+from keepwarm.ops import system
+from keepwarm.ops.jobs import retry_on_next_tick
+from keepwarm.ops.models import JobFailure, WorkerTick
+from keepwarm.ops.queries import worker_health
+
+logger = logging.getLogger(__name__)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@login_required
+@never_cache
+def system_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.sees_whole_team:
+        raise PermissionDenied("Only managers and admins see the System page.")
+    now = timezone.now()
+    context = {
+        "now": now,
+        "can_act": user.is_admin,
+        "health": worker_health(now=now),
+        "workers": WorkerTick.objects.all(),
+        "failures": JobFailure.objects.all(),
+        "queues": system.queue_depths(),
+        # The once-a-day jobs' own ledger: which ran today, and by which worker.
+        "daily_jobs": DailyJob.objects.filter(day=timezone.localdate(now)).order_by("name"),
+        "database": system.database_in_words(),
+        "email": system.email_in_words(),
+        "time_zone": settings.TIME_ZONE,
+        "send_hour": settings.KEEPWARM_SEND_HOUR,
+        "log_format": settings.KEEPWARM_LOG_FORMAT,
+    }
+    return render(request, "ops/system.html", context)
+
+
+@login_required
+@require_POST
+def retry_job(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _user(request).is_admin:
+        raise PermissionDenied("Only admins send a failing job back to the worker.")
+    failure = get_object_or_404(JobFailure, pk=pk)
+    retry_on_next_tick(failure=failure, now=timezone.now())
+    messages.success(request, f"{failure.name} will be tried again on the worker's next tick.")
+    return redirect("system")
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers and a worker ticked lately; 503 with the reason.
+
+    For monitors: no sign-in, nothing written, nothing about people or staff.
+    """
+    try:
+        health = worker_health(now=timezone.now())
+    except DatabaseError:
+        logger.exception("Health check: the database does not answer")
+        problems = ["the database does not answer"]
+        down = {"status": "unhealthy", "database": "not answering", "problems": problems}
+        return JsonResponse(down, status=503)
+    problems = [health.problem] if health.problem else []
+    body: dict[str, Any] = {
+        "status": "unhealthy" if problems else "ok",
+        "database": "ok",
+        "seconds_since_worker_tick": health.seconds_since_tick,
+        "max_tick_age": health.max_tick_age,
+        "parked_jobs": health.parked,
+        "problems": problems,
+    }
+    return JsonResponse(body, status=503 if problems else 200)
