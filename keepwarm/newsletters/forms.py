@@ -11,11 +11,26 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.newsletters.generate import parse_quarter
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, LibraryBlock, Newsletter
+from keepwarm.newsletters.render import placeholder_error
 from keepwarm.people.models import Company, Consent, Person
 
 
 def _distinct(values: Any) -> list[tuple[str, str]]:
     return [(v, v) for v in sorted({v for v in values if v})]
+
+
+class PlaceholderChecked(forms.ModelForm):
+    """Refuses, field by field, text with a placeholder no copy would fill."""
+
+    checked: tuple[str, ...] = ()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in self.checked:
+            error = placeholder_error(data.get(name) or "")
+            if error:
+                self.add_error(name, error)
+        return data
 
 
 class NewsletterForm(forms.ModelForm):
@@ -96,13 +111,17 @@ class AudienceForm(forms.ModelForm):
         return data
 
 
-class IssueForm(forms.ModelForm):
+class IssueForm(PlaceholderChecked):
+    checked = ("subject", "preheader")
+
     class Meta:
         model = Issue
         fields = ["subject", "preheader"]
 
 
-class BlockForm(forms.ModelForm):
+class BlockForm(PlaceholderChecked):
+    checked = ("title", "body")
+
     class Meta:
         model = Block
         fields = ["title", "body"]
@@ -114,7 +133,9 @@ class NewBlockForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
 
 
-class LibraryBlockForm(forms.ModelForm):
+class LibraryBlockForm(PlaceholderChecked):
+    checked = ("title", "body")
+
     class Meta:
         model = LibraryBlock
         fields = ["kind", "title", "body"]
@@ -136,7 +157,11 @@ class ScheduleForm(forms.Form):
 
 
 class TestSendForm(forms.Form):
-    to_email = forms.EmailField(required=False, label="Send a test to", help_text="Empty: you.")
+    to_email = forms.EmailField(
+        required=False,
+        label="Send a test to",
+        help_text="Empty: you. Otherwise a colleague's Keepwarm address.",
+    )
 
 
 class StatisticsForm(forms.Form):
