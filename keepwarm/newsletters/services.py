@@ -391,8 +391,8 @@ def _test_recipient(*, by: User, to_email: str) -> str:
         )
     if is_suppressed(to_email, purpose=OutboxMessage.Purpose.MARKETING):
         raise ValidationError(
-            f"{to_email} is on the suppression list (unsubscribed, bounced or complained), "
-            "so no newsletter goes there, tests included."
+            f"{to_email} is on the suppression list, so no newsletter goes there, "
+            "tests included."
         )
     return to_email
 
