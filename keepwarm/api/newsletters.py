@@ -123,6 +123,10 @@ class IssueOut(Schema):
     subject: str
     preheader: str
     state: IssueState
+    failure: str = Field(
+        description="Failed issues: why Keepwarm stopped it, in words. Correct the issue and "
+        "schedule it again."
+    )
     scheduled_for: dt.datetime | None
     recipients: int
     blocks: list[BlockOut]
@@ -202,7 +206,6 @@ def create_issue(request: HttpRequest, body: IssueIn) -> Status:
     newsletter = Newsletter.objects.filter(pk=body.newsletter).first()
     if newsletter is None:
         raise Invalid("newsletter", "No such newsletter.")
-    services.check_placeholders(subject=body.subject, preheader=body.preheader)
     # All or nothing: a refused block leaves no half-made draft behind.
     with transaction.atomic():
         issue = services.create_issue(

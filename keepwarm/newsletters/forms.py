@@ -6,12 +6,13 @@ import io
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.newsletters.generate import parse_quarter
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, LibraryBlock, Newsletter
-from keepwarm.newsletters.render import placeholder_error
+from keepwarm.newsletters.services import check_placeholders
 from keepwarm.people.models import Company, Consent, Person
 
 
@@ -27,9 +28,10 @@ class PlaceholderChecked(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for name in self.checked:
-            error = placeholder_error(data.get(name) or "")
-            if error:
-                self.add_error(name, error)
+            try:
+                check_placeholders(**{name: data.get(name) or ""})
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
 
 

@@ -68,24 +68,33 @@ def markdown_html(text: str) -> str:
     )
 
 
-def unknown_placeholders(text: str) -> list[str]:
-    """The placeholders in `text` that no copy fills, as written, each once, in order."""
+def unknown_placeholders(text: str, *, fills: bool = True) -> list[str]:
+    """The placeholders in `text` that no copy fills, as written, each once, in order.
+    `fills`: a block's text, where copies fill the known ones; elsewhere (titles, the
+    subject) every placeholder would show as written."""
     known = set(TOKENS.values())
     found = []
     for match in _LOOKS_LIKE_PLACEHOLDER.finditer(text):
         written = match.group(0)
-        if written not in known and not _BLOCK_TAG.fullmatch(written) and written not in found:
+        if fills and (written in known or _BLOCK_TAG.fullmatch(written)):
+            continue
+        if written not in found:
             found.append(written)
     return found
 
 
-def placeholder_error(text: str) -> str:
+def placeholder_error(text: str, *, fills: bool = True) -> str:
     """What is wrong with the placeholders in `text`, in words; "" when nothing is."""
-    unknown = unknown_placeholders(text)
+    unknown = unknown_placeholders(text, fills=fills)
     if not unknown:
         return ""
     names = ", ".join(unknown)
     valid = " and ".join(BLOCK_PLACEHOLDERS)
+    if not fills:
+        return (
+            f"{names} would show as written here: placeholders ({valid}) work only in a "
+            "block's text."
+        )
     noun = "placeholder" if len(unknown) == 1 else "placeholders"
     return f"Unknown {noun} {names}. The placeholders you can use are {valid}."
 

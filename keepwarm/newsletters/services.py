@@ -84,10 +84,18 @@ def _editable(issue: Issue) -> None:
         raise ValidationError("This issue is already going out; it can no longer be edited.")
 
 
+# Where copies fill placeholders: a block's text only; titles and the subject go as written.
+FILLED_FIELDS = ("body",)
+
+
 def check_placeholders(**texts: str) -> None:
     """Refuse text with a placeholder no copy would fill, naming it and the valid ones;
-    the keywords are the fields, as a form names them."""
-    errors = {field: error for field, text in texts.items() if (error := placeholder_error(text))}
+    the keywords are the fields (title, body, subject, preheader), as a form names them."""
+    errors = {}
+    for field, text in texts.items():
+        error = placeholder_error(text, fills=field in FILLED_FIELDS)
+        if error:
+            errors[field] = error
     if errors:
         raise ValidationError(errors)
 
@@ -98,24 +106,22 @@ def content_problem(issue: Issue) -> str:
     Blocks are checked when saved; this catches what got past (rows from before the check,
     direct edits), so that an audience never gets a literal %%KW_...%%."""
     for field in ("subject", "preheader"):
-        unknown = unknown_placeholders(getattr(issue, field))
-        if unknown:
-            return f"The {field} uses {_unknown_words(unknown)}."
+        if unknown := unknown_placeholders(getattr(issue, field), fills=False):
+            return f"The {field} has {', '.join(unknown)}, which would show as written."
     for number, block in enumerate(issue.blocks.all(), start=1):
-        unknown = unknown_placeholders(f"{block.title}\n{block.body}")
-        if unknown:
-            return f"Block {number} (“{block.title}”) uses {_unknown_words(unknown)}."
+        if unknown := unknown_placeholders(block.title, fills=False):
+            where = f"Block {number}’s title (“{block.title}”)"
+            return f"{where} has {', '.join(unknown)}, which would show as written."
+        if unknown := unknown_placeholders(block.body):
+            noun = "an unknown placeholder" if len(unknown) == 1 else "unknown placeholders"
+            return f"Block {number} (“{block.title}”) uses {noun} {', '.join(unknown)}."
     return ""
-
-
-def _unknown_words(unknown: list[str]) -> str:
-    noun = "an unknown placeholder" if len(unknown) == 1 else "unknown placeholders"
-    return f"{noun} {', '.join(unknown)}"
 
 
 def create_issue(
     *, newsletter: Newsletter, subject: str, preheader: str = "", by: User | None
 ) -> Issue:
+    check_placeholders(subject=subject, preheader=preheader)
     return Issue.objects.create(
         newsletter=newsletter, subject=subject.strip(), preheader=preheader.strip(), created_by=by
     )
@@ -131,15 +137,25 @@ def add_block(
 ) -> Block:
     _editable(issue)
     check_placeholders(title=title, body=body)
+    return _add_block(issue=issue, kind=kind, title=title, body=body, data=data)
+
+
+def _add_block(
+    *, issue: Issue, kind: str, title: str, body: str, data: dict[str, Any] | None = None
+) -> Block:
+    _editable(issue)
     return Block.objects.create(
         issue=issue, kind=kind, title=title, body=body, data=data or {}, order=_next_order(issue)
     )
 
 
 def add_generated_block(*, issue: Issue, kind: str, today: dt.date) -> Block:
-    """A block written from the agency's data; the recruiter edits it before sending."""
+    """A block written from the agency's data; the recruiter edits it before sending.
+
+    Not refused for a placeholder-like text that came from the records (a company called
+    "{{ x }}"): it shows literally, and scheduling names it for the recruiter to edit."""
     made = generate.GENERATORS[kind](today=today)
-    return add_block(issue=issue, kind=kind, title=made.title, body=made.body, data=made.data)
+    return _add_block(issue=issue, kind=kind, title=made.title, body=made.body, data=made.data)
 
 
 def add_library_block(*, issue: Issue, item: LibraryBlock) -> Block:
@@ -391,8 +407,7 @@ def _test_recipient(*, by: User, to_email: str) -> str:
         )
     if is_suppressed(to_email, purpose=OutboxMessage.Purpose.MARKETING):
         raise ValidationError(
-            f"{to_email} is on the suppression list, so no newsletter goes there, "
-            "tests included."
+            f"{to_email} is on the suppression list, so no newsletter goes there, tests included."
         )
     return to_email
 

@@ -21,6 +21,7 @@ from keepwarm.newsletters.services import (
     PAUSED_UNTIL,
     _start,
     add_block,
+    content_problem,
     create_issue,
     expand_issue,
     fail_issue,
@@ -81,9 +82,10 @@ def test_a_block_with_an_unknown_placeholder_is_refused_naming_it_and_the_valid_
 
     subject = client.post(
         f"/newsletters/issues/{setup.issue.pk}/",
-        {"subject": "June news", "preheader": "For %%KW_NAME%%"},
+        {"subject": "June news", "preheader": "For {{ first_name }}"},
     )
-    assert "Unknown placeholder %%KW_NAME%%" in subject.content.decode()
+    # Only a block's text is filled per person: anywhere else it would go out as typed.
+    assert "{{ first_name }} would show as written here" in subject.content.decode()
     setup.issue.refresh_from_db()
     assert setup.issue.preheader == "Jobs"
 
@@ -285,3 +287,19 @@ def test_copies_queued_before_an_issue_failed_wait_then_go_once_when_rescheduled
     assert copies.filter(state=OutboxMessage.State.SENT).count() == 2
     setup.issue.refresh_from_db()
     assert setup.issue.state == Issue.State.SENT
+
+
+def test_a_placeholder_where_copies_do_not_fill_it_is_named_with_where_it_is(
+    setup: Setup,
+) -> None:
+    block = setup.issue.blocks.get()
+    Block.objects.filter(pk=block.pk).update(title="Tips for {{ first_name }}")
+    assert content_problem(setup.issue) == (
+        "Block 1’s title (“Tips for {{ first_name }}”) has {{ first_name }}, which would show "
+        "as written."
+    )
+    answer = Api(setup.cast.owner).post(
+        "/newsletters/issues",
+        {"newsletter": setup.newsletter.pk, "subject": "News for %%KW_FIRST_NAME%%"},
+    )
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "subject"
