@@ -181,6 +181,8 @@ def test_a_broken_issue_fails_with_the_reason_and_the_tick_goes_on(
     assert good.state == Issue.State.SENT and report.mail.sent == 2
     assert {str(m["Subject"]) for m in smtp_server.messages} == {"Client news"}
     assert not issue_messages(setup.issue).exists()
+    read = Api(setup.cast.manager).get(f"/newsletters/issues/{setup.issue.pk}").json()
+    assert read["state"] == "failed" and read["failure"] == setup.issue.failure
 
 
 def test_an_issue_that_keeps_raising_fails_after_a_few_ticks(
