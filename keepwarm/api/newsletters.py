@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -121,6 +123,10 @@ class IssueOut(Schema):
     subject: str
     preheader: str
     state: IssueState
+    failure: str = Field(
+        description="Failed issues: why Keepwarm stopped it, in words. Correct the issue and "
+        "schedule it again."
+    )
     scheduled_for: dt.datetime | None
     recipients: int
     blocks: list[BlockOut]
@@ -200,18 +206,24 @@ def create_issue(request: HttpRequest, body: IssueIn) -> Status:
     newsletter = Newsletter.objects.filter(pk=body.newsletter).first()
     if newsletter is None:
         raise Invalid("newsletter", "No such newsletter.")
-    issue = services.create_issue(
-        newsletter=newsletter, subject=body.subject, preheader=body.preheader, by=user
-    )
-    for block in body.blocks:
-        if block.generate:
-            if block.kind not in ("employment_trends", "job_forecasts", "success_stories"):
-                raise Invalid("blocks", f"{block.kind} cannot be generated.")
-            services.add_generated_block(issue=issue, kind=block.kind, today=_today())
-        else:
-            services.add_block(
-                issue=issue, kind=block.kind, title=block.title or block.kind, body=block.body
-            )
+    # All or nothing: a refused block leaves no half-made draft behind.
+    with transaction.atomic():
+        issue = services.create_issue(
+            newsletter=newsletter, subject=body.subject, preheader=body.preheader, by=user
+        )
+        for number, block in enumerate(body.blocks):
+            if block.generate:
+                if block.kind not in ("employment_trends", "job_forecasts", "success_stories"):
+                    raise Invalid("blocks", f"{block.kind} cannot be generated.")
+                services.add_generated_block(issue=issue, kind=block.kind, today=_today())
+                continue
+            try:
+                services.add_block(
+                    issue=issue, kind=block.kind, title=block.title or block.kind, body=block.body
+                )
+            except ValidationError as exc:
+                field, messages = next(iter(exc.message_dict.items()))
+                raise Invalid(f"blocks.{number}.{field}", " ".join(messages)) from None
     return Status(201, get_object_or_404(_issues(), pk=issue.pk))
 
 
@@ -229,12 +241,20 @@ def schedule(request: HttpRequest, id: Id, body: ScheduleIn) -> Status:
     return Status(200, get_object_or_404(_issues(), pk=id))
 
 
-@issues_router.post("/{id}/test", response={200: TestOut, 404: ErrorOut, 422: ErrorOut})
-def send_test(request: HttpRequest, id: Id, body: TestIn) -> dict[str, Any]:
+@issues_router.post(
+    "/{id}/test", response={200: TestOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+)
+def send_test(request: HttpRequest, id: Id, body: TestIn) -> Status:
+    """To the caller, or to another staff account's address; never to a suppressed one."""
     user = caller(request)
     issue = get_object_or_404(Issue, pk=id)
-    message = services.send_test(issue=issue, by=user, to_email=body.to_email)
-    return {"message": message.pk, "to_email": message.to_email, "state": message.state}
+    try:
+        message = services.send_test(issue=issue, by=user, to_email=body.to_email)
+    except services.TooManyTests as exc:
+        return Status(429, {"detail": " ".join(exc.messages), "errors": []})
+    return Status(
+        200, {"message": message.pk, "to_email": message.to_email, "state": message.state}
+    )
 
 
 # --- Suppressions ----------------------------------------------------------------------------

@@ -6,16 +6,33 @@ import io
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.newsletters.generate import parse_quarter
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, LibraryBlock, Newsletter
+from keepwarm.newsletters.services import check_placeholders
 from keepwarm.people.models import Company, Consent, Person
 
 
 def _distinct(values: Any) -> list[tuple[str, str]]:
     return [(v, v) for v in sorted({v for v in values if v})]
+
+
+class PlaceholderChecked(forms.ModelForm):
+    """Refuses, field by field, text with a placeholder no copy would fill."""
+
+    checked: tuple[str, ...] = ()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in self.checked:
+            try:
+                check_placeholders(**{name: data.get(name) or ""})
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
 
 
 class NewsletterForm(forms.ModelForm):
@@ -96,13 +113,17 @@ class AudienceForm(forms.ModelForm):
         return data
 
 
-class IssueForm(forms.ModelForm):
+class IssueForm(PlaceholderChecked):
+    checked = ("subject", "preheader")
+
     class Meta:
         model = Issue
         fields = ["subject", "preheader"]
 
 
-class BlockForm(forms.ModelForm):
+class BlockForm(PlaceholderChecked):
+    checked = ("title", "body")
+
     class Meta:
         model = Block
         fields = ["title", "body"]
@@ -114,7 +135,9 @@ class NewBlockForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
 
 
-class LibraryBlockForm(forms.ModelForm):
+class LibraryBlockForm(PlaceholderChecked):
+    checked = ("title", "body")
+
     class Meta:
         model = LibraryBlock
         fields = ["kind", "title", "body"]
@@ -136,7 +159,11 @@ class ScheduleForm(forms.Form):
 
 
 class TestSendForm(forms.Form):
-    to_email = forms.EmailField(required=False, label="Send a test to", help_text="Empty: you.")
+    to_email = forms.EmailField(
+        required=False,
+        label="Send a test to",
+        help_text="Empty: you. Otherwise a colleague's Keepwarm address.",
+    )
 
 
 class StatisticsForm(forms.Form):

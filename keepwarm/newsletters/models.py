@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +11,9 @@ from django.urls import reverse
 from keepwarm.lib.dates import add_months
 from keepwarm.people.models import Consent, Person, Role
 from keepwarm.placements.models import Placement
+
+if TYPE_CHECKING:
+    from keepwarm.accounts.models import User
 
 
 class Kind(models.TextChoices):
@@ -207,6 +210,8 @@ class Issue(models.Model):
         PAUSED = "paused", "Paused"
         SENT = "sent", "Sent"
         CANCELLED = "cancelled", "Cancelled"
+        # The worker could not prepare or queue it; `failure` says why. Edit and reschedule.
+        FAILED = "failed", "Failed"
 
     newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="issues")
     subject = models.CharField(max_length=200)
@@ -219,6 +224,10 @@ class Issue(models.Model):
     expanded_through = models.BigIntegerField(default=0)
     expanded_at = models.DateTimeField(null=True, blank=True)
     recipients = models.PositiveIntegerField(default=0, help_text="Copies queued so far.")
+    # Why the worker's last attempt at it failed, in words; failed_attempts counts them in a
+    # row (a success resets it), and the issue is failed after too many or a content error.
+    failure = models.TextField(blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
     # The whole issue rendered and inlined once, with placeholders for each recipient.
     html_template = models.TextField(blank=True)
     text_template = models.TextField(blank=True)
@@ -249,7 +258,22 @@ class Issue(models.Model):
 
     @property
     def editable(self) -> bool:
-        return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+        return self.state in (self.State.DRAFT, self.State.SCHEDULED, self.State.FAILED)
+
+    def locked_for(self, user: User) -> str:
+        """Why `user` may not change the issue now, in words; "" when they may.
+
+        A scheduled issue is what a manager approved for the whole audience, so from then
+        on only managers and admins change it. A failed one is no longer going out (it
+        needs a manager to schedule it again), so anyone may fix it."""
+        if not self.editable:
+            return "This issue is already going out; it can no longer be edited."
+        if self.state == self.State.SCHEDULED and not user.sees_whole_team:
+            return (
+                "A manager has scheduled this issue, so only managers and admins can change "
+                "it now. Ask one to move it back to draft."
+            )
+        return ""
 
     @property
     def untracked_because(self) -> str:
@@ -331,7 +355,7 @@ class Block(models.Model):
     @property
     def chart(self) -> dict[str, Any] | None:
         chart = self.data.get("chart") if isinstance(self.data, dict) else None
-        return chart if chart and chart.get("values") else None
+        return chart if isinstance(chart, dict) and chart.get("values") else None
 
 
 class LibraryBlock(models.Model):

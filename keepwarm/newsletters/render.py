@@ -38,10 +38,15 @@ FIELDS = (
     "track",
 )
 TOKENS = {name: f"%%KW_{name.upper()}%%" for name in FIELDS}
-_SPLIT = re.compile(r"%%KW_([A-Z_]+)%%")
+# Only the placeholders Keepwarm fills split a template: anything else that looks like one
+# (an old row, a direct edit) stays in the copy as written instead of failing the send.
+_SPLIT = re.compile("%%KW_(" + "|".join(name.upper() for name in FIELDS) + ")%%")
 # What a recruiter may write in a block to personalise it.
 _BLOCK_FIELDS = {"first_name": "first_name", "consultant": "consultant"}
 _BLOCK_TAG = re.compile(r"\{\{\s*(first_name|consultant)\s*\}\}")
+BLOCK_PLACEHOLDERS = tuple(f"{{{{ {name} }}}}" for name in _BLOCK_FIELDS)
+# Anything written like a placeholder, in either form, known or not.
+_LOOKS_LIKE_PLACEHOLDER = re.compile(r"%%KW_\w*%%|\{\{.*?\}\}", re.IGNORECASE)
 
 CHART_SALT = "keepwarm.newsletter-chart"
 VIEW_SALT = "keepwarm.newsletter-view"
@@ -61,6 +66,37 @@ def markdown_html(text: str) -> str:
         attributes={"a": {"href", "title"}, "th": {"align"}, "td": {"align"}},
         url_schemes={"http", "https", "mailto"},
     )
+
+
+def unknown_placeholders(text: str, *, fills: bool = True) -> list[str]:
+    """The placeholders in `text` that no copy fills, as written, each once, in order.
+    `fills`: a block's text, where copies fill the known ones; elsewhere (titles, the
+    subject) every placeholder would show as written."""
+    known = set(TOKENS.values())
+    found = []
+    for match in _LOOKS_LIKE_PLACEHOLDER.finditer(text):
+        written = match.group(0)
+        if fills and (written in known or _BLOCK_TAG.fullmatch(written)):
+            continue
+        if written not in found:
+            found.append(written)
+    return found
+
+
+def placeholder_error(text: str, *, fills: bool = True) -> str:
+    """What is wrong with the placeholders in `text`, in words; "" when nothing is."""
+    unknown = unknown_placeholders(text, fills=fills)
+    if not unknown:
+        return ""
+    names = ", ".join(unknown)
+    valid = " and ".join(BLOCK_PLACEHOLDERS)
+    if not fills:
+        return (
+            f"{names} would show as written here: placeholders ({valid}) work only in a "
+            "block's text."
+        )
+    noun = "placeholder" if len(unknown) == 1 else "placeholders"
+    return f"Unknown {noun} {names}. The placeholders you can use are {valid}."
 
 
 def _block_tokens(text: str) -> str:

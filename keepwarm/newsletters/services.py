@@ -6,6 +6,10 @@ in chunks and queues one outbox row per recipient with the UNIQUE key
 "newsletter:<issue>:<person>": a crash, a second worker or a second tick re-queues
 nothing. The outbox does the sending, and checks consent and suppressions at that
 moment, so an unsubscribe between queueing and sending still stops the copy.
+
+One broken issue never stops the tick: an issue whose content has an unknown placeholder,
+or whose preparing or queueing keeps raising, goes to "failed" with the reason in words,
+its queued copies held, until a manager edits it and schedules it again.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.headerregistry import Address
 from email.utils import parseaddr
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -26,12 +30,14 @@ from django.db.models import F, Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from keepwarm.accounts.models import User
+
 # The module, not its names: the worker imports this module while it is being loaded.
 from keepwarm.care import worker
 from keepwarm.lib.dates import add_months
 from keepwarm.mail import services as mail
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import list_unsubscribe_headers, preferences_url
+from keepwarm.mail.services import is_suppressed, list_unsubscribe_headers, preferences_url
 from keepwarm.mail.unsubscribe import PREFERENCES_SALT, UNSUBSCRIBE_SALT
 from keepwarm.newsletters import generate
 from keepwarm.newsletters.models import (
@@ -44,11 +50,17 @@ from keepwarm.newsletters.models import (
     PublicStatistic,
 )
 from keepwarm.newsletters.queries import issue_messages
-from keepwarm.newsletters.render import VIEW_SALT, Frozen, Personaliser, compose, view_token
+from keepwarm.newsletters.render import (
+    VIEW_SALT,
+    Frozen,
+    Personaliser,
+    compose,
+    placeholder_error,
+    unknown_placeholders,
+    view_token,
+)
 from keepwarm.people.models import Consent, Person
-
-if TYPE_CHECKING:
-    from keepwarm.accounts.models import User
+from keepwarm.surveys.services import over_limit
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +69,11 @@ CHUNK = 500
 # Pending copies of a paused issue wait with this send_after, far beyond any tick.
 PAUSED_UNTIL = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 PURPOSE = "newsletter"
+# Failing attempts in a row (one a tick) before an issue is failed: a passing database
+# hiccup is retried, a real fault stops within a couple of minutes.
+ISSUE_ATTEMPTS = 3
+# Test sends per user in the rate-limit window (ten minutes).
+TESTS_PER_WINDOW = 10
 
 
 # --- Composing --------------------------------------------------------------------------
@@ -67,9 +84,44 @@ def _editable(issue: Issue) -> None:
         raise ValidationError("This issue is already going out; it can no longer be edited.")
 
 
+# Where copies fill placeholders: a block's text only; titles and the subject go as written.
+FILLED_FIELDS = ("body",)
+
+
+def check_placeholders(**texts: str) -> None:
+    """Refuse text with a placeholder no copy would fill, naming it and the valid ones;
+    the keywords are the fields (title, body, subject, preheader), as a form names them."""
+    errors = {}
+    for field, text in texts.items():
+        error = placeholder_error(text, fills=field in FILLED_FIELDS)
+        if error:
+            errors[field] = error
+    if errors:
+        raise ValidationError(errors)
+
+
+def content_problem(issue: Issue) -> str:
+    """The first place in the issue with an unknown placeholder, in words; "" if none.
+
+    Blocks are checked when saved; this catches what got past (rows from before the check,
+    direct edits), so that an audience never gets a literal %%KW_...%%."""
+    for field in ("subject", "preheader"):
+        if unknown := unknown_placeholders(getattr(issue, field), fills=False):
+            return f"The {field} has {', '.join(unknown)}, which would show as written."
+    for number, block in enumerate(issue.blocks.all(), start=1):
+        if unknown := unknown_placeholders(block.title, fills=False):
+            where = f"Block {number}’s title (“{block.title}”)"
+            return f"{where} has {', '.join(unknown)}, which would show as written."
+        if unknown := unknown_placeholders(block.body):
+            noun = "an unknown placeholder" if len(unknown) == 1 else "unknown placeholders"
+            return f"Block {number} (“{block.title}”) uses {noun} {', '.join(unknown)}."
+    return ""
+
+
 def create_issue(
     *, newsletter: Newsletter, subject: str, preheader: str = "", by: User | None
 ) -> Issue:
+    check_placeholders(subject=subject, preheader=preheader)
     return Issue.objects.create(
         newsletter=newsletter, subject=subject.strip(), preheader=preheader.strip(), created_by=by
     )
@@ -83,6 +135,13 @@ def _next_order(issue: Issue) -> int:
 def add_block(
     *, issue: Issue, kind: str, title: str, body: str = "", data: dict[str, Any] | None = None
 ) -> Block:
+    check_placeholders(title=title, body=body)
+    return _add_block(issue=issue, kind=kind, title=title, body=body, data=data)
+
+
+def _add_block(
+    *, issue: Issue, kind: str, title: str, body: str, data: dict[str, Any] | None = None
+) -> Block:
     _editable(issue)
     return Block.objects.create(
         issue=issue, kind=kind, title=title, body=body, data=data or {}, order=_next_order(issue)
@@ -90,9 +149,12 @@ def add_block(
 
 
 def add_generated_block(*, issue: Issue, kind: str, today: dt.date) -> Block:
-    """A block written from the agency's data; the recruiter edits it before sending."""
+    """A block written from the agency's data; the recruiter edits it before sending.
+
+    Not refused for a placeholder-like text that came from the records (a company called
+    "{{ x }}"): it shows literally, and scheduling names it for the recruiter to edit."""
     made = generate.GENERATORS[kind](today=today)
-    return add_block(issue=issue, kind=kind, title=made.title, body=made.body, data=made.data)
+    return _add_block(issue=issue, kind=kind, title=made.title, body=made.body, data=made.data)
 
 
 def add_library_block(*, issue: Issue, item: LibraryBlock) -> Block:
@@ -133,17 +195,25 @@ def next_slot(newsletter: Newsletter, *, after: dt.datetime) -> dt.datetime:
 def schedule_issue(
     *, issue: Issue, when: dt.datetime | None = None, now: dt.datetime | None = None
 ) -> Issue:
-    """Schedule for `when`, or for the newsletter's next slot."""
+    """Schedule for `when`, or for the newsletter's next slot. A failed issue scheduled
+    again carries on where it stopped: copies it had queued go at `when`, not twice."""
     now = now or timezone.now()
     _editable(issue)
     if not issue.blocks.exists():
         raise ValidationError("Add at least one block before scheduling.")
+    problem = content_problem(issue)
+    if problem:
+        raise ValidationError(f"{problem} Correct it before scheduling.")
     when = when or next_slot(issue.newsletter, after=now)
     if when < now - dt.timedelta(minutes=5):
         raise ValidationError("Pick a time in the future.")
-    Issue.objects.filter(pk=issue.pk, state__in=(State.DRAFT, State.SCHEDULED)).update(
-        state=State.SCHEDULED, scheduled_for=when
-    )
+    with transaction.atomic():
+        Issue.objects.filter(
+            pk=issue.pk, state__in=(State.DRAFT, State.SCHEDULED, State.FAILED)
+        ).update(state=State.SCHEDULED, scheduled_for=when, failure="", failed_attempts=0)
+        issue_messages(issue).filter(
+            state=OutboxMessage.State.PENDING, send_after=PAUSED_UNTIL
+        ).update(send_after=when)
     issue.refresh_from_db()
     return issue
 
@@ -186,7 +256,8 @@ def cancel_issue(*, issue: Issue, by: User | None = None) -> Issue:
     who = f" by {by.display_name}" if by else ""
     with transaction.atomic():
         Issue.objects.filter(
-            pk=issue.pk, state__in=(State.DRAFT, State.SCHEDULED, State.SENDING, State.PAUSED)
+            pk=issue.pk,
+            state__in=(State.DRAFT, State.SCHEDULED, State.SENDING, State.PAUSED, State.FAILED),
         ).update(state=State.CANCELLED)
         issue_messages(issue).filter(state=OutboxMessage.State.PENDING).update(
             state=OutboxMessage.State.CANCELLED, last_error=f"Newsletter issue cancelled{who}."
@@ -318,16 +389,42 @@ def personalise(
 # --- Sending ------------------------------------------------------------------------------
 
 
-def send_test(
-    *, issue: Issue, by: User, to_email: str = "", now: dt.datetime | None = None
-) -> OutboxMessage:
-    """Send the issue as it stands to the user (or `to_email`), now, through the outbox.
+class TooManyTests(ValidationError):
+    """More test sends than TESTS_PER_WINDOW from one user in the window."""
 
-    Never tracked, even when the newsletter is: its links go straight to their pages."""
-    now = now or timezone.now()
+
+def _test_recipient(*, by: User, to_email: str) -> str:
+    """`to_email` (or the user's own address) if a test may go there: it must be a staff
+    account's address, so the button cannot mail an issue to anyone outside the agency,
+    and not on the suppression list, which a test obeys like any marketing mail."""
     to_email = (to_email or by.email).strip()
     if not to_email:
         raise ValidationError("Add an email address to your account to receive test sends.")
+    if not User.objects.filter(is_active=True, email__iexact=to_email).exists():
+        raise ValidationError(
+            f"Tests go only to the address of a Keepwarm account; {to_email} is not one."
+        )
+    if is_suppressed(to_email, purpose=OutboxMessage.Purpose.MARKETING):
+        raise ValidationError(
+            f"{to_email} is on the suppression list, so no newsletter goes there, tests included."
+        )
+    return to_email
+
+
+def send_test(
+    *, issue: Issue, by: User, to_email: str = "", now: dt.datetime | None = None
+) -> OutboxMessage:
+    """Send the issue as it stands to the user (or a colleague's `to_email`), now, through
+    the outbox as marketing mail, so suppressions apply; TESTS_PER_WINDOW per user.
+
+    Never tracked, even when the newsletter is: its links go straight to their pages."""
+    now = now or timezone.now()
+    to_email = _test_recipient(by=by, to_email=to_email)
+    if over_limit(key=f"newsletter-test:{by.pk}", limit=TESTS_PER_WINDOW, now=now):
+        raise TooManyTests(
+            f"You have sent {TESTS_PER_WINDOW} tests in the last few minutes; "
+            "try again in ten minutes."
+        )
     page = settings.BASE_URL + reverse("newsletter_issue", args=[issue.pk])
     html, text = Personaliser.of(compose(issue)).fill(
         {
@@ -348,6 +445,7 @@ def send_test(
         body_html=html,
         from_email=newsletter_from(issue.newsletter),
         send_after=now,
+        purpose=OutboxMessage.Purpose.MARKETING,
     )
     assert message is not None  # a fresh random key
     mail.send_now([message.pk], now=now)
@@ -356,8 +454,14 @@ def send_test(
 
 
 def _start(issue_id: int, *, now: dt.datetime) -> bool:
-    """Scheduled -> sending, rendering the issue once. False if another worker did it."""
+    """Scheduled -> sending, rendering the issue once. False if another worker did it, or
+    if its content has an unknown placeholder: then it is failed at once, since trying
+    again cannot help."""
     issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
+    problem = content_problem(issue)
+    if problem:
+        fail_issue(issue_id=issue_id, reason=problem)
+        return False
     track = issue.newsletter.track_engagement
     frozen = compose(issue, track=track)
     return bool(
@@ -522,21 +626,60 @@ def close_finished_issues() -> None:
             Issue.objects.filter(pk=issue.pk, state=State.SENDING).update(state=State.SENT)
 
 
+def fail_issue(*, issue_id: int, reason: str) -> None:
+    """Stop a scheduled or sending issue with `reason`, for a manager to act on; copies it
+    had queued wait (as when paused) until it is scheduled again or cancelled."""
+    with transaction.atomic():
+        if Issue.objects.filter(pk=issue_id, state__in=(State.SCHEDULED, State.SENDING)).update(
+            state=State.FAILED, failure=reason
+        ):
+            issue_messages(Issue(pk=issue_id)).filter(state=OutboxMessage.State.PENDING).update(
+                send_after=PAUSED_UNTIL
+            )
+    logger.warning("Newsletter issue %s failed: %s", issue_id, reason)
+
+
+def _attempt_failed(issue_id: int, *, doing: str, exc: Exception) -> None:
+    """Count a failed attempt at the issue; the ISSUE_ATTEMPTS-th in a row fails it."""
+    logger.exception("Newsletter issue %s: %s failed", issue_id, doing)
+    reason = f"Keepwarm could not {doing} ({type(exc).__name__}: {exc})."[:1000]
+    Issue.objects.filter(pk=issue_id).update(
+        failed_attempts=F("failed_attempts") + 1, failure=reason
+    )
+    if Issue.objects.filter(pk=issue_id, failed_attempts__gte=ISSUE_ATTEMPTS).exists():
+        fail_issue(
+            issue_id=issue_id,
+            reason=f"{reason[:-1]}, {ISSUE_ATTEMPTS} times in a row.",
+        )
+
+
+def _attempt(
+    issue_id: int, *, doing: str, step: Callable[..., int | bool], now: dt.datetime
+) -> int:
+    """`step(issue_id, now=now)`; whatever it raises stays with this issue, so the other
+    issues and the rest of the tick go on."""
+    try:
+        result = int(step(issue_id, now=now))
+    except Exception as exc:
+        _attempt_failed(issue_id, doing=doing, exc=exc)
+        return 0
+    Issue.objects.filter(pk=issue_id, failed_attempts__gt=0).exclude(state=State.FAILED).update(
+        failed_attempts=0, failure=""
+    )
+    return result
+
+
 def run_due_issues(*, now: dt.datetime | None = None) -> int:
     """The worker's step: start due issues, queue their copies, close finished ones.
     Returns how many copies were queued."""
     now = now or timezone.now()
     due = Issue.objects.filter(state=State.SCHEDULED, scheduled_for__lte=now)
-    for issue_id in due.values_list("pk", flat=True):
-        try:
-            _start(issue_id, now=now)
-        except Exception:
-            # One broken issue must not hold up the others or the check-ins.
-            logger.exception("Newsletter issue %s could not be rendered", issue_id)
+    for issue_id in list(due.values_list("pk", flat=True)):
+        _attempt(issue_id, doing="prepare it for sending", step=_start, now=now)
     queued = 0
     expanding = Issue.objects.filter(state=State.SENDING, expanded_at__isnull=True)
     for issue_id in list(expanding.values_list("pk", flat=True)):
-        queued += expand_issue(issue_id, now=now)
+        queued += _attempt(issue_id, doing="queue its copies", step=expand_issue, now=now)
     close_finished_issues()
     return queued
 

@@ -14,6 +14,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from keepwarm.accounts.models import User
+from keepwarm.care.queries import visible_people
 from keepwarm.care.worker import agency_zone
 from keepwarm.newsletters import services
 from keepwarm.newsletters.chart import bar_chart
@@ -77,6 +78,7 @@ def _today() -> dt.date:
 def newsletters(request: HttpRequest) -> HttpResponse:
     context = {
         "newsletters": Newsletter.objects.select_related("audience").prefetch_related("issues"),
+        "failed": Issue.objects.filter(state=Issue.State.FAILED).select_related("newsletter"),
         "audiences": Audience.objects.all(),
         "library_count": LibraryBlock.objects.count(),
         "statistics_count": PublicStatistic.objects.count(),
@@ -158,7 +160,10 @@ def audience_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def audience_preview(request: HttpRequest) -> HttpResponse:
-    """The live count while the audience form changes (htmx); nothing is saved."""
+    """The live count while the audience form changes (htmx); nothing is saved. For
+    managers and admins only, like the form it serves: it names people from the whole
+    agency's records."""
+    _sender(request)
     form = AudienceForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
@@ -183,7 +188,7 @@ def issue_new(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(Newsletter, pk=pk)
     form = IssueForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the issue a subject.")
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("newsletter", pk=pk)
     issue = services.create_issue(
         newsletter=found,
@@ -198,9 +203,20 @@ def _issue(pk: int) -> Issue:
     return get_object_or_404(Issue.objects.select_related("newsletter__audience"), pk=pk)
 
 
-def _preview_html(issue: Issue) -> str:
+def _issue_to_change(request: HttpRequest, issue: Issue) -> None:
+    """Refuse a change to `issue` the user may not make (Issue.locked_for says why)."""
+    locked = issue.locked_for(_user(request))
+    if locked:
+        raise ValidationError(locked)
+
+
+def _preview_html(issue: Issue, user: User) -> str:
+    """The issue as its first recipient the user may see would get it (someone they could
+    open anyway), or as a made-up "Sam" when there is none."""
     frozen = compose(issue)
-    sample = issue.newsletter.audience.members(_today()).select_related("owner").first()
+    members = issue.newsletter.audience.members(_today())
+    visible = members.filter(pk__in=visible_people(user).values("pk"))
+    sample = visible.select_related("owner").order_by("pk").first()
     if sample is not None:
         return services.personalise(issue, sample, personaliser=Personaliser.of(frozen))[0]
     values = {
@@ -218,32 +234,50 @@ def _preview_html(issue: Issue) -> str:
 @login_required
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
     found = _issue(pk)
-    if request.method == "POST":
-        if not found.editable:
-            raise PermissionDenied
-        form = IssueForm(request.POST, instance=found)
-        if form.is_valid():
-            form.save()
-            messages.success(request, "Saved.")
-            return redirect("newsletter_issue", pk=pk)
-    else:
-        form = IssueForm(instance=found)
+    if request.method != "POST":
+        return _issue_page(request, found)
+    try:
+        _issue_to_change(request, found)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("newsletter_issue", pk=pk)
+    form = IssueForm(request.POST, instance=found)
+    if not form.is_valid():
+        return _issue_page(request, found, form=form)
+    form.save()
+    messages.success(request, "Saved.")
+    return redirect("newsletter_issue", pk=pk)
+
+
+def _issue_page(
+    request: HttpRequest,
+    found: Issue,
+    *,
+    form: IssueForm | None = None,
+    block_form: BlockForm | None = None,
+) -> HttpResponse:
+    """The issue page; `form` or `block_form` bound, with its errors, after a refused save."""
+    user = _user(request)
     blocks = list(found.blocks.all())
+
+    def block_form_for(block: Block) -> BlockForm:
+        if block_form is not None and block_form.instance.pk == block.pk:
+            return block_form
+        return BlockForm(instance=block, prefix=f"b{block.pk}")
+
     context = {
         "issue": found,
-        "form": form,
-        "blocks": [
-            (block, BlockForm(instance=block, prefix=f"b{block.pk}"), markdown_html(block.body))
-            for block in blocks
-        ],
+        "form": form or IssueForm(instance=found),
+        "blocks": [(block, block_form_for(block), markdown_html(block.body)) for block in blocks],
+        "locked": found.locked_for(user),
         "new_block_form": NewBlockForm(),
         "generated": [(kind, label) for kind, label in Kind.choices if kind in GENERATED],
         "library": LibraryBlock.objects.all(),
         "schedule_form": ScheduleForm(),
         "test_form": TestSendForm(),
         **_progress(found),
-        "preview_html": _preview_html(found) if blocks else "",
-        "can_send": _user(request).sees_whole_team,
+        "preview_html": _preview_html(found, user) if blocks else "",
+        "can_send": user.sees_whole_team,
         "next_slot": services.next_slot(found.newsletter, after=timezone.now()),
     }
     return render(request, "newsletters/issue.html", context)
@@ -270,6 +304,7 @@ def block_add(request: HttpRequest, pk: int) -> HttpResponse:
     found = _issue(pk)
     action = request.POST.get("action", "blank")
     try:
+        _issue_to_change(request, found)
         if action == "generate":
             kind = request.POST.get("kind", "")
             if kind not in GENERATED:
@@ -298,8 +333,12 @@ def _block(pk: int) -> Block:
 @require_POST
 def block_edit(request: HttpRequest, pk: int) -> HttpResponse:
     block = _block(pk)
-    if not block.issue.editable:
-        raise PermissionDenied
+    back = redirect(f"{block.issue.get_absolute_url()}#block-{block.pk}")
+    try:
+        _issue_to_change(request, block.issue)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return back
     action = request.POST.get("action", "save")
     if action == "delete":
         block.delete()
@@ -307,12 +346,13 @@ def block_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.move_block(block=block, up=action == "up")
     else:
         form = BlockForm(request.POST, instance=block, prefix=f"b{block.pk}")
-        if form.is_valid():
-            form.save()
-            messages.success(request, f"“{block.title}” saved.")
-        else:
-            messages.error(request, "A block needs a title.")
-    return redirect(f"{block.issue.get_absolute_url()}#block-{block.pk}")
+        if not form.is_valid():
+            # Shown again with the text as typed, so nothing written is lost.
+            messages.error(request, f"“{block.title}” was not saved: see the block below.")
+            return _issue_page(request, _issue(block.issue_id), block_form=form)
+        form.save()
+        messages.success(request, f"“{block.title}” saved.")
+    return back
 
 
 @login_required
