@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from keepwarm.lib.env import env_bool, env_int, env_str, env_time_zone
+from keepwarm.lib.net import is_loopback_host
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("KEEPWARM_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -22,14 +23,18 @@ if _base.scheme not in ("http", "https") or not _base.hostname:
     raise ImproperlyConfigured(f"KEEPWARM_BASE_URL must be an http(s) URL; got {BASE_URL!r}")
 SECURE = _base.scheme == "https"
 
+# Local demo and tests only: `check --deploy` reports an error wherever it is in use.
+BUILT_IN_SECRET_KEY = "insecure-local-only-keepwarm-key-do-not-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env_str("KEEPWARM_SECRET_KEY")
 if not SECRET_KEY:
-    if SECURE:
+    # Anyone can read the built-in key here, and with it forge sessions and emailed links:
+    # only a server nobody else can reach (a loopback base URL) may use it.
+    if not is_loopback_host(_base.hostname):
         raise ImproperlyConfigured(
-            "KEEPWARM_SECRET_KEY must be set when KEEPWARM_BASE_URL is https"
+            f"KEEPWARM_SECRET_KEY must be set when KEEPWARM_BASE_URL is not on this machine "
+            f"(127.0.0.1, ::1 or localhost); the base URL's host is {_base.hostname!r}"
         )
-    # Local demo and tests only: a production base URL refuses to start without a key.
-    SECRET_KEY = "insecure-local-only-keepwarm-key-do-not-use-in-production-0123456789"  # noqa: S105
+    SECRET_KEY = BUILT_IN_SECRET_KEY
 
 ALLOWED_HOSTS = [_base.hostname, "127.0.0.1", "localhost", "testserver"]
 CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
