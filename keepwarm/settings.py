@@ -296,6 +296,10 @@ ANYMAIL = {
     or f"unset:{secrets.token_urlsafe(24)}",
 }
 
+# Webhooks may be sent to this machine (127.0.0.1, ::1, localhost): for local tools and
+# tests only. Private, link-local and cloud metadata addresses are refused regardless.
+KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK = env_bool("KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK", False)
+
 # --- Aftercare defaults ------------------------------------------------------------
 
 # Local hour at which emails due on a day are released, in the agency's time zone.

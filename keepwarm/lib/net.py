@@ -73,9 +73,11 @@ def refusal(address: Address, *, allow_loopback: bool = False) -> str:
         return "a link-local address"
     if address.is_multicast:
         return "a multicast address"
+    if address.is_reserved:
+        return "a reserved address"
     if address.is_private:
         return "a private network address"
-    if address.is_reserved or not address.is_global:
+    if not address.is_global:
         return "a reserved address"
     return ""
 
