@@ -269,6 +269,10 @@ def _email_url_seconds(raw: str) -> int:
 
 EMAIL_URL = env_str("KEEPWARM_EMAIL_URL")
 _email = _email_settings(EMAIL_URL)
+# The provider whose webhooks are mounted at /anymail/<provider>/tracking/; "" for SMTP or
+# capture, when every provider's webhook URL answers 404.
+_scheme = urlsplit(EMAIL_URL).scheme
+KEEPWARM_EMAIL_PROVIDER = _scheme if _scheme in _ESP_BACKENDS else ""
 _provider = _email.pop("ANYMAIL", {})  # a provider's key and API address, if any
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("KEEPWARM_FROM_EMAIL", f"Keepwarm <keepwarm@{_base.hostname}>")
@@ -295,6 +299,12 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env_str("KEEPWARM_ANYMAIL_WEBHOOK_SECRET")
     or f"unset:{secrets.token_urlsafe(24)}",
 }
+if KEEPWARM_EMAIL_PROVIDER == "mailgun":
+    # Mailgun also signs each webhook, with a key of its own; anymail would otherwise check
+    # against the API key. Unset, a random one refuses them all.
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = (
+        env_str("KEEPWARM_MAILGUN_WEBHOOK_SIGNING_KEY") or f"unset:{secrets.token_urlsafe(24)}"
+    )
 
 # Webhooks may be sent to this machine (127.0.0.1, ::1, localhost): for local tools and
 # tests only. Private, link-local and cloud metadata addresses are refused regardless.
