@@ -31,6 +31,10 @@ REFUSED = [
     ("http://localhost:8080/hook", "loopback"),
     ("https://[::1]/hook", "loopback"),
     ("https://[::ffff:127.0.0.1]/hook", "loopback"),
+    # Other spellings of 127.0.0.1 that the resolver accepts.
+    ("https://2130706433/hook", "loopback"),
+    ("https://0x7f.1/hook", "loopback"),
+    ("https://127.1/hook", "loopback"),
     ("https://10.1.2.3/hook", "private"),
     ("https://172.16.5.4/hook", "private"),
     ("https://192.168.0.10/hook", "private"),
@@ -183,3 +187,24 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     assert asked == ["rebind.example"]  # resolved once, for the check and the connection
     assert not receiver.received
     assert only_delivery().last_error.startswith("Could not reach the receiver")
+
+
+def test_answers_stored_before_the_upgrade_are_cut_down_too(
+    cast: Any, transactional_db: None
+) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    hook = subscribe(cast, "https://hooks.example.com/x")
+    WebhookDelivery.objects.create(
+        webhook=hook, event=events.ALERT_OPENED, payload={}, occurred_at=NOW, send_after=NOW,
+        response_excerpt="Trace\x1b[0m\r\n" + "line " * 300,
+    )  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate([("integrations", "0001_initial")])
+    executor.loader.build_graph()
+    executor.migrate([("integrations", "0002_shorten_response_excerpts")])
+
+    stored = only_delivery().response_excerpt
+    assert stored.startswith("Trace [0m line line")
+    assert len(stored) <= services.EXCERPT_CHARS
