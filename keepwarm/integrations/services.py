@@ -181,14 +181,17 @@ def check_webhook_url(url: str) -> str:
         raise ValidationError({"url": "Put no user name or password in the URL."})
     try:
         port = parts.port or outbound.DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise ValidationError({"url": "The port must be a number up to 65535."}) from None
+    try:
         outbound.checked_addresses(
             host, port, allow_loopback=settings.KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK
         )
     except outbound.RefusedAddress as exc:
         hint = " KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK allows it for local testing."
         raise ValidationError({"url": f"{exc}{hint if exc.loopback else ''}"}) from None
-    except ValueError:
-        raise ValidationError({"url": "The port must be a number up to 65535."}) from None
+    except UnicodeError:
+        raise ValidationError({"url": f"{host!r} is not a host name."}) from None
     except OSError:
         pass  # a name that does not resolve yet: every delivery checks it again
     return url

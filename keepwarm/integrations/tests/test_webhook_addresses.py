@@ -94,6 +94,20 @@ def test_the_form_says_why_an_inside_address_is_refused(cast: Any, settings: Any
     assert "KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK allows it" in loopback.text
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://hooks.example.com:99999/x", "The port must be a number"),
+        ("https://a..b/x", "is not a host name"),
+    ],
+)
+def test_a_url_that_cannot_be_sent_to_is_refused_with_a_reason(
+    cast: Any, url: str, problem: str
+) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        subscribe(cast, url)
+
+
 def test_the_loopback_setting_allows_this_machine_and_nothing_else(cast: Any) -> None:
     # The setting is on for this folder's tests (conftest.py).
     subscribe(cast, "http://localhost:8080/x")
