@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from keepwarm.lib.env import env_bool, env_int, env_str, env_time_zone
 from keepwarm.lib.logs import FORMATS as LOG_FORMATS
 from keepwarm.lib.logs import logging_config
+from keepwarm.lib.net import is_loopback_host
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("KEEPWARM_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -24,14 +25,18 @@ if _base.scheme not in ("http", "https") or not _base.hostname:
     raise ImproperlyConfigured(f"KEEPWARM_BASE_URL must be an http(s) URL; got {BASE_URL!r}")
 SECURE = _base.scheme == "https"
 
+# Local demo and tests only: `check --deploy` reports an error wherever it is in use.
+BUILT_IN_SECRET_KEY = "insecure-local-only-keepwarm-key-do-not-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env_str("KEEPWARM_SECRET_KEY")
 if not SECRET_KEY:
-    if SECURE:
+    # Anyone can read the built-in key here, and with it forge sessions and emailed links:
+    # only a server nobody else can reach (a loopback base URL) may use it.
+    if not is_loopback_host(_base.hostname):
         raise ImproperlyConfigured(
-            "KEEPWARM_SECRET_KEY must be set when KEEPWARM_BASE_URL is https"
+            f"KEEPWARM_SECRET_KEY must be set when KEEPWARM_BASE_URL is not on this machine "
+            f"(127.0.0.1, ::1 or localhost); the base URL's host is {_base.hostname!r}"
         )
-    # Local demo and tests only: a production base URL refuses to start without a key.
-    SECRET_KEY = "insecure-local-only-keepwarm-key-do-not-use-in-production-0123456789"  # noqa: S105
+    SECRET_KEY = BUILT_IN_SECRET_KEY
 
 ALLOWED_HOSTS = [_base.hostname, "127.0.0.1", "localhost", "testserver"]
 CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
@@ -266,6 +271,10 @@ def _email_url_seconds(raw: str) -> int:
 
 EMAIL_URL = env_str("KEEPWARM_EMAIL_URL")
 _email = _email_settings(EMAIL_URL)
+# The provider whose webhooks are mounted at /anymail/<provider>/tracking/; "" for SMTP or
+# capture, when every provider's webhook URL answers 404.
+_scheme = urlsplit(EMAIL_URL).scheme
+KEEPWARM_EMAIL_PROVIDER = _scheme if _scheme in _ESP_BACKENDS else ""
 _provider = _email.pop("ANYMAIL", {})  # a provider's key and API address, if any
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("KEEPWARM_FROM_EMAIL", f"Keepwarm <keepwarm@{_base.hostname}>")
@@ -292,6 +301,16 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env_str("KEEPWARM_ANYMAIL_WEBHOOK_SECRET")
     or f"unset:{secrets.token_urlsafe(24)}",
 }
+if KEEPWARM_EMAIL_PROVIDER == "mailgun":
+    # Mailgun also signs each webhook, with a key of its own; anymail would otherwise check
+    # against the API key. Unset, a random one refuses them all.
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = (
+        env_str("KEEPWARM_MAILGUN_WEBHOOK_SIGNING_KEY") or f"unset:{secrets.token_urlsafe(24)}"
+    )
+
+# Webhooks may be sent to this machine (127.0.0.1, ::1, localhost): for local tools and
+# tests only. Private, link-local and cloud metadata addresses are refused regardless.
+KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK = env_bool("KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK", False)
 
 # --- Aftercare defaults ------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from keepwarm.mail.webhooks import provider_webhook
+
 urlpatterns = [
     path("", include("keepwarm.care.urls")),
     path("", include("keepwarm.accounts.urls")),
@@ -21,7 +23,7 @@ urlpatterns = [
     # Outsiders' pages: sign up, confirm, email preferences, one-click unsubscribe.
     path("", include("keepwarm.portal.urls")),
     # Email providers' signed webhooks: bounces, complaints, deliveries (keepwarm.mail.webhooks).
-    path("anymail/", include("anymail.urls")),
+    path("anymail/<slug:provider>/tracking/", provider_webhook, name="provider_webhook"),
 ]
 
 # A database kept busy by an import answers "try again in a minute", not a crash page.

@@ -1,11 +1,11 @@
-"""`check --deploy` warnings for sign-in settings a production server must not have."""
+"""`check --deploy` warnings and errors for settings a production server must not have."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -36,4 +36,20 @@ def security_headers_installed(**kwargs: Any) -> list[CheckMessage]:
             id="keepwarm.W002",
         )
         for name in missing
+    ]
+
+
+@register(Tags.security, deploy=True)
+def own_secret_key(**kwargs: Any) -> list[CheckMessage]:
+    # Even on a loopback base URL: a server being checked for deployment may be behind a
+    # proxy on the same machine, and the built-in key is in the public source code.
+    if settings.SECRET_KEY != settings.BUILT_IN_SECRET_KEY:
+        return []
+    return [
+        Error(
+            "The built-in secret key is in use: anyone can forge sessions and emailed links.",
+            hint="Set KEEPWARM_SECRET_KEY to 50 random characters "
+            '(python3 -c "import secrets; print(secrets.token_urlsafe(50))").',
+            id="keepwarm.E001",
+        )
     ]

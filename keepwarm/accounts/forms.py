@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from keepwarm.accounts import services
 from keepwarm.accounts.models import User
 from keepwarm.lib.images import image_type
+from keepwarm.lib.net import client_address
 
 TEL = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
 
@@ -91,7 +92,7 @@ class SignInForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
-        address = services.client_address(self.request) if self.request else "0.0.0.0"  # noqa: S104
+        address = client_address(self.request) if self.request else "0.0.0.0"  # noqa: S104
         if username and services.is_locked_out(username=username, address=address):
             raise ValidationError(
                 self.error_messages["locked_out"].format(minutes=settings.KEEPWARM_LOCKOUT_MINUTES),
@@ -138,7 +139,7 @@ class ConfirmPasswordForm(forms.Form):
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
-        address = services.client_address(self.request)
+        address = client_address(self.request)
         if services.is_locked_out(username=self.user.username, address=address):
             raise ValidationError(LOCKED_OUT.format(minutes=settings.KEEPWARM_LOCKOUT_MINUTES))
         if not self.user.check_password(password):

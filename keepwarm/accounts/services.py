@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import ipaddress
 import logging
 import re
 import secrets
@@ -17,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -220,29 +218,6 @@ def reactivate_user(*, user: User, by: User | None) -> User:
 
 
 # --- Signing in: lockout ------------------------------------------------------------------
-
-
-def client_address(request: HttpRequest) -> str:
-    """The address a request came from, through KEEPWARM_PROXY_COUNT trusted proxies.
-
-    Each proxy appends the address it saw to X-Forwarded-For, so the client's is the
-    PROXY_COUNT-th from the right; anything further left was written by the client.
-    """
-    count = settings.KEEPWARM_PROXY_COUNT
-    remote = str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104 -- a placeholder
-    if count:
-        forwarded = [
-            part.strip()
-            for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= count:
-            candidate = forwarded[-count]
-            try:
-                return str(ipaddress.ip_address(candidate))
-            except ValueError:
-                pass
-    return remote
 
 
 def _fold(username: str) -> str:

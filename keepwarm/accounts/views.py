@@ -41,6 +41,7 @@ from keepwarm.accounts.middleware import (
     second_factor_passed,
 )
 from keepwarm.accounts.models import ApiToken, SecondFactor, User
+from keepwarm.lib.net import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -297,7 +298,7 @@ class SignInView(auth_views.LoginView):
         logger.info(
             "password accepted for %s from %s",
             form.get_user().username,
-            services.client_address(self.request),
+            client_address(self.request),
         )
         if not settings.KEEPWARM_REQUIRE_SECOND_FACTOR:
             services.clear_sign_in_failures(username=form.get_user().username)
@@ -324,7 +325,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return redirect(_next(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = services.client_address(request)
+        address = client_address(request)
         if services.is_locked_out(username=user.username, address=address):
             form.add_error(None, LOCKED_OUT.format(minutes=settings.KEEPWARM_LOCKOUT_MINUTES))
         elif services.verify_second_factor(user=user, code=form.cleaned_data["code"]):

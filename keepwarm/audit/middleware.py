@@ -15,6 +15,7 @@ from keepwarm.audit.recording import (
     record,
     recorded_in_this_request,
 )
+from keepwarm.lib.net import client_address
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
 
@@ -32,10 +33,6 @@ RECORD_VIEWS: dict[tuple[str, str], type[Person | Company | Placement]] = {
 }
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 class AuditMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -43,7 +40,7 @@ class AuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         staff = user if isinstance(user, User) and user.is_authenticated else None
-        with acting_as(Actor(user=staff, path=request.get_full_path(), ip=_client_ip(request))):
+        with acting_as(Actor(user=staff, path=request.get_full_path(), ip=client_address(request))):
             response = self.get_response(request)
             if request.method == "GET" and response.status_code == 200:
                 self._record_read(request, response)

@@ -25,7 +25,7 @@ class WebhookForm(forms.Form):
     url = forms.CharField(
         label="URL",
         max_length=500,
-        help_text="Where Keepwarm POSTs each event: https://, or http:// to 127.0.0.1 only.",
+        help_text="Where Keepwarm POSTs each event: an https:// address on the internet.",
     )
     description = forms.CharField(max_length=200, required=False)
     secret = forms.CharField(

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
+import http.client
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +29,9 @@ from keepwarm.integrations.models import (
     WebhookDelivery,
     hash_secret,
 )
+from keepwarm.lib import outbound
 from keepwarm.lib.events import EVENTS
+from keepwarm.lib.net import is_loopback_host
 
 logger = logging.getLogger(__name__)
 
@@ -164,31 +164,36 @@ def render_feed(feed: CalendarFeed, *, now: dt.datetime | None = None) -> str:
 
 # --- Webhooks: subscriptions ----------------------------------------------------------------
 
-LOOPBACK_NAMES = ("localhost",)
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
 
 def check_webhook_url(url: str) -> str:
-    """https anywhere, or plain http only to this machine (for tests and local tools)."""
+    """https to a public address, or plain http to this machine when
+    KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK is on (for tests and local tools)."""
     url = url.strip()
     parts = urlsplit(url)
     host = parts.hostname or ""
     if not host or parts.scheme not in ("http", "https"):
         raise ValidationError({"url": "Enter a full URL starting with https://."})
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback_host(host):
         raise ValidationError(
             {"url": "Use https:// (plain http is only allowed to this machine, 127.0.0.1)."}
         )
     if parts.username or parts.password:
         raise ValidationError({"url": "Put no user name or password in the URL."})
+    try:
+        port = parts.port or outbound.DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise ValidationError({"url": "The port must be a number up to 65535."}) from None
+    try:
+        outbound.checked_addresses(
+            host, port, allow_loopback=settings.KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK
+        )
+    except outbound.RefusedAddress as exc:
+        hint = " KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK allows it for local testing."
+        raise ValidationError({"url": f"{exc}{hint if exc.loopback else ''}"}) from None
+    except UnicodeError:
+        raise ValidationError({"url": f"{host!r} is not a host name."}) from None
+    except OSError:
+        pass  # a name that does not resolve yet: every delivery checks it again
     return url
 
 
@@ -302,7 +307,8 @@ def send_test_event(
 RETRY_MINUTES = (1, 5, 30, 120, 240)
 MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
 TIMEOUT_SECONDS = 10
-EXCERPT_CHARS = 1_000
+# Enough of an answer to see what went wrong; the page shows no more than this.
+EXCERPT_CHARS = 200
 SEND_LIMIT = 100
 TICK_BUDGET_SECONDS = 30.0
 # A delivery still "sending" after this was caught by a crash; it is tried again (a
@@ -366,19 +372,26 @@ def _claim(*, now: dt.datetime, worker_id: str, limit: int) -> list[int]:
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
     """(status code, response excerpt, error) of one POST; never raises for HTTP trouble."""
-    if urlsplit(url).scheme not in ("http", "https"):  # saved URLs are checked; never file:
-        return None, "", "Not an http(s) URL"
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            text = response.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")
-            return response.status, text[:EXCERPT_CHARS], ""
-    except urllib.error.HTTPError as exc:
-        text = exc.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")
-        return exc.code, text[:EXCERPT_CHARS], f"HTTP {exc.code} {exc.reason}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, "", f"Could not reach the receiver: {reason}"[:500]
+        answer = outbound.post(
+            url,
+            body,
+            headers,
+            timeout=TIMEOUT_SECONDS,
+            allow_loopback=settings.KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK,
+            excerpt_chars=EXCERPT_CHARS,
+        )
+    except outbound.RefusedAddress as exc:
+        return None, "", f"Not sent: {exc}"[:500]
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return None, "", f"Could not reach the receiver: {exc}"[:500]
+    status = answer.status
+    if 300 <= status < 400:
+        # Its target was never checked, and a receiver that moved should be edited.
+        return status, answer.excerpt, f"HTTP {status}: redirects are not followed"
+    if not 200 <= status < 300:
+        return status, answer.excerpt, f"HTTP {status}"
+    return status, answer.excerpt, ""
 
 
 def _send_one(delivery: WebhookDelivery, *, now: dt.datetime) -> tuple[bool, int | None]:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from keepwarm.lib.net import client_address
 from keepwarm.mail.models import email_hash
 from keepwarm.mail.unsubscribe import (
     BadLink,
@@ -69,11 +70,6 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     response = _page(request, "too_many.html", status=429)
     response["Retry-After"] = str(int(RATE_WINDOW.total_seconds()))
     return response
-
-
-def _client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded header is whatever the client wants it to be.
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 # --- One-click unsubscribe (RFC 8058) -----------------------------------------------------
@@ -161,7 +157,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return _page(request, "signup.html", _signup_context(SignupForm()))
     now = timezone.now()
     if over_limit(
-        key=f"signup-ip:{_client_address(request)}", limit=SIGNUPS_PER_CONNECTION, now=now
+        key=f"signup-ip:{client_address(request)}", limit=SIGNUPS_PER_CONNECTION, now=now
     ):
         return _too_many(request)
     form = SignupForm(request.POST)

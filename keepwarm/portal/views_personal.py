@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
 from keepwarm.lib.images import image_type
+from keepwarm.lib.net import client_address
 from keepwarm.mail.models import email_hash
 from keepwarm.mail.unsubscribe import preferences_url
 from keepwarm.people.models import Company, Person
@@ -40,7 +41,7 @@ from keepwarm.portal.forms import (
     StatusForm,
 )
 from keepwarm.portal.models import PortalSession
-from keepwarm.portal.views import _client_address, _not_allowed, _public
+from keepwarm.portal.views import _not_allowed, _public
 from keepwarm.surveys.services import RATE_WINDOW, over_limit
 
 # Our own stylesheet and images only; no script at all.
@@ -84,7 +85,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             return _public(_page(request, "me_link_sent.html", {"minutes": signin.link_minutes()}))
         return _public(_page(request, "me_sign_in.html", {"form": SignInForm()}))
     now = timezone.now()
-    if over_limit(key=f"me-ip:{_client_address(request)}", limit=LINKS_PER_CONNECTION, now=now):
+    if over_limit(key=f"me-ip:{client_address(request)}", limit=LINKS_PER_CONNECTION, now=now):
         return _too_many(request)
     form = SignInForm(request.POST)
     if not form.is_valid():
@@ -119,7 +120,7 @@ def use_link(request: HttpRequest, token: str) -> HttpResponse:
         return _not_allowed()
     now = timezone.now()
     if request.method == "POST":
-        if over_limit(key=f"me-ip:{_client_address(request)}", limit=LINKS_PER_CONNECTION, now=now):
+        if over_limit(key=f"me-ip:{client_address(request)}", limit=LINKS_PER_CONNECTION, now=now):
             return _too_many(request)
         if request.POST.get("action") == "resend":
             return _resend(request, token, now=now)
@@ -249,7 +250,7 @@ def act(request: HttpRequest, action: str) -> HttpResponse:
     person = session.person
     now = timezone.now()
     if over_limit(
-        key=f"me-act-ip:{_client_address(request)}", limit=ACTIONS_PER_CONNECTION, now=now
+        key=f"me-act-ip:{client_address(request)}", limit=ACTIONS_PER_CONNECTION, now=now
     ) or over_limit(key=f"me-page:{person.pk}", limit=ACTIONS_PER_PERSON, now=now):
         return _too_many(request)
     if action == "concern":

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_placements
+from keepwarm.lib.net import client_address
 from keepwarm.surveys import services
 from keepwarm.surveys.forms import AnswerForm, QuestionForm, QuestionnaireForm
 from keepwarm.surveys.models import TARGET_CHOICES, Question, Questionnaire, Response
@@ -35,11 +36,6 @@ def _public(response: HttpResponse) -> HttpResponse:
     response["Content-Security-Policy"] = PUBLIC_CSP
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
-
-
-def _client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded header is whatever the client wants it to be.
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 def _problem(request: HttpRequest, problem: services.LinkProblem) -> HttpResponse:
@@ -71,7 +67,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     posting = request.method == "POST"
     now = timezone.now()
     if posting and services.over_limit(
-        key=f"ip:{_client_address(request)}", limit=services.ADDRESS_LIMIT, now=now
+        key=f"ip:{client_address(request)}", limit=services.ADDRESS_LIMIT, now=now
     ):
         return _too_many(request)
     try:

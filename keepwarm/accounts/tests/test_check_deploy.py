@@ -19,6 +19,10 @@ PRODUCTION = {
 
 
 def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return check(tmp_path, "--deploy", "--fail-level", "WARNING", **env)
+
+
+def check(tmp_path: Path, *options: str, **env: str) -> subprocess.CompletedProcess[str]:
     # A clean environment: only what finds programs, plus the test run's database. (The
     # browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process, which production must
     # not have and check --deploy rightly flags.)
@@ -26,7 +30,7 @@ def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]
     environment = {key: os.environ[key] for key in keep if key in os.environ}
     environment.update(KEEPWARM_DATA_DIR=str(tmp_path), **env)
     return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", "check", *options],
         cwd=BASE_DIR,
         env=environment,
         capture_output=True,
@@ -72,3 +76,33 @@ def test_nonsense_sign_in_settings_stop_start_up_with_the_variables_name(
     result = check_deploy(tmp_path, **{**PRODUCTION, **env})
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://crm.fernbrook.example", "http://10.1.2.3:8000", "http://0.0.0.0:8000"],
+)
+def test_a_server_others_can_reach_refuses_to_start_without_its_own_secret_key(
+    tmp_path: Path, base_url: str
+):
+    result = check(tmp_path, KEEPWARM_BASE_URL=base_url)
+
+    assert result.returncode != 0
+    assert "KEEPWARM_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"]
+)
+def test_the_local_demo_starts_with_the_built_in_key(tmp_path: Path, base_url: str):
+    result = check(tmp_path, KEEPWARM_BASE_URL=base_url)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_reports_the_built_in_key_as_an_error(tmp_path: Path):
+    result = check_deploy(tmp_path, KEEPWARM_BASE_URL="http://127.0.0.1:8000")
+
+    assert result.returncode != 0
+    assert "keepwarm.E001" in result.stderr + result.stdout
+    assert "built-in secret key" in result.stderr + result.stdout

@@ -14,6 +14,7 @@ from django.utils import timezone
 from keepwarm.accounts import services
 from keepwarm.accounts.models import SignInFailure
 from keepwarm.conftest import Cast
+from keepwarm.lib.net import client_address
 
 PASSWORD = "correct-horse-battery"  # the cast's
 PAUSED = "Too many failed sign-ins for this account or from this address."
@@ -91,9 +92,9 @@ def test_the_address_comes_through_the_configured_proxies_only(settings: Any):
     request = RequestFactory().get(
         "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4"
     )
-    assert services.client_address(request) == "10.0.0.2"
+    assert client_address(request) == "10.0.0.2"
     settings.KEEPWARM_PROXY_COUNT = 1
-    assert services.client_address(request) == "198.51.100.4"  # the spoofed 6.6.6.6 is ignored
+    assert client_address(request) == "198.51.100.4"  # the spoofed 6.6.6.6 is ignored
 
 
 @pytest.mark.parametrize(

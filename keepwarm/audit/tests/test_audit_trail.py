@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -149,3 +150,18 @@ def test_a_subject_access_export_is_on_the_trail_and_in_the_export(
     exports = AuditEntry.objects.filter(action="exported", person_id=cast.candidate.pk)
     assert exports.count() == 2
     assert "subject access document" in text
+
+
+def test_behind_a_proxy_the_entry_records_the_readers_address(
+    client: Client, cast: Cast, settings: Any
+) -> None:
+    settings.KEEPWARM_PROXY_COUNT = 1
+    client.force_login(cast.owner)
+
+    client.get(
+        reverse("person", args=[cast.candidate.pk]),
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7",
+    )
+
+    assert AuditEntry.objects.get(action="viewed").ip == "203.0.113.7"

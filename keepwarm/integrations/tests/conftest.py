@@ -6,6 +6,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,14 +29,15 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     answers: deque[tuple[int, str]] = field(default_factory=deque)
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks/keepwarm"
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextmanager
+def serving() -> Iterator[Receiver]:
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -50,8 +52,13 @@ def receiver() -> Iterator[Receiver]:
             self.send_response(status)
             self.send_header("Content-Type", "text/plain; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            for name, value in state.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
+
+        # A redirect followed by a client arrives as a GET (urllib turns a POST into one).
+        do_GET = do_POST
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -67,3 +74,22 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with serving() as state:
+        yield state
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[Receiver]:
+    """A second receiver on another loopback port, where a redirect would lead."""
+    with serving() as state:
+        yield state
+
+
+@pytest.fixture(autouse=True)
+def _loopback_receivers(settings: Any) -> None:
+    # The receivers here run on this machine, which production refuses to call.
+    settings.KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK = True

@@ -26,6 +26,7 @@ Outcome = OutboxMessage.Outcome
 @pytest.fixture(autouse=True)
 def _webhook_secret(settings: Any) -> None:
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
+    settings.KEEPWARM_EMAIL_PROVIDER = "postmark"
 
 
 def _sent(cast: Cast, key: str = "newsletter:1") -> OutboxMessage:

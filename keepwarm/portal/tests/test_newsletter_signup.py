@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 import time_machine
@@ -15,7 +16,7 @@ from keepwarm.mail.suppressions import suppress
 from keepwarm.people.models import Consent, Person
 from keepwarm.people.services import may_market_to
 from keepwarm.portal import services
-from keepwarm.portal.views import SIGNUPS_PER_ADDRESS
+from keepwarm.portal.views import SIGNUPS_PER_ADDRESS, SIGNUPS_PER_CONNECTION
 
 FORM = {
     "name": "Nadia Newcomer",
@@ -170,3 +171,15 @@ def test_signups_for_one_address_are_rate_limited() -> None:
     assert response.status_code == 429
     assert response["Retry-After"] == "600"
     assert OutboxMessage.objects.count() == SIGNUPS_PER_ADDRESS
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_many_people_signing_up_are_counted_apart(settings: Any) -> None:
+    settings.KEEPWARM_PROXY_COUNT = 1
+    statuses = [
+        Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+        .post("/subscribe/", {**FORM, "email": f"reader{n}@example.org"})
+        .status_code
+        for n in range(SIGNUPS_PER_CONNECTION + 10)
+    ]
+    assert statuses == [302] * (SIGNUPS_PER_CONNECTION + 10)

@@ -309,3 +309,16 @@ def test_a_consultant_opening_someones_link_does_not_use_it_up(cast: Cast) -> No
         assert "You are signed in to Keepwarm as staff, so it was not used" in page.text
     assert not UsedLink.objects.exists() and not PortalSession.objects.exists()
     assert Client().post(path).status_code == 302  # still works for Priya
+
+
+def test_behind_a_proxy_many_people_asking_for_links_are_counted_apart(
+    db: None, settings: Any
+) -> None:
+    settings.KEEPWARM_PROXY_COUNT = 1
+    statuses = [
+        Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+        .post(SIGN_IN, {"email": f"person{n}@example.org"})
+        .status_code
+        for n in range(LINKS_PER_CONNECTION + 10)
+    ]
+    assert statuses == [302] * (LINKS_PER_CONNECTION + 10)

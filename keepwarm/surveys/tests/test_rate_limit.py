@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.test import Client
 
 from keepwarm.conftest import Cast
@@ -51,3 +53,63 @@ def test_tampered_tokens_count_against_the_address(client: Client, db: None) -> 
     for _ in range(ADDRESS_LIMIT):
         assert client.post("/q/forged:token:abc/", {}).status_code == 400
     assert client.post("/q/forged:token:abc/", {}).status_code == 429
+
+
+PROXY = "10.0.0.1"  # the reverse proxy every request arrives from
+
+
+def through_proxy(client_ip: str, forged: str = "") -> Client:
+    # The proxy appends the address it saw; anything before it is what the client sent.
+    forwarded = f"{forged}, {client_ip}" if forged else client_ip
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_a_proxy_each_client_is_limited_on_its_own(
+    cast: Cast, asked: Asked, settings: Any
+) -> None:
+    settings.KEEPWARM_PROXY_COUNT = 1
+    clients = [through_proxy(f"198.51.100.{n}") for n in range(1, 31)]
+    # 30 people behind one proxy, twice the limit of one address between them.
+    for visitor in clients * 2:
+        assert visitor.post("/q/forged:token:abc/", {}).status_code == 400
+    # One of them hammers until stopped; the others are not.
+    noisy = clients[0]
+    statuses = [noisy.post("/q/forged:token:abc/", {}).status_code for _ in range(ADDRESS_LIMIT)]
+    assert statuses[-1] == 429
+    assert clients[1].post("/q/forged:token:abc/", {}).status_code == 400
+
+    # A genuine respondent behind the same proxy gets through.
+    invitation = create_invitation(
+        placement=cast.placement,
+        person=cast.candidate,
+        questionnaire=asked.questionnaire,
+        sender=cast.owner,
+    )
+    answered = through_proxy("192.0.2.44").post(link(invitation), full_answers(asked))
+    assert answered.status_code == 302  # to the thank-you page
+    assert Response.objects.count() == 1
+
+
+def test_without_a_proxy_a_forged_forwarded_header_is_ignored(
+    client: Client, db: None, settings: Any
+) -> None:
+    settings.KEEPWARM_PROXY_COUNT = 0
+    statuses = [
+        Client(HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").post("/q/forged:token:abc/", {}).status_code
+        for n in range(ADDRESS_LIMIT + 1)
+    ]
+    assert statuses[:-1] == [400] * ADDRESS_LIMIT
+    assert statuses[-1] == 429
+
+
+def test_behind_a_proxy_what_the_client_wrote_in_the_header_is_ignored(
+    db: None, settings: Any
+) -> None:
+    settings.KEEPWARM_PROXY_COUNT = 1
+    statuses = [
+        through_proxy("203.0.113.9", forged=f"198.51.100.{n}")
+        .post("/q/forged:token:abc/", {})
+        .status_code
+        for n in range(ADDRESS_LIMIT + 1)
+    ]
+    assert statuses[-1] == 429
