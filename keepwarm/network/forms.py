@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from keepwarm.accounts.models import User
 from keepwarm.care.forms import UserChoiceField, team
-from keepwarm.care.queries import visible_people
+from keepwarm.care.queries import visible_people, visible_placements
 from keepwarm.network.models import IntelNote, Referral, RewardRule, StatusStatement, Vacancy
 from keepwarm.network.services import next_statuses
 from keepwarm.people.models import Company, Person
@@ -120,7 +120,7 @@ class AdvanceReferralForm(forms.Form):
     )
     paid_on = forms.DateField(required=False, widget=DATE, label="Paid on")
 
-    def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, referral: Referral, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(Referral.Status.choices)
         to = self.fields["to"]
@@ -129,7 +129,8 @@ class AdvanceReferralForm(forms.Form):
         placement = self.fields["placement"]
         assert isinstance(placement, forms.ModelChoiceField)
         if referral.referred_id:
-            placement.queryset = Placement.objects.filter(person_id=referral.referred_id)
+            # Only placements the user may open: a colleague's is neither offered nor named.
+            placement.queryset = visible_placements(user).filter(person_id=referral.referred_id)
         rule = self.fields["rule"]
         assert isinstance(rule, forms.ModelChoiceField)
         rule.queryset = RewardRule.objects.filter(kind=referral.kind, active=True)

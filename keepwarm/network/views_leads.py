@@ -74,7 +74,6 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, A
         "hidden_candidates": lead.contact_candidates.count() - len(candidates),
         "resolve_form": forms.get("resolve_form")
         or ResolveForm(candidates=candidates, new_label="Someone new: add them on conversion"),
-        "can_see_source": visible_people(user).filter(pk=lead.source_id).exists(),
     }
 
 

@@ -56,12 +56,11 @@ def vacancies(request: HttpRequest) -> HttpResponse:
 def vacancy(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     found = get_vacancy_for(user, pk)
-    lead = Lead.objects.filter(vacancy=found).select_related("source").first()
     context = {
         "vacancy": found,
-        "lead": lead,
-        "can_see_source": lead is not None
-        and visible_people(user).filter(pk=lead.source_id).exists(),
+        # A colleague's lead is mentioned, not linked, and its source is not named.
+        "lead": queries.visible_leads(user).filter(vacancy=found).select_related("source").first(),
+        "from_lead": Lead.objects.filter(vacancy=found).exists(),
         "sees_money": _sees_money(user, found),
     }
     return render(request, "network/vacancy.html", context)
