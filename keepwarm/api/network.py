@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
-from keepwarm.api.access import visible_people
+from keepwarm.api.access import visible_people, visible_placements
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
 from keepwarm.api.lookups import one_of, user_named, username_of
@@ -70,12 +70,17 @@ def _page(qs: QuerySet, filters: PageQuery) -> dict:
 # --- Referrals ------------------------------------------------------------------------------
 
 
+HIDDEN = "null when it is someone (or something) of a colleague's you may not open."
+
+
 class ReferralOut(Schema):
     id: int
     url: str
-    referrer: int = Field(alias="referrer_id")
-    referred: int | None = Field(None, alias="referred_id")
-    candidates: list[int] = Field(description="People it may be, when nobody is linked yet.")
+    referrer: int | None = Field(description=f"Who referred; {HIDDEN}")
+    referred: int | None = Field(description=f"Who was referred, once known; {HIDDEN}")
+    candidates: list[int] = Field(
+        description="People it may be, when nobody is linked yet: those you may open."
+    )
     kind: ReferralKind
     status: ReferralStatus
     name: str
@@ -84,7 +89,7 @@ class ReferralOut(Schema):
     company_name: str
     notes: str
     rule: int | None = Field(None, alias="rule_id")
-    placement: int | None = Field(None, alias="placement_id")
+    placement: int | None = Field(description=f"The referred person's placement; {HIDDEN}")
     reward_amount: Decimal | None
     reward_due_on: dt.date | None
     paid_on: dt.date | None
@@ -98,6 +103,20 @@ class ReferralOut(Schema):
     @staticmethod
     def resolve_owner(obj: Referral) -> str | None:
         return username_of(obj.owner)
+
+    # Rows come from queries.visible_referrals, which marks what the caller may open; a row
+    # without the mark shows nothing rather than everything.
+    @staticmethod
+    def resolve_referrer(obj: Referral) -> int | None:
+        return obj.referrer_id if getattr(obj, "sees_referrer", False) else None
+
+    @staticmethod
+    def resolve_referred(obj: Referral) -> int | None:
+        return obj.referred_id if getattr(obj, "sees_referred", False) else None
+
+    @staticmethod
+    def resolve_placement(obj: Referral) -> int | None:
+        return obj.placement_id if getattr(obj, "sees_placement", False) else None
 
     @staticmethod
     def resolve_candidates(obj: Referral) -> list[int]:
@@ -143,7 +162,7 @@ def _referrals(user: User) -> QuerySet[Referral]:
     return (
         queries.visible_referrals(user)
         .select_related("owner")
-        .prefetch_related("candidates")
+        .prefetch_related(Prefetch("candidates", queryset=visible_people(user)))
         .order_by("-received_at", "-id")
     )
 
@@ -160,7 +179,11 @@ def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dic
     if filters.kind:
         referrals = referrals.filter(kind=filters.kind)
     if filters.person:
-        referrals = referrals.filter(Q(referrer_id=filters.person) | Q(referred_id=filters.person))
+        # Only by people the caller may open: a filter must not confirm who referred whom.
+        referrals = referrals.filter(
+            Q(referrer_id=filters.person, sees_referrer=True)
+            | Q(referred_id=filters.person, sees_referred=True)
+        )
     return _page(referrals, filters)
 
 
@@ -200,6 +223,9 @@ def update_referral(request: HttpRequest, id: Id, payload: ReferralPatch) -> Ref
             referral.notes = payload.notes
             referral.save(update_fields=["notes", "updated_at"])
         if payload.status is not None and payload.status != referral.status:
+            if payload.placement is not None:
+                # Only a placement the caller may open; a colleague's is "not found".
+                one_of("placement", visible_placements(user), payload.placement, "placement")
             rule = None
             if payload.rule is not None:
                 rules = RewardRule.objects.filter(kind=referral.kind, active=True)
@@ -221,7 +247,7 @@ def update_referral(request: HttpRequest, id: Id, payload: ReferralPatch) -> Ref
 class LeadOut(Schema):
     id: int
     url: str
-    source: int = Field(alias="source_id")
+    source: int | None = Field(description=f"Who passed it on; {HIDDEN}")
     company_name: str
     contact_name: str
     contact_email: str
@@ -230,8 +256,8 @@ class LeadOut(Schema):
     notes: str
     status: LeadStatus
     company: int | None = Field(None, alias="company_id")
-    contact: int | None = Field(None, alias="contact_id")
-    contact_candidates: list[int]
+    contact: int | None = Field(description=f"The known person who is the contact; {HIDDEN}")
+    contact_candidates: list[int] = Field(description="People it may be: those you may open.")
     vacancy: int | None = Field(None, alias="vacancy_id")
     owner: str | None
     received_at: dt.datetime
@@ -243,6 +269,16 @@ class LeadOut(Schema):
     @staticmethod
     def resolve_owner(obj: Lead) -> str | None:
         return username_of(obj.owner)
+
+    # Rows come from queries.visible_leads, which marks what the caller may open; a row
+    # without the mark shows nothing rather than everything.
+    @staticmethod
+    def resolve_source(obj: Lead) -> int | None:
+        return obj.source_id if getattr(obj, "sees_source", False) else None
+
+    @staticmethod
+    def resolve_contact(obj: Lead) -> int | None:
+        return obj.contact_id if getattr(obj, "sees_contact", False) else None
 
     @staticmethod
     def resolve_contact_candidates(obj: Lead) -> list[int]:
@@ -292,7 +328,7 @@ def _leads(user: User) -> QuerySet[Lead]:
     return (
         queries.visible_leads(user)
         .select_related("owner")
-        .prefetch_related("contact_candidates")
+        .prefetch_related(Prefetch("contact_candidates", queryset=visible_people(user)))
         .order_by("-received_at", "-id")
     )
 
@@ -303,7 +339,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict:
     if filters.status:
         leads = leads.filter(status=filters.status)
     if filters.source:
-        leads = leads.filter(source_id=filters.source)
+        leads = leads.filter(Q(source_id=filters.source, sees_source=True))
     return _page(leads, filters)
 
 
