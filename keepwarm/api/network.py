@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
@@ -22,7 +22,7 @@ from pydantic import WithJsonSchema
 from keepwarm.accounts.models import User
 from keepwarm.api.access import visible_people, visible_placements
 from keepwarm.api.auth import caller
-from keepwarm.api.errors import Invalid
+from keepwarm.api.errors import Invalid, error_body
 from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import (
     Day,
@@ -511,7 +511,9 @@ class VacancyOut(Schema):
     skills: str
     sector: str
     location: str
-    salary_min: int | None = Field(description="Only for its consultant, managers and admins.")
+    salary_min: int | None = Field(
+        description="Only for its consultant, managers and admins (null for others)."
+    )
     salary_max: int | None
     notes: str
     status: VacancyStatus
@@ -534,16 +536,11 @@ class VacancyOut(Schema):
 
     @staticmethod
     def resolve_salary_min(obj: Vacancy, context: dict) -> int | None:
-        return obj.salary_min if _sees_money(context["request"], obj) else None
+        return obj.salary_min if obj.shows_money_to(caller(context["request"])) else None
 
     @staticmethod
     def resolve_salary_max(obj: Vacancy, context: dict) -> int | None:
-        return obj.salary_max if _sees_money(context["request"], obj) else None
-
-
-def _sees_money(request: HttpRequest, vacancy: Vacancy) -> bool:
-    user = caller(request)
-    return user.sees_whole_team or vacancy.owner_id in (None, user.pk)
+        return obj.salary_max if obj.shows_money_to(caller(context["request"])) else None
 
 
 class VacancyPage(Schema):
@@ -627,10 +624,32 @@ def create_vacancy(request: HttpRequest, payload: VacancyIn) -> Status[Vacancy]:
     return Status(201, vacancy)
 
 
-@vacancies_router.patch("/{id}", response={200: VacancyOut, 404: ErrorOut, 422: ErrorOut})
-def update_vacancy(request: HttpRequest, id: Id, payload: VacancyPatch) -> Vacancy:
+def _refused_change(vacancy: Vacancy, data: dict, user: User) -> dict | None:
+    """Why `user` may not make this change (the API's error body), or None."""
+    new_owner = "owner" in data and data["owner"] != username_of(vacancy.owner)
+    if new_owner and not vacancy.may_change_owner(user):
+        message = "only the vacancy's consultant or a manager can give it to someone else"
+        return error_body([{"field": "owner", "message": message}])
+    for name in ("salary_min", "salary_max"):
+        if name in data and not vacancy.shows_money_to(user):
+            message = "only the vacancy's consultant, managers and admins see or change it"
+            return error_body([{"field": name, "message": message}])
+    return None
+
+
+@vacancies_router.patch(
+    "/{id}", response={200: VacancyOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def update_vacancy(request: HttpRequest, id: Id, payload: VacancyPatch) -> Status[Any] | Vacancy:
+    user = caller(request)
+    data = payload.model_dump(exclude_unset=True)
     with transaction.atomic():
-        vacancy = get_object_or_404(Vacancy.objects.select_for_update(of=("self",)), pk=id)
-        _apply_vacancy(vacancy, payload.model_dump(exclude_unset=True))
+        vacancy = get_object_or_404(
+            Vacancy.objects.select_for_update(of=("self",)).select_related("owner"), pk=id
+        )
+        refused = _refused_change(vacancy, data, user)
+        if refused is not None:
+            return Status(403, refused)
+        _apply_vacancy(vacancy, data)
         vacancy.save()
     return get_object_or_404(_vacancies(), pk=id)

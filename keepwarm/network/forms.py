@@ -281,13 +281,31 @@ class VacancyForm(forms.ModelForm):
         }
         help_texts = {"skills": "Separated by commas or one per line."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = team()
         if self.instance.company_id and not self.is_bound:
             self.initial["company"] = self.instance.company.name
+        if self.instance.pk and not self.instance.shows_money_to(user):
+            # Like a placement's money: neither shown nor changed by whoever may not see it.
+            for name in ("salary_min", "salary_max"):
+                del self.fields[name]
+
+    def clean_owner(self) -> User | None:
+        owner: User | None = self.cleaned_data.get("owner")
+        if not self.instance.pk:
+            # A new vacancy is its author's unless they name someone (as in the API), so
+            # the salary they typed stays theirs to see.
+            return owner or self.user
+        changed = owner != self.instance.owner
+        if changed and not self.instance.may_change_owner(self.user):
+            raise forms.ValidationError(
+                "Only the vacancy's consultant or a manager can give it to someone else."
+            )
+        return owner
 
     def clean_company(self) -> Company:
         return company_named(self.cleaned_data.get("company", ""))

@@ -345,3 +345,40 @@ def test_network_endpoints_never_answer_500(cast, api_as, data):
     if path == "/leads":
         converted = api.post(f"/leads/{target}/convert", body)
         assert converted.status_code in (200, 404, 422), (body, converted.content)
+
+
+def test_only_its_consultant_or_a_manager_gives_a_vacancy_to_someone_else(cast, api_as):
+    vacancy = Vacancy.objects.create(
+        company=cast.company, title="Buyer", salary_min=30000, owner=cast.owner
+    )
+    url = f"/vacancies/{vacancy.pk}"
+
+    refused = api_as(cast.outsider).patch(url, {"owner": "oscar_other"})
+
+    assert refused.status_code == 403
+    assert refused.json()["errors"] == [
+        {
+            "field": "owner",
+            "message": "only the vacancy's consultant or a manager can give it to someone else",
+        }
+    ]
+    vacancy.refresh_from_db()
+    assert vacancy.owner == cast.owner
+    assert api_as(cast.outsider).patch(url, {"title": "Lead Buyer"}).status_code == 200
+    assert api_as(cast.owner).patch(url, {"owner": "colin_cover"}).json()["owner"] == "colin_cover"
+    assert api_as(cast.manager).patch(url, {"owner": None}).json()["owner"] is None
+
+
+def test_a_vacancys_salary_follows_the_money_rule_in_the_api(cast, api_as):
+    mine = Vacancy.objects.create(
+        company=cast.company, title="Buyer", salary_max=36000, owner=cast.owner
+    )
+    nobodys = Vacancy.objects.create(company=cast.company, title="Clerk", salary_max=25000)
+
+    refused = api_as(cast.outsider).patch(f"/vacancies/{mine.pk}", {"salary_max": 1})
+
+    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "salary_max"
+    mine.refresh_from_db()
+    assert mine.salary_max == 36000
+    assert api_as(cast.owner).get(f"/vacancies/{nobodys.pk}").json()["salary_max"] is None
+    assert api_as(cast.manager).get(f"/vacancies/{nobodys.pk}").json()["salary_max"] == 25000
