@@ -14,6 +14,7 @@ from keepwarm.conftest import START, Cast
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
+from keepwarm.portal.personal import raise_concern
 
 
 def logged_in(user: object) -> Client:
@@ -320,3 +321,17 @@ def test_the_api_gives_a_shared_hiring_managers_colleague_none_of_the_others_cal
     assert listed["count"] == 0
     for t in Touchpoint.objects.filter(placement=cast.placement):
         assert client.get(f"/api/v1/touchpoints/{t.pk}").status_code == 404
+
+
+def test_a_shared_hiring_managers_concern_about_a_colleagues_placement_stays_theirs(
+    shared_hiring_manager: Cast,
+) -> None:
+    cast = shared_hiring_manager
+    raise_concern(person=cast.client_contact, placement=cast.placement, text="Often late")
+    url = reverse("person", args=[cast.client_contact.pk])
+
+    oscars = logged_in(cast.outsider).get(url).content.decode()
+    olivias = logged_in(cast.owner).get(url).content.decode()
+
+    assert "Often late" not in oscars and "Priya" not in oscars
+    assert "Raised a concern about Priya Patel: Often late" in olivias
