@@ -407,10 +407,15 @@ class IntelOut(Schema):
     sector: str
     body: str
     source: str
-    source_person: int | None = Field(None, alias="source_person_id")
+    source_person: int | None = Field(description=f"Someone in Keepwarm; {HIDDEN}")
     noted_on: dt.date
     author: str | None
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_source_person(obj: IntelNote) -> int | None:
+        # Rows come from queries.intel_notes; without the mark, nobody is named.
+        return obj.source_person_id if getattr(obj, "sees_source_person", False) else None
 
     @staticmethod
     def resolve_author(obj: IntelNote) -> str | None:
@@ -464,10 +469,11 @@ def _apply_intel(note: IntelNote, data: dict, user: User) -> None:
 
 @intel_router.get("", response=IntelPage, url_name="intel_notes")
 def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict:
-    notes = IntelNote.objects.select_related("author").order_by("-noted_on", "-id")
+    user = caller(request)
+    notes = queries.intel_notes(user).select_related("author").order_by("-noted_on", "-id")
     if filters.company:
         company = Company.objects.filter(pk=filters.company).first()
-        about = queries.what_we_know(company) if company else IntelNote.objects.none()
+        about = queries.what_we_know(company, user=user) if company else IntelNote.objects.none()
         notes = about.select_related("author").order_by("-noted_on", "-id")
     if filters.sector:
         notes = notes.filter(sector__iexact=filters.sector)
@@ -478,7 +484,7 @@ def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict:
 
 @intel_router.get("/{id}", response={200: IntelOut, 404: ErrorOut}, url_name="intel_note")
 def read_intel(request: HttpRequest, id: Id) -> IntelNote:
-    return get_object_or_404(IntelNote.objects.select_related("author"), pk=id)
+    return get_object_or_404(queries.intel_notes(caller(request)).select_related("author"), pk=id)
 
 
 @intel_router.post("", response={201: IntelOut, 422: ErrorOut})
@@ -487,7 +493,7 @@ def create_intel(request: HttpRequest, payload: IntelIn) -> Status[IntelNote]:
     note = IntelNote(author=user)
     _apply_intel(note, payload.model_dump(), user)
     note.save()
-    return Status(201, note)
+    return Status(201, queries.intel_notes(user).select_related("author").get(pk=note.pk))
 
 
 @intel_router.patch("/{id}", response={200: IntelOut, 404: ErrorOut, 422: ErrorOut})
@@ -497,7 +503,7 @@ def update_intel(request: HttpRequest, id: Id, payload: IntelPatch) -> IntelNote
         note = get_object_or_404(IntelNote.objects.select_for_update(of=("self",)), pk=id)
         _apply_intel(note, payload.model_dump(exclude_unset=True), user)
         note.save()
-    return note
+    return queries.intel_notes(user).select_related("author").get(pk=note.pk)
 
 
 # --- Vacancies ------------------------------------------------------------------------------

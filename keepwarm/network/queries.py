@@ -99,12 +99,20 @@ def hiring_managers_once_placed(company: Company) -> QuerySet[Person]:
     )
 
 
-def what_we_know(company: Company) -> QuerySet[IntelNote]:
+def intel_notes(user: User) -> QuerySet[IntelNote]:
+    """Every note (intelligence is the agency's), each saying whether the user may open the
+    person it came from (`sees_source_person`): pages and the API name nobody else."""
+    return IntelNote.objects.annotate(
+        sees_source_person=_may_open(visible_people(user), "source_person_id")
+    )
+
+
+def what_we_know(company: Company, *, user: User) -> QuerySet[IntelNote]:
     """Intel about the company itself, and about its sector (untagged to any company)."""
     about = Q(company=company)
     if company.sector:
         about |= Q(company__isnull=True, sector__iexact=company.sector)
-    return IntelNote.objects.filter(about).select_related("source_person", "author", "company")
+    return intel_notes(user).filter(about).select_related("source_person", "author", "company")
 
 
 def latest_statement(person: Person) -> StatusStatement | None:

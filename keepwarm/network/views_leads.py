@@ -25,7 +25,7 @@ from keepwarm.network.forms import (
     ResolveForm,
     company_names,
 )
-from keepwarm.network.models import IntelNote, Lead
+from keepwarm.network.models import Lead
 from keepwarm.people.models import Company
 
 PAGE_SIZE = 50
@@ -189,7 +189,7 @@ def lead_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 def intel(request: HttpRequest) -> HttpResponse:
     """Every note, newest first, filtered by a company or sector; and a form to add one."""
     user = _user(request)
-    notes = IntelNote.objects.select_related("company", "source_person", "author")
+    notes = queries.intel_notes(user).select_related("company", "source_person", "author")
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
         about = Q(company__name__icontains=query) | Q(sector__icontains=query)

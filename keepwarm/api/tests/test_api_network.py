@@ -347,6 +347,28 @@ def test_network_endpoints_never_answer_500(cast, api_as, data):
         assert converted.status_code in (200, 404, 422), (body, converted.content)
 
 
+def test_intel_gives_the_id_of_the_person_it_came_from_only_to_those_who_may_see_them(cast, api_as):
+    note = (
+        api_as(cast.owner)
+        .post(
+            "/intel",
+            {
+                "kind": "client_plans",
+                "company": cast.company.pk,
+                "body": "Budget for two more.",
+                "source_person": cast.client_contact.pk,
+            },
+        )
+        .json()
+    )
+    assert note["source_person"] == cast.client_contact.pk
+
+    oscar = api_as(cast.outsider)
+    assert oscar.get(f"/intel/{note['id']}").json()["source_person"] is None
+    listed = oscar.get("/intel", company=cast.company.pk).json()["items"]
+    assert [n["source_person"] for n in listed] == [None]
+
+
 def test_only_its_consultant_or_a_manager_gives_a_vacancy_to_someone_else(cast, api_as):
     vacancy = Vacancy.objects.create(
         company=cast.company, title="Buyer", salary_min=30000, owner=cast.owner

@@ -46,7 +46,7 @@ def company_network(context: Context, company: Any) -> dict[str, Any]:
         pk__in=visible_people(user).values("pk")
     )
     return {
-        "intel": list(queries.what_we_know(company)[:20]),
+        "intel": list(queries.what_we_know(company, user=user)[:20]),
         "once_placed": list(once_placed.order_by("last_name")),
         "vacancies": list(
             Vacancy.objects.filter(company=company, status=Vacancy.Status.OPEN).order_by(

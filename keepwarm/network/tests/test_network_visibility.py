@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from keepwarm.conftest import START, Cast
-from keepwarm.network.models import Lead, Referral, RewardRule
+from keepwarm.network.models import IntelNote, Lead, Referral, RewardRule
 from keepwarm.network.services import receive_lead, receive_referral
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
@@ -179,3 +179,19 @@ def test_a_companys_hiring_managers_once_placed_are_only_those_the_user_may_see(
     assert "Priya Patel" not in page and cast.candidate.get_absolute_url() not in page
     owners = _client(cast.owner).get(cast.company.get_absolute_url()).content.decode()
     assert "Priya Patel" in owners
+
+
+def test_intel_names_the_person_it_came_from_only_to_those_who_may_see_them(cast: Cast) -> None:
+    IntelNote.objects.create(
+        kind=IntelNote.Kind.CLIENT_PLANS,
+        company=cast.company,
+        body="Budget for two more.",
+        source_person=cast.client_contact,
+        noted_on=START,
+        author=cast.owner,
+    )
+
+    for url in (reverse("intel"), cast.company.get_absolute_url()):
+        oscars = _client(cast.outsider).get(url).content.decode()
+        assert "Budget for two more." in oscars and "Harry Hughes" not in oscars
+        assert "(Harry Hughes)" in _client(cast.owner).get(url).content.decode()
