@@ -7,12 +7,11 @@ so the API does not confirm that someone else's record exists.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.queries import visible_people, visible_placements
+from keepwarm.care.queries import visible_people, visible_placements, visible_touchpoints
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 
@@ -24,16 +23,6 @@ __all__ = [
     "visible_placements",
     "visible_touchpoints",
 ]
-
-
-def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:
-    touchpoints = Touchpoint.objects.all()
-    if user.sees_whole_team:
-        return touchpoints
-    return touchpoints.filter(
-        Q(person__in=visible_people(user).values("pk"))
-        | Q(placement__in=visible_placements(user).values("pk"))
-    )
 
 
 def get_person_for(user: User, pk: int) -> Person:

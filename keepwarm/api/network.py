@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,9 +20,9 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
-from keepwarm.api.access import visible_people
+from keepwarm.api.access import visible_people, visible_placements
 from keepwarm.api.auth import caller
-from keepwarm.api.errors import Invalid
+from keepwarm.api.errors import Invalid, error_body
 from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import (
     Day,
@@ -70,12 +70,17 @@ def _page(qs: QuerySet, filters: PageQuery) -> dict:
 # --- Referrals ------------------------------------------------------------------------------
 
 
+HIDDEN = "null when it is someone (or something) of a colleague's you may not open."
+
+
 class ReferralOut(Schema):
     id: int
     url: str
-    referrer: int = Field(alias="referrer_id")
-    referred: int | None = Field(None, alias="referred_id")
-    candidates: list[int] = Field(description="People it may be, when nobody is linked yet.")
+    referrer: int | None = Field(description=f"Who referred; {HIDDEN}")
+    referred: int | None = Field(description=f"Who was referred, once known; {HIDDEN}")
+    candidates: list[int] = Field(
+        description="People it may be, when nobody is linked yet: those you may open."
+    )
     kind: ReferralKind
     status: ReferralStatus
     name: str
@@ -84,7 +89,7 @@ class ReferralOut(Schema):
     company_name: str
     notes: str
     rule: int | None = Field(None, alias="rule_id")
-    placement: int | None = Field(None, alias="placement_id")
+    placement: int | None = Field(description=f"The referred person's placement; {HIDDEN}")
     reward_amount: Decimal | None
     reward_due_on: dt.date | None
     paid_on: dt.date | None
@@ -98,6 +103,20 @@ class ReferralOut(Schema):
     @staticmethod
     def resolve_owner(obj: Referral) -> str | None:
         return username_of(obj.owner)
+
+    # Rows come from queries.visible_referrals, which marks what the caller may open; a row
+    # without the mark shows nothing rather than everything.
+    @staticmethod
+    def resolve_referrer(obj: Referral) -> int | None:
+        return obj.referrer_id if getattr(obj, "sees_referrer", False) else None
+
+    @staticmethod
+    def resolve_referred(obj: Referral) -> int | None:
+        return obj.referred_id if getattr(obj, "sees_referred", False) else None
+
+    @staticmethod
+    def resolve_placement(obj: Referral) -> int | None:
+        return obj.placement_id if getattr(obj, "sees_placement", False) else None
 
     @staticmethod
     def resolve_candidates(obj: Referral) -> list[int]:
@@ -143,7 +162,7 @@ def _referrals(user: User) -> QuerySet[Referral]:
     return (
         queries.visible_referrals(user)
         .select_related("owner")
-        .prefetch_related("candidates")
+        .prefetch_related(Prefetch("candidates", queryset=visible_people(user)))
         .order_by("-received_at", "-id")
     )
 
@@ -160,7 +179,11 @@ def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dic
     if filters.kind:
         referrals = referrals.filter(kind=filters.kind)
     if filters.person:
-        referrals = referrals.filter(Q(referrer_id=filters.person) | Q(referred_id=filters.person))
+        # Only by people the caller may open: a filter must not confirm who referred whom.
+        referrals = referrals.filter(
+            Q(referrer_id=filters.person, sees_referrer=True)
+            | Q(referred_id=filters.person, sees_referred=True)
+        )
     return _page(referrals, filters)
 
 
@@ -200,6 +223,9 @@ def update_referral(request: HttpRequest, id: Id, payload: ReferralPatch) -> Ref
             referral.notes = payload.notes
             referral.save(update_fields=["notes", "updated_at"])
         if payload.status is not None and payload.status != referral.status:
+            if payload.placement is not None:
+                # Only a placement the caller may open; a colleague's is "not found".
+                one_of("placement", visible_placements(user), payload.placement, "placement")
             rule = None
             if payload.rule is not None:
                 rules = RewardRule.objects.filter(kind=referral.kind, active=True)
@@ -221,7 +247,7 @@ def update_referral(request: HttpRequest, id: Id, payload: ReferralPatch) -> Ref
 class LeadOut(Schema):
     id: int
     url: str
-    source: int = Field(alias="source_id")
+    source: int | None = Field(description=f"Who passed it on; {HIDDEN}")
     company_name: str
     contact_name: str
     contact_email: str
@@ -230,8 +256,8 @@ class LeadOut(Schema):
     notes: str
     status: LeadStatus
     company: int | None = Field(None, alias="company_id")
-    contact: int | None = Field(None, alias="contact_id")
-    contact_candidates: list[int]
+    contact: int | None = Field(description=f"The known person who is the contact; {HIDDEN}")
+    contact_candidates: list[int] = Field(description="People it may be: those you may open.")
     vacancy: int | None = Field(None, alias="vacancy_id")
     owner: str | None
     received_at: dt.datetime
@@ -243,6 +269,16 @@ class LeadOut(Schema):
     @staticmethod
     def resolve_owner(obj: Lead) -> str | None:
         return username_of(obj.owner)
+
+    # Rows come from queries.visible_leads, which marks what the caller may open; a row
+    # without the mark shows nothing rather than everything.
+    @staticmethod
+    def resolve_source(obj: Lead) -> int | None:
+        return obj.source_id if getattr(obj, "sees_source", False) else None
+
+    @staticmethod
+    def resolve_contact(obj: Lead) -> int | None:
+        return obj.contact_id if getattr(obj, "sees_contact", False) else None
 
     @staticmethod
     def resolve_contact_candidates(obj: Lead) -> list[int]:
@@ -292,7 +328,7 @@ def _leads(user: User) -> QuerySet[Lead]:
     return (
         queries.visible_leads(user)
         .select_related("owner")
-        .prefetch_related("contact_candidates")
+        .prefetch_related(Prefetch("contact_candidates", queryset=visible_people(user)))
         .order_by("-received_at", "-id")
     )
 
@@ -303,7 +339,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict:
     if filters.status:
         leads = leads.filter(status=filters.status)
     if filters.source:
-        leads = leads.filter(source_id=filters.source)
+        leads = leads.filter(Q(source_id=filters.source, sees_source=True))
     return _page(leads, filters)
 
 
@@ -371,10 +407,15 @@ class IntelOut(Schema):
     sector: str
     body: str
     source: str
-    source_person: int | None = Field(None, alias="source_person_id")
+    source_person: int | None = Field(description=f"Someone in Keepwarm; {HIDDEN}")
     noted_on: dt.date
     author: str | None
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_source_person(obj: IntelNote) -> int | None:
+        # Rows come from queries.intel_notes; without the mark, nobody is named.
+        return obj.source_person_id if getattr(obj, "sees_source_person", False) else None
 
     @staticmethod
     def resolve_author(obj: IntelNote) -> str | None:
@@ -428,10 +469,11 @@ def _apply_intel(note: IntelNote, data: dict, user: User) -> None:
 
 @intel_router.get("", response=IntelPage, url_name="intel_notes")
 def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict:
-    notes = IntelNote.objects.select_related("author").order_by("-noted_on", "-id")
+    user = caller(request)
+    notes = queries.intel_notes(user).select_related("author").order_by("-noted_on", "-id")
     if filters.company:
         company = Company.objects.filter(pk=filters.company).first()
-        about = queries.what_we_know(company) if company else IntelNote.objects.none()
+        about = queries.what_we_know(company, user=user) if company else IntelNote.objects.none()
         notes = about.select_related("author").order_by("-noted_on", "-id")
     if filters.sector:
         notes = notes.filter(sector__iexact=filters.sector)
@@ -442,7 +484,7 @@ def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict:
 
 @intel_router.get("/{id}", response={200: IntelOut, 404: ErrorOut}, url_name="intel_note")
 def read_intel(request: HttpRequest, id: Id) -> IntelNote:
-    return get_object_or_404(IntelNote.objects.select_related("author"), pk=id)
+    return get_object_or_404(queries.intel_notes(caller(request)).select_related("author"), pk=id)
 
 
 @intel_router.post("", response={201: IntelOut, 422: ErrorOut})
@@ -451,7 +493,7 @@ def create_intel(request: HttpRequest, payload: IntelIn) -> Status[IntelNote]:
     note = IntelNote(author=user)
     _apply_intel(note, payload.model_dump(), user)
     note.save()
-    return Status(201, note)
+    return Status(201, queries.intel_notes(user).select_related("author").get(pk=note.pk))
 
 
 @intel_router.patch("/{id}", response={200: IntelOut, 404: ErrorOut, 422: ErrorOut})
@@ -461,7 +503,7 @@ def update_intel(request: HttpRequest, id: Id, payload: IntelPatch) -> IntelNote
         note = get_object_or_404(IntelNote.objects.select_for_update(of=("self",)), pk=id)
         _apply_intel(note, payload.model_dump(exclude_unset=True), user)
         note.save()
-    return note
+    return queries.intel_notes(user).select_related("author").get(pk=note.pk)
 
 
 # --- Vacancies ------------------------------------------------------------------------------
@@ -475,7 +517,9 @@ class VacancyOut(Schema):
     skills: str
     sector: str
     location: str
-    salary_min: int | None = Field(description="Only for its consultant, managers and admins.")
+    salary_min: int | None = Field(
+        description="Only for its consultant, managers and admins (null for others)."
+    )
     salary_max: int | None
     notes: str
     status: VacancyStatus
@@ -498,16 +542,11 @@ class VacancyOut(Schema):
 
     @staticmethod
     def resolve_salary_min(obj: Vacancy, context: dict) -> int | None:
-        return obj.salary_min if _sees_money(context["request"], obj) else None
+        return obj.salary_min if obj.shows_money_to(caller(context["request"])) else None
 
     @staticmethod
     def resolve_salary_max(obj: Vacancy, context: dict) -> int | None:
-        return obj.salary_max if _sees_money(context["request"], obj) else None
-
-
-def _sees_money(request: HttpRequest, vacancy: Vacancy) -> bool:
-    user = caller(request)
-    return user.sees_whole_team or vacancy.owner_id in (None, user.pk)
+        return obj.salary_max if obj.shows_money_to(caller(context["request"])) else None
 
 
 class VacancyPage(Schema):
@@ -591,10 +630,32 @@ def create_vacancy(request: HttpRequest, payload: VacancyIn) -> Status[Vacancy]:
     return Status(201, vacancy)
 
 
-@vacancies_router.patch("/{id}", response={200: VacancyOut, 404: ErrorOut, 422: ErrorOut})
-def update_vacancy(request: HttpRequest, id: Id, payload: VacancyPatch) -> Vacancy:
+def _refused_change(vacancy: Vacancy, data: dict, user: User) -> dict | None:
+    """Why `user` may not make this change (the API's error body), or None."""
+    new_owner = "owner" in data and data["owner"] != username_of(vacancy.owner)
+    if new_owner and not vacancy.may_change_owner(user):
+        message = "only the vacancy's consultant or a manager can give it to someone else"
+        return error_body([{"field": "owner", "message": message}])
+    for name in ("salary_min", "salary_max"):
+        if name in data and not vacancy.shows_money_to(user):
+            message = "only the vacancy's consultant, managers and admins see or change it"
+            return error_body([{"field": name, "message": message}])
+    return None
+
+
+@vacancies_router.patch(
+    "/{id}", response={200: VacancyOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def update_vacancy(request: HttpRequest, id: Id, payload: VacancyPatch) -> Status[Any] | Vacancy:
+    user = caller(request)
+    data = payload.model_dump(exclude_unset=True)
     with transaction.atomic():
-        vacancy = get_object_or_404(Vacancy.objects.select_for_update(of=("self",)), pk=id)
-        _apply_vacancy(vacancy, payload.model_dump(exclude_unset=True))
+        vacancy = get_object_or_404(
+            Vacancy.objects.select_for_update(of=("self",)).select_related("owner"), pk=id
+        )
+        refused = _refused_change(vacancy, data, user)
+        if refused is not None:
+            return Status(403, refused)
+        _apply_vacancy(vacancy, data)
         vacancy.save()
     return get_object_or_404(_vacancies(), pk=id)

@@ -335,6 +335,19 @@ def visible_people(user: User) -> QuerySet[Person]:
     )
 
 
+def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:
+    """Touchpoints `user` may open: one on a placement only with that placement, one about
+    the person alone with the person. A hiring manager shared by two consultants'
+    placements is visible to both, but each sees only the calls and check-ins of the
+    placements they may open."""
+    if user.sees_whole_team:
+        return Touchpoint.objects.all()
+    return Touchpoint.objects.filter(
+        Q(placement__isnull=True, person__in=visible_people(user).values("pk"))
+        | Q(placement__in=visible_placements(user).values("pk"))
+    )
+
+
 @dataclass
 class TimelineEntry:
     at: dt.datetime
@@ -351,12 +364,16 @@ def _on_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
 
 
-def timeline_for(person: Person) -> list[TimelineEntry]:
-    """What has happened with `person`: touchpoints (not the still-planned ones), messages,
-    notes and questionnaire answers, newest first. Four queries and one for the answers."""
+def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
+    """What has happened with `person`, as far as `user` may see: touchpoints (not the
+    still-planned ones), messages, notes and questionnaire answers, newest first. Those
+    belonging to a placement `user` may not open (a shared hiring manager's calls about
+    a colleague's placement) are left out. Four queries and one for the answers."""
     entries: list[TimelineEntry] = []
     touchpoints = (
-        person.touchpoints.exclude(state=Touchpoint.State.PLANNED)
+        visible_touchpoints(user)
+        .filter(person=person)
+        .exclude(state=Touchpoint.State.PLANNED)
         .select_related("owner", "done_by", "placement")
         .order_by("-due_on", "-id")
     )
@@ -373,7 +390,10 @@ def timeline_for(person: Person) -> list[TimelineEntry]:
             )
         )
     # The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
-    for m in person.messages.defer("body_html", "headers").order_by("-created_at", "-id"):
+    messages = person.messages.filter(
+        Q(touchpoint__isnull=True) | Q(touchpoint__in=visible_touchpoints(user).values("pk"))
+    )
+    for m in messages.defer("body_html", "headers").order_by("-created_at", "-id"):
         entries.append(
             TimelineEntry(
                 at=m.sent_at or m.created_at,
@@ -398,7 +418,8 @@ def timeline_for(person: Person) -> list[TimelineEntry]:
             )
         )
     responses = (
-        person.responses.select_related("questionnaire", "placement__company")
+        person.responses.filter(placement__in=visible_placements(user).values("pk"))
+        .select_related("questionnaire", "placement__company")
         .prefetch_related("answers__question")
         .order_by("-submitted_at", "-id")
     )

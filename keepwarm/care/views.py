@@ -47,8 +47,8 @@ def _user(request: HttpRequest) -> User:
 
 
 def get_touchpoint_for(user: User, pk: int) -> Touchpoint:
-    """A touchpoint of someone the user may see, or 404."""
-    visible = Touchpoint.objects.filter(person__in=queries.visible_people(user))
+    """A touchpoint the user may see (queries.visible_touchpoints), or 404."""
+    visible = queries.visible_touchpoints(user)
     return get_object_or_404(visible.select_related("person", "placement", "owner"), pk=pk)
 
 

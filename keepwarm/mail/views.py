@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -29,7 +29,14 @@ def visible_messages(user: User) -> QuerySet[OutboxMessage]:
     """Managers see the whole outbox; consultants mail to people they can see."""
     if user.sees_whole_team:
         return OutboxMessage.objects.all()
-    return OutboxMessage.objects.filter(person__in=queries.visible_people(user))
+    # A check-in sent about a colleague's placement stays theirs, even to a shared contact
+    # (queries.visible_touchpoints, written for the person already known to be visible).
+    about_visible_work = (
+        Q(touchpoint__isnull=True)
+        | Q(touchpoint__placement__isnull=True)
+        | Q(touchpoint__placement__in=queries.visible_placements(user).values("pk"))
+    )
+    return OutboxMessage.objects.filter(about_visible_work, person__in=queries.visible_people(user))
 
 
 def get_message_for(user: User, pk: int) -> OutboxMessage:

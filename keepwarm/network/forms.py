@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from keepwarm.accounts.models import User
 from keepwarm.care.forms import UserChoiceField, team
-from keepwarm.care.queries import visible_people
+from keepwarm.care.queries import visible_people, visible_placements
 from keepwarm.network.models import IntelNote, Referral, RewardRule, StatusStatement, Vacancy
 from keepwarm.network.services import next_statuses
 from keepwarm.people.models import Company, Person
@@ -120,7 +120,7 @@ class AdvanceReferralForm(forms.Form):
     )
     paid_on = forms.DateField(required=False, widget=DATE, label="Paid on")
 
-    def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, referral: Referral, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = dict(Referral.Status.choices)
         to = self.fields["to"]
@@ -129,7 +129,8 @@ class AdvanceReferralForm(forms.Form):
         placement = self.fields["placement"]
         assert isinstance(placement, forms.ModelChoiceField)
         if referral.referred_id:
-            placement.queryset = Placement.objects.filter(person_id=referral.referred_id)
+            # Only placements the user may open: a colleague's is neither offered nor named.
+            placement.queryset = visible_placements(user).filter(person_id=referral.referred_id)
         rule = self.fields["rule"]
         assert isinstance(rule, forms.ModelChoiceField)
         rule.queryset = RewardRule.objects.filter(kind=referral.kind, active=True)
@@ -280,13 +281,31 @@ class VacancyForm(forms.ModelForm):
         }
         help_texts = {"skills": "Separated by commas or one per line."}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = team()
         if self.instance.company_id and not self.is_bound:
             self.initial["company"] = self.instance.company.name
+        if self.instance.pk and not self.instance.shows_money_to(user):
+            # Like a placement's money: neither shown nor changed by whoever may not see it.
+            for name in ("salary_min", "salary_max"):
+                del self.fields[name]
+
+    def clean_owner(self) -> User | None:
+        owner: User | None = self.cleaned_data.get("owner")
+        if not self.instance.pk:
+            # A new vacancy is its author's unless they name someone (as in the API), so
+            # the salary they typed stays theirs to see.
+            return owner or self.user
+        changed = owner != self.instance.owner
+        if changed and not self.instance.may_change_owner(self.user):
+            raise forms.ValidationError(
+                "Only the vacancy's consultant or a manager can give it to someone else."
+            )
+        return owner
 
     def clean_company(self) -> Company:
         return company_named(self.cleaned_data.get("company", ""))

@@ -6,11 +6,14 @@ referral, a lead or a statement shows on the records it concerns.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
 from keepwarm.people.models import Company, Person
+from keepwarm.placements.models import shows_money
 
 
 class Vacancy(models.Model):
@@ -50,6 +53,15 @@ class Vacancy(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("vacancy", args=[self.pk])
+
+    def shows_money_to(self, user: Any) -> bool:
+        """The salary range: the same rule as a placement's money."""
+        return shows_money(user, owner_id=self.owner_id)
+
+    def may_change_owner(self, user: Any) -> bool:
+        """Handing the vacancy to someone else: its consultant, managers and admins, the
+        same people who see its money (an unowned one is a manager's to give out)."""
+        return shows_money(user, owner_id=self.owner_id)
 
 
 class RewardRule(models.Model):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Cover
-from keepwarm.care.queries import visible_people
+from keepwarm.care.queries import visible_people, visible_placements
 from keepwarm.network.models import IntelNote, Lead, Referral, StatusStatement
 from keepwarm.network.services import FALLEN_THROUGH
 from keepwarm.people.models import Company, Person, Role
@@ -23,10 +23,23 @@ def _covered(user: User) -> QuerySet[Cover, Any]:
     )
 
 
+def _may_open(objects: QuerySet[Any], field: str) -> Exists:
+    return Exists(objects.filter(pk=OuterRef(field)))
+
+
 def visible_referrals(user: User) -> QuerySet[Referral]:
     """Everything for managers; else referrals a consultant (or whom they cover) handles,
-    or that were made by or about people they may see."""
-    referrals = Referral.objects.all()
+    or that were made by or about people they may see.
+
+    A referral seen through one person may name another the user may not open (a
+    colleague's candidate referred someone of theirs): each row says which of its people
+    and its placement the user may open (`sees_referrer`, `sees_referred`,
+    `sees_placement`), and pages and the API show nothing of the others."""
+    referrals = Referral.objects.annotate(
+        sees_referrer=_may_open(visible_people(user), "referrer_id"),
+        sees_referred=_may_open(visible_people(user), "referred_id"),
+        sees_placement=_may_open(visible_placements(user), "placement_id"),
+    )
     if user.sees_whole_team:
         return referrals
     people = visible_people(user).values("pk")
@@ -39,7 +52,12 @@ def visible_referrals(user: User) -> QuerySet[Referral]:
 
 
 def visible_leads(user: User) -> QuerySet[Lead]:
-    leads = Lead.objects.all()
+    """As for referrals, each lead says whether the user may open the person who passed it
+    on and its contact (`sees_source`, `sees_contact`)."""
+    leads = Lead.objects.annotate(
+        sees_source=_may_open(visible_people(user), "source_id"),
+        sees_contact=_may_open(visible_people(user), "contact_id"),
+    )
     if user.sees_whole_team:
         return leads
     people = visible_people(user).values("pk")
@@ -81,12 +99,20 @@ def hiring_managers_once_placed(company: Company) -> QuerySet[Person]:
     )
 
 
-def what_we_know(company: Company) -> QuerySet[IntelNote]:
+def intel_notes(user: User) -> QuerySet[IntelNote]:
+    """Every note (intelligence is the agency's), each saying whether the user may open the
+    person it came from (`sees_source_person`): pages and the API name nobody else."""
+    return IntelNote.objects.annotate(
+        sees_source_person=_may_open(visible_people(user), "source_person_id")
+    )
+
+
+def what_we_know(company: Company, *, user: User) -> QuerySet[IntelNote]:
     """Intel about the company itself, and about its sector (untagged to any company)."""
     about = Q(company=company)
     if company.sector:
         about |= Q(company__isnull=True, sector__iexact=company.sector)
-    return IntelNote.objects.filter(about).select_related("source_person", "author", "company")
+    return intel_notes(user).filter(about).select_related("source_person", "author", "company")
 
 
 def latest_statement(person: Person) -> StatusStatement | None:

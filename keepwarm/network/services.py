@@ -30,6 +30,11 @@ CLOSE_NAME_RATIO = 0.85
 # Phones compare on their last digits: "+44 7700 900123" and "07700900123" are one number.
 PHONE_DIGITS_COMPARED = 9
 MAX_CANDIDATES = 10
+# Notes written for a new record never name who referred them or passed the lead on:
+# everyone who may open the record reads its notes, and the referrer or source may be a
+# colleague's contact. The referral or lead keeps the link, shown by its own rule.
+REFERRED_NOTE = "Came to us through a referral."
+LEAD_CONTACT_NOTE = "Came to us as the contact on a lead."
 
 
 def fold_name(name: str) -> str:
@@ -183,7 +188,7 @@ def receive_referral(
                 email=email,
                 phone=phone,
                 owner=owner,
-                notes=f"Referred by {referrer.full_name}.",
+                notes=REFERRED_NOTE,
             )
             Role.objects.create(
                 person=match, kind=Role.Kind.CANDIDATE, started_on=timezone.localdate()
@@ -412,7 +417,7 @@ def resolve_referral(
                 email=referral.email,
                 phone=referral.phone,
                 owner=referral.owner or by,
-                notes=f"Referred by {referral.referrer.full_name}.",
+                notes=REFERRED_NOTE,
             )
             company = None
             if referral.kind == Referral.Kind.CLIENT and referral.company_name:
@@ -482,7 +487,7 @@ def convert_lead(
                 email=lead.contact_email,
                 phone=lead.contact_phone,
                 owner=by,
-                notes=f"Contact from a lead passed on by {lead.source.full_name}.",
+                notes=LEAD_CONTACT_NOTE,
             )
         if add_contact and contact is not None:
             has_role = contact.roles.filter(
@@ -506,7 +511,7 @@ def convert_lead(
 
 def _lead_note(lead: Lead) -> str:
     received = timezone.localtime(lead.received_at).date()
-    parts = [f"From a lead passed on by {lead.source.full_name} on {_day(received)}."]
+    parts = [f"From a lead received on {_day(received)}."]
     if lead.role_hint:
         parts.append(f"Role hint: {lead.role_hint}")
     if lead.notes:

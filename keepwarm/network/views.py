@@ -82,12 +82,12 @@ def _referral_context(request: HttpRequest, referral: Referral, **forms: Any) ->
         "referral": referral,
         "today": today,
         "reward_is_due": services.is_reward_due(referral, today=today),
-        "advance_form": forms.get("advance_form") or AdvanceReferralForm(referral=referral),
+        "advance_form": forms.get("advance_form")
+        or AdvanceReferralForm(referral=referral, user=user),
         "candidates": candidates,
         "hidden_candidates": hidden,
         "resolve_form": forms.get("resolve_form")
         or ResolveForm(candidates=candidates, new_label=new_label),
-        "can_see_referrer": visible_people(user).filter(pk=referral.referrer_id).exists(),
     }
 
 
@@ -141,7 +141,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 def referral_advance(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     found = get_referral_for(user, pk)
-    form = AdvanceReferralForm(request.POST, referral=found)
+    form = AdvanceReferralForm(request.POST, referral=found, user=user)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -25,7 +25,7 @@ from keepwarm.network.forms import (
     ResolveForm,
     company_names,
 )
-from keepwarm.network.models import IntelNote, Lead
+from keepwarm.network.models import Lead
 from keepwarm.people.models import Company
 
 PAGE_SIZE = 50
@@ -74,7 +74,6 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, A
         "hidden_candidates": lead.contact_candidates.count() - len(candidates),
         "resolve_form": forms.get("resolve_form")
         or ResolveForm(candidates=candidates, new_label="Someone new: add them on conversion"),
-        "can_see_source": visible_people(user).filter(pk=lead.source_id).exists(),
     }
 
 
@@ -190,7 +189,7 @@ def lead_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 def intel(request: HttpRequest) -> HttpResponse:
     """Every note, newest first, filtered by a company or sector; and a form to add one."""
     user = _user(request)
-    notes = IntelNote.objects.select_related("company", "source_person", "author")
+    notes = queries.intel_notes(user).select_related("company", "source_person", "author")
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:
         about = Q(company__name__icontains=query) | Q(sector__icontains=query)

@@ -31,10 +31,6 @@ def get_vacancy_for(user: User, pk: int) -> Vacancy:
     return get_object_or_404(Vacancy.objects.select_related("company", "owner"), pk=pk)
 
 
-def _sees_money(user: User, vacancy: Vacancy | None) -> bool:
-    return user.sees_whole_team or vacancy is None or vacancy.owner_id in (None, user.pk)
-
-
 @login_required
 def vacancies(request: HttpRequest) -> HttpResponse:
     qs = Vacancy.objects.select_related("company", "owner")
@@ -56,13 +52,12 @@ def vacancies(request: HttpRequest) -> HttpResponse:
 def vacancy(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     found = get_vacancy_for(user, pk)
-    lead = Lead.objects.filter(vacancy=found).select_related("source").first()
     context = {
         "vacancy": found,
-        "lead": lead,
-        "can_see_source": lead is not None
-        and visible_people(user).filter(pk=lead.source_id).exists(),
-        "sees_money": _sees_money(user, found),
+        # A colleague's lead is mentioned, not linked, and its source is not named.
+        "lead": queries.visible_leads(user).filter(vacancy=found).select_related("source").first(),
+        "from_lead": Lead.objects.filter(vacancy=found).exists(),
+        "sees_money": found.shows_money_to(user),
     }
     return render(request, "network/vacancy.html", context)
 
@@ -72,7 +67,7 @@ def vacancy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = _user(request)
     instance = get_vacancy_for(user, pk) if pk else None
     if request.method == "POST":
-        form = VacancyForm(request.POST, instance=instance)
+        form = VacancyForm(request.POST, instance=instance, user=user)
         if form.is_valid():
             saved = form.save()
             messages.success(request, f"Saved the vacancy {saved.title}.")
@@ -86,7 +81,7 @@ def vacancy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 initial.update(
                     company=company.name, sector=company.sector, location=company.location
                 )
-        form = VacancyForm(instance=instance, initial=initial)
+        form = VacancyForm(instance=instance, initial=initial, user=user)
     context = {"form": form, "vacancy": instance, "company_names": company_names()}
     return render(request, "network/vacancy_form.html", context, status=400 if form.errors else 200)
 

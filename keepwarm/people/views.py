@@ -97,7 +97,8 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         .order_by("-start_date")
     )
     upcoming = (
-        person.touchpoints.filter(state=Touchpoint.State.PLANNED)
+        queries.visible_touchpoints(user)
+        .filter(person=person, state=Touchpoint.State.PLANNED)
         .select_related("placement", "placement__company", "owner", "person")
         .order_by("due_on", "id")[:8]
     )
@@ -111,7 +112,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         ),
         "placements": placements,
         "upcoming": upcoming,
-        "timeline": queries.timeline_for(person),
+        "timeline": queries.timeline_for(person, user=user),
         "today": day,
         "rag": person.contact_rag(day),
         "covering_ids": covering_ids(user, day),

@@ -12,6 +12,15 @@ from keepwarm.lib.dates import add_working_days, working_days_between
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Remedy
 
 
+def shows_money(user: Any, *, owner_id: int | None) -> bool:
+    """The agency's one rule for money (a placement's salary, fee and rebates, a vacancy's
+    salary range): its owner, managers and admins see it; a colleague covering sees the
+    person and the calls, not the money; work nobody owns shows it to managers and admins."""
+    if getattr(user, "sees_whole_team", False):
+        return True
+    return owner_id is not None and owner_id == user.pk
+
+
 class Placement(models.Model):
     class Status(models.TextChoices):
         OFFER_ACCEPTED = "offer_accepted", "Offer accepted"
@@ -101,9 +110,8 @@ class Placement(models.Model):
         indexes = [models.Index(fields=["owner", "status"])]
 
     def shows_money_to(self, user: Any) -> bool:
-        """Salary, fee and rebates: for the placement's owner, managers and admins only
-        (a colleague covering sees the person and the calls, not the money)."""
-        return bool(getattr(user, "sees_whole_team", False)) or self.owner_id == user.pk
+        """Salary, fee and rebates: see `shows_money`."""
+        return shows_money(user, owner_id=self.owner_id)
 
     def __str__(self) -> str:
         return f"{self.person} — {self.role_title} at {self.company}"

@@ -18,7 +18,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import Cover
+from keepwarm.care.models import Audience, Cover, Kind, Touchpoint
 from keepwarm.people.models import Note, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, SignalKind
@@ -108,6 +108,25 @@ def _note(person: Person, text: str) -> None:
     Note.objects.create(person=person, author=None, text=text)
 
 
+def _note_on_placement(
+    *, person: Person, placement: Placement, text: str, now: dt.datetime
+) -> None:
+    """Noted on `person`'s timeline as part of `placement`, so that only those who may
+    open the placement read it: a hiring manager may manage colleagues' placements too."""
+    Touchpoint.objects.create(
+        person=person,
+        placement=placement,
+        kind=Kind.NOTE,
+        audience=Audience.CLIENT,
+        title="Note from their personal page",
+        notes=text,
+        owner=placement.owner,
+        due_on=timezone.localdate(now),
+        state=Touchpoint.State.DONE,
+        done_at=now,
+    )
+
+
 def report_problem(*, person: Person, text: str, now: dt.datetime | None = None) -> Alert | None:
     """A placed candidate reports a problem: an alert for their consultant (or the colleague
     covering), due in one working day, on their latest placement; noted on their timeline.
@@ -142,6 +161,7 @@ def raise_concern(
         person=person,
         placement=placement,
         note=f"Raised a concern about {placement.person.full_name}: {text}",
+        note_on_placement=True,
         alert=(
             f"{person.full_name} (client) raised a concern about "
             f"{placement.person.full_name} on their personal page: {text}"
@@ -161,11 +181,18 @@ def _report(
     kind: str,
     signal: str,
     now: dt.datetime | None,
+    note_on_placement: bool = False,
 ) -> Alert | None:
-    """Noted on the person's timeline, an alert for the consultant, and a sign in the
-    placement's risk until that alert is closed: all or nothing."""
+    """Noted on the person's timeline (as part of the placement when it names it), an
+    alert for the consultant, and a sign in the placement's risk until that alert is
+    closed: all or nothing."""
     with transaction.atomic():
-        _note(person, note)
+        if note_on_placement:
+            _note_on_placement(
+                person=person, placement=placement, text=note, now=now or timezone.now()
+            )
+        else:
+            _note(person, note)
         opened = open_alert(placement=placement, reason=alert, now=now)
         record_reported(placement=placement, kind=kind, reason=signal, now=now)
         return opened

@@ -9,8 +9,11 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from keepwarm.conftest import START
 from keepwarm.network.models import IntelNote, Lead, Referral, RewardRule, Vacancy
+from keepwarm.network.services import receive_lead, receive_referral
 from keepwarm.people.models import Person
+from keepwarm.placements.models import Placement
 
 
 def test_referral_of_a_known_person_links_them(cast, api_as):
@@ -97,6 +100,73 @@ def test_other_consultants_referrals_are_404(cast, api_as):
     assert other.get(f"/referrals/{created['id']}").status_code == 404
     assert other.patch(f"/referrals/{created['id']}", {"status": "contacted"}).status_code == 404
     assert other.get("/referrals").json()["count"] == 0
+
+
+def _sam(cast):
+    """Oscar's candidate, placed by him at Acme: nobody of Olivia's."""
+    sam = Person.objects.create(
+        first_name="Sam", last_name="Stone", email="sam@example.net", owner=cast.outsider
+    )
+    Placement.objects.create(
+        person=sam, company=cast.company, owner=cast.outsider, role_title="Buyer", start_date=START
+    )
+    return sam
+
+
+def test_a_referral_gives_no_id_of_a_colleagues_referrer_or_placement(cast, api_as):
+    sam = _sam(cast)
+    # Sam (Oscar's) referred Priya (Olivia's), and Priya was placed by Olivia.
+    referral = receive_referral(referrer=sam, kind="candidate", name="Priya Patel")
+    Referral.objects.filter(pk=referral.pk).update(
+        referred=cast.candidate, placement=cast.placement
+    )
+    olivia, oscar = api_as(cast.owner), api_as(cast.outsider)
+
+    hers = olivia.get(f"/referrals/{referral.pk}").json()
+    his = oscar.get(f"/referrals/{referral.pk}").json()
+
+    assert (hers["referrer"], hers["referred"], hers["placement"]) == (
+        None,
+        cast.candidate.pk,
+        cast.placement.pk,
+    )
+    assert (his["referrer"], his["referred"], his["placement"]) == (sam.pk, None, None)
+    assert olivia.get("/referrals", person=sam.pk).json()["count"] == 0
+    assert oscar.get("/referrals", person=cast.candidate.pk).json()["count"] == 0
+    assert api_as(cast.manager).get(f"/referrals/{referral.pk}").json()["referrer"] == sam.pk
+
+
+def test_a_referral_cannot_be_placed_with_a_colleagues_placement(cast, api_as):
+    sam = _sam(cast)
+    # Priya (Olivia's) referred Sam; Sam might be one of two people, one of them Oscar's.
+    referral = receive_referral(referrer=cast.candidate, kind="candidate", name="Sam Stone")
+    referral.candidates.set([sam, cast.client_contact])
+    api = api_as(cast.owner)
+
+    assert api.get(f"/referrals/{referral.pk}").json()["candidates"] == [cast.client_contact.pk]
+    Referral.objects.filter(pk=referral.pk).update(referred=sam)
+    refused = api.patch(
+        f"/referrals/{referral.pk}", {"status": "placed", "placement": sam.placements.get().pk}
+    )
+
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "placement"
+    referral.refresh_from_db()
+    assert (referral.status, referral.placement) == ("received", None)
+
+
+def test_a_lead_gives_no_id_of_a_colleagues_source_or_contact(cast, api_as):
+    sam = _sam(cast)
+    # Sam (Oscar's) passed on a lead whose contact is Priya (Olivia's); Olivia handles it.
+    lead = receive_lead(source=sam, company_name="Globex", contact_email="priya@example.net")
+    Lead.objects.filter(pk=lead.pk).update(owner=cast.owner)
+    olivia, oscar = api_as(cast.owner), api_as(cast.outsider)
+
+    hers = olivia.get(f"/leads/{lead.pk}").json()
+    his = oscar.get(f"/leads/{lead.pk}").json()
+
+    assert (hers["source"], hers["contact"]) == (None, cast.candidate.pk)
+    assert (his["source"], his["contact"]) == (sam.pk, None)
+    assert olivia.get("/leads", source=sam.pk).json()["count"] == 0
 
 
 def test_lead_is_converted_into_company_vacancy_and_contact(cast, api_as):
@@ -275,3 +345,62 @@ def test_network_endpoints_never_answer_500(cast, api_as, data):
     if path == "/leads":
         converted = api.post(f"/leads/{target}/convert", body)
         assert converted.status_code in (200, 404, 422), (body, converted.content)
+
+
+def test_intel_gives_the_id_of_the_person_it_came_from_only_to_those_who_may_see_them(cast, api_as):
+    note = (
+        api_as(cast.owner)
+        .post(
+            "/intel",
+            {
+                "kind": "client_plans",
+                "company": cast.company.pk,
+                "body": "Budget for two more.",
+                "source_person": cast.client_contact.pk,
+            },
+        )
+        .json()
+    )
+    assert note["source_person"] == cast.client_contact.pk
+
+    oscar = api_as(cast.outsider)
+    assert oscar.get(f"/intel/{note['id']}").json()["source_person"] is None
+    listed = oscar.get("/intel", company=cast.company.pk).json()["items"]
+    assert [n["source_person"] for n in listed] == [None]
+
+
+def test_only_its_consultant_or_a_manager_gives_a_vacancy_to_someone_else(cast, api_as):
+    vacancy = Vacancy.objects.create(
+        company=cast.company, title="Buyer", salary_min=30000, owner=cast.owner
+    )
+    url = f"/vacancies/{vacancy.pk}"
+
+    refused = api_as(cast.outsider).patch(url, {"owner": "oscar_other"})
+
+    assert refused.status_code == 403
+    assert refused.json()["errors"] == [
+        {
+            "field": "owner",
+            "message": "only the vacancy's consultant or a manager can give it to someone else",
+        }
+    ]
+    vacancy.refresh_from_db()
+    assert vacancy.owner == cast.owner
+    assert api_as(cast.outsider).patch(url, {"title": "Lead Buyer"}).status_code == 200
+    assert api_as(cast.owner).patch(url, {"owner": "colin_cover"}).json()["owner"] == "colin_cover"
+    assert api_as(cast.manager).patch(url, {"owner": None}).json()["owner"] is None
+
+
+def test_a_vacancys_salary_follows_the_money_rule_in_the_api(cast, api_as):
+    mine = Vacancy.objects.create(
+        company=cast.company, title="Buyer", salary_max=36000, owner=cast.owner
+    )
+    nobodys = Vacancy.objects.create(company=cast.company, title="Clerk", salary_max=25000)
+
+    refused = api_as(cast.outsider).patch(f"/vacancies/{mine.pk}", {"salary_max": 1})
+
+    assert refused.status_code == 403 and refused.json()["errors"][0]["field"] == "salary_max"
+    mine.refresh_from_db()
+    assert mine.salary_max == 36000
+    assert api_as(cast.owner).get(f"/vacancies/{nobodys.pk}").json()["salary_max"] is None
+    assert api_as(cast.manager).get(f"/vacancies/{nobodys.pk}").json()["salary_max"] == 25000

@@ -1,11 +1,13 @@
 import datetime as dt
 
+from keepwarm.accounts.models import User
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.queries import timeline_for
 from keepwarm.care.services import log_touchpoint
 from keepwarm.conftest import START, Cast
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.people.models import Note
+from keepwarm.people.models import Note, Person
+from keepwarm.placements.models import Placement
 
 
 def test_timeline_shows_calls_messages_and_notes_newest_first(cast: Cast) -> None:
@@ -38,7 +40,7 @@ def test_timeline_shows_calls_messages_and_notes_newest_first(cast: Cast) -> Non
         due_on=START + dt.timedelta(days=300),
     )
 
-    entries = timeline_for(cast.candidate)
+    entries = timeline_for(cast.candidate, user=cast.owner)
 
     assert [(e.kind, e.obj.pk) for e in entries] == [
         ("note", note.pk),
@@ -51,4 +53,72 @@ def test_timeline_shows_calls_messages_and_notes_newest_first(cast: Cast) -> Non
 
 def test_other_peoples_history_stays_off_the_timeline(cast: Cast) -> None:
     log_touchpoint(person=cast.client_contact, by=cast.owner, kind="call", outcome="reached")
-    assert timeline_for(cast.candidate) == []
+    assert timeline_for(cast.candidate, user=cast.owner) == []
+
+
+def _shared_hiring_manager(cast: Cast) -> Placement:
+    """Oscar places Sam at Acme under Harry, the hiring manager of Olivia's placement too."""
+    sam = Person.objects.create(first_name="Sam", last_name="Stone", owner=cast.outsider)
+    return Placement.objects.create(
+        person=sam,
+        company=cast.company,
+        hiring_manager=cast.client_contact,
+        owner=cast.outsider,
+        role_title="Buyer",
+        start_date=START,
+    )
+
+
+def test_a_shared_hiring_managers_timeline_shows_only_the_viewers_placements(cast: Cast) -> None:
+    theirs = _shared_hiring_manager(cast)
+    olivias = log_touchpoint(
+        person=cast.client_contact,
+        by=cast.owner,
+        kind="call",
+        outcome="reached",
+        notes="Harry worries Priya misses her targets",
+        placement=cast.placement,
+    )
+    oscars = log_touchpoint(
+        person=cast.client_contact,
+        by=cast.outsider,
+        kind="call",
+        outcome="reached",
+        notes="Sam is settling in",
+        placement=theirs,
+    )
+
+    def seen_by(user: User) -> set[int]:
+        return {e.obj.pk for e in timeline_for(cast.client_contact, user=user)}
+
+    assert seen_by(cast.outsider) == {oscars.pk}
+    assert seen_by(cast.owner) == {olivias.pk}
+    assert seen_by(cast.manager) == {olivias.pk, oscars.pk}
+
+
+def test_a_shared_hiring_managers_check_in_about_anothers_placement_stays_off(
+    cast: Cast,
+) -> None:
+    _shared_hiring_manager(cast)
+    check_in = Touchpoint.objects.create(
+        person=cast.client_contact,
+        placement=cast.placement,
+        kind="email",
+        title="How is Priya doing?",
+        owner=cast.owner,
+        due_on=START,
+        state=Touchpoint.State.DONE,
+    )
+    OutboxMessage.objects.create(
+        key="touchpoint:shared",
+        person=cast.client_contact,
+        touchpoint=check_in,
+        to_email=cast.client_contact.email,
+        from_email="olivia@agency.example",
+        subject="How is Priya doing?",
+        body_text="Hi Harry",
+        send_after=dt.datetime(2026, 3, 9, 9, tzinfo=dt.UTC),
+    )
+
+    assert timeline_for(cast.client_contact, user=cast.outsider) == []
+    assert len(timeline_for(cast.client_contact, user=cast.owner)) == 2

@@ -5,18 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template import Context
 
+from keepwarm.care.queries import visible_people
 from keepwarm.network import queries
 from keepwarm.network.forms import StatementForm
-from keepwarm.network.models import Lead, Referral, Vacancy
+from keepwarm.network.models import Lead, Vacancy
 
 register = template.Library()
 
 
-@register.simple_tag
-def person_network(person: Any) -> dict[str, Any]:
-    """Referrals made and received (attribution both ways), leads given, latest statement."""
-    referrals = Referral.objects.select_related("referrer", "referred").order_by("-received_at")
+@register.simple_tag(takes_context=True)
+def person_network(context: Context, person: Any) -> dict[str, Any]:
+    """Referrals made and received (attribution both ways), leads given, latest statement;
+    who referred them is named only if the user may open that person too."""
+    referrals = (
+        queries.visible_referrals(context["user"])
+        .select_related("referrer", "referred")
+        .order_by("-received_at")
+    )
     return {
         "referred_by": list(referrals.filter(referred=person)),
         "referrals_made": list(referrals.filter(referrer=person)[:20]),
@@ -30,16 +37,23 @@ def person_network(person: Any) -> dict[str, Any]:
     }
 
 
-@register.simple_tag
-def company_network(company: Any) -> dict[str, Any]:
-    """What we know about the company, hiring managers once placed, open vacancies."""
+@register.simple_tag(takes_context=True)
+def company_network(context: Context, company: Any) -> dict[str, Any]:
+    """What we know about the company, hiring managers once placed, open vacancies; the
+    people among them only as far as the user may open them."""
+    user = context["user"]
+    once_placed = queries.hiring_managers_once_placed(company).filter(
+        pk__in=visible_people(user).values("pk")
+    )
     return {
-        "intel": list(queries.what_we_know(company)[:20]),
-        "once_placed": list(queries.hiring_managers_once_placed(company).order_by("last_name")),
+        "intel": list(queries.what_we_know(company, user=user)[:20]),
+        "once_placed": list(once_placed.order_by("last_name")),
         "vacancies": list(
             Vacancy.objects.filter(company=company, status=Vacancy.Status.OPEN).order_by(
                 "-created_at"
             )[:20]
         ),
-        "leads": list(Lead.objects.filter(company=company).select_related("source")[:10]),
+        "leads": list(
+            queries.visible_leads(user).filter(company=company).select_related("source")[:10]
+        ),
     }

@@ -110,3 +110,71 @@ def test_searching_with_odd_characters_is_not_an_error(cast: Cast) -> None:
     for name in ("vacancies", "intel", "referrals", "leads"):
         response = client.get(reverse(name), {"q": "Acme\x00", "status": "\x00", "page": "x"})
         assert response.status_code == 200, name
+
+
+def _olivias_vacancy(cast: Cast, **extra: object) -> Vacancy:
+    fields: dict[str, object] = {
+        "company": cast.company,
+        "title": "Buyer",
+        "salary_min": 30000,
+        "salary_max": 36000,
+        "owner": cast.owner,
+        **extra,
+    }
+    return Vacancy.objects.create(**fields)
+
+
+def test_a_colleague_editing_a_vacancy_neither_sees_nor_changes_its_salary(cast: Cast) -> None:
+    vacancy = _olivias_vacancy(cast)
+    oscar = _client(cast.outsider)
+    url = reverse("vacancy_edit", args=[vacancy.pk])
+
+    form = oscar.get(url).content.decode()
+    saved = oscar.post(url, _form(title="Lead Buyer", owner=str(cast.owner.pk), salary_min="1"))
+
+    assert 'name="salary_min"' not in form and "36000" not in form and "30000" not in form
+    assert saved.status_code == 302
+    vacancy.refresh_from_db()
+    assert (vacancy.title, vacancy.salary_min, vacancy.salary_max) == ("Lead Buyer", 30000, 36000)
+    assert 'value="36000"' in _client(cast.owner).get(url).content.decode()
+
+
+def test_a_vacancy_nobody_owns_shows_its_salary_to_managers_only(cast: Cast) -> None:
+    vacancy = _olivias_vacancy(cast, owner=None)
+
+    for user in (cast.owner, cast.outsider):
+        page = _client(user).get(vacancy.get_absolute_url()).content.decode()
+        assert "36,000" not in page
+        form = _client(user).get(reverse("vacancy_edit", args=[vacancy.pk])).content.decode()
+        assert "36000" not in form
+    page = _client(cast.manager).get(vacancy.get_absolute_url()).content.decode()
+    assert "£30,000 – £36,000" in page
+
+
+def test_a_new_vacancy_with_no_consultant_named_is_its_authors(cast: Cast) -> None:
+    client = _client(cast.outsider)
+    client.post(reverse("vacancy_new"), _form(owner=""))
+
+    vacancy = Vacancy.objects.get()
+    assert vacancy.owner == cast.outsider
+    assert "£30,000 – £36,000" in client.get(vacancy.get_absolute_url()).content.decode()
+
+
+def test_only_its_consultant_or_a_manager_gives_a_vacancy_to_someone_else(cast: Cast) -> None:
+    vacancy = _olivias_vacancy(cast)
+    url = reverse("vacancy_edit", args=[vacancy.pk])
+
+    refused = _client(cast.outsider).post(url, _form(owner=str(cast.outsider.pk)))
+
+    assert refused.status_code == 400
+    assert "Only the vacancy&#x27;s consultant or a manager can give it to someone else." in (
+        refused.content.decode()
+    )
+    vacancy.refresh_from_db()
+    assert vacancy.owner == cast.owner
+    _client(cast.owner).post(url, _form(owner=str(cast.colleague.pk)))
+    vacancy.refresh_from_db()
+    assert vacancy.owner == cast.colleague
+    _client(cast.manager).post(url, _form(owner=str(cast.outsider.pk)))
+    vacancy.refresh_from_db()
+    assert vacancy.owner == cast.outsider

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from keepwarm.accounts.models import ApiToken
 from keepwarm.care.models import Touchpoint
-from keepwarm.conftest import Cast
+from keepwarm.conftest import START, Cast
+from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Company, Note, Person, Role
+from keepwarm.placements.models import Placement
+from keepwarm.portal.personal import raise_concern
 
 
 def logged_in(user: object) -> Client:
@@ -225,3 +231,107 @@ def test_adding_a_role_takes_a_typed_company_name_and_suggests_only_a_few(
         {"kind": Role.Kind.CLIENT_CONTACT, "company": "Nobody Ltd", "started_on": "2026-01-05"},
     )
     assert "No company called “Nobody Ltd”" in unknown.content.decode()
+
+
+@pytest.fixture
+def shared_hiring_manager(cast: Cast) -> Cast:
+    """Oscar places Sam at Acme under Harry, who is also hiring manager of Olivia's placement,
+    and Olivia has called Harry about Priya, planned another call and sent a check-in."""
+    sam = Person.objects.create(first_name="Sam", last_name="Stone", owner=cast.outsider)
+    Placement.objects.create(
+        person=sam,
+        company=cast.company,
+        hiring_manager=cast.client_contact,
+        owner=cast.outsider,
+        role_title="Buyer",
+        start_date=START,
+    )
+    for state, title, notes in (
+        (Touchpoint.State.DONE, "Client call", "Harry worries Priya misses her targets"),
+        (Touchpoint.State.PLANNED, "Client review call", ""),
+    ):
+        Touchpoint.objects.create(
+            person=cast.client_contact,
+            placement=cast.placement,
+            kind="call",
+            audience="client",
+            title=title,
+            notes=notes,
+            owner=cast.owner,
+            due_on=START,
+            state=state,
+        )
+    check_in = Touchpoint.objects.create(
+        person=cast.client_contact,
+        placement=cast.placement,
+        kind="email",
+        title="Client check-in",
+        owner=cast.owner,
+        due_on=START,
+        state=Touchpoint.State.DONE,
+    )
+    OutboxMessage.objects.create(
+        key="touchpoint:shared",
+        person=cast.client_contact,
+        touchpoint=check_in,
+        to_email=cast.client_contact.email,
+        from_email="olivia@agency.example",
+        subject="How is Priya getting on?",
+        body_text="Hi Harry",
+        send_after=dt.datetime(2026, 3, 9, 9, tzinfo=dt.UTC),
+    )
+    return cast
+
+
+def test_a_shared_hiring_managers_page_hides_a_colleagues_placement_calls(
+    shared_hiring_manager: Cast,
+) -> None:
+    cast = shared_hiring_manager
+    oscar = logged_in(cast.outsider)
+
+    page = oscar.get(reverse("person", args=[cast.client_contact.pk]))
+
+    body = page.content.decode()
+    assert page.status_code == 200 and "Harry Hughes" in body
+    for leak in ("Priya", "misses her targets", "Client review call", "Account Manager"):
+        assert leak not in body
+    assert reverse("placement", args=[cast.placement.pk]) not in body
+    olivias = Touchpoint.objects.filter(placement=cast.placement)
+    for t in olivias:
+        assert oscar.get(reverse("log_touchpoint", args=[t.pk])).status_code == 404
+    message = OutboxMessage.objects.get()
+    assert oscar.get(reverse("sent_message", args=[message.pk])).status_code == 404
+    assert (
+        "misses her targets"
+        in logged_in(cast.owner)
+        .get(reverse("person", args=[cast.client_contact.pk]))
+        .content.decode()
+    )
+
+
+def test_the_api_gives_a_shared_hiring_managers_colleague_none_of_the_others_calls(
+    shared_hiring_manager: Cast,
+) -> None:
+    cast = shared_hiring_manager
+    _, token = ApiToken.issue(user=cast.outsider)
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+
+    listed = client.get("/api/v1/touchpoints", {"person": cast.client_contact.pk}).json()
+
+    assert listed["count"] == 0
+    for t in Touchpoint.objects.filter(placement=cast.placement):
+        assert client.get(f"/api/v1/touchpoints/{t.pk}").status_code == 404
+
+
+def test_a_shared_hiring_managers_concern_about_a_colleagues_placement_stays_theirs(
+    shared_hiring_manager: Cast,
+) -> None:
+    cast = shared_hiring_manager
+    raise_concern(person=cast.client_contact, placement=cast.placement, text="Often late")
+    url = reverse("person", args=[cast.client_contact.pk])
+
+    oscars = logged_in(cast.outsider).get(url).content.decode()
+    olivias = logged_in(cast.owner).get(url).content.decode()
+
+    assert "Often late" not in oscars and "Priya" not in oscars
+    assert "Raised a concern about Priya Patel: Often late" in olivias

@@ -31,7 +31,7 @@ def test_the_answer_shows_on_the_persons_timeline(
     cast: Cast, asked: Asked, invitation: Invitation
 ) -> None:
     response = _answered(invitation, asked)
-    entry = next(e for e in timeline_for(cast.candidate) if e.kind == "response")
+    entry = next(e for e in timeline_for(cast.candidate, user=cast.owner) if e.kind == "response")
     assert entry.obj == response
     assert entry.title == "Answered: Test check-in"
     assert "How happy are you with the job? 2 – Poor" in entry.text
