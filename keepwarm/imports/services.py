@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from keepwarm.imports.models import (
     Source,
 )
 from keepwarm.imports.reading import ImportFileError, UploadTooLarge, count_rows, open_table
+from keepwarm.lib.private_files import open_private
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 
@@ -81,7 +83,7 @@ def store_upload(name: str, chunks: Iterator[bytes]) -> Path:
     safe = "".join(c for c in Path(name).name if c.isalnum() or c in "._- ")[:100] or "upload.csv"
     path = folder / safe
     written = 0
-    with path.open("wb") as handle:
+    with os.fdopen(open_private(path), "wb") as handle:  # personal data: owner only
         for chunk in chunks:
             written += len(chunk)
             if written > limit:

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 
-from keepwarm.ops.private_files import keep_sqlite_files_private
+from keepwarm.lib.private_files import keep_sqlite_files_private
 
 
 class Config(AppConfig):

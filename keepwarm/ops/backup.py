@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections
 
-from keepwarm.ops.private_files import open_private
+from keepwarm.lib.private_files import open_private
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"

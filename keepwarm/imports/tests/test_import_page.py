@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -207,3 +208,18 @@ def test_a_zip_bomb_workbook_is_refused_on_the_page(client: Client, cast: Cast) 
         response.content.decode()
     )
     assert not ImportRun.objects.exists()
+
+
+def test_an_uploaded_file_is_readable_by_its_owner_only(client: Client, cast: Cast) -> None:
+    client.force_login(cast.manager)
+    previous = os.umask(0o022)
+    try:
+        client.post(
+            reverse("imports"),
+            {"source": "bullhorn", "files": [upload(FIXTURES / "bullhorn" / "Candidate.csv")]},
+        )
+    finally:
+        os.umask(previous)
+
+    [stored] = upload_dir().rglob("Candidate.csv")
+    assert stored.stat().st_mode & 0o777 == 0o600

@@ -1,9 +1,9 @@
-"""The database and its backups are readable by the account Keepwarm runs as, and no other.
+"""Files holding personal data are readable by the account Keepwarm runs as, and no other.
 
 A SQLite file holds every person's data and the staff's second-factor secrets; with the
 usual umask of 022 SQLite creates it, and its -wal and -shm files, readable by every
-local user. SQLite gives a new -wal/-shm the main file's permissions, so keeping the main
-file 0600 keeps all three private.
+local user, and so would a backup or an uploaded import be. SQLite gives a new -wal/-shm
+the main file's permissions, so keeping the main file 0600 keeps all three private.
 """
 
 from __future__ import annotations
