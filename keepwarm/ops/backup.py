@@ -304,6 +304,9 @@ def restore(path: Path) -> RestoreReport:
     """Replace the database and uploaded files with the backup's, then verify them."""
     path = Path(path)
     manifest = read_manifest(path)
+    # Everything is checked before the live data is touched: a damaged or forged archive
+    # changes nothing.
+    _check_members(path)
     if manifest["engine"] != connection.vendor:
         raise BackupError(
             f"this backup is of a {manifest['engine']} database; "
@@ -312,8 +315,6 @@ def restore(path: Path) -> RestoreReport:
     member = SQLITE_MEMBER if connection.vendor == "sqlite" else PG_MEMBER
     with tempfile.TemporaryDirectory(prefix="keepwarm-restore-") as work:
         workdir = Path(work)
-        # Everything is checked before the live data is touched: a damaged or forged
-        # archive changes nothing.
         _extract(path, workdir)
         if not (workdir / member).is_file():
             raise BackupError(f"{path} holds no {member}; nothing was changed")
@@ -327,8 +328,8 @@ def restore(path: Path) -> RestoreReport:
     return verify(manifest)
 
 
-def _extract(path: Path, workdir: Path) -> None:
-    """Only regular files named as a backup names them, each inside `workdir`."""
+def _check_members(path: Path) -> None:
+    """Only regular files named as a backup names them: no `..`, absolute path or link."""
     try:
         with tarfile.open(path, "r:gz") as archive:
             for info in archive.getmembers():
@@ -337,6 +338,14 @@ def _extract(path: Path, workdir: Path) -> None:
                         f"{path} is not a backup Keepwarm wrote: it holds {info.name!r}, "
                         "which a restore will not write; nothing was changed"
                     )
+    except UNREADABLE as exc:
+        raise BackupError(f"{path} is damaged ({_one_line(exc)}); nothing was changed") from None
+
+
+def _extract(path: Path, workdir: Path) -> None:
+    # The "data" filter refuses anything _check_members let through by mistake.
+    try:
+        with tarfile.open(path, "r:gz") as archive:
             archive.extractall(workdir, filter="data")
     except UNREADABLE as exc:
         raise BackupError(f"{path} is damaged ({_one_line(exc)}); nothing was changed") from None

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.utils import ConnectionHandler
 
 from keepwarm.conftest import Cast
@@ -266,7 +267,7 @@ def _wrong_format(path: Path) -> Path:
 
 
 def _no_database(path: Path) -> Path:
-    return _forge(path, {}, _manifest())
+    return _forge(path, {}, _manifest(engine=connection.vendor))
 
 
 DAMAGED: dict[str, tuple[Callable[[Path], Path], str]] = {
@@ -277,7 +278,7 @@ DAMAGED: dict[str, tuple[Callable[[Path], Path], str]] = {
     "a manifest that is a list": (_manifest_a_list, "its manifest is not an object"),
     "a manifest without tables": (_manifest_without_tables, "has a damaged manifest"),
     "another format": (_wrong_format, "has backup format 2, expected 1"),
-    "no database": (_no_database, "holds no database.sqlite3; nothing was changed"),
+    "no database": (_no_database, "holds no database."),
 }
 
 
