@@ -351,6 +351,10 @@ if (
     )
 # Uploaded staff photos; served through a view (whitenoise serves static files only).
 MEDIA_ROOT = DATA_DIR / "media"
+# The largest file an import takes (web page and API), in megabytes.
+KEEPWARM_UPLOAD_MAX_MB = env_int("KEEPWARM_UPLOAD_MAX_MB", 20)
+if KEEPWARM_UPLOAD_MAX_MB < 1:
+    raise ImproperlyConfigured("KEEPWARM_UPLOAD_MAX_MB must be 1 or more")
 # Months in post at which someone is likely to think about a move (readiness to move).
 try:
     KEEPWARM_READINESS_ANNIVERSARY_MONTHS = sorted(

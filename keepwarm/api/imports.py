@@ -18,13 +18,13 @@ from ninja.files import UploadedFile
 from pydantic import WithJsonSchema
 
 from keepwarm.api.auth import caller
-from keepwarm.api.errors import Invalid
+from keepwarm.api.errors import Invalid, error_body
 from keepwarm.api.schemas import ErrorOut, Id, PageQuery, Str200
 from keepwarm.imports import services
 from keepwarm.imports.fields import FIELDS, guess_mapping
 from keepwarm.imports.forms import CSV_ENTITIES, REQUIRED
 from keepwarm.imports.models import ImportRun, RowResult, Source
-from keepwarm.imports.reading import ImportFileError, read_head
+from keepwarm.imports.reading import ImportFileError, UploadTooLarge, read_head
 
 router = Router()
 
@@ -137,14 +137,19 @@ def list_imports(request: HttpRequest, page: Query[PageQuery]) -> Any:
     }
 
 
-@router.post("", response={201: ImportOut, 403: ErrorOut, 422: ErrorOut})
+@router.post("", response={201: ImportOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut})
 def start(request: HttpRequest, form: Form[StartForm], files: File[list[UploadedFile]]) -> Status:
-    """Upload files and queue a dry run (or, with dry_run false, the import itself)."""
+    """Upload files and queue a dry run (or, with dry_run false, the import itself).
+
+    A file larger than KEEPWARM_UPLOAD_MAX_MB is answered with 413."""
     if not _allowed(request):
         return Status(403, NOT_ALLOWED)
     if not files or len(files) > MAX_FILES:
         raise Invalid("files", f"Send 1 to {MAX_FILES} files.")
-    paths = [services.store_upload(f.name or "upload.csv", f.chunks()) for f in files]
+    try:
+        paths = [services.store_upload(f.name or "upload.csv", f.chunks()) for f in files]
+    except UploadTooLarge as exc:
+        return Status(413, error_body([{"field": "files", "message": str(exc)}]))
     if form.source == Source.BULLHORN:
         found, _ = services.bullhorn_files(paths)
         if not found:

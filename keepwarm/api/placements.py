@@ -165,7 +165,9 @@ class PlacementPatch(Schema):
     guarantee_remedy: Remedy = Remedy.REFUND
     rebate_scale: list[RebateStep] = Field(default_factory=list, max_length=50)
     targets: list[TargetIn] = Field(
-        default_factory=list, max_length=50, description="Replaces all targets when sent."
+        default_factory=list,
+        max_length=Target.MAX_PER_PLACEMENT,
+        description="Replaces all targets when sent.",
     )
 
 
@@ -191,7 +193,7 @@ class PlacementIn(Schema):
     guarantee_remedy: Remedy | None = None
     rebate_scale: list[RebateStep] | None = Field(None, max_length=50)
     care_plan: Id | None = Field(None, description="Default: the default plan for the kind.")
-    targets: list[TargetIn] = Field(default_factory=list, max_length=50)
+    targets: list[TargetIn] = Field(default_factory=list, max_length=Target.MAX_PER_PLACEMENT)
 
 
 class PlacementPage(Schema):

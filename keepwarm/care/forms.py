@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -194,6 +194,23 @@ class PlanStepForm(forms.ModelForm):
         return data
 
 
+# A step repeats itself (every N months until M), so even a long plan has a few dozen.
+MAX_PLAN_STEPS = 100
+
+
+class BasePlanStepFormSet(BaseInlineFormSet):
+    default_error_messages = {"too_many_forms": "A care plan has at most %(num)d steps."}
+
+
+# absolute_max too: otherwise a forged steps-TOTAL_FORMS builds (and renders) 2,000 forms.
 PlanStepFormSet = inlineformset_factory(
-    CarePlan, PlanStep, form=PlanStepForm, extra=1, can_delete=True
+    CarePlan,
+    PlanStep,
+    form=PlanStepForm,
+    formset=BasePlanStepFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_PLAN_STEPS,
+    absolute_max=MAX_PLAN_STEPS,
+    validate_max=True,
 )

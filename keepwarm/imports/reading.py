@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,10 +23,24 @@ SAMPLE_BYTES = 64 * 1024
 # Beyond this a "cell" is a broken file (an unclosed quote swallowing the rest), not data.
 MAX_CELL = 100_000
 MAX_COLUMNS = 1_000
+# A workbook is a zip of XML: these are read from its directory before anything is
+# decompressed, so a small file that unpacks to gigabytes (a zip bomb) is refused at once.
+# Real exports unpack to 5-20 times their size; zeros or one repeated cell reach 1,000.
+XLSX_MAX_UNPACKED = 500 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_MAX_MEMBERS = 10_000
+# openpyxl holds every shared string in memory at once (the sheet itself it streams).
+XLSX_MAX_SHARED_STRINGS = 2_000_000
+XLSX_MAX_STRING_CELLS = 50_000_000
+SST_HEAD_BYTES = 4096
 
 
 class ImportFileError(Exception):
     """The file cannot be read as a table; the message says why in a user's words."""
+
+
+class UploadTooLarge(ImportFileError):
+    """The file is larger than KEEPWARM_UPLOAD_MAX_MB; nothing of it is kept."""
 
 
 @dataclass
@@ -179,7 +194,52 @@ def _first_sheet_rows(path: Path) -> tuple[Any, Iterator[tuple[Any, ...]]]:
     return book, book.worksheets[0].iter_rows(values_only=True)
 
 
+def check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook whose zip directory declares more than a real export unpacks to.
+
+    Reads the central directory and the first few kilobytes of the shared strings, never
+    a whole member, so it takes milliseconds and no memory whatever the file claims.
+    """
+    refused = (
+        f"{path.name} unpacks to far more than a spreadsheet export does, so it is not "
+        "imported. Save it again from your spreadsheet program, or export it as CSV."
+    )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > XLSX_MAX_MEMBERS:
+                raise ImportFileError(refused)
+            if sum(m.file_size for m in members) > XLSX_MAX_UNPACKED:
+                raise ImportFileError(refused)
+            for member in members:
+                if member.file_size > XLSX_MAX_RATIO * max(member.compress_size, 1024):
+                    raise ImportFileError(refused)
+            for member in members:
+                if member.filename.lower().endswith("sharedstrings.xml"):
+                    _check_shared_strings(path, archive, member)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise ImportFileError(f"{path.name} is not a readable XLSX workbook ({exc}).") from exc
+
+
+def _check_shared_strings(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    with archive.open(member) as handle:
+        head = handle.read(SST_HEAD_BYTES).decode("utf-8", "replace")
+    declared = {
+        name: int(value)
+        for name, value in re.findall(r'\b(count|uniqueCount)\s*=\s*["\'](\d{1,20})["\']', head)
+    }
+    if (
+        declared.get("uniqueCount", 0) > XLSX_MAX_SHARED_STRINGS
+        or declared.get("count", 0) > XLSX_MAX_STRING_CELLS
+    ):
+        raise ImportFileError(
+            f"{path.name} declares {max(declared.values()):,} text cells, more than Keepwarm "
+            "reads from one workbook. Split it, or export it as CSV."
+        )
+
+
 def _open_xlsx(path: Path) -> tuple[Table, Iterator[list[str]]]:
+    check_xlsx_size(path)
     book, rows = _first_sheet_rows(path)
     try:
         first = next(rows, None)

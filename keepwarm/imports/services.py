@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -39,7 +40,8 @@ from keepwarm.imports.models import (
     ImportRun,
     Source,
 )
-from keepwarm.imports.reading import ImportFileError, count_rows, open_table
+from keepwarm.imports.reading import ImportFileError, UploadTooLarge, count_rows, open_table
+from keepwarm.lib.private_files import open_private
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 
@@ -70,14 +72,29 @@ def upload_dir() -> Path:
 
 
 def store_upload(name: str, chunks: Iterator[bytes]) -> Path:
-    """Keep an uploaded file for the worker under the data directory."""
+    """Keep an uploaded file for the worker under the data directory.
+
+    Raises UploadTooLarge, keeping nothing, past KEEPWARM_UPLOAD_MAX_MB: the bytes are
+    counted as they are written, whatever size the request declared.
+    """
+    limit = settings.KEEPWARM_UPLOAD_MAX_MB * 1024 * 1024
     folder = upload_dir() / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
     safe = "".join(c for c in Path(name).name if c.isalnum() or c in "._- ")[:100] or "upload.csv"
     path = folder / safe
-    with path.open("wb") as handle:
+    written = 0
+    with os.fdopen(open_private(path), "wb") as handle:  # personal data: owner only
         for chunk in chunks:
+            written += len(chunk)
+            if written > limit:
+                break
             handle.write(chunk)
+    if written > limit:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise UploadTooLarge(
+            f"{safe} is larger than {settings.KEEPWARM_UPLOAD_MAX_MB} MB, the largest file "
+            "Keepwarm imports. Split it into smaller files and import them one after another."
+        )
     return path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -67,15 +68,22 @@ def imports(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect(run)
     runs = ImportRun.objects.select_related("created_by")[:30]
-    return render(
-        request, "imports/imports.html", {"form": form, "file_error": file_error, "runs": runs}
-    )
+    context = {
+        "form": form,
+        "file_error": file_error,
+        "runs": runs,
+        "max_mb": settings.KEEPWARM_UPLOAD_MAX_MB,
+    }
+    return render(request, "imports/imports.html", context)
 
 
 def _start(form: UploadForm, uploads: list[UploadedFile], user: User) -> ImportRun | str:
     """A queued dry run for Bullhorn files, a draft waiting for its mapping for the rest;
     or the reason the files cannot be used."""
-    paths = [services.store_upload(u.name or "upload.csv", u.chunks()) for u in uploads]
+    try:
+        paths = [services.store_upload(u.name or "upload.csv", u.chunks()) for u in uploads]
+    except ImportFileError as exc:
+        return str(exc)
     if form.cleaned_data["source"] == Source.BULLHORN:
         files, _ = services.bullhorn_files(paths)
         if not files:

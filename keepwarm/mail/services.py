@@ -17,6 +17,7 @@ import os
 import smtplib
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import make_msgid, parseaddr
@@ -37,6 +38,8 @@ from django.template import Context, Engine, engines
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import record
 from keepwarm.care.models import Touchpoint
 from keepwarm.lib.bulk import insert_objects
 from keepwarm.mail import wire
@@ -735,27 +738,49 @@ def reconcile_stale(*, now: dt.datetime) -> int:
 
 
 def resolve_unknown(
-    *, message: OutboxMessage, sent: bool, by: User, now: dt.datetime | None = None
-) -> OutboxMessage:
-    """A person settles a message caught mid-send: it went out, or it should go again."""
+    *, message_ids: Iterable[int], sent: bool, by: User, now: dt.datetime | None = None
+) -> int:
+    """A person settles messages caught mid-send: they went out, or they should go again.
+
+    Only rows still "unknown" change (a conditional UPDATE, so a second tab or a worker's
+    late success is never overwritten); each change is audited. Returns how many changed;
+    raises ValidationError when none of them was still unknown.
+    """
     now = now or timezone.now()
     when = f"{timezone.localtime(now):%d %b %Y %H:%M}"
-    rows = OutboxMessage.objects.filter(id=message.id, state=State.UNKNOWN)
-    if sent:
-        updated = rows.update(
-            state=State.SENT,
-            sent_at=F("claimed_at"),
-            last_error=f"Marked as sent by {by.display_name} on {when}.",
+    with transaction.atomic():
+        # select_for_update holds them on PostgreSQL; SQLite's IMMEDIATE transaction
+        # already holds the write lock, so the audit names exactly the rows updated.
+        found = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(id__in=list(message_ids), state=State.UNKNOWN)
+            .values_list("id", "person_id", "subject")
         )
-    else:
-        updated = rows.update(
-            state=State.PENDING,
-            send_after=now,
-            claimed_at=None,
-            claimed_by="",
-            last_error=f"Queued to send again by {by.display_name} on {when}.",
-        )
-    if updated != 1:
+        rows = OutboxMessage.objects.filter(id__in=[m[0] for m in found], state=State.UNKNOWN)
+        if sent:
+            updated = rows.update(
+                state=State.SENT,
+                sent_at=F("claimed_at"),
+                last_error=f"Marked as sent by {by.display_name} on {when}.",
+            )
+        else:
+            updated = rows.update(
+                state=State.PENDING,
+                send_after=now,
+                claimed_at=None,
+                claimed_by="",
+                last_error=f"Queued to send again by {by.display_name} on {when}.",
+            )
+        new_state = State.SENT if sent else State.PENDING
+        for message_id, person_id, subject in found:
+            record(
+                AuditEntry.Action.CHANGED,
+                object_type=OutboxMessage._meta.label_lower,
+                object_id=message_id,
+                object_repr=subject,
+                person_id=person_id,
+                changes={"state": [State.UNKNOWN.value, new_state.value]},
+            )
+    if not updated:
         raise ValidationError("Only a message whose outcome is unknown can be resolved.")
-    message.refresh_from_db()
-    return message
+    return updated

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
 from keepwarm.care import queries
+from keepwarm.lib.ids import parse_id
 from keepwarm.mail import services
 from keepwarm.mail.models import OutboxMessage
 
 PAGE_SIZE = 50
+# Two pages' worth; a longer list of ids in one POST is not someone ticking boxes.
+MAX_RESOLVE = 2 * PAGE_SIZE
 
 
 def _user(request: HttpRequest) -> User:
@@ -53,8 +57,42 @@ def sent_mail(request: HttpRequest) -> HttpResponse:
     else:
         state = ""
     page = Paginator(qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page_obj": page, "state": state, "states": OutboxMessage.State.choices}
+    unknown_here = any(m.state == OutboxMessage.State.UNKNOWN for m in page.object_list)
+    context = {
+        "page_obj": page,
+        "state": state,
+        "states": OutboxMessage.State.choices,
+        # Settling many at once is for those who see the whole outbox.
+        "bulk": user.sees_whole_team and unknown_here,
+        # "Select all" is a link that ticks every box: no script needed.
+        "all_selected": request.GET.get("select") == "all",
+    }
     return render(request, "mail/sent_mail.html", context)
+
+
+@login_required
+@require_POST
+def resolve_messages(request: HttpRequest) -> HttpResponse:
+    """Settle many unknown messages at once after a crash: managers and admins."""
+    user = _user(request)
+    if not user.sees_whole_team:
+        raise PermissionDenied("Only managers and admins settle messages in bulk.")
+    ids = [i for i in (parse_id(v) for v in request.POST.getlist("ids")[:MAX_RESOLVE]) if i]
+    choice = request.POST.get("sent")
+    if not ids or choice not in ("yes", "no"):
+        messages.error(request, "Tick the messages to settle, then choose what happened.")
+        return redirect(reverse("sent_mail") + "?state=unknown")
+    try:
+        count = services.resolve_unknown(message_ids=ids, sent=choice == "yes", by=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        done = f"{count} message{'s' if count != 1 else ''}"
+        said = "marked as sent" if choice == "yes" else "queued to send again with the next batch"
+        skipped = len(set(ids)) - count
+        note = f" {skipped} had already been settled and were left as they were." if skipped else ""
+        messages.success(request, f"{done} {said}.{note}")
+    return redirect(reverse("sent_mail") + "?state=unknown")
 
 
 @login_required
@@ -71,7 +109,7 @@ def resolve_message(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_message_for(user, pk)
     sent = request.POST.get("sent") == "yes"
     try:
-        services.resolve_unknown(message=found, sent=sent, by=user)
+        services.resolve_unknown(message_ids=[found.pk], sent=sent, by=user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

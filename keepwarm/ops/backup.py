@@ -19,13 +19,16 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, connections
+
+from keepwarm.lib.private_files import open_private
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -212,16 +215,26 @@ def _media_root() -> Path | None:
 
 
 def _write_archive(path: Path, manifest: dict[str, Any], database: Path, member: str) -> None:
-    # Written beside the target and renamed, so a failed backup never replaces a good one.
+    # Written beside the target and renamed, so a failed backup never replaces a good one;
+    # 0600 from the first byte, since it holds everyone's personal data.
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    with tarfile.open(partial, "w:gz") as archive:
+    files: dict[str, str] = {}
+    with (
+        os.fdopen(open_private(partial), "wb") as raw,
+        tarfile.open(fileobj=raw, mode="w:gz") as archive,
+    ):
         archive.add(database, arcname=member)
+        files[member] = _sha256(database)
         media = _media_root()
         if media is not None:
             for file in sorted(p for p in media.rglob("*") if p.is_file()):
-                archive.add(file, arcname=MEDIA_PREFIX + file.relative_to(media).as_posix())
+                name = MEDIA_PREFIX + file.relative_to(media).as_posix()
+                archive.add(file, arcname=name)
+                files[name] = _sha256(file)
                 manifest["media_files"] += 1
+        # Per file, so a restore refuses a damaged archive before it changes anything.
+        manifest["files"] = files
         body = json.dumps(manifest, indent=2, sort_keys=True).encode()
         info = tarfile.TarInfo(MANIFEST)
         info.size = len(body)
@@ -230,7 +243,19 @@ def _write_archive(path: Path, manifest: dict[str, Any], database: Path, member:
     os.replace(partial, path)
 
 
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 # --- restore -----------------------------------------------------------------------------
+
+
+# What reading a damaged archive raises: gzip's and tar's errors, a file cut short.
+UNREADABLE = (OSError, EOFError, zlib.error, tarfile.TarError, KeyError, UnicodeError, ValueError)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -239,33 +264,135 @@ def read_manifest(path: Path) -> dict[str, Any]:
             extracted = archive.extractfile(MANIFEST)
             if extracted is None:
                 raise KeyError(MANIFEST)
-            manifest: dict[str, Any] = json.load(extracted)
-    except (OSError, tarfile.TarError, KeyError, json.JSONDecodeError) as exc:
-        raise BackupError(f"{path} is not a Keepwarm backup ({exc})") from None
+            manifest = json.load(extracted)
+    except UNREADABLE as exc:
+        raise BackupError(
+            f"{path} is not a Keepwarm backup, or is damaged ({_one_line(exc)})"
+        ) from None
+    if not isinstance(manifest, dict):
+        raise BackupError(f"{path} is not a Keepwarm backup (its manifest is not an object)")
     if manifest.get("format") != FORMAT_VERSION:
-        raise BackupError(f"{path} has backup format {manifest.get('format')}, expected 1")
+        raise BackupError(f"{path} has backup format {manifest.get('format')!r}, expected 1")
+    if not _manifest_is_whole(manifest):
+        raise BackupError(f"{path} has a damaged manifest (a field is missing or malformed)")
     return manifest
+
+
+def _manifest_is_whole(manifest: dict[str, Any]) -> bool:
+    tables, files = manifest.get("tables"), manifest.get("files", {})
+    return (
+        manifest.get("engine") in ("sqlite", "postgresql")
+        and isinstance(manifest.get("created_at"), str)
+        and isinstance(tables, dict)
+        and all(
+            isinstance(t, dict)
+            and isinstance(t.get("rows"), int)
+            and isinstance(t.get("sha256"), str)
+            and set(t) == {"rows", "sha256"}
+            for t in tables.values()
+        )
+        and isinstance(files, dict)
+        and all(isinstance(v, str) for v in files.values())
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def restore(path: Path) -> RestoreReport:
     """Replace the database and uploaded files with the backup's, then verify them."""
     path = Path(path)
     manifest = read_manifest(path)
+    # Everything is checked before the live data is touched: a damaged or forged archive
+    # changes nothing.
+    _check_members(path)
     if manifest["engine"] != connection.vendor:
         raise BackupError(
             f"this backup is of a {manifest['engine']} database; "
             f"KEEPWARM_DATABASE_URL points at {connection.vendor}"
         )
+    member = SQLITE_MEMBER if connection.vendor == "sqlite" else PG_MEMBER
     with tempfile.TemporaryDirectory(prefix="keepwarm-restore-") as work:
         workdir = Path(work)
-        with tarfile.open(path, "r:gz") as archive:
-            archive.extractall(workdir, filter="data")
+        _extract(path, workdir)
+        if not (workdir / member).is_file():
+            raise BackupError(f"{path} holds no {member}; nothing was changed")
+        _check_files(path, manifest, workdir)
         if connection.vendor == "sqlite":
+            _check_sqlite_copy(path, manifest, workdir / SQLITE_MEMBER)
             _restore_sqlite(workdir / SQLITE_MEMBER)
         else:
             _restore_postgres(workdir / PG_MEMBER)
         _restore_media(workdir / MEDIA_PREFIX.rstrip("/"))
     return verify(manifest)
+
+
+def _check_members(path: Path) -> None:
+    """Only regular files named as a backup names them: no `..`, absolute path or link."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for info in archive.getmembers():
+                if not _allowed_member(info):
+                    raise BackupError(
+                        f"{path} is not a backup Keepwarm wrote: it holds {info.name!r}, "
+                        "which a restore will not write; nothing was changed"
+                    )
+    except UNREADABLE as exc:
+        raise BackupError(f"{path} is damaged ({_one_line(exc)}); nothing was changed") from None
+
+
+def _extract(path: Path, workdir: Path) -> None:
+    # The "data" filter refuses anything _check_members let through by mistake.
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            archive.extractall(workdir, filter="data")
+    except UNREADABLE as exc:
+        raise BackupError(f"{path} is damaged ({_one_line(exc)}); nothing was changed") from None
+
+
+def _allowed_member(info: tarfile.TarInfo) -> bool:
+    parts = PurePosixPath(info.name).parts
+    if info.isdir():
+        return bool(parts) and parts[0] == MEDIA_PREFIX.rstrip("/") and ".." not in parts
+    if not info.isfile() or info.name.startswith("/") or ".." in parts or "\\" in info.name:
+        return False
+    return info.name in (MANIFEST, SQLITE_MEMBER, PG_MEMBER) or (
+        info.name.startswith(MEDIA_PREFIX) and len(parts) > 1
+    )
+
+
+def _check_files(path: Path, manifest: dict[str, Any], workdir: Path) -> None:
+    # Backups written before the manifest listed its files have no "files": nothing to compare.
+    for name, expected in sorted(manifest.get("files", {}).items()):
+        file = workdir / name
+        if not file.is_file():
+            raise BackupError(f"{path} is damaged: {name} is missing; nothing was changed")
+        if _sha256(file) != expected:
+            raise BackupError(
+                f"{path} is damaged: {name} does not match its checksum; nothing was changed"
+            )
+
+
+def _check_sqlite_copy(path: Path, manifest: dict[str, Any], copy: Path) -> None:
+    try:
+        found, _ = _read_sqlite_copy(copy)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(
+            f"{path} is damaged: its database cannot be read ({_one_line(exc)}); "
+            "nothing was changed"
+        ) from None
+    expected = {name: TableSummary(**value) for name, value in manifest["tables"].items()}
+    mismatches = [
+        _describe_mismatch(name, want, found.get(name))
+        for name, want in sorted(expected.items())
+        if found.get(name) != want
+    ]
+    if mismatches:
+        raise BackupError(
+            f"{path} is damaged: its database does not match its own checksums "
+            f"({'; '.join(mismatches[:3])}); nothing was changed"
+        )
 
 
 def _restore_sqlite(copy: Path) -> None:

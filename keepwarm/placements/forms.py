@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from keepwarm.care.forms import DATE, UserChoiceField, team
 from keepwarm.care.models import CarePlan
@@ -195,7 +195,22 @@ class TargetForm(forms.ModelForm):
         return value
 
 
-TargetFormSet = inlineformset_factory(Placement, Target, form=TargetForm, extra=2, can_delete=True)
+class BaseTargetFormSet(BaseInlineFormSet):
+    default_error_messages = {"too_many_forms": "A placement has at most %(num)d targets."}
+
+
+# absolute_max too: otherwise a forged targets-TOTAL_FORMS builds (and renders) 2,000 forms.
+TargetFormSet = inlineformset_factory(
+    Placement,
+    Target,
+    form=TargetForm,
+    formset=BaseTargetFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=Target.MAX_PER_PLACEMENT,
+    absolute_max=Target.MAX_PER_PLACEMENT,
+    validate_max=True,
+)
 
 
 class OutcomeForm(forms.Form):

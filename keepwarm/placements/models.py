@@ -162,6 +162,9 @@ class Placement(models.Model):
 class Target(models.Model):
     """An agreed target for the placed person, e.g. new business 40,000 GBP a quarter."""
 
+    # The most one placement has, on the form and through the API alike.
+    MAX_PER_PLACEMENT = 50
+
     class Period(models.TextChoices):
         WEEK = "week", "a week"
         MONTH = "month", "a month"

@@ -53,6 +53,25 @@ class SignupLinkExpired(SignupLinkProblem):
     )
 
 
+class SignupWithdrawn(SignupLinkProblem):
+    status = 409
+    title = "You left after this link was sent"
+    message = (
+        "You unsubscribed after asking for this link, so it no longer signs you up and you "
+        "stay unsubscribed. To get the newsletter again, sign up again and confirm from the "
+        "new email."
+    )
+
+
+# Reasons that say the address itself asked to stop (or must be forgotten).
+LEFT_REASONS = (
+    Suppression.Reason.COMPLAINT,
+    Suppression.Reason.UNSUBSCRIBE,
+    Suppression.Reason.ERASURE,
+    Suppression.Reason.MANUAL,
+)
+
+
 @dataclass(frozen=True)
 class Signup:
     name: str
@@ -137,11 +156,30 @@ def request_signup(
     )
 
 
+def check_not_left_since(signup: Signup) -> None:
+    """Raise SignupWithdrawn when the address unsubscribed, complained or was erased after
+    the link was sent: the link carries the old wish, and the newer one wins."""
+    withdrawn = Consent.objects.filter(
+        person__email__iexact=signup.email, withdrawn_at__gte=signup.requested_at
+    )
+    suppressed = Suppression.objects.filter(
+        email_hash=email_hash(signup.email),
+        reason__in=LEFT_REASONS,
+        created_at__gte=signup.requested_at,
+    )
+    if withdrawn.exists() or suppressed.exists():
+        raise SignupWithdrawn()
+
+
 def confirm_signup(signup: Signup, *, now: dt.datetime | None = None) -> Consent:
     """Record the confirmed sign-up as consent, on the person with that address (a new
-    person if the agency has never met them). Confirming twice records it once."""
+    person if the agency has never met them). Confirming twice records it once.
+
+    Raises SignupWithdrawn, changing nothing, if the address left after the link was sent.
+    """
     now = now or timezone.now()
     with transaction.atomic():
+        check_not_left_since(signup)
         person = Person.objects.filter(email__iexact=signup.email).order_by("id").first()
         if person is None:
             person = Person.objects.create(

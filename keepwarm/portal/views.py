@@ -191,6 +191,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return _not_allowed()
     try:
         signup = services.open_signup_token(token)
+        services.check_not_left_since(signup)
     except services.SignupLinkProblem as problem:
         return _problem(request, problem)
     topics = dict(Consent.Topic.choices)
@@ -201,7 +202,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         "wording": services.SIGNUP_WORDING,
     }
     if request.method == "POST":
-        consent = services.confirm_signup(signup)
+        try:
+            consent = services.confirm_signup(signup)
+        except services.SignupLinkProblem as problem:
+            return _problem(request, problem)
         context["preferences_url"] = preferences_url(person=consent.person)
         return _page(request, "confirmed.html", context)
     return _page(request, "confirm.html", context)

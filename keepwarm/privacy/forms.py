@@ -55,11 +55,23 @@ class ErasureForm(forms.Form):
         return typed
 
 
+MAX_RETENTION_RULES = 20
+
+
+class BaseRetentionRuleFormSet(forms.BaseModelFormSet):
+    default_error_messages = {"too_many_forms": "Keep at most %(num)d retention rules."}
+
+
+# absolute_max too: otherwise a forged form-TOTAL_FORMS builds (and renders) 2,000 forms.
 RetentionRuleFormSet: type[forms.BaseModelFormSet[RetentionRule, Any]] = forms.modelformset_factory(
     RetentionRule,
+    formset=BaseRetentionRuleFormSet,
     fields=["category", "years", "action", "reask_days", "active"],
     extra=1,
     can_delete=True,
     labels={"reask_days": "Ask them this many days before (0: don't ask)"},
     min_num=0,
+    max_num=MAX_RETENTION_RULES,
+    absolute_max=MAX_RETENTION_RULES,
+    validate_max=True,
 )

@@ -93,3 +93,27 @@ def test_consultants_cannot_import(api_as: Any, cast: Cast) -> None:
     assert api.get("/imports").status_code == 403
     file = SimpleUploadedFile("Candidate.csv", b"firstName,lastName\nA,B\n")
     assert start(api, {"source": "bullhorn"}, [file]).status_code == 403
+
+
+def test_a_file_over_the_upload_limit_gets_413_in_the_error_shape(
+    api_as: Any, cast: Cast, settings: Any
+) -> None:
+    settings.KEEPWARM_UPLOAD_MAX_MB = 1
+    api = api_as(cast.manager)
+    file = SimpleUploadedFile("Candidate.csv", b"firstName,lastName\r\n" + b"Ann,Lee\r\n" * 150_000)
+
+    response = start(api, {"source": "bullhorn"}, [file])
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "files: Candidate.csv is larger than 1 MB, the largest file Keepwarm imports. "
+        "Split it into smaller files and import them one after another.",
+        "errors": [
+            {
+                "field": "files",
+                "message": "Candidate.csv is larger than 1 MB, the largest file Keepwarm "
+                "imports. Split it into smaller files and import them one after another.",
+            }
+        ],
+    }
+    assert not ImportRun.objects.exists()

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import io
+import os
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +16,7 @@ from hypothesis import strategies as st
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast
 from keepwarm.imports.models import ColumnMapping, ImportRun
+from keepwarm.imports.services import upload_dir
 from keepwarm.imports.tests.conftest import FIXTURES, NOW
 from keepwarm.people.models import Person
 
@@ -165,3 +170,56 @@ def test_garbage_uploads_never_cause_a_server_error(
         run.refresh_from_db()
         assert run.state in ("done", "failed", "draft")
         assert client.get(run.get_absolute_url()).status_code in (200, 302)
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_a_message_and_not_kept(
+    client: Client, cast: Cast, settings: Any
+) -> None:
+    settings.KEEPWARM_UPLOAD_MAX_MB = 1
+    client.force_login(cast.manager)
+    big = b"First name,Last name\r\n" + b"Ann,Lee\r\n" * 150_000  # 1.4 MB
+    file = SimpleUploadedFile("people.csv", big, content_type="text/csv")
+
+    response = client.post(
+        reverse("imports"), {"source": "csv", "entity": "candidate", "files": [file]}
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "people.csv is larger than 1 MB, the largest file Keepwarm imports" in page
+    assert "Up to 1 MB a file." in page
+    assert not ImportRun.objects.exists()
+    uploads = upload_dir()
+    assert not uploads.exists() or not any(uploads.rglob("*.csv"))
+
+
+def test_a_zip_bomb_workbook_is_refused_on_the_page(client: Client, cast: Cast) -> None:
+    client.force_login(cast.manager)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (64 << 20))  # 64 MB in 64 KB
+    file = SimpleUploadedFile("people.xlsx", packed.getvalue())
+
+    response = client.post(
+        reverse("imports"), {"source": "csv", "entity": "candidate", "files": [file]}
+    )
+
+    assert "people.xlsx unpacks to far more than a spreadsheet export does" in (
+        response.content.decode()
+    )
+    assert not ImportRun.objects.exists()
+
+
+def test_an_uploaded_file_is_readable_by_its_owner_only(client: Client, cast: Cast) -> None:
+    client.force_login(cast.manager)
+    previous = os.umask(0o022)
+    try:
+        client.post(
+            reverse("imports"),
+            {"source": "bullhorn", "files": [upload(FIXTURES / "bullhorn" / "Candidate.csv")]},
+        )
+    finally:
+        os.umask(previous)
+
+    [stored] = upload_dir().rglob("Candidate.csv")
+    assert stored.stat().st_mode & 0o777 == 0o600

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import io
+import resource
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import openpyxl
 import pytest
@@ -117,3 +124,94 @@ def test_bullhorn_dates_are_month_first_and_others_day_first() -> None:
     assert parse_date("2016-01-31", month_first=True).isoformat() == "2016-01-31"
     with pytest.raises(ValueError, match="month/day/year"):
         parse_date("31/1/16", month_first=True)
+
+
+# --- Workbooks that unpack to far more than they weigh (zip bombs) -----------------------
+
+
+def _workbook_with_shared_strings(path: Path, write_strings: Callable[[IO[bytes]], None]) -> Path:
+    """A real workbook from openpyxl whose xl/sharedStrings.xml is replaced."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name"])
+    sheet.append(["Zoë"])
+    original = io.BytesIO()
+    book.save(original)
+    with (
+        zipfile.ZipFile(original) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
+        for member in source.infolist():
+            if member.filename != "xl/sharedStrings.xml":
+                target.writestr(member, source.read(member))
+        with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+            write_strings(strings)
+    return path
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 1 MB on disk; its one shared string is a gigabyte of zeros once unpacked."""
+
+    def gigabyte_of_zeros(strings: IO[bytes]) -> None:
+        strings.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+        strings.write(b' count="2" uniqueCount="2"><si><t>Name</t></si><si><t>')
+        zeros = b"0" * (1 << 20)
+        for _ in range(1024):
+            strings.write(zeros)
+        strings.write(b"</t></si></sst>")
+
+    path = tmp_path_factory.mktemp("bomb") / "people.xlsx"
+    return _workbook_with_shared_strings(path, gigabyte_of_zeros)
+
+
+def test_a_zip_bomb_workbook_is_refused_at_once_without_unpacking_it(zip_bomb: Path) -> None:
+    assert zip_bomb.stat().st_size < 1_500_000
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ImportFileError) as refused:
+            open_table(zip_bomb)
+        elapsed = time.monotonic() - started
+        _, python_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    peak_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
+
+    assert "people.xlsx unpacks to far more than a spreadsheet export does" in str(refused.value)
+    assert "export it as CSV" in str(refused.value)
+    assert elapsed < 1.0
+    assert python_peak < 5 * 1024 * 1024
+    assert peak_growth < 20 * 1024
+
+
+def test_a_workbook_declaring_millions_of_shared_strings_is_refused(tmp_path: Path) -> None:
+    def declared_hundreds_of_millions(strings: IO[bytes]) -> None:
+        strings.write(
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            b'count="900000000" uniqueCount="900000000"><si><t>Name</t></si>'
+            b"<si><t>Zo\xc3\xab</t></si></sst>"
+        )
+
+    path = _workbook_with_shared_strings(tmp_path / "people.xlsx", declared_hundreds_of_millions)
+
+    with pytest.raises(ImportFileError, match="declares 900,000,000 text cells"):
+        open_table(path)
+
+
+def test_an_ordinary_workbook_passes_the_size_checks(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name", "Email"])
+    for n in range(2000):
+        sheet.append([f"Person {n}", f"person{n}@example.org"])
+    book.save(tmp_path / "people.xlsx")
+
+    table, rows = open_table(tmp_path / "people.xlsx")
+
+    assert table.headers == ["Name", "Email"]
+    assert sum(1 for _ in rows) == 2000

@@ -239,8 +239,8 @@ def test_a_person_resolves_an_unknown_message(cast: Cast, smtp_server: SmtpSink)
     went, again = OutboxMessage.objects.order_by("id")
     later = MORNING + dt.timedelta(hours=2)
 
-    went = resolve_unknown(message=went, sent=True, by=cast.owner, now=later)
-    again = resolve_unknown(message=again, sent=False, by=cast.owner, now=later)
+    assert resolve_unknown(message_ids=[went.pk], sent=True, by=cast.owner, now=later) == 1
+    assert resolve_unknown(message_ids=[again.pk], sent=False, by=cast.owner, now=later) == 1
     tick(now=later, worker_id="test")
 
     went.refresh_from_db()
@@ -251,7 +251,7 @@ def test_a_person_resolves_an_unknown_message(cast: Cast, smtp_server: SmtpSink)
     assert again.sent_at == later
     assert len(smtp_server.messages) == 3  # two on the first tick, one sent again on request
     with pytest.raises(ValidationError):
-        resolve_unknown(message=went, sent=False, by=cast.owner)
+        resolve_unknown(message_ids=[went.pk], sent=False, by=cast.owner)
 
 
 def test_send_pending_without_due_rows_opens_no_connection(smtp_server: SmtpSink, db: None) -> None:

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from keepwarm.audit.models import AuditEntry
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
@@ -93,3 +94,84 @@ def test_resolving_needs_a_post(cast: Cast) -> None:
     found = message(cast.candidate, "u", OutboxMessage.State.UNKNOWN)
     response = logged_in(cast.owner).get(reverse("resolve_message", args=[found.pk]))
     assert response.status_code == 405
+
+
+def _caught_mid_send(cast: Cast, count: int) -> list[OutboxMessage]:
+    claimed = timezone.now() - dt.timedelta(hours=3)
+    return [
+        message(
+            cast.candidate,
+            f"crash:{n}",
+            OutboxMessage.State.UNKNOWN,
+            claimed_at=claimed,
+            claimed_by="web-1:4242",
+            attempts=1,
+            message_id=f"<{n}.keepwarm@agency.example>",
+            last_error="Connection lost after the message was sent; check before resending. "
+            "(Connection unexpectedly closed)",
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_manager_settles_twenty_unknown_messages_in_one_post(cast: Cast) -> None:
+    caught = _caught_mid_send(cast, 20)
+    message(cast.candidate, "fine", OutboxMessage.State.SENT)
+    client = logged_in(cast.manager)
+
+    page = client.get(reverse("sent_mail"), {"state": "unknown"}).content.decode()
+    assert page.count('name="ids"') == 20
+    assert "Handed to the mail server" in page and "by worker web-1:4242" in page
+    assert "Message id: &lt;3.keepwarm@agency.example&gt;" in page
+    assert "Connection unexpectedly closed" in page
+    ticked = client.get(reverse("sent_mail"), {"state": "unknown", "select": "all"})
+    assert ticked.content.decode().count(" checked>") == 20
+
+    response = client.post(
+        reverse("resolve_messages"), {"ids": [m.pk for m in caught[:15]], "sent": "yes"}
+    )
+
+    assert response.status_code == 302
+    settled = OutboxMessage.objects.filter(pk__in=[m.pk for m in caught[:15]])
+    assert {m.state for m in settled} == {OutboxMessage.State.SENT}
+    assert all(m.sent_at == m.claimed_at for m in settled)
+    entries = AuditEntry.objects.filter(object_type="mail.outboxmessage", actor=cast.manager)
+    assert entries.count() == 15
+    assert entries.first().changes == {"state": ["unknown", "sent"]}  # type: ignore[union-attr]
+    assert entries.first().person_id == cast.candidate.pk  # type: ignore[union-attr]
+    assert "15 messages marked as sent." in client.get(response["Location"]).content.decode()
+
+    # The rest go again; two already settled (another tab) are left as they were.
+    again = client.post(
+        reverse("resolve_messages"), {"ids": [m.pk for m in caught[13:]], "sent": "no"}
+    )
+    pending = OutboxMessage.objects.filter(state=OutboxMessage.State.PENDING)
+    assert sorted(m.pk for m in pending) == [m.pk for m in caught[15:]]
+    assert all(m.claimed_by == "" for m in pending)
+    page = client.get(again["Location"]).content.decode()
+    assert "5 messages queued to send again" in page
+    assert "2 had already been settled and were left as they were." in page
+    assert OutboxMessage.objects.get(key="crash:13").state == OutboxMessage.State.SENT
+
+
+def test_only_managers_and_admins_settle_in_bulk(cast: Cast) -> None:
+    caught = _caught_mid_send(cast, 2)
+    consultant = logged_in(cast.owner)
+
+    assert 'name="ids"' not in consultant.get(reverse("sent_mail")).content.decode()
+    refused = consultant.post(
+        reverse("resolve_messages"), {"ids": [m.pk for m in caught], "sent": "yes"}
+    )
+
+    assert refused.status_code == 403
+    assert OutboxMessage.objects.filter(state=OutboxMessage.State.UNKNOWN).count() == 2
+    assert logged_in(cast.admin).get(reverse("resolve_messages")).status_code == 405
+
+
+def test_settling_in_bulk_without_ticking_anything_says_what_to_do(cast: Cast) -> None:
+    _caught_mid_send(cast, 1)
+    response = logged_in(cast.manager).post(
+        reverse("resolve_messages"), {"sent": "yes"}, follow=True
+    )
+    assert "Tick the messages to settle" in response.content.decode()
+    assert OutboxMessage.objects.get().state == OutboxMessage.State.UNKNOWN

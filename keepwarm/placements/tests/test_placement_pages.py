@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 from collections.abc import Iterator
 from decimal import Decimal
@@ -18,6 +19,8 @@ from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
+# What a hand-made POST can claim: Django would otherwise build and render 2,000 rows.
+FORGED_TARGETS = {"targets-TOTAL_FORMS": "99999", "targets-MAX_NUM_FORMS": "99999"}
 
 
 @pytest.fixture(autouse=True)
@@ -254,3 +257,26 @@ def test_person_picker_lists_recent_people_but_accepts_anyone_visible(
     assert "Patel, Priya" in chosen
     response = client.post(reverse("placement_new"), new_placement_data(cast))
     assert response.status_code == 302
+
+
+def test_a_forged_target_count_gets_a_form_error_at_once_not_thousands_of_rows(
+    cast: Cast,
+) -> None:
+    client = logged_in(cast.owner)
+    started = time.monotonic()
+
+    response = client.post(reverse("placement_new"), new_placement_data(cast, **FORGED_TARGETS))
+
+    elapsed = time.monotonic() - started
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "A placement has at most 50 targets." in page
+    assert page.count('name="targets-') < 400  # 50 rows of 6 fields, not 2,000 rows
+    assert elapsed < 2.0
+    assert not Placement.objects.exclude(pk=cast.placement.pk).exists()
+
+    edit = client.post(
+        reverse("placement_edit", args=[cast.placement.pk]),
+        {**edit_data(cast.placement), **FORGED_TARGETS, "targets-INITIAL_FORMS": "0"},
+    )
+    assert "A placement has at most 50 targets." in edit.content.decode()

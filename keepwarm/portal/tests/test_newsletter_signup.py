@@ -183,3 +183,52 @@ def test_behind_a_proxy_many_people_signing_up_are_counted_apart(settings: Any) 
         for n in range(SIGNUPS_PER_CONNECTION + 10)
     ]
     assert statuses == [302] * (SIGNUPS_PER_CONNECTION + 10)
+
+
+def test_a_confirmation_link_cannot_resubscribe_someone_who_left_after_it_was_sent(
+    cast: Cast,
+) -> None:
+    asked = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    with time_machine.travel(asked, tick=False):
+        Client().post("/subscribe/", {**FORM, "email": cast.candidate.email})
+    path = _confirm_path()
+    with time_machine.travel(asked + dt.timedelta(hours=1), tick=False):
+        Client().post(path)  # confirmed: subscribed
+        services.unsubscribe(person=cast.candidate, purpose=None, how="Unsubscribe link")
+
+    with time_machine.travel(asked + dt.timedelta(hours=2), tick=False):
+        shown = Client().get(path)
+        confirmed_again = Client().post(path)
+
+    for response in (shown, confirmed_again):
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert "You left after this link was sent" in page
+        assert "you stay unsubscribed" in page
+        assert "Confirm</button>" not in page
+    assert not Consent.objects.filter(withdrawn_at__isnull=True).exists()
+    assert not may_market_to(cast.candidate, today=dt.date(2026, 3, 1))
+
+
+@pytest.mark.django_db
+def test_a_confirmation_link_cannot_undo_a_complaint_made_after_it_was_sent() -> None:
+    asked = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    with time_machine.travel(asked, tick=False):
+        Client().post("/subscribe/", FORM)
+    with time_machine.travel(asked + dt.timedelta(hours=1), tick=False):
+        suppress(FORM["email"], reason=Suppression.Reason.COMPLAINT)  # type: ignore[arg-type]
+        response = Client().post(_confirm_path())
+
+    assert response.status_code == 409
+    assert not Consent.objects.exists()
+    assert Suppression.objects.filter(reason=Suppression.Reason.COMPLAINT).exists()
+
+
+def test_signing_up_again_after_leaving_works_from_the_new_link(cast: Cast) -> None:
+    services.unsubscribe(person=cast.candidate, purpose=None, how="Unsubscribe link")
+    Client().post("/subscribe/", {**FORM, "email": cast.candidate.email})
+
+    response = Client().post(_confirm_path())
+
+    assert response.status_code == 200
+    assert may_market_to(cast.candidate, today=dt.date.today())

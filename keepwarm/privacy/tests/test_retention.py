@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from django.test import Client
@@ -154,3 +155,22 @@ def test_a_rule_with_bad_numbers_is_explained(client: Client, cast: Cast) -> Non
 
     assert response.status_code == 200
     assert "greater than or equal to 1" in response.content.decode()
+
+
+def test_a_forged_rule_count_gets_a_form_error_at_once(client: Client, cast: Cast) -> None:
+    client.force_login(cast.admin)
+    started = time.monotonic()
+
+    response = client.post(
+        reverse("retention_rules"),
+        {
+            "form-TOTAL_FORMS": "99999",
+            "form-INITIAL_FORMS": "0",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "99999",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Keep at most 20 retention rules." in response.content.decode()
+    assert time.monotonic() - started < 2.0
