@@ -25,6 +25,7 @@ from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
 from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import Day, ErrorOut, Id, LongText, PageQuery, Str200, TouchpointKind
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.models import Audience, Kind, Touchpoint
 from keepwarm.care.services import log_touchpoint, skip_touchpoint
 
@@ -163,12 +164,13 @@ def list_touchpoints(request: HttpRequest, filters: Query[TouchpointFilters]) ->
         touchpoints = touchpoints.filter(placement_id=filters.placement)
     if filters.owner:
         touchpoints = touchpoints.filter(owner__username=filters.owner)
-    window = touchpoints[filters.offset : filters.offset + filters.limit]
+    window = list(touchpoints[filters.offset : filters.offset + filters.limit])
+    record_read(window, label=brief_label)
     return {
         "count": touchpoints.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(window),
+        "items": window,
     }
 
 

@@ -37,6 +37,7 @@ from django.template import Context, Engine, engines
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
+from keepwarm.audit.recording import recorded_update
 from keepwarm.care.models import Touchpoint
 from keepwarm.lib.bulk import insert_objects
 from keepwarm.mail import wire
@@ -333,9 +334,12 @@ def _cancel(reasons: dict[int, str], *, states: tuple[str, ...] = (State.SENDING
             state=State.CANCELLED, last_error=reason
         )
     if reasons:
-        Touchpoint.objects.filter(
-            messages__id__in=list(reasons), messages__state=State.CANCELLED
-        ).update(outcome=Touchpoint.Outcome.BOUNCED)
+        recorded_update(
+            Touchpoint.objects.filter(
+                messages__id__in=list(reasons), messages__state=State.CANCELLED
+            ),
+            outcome=Touchpoint.Outcome.BOUNCED,
+        )
     return cancelled
 
 
@@ -482,8 +486,9 @@ def _mark_failed(message_ids: list[int], *, error: str) -> int:
             state=State.FAILED, last_error=error, attempts=F("attempts") + 1
         )
         # The check-in did not reach the person: Today and the timeline show it.
-        Touchpoint.objects.filter(messages__id__in=message_ids).update(
-            outcome=Touchpoint.Outcome.BOUNCED
+        recorded_update(
+            Touchpoint.objects.filter(messages__id__in=message_ids),
+            outcome=Touchpoint.Outcome.BOUNCED,
         )
     return failed
 
