@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from keepwarm.accounts.models import ApiToken
+from keepwarm.accounts.models import ApiToken, User
 from keepwarm.audit.models import AuditEntry
 from keepwarm.care.models import Touchpoint
 from keepwarm.conftest import Cast
@@ -21,7 +21,7 @@ from keepwarm.people.models import Person
 pytestmark = pytest.mark.django_db
 
 
-def read_by(user: object) -> dict[tuple[str, str], AuditEntry]:
+def read_by(user: User) -> dict[tuple[str, str], AuditEntry]:
     return {
         (e.object_type, e.object_id): e
         for e in AuditEntry.objects.filter(action="viewed", actor=user)
@@ -122,10 +122,8 @@ def test_api_lists_record_the_token_owner_reading_each_record(client: Client, ca
         due_on=timezone.localdate(),
         owner=cast.owner,
     )
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
     for url in ("/api/v1/people", "/api/v1/placements", "/api/v1/touchpoints"):
-        assert client.get(url, **auth).status_code == 200
+        assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
 
     read = read_by(cast.manager)
     assert {key for key in read if key[0] == "people.person"} == {
