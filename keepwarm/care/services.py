@@ -388,7 +388,49 @@ def _record_change(touchpoint: Touchpoint, before: dict[str, Any]) -> None:
         for name, old in before.items()
         if getattr(touchpoint, name) != old
     }
-    record_for(AuditEntry.Action.CHANGED, touchpoint, changes=changes)
+    if changes:
+        record_for(AuditEntry.Action.CHANGED, touchpoint, changes=changes)
+
+
+def plan_touchpoint(
+    *,
+    person: Person,
+    owner_id: int,
+    kind: str,
+    title: str,
+    due_on: dt.date,
+    placement: Placement | None = None,
+    notes: str = "",
+    email_subject: str = "",
+    email_body: str = "",
+) -> Touchpoint:
+    """Plan a call, email or meeting with `person`, done by the user `owner_id`."""
+    touchpoint = Touchpoint.objects.create(
+        person=person,
+        placement=placement,
+        kind=kind,
+        audience=_audience_of(person, placement),
+        title=title,
+        due_on=due_on,
+        owner_id=owner_id,
+        notes=notes,
+        email_subject=email_subject,
+        email_body=email_body,
+    )
+    record_for(AuditEntry.Action.CREATED, touchpoint, changes=created_changes(touchpoint))
+    return touchpoint
+
+
+def change_planned_touchpoint(*, touchpoint: Touchpoint, **fields: Any) -> Touchpoint:
+    """Change what a planned touchpoint is, when, or who does it (`owner`)."""
+    attnames = {f.name: f.attname for f in Touchpoint._meta.concrete_fields}
+    before = {attnames[name]: getattr(touchpoint, attnames[name]) for name in fields}
+    for name, value in fields.items():
+        setattr(touchpoint, name, value)
+    if fields:
+        touchpoint.save(update_fields=list(fields))
+        _record_change(touchpoint, before)
+    return touchpoint
 
 
 def skip_touchpoint(*, touchpoint: Touchpoint, by: User, reason: str) -> Touchpoint:

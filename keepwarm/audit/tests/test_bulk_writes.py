@@ -135,6 +135,30 @@ def test_an_api_owner_change_is_recorded_as_the_token_owner(client: Client, cast
     assert change.path == f"/api/v1/placements/{cast.placement.pk}"
 
 
+def test_an_api_change_of_who_makes_a_call_is_on_the_trail(client: Client, cast: Cast) -> None:
+    _, raw = ApiToken.issue(user=cast.manager)
+    planned = Touchpoint.objects.create(
+        person=cast.candidate,
+        placement=cast.placement,
+        kind="call",
+        title="Week-one call",
+        due_on=START,
+        owner=cast.owner,
+    )
+
+    response = client.patch(
+        f"/api/v1/touchpoints/{planned.pk}",
+        {"owner": "colin_cover"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+
+    assert response.status_code == 200, response.content
+    change = AuditEntry.objects.get(object_type="care.touchpoint", action="changed")
+    assert change.changes == {"owner_id": [cast.owner.pk, cast.colleague.pk]}
+    assert change.actor == cast.manager and change.person_id == cast.candidate.pk
+
+
 def test_cover_set_and_ended_is_on_the_trail(cast: Cast) -> None:
     with acting_as(Actor(user=cast.manager)):
         cover = set_cover(

@@ -185,6 +185,26 @@ def _move_start_date(cast: Cast) -> Callable[[], object]:
     )
 
 
+@writes("care.plan_touchpoint")
+def _plan_touchpoint(cast: Cast) -> Callable[[], object]:
+    return lambda: care.plan_touchpoint(
+        person=cast.client_contact,
+        placement=cast.placement,
+        owner_id=cast.owner.pk,
+        kind=Kind.MEETING,
+        title="Lunch",
+        due_on=START,
+    )
+
+
+@writes("care.change_planned_touchpoint")
+def _change_planned_touchpoint(cast: Cast) -> Callable[[], object]:
+    planned = _planned_call(cast)
+    return lambda: care.change_planned_touchpoint(
+        touchpoint=planned, owner=cast.colleague, due_on=START + dt.timedelta(days=1)
+    )
+
+
 @writes("care.skip_touchpoint")
 def _skip_touchpoint(cast: Cast) -> Callable[[], object]:
     planned = _planned_call(cast)
