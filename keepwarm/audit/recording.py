@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -271,11 +271,16 @@ def update_with_entries(rows: models.QuerySet[Any], **values: Any) -> list[Entry
     if person is None and any(f.attname == "person_id" for f in meta.concrete_fields):
         person = "person_id"
     read = {"pk", *new, *label_fields, *([person] if person else [])}
-    # A filter across a relation may give a row more than once.
-    found = list({r["pk"]: r for r in rows.order_by().values(*read)}.values())
-    if not found:
-        return []
-    rows.model._base_manager.filter(pk__any_of=[r["pk"] for r in found]).update(**values)
+    # No savepoint of its own: inside a caller's transaction, the lock lasts to its end.
+    with transaction.atomic(savepoint=False):
+        # Locked as read (PostgreSQL; SQLite's write transaction holds the database), so
+        # a row cannot change between the read and the UPDATE by id: a call logged just
+        # then is not marked missed. A filter across a relation may give a row twice.
+        locked = rows.select_for_update(of=("self",)).order_by().values(*read)
+        found = list({r["pk"]: r for r in locked}.values())
+        if not found:
+            return []
+        rows.model._base_manager.filter(pk__any_of=[r["pk"] for r in found]).update(**values)
     return [
         Entry(
             meta.label_lower,
