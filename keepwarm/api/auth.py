@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
 from keepwarm.accounts.models import ApiToken, User, hash_token
+from keepwarm.audit.recording import identify
 
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -37,6 +38,8 @@ class BearerToken(HttpBearer):
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        # The audit trail names the token's owner for everything this request does.
+        identify(found.user)
         return found.user
 
 

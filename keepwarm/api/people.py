@@ -25,6 +25,7 @@ from keepwarm.api.schemas import (
     Str100,
     Str200,
 )
+from keepwarm.audit.recording import record_read
 from keepwarm.lib.concurrency import claim_version
 from keepwarm.people.models import Person, Role
 
@@ -142,12 +143,13 @@ def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict:
             person=OuterRef("pk"), kind=filters.role, ended_on__isnull=True
         )
         people = people.filter(Exists(current))
-    window = people[filters.offset : filters.offset + filters.limit]
+    window = list(people[filters.offset : filters.offset + filters.limit])
+    record_read(window)
     return {
         "count": people.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(window),
+        "items": window,
     }
 
 

@@ -31,6 +31,7 @@ from keepwarm.api.schemas import (
     Str40,
     Str200,
 )
+from keepwarm.audit.recording import record_read
 from keepwarm.care.models import CarePlan
 from keepwarm.care.services import hand_over, move_start_date
 from keepwarm.lib.concurrency import claim_version
@@ -244,12 +245,13 @@ def list_placements(request: HttpRequest, filters: Query[PlacementFilters]) -> d
         placements = placements.filter(start_date__gte=filters.started_after)
     if filters.started_before:
         placements = placements.filter(start_date__lte=filters.started_before)
-    window = placements[filters.offset : filters.offset + filters.limit]
+    window = list(placements[filters.offset : filters.offset + filters.limit])
+    record_read(window)
     return {
         "count": placements.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(window),
+        "items": window,
     }
 
 

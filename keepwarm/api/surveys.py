@@ -22,6 +22,7 @@ from keepwarm.api.access import visible_placements
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
 from keepwarm.api.schemas import ErrorOut, Id, Moment, PageQuery
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.models import Audience
 from keepwarm.surveys.models import Answer, Invitation, Question, Questionnaire, Response
 
@@ -36,12 +37,15 @@ responses_router = Router()
 
 
 def _page(items: QuerySet[Any], filters: PageQuery) -> dict[str, Any]:
-    window = items[filters.offset : filters.offset + filters.limit]
+    window = list(items[filters.offset : filters.offset + filters.limit])
+    if items.model is not Questionnaire:
+        # Invitations and responses are about a person: who read them goes on the trail.
+        record_read(window, label=brief_label)
     return {
         "count": items.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(window),
+        "items": window,
     }
 
 

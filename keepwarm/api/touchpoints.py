@@ -25,6 +25,8 @@ from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
 from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import Day, ErrorOut, Id, LongText, PageQuery, Str200, TouchpointKind
+from keepwarm.audit.recording import brief_label, record_read
+from keepwarm.care import services as care
 from keepwarm.care.models import Audience, Kind, Touchpoint
 from keepwarm.care.services import log_touchpoint, skip_touchpoint
 
@@ -163,12 +165,13 @@ def list_touchpoints(request: HttpRequest, filters: Query[TouchpointFilters]) ->
         touchpoints = touchpoints.filter(placement_id=filters.placement)
     if filters.owner:
         touchpoints = touchpoints.filter(owner__username=filters.owner)
-    window = touchpoints[filters.offset : filters.offset + filters.limit]
+    window = list(touchpoints[filters.offset : filters.offset + filters.limit])
+    record_read(window, label=brief_label)
     return {
         "count": touchpoints.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(window),
+        "items": window,
     }
 
 
@@ -183,12 +186,9 @@ def plan_touchpoint(request: HttpRequest, payload: TouchpointIn) -> Status[Touch
     user = caller(request)
     person = one_of("person", visible_people(user), payload.person, "person")
     placement = None
-    audience = Audience.CANDIDATE
     if payload.placement is not None:
         placement = one_of("placement", visible_placements(user), payload.placement, "placement")
-        if person.pk == placement.hiring_manager_id:
-            audience = Audience.CLIENT
-        elif person.pk != placement.person_id:
+        if person.pk not in (placement.person_id, placement.hiring_manager_id):
             raise Invalid("placement", "is not a placement of this person")
     kind = Kind(payload.kind.value)
     if kind == Kind.EMAIL:
@@ -199,14 +199,13 @@ def plan_touchpoint(request: HttpRequest, payload: TouchpointIn) -> Status[Touch
         if not person.email:
             raise Invalid("person", "this person has no email address")
     owner = user_named("owner", payload.owner) if payload.owner else user
-    touchpoint = Touchpoint.objects.create(
+    touchpoint = care.plan_touchpoint(
         person=person,
         placement=placement,
         kind=kind,
-        audience=audience,
         title=payload.title.strip() or f"{kind.label} {person.full_name}"[:200],
         due_on=payload.due_on,
-        owner=owner,
+        owner_id=owner.pk,
         notes=payload.notes,
         email_subject=payload.email_subject,
         email_body=payload.email_body,
@@ -228,10 +227,7 @@ def update_touchpoint(
             return Status(409, {"detail": f"This touchpoint is {state}; only planned ones change."})
         if "owner" in data:
             data["owner"] = user_named("owner", data["owner"])
-        for name, value in data.items():
-            setattr(touchpoint, name, value)
-        if data:
-            touchpoint.save(update_fields=list(data))
+        care.change_planned_touchpoint(touchpoint=touchpoint, **data)
         if finish.state == Finish.DONE:
             assert finish.outcome is not None
             log_touchpoint(

@@ -47,15 +47,10 @@ class AuditMiddleware:
         return response
 
     def _record_read(self, request: HttpRequest, response: HttpResponse) -> None:
-        api_user = getattr(request, "auth", None)
-        actor = current_actor()
-        if actor.user is None and not isinstance(api_user, User):
+        # An API token's owner was made the actor when the token was checked (identify).
+        if current_actor().user is None:
             return  # outsiders' own pages are not staff access to personal data
-        if isinstance(api_user, User) and actor.user is None:
-            with acting_as(Actor(user=api_user, path=actor.path, ip=actor.ip)):
-                self._record(request, response)
-        else:
-            self._record(request, response)
+        self._record(request, response)
 
     def _record(self, request: HttpRequest, response: HttpResponse) -> None:
         match = request.resolver_match

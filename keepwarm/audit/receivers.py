@@ -8,20 +8,18 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import jsonable, record_for
+from keepwarm.audit.recording import (
+    UNTRACKED_FIELDS,
+    created_changes,
+    jsonable,
+    record_for,
+    tracked_values,
+)
 
+# Saves of these models record themselves; bulk writes (UPDATE of many rows, insert_rows)
+# send no signal, and the services making them record their own entries.
 TRACKED = ("people.Person", "people.Company", "placements.Placement")
-# Bookkeeping the app updates itself; logging it would bury the edits people make.
-UNTRACKED_FIELDS = frozenset({"last_contacted_at", "created_at", "updated_at"})
 _BEFORE = "_audit_before"
-
-
-def _tracked_values(obj: models.Model) -> dict[str, Any]:
-    return {
-        f.attname: jsonable(getattr(obj, f.attname))
-        for f in obj._meta.concrete_fields
-        if f.attname not in UNTRACKED_FIELDS and not f.primary_key
-    }
 
 
 def _remember_before(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
@@ -41,11 +39,10 @@ def _record_save(
 ) -> None:
     if kwargs.get("raw"):
         return
-    after = _tracked_values(instance)
     if created:
-        changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}
-        record_for(AuditEntry.Action.CREATED, instance, changes=changes)
+        record_for(AuditEntry.Action.CREATED, instance, changes=created_changes(instance))
         return
+    after = tracked_values(instance)
     before: dict[str, Any] = getattr(instance, _BEFORE, {})
     changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if changes:

@@ -3,23 +3,31 @@
 The middleware says who is acting for the length of a request (a staff member in the
 browser or through the API); outside a request (the worker, a command) the actor is
 "system".
+
+Entries are written where the data is read or written, not only by model save signals:
+bulk writes (an UPDATE of many rows, insert_rows) send no signals, so the services that
+make them record what they did themselves, with `record_entries` / `record_objects`, in one
+INSERT however many rows they touched. A list page or an API page records one "viewed"
+entry per record it showed (`record_read`), so "who accessed this person's data?" finds
+the lists they appeared in too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
+from keepwarm.lib.bulk import insert_rows
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,14 @@ def acting_as(actor: Actor) -> Iterator[None]:
         _current.reset(token)
 
 
+def identify(user: User) -> None:
+    """The request turns out to be `user`'s (an API token is checked after the middleware
+    began): what it reads and writes from here on is theirs. The middleware's acting_as
+    puts the previous actor back when the request ends."""
+    actor = current_actor()
+    _current.set(Actor(user=user, path=actor.path, ip=actor.ip))
+
+
 def current_actor() -> Actor:
     return _current.get()
 
@@ -64,6 +80,24 @@ def person_id_of(obj: models.Model) -> int | None:
         return int(obj.pk)
     person_id = getattr(obj, "person_id", None)
     return int(person_id) if person_id is not None else None
+
+
+# Bookkeeping the app updates itself; logging it would bury the edits people make.
+UNTRACKED_FIELDS = frozenset({"last_contacted_at", "created_at", "updated_at"})
+
+
+def tracked_values(obj: models.Model) -> dict[str, Any]:
+    """The fields a change entry compares, as the trail stores them."""
+    return {
+        f.attname: jsonable(getattr(obj, f.attname))
+        for f in obj._meta.concrete_fields
+        if f.attname not in UNTRACKED_FIELDS and not f.primary_key
+    }
+
+
+def created_changes(obj: models.Model) -> dict[str, list[Any]]:
+    """A new record's entry: every field given a value, as [None, value]."""
+    return {k: [None, v] for k, v in tracked_values(obj).items() if v not in (None, "", [], {})}
 
 
 def jsonable(value: Any) -> Any:
@@ -114,3 +148,146 @@ def record_for(action: str, obj: models.Model, **extra: Any) -> AuditEntry:
         person_id=person_id_of(obj),
         **extra,
     )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a bulk write: what was touched, as the trail names it."""
+
+    object_type: str
+    object_id: Any
+    object_repr: str = ""
+    person_id: int | None = None
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def record_entries(action: str, entries: Iterable[Entry]) -> int:
+    """Record `entries` as `action`, by the current actor, in one INSERT (per few thousand
+    entries): a bulk write's trail costs one statement, not one per row written."""
+    actor = current_actor()
+    same = {
+        "at": timezone.now(),
+        "actor_id": actor.user.pk if actor.user is not None else None,
+        "actor_name": actor.name,
+        "action": action,
+        "path": actor.path[:300],
+        "ip": actor.ip,
+    }
+    written = insert_rows(
+        AuditEntry,
+        (
+            {
+                **same,
+                "object_type": entry.object_type,
+                "object_id": str(entry.object_id),
+                "object_repr": entry.object_repr[:200],
+                "person_id": entry.person_id,
+                # Left out when empty: the column's default is prepared once, not per row
+                # (a list page's entries have none).
+                **({"changes": entry.changes} if entry.changes else {}),
+            }
+            for entry in entries
+        ),
+    )
+    if written:
+        _recorded.set(True)
+    return written
+
+
+def entry_for(
+    obj: models.Model,
+    *,
+    label: Callable[[Any], str] = str,
+    changes: dict[str, list[Any]] | None = None,
+) -> Entry:
+    """The entry for one instance; `label` names it when str() would read more rows."""
+    return Entry(
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        object_repr=label(obj),
+        person_id=person_id_of(obj),
+        changes=changes or {},
+    )
+
+
+def record_objects(
+    action: str, objs: Iterable[models.Model], *, label: Callable[[Any], str] = str
+) -> int:
+    """One `action` entry per instance, written together (see record_entries)."""
+    return record_entries(action, (entry_for(obj, label=label) for obj in objs))
+
+
+def brief_label(obj: models.Model) -> str:
+    """A record's kind and id: for lists whose str() would read each row's relations."""
+    return f"{obj._meta.verbose_name} #{obj.pk}"
+
+
+def record_read(objs: Iterable[models.Model], *, label: Callable[[Any], str] = str) -> int:
+    """A list page or an API page showed these records: one "viewed" entry each, in one
+    INSERT, so the person's trail lists every list they were read in."""
+    return record_objects(AuditEntry.Action.VIEWED, objs, label=label)
+
+
+# How a bulk write names each row, from columns read along with the ids: str() of each
+# instance would load its relations row by row.
+LABELS: dict[str, tuple[tuple[str, ...], str]] = {
+    "people.person": (("first_name", "last_name"), "{first_name} {last_name}"),
+    "placements.placement": (
+        ("person__first_name", "person__last_name", "role_title", "company__name"),
+        "{person__first_name} {person__last_name} — {role_title} at {company__name}",
+    ),
+    "care.touchpoint": (
+        ("title", "person__first_name", "person__last_name", "due_on"),
+        "{title} ({person__first_name} {person__last_name}, {due_on:%d %b %Y})",
+    ),
+    "people.consent": (
+        ("person__first_name", "person__last_name", "purpose", "basis"),
+        "{person__first_name} {person__last_name} {purpose}: {basis}",
+    ),
+}
+
+
+def recorded_update(rows: models.QuerySet[Any], **values: Any) -> int:
+    """`rows.update(**values)`, with a "changed" entry per row holding the old and new value
+    of each field set, written in one INSERT. Returns how many rows changed."""
+    entries = update_with_entries(rows, **values)
+    record_entries(AuditEntry.Action.CHANGED, entries)
+    return len(entries)
+
+
+def update_with_entries(rows: models.QuerySet[Any], **values: Any) -> list[Entry]:
+    """`rows.update(**values)`, returning the "changed" entries for the rows it changed,
+    for a caller making several updates to record with one INSERT. The rows are read
+    first and updated by id (an UPDATE does not say which rows it touched), so the trail
+    names exactly the rows written. Values are plain values or instances, not
+    expressions."""
+    meta = rows.model._meta
+    new = {
+        meta.get_field(name).attname: jsonable(v.pk if isinstance(v, models.Model) else v)
+        for name, v in values.items()
+    }
+    label_fields, label = LABELS.get(meta.label_lower, ((), ""))
+    person = "pk" if meta.label_lower == "people.person" else None
+    if person is None and any(f.attname == "person_id" for f in meta.concrete_fields):
+        person = "person_id"
+    read = {"pk", *new, *label_fields, *([person] if person else [])}
+    # No savepoint of its own: inside a caller's transaction, the lock lasts to its end.
+    with transaction.atomic(savepoint=False):
+        # Locked as read (PostgreSQL; SQLite's write transaction holds the database), so
+        # a row cannot change between the read and the UPDATE by id: a call logged just
+        # then is not marked missed. A filter across a relation may give a row twice.
+        locked = rows.select_for_update(of=("self",)).order_by().values(*read)
+        found = list({r["pk"]: r for r in locked}.values())
+        if not found:
+            return []
+        rows.model._base_manager.filter(pk__any_of=[r["pk"] for r in found]).update(**values)
+    return [
+        Entry(
+            meta.label_lower,
+            r["pk"],
+            label.format(**r).strip(),
+            r[person] if person else None,
+            {k: [jsonable(r[k]), v] for k, v in new.items() if jsonable(r[k]) != v},
+        )
+        for r in found
+    ]

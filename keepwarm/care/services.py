@@ -13,6 +13,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import (
+    Entry,
+    created_changes,
+    entry_for,
+    jsonable,
+    record_entries,
+    record_for,
+    recorded_update,
+)
 from keepwarm.care.models import Audience, CarePlan, Cover, Kind, PlanStep, Touchpoint
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
@@ -117,7 +127,9 @@ def lay_out_care_plan(
     )
     steps = list(plan.steps.order_by("order", "offset_months", "offset_days", "id"))
     new = _plan_touchpoints(placement, steps, existing, today)
-    return Touchpoint.objects.bulk_create(Touchpoint(**values) for values in new)
+    made = Touchpoint.objects.bulk_create(Touchpoint(**values) for values in new)
+    _record_laid_out({placement.pk: (placement, len(made))})
+    return made
 
 
 def _plan_touchpoints(
@@ -172,6 +184,7 @@ def lay_out_new_placements(
     starts from the day it arrives.
     """
     steps_of: dict[int, list[PlanStep]] = {}
+    laid_out: dict[int, tuple[Placement, int]] = {}
 
     def touchpoints() -> Iterator[dict[str, Any]]:
         for placement in placements:
@@ -184,11 +197,28 @@ def lay_out_new_placements(
                         "order", "offset_months", "offset_days", "id"
                     )
                 )
-            yield from _plan_touchpoints(
+            new = _plan_touchpoints(
                 placement, steps_of[plan_id], set(), today, past_steps=past_steps
             )
+            laid_out[placement.pk] = (placement, len(new))
+            yield from new
 
-    return insert_rows(Touchpoint, touchpoints())
+    made = insert_rows(Touchpoint, touchpoints())
+    _record_laid_out(laid_out)
+    return made
+
+
+def _record_laid_out(laid_out: dict[int, tuple[Placement, int]]) -> None:
+    """One entry per placement for the touchpoints its care plan gave it: a placement's
+    plan is a few dozen rows, and an import lays out plans for thousands at once."""
+    record_entries(
+        AuditEntry.Action.CHANGED,
+        (
+            entry_for(placement, changes={"care_plan_touchpoints": [None, count]})
+            for placement, count in laid_out.values()
+            if count
+        ),
+    )
 
 
 @transaction.atomic
@@ -229,12 +259,14 @@ def move_start_date(
     placement.save(update_fields=fields)
 
     changed: list[Touchpoint] = []
+    moves: list[Entry] = []
     for pk, touchpoints in series.items():
         new_dates = step_due_dates(steps[pk], placement)
         for index, touchpoint in enumerate(touchpoints, start=first_index[pk]):
             if touchpoint.state != Touchpoint.State.PLANNED or index >= len(new_dates):
                 continue
             new_due = new_dates[index]
+            before = {"due_on": touchpoint.due_on, "state": touchpoint.state}
             if new_due < today:
                 touchpoint.state = Touchpoint.State.SKIPPED
                 touchpoint.skip_reason = MOVED_INTO_PAST
@@ -244,8 +276,20 @@ def move_start_date(
             else:
                 continue
             changed.append(touchpoint)
+            moves.append(_changed_row(touchpoint, before, placement))
     Touchpoint.objects.bulk_update(changed, ["due_on", "state", "skip_reason"])
+    record_entries(AuditEntry.Action.CHANGED, moves)
     return len(changed)
+
+
+def _changed_row(touchpoint: Touchpoint, before: dict[str, Any], placement: Placement) -> Entry:
+    changes = {
+        name: [jsonable(old), jsonable(getattr(touchpoint, name))]
+        for name, old in before.items()
+        if getattr(touchpoint, name) != old
+    }
+    label = f"{touchpoint.title} ({placement.person}, {touchpoint.due_on:%d %b %Y})"
+    return entry_for(touchpoint, label=lambda _: label, changes=changes)
 
 
 def _audience_of(person: Person, placement: Placement | None) -> str:
@@ -278,6 +322,7 @@ def log_touchpoint(
     now = now or timezone.now()
     if touchpoint is not None:
         placement = placement or touchpoint.placement
+        before = {"state": touchpoint.state, "outcome": touchpoint.outcome, "kind": touchpoint.kind}
         claimed = (
             Touchpoint.objects.filter(pk=touchpoint.pk)
             .exclude(state=Touchpoint.State.DONE)
@@ -293,6 +338,7 @@ def log_touchpoint(
         if claimed != 1:
             raise ValidationError("This has already been logged.")
         touchpoint.refresh_from_db()
+        _record_change(touchpoint, before)
         follow_up_owner_id = touchpoint.owner_id
     else:
         touchpoint = Touchpoint.objects.create(
@@ -309,6 +355,7 @@ def log_touchpoint(
             done_at=now,
             done_by=by,
         )
+        record_for(AuditEntry.Action.CREATED, touchpoint, changes=created_changes(touchpoint))
         follow_up_owner_id = (
             placement.owner_id if placement is not None else person.owner_id or by.pk
         )
@@ -320,7 +367,7 @@ def log_touchpoint(
         person.refresh_from_db(fields=["last_contacted_at"])
 
     if next_action_on is not None:
-        Touchpoint.objects.create(
+        follow_up = Touchpoint.objects.create(
             person=person,
             placement=placement,
             kind=Kind.CALL,
@@ -330,6 +377,59 @@ def log_touchpoint(
             owner_id=follow_up_owner_id,
             notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
         )
+        record_for(AuditEntry.Action.CREATED, follow_up, changes=created_changes(follow_up))
+    return touchpoint
+
+
+def _record_change(touchpoint: Touchpoint, before: dict[str, Any]) -> None:
+    """A touchpoint changed by a conditional UPDATE (the claim), which sends no signal."""
+    changes = {
+        name: [jsonable(old), jsonable(getattr(touchpoint, name))]
+        for name, old in before.items()
+        if getattr(touchpoint, name) != old
+    }
+    if changes:
+        record_for(AuditEntry.Action.CHANGED, touchpoint, changes=changes)
+
+
+def plan_touchpoint(
+    *,
+    person: Person,
+    owner_id: int,
+    kind: str,
+    title: str,
+    due_on: dt.date,
+    placement: Placement | None = None,
+    notes: str = "",
+    email_subject: str = "",
+    email_body: str = "",
+) -> Touchpoint:
+    """Plan a call, email or meeting with `person`, done by the user `owner_id`."""
+    touchpoint = Touchpoint.objects.create(
+        person=person,
+        placement=placement,
+        kind=kind,
+        audience=_audience_of(person, placement),
+        title=title,
+        due_on=due_on,
+        owner_id=owner_id,
+        notes=notes,
+        email_subject=email_subject,
+        email_body=email_body,
+    )
+    record_for(AuditEntry.Action.CREATED, touchpoint, changes=created_changes(touchpoint))
+    return touchpoint
+
+
+def change_planned_touchpoint(*, touchpoint: Touchpoint, **fields: Any) -> Touchpoint:
+    """Change what a planned touchpoint is, when, or who does it (`owner`)."""
+    attnames = {f.name: f.attname for f in Touchpoint._meta.concrete_fields}
+    before = {attnames[name]: getattr(touchpoint, attnames[name]) for name in fields}
+    for name, value in fields.items():
+        setattr(touchpoint, name, value)
+    if fields:
+        touchpoint.save(update_fields=list(fields))
+        _record_change(touchpoint, before)
     return touchpoint
 
 
@@ -347,6 +447,7 @@ def skip_touchpoint(*, touchpoint: Touchpoint, by: User, reason: str) -> Touchpo
     if skipped != 1:
         raise ValidationError("Only a planned touchpoint can be skipped.")
     touchpoint.refresh_from_db()
+    _record_change(touchpoint, {"state": Touchpoint.State.PLANNED, "skip_reason": ""})
     return touchpoint
 
 
@@ -357,11 +458,12 @@ def mark_missed(*, today: dt.date, grace_days: int = 14) -> int:
     as a warning sign instead of cluttering Today forever.
     """
     cutoff = today - dt.timedelta(days=grace_days)
-    return Touchpoint.objects.filter(
-        state=Touchpoint.State.PLANNED,
-        kind__in=(Kind.CALL, Kind.MEETING),
-        due_on__lt=cutoff,
-    ).update(
+    return recorded_update(
+        Touchpoint.objects.filter(
+            state=Touchpoint.State.PLANNED,
+            kind__in=(Kind.CALL, Kind.MEETING),
+            due_on__lt=cutoff,
+        ),
         state=Touchpoint.State.MISSED,
         skip_reason=WENT_MISSED.format(days=grace_days),
     )
@@ -381,7 +483,7 @@ def set_cover(
         raise ValidationError("Choose a colleague other than the person who is away.")
     if ends_on < starts_on:
         raise ValidationError("The cover must end on or after the day it starts.")
-    return Cover.objects.create(
+    cover = Cover.objects.create(
         absent=absent,
         colleague=colleague,
         starts_on=starts_on,
@@ -389,6 +491,9 @@ def set_cover(
         note=note,
         created_by=by,
     )
+    # Cover lets a colleague see and work the absent consultant's people for a while.
+    record_for(AuditEntry.Action.CREATED, cover, changes=created_changes(cover))
+    return cover
 
 
 def end_cover(*, cover: Cover, by: User, today: dt.date) -> Cover:
@@ -397,10 +502,14 @@ def end_cover(*, cover: Cover, by: User, today: dt.date) -> Cover:
     A cover that has not started before today is deleted (the returned cover has no pk).
     """
     if cover.starts_on >= today:
+        record_for(AuditEntry.Action.DELETED, cover)
         cover.delete()
         return cover
     if cover.ends_on >= today:
-        cover.ends_on = today - dt.timedelta(days=1)
+        ended_on = today - dt.timedelta(days=1)
+        changes = {"ends_on": [jsonable(cover.ends_on), jsonable(ended_on)]}
+        record_for(AuditEntry.Action.CHANGED, cover, changes=changes)
+        cover.ends_on = ended_on
         cover.save(update_fields=["ends_on"])
     return cover
 
@@ -433,16 +542,21 @@ def hand_over(
         )
     )
 
+    # Each UPDATE records its rows' owner change on the trail (bulk writes send no signal).
     planned = Touchpoint.objects.filter(owner=from_user, state=Touchpoint.State.PLANNED)
     if placements is None:
-        Person.objects.filter(owner=from_user).update(owner=to_user)
-        planned.update(owner=to_user)
+        recorded_update(Person.objects.filter(owner=from_user), owner=to_user)
+        recorded_update(planned, owner=to_user)
     else:
-        Person.objects.filter(owner=from_user, id__in=person_ids).update(owner=to_user)
-        planned.filter(
-            Q(placement_id__in=placement_ids) | Q(placement__isnull=True, person_id__in=person_ids)
-        ).update(owner=to_user)
-    return Placement.objects.filter(id__in=placement_ids).update(owner=to_user)
+        recorded_update(Person.objects.filter(owner=from_user, id__in=person_ids), owner=to_user)
+        recorded_update(
+            planned.filter(
+                Q(placement_id__in=placement_ids)
+                | Q(placement__isnull=True, person_id__in=person_ids)
+            ),
+            owner=to_user,
+        )
+    return recorded_update(Placement.objects.filter(id__in=placement_ids), owner=to_user)
 
 
 def covering_for(user: User, *, day: dt.date) -> list[User]:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import record_read
 from keepwarm.care import queries, services
 from keepwarm.care.forms import (
     CoverForm,
@@ -72,6 +73,10 @@ def today(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     day = timezone.localdate()
     work = queries.today_for(user, today=day, cold_shown=GOING_COLD_SHOWN)
+    guarantee_ending = list(work.guarantee_ending)
+    shown = [t.person for t in work.due]
+    shown += [p.person for p in guarantee_ending] + [c.person for c in work.going_cold]
+    record_read({person.pk: person for person in shown}.values())
     context = {
         "today": day,
         "overdue": work.overdue,
@@ -80,7 +85,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "due_today_count": work.due_today_count,
         "not_shown": work.not_shown,
         "emails_due": work.emails_due,
-        "guarantee_ending": list(work.guarantee_ending),
+        "guarantee_ending": guarantee_ending,
         "going_cold": work.going_cold,
         "going_cold_more": work.going_cold_count - len(work.going_cold),
         "covering": list(work.covering),
@@ -107,6 +112,7 @@ def due(request: HttpRequest) -> HttpResponse:
         [user.pk, *(u.pk for u in covering)], today=day, sent_by_worker=emails
     ).select_related("person", "placement", "placement__company", "owner")
     page = Paginator(work, DUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read({t.person_id: t.person for t in page}.values())
     context = {
         "page_obj": page,
         "emails": emails,
@@ -255,7 +261,9 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "live-results":
         context.update(people=people[:LIVE_PEOPLE], companies=companies[:LIVE_COMPANIES])
         context["more"] = len(people) > LIVE_PEOPLE or len(companies) > LIVE_COMPANIES
+        record_read(context["people"])
         return render(request, "care/_search_results.html", context)
+    record_read(people)
     return render(request, "care/search.html", context)
 
 

@@ -21,10 +21,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import Entry, record_entries
 from keepwarm.imports.fields import (
     close_name,
     cut_to_limits,
@@ -458,28 +458,23 @@ AUDITED = {
 
 def _audit_people(ctx: Context, results: list[Any]) -> None:
     """The trail of who imported, changed or merged each person (bulk writes send no
-    save signals, so the import writes its entries itself, in the same transaction)."""
-    now = timezone.now()
-    insert_rows(
-        AuditEntry,
-        (
-            {
-                "at": now,
-                # The worker runs the import for whoever started it.
-                "actor_id": ctx.by.pk,
-                "actor_name": ctx.by.username,
-                "action": AUDITED[outcome],
-                "object_type": "people.person",
-                "object_id": str(person.pk),
-                "object_repr": person.full_name[:200],
-                "person_id": person.pk,
-                "changes": {"import": [None, f"{ctx.file_name}, line {row.line}"]},
-                "path": f"import #{ctx.run.pk}",
-            }
-            for row, outcome, person, _why, _warnings in results
-            if outcome in AUDITED and person.pk
-        ),
-    )
+    save signals, so the import writes its entries itself, in the same transaction; the
+    import runs as whoever started it, see services.execute)."""
+    for outcome, action in AUDITED.items():
+        record_entries(
+            action,
+            (
+                Entry(
+                    "people.person",
+                    person.pk,
+                    person.full_name,
+                    person.pk,
+                    {"import": [None, f"{ctx.file_name}, line {row.line}"]},
+                )
+                for row, done, person, _why, _warnings in results
+                if done == outcome and person.pk
+            ),
+        )
 
 
 def _name(values: dict[str, str]) -> str:

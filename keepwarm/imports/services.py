@@ -24,6 +24,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import Actor, acting_as
 from keepwarm.imports.entities import HANDLERS, Context, Row
 from keepwarm.imports.fields import (
     bullhorn_entity,
@@ -264,8 +265,10 @@ def execute(run: ImportRun, *, now: dt.datetime) -> ImportRun:
             month_first=run.source == Source.BULLHORN,
         )
         done = 0
+        # Whoever started the import wrote what it wrote, also when the worker runs it.
+        importer = Actor(user=ctx.by, path=f"import #{run.pk}")
         try:
-            with transaction.atomic():
+            with acting_as(importer), transaction.atomic():
                 analyzed = 0
                 for spec in run.files:
                     ctx.file_name = spec["name"]

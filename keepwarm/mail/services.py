@@ -39,7 +39,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import record
+from keepwarm.audit.recording import Entry, record_entries, recorded_update
 from keepwarm.care.models import Touchpoint
 from keepwarm.lib.bulk import insert_objects
 from keepwarm.mail import wire
@@ -336,9 +336,12 @@ def _cancel(reasons: dict[int, str], *, states: tuple[str, ...] = (State.SENDING
             state=State.CANCELLED, last_error=reason
         )
     if reasons:
-        Touchpoint.objects.filter(
-            messages__id__in=list(reasons), messages__state=State.CANCELLED
-        ).update(outcome=Touchpoint.Outcome.BOUNCED)
+        recorded_update(
+            Touchpoint.objects.filter(
+                messages__id__in=list(reasons), messages__state=State.CANCELLED
+            ),
+            outcome=Touchpoint.Outcome.BOUNCED,
+        )
     return cancelled
 
 
@@ -485,8 +488,9 @@ def _mark_failed(message_ids: list[int], *, error: str) -> int:
             state=State.FAILED, last_error=error, attempts=F("attempts") + 1
         )
         # The check-in did not reach the person: Today and the timeline show it.
-        Touchpoint.objects.filter(messages__id__in=message_ids).update(
-            outcome=Touchpoint.Outcome.BOUNCED
+        recorded_update(
+            Touchpoint.objects.filter(messages__id__in=message_ids),
+            outcome=Touchpoint.Outcome.BOUNCED,
         )
     return failed
 
@@ -772,15 +776,19 @@ def resolve_unknown(
                 last_error=f"Queued to send again by {by.display_name} on {when}.",
             )
         new_state = State.SENT if sent else State.PENDING
-        for message_id, person_id, subject in found:
-            record(
-                AuditEntry.Action.CHANGED,
-                object_type=OutboxMessage._meta.label_lower,
-                object_id=message_id,
-                object_repr=subject,
-                person_id=person_id,
-                changes={"state": [State.UNKNOWN.value, new_state.value]},
-            )
+        record_entries(
+            AuditEntry.Action.CHANGED,
+            (
+                Entry(
+                    OutboxMessage._meta.label_lower,
+                    message_id,
+                    subject,
+                    person_id,
+                    {"state": [State.UNKNOWN.value, new_state.value]},
+                )
+                for message_id, person_id, subject in found
+            ),
+        )
     if not updated:
         raise ValidationError("Only a message whose outcome is unknown can be resolved.")
     return updated

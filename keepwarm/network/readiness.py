@@ -35,7 +35,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.models import Kind
+from keepwarm.care.services import plan_touchpoint
 from keepwarm.lib import events
 from keepwarm.lib.dates import add_months
 from keepwarm.network.models import Readiness, StatusStatement
@@ -343,7 +344,7 @@ def _on_crossing(inputs: Inputs, assessment: Assessment, *, now: dt.datetime) ->
     texts = [r["text"] for r in assessment.reasons if r["weight"] > 0]
     top = texts[0] if texts else "several signs"
     if owner_id is not None:
-        Touchpoint.objects.create(
+        plan_touchpoint(
             person=person,
             kind=Kind.CALL,
             title=f"Ready to move: {top}"[:200],

@@ -20,6 +20,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import created_changes, jsonable, record_for, recorded_update
 from keepwarm.mail.models import Suppression
 from keepwarm.people.models import Company, Consent, Note, Person, Role
 
@@ -135,8 +137,10 @@ def record_consent(
     if basis == Basis.CONSENT and not (method and wording):
         raise ValidationError("Consent needs how it was given and the words the person agreed to.")
     with transaction.atomic():
-        Consent.objects.filter(person=person, purpose=purpose, withdrawn_at__isnull=True).update(
-            withdrawn_at=now, withdrawn_how="Replaced by a newer record"
+        recorded_update(
+            Consent.objects.filter(person=person, purpose=purpose, withdrawn_at__isnull=True),
+            withdrawn_at=now,
+            withdrawn_how="Replaced by a newer record",
         )
         consent = Consent.objects.create(
             person=person,
@@ -151,6 +155,7 @@ def record_consent(
             wording_version=wording_version[:50],
             recorded_by=by,
         )
+        record_for(AuditEntry.Action.CREATED, consent, changes=created_changes(consent))
         if person.email:
             Suppression.objects.filter(
                 email=person.email.strip().lower(), reason=Suppression.Reason.UNSUBSCRIBE
@@ -175,7 +180,7 @@ def withdraw_consent(
     current = Consent.objects.filter(people, withdrawn_at__isnull=True)
     if purpose is not None:
         current = current.filter(purpose=purpose)
-    return current.update(withdrawn_at=now, withdrawn_how=how[:200])
+    return recorded_update(current, withdrawn_at=now, withdrawn_how=how[:200])
 
 
 def withdraw_consent_for_address(email: str, *, how: str, now: dt.datetime | None = None) -> int:
@@ -183,13 +188,18 @@ def withdraw_consent_for_address(email: str, *, how: str, now: dt.datetime | Non
     a provider's unsubscribe: the address is all we know)."""
     if not email.strip():
         return 0
-    return Consent.objects.filter(
-        person__email__iexact=email.strip(), withdrawn_at__isnull=True
-    ).update(withdrawn_at=now or timezone.now(), withdrawn_how=how[:200])
+    return recorded_update(
+        Consent.objects.filter(person__email__iexact=email.strip(), withdrawn_at__isnull=True),
+        withdrawn_at=now or timezone.now(),
+        withdrawn_how=how[:200],
+    )
 
 
 def current_consent(person: Person, purpose: str = Consent.Purpose.NEWSLETTER) -> Consent | None:
     return Consent.objects.filter(person=person, purpose=purpose, withdrawn_at__isnull=True).first()
+
+
+PREFERENCES = ("frequency", "topics", "paused_until")
 
 
 def update_preferences(
@@ -202,10 +212,18 @@ def update_preferences(
     """Frequency, topics and pause are preferences, not evidence: they change in place."""
     if frequency not in Consent.Frequency.values:
         raise ValidationError("Choose weekly or monthly.")
+    before = {f: jsonable(getattr(consent, f)) for f in PREFERENCES}
     consent.frequency = frequency
     consent.topics = _clean_topics(topics)
     consent.paused_until = paused_until
-    consent.save(update_fields=["frequency", "topics", "paused_until"])
+    consent.save(update_fields=list(PREFERENCES))
+    changes = {
+        f: [old, jsonable(getattr(consent, f))]
+        for f, old in before.items()
+        if old != jsonable(getattr(consent, f))
+    }
+    if changes:
+        record_for(AuditEntry.Action.CHANGED, consent, changes=changes)
     return consent
 
 

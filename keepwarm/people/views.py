@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import record_read
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
@@ -78,6 +79,7 @@ def people(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    record_read(page)
     context = {
         "page_obj": page,
         "role": role,

@@ -12,6 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import (
+    created_changes,
+    entry_for,
+    record_entries,
+    recorded_update,
+    update_with_entries,
+)
 from keepwarm.care.models import CarePlan, Touchpoint
 from keepwarm.care.services import default_plan, lay_out_new_placements
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
@@ -129,6 +137,10 @@ def create_placements(
             placement.care_plan = plan
         placements.append(placement)
     insert_objects(placements)
+    # insert_objects sends no save signal: the trail is written here, in one INSERT.
+    record_entries(
+        AuditEntry.Action.CREATED, (entry_for(p, changes=created_changes(p)) for p in placements)
+    )
 
     Target.objects.bulk_create(
         Target(placement=placement, **target)
@@ -198,7 +210,7 @@ def _give_roles(
     for person_id, owner_id in owners.items():
         by_owner.setdefault(owner_id, []).append(person_id)
     for owner_id, people in by_owner.items():
-        Person.objects.filter(pk__in=people, owner__isnull=True).update(owner_id=owner_id)
+        recorded_update(Person.objects.filter(pk__in=people, owner__isnull=True), owner_id=owner_id)
 
 
 @transaction.atomic
@@ -230,8 +242,10 @@ def record_placement_outcome(
     placement.save(
         update_fields=["status", "left_on", "leave_reason", "leave_notes", "rebate_owed"]
     )
-    placement.touchpoints.filter(state=Touchpoint.State.PLANNED, step__isnull=False).update(
-        state=Touchpoint.State.SKIPPED, skip_reason=PLACEMENT_ENDED
+    recorded_update(
+        placement.touchpoints.filter(state=Touchpoint.State.PLANNED, step__isnull=False),
+        state=Touchpoint.State.SKIPPED,
+        skip_reason=PLACEMENT_ENDED,
     )
     Role.objects.filter(
         person_id=placement.person_id,
@@ -261,18 +275,23 @@ def advance_statuses(*, today: dt.date) -> int:
 
     Offer accepted becomes in guarantee on the start date (started when there is no
     guarantee); in guarantee becomes settled the day after the guarantee ends. One UPDATE
-    per distinct guarantee length and unit, never a loop over placements.
+    per distinct guarantee length and unit (each after reading the ids it moves), never a
+    loop over placements; the audit trail's entries, one per move, go in with one INSERT.
     """
     starting = Placement.objects.filter(status=Status.OFFER_ACCEPTED, start_date__lte=today)
-    changed = starting.filter(guarantee_length__gt=0).update(status=Status.IN_GUARANTEE)
-    changed += starting.filter(guarantee_length=0).update(status=Status.STARTED)
+    moved = update_with_entries(starting.filter(guarantee_length__gt=0), status=Status.IN_GUARANTEE)
+    moved += update_with_entries(starting.filter(guarantee_length=0), status=Status.STARTED)
 
     in_guarantee = Placement.objects.filter(status=Status.IN_GUARANTEE)
     terms = set(in_guarantee.values_list("guarantee_length", "guarantee_unit").distinct())
     for length, unit in terms:
-        changed += in_guarantee.filter(
-            guarantee_length=length,
-            guarantee_unit=unit,
-            start_date__lte=_last_start_with_guarantee_over(length, unit, today),
-        ).update(status=Status.SETTLED)
-    return changed
+        moved += update_with_entries(
+            in_guarantee.filter(
+                guarantee_length=length,
+                guarantee_unit=unit,
+                start_date__lte=_last_start_with_guarantee_over(length, unit, today),
+            ),
+            status=Status.SETTLED,
+        )
+    record_entries(AuditEntry.Action.CHANGED, moved)
+    return len(moved)

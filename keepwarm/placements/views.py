@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import record_read
 from keepwarm.care import queries
 from keepwarm.care import services as care_services
 from keepwarm.care.forms import team
@@ -66,6 +67,7 @@ def placements(request: HttpRequest) -> HttpResponse:
     else:
         owner = ""
     page = Paginator(qs.order_by("-start_date", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read(page)
     context = {
         "page_obj": page,
         "status": status,
