@@ -376,7 +376,7 @@ def _each(app: str, names: str, what: str) -> dict[str, str]:
 OTHERS: dict[str, str] = {
     **_each(
         "accounts",
-        "clear_sign_in_failures client_address confirm_enrolment create_user deactivate_user "
+        "clear_sign_in_failures confirm_enrolment create_user deactivate_user "
         "end_sessions generate_password has_second_factor is_locked_out make_recovery_code "
         "new_totp_secret notify_sign_in_change provisioning_uri reactivate_user "
         "record_sign_in_failure recovery_codes_left regenerate_recovery_codes "
