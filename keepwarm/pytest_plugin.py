@@ -25,11 +25,17 @@ TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="keepwarm-test-data-")).resolve()
 os.environ["KEEPWARM_DATA_DIR"] = str(TEST_DATA_DIR)
 
 
+# What a Keepwarm server running from the same checkout (`make demo` beside `make test`)
+# writes there by itself: its database with SQLite's side files, and collected static files.
+SERVER_OWN = ("keepwarm.sqlite3", "static")
+
+
 def listing(folder: Path) -> set[str]:
-    """Every file and folder under `folder`, as paths relative to it."""
+    """Every file and folder under `folder`, as paths relative to it, less SERVER_OWN."""
     if not folder.is_dir():
         return set()
-    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+    found = (str(p.relative_to(folder)) for p in folder.rglob("*"))
+    return {path for path in found if not path.startswith(SERVER_OWN)}
 
 
 _BEFORE = listing(REAL_DATA_DIR) if REAL_DATA_DIR.exists() else None
