@@ -86,37 +86,31 @@ class TickReport:
 
     def summary(self) -> str:
         local = timezone.localtime(self.now, agency_zone())
-        parts = [
-            f"tick {local:%Y-%m-%d %H:%M %Z}:",
-            f"queued {self.queued},",
-            f"sent {self.mail.sent},",
-            f"captured {self.mail.captured},",
-            f"retrying {self.mail.retried},",
-            f"failed {self.mail.failed},",
-            f"no email {self.no_email},",
-            f"placements moved on {self.advanced},",
-            f"calls missed {self.missed},",
+        counts = [
+            f"queued {self.queued}",
+            f"sent {self.mail.sent}",
+            f"captured {self.mail.captured}",
+            f"retrying {self.mail.retried}",
+            f"failed {self.mail.failed}",
+            f"no email {self.no_email}",
+            f"placements moved on {self.advanced}",
+            f"calls missed {self.missed}",
             f"caught mid-send {self.reconciled}",
         ]
-        if self.broken_text:
-            parts[-1] += ","
-            parts.append(f"email text broken {self.broken_text}")
-        if self.reminded:
-            parts[-1] += ","
-            parts.append(f"questionnaire reminders {self.reminded}")
-        if self.newsletter_copies:
-            parts[-1] += ","
-            parts.append(f"newsletter copies queued {self.newsletter_copies}")
+        # Rarer news only when there is some, so an ordinary tick reads as one short line.
+        news = {
+            "email text broken": self.broken_text,
+            "questionnaire reminders": self.reminded,
+            "newsletter copies queued": self.newsletter_copies,
+        }
+        counts += [f"{what} {count}" for what, count in news.items() if count]
         if self.daily:
-            parts[-1] += ","
-            parts.append(self.daily)
+            counts.append(self.daily)
         if self.failed:
-            parts[-1] += ","
-            parts.append(f"FAILED {', '.join(self.failed)} (see the System page)")
+            counts.append(f"FAILED {', '.join(self.failed)} (see the System page)")
         if self.waiting:
-            parts[-1] += ","
-            parts.append(f"waiting to retry {', '.join(self.waiting)}")
-        return " ".join(parts)
+            counts.append(f"waiting to retry {', '.join(self.waiting)}")
+        return f"tick {local:%Y-%m-%d %H:%M %Z}: " + ", ".join(counts)
 
 
 def agency_zone() -> zoneinfo.ZoneInfo:
