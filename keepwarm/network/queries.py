@@ -6,21 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import Cover
-from keepwarm.care.queries import visible_people, visible_placements
+from keepwarm.care.queries import covered_owner_ids, visible_people, visible_placements
 from keepwarm.network.models import IntelNote, Lead, Referral, StatusStatement
 from keepwarm.network.services import FALLEN_THROUGH
 from keepwarm.people.models import Company, Person, Role
-
-
-def _covered(user: User) -> QuerySet[Cover, Any]:
-    day = timezone.localdate()
-    return Cover.objects.filter(colleague=user, starts_on__lte=day, ends_on__gte=day).values(
-        "absent_id"
-    )
 
 
 def _may_open(objects: QuerySet[Any], field: str) -> Exists:
@@ -45,7 +36,7 @@ def visible_referrals(user: User) -> QuerySet[Referral]:
     people = visible_people(user).values("pk")
     return referrals.filter(
         Q(owner=user)
-        | Q(owner_id__in=_covered(user))
+        | Q(owner_id__in=covered_owner_ids(user))
         | Q(referrer__in=people)
         | Q(referred__in=people)
     )
@@ -61,7 +52,9 @@ def visible_leads(user: User) -> QuerySet[Lead]:
     if user.sees_whole_team:
         return leads
     people = visible_people(user).values("pk")
-    return leads.filter(Q(owner=user) | Q(owner_id__in=_covered(user)) | Q(source__in=people))
+    return leads.filter(
+        Q(owner=user) | Q(owner_id__in=covered_owner_ids(user)) | Q(source__in=people)
+    )
 
 
 def rewards_due(user: User, *, today: dt.date) -> QuerySet[Referral]:
