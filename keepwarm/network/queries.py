@@ -57,6 +57,28 @@ def visible_leads(user: User) -> QuerySet[Lead]:
     )
 
 
+def referral_people_shown(referral: Referral) -> tuple[int | None, int | None]:
+    """Who a row of visible_referrals shows (who referred, who was referred): the people
+    the audit trail says were read with it."""
+    return (
+        referral.referrer_id if getattr(referral, "sees_referrer", False) else None,
+        referral.referred_id if getattr(referral, "sees_referred", False) else None,
+    )
+
+
+def lead_people_shown(lead: Lead) -> tuple[int | None, int | None]:
+    """As referral_people_shown, for a row of visible_leads (who passed it on, its contact)."""
+    return (
+        lead.source_id if getattr(lead, "sees_source", False) else None,
+        lead.contact_id if getattr(lead, "sees_contact", False) else None,
+    )
+
+
+def intel_people_shown(note: IntelNote) -> tuple[int | None]:
+    """As referral_people_shown, for a row of intel_notes (the person it came from)."""
+    return (note.source_person_id if getattr(note, "sees_source_person", False) else None,)
+
+
 def rewards_due(user: User, *, today: dt.date) -> QuerySet[Referral]:
     """Rewards to pay: marked due, or placed/won with the date come and the placement held."""
     fell_through = Q(placement__status__in=FALLEN_THROUGH) & (
