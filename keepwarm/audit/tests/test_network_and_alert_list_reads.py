@@ -1,9 +1,11 @@
 """Every list that shows several people's data puts who read whom on the trail: referrals,
 leads, intelligence, risk, alerts, ready to move, a vacancy's matches, sent mail, a
-company's contacts and suppressed addresses, on the page and through the API alike."""
+company's contacts, suppressed addresses and the reports that name people, on the page
+and through the API alike."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -25,6 +27,7 @@ from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, Risk
 from keepwarm.signals.services import open_alert
+from keepwarm.surveys.models import Answer, Invitation, Question, Questionnaire, Response
 
 pytestmark = pytest.mark.django_db
 
@@ -300,3 +303,73 @@ def test_the_suppressions_api_records_whose_address_it_listed(cast: Cast) -> Non
     assert read.count() == 2
     assert set(read.values_list("person_id", flat=True)) == {cast.candidate.pk, None}
     assert {e.object_type for e in read} == {"mail.suppression"}
+
+
+# --- Reports that name people ---------------------------------------------------------------
+
+PERIOD = {"start": "2026-01-01", "end": "2026-12-31"}
+
+
+@pytest.fixture
+def fell_off(cast: Cast) -> Placement:
+    placement = cast.placement
+    placement.status = Placement.Status.FELL_OFF
+    placement.left_on = placement.start_date + dt.timedelta(days=20)
+    placement.leave_reason = Placement.LeaveReason.COUNTER_OFFER
+    placement.rebate_owed = placement.rebate_for(placement.left_on)
+    placement.save()
+    return placement
+
+
+def test_the_fall_offs_report_records_whose_rebates_it_lists(
+    cast: Cast, fell_off: Placement
+) -> None:
+    client = Client()
+    client.force_login(cast.manager)
+
+    assert client.get(reverse("report", args=["fall-offs"]), PERIOD).status_code == 200
+    api_read_as(cast.admin, "/reports/fall-offs", **PERIOD)
+
+    entry = AuditEntry.objects.get(actor=cast.manager, action="viewed")
+    assert (entry.object_type, entry.object_id) == ("placements.placement", str(fell_off.pk))
+    assert entry.person_id == cast.candidate.pk
+    assert people_read_by(cast.admin) == {cast.candidate.pk}
+
+
+def test_a_report_download_stays_an_export_entry(cast: Cast, fell_off: Placement) -> None:
+    client = Client()
+    client.force_login(cast.manager)
+
+    client.get(reverse("report", args=["fall-offs"]), {**PERIOD, "format": "csv"})
+
+    assert list(AuditEntry.objects.filter(actor=cast.manager).values_list("action", flat=True)) == [
+        "exported"
+    ]
+
+
+def test_the_nps_report_records_who_wrote_the_comments_it_quotes(cast: Cast) -> None:
+    questionnaire = Questionnaire.objects.get(code="client-check-in")
+    invitation = Invitation.objects.create(
+        placement=cast.placement,
+        person=cast.client_contact,
+        questionnaire=questionnaire,
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )
+    response = Response.objects.create(
+        invitation=invitation,
+        placement=cast.placement,
+        person=cast.client_contact,
+        questionnaire=questionnaire,
+        submitted_at=timezone.now(),
+    )
+    Answer.objects.create(
+        response=response,
+        question=Question.objects.filter(questionnaire=questionnaire, kind="text")[0],
+        value_text="Priya is doing well but needs training on the new system.",
+    )
+    client = Client()
+    client.force_login(cast.manager)
+
+    assert client.get(reverse("report", args=["nps"])).status_code == 200
+
+    assert people_read_by(cast.manager) == {cast.client_contact.pk}
