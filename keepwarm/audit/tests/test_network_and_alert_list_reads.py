@@ -25,6 +25,7 @@ from keepwarm.mail.suppressions import suppress
 from keepwarm.network.models import IntelNote, Lead, Readiness, Referral, Vacancy
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
+from keepwarm.privacy.models import AccessRequest
 from keepwarm.signals.models import Alert, Risk
 from keepwarm.signals.services import open_alert
 from keepwarm.surveys.models import Answer, Invitation, Question, Questionnaire, Response
@@ -373,3 +374,16 @@ def test_the_nps_report_records_who_wrote_the_comments_it_quotes(cast: Cast) -> 
     assert client.get(reverse("report", args=["nps"])).status_code == 200
 
     assert people_read_by(cast.manager) == {cast.client_contact.pk}
+
+
+def test_the_data_protection_page_records_the_people_it_lists(cast: Cast) -> None:
+    AccessRequest.objects.create(
+        person=cast.candidate,
+        received_on=timezone.localdate(),
+        due_on=timezone.localdate() + dt.timedelta(days=30),
+        channel="email",
+    )
+
+    read_as(cast.manager, reverse("access_requests"))
+
+    assert people_read_by(cast.manager) == {cast.candidate.pk}
