@@ -23,6 +23,7 @@ from keepwarm.api.schemas import (
     Str200,
     Url,
 )
+from keepwarm.audit.recording import record_read
 from keepwarm.people.models import Company, GuaranteeUnit, Remedy
 
 router = Router()
@@ -117,12 +118,14 @@ def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> dict
         )
     if filters.sector:
         companies = companies.filter(sector__iexact=filters.sector)
-    window = companies[filters.offset : filters.offset + filters.limit]
+    # A company's address and phone may be a sole trader's own: read like a person's.
+    window = list(companies[filters.offset : filters.offset + filters.limit])
+    record_read(window)
     return {
         "count": companies.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(window),
+        "items": window,
     }
 
 

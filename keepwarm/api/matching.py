@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from keepwarm.api.access import get_person_for, visible_people
 from keepwarm.api.auth import caller
 from keepwarm.api.schemas import ErrorOut, Id
+from keepwarm.audit.recording import record_people_read, record_read
 from keepwarm.network import matching, readiness
 from keepwarm.network.models import Readiness, Vacancy
 
@@ -87,7 +88,9 @@ class ReadyPage(Schema):
 def vacancy_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> list:
     """People who fit the vacancy, best first (among the people the caller may see)."""
     vacancy = get_object_or_404(Vacancy.objects.select_related("company"), pk=id)
-    return matching.match_people(vacancy, user=caller(request), limit=query.limit)
+    matches = matching.match_people(vacancy, user=caller(request), limit=query.limit)
+    record_people_read((m.person_id, m.person_name) for m in matches)
+    return matches
 
 
 @router.get(
@@ -110,8 +113,10 @@ def ready_to_move(request: HttpRequest, query: Query[MatchQuery]) -> dict:
         .select_related("person", "person__owner")
         .order_by("-score", "person_id")
     )
+    results = list(ready[: query.limit])
+    record_read(r.person for r in results)
     return {
         "count": ready.count(),
         "threshold": readiness.THRESHOLD,
-        "results": list(ready[: query.limit]),
+        "results": results,
     }

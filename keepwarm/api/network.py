@@ -7,6 +7,7 @@ page, so de-duplication, attribution and the referral.received event behave alik
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -35,6 +36,7 @@ from keepwarm.api.schemas import (
     Str100,
     Str200,
 )
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.network import queries, services
 from keepwarm.network.models import IntelNote, Lead, Referral, RewardRule, Vacancy
 from keepwarm.people.models import Company
@@ -58,12 +60,19 @@ VacancyStatus = Annotated[Vacancy.Status, _enum(Vacancy.Status.values)]
 Salary = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
-def _page(qs: QuerySet, filters: PageQuery) -> dict:
+def _page(
+    qs: QuerySet, filters: PageQuery, *, read: Callable[[Any], Iterable[int | None]] | None = None
+) -> dict:
+    """One page of `qs`; `read` names the people each row shows, for the audit trail (a
+    page of vacancies names nobody and records nothing)."""
+    window = list(qs[filters.offset : filters.offset + filters.limit])
+    if read is not None:
+        record_read(window, label=brief_label, people=read)
     return {
         "count": qs.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(qs[filters.offset : filters.offset + filters.limit]),
+        "items": window,
     }
 
 
@@ -184,7 +193,7 @@ def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dic
             Q(referrer_id=filters.person, sees_referrer=True)
             | Q(referred_id=filters.person, sees_referred=True)
         )
-    return _page(referrals, filters)
+    return _page(referrals, filters, read=queries.referral_people_shown)
 
 
 @referrals_router.get("/{id}", response={200: ReferralOut, 404: ErrorOut}, url_name="referral")
@@ -340,7 +349,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict:
         leads = leads.filter(status=filters.status)
     if filters.source:
         leads = leads.filter(Q(source_id=filters.source, sees_source=True))
-    return _page(leads, filters)
+    return _page(leads, filters, read=queries.lead_people_shown)
 
 
 @leads_router.get("/{id}", response={200: LeadOut, 404: ErrorOut}, url_name="lead")
@@ -479,7 +488,7 @@ def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict:
         notes = notes.filter(sector__iexact=filters.sector)
     if filters.q.strip():
         notes = notes.filter(body__icontains=filters.q.strip())
-    return _page(notes, filters)
+    return _page(notes, filters, read=queries.intel_people_shown)
 
 
 @intel_router.get("/{id}", response={200: IntelOut, 404: ErrorOut}, url_name="intel_note")

@@ -4,11 +4,13 @@ suppressions (read). Scheduling, like on the pages, is for managers and admins."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,10 +20,12 @@ from pydantic import WithJsonSchema
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
 from keepwarm.api.schemas import Email, ErrorOut, Id, Moment, PageQuery, Str200
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.mail.models import Suppression
 from keepwarm.newsletters import services
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, Newsletter
 from keepwarm.newsletters.queries import issue_engagement, issue_progress
+from keepwarm.people.models import Person
 
 # Written out inline: the schema would otherwise merge it with other enums named alike.
 IssueState = Annotated[Issue.State, WithJsonSchema({"type": "string", "enum": Issue.State.values})]
@@ -286,7 +290,24 @@ def list_suppressions(request: HttpRequest, filters: Query[SuppressionFilters]) 
     items = Suppression.objects.order_by("-created_at", "-id")
     if filters.reason:
         items = items.filter(reason=filters.reason)
-    return _page(items, filters)
+    page = _page(items, filters)
+    owners = _people_with_addresses(row.email for row in page["items"])
+    record_read(page["items"], label=brief_label, people=lambda row: owners.get(row.email, ()))
+    return page
+
+
+def _people_with_addresses(addresses: Iterable[str]) -> dict[str, list[int]]:
+    """The people each address belongs to, in one query, so a page of suppressed
+    addresses is on their owners' trails (suppressions are stored lowercase)."""
+    found: dict[str, list[int]] = {}
+    rows = (
+        Person.objects.annotate(address=Lower("email"))
+        .filter(address__in={a for a in addresses if a})
+        .values_list("pk", "address")
+    )
+    for pk, address in rows:
+        found.setdefault(address, []).append(pk)
+    return found
 
 
 router.add_router("/audiences", audiences_router)

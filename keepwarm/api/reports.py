@@ -20,6 +20,7 @@ from keepwarm.accounts.models import User
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
 from keepwarm.api.schemas import Day, ErrorOut, Id, Str100, Username
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.people.models import Company
 from keepwarm.reports.pages import REPORTS
 from keepwarm.reports.queries import MAX_PERIOD_DAYS, Scope
@@ -132,6 +133,7 @@ def read_report(request: HttpRequest, slug: str, filters: Query[FigureFilters]) 
         sector=filters.sector,
     )
     page = found.build(scope, filters.by.value) if slug == "retention" else found.build(scope)
+    record_read(page.named, label=brief_label)
     owner = scope.owner_id
     return {
         "slug": found.slug,

@@ -17,6 +17,7 @@ from pydantic import WithJsonSchema
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
 from keepwarm.api.schemas import ErrorOut, Id, LongText, PageQuery, Str200
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.signals import queries, services
 from keepwarm.signals.models import Alert, Risk, Signal
 
@@ -100,11 +101,13 @@ def list_risk(request: HttpRequest, filters: Query[RiskFilters]) -> dict:
         risks = risks.filter(score__gte=filters.min_score)
     if filters.owner:
         risks = risks.filter(placement__owner__username=filters.owner)
+    window = list(risks[filters.offset : filters.offset + filters.limit])
+    record_read(risk.placement for risk in window)
     return {
         "count": risks.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(risks[filters.offset : filters.offset + filters.limit]),
+        "items": window,
     }
 
 
@@ -208,11 +211,13 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict:
         alerts = alerts.filter(owner__username=filters.owner)
     order = ("-closed_at", "-id") if filters.state == AlertState.CLOSED else ("due_at", "id")
     alerts = alerts.order_by(*order)
+    window = list(alerts[filters.offset : filters.offset + filters.limit])
+    record_read(window, label=brief_label, people=queries.alert_people_shown)
     return {
         "count": alerts.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(alerts[filters.offset : filters.offset + filters.limit]),
+        "items": window,
     }
 
 

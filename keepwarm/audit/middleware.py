@@ -27,9 +27,11 @@ RECORD_VIEWS: dict[tuple[str, str], type[Person | Company | Placement]] = {
     ("", "company_edit"): Company,
     ("", "placement"): Placement,
     ("", "placement_edit"): Placement,
+    ("", "person_matches"): Person,
     ("api", "person"): Person,
     ("api", "company"): Company,
     ("api", "placement"): Placement,
+    ("api", "person_matches"): Person,
 }
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -222,10 +222,42 @@ def brief_label(obj: models.Model) -> str:
     return f"{obj._meta.verbose_name} #{obj.pk}"
 
 
-def record_read(objs: Iterable[models.Model], *, label: Callable[[Any], str] = str) -> int:
+def record_read(
+    objs: Iterable[models.Model],
+    *,
+    label: Callable[[Any], str] = str,
+    people: Callable[[Any], Iterable[int | None]] | None = None,
+) -> int:
     """A list page or an API page showed these records: one "viewed" entry each, in one
-    INSERT, so the person's trail lists every list they were read in."""
-    return record_objects(AuditEntry.Action.VIEWED, objs, label=label)
+    INSERT, so the person's trail lists every list they were read in.
+
+    A record about someone other than its own `person` (an alert, through its placement)
+    or about several people (a referral names who referred whom) gives `people`: the ids
+    of the people the list showed with it, one entry for each of them."""
+    return record_entries(AuditEntry.Action.VIEWED, _read_entries(objs, label, people))
+
+
+def _read_entries(
+    objs: Iterable[models.Model],
+    label: Callable[[Any], str],
+    people: Callable[[Any], Iterable[int | None]] | None,
+) -> Iterator[Entry]:
+    for obj in objs:
+        entry = entry_for(obj, label=label)
+        shown = [p for p in people(obj) if p is not None] if people is not None else []
+        if not shown:
+            yield entry
+        for person_id in dict.fromkeys(shown):
+            yield replace(entry, person_id=person_id)
+
+
+def record_people_read(people: Iterable[tuple[int, str]]) -> int:
+    """A list named people (id, name) without loading their records, as a vacancy's
+    matches do: one "viewed" entry per person, in one INSERT."""
+    return record_entries(
+        AuditEntry.Action.VIEWED,
+        (Entry("people.person", pk, name, pk) for pk, name in dict(people).items()),
+    )
 
 
 # How a bulk write names each row, from columns read along with the ids: str() of each

@@ -306,7 +306,10 @@ def _going_cold(
     return contacts, len(found)
 
 
-def _covered_owner_ids(user: User, day: dt.date) -> QuerySet[Cover, Any]:
+def covered_owner_ids(user: User, day: dt.date | None = None) -> QuerySet[Cover, Any]:
+    """The ids of colleagues `user` covers on `day` (today by default): the one statement
+    of the cover rule that every "may see" query shares."""
+    day = day or timezone.localdate()
     return Cover.objects.filter(colleague=user, starts_on__lte=day, ends_on__gte=day).values(
         "absent_id"
     )
@@ -316,7 +319,7 @@ def visible_placements(user: User) -> QuerySet[Placement]:
     """Placements `user` may open: everything for managers, else their own and those they cover."""
     if user.sees_whole_team:
         return Placement.objects.all()
-    covered = _covered_owner_ids(user, timezone.localdate())
+    covered = covered_owner_ids(user)
     return Placement.objects.filter(Q(owner=user) | Q(owner_id__in=covered))
 
 
@@ -325,7 +328,7 @@ def visible_people(user: User) -> QuerySet[Person]:
     cover) own, or who are placed or hiring manager on such placements."""
     if user.sees_whole_team:
         return Person.objects.all()
-    covered = _covered_owner_ids(user, timezone.localdate())
+    covered = covered_owner_ids(user)
     placements = Placement.objects.filter(Q(owner=user) | Q(owner_id__in=covered))
     return Person.objects.filter(
         Q(owner=user)

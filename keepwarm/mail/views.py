@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care import queries
 from keepwarm.lib.ids import parse_id
 from keepwarm.mail import services
@@ -57,6 +58,7 @@ def sent_mail(request: HttpRequest) -> HttpResponse:
     else:
         state = ""
     page = Paginator(qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read(page, label=brief_label)
     unknown_here = any(m.state == OutboxMessage.State.UNKNOWN for m in page.object_list)
     context = {
         "page_obj": page,

@@ -6,21 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import Cover
-from keepwarm.care.queries import visible_people, visible_placements
+from keepwarm.care.queries import covered_owner_ids, visible_people, visible_placements
 from keepwarm.network.models import IntelNote, Lead, Referral, StatusStatement
 from keepwarm.network.services import FALLEN_THROUGH
 from keepwarm.people.models import Company, Person, Role
-
-
-def _covered(user: User) -> QuerySet[Cover, Any]:
-    day = timezone.localdate()
-    return Cover.objects.filter(colleague=user, starts_on__lte=day, ends_on__gte=day).values(
-        "absent_id"
-    )
 
 
 def _may_open(objects: QuerySet[Any], field: str) -> Exists:
@@ -45,7 +36,7 @@ def visible_referrals(user: User) -> QuerySet[Referral]:
     people = visible_people(user).values("pk")
     return referrals.filter(
         Q(owner=user)
-        | Q(owner_id__in=_covered(user))
+        | Q(owner_id__in=covered_owner_ids(user))
         | Q(referrer__in=people)
         | Q(referred__in=people)
     )
@@ -61,7 +52,31 @@ def visible_leads(user: User) -> QuerySet[Lead]:
     if user.sees_whole_team:
         return leads
     people = visible_people(user).values("pk")
-    return leads.filter(Q(owner=user) | Q(owner_id__in=_covered(user)) | Q(source__in=people))
+    return leads.filter(
+        Q(owner=user) | Q(owner_id__in=covered_owner_ids(user)) | Q(source__in=people)
+    )
+
+
+def referral_people_shown(referral: Referral) -> tuple[int | None, int | None]:
+    """Who a row of visible_referrals shows (who referred, who was referred): the people
+    the audit trail says were read with it."""
+    return (
+        referral.referrer_id if getattr(referral, "sees_referrer", False) else None,
+        referral.referred_id if getattr(referral, "sees_referred", False) else None,
+    )
+
+
+def lead_people_shown(lead: Lead) -> tuple[int | None, int | None]:
+    """As referral_people_shown, for a row of visible_leads (who passed it on, its contact)."""
+    return (
+        lead.source_id if getattr(lead, "sees_source", False) else None,
+        lead.contact_id if getattr(lead, "sees_contact", False) else None,
+    )
+
+
+def intel_people_shown(note: IntelNote) -> tuple[int | None]:
+    """As referral_people_shown, for a row of intel_notes (the person it came from)."""
+    return (note.source_person_id if getattr(note, "sees_source_person", False) else None,)
 
 
 def rewards_due(user: User, *, today: dt.date) -> QuerySet[Referral]:

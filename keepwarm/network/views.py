@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.ids import parse_id
 from keepwarm.network import queries, services
@@ -59,6 +60,7 @@ def referrals(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    record_read(page, label=brief_label, people=queries.referral_people_shown)
     context = {
         "page_obj": page,
         "status": status,
@@ -187,6 +189,7 @@ def referral_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 def rewards_due(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = list(queries.rewards_due(_user(request), today=today))
+    record_read(due, label=brief_label, people=queries.referral_people_shown)
     return render(request, "network/rewards_due.html", {"due": due, "today": today})
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.ids import parse_id
 from keepwarm.network import queries, services
@@ -55,6 +56,7 @@ def leads(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    record_read(page, label=brief_label, people=queries.lead_people_shown)
     context = {"page_obj": page, "status": status, "statuses": Lead.Status.choices}
     return render(request, "network/leads.html", context)
 
@@ -212,5 +214,6 @@ def intel(request: HttpRequest) -> HttpResponse:
         form = IntelNoteForm(initial=initial, user=user)
     notes = notes.order_by("-noted_on", "-id")
     page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read(page, label=brief_label, people=queries.intel_people_shown)
     context = {"page_obj": page, "form": form, "q": query, "company_names": company_names()}
     return render(request, "network/intel.html", context, status=400 if form.errors else 200)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import record_people_read, record_read
 from keepwarm.care.forms import team
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.ids import parse_id
@@ -39,6 +40,7 @@ def ready_to_move(request: HttpRequest) -> HttpResponse:
         ready = ready.filter(person__owner_id=owner_id)
     ready = ready.select_related("person", "person__owner").order_by("-score", "person_id")
     page = Paginator(ready, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read(r.person for r in page)
     context = {
         "page_obj": page,
         "owner": str(owner_id) if owner_id is not None else "",
@@ -55,6 +57,7 @@ def vacancy_matches(request: HttpRequest, pk: int) -> HttpResponse:
     # Vacancies are the agency's, like clients: every signed-in user may read them.
     vacancy = get_object_or_404(Vacancy.objects.select_related("company"), pk=pk)
     matches = matching.match_people(vacancy, user=user, limit=MATCHES_SHOWN)
+    record_people_read((m.person_id, m.person_name) for m in matches)
     context = {
         "vacancy": vacancy,
         "matches": matches,

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import record_read
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.ids import parse_id
 from keepwarm.network import queries
@@ -96,6 +97,7 @@ def placed_who_hire(request: HttpRequest) -> HttpResponse:
         .order_by("last_name", "first_name", "id")
     )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read(page)
     rows = []
     for person in page:
         roles = list(person.roles.all())

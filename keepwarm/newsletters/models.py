@@ -364,6 +364,14 @@ class LibraryBlock(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown.")
+    # Empty for items saved before authors were kept (and the demo's): managers remove those.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -371,6 +379,20 @@ class LibraryBlock(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def locked_for(self, user: User) -> str:
+        """Why `user` may not remove this item, in words; "" when they may.
+
+        The library serves every consultant's issues, so an item is taken away only by
+        whoever saved it, or by a manager or admin (as for a scheduled issue)."""
+        if user.sees_whole_team or (
+            self.created_by_id is not None and self.created_by_id == user.pk
+        ):
+            return ""
+        return (
+            f"“{self.title}” is shared with the whole team: only whoever saved it, or a "
+            "manager or admin, can remove it from the library."
+        )
 
 
 class PublicStatistic(models.Model):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
 from keepwarm.care.worker import agency_zone
+from keepwarm.lib.ids import parse_id
 from keepwarm.newsletters import services
 from keepwarm.newsletters.chart import bar_chart
 from keepwarm.newsletters.forms import (
@@ -415,18 +416,33 @@ def issue_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def library(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
     form = LibraryBlockForm(request.POST or None)
     if request.method == "POST":
-        if request.POST.get("delete"):
-            LibraryBlock.objects.filter(pk=request.POST["delete"]).delete()
-            return redirect("newsletter_library")
+        if "delete" in request.POST:
+            return _remove_from_library(request, user)
         if form.is_valid():
-            form.save()
+            item = form.save(commit=False)
+            item.created_by = user
+            item.save()
             messages.success(request, "Added to the library.")
             return redirect("newsletter_library")
-    return render(
-        request, "newsletters/library.html", {"form": form, "items": LibraryBlock.objects.all()}
-    )
+    rows = [
+        {"item": item, "removable": not item.locked_for(user)}
+        for item in LibraryBlock.objects.select_related("created_by")
+    ]
+    return render(request, "newsletters/library.html", {"form": form, "rows": rows})
+
+
+def _remove_from_library(request: HttpRequest, user: User) -> HttpResponse:
+    item = get_object_or_404(LibraryBlock, pk=parse_id(request.POST["delete"]) or 0)
+    refused = item.locked_for(user)
+    if refused:
+        messages.error(request, refused)
+    else:
+        item.delete()
+        messages.success(request, f"Removed “{item.title}” from the library.")
+    return redirect("newsletter_library")
 
 
 @login_required

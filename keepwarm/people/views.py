@@ -300,13 +300,16 @@ def company(request: HttpRequest, pk: int) -> HttpResponse:
     contact_ids = Role.objects.filter(company=found, kind=Role.Kind.CLIENT_CONTACT).values(
         "person_id"
     )
-    contacts = queries.visible_people(user).filter(id__in=contact_ids).order_by("last_name")
-    placements = (
+    contacts = list(queries.visible_people(user).filter(id__in=contact_ids).order_by("last_name"))
+    placements = list(
         queries.visible_placements(user)
         .filter(company=found)
-        .select_related("person", "owner")
+        .select_related("person", "company", "owner")
         .order_by("-start_date")[:100]
     )
+    # The page lists its contacts and placed people: all of them are on the trail, with
+    # the company itself (recording here stands in for the middleware's one entry).
+    record_read([found, *contacts, *placements])
     context = {
         "company": found,
         "contacts": contacts,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Audience, Cover, Kind, Touchpoint
-from keepwarm.people.models import Note, Person, Role
+from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, SignalKind
 from keepwarm.signals.services import open_alert, record_reported
@@ -104,20 +104,17 @@ def _text(text: str, field: str, missing: str) -> str:
     return text[:MAX_TEXT]
 
 
-def _note(person: Person, text: str) -> None:
-    Note.objects.create(person=person, author=None, text=text)
-
-
 def _note_on_placement(
     *, person: Person, placement: Placement, text: str, now: dt.datetime
 ) -> None:
     """Noted on `person`'s timeline as part of `placement`, so that only those who may
-    open the placement read it: a hiring manager may manage colleagues' placements too."""
+    open the placement read it: a hiring manager may manage colleagues' placements too,
+    and a placed candidate may since have become a hiring manager for a colleague."""
     Touchpoint.objects.create(
         person=person,
         placement=placement,
         kind=Kind.NOTE,
-        audience=Audience.CLIENT,
+        audience=Audience.CANDIDATE if placement.person_id == person.pk else Audience.CLIENT,
         title="Note from their personal page",
         notes=text,
         owner=placement.owner,
@@ -129,7 +126,8 @@ def _note_on_placement(
 
 def report_problem(*, person: Person, text: str, now: dt.datetime | None = None) -> Alert | None:
     """A placed candidate reports a problem: an alert for their consultant (or the colleague
-    covering), due in one working day, on their latest placement; noted on their timeline.
+    covering), due in one working day, on their latest placement; noted on their timeline
+    as part of that placement (it is about the job, like a client's concern).
 
     Returns the new alert, or None when the placement already had one open (the problem
     is added to it).
@@ -161,7 +159,6 @@ def raise_concern(
         person=person,
         placement=placement,
         note=f"Raised a concern about {placement.person.full_name}: {text}",
-        note_on_placement=True,
         alert=(
             f"{person.full_name} (client) raised a concern about "
             f"{placement.person.full_name} on their personal page: {text}"
@@ -181,18 +178,12 @@ def _report(
     kind: str,
     signal: str,
     now: dt.datetime | None,
-    note_on_placement: bool = False,
 ) -> Alert | None:
-    """Noted on the person's timeline (as part of the placement when it names it), an
-    alert for the consultant, and a sign in the placement's risk until that alert is
-    closed: all or nothing."""
+    """Noted on the person's timeline as part of the placement it is about, an alert for
+    the consultant, and a sign in the placement's risk until that alert is closed: all or
+    nothing."""
     with transaction.atomic():
-        if note_on_placement:
-            _note_on_placement(
-                person=person, placement=placement, text=note, now=now or timezone.now()
-            )
-        else:
-            _note(person, note)
+        _note_on_placement(person=person, placement=placement, text=note, now=now or timezone.now())
         opened = open_alert(placement=placement, reason=alert, now=now)
         record_reported(placement=placement, kind=kind, reason=signal, now=now)
         return opened

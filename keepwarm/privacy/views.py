@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import record
+from keepwarm.audit.recording import record, record_read
 from keepwarm.people.models import Person
 from keepwarm.privacy import retention, services
 from keepwarm.privacy.erasure import ErasureRefused, erase_person
@@ -37,22 +37,24 @@ def access_requests(request: HttpRequest) -> HttpResponse:
     _data_protection_user(request)
     today = timezone.localdate()
     found = AccessRequest.objects.select_related("person")
+    open_requests = list(found.filter(answered_on__isnull=True).order_by("due_on"))
+    answered = list(found.filter(answered_on__isnull=False).order_by("-answered_on")[:50])
+    reviews = list(retention.open_reviews().order_by("at")[:100])
+    retention_log = list(RetentionEvent.objects.select_related("person", "by")[:30])
+    by_hand = list(notices_owed().filter(email="").order_by("obtained_on", "id")[:100])
+    shown = [r.person for r in [*open_requests, *answered]]
+    shown += [e.person for e in [*reviews, *retention_log]] + by_hand
+    record_read({person.pk: person for person in shown}.values())
     return render(
         request,
         "privacy/access_requests.html",
         {
-            "open_requests": [
-                (r, r.days_left(today))
-                for r in found.filter(answered_on__isnull=True).order_by("due_on")
-            ],
-            "answered": found.filter(answered_on__isnull=False).order_by("-answered_on")[:50],
+            "open_requests": [(r, r.days_left(today)) for r in open_requests],
+            "answered": answered,
             "today": today,
-            "reviews": retention.open_reviews().order_by("at")[:100],
-            "retention_log": RetentionEvent.objects.select_related("person", "by")[:30],
-            "notices_by_hand": [
-                (p, notice_deadline(p))
-                for p in notices_owed().filter(email="").order_by("obtained_on", "id")[:100]
-            ],
+            "reviews": reviews,
+            "retention_log": retention_log,
+            "notices_by_hand": [(p, notice_deadline(p)) for p in by_hand],
         },
     )
 

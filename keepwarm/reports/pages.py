@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.utils.safestring import SafeString
 
 from keepwarm.care.models import Audience
@@ -33,6 +34,9 @@ class Page:
     chart: SafeString
     tables: dict[str, Table]
     extra: dict[str, Any] = field(default_factory=dict)
+    # The records whose people the page names (a fall-off, an answer), for the reader's
+    # audit trail; a page of figures alone names nobody.
+    named: list[models.Model] = field(default_factory=list)
 
 
 def percent(value: float | None) -> str:
@@ -150,6 +154,7 @@ def fall_offs_page(scope: Scope) -> Page:
             "rebates": rebates,
             "rate": percent(_share(data.inside, data.placements)),
         },
+        named=list(rebates),
     )
 
 
@@ -273,6 +278,7 @@ def nps_page(scope: Scope) -> Page:
             ),
         },
         extra={"overall": data.overall, "comments": comments},
+        named=list({c.response.pk: c.response for c in comments}.values()),
     )
 
 

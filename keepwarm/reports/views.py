@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_placements
 from keepwarm.lib.exports import FORMATS, export_response
 from keepwarm.reports import business, pages, queries, services
@@ -55,6 +56,8 @@ def report(request: HttpRequest, slug: str) -> HttpResponseBase:
         if table is None:
             raise Http404
         return export_response(fmt, name=f"{slug}-{name}", header=table.header, rows=table.rows)
+    # After the downloads: an export is recorded as one (by the audit middleware).
+    record_read(page.named, label=brief_label)
     query = scope.as_query()
     if slug == "retention":
         query["by"] = by

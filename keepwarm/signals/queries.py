@@ -37,6 +37,12 @@ def visible_alerts(user: User) -> QuerySet[Alert]:
     return _alerts().filter(Q(placement__in=visible_placements(user)) | Q(owner=user)).distinct()
 
 
+def alert_people_shown(alert: Alert) -> tuple[int]:
+    """The person an alert is about (through its placement): who the trail says a list of
+    alerts was read about."""
+    return (alert.placement.person_id,)
+
+
 def filter_alerts(
     alerts: QuerySet[Alert],
     *,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.forms import team
 from keepwarm.lib.ids import parse_id
 from keepwarm.signals import queries, services
@@ -38,6 +39,7 @@ def at_risk(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     risks = queries.at_risk(user)
     page = Paginator(risks, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read(risk.placement for risk in page)
     fitted = services.latest_fitted_model()
     context = {
         "page_obj": page,
@@ -64,6 +66,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     )
     order = ("-closed_at", "-id") if state == "closed" else ("due_at", "id")
     page = Paginator(found.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
+    record_read(page, label=brief_label, people=queries.alert_people_shown)
     open_alerts = queries.filter_alerts(queries.visible_alerts(user), now=now, state="open")
     context = {
         "page_obj": page,

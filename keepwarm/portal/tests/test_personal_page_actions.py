@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
-from keepwarm.care.models import Cover
-from keepwarm.conftest import Cast
+from keepwarm.accounts.models import User
+from keepwarm.care.models import Cover, Kind, Touchpoint
+from keepwarm.conftest import START, Cast
 from keepwarm.network.models import Lead, Referral, StatusStatement
-from keepwarm.people.models import Note
+from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 from keepwarm.portal.tests.conftest import sign_in
 from keepwarm.portal.views_personal import ACTIONS_PER_PERSON
@@ -31,12 +33,47 @@ def test_a_candidate_reports_a_problem_and_their_consultant_gets_an_alert(
     assert alert.is_open
     assert "Priya Patel reported a problem" in alert.reason
     assert "changed my hours" in alert.reason
-    assert Note.objects.get(person=cast.candidate).text.startswith("Reported a problem")
+    noted = Touchpoint.objects.get(person=cast.candidate, kind=Kind.NOTE)
+    assert noted.placement == cast.placement and noted.audience == "candidate"
+    assert noted.notes.startswith("Reported a problem")
     assert "Olivia has been told" in client.get(done["Location"]).text
     # Olivia sees it on Today.
     staff = Client()
     staff.force_login(cast.owner)
     assert "changed my hours" in staff.get("/").text
+
+
+def test_a_problem_report_is_read_only_by_those_who_may_open_the_placement(
+    client: Client, cast: Cast
+) -> None:
+    # Priya now hires too: Oscar placed someone in her team, so he may open her record.
+    sam = Person.objects.create(first_name="Sam", last_name="Stone", owner=cast.outsider)
+    Placement.objects.create(
+        person=sam,
+        company=cast.company,
+        hiring_manager=cast.candidate,
+        owner=cast.outsider,
+        role_title="Buyer",
+        start_date=START,
+    )
+    sign_in(client, cast.candidate)
+    client.post("/me/problem/", {"text": "My manager has changed my hours"})
+    page = reverse("person", args=[cast.candidate.pk])
+
+    oscars = staff_client(cast.outsider).get(page)
+    olivias = staff_client(cast.owner).get(page)
+
+    assert oscars.status_code == 200 and "changed my hours" not in oscars.text
+    assert not Note.objects.filter(person=cast.candidate).exists()
+    assert "Reported a problem on their personal page: My manager has changed my hours" in (
+        olivias.text
+    )
+
+
+def staff_client(user: User) -> Client:
+    staff = Client()
+    staff.force_login(user)
+    return staff
 
 
 def test_while_the_consultant_is_away_the_alert_and_the_page_go_to_the_cover(
