@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +29,7 @@ from keepwarm.accounts.models import (
 )
 from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.lib.images import extension, image_type
+from keepwarm.mail.compose import compose
 from keepwarm.mail.services import queue_email
 from keepwarm.placements.models import Placement
 
@@ -386,11 +386,13 @@ def notify_sign_in_change(
         "when": timezone.localtime(now),
         "url": settings.BASE_URL + reverse("account"),
     }
+    subject, text, html = compose("sign-in-changed", context)
     queue_email(
         key=f"sign-in-change:{user.pk}:{now.timestamp()}:{secrets.token_hex(4)}",
         to_email=user.email,
-        subject=" ".join(render_to_string("emails/sign-in-changed-subject.txt", context).split()),
-        body_text=render_to_string("emails/sign-in-changed-body.txt", context),
+        subject=subject,
+        body_text=text,
+        body_html=html,
         from_email=settings.DEFAULT_FROM_EMAIL,
         send_after=now,
     )

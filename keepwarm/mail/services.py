@@ -21,10 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import make_msgid, parseaddr
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import css_inline
 import requests
 import urllib3.exceptions
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused
@@ -34,8 +32,7 @@ from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connect
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.template import Context, Engine, engines
-from django.template.loader import get_template, render_to_string
+from django.template import Context, Engine
 from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
@@ -44,6 +41,7 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.lib.bulk import insert_objects
 from keepwarm.mail import wire
 from keepwarm.mail.backends import SmtpBackend, backend_captures
+from keepwarm.mail.compose import Email, compose
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.suppressions import blocked, suppress
 from keepwarm.mail.suppressions import is_suppressed as is_suppressed
@@ -201,34 +199,25 @@ def checkin_context(touchpoint: Touchpoint) -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=16)
-def _inlined(name: str) -> Any:
-    """An email template with its <style> block inlined, once per template, not per message."""
-    source = get_template(name).template.source  # type: ignore[attr-defined]
-    return engines["django"].from_string(css_inline.inline(source))
-
-
-def render_checkin(touchpoint: Touchpoint) -> tuple[str, str, str]:
+def render_checkin(touchpoint: Touchpoint) -> Email:
     """Subject, plain text and HTML of a check-in, from the text copied onto the touchpoint."""
     context = checkin_context(touchpoint)
     subject_source = touchpoint.email_subject or touchpoint.title
-    subject = _one_line(
-        _STEP_ENGINE.from_string(subject_source).render(Context(context, autoescape=False))
-    )
+    subject = _STEP_ENGINE.from_string(subject_source).render(Context(context, autoescape=False))
     body = (
         _STEP_ENGINE.from_string(touchpoint.email_body or DEFAULT_CHECKIN_BODY)
         .render(Context(context, autoescape=False))
         .strip()
     )
-    wrapper = {
-        **context,
-        "subject": subject,
-        "body": body,
-        "personal_page_url": personal_page_url(touchpoint.person),
-    }
-    text = render_to_string("emails/checkin-body.txt", wrapper).strip() + "\n"
-    html = _inlined("emails/checkin-body.html").render(wrapper)
-    return subject, text, html
+    return compose(
+        "checkin",
+        {
+            **context,
+            "subject": subject,
+            "body": body,
+            "personal_page_url": personal_page_url(touchpoint.person),
+        },
+    )
 
 
 # --- Sending ---------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
 from keepwarm.mail.services import queue_email
 from keepwarm.people.models import Consent, Person
@@ -144,12 +144,14 @@ def request_signup(
     )
     url = settings.BASE_URL + reverse("newsletter_confirm", args=[signup_token(signup)])
     context = {"signup": signup, "url": url, "days": CONFIRM_DAYS}
+    subject, text, html = compose("signup-confirm", context)
     # Service mail with no advertising in it: a confirmation request is not marketing.
     return queue_email(
         key=f"signup:{email_hash(signup.email)[:32]}:{now.timestamp():.0f}",
         to_email=signup.email,
-        subject=render_to_string("emails/signup-confirm-subject.txt", context).strip(),
-        body_text=render_to_string("emails/signup-confirm-body.txt", context),
+        subject=subject,
+        body_text=text,
+        body_html=html,
         from_email=settings.DEFAULT_FROM_EMAIL,
         send_after=now,
         purpose=OutboxMessage.Purpose.SERVICE,

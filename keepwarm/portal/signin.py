@@ -23,10 +23,10 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import personal_from, personal_reply_to, queue_email
 from keepwarm.people.models import Person, Role
@@ -176,11 +176,13 @@ def send_sign_in_link(
         "days": int(settings.KEEPWARM_PORTAL_EMAIL_LINK_DAYS) if by is not None else None,
         "by": by,
     }
+    subject, text, html = compose("portal-signin", context)
     return queue_email(
         key=f"portal-signin:{person.pk}:{secrets.token_hex(8)}",
         to_email=person.email,
-        subject=" ".join(render_to_string("emails/portal-signin-subject.txt", context).split()),
-        body_text=render_to_string("emails/portal-signin-body.txt", context),
+        subject=subject,
+        body_text=text,
+        body_html=html,
         from_email=personal_from(by) if by is not None else settings.DEFAULT_FROM_EMAIL,
         reply_to=personal_reply_to(by) if by is not None else "",
         send_after=now,

@@ -13,10 +13,10 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from keepwarm.lib.dates import add_months
+from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import queue_email
 from keepwarm.people.models import Person
@@ -58,11 +58,13 @@ def queue_notice(person: Person, *, now: dt.datetime) -> OutboxMessage | None:
         "postal_address": settings.KEEPWARM_POSTAL_ADDRESS,
         "retention_years": settings.KEEPWARM_RETENTION_YEARS,
     }
+    subject, text, html = compose("privacy-notice", context)
     return queue_email(
         key=f"privacy-notice:{person.pk}",
         to_email=person.email,
-        subject=render_to_string("emails/privacy-notice-subject.txt", context).strip(),
-        body_text=render_to_string("emails/privacy-notice-body.txt", context),
+        subject=subject,
+        body_text=text,
+        body_html=html,
         from_email=settings.DEFAULT_FROM_EMAIL,
         reply_to=person.owner.email if person.owner and person.owner.email else "",
         send_after=now,

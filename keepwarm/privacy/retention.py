@@ -15,10 +15,10 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import DateTimeField, Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, Greatest
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from keepwarm.accounts.models import User
+from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import queue_email
 from keepwarm.people.models import Person
@@ -137,11 +137,13 @@ def queue_keep_question(person: Person, *, key: str, now: dt.datetime) -> Outbox
         "days": KEEP_LINK_DAYS,
         "postal_address": settings.KEEPWARM_POSTAL_ADDRESS,
     }
+    subject, text, html = compose("retention-ask", context)
     return queue_email(
         key=key,
         to_email=person.email,
-        subject=render_to_string("emails/retention-ask-subject.txt", context).strip(),
-        body_text=render_to_string("emails/retention-ask-body.txt", context),
+        subject=subject,
+        body_text=text,
+        body_html=html,
         from_email=settings.DEFAULT_FROM_EMAIL,
         reply_to=person.owner.email if person.owner and person.owner.email else "",
         send_after=now,

@@ -12,13 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Cover, Kind, Touchpoint
 from keepwarm.lib import events
 from keepwarm.lib.dates import add_working_days
+from keepwarm.mail.compose import compose
 from keepwarm.mail.services import queue_email
 from keepwarm.placements.models import Placement
 from keepwarm.signals import scoring
@@ -569,12 +569,13 @@ def _email_alert(alert: Alert, *, now: dt.datetime) -> None:
         "url": settings.BASE_URL + placement.get_absolute_url(),
         "reasons": [line for line in alert.reason.splitlines() if line.strip()],
     }
-    subject = " ".join(render_to_string("emails/alert-subject.txt", context).split())
+    subject, text, html = compose("alert", context)
     queue_email(
         key=f"alert:{alert.pk}:{alert.reopened_count}",
         to_email=owner.email,
         subject=subject,
-        body_text=render_to_string("emails/alert-body.txt", context),
+        body_text=text,
+        body_html=html,
         from_email=settings.DEFAULT_FROM_EMAIL,
         send_after=now,
     )

@@ -20,17 +20,16 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Min, QuerySet
 from django.template import Context
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Audience, Touchpoint
 from keepwarm.lib import events
+from keepwarm.mail.compose import Email, compose
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services import (
     _STEP_ENGINE,
-    _inlined,
     _one_line,
     checkin_context,
     personal_from,
@@ -214,16 +213,12 @@ def _email_context(invitation: Invitation, *, link: str) -> dict[str, Any]:
 
 def render_invitation(
     invitation: Invitation, *, note: str = "", subject: str = "", reminder: bool = False
-) -> tuple[str, str, str]:
-    """Subject, text and HTML of an invitation (or its reminder) with a fresh signed link."""
-    name = "reminder" if reminder else "invitation"
+) -> Email:
+    """Subject, text and HTML of an invitation (or its reminder) with a fresh signed link;
+    a `subject` given replaces the default one."""
     context = _email_context(invitation, link=invitation_url(invitation))
-    context["note"] = note
-    default_subject = render_to_string(f"emails/{name}-subject.txt", context)
-    context["subject"] = " ".join((subject or default_subject).split())
-    text = render_to_string(f"emails/{name}-body.txt", context).strip() + "\n"
-    html = _inlined(f"emails/{name}-body.html").render(context)
-    return context["subject"], text, html
+    context.update(note=note, subject=subject)
+    return compose("reminder" if reminder else "invitation", context)
 
 
 def _step_words(touchpoint: Touchpoint) -> tuple[str, str]:

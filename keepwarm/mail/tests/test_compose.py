@@ -1,0 +1,93 @@
+"""Every email is composed one way: subject and text as typed, HTML in the shared layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils.html import escape
+
+from keepwarm.care.worker import tick
+from keepwarm.conftest import Cast, SmtpSink
+from keepwarm.mail.compose import compose
+from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.tests.email_samples import SAMPLES
+from keepwarm.signals.services import open_alert
+
+EMAILS = Path(settings.BASE_DIR) / "templates" / "emails"
+# The newsletter is made once per issue and filled per reader (newsletters/render.py).
+NAMES = sorted(
+    path.name.removesuffix("-body.txt")
+    for path in EMAILS.glob("*-body.txt")
+    if not path.name.startswith("newsletter-")
+)
+# The layout's footer: the consultant's signature, then how to reach them.
+FOOTER = (
+    '<p class="name"',
+    "Reply to this email and it goes straight to Olivia.",
+    ">Your personal page</a>",
+)
+NOW = dt.datetime(2026, 4, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def test_every_email_has_a_sample_to_render() -> None:
+    assert set(NAMES) == set(SAMPLES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_email_renders_with_its_subject_on_one_line_and_its_text_as_typed(
+    name: str,
+) -> None:
+    subject, text, html = compose(name, SAMPLES[name])
+
+    assert subject and subject == " ".join(subject.split())
+    assert text.strip() and text.endswith("\n") and not text.endswith("\n\n")
+    assert "&amp;" not in subject + text and "&lt;" not in subject + text
+    if (EMAILS / f"{name}-body.html").exists():
+        assert f"<title>{escape(subject)}</title>" in html
+    else:
+        assert html == ""
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if (EMAILS / f"{n}-body.html").exists()])
+def test_every_html_email_has_the_layouts_footer_once_and_its_css_inlined(name: str) -> None:
+    _, _, html = compose(name, SAMPLES[name])
+
+    for part in FOOTER:
+        assert html.count(part) == 1, part
+    assert "<style" not in html  # mail clients that drop <style> still get the look
+    assert 'class="signature" style="margin-top: 24px;' in html
+
+
+def test_a_subject_with_an_ampersand_and_angle_brackets_arrives_as_typed(
+    cast: Cast, smtp_server: SmtpSink
+) -> None:
+    cast.company.name = "Brown & Whitehouse <UK>"
+    cast.company.save(update_fields=["name"])
+
+    open_alert(placement=cast.placement, reason="Said the job is not as described", now=NOW)
+    tick(now=NOW, worker_id="test")
+
+    expected = "Priya Patel at Brown & Whitehouse <UK> needs attention"
+    assert OutboxMessage.objects.get().subject == expected
+    [received] = smtp_server.messages
+    assert received["Subject"] == expected
+    assert "Priya Patel, Account Manager at Brown & Whitehouse <UK>" in received.get_content()
+
+
+def test_a_subject_typed_for_an_invitation_replaces_the_default_in_subject_and_title() -> None:
+    context = {**SAMPLES["invitation"], "subject": "Tom & Jerry\n  <3 questions>"}
+
+    subject, _, html = compose("invitation", context)
+
+    assert subject == "Tom & Jerry <3 questions>"
+    assert "<title>Tom &amp; Jerry &lt;3 questions&gt;</title>" in html
+
+
+def test_person_written_text_in_the_html_is_escaped() -> None:
+    _, _, html = compose("checkin", {**SAMPLES["checkin"], "body": "Hi <b>Priya</b> & all"})
+
+    assert "Hi &lt;b&gt;Priya&lt;/b&gt; &amp; all" in html
+    assert "<b>" not in html
