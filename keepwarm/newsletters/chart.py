@@ -1,152 +1,113 @@
-"""A small bar chart as a PNG, in pure Python (zlib + struct).
+"""A newsletter chart as HTML-table bars, with its figures as text.
 
-Email clients show an <img> everywhere, SVG and JavaScript almost nowhere, so the chart
-is a plain PNG. Labels are drawn with a 3×5 pixel font scaled up: enough for sector
-names and numbers, and the table beside the image carries the same figures as text.
+Every mail client draws a table cell with a width and a `bgcolor`, Outlook's Word engine
+included, while SVG and scripts show almost nowhere and an image needs a font that has
+every letter a label may use. So each row of the chart is its label and figures as text,
+in whatever script they are written (what a screen reader reads, and what wraps on a
+phone), with bars beneath that are decoration only.
+
+A chart is read from what a generated block stores in `data["chart"]`: `labels`,
+`values`, optionally `previous` (the same labels one period earlier), `title`,
+`value_name`, `previous_name` and `caption` (the legend). Blocks saved before the names
+existed still render; anything malformed is left out rather than failing a send.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
-from collections.abc import Sequence
+import math
+from dataclasses import dataclass
 
-WIDTH = 560
-SCALE = 2  # font pixels
-ROW = 30
-PAD = 10
-LABEL_CHARS = 20
-BACKGROUND = (255, 255, 255)
-INK = (51, 51, 51)
-COLOURS = ((31, 111, 139), (170, 190, 200))  # this period, the period before
-
-# 3×5 glyphs, rows top to bottom, "1" = ink.
-_FONT = {
-    "A": "010101111101101",
-    "B": "110101110101110",
-    "C": "011100100100011",
-    "D": "110101101101110",
-    "E": "111100110100111",
-    "F": "111100110100100",
-    "G": "011100101101011",
-    "H": "101101111101101",
-    "I": "111010010010111",
-    "J": "001001001101010",
-    "K": "101101110101101",
-    "L": "100100100100111",
-    "M": "101111111101101",
-    "N": "110101101101101",
-    "O": "010101101101010",
-    "P": "110101110100100",
-    "Q": "010101101110011",
-    "R": "110101110101101",
-    "S": "011100010001110",
-    "T": "111010010010010",
-    "U": "101101101101111",
-    "V": "101101101101010",
-    "W": "101101111111101",
-    "X": "101101010101101",
-    "Y": "101101010010010",
-    "Z": "111001010100111",
-    "0": "111101101101111",
-    "1": "010110010010111",
-    "2": "110001010100111",
-    "3": "110001010001110",
-    "4": "101101111001001",
-    "5": "111100110001110",
-    "6": "011100111101111",
-    "7": "111001010010010",
-    "8": "111101111101111",
-    "9": "111101111001110",
-    " ": "000000000000000",
-    "-": "000000111000000",
-    ".": "000000000000010",
-    ",": "000000000010100",
-    "%": "101001010100101",
-    "+": "000010111010000",
-    "&": "010101010101011",
-    "/": "001001010100100",
-    "£": "011010111010111",
-    "?": "110001010000010",
-}
+# This period, the period before: the masthead colour and a lighter tint of it.
+COLOURS = ("#1f6f8b", "#6f98ab")  # each 3:1 or more against white
+HEIGHTS = (14, 8)  # pixels: the earlier period is a thinner bar under this one
+# Blocks saved before the series had names say only which bar is which ("Light bars: …").
+PREVIOUS_NAME = "before"
 
 
-class Canvas:
-    def __init__(self, width: int, height: int) -> None:
-        self.width = width
-        self.height = height
-        self.pixels = bytearray(bytes(BACKGROUND) * (width * height))
+@dataclass(frozen=True)
+class Bar:
+    percent: int  # of the row's width; 0 draws no bar
+    colour: str
+    height: int
 
-    def rect(self, x: int, y: int, w: int, h: int, colour: tuple[int, int, int]) -> None:
-        x0, y0 = max(0, x), max(0, y)
-        x1, y1 = min(self.width, x + w), min(self.height, y + h)
-        if x1 <= x0 or y1 <= y0:
-            return
-        line = bytes(colour) * (x1 - x0)
-        for row in range(y0, y1):
-            start = (row * self.width + x0) * 3
-            self.pixels[start : start + len(line)] = line
-
-    def text(self, x: int, y: int, text: str, colour: tuple[int, int, int] = INK) -> int:
-        """Draw `text` with its top-left at (x, y); returns the x after it."""
-        for char in text.upper():
-            glyph = _FONT.get(char, _FONT["?"])
-            for index, bit in enumerate(glyph):
-                if bit == "1":
-                    col, row = index % 3, index // 3
-                    self.rect(x + col * SCALE, y + row * SCALE, SCALE, SCALE, colour)
-            x += 4 * SCALE
-        return x
-
-    def png(self) -> bytes:
-        raw = b"".join(
-            b"\x00" + bytes(self.pixels[row * self.width * 3 : (row + 1) * self.width * 3])
-            for row in range(self.height)
-        )
-
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            body = kind + data
-            return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-        header = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        return (
-            b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 9))
-            + chunk(b"IEND", b"")
-        )
+    @property
+    def rest(self) -> int:
+        return 100 - self.percent
 
 
-def text_width(text: str) -> int:
-    return len(text) * 4 * SCALE
+@dataclass(frozen=True)
+class Row:
+    label: str
+    figures: str  # "34" or "last 12 months: 34, 12 months before: 28"
+    bars: tuple[Bar, ...]
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} — {self.figures}"
 
 
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.1f}"
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    caption: str
+    rows: tuple[Row, ...]
+
+    @classmethod
+    def from_data(cls, spec: object) -> Chart | None:
+        """The chart a block's stored `data["chart"]` describes; None when it has no row
+        with a number (not a dict, no labels, empty, or values that are not numbers)."""
+        if not isinstance(spec, dict):
+            return None
+        labels, values = _list(spec.get("labels")), _list(spec.get("values"))
+        previous = _list(spec.get("previous")) if "previous" in spec else None
+        names = (_text(spec.get("value_name")), _text(spec.get("previous_name")) or PREVIOUS_NAME)
+        series: list[tuple[str, float, float | None]] = []
+        for index, (label, value) in enumerate(zip(labels, values, strict=False)):
+            number = _number(value)
+            if number is None or not isinstance(label, str | int | float):
+                continue
+            before = _number(previous[index]) if previous and index < len(previous) else None
+            series.append((str(label), number, before))
+        if not series:
+            return None
+        largest = max(max(now, before or 0) for _label, now, before in series)
+        rows = tuple(_row(label, now, before, names, largest) for label, now, before in series)
+        return cls(title=_text(spec.get("title")), caption=_text(spec.get("caption")), rows=rows)
 
 
-def bar_chart(
-    labels: Sequence[str],
-    values: Sequence[float],
-    previous: Sequence[float] | None = None,
-) -> bytes:
-    """Horizontal bars, one row per label; `previous` draws a thinner bar beneath."""
-    rows = len(labels)
-    height = PAD * 2 + max(1, rows) * ROW
-    canvas = Canvas(WIDTH, height)
-    label_width = PAD + text_width("W" * LABEL_CHARS) + PAD
-    highest = max([*values, *(previous or []), 1])
-    number_room = text_width("000,000") + PAD
-    room = WIDTH - label_width - number_room - PAD
-    for index, label in enumerate(labels):
-        top = PAD + index * ROW
-        canvas.text(PAD, top + 4, label[:LABEL_CHARS])
-        value = float(values[index])
-        length = max(1, round(room * value / highest)) if value > 0 else 0
-        canvas.rect(label_width, top + 2, length, 12, COLOURS[0])
-        canvas.text(label_width + length + 6, top + 3, _number(value))
-        if previous is not None:
-            before = float(previous[index])
-            length = max(1, round(room * before / highest)) if before > 0 else 0
-            canvas.rect(label_width, top + 16, length, 6, COLOURS[1])
-    return canvas.png()
+def _row(
+    label: str, now: float, before: float | None, names: tuple[str, str], largest: float
+) -> Row:
+    figures = [_figure(names[0], now)]
+    bars = [Bar(_percent(now, largest), COLOURS[0], HEIGHTS[0])]
+    if before is not None:
+        figures.append(_figure(names[1], before))
+        bars.append(Bar(_percent(before, largest), COLOURS[1], HEIGHTS[1]))
+    return Row(label=label, figures=", ".join(figures), bars=tuple(bars))
+
+
+def _percent(value: float, largest: float) -> int:
+    """The bar's share of the widest; a positive value always shows, zero and below none."""
+    if value <= 0 or largest <= 0:
+        return 0
+    return max(1, round(100 * value / largest))
+
+
+def _figure(name: str, value: float) -> str:
+    shown = f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.1f}"
+    return f"{name}: {shown}" if name else shown
+
+
+def _number(value: object) -> float | None:
+    # JSON numbers only: a bool is an int to Python but no figure to a reader.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""

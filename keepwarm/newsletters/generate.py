@@ -1,8 +1,8 @@
 """Newsletter sections written from the agency's own placements.
 
 Each function returns a title, a Markdown body the recruiter edits before sending, and
-the numbers behind it (`data`, with a `chart` for the PNG). Small groups are left out
-of salary figures so nobody's pay can be worked out from them.
+the numbers behind it (`data`, with a `chart` that chart.py draws as bars). Small groups
+are left out of salary figures so nobody's pay can be worked out from them.
 """
 
 from __future__ import annotations
@@ -126,8 +126,9 @@ def employment_trends(*, today: dt.date) -> Generated:
         "labels": sectors,
         "values": [now_by[s] for s in sectors],
         "previous": [before_by[s] for s in sectors],
-        "alt": "Bar chart of placements by sector, last 12 months against the 12 before: "
-        + "; ".join(f"{s} {now_by[s]} (was {before_by[s]})" for s in sectors),
+        "title": "Placements by sector",
+        "value_name": "last 12 months",
+        "previous_name": "12 months before",
         "caption": "Dark bars: last 12 months. Light bars: the 12 months before.",
     }
     data = {
@@ -316,11 +317,9 @@ def job_forecasts(*, today: dt.date, use_public: bool = True) -> Generated:
         "labels": sectors,
         "values": [round(forecasts[s], 1) for s in sectors],
         "previous": [same_quarter[s] for s in sectors],
-        "alt": f"Bar chart of forecast placements by sector for {quarter_name(target)}: "
-        + "; ".join(
-            f"{s} {forecasts[s]:.0f} (same quarter last year {same_quarter[s]:.0f})"
-            for s in sectors
-        ),
+        "title": f"Forecast placements by sector for {quarter_name(target)}",
+        "value_name": "forecast",
+        "previous_name": f"placed in {quarter_name(target - 4)}",
         "caption": f"Dark bars: forecast for {quarter_name(target)}. "
         f"Light bars: {quarter_name(target - 4)}.",
     }

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from keepwarm.lib.dates import add_months
+from keepwarm.newsletters.chart import Chart
 from keepwarm.people.models import Consent, Person, Role
 from keepwarm.placements.models import Placement
 
@@ -353,9 +354,8 @@ class Block(models.Model):
         return self.title
 
     @property
-    def chart(self) -> dict[str, Any] | None:
-        chart = self.data.get("chart") if isinstance(self.data, dict) else None
-        return chart if isinstance(chart, dict) and chart.get("values") else None
+    def chart(self) -> Chart | None:
+        return Chart.from_data(self.data.get("chart")) if isinstance(self.data, dict) else None
 
 
 class LibraryBlock(models.Model):

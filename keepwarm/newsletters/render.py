@@ -48,7 +48,6 @@ BLOCK_PLACEHOLDERS = tuple(f"{{{{ {name} }}}}" for name in _BLOCK_FIELDS)
 # Anything written like a placeholder, in either form, known or not.
 _LOOKS_LIKE_PLACEHOLDER = re.compile(r"%%KW_\w*%%|\{\{.*?\}\}", re.IGNORECASE)
 
-CHART_SALT = "keepwarm.newsletter-chart"
 VIEW_SALT = "keepwarm.newsletter-view"
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -103,18 +102,6 @@ def _block_tokens(text: str) -> str:
     return _BLOCK_TAG.sub(lambda m: TOKENS[_BLOCK_FIELDS[m.group(1)]], text)
 
 
-def chart_url(block: Block) -> str:
-    token = signing.Signer(salt=CHART_SALT).sign(str(block.pk))
-    return settings.BASE_URL + reverse("newsletter_chart", args=[token])
-
-
-def open_chart_token(token: str) -> int | None:
-    try:
-        return int(signing.Signer(salt=CHART_SALT).unsign(token))
-    except (signing.BadSignature, ValueError):
-        return None
-
-
 def view_token(*, issue_id: int, person_id: int) -> str:
     return signing.Signer(salt=VIEW_SALT).sign(f"{issue_id}.{person_id}")
 
@@ -133,15 +120,12 @@ def open_view_token(token: str) -> tuple[int, int] | None:
 
 
 def _block_context(block: Block) -> dict[str, Any]:
-    chart = block.chart
     return {
         "title": block.title,
         "kind": block.get_kind_display(),
         "html": markdown_html(_block_tokens(block.body)),
         "text": _block_tokens(block.body).strip(),
-        "chart_url": chart_url(block) if chart else "",
-        "chart_alt": chart.get("alt", block.title) if chart else "",
-        "chart_caption": chart.get("caption", "") if chart else "",
+        "chart": block.chart,
     }
 
 

@@ -19,7 +19,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("markdown/", views.markdown_preview, name="newsletter_markdown"),
     path("library/", views.library, name="newsletter_library"),
     path("statistics/", views.statistics, name="newsletter_statistics"),
-    path("chart/<str:token>.png", views.chart, name="newsletter_chart"),
     path("view/<str:token>/", views.view_in_browser, name="newsletter_view"),
     path("open/<str:token>.gif", views.opened, name="newsletter_open"),
     path("click/<str:token>/<int:n>/", views.clicked, name="newsletter_click"),

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from keepwarm.accounts.models import User
@@ -18,7 +17,6 @@ from keepwarm.care.queries import visible_people
 from keepwarm.care.worker import agency_zone
 from keepwarm.lib.ids import parse_id
 from keepwarm.newsletters import services
-from keepwarm.newsletters.chart import bar_chart
 from keepwarm.newsletters.forms import (
     AudienceForm,
     BlockForm,
@@ -46,7 +44,6 @@ from keepwarm.newsletters.render import (
     Personaliser,
     compose,
     markdown_html,
-    open_chart_token,
     open_view_token,
 )
 from keepwarm.people.models import Person
@@ -463,23 +460,6 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 # --- Public: what a mail client or a reader's browser loads -----------------------------
-
-
-@require_GET
-@cache_control(public=True, max_age=86400)
-def chart(request: HttpRequest, token: str) -> HttpResponse:
-    block_id = open_chart_token(token)
-    block = get_object_or_404(Block, pk=block_id) if block_id else None
-    if block is None or block.chart is None:
-        raise Http404
-    spec = block.chart
-    assert spec is not None
-    png = bar_chart(
-        [str(label) for label in spec["labels"]],
-        [float(v) for v in spec["values"]],
-        [float(v) for v in spec["previous"]] if spec.get("previous") else None,
-    )
-    return HttpResponse(png, content_type="image/png")
 
 
 @require_GET

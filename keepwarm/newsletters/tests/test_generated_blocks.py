@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from keepwarm.conftest import Cast
+from keepwarm.newsletters.chart import Chart
 from keepwarm.newsletters.generate import (
     backtest,
     employment_trends,
@@ -58,7 +59,9 @@ def test_trends_compare_the_last_12_months_with_the_12_before(cast: Cast) -> Non
     assert "| Technology | 4 | 0 | new |" in made.body
     assert "£50,000" in made.body and "Analyst" not in made.body
     assert "we do not record vacancies yet" in made.body
-    assert made.data["chart"]["labels"][0] == "Technology" and made.data["chart"]["alt"]
+    chart = Chart.from_data(made.data["chart"])
+    assert chart and chart.title == "Placements by sector"
+    assert chart.rows[0].text == "Technology — last 12 months: 4, 12 months before: 0"
 
 
 def test_role_family_is_the_last_word() -> None:
@@ -103,6 +106,8 @@ def test_job_forecasts_from_placements_with_public_blend(cast: Cast) -> None:
     # Same quarter last year 3, growth (2+2+3+2)/(2+2+2+2) = 9/8.
     assert made.data["forecast"]["Technology"] == pytest.approx(3 * 9 / 8, abs=0.01)
     assert made.data["backtest"]["points"] == 4
+    chart = Chart.from_data(made.data["chart"])
+    assert chart and chart.rows[0].text == "Technology — forecast: 3.4, placed in 2025-Q3: 3"
     assert "How accurate is it?" in made.body and "MAPE" in made.body
     for i, value in enumerate([100, 100, 100, 100, 120, 120, 120, 120]):
         PublicStatistic.objects.create(
