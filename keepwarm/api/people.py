@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from keepwarm.accounts.models import User
 from keepwarm.api.access import get_person_for, visible_people
 from keepwarm.api.auth import caller
-from keepwarm.api.lookups import user_named, username_of
+from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import (
     Email,
     ErrorOut,
@@ -27,7 +27,8 @@ from keepwarm.api.schemas import (
 )
 from keepwarm.audit.recording import record_read
 from keepwarm.lib.concurrency import claim_version
-from keepwarm.people.models import Person, Role
+from keepwarm.people import services as people_services
+from keepwarm.people.models import Company, Person, Role
 
 router = Router()
 
@@ -91,6 +92,13 @@ class PersonPatch(Schema):
 class PersonIn(PersonPatch):
     first_name: Str100 = Field(min_length=1)
     last_name: Str100 = Field(min_length=1)
+    role: RoleKind = Field(
+        Role.Kind.CANDIDATE,
+        description="What they are to the agency now: candidate (matched to vacancies) or "
+        "client_contact (give company). A placed role comes with a placement.",
+    )
+    company: Id | None = Field(None, description="The company a client contact works for.")
+    title: Str200 = Field("", description="Their job title in that role.")
 
 
 class PersonPage(Schema):
@@ -161,11 +169,16 @@ def read_person(request: HttpRequest, id: Id) -> Person:
 @router.post("", response={201: PersonOut, 422: ErrorOut})
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     data = payload.model_dump()
-    person = Person(owner=caller(request))
-    if data["owner"] is None:
-        del data["owner"]
-    _apply(person, data)
-    person.save()
+    owner_name = data.pop("owner")
+    company_id = data.pop("company")
+    person = people_services.create_person(
+        by=caller(request),
+        owner=user_named("owner", owner_name) if owner_name else None,
+        company=one_of("company", Company.objects.all(), company_id, "company")
+        if company_id is not None
+        else None,
+        **data,
+    )
     return Status(201, person)
 
 

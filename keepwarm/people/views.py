@@ -247,6 +247,8 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 )
                 form.is_valid()
                 form.add_error(None, conflict_message(found))
+            except ValidationError as exc:
+                form.add_error(None, exc)
             else:
                 messages.success(request, f"Saved {saved.full_name}.")
                 return redirect(saved)
@@ -260,23 +262,20 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-@transaction.atomic
 def _save_person(form: PersonForm, instance: Person | None, user: User) -> Person:
-    saved: Person = form.save(commit=False)
     if instance is None:
-        if saved.owner_id is None:
-            saved.owner = user
-    else:
-        claim_version(saved, form.cleaned_data.get("version"))
-    saved.save()
-    if instance is None:
-        Role.objects.create(
-            person=saved,
-            kind=form.cleaned_data["role"],
-            company=form.cleaned_data.get("company"),
-            title=form.cleaned_data.get("title", ""),
-            started_on=timezone.localdate(),
+        data = form.cleaned_data
+        return people_services.create_person(
+            by=user,
+            role=data["role"],
+            company=data.get("company"),
+            title=data.get("title", ""),
+            **{name: data[name] for name in PersonForm.Meta.fields},
         )
+    with transaction.atomic():
+        saved: Person = form.save(commit=False)
+        claim_version(saved, form.cleaned_data.get("version"))
+        saved.save()
     return saved
 
 
