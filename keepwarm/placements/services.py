@@ -413,9 +413,14 @@ def update_placement(
     )
     _check_allowed(current, by=by, changes=changes, owner=owner)
     claim_version(current, expected_version)
-    for name, value in changes.items():
-        setattr(current, name, value)
-    current.save(update_fields=[*changes, "version"])
+    if changes:
+        for name, value in changes.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*changes, "version"])
+    else:
+        # Only a new start date or owner: their services put them on the trail; the
+        # version still moves on, so a form open meanwhile cannot put them back.
+        Placement.objects.filter(pk=current.pk).update(version=current.version)
     if targets is not None:
         _set_targets(current, targets)
     moved = None
