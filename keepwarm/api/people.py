@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -26,7 +25,6 @@ from keepwarm.api.schemas import (
     Str200,
 )
 from keepwarm.audit.recording import record_read
-from keepwarm.lib.concurrency import claim_version
 from keepwarm.people import services as people_services
 from keepwarm.people.models import Company, Person, Role
 
@@ -133,14 +131,6 @@ def _search(people: QuerySet[Person], q: str) -> QuerySet[Person]:
     return people.filter(match)
 
 
-def _apply(person: Person, data: dict) -> None:
-    if "owner" in data:
-        owner = data.pop("owner")
-        person.owner = user_named("owner", owner) if owner else None
-    for name, value in data.items():
-        setattr(person, name, value)
-
-
 @router.get("", response=PersonPage, url_name="people")
 def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict:
     people = _people(caller(request))
@@ -184,10 +174,10 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
 
 @router.patch("/{id}", response={200: PersonOut, 404: ErrorOut, 422: ErrorOut})
 def update_person(request: HttpRequest, id: Id, payload: PersonPatch) -> Person:
-    with transaction.atomic():
-        person = get_person_for(caller(request), id)
-        _apply(person, payload.model_dump(exclude_unset=True))
-        # Moves the version on, so an edit form opened before this call sees the change.
-        claim_version(person, None)
-        person.save()
-    return person
+    person = get_person_for(caller(request), id)
+    data = payload.model_dump(exclude_unset=True)
+    if "owner" in data:
+        data["owner"] = user_named("owner", data["owner"]) if data["owner"] else None
+    # No version is sent: the change applies over whatever is current, and moves the
+    # version on, so an edit form opened before this call sees the change.
+    return people_services.update_person(person=person, expected_version=None, **data)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import created_changes, jsonable, record_for, recorded_update
+from keepwarm.lib.concurrency import claim_version
 from keepwarm.mail.models import Suppression
 from keepwarm.people.models import Company, Consent, Note, Person, Role
 
@@ -290,4 +291,20 @@ def create_person(
         title=" ".join(title.split())[:200],
         started_on=today or timezone.localdate(),
     )
+    return person
+
+
+@transaction.atomic
+def update_person(*, person: Person, expected_version: int | None, **changes: Any) -> Person:
+    """Change a person's fields, as the person form and the API both do.
+
+    `expected_version` is the version the change was based on (the form's); None accepts
+    whatever is current (the API sends none). A newer save raises EditConflict and
+    nothing is written; otherwise the version moves on, so a form open meanwhile is
+    told. The save records itself on the audit trail.
+    """
+    for name, value in changes.items():
+        setattr(person, name, value)
+    claim_version(person, expected_version)
+    person.save()
     return person

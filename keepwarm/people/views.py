@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,6 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.care.views import covering_ids
 from keepwarm.lib.concurrency import (
     EditConflict,
-    claim_version,
     conflict_message,
     with_current_version,
 )
@@ -272,11 +270,10 @@ def _save_person(form: PersonForm, instance: Person | None, user: User) -> Perso
             title=data.get("title", ""),
             **{name: data[name] for name in PersonForm.Meta.fields},
         )
-    with transaction.atomic():
-        saved: Person = form.save(commit=False)
-        claim_version(saved, form.cleaned_data.get("version"))
-        saved.save()
-    return saved
+    # The form has set its values on `instance` already (ModelForm validation does).
+    return people_services.update_person(
+        person=instance, expected_version=form.cleaned_data.get("version")
+    )
 
 
 # --- Companies ---------------------------------------------------------------------------

@@ -298,6 +298,13 @@ def _update_preferences(cast: Cast) -> Callable[[], object]:
     )
 
 
+@writes("people.update_person")
+def _update_person(cast: Cast) -> Callable[[], object]:
+    return lambda: people.update_person(
+        person=cast.candidate, expected_version=cast.candidate.version, headline="Top biller"
+    )
+
+
 @writes("people.withdraw_consent")
 def _withdraw_consent(cast: Cast) -> Callable[[], object]:
     _consent(cast)
