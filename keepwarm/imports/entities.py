@@ -949,6 +949,9 @@ def _placement_row(ctx: Context, entity: str, row: Row, found: _Lookups) -> NewP
             # Reported once: the same row again is "unchanged", a later change applies.
             version = newer.current_version
             reason = _kept(newer, _file_changes(ctx, known, row))
+            # An ending overwrites nothing anyone edits: it is recorded all the same.
+            ended = _record_ending(ctx, known, row)
+            reason += f" Its ending was recorded: {ended.removeprefix('ended: ')}." if ended else ""
             outcome = Outcome.CONFLICT
         else:
             reason, outcome = "changed since the last import", Outcome.UPDATED
@@ -1094,10 +1097,16 @@ def _update_placement(
             start_date=start,
             today=ctx.today,
         ).placement
-    if placement.status not in Placement.ENDED:
-        end = _date(ctx, row, "end_date", "end date")
-        _ended(ctx, placement, row, _date(ctx, row, "left_on", "left on") or end)
+    _record_ending(ctx, placement, row)
     return placement.version
+
+
+def _record_ending(ctx: Context, placement: Placement, row: Row) -> str:
+    """The row's ending, if it says the placement ended and Keepwarm does not know yet."""
+    if placement.status in Placement.ENDED:
+        return ""
+    end = _date(ctx, row, "end_date", "end date")
+    return _ended(ctx, placement, row, _date(ctx, row, "left_on", "left on") or end)
 
 
 def _field_label(name: str) -> str:
@@ -1124,9 +1133,9 @@ def _kept(conflict: EditConflict, wanted: dict[str, Any]) -> str:
     kept = "; ".join(edits) or "someone"
     asked = ", ".join(f"{_field_label(n)} {_shown(v)}" for n, v in wanted.items())
     return (
-        f"Edited in Keepwarm since the last import, so this row was not applied: kept the "
-        f"edit by {kept}. The file has {asked}; change the placement by hand if the file "
-        "is right."
+        "Edited in Keepwarm since the last import, so the row's changes were not applied: "
+        f"kept the edit by {kept}. The file has {asked}; change the placement by hand if "
+        "the file is right."
     )
 
 

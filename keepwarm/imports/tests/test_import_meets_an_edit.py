@@ -83,6 +83,24 @@ def test_an_import_meeting_a_newer_edit_keeps_the_edit_and_reports_a_conflict(
     assert (saved.salary, saved.fee) == (Decimal("33000"), Decimal("6400"))
 
 
+def test_an_ending_in_a_conflicting_row_is_still_recorded(cast: Cast, bullhorn_dir: Path) -> None:
+    run_bullhorn(bullhorn_dir)
+    _edit_on_the_page(cast, salary="33000")
+    path = bullhorn_dir / "Placement.csv"
+    text = path.read_text()
+    ended = "PL-1,CAND-1,JOB-1,3/2/26 0:00,,Terminated,,32000,6400,90,Counter offer accepted"
+    path.write_text(text.replace("PL-1,CAND-1,JOB-1,3/2/26 0:00,,Approved,,32000,6400,90,", ended))
+
+    again = run_bullhorn(bullhorn_dir)
+
+    row = outcome(again, "Placement.csv", LINE)
+    assert row.outcome == RowResult.Outcome.CONFLICT
+    assert "The file has salary 32,000.00" in row.reason
+    assert "Its ending was recorded: fell off on 09 Mar 2026." in row.reason
+    saved = _tomasz()
+    assert (saved.status, saved.salary) == (Placement.Status.FELL_OFF, 33000)
+
+
 def test_a_conflict_is_reported_once_and_a_later_change_in_the_file_applies(
     cast: Cast, bullhorn_dir: Path
 ) -> None:
