@@ -52,6 +52,7 @@ class ImportOut(Schema):
     merged: int
     unchanged: int
     rejected: int
+    conflicts: int = Field(description="Rows not applied: edited in Keepwarm since imported.")
     error: str
     created_at: dt.datetime
     started_at: dt.datetime | None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from keepwarm.accounts.models import User
 from keepwarm.api.access import get_person_for, visible_people
 from keepwarm.api.auth import caller
-from keepwarm.api.lookups import user_named, username_of
+from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import (
     Email,
     ErrorOut,
@@ -26,8 +25,8 @@ from keepwarm.api.schemas import (
     Str200,
 )
 from keepwarm.audit.recording import record_read
-from keepwarm.lib.concurrency import claim_version
-from keepwarm.people.models import Person, Role
+from keepwarm.people import services as people_services
+from keepwarm.people.models import Company, Person, Role
 
 router = Router()
 
@@ -91,6 +90,13 @@ class PersonPatch(Schema):
 class PersonIn(PersonPatch):
     first_name: Str100 = Field(min_length=1)
     last_name: Str100 = Field(min_length=1)
+    role: RoleKind = Field(
+        Role.Kind.CANDIDATE,
+        description="What they are to the agency now: candidate (matched to vacancies) or "
+        "client_contact (give company). A placed role comes with a placement.",
+    )
+    company: Id | None = Field(None, description="The company a client contact works for.")
+    title: Str200 = Field("", description="Their job title in that role.")
 
 
 class PersonPage(Schema):
@@ -125,14 +131,6 @@ def _search(people: QuerySet[Person], q: str) -> QuerySet[Person]:
     return people.filter(match)
 
 
-def _apply(person: Person, data: dict) -> None:
-    if "owner" in data:
-        owner = data.pop("owner")
-        person.owner = user_named("owner", owner) if owner else None
-    for name, value in data.items():
-        setattr(person, name, value)
-
-
 @router.get("", response=PersonPage, url_name="people")
 def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict:
     people = _people(caller(request))
@@ -161,20 +159,25 @@ def read_person(request: HttpRequest, id: Id) -> Person:
 @router.post("", response={201: PersonOut, 422: ErrorOut})
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[Person]:
     data = payload.model_dump()
-    person = Person(owner=caller(request))
-    if data["owner"] is None:
-        del data["owner"]
-    _apply(person, data)
-    person.save()
+    owner_name = data.pop("owner")
+    company_id = data.pop("company")
+    person = people_services.create_person(
+        by=caller(request),
+        owner=user_named("owner", owner_name) if owner_name else None,
+        company=one_of("company", Company.objects.all(), company_id, "company")
+        if company_id is not None
+        else None,
+        **data,
+    )
     return Status(201, person)
 
 
 @router.patch("/{id}", response={200: PersonOut, 404: ErrorOut, 422: ErrorOut})
 def update_person(request: HttpRequest, id: Id, payload: PersonPatch) -> Person:
-    with transaction.atomic():
-        person = get_person_for(caller(request), id)
-        _apply(person, payload.model_dump(exclude_unset=True))
-        # Moves the version on, so an edit form opened before this call sees the change.
-        claim_version(person, None)
-        person.save()
-    return person
+    person = get_person_for(caller(request), id)
+    data = payload.model_dump(exclude_unset=True)
+    if "owner" in data:
+        data["owner"] = user_named("owner", data["owner"]) if data["owner"] else None
+    # No version is sent: the change applies over whatever is current, and moves the
+    # version on, so an edit form opened before this call sees the change.
+    return people_services.update_person(person=person, expected_version=None, **data)

@@ -18,7 +18,7 @@ from keepwarm.accounts.models import User
 from keepwarm.api.access import get_placement_for, visible_people, visible_placements
 from keepwarm.api.auth import caller
 from keepwarm.api.companies import RebateStep
-from keepwarm.api.errors import Invalid
+from keepwarm.api.errors import Invalid, error_body
 from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import (
     Day,
@@ -33,11 +33,10 @@ from keepwarm.api.schemas import (
 )
 from keepwarm.audit.recording import record_read
 from keepwarm.care.models import CarePlan
-from keepwarm.care.services import hand_over, move_start_date
-from keepwarm.lib.concurrency import claim_version
 from keepwarm.people.models import Company, GuaranteeUnit, Remedy
+from keepwarm.placements import services
 from keepwarm.placements.models import Placement, Target
-from keepwarm.placements.services import create_placement
+from keepwarm.placements.services import NotAllowed, create_placement
 
 # Written out inline: the schema would otherwise merge it with other enums named alike.
 TargetPeriod = Annotated[
@@ -298,43 +297,41 @@ def create_placement_endpoint(request: HttpRequest, payload: PlacementIn) -> Sta
     return Status(201, _reload(user, placement))
 
 
-@router.patch("/{id}", response={200: PlacementOut, 404: ErrorOut, 422: ErrorOut})
-def update_placement(request: HttpRequest, id: Id, payload: PlacementPatch) -> Placement:
+@router.patch("/{id}", response={200: PlacementOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def update_placement(
+    request: HttpRequest, id: Id, payload: PlacementPatch
+) -> Status[Any] | Placement:
     user = caller(request)
     data = payload.model_dump(exclude_unset=True)
-    with transaction.atomic():
-        placement = get_placement_for(user, id)
-        new_start = data.pop("start_date", None)
-        new_owner_name = data.pop("owner", None)
-        targets = data.pop("targets", None)
-        end_date = data.get("end_date", placement.end_date)
-        if end_date and end_date < (new_start or placement.start_date):
-            raise Invalid("end_date", "must be on or after start_date")
-        if "hiring_manager" in data and data["hiring_manager"] is not None:
-            data["hiring_manager"] = one_of(
-                "hiring_manager", visible_people(user), data["hiring_manager"], "person"
-            )
-        if "rebate_scale" in data:
-            data["rebate_scale"] = _scale(data["rebate_scale"])
-        new_owner = user_named("owner", new_owner_name) if new_owner_name else None
-        for name, value in data.items():
-            setattr(placement, name, value)
-        if data:
-            # Moves the version on, so an edit form opened before this call sees the change.
-            claim_version(placement, None)
-            placement.save(update_fields=[*data, "version"])
-        if targets is not None:
-            placement.targets.all().delete()
-            Target.objects.bulk_create(Target(placement=placement, **row) for row in targets)
-        if new_start is not None and new_start != placement.start_date:
-            move_start_date(placement=placement, new_start=new_start, by=user)
-        if new_owner is not None and new_owner != placement.owner:
-            hand_over(
-                from_user=placement.owner,
-                to_user=new_owner,
-                by=user,
-                placements=Placement.objects.filter(pk=placement.pk),
-            )
+    placement = get_placement_for(user, id)
+    start_date = data.pop("start_date", None)
+    owner_name = data.pop("owner", None)
+    # Each target whole, its defaults too (exclude_unset would drop an unsent period).
+    targets = [t.model_dump() for t in payload.targets] if "targets" in data else None
+    data.pop("targets", None)
+    end_date = data.get("end_date", placement.end_date)
+    if end_date and end_date < (start_date or placement.start_date):
+        raise Invalid("end_date", "must be on or after start_date")
+    if "hiring_manager" in data and data["hiring_manager"] is not None:
+        data["hiring_manager"] = one_of(
+            "hiring_manager", visible_people(user), data["hiring_manager"], "person"
+        )
+    if "rebate_scale" in data:
+        data["rebate_scale"] = _scale(data["rebate_scale"])
+    try:
+        # No version is sent: the API's change applies over whatever is current, and
+        # moves the version on, so an edit form opened before this call sees it.
+        services.update_placement(
+            placement=placement,
+            by=user,
+            expected_version=None,
+            changes=data,
+            start_date=start_date,
+            owner=user_named("owner", owner_name) if owner_name else None,
+            targets=targets,
+        )
+    except NotAllowed as refused:
+        return Status(403, error_body([{"field": refused.field, "message": refused.message}]))
     # A consultant who hands a placement to someone else may no longer see it.
     return _placements(user).filter(pk=placement.pk).first() or _unscoped(placement)
 

@@ -17,10 +17,12 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
@@ -37,6 +39,7 @@ from keepwarm.imports.fields import (
 from keepwarm.imports.models import Entity, ExternalRef, ImportRun, RowResult, Source
 from keepwarm.imports.vacancies import describe, vacancy_values
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
+from keepwarm.lib.concurrency import EditConflict
 from keepwarm.mail.models import Suppression, email_hash
 from keepwarm.network.models import Vacancy
 from keepwarm.people.models import Company, Note, Person, Role
@@ -45,6 +48,7 @@ from keepwarm.placements.services import (
     NewPlacement,
     create_placements,
     record_placement_outcome,
+    update_placement,
 )
 
 logger = logging.getLogger(__name__)
@@ -897,7 +901,11 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
     for (row, _), placement in zip(new, made, strict=True):
         ended = _ended(ctx, placement, row, _left_on(ctx, row))
         if row.get("external_id"):
-            refs.append(ctx.new_ref(entity, row.get("external_id"), placement.pk, row))
+            # The version the import wrote: an edit in Keepwarm after it moves it on.
+            ref = ctx.new_ref(
+                entity, row.get("external_id"), placement.pk, row, version=placement.version
+            )
+            refs.append(ref)
         ctx.record(
             entity,
             row,
@@ -934,11 +942,23 @@ def _placement_row(ctx: Context, entity: str, row: Row, found: _Lookups) -> NewP
                 target=target,
             )
             return None
-        _update_placement(ctx, known, row)
+        expected = ref.data.get("version", known.version)
+        try:
+            version = _update_placement(ctx, known, row, expected_version=expected)
+        except EditConflict as newer:
+            # Reported once: the same row again is "unchanged", a later change applies.
+            version = newer.current_version
+            reason = _kept(newer, _file_changes(ctx, known, row))
+            # An ending overwrites nothing anyone edits: it is recorded all the same.
+            ended = _record_ending(ctx, known, row)
+            reason += f" Its ending was recorded: {ended.removeprefix('ended: ')}." if ended else ""
+            outcome = Outcome.CONFLICT
+        else:
+            reason, outcome = "changed since the last import", Outcome.UPDATED
+        ctx.record(entity, row, outcome, label=str(known), reason=reason, target=target)
         ref.fingerprint = row.fingerprint
-        ref.save(update_fields=["fingerprint"])
-        reason = "changed since the last import"
-        ctx.record(entity, row, Outcome.UPDATED, label=str(known), reason=reason, target=target)
+        ref.data = {**ref.data, "version": version}
+        ref.save(update_fields=["fingerprint", "data"])
         return None
 
     person_id = found.people.get(row.get("person_external_id")) or found.by_email.get(
@@ -994,9 +1014,10 @@ def _placement_row(ctx: Context, entity: str, row: Row, found: _Lookups) -> NewP
             ctx.record(entity, row, Outcome.UNCHANGED, reason=f"{reason} (an earlier row)")
             return None
         if ext:
+            version = Placement.objects.values_list("version", flat=True).get(pk=twin)
             ExternalRef.objects.create(
                 source=ctx.source, entity=entity, external_id=ext, object_id=twin,
-                fingerprint=row.fingerprint, first_run=ctx.run,
+                fingerprint=row.fingerprint, first_run=ctx.run, data={"version": version},
             )  # fmt: skip
         outcome = Outcome.MERGED if ext else Outcome.UNCHANGED
         ctx.record(
@@ -1039,31 +1060,83 @@ def _ended(ctx: Context, placement: Placement, row: Row, left_on: dt.date | None
     return f"ended: {placement.get_status_display().lower()} on {left_on:%d %b %Y}"
 
 
-def _update_placement(ctx: Context, placement: Placement, row: Row) -> None:
-    """Money, end date and title follow the other system; a start date or an ending
-    changes through the same services as by hand."""
-    from keepwarm.care.services import move_start_date
-
-    changed: list[str] = []
+def _file_changes(ctx: Context, placement: Placement, row: Row) -> dict[str, Any]:
+    """What the row would change: money, end date and title follow the other system."""
+    changes: dict[str, Any] = {}
     for name in ("salary", "fee"):
         value = _amount(row, name)
         if value is not None and getattr(placement, name) != value:
-            setattr(placement, name, value)
-            changed.append(name)
+            changes[name] = value
     end = _date(ctx, row, "end_date", "end date")
     if end is not None and placement.end_date != end:
-        placement.end_date = end
-        changed.append("end_date")
-    if row.get("role_title") and placement.role_title != row.get("role_title")[:200]:
-        placement.role_title = row.get("role_title")[:200]
-        changed.append("role_title")
-    if changed:
-        placement.save(update_fields=changed)
+        changes["end_date"] = end
+    title = row.get("role_title")[:200]
+    if title and placement.role_title != title:
+        changes["role_title"] = title
     start = _date(ctx, row, "start_date", "start date")
     if start is not None and start != placement.start_date:
-        move_start_date(placement=placement, new_start=start, by=ctx.by, today=ctx.today)
-    if placement.status not in Placement.ENDED:
-        _ended(ctx, placement, row, _date(ctx, row, "left_on", "left on") or end)
+        changes["start_date"] = start
+    return changes
+
+
+def _update_placement(
+    ctx: Context, placement: Placement, row: Row, *, expected_version: int
+) -> int:
+    """Apply a changed row through update_placement, as an edit by hand would be, then
+    record an ending. Raises EditConflict when the placement was edited in Keepwarm
+    after `expected_version` (what the import last wrote): nothing is overwritten.
+    Returns the version the placement is left at."""
+    changes = _file_changes(ctx, placement, row)
+    start = changes.pop("start_date", None)
+    if changes or start is not None:
+        placement = update_placement(
+            placement=placement,
+            by=ctx.by,
+            expected_version=expected_version,
+            changes=changes,
+            start_date=start,
+            today=ctx.today,
+        ).placement
+    _record_ending(ctx, placement, row)
+    return placement.version
+
+
+def _record_ending(ctx: Context, placement: Placement, row: Row) -> str:
+    """The row's ending, if it says the placement ended and Keepwarm does not know yet."""
+    if placement.status in Placement.ENDED:
+        return ""
+    end = _date(ctx, row, "end_date", "end date")
+    return _ended(ctx, placement, row, _date(ctx, row, "left_on", "left on") or end)
+
+
+def _field_label(name: str) -> str:
+    """ "end_date" or "owner_id" as the placement's form names it: "end date", "owner"."""
+    try:
+        return str(getattr(Placement._meta.get_field(name), "verbose_name", name))
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return f"{value:%-d %b %Y}"
+    return f"{value:,}" if isinstance(value, Decimal) else str(value)
+
+
+def _kept(conflict: EditConflict, wanted: dict[str, Any]) -> str:
+    """The conflict row's reason: whose edit was kept, and what the file asked for."""
+    edits = [
+        f"{other.who} on {timezone.localtime(other.at):%-d %b %Y}"
+        f" ({', '.join(_field_label(n) for n in other.changes)})"
+        for other in conflict.others
+    ]
+    kept = "; ".join(edits) or "someone"
+    asked = ", ".join(f"{_field_label(n)} {_shown(v)}" for n, v in wanted.items())
+    return (
+        "Edited in Keepwarm since the last import, so the row's changes were not applied: "
+        f"kept the edit by {kept}. The file has {asked}; change the placement by hand if "
+        "the file is right."
+    )
 
 
 # --- notes --------------------------------------------------------------------------------

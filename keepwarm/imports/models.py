@@ -70,6 +70,8 @@ class ImportRun(models.Model):
     merged = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # Rows not applied because the record was edited in Keepwarm since the import wrote it.
+    conflicts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -99,6 +101,7 @@ class RowResult(models.Model):
         MERGED = "merged", "Merged with a known record"
         UNCHANGED = "unchanged", "Already imported, unchanged"
         REJECTED = "rejected", "Rejected"
+        CONFLICT = "conflict", "Not applied: edited in Keepwarm since"
 
     # No index of its own: (run, outcome, id) below serves lookups by run.
     run = models.ForeignKey(

@@ -335,6 +335,7 @@ def _finish(run: ImportRun, ctx: Context, *, done: int, now: dt.datetime) -> Non
         merged=counts["merged"],
         unchanged=counts["unchanged"],
         rejected=counts["rejected"],
+        conflicts=counts["conflict"],
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import created_changes, jsonable, record_for, recorded_update
+from keepwarm.lib.concurrency import claim_version
 from keepwarm.mail.models import Suppression
 from keepwarm.people.models import Company, Consent, Note, Person, Role
 
@@ -253,3 +254,57 @@ def make_client_contact(
             + f" on {on:%d %b %Y}.",
         )
     return role
+
+
+# What a new person can be to the agency from the start; a placed role comes with a placement.
+FIRST_ROLES = (Role.Kind.CANDIDATE, Role.Kind.CLIENT_CONTACT)
+
+
+@transaction.atomic
+def create_person(
+    *,
+    by: User,
+    first_name: str,
+    last_name: str,
+    owner: User | None = None,
+    role: str = Role.Kind.CANDIDATE,
+    company: Company | None = None,
+    title: str = "",
+    today: dt.date | None = None,
+    **fields: Any,
+) -> Person:
+    """Record a new person with what they are to the agency now, as the person form and
+    the API both do: a candidate (whom matching then considers for vacancies) or a
+    client contact at `company`. `owner` defaults to `by`; `fields` are other Person
+    fields (email, phone, skills, source...). The save records itself on the audit trail.
+    """
+    if role not in FIRST_ROLES:
+        raise ValidationError({"role": "A new person starts as a candidate or a client contact."})
+    if role == Role.Kind.CLIENT_CONTACT and company is None:
+        raise ValidationError({"company": "Choose the company this contact works for."})
+    person = Person(first_name=first_name, last_name=last_name, owner=owner or by, **fields)
+    person.save()
+    Role.objects.create(
+        person=person,
+        kind=role,
+        company=company,
+        title=" ".join(title.split())[:200],
+        started_on=today or timezone.localdate(),
+    )
+    return person
+
+
+@transaction.atomic
+def update_person(*, person: Person, expected_version: int | None, **changes: Any) -> Person:
+    """Change a person's fields, as the person form and the API both do.
+
+    `expected_version` is the version the change was based on (the form's); None accepts
+    whatever is current (the API sends none). A newer save raises EditConflict and
+    nothing is written; otherwise the version moves on, so a form open meanwhile is
+    told. The save records itself on the audit trail.
+    """
+    for name, value in changes.items():
+        setattr(person, name, value)
+    claim_version(person, expected_version)
+    person.save()
+    return person

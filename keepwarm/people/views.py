@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,6 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.care.views import covering_ids
 from keepwarm.lib.concurrency import (
     EditConflict,
-    claim_version,
     conflict_message,
     with_current_version,
 )
@@ -247,6 +245,8 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 )
                 form.is_valid()
                 form.add_error(None, conflict_message(found))
+            except ValidationError as exc:
+                form.add_error(None, exc)
             else:
                 messages.success(request, f"Saved {saved.full_name}.")
                 return redirect(saved)
@@ -260,24 +260,20 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-@transaction.atomic
 def _save_person(form: PersonForm, instance: Person | None, user: User) -> Person:
-    saved: Person = form.save(commit=False)
     if instance is None:
-        if saved.owner_id is None:
-            saved.owner = user
-    else:
-        claim_version(saved, form.cleaned_data.get("version"))
-    saved.save()
-    if instance is None:
-        Role.objects.create(
-            person=saved,
-            kind=form.cleaned_data["role"],
-            company=form.cleaned_data.get("company"),
-            title=form.cleaned_data.get("title", ""),
-            started_on=timezone.localdate(),
+        data = form.cleaned_data
+        return people_services.create_person(
+            by=user,
+            role=data["role"],
+            company=data.get("company"),
+            title=data.get("title", ""),
+            **{name: data[name] for name in PersonForm.Meta.fields},
         )
-    return saved
+    # The form has set its values on `instance` already (ModelForm validation does).
+    return people_services.update_person(
+        person=instance, expected_version=form.cleaned_data.get("version")
+    )
 
 
 # --- Companies ---------------------------------------------------------------------------

@@ -163,14 +163,27 @@ class PlacementEditForm(_PlacementFormBase):
             "start_date": "Moving the start date moves the planned calls and check-ins with it."
         }
 
-    def __init__(self, *args: Any, people: Any, show_money: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limit(people)
         self.fields["version"].initial = self.instance.version
-        if not show_money:
+        if not self.instance.shows_money_to(user):
             # A covering colleague edits the terms, not the money (nor sees it).
             for name in ("salary", "fee"):
                 del self.fields[name]
+        if not self.instance.may_change_owner(user):
+            # ...and looks after the placement without giving it to someone else.
+            self.fields["owner"].disabled = True
+            self.fields["owner"].help_text = "Only the owner or a manager can hand it over."
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned values update_placement sets; the start date and the owner go
+        through their own workflows."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name in self.fields and name not in ("start_date", "owner")
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

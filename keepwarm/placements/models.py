@@ -113,6 +113,11 @@ class Placement(models.Model):
         """Salary, fee and rebates: see `shows_money`."""
         return shows_money(user, owner_id=self.owner_id)
 
+    def may_change_owner(self, user: Any) -> bool:
+        """Handing the placement to someone else: its owner, managers and admins, the
+        same people who see its money; a colleague covering looks after it, no more."""
+        return shows_money(user, owner_id=self.owner_id)
+
     def __str__(self) -> str:
         return f"{self.person} — {self.role_title} at {self.company}"
 

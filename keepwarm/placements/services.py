@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,8 +21,9 @@ from keepwarm.audit.recording import (
     update_with_entries,
 )
 from keepwarm.care.models import CarePlan, Touchpoint
-from keepwarm.care.services import default_plan, lay_out_new_placements
+from keepwarm.care.services import default_plan, hand_over, lay_out_new_placements, move_start_date
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
+from keepwarm.lib.concurrency import claim_version
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -295,3 +296,144 @@ def advance_statuses(*, today: dt.date) -> int:
         )
     record_entries(AuditEntry.Action.CHANGED, moved)
     return len(moved)
+
+
+# What update_placement sets from `changes`; the start date and the owner have workflows
+# of their own (the care plan moves, the calls are handed over), status and endings too.
+EDITABLE = frozenset(
+    {
+        "role_title",
+        "end_date",
+        "hiring_manager",
+        "salary",
+        "fee",
+        "currency",
+        "responsibilities",
+        "hours_per_week",
+        "probation_weeks",
+        "benefits",
+        "terms_notes",
+        "guarantee_length",
+        "guarantee_unit",
+        "guarantee_remedy",
+        "rebate_scale",
+    }
+)
+MONEY = ("salary", "fee")
+
+
+class NotAllowed(PermissionDenied):
+    """A change the user may not make, naming the field it concerns."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PlacementUpdate:
+    """What update_placement did, for the caller to tell the user."""
+
+    placement: Placement
+    steps_moved: int | None = None  # None: the start date stayed
+    handed_to: User | None = None
+
+
+def _check_allowed(
+    placement: Placement, *, by: User, changes: Mapping[str, Any], owner: User | None
+) -> None:
+    """A covering colleague edits the terms and the calls, not the money or the owner
+    (see `shows_money`): the same rule on the form, in the API and anywhere else."""
+    if not placement.shows_money_to(by):
+        for name in MONEY:
+            if name in changes:
+                raise NotAllowed(
+                    name, "only the placement's owner, managers and admins see or change it"
+                )
+    if owner is not None and owner.pk != placement.owner_id and not placement.may_change_owner(by):
+        raise NotAllowed(
+            "owner", "only the placement's owner or a manager can hand it to someone else"
+        )
+
+
+def _set_targets(placement: Placement, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The placement's targets become `rows`. A row with the `id` of one of its targets
+    changes that target in place, so answers already given about it stay attached to it;
+    targets not listed go, rows without an id are new."""
+    fields = ("name", "target_value", "unit", "period")
+    kept = {row["id"] for row in rows if row.get("id")}
+    placement.targets.exclude(pk__in=kept).delete()
+    existing = placement.targets.in_bulk(kept)
+    new: list[Target] = []
+    for row in rows:
+        target = existing.get(row.get("id") or 0)
+        if target is None:
+            new.append(Target(placement=placement, **{f: row[f] for f in fields}))
+            continue
+        if any(getattr(target, f) != row[f] for f in fields):
+            for f in fields:
+                setattr(target, f, row[f])
+            target.save(update_fields=list(fields))
+    Target.objects.bulk_create(new)
+
+
+@transaction.atomic
+def update_placement(
+    *,
+    placement: Placement,
+    by: User,
+    expected_version: int | None,
+    changes: Mapping[str, Any],
+    start_date: dt.date | None = None,
+    owner: User | None = None,
+    targets: Sequence[Mapping[str, Any]] | None = None,
+    today: dt.date | None = None,
+) -> PlacementUpdate:
+    """Change a placement as its edit form, the API and an import all do.
+
+    `expected_version` is the version the change was based on (the form's, or what an
+    import last wrote); None accepts whatever is current. A newer save raises
+    EditConflict and nothing is written. `changes` sets fields of EDITABLE; salary and
+    fee, and a new `owner`, only from whoever `shows_money` allows (NotAllowed
+    otherwise). A new `start_date` moves the planned calls and check-ins with it; a new
+    `owner` takes over the placement and its planned calls. `targets`, when given,
+    replace the placement's targets (see _set_targets). Every write is on the audit
+    trail: the placement's own save through its save signal, the care-plan move and the
+    handover by their services.
+    """
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValueError(f"update_placement does not set {sorted(unknown)}")
+    # Read afresh under the lock: the caller's copy may hold a form's unsaved values.
+    current = (
+        Placement.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .get(pk=placement.pk)
+    )
+    _check_allowed(current, by=by, changes=changes, owner=owner)
+    claim_version(current, expected_version)
+    if changes:
+        for name, value in changes.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*changes, "version"])
+    else:
+        # Only a new start date or owner: their services put them on the trail; the
+        # version still moves on, so a form open meanwhile cannot put them back.
+        Placement.objects.filter(pk=current.pk).update(version=current.version)
+    if targets is not None:
+        _set_targets(current, targets)
+    moved = None
+    if start_date is not None and start_date != current.start_date:
+        moved = move_start_date(placement=current, new_start=start_date, by=by, today=today)
+    handed_to = None
+    if owner is not None and owner.pk != current.owner_id:
+        hand_over(
+            from_user=current.owner,
+            to_user=owner,
+            by=by,
+            today=today,
+            placements=Placement.objects.filter(pk=current.pk),
+        )
+        current.owner = handed_to = owner
+    return PlacementUpdate(placement=current, steps_moved=moved, handed_to=handed_to)

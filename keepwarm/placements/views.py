@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,21 +15,16 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.audit.recording import record_read
 from keepwarm.care import queries
-from keepwarm.care import services as care_services
 from keepwarm.care.forms import team
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.templatetags.keepwarm import money
 from keepwarm.care.views import covering_ids
-from keepwarm.lib.concurrency import (
-    EditConflict,
-    claim_version,
-    conflict_message,
-    with_current_version,
-)
+from keepwarm.lib.concurrency import EditConflict, conflict_message, with_current_version
 from keepwarm.lib.ids import parse_id
 from keepwarm.placements import services
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
 from keepwarm.placements.models import Placement
+from keepwarm.placements.services import NotAllowed
 
 PAGE_SIZE = 50
 
@@ -102,12 +96,12 @@ def placement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _targets(formset: Any) -> list[dict[str, Any]]:
+    """The targets the formset keeps, each with the id of the one it edits (if any)."""
     rows = []
     for form in formset.forms:
         if form.cleaned_data and not form.cleaned_data.get("DELETE"):
-            rows.append(
-                {k: form.cleaned_data[k] for k in ("name", "target_value", "unit", "period")}
-            )
+            row = {k: form.cleaned_data[k] for k in ("name", "target_value", "unit", "period")}
+            rows.append({**row, "id": form.instance.pk})
     return rows
 
 
@@ -160,59 +154,51 @@ def placement_new(request: HttpRequest) -> HttpResponse:
 def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     found = get_placement_for(user, pk)
-    old_start, old_owner = found.start_date, found.owner
     people = queries.visible_people(user)
     conflict: EditConflict | None = None
     if request.method == "POST":
-        form = PlacementEditForm(
-            request.POST, instance=found, people=people, show_money=found.shows_money_to(user)
-        )
+        form = PlacementEditForm(request.POST, instance=found, people=people, user=user)
         formset = TargetFormSet(request.POST, instance=found, prefix="targets")
         if form.is_valid() and formset.is_valid():
-            new_start, new_owner = form.cleaned_data["start_date"], form.cleaned_data["owner"]
             try:
-                with transaction.atomic():
-                    saved = form.save(commit=False)
-                    claim_version(saved, form.cleaned_data.get("version"))
-                    saved.start_date, saved.owner = old_start, old_owner
-                    fields = [f for f in form.Meta.fields if f not in ("start_date", "owner")]
-                    saved.save(update_fields=[*fields, "version"])
-                    formset.save()
-                    note = ""
-                    if new_start != old_start:
-                        moved = care_services.move_start_date(
-                            placement=saved, new_start=new_start, by=user
-                        )
-                        steps = "step" if moved == 1 else "steps"
-                        note += f" Start date moved; {moved} planned {steps} moved with it."
-                    if new_owner != old_owner:
-                        care_services.hand_over(
-                            from_user=old_owner,
-                            to_user=new_owner,
-                            by=user,
-                            placements=Placement.objects.filter(pk=saved.pk),
-                        )
-                        note += f" Handed over to {new_owner.display_name}."
+                done = services.update_placement(
+                    placement=found,
+                    by=user,
+                    expected_version=form.cleaned_data.get("version"),
+                    changes=form.changes(),
+                    start_date=form.cleaned_data["start_date"],
+                    owner=form.cleaned_data["owner"],
+                    targets=_targets(formset),
+                )
             except EditConflict as stale:
                 conflict = stale
                 data = with_current_version(request.POST, stale)
                 current = get_placement_for(user, pk)
-                form = PlacementEditForm(
-                    data, instance=current, people=people, show_money=current.shows_money_to(user)
-                )
+                form = PlacementEditForm(data, instance=current, people=people, user=user)
                 formset = TargetFormSet(data, instance=current, prefix="targets")
                 form.is_valid()
                 form.add_error(None, conflict_message(stale))
+            except NotAllowed as refused:
+                field = refused.field if refused.field in form.fields else None
+                form.add_error(field, refused.message)
             else:
-                messages.success(request, f"Saved the placement.{note}")
-                return redirect(saved)
+                messages.success(request, f"Saved the placement.{_update_note(done)}")
+                return redirect(done.placement)
     else:
-        form = PlacementEditForm(
-            instance=found, people=people, show_money=found.shows_money_to(user)
-        )
+        form = PlacementEditForm(instance=found, people=people, user=user)
         formset = TargetFormSet(instance=found, prefix="targets")
     context = {"form": form, "formset": formset, "placement": found, "conflict": conflict}
     return render(request, "placements/placement_form.html", context)
+
+
+def _update_note(done: services.PlacementUpdate) -> str:
+    note = ""
+    if done.steps_moved is not None:
+        steps = "step" if done.steps_moved == 1 else "steps"
+        note += f" Start date moved; {done.steps_moved} planned {steps} moved with it."
+    if done.handed_to is not None:
+        note += f" Handed over to {done.handed_to.display_name}."
+    return note
 
 
 @login_required

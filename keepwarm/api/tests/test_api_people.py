@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils import timezone
+
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 
@@ -122,3 +124,35 @@ def test_covering_colleague_sees_the_absent_owners_people(cast, api_as):
     assert api_as(cast.colleague).get(f"/people/{cast.candidate.pk}").status_code == 200
     assert Placement.objects.count() == 1
     assert Role.objects.count() == 2
+
+
+def test_a_person_created_through_the_api_is_a_candidate_from_today(cast, api_as):
+    response = api_as(cast.owner).post("/people", {"first_name": "Nina", "last_name": "New"})
+
+    assert response.status_code == 201
+    roles = response.json()["roles"]
+    assert [(r["kind"], r["ended_on"]) for r in roles] == [("candidate", None)]
+    assert roles[0]["started_on"] == timezone.localdate().isoformat()
+
+
+def test_a_person_created_through_the_api_can_be_a_client_contact(cast, api_as):
+    body = {"first_name": "Cleo", "last_name": "Client", "role": "client_contact"}
+
+    response = api_as(cast.owner).post(
+        "/people", {**body, "company": cast.company.pk, "title": "Head of Sales"}
+    )
+
+    assert response.status_code == 201, response.json()
+    role = Role.objects.get(person_id=response.json()["id"])
+    assert (role.kind, role.company) == ("client_contact", cast.company)
+    assert role.title == "Head of Sales"
+
+
+def test_a_client_contact_without_a_company_is_refused_naming_the_field(cast, api_as):
+    body = {"first_name": "Cleo", "last_name": "Client", "role": "client_contact"}
+
+    response = api_as(cast.owner).post("/people", body)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "company"
+    assert not Person.objects.filter(first_name="Cleo").exists()

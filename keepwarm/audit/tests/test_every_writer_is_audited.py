@@ -278,6 +278,13 @@ def _convert_lead(cast: Cast) -> Callable[[], object]:
     )
 
 
+@writes("people.create_person")
+def _create_person(cast: Cast) -> Callable[[], object]:
+    return lambda: people.create_person(
+        by=cast.owner, first_name="Nia", last_name="New", email="nia@example.org"
+    )
+
+
 @writes("people.record_consent")
 def _record_consent(cast: Cast) -> Callable[[], object]:
     return lambda: _consent(cast)
@@ -288,6 +295,13 @@ def _update_preferences(cast: Cast) -> Callable[[], object]:
     consent = _consent(cast)
     return lambda: people.update_preferences(
         consent=consent, frequency=Consent.Frequency.WEEKLY, topics=[], paused_until=None
+    )
+
+
+@writes("people.update_person")
+def _update_person(cast: Cast) -> Callable[[], object]:
+    return lambda: people.update_person(
+        person=cast.candidate, expected_version=cast.candidate.version, headline="Top biller"
     )
 
 
@@ -345,6 +359,21 @@ def _record_placement_outcome(cast: Cast) -> Callable[[], object]:
         left_on=START + dt.timedelta(days=20),
         reason=Placement.LeaveReason.COUNTER_OFFER,
         by=cast.owner,
+    )
+
+
+@writes("placements.update_placement")
+def _update_placement(cast: Cast) -> Callable[[], object]:
+    # Every kind of change at once: fields, a start date moving the plan, a hand-over.
+    _laid_out(cast)
+    return lambda: placements.update_placement(
+        placement=cast.placement,
+        by=cast.manager,
+        expected_version=cast.placement.version,
+        changes={"salary": 40000, "role_title": "Key Account Manager"},
+        start_date=START + dt.timedelta(days=7),
+        owner=cast.colleague,
+        today=START - dt.timedelta(days=7),
     )
 
 

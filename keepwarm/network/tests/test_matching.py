@@ -269,3 +269,21 @@ def test_a_single_salary_offered_fits_last_salaries_close_to_it() -> None:
         0.5,
         "Last salary 10% above the salary offered",
     )
+
+
+def test_a_person_added_through_the_api_is_matched_like_one_added_on_the_page(
+    cast: Cast, vacancy: Vacancy
+) -> None:
+    profile = {"headline": "Account Manager", "skills": "Salesforce, negotiation"}
+    api = Api(cast.owner).post("/people", {"first_name": "Ana", "last_name": "Api", **profile})
+    assert api.status_code == 201, api.json()
+    page = logged_in(cast.owner).post(
+        reverse("person_new"),
+        {"first_name": "Wes", "last_name": "Web", "role": Role.Kind.CANDIDATE, **profile},
+    )
+    assert page.status_code == 302
+
+    matched = {m.person_name: m.score for m in matching.match_people(vacancy, user=cast.owner)}
+
+    assert "Ana Api" in matched and "Wes Web" in matched
+    assert matched["Ana Api"] == matched["Wes Web"]

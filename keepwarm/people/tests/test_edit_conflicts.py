@@ -124,3 +124,26 @@ def test_an_api_change_made_while_a_form_is_open_is_shown_as_a_conflict(cast: Ca
 
     assert response.status_code == 200
     assert "Set by the API" in response.content.decode()
+
+
+def test_a_form_open_while_the_api_moves_the_start_date_cannot_move_it_back(cast: Cast) -> None:
+    from keepwarm.accounts.models import ApiToken
+
+    url = reverse("placement_edit", args=[cast.placement.pk])
+    browser = Client()
+    browser.force_login(cast.manager)
+    stale = _form_data(browser, url)
+    _, raw = ApiToken.issue(user=cast.owner)
+    moved = Client().patch(
+        f"/api/v1/placements/{cast.placement.pk}",
+        data={"start_date": "2026-03-09"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert moved.status_code == 200, moved.content
+
+    response = browser.post(url, {**stale, "benefits": "Gym"})
+
+    assert response.status_code == 200
+    saved = Placement.objects.get(pk=cast.placement.pk)
+    assert (saved.start_date.isoformat(), saved.benefits) == ("2026-03-09", "")

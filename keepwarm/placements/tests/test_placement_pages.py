@@ -16,6 +16,7 @@ from django.urls import reverse
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.conftest import Cast
 from keepwarm.people.models import Person, Role
+from keepwarm.people.tests.test_edit_conflicts import _form_data
 from keepwarm.placements.models import Placement
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -280,3 +281,32 @@ def test_a_forged_target_count_gets_a_form_error_at_once_not_thousands_of_rows(
         {**edit_data(cast.placement), **FORGED_TARGETS, "targets-INITIAL_FORMS": "0"},
     )
     assert "A placement has at most 50 targets." in edit.content.decode()
+
+
+def test_editing_a_target_on_the_form_keeps_it_the_same_target(cast: Cast) -> None:
+    # Answers about a target are filed under its id: an edit must not make a new one.
+    target = cast.placement.targets.get()
+    url = reverse("placement_edit", args=[cast.placement.pk])
+    client = logged_in(cast.owner)
+    form = _form_data(client, url)
+
+    response = client.post(
+        url,
+        {**form, "targets-0-target_value": "45000", "targets-1-name": "Renewals",
+         "targets-1-target_value": "10", "targets-1-unit": "deals"},
+    )  # fmt: skip
+
+    assert response.status_code == 302, response.context["form"].errors
+    targets = list(cast.placement.targets.order_by("id").values_list("pk", "name", "target_value"))
+    assert targets[0] == (target.pk, "New business", Decimal("45000"))
+    assert targets[1][1:] == ("Renewals", Decimal("10"))
+
+
+def test_a_target_removed_on_the_form_is_gone(cast: Cast) -> None:
+    url = reverse("placement_edit", args=[cast.placement.pk])
+    client = logged_in(cast.owner)
+
+    response = client.post(url, {**_form_data(client, url), "targets-0-DELETE": "on"})
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert not cast.placement.targets.exists()
