@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from django.test import Client
 from django.urls import reverse
@@ -190,13 +189,12 @@ def test_a_forged_step_count_gets_a_form_error_at_once(cast: Cast) -> None:
     plan = CarePlan.objects.create(name="Test plan")
     PlanStep.objects.create(plan=plan, title="Call", kind=Kind.CALL, offset_days=3)
     client = logged_in(cast.admin)
-    started = time.monotonic()
-
     response = client.post(
         reverse("plan_edit", args=[plan.pk]), {**step_data(plan), "steps-TOTAL_FORMS": "99999"}
     )
 
     assert response.status_code == 200
-    assert "A care plan has at most 100 steps." in response.content.decode()
-    assert time.monotonic() - started < 3.0
+    page = response.content.decode()
+    assert "A care plan has at most 100 steps." in page
+    assert page.count('name="steps-') < 2_000  # at most 100 rows, not 99,999
     assert plan.steps.count() == 1

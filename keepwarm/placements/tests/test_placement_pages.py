@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import zoneinfo
 from collections.abc import Iterator
 from decimal import Decimal
@@ -264,16 +263,12 @@ def test_a_forged_target_count_gets_a_form_error_at_once_not_thousands_of_rows(
     cast: Cast,
 ) -> None:
     client = logged_in(cast.owner)
-    started = time.monotonic()
-
     response = client.post(reverse("placement_new"), new_placement_data(cast, **FORGED_TARGETS))
 
-    elapsed = time.monotonic() - started
     page = response.content.decode()
     assert response.status_code == 200
     assert "A placement has at most 50 targets." in page
     assert page.count('name="targets-') < 400  # 50 rows of 6 fields, not 2,000 rows
-    assert elapsed < 2.0
     assert not Placement.objects.exclude(pk=cast.placement.pk).exists()
 
     edit = client.post(

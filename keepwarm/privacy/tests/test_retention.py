@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 
 import pytest
 from django.test import Client
@@ -159,7 +158,6 @@ def test_a_rule_with_bad_numbers_is_explained(client: Client, cast: Cast) -> Non
 
 def test_a_forged_rule_count_gets_a_form_error_at_once(client: Client, cast: Cast) -> None:
     client.force_login(cast.admin)
-    started = time.monotonic()
 
     response = client.post(
         reverse("retention_rules"),
@@ -172,5 +170,6 @@ def test_a_forged_rule_count_gets_a_form_error_at_once(client: Client, cast: Cas
     )
 
     assert response.status_code == 200
-    assert "Keep at most 20 retention rules." in response.content.decode()
-    assert time.monotonic() - started < 2.0
+    page = response.content.decode()
+    assert "Keep at most 20 retention rules." in page
+    assert page.count('name="form-') < 500  # at most 20 rows, not 99,999
