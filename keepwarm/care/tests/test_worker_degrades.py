@@ -142,6 +142,29 @@ def test_a_failing_step_waits_twice_as_long_each_time_and_is_parked_after_five(
     assert WorkerTick.objects.get().waiting == ["rewards"]
 
 
+def test_a_step_failing_for_days_is_still_tried_every_half_hour_and_the_tick_goes_on(
+    cast: Cast, smtp_server: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    break_step(monkeypatch, "rewards", "no rewards today")
+    # Two days parked, tried every half hour: about a hundred failures in a row.
+    JobFailure.objects.create(
+        name="rewards",
+        failures=100,
+        first_failed_at=NOW - dt.timedelta(days=2),
+        last_failed_at=NOW - dt.timedelta(minutes=30),
+        retry_at=NOW,
+        error="RuntimeError: no rewards today",
+    )
+
+    report = tick(now=NOW, worker_id="host-a:1")
+
+    assert report.failed == ["rewards"]
+    assert set(report.ran) == set(STEPS), "every other step still ran"
+    failure = JobFailure.objects.get()
+    assert (failure.failures, failure.retry_at) == (101, NOW + dt.timedelta(minutes=30))
+    assert WorkerTick.objects.get().failed == ["rewards"]
+
+
 def test_a_job_is_parked_only_after_failing_five_times_in_a_row(
     cast: Cast, smtp_server: SmtpSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
