@@ -8,12 +8,17 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from keepwarm.lib.env import env_bool, env_int, env_str, env_time_zone
 from keepwarm.lib.logs import FORMATS as LOG_FORMATS
 from keepwarm.lib.logs import logging_config
 from keepwarm.lib.net import is_loopback_host
+
+# Before any app is imported: Django's forms, formsets and lookups accept the type
+# parameters their stubs declare (`forms.ModelForm[Person]`) only once this has run.
+django_stubs_ext.monkeypatch(include_builtins=False)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("KEEPWARM_DATA_DIR", str(BASE_DIR / "data"))).resolve()

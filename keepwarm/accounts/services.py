@@ -7,6 +7,7 @@ import hmac
 import logging
 import re
 import secrets
+from functools import partial
 
 import pyotp
 from django.conf import settings
@@ -88,9 +89,9 @@ def create_user(
     email = User.objects.normalize_email(email.strip())
     errors: dict[str, list[str]] = {}
     for check in (
-        lambda: _check_username(username),
-        lambda: _check_email(email),
-        lambda: _check_role(role),
+        partial(_check_username, username),
+        partial(_check_email, email),
+        partial(_check_role, role),
     ):
         try:
             check()

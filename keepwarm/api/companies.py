@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -97,7 +98,7 @@ def _companies() -> QuerySet[Company]:
     return Company.objects.select_related("owner").order_by("name", "id")
 
 
-def _apply(company: Company, data: dict) -> None:
+def _apply(company: Company, data: dict[str, Any]) -> None:
     if "owner" in data:
         owner = data.pop("owner")
         company.owner = user_named("owner", owner) if owner else None
@@ -108,7 +109,7 @@ def _apply(company: Company, data: dict) -> None:
 
 
 @router.get("", response=CompanyPage, url_name="companies")
-def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> dict:
+def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> dict[str, Any]:
     companies = _companies()
     if filters.q:
         companies = companies.filter(

@@ -139,7 +139,9 @@ def list_imports(request: HttpRequest, page: Query[PageQuery]) -> Any:
 
 
 @router.post("", response={201: ImportOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut})
-def start(request: HttpRequest, form: Form[StartForm], files: File[list[UploadedFile]]) -> Status:
+def start(
+    request: HttpRequest, form: Form[StartForm], files: File[list[UploadedFile]]
+) -> Status[ImportRun] | Status[dict[str, Any]]:
     """Upload files and queue a dry run (or, with dry_run false, the import itself).
 
     A file larger than KEEPWARM_UPLOAD_MAX_MB is answered with 413."""
@@ -232,7 +234,7 @@ def report(request: HttpRequest, id: Id, filters: Query[RowFilters]) -> Any:
 @router.post(
     "/{id}/confirm", response={201: ImportOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 )
-def confirm(request: HttpRequest, id: Id) -> Status:
+def confirm(request: HttpRequest, id: Id) -> Status[ImportRun] | Status[dict[str, Any]]:
     """Queue the import a finished dry run checked (once; again returns the same import)."""
     if not _allowed(request):
         return Status(403, NOT_ALLOWED)

@@ -4,6 +4,7 @@ who is ready to move; each with its score and reasons in words."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -44,7 +45,7 @@ class MatchOut(Schema):
         return round(obj.score, 1)
 
     @staticmethod
-    def resolve_reasons(obj: matching.Match) -> list[dict]:
+    def resolve_reasons(obj: matching.Match) -> list[dict[str, Any]]:
         return [r.as_dict() for r in obj.reasons]
 
 
@@ -85,7 +86,7 @@ class ReadyPage(Schema):
 @router.get(
     "/vacancies/{id}", response={200: list[MatchOut], 404: ErrorOut}, url_name="vacancy_matches"
 )
-def vacancy_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> list:
+def vacancy_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> list[matching.Match]:
     """People who fit the vacancy, best first (among the people the caller may see)."""
     vacancy = get_object_or_404(Vacancy.objects.select_related("company"), pk=id)
     matches = matching.match_people(vacancy, user=caller(request), limit=query.limit)
@@ -96,14 +97,14 @@ def vacancy_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> l
 @router.get(
     "/people/{id}", response={200: list[MatchOut], 404: ErrorOut}, url_name="person_matches"
 )
-def person_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> list:
+def person_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> list[matching.Match]:
     """Open vacancies that fit the person, best first."""
     person = get_person_for(caller(request), id)
     return matching.match_vacancies(person, limit=query.limit)
 
 
 @router.get("/ready-to-move", response=ReadyPage, url_name="ready_to_move")
-def ready_to_move(request: HttpRequest, query: Query[MatchQuery]) -> dict:
+def ready_to_move(request: HttpRequest, query: Query[MatchQuery]) -> dict[str, Any]:
     """People past the readiness threshold, most ready first."""
     ready = (
         Readiness.objects.filter(

@@ -61,8 +61,11 @@ Salary = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 def _page(
-    qs: QuerySet, filters: PageQuery, *, read: Callable[[Any], Iterable[int | None]] | None = None
-) -> dict:
+    qs: QuerySet[Any],
+    filters: PageQuery,
+    *,
+    read: Callable[[Any], Iterable[int | None]] | None = None,
+) -> dict[str, Any]:
     """One page of `qs`; `read` names the people each row shows, for the audit trail (a
     page of vacancies names nobody and records nothing)."""
     window = list(qs[filters.offset : filters.offset + filters.limit])
@@ -177,7 +180,7 @@ def _referrals(user: User) -> QuerySet[Referral]:
 
 
 @referrals_router.get("", response=ReferralPage, url_name="referrals")
-def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dict:
+def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dict[str, Any]:
     user = caller(request)
     referrals = _referrals(user)
     if filters.reward_due:
@@ -343,7 +346,7 @@ def _leads(user: User) -> QuerySet[Lead]:
 
 
 @leads_router.get("", response=LeadPage, url_name="leads")
-def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict:
+def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, Any]:
     leads = _leads(caller(request))
     if filters.status:
         leads = leads.filter(status=filters.status)
@@ -459,7 +462,7 @@ class IntelIn(IntelPatch):
     body: LongText = Field(min_length=1)
 
 
-def _apply_intel(note: IntelNote, data: dict, user: User) -> None:
+def _apply_intel(note: IntelNote, data: dict[str, Any], user: User) -> None:
     if "company" in data:
         company = data.pop("company")
         note.company = (
@@ -477,7 +480,7 @@ def _apply_intel(note: IntelNote, data: dict, user: User) -> None:
 
 
 @intel_router.get("", response=IntelPage, url_name="intel_notes")
-def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict:
+def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict[str, Any]:
     user = caller(request)
     notes = queries.intel_notes(user).select_related("author").order_by("-noted_on", "-id")
     if filters.company:
@@ -550,11 +553,11 @@ class VacancyOut(Schema):
         return lead.pk if lead is not None else None
 
     @staticmethod
-    def resolve_salary_min(obj: Vacancy, context: dict) -> int | None:
+    def resolve_salary_min(obj: Vacancy, context: dict[str, Any]) -> int | None:
         return obj.salary_min if obj.shows_money_to(caller(context["request"])) else None
 
     @staticmethod
-    def resolve_salary_max(obj: Vacancy, context: dict) -> int | None:
+    def resolve_salary_max(obj: Vacancy, context: dict[str, Any]) -> int | None:
         return obj.salary_max if obj.shows_money_to(caller(context["request"])) else None
 
 
@@ -595,7 +598,7 @@ def _vacancies() -> QuerySet[Vacancy]:
     return Vacancy.objects.select_related("owner", "lead").order_by("-created_at", "-id")
 
 
-def _apply_vacancy(vacancy: Vacancy, data: dict) -> None:
+def _apply_vacancy(vacancy: Vacancy, data: dict[str, Any]) -> None:
     if "company" in data:
         vacancy.company = one_of("company", Company.objects.all(), data.pop("company"), "company")
     if "owner" in data:
@@ -609,7 +612,7 @@ def _apply_vacancy(vacancy: Vacancy, data: dict) -> None:
 
 
 @vacancies_router.get("", response=VacancyPage, url_name="vacancies")
-def list_vacancies(request: HttpRequest, filters: Query[VacancyFilters]) -> dict:
+def list_vacancies(request: HttpRequest, filters: Query[VacancyFilters]) -> dict[str, Any]:
     vacancies = _vacancies()
     if filters.status:
         vacancies = vacancies.filter(status=filters.status)
@@ -639,7 +642,7 @@ def create_vacancy(request: HttpRequest, payload: VacancyIn) -> Status[Vacancy]:
     return Status(201, vacancy)
 
 
-def _refused_change(vacancy: Vacancy, data: dict, user: User) -> dict | None:
+def _refused_change(vacancy: Vacancy, data: dict[str, Any], user: User) -> dict[str, Any] | None:
     """Why `user` may not make this change (the API's error body), or None."""
     new_owner = "owner" in data and data["owner"] != username_of(vacancy.owner)
     if new_owner and not vacancy.may_change_owner(user):

@@ -205,7 +205,7 @@ def read_issue(request: HttpRequest, id: Id) -> Issue:
 
 
 @issues_router.post("", response={201: IssueOut, 422: ErrorOut}, url_name="newsletter_issue_new")
-def create_issue(request: HttpRequest, body: IssueIn) -> Status:
+def create_issue(request: HttpRequest, body: IssueIn) -> Status[Issue]:
     user = caller(request)
     newsletter = Newsletter.objects.filter(pk=body.newsletter).first()
     if newsletter is None:
@@ -234,7 +234,9 @@ def create_issue(request: HttpRequest, body: IssueIn) -> Status:
 @issues_router.post(
     "/{id}/schedule", response={200: IssueOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 )
-def schedule(request: HttpRequest, id: Id, body: ScheduleIn) -> Status:
+def schedule(
+    request: HttpRequest, id: Id, body: ScheduleIn
+) -> Status[Issue] | Status[dict[str, Any]]:
     user = caller(request)
     if not user.sees_whole_team:
         return Status(
@@ -248,7 +250,7 @@ def schedule(request: HttpRequest, id: Id, body: ScheduleIn) -> Status:
 @issues_router.post(
     "/{id}/test", response={200: TestOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 )
-def send_test(request: HttpRequest, id: Id, body: TestIn) -> Status:
+def send_test(request: HttpRequest, id: Id, body: TestIn) -> Status[dict[str, Any]]:
     """To the caller, or to another staff account's address; never to a suppressed one."""
     user = caller(request)
     issue = get_object_or_404(Issue, pk=id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
@@ -132,7 +133,7 @@ def _search(people: QuerySet[Person], q: str) -> QuerySet[Person]:
 
 
 @router.get("", response=PersonPage, url_name="people")
-def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict:
+def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict[str, Any]:
     people = _people(caller(request))
     if filters.q.strip():
         people = _search(people, filters.q.strip())

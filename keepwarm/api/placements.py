@@ -230,7 +230,7 @@ def _scale(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @router.get("", response=PlacementPage, url_name="placements")
-def list_placements(request: HttpRequest, filters: Query[PlacementFilters]) -> dict:
+def list_placements(request: HttpRequest, filters: Query[PlacementFilters]) -> dict[str, Any]:
     placements = _placements(caller(request))
     if filters.status:
         placements = placements.filter(status=filters.status)

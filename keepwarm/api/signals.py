@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,6 +18,7 @@ from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
 from keepwarm.api.schemas import ErrorOut, Id, LongText, PageQuery, Str200
 from keepwarm.audit.recording import brief_label, record_read
+from keepwarm.care.queries import visible_placements
 from keepwarm.signals import queries, services
 from keepwarm.signals.models import Alert, Risk, Signal
 
@@ -94,7 +95,7 @@ class RiskFilters(PageQuery):
 
 
 @risk_router.get("", response=RiskPage, url_name="risks")
-def list_risk(request: HttpRequest, filters: Query[RiskFilters]) -> dict:
+def list_risk(request: HttpRequest, filters: Query[RiskFilters]) -> dict[str, Any]:
     """Active placements in their first year, riskiest first."""
     risks = queries.at_risk(caller(request))
     if filters.min_score > 1:
@@ -117,7 +118,7 @@ def read_risk(request: HttpRequest, placement_id: Id) -> Risk:
     user = caller(request)
     risk = queries.risk_for(user, placement_id)
     if risk is None:
-        placement = queries.visible_placements(user).filter(pk=placement_id).first()
+        placement = visible_placements(user).filter(pk=placement_id).first()
         if placement is None:
             raise Http404
         services.recompute_risk(placement=placement)
@@ -199,7 +200,7 @@ def _get_alert(request: HttpRequest, id: int) -> Alert:
 
 
 @alerts_router.get("", response=AlertPage, url_name="alerts")
-def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict:
+def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str, Any]:
     """Alerts on placements you may see; open ones by due time, closed ones newest first."""
     alerts = queries.filter_alerts(
         _alerts(request),
@@ -229,7 +230,7 @@ def read_alert(request: HttpRequest, id: Id) -> Alert:
 @alerts_router.post(
     "/{id}/close", response={200: AlertOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 )
-def close_alert(request: HttpRequest, id: Id, payload: CloseIn) -> Alert | Status[dict]:
+def close_alert(request: HttpRequest, id: Id, payload: CloseIn) -> Alert | Status[dict[str, Any]]:
     """Close an open alert with a note of what was done."""
     user = caller(request)
     with transaction.atomic():

@@ -116,7 +116,9 @@ def _questionnaires() -> QuerySet[Questionnaire]:
 
 
 @questionnaires_router.get("", response=QuestionnairePage, url_name="questionnaires")
-def list_questionnaires(request: HttpRequest, filters: Query[QuestionnaireFilters]) -> dict:
+def list_questionnaires(
+    request: HttpRequest, filters: Query[QuestionnaireFilters]
+) -> dict[str, Any]:
     caller(request)
     items = _questionnaires()
     if filters.audience:
@@ -200,7 +202,7 @@ def _invitations(user: User) -> QuerySet[Invitation]:
 
 
 @invitations_router.get("", response=InvitationPage, url_name="invitations")
-def list_invitations(request: HttpRequest, filters: Query[InvitationFilters]) -> dict:
+def list_invitations(request: HttpRequest, filters: Query[InvitationFilters]) -> dict[str, Any]:
     items = _by_placement_person_questionnaire(_invitations(caller(request)), filters)
     if filters.answered is not None:
         items = items.filter(answered_at__isnull=not filters.answered)
@@ -286,7 +288,7 @@ def _responses(user: User) -> QuerySet[Response]:
 
 
 @responses_router.get("", response=ResponsePage, url_name="responses")
-def list_responses(request: HttpRequest, filters: Query[ResponseFilters]) -> dict:
+def list_responses(request: HttpRequest, filters: Query[ResponseFilters]) -> dict[str, Any]:
     items = _by_placement_person_questionnaire(_responses(caller(request)), filters)
     if filters.submitted_after:
         items = items.filter(submitted_at__gte=filters.submitted_after)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -149,7 +149,7 @@ def _touchpoints(user: User) -> QuerySet[Touchpoint]:
 
 
 @router.get("", response=TouchpointPage, url_name="touchpoints")
-def list_touchpoints(request: HttpRequest, filters: Query[TouchpointFilters]) -> dict:
+def list_touchpoints(request: HttpRequest, filters: Query[TouchpointFilters]) -> dict[str, Any]:
     touchpoints = _touchpoints(caller(request))
     if filters.state:
         touchpoints = touchpoints.filter(state=filters.state)
@@ -216,7 +216,7 @@ def plan_touchpoint(request: HttpRequest, payload: TouchpointIn) -> Status[Touch
 @router.patch("/{id}", response={200: TouchpointOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
 def update_touchpoint(
     request: HttpRequest, id: Id, payload: TouchpointPatch
-) -> Touchpoint | Status[dict]:
+) -> Touchpoint | Status[dict[str, Any]]:
     user = caller(request)
     data = payload.model_dump(exclude_unset=True)
     finish = _finishing(data)
@@ -252,7 +252,7 @@ class _Finish:
     next_action_on: dt.date | None
 
 
-def _finishing(data: dict) -> _Finish:
+def _finishing(data: dict[str, Any]) -> _Finish:
     """Take the log/skip fields out of `data`, checking they make sense together."""
     finish = _Finish(
         state=data.pop("state", None),

@@ -28,8 +28,8 @@ def team() -> Any:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class UserChoiceField(forms.ModelChoiceField[User]):
+    def label_from_instance(self, obj: User) -> str:
         return str(obj.display_name)
 
 
@@ -150,14 +150,14 @@ class HandoverForm(forms.Form):
         return data
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(forms.ModelForm[CarePlan]):
     class Meta:
         model = CarePlan
         fields = ["name", "description", "placement_kind", "is_default"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-class PlanStepForm(forms.ModelForm):
+class PlanStepForm(forms.ModelForm[PlanStep]):
     class Meta:
         model = PlanStep
         fields = [
@@ -198,7 +198,7 @@ class PlanStepForm(forms.ModelForm):
 MAX_PLAN_STEPS = 100
 
 
-class BasePlanStepFormSet(BaseInlineFormSet):
+class BasePlanStepFormSet(BaseInlineFormSet[PlanStep, CarePlan, PlanStepForm]):
     default_error_messages = {"too_many_forms": "A care plan has at most %(num)d steps."}
 
 

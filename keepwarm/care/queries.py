@@ -95,7 +95,8 @@ def _due_calls(owner_ids: list[int], today: dt.date) -> list[tuple[int, dt.date]
     # INDEXED BY fails loudly, rather than going slow, if the index no longer applies. The
     # index's own condition is written as literals: SQLite only sees that a query implies
     # a partial index's WHERE when the terms are the same, and a parameter is not 'planned'.
-    assert Touchpoint.State.PLANNED == "planned" and SENT_BY_WORKER == ("email", "questionnaire")
+    assert Touchpoint.State.PLANNED.value == "planned"
+    assert SENT_BY_WORKER == ("email", "questionnaire")
     sql = _DUE_CALLS_SQLITE.format(
         table=connection.ops.quote_name(Touchpoint._meta.db_table),
         owners=", ".join(["%s"] * len(owner_ids)),

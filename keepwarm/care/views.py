@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from django.conf import settings
@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, Model, Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -215,6 +215,7 @@ def skip_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # --- Search ------------------------------------------------------------------------
 
 LIVE_PEOPLE, LIVE_COMPANIES = 8, 4
+_M = TypeVar("_M", bound=Model)
 PHONE_LIKE = re.compile(r"^[\d\s()+\-.]{4,}$")
 
 
@@ -225,13 +226,13 @@ def _digits(field: str) -> Any:
     return stripped
 
 
-def _match(qs: QuerySet[Any], query: str, name_fields: list[str]) -> QuerySet[Any]:
+def _match(qs: QuerySet[_M], query: str, name_fields: list[str]) -> QuerySet[_M]:
     """Each word must match a name field or the email; phone numbers match ignoring spaces."""
     if PHONE_LIKE.match(query):
         digits = re.sub(r"\D", "", query)
-        return qs.annotate(_phone=_digits("phone")).filter(
-            Q(_phone__contains=digits) | Q(phone__icontains=query)
-        )
+        # Typed here: the django-stubs plugin cannot type annotate() on a generic queryset.
+        with_digits: QuerySet[_M] = qs.annotate(_phone=_digits("phone"))
+        return with_digits.filter(Q(_phone__contains=digits) | Q(phone__icontains=query))
     if "@" in query:
         return qs.filter(email__icontains=query)
     for word in query.split()[:5]:

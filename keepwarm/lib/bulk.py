@@ -136,7 +136,7 @@ def insert_objects(objs: Sequence[M], *, skip_conflicts_on: str = "", batch: int
 
 
 def _in_order(
-    names: list[str], get: Callable[..., Any] = operator.itemgetter
+    names: list[str], get: Callable[..., Callable[[Any], Any]] = operator.itemgetter
 ) -> Callable[[Any], tuple[Any, ...]]:
     """A function giving a row's values ({name: value}, or with `get=attrgetter` an
     instance's attributes) as a tuple in the order of `names`, done in C: an import calls
@@ -231,7 +231,7 @@ def _unnest_update(table: str, fields: list[Any], objs: Sequence[models.Model]) 
 
 
 @models.Field.register_lookup
-class AnyOf(models.Lookup):
+class AnyOf(models.Lookup[Iterable[Any]]):
     """`field__any_of=values`: the field equals one of `values`, sent as one parameter."""
 
     lookup_name = "any_of"

@@ -44,9 +44,8 @@ def _plain(value: Any) -> Cell:
         return value
     if isinstance(value, dt.datetime):
         # Spreadsheets have no time zones: the agency's local time, without the offset.
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.replace(tzinfo=None)
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return local.replace(tzinfo=None)
     if isinstance(value, dt.date):
         return value
     return neutralise(str(value))

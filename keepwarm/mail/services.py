@@ -288,8 +288,9 @@ def _claim(
     """Record `sent` (this worker's rows the server accepted, see _mark_sent), then take up
     to `size` due rows for this worker in one statement, which also returns them; only
     these may be sent by it. A row another worker claimed first is never taken again."""
-    assert State.PENDING == "pending" and State.SENDING == "sending"  # the SQL's literals
-    assert State.SENT == "sent" and State.UNKNOWN == "unknown"
+    # The SQL above writes these states as literals.
+    assert State.PENDING.value == "pending" and State.SENDING.value == "sending"
+    assert State.SENT.value == "sent" and State.UNKNOWN.value == "unknown"
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
     when = connection.ops.adapt_datetimefield_value(now)
     if connection.vendor == "postgresql":

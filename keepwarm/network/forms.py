@@ -152,7 +152,7 @@ class ResolveForm(forms.Form):
         ] + [("new", new_label)]
 
 
-class RewardRuleForm(forms.ModelForm):
+class RewardRuleForm(forms.ModelForm[RewardRule]):
     class Meta:
         model = RewardRule
         fields = ["name", "kind", "amount", "currency", "due_when", "days", "active"]
@@ -212,7 +212,7 @@ class ConvertLeadForm(forms.Form):
     )
 
 
-class IntelNoteForm(forms.ModelForm):
+class IntelNoteForm(forms.ModelForm[IntelNote]):
     company = forms.CharField(
         max_length=200, required=False, widget=COMPANY_INPUT, help_text="A company in Keepwarm."
     )
@@ -231,7 +231,7 @@ class IntelNoteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.company_id:
+        if self.instance.company is not None:
             self.initial["company"] = self.instance.company.name
         source_person = self.fields["source_person"]
         assert isinstance(source_person, PersonLookupField)
@@ -254,7 +254,7 @@ class IntelNoteForm(forms.ModelForm):
         return data
 
 
-class VacancyForm(forms.ModelForm):
+class VacancyForm(forms.ModelForm[Vacancy]):
     company = forms.CharField(
         max_length=200, widget=COMPANY_INPUT, help_text="A company in Keepwarm."
     )

@@ -3,10 +3,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -20,7 +21,10 @@ def _distinct(values: Any) -> list[tuple[str, str]]:
     return [(v, v) for v in sorted({v for v in values if v})]
 
 
-class PlaceholderChecked(forms.ModelForm):
+_Checked = TypeVar("_Checked", bound=Model)
+
+
+class PlaceholderChecked(forms.ModelForm[_Checked]):
     """Refuses, field by field, text with a placeholder no copy would fill."""
 
     checked: tuple[str, ...] = ()
@@ -35,7 +39,7 @@ class PlaceholderChecked(forms.ModelForm):
         return data
 
 
-class NewsletterForm(forms.ModelForm):
+class NewsletterForm(forms.ModelForm[Newsletter]):
     class Meta:
         model = Newsletter
         fields = [
@@ -73,7 +77,7 @@ class NewsletterForm(forms.ModelForm):
         return int(day)
 
 
-class AudienceForm(forms.ModelForm):
+class AudienceForm(forms.ModelForm[Audience]):
     roles = forms.MultipleChoiceField(
         choices=Audience.Who.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: everyone with a lawful basis.",
@@ -113,7 +117,7 @@ class AudienceForm(forms.ModelForm):
         return data
 
 
-class IssueForm(PlaceholderChecked):
+class IssueForm(PlaceholderChecked[Issue]):
     checked = ("subject", "preheader")
 
     class Meta:
@@ -121,7 +125,7 @@ class IssueForm(PlaceholderChecked):
         fields = ["subject", "preheader"]
 
 
-class BlockForm(PlaceholderChecked):
+class BlockForm(PlaceholderChecked[Block]):
     checked = ("title", "body")
 
     class Meta:
@@ -135,7 +139,7 @@ class NewBlockForm(forms.Form):
     title = forms.CharField(max_length=200, required=False)
 
 
-class LibraryBlockForm(PlaceholderChecked):
+class LibraryBlockForm(PlaceholderChecked[LibraryBlock]):
     checked = ("title", "body")
 
     class Meta:

@@ -17,7 +17,10 @@ LONGEST_RETRY = dt.timedelta(minutes=30)
 
 def retry_delay(failures: int) -> dt.timedelta:
     """How long a job that has failed `failures` times in a row waits: doubling, capped."""
-    return min(FIRST_RETRY * 2 ** max(failures - 1, 0), LONGEST_RETRY)
+    # Doubling stops once past the cap: an uncapped power overflows timedelta (about 40
+    # failures in a row, under a day of a parked job), and the worker's tick with it.
+    doublings = min(max(failures - 1, 0), LONGEST_RETRY // FIRST_RETRY)
+    return min(FIRST_RETRY * (1 << doublings), LONGEST_RETRY)
 
 
 class WorkerTick(models.Model):

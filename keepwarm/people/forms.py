@@ -62,7 +62,7 @@ class RebateScaleField(forms.CharField):
         return format_rebate_scale(value) if isinstance(value, list) else value
 
 
-class CompanyForm(forms.ModelForm):
+class CompanyForm(forms.ModelForm[Company]):
     rebate_scale = RebateScaleField()
     website = forms.URLField(required=False, assume_scheme="https")
     owner = UserChoiceField(queryset=team(), required=False, label="Account owner")
@@ -102,7 +102,7 @@ class CompanyForm(forms.ModelForm):
         return data
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(forms.ModelForm[Person]):
     owner = UserChoiceField(queryset=team(), required=False, label="Owner")
     version = VersionField()
 
@@ -214,7 +214,7 @@ def company_named(typed: str) -> Company | None:
     return found
 
 
-class RoleForm(forms.ModelForm):
+class RoleForm(forms.ModelForm[Role]):
     # Typed with suggestions (a <datalist> on the page) and looked up by name.
     company = forms.CharField(
         required=False,
@@ -244,7 +244,7 @@ class RoleForm(forms.ModelForm):
         return data
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(forms.ModelForm[Note]):
     class Meta:
         model = Note
         fields = ["text"]

@@ -17,8 +17,8 @@ from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
 
 
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+class PersonChoiceField(forms.ModelChoiceField[Person]):
+    def label_from_instance(self, obj: Person) -> str:
         email = f" ({obj.email})" if obj.email else ""
         return f"{obj.last_name}, {obj.first_name}{email}"
 
@@ -28,7 +28,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 PICKER_LIMIT = 300
 
 
-def _picker_choices(field: forms.ModelChoiceField, people: Any, keep: list[Any]) -> None:
+def _picker_choices(field: forms.ModelChoiceField[Person], people: Any, keep: list[Any]) -> None:
     keep_ids = [i for i in map(parse_id, keep) if i is not None]
     recent = list(people.order_by("-created_at", "-id")[:PICKER_LIMIT])
     chosen = [p for p in people.filter(pk__in=keep_ids) if p not in recent]
@@ -47,7 +47,7 @@ TERMS_FIELDS = [
 MONEY_FIELDS = ["salary", "fee", "currency"]
 
 
-class _PlacementFormBase(forms.ModelForm):
+class _PlacementFormBase(forms.ModelForm[Placement]):
     def _limit(self, people: Any) -> None:
         contacts = people.filter(
             id__in=Role.objects.filter(kind=Role.Kind.CLIENT_CONTACT).values("person_id")
@@ -195,7 +195,7 @@ class PlacementEditForm(_PlacementFormBase):
         return data
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(forms.ModelForm[Target]):
     class Meta:
         model = Target
         fields = ["name", "target_value", "unit", "period"]
@@ -208,7 +208,7 @@ class TargetForm(forms.ModelForm):
         return value
 
 
-class BaseTargetFormSet(BaseInlineFormSet):
+class BaseTargetFormSet(BaseInlineFormSet[Target, Placement, TargetForm]):
     default_error_messages = {"too_many_forms": "A placement has at most %(num)d targets."}
 
 

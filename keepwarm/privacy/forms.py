@@ -9,7 +9,7 @@ from keepwarm.people.models import Person
 from keepwarm.privacy.models import AccessRequest, RetentionRule
 
 
-class AccessRequestForm(forms.ModelForm):
+class AccessRequestForm(forms.ModelForm[AccessRequest]):
     class Meta:
         model = AccessRequest
         fields = ["received_on", "channel", "notes"]
@@ -58,12 +58,16 @@ class ErasureForm(forms.Form):
 MAX_RETENTION_RULES = 20
 
 
-class BaseRetentionRuleFormSet(forms.BaseModelFormSet):
+class BaseRetentionRuleFormSet(
+    forms.BaseModelFormSet[RetentionRule, forms.ModelForm[RetentionRule]]
+):
     default_error_messages = {"too_many_forms": "Keep at most %(num)d retention rules."}
 
 
 # absolute_max too: otherwise a forged form-TOTAL_FORMS builds (and renders) 2,000 forms.
-RetentionRuleFormSet: type[forms.BaseModelFormSet[RetentionRule, Any]] = forms.modelformset_factory(
+RetentionRuleFormSet: type[
+    forms.BaseModelFormSet[RetentionRule, forms.ModelForm[RetentionRule]]
+] = forms.modelformset_factory(
     RetentionRule,
     formset=BaseRetentionRuleFormSet,
     fields=["category", "years", "action", "reask_days", "active"],

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import (
     Case,
@@ -23,6 +23,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -44,6 +45,8 @@ from keepwarm.surveys.models import Answer, Question
 
 # Month-by-month figures over centuries help nobody and would draw thousands of points.
 MAX_PERIOD_DAYS = 20 * 366
+
+_M = TypeVar("_M", bound=Model)
 
 MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
@@ -71,7 +74,7 @@ class Scope:
             qs = qs.filter(company__sector=self.sector)
         return qs
 
-    def narrow(self, qs: QuerySet[Any], path: str, *, by_owner: bool = True) -> QuerySet[Any]:
+    def narrow(self, qs: QuerySet[_M], path: str, *, by_owner: bool = True) -> QuerySet[_M]:
         """`qs` limited to rows whose placement (at `path`, e.g. "response__placement") is in
         scope, by joins rather than an IN over every placement id. `by_owner=False` when the
         caller filters on its own owner column (who did the call, who handles a referral)."""

@@ -16,7 +16,7 @@ class CloseAlertForm(forms.Form):
     )
 
 
-class RiskSettingsForm(forms.ModelForm):
+class RiskSettingsForm(forms.ModelForm[RiskSettings]):
     class Meta:
         model = RiskSettings
         fields = ["alert_threshold", "silence_days", "min_outcomes"]

@@ -128,7 +128,7 @@ class AnswerForm(forms.Form):
 # --- The admin builder -------------------------------------------------------------------------
 
 
-class QuestionnaireForm(forms.ModelForm):
+class QuestionnaireForm(forms.ModelForm[Questionnaire]):
     class Meta:
         model = Questionnaire
         fields = ["name", "code", "audience", "intro", "thanks", "asks_about_targets", "is_active"]
@@ -138,7 +138,7 @@ class QuestionnaireForm(forms.ModelForm):
         }
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(forms.ModelForm[Question]):
     choices_text = forms.CharField(
         required=False,
         label="Choices",

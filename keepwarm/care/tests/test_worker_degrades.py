@@ -15,6 +15,7 @@ from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.tests.factories import at, make_checkin, queue_plain
 from keepwarm.network import readiness
+from keepwarm.newsletters import services as newsletters
 from keepwarm.ops.models import PARK_AFTER, JobFailure, WorkerTick
 
 NOW = at("2026-03-09T09:05+00:00")  # a Monday, after the send hour: every step runs
@@ -28,7 +29,7 @@ STEP_FUNCTIONS: dict[str, tuple[Any, str]] = {
     "mark-missed": (worker, "mark_missed"),
     "check-ins": (worker, "enqueue_due_checkins"),
     "reminders": (worker, "send_reminders"),
-    "newsletters": (worker.newsletters, "run_due_issues"),
+    "newsletters": (newsletters, "run_due_issues"),
     "webhooks": (worker, "send_due_webhooks"),
     "imports": (worker, "run_next_import"),
     "rewards": (worker, "mark_rewards_due"),
@@ -38,7 +39,7 @@ STEP_FUNCTIONS: dict[str, tuple[Any, str]] = {
     "daily:import-uploads": (worker, "forget_old_uploads_daily"),
     "daily:readiness": (readiness, "refresh_all"),
     "forget-sign-ins": (worker, "forget_old_sign_ins"),
-    "close-issues": (worker.newsletters, "close_finished_issues"),
+    "close-issues": (newsletters, "close_finished_issues"),
 }
 
 
@@ -57,10 +58,10 @@ class Broken:
 def break_step(monkeypatch: pytest.MonkeyPatch, name: str, message: str = "") -> Broken:
     broken = Broken(message or f"{name} is broken")
     owner, attribute = STEP_FUNCTIONS[name]
-    if owner is worker.newsletters:
+    if owner is newsletters:
         # Only the worker's view of the module: run_due_issues calls close_finished_issues
         # too, and must keep working when the close-issues step is the one broken.
-        owner = SimpleNamespace(**vars(worker.newsletters))
+        owner = SimpleNamespace(**vars(newsletters))
         monkeypatch.setattr(worker, "newsletters", owner)
     monkeypatch.setattr(owner, attribute, broken)
     return broken
@@ -140,6 +141,29 @@ def test_a_failing_step_waits_twice_as_long_each_time_and_is_parked_after_five(
     assert failure.failures == 7 and failure.is_parked
     assert failure.first_failed_at == NOW
     assert WorkerTick.objects.get().waiting == ["rewards"]
+
+
+def test_a_step_failing_for_days_is_still_tried_every_half_hour_and_the_tick_goes_on(
+    cast: Cast, smtp_server: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    break_step(monkeypatch, "rewards", "no rewards today")
+    # Two days parked, tried every half hour: about a hundred failures in a row.
+    JobFailure.objects.create(
+        name="rewards",
+        failures=100,
+        first_failed_at=NOW - dt.timedelta(days=2),
+        last_failed_at=NOW - dt.timedelta(minutes=30),
+        retry_at=NOW,
+        error="RuntimeError: no rewards today",
+    )
+
+    report = tick(now=NOW, worker_id="host-a:1")
+
+    assert report.failed == ["rewards"]
+    assert set(report.ran) == set(STEPS), "every other step still ran"
+    failure = JobFailure.objects.get()
+    assert (failure.failures, failure.retry_at) == (101, NOW + dt.timedelta(minutes=30))
+    assert WorkerTick.objects.get().failed == ["rewards"]
 
 
 def test_a_job_is_parked_only_after_failing_five_times_in_a_row(

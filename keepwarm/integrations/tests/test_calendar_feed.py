@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from keepwarm.care.models import Cover, Kind, Touchpoint
 from keepwarm.integrations import services
-from keepwarm.integrations.models import CalendarFeed
+from keepwarm.integrations.models import CalendarFeed, hash_secret
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "ical-check"
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -173,7 +173,7 @@ def test_only_the_hash_of_the_address_is_stored(cast: Any, feed: str) -> None:
     stored = CalendarFeed.objects.get(user=cast.owner)
 
     assert feed not in (stored.digest, stored.prefix)
-    assert stored.digest == services.hash_secret(feed)
+    assert stored.digest == hash_secret(feed)
 
 
 def test_a_new_address_stops_the_old_one_and_revoking_stops_both(cast: Any, feed: str) -> None:

@@ -19,7 +19,7 @@ from keepwarm.signals.services import close_alert, on_response, recompute_risk
 from keepwarm.signals.tests.conftest import HAPPY, MONTH_1, MONTH_3, UNHAPPY, Answering, at
 
 
-def respond(answer: Answering, answers: dict, when: dt.datetime, **kw: object) -> None:
+def respond(answer: Answering, answers: dict[str, object], when: dt.datetime, **kw: object) -> None:
     with time_machine.travel(when, tick=False):
         response = answer(answers, on=when, **kw)  # type: ignore[arg-type]
         on_response(response_id=response.pk)
