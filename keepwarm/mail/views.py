@@ -29,12 +29,10 @@ def visible_messages(user: User) -> QuerySet[OutboxMessage]:
     """Managers see the whole outbox; consultants mail to people they can see."""
     if user.sees_whole_team:
         return OutboxMessage.objects.all()
-    # A check-in sent about a colleague's placement stays theirs, even to a shared contact
-    # (queries.visible_touchpoints, written for the person already known to be visible).
-    about_visible_work = (
-        Q(touchpoint__isnull=True)
-        | Q(touchpoint__placement__isnull=True)
-        | Q(touchpoint__placement__in=queries.visible_placements(user).values("pk"))
+    # A check-in sent about a colleague's placement stays theirs, even to a shared contact:
+    # a message about a touchpoint is seen by whoever may see the touchpoint.
+    about_visible_work = Q(touchpoint__isnull=True) | Q(
+        touchpoint__in=queries.visible_touchpoints(user).values("pk")
     )
     return OutboxMessage.objects.filter(about_visible_work, person__in=queries.visible_people(user))
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.access import admin_required, user_of
-from keepwarm.accounts.models import User
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import get_person_for, visible_people
 from keepwarm.lib.ids import parse_id
@@ -30,14 +29,6 @@ from keepwarm.network.forms import (
 from keepwarm.network.models import Referral, RewardRule, StatusStatement
 
 PAGE_SIZE = 50
-
-
-def get_referral_for(user: User, pk: int) -> Referral:
-    """A referral the user may see, or 404."""
-    found = queries.visible_referrals(user).select_related(
-        "referrer", "referred", "rule", "placement", "placement__company", "owner"
-    )
-    return get_object_or_404(found, pk=pk)
 
 
 @login_required
@@ -90,7 +81,7 @@ def _referral_context(request: HttpRequest, referral: Referral, **forms: Any) ->
 
 @login_required
 def referral(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_referral_for(user_of(request), pk)
+    found = queries.get_referral_for(user_of(request), pk)
     return render(request, "network/referral.html", _referral_context(request, found))
 
 
@@ -137,7 +128,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def referral_advance(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    found = get_referral_for(user, pk)
+    found = queries.get_referral_for(user, pk)
     form = AdvanceReferralForm(request.POST, referral=found, user=user)
     if form.is_valid():
         data = form.cleaned_data
@@ -166,7 +157,7 @@ def referral_advance(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def referral_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    found = get_referral_for(user, pk)
+    found = queries.get_referral_for(user, pk)
     candidates = list(queries.visible_people_among(user, found.candidates.all()))
     form = ResolveForm(request.POST, candidates=candidates, new_label="Someone new")
     if form.is_valid():

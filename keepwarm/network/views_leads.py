@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.access import user_of
-from keepwarm.accounts.models import User
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.ids import parse_id
@@ -31,13 +30,6 @@ from keepwarm.network.models import Lead
 from keepwarm.people.models import Company
 
 PAGE_SIZE = 50
-
-
-def get_lead_for(user: User, pk: int) -> Lead:
-    found = queries.visible_leads(user).select_related(
-        "source", "company", "contact", "vacancy", "owner"
-    )
-    return get_object_or_404(found, pk=pk)
 
 
 @login_required
@@ -76,7 +68,7 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, A
 
 @login_required
 def lead(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_lead_for(user_of(request), pk)
+    found = queries.get_lead_for(user_of(request), pk)
     return render(request, "network/lead.html", _lead_context(request, found))
 
 
@@ -119,7 +111,7 @@ def lead_new(request: HttpRequest) -> HttpResponse:
 def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """One action: the lead becomes a company, a vacancy and (if named) a client contact."""
     user = user_of(request)
-    found = get_lead_for(user, pk)
+    found = queries.get_lead_for(user, pk)
     form = ConvertLeadForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -149,7 +141,7 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_lead_for(user_of(request), pk)
+    found = queries.get_lead_for(user_of(request), pk)
     try:
         services.discard_lead(lead=found)
     except ValidationError as exc:
@@ -163,7 +155,7 @@ def lead_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lead_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    found = get_lead_for(user, pk)
+    found = queries.get_lead_for(user, pk)
     candidates = list(queries.visible_people_among(user, found.contact_candidates.all()))
     form = ResolveForm(request.POST, candidates=candidates, new_label="Someone new")
     if form.is_valid():

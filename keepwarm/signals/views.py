@@ -8,12 +8,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.access import admin_required, user_of
-from keepwarm.accounts.models import User
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.forms import team
 from keepwarm.lib.ids import parse_id
@@ -22,11 +21,6 @@ from keepwarm.signals.forms import CloseAlertForm, RiskSettingsForm, WeightsForm
 from keepwarm.signals.models import Alert, RiskSettings, RiskWeight, Signal, SignalKind
 
 PAGE_SIZE = 50
-
-
-def get_alert_for(user: User, pk: int) -> Alert:
-    """An alert the user may see, or 404."""
-    return get_object_or_404(queries.visible_alerts(user), pk=pk)
 
 
 @login_required
@@ -78,7 +72,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @login_required
 def alert(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    found = get_alert_for(user, pk)
+    found = queries.get_alert_for(user, pk)
     return _alert_page(request, found, CloseAlertForm())
 
 
@@ -102,7 +96,7 @@ def _alert_page(
 @require_POST
 def close_alert(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
-    found = get_alert_for(user, pk)
+    found = queries.get_alert_for(user, pk)
     form = CloseAlertForm(request.POST)
     if form.is_valid():
         try:
