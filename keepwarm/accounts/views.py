@@ -14,7 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.messages.views import SuccessMessageMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts import services
+from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.accounts.forms import (
     LOCKED_OUT,
     CodeForm,
@@ -53,17 +54,7 @@ PENDING_SECRET = "keepwarm_pending_totp_secret"  # noqa: S105 -- a session key's
 SHOW_ONCE = "keepwarm_show_once"
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _require_admin(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise PermissionDenied("Only admins manage the team.")
-    return user
+admins_only = admin_required("Only admins manage the team.")
 
 
 def _show_once(request: HttpRequest, **secret: str) -> None:
@@ -88,12 +79,10 @@ def _details(user: User) -> dict[str, str]:
 # --- Team -------------------------------------------------------------------------------
 
 
-@login_required
+@manager_required("Only managers and admins see the team.")
 @never_cache
 def team(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not user.sees_whole_team:
-        raise PermissionDenied("Only managers and admins see the team.")
+    user = user_of(request)
     members = User.objects.annotate(
         has_second_factor=Exists(
             SecondFactor.objects.filter(user=OuterRef("pk"), confirmed_at__isnull=False)
@@ -107,9 +96,8 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/team.html", context)
 
 
-@login_required
+@admins_only
 def team_new(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     form = NewUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,9 +112,9 @@ def team_new(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/team_new.html", {"form": form})
 
 
-@login_required
+@admins_only
 def team_member(request: HttpRequest, pk: int) -> HttpResponse:
-    by = _require_admin(request)
+    by = user_of(request)
     member = get_object_or_404(User, pk=pk)
     form = MemberForm(request.POST or None, initial=_details(member), member=member, by=by)
     if request.method == "POST" and form.is_valid():
@@ -150,10 +138,10 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/team_member.html", context)
 
 
-@login_required
+@admins_only
 @require_POST
 def team_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    by = _require_admin(request)
+    by = user_of(request)
     member = get_object_or_404(User, pk=pk)
     try:
         services.deactivate_user(user=member, by=by)
@@ -165,10 +153,10 @@ def team_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("team")
 
 
-@login_required
+@admins_only
 @require_POST
 def team_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    by = _require_admin(request)
+    by = user_of(request)
     member = get_object_or_404(User, pk=pk)
     services.reactivate_user(user=member, by=by)
     messages.success(request, f"{member.display_name} can sign in again.")
@@ -181,7 +169,7 @@ def team_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @never_cache
 def account(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     form = ProfileForm(request.POST or None, initial=_details(user))
     if request.method == "POST" and form.is_valid():
         services.update_user(user=user, by=user, **form.cleaned_data)
@@ -208,7 +196,7 @@ def _card_form(user: User, data: Any = None, files: Any = None) -> ContactCardFo
 @require_POST
 def account_card(request: HttpRequest) -> HttpResponse:
     """Available hours and photo: what placed people and clients see of their consultant."""
-    user = _user(request)
+    user = user_of(request)
     form = _card_form(user, request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -239,7 +227,7 @@ class PasswordChangeView(SuccessMessageMixin[PasswordChangeForm], auth_views.Pas
 @login_required
 @require_POST
 def api_token_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     form = NewTokenForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for e in form.errors.get("name", [])))
@@ -254,17 +242,17 @@ def api_token_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     # Only your own: someone else's token id is a 404, never a revoke.
-    token = get_object_or_404(ApiToken, pk=pk, user=_user(request))
+    token = get_object_or_404(ApiToken, pk=pk, user=user_of(request))
     token.delete()
     messages.success(request, f"Token {token.prefix}… revoked; it no longer opens the API.")
     return redirect("account")
 
 
-@login_required
+@admins_only
 @require_POST
 def team_second_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
     """A colleague lost their phone and their recovery codes: they set up a new one."""
-    by = _require_admin(request)
+    by = user_of(request)
     member = get_object_or_404(User, pk=pk)
     form = ConfirmPasswordForm(request.POST, user=by, request=request)
     if not form.is_valid():
@@ -319,7 +307,7 @@ def _next(request: HttpRequest) -> str:
 @never_cache
 def second_factor(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the authenticator or a recovery code."""
-    user = _user(request)
+    user = user_of(request)
     if not services.has_second_factor(user):
         return redirect(f"{reverse('second_factor_enrol')}?{urlencode({'next': _next(request)})}")
     if second_factor_passed(request):
@@ -355,7 +343,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
 @never_cache
 def second_factor_enrol(request: HttpRequest) -> HttpResponse:
     """First sign-in, or after a reset: scan the QR code, type a code to confirm."""
-    user = _user(request)
+    user = user_of(request)
     if services.has_second_factor(user):
         return redirect(f"{reverse('second_factor')}?{urlencode({'next': _next(request)})}")
     # The secret waits in the session until a code proves the app has it: looking at
@@ -407,7 +395,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 @require_POST
 def second_factor_change(request: HttpRequest) -> HttpResponse:
     """New recovery codes, or a new authenticator: both ask for the password again."""
-    user = _user(request)
+    user = user_of(request)
     form = ConfirmPasswordForm(request.POST, user=user, request=request)
     if not form.is_valid():
         for message in form.errors.get("password", []):
@@ -430,7 +418,7 @@ def second_factor_change(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     """End every session of this user, this one included, on the server."""
-    services.end_sessions(_user(request))
+    services.end_sessions(user_of(request))
     logout(request)
     messages.success(request, "You are signed out on every device.")
     return redirect("login")

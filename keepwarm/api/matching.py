@@ -10,10 +10,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from keepwarm.api.access import get_person_for, visible_people
 from keepwarm.api.auth import caller
 from keepwarm.api.schemas import ErrorOut, Id
 from keepwarm.audit.recording import record_people_read, record_read
+from keepwarm.care.queries import get_person_for, visible_people
 from keepwarm.network import matching, readiness
 from keepwarm.network.models import Readiness, Vacancy
 

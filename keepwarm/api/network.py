@@ -21,7 +21,6 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
-from keepwarm.api.access import visible_people, visible_placements
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid, error_body
 from keepwarm.api.lookups import one_of, user_named, username_of
@@ -37,6 +36,7 @@ from keepwarm.api.schemas import (
     Str200,
 )
 from keepwarm.audit.recording import brief_label, record_read
+from keepwarm.care.queries import visible_people, visible_placements
 from keepwarm.network import queries, services
 from keepwarm.network.models import IntelNote, Lead, Referral, RewardRule, Vacancy
 from keepwarm.people.models import Company

@@ -11,7 +11,6 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from keepwarm.accounts.models import User
-from keepwarm.api.access import get_person_for, visible_people
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import one_of, user_named, username_of
 from keepwarm.api.schemas import (
@@ -26,6 +25,7 @@ from keepwarm.api.schemas import (
     Str200,
 )
 from keepwarm.audit.recording import record_read
+from keepwarm.care.queries import get_person_for, visible_people
 from keepwarm.people import services as people_services
 from keepwarm.people.models import Company, Person, Role
 

@@ -15,7 +15,6 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
-from keepwarm.api.access import get_placement_for, visible_people, visible_placements
 from keepwarm.api.auth import caller
 from keepwarm.api.companies import RebateStep
 from keepwarm.api.errors import Invalid, error_body
@@ -33,6 +32,7 @@ from keepwarm.api.schemas import (
 )
 from keepwarm.audit.recording import record_read
 from keepwarm.care.models import CarePlan
+from keepwarm.care.queries import get_placement_for, visible_people, visible_placements
 from keepwarm.people.models import Company, GuaranteeUnit, Remedy
 from keepwarm.placements import services
 from keepwarm.placements.models import Placement, Target

@@ -192,13 +192,6 @@ def _alerts(request: HttpRequest) -> QuerySet[Alert]:
     return queries.visible_alerts(caller(request)).select_related("closed_by")
 
 
-def _get_alert(request: HttpRequest, id: int) -> Alert:
-    alert = _alerts(request).filter(pk=id).first()
-    if alert is None:
-        raise Http404
-    return alert
-
-
 @alerts_router.get("", response=AlertPage, url_name="alerts")
 def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str, Any]:
     """Alerts on placements you may see; open ones by due time, closed ones newest first."""
@@ -224,7 +217,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str,
 
 @alerts_router.get("/{id}", response={200: AlertOut, 404: ErrorOut}, url_name="alert")
 def read_alert(request: HttpRequest, id: Id) -> Alert:
-    return _get_alert(request, id)
+    return queries.get_alert_for(caller(request), id)
 
 
 @alerts_router.post(
@@ -234,8 +227,8 @@ def close_alert(request: HttpRequest, id: Id, payload: CloseIn) -> Alert | Statu
     """Close an open alert with a note of what was done."""
     user = caller(request)
     with transaction.atomic():
-        alert = _get_alert(request, id)
+        alert = queries.get_alert_for(caller(request), id)
         if not alert.is_open:
             return Status(409, {"detail": "This alert is already closed.", "errors": []})
         services.close_alert(alert=alert, by=user, note=payload.note)
-    return _get_alert(request, id)
+    return queries.get_alert_for(caller(request), id)

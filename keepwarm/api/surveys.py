@@ -18,12 +18,12 @@ from ninja import Field, Query, Router, Schema
 from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
-from keepwarm.api.access import visible_placements
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
 from keepwarm.api.schemas import ErrorOut, Id, Moment, PageQuery
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.models import Audience
+from keepwarm.care.queries import visible_placements
 from keepwarm.surveys.models import Answer, Invitation, Question, Questionnaire, Response
 
 # Written out inline: the schema would otherwise merge it with other enums named alike.

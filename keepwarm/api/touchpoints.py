@@ -15,12 +15,6 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from keepwarm.accounts.models import User
-from keepwarm.api.access import (
-    get_touchpoint_for,
-    visible_people,
-    visible_placements,
-    visible_touchpoints,
-)
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
 from keepwarm.api.lookups import one_of, user_named, username_of
@@ -28,6 +22,12 @@ from keepwarm.api.schemas import Day, ErrorOut, Id, LongText, PageQuery, Str200,
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care import services as care
 from keepwarm.care.models import Audience, Kind, Touchpoint
+from keepwarm.care.queries import (
+    get_touchpoint_for,
+    visible_people,
+    visible_placements,
+    visible_touchpoints,
+)
 from keepwarm.care.services import log_touchpoint, skip_touchpoint
 
 # Written out inline: the schema would otherwise merge it with other enums named alike.

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import manager_required
 from keepwarm.audit.forms import AuditSearchForm
 from keepwarm.audit.models import AuditEntry
 from keepwarm.people.models import Person
@@ -42,12 +40,8 @@ def _filtered(form: AuditSearchForm) -> QuerySet[AuditEntry]:
     return found
 
 
-@login_required
+@manager_required("Only managers and admins can read the audit trail.")
 def audit_trail(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
-    if not user.sees_whole_team:
-        raise PermissionDenied("Only managers and admins can read the audit trail.")
     form = AuditSearchForm(request.GET or None)
     if not request.GET:
         form = AuditSearchForm({})

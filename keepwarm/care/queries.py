@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -350,6 +351,26 @@ def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:
         Q(placement__isnull=True, person__in=visible_people(user).values("pk"))
         | Q(placement__in=visible_placements(user).values("pk"))
     )
+
+
+# One object by id, for the web pages and the API alike: a 404 outside the user's reach,
+# never a 403, so nobody learns that someone else's record exists.
+
+
+def get_placement_for(user: User, pk: int) -> Placement:
+    found = visible_placements(user).select_related(
+        "person", "company", "owner", "hiring_manager", "care_plan"
+    )
+    return get_object_or_404(found, pk=pk)
+
+
+def get_person_for(user: User, pk: int) -> Person:
+    return get_object_or_404(visible_people(user).select_related("owner"), pk=pk)
+
+
+def get_touchpoint_for(user: User, pk: int) -> Touchpoint:
+    found = visible_touchpoints(user).select_related("person", "placement", "owner")
+    return get_object_or_404(found, pk=pk)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
+from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.accounts.models import User
 from keepwarm.audit.recording import record_read
 from keepwarm.care import queries, services
@@ -41,18 +42,6 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def get_touchpoint_for(user: User, pk: int) -> Touchpoint:
-    """A touchpoint the user may see (queries.visible_touchpoints), or 404."""
-    visible = queries.visible_touchpoints(user)
-    return get_object_or_404(visible.select_related("person", "placement", "owner"), pk=pk)
-
-
 def _next_url(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -70,7 +59,7 @@ GOING_COLD_SHOWN = 12
 
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     day = timezone.localdate()
     work = queries.today_for(user, today=day, cold_shown=GOING_COLD_SHOWN)
     guarantee_ending = list(work.guarantee_ending)
@@ -104,7 +93,7 @@ DUE_PAGE_SIZE = 50
 def due(request: HttpRequest) -> HttpResponse:
     """Everything due by today, a page at a time: the calls Today leaves out, or (?emails=1)
     the check-in emails Keepwarm is about to send."""
-    user = _user(request)
+    user = user_of(request)
     day = timezone.localdate()
     covering = services.covering_for(user, day=day)
     emails = request.GET.get("emails") == "1"
@@ -133,7 +122,7 @@ def _row(request: HtmxHttpRequest, touchpoint: Touchpoint, **extra: Any) -> Http
     context = {
         "t": touchpoint,
         "today": day,
-        "covering_ids": covering_ids(_user(request), day),
+        "covering_ids": covering_ids(user_of(request), day),
         **extra,
     }
     return render(request, "care/_touchpoint.html", context)
@@ -142,8 +131,8 @@ def _row(request: HtmxHttpRequest, touchpoint: Touchpoint, **extra: Any) -> Http
 @login_required
 def log_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Complete a due call (or other touchpoint): inline on Today via htmx, or as a page."""
-    user = _user(request)
-    touchpoint = get_touchpoint_for(user, pk)
+    user = user_of(request)
+    touchpoint = queries.get_touchpoint_for(user, pk)
     day = timezone.localdate()
     if touchpoint.state != Touchpoint.State.PLANNED or (request.htmx and request.GET.get("row")):
         # "row" is the inline form's Cancel: show the item again without the form.
@@ -184,8 +173,8 @@ def log_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def skip_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    touchpoint = get_touchpoint_for(user, pk)
+    user = user_of(request)
+    touchpoint = queries.get_touchpoint_for(user, pk)
     if touchpoint.state != Touchpoint.State.PLANNED:
         if request.htmx:
             return _row(request, touchpoint)
@@ -251,7 +240,7 @@ def _match(qs: QuerySet[_M], query: str, name_fields: list[str]) -> QuerySet[_M]
 
 @login_required
 def search(request: HtmxHttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     query = request.GET.get("q", "").strip()[:100]
     people: list[Person] = []
     companies: list[Company] = []
@@ -280,7 +269,7 @@ def _covers_for(user: User, day: dt.date) -> QuerySet[Cover]:
 
 @login_required
 def cover(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     day = timezone.localdate()
     if request.method == "POST":
         form = CoverForm(request.POST, user=user)
@@ -313,7 +302,7 @@ def cover(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cover_end(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     day = timezone.localdate()
     found = get_object_or_404(_covers_for(user, day), pk=pk)
     if not user.sees_whole_team and found.absent != user and found.colleague != user:
@@ -327,11 +316,9 @@ def cover_end(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("cover")
 
 
-@login_required
+@manager_required("Only managers hand over a consultant's placements.")
 def handover(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not user.sees_whole_team:
-        raise PermissionDenied("Only managers hand over a consultant's placements.")
+    user = user_of(request)
     if request.method == "POST":
         form = HandoverForm(request.POST)
         if form.is_valid():
@@ -357,30 +344,23 @@ def handover(request: HttpRequest) -> HttpResponse:
 # --- Care plans (admins) ----------------------------------------------------------------
 
 
-def _require_admin(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise PermissionDenied("Only admins edit care plans.")
-    return user
+admins_only = admin_required("Only admins edit care plans.")
 
 
-@login_required
+@admins_only
 def plans(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     all_plans = CarePlan.objects.annotate(step_count=Count("steps")).order_by("name")
     return render(request, "care/plans.html", {"plans": all_plans})
 
 
-@login_required
+@admins_only
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     found = get_object_or_404(CarePlan, pk=pk)
     return render(request, "care/plan.html", {"plan": found, "steps": found.steps.all()})
 
 
-@login_required
+@admins_only
 def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require_admin(request)
     instance = get_object_or_404(CarePlan, pk=pk) if pk else None
     if request.method == "POST":
         form = PlanForm(request.POST, instance=instance)
@@ -407,10 +387,9 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "care/plan_edit.html", context)
 
 
-@login_required
+@admins_only
 @require_POST
 def plan_copy(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     original = get_object_or_404(CarePlan, pk=pk)
     name = f"Copy of {original.name}"
     suffix = 2

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from keepwarm.accounts.access import manager_required, user_of
 from keepwarm.accounts.models import User
 from keepwarm.imports import services
 from keepwarm.imports.fields import guess_mapping
@@ -25,24 +24,14 @@ from keepwarm.imports.reading import ImportFileError, read_head
 MAX_FILES = 12
 
 
-def _importer(request: HttpRequest) -> User:
-    """Imports touch everyone's records: managers and admins only."""
-    user = request.user
-    assert isinstance(user, User)
-    if not user.sees_whole_team:
-        raise PermissionDenied("Only managers and admins import data.")
-    return user
+# Imports touch everyone's records: managers and admins only.
+importers_only = manager_required("Only managers and admins import data.")
 
 
-def _run_for(request: HttpRequest, pk: int) -> ImportRun:
-    _importer(request)
-    return get_object_or_404(ImportRun, pk=pk)
-
-
-@login_required
+@importers_only
 @never_cache
 def imports(request: HttpRequest) -> HttpResponse:
-    user = _importer(request)
+    user = user_of(request)
     form = UploadForm(request.POST or None)
     file_error = ""
     if request.method == "POST":
@@ -105,10 +94,10 @@ def _start(form: UploadForm, uploads: list[UploadedFile], user: User) -> ImportR
     )
 
 
-@login_required
+@importers_only
 @never_cache
 def mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_for(request, pk)
+    run = get_object_or_404(ImportRun, pk=pk)
     if run.state != ImportRun.State.DRAFT:
         return redirect(run)
     spec = run.files[0]
@@ -145,10 +134,10 @@ def _progress_context(run: ImportRun) -> dict[str, object]:
     return {"run": run, "done": done, "total": total, "percent": percent}
 
 
-@login_required
+@importers_only
 @never_cache
 def run_page(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_for(request, pk)
+    run = get_object_or_404(ImportRun, pk=pk)
     if run.state == ImportRun.State.DRAFT:
         return redirect("import_mapping", run.pk)
     rows = run.rows.all()
@@ -167,10 +156,10 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/run.html", context)
 
 
-@login_required
+@importers_only
 @never_cache
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_for(request, pk)
+    run = get_object_or_404(ImportRun, pk=pk)
     response = render(request, "imports/_progress.html", _progress_context(run))
     if run.is_finished and request.headers.get("HX-Request"):
         # The report replaces the bar: reload the whole page once.
@@ -178,16 +167,16 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@importers_only
 @require_POST
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run_for(request, pk)
+    run = get_object_or_404(ImportRun, pk=pk)
     if not (run.dry_run and run.state == ImportRun.State.DONE):
         messages.error(request, "Only a finished dry run can be imported.")
         return redirect(run)
     existing = ImportRun.objects.filter(checked_by=run).first()
     if existing is not None:
         return redirect(existing)
-    real = services.run_for_real(dry_run=run, by=_importer(request))
+    real = services.run_for_real(dry_run=run, by=user_of(request))
     messages.success(request, "Importing: the worker writes the rows the dry run checked.")
     return redirect(real)

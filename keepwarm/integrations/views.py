@@ -7,14 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.integrations import services
 from keepwarm.integrations.forms import DayStartForm, WebhookForm
 from keepwarm.integrations.models import CalendarFeed, Webhook, WebhookDelivery
@@ -23,17 +23,7 @@ from keepwarm.integrations.models import CalendarFeed, Webhook, WebhookDelivery
 SHOW_ONCE = "keepwarm_calendar_url"
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _require_admin(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise PermissionDenied("Only admins manage webhooks.")
-    return user
+admins_only = admin_required("Only admins manage webhooks.")
 
 
 # --- Calendar -------------------------------------------------------------------------------
@@ -42,7 +32,7 @@ def _require_admin(request: HttpRequest) -> User:
 @login_required
 @never_cache
 def calendar(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     feed = CalendarFeed.objects.filter(user=user).first()
     form = DayStartForm(initial={"day_starts_at": feed.day_starts_at if feed else "09:00"})
     context = {
@@ -57,7 +47,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     form = DayStartForm(request.POST)
     start = form.cleaned_data["day_starts_at"] if form.is_valid() else None
     had = CalendarFeed.objects.filter(user=user).exists()
@@ -77,7 +67,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Enter a time such as 09:00.")
     elif services.set_day_start(
-        user=_user(request), day_starts_at=form.cleaned_data["day_starts_at"]
+        user=user_of(request), day_starts_at=form.cleaned_data["day_starts_at"]
     ):
         messages.success(request, "Saved; your calendar shows it next time it refreshes.")
     return redirect("calendar")
@@ -86,7 +76,7 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_revoke(request: HttpRequest) -> HttpResponse:
-    if services.revoke_feed(user=_user(request)):
+    if services.revoke_feed(user=user_of(request)):
         messages.success(request, "Your calendar address is switched off; it no longer works.")
     return redirect("calendar")
 
@@ -108,10 +98,9 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
 # --- Webhooks (admins) ----------------------------------------------------------------------
 
 
-@login_required
+@admins_only
 @never_cache
 def webhooks(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     hooks = Webhook.objects.all()
     recent = WebhookDelivery.objects.select_related("webhook").order_by("-created_at", "-id")
     page = Paginator(recent, 50).get_page(request.GET.get("page"))
@@ -124,19 +113,18 @@ def _webhook_form_page(
     return render(request, "integrations/webhook_form.html", {"webhook": webhook, "form": form})
 
 
-@login_required
+@admins_only
 def webhook_new(request: HttpRequest) -> HttpResponse:
     return _save_webhook(request, webhook=None)
 
 
-@login_required
+@admins_only
 def webhook_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     return _save_webhook(request, webhook=get_object_or_404(Webhook, pk=pk))
 
 
 def _save_webhook(request: HttpRequest, *, webhook: Webhook | None) -> HttpResponse:
-    user = _require_admin(request)
+    user = user_of(request)
     if request.method != "POST":
         initial: dict[str, Any] = {"is_active": True}
         if webhook is not None:
@@ -172,29 +160,27 @@ def _save_webhook(request: HttpRequest, *, webhook: Webhook | None) -> HttpRespo
     return _webhook_form_page(request, webhook=webhook, form=form)
 
 
-@login_required
+@admins_only
 @require_POST
 def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     webhook = get_object_or_404(Webhook, pk=pk)
     webhook.delete()
     messages.success(request, f"Webhook to {webhook.url} removed with its deliveries.")
     return redirect("webhooks")
 
 
-@login_required
+@admins_only
 @require_POST
 def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _require_admin(request)
+    user = user_of(request)
     delivery = services.send_test_event(webhook=get_object_or_404(Webhook, pk=pk), by=user)
     messages.success(request, "A test event is queued; the worker sends it within a minute.")
     return redirect("webhook_delivery", delivery.pk)
 
 
-@login_required
+@admins_only
 @never_cache
 def webhook_delivery(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     delivery = get_object_or_404(WebhookDelivery.objects.select_related("webhook"), pk=pk)
     context = {
         "delivery": delivery,
@@ -204,10 +190,9 @@ def webhook_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "integrations/webhook_delivery.html", context)
 
 
-@login_required
+@admins_only
 @require_POST
 def webhook_redeliver(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
     delivery = get_object_or_404(WebhookDelivery, pk=pk)
     again = services.redeliver(delivery=delivery)
     messages.success(request, "Queued to send again; the worker sends it within a minute.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from keepwarm.accounts.access import manager_required, user_of
 from keepwarm.accounts.models import User
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care import queries
@@ -24,22 +25,14 @@ PAGE_SIZE = 50
 MAX_RESOLVE = 2 * PAGE_SIZE
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def visible_messages(user: User) -> QuerySet[OutboxMessage]:
     """Managers see the whole outbox; consultants mail to people they can see."""
     if user.sees_whole_team:
         return OutboxMessage.objects.all()
-    # A check-in sent about a colleague's placement stays theirs, even to a shared contact
-    # (queries.visible_touchpoints, written for the person already known to be visible).
-    about_visible_work = (
-        Q(touchpoint__isnull=True)
-        | Q(touchpoint__placement__isnull=True)
-        | Q(touchpoint__placement__in=queries.visible_placements(user).values("pk"))
+    # A check-in sent about a colleague's placement stays theirs, even to a shared contact:
+    # a message about a touchpoint is seen by whoever may see the touchpoint.
+    about_visible_work = Q(touchpoint__isnull=True) | Q(
+        touchpoint__in=queries.visible_touchpoints(user).values("pk")
     )
     return OutboxMessage.objects.filter(about_visible_work, person__in=queries.visible_people(user))
 
@@ -50,7 +43,7 @@ def get_message_for(user: User, pk: int) -> OutboxMessage:
 
 @login_required
 def sent_mail(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     qs = visible_messages(user).select_related("person")
     state = request.GET.get("state", "")
     if state in OutboxMessage.State.values:
@@ -72,13 +65,11 @@ def sent_mail(request: HttpRequest) -> HttpResponse:
     return render(request, "mail/sent_mail.html", context)
 
 
-@login_required
+@manager_required("Only managers and admins settle messages in bulk.")
 @require_POST
 def resolve_messages(request: HttpRequest) -> HttpResponse:
     """Settle many unknown messages at once after a crash: managers and admins."""
-    user = _user(request)
-    if not user.sees_whole_team:
-        raise PermissionDenied("Only managers and admins settle messages in bulk.")
+    user = user_of(request)
     ids = [i for i in (parse_id(v) for v in request.POST.getlist("ids")[:MAX_RESOLVE]) if i]
     choice = request.POST.get("sent")
     if not ids or choice not in ("yes", "no"):
@@ -99,7 +90,7 @@ def resolve_messages(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def sent_message(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_message_for(_user(request), pk)
+    found = get_message_for(user_of(request), pk)
     return render(request, "mail/sent_message.html", {"message": found})
 
 
@@ -107,7 +98,7 @@ def sent_message(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def resolve_message(request: HttpRequest, pk: int) -> HttpResponse:
     """A message caught mid-send: someone checks and says whether it went out."""
-    user = _user(request)
+    user = user_of(request)
     found = get_message_for(user, pk)
     sent = request.POST.get("sent") == "yes"
     try:

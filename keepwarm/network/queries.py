@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import covered_owner_ids, visible_people, visible_placements
@@ -55,6 +56,22 @@ def visible_leads(user: User) -> QuerySet[Lead]:
     return leads.filter(
         Q(owner=user) | Q(owner_id__in=covered_owner_ids(user)) | Q(source__in=people)
     )
+
+
+# One object by id: a 404 outside the user's reach. The API keeps its own lookups, whose
+# prefetches limit the candidates it lists to people the caller may see.
+
+
+def get_referral_for(user: User, pk: int) -> Referral:
+    found = visible_referrals(user).select_related(
+        "referrer", "referred", "rule", "placement", "placement__company", "owner"
+    )
+    return get_object_or_404(found, pk=pk)
+
+
+def get_lead_for(user: User, pk: int) -> Lead:
+    found = visible_leads(user).select_related("source", "company", "contact", "vacancy", "owner")
+    return get_object_or_404(found, pk=pk)
 
 
 def referral_people_shown(referral: Referral) -> tuple[int | None, int | None]:

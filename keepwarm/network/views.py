@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.audit.recording import brief_label, record_read
-from keepwarm.care.queries import visible_people
+from keepwarm.care.queries import get_person_for, visible_people
 from keepwarm.lib.ids import parse_id
 from keepwarm.network import queries, services
 from keepwarm.network.forms import (
@@ -31,23 +31,9 @@ from keepwarm.network.models import Referral, RewardRule, StatusStatement
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def get_referral_for(user: User, pk: int) -> Referral:
-    """A referral the user may see, or 404."""
-    found = queries.visible_referrals(user).select_related(
-        "referrer", "referred", "rule", "placement", "placement__company", "owner"
-    )
-    return get_object_or_404(found, pk=pk)
-
-
 @login_required
 def referrals(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     qs = queries.visible_referrals(user).select_related("referrer", "referred", "owner")
     status = request.GET.get("status", "")
     if status in Referral.Status.values:
@@ -71,7 +57,7 @@ def referrals(request: HttpRequest) -> HttpResponse:
 
 
 def _referral_context(request: HttpRequest, referral: Referral, **forms: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     today = timezone.localdate()
     candidates = list(queries.visible_people_among(user, referral.candidates.all()))
     hidden = referral.candidates.count() - len(candidates)
@@ -95,13 +81,13 @@ def _referral_context(request: HttpRequest, referral: Referral, **forms: Any) ->
 
 @login_required
 def referral(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_referral_for(_user(request), pk)
+    found = queries.get_referral_for(user_of(request), pk)
     return render(request, "network/referral.html", _referral_context(request, found))
 
 
 @login_required
 def referral_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if request.method == "POST":
         form = ReferralForm(request.POST, user=user)
         if form.is_valid():
@@ -141,8 +127,8 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def referral_advance(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    found = get_referral_for(user, pk)
+    user = user_of(request)
+    found = queries.get_referral_for(user, pk)
     form = AdvanceReferralForm(request.POST, referral=found, user=user)
     if form.is_valid():
         data = form.cleaned_data
@@ -170,8 +156,8 @@ def referral_advance(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def referral_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    found = get_referral_for(user, pk)
+    user = user_of(request)
+    found = queries.get_referral_for(user, pk)
     candidates = list(queries.visible_people_among(user, found.candidates.all()))
     form = ResolveForm(request.POST, candidates=candidates, new_label="Someone new")
     if form.is_valid():
@@ -188,7 +174,7 @@ def referral_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def rewards_due(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    due = list(queries.rewards_due(_user(request), today=today))
+    due = list(queries.rewards_due(user_of(request), today=today))
     record_read(due, label=brief_label, people=queries.referral_people_shown)
     return render(request, "network/rewards_due.html", {"due": due, "today": today})
 
@@ -197,7 +183,7 @@ def rewards_due(request: HttpRequest) -> HttpResponse:
 @require_POST
 def person_statement(request: HttpRequest, pk: int) -> HttpResponse:
     """Note what someone told a consultant about moving on, from their page."""
-    found = get_object_or_404(visible_people(_user(request)), pk=pk)
+    found = get_person_for(user_of(request), pk)
     form = StatementForm(request.POST, prefix="statement")
     if form.is_valid():
         services.record_statement(
@@ -216,23 +202,18 @@ def person_statement(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Reward rules (admins) -----------------------------------------------------------------
 
 
-def _admin(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise PermissionDenied("Only admins set reward rules.")
-    return user
+admins_only = admin_required("Only admins set reward rules.")
 
 
 @login_required
 def reward_rules(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     rules = RewardRule.objects.order_by("kind", "name", "id")
     return render(request, "network/reward_rules.html", {"rules": rules, "can_edit": user.is_admin})
 
 
-@login_required
+@admins_only
 def reward_rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _admin(request)
     instance = get_object_or_404(RewardRule, pk=pk) if pk else None
     if request.method == "POST":
         form = RewardRuleForm(request.POST, instance=instance)

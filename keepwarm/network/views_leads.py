@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.ids import parse_id
@@ -32,22 +32,9 @@ from keepwarm.people.models import Company
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def get_lead_for(user: User, pk: int) -> Lead:
-    found = queries.visible_leads(user).select_related(
-        "source", "company", "contact", "vacancy", "owner"
-    )
-    return get_object_or_404(found, pk=pk)
-
-
 @login_required
 def leads(request: HttpRequest) -> HttpResponse:
-    qs = queries.visible_leads(_user(request)).select_related("source", "company", "owner")
+    qs = queries.visible_leads(user_of(request)).select_related("source", "company", "owner")
     status = request.GET.get("status", "")
     if status in Lead.Status.values:
         qs = qs.filter(status=status)
@@ -62,7 +49,7 @@ def leads(request: HttpRequest) -> HttpResponse:
 
 
 def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     candidates = list(queries.visible_people_among(user, lead.contact_candidates.all()))
     convert_initial = {
         "company_name": lead.company_name,
@@ -81,13 +68,13 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, A
 
 @login_required
 def lead(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_lead_for(_user(request), pk)
+    found = queries.get_lead_for(user_of(request), pk)
     return render(request, "network/lead.html", _lead_context(request, found))
 
 
 @login_required
 def lead_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     if request.method == "POST":
         form = LeadForm(request.POST, user=user)
         if form.is_valid():
@@ -123,8 +110,8 @@ def lead_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """One action: the lead becomes a company, a vacancy and (if named) a client contact."""
-    user = _user(request)
-    found = get_lead_for(user, pk)
+    user = user_of(request)
+    found = queries.get_lead_for(user, pk)
     form = ConvertLeadForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -154,7 +141,7 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_lead_for(_user(request), pk)
+    found = queries.get_lead_for(user_of(request), pk)
     try:
         services.discard_lead(lead=found)
     except ValidationError as exc:
@@ -167,8 +154,8 @@ def lead_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    found = get_lead_for(user, pk)
+    user = user_of(request)
+    found = queries.get_lead_for(user, pk)
     candidates = list(queries.visible_people_among(user, found.contact_candidates.all()))
     form = ResolveForm(request.POST, candidates=candidates, new_label="Someone new")
     if form.is_valid():
@@ -190,7 +177,7 @@ def lead_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def intel(request: HttpRequest) -> HttpResponse:
     """Every note, newest first, filtered by a company or sector; and a form to add one."""
-    user = _user(request)
+    user = user_of(request)
     notes = queries.intel_notes(user).select_related("company", "source_person", "author")
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     if query:

@@ -7,30 +7,23 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import user_of
 from keepwarm.audit.recording import record_people_read, record_read
 from keepwarm.care.forms import team
-from keepwarm.care.queries import visible_people
+from keepwarm.care.queries import get_person_for, visible_people
 from keepwarm.lib.ids import parse_id
 from keepwarm.network import matching, readiness
 from keepwarm.network.models import Readiness, Vacancy
-from keepwarm.people.views import get_person_for
 
 PAGE_SIZE = 50
 MATCHES_SHOWN = 25
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @login_required
 def ready_to_move(request: HttpRequest) -> HttpResponse:
     """People past the readiness threshold: a consultant's own (and those they cover);
     managers see everyone and may pick a consultant."""
-    user = _user(request)
+    user = user_of(request)
     ready = Readiness.objects.filter(
         score__gte=readiness.THRESHOLD, person__in=visible_people(user).values("pk")
     )
@@ -53,7 +46,7 @@ def ready_to_move(request: HttpRequest) -> HttpResponse:
 @login_required
 def vacancy_matches(request: HttpRequest, pk: int) -> HttpResponse:
     """The people best fitted to a vacancy, among those the user may see."""
-    user = _user(request)
+    user = user_of(request)
     # Vacancies are the agency's, like clients: every signed-in user may read them.
     vacancy = get_object_or_404(Vacancy.objects.select_related("company"), pk=pk)
     matches = matching.match_people(vacancy, user=user, limit=MATCHES_SHOWN)
@@ -70,7 +63,7 @@ def vacancy_matches(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def person_matches(request: HttpRequest, pk: int) -> HttpResponse:
     """Open vacancies that fit a person the user may see."""
-    person = get_person_for(_user(request), pk)
+    person = get_person_for(user_of(request), pk)
     context = {
         "person": person,
         "matches": matching.match_vacancies(person, limit=MATCHES_SHOWN),

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from keepwarm.accounts.access import user_of
 from keepwarm.accounts.models import User
 from keepwarm.audit.recording import record_read
 from keepwarm.care.queries import visible_people
@@ -19,12 +20,6 @@ from keepwarm.network.models import Lead, Vacancy
 from keepwarm.people.models import Company, Role
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def get_vacancy_for(user: User, pk: int) -> Vacancy:
@@ -51,7 +46,7 @@ def vacancies(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def vacancy(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     found = get_vacancy_for(user, pk)
     context = {
         "vacancy": found,
@@ -65,7 +60,7 @@ def vacancy(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def vacancy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     instance = get_vacancy_for(user, pk) if pk else None
     if request.method == "POST":
         form = VacancyForm(request.POST, instance=instance, user=user)
@@ -92,7 +87,7 @@ def placed_who_hire(request: HttpRequest) -> HttpResponse:
     """People the agency placed who are now hiring managers: its warmest clients."""
     people = (
         queries.placed_who_now_hire()
-        .filter(pk__in=visible_people(_user(request)).values("pk"))
+        .filter(pk__in=visible_people(user_of(request)).values("pk"))
         .prefetch_related("roles__company")
         .order_by("last_name", "first_name", "id")
     )

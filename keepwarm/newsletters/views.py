@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from keepwarm.accounts.access import manager_required, user_of
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
 from keepwarm.care.worker import agency_zone
@@ -51,18 +52,11 @@ from keepwarm.people.models import Person
 PREVIEW_PEOPLE = 20
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _sender(request: HttpRequest) -> User:
-    """Scheduling mail to a whole audience is for managers and admins."""
-    user = _user(request)
-    if not user.sees_whole_team:
-        raise PermissionDenied("Only managers and admins schedule and send newsletters.")
-    return user
+# Scheduling mail to a whole audience is for managers and admins.
+SENDERS_ONLY = "Only managers and admins schedule and send newsletters."
+senders_only = manager_required(SENDERS_ONLY)
+# What a consultant may not do to an issue: anything that sends, or stops sending.
+SENDER_ACTIONS = ("schedule", "unschedule", "pause", "resume", "cancel")
 
 
 def _today() -> dt.date:
@@ -95,7 +89,6 @@ def newsletter(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _newsletter_form(request: HttpRequest, instance: Newsletter | None) -> HttpResponse:
-    _sender(request)
     form = NewsletterForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
@@ -106,12 +99,12 @@ def _newsletter_form(request: HttpRequest, instance: Newsletter | None) -> HttpR
     )
 
 
-@login_required
+@senders_only
 def newsletter_new(request: HttpRequest) -> HttpResponse:
     return _newsletter_form(request, None)
 
 
-@login_required
+@senders_only
 def newsletter_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _newsletter_form(request, get_object_or_404(Newsletter, pk=pk))
 
@@ -120,7 +113,6 @@ def newsletter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _audience_form(request: HttpRequest, instance: Audience | None) -> HttpResponse:
-    _sender(request)
     form = AudienceForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
@@ -145,23 +137,22 @@ def _preview_context(audience: Audience) -> dict[str, object]:
     }
 
 
-@login_required
+@senders_only
 def audience_new(request: HttpRequest) -> HttpResponse:
     return _audience_form(request, None)
 
 
-@login_required
+@senders_only
 def audience_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _audience_form(request, get_object_or_404(Audience, pk=pk))
 
 
-@login_required
+@senders_only
 @require_POST
 def audience_preview(request: HttpRequest) -> HttpResponse:
     """The live count while the audience form changes (htmx); nothing is saved. For
     managers and admins only, like the form it serves: it names people from the whole
     agency's records."""
-    _sender(request)
     form = AudienceForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
@@ -192,7 +183,7 @@ def issue_new(request: HttpRequest, pk: int) -> HttpResponse:
         newsletter=found,
         subject=form.cleaned_data["subject"],
         preheader=form.cleaned_data["preheader"],
-        by=_user(request),
+        by=user_of(request),
     )
     return redirect("newsletter_issue", pk=issue.pk)
 
@@ -203,7 +194,7 @@ def _issue(pk: int) -> Issue:
 
 def _issue_to_change(request: HttpRequest, issue: Issue) -> None:
     """Refuse a change to `issue` the user may not make (Issue.locked_for says why)."""
-    locked = issue.locked_for(_user(request))
+    locked = issue.locked_for(user_of(request))
     if locked:
         raise ValidationError(locked)
 
@@ -255,7 +246,7 @@ def _issue_page(
     block_form: BlockForm | None = None,
 ) -> HttpResponse:
     """The issue page; `form` or `block_form` bound, with its errors, after a refused save."""
-    user = _user(request)
+    user = user_of(request)
     blocks = list(found.blocks.all())
 
     def block_form_for(block: Block) -> BlockForm:
@@ -366,7 +357,9 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
 def issue_action(request: HttpRequest, pk: int) -> HttpResponse:
     found = _issue(pk)
     action = request.POST.get("action", "")
-    user = _user(request)
+    user = user_of(request)
+    if action in SENDER_ACTIONS and not user.sees_whole_team:
+        raise PermissionDenied(SENDERS_ONLY)
     try:
         if action == "test":
             form = TestSendForm(request.POST)
@@ -379,7 +372,6 @@ def issue_action(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"Test sent to {message.to_email} ({message.get_state_display().lower()})."
             )
         elif action == "schedule":
-            _sender(request)
             schedule_form = ScheduleForm(request.POST)
             if not schedule_form.is_valid():
                 raise ValidationError("That is not a date and time.")
@@ -387,18 +379,14 @@ def issue_action(request: HttpRequest, pk: int) -> HttpResponse:
             local = found.scheduled_for.astimezone(agency_zone()) if found.scheduled_for else None
             messages.success(request, f"Scheduled for {local:%-d %b %Y at %H:%M}.")
         elif action == "unschedule":
-            _sender(request)
             services.unschedule_issue(issue=found)
         elif action == "pause":
-            _sender(request)
             services.pause_issue(issue=found)
             messages.success(request, "Paused: nothing more goes out until you resume.")
         elif action == "resume":
-            _sender(request)
             services.resume_issue(issue=found)
             messages.success(request, "Resumed.")
         elif action == "cancel":
-            _sender(request)
             services.cancel_issue(issue=found, by=user)
             messages.success(request, "Cancelled: copies not yet sent will not go.")
         else:
@@ -413,7 +401,7 @@ def issue_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def library(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     form = LibraryBlockForm(request.POST or None)
     if request.method == "POST":
         if "delete" in request.POST:
@@ -446,7 +434,8 @@ def _remove_from_library(request: HttpRequest, user: User) -> HttpResponse:
 def statistics(request: HttpRequest) -> HttpResponse:
     form = StatisticsForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _sender(request)
+        if not user_of(request).sees_whole_team:
+            raise PermissionDenied(SENDERS_ONLY)
         count = services.import_statistics(
             rows=form.cleaned_data["csv"], source=form.cleaned_data["source"]
         )

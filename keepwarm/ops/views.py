@@ -7,8 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.care.models import DailyJob
 from keepwarm.ops import system
 from keepwarm.ops.jobs import retry_on_next_tick
@@ -26,18 +24,10 @@ from keepwarm.ops.queries import worker_health
 logger = logging.getLogger(__name__)
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-@login_required
+@manager_required("Only managers and admins see the System page.")
 @never_cache
 def system_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not user.sees_whole_team:
-        raise PermissionDenied("Only managers and admins see the System page.")
+    user = user_of(request)
     now = timezone.now()
     context = {
         "now": now,
@@ -57,11 +47,9 @@ def system_page(request: HttpRequest) -> HttpResponse:
     return render(request, "ops/system.html", context)
 
 
-@login_required
+@admin_required("Only admins send a failing job back to the worker.")
 @require_POST
 def retry_job(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _user(request).is_admin:
-        raise PermissionDenied("Only admins send a failing job back to the worker.")
     failure = get_object_or_404(JobFailure, pk=pk)
     retry_on_next_tick(failure=failure, now=timezone.now())
     messages.success(request, f"{failure.name} will be tried again on the worker's next tick.")

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from keepwarm.accounts.access import user_of
 from keepwarm.accounts.models import User
 from keepwarm.audit.recording import record_read
 from keepwarm.care import queries, services
@@ -43,17 +44,6 @@ PAGE_SIZE = 50
 OUTSIDER_ROLES = (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT)
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def get_person_for(user: User, pk: int) -> Person:
-    """A person the user may see, or 404 (never someone else's data)."""
-    return get_object_or_404(queries.visible_people(user).select_related("owner"), pk=pk)
-
-
 def get_company_for(user: User, pk: int) -> Company:
     # Clients are the agency's, not one consultant's: every signed-in user sees them.
     return get_object_or_404(Company.objects.select_related("owner"), pk=pk)
@@ -64,7 +54,7 @@ def get_company_for(user: User, pk: int) -> Company:
 
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     qs = queries.visible_people(user).select_related("owner")
     role = request.GET.get("role", "")
     if role in Role.Kind.values:
@@ -89,7 +79,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     placements = (
         queries.visible_placements(user)
         .filter(Q(person=person) | Q(hiring_manager=person))
@@ -128,7 +118,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
 
 @login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_person_for(_user(request), pk)
+    found = queries.get_person_for(user_of(request), pk)
     return render(request, "people/person.html", _person_context(request, found))
 
 
@@ -136,8 +126,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def log_call(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a call (or meeting) from the person's page, and plan the next one."""
-    user = _user(request)
-    found = get_person_for(user, pk)
+    user = user_of(request)
+    found = queries.get_person_for(user, pk)
     own_placements = queries.visible_placements(user).filter(person=found)
     form = LogCallForm(request.POST, placements=own_placements, today=timezone.localdate())
     if form.is_valid():
@@ -165,8 +155,8 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    found = get_person_for(user, pk)
+    user = user_of(request)
+    found = queries.get_person_for(user, pk)
     form = NoteForm(request.POST)
     if form.is_valid():
         note = form.save(commit=False)
@@ -182,7 +172,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def add_role(request: HttpRequest, pk: int) -> HttpResponse:
-    found = get_person_for(_user(request), pk)
+    found = queries.get_person_for(user_of(request), pk)
     form = RoleForm(request.POST)
     if form.is_valid():
         role = form.save(commit=False)
@@ -208,8 +198,8 @@ def _client_form(
 @require_POST
 def make_client_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """Candidate becomes client: one action adds the client-contact role to the same record."""
-    user = _user(request)
-    found = get_person_for(user, pk)
+    user = user_of(request)
+    found = queries.get_person_for(user, pk)
     form = ClientContactForm(request.POST)
     if form.is_valid():
         company = form.cleaned_data["company"]
@@ -228,8 +218,8 @@ def make_client_contact(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = _user(request)
-    instance = get_person_for(user, pk) if pk else None
+    user = user_of(request)
+    instance = queries.get_person_for(user, pk) if pk else None
     form_class = PersonForm if instance else NewPersonForm
     conflict: EditConflict | None = None
     if request.method == "POST":
@@ -241,7 +231,8 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 assert pk is not None  # only an edit of an existing person can conflict
                 conflict = found
                 form = form_class(
-                    with_current_version(request.POST, found), instance=get_person_for(user, pk)
+                    with_current_version(request.POST, found),
+                    instance=queries.get_person_for(user, pk),
                 )
                 form.is_valid()
                 form.add_error(None, conflict_message(found))
@@ -291,7 +282,7 @@ def companies(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def company(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     found = get_company_for(user, pk)
     contact_ids = Role.objects.filter(company=found, kind=Role.Kind.CLIENT_CONTACT).values(
         "person_id"
@@ -318,7 +309,7 @@ def company(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def company_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     instance = get_company_for(user, pk) if pk else None
     if request.method == "POST":
         form = CompanyForm(request.POST, instance=instance)

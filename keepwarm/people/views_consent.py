@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import user_of
+from keepwarm.care.queries import get_person_for
 from keepwarm.people.models import Consent
 from keepwarm.people.services import record_consent, withdraw_consent
-from keepwarm.people.views import get_person_for
 
 
 class ConsentForm(forms.Form):
@@ -29,8 +29,7 @@ class ConsentForm(forms.Form):
 @login_required
 @require_POST
 def person_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = user_of(request)
     person = get_person_for(user, pk)
     target = f"{person.get_absolute_url()}#consent"
     if request.POST.get("action") == "withdraw":

@@ -9,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import user_of
 from keepwarm.audit.recording import record_read
 from keepwarm.care import queries
 from keepwarm.care.forms import team
@@ -29,23 +29,9 @@ from keepwarm.placements.services import NotAllowed
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def get_placement_for(user: User, pk: int) -> Placement:
-    """A placement the user may see, or 404."""
-    visible = queries.visible_placements(user).select_related(
-        "person", "company", "owner", "hiring_manager", "care_plan"
-    )
-    return get_object_or_404(visible, pk=pk)
-
-
 @login_required
 def placements(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     qs = queries.visible_placements(user).select_related("person", "company", "owner")
     status = request.GET.get("status", "")
     if status == "active":
@@ -75,8 +61,8 @@ def placements(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def placement(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    found = get_placement_for(user, pk)
+    user = user_of(request)
+    found = queries.get_placement_for(user, pk)
     touchpoints = found.touchpoints.select_related("person", "owner", "done_by").order_by(
         "due_on", "id"
     )
@@ -107,7 +93,7 @@ def _targets(formset: Any) -> list[dict[str, Any]]:
 
 @login_required
 def placement_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     people = queries.visible_people(user)
     if request.method == "POST":
         form = PlacementForm(request.POST, people=people)
@@ -152,8 +138,8 @@ def placement_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    found = get_placement_for(user, pk)
+    user = user_of(request)
+    found = queries.get_placement_for(user, pk)
     people = queries.visible_people(user)
     conflict: EditConflict | None = None
     if request.method == "POST":
@@ -173,7 +159,7 @@ def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except EditConflict as stale:
                 conflict = stale
                 data = with_current_version(request.POST, stale)
-                current = get_placement_for(user, pk)
+                current = queries.get_placement_for(user, pk)
                 form = PlacementEditForm(data, instance=current, people=people, user=user)
                 formset = TargetFormSet(data, instance=current, prefix="targets")
                 form.is_valid()
@@ -204,8 +190,8 @@ def _update_note(done: services.PlacementUpdate) -> str:
 @login_required
 def placement_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a fall-off or early leaver; the rebate owed comes from the scale."""
-    user = _user(request)
-    found = get_placement_for(user, pk)
+    user = user_of(request)
+    found = queries.get_placement_for(user, pk)
     day = timezone.localdate()
     if request.method == "POST":
         form = OutcomeForm(request.POST, placement=found, today=day)

@@ -23,13 +23,14 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from keepwarm.accounts.access import user_of
 from keepwarm.accounts.models import User
+from keepwarm.care.queries import get_person_for
 from keepwarm.lib.images import image_type
 from keepwarm.lib.net import client_address
 from keepwarm.mail.models import email_hash
 from keepwarm.mail.unsubscribe import preferences_url
 from keepwarm.people.models import Company, Person
-from keepwarm.people.views import get_person_for
 from keepwarm.portal import personal, signin
 from keepwarm.portal.forms import (
     ConcernForm,
@@ -355,8 +356,7 @@ def _looks_after(user: User, person: Person) -> bool:
 @require_POST
 def send_link(request: HttpRequest, pk: int) -> HttpResponse:
     """A consultant emails a person a link to their page (say, while on the phone)."""
-    user = request.user
-    assert isinstance(user, User)
+    user = user_of(request)
     person = get_person_for(user, pk)
     if not signin.outsiders().filter(pk=person.pk).exists():
         messages.error(request, "Only people we placed and client contacts have a personal page.")

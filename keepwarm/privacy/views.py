@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import record, record_read
 from keepwarm.people.models import Person
@@ -22,19 +20,12 @@ from keepwarm.privacy.forms import AccessRequestForm, ErasureForm, RetentionRule
 from keepwarm.privacy.models import AccessRequest, RetentionEvent, RetentionRule
 from keepwarm.privacy.notices import mark_notice_given, notice_deadline, notices_owed
 
-
-def _data_protection_user(request: HttpRequest) -> User:
-    """Only managers and admins answer for the agency as data controller."""
-    user = request.user
-    assert isinstance(user, User)
-    if not user.sees_whole_team:
-        raise PermissionDenied("Only managers and admins handle subject access requests.")
-    return user
+# Only managers and admins answer for the agency as data controller.
+data_protection_only = manager_required("Only managers and admins handle subject access requests.")
 
 
-@login_required
+@data_protection_only
 def access_requests(request: HttpRequest) -> HttpResponse:
-    _data_protection_user(request)
     today = timezone.localdate()
     found = AccessRequest.objects.select_related("person")
     open_requests = list(found.filter(answered_on__isnull=True).order_by("due_on"))
@@ -59,9 +50,9 @@ def access_requests(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@data_protection_only
 def access_request_new(request: HttpRequest, person_pk: int) -> HttpResponse:
-    user = _data_protection_user(request)
+    user = user_of(request)
     person = get_object_or_404(Person, pk=person_pk)
     today = timezone.localdate()
     form = AccessRequestForm(request.POST or None, today=today)
@@ -90,14 +81,13 @@ def _record_export(found: AccessRequest, what: str) -> None:
     )
 
 
-def _request_for(request: HttpRequest, pk: int) -> AccessRequest:
-    _data_protection_user(request)
+def _request_for(pk: int) -> AccessRequest:
     return get_object_or_404(AccessRequest.objects.select_related("person", "answered_by"), pk=pk)
 
 
-@login_required
+@data_protection_only
 def access_request(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _request_for(request, pk)
+    found = _request_for(pk)
     export = gather(found.person)
     return render(
         request,
@@ -106,9 +96,9 @@ def access_request(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@data_protection_only
 def access_request_json(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _request_for(request, pk)
+    found = _request_for(pk)
     _record_export(found, "JSON")
     response = HttpResponse(
         gather(found.person).as_json(), content_type="application/json; charset=utf-8"
@@ -119,9 +109,9 @@ def access_request_json(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
+@data_protection_only
 def access_request_document(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _request_for(request, pk)
+    found = _request_for(pk)
     _record_export(found, "document")
     response = render(
         request,
@@ -146,11 +136,8 @@ def keep_details(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "privacy/keep.html", {"person": person})
 
 
-@login_required
+@admin_required("Only admins change retention rules.")
 def retention_rules(request: HttpRequest) -> HttpResponse:
-    user = _data_protection_user(request)
-    if not user.is_admin:
-        raise PermissionDenied("Only admins change retention rules.")
     formset = RetentionRuleFormSet(request.POST or None, queryset=RetentionRule.objects.all())
     if request.method == "POST" and formset.is_valid():
         formset.save()
@@ -159,30 +146,29 @@ def retention_rules(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/retention_rules.html", {"formset": formset})
 
 
-@login_required
+@data_protection_only
 @require_POST
 def keep_on_review(request: HttpRequest, person_pk: int) -> HttpResponse:
-    user = _data_protection_user(request)
+    user = user_of(request)
     person = get_object_or_404(Person, pk=person_pk)
     retention.keep_for_another_period(person, now=timezone.now(), by=user)
     messages.success(request, f"Kept {person.full_name} for another retention period.")
     return redirect("access_requests")
 
 
-@login_required
+@data_protection_only
 @require_POST
 def notice_given(request: HttpRequest, person_pk: int) -> HttpResponse:
-    _data_protection_user(request)
     person = get_object_or_404(Person, pk=person_pk)
     mark_notice_given(person, now=timezone.now())
     messages.success(request, f"Recorded that {person.full_name} has been given the notice.")
     return redirect("access_requests")
 
 
-@login_required
+@data_protection_only
 def erase(request: HttpRequest, person_pk: int) -> HttpResponse:
     """Erasure on request: a page that says what will happen, then a POST that does it."""
-    user = _data_protection_user(request)
+    user = user_of(request)
     person = get_object_or_404(Person, pk=person_pk)
     form = ErasureForm(request.POST or None, person=person)
     if request.method == "POST" and form.is_valid():
@@ -202,11 +188,11 @@ def erase(request: HttpRequest, person_pk: int) -> HttpResponse:
     return render(request, "privacy/erase.html", {"person": person, "form": form})
 
 
-@login_required
+@data_protection_only
 @require_POST
 def access_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _data_protection_user(request)
-    found = _request_for(request, pk)
+    user = user_of(request)
+    found = _request_for(pk)
     services.mark_answered(found, by=user, on=timezone.localdate())
     messages.success(request, f"Marked the request from {found.person.full_name} as answered.")
     return redirect(found)

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import timezone
 
+from keepwarm.accounts.access import user_of
 from keepwarm.accounts.models import User
 from keepwarm.care import queries as care_queries
 from keepwarm.care.services import covering_for
@@ -29,12 +30,6 @@ from keepwarm.signals import queries as signal_queries
 CHUNK = 2000
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _stream(qs: QuerySet[Any], fields: list[str]) -> Iterator[tuple[Any, ...]]:
     yield from qs.values_list(*fields).iterator(chunk_size=CHUNK)
 
@@ -45,7 +40,7 @@ def _choices(field: Any) -> Callable[[Any], str]:
 
 
 def people_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = _user(request)
+    user = user_of(request)
     qs = care_queries.visible_people(user)
     role = request.GET.get("role", "")
     if role in Role.Kind.values:
@@ -116,7 +111,7 @@ def companies_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
 
 
 def placements_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = _user(request)
+    user = user_of(request)
     qs = care_queries.visible_placements(user)
     status = request.GET.get("status", "")
     if status == "active":
@@ -206,7 +201,7 @@ def placements_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
 
 
 def due_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = _user(request)
+    user = user_of(request)
     day = timezone.localdate()
     owners = [user.pk, *(u.pk for u in covering_for(user, day=day))]
     emails = request.GET.get("emails") == "1"
@@ -232,7 +227,7 @@ def due_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
 
 
 def alerts_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = _user(request)
+    user = user_of(request)
     state = request.GET.get("state", "open")
     if state not in ("open", "overdue", "closed", "all"):
         state = "open"
@@ -284,7 +279,7 @@ def _own_unless_team(qs: QuerySet[Any], user: User) -> QuerySet[Any]:
 
 
 def referrals_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = _user(request)
+    user = user_of(request)
     qs = _own_unless_team(Referral.objects.all(), user)
     status = request.GET.get("status", "")
     if status in Referral.Status.values:
@@ -342,7 +337,7 @@ def referrals_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
 
 
 def leads_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = _user(request)
+    user = user_of(request)
     qs = _own_unless_team(Lead.objects.all(), user)
     status = request.GET.get("status", "")
     if status in Lead.Status.values:

@@ -10,31 +10,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import user_of
 from keepwarm.audit.recording import brief_label, record_read
-from keepwarm.care.queries import visible_placements
+from keepwarm.care.queries import get_placement_for
 from keepwarm.lib.exports import FORMATS, export_response
 from keepwarm.reports import business, pages, queries, services
 from keepwarm.reports.forms import RebatePaidForm, ReportFilterForm
 from keepwarm.reports.survival import HORIZONS
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _filters(request: HttpRequest, default_days: int) -> ReportFilterForm:
     return ReportFilterForm(
         request.GET,
-        user=_user(request),
+        user=user_of(request),
         default_days=default_days,
         today=timezone.localdate(),
     )
@@ -128,8 +122,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def rebate_paid(request: HttpRequest, pk: int) -> HttpResponse:
     """Record what was paid back for one placement (its owner, managers and admins)."""
-    user = _user(request)
-    placement = get_object_or_404(visible_placements(user), pk=pk)
+    user = user_of(request)
+    placement = get_placement_for(user, pk)
     if not (user.sees_whole_team or placement.owner_id == user.pk):
         raise PermissionDenied("Only the placement's owner, managers and admins record rebates.")
     form = RebatePaidForm(request.POST)

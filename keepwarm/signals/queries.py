@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -35,6 +36,11 @@ def open_alerts_for(user: User, *, now: dt.datetime) -> list[Alert]:
 def visible_alerts(user: User) -> QuerySet[Alert]:
     """Alerts on placements `user` may see (managers: the whole team), plus their own."""
     return _alerts().filter(Q(placement__in=visible_placements(user)) | Q(owner=user)).distinct()
+
+
+def get_alert_for(user: User, pk: int) -> Alert:
+    """An alert `user` may see, or 404 (pages and API alike)."""
+    return get_object_or_404(visible_alerts(user).select_related("closed_by"), pk=pk)
 
 
 def alert_people_shown(alert: Alert) -> tuple[int]:

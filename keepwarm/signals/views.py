@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.forms import team
 from keepwarm.lib.ids import parse_id
@@ -23,20 +23,9 @@ from keepwarm.signals.models import Alert, RiskSettings, RiskWeight, Signal, Sig
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def get_alert_for(user: User, pk: int) -> Alert:
-    """An alert the user may see, or 404."""
-    return get_object_or_404(queries.visible_alerts(user), pk=pk)
-
-
 @login_required
 def at_risk(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     risks = queries.at_risk(user)
     page = Paginator(risks, PAGE_SIZE).get_page(request.GET.get("page"))
     record_read(risk.placement for risk in page)
@@ -51,7 +40,7 @@ def at_risk(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     now = timezone.now()
     state = request.GET.get("state", "open")
     if state not in ("open", "overdue", "closed", "all"):
@@ -82,8 +71,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def alert(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    found = get_alert_for(user, pk)
+    user = user_of(request)
+    found = queries.get_alert_for(user, pk)
     return _alert_page(request, found, CloseAlertForm())
 
 
@@ -106,8 +95,8 @@ def _alert_page(
 @login_required
 @require_POST
 def close_alert(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    found = get_alert_for(user, pk)
+    user = user_of(request)
+    found = queries.get_alert_for(user, pk)
     form = CloseAlertForm(request.POST)
     if form.is_valid():
         try:
@@ -122,15 +111,11 @@ def close_alert(request: HttpRequest, pk: int) -> HttpResponse:
     return _alert_page(request, found, form, status=422)
 
 
-def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise PermissionDenied("Only admins change risk weights.")
+admins_only = admin_required("Only admins change risk weights.")
 
 
-@login_required
+@admins_only
 def weights(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    _require_admin(user)
     services.ensure_default_weights()
     rows = list(RiskWeight.objects.order_by("-weight", "kind"))
     settings_row = RiskSettings.current()
@@ -172,11 +157,9 @@ def weights(request: HttpRequest) -> HttpResponse:
     return render(request, "signals/weights.html", context, status=status)
 
 
-@login_required
+@admins_only
 @require_POST
 def fit_now(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    _require_admin(user)
     fitted = services.fit_risk_model()
     if fitted is None:
         need = RiskSettings.current().min_outcomes

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, ProtectedError, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.care.queries import visible_placements
 from keepwarm.lib.net import client_address
 from keepwarm.surveys import services
@@ -96,15 +95,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 # --- Staff: one response ----------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
 def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     found = get_object_or_404(
         Response.objects.filter(placement__in=visible_placements(user)).select_related(
             "person", "placement__company", "placement__person", "questionnaire", "invitation"
@@ -118,16 +111,11 @@ def response_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Admins: the questionnaire builder -----------------------------------------------------------
 
 
-def _admin(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_admin:
-        raise PermissionDenied("Only admins edit questionnaires.")
-    return user
+admins_only = admin_required("Only admins edit questionnaires.")
 
 
-@login_required
+@admins_only
 def questionnaires(request: HttpRequest) -> HttpResponse:
-    _admin(request)
     found = Questionnaire.objects.annotate(
         question_count=Count("questions", filter=Q(questions__invitation__isnull=True)),
     ).order_by("audience", "name")
@@ -138,9 +126,8 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/questionnaires.html", {"rows": rows})
 
 
-@login_required
+@admins_only
 def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin(request)
     found = get_object_or_404(Questionnaire, pk=pk)
     questions = found.questions.filter(invitation__isnull=True).select_related("show_if")
     steps = found.plan_steps.select_related("plan").order_by("plan__name", "order")
@@ -148,9 +135,8 @@ def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/questionnaire.html", context)
 
 
-@login_required
+@admins_only
 def questionnaire_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _admin(request)
     found = get_object_or_404(Questionnaire, pk=pk) if pk else None
     form = QuestionnaireForm(request.POST or None, instance=found)
     if request.method == "POST" and form.is_valid():
@@ -162,11 +148,10 @@ def questionnaire_edit(request: HttpRequest, pk: int | None = None) -> HttpRespo
     )
 
 
-@login_required
+@admins_only
 def question_edit(
     request: HttpRequest, questionnaire_pk: int | None = None, pk: int | None = None
 ) -> HttpResponse:
-    _admin(request)
     if pk is not None:
         found = get_object_or_404(Question, pk=pk, invitation__isnull=True)
         owner = found.questionnaire
@@ -183,10 +168,9 @@ def question_edit(
     return render(request, "surveys/question_form.html", context)
 
 
-@login_required
+@admins_only
 @require_POST
 def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin(request)
     found = get_object_or_404(Question, pk=pk, invitation__isnull=True)
     owner_pk = found.questionnaire_id
     try:
@@ -202,10 +186,9 @@ def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("questionnaire", owner_pk)
 
 
-@login_required
+@admins_only
 def questionnaire_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The page as a person sees it, with a sample target when it asks about targets."""
-    _admin(request)
     found = get_object_or_404(Questionnaire, pk=pk)
     questions = list(found.questions.filter(invitation__isnull=True).select_related("show_if"))
     if found.asks_about_targets:
