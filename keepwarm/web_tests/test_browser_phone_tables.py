@@ -1,0 +1,35 @@
+"""Wide tables scroll inside their box on a phone; the page itself never scrolls sideways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from keepwarm.conftest import Cast
+from keepwarm.web_tests.browser import MARKS, launched, phone_page
+
+pytestmark = MARKS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_on_a_phone_reads_the_team_table_without_the_page_scrolling_sideways(
+    cast: Cast, live_server: Any
+) -> None:
+    # The last column of an admin's team table has a visually-hidden header (position:
+    # absolute): it used to escape the table's scroll box and widen the page by 300 px.
+    with launched() as browser:
+        page = phone_page(browser)
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill("ada_admin")
+        page.get_by_label("Password").fill("correct-horse-battery")
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("heading", name="Today", exact=True).wait_for()
+
+        page.goto(f"{live_server.url}/team/")
+        page.get_by_role("heading", name="Team").first.wait_for()
+
+        table_width = page.evaluate("document.querySelector('.table-wrap table').scrollWidth")
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert table_width > 390  # the table is wider than the phone: it scrolls in its box
+    assert page_width <= 390
