@@ -9,11 +9,12 @@ creates or changes a record records it inside its own transaction, from values i
 read anyway (`record_created`, `record_changed`), so a save costs no extra SELECT and a
 bulk write (an UPDATE of many rows, insert_rows) costs one INSERT however many rows it
 touched (`record_entries`, `recorded_update`). No model save signal records anything: a
-write that bypasses the services is not on the trail, and
-audit/tests/test_every_writer_is_audited.py holds every service to leaving an entry.
-A list page or an API page records one "viewed"
-entry per record it showed (`record_read`), so "who accessed this person's data?" finds
-the lists they appeared in too.
+write that bypasses the services is not on the trail, so every write goes through one, and
+audit/tests/test_every_writer_is_audited.py holds each service to leaving its entries.
+
+A list page or an API page records one "viewed" entry per record it showed
+(`record_read`), so "who accessed this person's data?" finds the lists they appeared in
+too.
 """
 
 from __future__ import annotations

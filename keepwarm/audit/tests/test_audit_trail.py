@@ -114,6 +114,30 @@ def test_a_company_edit_keeps_the_old_and_new_value_of_each_changed_field(
     assert entry.actor == cast.owner and entry.object_repr == "Acme Widgets"
 
 
+def test_companies_made_and_changed_through_the_api_are_on_the_trail(
+    client: Client, cast: Cast
+) -> None:
+    _, raw = ApiToken.issue(user=cast.manager)
+    auth = {"Authorization": f"Bearer {raw}"}
+    json = "application/json"
+
+    made = client.post(
+        "/api/v1/companies",
+        {"name": "Bright Ltd", "owner": "olivia_owner"},
+        content_type=json,
+        headers=auth,
+    )
+    pk = made.json()["id"]
+    client.patch(f"/api/v1/companies/{pk}", {"sector": "Retail"}, content_type=json, headers=auth)
+
+    created = AuditEntry.objects.get(action="created", object_type="people.company")
+    assert created.changes["name"] == [None, "Bright Ltd"]
+    assert created.changes["owner_id"] == [None, cast.owner.pk]
+    changed = AuditEntry.objects.get(action="changed", object_type="people.company")
+    assert changed.changes == {"sector": ["", "Retail"]}
+    assert {created.actor, changed.actor} == {cast.manager}
+
+
 def test_a_person_edit_reads_the_persons_row_once(client: Client, cast: Cast) -> None:
     """The trail's old values come from the read that claims the version: no SELECT
     of its own per save."""
