@@ -25,6 +25,7 @@ from keepwarm.api.schemas import (
     Url,
 )
 from keepwarm.audit.recording import record_read
+from keepwarm.people import services as people_services
 from keepwarm.people.models import Company, GuaranteeUnit, Remedy
 
 router = Router()
@@ -98,14 +99,15 @@ def _companies() -> QuerySet[Company]:
     return Company.objects.select_related("owner").order_by("name", "id")
 
 
-def _apply(company: Company, data: dict[str, Any]) -> None:
+def _fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The payload as Company fields: the owner's username as the user, the rebate scale
+    in order."""
     if "owner" in data:
-        owner = data.pop("owner")
-        company.owner = user_named("owner", owner) if owner else None
+        owner = data["owner"]
+        data["owner"] = user_named("owner", owner) if owner else None
     if "rebate_scale" in data:
         data["rebate_scale"] = sorted(data["rebate_scale"], key=lambda row: row["up_to_day"])
-    for name, value in data.items():
-        setattr(company, name, value)
+    return data
 
 
 @router.get("", response=CompanyPage, url_name="companies")
@@ -137,16 +139,13 @@ def read_company(request: HttpRequest, id: Id) -> Company:
 
 @router.post("", response={201: CompanyOut, 422: ErrorOut})
 def create_company(request: HttpRequest, payload: CompanyIn) -> Status[Company]:
-    company = Company()
-    _apply(company, payload.model_dump())
-    company.save()
-    return Status(201, company)
+    return Status(201, people_services.create_company(**_fields(payload.model_dump())))
 
 
 @router.patch("/{id}", response={200: CompanyOut, 404: ErrorOut, 422: ErrorOut})
 def update_company(request: HttpRequest, id: Id, payload: CompanyPatch) -> Company:
+    changes = _fields(payload.model_dump(exclude_unset=True))
     with transaction.atomic():
+        # Locked from this read, so the fields the patch leaves alone are saved as stored.
         company = get_object_or_404(_companies().select_for_update(of=("self",)), pk=id)
-        _apply(company, payload.model_dump(exclude_unset=True))
-        company.save()
-    return company
+        return people_services.update_company(company=company, **changes)

@@ -5,8 +5,3 @@ class Config(AppConfig):
     name = "keepwarm.audit"
     label = "audit"
     verbose_name = "Audit trail"
-
-    def ready(self) -> None:
-        from keepwarm.audit import receivers
-
-        receivers.connect()

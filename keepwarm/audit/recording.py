@@ -4,12 +4,17 @@ The middleware says who is acting for the length of a request (a staff member in
 browser or through the API); outside a request (the worker, a command) the actor is
 "system".
 
-Entries are written where the data is read or written, not only by model save signals:
-bulk writes (an UPDATE of many rows, insert_rows) send no signals, so the services that
-make them record what they did themselves, with `record_entries` / `record_objects`, in one
-INSERT however many rows they touched. A list page or an API page records one "viewed"
-entry per record it showed (`record_read`), so "who accessed this person's data?" finds
-the lists they appeared in too.
+Entries are written where the data is written, as pretix's log_action: each service that
+creates or changes a record records it inside its own transaction, from values it has
+read anyway (`record_created`, `record_changed`), so a save costs no extra SELECT and a
+bulk write (an UPDATE of many rows, insert_rows) costs one INSERT however many rows it
+touched (`record_entries`, `recorded_update`). No model save signal records anything: a
+write that bypasses the services is not on the trail, so every write goes through one, and
+audit/tests/test_every_writer_is_audited.py holds each service to leaving its entries.
+
+A list page or an API page records one "viewed" entry per record it showed
+(`record_read`), so "who accessed this person's data?" finds the lists they appeared in
+too.
 """
 
 from __future__ import annotations
@@ -100,6 +105,28 @@ def created_changes(obj: models.Model) -> dict[str, list[Any]]:
     return {k: [None, v] for k, v in tracked_values(obj).items() if v not in (None, "", [], {})}
 
 
+def stored_values(obj: models.Model) -> dict[str, Any]:
+    """`obj`'s tracked fields as the database holds them, its row locked until the
+    transaction ends. For a service handed an instance that may already hold the new
+    values (a bound form sets them on its instance): one SELECT, which also gives the
+    stored "version" for claim_version."""
+    assert transaction.get_connection().in_atomic_block, "stored_values needs a transaction"
+    model = type(obj)
+    names = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.attname not in UNTRACKED_FIELDS and not f.primary_key
+    ]
+    row = model._base_manager.select_for_update().values(*names).get(pk=obj.pk)
+    return {k: jsonable(v) for k, v in row.items()}
+
+
+def changes_from(before: dict[str, Any], obj: models.Model) -> dict[str, list[Any]]:
+    """[old, new] for each tracked field of `obj` that differs from `before` (its
+    tracked_values or stored_values, taken before the change)."""
+    return {k: [before.get(k), v] for k, v in tracked_values(obj).items() if before.get(k) != v}
+
+
 def jsonable(value: Any) -> Any:
     """A value as the trail stores it; equal values compare equal whichever side read them."""
     if isinstance(value, Decimal):
@@ -148,6 +175,18 @@ def record_for(action: str, obj: models.Model, **extra: Any) -> AuditEntry:
         person_id=person_id_of(obj),
         **extra,
     )
+
+
+def record_created(obj: models.Model) -> AuditEntry:
+    """A record a service has just created: every field it was given."""
+    return record_for(AuditEntry.Action.CREATED, obj, changes=created_changes(obj))
+
+
+def record_changed(obj: models.Model, before: dict[str, Any]) -> AuditEntry | None:
+    """A record a service has just saved, against its values `before` the change (see
+    changes_from); nothing when no tracked field changed."""
+    changes = changes_from(before, obj)
+    return record_for(AuditEntry.Action.CHANGED, obj, changes=changes) if changes else None
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,11 @@ from keepwarm.audit.recording import (
     created_changes,
     entry_for,
     jsonable,
+    record_changed,
     record_entries,
     record_for,
     recorded_update,
+    tracked_values,
 )
 from keepwarm.care.models import Audience, CarePlan, Cover, Kind, PlanStep, Touchpoint
 from keepwarm.lib.bulk import insert_rows
@@ -119,8 +121,10 @@ def lay_out_care_plan(
     if plan is None:
         return []
     if placement.care_plan_id != plan.pk:
+        before = tracked_values(placement)
         placement.care_plan = plan
         placement.save(update_fields=["care_plan"])
+        record_changed(placement, before)
 
     existing = set(
         placement.touchpoints.filter(step__isnull=False).values_list("step_id", "due_on")
@@ -251,12 +255,14 @@ def move_start_date(
         for pk, touchpoints in series.items()
     }
 
+    before = tracked_values(placement)
     placement.start_date = new_start
     fields = ["start_date"]
     if placement.status in Placement.ACTIVE:
         placement.status = status_by_date(placement, today)
         fields.append("status")
     placement.save(update_fields=fields)
+    record_changed(placement, before)
 
     changed: list[Touchpoint] = []
     moves: list[Entry] = []

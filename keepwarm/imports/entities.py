@@ -26,7 +26,15 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import Entry, record_entries
+from keepwarm.audit.recording import (
+    Entry,
+    changes_from,
+    created_changes,
+    entry_for,
+    record_created,
+    record_entries,
+    tracked_values,
+)
 from keepwarm.imports.fields import (
     close_name,
     cut_to_limits,
@@ -499,7 +507,9 @@ def _company_named(ctx: Context, name: str) -> int:
     """A company by name, created when no company has that name (other CSVs name them)."""
     pk = ctx.company_by_name(name)
     if pk is None:
-        pk = Company.objects.create(name=name[:200]).pk
+        company = Company.objects.create(name=name[:200])
+        record_created(company)
+        pk = company.pk
         ctx.remember_company(name, pk)
     return pk
 
@@ -542,6 +552,8 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
     known = Company.objects.in_bulk([r.object_id for r in refs.values()])
     repeats = _Repeats(ctx, entity)
     new_refs: list[dict[str, Any]] = []
+    created: list[Entry] = []
+    changed: list[Entry] = []
     for row in rows:
         name = row.get("name")[:200]
         if not name:
@@ -578,10 +590,13 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
                     target=f"company:{company.pk}",
                 )
                 continue
+            before = tracked_values(company)
             for key, value in {**values, **terms}.items():
                 if value:
                     setattr(company, key, value)
             company.save()
+            if changes := changes_from(before, company):
+                changed.append(entry_for(company, changes=changes))
             ref.fingerprint = row.fingerprint
             ref.save(update_fields=["fingerprint"])
             ctx.record(
@@ -600,6 +615,7 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
             company = Company.objects.create(
                 owner_id=owner, learnt=row.get("learnt"), **values, **terms
             )
+            created.append(entry_for(company, changes=created_changes(company)))
             pk = company.pk
             ctx.remember_company(name, pk)
             outcome, why = Outcome.CREATED, ""
@@ -614,6 +630,9 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
             target=f"company:{pk}",
         )
     insert_rows(ExternalRef, new_refs)
+    # The companies' trail in one INSERT for each kind of entry, as the people's is.
+    record_entries(AuditEntry.Action.CREATED, created)
+    record_entries(AuditEntry.Action.CHANGED, changed)
 
 
 # A job order's row may change anything of its vacancy (blanks aside: see _job_order).

@@ -43,15 +43,21 @@ class VersionField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
-def claim_version(instance: models.Model, loaded_version: int | None) -> None:
+def claim_version(
+    instance: models.Model, loaded_version: int | None, *, stored: int | None = None
+) -> None:
     """Within a transaction: lock the row, check nobody saved since, and bump the version.
 
     ``loaded_version`` None means the form predates versioning (an old tab): treat as current.
+    ``stored`` is the version the caller has just read with the row locked (a service reads
+    the row's old values for the audit trail anyway); without it, it is read here.
     """
     assert transaction.get_connection().in_atomic_block, "claim_version needs a transaction"
     model = type(instance)
     current: int = (
-        model._base_manager.select_for_update()
+        stored
+        if stored is not None
+        else model._base_manager.select_for_update()
         .values_list("version", flat=True)
         .get(pk=instance.pk)
     )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from keepwarm.audit.recording import record_created
 from keepwarm.lib import events
 from keepwarm.network.models import Lead, Referral, RewardRule, StatusStatement, Vacancy
 from keepwarm.people.models import Company, Person, Role
@@ -190,6 +191,7 @@ def receive_referral(
                 owner=owner,
                 notes=REFERRED_NOTE,
             )
+            record_created(match)
             Role.objects.create(
                 person=match, kind=Role.Kind.CANDIDATE, started_on=timezone.localdate()
             )
@@ -419,6 +421,7 @@ def resolve_referral(
                 owner=referral.owner or by,
                 notes=REFERRED_NOTE,
             )
+            record_created(person)
             company = None
             if referral.kind == Referral.Kind.CLIENT and referral.company_name:
                 company = Company.objects.filter(name__iexact=referral.company_name).first()
@@ -470,6 +473,7 @@ def convert_lead(
             company = Company.objects.create(
                 name=company_name, sector=sector, location=location, owner=by
             )
+            record_created(company)
         vacancy = Vacancy.objects.create(
             company=company,
             title=title,
@@ -489,6 +493,7 @@ def convert_lead(
                 owner=by,
                 notes=LEAD_CONTACT_NOTE,
             )
+            record_created(contact)
         if add_contact and contact is not None:
             has_role = contact.roles.filter(
                 kind=Role.Kind.CLIENT_CONTACT, company=company, ended_on__isnull=True

@@ -21,7 +21,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import created_changes, jsonable, record_for, recorded_update
+from keepwarm.audit.recording import (
+    created_changes,
+    jsonable,
+    record_changed,
+    record_created,
+    record_for,
+    recorded_update,
+    stored_values,
+)
 from keepwarm.lib.concurrency import claim_version
 from keepwarm.mail.models import Suppression
 from keepwarm.people.models import Company, Consent, Note, Person, Role
@@ -276,7 +284,7 @@ def create_person(
     """Record a new person with what they are to the agency now, as the person form and
     the API both do: a candidate (whom matching then considers for vacancies) or a
     client contact at `company`. `owner` defaults to `by`; `fields` are other Person
-    fields (email, phone, skills, source...). The save records itself on the audit trail.
+    fields (email, phone, skills, source...). The new person is on the audit trail.
     """
     if role not in FIRST_ROLES:
         raise ValidationError({"role": "A new person starts as a candidate or a client contact."})
@@ -284,6 +292,7 @@ def create_person(
         raise ValidationError({"company": "Choose the company this contact works for."})
     person = Person(first_name=first_name, last_name=last_name, owner=owner or by, **fields)
     person.save()
+    record_created(person)
     Role.objects.create(
         person=person,
         kind=role,
@@ -301,10 +310,37 @@ def update_person(*, person: Person, expected_version: int | None, **changes: An
     `expected_version` is the version the change was based on (the form's); None accepts
     whatever is current (the API sends none). A newer save raises EditConflict and
     nothing is written; otherwise the version moves on, so a form open meanwhile is
-    told. The save records itself on the audit trail.
+    told. The change is on the audit trail, old and new value of each field.
     """
+    # The stored values, not the instance's: a bound form has set its values on it.
+    before = stored_values(person)
     for name, value in changes.items():
         setattr(person, name, value)
-    claim_version(person, expected_version)
+    claim_version(person, expected_version, stored=before["version"])
     person.save()
+    record_changed(person, before)
     return person
+
+
+@transaction.atomic
+def create_company(*, name: str, **fields: Any) -> Company:
+    """Record a new client or employer, as the company form and the API both do;
+    `fields` are other Company fields (sector, owner, terms of business...). The new
+    company is on the audit trail."""
+    company = Company.objects.create(name=name, **fields)
+    record_created(company)
+    return company
+
+
+@transaction.atomic
+def update_company(*, company: Company, **changes: Any) -> Company:
+    """Change a company's fields, as the company form and the API both do; the change is
+    on the audit trail, old and new value of each field. The row stays locked until the
+    change is saved, so two edits at once do not lose one."""
+    # The stored values, not the instance's: a bound form has set its values on it.
+    before = stored_values(company)
+    for name, value in changes.items():
+        setattr(company, name, value)
+    company.save()
+    record_changed(company, before)
+    return company

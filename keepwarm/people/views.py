@@ -314,7 +314,7 @@ def company_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST":
         form = CompanyForm(request.POST, instance=instance)
         if form.is_valid():
-            saved = form.save()
+            saved = _save_company(form, instance)
             messages.success(
                 request,
                 f"Saved {saved.name}. New placements take these terms; existing ones keep theirs.",
@@ -323,3 +323,12 @@ def company_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         form = CompanyForm(instance=instance, initial={} if instance else {"owner": user})
     return render(request, "people/company_form.html", {"form": form, "company": instance})
+
+
+def _save_company(form: CompanyForm, instance: Company | None) -> Company:
+    if instance is None:
+        return people_services.create_company(
+            **{name: form.cleaned_data[name] for name in CompanyForm.Meta.fields}
+        )
+    # The form has set its values on `instance` already (ModelForm validation does).
+    return people_services.update_company(company=instance)

@@ -16,8 +16,10 @@ from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import (
     created_changes,
     entry_for,
+    record_changed,
     record_entries,
     recorded_update,
+    tracked_values,
     update_with_entries,
 )
 from keepwarm.care.models import CarePlan, Touchpoint
@@ -138,7 +140,7 @@ def create_placements(
             placement.care_plan = plan
         placements.append(placement)
     insert_objects(placements)
-    # insert_objects sends no save signal: the trail is written here, in one INSERT.
+    # The whole batch's "created" entries in one INSERT.
     record_entries(
         AuditEntry.Action.CREATED, (entry_for(p, changes=created_changes(p)) for p in placements)
     )
@@ -235,6 +237,7 @@ def record_placement_outcome(
         raise ValidationError("A placement ends as fell off or left early.")
     if reason not in Placement.LeaveReason.values:
         raise ValidationError(f"Unknown reason {reason!r}.")
+    before = tracked_values(placement)
     placement.status = status
     placement.left_on = left_on
     placement.leave_reason = reason
@@ -243,6 +246,7 @@ def record_placement_outcome(
     placement.save(
         update_fields=["status", "left_on", "leave_reason", "leave_notes", "rebate_owed"]
     )
+    record_changed(placement, before)
     recorded_update(
         placement.touchpoints.filter(state=Touchpoint.State.PLANNED, step__isnull=False),
         state=Touchpoint.State.SKIPPED,
@@ -399,8 +403,8 @@ def update_placement(
     otherwise). A new `start_date` moves the planned calls and check-ins with it; a new
     `owner` takes over the placement and its planned calls. `targets`, when given,
     replace the placement's targets (see _set_targets). Every write is on the audit
-    trail: the placement's own save through its save signal, the care-plan move and the
-    handover by their services.
+    trail: the placement's fields here, the care-plan move and the handover by their
+    services.
     """
     unknown = set(changes) - EDITABLE
     if unknown:
@@ -412,11 +416,13 @@ def update_placement(
         .get(pk=placement.pk)
     )
     _check_allowed(current, by=by, changes=changes, owner=owner)
-    claim_version(current, expected_version)
+    before = tracked_values(current)
+    claim_version(current, expected_version, stored=current.version)
     if changes:
         for name, value in changes.items():
             setattr(current, name, value)
         current.save(update_fields=[*changes, "version"])
+        record_changed(current, before)
     else:
         # Only a new start date or owner: their services put them on the trail; the
         # version still moves on, so a form open meanwhile cannot put them back.

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from keepwarm.audit.recording import record_created
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
 from keepwarm.mail.services import queue_email
@@ -190,6 +191,7 @@ def confirm_signup(signup: Signup, *, now: dt.datetime | None = None) -> Consent
                 email=signup.email,
                 notes="Signed up for the newsletter on the website.",
             )
+            record_created(person)
         consent = current_consent(person)
         if (
             consent is not None

@@ -7,14 +7,20 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from keepwarm.accounts.models import ApiToken
 from keepwarm.audit.models import AppendOnlyError, AuditEntry
 from keepwarm.audit.recording import SYSTEM, acting_as
 from keepwarm.conftest import Cast
+from keepwarm.people.forms import format_rebate_scale
+from keepwarm.people.models import Company, Person
+from keepwarm.people.services import update_company, update_person
 from keepwarm.placements.models import Placement
+from keepwarm.placements.services import update_placement
 from keepwarm.privacy.services import log_access_request
 
 pytestmark = pytest.mark.django_db
@@ -71,26 +77,87 @@ def test_an_edit_keeps_the_old_and_new_value_of_each_changed_field(
 
 
 def test_saving_without_changes_records_nothing(cast: Cast) -> None:
-    Placement.objects.get(pk=cast.placement.pk).save()
+    update_company(company=Company.objects.get(pk=cast.company.pk))
 
     assert not AuditEntry.objects.filter(action="changed").exists()
 
 
 def test_changes_outside_a_request_are_by_the_system(cast: Cast) -> None:
     placement = Placement.objects.get(pk=cast.placement.pk)
-    placement.salary = Decimal("41000")
     with acting_as(SYSTEM):
-        placement.save()
+        update_placement(
+            placement=placement,
+            by=cast.manager,
+            expected_version=None,
+            changes={"salary": Decimal("41000")},
+        )
 
     entry = AuditEntry.objects.get(action="changed")
     assert entry.actor_name == "system"
-    assert entry.changes == {"salary": ["38000", "41000"]}
+    # An edit through the service moves the version on, so a form open meanwhile is told.
+    assert entry.changes == {"salary": ["38000", "41000"], "version": [0, 1]}
+
+
+def test_a_company_edit_keeps_the_old_and_new_value_of_each_changed_field(
+    client: Client, cast: Cast
+) -> None:
+    client.force_login(cast.owner)
+    page = client.get(reverse("company_edit", args=[cast.company.pk]))
+    data = {k: v for k, v in page.context["form"].initial.items() if v is not None}
+    data.update(rebate_scale=format_rebate_scale(cast.company.rebate_scale), learnt="Pays on time")
+
+    response = client.post(reverse("company_edit", args=[cast.company.pk]), data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    entry = AuditEntry.objects.get(action="changed")
+    assert entry.changes == {"learnt": ["", "Pays on time"]}
+    assert entry.actor == cast.owner and entry.object_repr == "Acme Widgets"
+
+
+def test_companies_made_and_changed_through_the_api_are_on_the_trail(
+    client: Client, cast: Cast
+) -> None:
+    _, raw = ApiToken.issue(user=cast.manager)
+    auth = {"Authorization": f"Bearer {raw}"}
+    json = "application/json"
+
+    made = client.post(
+        "/api/v1/companies",
+        {"name": "Bright Ltd", "owner": "olivia_owner"},
+        content_type=json,
+        headers=auth,
+    )
+    pk = made.json()["id"]
+    client.patch(f"/api/v1/companies/{pk}", {"sector": "Retail"}, content_type=json, headers=auth)
+
+    created = AuditEntry.objects.get(action="created", object_type="people.company")
+    assert created.changes["name"] == [None, "Bright Ltd"]
+    assert created.changes["owner_id"] == [None, cast.owner.pk]
+    changed = AuditEntry.objects.get(action="changed", object_type="people.company")
+    assert changed.changes == {"sector": ["", "Retail"]}
+    assert {created.actor, changed.actor} == {cast.manager}
+
+
+def test_a_person_edit_reads_the_persons_row_once(client: Client, cast: Cast) -> None:
+    """The trail's old values come from the read that claims the version: no SELECT
+    of its own per save."""
+    person = Person.objects.get(pk=cast.candidate.pk)
+    person.headline = "Top biller"
+    table = connection.ops.quote_name(Person._meta.db_table)
+
+    with CaptureQueriesContext(connection) as context:
+        update_person(person=person, expected_version=person.version)
+
+    reads = [q for q in context.captured_queries if q["sql"].startswith("SELECT")]
+    assert [table in q["sql"] for q in reads] == [True]
+    assert AuditEntry.objects.get(action="changed").changes == {
+        "headline": ["", "Top biller"],
+        "version": [0, 1],
+    }
 
 
 def test_the_trail_cannot_be_rewritten_by_the_application(cast: Cast) -> None:
-    cast.candidate.save()  # nothing changed, nothing recorded
-    cast.company.name = "Acme Widgets Group"
-    cast.company.save()
+    update_company(company=cast.company, name="Acme Widgets Group")
     entry = AuditEntry.objects.get(action="changed")
 
     with pytest.raises(AppendOnlyError):

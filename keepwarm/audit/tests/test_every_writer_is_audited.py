@@ -1,12 +1,11 @@
-"""Every service function that writes people, placements, touchpoints or consent leaves
-the audit trail an entry for each record it wrote.
+"""Every service function that writes people, companies, placements, touchpoints or
+consent leaves the audit trail an entry for each record it wrote.
 
 The functions are found by reading the public functions of every `keepwarm/*/services.py`.
 Each is either called below on the cast (WRITERS: how to call it) or named in OTHERS with
 what it writes instead; a new service function known to neither fails the first test, so
-whoever adds one decides which it is. Model save signals record single saves, but bulk
-writes (UPDATE of many rows, rows inserted together) send none: this is what holds every
-such path to recording its own entries.
+whoever adds one decides which it is. Nothing records a save by itself (no model save
+signal does): this is what holds every write, single or bulk, to recording its entries.
 """
 
 from __future__ import annotations
@@ -36,14 +35,14 @@ from keepwarm.mail.suppressions import suppress
 from keepwarm.network import services as network
 from keepwarm.network.models import Referral
 from keepwarm.people import services as people
-from keepwarm.people.models import Consent, Person
+from keepwarm.people.models import Company, Consent, Person
 from keepwarm.placements import services as placements
 from keepwarm.placements.models import Placement
 from keepwarm.portal import services as portal
 
 pytestmark = pytest.mark.django_db
 
-WATCHED: tuple[Any, ...] = (Person, Placement, Touchpoint, Consent)
+WATCHED: tuple[Any, ...] = (Person, Company, Placement, Touchpoint, Consent)
 BULLHORN = Path(__file__).parents[2] / "imports" / "tests" / "fixtures" / "bullhorn"
 IMPORTED_AT = dt.datetime(2026, 3, 9, 10, 0, tzinfo=dt.UTC)
 SENT_AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -278,6 +277,16 @@ def _convert_lead(cast: Cast) -> Callable[[], object]:
     )
 
 
+@writes("people.create_company")
+def _create_company(cast: Cast) -> Callable[[], object]:
+    return lambda: people.create_company(name="Bright Ltd", sector="Retail", owner=cast.owner)
+
+
+@writes("people.update_company")
+def _update_company(cast: Cast) -> Callable[[], object]:
+    return lambda: people.update_company(company=cast.company, learnt="Pays on time")
+
+
 @writes("people.create_person")
 def _create_person(cast: Cast) -> Callable[[], object]:
     return lambda: people.create_person(
@@ -400,8 +409,8 @@ def _each(app: str, names: str, what: str) -> dict[str, str]:
     return {f"{app}.{name}": what for name in names.split()}
 
 
-# Service functions that write none of people, placements, touchpoints or consent, and
-# what they write instead.
+# Service functions that write none of people, companies, placements, touchpoints or
+# consent, and what they write instead.
 OTHERS: dict[str, str] = {
     **_each(
         "accounts",
@@ -502,7 +511,7 @@ def test_every_service_function_is_known_to_write_or_not() -> None:
     unknown = found - set(WRITERS) - set(OTHERS)
     assert not unknown, (
         f"New service functions {sorted(unknown)}: add each to WRITERS (how to call it) if it "
-        "writes people, placements, touchpoints or consent, else to OTHERS."
+        "writes people, companies, placements, touchpoints or consent, else to OTHERS."
     )
     assert not (set(WRITERS) | set(OTHERS)) - found, "A listed function no longer exists."
     assert not set(WRITERS) & set(OTHERS)
