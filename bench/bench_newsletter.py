@@ -110,7 +110,7 @@ def _fresh(n: int, env: dict[str, str]) -> Path:
 def measure_memory() -> dict[str, float]:
     from django.db import connection
 
-    from keepwarm.mail.services import send_pending
+    from keepwarm.mail.services.sending import send_pending
     from keepwarm.newsletters.services import run_due_issues
 
     connection.ensure_connection()
@@ -172,7 +172,7 @@ def run_worker(start_at: float) -> dict[str, float]:
     from django.db import connection
     from django.urls import reverse
 
-    from keepwarm.mail.services import send_pending
+    from keepwarm.mail.services.sending import send_pending
     from keepwarm.newsletters.models import Issue
     from keepwarm.newsletters.services import run_due_issues
 

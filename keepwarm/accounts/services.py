@@ -31,7 +31,7 @@ from keepwarm.accounts.models import (
 from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.lib.images import extension, image_type
 from keepwarm.mail.compose import compose
-from keepwarm.mail.services import queue_email
+from keepwarm.mail.services.outbox import queue_email
 from keepwarm.placements.models import Placement
 
 # No 0/o, 1/l: the password is read out or typed from a screen. 16 characters of 32 are 80 bits.

@@ -19,8 +19,10 @@ from keepwarm.api.lookups import username_of
 from keepwarm.api.schemas import ErrorOut, Id, LongText, PageQuery, Str200
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_placements
-from keepwarm.signals import queries, services
+from keepwarm.signals import queries
 from keepwarm.signals.models import Alert, Risk, Signal
+from keepwarm.signals.services import concerns
+from keepwarm.signals.services.risk import recompute_risk
 
 # Written out inline: the schema would otherwise merge it with other enums named alike.
 AlertStateValue = Annotated[
@@ -121,7 +123,7 @@ def read_risk(request: HttpRequest, placement_id: Id) -> Risk:
         placement = visible_placements(user).filter(pk=placement_id).first()
         if placement is None:
             raise Http404
-        services.recompute_risk(placement=placement)
+        recompute_risk(placement=placement)
         risk = queries.risk_for(user, placement_id)
         assert risk is not None
     return risk
@@ -230,5 +232,5 @@ def close_alert(request: HttpRequest, id: Id, payload: CloseIn) -> Alert | Statu
         alert = queries.get_alert_for(caller(request), id)
         if not alert.is_open:
             return Status(409, {"detail": "This alert is already closed.", "errors": []})
-        services.close_alert(alert=alert, by=user, note=payload.note)
+        concerns.close_alert(alert=alert, by=user, note=payload.note)
     return queries.get_alert_for(caller(request), id)

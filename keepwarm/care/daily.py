@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from keepwarm.care.models import DailyJob
 from keepwarm.signals.models import FittedModel, Risk
-from keepwarm.signals.services import fit_risk_model, label_stayers, recompute_all
+from keepwarm.signals.services.fitting import fit_risk_model, label_stayers
+from keepwarm.signals.services.risk import recompute_all
 
 logger = logging.getLogger(__name__)
 

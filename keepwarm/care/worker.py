@@ -29,16 +29,10 @@ from keepwarm.care.services import mark_missed
 from keepwarm.imports.services import UPLOADS, forget_old_uploads_daily, run_next_import
 from keepwarm.integrations.services import send_due_webhooks
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import (
-    SendReport,
-    default_worker_id,
-    personal_from,
-    personal_reply_to,
-    queue_emails,
-    reconcile_stale,
-    render_checkin,
-    send_pending,
-)
+from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
+from keepwarm.mail.services.outbox import default_worker_id, queue_emails
+from keepwarm.mail.services.reconcile import reconcile_stale
+from keepwarm.mail.services.sending import SendReport, send_pending
 from keepwarm.network import readiness
 
 # The module, not its names: newsletters.services uses this module's local_time too.

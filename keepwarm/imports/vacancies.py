@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from keepwarm.imports.fields import cut_to_limits, parse_salary, plain_text
-from keepwarm.network.matching import split_skills
 from keepwarm.network.models import Vacancy
+from keepwarm.network.similarity import split_skills
 
 Status = Vacancy.Status
 

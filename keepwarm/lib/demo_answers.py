@@ -25,7 +25,9 @@ from keepwarm.lib.bulk import update_objects
 from keepwarm.placements.models import Placement, Target
 from keepwarm.signals import scoring
 from keepwarm.signals.models import Alert, Signal
-from keepwarm.signals.services import close_alert, due_after, open_alert, recompute_all
+from keepwarm.signals.services.alerts import due_after, open_alert
+from keepwarm.signals.services.concerns import close_alert
+from keepwarm.signals.services.risk import recompute_all
 from keepwarm.surveys.models import TARGET_CHOICES, Answer, Invitation, Question, Response
 from keepwarm.surveys.services import invitation_days
 

@@ -19,7 +19,7 @@ from keepwarm.care.services import WENT_MISSED, set_cover
 from keepwarm.lib import demo_words as words
 from keepwarm.lib.bulk import update_objects
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import personal_from, personal_reply_to, render_checkin
+from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 from keepwarm.placements.services import record_placement_outcome

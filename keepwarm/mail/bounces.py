@@ -1,6 +1,6 @@
 """What happened after sending: deliveries, bounces and spam complaints.
 
-They arrive three ways: an SMTP 5xx while sending (mail.services), a provider's signed
+They arrive three ways: an SMTP 5xx while sending (mail.delivery), a provider's signed
 webhook (mail.webhooks, through django-anymail), or, for plain SMTP, a bounce message
 (RFC 3464 delivery status notification) or a feedback-loop complaint (RFC 5965 ARF)
 fed to `keepwarm bounces`. All end here:

@@ -17,8 +17,8 @@ from keepwarm.accounts.models import User
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care import queries
 from keepwarm.lib.ids import parse_id
-from keepwarm.mail import services
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services.reconcile import resolve_unknown
 
 PAGE_SIZE = 50
 # Two pages' worth; a longer list of ids in one POST is not someone ticking boxes.
@@ -76,7 +76,7 @@ def resolve_messages(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Tick the messages to settle, then choose what happened.")
         return redirect(reverse("sent_mail") + "?state=unknown")
     try:
-        count = services.resolve_unknown(message_ids=ids, sent=choice == "yes", by=user)
+        count = resolve_unknown(message_ids=ids, sent=choice == "yes", by=user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -102,7 +102,7 @@ def resolve_message(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_message_for(user, pk)
     sent = request.POST.get("sent") == "yes"
     try:
-        services.resolve_unknown(message_ids=[found.pk], sent=sent, by=user)
+        resolve_unknown(message_ids=[found.pk], sent=sent, by=user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -19,9 +19,9 @@ from keepwarm.care import worker
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.demo_words import DOMAIN
-from keepwarm.mail import services as mail
 from keepwarm.mail.backends import CaptureBackend
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services.sending import send_now
 from keepwarm.newsletters.models import (
     Audience,
     Engagement,
@@ -231,7 +231,7 @@ def _sent_issue(
     schedule_issue(issue=issue, when=when, now=written)
     run_due_issues(now=when)  # rendered once with tracking; a copy queued per member
     queued = list(issue_messages(issue).values_list("pk", flat=True))
-    mail.send_now(queued, now=when, backend=CaptureBackend())
+    send_now(queued, now=when, backend=CaptureBackend())
     close_finished_issues()  # nothing left to send: the issue is sent
     # Captured, so nothing left this machine; but in the demo's story they went out through
     # the agency's mail server, as its check-ins did (demo_history). Queued when they went,

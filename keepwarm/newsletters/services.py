@@ -35,10 +35,16 @@ from keepwarm.accounts.models import User
 # The module, not its names: the worker imports this module while it is being loaded.
 from keepwarm.care import worker
 from keepwarm.lib.dates import add_months
-from keepwarm.mail import services as mail
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import is_suppressed, list_unsubscribe_headers, preferences_url
-from keepwarm.mail.unsubscribe import PREFERENCES_SALT, UNSUBSCRIBE_SALT
+from keepwarm.mail.services.outbox import queue_email, queue_emails
+from keepwarm.mail.services.sending import send_now
+from keepwarm.mail.suppressions import is_suppressed
+from keepwarm.mail.unsubscribe import (
+    PREFERENCES_SALT,
+    UNSUBSCRIBE_SALT,
+    list_unsubscribe_headers,
+    preferences_url,
+)
 from keepwarm.newsletters import generate
 from keepwarm.newsletters.models import (
     Block,
@@ -437,7 +443,7 @@ def send_test(
             "track": "",
         }
     )
-    message = mail.queue_email(
+    message = queue_email(
         key=f"newsletter-test:{issue.pk}:{uuid.uuid4().hex}",
         to_email=to_email,
         subject=f"[Test] {issue.subject}",
@@ -448,7 +454,7 @@ def send_test(
         purpose=OutboxMessage.Purpose.MARKETING,
     )
     assert message is not None  # a fresh random key
-    mail.send_now([message.pk], now=now)
+    send_now([message.pk], now=now)
     message.refresh_from_db()
     return message
 
@@ -563,7 +569,7 @@ def _queue_chunk(
     )
     messages = _chunk_messages(issue, people, personaliser=personaliser, send_after=send_after)
     with transaction.atomic():
-        new = mail.queue_emails(messages)
+        new = queue_emails(messages)
         if not Issue.objects.filter(pk=issue.pk, state=State.SENDING).update(
             recipients=F("recipients") + new
         ):

@@ -29,7 +29,7 @@ from keepwarm.lib.concurrency import claim_version
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target
-from keepwarm.signals.services import on_placement_ended
+from keepwarm.signals.services.fitting import on_placement_ended
 
 GUARANTEE_TERMS = ("guarantee_length", "guarantee_unit", "guarantee_remedy", "rebate_scale")
 PLACEMENT_ENDED = "Placement ended"

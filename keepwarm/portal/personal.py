@@ -22,7 +22,8 @@ from keepwarm.care.models import Audience, Cover, Kind, Touchpoint
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, SignalKind
-from keepwarm.signals.services import open_alert, record_reported
+from keepwarm.signals.services.alerts import open_alert
+from keepwarm.signals.services.concerns import record_reported
 
 if TYPE_CHECKING:
     from keepwarm.network.models import Lead, Referral, StatusStatement

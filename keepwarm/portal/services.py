@@ -19,7 +19,7 @@ from django.utils import timezone
 from keepwarm.audit.recording import record_created
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
-from keepwarm.mail.services import queue_email
+from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Consent, Person
 from keepwarm.people.services import current_consent, record_consent, withdraw_consent
 

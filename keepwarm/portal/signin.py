@@ -28,7 +28,8 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import personal_from, personal_reply_to, queue_email
+from keepwarm.mail.services.checkins import personal_from, personal_reply_to
+from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Person, Role
 from keepwarm.portal.links import EMAIL, SIGNIN, link_url, signer
 from keepwarm.portal.models import PortalSession, UsedLink

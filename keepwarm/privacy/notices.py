@@ -18,7 +18,7 @@ from django.utils import timezone
 from keepwarm.lib.dates import add_months
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import queue_email
+from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Person
 
 NOTICES = "privacy-notices"

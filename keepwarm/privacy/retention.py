@@ -20,7 +20,7 @@ from django.urls import reverse
 from keepwarm.accounts.models import User
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import queue_email
+from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 from keepwarm.privacy.erasure import erase_person

@@ -22,6 +22,8 @@ from keepwarm.care.queries import get_placement_for
 from keepwarm.lib.exports import FORMATS, export_response
 from keepwarm.reports import business, pages, queries, services
 from keepwarm.reports.forms import RebatePaidForm, ReportFilterForm
+from keepwarm.reports.pages.page import percent, share
+from keepwarm.reports.pages.retention import retention_page
 from keepwarm.reports.survival import HORIZONS
 
 
@@ -86,26 +88,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     alerts = queries.alerts(scope)
     network = business.network(scope)
     issues = business.newsletter_issues(scope, limit=1)
-    retention_chart = pages.retention_page(long_scope, data=retention).chart
+    retention_chart = retention_page(long_scope, data=retention).chart
     context = {
         "form": form,
         "scope": scope,
         "reports": pages.REPORTS.values(),
         "query": urlencode(scope.as_query()),
         "retention_chart": retention_chart,
-        "retention": [(h, pages.percent(retention.overall.at(h))) for h in HORIZONS],
+        "retention": [(h, percent(retention.overall.at(h))) for h in HORIZONS],
         "retention_placements": retention.overall.placements,
         "retention_start": long_scope.start,
         "falls": falls,
-        "fall_rate": pages.percent(pages._share(falls.inside, falls.placements)),
+        "fall_rate": percent(share(falls.inside, falls.placements)),
         "due": due,
-        "on_time": pages.percent(pages._share(on_time, due)),
+        "on_time": percent(share(on_time, due)),
         "checkins_start": recent.start,
         "nps": nps.overall,
         "alerts_raised": alerts.total("raised"),
-        "alerts_in_time": pages.percent(
-            pages._share(alerts.total("in_time"), alerts.total("raised"))
-        ),
+        "alerts_in_time": percent(share(alerts.total("in_time"), alerts.total("raised"))),
         "alerts_overdue": alerts.total("overdue"),
         "improved": alerts.outcomes["improved"],
         "compared": sum(alerts.outcomes[k] for k in ("improved", "same", "worse")),

@@ -16,9 +16,12 @@ from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.forms import team
 from keepwarm.lib.ids import parse_id
-from keepwarm.signals import queries, services
+from keepwarm.signals import queries
 from keepwarm.signals.forms import CloseAlertForm, RiskSettingsForm, WeightsForm
 from keepwarm.signals.models import Alert, RiskSettings, RiskWeight, Signal, SignalKind
+from keepwarm.signals.services import concerns
+from keepwarm.signals.services.fitting import fit_risk_model
+from keepwarm.signals.services.risk import ensure_default_weights, latest_fitted_model
 
 PAGE_SIZE = 50
 
@@ -29,7 +32,7 @@ def at_risk(request: HttpRequest) -> HttpResponse:
     risks = queries.at_risk(user)
     page = Paginator(risks, PAGE_SIZE).get_page(request.GET.get("page"))
     record_read(risk.placement for risk in page)
-    fitted = services.latest_fitted_model()
+    fitted = latest_fitted_model()
     context = {
         "page_obj": page,
         "fitted": fitted,
@@ -100,7 +103,7 @@ def close_alert(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseAlertForm(request.POST)
     if form.is_valid():
         try:
-            services.close_alert(alert=found, by=user, note=form.cleaned_data["note"])
+            concerns.close_alert(alert=found, by=user, note=form.cleaned_data["note"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -116,7 +119,7 @@ admins_only = admin_required("Only admins change risk weights.")
 
 @admins_only
 def weights(request: HttpRequest) -> HttpResponse:
-    services.ensure_default_weights()
+    ensure_default_weights()
     rows = list(RiskWeight.objects.order_by("-weight", "kind"))
     settings_row = RiskSettings.current()
     if request.method == "POST":
@@ -137,7 +140,7 @@ def weights(request: HttpRequest) -> HttpResponse:
         form = WeightsForm(weights=rows)
         settings_form = RiskSettingsForm(instance=settings_row)
         status = 200
-    fitted = services.latest_fitted_model()
+    fitted = latest_fitted_model()
     table = [
         {
             "field": form[w.kind],
@@ -160,7 +163,7 @@ def weights(request: HttpRequest) -> HttpResponse:
 @admins_only
 @require_POST
 def fit_now(request: HttpRequest) -> HttpResponse:
-    fitted = services.fit_risk_model()
+    fitted = fit_risk_model()
     if fitted is None:
         need = RiskSettings.current().min_outcomes
         messages.warning(

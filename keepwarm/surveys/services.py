@@ -28,14 +28,13 @@ from keepwarm.care.models import Audience, Touchpoint
 from keepwarm.lib import events
 from keepwarm.mail.compose import Email, compose
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import (
-    _STEP_ENGINE,
-    _one_line,
+from keepwarm.mail.services.checkins import (
+    STEP_ENGINE,
     checkin_context,
     personal_from,
     personal_reply_to,
-    queue_email,
 )
+from keepwarm.mail.services.outbox import one_line, queue_email
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 from keepwarm.portal.links import personal_page_url
@@ -224,9 +223,9 @@ def render_invitation(
 def _step_words(touchpoint: Touchpoint) -> tuple[str, str]:
     """The subject and note the plan step wrote, filled in (admin text: a loader-less engine)."""
     context = Context(checkin_context(touchpoint), autoescape=False)
-    subject = _STEP_ENGINE.from_string(touchpoint.email_subject or touchpoint.title)
-    body = _STEP_ENGINE.from_string(touchpoint.email_body) if touchpoint.email_body else None
-    return _one_line(subject.render(context)), body.render(context).strip() if body else ""
+    subject = STEP_ENGINE.from_string(touchpoint.email_subject or touchpoint.title)
+    body = STEP_ENGINE.from_string(touchpoint.email_body) if touchpoint.email_body else None
+    return one_line(subject.render(context)), body.render(context).strip() if body else ""
 
 
 def invite_for_touchpoint(
@@ -444,7 +443,7 @@ def record_response(
 
 
 def _tell_signals(response_id: int) -> None:
-    from keepwarm.signals.services import on_response
+    from keepwarm.signals.services.responses import on_response
 
     on_response(response_id=response_id)
 

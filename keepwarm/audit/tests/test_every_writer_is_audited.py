@@ -1,7 +1,9 @@
 """Every service function that writes people, companies, placements, touchpoints or
 consent leaves the audit trail an entry for each record it wrote.
 
-The functions are found by reading the public functions of every `keepwarm/*/services.py`.
+The functions are found by reading the public functions of every `keepwarm/*/services.py`,
+or of every module of a `keepwarm/*/services/` package where an app's services are split
+by responsibility; either way they are named "app.function".
 Each is either called below on the cast (WRITERS: how to call it) or named in OTHERS with
 what it writes instead; a new service function known to neither fails the first test, so
 whoever adds one decides which it is. Nothing records a save by itself (no model save
@@ -28,9 +30,10 @@ from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.conftest import START, Cast
 from keepwarm.imports import services as imports
 from keepwarm.imports.models import ImportRun, Source
-from keepwarm.mail import services as mail
 from keepwarm.mail.backends import CaptureBackend
 from keepwarm.mail.models import Suppression
+from keepwarm.mail.services.outbox import queue_email
+from keepwarm.mail.services.sending import send_now, send_pending
 from keepwarm.mail.suppressions import suppress
 from keepwarm.network import services as network
 from keepwarm.network.models import Referral
@@ -89,7 +92,7 @@ def _bounced_checkin(cast: Cast) -> int:
         owner=cast.owner,
     )
     suppress(cast.candidate.email, reason=Suppression.Reason.HARD_BOUNCE)
-    message = mail.queue_email(
+    message = queue_email(
         key=f"touchpoint:{touchpoint.pk}",
         to_email=cast.candidate.email,
         subject="How is it going?",
@@ -231,13 +234,13 @@ def _run_next_import(cast: Cast) -> Callable[[], object]:
 @writes("mail.send_pending")
 def _send_pending(cast: Cast) -> Callable[[], object]:
     _bounced_checkin(cast)
-    return lambda: mail.send_pending(now=SENT_AT)
+    return lambda: send_pending(now=SENT_AT)
 
 
 @writes("mail.send_now")
 def _send_now(cast: Cast) -> Callable[[], object]:
     message_id = _bounced_checkin(cast)
-    return lambda: mail.send_now([message_id], now=SENT_AT, backend=CaptureBackend())
+    return lambda: send_now([message_id], now=SENT_AT, backend=CaptureBackend())
 
 
 @writes("network.receive_referral")
@@ -441,7 +444,7 @@ OTHERS: dict[str, str] = {
     ),
     **_each(
         "mail",
-        "checkin_context default_worker_id personal_from personal_reply_to queue_email "
+        "checkin_context default_worker_id one_line personal_from personal_reply_to queue_email "
         "queue_emails reconcile_stale render_checkin resolve_unknown",
         "the outbox",
     ),
@@ -477,7 +480,7 @@ OTHERS: dict[str, str] = {
         "alert_owner close_alert current_weights due_after ensure_default_weights "
         "find_signals fit_risk_model flag_placement in_first_year label_stayers "
         "latest_fitted_model on_placement_ended on_response open_alert recompute_all "
-        "recompute_risk record_reported reopen_alert",
+        "recompute_risk record_reported reopen_alert response_inputs surveys_model",
         "risk, signals and alerts",
     ),
     **_each(
@@ -490,18 +493,32 @@ OTHERS: dict[str, str] = {
 }
 
 
+def service_modules() -> dict[str, str]:
+    """Module name -> app, for every keepwarm/*/services.py and keepwarm/*/services/*.py."""
+    root = Path(__file__).parents[2]
+    found = {
+        f"keepwarm.{path.parent.name}.services": path.parent.name
+        for path in root.glob("*/services.py")
+    }
+    for path in root.glob("*/services/*.py"):
+        app = path.parent.parent.name
+        name = "" if path.stem == "__init__" else f".{path.stem}"
+        found[f"keepwarm.{app}.services{name}"] = app
+    return found
+
+
 def service_functions() -> set[str]:
-    """ "app.function" for every public function defined in a keepwarm/*/services.py."""
+    """ "app.function" for every public function defined in an app's services."""
     found = set()
-    for path in sorted(Path(__file__).parents[2].glob("*/services.py")):
-        module = importlib.import_module(f"keepwarm.{path.parent.name}.services")
+    for module_name, app in sorted(service_modules().items()):
+        module = importlib.import_module(module_name)
         for name, value in vars(module).items():
             if (
                 inspect.isfunction(value)
                 and value.__module__ == module.__name__
                 and not name.startswith("_")
             ):
-                found.add(f"{path.parent.name}.{name}")
+                found.add(f"{app}.{name}")
     return found
 
 

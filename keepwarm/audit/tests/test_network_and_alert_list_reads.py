@@ -27,7 +27,7 @@ from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.privacy.models import AccessRequest
 from keepwarm.signals.models import Alert, Risk
-from keepwarm.signals.services import open_alert
+from keepwarm.signals.services.alerts import open_alert
 from keepwarm.surveys.models import Answer, Invitation, Question, Questionnaire, Response
 
 pytestmark = pytest.mark.django_db

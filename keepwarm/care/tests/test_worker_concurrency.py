@@ -14,7 +14,7 @@ from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import send_pending
+from keepwarm.mail.services.sending import send_pending
 from keepwarm.mail.tests.factories import at, queue_plain
 
 NOW = at("2026-03-09T09:05+00:00")

@@ -12,7 +12,9 @@ from keepwarm.integrations.models import WebhookDelivery
 from keepwarm.integrations.services import save_webhook
 from keepwarm.lib import events
 from keepwarm.signals.models import RiskSettings
-from keepwarm.signals.services import ensure_default_weights, flag_placement, open_alert
+from keepwarm.signals.services.alerts import open_alert
+from keepwarm.signals.services.concerns import flag_placement
+from keepwarm.signals.services.risk import ensure_default_weights
 from keepwarm.surveys.services import Given, create_invitation, record_response
 from keepwarm.surveys.tests.conftest import make_checkin
 

@@ -8,7 +8,7 @@ from typing import Any
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import queue_email
+from keepwarm.mail.services.outbox import queue_email
 
 SUBJECT = "How is week one going, {{ first_name }}?"
 BODY = (

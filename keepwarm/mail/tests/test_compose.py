@@ -14,7 +14,7 @@ from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.tests.email_samples import SAMPLES
-from keepwarm.signals.services import open_alert
+from keepwarm.signals.services.alerts import open_alert
 
 EMAILS = Path(settings.BASE_DIR) / "templates" / "emails"
 # The newsletter is made once per issue and filled per reader (newsletters/render.py).

@@ -12,13 +12,10 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import (
-    queue_email,
-    reconcile_stale,
-    render_checkin,
-    resolve_unknown,
-    send_pending,
-)
+from keepwarm.mail.services.checkins import render_checkin
+from keepwarm.mail.services.outbox import queue_email
+from keepwarm.mail.services.reconcile import reconcile_stale, resolve_unknown
+from keepwarm.mail.services.sending import send_pending
 from keepwarm.mail.tests.factories import at, make_checkin
 
 DUE = dt.date(2026, 3, 9)  # a Monday in GMT

@@ -10,7 +10,7 @@ import pytest
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import reconcile_stale
+from keepwarm.mail.services.reconcile import reconcile_stale
 from keepwarm.mail.tests.factories import at, make_checkin
 
 DUE = dt.date(2026, 3, 9)  # a Monday in GMT

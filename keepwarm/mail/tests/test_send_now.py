@@ -8,7 +8,7 @@ import pytest
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.backends import CaptureBackend
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import send_now
+from keepwarm.mail.services.sending import send_now
 from keepwarm.mail.tests.factories import at, queue_plain
 
 NOW = at("2026-03-09T09:05+00:00")

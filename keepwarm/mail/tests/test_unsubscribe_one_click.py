@@ -13,14 +13,16 @@ from hypothesis import strategies as st
 
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import list_unsubscribe_headers, queue_email, unsubscribe_url
+from keepwarm.mail.services.outbox import queue_email
 from keepwarm.mail.unsubscribe import (
     LINK_DAYS,
     UNSUBSCRIBE_SALT,
     BadLink,
     ExpiredLink,
+    list_unsubscribe_headers,
     open_unsubscribe_token,
     unsubscribe_token,
+    unsubscribe_url,
 )
 from keepwarm.people.models import Consent, Person
 from keepwarm.people.services import may_market_to, record_consent

@@ -9,13 +9,11 @@ from django.test import Client
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage, Suppression
-from keepwarm.mail.services import (
-    list_unsubscribe_headers,
-    queue_email,
-    send_pending,
-)
+from keepwarm.mail.services.outbox import queue_email
+from keepwarm.mail.services.sending import send_pending
 from keepwarm.mail.suppressions import is_suppressed, suppress
 from keepwarm.mail.tests.factories import at, make_checkin
+from keepwarm.mail.unsubscribe import list_unsubscribe_headers
 from keepwarm.people.models import Consent, Person
 from keepwarm.people.services import record_consent, withdraw_consent
 

@@ -15,7 +15,9 @@ from keepwarm.accounts.models import User
 from keepwarm.api.tests.conftest import Api
 from keepwarm.conftest import START, Cast
 from keepwarm.network import matching
+from keepwarm.network.match_scoring import salary_fit
 from keepwarm.network.models import Readiness, Vacancy
+from keepwarm.network.similarity import Idf, TitleIndex, grams
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.surveys.models import Answer, Invitation, Question, Questionnaire, Response
@@ -68,16 +70,14 @@ def rate_performance(placement: Placement, rating: int) -> None:
 
 
 def test_title_similarity_forgives_word_order_and_variants() -> None:
-    idf = matching.Idf([matching.grams(t) for t in ("Account manager", "Welder", "Nurse")])
-    close = idf.cosine(
-        matching.grams("Senior Account Manager"), matching.grams("Manager, accounts")
-    )
-    far = idf.cosine(matching.grams("Senior Account Manager"), matching.grams("Staff nurse"))
+    idf = Idf([grams(t) for t in ("Account manager", "Welder", "Nurse")])
+    close = idf.cosine(grams("Senior Account Manager"), grams("Manager, accounts"))
+    far = idf.cosine(grams("Senior Account Manager"), grams("Staff nurse"))
     assert close > 0.5 > far
 
 
 def test_title_index_finds_the_nearest_other_title() -> None:
-    index = matching.TitleIndex(
+    index = TitleIndex(
         ["software developer", "software engineer", "staff nurse", "nurse practitioner"]
     )
     assert index.nearest("software developer", exclude=0) == 1
@@ -150,9 +150,9 @@ def test_falling_off_with_this_client_counts_against(cast: Cast, vacancy: Vacanc
 
 def test_salary_far_above_the_range_is_said_without_the_figure() -> None:
     vacancy = Vacancy(title="x", salary_min=30000, salary_max=35000)
-    part, text = matching._salary_fit(vacancy, Decimal("50000"))
+    part, text = salary_fit(vacancy, Decimal("50000"))
     assert part == 0 and text == "Last salary 43% above the range"
-    part, text = matching._salary_fit(vacancy, Decimal("27000"))
+    part, text = salary_fit(vacancy, Decimal("27000"))
     assert part == 0.8 and text == "Last salary 10% below the range: a step up"
 
 
@@ -256,16 +256,16 @@ def test_api_ready_to_move(cast: Cast) -> None:
 def test_a_single_salary_offered_fits_last_salaries_close_to_it() -> None:
     # A Bullhorn job order gives one salary; it becomes a range of one amount.
     vacancy = Vacancy(title="x", salary_min=30000, salary_max=30000)
-    assert matching._salary_fit(vacancy, Decimal("31200")) == (
+    assert salary_fit(vacancy, Decimal("31200")) == (
         1.0,
         "Last salary close to the salary offered",
     )
-    assert matching._salary_fit(vacancy, Decimal("28800"))[0] == 1.0
-    assert matching._salary_fit(vacancy, Decimal("26000")) == (
+    assert salary_fit(vacancy, Decimal("28800"))[0] == 1.0
+    assert salary_fit(vacancy, Decimal("26000")) == (
         0.8,
         "Last salary 13% below the salary offered: a step up",
     )
-    assert matching._salary_fit(vacancy, Decimal("33000")) == (
+    assert salary_fit(vacancy, Decimal("33000")) == (
         0.5,
         "Last salary 10% above the salary offered",
     )

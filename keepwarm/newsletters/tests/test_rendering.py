@@ -129,8 +129,7 @@ def test_filling_a_copy_costs_no_more_than_a_pre_inlined_render(setup: Setup) ->
 
 
 def test_bulk_copies_carry_the_same_headers_as_the_mail_module_makes(setup: Setup) -> None:
-    from keepwarm.mail.services import list_unsubscribe_headers
-    from keepwarm.mail.unsubscribe import open_unsubscribe_token
+    from keepwarm.mail.unsubscribe import list_unsubscribe_headers, open_unsubscribe_token
 
     copies = queued_copies(setup)
     ours = copies["priya@example.net"].headers

@@ -22,7 +22,7 @@ import pytest
 
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import email_hash
-from keepwarm.mail.services import CLAIM_BATCH
+from keepwarm.mail.services.sending import CLAIM_BATCH
 
 RECIPIENTS = 5000
 SUPPRESSED = 25

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from keepwarm.care.worker import tick
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services import Pace
+from keepwarm.mail.services.sending import Pace
 from keepwarm.newsletters.models import Issue
 from keepwarm.newsletters.queries import issue_progress
 from keepwarm.newsletters.services import (
@@ -106,7 +106,7 @@ def test_pause_holds_copies_resume_sends_them_cancel_drops_them(
     resume_issue(issue=setup.issue, now=SLOT + dt.timedelta(minutes=2))
     assert setup.issue.state == Issue.State.SENDING
     # Send two, then cancel the rest.
-    from keepwarm.mail.services import send_pending
+    from keepwarm.mail.services.sending import send_pending
 
     assert send_pending(now=SLOT + dt.timedelta(minutes=2), limit=2).sent == 2
     cancel_issue(issue=setup.issue, by=setup.cast.manager)

@@ -18,7 +18,7 @@ from keepwarm.placements.models import Placement
 from keepwarm.portal.tests.conftest import sign_in
 from keepwarm.portal.views_personal import ACTIONS_PER_PERSON
 from keepwarm.signals.models import Alert, Risk, Signal
-from keepwarm.signals.services import close_alert
+from keepwarm.signals.services.concerns import close_alert
 
 
 def test_a_candidate_reports_a_problem_and_their_consultant_gets_an_alert(

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
-from keepwarm.mail.services import render_checkin
+from keepwarm.mail.services.checkins import render_checkin
 from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.surveys.services import create_invitation, render_invitation
 from keepwarm.surveys.tests.conftest import make_checkin as make_questionnaire

@@ -10,7 +10,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.signals.models import Alert, Risk, RiskSettings
 from keepwarm.signals.queries import open_alerts_for
-from keepwarm.signals.services import latest_fitted_model
+from keepwarm.signals.services.risk import latest_fitted_model
 
 register = template.Library()
 

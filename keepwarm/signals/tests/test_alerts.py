@@ -15,7 +15,9 @@ from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
 from keepwarm.placements.services import record_placement_outcome
 from keepwarm.signals.models import Alert, Risk, RiskSettings, SignalKind
-from keepwarm.signals.services import close_alert, on_response, recompute_risk
+from keepwarm.signals.services.concerns import close_alert
+from keepwarm.signals.services.responses import on_response
+from keepwarm.signals.services.risk import recompute_risk
 from keepwarm.signals.tests.conftest import HAPPY, MONTH_1, MONTH_3, UNHAPPY, Answering, at
 
 

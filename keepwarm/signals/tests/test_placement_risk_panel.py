@@ -12,7 +12,9 @@ from keepwarm.accounts.models import User
 from keepwarm.conftest import START, Cast
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, FittedModel, Risk
-from keepwarm.signals.services import close_alert, open_alert, recompute_risk
+from keepwarm.signals.services.alerts import open_alert
+from keepwarm.signals.services.concerns import close_alert
+from keepwarm.signals.services.risk import recompute_risk
 from keepwarm.signals.tests.conftest import UNHAPPY, Answering, at
 
 NOW = at(START + dt.timedelta(days=40))

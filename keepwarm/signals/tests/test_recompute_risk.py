@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from keepwarm.conftest import START, Cast
 from keepwarm.signals.models import Alert, Risk, RiskWeight, SignalKind
-from keepwarm.signals.services import on_response, recompute_risk
+from keepwarm.signals.services.responses import on_response
+from keepwarm.signals.services.risk import recompute_risk
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:

@@ -15,7 +15,9 @@ from keepwarm.api.tests.conftest import Api
 from keepwarm.conftest import START, Cast
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, FittedModel, Risk, RiskSettings, RiskWeight, SignalKind
-from keepwarm.signals.services import fit_risk_model, open_alert, recompute_risk
+from keepwarm.signals.services.alerts import open_alert
+from keepwarm.signals.services.fitting import fit_risk_model
+from keepwarm.signals.services.risk import recompute_risk
 
 NOW = timezone.make_aware(dt.datetime.combine(START + dt.timedelta(days=40), dt.time(10)))
 

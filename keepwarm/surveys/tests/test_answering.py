@@ -145,7 +145,7 @@ def test_fall_off_risk_hears_of_the_response_after_commit(asked: Asked, cast: An
         questionnaire=asked.questionnaire,
         sender=cast.owner,
     )
-    with mock.patch("keepwarm.signals.services.on_response") as heard:
+    with mock.patch("keepwarm.signals.services.responses.on_response") as heard:
         page = Client().post(link(invitation), full_answers(asked))
     assert page.status_code == 302
     heard.assert_called_once_with(response_id=Response.objects.get().pk)

@@ -14,7 +14,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from keepwarm.care.worker import agency_zone, tick
-from keepwarm.mail.services import default_worker_id
+from keepwarm.mail.services.outbox import default_worker_id
 
 logger = logging.getLogger("keepwarm.worker")
 

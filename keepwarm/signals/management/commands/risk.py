@@ -12,7 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from keepwarm.signals.services import fit_risk_model, recompute_all
+from keepwarm.signals.services.fitting import fit_risk_model
+from keepwarm.signals.services.risk import recompute_all
 
 
 class Command(BaseCommand):

@@ -1,0 +1,167 @@
+"""The outbox rows' state changes while a worker takes and settles them.
+
+Each is a conditional UPDATE from the state the worker expects, so a row another worker
+(or a person) changed meanwhile is left alone. Used by services.sending only, so the audit
+test's calls of send_pending and send_now also hold the touchpoints marked bounced here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from keepwarm.audit.recording import recorded_update
+from keepwarm.care.models import Touchpoint
+from keepwarm.mail.models import OutboxMessage, Suppression
+from keepwarm.mail.suppressions import blocked, suppress
+
+State = OutboxMessage.State
+
+# Minutes to wait after the 1st, 2nd, 3rd and 4th transient failure; the 5th is final.
+RETRY_MINUTES = (1, 5, 30, 120)
+MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
+
+
+def due_rows(now: dt.datetime) -> Any:
+    return OutboxMessage.objects.filter(state=State.PENDING, send_after__lte=now).order_by(
+        "send_after", "id"
+    )
+
+
+# The row states are literals, not parameters, so the planner can use the partial index
+# outbox_pending (state = 'pending').
+# PostgreSQL: the rows are picked (and locked, skipping rows another worker holds) once, in
+# a materialized CTE; as an IN (subquery) the planner may run the LIMITed subquery more
+# than once and claim more rows than asked for. The UPDATE checks "pending" again.
+# The previous batch's sent rows are recorded by the same statement (`done`, the UPDATE of
+# mark_sent): one round trip a batch fewer, and never later than the next claim.
+_CLAIM_POSTGRESQL = (
+    "WITH done AS (UPDATE {table} SET state = 'sent', sent_at = %s, last_error = ''"
+    " WHERE id = ANY(%s) AND state IN ('sending', 'unknown') AND claimed_by = %s),"
+    " picked AS MATERIALIZED ("
+    "SELECT id FROM {table} WHERE state = 'pending' AND send_after <= %s"
+    " ORDER BY send_after, id LIMIT %s FOR UPDATE SKIP LOCKED)"
+    " UPDATE {table} AS m SET state = 'sending', claimed_at = %s, claimed_by = %s"
+    " FROM picked WHERE m.id = picked.id AND m.state = 'pending' RETURNING m.*"
+)
+# SQLite runs the whole statement under its single write lock, and evaluates the IN list
+# once. Told which index to use: without statistics it would rather read every pending
+# row through the (state, claimed_at) index and sort them.
+_CLAIM_SQLITE = (
+    "UPDATE {table} SET state = 'sending', claimed_at = %s, claimed_by = %s WHERE id IN ("
+    "SELECT id FROM {table} INDEXED BY outbox_pending"
+    " WHERE state = 'pending' AND send_after <= %s ORDER BY send_after, id LIMIT %s"
+    ") RETURNING *"
+)
+
+
+def claim(
+    *, now: dt.datetime, worker_id: str, size: int, sent: list[int] | None = None
+) -> list[OutboxMessage]:
+    """Record `sent` (this worker's rows the server accepted, see mark_sent), then take up
+    to `size` due rows for this worker in one statement, which also returns them; only
+    these may be sent by it. A row another worker claimed first is never taken again."""
+    # The SQL above writes these states as literals.
+    assert State.PENDING.value == "pending" and State.SENDING.value == "sending"
+    assert State.SENT.value == "sent" and State.UNKNOWN.value == "unknown"
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(now)
+    if connection.vendor == "postgresql":
+        # One statement is its own transaction: no BEGIN and COMMIT round trips.
+        params = [when, sent or [], worker_id, when, size, when, worker_id]
+        claimed = list(OutboxMessage.objects.raw(_CLAIM_POSTGRESQL.format(table=table), params))
+    else:
+        mark_sent(sent or [], now=now, worker_id=worker_id)
+        with transaction.atomic():
+            params = [when, worker_id, when, size]
+            claimed = list(OutboxMessage.objects.raw(_CLAIM_SQLITE.format(table=table), params))
+    return sorted(claimed, key=lambda message: message.id)
+
+
+def capture(*, now: dt.datetime, worker_id: str, size: int) -> tuple[int, int]:
+    """Captured and cancelled counts: capture obeys suppressions like a real send."""
+    due = list(due_rows(now).only("id", "to_email", "purpose", "person_id")[:size])
+    stop = blocked(due, now=now)
+    cancelled = cancel(stop, states=(State.PENDING,))
+    ids = [message.id for message in due if message.id not in stop]
+    captured = OutboxMessage.objects.filter(id__in=ids, state=State.PENDING).update(
+        state=State.CAPTURED, sent_at=now, claimed_at=now, claimed_by=worker_id
+    )
+    return captured, cancelled
+
+
+def cancel(reasons: dict[int, str], *, states: tuple[str, ...] = (State.SENDING,)) -> int:
+    """Cancel rows that must not go, each with its reason; a check-in among them did not
+    reach the person, so Today and the timeline show it as bounced."""
+    cancelled = 0
+    for pk, reason in reasons.items():
+        cancelled += OutboxMessage.objects.filter(id=pk, state__in=states).update(
+            state=State.CANCELLED, last_error=reason
+        )
+    if reasons:
+        recorded_update(
+            Touchpoint.objects.filter(
+                messages__id__in=list(reasons), messages__state=State.CANCELLED
+            ),
+            outcome=Touchpoint.Outcome.BOUNCED,
+        )
+    return cancelled
+
+
+def mark_sent(message_ids: list[int], *, now: dt.datetime, worker_id: str) -> None:
+    """One UPDATE for the rows of a batch the server accepted.
+
+    Written after the batch's sends, not after each: a worker killed in between leaves
+    those rows "sending", and they become "unknown" after the lease like the one it was
+    sending. So a kill leaves at most one batch (sending.CLAIM_BATCH rows) for a person to check.
+    """
+    if not message_ids:
+        return
+    # "unknown" too: if a reconcile overtook a slow send, we now know it went.
+    OutboxMessage.objects.filter(
+        id__in=message_ids, state__in=(State.SENDING, State.UNKNOWN), claimed_by=worker_id
+    ).update(state=State.SENT, sent_at=now, last_error="")
+
+
+def mark_failed(message_ids: list[int], *, error: str) -> int:
+    with transaction.atomic():
+        failed = OutboxMessage.objects.filter(id__in=message_ids, state=State.SENDING).update(
+            state=State.FAILED, last_error=error, attempts=F("attempts") + 1
+        )
+        # The check-in did not reach the person: Today and the timeline show it.
+        recorded_update(
+            Touchpoint.objects.filter(messages__id__in=message_ids),
+            outcome=Touchpoint.Outcome.BOUNCED,
+        )
+    return failed
+
+
+def mark_unknown(message: OutboxMessage, *, error: str) -> None:
+    OutboxMessage.objects.filter(id=message.id, state=State.SENDING).update(
+        state=State.UNKNOWN, last_error=error, attempts=F("attempts") + 1
+    )
+
+
+def hard_bounce(message: OutboxMessage, *, error: str, now: dt.datetime) -> None:
+    OutboxMessage.objects.filter(id=message.id).update(
+        outcome=OutboxMessage.Outcome.BOUNCED, outcome_at=now, outcome_detail=error[:300]
+    )
+    suppress(message.to_email, reason=Suppression.Reason.HARD_BOUNCE, detail=error, message=message)
+
+
+def retry_later(message: OutboxMessage, *, now: dt.datetime, error: str) -> bool:
+    """Back to pending with a growing delay; False when it has used up its attempts."""
+    attempts = message.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        mark_failed([message.id], error=f"Gave up after {attempts} attempts: {error}")
+        return False
+    OutboxMessage.objects.filter(id=message.id, state=State.SENDING).update(
+        state=State.PENDING,
+        attempts=attempts,
+        last_error=error,
+        send_after=now + dt.timedelta(minutes=RETRY_MINUTES[attempts - 1]),
+    )
+    return True

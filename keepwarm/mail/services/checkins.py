@@ -1,0 +1,85 @@
+"""Check-in emails: their text copied onto the touchpoint, rendered, from the owner."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.template import Context, Engine
+
+from keepwarm.care.models import Touchpoint
+from keepwarm.mail.compose import Email, compose
+from keepwarm.mail.services.outbox import one_line
+from keepwarm.portal.links import personal_page_url
+
+if TYPE_CHECKING:
+    from keepwarm.accounts.models import User
+
+DEFAULT_CHECKIN_BODY = (
+    "Hi {{ first_name }},\n\n"
+    "I hope everything is going well{% if company %} at {{ company }}{% endif %}. "
+    "If there is anything I can help with, just reply to this email or give me a call.\n\n"
+    "Best wishes,\n{{ owner_first_name }}"
+)
+
+
+# Plan steps are written by admins: render them with an engine that has no template
+# loaders, so `{% include %}` cannot reach files, and without autoescaping, because
+# the result is plain text that the HTML wrapper escapes.
+STEP_ENGINE = Engine(autoescape=False)
+
+
+def personal_from(owner: User) -> str:
+    """ "Olivia Owner via Keepwarm <keepwarm@agency>": personal, but our own domain."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return str(
+        Address(display_name=one_line(f"{owner.display_name} via Keepwarm"), addr_spec=address)
+    )
+
+
+def personal_reply_to(owner: User) -> str:
+    if not owner.email:
+        return ""
+    return str(Address(display_name=one_line(owner.display_name), addr_spec=owner.email))
+
+
+def checkin_context(touchpoint: Touchpoint) -> dict[str, str]:
+    owner = touchpoint.owner
+    person = touchpoint.person
+    placement = touchpoint.placement
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "full_name": person.full_name,
+        "owner_name": owner.display_name,
+        "owner_first_name": owner.first_name or owner.display_name,
+        "owner_phone": owner.phone,
+        "owner_email": owner.email,
+        "owner_hours": owner.available_hours,
+        "company": placement.company.name if placement else "",
+        "role": placement.role_title if placement else "",
+        "candidate_name": placement.person.full_name if placement else "",
+    }
+
+
+def render_checkin(touchpoint: Touchpoint) -> Email:
+    """Subject, plain text and HTML of a check-in, from the text copied onto the touchpoint."""
+    context = checkin_context(touchpoint)
+    subject_source = touchpoint.email_subject or touchpoint.title
+    subject = STEP_ENGINE.from_string(subject_source).render(Context(context, autoescape=False))
+    body = (
+        STEP_ENGINE.from_string(touchpoint.email_body or DEFAULT_CHECKIN_BODY)
+        .render(Context(context, autoescape=False))
+        .strip()
+    )
+    return compose(
+        "checkin",
+        {
+            **context,
+            "subject": subject,
+            "body": body,
+            "personal_page_url": personal_page_url(touchpoint.person),
+        },
+    )

@@ -1,0 +1,99 @@
+"""Queueing: a message becomes an outbox row, once per key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from email.utils import make_msgid, parseaddr
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from keepwarm.care.models import Touchpoint
+from keepwarm.lib.bulk import insert_objects
+from keepwarm.mail.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from keepwarm.people.models import Person
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _sender_domain() -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    return domain or "keepwarm.invalid"
+
+
+def queue_email(
+    *,
+    key: str,
+    to_email: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    from_email: str,
+    reply_to: str = "",
+    send_after: dt.datetime,
+    person: Person | None = None,
+    touchpoint: Touchpoint | None = None,
+    headers: dict[str, str] | None = None,
+    purpose: str = OutboxMessage.Purpose.SERVICE,
+) -> OutboxMessage | None:
+    """Add a message to the outbox; None when a message with this key exists already.
+
+    `purpose` "marketing" rows are checked against consent and every suppression when
+    they are sent; "service" rows (check-ins, confirmations) only against addresses that
+    do not work. `headers` (e.g. from list_unsubscribe_headers) go out with the message.
+
+    The UNIQUE key is the guard, not a read before the write: two workers enqueuing
+    the same key at once get one row, on SQLite and PostgreSQL alike.
+    """
+    message = OutboxMessage(
+        key=key,
+        to_email=to_email,
+        from_email=from_email,
+        reply_to=reply_to,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        send_after=send_after,
+        person=person,
+        touchpoint=touchpoint,
+        headers={one_line(k): one_line(v) for k, v in (headers or {}).items()},
+        purpose=purpose,
+        # Generated once and kept across retries, so a receiving system can tell a
+        # retry of a message it already has from a new one.
+        message_id=make_msgid(idstring="keepwarm", domain=_sender_domain()),
+    )
+    try:
+        # A savepoint, so a duplicate key leaves the caller's transaction usable.
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        if OutboxMessage.objects.filter(key=key).exists():
+            return None
+        raise
+    return message
+
+
+def queue_emails(messages: list[OutboxMessage]) -> int:
+    """Add many unsaved messages at once (the tick's chunks); returns how many were new.
+
+    Keys already in the outbox are left out; a key another worker inserts meanwhile is
+    dropped by the UNIQUE constraint (ON CONFLICT DO NOTHING), never doubled. Written
+    with insert_objects: a newsletter copy is ~25 KB of HTML and text, which bulk_create
+    on PostgreSQL would quote value by value in Python.
+    """
+    domain = _sender_domain()
+    for message in messages:
+        message.message_id = message.message_id or make_msgid(idstring="keepwarm", domain=domain)
+    return insert_objects(messages, skip_conflicts_on="key")
+
+
+def one_line(text: str) -> str:
+    # Headers never carry a newline (header injection); collapse any whitespace run.
+    return " ".join(text.split())

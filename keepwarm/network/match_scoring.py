@@ -1,0 +1,259 @@
+"""A match's score (0–100): a weighted sum of parts, each with its reason in words.
+
+Title, skills, sector, location, salary and readiness to move come from the person's
+profile (the cheap pass, see matching.py); the client's view of their performance and
+how an earlier placement with this client went are added for the best few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from keepwarm.network.models import Vacancy
+from keepwarm.network.similarity import SKILL_SPLIT, Idf, grams, norm, split_skills
+from keepwarm.placements.models import Placement
+
+WEIGHTS: dict[str, float] = {
+    "title": 35.0,
+    "skills": 25.0,
+    "sector": 10.0,
+    "location": 10.0,
+    "salary": 10.0,
+    "readiness": 10.0,
+}
+# Added to (or taken from) the score after the cheap pass, for the best few.
+PERFORMANCE_POINTS = 5.0
+HISTORY_POINTS = 5.0
+HISTORY_FELL_OFF_POINTS = -15.0
+# A skill counts as held when this share of its grams (by weight) is in the person's skills.
+SKILL_SIMILAR = 0.8
+
+
+@dataclass
+class Profile:
+    """A person as matching sees them, read in bulk."""
+
+    id: int
+    name: str
+    owner_id: int | None
+    titles: list[str]
+    skills: str
+    sector: str
+    location: str
+    salary: Decimal | None = None
+    readiness: float | None = None
+    readiness_reason: str = ""
+    placed: bool = False
+
+
+@dataclass
+class Reason:
+    code: str
+    text: str
+    points: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "text": self.text, "points": round(self.points, 1)}
+
+
+@dataclass
+class Scored:
+    score: float
+    parts: dict[str, float]
+    reasons: list[Reason]
+
+
+@dataclass
+class _Wanted:
+    """A vacancy's side of the comparison, worked out once per ranking."""
+
+    title: frozenset[str]
+    skills: list[tuple[str, str, frozenset[str]]]  # (as written, normalised, grams)
+    sector: str
+    location: str
+
+
+def _wanted(vacancy: Vacancy) -> _Wanted:
+    return _Wanted(
+        title=grams(vacancy.title),
+        skills=[(s, f" {norm(s)} ", grams(s)) for s in split_skills(vacancy.skills)],
+        sector=norm(vacancy.sector),
+        location=norm(vacancy.location),
+    )
+
+
+def _fits(wanted: str, have: str) -> bool:
+    """Same place or sector, or one names the other ("Leeds" in "Leeds, West Yorkshire")."""
+    have = norm(have)
+    return bool(wanted and have) and (
+        wanted == have or f" {wanted} " in f" {have} " or f" {have} " in f" {wanted} "
+    )
+
+
+class Scorer:
+    """Scores (vacancy, profile) pairs against IDF weights from the pool being ranked."""
+
+    def __init__(self, idf: Idf) -> None:
+        self.idf = idf
+        self._wanted: dict[int, _Wanted] = {}
+        # Titles and skill lists recur across thousands of people: each is compared once.
+        self._titles: dict[tuple[int, str], float] = {}
+        self._skills: dict[tuple[int, str], frozenset[int]] = {}
+
+    def _title_sim(self, want: _Wanted, title: str) -> float:
+        key = (id(want), title)
+        sim = self._titles.get(key)
+        if sim is None:
+            sim = self._titles[key] = self.idf.cosine(want.title, grams(title))
+        return sim
+
+    def _skills_held(self, want: _Wanted, skills: str) -> list[str]:
+        """The vacancy's skills found in `skills`, item by item (items recur across people)."""
+        held: set[int] = set()
+        for item in SKILL_SPLIT.split(skills):
+            key = (id(want), item)
+            found = self._skills.get(key)
+            if found is None:
+                have = grams(item)
+                text = f" {norm(item)} "
+                found = self._skills[key] = frozenset(
+                    i
+                    for i, (_, normal, skill) in enumerate(want.skills)
+                    if normal in text or self.idf.covered(skill, have) >= SKILL_SIMILAR
+                )
+            held |= found
+        return [want.skills[i][0] for i in sorted(held)]
+
+    def score(self, vacancy: Vacancy, profile: Profile, *, explain: bool) -> Scored:
+        want = self._wanted.get(vacancy.pk)
+        if want is None:
+            want = self._wanted[vacancy.pk] = _wanted(vacancy)
+        parts: dict[str, float] = {}
+        reasons: list[Reason] = []
+
+        best_title, best_sim = "", 0.0
+        for title in profile.titles:
+            sim = self._title_sim(want, title)
+            if sim > best_sim:
+                best_title, best_sim = title, sim
+        parts["title"] = best_sim
+        if explain and best_sim >= 0.2:
+            reasons.append(
+                Reason(
+                    "title",
+                    f"Title: {best_title} is {_closeness(best_sim)} {vacancy.title}",
+                    best_sim * WEIGHTS["title"],
+                )
+            )
+
+        if want.skills:
+            held = self._skills_held(want, profile.skills)
+            parts["skills"] = len(held) / len(want.skills)
+            if explain and held:
+                reasons.append(
+                    Reason(
+                        "skills",
+                        f"Skills: {', '.join(held)} ({len(held)} of {len(want.skills)})",
+                        parts["skills"] * WEIGHTS["skills"],
+                    )
+                )
+        else:
+            # No skills listed: the title stands for them.
+            parts["skills"] = best_sim
+
+        parts["sector"] = 1.0 if _fits(want.sector, profile.sector) else 0.0
+        if explain and parts["sector"]:
+            reasons.append(Reason("sector", f"Same sector: {profile.sector}", WEIGHTS["sector"]))
+        parts["location"] = 1.0 if _fits(want.location, profile.location) else 0.0
+        if explain and parts["location"]:
+            reasons.append(Reason("location", f"Based in {profile.location}", WEIGHTS["location"]))
+
+        salary_part, salary_text = salary_fit(vacancy, profile.salary)
+        parts["salary"] = salary_part
+        if explain and salary_text:
+            reasons.append(Reason("salary", salary_text, salary_part * WEIGHTS["salary"]))
+
+        ready = profile.readiness or 0.0
+        parts["readiness"] = ready
+        if explain and ready >= 0.3:
+            text = f"Readiness to move {round(ready * 100)}%"
+            if profile.readiness_reason:
+                text += f": {profile.readiness_reason}"
+            reasons.append(Reason("readiness", text, ready * WEIGHTS["readiness"]))
+
+        score = sum(parts[k] * WEIGHTS[k] for k in WEIGHTS)
+        return Scored(score, parts, reasons)
+
+
+def _closeness(sim: float) -> str:
+    if sim >= 0.95:
+        return "the same as"
+    if sim >= 0.6:
+        return "close to"
+    return "like"
+
+
+SAME_SALARY = 0.05  # a last salary this close to a single salary offered fits it
+
+
+def salary_fit(vacancy: Vacancy, salary: Decimal | None) -> tuple[float, str]:
+    """How the person's last salary sits against the range, without saying the figure
+    (salaries are for the owner and managers; a match list is seen more widely)."""
+    low, high = vacancy.salary_min, vacancy.salary_max
+    if salary is None or (low is None and high is None):
+        return 0.0, ""
+    pay = float(salary)
+    low_f = float(low) if low is not None else None
+    high_f = float(high) if high is not None else None
+    what = "the range"
+    if low_f is not None and low_f == high_f:
+        # One salary offered (a job order gives one amount): nobody's last salary is
+        # exactly it, so within 5% either side counts as a fit.
+        what = "the salary offered"
+        if abs(pay - low_f) <= SAME_SALARY * low_f:
+            return 1.0, "Last salary close to the salary offered"
+    elif (low_f is None or pay >= low_f) and (high_f is None or pay <= high_f):
+        return 1.0, "Last salary within the range"
+    if low_f is not None and pay < low_f:
+        gap = (low_f - pay) / low_f
+        if gap <= 0.2:
+            return 0.8, f"Last salary {round(gap * 100)}% below {what}: a step up"
+        return 0.3, f"Last salary {round(gap * 100)}% below {what}"
+    assert high_f is not None
+    gap = (pay - high_f) / high_f
+    if gap <= 0.1:
+        return 0.5, f"Last salary {round(gap * 100)}% above {what}"
+    return 0.0, f"Last salary {round(gap * 100)}% above {what}"
+
+
+def history_reason(rows: list[dict[str, Any]], company: str) -> Reason:
+    latest = rows[0]
+    year = latest["start_date"].year
+    status = latest["status"]
+    if status in Placement.ENDED:
+        why = dict(Placement.LeaveReason.choices).get(latest["leave_reason"], "")
+        what = "fell off" if status == Placement.Status.FELL_OFF else "left early"
+        text = f"Placed at {company} before ({year}) and {what}" + (f": {why}" if why else "")
+        return Reason("history", text, HISTORY_FELL_OFF_POINTS)
+    if status == Placement.Status.SETTLED:
+        return Reason(
+            "history",
+            f"Placed at {company} before ({year}); stayed past the guarantee",
+            HISTORY_POINTS,
+        )
+    return Reason("history", f"Placed at {company} now ({year})", 0.0)
+
+
+def performance_reason(avg: float, n: int) -> Reason:
+    answers = f"{n} client check-in{'s' if n != 1 else ''}"
+    if avg >= 4:
+        return Reason(
+            "performance", f"Performance rated {avg:.1f} of 5 ({answers})", PERFORMANCE_POINTS
+        )
+    if avg <= 2.5:
+        return Reason(
+            "performance", f"Performance rated only {avg:.1f} of 5 ({answers})", -PERFORMANCE_POINTS
+        )
+    return Reason("performance", f"Performance rated {avg:.1f} of 5 ({answers})", 0.0)

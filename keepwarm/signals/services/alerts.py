@@ -1,0 +1,128 @@
+"""Alerts: opened for the owner (or their cover) and emailed, due in a working day;
+reopened when the next answers are still poor."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import Cover
+from keepwarm.lib import events
+from keepwarm.lib.dates import add_working_days
+from keepwarm.mail.compose import compose
+from keepwarm.mail.services.outbox import queue_email
+from keepwarm.placements.models import Placement
+from keepwarm.signals.models import Alert
+
+
+def alert_owner(placement: Placement, day: dt.date) -> User:
+    """The placement's owner, or the colleague covering them on `day`."""
+    cover = (
+        Cover.objects.filter(absent_id=placement.owner_id, starts_on__lte=day, ends_on__gte=day)
+        .select_related("colleague")
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+    return cover.colleague if cover is not None else placement.owner
+
+
+def due_after(now: dt.datetime) -> dt.datetime:
+    """One working day later, same local time (Friday afternoon -> Monday afternoon)."""
+    local = timezone.localtime(now)
+    day = add_working_days(local.date(), 1)
+    return timezone.make_aware(dt.datetime.combine(day, local.time().replace(tzinfo=None)))
+
+
+def open_alert(
+    *,
+    placement: Placement,
+    reason: str,
+    risk_score: int | None = None,
+    now: dt.datetime | None = None,
+) -> Alert | None:
+    """Open an alert for the owner (or their cover), due in one working day, and email them.
+
+    A placement has at most one open alert: a new worry while one is open is added to it.
+    Returns the new alert, or None when one was already open.
+    """
+    now = now or timezone.now()
+    existing = Alert.objects.filter(placement=placement).filter(state=Alert.State.OPEN).first()
+    if existing is not None:
+        if reason not in existing.reason:
+            existing.reason = f"{existing.reason}\n{reason}"
+            existing.save(update_fields=["reason"])
+        return None
+    owner = alert_owner(placement, timezone.localdate(now))
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(
+                placement=placement,
+                owner=owner,
+                reason=reason,
+                risk_score=risk_score,
+                opened_at=now,
+                due_at=due_after(now),
+            )
+    except IntegrityError:
+        return None  # another process opened one at the same moment
+    _email_alert(alert, now=now)
+    events.emit(
+        events.ALERT_OPENED,
+        {
+            "alert_id": alert.pk,
+            "placement_id": placement.pk,
+            "person_id": placement.person_id,
+            "owner": owner.username,
+            "reason": reason[:300],
+            "risk_score": risk_score,
+        },
+    )
+    return alert
+
+
+def reopen_alert(*, alert: Alert, reason: str, now: dt.datetime | None = None) -> Alert:
+    """The next answers are still poor: the alert comes back, due in a working day again."""
+    now = now or timezone.now()
+    previous = alert.close_note
+    alert.state = Alert.State.OPEN
+    alert.reopened_count += 1
+    alert.owner = alert_owner(alert.placement, timezone.localdate(now))
+    alert.due_at = due_after(now)
+    alert.reason = (
+        f"{alert.reason}\nReopened {timezone.localdate(now):%d %b %Y}: {reason}"
+        f" (closed before with: {previous})"
+    )
+    alert.closed_at = None
+    alert.closed_by = None
+    alert.close_note = ""
+    alert.save()
+    _email_alert(alert, now=now)
+    return alert
+
+
+def _email_alert(alert: Alert, *, now: dt.datetime) -> None:
+    owner = alert.owner
+    if not owner.email:
+        return
+    placement = alert.placement
+    context = {
+        "alert": alert,
+        "placement": placement,
+        "owner": owner,
+        "url": settings.BASE_URL + placement.get_absolute_url(),
+        "reasons": [line for line in alert.reason.splitlines() if line.strip()],
+    }
+    subject, text, html = compose("alert", context)
+    queue_email(
+        key=f"alert:{alert.pk}:{alert.reopened_count}",
+        to_email=owner.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        send_after=now,
+    )
