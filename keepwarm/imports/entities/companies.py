@@ -1,0 +1,92 @@
+"""Companies: known by external id (changed ones updated), else by name (merged), else
+created with the owner, learnt notes and guarantee terms the row gives."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from keepwarm.imports.entities.rows import Context, Outcome, Repeats, Row
+from keepwarm.imports.fields import parse_days
+from keepwarm.imports.models import ExternalRef
+from keepwarm.lib.bulk import insert_rows
+from keepwarm.people.models import Company
+
+
+def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
+    refs = ctx.refs(entity, [r.get("external_id") for r in rows])
+    known = Company.objects.in_bulk([r.object_id for r in refs.values()])
+    repeats = Repeats(ctx, entity)
+    new_refs: list[dict[str, Any]] = []
+    for row in rows:
+        name = row.get("name")[:200]
+        if not name:
+            ctx.record(entity, row, Outcome.REJECTED, reason="no company name")
+            continue
+        ext = row.get("external_id")
+        if repeats.repeated(row, ext, label=name):
+            continue
+        values = {k: row.get(k)[:100] for k in ("sector", "location", "phone")}
+        values["name"] = name
+        website = row.get("website")
+        if website and not re.match(r"^https?://", website):
+            website = f"https://{website}"
+        values["website"] = website[:200]
+        values["email"] = row.get("email")[:254]
+        warnings: list[str] = []
+        terms: dict[str, Any] = {}
+        if row.get("guarantee_length"):
+            try:
+                terms["guarantee_length"] = parse_days(row.get("guarantee_length"))
+            except ValueError as exc:
+                warnings.append(f"{exc}; the default guarantee applies")
+        owner = ctx.owner_id(row.get("owner"))
+        ref = refs.get(ext) if ext else None
+        company = known.get(ref.object_id) if ref else None
+        if ref is not None and company is not None:
+            if ref.fingerprint == row.fingerprint:
+                ctx.record(
+                    entity,
+                    row,
+                    Outcome.UNCHANGED,
+                    label=name,
+                    reason="imported before",
+                    target=f"company:{company.pk}",
+                )
+                continue
+            for key, value in {**values, **terms}.items():
+                if value:
+                    setattr(company, key, value)
+            company.save()
+            ref.fingerprint = row.fingerprint
+            ref.save(update_fields=["fingerprint"])
+            ctx.record(
+                entity,
+                row,
+                Outcome.UPDATED,
+                label=name,
+                reason="; ".join(["changed since the last import", *warnings]),
+                target=f"company:{company.pk}",
+            )
+            continue
+        pk = ctx.company_by_name(name)
+        if pk is not None:
+            outcome, why = Outcome.MERGED, "a company with this name is already in Keepwarm"
+        else:
+            company = Company.objects.create(
+                owner_id=owner, learnt=row.get("learnt"), **values, **terms
+            )
+            pk = company.pk
+            ctx.remember_company(name, pk)
+            outcome, why = Outcome.CREATED, ""
+        if ext:
+            new_refs.append(ctx.new_ref(entity, ext, pk, row))
+        ctx.record(
+            entity,
+            row,
+            outcome,
+            label=name,
+            reason="; ".join(filter(None, [why, *warnings])),
+            target=f"company:{pk}",
+        )
+    insert_rows(ExternalRef, new_refs)
