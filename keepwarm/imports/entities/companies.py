@@ -26,57 +26,18 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
         ext = row.get("external_id")
         if repeats.repeated(row, ext, label=name):
             continue
-        values = {k: row.get(k)[:100] for k in ("sector", "location", "phone")}
-        values["name"] = name
-        website = row.get("website")
-        if website and not re.match(r"^https?://", website):
-            website = f"https://{website}"
-        values["website"] = website[:200]
-        values["email"] = row.get("email")[:254]
-        warnings: list[str] = []
-        terms: dict[str, Any] = {}
-        if row.get("guarantee_length"):
-            try:
-                terms["guarantee_length"] = parse_days(row.get("guarantee_length"))
-            except ValueError as exc:
-                warnings.append(f"{exc}; the default guarantee applies")
+        values, warnings = _company_values(row, name)
         owner = ctx.owner_id(row.get("owner"))
         ref = refs.get(ext) if ext else None
         company = known.get(ref.object_id) if ref else None
         if ref is not None and company is not None:
-            if ref.fingerprint == row.fingerprint:
-                ctx.record(
-                    entity,
-                    row,
-                    Outcome.UNCHANGED,
-                    label=name,
-                    reason="imported before",
-                    target=f"company:{company.pk}",
-                )
-                continue
-            for key, value in {**values, **terms}.items():
-                if value:
-                    setattr(company, key, value)
-            company.save()
-            ref.fingerprint = row.fingerprint
-            ref.save(update_fields=["fingerprint"])
-            ctx.record(
-                entity,
-                row,
-                Outcome.UPDATED,
-                label=name,
-                reason="; ".join(["changed since the last import", *warnings]),
-                target=f"company:{company.pk}",
-            )
+            _update_company(ctx, entity, row, ref, company, values, warnings)
             continue
         pk = ctx.company_by_name(name)
         if pk is not None:
             outcome, why = Outcome.MERGED, "a company with this name is already in Keepwarm"
         else:
-            company = Company.objects.create(
-                owner_id=owner, learnt=row.get("learnt"), **values, **terms
-            )
-            pk = company.pk
+            pk = Company.objects.create(owner_id=owner, learnt=row.get("learnt"), **values).pk
             ctx.remember_company(name, pk)
             outcome, why = Outcome.CREATED, ""
         if ext:
@@ -90,3 +51,46 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
             target=f"company:{pk}",
         )
     insert_rows(ExternalRef, new_refs)
+
+
+def _company_values(row: Row, name: str) -> tuple[dict[str, Any], list[str]]:
+    """The company's fields and terms from the row, and warnings about values left out."""
+    values: dict[str, Any] = {k: row.get(k)[:100] for k in ("sector", "location", "phone")}
+    values["name"] = name
+    website = row.get("website")
+    if website and not re.match(r"^https?://", website):
+        website = f"https://{website}"
+    values["website"] = website[:200]
+    values["email"] = row.get("email")[:254]
+    warnings: list[str] = []
+    if row.get("guarantee_length"):
+        try:
+            values["guarantee_length"] = parse_days(row.get("guarantee_length"))
+        except ValueError as exc:
+            warnings.append(f"{exc}; the default guarantee applies")
+    return values, warnings
+
+
+def _update_company(
+    ctx: Context,
+    entity: str,
+    row: Row,
+    ref: ExternalRef,
+    company: Company,
+    values: dict[str, Any],
+    warnings: list[str],
+) -> None:
+    """A row imported before: unchanged, or what it gives written over the company."""
+    name, target = values["name"], f"company:{company.pk}"
+    if ref.fingerprint == row.fingerprint:
+        reason = "imported before"
+        ctx.record(entity, row, Outcome.UNCHANGED, label=name, reason=reason, target=target)
+        return
+    for key, value in values.items():
+        if value:
+            setattr(company, key, value)
+    company.save()
+    ref.fingerprint = row.fingerprint
+    ref.save(update_fields=["fingerprint"])
+    reason = "; ".join(["changed since the last import", *warnings])
+    ctx.record(entity, row, Outcome.UPDATED, label=name, reason=reason, target=target)
