@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.recording import Actor, acting_as
-from keepwarm.imports.entities import HANDLERS, Context, Row
+from keepwarm.imports.entities import HANDLERS
+from keepwarm.imports.entities.rows import Context, Row
 from keepwarm.imports.fields import (
     bullhorn_entity,
     bullhorn_mapping,

@@ -1,0 +1,433 @@
+"""Candidates and client contacts. A batch is read (rows without a name, and people
+erased on request, are turned away), matched (by external id, else by email, else by
+phone and a close name) and then written together: new people, filled-in blanks, roles,
+external ids and the audit trail, a few statements per batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import Entry, record_entries
+from keepwarm.imports.entities.rows import Context, Outcome, Repeats, Row, company_named
+from keepwarm.imports.fields import (
+    close_name,
+    cut_to_limits,
+    parse_date,
+    phone_key,
+    phone_variants,
+)
+from keepwarm.imports.models import Entity, ExternalRef
+from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
+from keepwarm.mail.models import Suppression, email_hash
+from keepwarm.people.models import Person, Role
+
+PERSON_UPDATABLE = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "location",
+    "sector",
+    "headline",
+    "skills",
+)
+LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "email": 254,
+    "phone": 40,
+    "location": 100,
+    "sector": 100,
+    "headline": 200,
+}
+
+
+def _person_values(row: Row) -> tuple[dict[str, str], list[str]]:
+    """The person's fields from the row, and warnings about values left out."""
+    warnings: list[str] = []
+    first, last = row.get("first_name"), row.get("last_name")
+    if not (first or last) and row.get("name"):
+        parts = row.get("name").split()
+        first, last = " ".join(parts[:-1]), parts[-1]
+    values = {
+        "first_name": first,
+        "last_name": last,
+        "email": row.get("email").lower(),
+        "phone": row.get("mobile") or row.get("phone"),
+        "location": row.get("location"),
+        "sector": row.get("sector"),
+        "headline": row.get("headline") or row.get("title"),
+        "skills": row.get("skills"),
+    }
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            warnings.append(f"email {values['email']!r} left out: not an address")
+            values["email"] = ""
+    warnings += cut_to_limits(values, LIMITS)
+    return values, warnings
+
+
+class _PersonIndex:
+    """Known people this batch might be: by email and by phone, read in two queries."""
+
+    def __init__(self, people: list[dict[str, str]]) -> None:
+        emails = {v["email"] for v in people if v["email"]}
+        phones: set[str] = set()
+        for v in people:
+            if v["phone"]:
+                phones |= phone_variants(v["phone"])
+        self.by_email: dict[str, int] = {}
+        self.by_phone: dict[str, list[tuple[int, str]]] = {}
+        if emails:
+            email_list = sorted(emails | {e.title() for e in emails})
+            for pk, email in (
+                Person.objects.filter(email__any_of=email_list)
+                .values_list("pk", "email")
+                .order_by("pk")
+            ):
+                self.by_email.setdefault(email.lower(), pk)
+        if phones:
+            for pk, phone, first, last in Person.objects.filter(
+                phone__any_of=sorted(phones)
+            ).values_list("pk", "phone", "first_name", "last_name"):
+                self.by_phone.setdefault(phone_key(phone), []).append((pk, f"{first} {last}"))
+
+    def add(self, pk: int, values: dict[str, str]) -> None:
+        if values["email"]:
+            self.by_email.setdefault(values["email"], pk)
+        if values["phone"]:
+            name = f"{values['first_name']} {values['last_name']}"
+            self.by_phone.setdefault(phone_key(values["phone"]), []).append((pk, name))
+
+    def match(self, values: dict[str, str]) -> tuple[int | None, str]:
+        if values["email"] and values["email"] in self.by_email:
+            return self.by_email[
+                values["email"]
+            ], f"same email as a known person ({values['email']})"
+        if values["phone"]:
+            name = f"{values['first_name']} {values['last_name']}"
+            for pk, known in self.by_phone.get(phone_key(values["phone"]), []):
+                if close_name(name, known):
+                    return pk, f"same phone and a close name ({known})"
+        return None, ""
+
+
+def _erased_addresses(emails: list[str]) -> set[str]:
+    hashes = {email_hash(e) for e in emails if e}
+    if not hashes:
+        return set()
+    return set(
+        Suppression.objects.filter(
+            email_hash__any_of=hashes, reason=Suppression.Reason.ERASURE
+        ).values_list("email_hash", flat=True)
+    )
+
+
+@dataclass
+class _PersonRow:
+    """A row read: the person's fields, and warnings about values left out."""
+
+    row: Row
+    values: dict[str, str]
+    warnings: list[str]
+
+
+@dataclass
+class _Result:
+    """How a row was settled, and the person it was settled on (saved once written)."""
+
+    row: Row
+    outcome: str
+    person: Person
+    why: str
+    warnings: list[str]
+
+
+@dataclass
+class _Writes:
+    """What a batch of person rows will write, worked out before anything is written."""
+
+    new: list[tuple[Row, Person]] = field(default_factory=list)
+    changed: dict[int, Person] = field(default_factory=dict)  # people in Keepwarm, by id
+    ref_updates: list[ExternalRef] = field(default_factory=list)
+    new_refs: list[tuple[Row, Person, str]] = field(default_factory=list)
+    results: list[_Result] = field(default_factory=list)
+
+
+class _Known:
+    """Who a batch's rows may be: people imported before (by external id) and people to
+    merge with (see _PersonIndex), read in a few queries. People the batch makes join as
+    they are made, so a later row of the same person merges with the new one."""
+
+    def __init__(self, ctx: Context, entity: str, parsed: list[_PersonRow]) -> None:
+        self.refs = ctx.refs(entity, [item.row.get("external_id") for item in parsed])
+        self.index = _PersonIndex([item.values for item in parsed])
+        known_ids = {ref.object_id for ref in self.refs.values()}
+        merge_targets = {self.index.match(item.values)[0] for item in parsed} - {None}
+        self.existing = Person.objects.in_bulk([*known_ids, *merge_targets])
+        self.pending: dict[int, Person] = {}  # id(person) -> a person this batch makes
+
+    def imported(self, ext: str) -> tuple[ExternalRef, Person] | None:
+        """The ref and person of a row imported before, if that person is still here."""
+        ref = self.refs.get(ext) if ext else None
+        if ref is None or ref.object_id not in self.existing:
+            return None
+        return ref, self.existing[ref.object_id]
+
+    def merge_target(self, values: dict[str, str]) -> tuple[Person | None, str]:
+        """The person these values match, in Keepwarm or new in this batch, and why."""
+        pk, why = self.index.match(values)
+        target = self.existing.get(pk) if pk is not None else None
+        if target is None and pk is not None and pk < 0:
+            target = self.pending.get(-pk)
+        return target, why
+
+    def add_new(self, person: Person, values: dict[str, str]) -> None:
+        # Not saved yet, so known by a negative stand-in id until the batch is written.
+        self.pending[id(person)] = person
+        self.index.add(-id(person), values)
+
+
+def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:
+    """Candidates or client contacts: known by external id, else matched by email or by
+    phone and a close name (merged: blanks filled, nothing overwritten), else created.
+
+    Read, match, write: the rows are read and checked, each is settled in memory against
+    the people Keepwarm knows and those the batch makes, then the batch is written."""
+    parsed = _read_people(ctx, entity, rows)
+    known = _Known(ctx, entity, parsed)
+    companies = (
+        _contact_companies(ctx, [item.row for item in parsed]) if entity == Entity.CONTACT else {}
+    )
+    writes = _Writes()
+    repeats = Repeats(ctx, entity)
+    for item in parsed:
+        _match_person(ctx, item, known, writes, repeats)
+    _write_people(ctx, entity, writes, companies)
+    _report_people(ctx, entity, writes.results, companies)
+
+
+def _read_people(ctx: Context, entity: str, rows: list[Row]) -> list[_PersonRow]:
+    """The rows worth matching: those with a name, less people erased on request."""
+    parsed: list[_PersonRow] = []
+    for row in rows:
+        values, warnings = _person_values(row)
+        if not (values["first_name"] or values["last_name"]):
+            ctx.record(
+                entity, row, Outcome.REJECTED, reason="no name (first name, last name or full name)"
+            )
+            continue
+        parsed.append(_PersonRow(row, values, warnings))
+    erased = _erased_addresses([item.values["email"] for item in parsed])
+    if not erased:
+        return parsed
+    # Someone erased on request stays erased: the suppression list keeps their hash.
+    kept = []
+    for item in parsed:
+        if item.values["email"] and email_hash(item.values["email"]) in erased:
+            ctx.record(
+                entity,
+                item.row,
+                Outcome.REJECTED,
+                label=_name(item.values),
+                reason="this person asked to be erased; their details are not imported",
+            )
+        else:
+            kept.append(item)
+    return kept
+
+
+def _match_person(
+    ctx: Context, item: _PersonRow, known: _Known, writes: _Writes, repeats: Repeats
+) -> None:
+    """Settle one row: the person imported before, a person it matches, or a new one."""
+    row, values = item.row, item.values
+    ext = row.get("external_id")
+    owner = ctx.owner_id(row.get("owner"))
+    if row.get("owner") and owner is None:
+        item.warnings.append(f"owner {row.get('owner')!r} is not a Keepwarm user")
+    if repeats.repeated(row, ext, label=_name(values)):
+        return
+    imported = known.imported(ext)
+    if imported is not None:
+        _update_imported(item, *imported, owner=owner, writes=writes)
+        return
+    target, why = known.merge_target(values)
+    if target is not None:
+        _merge_into(item, target, why, writes)
+        return
+    person = Person(owner_id=owner or None, notes=row.get("notes"), **values)
+    known.add_new(person, values)
+    writes.new.append((row, person))
+    if ext:
+        writes.new_refs.append((row, person, ext))
+    writes.results.append(_Result(row, Outcome.CREATED, person, "", item.warnings))
+
+
+def _update_imported(
+    item: _PersonRow, ref: ExternalRef, person: Person, *, owner: int | None, writes: _Writes
+) -> None:
+    """A row imported before: unchanged, or the other system's changes applied."""
+    if ref.fingerprint == item.row.fingerprint:
+        writes.results.append(_Result(item.row, Outcome.UNCHANGED, person, "imported before", []))
+        return
+    for name in PERSON_UPDATABLE:
+        if item.values[name] and getattr(person, name) != item.values[name]:
+            setattr(person, name, item.values[name])
+    if owner:
+        person.owner_id = owner
+    writes.changed[person.pk] = person
+    ref.fingerprint = item.row.fingerprint
+    writes.ref_updates.append(ref)
+    reason = "changed since the last import"
+    writes.results.append(_Result(item.row, Outcome.UPDATED, person, reason, item.warnings))
+
+
+def _merge_into(item: _PersonRow, target: Person, why: str, writes: _Writes) -> None:
+    """A row of someone already known: it fills their blanks and overwrites nothing."""
+    for name in PERSON_UPDATABLE:
+        if item.values[name] and not getattr(target, name):
+            setattr(target, name, item.values[name])
+    if target.pk:
+        writes.changed[target.pk] = target
+    if item.row.get("external_id"):
+        writes.new_refs.append((item.row, target, item.row.get("external_id")))
+    writes.results.append(_Result(item.row, Outcome.MERGED, target, why, item.warnings))
+
+
+def _write_people(ctx: Context, entity: str, writes: _Writes, companies: dict[str, int]) -> None:
+    """The batch's writes, a statement or a few per kind of row, then its audit trail."""
+    insert_objects([person for _, person in writes.new])
+    if writes.changed:
+        update_objects(list(writes.changed.values()), [*PERSON_UPDATABLE, "owner"])
+    insert_rows(Role, _roles(ctx, entity, writes, companies))
+    insert_rows(
+        ExternalRef, [ctx.new_ref(entity, ext, p.pk, row) for row, p, ext in writes.new_refs]
+    )
+    update_objects(writes.ref_updates, ["fingerprint"])
+    _audit_people(ctx, writes.results)
+
+
+def _roles(
+    ctx: Context, entity: str, writes: _Writes, companies: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Each new person's role; and a merged contact's, unless they hold it already."""
+    roles = [_role(ctx, entity, row, person, companies) for row, person in writes.new]
+    if entity != Entity.CONTACT:
+        return roles
+    for result in writes.results:
+        if result.outcome != Outcome.MERGED:
+            continue
+        role = _role(ctx, entity, result.row, result.person, companies)
+        if not Role.objects.filter(
+            person=result.person,
+            kind=role["kind"],
+            company=role["company_id"],
+            ended_on__isnull=True,
+        ).exists():
+            roles.append(role)
+    return roles
+
+
+def _report_people(
+    ctx: Context, entity: str, results: list[_Result], companies: dict[str, int]
+) -> None:
+    for result in results:
+        row = result.row
+        reasons = [result.why, *result.warnings] if result.why else result.warnings
+        reason = "; ".join(reasons)
+        if (
+            entity == Entity.CONTACT
+            and row.get("company_external_id")
+            and row.get("company_external_id") not in companies
+        ):
+            reason = "; ".join(
+                filter(None, [reason, f"company {row.get('company_external_id')!r} not found"])
+            )
+        ctx.record(
+            entity,
+            row,
+            result.outcome,
+            label=result.person.full_name,
+            reason=reason,
+            target=f"person:{result.person.pk}",
+        )
+
+
+AUDITED = {
+    Outcome.CREATED: AuditEntry.Action.CREATED,
+    Outcome.UPDATED: AuditEntry.Action.CHANGED,
+    Outcome.MERGED: AuditEntry.Action.MERGED,
+}
+
+
+def _audit_people(ctx: Context, results: list[_Result]) -> None:
+    """The trail of who imported, changed or merged each person (bulk writes send no
+    save signals, so the import writes its entries itself, in the same transaction; the
+    import runs as whoever started it, see services.execute)."""
+    for outcome, action in AUDITED.items():
+        record_entries(
+            action,
+            (
+                Entry(
+                    "people.person",
+                    result.person.pk,
+                    result.person.full_name,
+                    result.person.pk,
+                    {"import": [None, f"{ctx.file_name}, line {result.row.line}"]},
+                )
+                for result in results
+                if result.outcome == outcome and result.person.pk
+            ),
+        )
+
+
+def _name(values: dict[str, str]) -> str:
+    return f"{values['first_name']} {values['last_name']}".strip()
+
+
+def _contact_companies(ctx: Context, rows: list[Row]) -> dict[str, int]:
+    """External company id or name -> company id, for client contacts' roles."""
+    found = ctx.ref_ids(Entity.COMPANY, [r.get("company_external_id") for r in rows])
+    for row in rows:
+        name = row.get("company_name")
+        if name and not row.get("company_external_id"):
+            found[name] = company_named(ctx, name)
+    return found
+
+
+def _started(ctx: Context, row: Row) -> dt.date:
+    try:
+        return (
+            parse_date(row.get("added_on"), month_first=ctx.month_first)
+            if row.get("added_on")
+            else ctx.today
+        )
+    except ValueError:
+        return ctx.today
+
+
+def _role(
+    ctx: Context, entity: str, row: Row, person: Person, companies: dict[str, int]
+) -> dict[str, Any]:
+    """The role a new or merged person's row gives them (saved already), as insert_rows
+    takes it: an import makes one per row and needs no model instance of it."""
+    if entity == Entity.CONTACT:
+        key = row.get("company_external_id") or row.get("company_name")
+        return {
+            "person_id": person.pk,
+            "kind": Role.Kind.CLIENT_CONTACT,
+            "company_id": companies.get(key),
+            "title": row.get("title")[:200],
+            "started_on": _started(ctx, row),
+        }
+    return {"person_id": person.pk, "kind": Role.Kind.CANDIDATE, "started_on": _started(ctx, row)}
