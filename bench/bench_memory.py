@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_memory.py [--small 1000] [--large 10000] [--sink auto]
 
 A tick that streams its work uses about the same memory for 10k messages as for 1k
-(goal: ≤ 1.2x). Each measurement runs keepwarm.care.worker.tick in a fresh subprocess
+(goal: ≤ 1.2x). Each measurement runs keepwarm.worker.tick.tick in a fresh subprocess
 against a freshly prepared database (a small agency, the backlog cleared, then exactly N
 check-in emails due today), so one run never warms the next:
   - tracemalloc peak of the tick (Python allocations, in its own subprocess: tracing
@@ -107,8 +107,8 @@ def tick_child(url: str, mode: str, today: dt.date, email_url: str) -> dict[str,
     from django.db import connection
     from django.utils import timezone
 
-    from keepwarm.care import worker
     from keepwarm.mail.models import OutboxMessage
+    from keepwarm.worker import tick as worker
 
     now = timezone.make_aware(dt.datetime.combine(today, dt.time(12)))
     connection.ensure_connection()
@@ -221,14 +221,14 @@ def run(small: int, large: int, sink_kind: str, today: dt.date | None = None) ->
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); import keepwarm.care.worker as w; assert callable(w.tick)",
+            "import django; django.setup(); import keepwarm.worker.tick as w; assert callable(w.tick)",
         ],
         capture_output=True,
         check=False,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "keepwarm.settings"},
     )
     if has_worker.returncode != 0:
-        print(f"[memory, {engine}] SKIPPED: keepwarm.care.worker.tick is not there yet")
+        print(f"[memory, {engine}] SKIPPED: keepwarm.worker.tick.tick is not there yet")
         return {"engine": engine, "skipped": True, "lines": []}
     sink = Sink(sink_kind)
     print(f"[memory, {engine}] tick sending {small:,} vs {large:,} messages, mail to {sink.kind}")

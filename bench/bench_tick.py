@@ -7,7 +7,7 @@ Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first.
 Two figures, both against the same ceiling: the same filter and order as hand-written SQL
 on the raw DB-API cursor (the column the worker reads: id, from the covering partial
 index), all rows fetched.
-  tick_due_query: the worker's own due-work queryset (keepwarm.care.worker._due_checkins,
+  tick_due_query: the worker's own due-work queryset (keepwarm.worker.tick._due_checkins,
     or the contract's ORM query before the worker existed) read in one go with
     values_list("id", flat=True). Median of --reps interleaved runs.
   tick_due_scan: the worker's real loop (enqueue_due_checkins) over the same rows in its
@@ -34,19 +34,19 @@ COLUMNS = ("id",)  # what the worker reads per due touchpoint (worker._due_page)
 
 
 def product_query(today: dt.date) -> tuple[Any, str]:
-    """The worker's own due-work queryset (keepwarm.care.worker._due_checkins), reading the
+    """The worker's own due-work queryset (keepwarm.worker.tick._due_checkins), reading the
     columns its loop reads; else the contract's ORM query."""
     from keepwarm.care.models import Touchpoint
 
     try:
-        from keepwarm.care import worker
+        from keepwarm.worker import tick as worker
     except ImportError:
         worker = None  # type: ignore[assignment]
     fn = getattr(worker, "_due_checkins", None)
     if callable(fn):
         return fn(today).values_list(
             *COLUMNS, flat=True
-        ), "keepwarm.care.worker._due_checkins(today)"
+        ), "keepwarm.worker.tick._due_checkins(today)"
     qs = Touchpoint.objects.filter(state="planned", kind__in=WORKER_KINDS, due_on__lte=today)
     return qs.values_list(*COLUMNS, flat=True), "ORM query per contract (no worker yet)"
 
@@ -76,7 +76,7 @@ def worker_scan(today: dt.date) -> tuple[float, int, int] | None:
     from django.utils import timezone
 
     try:
-        from keepwarm.care import worker
+        from keepwarm.worker import tick as worker
     except ImportError:
         return None
     if not hasattr(worker, "enqueue_due_checkins") or not hasattr(worker, "_enqueue_chunk"):

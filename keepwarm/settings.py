@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "keepwarm.imports",
     "keepwarm.integrations",
     "keepwarm.ops",
+    "keepwarm.worker",
     "keepwarm.privacy",
     "keepwarm.audit",
     "keepwarm.portal",

@@ -1,9 +1,16 @@
-"""Calendar helpers used by guarantees and care plans."""
+"""Calendar helpers used by guarantees and care plans, and the agency's wall clock."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+
+# Check-ins found overdue after this local hour wait for the next morning: a personal
+# email from a consultant should not land at 3 a.m.
+SEND_UNTIL_HOUR = 20
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
@@ -41,3 +48,32 @@ def add_months(start: dt.date, months: int) -> dt.date:
     month = month_index % 12 + 1
     day = min(start.day, calendar.monthrange(year, month)[1])
     return dt.date(year, month, day)
+
+
+def agency_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def local_time(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """`hour`:`minute` on `day` on the agency's wall clock, as an aware UTC datetime.
+
+    fold=0 settles the DST edge cases the sensible way: a time the spring change skips
+    comes out as the same moment in the old offset, i.e. later on the new clock (02:30 ->
+    03:30), and a time the autumn change repeats is its first occurrence.
+    """
+    local = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=agency_zone())
+    return local.astimezone(dt.UTC)
+
+
+def send_time(due_on: dt.date, *, now: dt.datetime) -> dt.datetime:
+    """When a check-in due on `due_on` goes out: the send hour that day, never before now,
+    and an overdue one only inside sending hours (otherwise the next morning)."""
+    hour = settings.KEEPWARM_SEND_HOUR
+    planned = local_time(due_on, hour)
+    if planned > now:
+        return planned
+    local_now = now.astimezone(agency_zone())
+    if hour <= local_now.hour < max(SEND_UNTIL_HOUR, hour + 1):
+        return now
+    morning = local_now.date() if local_now.hour < hour else local_now.date() + dt.timedelta(1)
+    return local_time(morning, hour)

@@ -15,9 +15,8 @@ import random
 
 from django.db.models import Exists, OuterRef
 
-from keepwarm.care import worker
 from keepwarm.lib.bulk import insert_rows
-from keepwarm.lib.dates import add_months
+from keepwarm.lib.dates import add_months, agency_zone, local_time
 from keepwarm.lib.demo_words import DOMAIN
 from keepwarm.mail.backends import CaptureBackend
 from keepwarm.mail.models import OutboxMessage
@@ -156,8 +155,8 @@ def wipe() -> None:
 
 def load(*, today: dt.date, seed: int = 7) -> Issue:
     rng = random.Random(seed)
-    scheduled = worker.local_time(today + dt.timedelta(days=DAYS_AHEAD), SEND_HOUR)
-    now = worker.local_time(today, 8)
+    scheduled = local_time(today + dt.timedelta(days=DAYS_AHEAD), SEND_HOUR)
+    now = local_time(today, 8)
     _give_bases(today=today, rng=rng, now=now)
     recent = Placement.objects.filter(
         start_date__gte=today - dt.timedelta(days=150), start_date__lte=today
@@ -183,10 +182,10 @@ def load(*, today: dt.date, seed: int = 7) -> Issue:
     )
     first = add_months(scheduled.date(), -SENT[0][0])
     Newsletter.objects.filter(pk=newsletter.pk).update(
-        created_at=worker.local_time(first - dt.timedelta(days=30), 11)
+        created_at=local_time(first - dt.timedelta(days=30), 11)
     )
     for months, title, body, extras in SENT:
-        sent = worker.local_time(add_months(scheduled.date(), -months), SEND_HOUR)
+        sent = local_time(add_months(scheduled.date(), -months), SEND_HOUR)
         blocks = [item for name in extras for item in library if item.title == name]
         past = _sent_issue(newsletter, when=sent, title=title, body=body, library=blocks)
         _engage(past, rng=rng, sent=sent, now=now)
@@ -215,7 +214,7 @@ def _sent_issue(
 ) -> Issue:
     """An issue written a few days before `when` and sent then by the worker's own steps,
     its copies captured, never mailed."""
-    day = when.astimezone(worker.agency_zone()).date()
+    day = when.astimezone(agency_zone()).date()
     written = when - dt.timedelta(days=3)
     issue = create_issue(
         newsletter=newsletter,

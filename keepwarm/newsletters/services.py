@@ -31,10 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-
-# The module, not its names: the worker imports this module while it is being loaded.
-from keepwarm.care import worker
-from keepwarm.lib.dates import add_months
+from keepwarm.lib.dates import add_months, agency_zone, local_time
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.outbox import queue_email, queue_emails
 from keepwarm.mail.services.sending import send_now
@@ -186,14 +183,14 @@ def next_slot(newsletter: Newsletter, *, after: dt.datetime) -> dt.datetime:
     """The newsletter's next weekly or monthly send time after `after`, on the agency's
     wall clock (so 09:00 stays 09:00 across a DST change)."""
     at = newsletter.send_time
-    day = after.astimezone(worker.agency_zone()).date()
+    day = after.astimezone(agency_zone()).date()
     if newsletter.frequency == Frequency.WEEKLY:
         day += dt.timedelta(days=(newsletter.send_weekday - day.weekday()) % 7)
-        while (when := worker.local_time(day, at.hour, at.minute)) <= after:
+        while (when := local_time(day, at.hour, at.minute)) <= after:
             day += dt.timedelta(days=7)
         return when
     day = day.replace(day=min(max(newsletter.send_day, 1), 28))
-    while (when := worker.local_time(day, at.hour, at.minute)) <= after:
+    while (when := local_time(day, at.hour, at.minute)) <= after:
         day = add_months(day, 1)
     return when
 
@@ -284,7 +281,7 @@ def newsletter_from(newsletter: Newsletter) -> str:
 def reason_text(newsletter: Newsletter, basis: str, given_at: dt.datetime | None) -> str:
     agency = newsletter.from_name
     if basis == Consent.Basis.CONSENT and given_at is not None:
-        local = given_at.astimezone(worker.agency_zone())
+        local = given_at.astimezone(agency_zone())
         return f"You receive {newsletter.name} because you signed up on {local:%-d %B %Y}."
     if basis == Consent.Basis.SOFT_OPT_IN:
         return (
@@ -594,7 +591,7 @@ def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = Non
     before marking the issue expanded. The UNIQUE key makes a copy queued twice a no-op.
     """
     issue = Issue.objects.select_related("newsletter__audience").get(pk=issue_id)
-    today = today or now.astimezone(worker.agency_zone()).date()
+    today = today or now.astimezone(agency_zone()).date()
     personaliser = Personaliser.of(Frozen(issue.html_template, issue.text_template))
     members = issue.newsletter.audience.members(
         today, frequency=issue.newsletter.frequency

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from keepwarm.accounts.access import manager_required, user_of
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
-from keepwarm.care.worker import agency_zone
+from keepwarm.lib.dates import agency_zone
 from keepwarm.lib.ids import parse_id
 from keepwarm.newsletters import services
 from keepwarm.newsletters.forms import (

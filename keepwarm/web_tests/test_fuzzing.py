@@ -17,9 +17,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.worker import send_time
 from keepwarm.conftest import Cast
-from keepwarm.lib.dates import add_months, add_working_days, working_days_between
+from keepwarm.lib.dates import add_months, add_working_days, send_time, working_days_between
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.people.models import Consent, Person
 

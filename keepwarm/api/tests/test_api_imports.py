@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast
 from keepwarm.imports.models import ImportRun
 from keepwarm.imports.tests.conftest import FIXTURES, NOW
 from keepwarm.people.models import Person
+from keepwarm.worker.tick import tick
 
 pytestmark = pytest.mark.django_db
 

@@ -365,7 +365,7 @@ def test_command_line_dry_run_then_import(
 
 
 def test_a_queued_import_runs_in_the_worker_tick(cast: Cast, bullhorn_dir: Path) -> None:
-    from keepwarm.care.worker import tick
+    from keepwarm.worker.tick import tick
 
     files, _ = services.bullhorn_files(sorted(bullhorn_dir.iterdir()))
     run = services.start_import(source=Source.BULLHORN, files=files, by=cast.manager, dry_run=False)

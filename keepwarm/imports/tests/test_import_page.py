@@ -13,12 +13,12 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast
 from keepwarm.imports.models import ColumnMapping, ImportRun
 from keepwarm.imports.services import upload_dir
 from keepwarm.imports.tests.conftest import FIXTURES, NOW
 from keepwarm.people.models import Person
+from keepwarm.worker.tick import tick
 
 pytestmark = pytest.mark.django_db
 

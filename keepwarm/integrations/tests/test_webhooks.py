@@ -15,11 +15,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from keepwarm.care import worker
 from keepwarm.integrations import services
 from keepwarm.integrations.models import Webhook, WebhookAttempt, WebhookDelivery
 from keepwarm.integrations.tests.conftest import Receiver
 from keepwarm.lib import events
+from keepwarm.worker import tick as worker
 
 SECRET = "s3cret-for-the-receiver-only"
 NOW = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)

@@ -9,12 +9,12 @@ import pytest
 from django.conf import settings
 from django.utils.html import escape
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.tests.email_samples import SAMPLES
 from keepwarm.signals.services.alerts import open_alert
+from keepwarm.worker.tick import tick
 
 EMAILS = Path(settings.BASE_DIR) / "templates" / "emails"
 # The newsletter is made once per issue and filled per reader (newsletters/render.py).

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.template import TemplateDoesNotExist
 
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import render_checkin
@@ -17,6 +16,7 @@ from keepwarm.mail.services.outbox import queue_email
 from keepwarm.mail.services.reconcile import reconcile_stale, resolve_unknown
 from keepwarm.mail.services.sending import send_pending
 from keepwarm.mail.tests.factories import at, make_checkin
+from keepwarm.worker.tick import tick
 
 DUE = dt.date(2026, 3, 9)  # a Monday in GMT
 MORNING = at("2026-03-09T09:05+00:00")

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.reconcile import reconcile_stale
 from keepwarm.mail.tests.factories import at, make_checkin
+from keepwarm.worker.tick import tick
 
 DUE = dt.date(2026, 3, 9)  # a Monday in GMT
 MORNING = at("2026-03-09T09:05+00:00")

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, _free_port
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.suppressions import is_suppressed
 from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.settings import _email_settings
+from keepwarm.worker.tick import tick
 
 DUE = dt.date(2026, 3, 9)  # a Monday in GMT
 MORNING = at("2026-03-09T09:05+00:00")

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.test import Client
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.services.outbox import queue_email
@@ -16,6 +15,7 @@ from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.mail.unsubscribe import list_unsubscribe_headers
 from keepwarm.people.models import Consent, Person
 from keepwarm.people.services import record_consent, withdraw_consent
+from keepwarm.worker.tick import tick
 
 NOW = at("2026-03-09T09:05+00:00")
 State = OutboxMessage.State

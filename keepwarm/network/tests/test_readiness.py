@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import DailyJob, Kind, Touchpoint
-from keepwarm.care.worker import tick
 from keepwarm.conftest import START, Cast
 from keepwarm.lib import events
 from keepwarm.network import readiness
@@ -21,6 +20,7 @@ from keepwarm.network.models import Readiness, StatusStatement
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Risk, Signal, SignalKind
+from keepwarm.worker.tick import tick
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast
 from keepwarm.lib import events
 from keepwarm.network.models import Referral, RewardRule, StatusStatement
@@ -25,6 +24,7 @@ from keepwarm.network.services import (
     record_statement,
 )
 from keepwarm.people.models import Person, Role
+from keepwarm.worker.tick import tick
 
 
 def test_same_email_in_other_case_is_the_same_person(cast: Cast) -> None:

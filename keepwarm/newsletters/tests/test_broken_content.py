@@ -10,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 
 from keepwarm.api.tests.conftest import Api
-from keepwarm.care.worker import tick
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, LibraryBlock, Newsletter
@@ -28,6 +27,7 @@ from keepwarm.newsletters.services import (
     schedule_issue,
 )
 from keepwarm.newsletters.tests.conftest import NOW, Setup
+from keepwarm.worker.tick import tick
 
 SLOT = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)
 BOGUS = "Hi %%KW_BOGUS%%, keep it to two pages."

@@ -1,6 +1,6 @@
 """A 5,000-recipient newsletter survives `kill -9` of its worker, several times.
 
-Like keepwarm/care/tests/test_worker_crash.py, the worker is a real `keepwarm worker
+Like keepwarm/worker/tests/test_worker_crash.py, the worker is a real `keepwarm worker
 --once` process on its own SQLite file, killed at random moments while it queues and
 sends. Afterwards: no Message-ID twice at the server, every recipient sent or "unknown"
 (caught mid-send, for a person to check), and nothing to a suppressed address.

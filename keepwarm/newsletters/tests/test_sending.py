@@ -6,7 +6,6 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.sending import Pace
@@ -22,6 +21,7 @@ from keepwarm.newsletters.services import (
 )
 from keepwarm.newsletters.tests.conftest import NOW, Setup, make_person, subscribe
 from keepwarm.people.services import withdraw_consent
+from keepwarm.worker.tick import tick
 
 # 09:30 in London on 10 June 2026 (BST) is 08:30 UTC.
 SLOT = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)

@@ -16,9 +16,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast
 from keepwarm.ops.models import JobFailure
+from keepwarm.worker.tick import tick
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import path
 from keepwarm import urls
-from keepwarm.care import worker
+from keepwarm.worker import tick as worker
 
 call_command("migrate", verbosity=0)
 

@@ -10,13 +10,13 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from keepwarm.care import worker
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast
 from keepwarm.imports.models import ImportRun
 from keepwarm.mail.tests.factories import queue_plain
 from keepwarm.ops.models import PARK_AFTER, JobFailure
 from keepwarm.ops.system import email_in_words
+from keepwarm.worker import tick as worker
+from keepwarm.worker.tick import tick
 
 pytestmark = pytest.mark.django_db
 

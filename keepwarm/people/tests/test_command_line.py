@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from keepwarm import cli
-from keepwarm.care.management.commands.serve import parse_address
+from keepwarm.worker.management.commands.serve import parse_address
 
 
 @pytest.mark.parametrize(

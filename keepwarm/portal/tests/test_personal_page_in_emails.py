@@ -8,12 +8,12 @@ import re
 from django.test import Client
 from django.utils import timezone
 
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.services.checkins import render_checkin
 from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.surveys.services import create_invitation, render_invitation
 from keepwarm.surveys.tests.conftest import make_checkin as make_questionnaire
+from keepwarm.worker.tick import tick
 
 DUE = dt.date(2026, 3, 9)
 

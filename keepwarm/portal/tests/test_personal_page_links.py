@@ -284,7 +284,7 @@ def test_a_consultant_emails_someone_a_link_that_works_for_days(cast: Cast) -> N
 def test_the_worker_forgets_spent_sessions_and_links_only_once_they_cannot_matter(
     client: Client, cast: Cast
 ) -> None:
-    from keepwarm.care.worker import tick
+    from keepwarm.worker.tick import tick
 
     path = link_path(cast.candidate, kind="email")
     sign_in(client, cast.candidate)

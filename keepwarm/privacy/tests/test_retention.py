@@ -9,12 +9,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from keepwarm.care.worker import local_time, tick
 from keepwarm.conftest import Cast
+from keepwarm.lib.dates import local_time
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
 from keepwarm.privacy.models import RetentionEvent, RetentionRule
 from keepwarm.privacy.retention import apply_rules
+from keepwarm.worker.tick import tick
 
 pytestmark = pytest.mark.django_db
 

@@ -13,13 +13,13 @@ from django.test import Client
 
 from keepwarm.care.models import CarePlan, Kind, PlanStep, Touchpoint
 from keepwarm.care.services import lay_out_care_plan
-from keepwarm.care.worker import tick
 from keepwarm.conftest import START, Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.placements.models import Target
 from keepwarm.surveys.models import Invitation, Questionnaire
 from keepwarm.surveys.services import create_invitation, record_response, send_reminders
 from keepwarm.surveys.tests.conftest import Asked, full_answers, link
+from keepwarm.worker.tick import tick
 
 # 10:00 in London on the week-one check-in's due date (start + 7 days), after the send hour.
 WEEK_ONE = dt.datetime(2026, 3, 9, 10, 0, tzinfo=dt.UTC)

@@ -13,8 +13,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
-from keepwarm.care.worker import agency_zone, tick
+from keepwarm.lib.dates import agency_zone
 from keepwarm.mail.services.outbox import default_worker_id
+from keepwarm.worker.tick import tick
 
 logger = logging.getLogger("keepwarm.worker")
 

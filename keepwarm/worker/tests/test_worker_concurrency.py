@@ -11,11 +11,11 @@ import pytest
 from django.db import connection
 
 from keepwarm.care.models import Kind, Touchpoint
-from keepwarm.care.worker import tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.sending import send_pending
 from keepwarm.mail.tests.factories import at, queue_plain
+from keepwarm.worker.tick import tick
 
 NOW = at("2026-03-09T09:05+00:00")
 

@@ -8,15 +8,16 @@ from typing import Any, NoReturn
 
 import pytest
 
-from keepwarm.care import daily, worker
 from keepwarm.care.models import DailyJob
-from keepwarm.care.worker import STEPS, tick
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.tests.factories import at, make_checkin, queue_plain
 from keepwarm.network import readiness
 from keepwarm.newsletters import services as newsletters
 from keepwarm.ops.models import PARK_AFTER, JobFailure, WorkerTick
+from keepwarm.worker import daily
+from keepwarm.worker import tick as worker
+from keepwarm.worker.tick import STEPS, tick
 
 NOW = at("2026-03-09T09:05+00:00")  # a Monday, after the send hour: every step runs
 DUE = dt.date(2026, 3, 9)

@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from keepwarm.care import daily
 from keepwarm.care.models import DailyJob
-from keepwarm.care.worker import tick
 from keepwarm.conftest import START, Cast
 from keepwarm.mail.tests.factories import at
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Risk
+from keepwarm.worker import daily
+from keepwarm.worker.tick import tick
 
 
 @pytest.fixture

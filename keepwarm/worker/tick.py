@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,19 +22,17 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from keepwarm.care import daily
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import mark_missed
 from keepwarm.imports.services import UPLOADS, forget_old_uploads_daily, run_next_import
 from keepwarm.integrations.services import send_due_webhooks
+from keepwarm.lib.dates import agency_zone, send_time
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.mail.services.outbox import default_worker_id, queue_emails
 from keepwarm.mail.services.reconcile import reconcile_stale
 from keepwarm.mail.services.sending import SendReport, send_pending
 from keepwarm.network import readiness
-
-# The module, not its names: newsletters.services uses this module's local_time too.
 from keepwarm.network.services import mark_rewards_due
 from keepwarm.newsletters import services as newsletters
 from keepwarm.ops.jobs import Steps
@@ -44,13 +41,11 @@ from keepwarm.portal.signin import forget_old_sign_ins
 from keepwarm.privacy.notices import NOTICES, send_privacy_notices
 from keepwarm.privacy.retention import RETENTION, apply_rules
 from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
+from keepwarm.worker import daily
 
 logger = logging.getLogger(__name__)
 
 NO_EMAIL = "No email address"
-# Check-ins found overdue after this local hour wait for the next morning: a personal
-# email from a consultant should not land at 3 a.m.
-SEND_UNTIL_HOUR = 20
 CHUNK = 200
 # Due ids read per query (small, so a tick streams: 10k ids held at once cost 1.2 MB);
 # the rows are handled a CHUNK at a time.
@@ -105,35 +100,6 @@ class TickReport:
         if self.waiting:
             counts.append(f"waiting to retry {', '.join(self.waiting)}")
         return f"tick {local:%Y-%m-%d %H:%M %Z}: " + ", ".join(counts)
-
-
-def agency_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
-def local_time(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    """`hour`:`minute` on `day` on the agency's wall clock, as an aware UTC datetime.
-
-    fold=0 settles the DST edge cases the sensible way: a time the spring change skips
-    comes out as the same moment in the old offset, i.e. later on the new clock (02:30 ->
-    03:30), and a time the autumn change repeats is its first occurrence.
-    """
-    local = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=agency_zone())
-    return local.astimezone(dt.UTC)
-
-
-def send_time(due_on: dt.date, *, now: dt.datetime) -> dt.datetime:
-    """When a check-in due on `due_on` goes out: the send hour that day, never before now,
-    and an overdue one only inside sending hours (otherwise the next morning)."""
-    hour = settings.KEEPWARM_SEND_HOUR
-    planned = local_time(due_on, hour)
-    if planned > now:
-        return planned
-    local_now = now.astimezone(agency_zone())
-    if hour <= local_now.hour < max(SEND_UNTIL_HOUR, hour + 1):
-        return now
-    morning = local_now.date() if local_now.hour < hour else local_now.date() + dt.timedelta(1)
-    return local_time(morning, hour)
 
 
 def _due_checkins(today: dt.date) -> Any:

@@ -7,15 +7,16 @@ from typing import Any
 
 import pytest
 
-from keepwarm.care import worker
 from keepwarm.care.models import Audience, Kind, Touchpoint
 from keepwarm.care.services import default_plan
-from keepwarm.care.worker import local_time, send_time, tick
 from keepwarm.conftest import Cast, SmtpSink
+from keepwarm.lib.dates import local_time, send_time
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.people.models import Person
 from keepwarm.placements.services import create_placement
+from keepwarm.worker import tick as worker
+from keepwarm.worker.tick import tick
 
 DUE = dt.date(2026, 3, 9)  # a Monday in GMT
 
