@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "keepwarm.audit",
     "keepwarm.portal",
     "keepwarm.api",
+    "keepwarm.demo",
 ]
 
 MIDDLEWARE = [

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from keepwarm.conftest import Cast, pass_second_factor
-from keepwarm.lib import demo
+from keepwarm.demo import agency
 
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 # Not pages: provider webhooks, the API's JSON (its docs page is crawled), and the monitors'
@@ -212,7 +212,7 @@ def crawl(
 
 @pytest.mark.usefixtures("production_headers")
 def test_every_staff_and_public_page_carries_the_security_headers(cast: Cast):
-    demo.load(people=24, placements=10, companies=4)
+    agency.load(people=24, placements=10, companies=4)
     known = ids_by_model()
     tokens = real_tokens()
     problems: list[str] = []

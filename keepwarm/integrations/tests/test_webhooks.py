@@ -315,7 +315,7 @@ def test_only_admins_see_webhooks(cast: Any) -> None:
 
 
 def test_demo_data_shows_a_paused_example_webhook_with_deliveries(cast: Any) -> None:
-    from keepwarm.lib import demo_integrations
+    from keepwarm.demo import integrations as demo_integrations
     from keepwarm.signals.services.alerts import open_alert
 
     open_alert(placement=cast.placement, reason="Said she might leave")

@@ -16,7 +16,7 @@ from django.utils.html import escape
 
 from keepwarm.accounts.models import User
 from keepwarm.conftest import Cast
-from keepwarm.lib import demo
+from keepwarm.demo import agency
 from keepwarm.newsletters.models import Issue
 from keepwarm.placements.models import Placement
 from keepwarm.reports.models import RebatePayment
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo_agency() -> User:
-    demo.load(people=60, placements=40)
+    agency.load(people=60, placements=40)
     return User.objects.get(username="demo")
 
 

@@ -7,16 +7,15 @@ from django.test import Client
 
 from keepwarm.accounts.models import User
 from keepwarm.conftest import Cast, SmtpSink
-from keepwarm.lib import demo as agency
+from keepwarm.demo import agency, newsletter
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.newsletters import demo
 from keepwarm.newsletters.models import Engagement, Issue
 from keepwarm.newsletters.queries import issue_engagement, issue_messages
 
 
 def test_demo_issue_is_scheduled_days_ahead_to_people_with_a_basis(cast: Cast) -> None:
     today = dt.date(2026, 6, 10)
-    issue = demo.load(today=today)
+    issue = newsletter.load(today=today)
     assert issue.state == Issue.State.SCHEDULED
     assert issue.scheduled_for == dt.datetime(2026, 6, 14, 8, 0, tzinfo=dt.UTC)  # 09:00 BST
     assert issue.blocks.count() == 7

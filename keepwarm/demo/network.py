@@ -1,8 +1,8 @@
 """Demo data for the network: vacancies, reward rules, referrals and leads at every stage,
 intelligence notes and placed people who now hire. (What people say about moving comes
-from net-match's demo_readiness, which works readiness out from it.)
+from demo/readiness.py, which works readiness out from it.)
 
-Built on the demo agency (keepwarm.lib.demo) after its people and placements exist, and
+Built on the demo agency (keepwarm.demo.agency) after its people and placements exist, and
 through the network services where it matters (de-duplication, attribution), so the demo
 shows what a real agency would see. It adds no people: referrals name people already known.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.lib import demo_words as words
+from keepwarm.demo import words
 from keepwarm.network import services
 from keepwarm.network.models import (
     IntelNote,

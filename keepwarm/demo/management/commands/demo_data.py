@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from keepwarm.lib import demo, demo_sign_in
+from keepwarm.demo import agency, sign_in
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             default=None,
             help="build the demo as of this date, YYYY-MM-DD (default today)",
         )
-        parser.add_argument("--password", default=demo.PASSWORD, help="for every demo user")
+        parser.add_argument("--password", default=agency.PASSWORD, help="for every demo user")
         parser.add_argument(
             "--reset",
             action="store_true",
@@ -41,14 +41,14 @@ class Command(BaseCommand):
         if options["placements"] < 1 or options["people"] < 1:
             raise CommandError("--people and --placements must be at least 1.")
         if options["reset"]:
-            others = demo.non_demo_users()
+            others = agency.non_demo_users()
             if others:
                 raise CommandError(
                     "--reset only wipes a demo database, and this one has users of its own: "
                     f"{', '.join(sorted(others)[:5])}. Nothing was deleted."
                 )
-            demo.wipe()
-        elif demo.demo_loaded():
+            agency.wipe()
+        elif agency.demo_loaded():
             self.stdout.write(
                 "The demo agency is already loaded; nothing changed. "
                 "`keepwarm demo-data --reset` loads it afresh, as of today."
@@ -56,7 +56,7 @@ class Command(BaseCommand):
             self.print_login(options["password"])
             return
         else:
-            existing = demo.existing_data()
+            existing = agency.existing_data()
             if existing:
                 found = ", ".join(f"{n} {name}" for name, n in existing.items())
                 raise CommandError(
@@ -67,7 +67,7 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         try:
-            report = demo.load(
+            report = agency.load(
                 today=options["today"],
                 people=options["people"],
                 placements=options["placements"],
@@ -79,19 +79,19 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         summary = ", ".join(f"{n} {name}" for name, n in report.counts.items())
         self.stdout.write(
-            f"Loaded {demo.AGENCY} as of {report.today:%d %B %Y} in {seconds:.1f} s: {summary}."
+            f"Loaded {agency.AGENCY} as of {report.today:%d %B %Y} in {seconds:.1f} s: {summary}."
         )
         self.print_login(options["password"])
 
     def print_login(self, password: str) -> None:
-        others = ", ".join(u for u, *_ in (*demo.USERS[1:], demo.ADMIN))
+        others = ", ".join(u for u, *_ in (*agency.USERS[1:], agency.ADMIN))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Log in as {demo.USERNAME} / {password} (Sam Fletcher: consultant and team "
+                f"Log in as {agency.USERNAME} / {password} (Sam Fletcher: consultant and team "
                 f"manager, covering Tom this week)."
             )
         )
         self.stdout.write(
             f"Other users, same password: {others} (admin is the system administrator)."
         )
-        self.stdout.write(demo_sign_in.SECOND_FACTOR_NOTE)
+        self.stdout.write(sign_in.SECOND_FACTOR_NOTE)

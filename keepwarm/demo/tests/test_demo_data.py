@@ -15,7 +15,7 @@ from keepwarm.care.models import Cover, Kind, Touchpoint
 from keepwarm.care.queries import today_for
 from keepwarm.care.services import ENTERED_LATE
 from keepwarm.conftest import make_user
-from keepwarm.lib import demo
+from keepwarm.demo import agency
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
@@ -150,7 +150,7 @@ def test_refuses_a_database_with_data_of_its_own() -> None:
     with pytest.raises(CommandError, match="users of its own: olivia_owner"):
         load_small_demo("--reset")
     assert User.objects.count() == 1
-    assert not demo.demo_loaded()
+    assert not agency.demo_loaded()
 
 
 def test_refuses_too_few_people_for_the_placements() -> None:

@@ -1,6 +1,6 @@
 """Demo: a few placed people who said they are open to a move, then readiness for all.
 
-Called once from demo.py after the placements and answers exist, so the Ready to move
+Called once from agency.py after the placements and answers exist, so the Ready to move
 list has people with reasons (statements, anniversaries, worrying answers) and their
 consultants have the matching "Ready to move" calls on Today.
 """

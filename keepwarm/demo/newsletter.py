@@ -4,7 +4,7 @@ their opens and clicks, and the next one scheduled a few days after today.
 The sent issues go through the worker's own steps as of their send day (rendered once
 with tracking, a copy queued per member, the send-time checks, then captured: never
 mailed). `keepwarm worker --once --now <scheduled time>` sends the scheduled one to the
-demo people with a lawful basis. Called by keepwarm/lib/demo.py after the people and
+demo people with a lawful basis. Called by keepwarm/demo/agency.py after the people and
 placements exist.
 """
 
@@ -15,9 +15,9 @@ import random
 
 from django.db.models import Exists, OuterRef
 
+from keepwarm.demo.words import DOMAIN
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months, agency_zone, local_time
-from keepwarm.lib.demo_words import DOMAIN
 from keepwarm.mail.backends import CaptureBackend
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.sending import send_now
@@ -233,7 +233,7 @@ def _sent_issue(
     send_now(queued, now=when, backend=CaptureBackend())
     close_finished_issues()  # nothing left to send: the issue is sent
     # Captured, so nothing left this machine; but in the demo's story they went out through
-    # the agency's mail server, as its check-ins did (demo_history). Queued when they went,
+    # the agency's mail server, as its check-ins did (demo/history.py). Queued when they went,
     # not when the demo was built: Sent mail and timelines agree.
     # (Each UPDATE rewrites ~25 KB rows: one for nearly all of them, not two.)
     copies = issue_messages(issue)

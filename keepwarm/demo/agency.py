@@ -28,19 +28,11 @@ from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
-from keepwarm.lib import (
-    demo_integrations,
-    demo_network,
-    demo_portal,
-    demo_readiness,
-    demo_reports,
-)
-from keepwarm.lib import demo_words as words
+from keepwarm.demo import integrations, network, newsletter, portal, readiness, reports, words
+from keepwarm.demo.answers import Feedback
+from keepwarm.demo.history import History
 from keepwarm.lib.dates import add_months
-from keepwarm.lib.demo_answers import Feedback
-from keepwarm.lib.demo_history import History
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.newsletters import demo as newsletter_demo
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.placements.services import (
@@ -105,11 +97,11 @@ def wipe() -> None:
     Only for a demo database: the caller checks that every user is a demo user.
     """
     OutboxMessage.objects.all().delete()
-    demo_network.wipe()
+    network.wipe()
     # Answers protect their questions; the answers go first, then the rest cascades.
     Response.objects.all().delete()
-    newsletter_demo.wipe()
-    demo_integrations.wipe()
+    newsletter.wipe()
+    integrations.wipe()
     Touchpoint.objects.all().delete()
     Cover.objects.all().delete()
     Placement.objects.all().delete()
@@ -201,13 +193,13 @@ class _Agency(History, Feedback):
         self.make_covers()
         self.answer_questionnaires()
         self.score_and_alert()
-        newsletter_demo.load(today=self.today)
-        demo_integrations.load(now=timezone.now())
-        demo_reports.load(today=self.today)
-        demo_portal.load(domain=DOMAIN)
-        demo_readiness.load(today=self.today)
+        newsletter.load(today=self.today)
+        integrations.load(now=timezone.now())
+        reports.load(today=self.today)
+        portal.load(domain=DOMAIN)
+        readiness.load(today=self.today)
         self.count()
-        demo_network.load(today=self.today, report=self.report)
+        network.load(today=self.today, report=self.report)
         return self.report
 
     def make_users(self, password: str) -> None:

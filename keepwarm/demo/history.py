@@ -3,7 +3,7 @@
 Placements are made through the placement service as of the day they were entered;
 this part then fills in what happened since: calls logged (a few missed), check-in
 emails sent with their outbox rows, placements that ended, the offer calls, who was
-last contacted when, and cover. Split from keepwarm.lib.demo to keep each file short.
+last contacted when, and cover. Split from keepwarm.demo.agency to keep each file short.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.care.services import WENT_MISSED, set_cover
-from keepwarm.lib import demo_words as words
+from keepwarm.demo import words
 from keepwarm.lib.bulk import update_objects
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
@@ -26,7 +26,7 @@ from keepwarm.placements.services import record_placement_outcome
 
 
 class History:
-    """History-making steps of the demo agency; keepwarm.lib.demo._Agency sets these up."""
+    """History-making steps of the demo agency; keepwarm.demo.agency._Agency sets these up."""
 
     today: dt.date
     now: dt.datetime

@@ -1,6 +1,6 @@
 """The vocabulary of the demo agency: UK sectors, roles, salaries, terms and call notes.
 
-Plain data for keepwarm.lib.demo. Salaries are 2026 UK market ranges in pounds a year;
+Plain data for keepwarm.demo.agency. Salaries are 2026 UK market ranges in pounds a year;
 phone numbers come from Ofcom's ranges reserved for drama, so none rings a real phone.
 """
 

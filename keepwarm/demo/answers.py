@@ -107,7 +107,7 @@ TEXT: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 class Feedback:
-    """Questionnaire steps of the demo agency; keepwarm.lib.demo._Agency sets these up."""
+    """Questionnaire steps of the demo agency; keepwarm.demo.agency._Agency sets these up."""
 
     today: dt.date
     now: dt.datetime
@@ -117,7 +117,7 @@ class Feedback:
     tom: User
 
     def at(self, day: dt.date, earliest: int = 9, latest: int = 17) -> dt.datetime:
-        raise NotImplementedError  # keepwarm.lib.demo_history.History.at
+        raise NotImplementedError  # keepwarm.demo.history.History.at
 
     # --- invitations and answers ------------------------------------------------------
 
