@@ -16,10 +16,10 @@ from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import (
     Entry,
-    created_changes,
     entry_for,
     jsonable,
     record_changed,
+    record_created,
     record_entries,
     record_for,
     recorded_update,
@@ -361,7 +361,7 @@ def log_touchpoint(
             done_at=now,
             done_by=by,
         )
-        record_for(AuditEntry.Action.CREATED, touchpoint, changes=created_changes(touchpoint))
+        record_created(touchpoint)
         follow_up_owner_id = (
             placement.owner_id if placement is not None else person.owner_id or by.pk
         )
@@ -383,7 +383,7 @@ def log_touchpoint(
             owner_id=follow_up_owner_id,
             notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
         )
-        record_for(AuditEntry.Action.CREATED, follow_up, changes=created_changes(follow_up))
+        record_created(follow_up)
     return touchpoint
 
 
@@ -423,7 +423,7 @@ def plan_touchpoint(
         email_subject=email_subject,
         email_body=email_body,
     )
-    record_for(AuditEntry.Action.CREATED, touchpoint, changes=created_changes(touchpoint))
+    record_created(touchpoint)
     return touchpoint
 
 
@@ -498,7 +498,7 @@ def set_cover(
         created_by=by,
     )
     # Cover lets a colleague see and work the absent consultant's people for a while.
-    record_for(AuditEntry.Action.CREATED, cover, changes=created_changes(cover))
+    record_created(cover)
     return cover
 
 

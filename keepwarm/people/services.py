@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import (
-    created_changes,
     jsonable,
     record_changed,
     record_created,
@@ -164,7 +163,7 @@ def record_consent(
             wording_version=wording_version[:50],
             recorded_by=by,
         )
-        record_for(AuditEntry.Action.CREATED, consent, changes=created_changes(consent))
+        record_created(consent)
         if person.email:
             Suppression.objects.filter(
                 email=person.email.strip().lower(), reason=Suppression.Reason.UNSUBSCRIBE
