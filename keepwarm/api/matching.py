@@ -13,9 +13,10 @@ from ninja import Field, Query, Router, Schema
 from keepwarm.api.auth import caller
 from keepwarm.api.schemas import ErrorOut, Id
 from keepwarm.audit.recording import record_people_read, record_read
-from keepwarm.care.queries import get_person_for, visible_people
+from keepwarm.care.queries import get_person_for
 from keepwarm.network import matching, readiness
 from keepwarm.network.models import Readiness, Vacancy
+from keepwarm.network.queries import ready_to_move as ready_to_move_for
 
 router = Router()
 
@@ -106,14 +107,8 @@ def person_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> li
 @router.get("/ready-to-move", response=ReadyPage, url_name="ready_to_move")
 def ready_to_move(request: HttpRequest, query: Query[MatchQuery]) -> dict[str, Any]:
     """People past the readiness threshold, most ready first."""
-    ready = (
-        Readiness.objects.filter(
-            score__gte=readiness.THRESHOLD,
-            person__in=visible_people(caller(request)).values("pk"),
-        )
-        .select_related("person", "person__owner")
-        .order_by("-score", "person_id")
-    )
+    ready, _off_limits = ready_to_move_for(caller(request))
+    ready = ready.select_related("person", "person__owner").order_by("-score", "person_id")
     results = list(ready[: query.limit])
     record_read(r.person for r in results)
     return {

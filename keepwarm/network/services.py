@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from keepwarm.audit.recording import record_created
+from keepwarm.care.queries import looks_after
 from keepwarm.lib import events
 from keepwarm.network.models import Lead, Referral, RewardRule, StatusStatement, Vacancy
 from keepwarm.people.models import Company, Person, Role
@@ -178,7 +179,8 @@ def receive_referral(
     company_name = " ".join(company_name.split())[:200]
     if kind == Referral.Kind.CLIENT and not company_name:
         raise ValidationError("For a client referral, give the company's name.")
-    owner = referrer.owner or by
+    # Whoever looks after the referrer now (their live placement's owner) thanks them.
+    owner = looks_after(referrer).owner or by
     with transaction.atomic():
         match, candidates = find_existing_person(name=name, email=email, phone=phone)
         if match is None and not candidates and kind == Referral.Kind.CANDIDATE:
@@ -258,7 +260,7 @@ def receive_lead(
             role_hint=" ".join(role_hint.split())[:200],
             notes=notes,
             contact=contact,
-            owner=source.owner or by,
+            owner=looks_after(source).owner or by,
         )
         if candidates:
             lead.contact_candidates.set(candidates)

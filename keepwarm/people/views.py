@@ -38,6 +38,7 @@ from keepwarm.people.forms import (
 )
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
+from keepwarm.placements.queries import off_limits
 
 PAGE_SIZE = 50
 # People with a personal page (keepwarm.portal): those we placed, and client contacts.
@@ -94,8 +95,12 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
     )
     day = timezone.localdate()
     roles = list(person.roles.select_related("company").order_by("-started_on", "-id"))
+    who = queries.looks_after(person, day=day)
     return {
         "person": person,
+        "who": who,
+        "who_does_what": queries.who_does_what(person, who, user=user),
+        "off_limits_until": off_limits([person.pk], today=day).get(person.pk),
         "roles": roles,
         "has_personal_page": any(
             r.kind in (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT) for r in roles
