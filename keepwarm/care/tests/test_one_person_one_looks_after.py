@@ -1,0 +1,77 @@
+"""One person, one "looks after": when a person's record and their live placement belong
+to different consultants, the placement's owner looks after them everywhere (the personal
+page, alerts, referrals, ready-to-move calls) and the person page says who does what."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from keepwarm.accounts.models import User
+from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.conftest import Cast
+from keepwarm.network import readiness
+from keepwarm.network.models import StatusStatement
+from keepwarm.placements.models import Placement
+from keepwarm.portal.personal import consultant_for, refer, report_problem
+from keepwarm.signals.models import Alert
+
+
+@pytest.fixture
+def split(cast: Cast) -> Cast:
+    """Priya's record is Oscar's (he found her); her placement at Acme is Olivia's. The
+    placement settled after its guarantee, so she may be offered roles again."""
+    cast.candidate.owner = cast.outsider
+    cast.candidate.save(update_fields=["owner"])
+    cast.placement.status = Placement.Status.SETTLED
+    cast.placement.save(update_fields=["status"])
+    return cast
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_referral_from_the_personal_page_goes_to_who_looks_after_them(split: Cast) -> None:
+    referral = refer(person=split.candidate, kind="candidate", name="Rita Friend")
+    assert referral.owner == split.owner
+    consultant = consultant_for(split.candidate)
+    assert consultant is not None and consultant.user == split.owner
+
+
+def test_ready_to_move_call_goes_to_who_looks_after_them(split: Cast) -> None:
+    StatusStatement.objects.create(
+        person=split.candidate, status="actively_looking", source="personal_page"
+    )
+    readiness.recompute([split.candidate.pk])
+    [call] = Touchpoint.objects.filter(kind=Kind.CALL, title__startswith="Ready to move")
+    assert call.owner == split.owner
+    today = signed_in(split.owner).get(reverse("today")).content.decode()
+    assert "Ready to move" in today
+
+
+def test_a_problem_reported_reaches_the_same_consultant_as_the_referral(split: Cast) -> None:
+    report_problem(person=split.candidate, text="The hours are longer than agreed.")
+    referral = refer(person=split.candidate, kind="candidate", name="Rita Friend")
+    assert Alert.objects.get().owner == referral.owner == split.owner
+
+
+def test_person_page_says_who_looks_after_them_and_who_does_what(split: Cast) -> None:
+    page = signed_in(split.outsider).get(reverse("person", args=[split.candidate.pk]))
+    text = " ".join(page.content.decode().split())
+    assert "Looks after them</dt><dd>Olivia Owner" in text
+    assert "Olivia Owner: looks after them (placement at Acme Widgets)" in text
+    assert "Oscar Other: owns the record" in text
+
+
+def test_once_the_placement_ends_the_record_owner_looks_after_them(split: Cast) -> None:
+    Placement.objects.filter(pk=split.placement.pk).update(
+        status=Placement.Status.LEFT, left_on=dt.date(2026, 9, 1)
+    )
+    referral = refer(person=split.candidate, kind="candidate", name="Rita Friend")
+    assert referral.owner == split.outsider
