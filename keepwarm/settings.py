@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A change to someone erased on request answers with the reason, not an error page.
+    "keepwarm.people.middleware.ErasedPersonMiddleware",
     "keepwarm.accounts.middleware.SignInMiddleware",
     "keepwarm.lib.headers.ContentSecurityPolicyMiddleware",
     # Last, so it sees the authenticated user and the final response.

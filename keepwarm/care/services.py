@@ -325,6 +325,7 @@ def log_touchpoint(
     Getting through (any outcome but no answer or a bounce) updates the person's last
     contact. With `next_action_on`, a follow-up call is planned for the same owner.
     """
+    person.refuse_if_erased()
     now = now or timezone.now()
     if touchpoint is not None:
         placement = placement or touchpoint.placement
@@ -411,6 +412,7 @@ def plan_touchpoint(
     email_body: str = "",
 ) -> Touchpoint:
     """Plan a call, email or meeting with `person`, done by the user `owner_id`."""
+    person.refuse_if_erased()
     touchpoint = Touchpoint.objects.create(
         person=person,
         placement=placement,

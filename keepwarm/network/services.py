@@ -172,6 +172,7 @@ def receive_referral(
     consultant), so they can be called; a doubtful match links no one and keeps the
     candidates for a consultant to resolve. Announces `referral.received`.
     """
+    referrer.refuse_if_erased()
     if kind not in Referral.Kind.values:
         raise ValidationError("Say whether you are referring a candidate or a client.")
     name = _required(name, "Give the name of the person you are referring.")[:200]
@@ -241,6 +242,7 @@ def receive_lead(
 
     Nothing else is created until a consultant converts the lead (see `convert_lead`).
     """
+    source.refuse_if_erased()
     company_name = _required(company_name, "Give the company's name.")[:200]
     contact_name = " ".join(contact_name.split())[:200]
     contact_email, contact_phone = contact_email.strip()[:254], contact_phone.strip()[:40]
@@ -271,6 +273,7 @@ def record_statement(
     *, person: Person, status: str, contract_end_on: dt.date | None, source: str
 ) -> StatusStatement:
     """A person saying how things are ("happy", "open", "actively looking")."""
+    person.refuse_if_erased()
     if status not in StatusStatement.Status.values:
         raise ValidationError("Choose how things are: happy, open to roles, or actively looking.")
     if source not in StatusStatement.Source.values:

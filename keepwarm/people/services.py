@@ -83,6 +83,7 @@ def marketable_people(purpose: str = "newsletter", *, today: dt.date) -> QuerySe
     )
     return (
         Person.objects.exclude(email="")
+        .filter(erased_at__isnull=True)
         .alias(email_lower=Lower("email"))
         .filter(Exists(consents))
         .exclude(Exists(suppressed))
@@ -140,6 +141,7 @@ def record_consent(
     An unsubscribe that the provider recorded for the address is lifted: the person has
     just said yes again, which is newer and more specific.
     """
+    person.refuse_if_erased()
     now = now or timezone.now()
     check_basis(person=person, basis=basis, subscriber_type=subscriber_type)
     if basis == Basis.CONSENT and not (method and wording):
@@ -218,6 +220,7 @@ def update_preferences(
     paused_until: dt.date | None,
 ) -> Consent:
     """Frequency, topics and pause are preferences, not evidence: they change in place."""
+    consent.person.refuse_if_erased()
     if frequency not in Consent.Frequency.values:
         raise ValidationError("Choose weekly or monthly.")
     before = {f: jsonable(getattr(consent, f)) for f in PREFERENCES}
@@ -240,6 +243,7 @@ def make_client_contact(
 ) -> Role:
     """A person the agency placed becomes a client contact at `company`: a new role on
     the same record, so their history as a candidate and as a client stay together."""
+    person.refuse_if_erased()
     on = on or timezone.localdate()
     if Role.objects.filter(
         person=person, kind=Role.Kind.CLIENT_CONTACT, company=company, ended_on__isnull=True
@@ -311,6 +315,7 @@ def update_person(*, person: Person, expected_version: int | None, **changes: An
     nothing is written; otherwise the version moves on, so a form open meanwhile is
     told. The change is on the audit trail, old and new value of each field.
     """
+    Person.objects.get(pk=person.pk).refuse_if_erased()
     # The stored values, not the instance's: a bound form has set its values on it.
     before = stored_values(person)
     for name, value in changes.items():

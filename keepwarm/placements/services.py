@@ -115,6 +115,7 @@ def create_placements(
     default_plans: dict[str, CarePlan | None] = {}
     placements: list[Placement] = []
     for item in items:
+        item.person.refuse_if_erased()
         fields = dict(item.fields)
         for term in GUARANTEE_TERMS:
             if term not in fields:
