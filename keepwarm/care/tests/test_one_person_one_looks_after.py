@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Kind, Touchpoint
@@ -75,3 +76,31 @@ def test_once_the_placement_ends_the_record_owner_looks_after_them(split: Cast) 
     )
     referral = refer(person=split.candidate, kind="candidate", name="Rita Friend")
     assert referral.owner == split.outsider
+
+
+def test_a_new_placement_brings_the_persons_planned_calls_to_its_owner(split: Cast) -> None:
+    Placement.objects.filter(pk=split.placement.pk).update(
+        status=Placement.Status.LEFT, left_on=dt.date(2026, 9, 1)
+    )
+    today = timezone.localdate()
+    call = Touchpoint.objects.create(
+        person=split.candidate, kind=Kind.CALL, title="Catch up", due_on=today, owner=split.outsider
+    )
+    response = signed_in(split.owner).post(
+        reverse("placement_new"),
+        {
+            "person": split.candidate.pk,
+            "company": split.company.pk,
+            "owner": split.owner.pk,
+            "kind": "permanent",
+            "role_title": "Sales Lead",
+            "start_date": str(today),
+            "currency": "GBP",
+            "targets-TOTAL_FORMS": "0",
+            "targets-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert call.owner == split.owner
+    assert "Catch up" in signed_in(split.owner).get(reverse("today")).content.decode()
