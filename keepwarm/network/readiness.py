@@ -40,7 +40,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from keepwarm.care.models import Kind
+from keepwarm.audit.recording import recorded_update
+from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.care.queries import looks_after
 from keepwarm.care.services import plan_touchpoint
 from keepwarm.lib import events
@@ -255,7 +256,7 @@ def assess(inputs: Inputs, *, today: dt.date) -> Assessment:
     """The readiness score and its reasons, strongest first; pure, so tests read easily.
     Nought while they are off-limits, whatever the signs."""
     assessment = _weigh(inputs, today)
-    if inputs.off_limits_until is not None and today <= inputs.off_limits_until:
+    if inputs.off_limits_until is not None and _is_off_limits(inputs, today):
         return _off_limits(inputs.off_limits_until, assessment)
     return assessment
 
@@ -397,7 +398,7 @@ def _on_crossing(inputs: Inputs, assessment: Assessment, *, now: dt.datetime) ->
         plan_touchpoint(
             person=person,
             kind=Kind.CALL,
-            title=f"Ready to move: {top}"[:200],
+            title=f"{READY_CALL}{top}"[:200],
             due_on=timezone.localdate(now),
             owner_id=owner_id,
             notes="Why now:\n" + "\n".join(f"- {t}" for t in texts),
@@ -411,6 +412,27 @@ def _on_crossing(inputs: Inputs, assessment: Assessment, *, now: dt.datetime) ->
             "summary": f"{person.full_name} may be ready to move: {top}",
         },
     )
+
+
+READY_CALL = "Ready to move: "
+OFF_LIMITS_SKIP = "Off-limits: in their guarantee or first months with us"
+
+
+def _is_off_limits(inputs: Inputs, today: dt.date) -> bool:
+    return inputs.off_limits_until is not None and today <= inputs.off_limits_until
+
+
+def _drop_ready_calls(person_ids: list[int]) -> None:
+    """A "Ready to move" call still planned for someone now off-limits (placed since it was
+    planned) is skipped: one query for the chunk, nothing when there is none."""
+    if person_ids:
+        planned = Touchpoint.objects.filter(
+            person_id__in=person_ids,
+            state=Touchpoint.State.PLANNED,
+            kind=Kind.CALL,
+            title__startswith=READY_CALL,
+        )
+        recorded_update(planned, state=Touchpoint.State.SKIPPED, skip_reason=OFF_LIMITS_SKIP)
 
 
 def recompute(person_ids: Iterable[int], *, now: dt.datetime | None = None) -> tuple[int, int]:
@@ -440,6 +462,7 @@ def recompute(person_ids: Iterable[int], *, now: dt.datetime | None = None) -> t
                     _on_crossing(inputs, assessment, now=now)
                     crossed += 1
             Readiness.objects.filter(person_id__in=unchanged).update(computed_at=now)
+            _drop_ready_calls([pk for pk, i in found.items() if _is_off_limits(i, today)])
         done += len(found)
     return done, crossed
 

@@ -124,3 +124,23 @@ def test_readiness_resumes_after_the_guarantee_with_a_call_for_the_owner(
     assert "Priya Patel" in page and "Off-limits" not in page
     [call] = ready_calls()
     assert call.owner == cast.owner
+
+
+def test_a_ready_to_move_call_planned_before_the_placement_leaves_today(
+    cast: Cast, wobbling: Placement
+) -> None:
+    call = Touchpoint.objects.create(
+        person=cast.candidate,
+        kind=Kind.CALL,
+        title="Ready to move: Actively looking (consultant, 1 Mar 2026)",
+        due_on=DAY_EIGHT.date(),
+        owner=cast.owner,
+    )
+    readiness.recompute([cast.candidate.pk])
+    call.refresh_from_db()
+    assert call.state == Touchpoint.State.SKIPPED
+    assert call.skip_reason.startswith("Off-limits")
+    assert (
+        "Ready to move: Actively"
+        not in signed_in(cast.owner).get(reverse("today")).content.decode()
+    )
