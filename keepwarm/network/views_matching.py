@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from keepwarm.accounts.access import user_of
+from keepwarm.accounts.models import User
 from keepwarm.audit.recording import record_people_read, record_read
 from keepwarm.care.forms import team
-from keepwarm.care.queries import get_person_for
+from keepwarm.care.queries import get_person_for, looked_after_by
 from keepwarm.lib.ids import parse_id
 from keepwarm.network import matching, readiness
 from keepwarm.network.models import Readiness, Vacancy
@@ -34,10 +35,13 @@ def ready_to_move(request: HttpRequest) -> HttpResponse:
     owner = request.GET.get("owner", "")
     owner_id = parse_id(owner) if user.sees_whole_team else None
     if owner_id is not None:
-        ready = ready.filter(person__owner_id=owner_id)
-    ready = ready.select_related("person", "person__owner").order_by("-score", "person_id")
+        # The consultant who looks after them (their current placement's owner first).
+        by = looked_after_by(list(ready.values_list("person_id", flat=True)))
+        ready = ready.filter(person_id__in=[p for p, u in by.items() if u == owner_id])
+    ready = ready.select_related("person").order_by("-score", "person_id")
     page = Paginator(ready, PAGE_SIZE).get_page(request.GET.get("page"))
     record_read(r.person for r in page)
+    _name_consultants(list(page))
     context = {
         "page_obj": page,
         "owner": str(owner_id) if owner_id is not None else "",
@@ -46,6 +50,13 @@ def ready_to_move(request: HttpRequest) -> HttpResponse:
         "off_limits": _off_limits_people(barred),
     }
     return render(request, "network/ready.html", context)
+
+
+def _name_consultants(rows: list[Readiness]) -> None:
+    by = looked_after_by([r.person_id for r in rows])
+    users = User.objects.in_bulk(set(by.values()))
+    for r in rows:
+        r.consultant = users.get(by.get(r.person_id, 0))  # type: ignore[attr-defined]
 
 
 def _off_limits_people(barred: dict[int, dt.date]) -> list[tuple[Person, dt.date]]:

@@ -104,3 +104,16 @@ def test_a_new_placement_brings_the_persons_planned_calls_to_its_owner(split: Ca
     call.refresh_from_db()
     assert call.owner == split.owner
     assert "Catch up" in signed_in(split.owner).get(reverse("today")).content.decode()
+
+
+def test_ready_to_move_names_who_looks_after_them_and_filters_by_it(split: Cast) -> None:
+    StatusStatement.objects.create(
+        person=split.candidate, status="actively_looking", source="personal_page"
+    )
+    readiness.recompute([split.candidate.pk])
+    url = reverse("ready_to_move")
+    manager = signed_in(split.manager)
+    row = manager.get(url).content.decode().split("Priya Patel")[1].split("</tr>")[0]
+    assert "Olivia Owner" in row and "Oscar Other" not in row
+    assert "Priya Patel" in manager.get(url, {"owner": split.owner.pk}).content.decode()
+    assert "Priya Patel" not in manager.get(url, {"owner": split.outsider.pk}).content.decode()
