@@ -494,6 +494,7 @@ def set_cover(
     if not colleague.is_active:
         raise ValidationError(f"{colleague.display_name} no longer works here.")
     _refuse_colleague_away(colleague, starts_on, ends_on)
+    _refuse_covered_twice(absent, starts_on, ends_on)
     cover = Cover.objects.create(
         absent=absent,
         colleague=colleague,
@@ -522,6 +523,22 @@ def _refuse_colleague_away(colleague: User, starts_on: dt.date, ends_on: dt.date
         f" ({away.colleague.display_name} covers them): choose a colleague who is in,"
         f" or ask {away.colleague.display_name}."
     )
+
+
+def _refuse_covered_twice(absent: User, starts_on: dt.date, ends_on: dt.date) -> None:
+    # Two covers on one day would leave it to chance whose Today gets the work.
+    already = (
+        Cover.objects.filter(absent=absent, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .select_related("colleague")
+        .order_by("starts_on", "id")
+        .first()
+    )
+    if already is not None:
+        raise ValidationError(
+            f"{already.colleague.display_name} already covers {absent.display_name}"
+            f" {already.starts_on:%-d %b}–{already.ends_on:%-d %b %Y}: end or change that"
+            " cover first."
+        )
 
 
 def end_cover(*, cover: Cover, by: User, today: dt.date) -> Cover:

@@ -89,6 +89,6 @@ def test_cover_with_a_colleague_on_leave_is_refused_and_a_colleague_can_offer(
     assert "Oscar Other covers them" in alert.inner_text()
     assert serious_violations(page) == []
 
-    page.get_by_label("Colleague you will cover").select_option(label="Colin Cover")
+    page.get_by_label("Colleague you will cover").select_option(label="Oscar Other")
     page.get_by_role("button", name="Cover them").click()
-    page.get_by_text("Olivia Owner covers Colin Cover").wait_for()
+    page.get_by_text("Olivia Owner covers Oscar Other").wait_for()

@@ -134,3 +134,25 @@ def test_a_consultant_offers_to_cover_a_colleague(cast: Cast, on_today: None) ->
     )
     page = colin.get(reverse("cover")).content.decode()
     assert "Colin Cover covers Olivia Owner from 7 Dec to 9 Dec 2026." in page
+
+
+def test_someone_already_covered_is_not_covered_twice(
+    cast: Cast, sam: User, on_today: None
+) -> None:
+    set_cover(
+        absent=cast.owner,
+        colleague=cast.colleague,
+        starts_on=TODAY,
+        ends_on=LEAVE_TO,
+        by=cast.owner,
+    )
+    page = signed_in(sam).post(
+        reverse("cover"),
+        {
+            "offer-absent": cast.owner.pk,
+            "offer-starts_on": "2026-12-09",
+            "offer-ends_on": "2026-12-11",
+        },
+    )
+    assert "Colin Cover already covers Olivia Owner 7 Dec–10 Dec 2026" in page.content.decode()
+    assert Cover.objects.filter(absent=cast.owner).count() == 1
