@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.queries import looked_after_by, looks_after
 from keepwarm.conftest import Cast
 from keepwarm.network import readiness
 from keepwarm.network.models import StatusStatement
+from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 from keepwarm.portal.personal import consultant_for, refer, report_problem
 from keepwarm.signals.models import Alert
@@ -117,3 +119,16 @@ def test_ready_to_move_names_who_looks_after_them_and_filters_by_it(split: Cast)
     assert "Olivia Owner" in row and "Oscar Other" not in row
     assert "Priya Patel" in manager.get(url, {"owner": split.owner.pk}).content.decode()
     assert "Priya Patel" not in manager.get(url, {"owner": split.outsider.pk}).content.decode()
+
+
+def test_lists_and_pages_name_the_same_consultant(split: Cast) -> None:
+    # Harry hires through Olivia's placement and is Oscar's record; a stranger has no one.
+    split.client_contact.owner = split.outsider
+    split.client_contact.save(update_fields=["owner"])
+    stranger = Person.objects.create(first_name="Sal", last_name="Stranger")
+    people = [split.candidate, split.client_contact, stranger]
+    bulk = looked_after_by([p.pk for p in people])
+    for person in people:
+        owner = looks_after(person).owner
+        assert bulk.get(person.pk) == (owner.pk if owner else None)
+    assert bulk[split.client_contact.pk] == split.owner.pk
