@@ -14,7 +14,9 @@ from keepwarm.conftest import Cast
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
+from keepwarm.portal.tests.conftest import sign_in
 from keepwarm.privacy.erasure import erase_person
+from keepwarm.signals.models import Alert
 
 READ_ONLY = "the record is read-only and nothing is sent to them"
 
@@ -116,3 +118,11 @@ def test_nothing_is_queued_for_an_erased_person(cast: Cast, erased: Person) -> N
         person=erased,
     )
     assert queued is None
+
+
+def test_an_open_personal_page_closes_when_the_person_is_erased(client: Client, cast: Cast) -> None:
+    sign_in(client, cast.candidate)
+    erase_person(cast.candidate, by=cast.manager, reason="Asked on the phone")
+    client.post("/me/problem/", {"text": "Still here?"})
+    assert not Alert.objects.exists()
+    assert "Erased" not in client.get("/me/", follow=True).content.decode()
