@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from keepwarm.lib.dates import add_months
 from keepwarm.placements.models import Placement
 
 
@@ -34,8 +35,11 @@ def off_limits(person_ids: Iterable[int] | QuerySet[Any], *, today: dt.date) -> 
     guarantee or first months), with the last day they are: never offered as ready to move,
     never matched to a vacancy. One query, whatever their number."""
     months = settings.KEEPWARM_OFF_LIMITS_MONTHS
-    live = Placement.objects.filter(person_id__in=person_ids, left_on__isnull=True).exclude(
-        status__in=Placement.ENDED
+    # A settled placement's guarantee is over: only its first months can still hold, so
+    # the database leaves out the settled placements older than that (most of them).
+    live = Placement.objects.filter(person_id__in=person_ids, left_on__isnull=True).filter(
+        Q(status__in=Placement.ACTIVE)
+        | Q(status=Placement.Status.SETTLED, start_date__gt=add_months(today, -months))
     )
     found: dict[int, dt.date] = {}
     rows = live.values_list(
