@@ -383,12 +383,15 @@ def who_does_what(person: Person, who: LooksAfter, *, user: User) -> list[tuple[
         parts.setdefault(placement.owner, []).append(f"their hiring of {hire}")
     if len(parts) < 2:
         return []
-    return [(user, "; ".join(what)) for user, what in parts.items()]
+    return [(consultant, "; ".join(what)) for consultant, what in parts.items()]
 
 
 def looks_after(person: Person, *, day: dt.date | None = None) -> LooksAfter:
-    """The agency's one rule for who looks after `person` on `day` (today by default): Today,
-    alerts, ready-to-move calls, referrals, the personal page and handover all ask here."""
+    """The agency's one rule for who looks after `person` on `day` (today by default). The
+    person page, the personal page's "your consultant", referrals, leads and ready-to-move
+    calls ask here (lists through `looked_after_by`); alerts follow the same cover chain
+    (`stand_in_id`). Today and handover agree by construction: a new placement brings the
+    person's planned calls to its owner, and handing the placement over moves them on."""
     day = day or timezone.localdate()
     placement = live_placement(person)
     owner = placement.owner if placement is not None else person.owner
