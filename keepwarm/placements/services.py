@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.concurrency import claim_version
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import (
     created_changes,
@@ -25,7 +26,6 @@ from keepwarm.audit.recording import (
 from keepwarm.care.models import CarePlan, Touchpoint
 from keepwarm.care.services import default_plan, hand_over, lay_out_new_placements, move_start_date
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
-from keepwarm.lib.concurrency import claim_version
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement, Target

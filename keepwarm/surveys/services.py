@@ -35,9 +35,9 @@ from keepwarm.mail.services.checkins import (
     personal_reply_to,
 )
 from keepwarm.mail.services.outbox import one_line, queue_email
+from keepwarm.people.links import personal_page_url
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
-from keepwarm.portal.links import personal_page_url
 from keepwarm.surveys.models import (
     TARGET_CHOICES,
     Answer,
@@ -428,7 +428,7 @@ def record_response(
             key=f"invitation:{invitation.pk}:reminder", state=OutboxMessage.State.PENDING
         ).update(state=OutboxMessage.State.CANCELLED)
         response_id = response.pk
-        transaction.on_commit(lambda: _tell_signals(response_id))
+        # Signals listen for this and weigh the answers into the placement's risk.
         events.emit(
             events.QUESTIONNAIRE_ANSWERED,
             {
@@ -440,12 +440,6 @@ def record_response(
         )
     invitation.answered_at = now
     return response
-
-
-def _tell_signals(response_id: int) -> None:
-    from keepwarm.signals.services.responses import on_response
-
-    on_response(response_id=response_id)
 
 
 # --- Reading answers back ----------------------------------------------------------------------
