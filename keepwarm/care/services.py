@@ -235,8 +235,6 @@ def move_start_date(
     new date is before `today` is skipped with a reason instead of firing late. Returns
     how many touchpoints moved or were skipped.
     """
-    from keepwarm.placements.services import status_by_date
-
     today = today or timezone.localdate()
     # Series members are created in order, so a step's touchpoints ordered by id line up
     # with the end of the step's due dates: all of them for a placement entered by hand,
@@ -259,7 +257,7 @@ def move_start_date(
     placement.start_date = new_start
     fields = ["start_date"]
     if placement.status in Placement.ACTIVE:
-        placement.status = status_by_date(placement, today)
+        placement.status = placement.status_on(today)
         fields.append("status")
     placement.save(update_fields=fields)
     record_changed(placement, before)

@@ -37,17 +37,6 @@ PLACEMENT_ENDED = "Placement ended"
 Status = Placement.Status
 
 
-def status_by_date(placement: Placement, today: dt.date) -> str:
-    """Where an active placement stands on `today`, from its dates alone."""
-    if placement.start_date > today:
-        return Status.OFFER_ACCEPTED
-    if not placement.guarantee_length:
-        return Status.STARTED
-    if today <= placement.guarantee_ends_on:
-        return Status.IN_GUARANTEE
-    return Status.SETTLED
-
-
 @dataclass
 class NewPlacement:
     """One placement to make with create_placements; `fields` as for create_placement."""
@@ -129,7 +118,7 @@ def create_placements(
             **fields,
         )
         if "status" not in fields:
-            placement.status = status_by_date(placement, today)
+            placement.status = placement.status_on(today)
         if placement.status not in Placement.ENDED:
             # Without `plan`, a care_plan given in `fields` wins over the default for the kind.
             plan = item.plan or placement.care_plan

@@ -467,7 +467,6 @@ OTHERS: dict[str, str] = {
     ),
     **_each("mail", "check_basis current_consent lawful marketable_people may_market_to", "reads"),
     **_each("people", "make_client_contact", "a role and a note"),
-    **_each("placements", "status_by_date", "nothing: works out a status"),
     **_each(
         "portal",
         "check_not_left_since open_signup_token signup_token",
@@ -488,7 +487,7 @@ OTHERS: dict[str, str] = {
     **_each(
         "surveys",
         "create_invitation invitation_days invitation_url invite_for_touchpoint is_shown "
-        "open_link over_limit record_response reminder_days render_invitation score_summary "
+        "open_link record_response reminder_days render_invitation score_summary "
         "send_reminders sign_invitation target_record",
         "invitations, responses and their emails",
     ),
