@@ -418,14 +418,15 @@ def _each(app: str, names: str, what: str) -> dict[str, str]:
 OTHERS: dict[str, str] = {
     **_each(
         "accounts",
-        "clear_sign_in_failures confirm_enrolment create_user deactivate_user "
+        "clear_sign_in_failures confirm_enrolment create_user "
         "end_sessions generate_password has_second_factor is_locked_out make_recovery_code "
-        "new_totp_secret notify_sign_in_change provisioning_uri reactivate_user "
+        "new_totp_secret provisioning_uri reactivate_user "
         "record_sign_in_failure recovery_codes_left regenerate_recovery_codes "
-        "reset_second_factor update_contact_card update_user verify_second_factor "
-        "work_to_hand_over",
+        "reset_second_factor update_contact_card update_user verify_second_factor",
         "staff accounts, sign-in and second factors",
     ),
+    **_each("care", "deactivate_user work_to_hand_over", "a staff account, once its work moved"),
+    **_each("mail", "notify_sign_in_change", "an email to a colleague about their account"),
     **_each("care", "covering_for default_plan step_due_dates", "nothing: reads"),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
     **_each(
