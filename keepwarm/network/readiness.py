@@ -441,7 +441,12 @@ def recompute(person_ids: Iterable[int], *, now: dt.datetime | None = None) -> t
     ids = list(dict.fromkeys(person_ids))
     done = crossed = 0
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+        # Someone erased on request is nobody's prospect: no score, no call.
+        chunk = list(
+            Person.objects.filter(pk__in=ids[start : start + CHUNK], erased_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         found = gather(chunk, today=today)
         before = {
             pk: (score, reasons)

@@ -12,6 +12,8 @@ from keepwarm.accounts.models import User
 from keepwarm.care.models import Touchpoint
 from keepwarm.conftest import Cast
 from keepwarm.mail.services.outbox import queue_email
+from keepwarm.network import readiness
+from keepwarm.network.models import StatusStatement
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 from keepwarm.portal.tests.conftest import sign_in
@@ -126,3 +128,10 @@ def test_an_open_personal_page_closes_when_the_person_is_erased(client: Client, 
     client.post("/me/problem/", {"text": "Still here?"})
     assert not Alert.objects.exists()
     assert "Erased" not in client.get("/me/", follow=True).content.decode()
+
+
+def test_the_daily_readiness_run_passes_over_an_erased_person(cast: Cast, erased: Person) -> None:
+    Placement.objects.filter(pk=cast.placement.pk).update(status=Placement.Status.SETTLED)
+    StatusStatement.objects.create(person=erased, status="actively_looking", source="consultant")
+    readiness.refresh_all()
+    assert not Touchpoint.objects.filter(person=erased, state=Touchpoint.State.PLANNED).exists()
