@@ -1,0 +1,444 @@
+"""What free text says: a graded tone, and whether the writer means to leave the job.
+
+Pure functions, no database, so the rules can be read, tested on plain strings and
+benchmarked (bench/bench_text.py). Both run offline: the tone uses VADER's lexicon, which
+ships inside the pinned vaderSentiment package; the leaving-intent phrases are curated
+here and checked against keepwarm/signals/tests/data/leaving_intent.csv.
+
+Tone
+----
+VADER's `compound` squashes the summed word scores into −1…1 with x/√(x²+15), so any
+comment of more than a few loaded words lands near ±1 and two long answers can no longer
+be told apart. `tone` is VADER's positive share minus its negative share instead: the
+same lexicon, negation ("not good"), intensifiers ("really bad") and "but" handling, but
+read as a balance that does not saturate with length. On the labelled fine-food reviews
+(bench/bench_text.py) it separates good from poor reviews better than `compound` does.
+
+Leaving intent
+--------------
+Phrases in eight categories (another agency called, an offer, notice, interviews,
+"tempted", not what was promised, looking elsewhere, thinking of leaving), read one
+clause at a time. A phrase does not count when:
+- a negation or a refusal comes just before it in its clause ("I'm not looking
+  elsewhere", "I turned down an offer"), or a later clause settles it ("but I'm staying");
+- someone else is doing it ("my colleague handed in her notice");
+- the clause is about something other than work ("look elsewhere for cheaper cheese",
+  "gave notice to my landlord"); "tempted" needs the text to be about work at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+CATEGORIES: dict[str, str] = {
+    "other_agency": "another agency called",
+    "offer": "an offer elsewhere",
+    "notice": "notice or resigning",
+    "interviews": "interviews elsewhere",
+    "tempted": "tempted to move",
+    "not_as_promised": "not what was promised",
+    "looking": "looking elsewhere",
+    "leaving": "thinking of leaving",
+}
+
+
+@dataclass(frozen=True)
+class LeavingIntent:
+    """A phrase that says the writer may leave, as written, and what kind it is."""
+
+    phrase: str
+    category: str  # a key of CATEGORIES
+
+    @property
+    def label(self) -> str:
+        return CATEGORIES[self.category]
+
+
+# --- Tone --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _analyser() -> Any:
+    # Imported lazily: loading the lexicon costs ~0.1 s, and most processes never read text.
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+_MARKUP = re.compile(r"<br\s*/?>|<[^>]{1,20}>")
+
+
+def tone(text: str) -> float:
+    """−1 (all negative) … 0 (neutral or mixed) … 1 (all positive), rounded to 3 places."""
+    text = _MARKUP.sub(" ", text).strip()
+    if not text:
+        return 0.0
+    scores = _analyser().polarity_scores(text)
+    return round(float(scores["pos"]) - float(scores["neg"]), 3)
+
+
+def tone_word(value: float) -> str:
+    """How a recruiter would say it; the bands are VADER's own ±0.05 neutral zone, widened
+    because a share of 0.1 is one mildly loaded word in a sentence of ten."""
+    if value <= -0.25:
+        return "very negative"
+    if value <= -0.05:
+        return "negative"
+    if value < 0.05:
+        return "neutral"
+    if value < 0.25:
+        return "positive"
+    return "very positive"
+
+
+# --- Leaving intent ----------------------------------------------------------------------
+
+_JOB = (
+    r"job|jobs|role|roles|position|post|work|working|career|employer|company|firm|agency|"
+    r"agencies|recruiter|recruiters|headhunter|salary|pay|paid|money|£\s?\d|\d+k|raise|"
+    r"contract|hours|shifts?|commute|manager|boss|team|colleagues?|office|site|"
+    r"promotion|leave|leaving|quit|resign\w*|notice|offer|interviews?|elsewhere|here|"
+    r"this place|opportunit\w+|cv|linkedin|staying"
+)
+# Things people also look elsewhere for, give notice on or are tempted by.
+_NOT_JOB = (
+    r"price|prices|priced|cheaper|cheap|cost|pack|packs|packet|box|boxes|bag|bottle|tin|jar|"
+    r"can|cans|brand|product|products|flavou?r|taste|tastes|store|shop|shops|supermarket|"
+    r"amazon|order|ordered|delivery|shipping|seller|cheese|coffee|tea|chocolate|snack|snacks|"
+    r"biscuits?|cakes?|food|pizza|dessert|sweets|treats?|recipe|sauce|landlord|flat|tenancy|"
+    r"lease|house|apartment|gym|broadband|energy|insurance|bank|mortgage|car|holiday|"
+    r"netflix|subscription|phone contract|restaurant|cafe|menu|packaging|item|purchase|"
+    r"discount|voucher|sale|deal|supplier|mobile|nursery|school|tenant|rent|sushi|sandwich|"
+    r"lunch|canteen|dinner|breakfast|committee|club|party|venue|machine|smoking|sugar"
+)
+_JOB_RE = re.compile(rf"\b(?:{_JOB})\b|£\s?\d")
+_NOT_JOB_RE = re.compile(rf"\b(?:{_NOT_JOB})\b")
+
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|nobody|none|nor|without|hardly|neither|no longer|haven't|hasn't|"
+    r"hadn't|isn't|aren't|wasn't|weren't|don't|used to|doesn't|didn't|won't|wouldn't|can't|"
+    r"couldn't|shouldn't|cannot|nothing|zero|stopped|turned down|turn down|"
+    r"turning down|declined|decline|rejected|refused|ignored|ignore|ignoring|said no to|"
+    r"no plans? to|no intention of|no interest in|not interested in|rather than|instead of)\b"
+)
+# Words that end a negation's reach: "I'm not happy, and I'm looking elsewhere".
+_CLAUSE_JOIN = re.compile(r",|\b(?:and|so|because|as|then|which|but|yet)\b")
+# A later clause that takes it back.
+_SETTLED = re.compile(
+    r"\b(?:decided to stay|(?:i'm|i am|i'll be|i will be) staying|staying put|"
+    r"not going anywhere|turned (?:it|them|him|her|that|the offer|the role|the job|it all) "
+    r"down|said no|declined (?:it|them|the offer)|(?:happy|glad|going|want|plan) to stay|"
+    r"glad i stayed|won't be leaving|not leaving|no longer (?:looking|thinking)|"
+    r"not looking any ?more|not any ?more|no more|changed my mind)\b"
+)
+_FIRST_PERSON = r"i|i'm|i've|i'd|i'll|im|ive|we|we're|we've|myself"
+_OTHER_PERSON = (
+    r"he|she|he's|she's|colleague|colleagues|friend|friends|partner|husband|wife|manager|"
+    r"boss|team|person|predecessor|guy|brother|sister|mum|dad|son|daughter"
+)
+# Could be whoever made the offer or called ("they offered me a job").
+_VAGUE_PERSON = r"they|they're|they've|someone|somebody|everyone|people|others"
+_SUBJECT = re.compile(
+    rf"\b(?:(?P<me>{_FIRST_PERSON})|(?P<other>{_OTHER_PERSON})|(?P<vague>{_VAGUE_PERSON}))\b"
+)
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    category: str
+    regex: re.Pattern[str]
+    # Who must not be the subject: "other" (a colleague, she) or also "vague" (they,
+    # someone), for phrases the writer does; "" where someone else naturally is the
+    # subject ("they promised me training").
+    not_by: tuple[str, ...] = ("other", "vague")
+    # The phrase may hold a negation of its own ("I can't see myself staying").
+    negation_inside: bool = False
+    # The clause must not be about something else (shopping, a landlord).
+    about_work: bool = True
+    # The whole text must mention work somewhere (for words like "tempted").
+    needs_work_words: bool = False
+    # Words in the clause that mean it is about something else (exit interview, …).
+    unless: re.Pattern[str] | None = None
+    # Matched against the whole text, across "but" ("promised training but never").
+    whole_text: bool = False
+
+
+def _p(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+_AGENCY = (
+    r"(?:another|other|a different|a rival|a competing|a new|an outside|a second|different|"
+    r"rival|several|two|three|a few|some)\s+(?:recruitment\s+)?(?:agency|agencies|recruiters?|"
+    r"headhunters?|recruitment (?:firm|company|consultant)s?)"
+)
+_CONTACT = (
+    r"(?:called|calls?|calling|rang|ringing|phoned|phoning|phone call|contacted|contacting|"
+    r"approached|approaching|messaged|messaging|messages?|emailed|emails?|reached out|"
+    r"got in touch|been in touch|in touch|keeps? (?:calling|messaging|ringing)|"
+    r"sent me|offered|wants? me|pitched|put me forward|headhunted|poached|texted)"
+)
+
+_PATTERNS: tuple[_Pattern, ...] = (
+    _Pattern(
+        "other_agency",
+        _p(
+            rf"\b{_AGENCY}\b(?:\W+\w+){{0,4}}?\W+{_CONTACT}\b"
+            rf"|\b{_CONTACT}\s+(?:\w+\s+){{0,3}}?(?:from|by)\s+{_AGENCY}\b"
+            r"|\b(?:head-?hunted|poached)\b"
+            r"|\b(?:a |another |some )?(?:recruiters?|headhunters?|head-hunters?) "
+            r"(?:\w+ ){0,2}(?:called|contacted|approached|rang|phoned|messaged|reached out|"
+            r"got in touch|keep calling|keeps calling|have been calling|has been calling|"
+            r"keep messaging|have been in touch|been in touch)"
+        ),
+        not_by=("other",),
+    ),
+    _Pattern(
+        "offer",
+        _p(
+            r"\bcounter[- ]?offer\w*"
+            r"|\b(?:another|other|a better|better|a new|new|a job|job|a verbal|a written|"
+            r"competing|an external|a higher|higher|a second|an?) (?:job )?offers? "
+            r"(?:from|at|with|of|elsewhere)\b"
+            r"|\b(?:another|a better|a new|a job|a verbal|a written|competing|an external|"
+            r"a higher|a second|other|job) (?:job )?offers?\b"
+            r"|\b(?:been|was|got|get|getting) offered (?:a|another|an|the) "
+            r"(?:\w+ ){0,2}(?:job|role|position|post|contract)"
+            r"|\boffered me (?:a|another|an) (?:\w+ ){0,2}(?:job|role|position|post)"
+            r"|\boffers? (?:of|for) (?:a|another) (?:\w+ ){0,2}(?:job|role|position)"
+        ),
+        not_by=("other",),
+        unless=_p(
+            r"\b(?:permanent|perm|temp[- ]to[- ]perm|extension|extend|here|this (?:job|role)|"
+            r"special offer|on offer|buy one|multi-?buy|internal|promotion|when i (?:started|"
+            r"joined|accepted))\b"
+        ),
+    ),
+    _Pattern(
+        "notice",
+        _p(
+            r"\b(?:hand|handed|handing|give|gave|given|giving|put|putting|serve|served|serving|"
+            r"work|working|submit|submitted|submitting|tender|tendered|tendering|turn|turned|"
+            r"hand in|put in) (?:in )?(?:my |in my |in |a )?(?:\w+ )?notice\b"
+            r"|\bresign(?:ed|ing|ation)?\b(?! to)|\bresignation letter\b|\bquit(?:ting)? "
+            r"(?:my|this|the) (?:job|role|position)"
+        ),
+        unless=_p(r"\bshort notice\b|\bnotice board\b|\bgym\b"),
+    ),
+    _Pattern(
+        "interviews",
+        _p(
+            r"\binterview(?:s|ing|ed)? (?:elsewhere|somewhere else|for (?:another|a new|other|"
+            r"a different) (?:job|role|position)|with (?:another|other|a different|a new|a "
+            r"competitor|a rival|two|three|a couple|a few|some other))\b"
+            r"|\b(?:got|have|had|having|attending|attended|going to|going for|went for|lined up|"
+            r"booked|doing|did|at|invited to|invite to|invited for) (?:(?:an?|a second|a final|"
+            r"another|two|three|a few|some|second|final|several|a couple of|my first|a "
+            r"telephone|a phone|a video) (?:more |other )?interviews?|interviews)\b"
+        ),
+        unless=_p(
+            r"\b(?:exit|performance|appraisal|review|catch-?up|one[- ]to[- ]one|1:1|internal|"
+            r"promotion|before (?:i|starting|i started)|for this (?:job|role|position)|"
+            r"to get (?:this|the) (?:job|role)|when i applied|interviewing (?:candidates|"
+            r"people|for my|new)|for (?:my|our|the) team)\b"
+        ),
+    ),
+    _Pattern(
+        "tempted",
+        _p(r"\b(?:tempted|tempting|temptation)\b"),
+        not_by=("other",),
+        needs_work_words=True,
+    ),
+    _Pattern(
+        "not_as_promised",
+        _p(
+            r"\bnot (?:what|the (?:job|role|position)|the (?:job|role) (?:that )?)(?: that)? "
+            r"(?:i was|we were|i'd been|i had been|they) (?:promised|told|sold|offered|"
+            r"led to believe|described)"
+            r"|\bnot as (?:advertised|described|promised|agreed|discussed)"
+            r"|\b(?:misled|mis-?sold|lied to|bait and switch)\b"
+            r"|\bnot what (?:i|we) signed up for"
+            r"|\b(?:nothing|not) like (?:the|what was in the|what was on the|what was "
+            r"described in the) (?:job description|advert|ad|interview)"
+            r"|\b(?:isn't|is not|wasn't|was not) what (?:i was|they|you) (?:told|promised|said|"
+            r"sold)"
+            r"|\bdifferent (?:from|to) what (?:i was|they|you) (?:told|promised|said|described)"
+        ),
+        not_by=(),
+        negation_inside=True,
+    ),
+    _Pattern(
+        "not_as_promised",
+        _p(
+            r"\bpromised (?:me |us )?(?:\w+ ){1,6}(?:but|and|yet) (?:it |that |they |this )?"
+            r"(?:never|not|hasn't|has not|haven't|didn't|nothing)"
+        ),
+        not_by=(),
+        negation_inside=True,
+        whole_text=True,
+    ),
+    _Pattern(
+        "looking",
+        _p(
+            r"\blook(?:ing|ed)? (?:around|elsewhere|about)\b(?! (?:for|at) (?:a |an |the )?"
+            r"(?:cheaper|better price|another brand))"
+            r"|\blook(?:ing|ed)? (?:for|at) (?:another|a new|other|a different|new|different|"
+            r"a better|better|alternative) (?:\w+ )?(?:jobs?|roles?|positions?|posts?|"
+            r"opportunit\w+|careers?|employers?|companies|work)"
+            r"|\bjob[- ]?hunt\w*|\bjob[- ]?search\w*|\bon the job market\b"
+            r"|\bappl(?:y|ying|ied) (?:for|to) (?:other|another|new|different|a few|some|a couple "
+            r"of)? ?(?:\w+ )?(?:jobs?|roles?|positions?|posts?|companies|vacancies)"
+            r"|\bupdat(?:ed|ing|e) my (?:cv|linkedin|resume)"
+            r"|\b(?:cv|resume) (?:is )?(?:back )?out there|\bback on the (?:job )?market"
+            r"|\bopen to (?:other )?(?:offers|opportunities|other roles|new roles)"
+            r"|\bkeep(?:ing)? my options open|\bbrowsing (?:jobs|vacancies|indeed|linkedin)"
+            r"|\bon (?:indeed|totaljobs|reed|linkedin jobs|glassdoor) (?:again|every|looking)"
+        ),
+    ),
+    _Pattern(
+        "leaving",
+        _p(
+            r"\b(?:thinking|thought|think|considering|contemplating|weighing up|wondering about)"
+            r" (?:of |about |seriously about |about maybe )?(?:leaving|quitting|moving on|"
+            r"handing in|resigning|packing it in|jacking it in|walking|a move|a change)"
+            r"|\b(?:might|may|could|going to|gonna|want to|wanna|will|plan to|planning to|"
+            r"planning on|intend to|about to|ready to|need to|have to|tempted to|likely to|"
+            r"probably|wants to|i'll|i'd) (?:just )?(?:leave|leaving|quit|resign|move on|"
+            r"walk out|walk|jack it in|pack it in|call it a day)\b"
+            r"(?! (?:early|at \d|on (?:mon|tue|wed|thu|fri|sat|sun)\w*|for (?:lunch|the day|"
+            r"holiday|a (?:week|bit|few))|the office|work early|a review|a comment|feedback|"
+            r"it there|it to|it with|them|him|her|my (?:car|bag|coat|laptop)|home|a message|"
+            r"a voicemail|a note|you|a tip|room))"
+            r"|\b(?:leav(?:e|ing)|quit(?:ting)?|walk(?:ing)? out of) (?:this|the|my) "
+            r"(?:job|role|company|position|firm|place)\b"
+            r"|\b(?:don't|do not|can't|cannot|can not) see myself (?:staying|here|there|lasting|"
+            r"long[- ]term|much longer|past)"
+            r"|\bnot sure (?:if |whether |that )?(?:i'll|i will|i can|i want to|i'm going to) "
+            r"(?:stay|last|stick)"
+            r"|\b(?:won't|will not|don't think i'll|doubt i'll) (?:last|be (?:here|staying)|stay)"
+            r"|\bregret(?:ting|s)? (?:taking|accepting|joining|moving)"
+            r"|\bback to my (?:old|previous|last) (?:job|role|employer|company|firm)"
+            r"|\bhad enough of (?:this|the|my) (?:job|place|role|company|manager|boss)"
+            r"|\b(?:one foot out the door|on my way out|counting the days|exit plan)\b"
+        ),
+        negation_inside=True,
+    ),
+)
+
+_CLAUSES = re.compile(r"[.!?;\n]+|\b(?:but|however|although|though|whereas)\b")
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = re.sub(r"\s+", " ", text.lower())
+    return text
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    """(offset, clause) for each clause of `text` (already normalised)."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for m in _CLAUSES.finditer(text):
+        out.append((start, text[start : m.start()]))
+        start = m.end()
+    out.append((start, text[start:]))
+    return [(o, c) for o, c in out if c.strip()]
+
+
+def _last_subject(before: str) -> re.Match[str] | None:
+    last = None
+    for m in _SUBJECT.finditer(before):
+        last = m
+    return last
+
+
+def _negated(before: str) -> bool:
+    """A negation or a refusal in the last few words before the phrase, after its subject
+    and this side of an "and" or a comma ("if it doesn't change I'll hand in my notice"
+    is not negated; "I'm not happy, and I'm looking" neither)."""
+    cut = 0
+    joins = list(_CLAUSE_JOIN.finditer(before))
+    if joins:
+        cut = joins[-1].end()
+    subject = _last_subject(before[cut:])
+    if subject is not None:
+        cut += subject.end()
+    window = " ".join(before[cut:].split()[-6:])
+    return bool(_NEGATION.search(window))
+
+
+def _by_someone_else(before: str, not_by: tuple[str, ...]) -> bool:
+    """The nearest subject before the phrase is someone else ("my colleague is looking")."""
+    subject = _last_subject(before)
+    return subject is not None and any(subject.group(g) is not None for g in not_by)
+
+
+def _job_words(text: str) -> bool:
+    return bool(_JOB_RE.search(text))
+
+
+def _about_something_else(clause: str, m: re.Match[str]) -> bool:
+    """The clause, leaving out the phrase itself, names something other than work and
+    nothing about work; or the words right after the phrase name something else ("look
+    elsewhere for sushi", "notice on my flat", "an offer of a free coffee machine")."""
+    rest = clause[: m.start()] + " " + clause[m.end() :]
+    if _NOT_JOB_RE.search(rest) and not _job_words(rest):
+        return True
+    after = " ".join(clause[m.end() :].split()[:5])
+    other = _NOT_JOB_RE.search(after)
+    return other is not None and not _job_words(after[: other.start()])
+
+
+def _match_in(clause: str, pattern: _Pattern, text: str) -> re.Match[str] | None:
+    for m in pattern.regex.finditer(clause):
+        before = clause[: m.start()]
+        if _negated(before) and pattern.category != "not_as_promised":
+            continue
+        if not pattern.negation_inside and _NEGATION.search(m.group(0)):
+            continue
+        if _by_someone_else(before, pattern.not_by):
+            continue
+        if pattern.unless is not None and pattern.unless.search(clause):
+            continue
+        if pattern.about_work and _about_something_else(clause, m):
+            continue
+        if pattern.needs_work_words and not _job_words(_TEMPT_RE.sub(" ", text)):
+            continue
+        return m
+    return None
+
+
+_TEMPT_RE = re.compile(r"\b(?:tempted|tempting|temptation)\b")
+
+
+def leaving_intent(text: str) -> LeavingIntent | None:
+    """The first phrase in `text` that says its writer may leave their job, or None."""
+    normal = _normalise(text)
+    if len(normal) < 5:
+        return None
+    pieces = [(True, 0, normal)] + [(False, o, c) for o, c in _clauses(normal)]
+    for whole, offset, clause in pieces:
+        for pattern in _PATTERNS:
+            if pattern.whole_text != whole:
+                continue
+            m = _match_in(clause, pattern, normal)
+            if m is None:
+                continue
+            if _SETTLED.search(normal[offset + m.end() :]):
+                return None
+            start, end = offset + m.start(), offset + m.end()
+            return LeavingIntent(
+                phrase=_as_written(text, normal, start, end), category=pattern.category
+            )
+    return None
+
+
+def _as_written(text: str, normal: str, start: int, end: int) -> str:
+    """The matched words as the person wrote them (case, curly quotes), when the
+    normalised text lines up with the original; else the normalised words."""
+    if len(text) == len(normal):
+        return text[start:end].strip()
+    return normal[start:end].strip()
