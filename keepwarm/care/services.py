@@ -384,7 +384,17 @@ def log_touchpoint(
             notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
         )
         record_created(follow_up)
+    if touchpoint.notes.strip():
+        # The note may say they are leaving: the risk hears of it once the call is saved.
+        touchpoint_id = touchpoint.pk
+        transaction.on_commit(lambda: _tell_signals(touchpoint_id))
     return touchpoint
+
+
+def _tell_signals(touchpoint_id: int) -> None:
+    from keepwarm.signals.services.texts import on_call_logged
+
+    on_call_logged(touchpoint_id=touchpoint_id)
 
 
 def _record_change(touchpoint: Touchpoint, before: dict[str, Any]) -> None:

@@ -135,14 +135,16 @@ _SETTLED = re.compile(
     r"not looking any ?more|not any ?more|no more|changed my mind)\b"
 )
 _FIRST_PERSON = r"i|i'm|i've|i'd|i'll|im|ive|we|we're|we've|myself"
+_PRONOUN = r"he|she|he's|she's|he'd|she'd|he'll|she'll|him|her"
 _OTHER_PERSON = (
-    r"he|she|he's|she's|colleague|colleagues|friend|friends|partner|husband|wife|manager|"
+    r"colleague|colleagues|friend|friends|partner|husband|wife|manager|"
     r"boss|team|person|predecessor|guy|brother|sister|mum|dad|son|daughter"
 )
 # Could be whoever made the offer or called ("they offered me a job").
 _VAGUE_PERSON = r"they|they're|they've|someone|somebody|everyone|people|others"
 _SUBJECT = re.compile(
-    rf"\b(?:(?P<me>{_FIRST_PERSON})|(?P<other>{_OTHER_PERSON})|(?P<vague>{_VAGUE_PERSON}))\b"
+    rf"\b(?:(?P<me>{_FIRST_PERSON})|(?P<other>{_OTHER_PERSON})|(?P<pronoun>{_PRONOUN})"
+    rf"|(?P<vague>{_VAGUE_PERSON}))\b"
 )
 
 
@@ -153,7 +155,7 @@ class _Pattern:
     # Who must not be the subject: "other" (a colleague, she) or also "vague" (they,
     # someone), for phrases the writer does; "" where someone else naturally is the
     # subject ("they promised me training").
-    not_by: tuple[str, ...] = ("other", "vague")
+    not_by: tuple[str, ...] = ("other", "pronoun", "vague")
     # The phrase may hold a negation of its own ("I can't see myself staying").
     negation_inside: bool = False
     # The clause must not be about something else (shopping, a landlord).
@@ -194,7 +196,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"got in touch|keep calling|keeps calling|have been calling|has been calling|"
             r"keep messaging|have been in touch|been in touch)"
         ),
-        not_by=("other",),
+        not_by=("other", "pronoun"),
     ),
     _Pattern(
         "offer",
@@ -210,7 +212,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\boffered me (?:a|another|an) (?:\w+ ){0,2}(?:job|role|position|post)"
             r"|\boffers? (?:of|for) (?:a|another) (?:\w+ ){0,2}(?:job|role|position)"
         ),
-        not_by=("other",),
+        not_by=("other", "pronoun"),
         unless=_p(
             r"\b(?:permanent|perm|temp[- ]to[- ]perm|extension|extend|here|this (?:job|role)|"
             r"special offer|on offer|buy one|multi-?buy|internal|promotion|when i (?:started|"
@@ -249,7 +251,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
         "tempted",
         _p(r"\b(?:tempted|tempting|temptation)\b"),
-        not_by=("other",),
+        not_by=("other", "pronoun"),
         needs_work_words=True,
     ),
     _Pattern(
@@ -370,8 +372,11 @@ def _negated(before: str) -> bool:
     return bool(_NEGATION.search(window))
 
 
-def _by_someone_else(before: str, not_by: tuple[str, ...]) -> bool:
-    """The nearest subject before the phrase is someone else ("my colleague is looking")."""
+def _by_someone_else(before: str, not_by: tuple[str, ...], *, reported: bool) -> bool:
+    """The nearest subject before the phrase is someone else ("my colleague is looking").
+    In a consultant's note (`reported`), "he", "she" and "they" are the placed person."""
+    if reported:
+        not_by = tuple(g for g in not_by if g not in ("pronoun", "vague"))
     subject = _last_subject(before)
     return subject is not None and any(subject.group(g) is not None for g in not_by)
 
@@ -392,14 +397,14 @@ def _about_something_else(clause: str, m: re.Match[str]) -> bool:
     return other is not None and not _job_words(after[: other.start()])
 
 
-def _match_in(clause: str, pattern: _Pattern, text: str) -> re.Match[str] | None:
+def _match_in(clause: str, pattern: _Pattern, text: str, *, reported: bool) -> re.Match[str] | None:
     for m in pattern.regex.finditer(clause):
         before = clause[: m.start()]
         if _negated(before) and pattern.category != "not_as_promised":
             continue
         if not pattern.negation_inside and _NEGATION.search(m.group(0)):
             continue
-        if _by_someone_else(before, pattern.not_by):
+        if _by_someone_else(before, pattern.not_by, reported=reported):
             continue
         if pattern.unless is not None and pattern.unless.search(clause):
             continue
@@ -414,8 +419,12 @@ def _match_in(clause: str, pattern: _Pattern, text: str) -> re.Match[str] | None
 _TEMPT_RE = re.compile(r"\b(?:tempted|tempting|temptation)\b")
 
 
-def leaving_intent(text: str) -> LeavingIntent | None:
-    """The first phrase in `text` that says its writer may leave their job, or None."""
+def leaving_intent(text: str, *, reported: bool = False) -> LeavingIntent | None:
+    """The first phrase in `text` that says its writer may leave their job, or None.
+
+    `reported`: the text is a consultant's note of what the placed person said ("she's
+    had an offer"), so he, she and they are that person, not someone else.
+    """
     normal = _normalise(text)
     if len(normal) < 5:
         return None
@@ -424,7 +433,7 @@ def leaving_intent(text: str) -> LeavingIntent | None:
         for pattern in _PATTERNS:
             if pattern.whole_text != whole:
                 continue
-            m = _match_in(clause, pattern, normal)
+            m = _match_in(clause, pattern, normal, reported=reported)
             if m is None:
                 continue
             if _SETTLED.search(normal[offset + m.end() :]):
