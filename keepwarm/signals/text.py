@@ -80,6 +80,12 @@ def tone(text: str) -> float:
     return round(float(scores["pos"]) - float(scores["neg"]), 3)
 
 
+def compound(text: str) -> float:
+    """VADER's own compound score, −1 … 1: what the app read before `tone` (for comparing)."""
+    text = _MARKUP.sub(" ", text).strip()
+    return float(_analyser().polarity_scores(text)["compound"]) if text else 0.0
+
+
 def tone_word(value: float) -> str:
     """How a recruiter would say it; the bands are VADER's own ±0.05 neutral zone, widened
     because a share of 0.1 is one mildly loaded word in a sentence of ten."""
@@ -98,7 +104,7 @@ def tone_word(value: float) -> str:
 
 _JOB = (
     r"job|jobs|role|roles|position|post|work|working|career|employer|company|firm|agency|"
-    r"agencies|recruiter|recruiters|headhunter|salary|pay|paid|money|£\s?\d|\d+k|raise|"
+    r"agencies|recruiter|recruiters|headhunter|salary|pay|pays|paying|paid|probation|money|£\s?\d|\d+k|raise|"
     r"contract|hours|shifts?|commute|manager|boss|team|colleagues?|office|site|"
     r"promotion|leave|leaving|quit|resign\w*|notice|offer|interviews?|elsewhere|here|"
     r"this place|opportunit\w+|cv|linkedin|staying"
@@ -106,12 +112,13 @@ _JOB = (
 # Things people also look elsewhere for, give notice on or are tempted by.
 _NOT_JOB = (
     r"price|prices|priced|cheaper|cheap|cost|pack|packs|packet|box|boxes|bag|bottle|tin|jar|"
-    r"can|cans|brand|product|products|flavou?r|taste|tastes|store|shop|shops|supermarket|"
-    r"amazon|order|ordered|delivery|shipping|seller|cheese|coffee|tea|chocolate|snack|snacks|"
+    r"cans|brand|product|products|flavou?r|taste|tastes|store|shop|shops|supermarket|"
+    r"order|ordered|delivery|shipping|sellers?|retailers?|consumers?|purchas\w*|buying|"
+    r"bought|cand(?:y|ies)|package|cheeses?|coffee|tea|chocolate|snack|snacks|"
     r"biscuits?|cakes?|food|pizza|dessert|sweets|treats?|recipe|sauce|landlord|flat|tenancy|"
     r"lease|house|apartment|gym|broadband|energy|insurance|bank|mortgage|car|holiday|"
     r"netflix|subscription|phone contract|restaurant|cafe|menu|packaging|item|purchase|"
-    r"discount|voucher|sale|deal|supplier|mobile|nursery|school|tenant|rent|sushi|sandwich|"
+    r"discount|voucher|sale|deals?|supplier|mobile|nursery|school|tenant|rent|sushi|sandwich|"
     r"lunch|canteen|dinner|breakfast|committee|club|party|venue|machine|smoking|sugar"
 )
 _JOB_RE = re.compile(rf"\b(?:{_JOB})\b|£\s?\d")
@@ -122,7 +129,8 @@ _NEGATION = re.compile(
     r"hadn't|isn't|aren't|wasn't|weren't|don't|used to|doesn't|didn't|won't|wouldn't|can't|"
     r"couldn't|shouldn't|cannot|nothing|zero|stopped|turned down|turn down|"
     r"turning down|declined|decline|rejected|refused|ignored|ignore|ignoring|said no to|"
-    r"no plans? to|no intention of|no interest in|not interested in|rather than|instead of)\b"
+    r"no plans? to|no intention of|no interest in|not interested in|rather than|instead of|"
+    r"whenever|every time|doubt)\b"
 )
 # Words that end a negation's reach: "I'm not happy, and I'm looking elsewhere".
 _CLAUSE_JOIN = re.compile(r",|\b(?:and|so|because|as|then|which|but|yet)\b")
@@ -132,16 +140,20 @@ _SETTLED = re.compile(
     r"not going anywhere|turned (?:it|them|him|her|that|the offer|the role|the job|it all) "
     r"down|said no|declined (?:it|them|the offer)|(?:happy|glad|going|want|plan) to stay|"
     r"glad i stayed|won't be leaving|not leaving|no longer (?:looking|thinking)|"
-    r"not looking any ?more|not any ?more|no more|changed my mind)\b"
+    r"not looking any ?more|not any ?more|no more|changed my mind|(?:i'm|i am) happy (?:here|"
+    r"where i am)|told (?:them|him|her) (?:no|i'm happy)|not interested|i'm settled)\b"
 )
 _FIRST_PERSON = r"i|i'm|i've|i'd|i'll|im|ive|we|we're|we've|myself"
 _PRONOUN = r"he|she|he's|she's|he'd|she'd|he'll|she'll|him|her"
 _OTHER_PERSON = (
     r"colleague|colleagues|friend|friends|partner|husband|wife|manager|"
-    r"boss|team|person|predecessor|guy|brother|sister|mum|dad|son|daughter"
+    r"boss|team|person|predecessor|guy|brother|sister|mum|dad|son|daughter|supervisor|"
+    r"director|client|starter|apprentice|temp|staff|everybody|nobody|anyone"
 )
 # Could be whoever made the offer or called ("they offered me a job").
-_VAGUE_PERSON = r"they|they're|they've|someone|somebody|everyone|people|others"
+_VAGUE_PERSON = (
+    r"they|they're|they've|someone|somebody|everyone|people|others|you|you're|you've|you'd|you'll"
+)
 _SUBJECT = re.compile(
     rf"\b(?:(?P<me>{_FIRST_PERSON})|(?P<other>{_OTHER_PERSON})|(?P<pronoun>{_PRONOUN})"
     rf"|(?P<vague>{_VAGUE_PERSON}))\b"
@@ -184,6 +196,17 @@ _CONTACT = (
     r"sent me|offered|wants? me|pitched|put me forward|headhunted|poached|texted)"
 )
 
+# After "leave"/"leaving": what makes it about the day, not the job ("leave early",
+# "leaving for my holiday", "leave the car at home").
+_NOT_THE_JOB = (
+    r"(?! (?:early|late|at \d|on (?:mon|tue|wed|thu|fri|sat|sun)\w*|for (?:my |a |the )?"
+    r"(?:lunch|the day|holiday|holidays|week|bit|few|weekend|dentist|doctor|appointment)|"
+    r"the office|work early|a review|a comment|feedback|it there|it to|it with|them|him|her|"
+    r"my (?:car|bag|coat|laptop|phone)|the (?:car|house|dog|cat|kids|building)|home|"
+    r"a message|a voicemail|a note|you|a tip|room|or\b|tonight|today|tomorrow|now|soon "
+    r"for))"
+)
+
 _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
         "other_agency",
@@ -194,9 +217,16 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\b(?:a |another |some )?(?:recruiters?|headhunters?|head-hunters?) "
             r"(?:\w+ ){0,2}(?:called|contacted|approached|rang|phoned|messaged|reached out|"
             r"got in touch|keep calling|keeps calling|have been calling|has been calling|"
-            r"keep messaging|have been in touch|been in touch)"
+            r"keep messaging|have been in touch|been in touch|sent me|got me|found me|"
+            r"put me forward|wants me)"
+            r"|\b(?:agency|agencies|recruiters?|headhunters?)\b(?:\W+\w+){0,4}?\W+"
+            r"(?:sent|got|found|offered) me (?:a|an|another|something) (?:\w+ )?(?:role|job|"
+            r"interview|position|better|else)"
+            r"|\b(?:agency|agencies|recruiters?|headhunters?|recruitment \w+)\b(?:\W+\w+){0,4}?"
+            r"\W+(?:has|have|had) (?:a|an|another) (?:\w+ ){0,2}(?:role|job|position) for me"
         ),
         not_by=("other", "pronoun"),
+        unless=_p(r"\b(?:knew|know) (?:anyone|anybody|someone|somebody)\b|\bfor a friend\b"),
     ),
     _Pattern(
         "offer",
@@ -211,6 +241,15 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"(?:\w+ ){0,2}(?:job|role|position|post|contract)"
             r"|\boffered me (?:a|another|an) (?:\w+ ){0,2}(?:job|role|position|post)"
             r"|\boffers? (?:of|for) (?:a|another) (?:\w+ ){0,2}(?:job|role|position)"
+            r"|\boffered (?:me )?(?:\w+ ){0,3}elsewhere\b"
+            r"|\baccepted (?:a|another|an|the|a new) (?:new )?(?:job|role|position|offer|post)\b"
+            r"(?! here| with you)"
+            r"|\b(?:job|role|position|post) elsewhere\b"
+            r"|\bin talks with (?:another|a new|other|a different|a) (?:employer|company|firm)"
+            r"|\b(?:wants?|asked) me (?:back|to (?:come in|go back|join them|interview))"
+            r"|\b(?:want|wants|wanted) me to start\b"
+            r"|\b(?:came back with|offered|offering|offered me|offering me) (?:a |an )?(?:better|"
+            r"bigger|higher|improved) (?:pay )?(?:package|salary|rate|deal)\b"
         ),
         not_by=("other", "pronoun"),
         unless=_p(
@@ -227,8 +266,13 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"hand in|put in) (?:in )?(?:my |in my |in |a )?(?:\w+ )?notice\b"
             r"|\bresign(?:ed|ing|ation)?\b(?! to)|\bresignation letter\b|\bquit(?:ting)? "
             r"(?:my|this|the) (?:job|role|position)"
+            r"|\bmy notice period (?:ends|is up|finishes|starts|runs out)"
+            r"|\bmy last (?:day|week|shift)\b(?! off)"
         ),
-        unless=_p(r"\bshort notice\b|\bnotice board\b|\bgym\b"),
+        unless=_p(
+            r"\bshort notice\b|\bnotice board\b|\bgym\b|\bbefore (?:my )?holiday|"
+            r"\bnotice (?:to|about) (?:the|everyone|us|all)\b"
+        ),
     ),
     _Pattern(
         "interviews",
@@ -237,9 +281,10 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"a different) (?:job|role|position)|with (?:another|other|a different|a new|a "
             r"competitor|a rival|two|three|a couple|a few|some other))\b"
             r"|\b(?:got|have|had|having|attending|attended|going to|going for|went for|lined up|"
-            r"booked|doing|did|at|invited to|invite to|invited for) (?:(?:an?|a second|a final|"
+            r"booked|doing|did|at|invited to|invite to|invited for|been to|went to|got me|"
+            r"get me|getting) (?:(?:an?|a second|a final|"
             r"another|two|three|a few|some|second|final|several|a couple of|my first|a "
-            r"telephone|a phone|a video) (?:more |other )?interviews?|interviews)\b"
+            r"telephone|a phone|a video) (?:more |other |job )?interviews?|(?:job )?interviews)\b"
         ),
         unless=_p(
             r"\b(?:exit|performance|appraisal|review|catch-?up|one[- ]to[- ]one|1:1|internal|"
@@ -250,21 +295,26 @@ _PATTERNS: tuple[_Pattern, ...] = (
     ),
     _Pattern(
         "tempted",
-        _p(r"\b(?:tempted|tempting|temptation)\b"),
+        _p(
+            r"\btempted\b(?! to (?!(?:leave|go|move|quit|take|accept|jump|apply|walk|say yes|"
+            r"look|resign|hand|switch|leap|bail|try (?:something|somewhere)|join)\b))"
+            r"|\b(?:tempting|temptation)\b"
+        ),
         not_by=("other", "pronoun"),
         needs_work_words=True,
     ),
     _Pattern(
         "not_as_promised",
         _p(
-            r"\bnot (?:what|the (?:job|role|position)|the (?:job|role) (?:that )?)(?: that)? "
-            r"(?:i was|we were|i'd been|i had been|they) (?:promised|told|sold|offered|"
-            r"led to believe|described)"
+            r"\bnot (?:what|the (?:job|role|position))(?: that)? "
+            r"(?:i was|we were|i'd been|i had been|they|was|were) (?:promised|told|sold|offered|"
+            r"led to believe|described|advertised)"
+            r"|\blied (?:to me |to us )?about\b"
             r"|\bnot as (?:advertised|described|promised|agreed|discussed)"
             r"|\b(?:misled|mis-?sold|lied to|bait and switch)\b"
             r"|\bnot what (?:i|we) signed up for"
             r"|\b(?:nothing|not) like (?:the|what was in the|what was on the|what was "
-            r"described in the) (?:job description|advert|ad|interview)"
+            r"described in the) (?:job description|advert|ad|interview)\b"
             r"|\b(?:isn't|is not|wasn't|was not) what (?:i was|they|you) (?:told|promised|said|"
             r"sold)"
             r"|\bdifferent (?:from|to) what (?:i was|they|you) (?:told|promised|said|described)"
@@ -277,6 +327,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
         _p(
             r"\bpromised (?:me |us )?(?:\w+ ){1,6}(?:but|and|yet) (?:it |that |they |this )?"
             r"(?:never|not|hasn't|has not|haven't|didn't|nothing)"
+            r"|\bsold (?:to me|to us|me|us) as (?:\w+ ){1,6}(?:but|and|yet)\b"
         ),
         not_by=(),
         negation_inside=True,
@@ -298,6 +349,13 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\bopen to (?:other )?(?:offers|opportunities|other roles|new roles)"
             r"|\bkeep(?:ing)? my options open|\bbrowsing (?:jobs|vacancies|indeed|linkedin)"
             r"|\bon (?:indeed|totaljobs|reed|linkedin jobs|glassdoor) (?:again|every|looking)"
+            r"|\b(?:look|looking|search|searching) (?:for )?(?:something|somewhere) (?:else|new|"
+            r"better)|\bactively looking\b|\b(?:a|my) way out\b"
+            r"|\b(?:find|found|get|got) (?:something|somewhere|a job|a role) (?:else|better)"
+            r"|\bappl(?:y|ied|ying) (?:for|to) (?:a|the|that|this) vacancy"
+            r"|\bappl(?:y|ied|ying) elsewhere\b|\bsen(?:t|d|ding) (?:out )?my (?:cv|resume)\b"
+            r"|\blook(?:ing)? for (?:work|a job|jobs|a role)\b|\bon the look-?out for\b"
+            r"|\bvacanc(?:y|ies)\b(?:\W+\w+){0,8}?\W+appl(?:y|ied|ying)\b"
         ),
     ),
     _Pattern(
@@ -305,24 +363,32 @@ _PATTERNS: tuple[_Pattern, ...] = (
         _p(
             r"\b(?:thinking|thought|think|considering|contemplating|weighing up|wondering about)"
             r" (?:of |about |seriously about |about maybe )?(?:leaving|quitting|moving on|"
-            r"handing in|resigning|packing it in|jacking it in|walking|a move|a change)"
+            r"handing in|resigning|packing it in|jacking it in|walking|a move|a change)\b"
+            rf"{_NOT_THE_JOB}"
             r"|\b(?:might|may|could|going to|gonna|want to|wanna|will|plan to|planning to|"
             r"planning on|intend to|about to|ready to|need to|have to|tempted to|likely to|"
-            r"probably|wants to|i'll|i'd) (?:just )?(?:leave|leaving|quit|resign|move on|"
-            r"walk out|walk|jack it in|pack it in|call it a day)\b"
-            r"(?! (?:early|at \d|on (?:mon|tue|wed|thu|fri|sat|sun)\w*|for (?:lunch|the day|"
-            r"holiday|a (?:week|bit|few))|the office|work early|a review|a comment|feedback|"
-            r"it there|it to|it with|them|him|her|my (?:car|bag|coat|laptop)|home|a message|"
-            r"a voicemail|a note|you|a tip|room))"
+            r"probably|wants to|i'll|i'd|looking to|hoping to|trying to|desperate to|itching to|"
+            r"i'll be|i will be|i'm|i am) (?:just |definitely |probably )?(?:leave|leaving|quit|"
+            r"quitting|resign|resigning|move on|moving on|walk out|walk|jack it in|pack it in|"
+            r"call it a day)\b"
+            rf"{_NOT_THE_JOB}"
+            r"|\bi'm (?:off|out|going)\s*$|\b(?:i'll|i will) be (?:gone|off|out of here)\b"
+            r"|\b(?:plan is to|decided to|made up my mind to|i've decided to) (?:leave|quit|"
+            r"resign|move on)\b"
+            rf"{_NOT_THE_JOB}"
+            r"|\bfinishing (?:up )?(?:here|this job)\b"
+            r"|\b(?:can't|cannot|won't|couldn't) stay (?:here |in this (?:job|role) )?"
+            r"(?:much |any )?(?:longer|long)\b"
+            r"|\b(?:i'm|i am) not (?:staying|stopping)\b(?! (?:late|after|for|over|behind))"
             r"|\b(?:leav(?:e|ing)|quit(?:ting)?|walk(?:ing)? out of) (?:this|the|my) "
             r"(?:job|role|company|position|firm|place)\b"
             r"|\b(?:don't|do not|can't|cannot|can not) see myself (?:staying|here|there|lasting|"
             r"long[- ]term|much longer|past)"
             r"|\bnot sure (?:if |whether |that )?(?:i'll|i will|i can|i want to|i'm going to) "
             r"(?:stay|last|stick)"
-            r"|\b(?:won't|will not|don't think i'll|doubt i'll) (?:last|be (?:here|staying)|stay)"
+            r"|\bi (?:won't|will not|don't think i'll|doubt i'll) (?:last|be (?:here|staying)|stay)"
             r"|\bregret(?:ting|s)? (?:taking|accepting|joining|moving)"
-            r"|\bback to my (?:old|previous|last) (?:job|role|employer|company|firm)"
+            r"|\bback to my (?:old|previous|last) (?:job|role|employer|company|firm|career)"
             r"|\bhad enough of (?:this|the|my) (?:job|place|role|company|manager|boss)"
             r"|\b(?:one foot out the door|on my way out|counting the days|exit plan)\b"
         ),
@@ -372,6 +438,15 @@ def _negated(before: str) -> bool:
     return bool(_NEGATION.search(window))
 
 
+def _doubted(before: str) -> bool:
+    """ "I don't think I'll leave": a negation in the three words before a phrase that
+    brings its own subject."""
+    joins = list(_CLAUSE_JOIN.finditer(before))
+    if joins:
+        before = before[joins[-1].end() :]
+    return bool(_NEGATION.search(" ".join(before.split()[-3:])))
+
+
 def _by_someone_else(before: str, not_by: tuple[str, ...], *, reported: bool) -> bool:
     """The nearest subject before the phrase is someone else ("my colleague is looking").
     In a consultant's note (`reported`), "he", "she" and "they" are the placed person."""
@@ -399,8 +474,11 @@ def _about_something_else(clause: str, m: re.Match[str]) -> bool:
 
 def _match_in(clause: str, pattern: _Pattern, text: str, *, reported: bool) -> re.Match[str] | None:
     for m in pattern.regex.finditer(clause):
-        before = clause[: m.start()]
-        if _negated(before) and pattern.category != "not_as_promised":
+        # "I've told my manager I'm leaving": the phrase brings its own subject, so what
+        # comes before it (someone else, their negation) is about another part.
+        said = _FIRST_SUBJECT.match(m.group(0))
+        before = "" if said else clause[: m.start()]
+        if _negated(before) or (said and _doubted(clause[: m.start()])):
             continue
         if not pattern.negation_inside and _NEGATION.search(m.group(0)):
             continue
@@ -416,6 +494,7 @@ def _match_in(clause: str, pattern: _Pattern, text: str, *, reported: bool) -> r
     return None
 
 
+_FIRST_SUBJECT = re.compile(rf"(?:{_FIRST_PERSON})\b")
 _TEMPT_RE = re.compile(r"\b(?:tempted|tempting|temptation)\b")
 
 
