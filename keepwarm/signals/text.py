@@ -104,8 +104,8 @@ def tone_word(value: float) -> str:
 
 _JOB = (
     r"job|jobs|role|roles|position|post|work|working|career|employer|company|firm|agency|"
-    r"agencies|recruiter|recruiters|headhunter|salary|pay|pays|paying|paid|probation|money|£\s?\d|\d+k|raise|"
-    r"contract|hours|shifts?|commute|manager|boss|team|colleagues?|office|site|"
+    r"agencies|recruiter|recruiters|headhunter|salary|pay|pays|paying|paid|probation|money|"
+    r"\d+k|raise|contract|hours|shifts?|commute|manager|boss|team|colleagues?|office|site|"
     r"promotion|leave|leaving|quit|resign\w*|notice|offer|interviews?|elsewhere|here|"
     r"this place|opportunit\w+|cv|linkedin|staying"
 )
@@ -152,7 +152,8 @@ _OTHER_PERSON = (
 )
 # Could be whoever made the offer or called ("they offered me a job").
 _VAGUE_PERSON = (
-    r"they|they're|they've|someone|somebody|everyone|people|others|you|you're|you've|you'd|you'll"
+    r"they|they're|they've|someone|somebody|everyone|people|others|"
+    r"you|you're|you've|you'd|you'll"
 )
 _SUBJECT = re.compile(
     rf"\b(?:(?P<me>{_FIRST_PERSON})|(?P<other>{_OTHER_PERSON})|(?P<pronoun>{_PRONOUN})"
@@ -164,9 +165,10 @@ _SUBJECT = re.compile(
 class _Pattern:
     category: str
     regex: re.Pattern[str]
-    # Who must not be the subject: "other" (a colleague, she) or also "vague" (they,
-    # someone), for phrases the writer does; "" where someone else naturally is the
-    # subject ("they promised me training").
+    # Whose being the nearest subject means it is not the writer's own: "other" (a
+    # colleague, my manager), "pronoun" (he, she) and "vague" (they, someone, you). An
+    # offer or a call comes from "they" ("they offered me a job"); a promise is broken
+    # by "them" (so nobody).
     not_by: tuple[str, ...] = ("other", "pronoun", "vague")
     # The phrase may hold a negation of its own ("I can't see myself staying").
     negation_inside: bool = False
