@@ -20,7 +20,8 @@
    ceiling is 1.0. The "dev" rows were written alongside the detector and it was tuned
    on them, so read their figures as "it does what the phrases say". The "held_out" rows
    were written after the detector was frozen and measured once, never tuned on: they
-   are the honest figure (40 phrases, so wide error bars). Last, how often each detector
+   are the honest figure (60 phrases, so wide error bars; bench/README.md has the
+   earlier rounds' first measurements). Last, how often each detector
    fires on the 5,000 fine-food reviews, none of which is anyone leaving a job.
 """
 

@@ -121,6 +121,9 @@ _NOT_JOB = (
     r"discount|voucher|sale|deals?|supplier|mobile|nursery|school|tenant|rent|sushi|sandwich|"
     r"lunch|canteen|dinner|breakfast|committee|club|party|venue|machine|smoking|sugar"
 )
+_NAMES_THE_JOB = re.compile(
+    r"\b(?:jobs?|roles?|positions?|vacanc\w+|careers?|employers?|compan\w+|interview\w*)\b"
+)
 _JOB_RE = re.compile(rf"\b(?:{_JOB})\b|£\s?\d")
 _NOT_JOB_RE = re.compile(rf"\b(?:{_NOT_JOB})\b")
 
@@ -141,7 +144,9 @@ _SETTLED = re.compile(
     r"down|said no|declined (?:it|them|the offer)|(?:happy|glad|going|want|plan) to stay|"
     r"glad i stayed|won't be leaving|not leaving|no longer (?:looking|thinking)|"
     r"not looking any ?more|not any ?more|no more|changed my mind|(?:i'm|i am) happy (?:here|"
-    r"where i am)|told (?:them|him|her) (?:no|i'm happy)|not interested|i'm settled)\b"
+    r"where i am)|told (?:them|him|her) (?:no|i'm happy)|not interested|i'm settled|"
+    r"(?:all |it's |it is )?sorted (?:now|out)|all sorted|(?:much |a lot )?better now|"
+    r"fine now|resolved)\b"
 )
 _FIRST_PERSON = r"i|i'm|i've|i'd|i'll|im|ive|we|we're|we've|myself"
 _PRONOUN = r"he|she|he's|she's|he'd|she'd|he'll|she'll|him|her"
@@ -224,11 +229,19 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\b(?:agency|agencies|recruiters?|headhunters?)\b(?:\W+\w+){0,4}?\W+"
             r"(?:sent|got|found|offered) me (?:a|an|another|something) (?:\w+ )?(?:role|job|"
             r"interview|position|better|else)"
+            r"|\b(?:talking|speaking|spoke|talked|chatting|chatted) (?:to|with) (?:a|another|some|"
+            r"other|a few) (?:recruiters?|agenc(?:y|ies)|headhunters?)\b"
+            r"|\b(?:called|rang|phoned|messaged|emailed|contacted) (?:me )?about "
+            r"(?:a|another|a new) (?:\w+ )?(?:role|job|position|vacancy|opportunity)\b"
+            r"|\b(?:i'm|i am) available (?:from|to start|for (?:work|a new|interviews))\b"
             r"|\b(?:agency|agencies|recruiters?|headhunters?|recruitment \w+)\b(?:\W+\w+){0,4}?"
             r"\W+(?:has|have|had) (?:a|an|another) (?:\w+ ){0,2}(?:role|job|position) for me"
         ),
         not_by=("other", "pronoun"),
-        unless=_p(r"\b(?:knew|know) (?:anyone|anybody|someone|somebody)\b|\bfor a friend\b"),
+        unless=_p(
+            r"\b(?:knew|know) (?:anyone|anybody|someone|somebody)\b|\bfor a friend\b|"
+            r"\babout (?:my |a )?(?:friend|colleague|partner|sister|brother)"
+        ),
     ),
     _Pattern(
         "offer",
@@ -250,6 +263,12 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\bin talks with (?:another|a new|other|a different|a) (?:employer|company|firm)"
             r"|\b(?:wants?|asked) me (?:back|to (?:come in|go back|join them|interview))"
             r"|\b(?:want|wants|wanted) me to start\b"
+            r"|\bsaid yes to (?:another|a new|a|an|the other) (?:\w+ )?(?:job|role|offer|position)"
+            r"|\boffered me a (?:start|trial|place)\b"
+            r"|\bsigned (?:a |the )?(?:contract|offer)(?: \w+){0,2} (?:with|at|for) "
+            r"(?:another|a new|a different|other)\b"
+            r"|\boffers? (?:came|come|have come|has come|coming) (?:through|in)\b"
+            r"|\boffered me (?:£\s?\d|\d+k|more money|more per|more an|a pay rise|a raise)"
             r"|\b(?:came back with|offered|offering|offered me|offering me) (?:a |an )?(?:better|"
             r"bigger|higher|improved) (?:pay )?(?:package|salary|rate|deal)\b"
         ),
@@ -284,9 +303,15 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"competitor|a rival|two|three|a couple|a few|some other))\b"
             r"|\b(?:got|have|had|having|attending|attended|going to|going for|went for|lined up|"
             r"booked|doing|did|at|invited to|invite to|invited for|been to|went to|got me|"
-            r"get me|getting) (?:(?:an?|a second|a final|"
+            r"get me|getting|go in for|come in for|go for) (?:(?:an?|a second|a final|"
             r"another|two|three|a few|some|second|final|several|a couple of|my first|a "
             r"telephone|a phone|a video) (?:more |other |job )?interviews?|(?:job )?interviews)\b"
+            r"|\b(?:day|time|afternoon|morning) off (?:for|to (?:go to|attend)) (?:an?|another|a "
+            r"second) interview"
+            r"|\btrial (?:shift|day|run|week) (?:at|with|for) (?:another|a different|a new|other)\b"
+            r"|\bfinal (?:round|stage)s? (?:for|with|at)\b|\bfinal interview\b"
+            r"|\b(?:meeting|meet|talking to|speaking to|a chat with) (?:a|another|a new|other) "
+            r"(?:company|firm|employer|business)\b"
         ),
         unless=_p(
             r"\b(?:exit|performance|appraisal|review|catch-?up|one[- ]to[- ]one|1:1|internal|"
@@ -357,6 +382,13 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\bappl(?:y|ied|ying) (?:for|to) (?:a|the|that|this) vacancy"
             r"|\bappl(?:y|ied|ying) elsewhere\b|\bsen(?:t|d|ding) (?:out )?my (?:cv|resume)\b"
             r"|\blook(?:ing)? for (?:work|a job|jobs|a role)\b|\bon the look-?out for\b"
+            r"|\b(?:job|role|position)s? i (?:applied|went) for\b"
+            r"|\bhear(?:d|ing)? back (?:from|about) (?:a|the|another) (?:job|role|interview|"
+            r"company|application)"
+            r"|\b(?:getting|got|putting|put) my (?:cv|resume) (?:together|ready|up to date|sorted)"
+            r"|\bfind (?:a new|another|a different|a better) (?:job|role|position)\b"
+            r"|\blook(?:ing|ed)? (?:at|through) (?:jobs|roles|vacancies|job (?:ads|adverts|sites|"
+            r"boards))\b"
             r"|\bvacanc(?:y|ies)\b(?:\W+\w+){0,8}?\W+appl(?:y|ied|ying)\b"
         ),
     ),
@@ -379,6 +411,13 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"resign|move on)\b"
             rf"{_NOT_THE_JOB}"
             r"|\bfinishing (?:up )?(?:here|this job)\b"
+            r"|\bget out of (?:here|this (?:job|place|company|role))\b"
+            r"|\b(?:not|don't|won't) (?:planning to |going to |expecting to |intending to )?"
+            r"(?:be here|stay|stick around) (?:past|after|beyond|much longer|for (?:long|much "
+            r"longer)|long)\b"
+            r"|\bstart(?:ing)? (?:somewhere new|a new job|a new role|at a new|with a new)\b"
+            r"|\b(?:on the verge of|close to|near to|this close to) (?:quitting|leaving|resigning|"
+            r"handing in|walking out)\b"
             r"|\b(?:can't|cannot|won't|couldn't) stay (?:here |in this (?:job|role) )?"
             r"(?:much |any )?(?:longer|long)\b"
             r"|\b(?:i'm|i am) not (?:staying|stopping)\b(?! (?:late|after|for|over|behind))"
@@ -463,9 +502,12 @@ def _job_words(text: str) -> bool:
 
 
 def _about_something_else(clause: str, m: re.Match[str]) -> bool:
-    """The clause, leaving out the phrase itself, names something other than work and
-    nothing about work; or the words right after the phrase name something else ("look
-    elsewhere for sushi", "notice on my flat", "an offer of a free coffee machine")."""
+    """Unless the phrase names the job itself: the clause, leaving out the phrase, names
+    something other than work and nothing about work; or the words right after the phrase
+    name something else ("look elsewhere for sushi", "notice on my flat", "an offer of a
+    free coffee machine")."""
+    if _NAMES_THE_JOB.search(m.group(0)):
+        return False  # "browsing vacancies on my lunch break"
     rest = clause[: m.start()] + " " + clause[m.end() :]
     if _NOT_JOB_RE.search(rest) and not _job_words(rest):
         return True
