@@ -50,20 +50,23 @@ def read_response_texts(*, response_id: int, now: dt.datetime | None = None) -> 
     if Answer is None:
         return 0
     now = now or timezone.now()
-    answers = Answer.objects.filter(response_id=response_id, question__kind="text").exclude(
-        Q(value_text="") | Q(value_text__isnull=True)
+    answers = (
+        Answer.objects.filter(response_id=response_id, question__kind="text")
+        .exclude(Q(value_text="") | Q(value_text__isnull=True))
+        .select_related("response__questionnaire")
     )
     read = 0
-    for answer in answers.only("id", "value_text"):
-        read += (
-            read_text(
-                source=TextReading.Source.ANSWER,
-                source_id=answer.pk,
-                words=answer.value_text,
-                now=now,
-            )
-            is not None
+    for answer in answers:
+        # A client writes about the placed person: "she has handed in her notice".
+        client = answer.response.questionnaire.audience == "client"
+        reading = read_text(
+            source=TextReading.Source.ANSWER,
+            source_id=answer.pk,
+            words=answer.value_text,
+            reported=client,
+            now=now,
         )
+        read += reading is not None
     return read
 
 

@@ -87,6 +87,14 @@ def test_each_kind_of_leaving_intent_is_named(text: str, category: str) -> None:
     assert found is not None and found.category == category
 
 
+def test_in_a_call_note_she_and_he_are_the_person_called() -> None:
+    note = "Spoke to Priya, she's had an offer from another firm"
+    assert leaving_intent(note) is None  # in her own words, "she" is someone else
+    found = leaving_intent(note, reported=True)
+    assert found is not None and found.category == "offer"
+    assert leaving_intent("Her colleague handed in his notice", reported=True) is None
+
+
 def test_tone_is_graded_not_yes_or_no() -> None:
     glowing = tone("I love the job, the team is wonderful and my manager is great")
     mild = tone("It's fine, a bit quiet some days")
