@@ -119,7 +119,7 @@ _NOT_JOB = (
     r"lease|house|apartment|gym|broadband|energy|insurance|bank|mortgage|car|holiday|"
     r"netflix|subscription|phone contract|restaurant|cafe|menu|packaging|item|purchase|"
     r"discount|voucher|sale|deals?|supplier|mobile|nursery|school|tenant|rent|sushi|sandwich|"
-    r"lunch|canteen|dinner|breakfast|committee|club|party|venue|machine|smoking|sugar"
+    r"lunch|canteen|dinner|breakfast|committee|club|party|venue|machine|smoking|sugar|lifts?"
 )
 _NAMES_THE_JOB = re.compile(
     r"\b(?:jobs?|roles?|positions?|vacanc\w+|careers?|employers?|compan\w+|interview\w*)\b"
@@ -210,8 +210,8 @@ _NOT_THE_JOB = (
     r"(?:lunch|the day|holiday|holidays|week|bit|few|weekend|dentist|doctor|appointment)|"
     r"the office|work early|a review|a comment|feedback|it there|it to|it with|them|him|her|"
     r"my (?:car|bag|coat|laptop|phone)|the (?:car|house|dog|cat|kids|building)|home|"
-    r"a message|a voicemail|a note|you|a tip|room|or\b|tonight|today|tomorrow|now|soon "
-    r"for))"
+    r"a message|a voicemail|a note|you (?:to|and|with|a|feeling)|a tip|room|or\b|tonight|"
+    r"today|tomorrow|now|soon for))"
 )
 
 _PATTERNS: tuple[_Pattern, ...] = (
@@ -234,6 +234,12 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\b(?:called|rang|phoned|messaged|emailed|contacted) (?:me )?about "
             r"(?:a|another|a new) (?:\w+ )?(?:role|job|position|vacancy|opportunity)\b"
             r"|\b(?:i'm|i am) available (?:from|to start|for (?:work|a new|interviews))\b"
+            r"|\bpoach(?:ed|ing)? me\b"
+            r"|\bregist(?:ered|ering) with (?:\w+ )?(?:other |another |a new |new |an? )?"
+            r"(?:agenc(?:y|ies)|recruiters?)\b"
+            r"|\b(?:chasing|chased|pestering|hounding) me about (?:a|another|a new) (?:\w+ )?"
+            r"(?:role|job|position)\b"
+            r"|\b(?:cv|resume) (?:is )?with (?:\w+ ){0,3}(?:agenc(?:y|ies)|recruiters?)\b"
             r"|\b(?:agency|agencies|recruiters?|headhunters?|recruitment \w+)\b(?:\W+\w+){0,4}?"
             r"\W+(?:has|have|had) (?:a|an|another) (?:\w+ ){0,2}(?:role|job|position) for me"
         ),
@@ -249,7 +255,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"\bcounter[- ]?offer\w*"
             r"|\b(?:another|other|a better|better|a new|new|a job|job|a verbal|a written|"
             r"competing|an external|a higher|higher|a second|an?) (?:job )?offers? "
-            r"(?:from|at|with|of|elsewhere)\b"
+            r"(?:from|at|with|elsewhere)\b"
             r"|\b(?:another|a better|a new|a job|a verbal|a written|competing|an external|"
             r"a higher|a second|other|job) (?:job )?offers?\b"
             r"|\b(?:been|was|got|get|getting) offered (?:a|another|an|the) "
@@ -265,6 +271,13 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\b(?:want|wants|wanted) me to start\b"
             r"|\bsaid yes to (?:another|a new|a|an|the other) (?:\w+ )?(?:job|role|offer|position)"
             r"|\boffered me a (?:start|trial|place)\b"
+            r"|\b(?:there's|there is|they've got|they have|has got|has) (?:a|another) (?:\w+ )?"
+            r"(?:job|role|position) (?:\w+ )?for me\b"
+            r"|\bif i(?:'m| am)? (?:get|offered|given) (?:the|a|that) (?:\w+ )?"
+            r"(?:job|role|position)"
+            r"|\bstart date (?:at|with|for) (?:my new|a new|another|the new) (?:job|role|company|"
+            r"place|employer)"
+            r"|\bon (?:better|more|higher) (?:money|pay)\b"
             r"|\bsigned (?:a |the )?(?:contract|offer)(?: \w+){0,2} (?:with|at|for) "
             r"(?:another|a new|a different|other)\b"
             r"|\boffers? (?:came|come|have come|has come|coming) (?:through|in)\b"
@@ -280,6 +293,11 @@ _PATTERNS: tuple[_Pattern, ...] = (
         ),
     ),
     _Pattern(
+        "offer",
+        _p(r"\ban? (?:\w+ )?offer (?:that )?i (?:can't|cannot|couldn't) (?:really )?refuse\b"),
+        negation_inside=True,
+    ),
+    _Pattern(
         "notice",
         _p(
             r"\b(?:hand|handed|handing|give|gave|given|giving|put|putting|serve|served|serving|"
@@ -288,6 +306,8 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\bresign(?:ed|ing|ation)?\b(?! to)|\bresignation letter\b|\bquit(?:ting)? "
             r"(?:my|this|the) (?:job|role|position)"
             r"|\bmy notice period (?:ends|is up|finishes|starts|runs out)"
+            r"|\bhow long (?:my|the) notice (?:period )?is\b|\bwhat (?:is )?my notice period\b"
+            r"|\b(?:be|is) my last\b(?! (?:day off|holiday|week off))"
             r"|\bmy last (?:day|week|shift)\b(?! off)"
         ),
         unless=_p(
@@ -303,8 +323,8 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"competitor|a rival|two|three|a couple|a few|some other))\b"
             r"|\b(?:got|have|had|having|attending|attended|going to|going for|went for|lined up|"
             r"booked|doing|did|at|invited to|invite to|invited for|been to|went to|got me|"
-            r"get me|getting|go in for|come in for|go for) (?:(?:an?|a second|a final|"
-            r"another|two|three|a few|some|second|final|several|a couple of|my first|a "
+            r"get me|getting|go in for|come in for|go for|been for|gone for) (?:(?:an?|a second|"
+            r"a final|another|two|three|a few|some|second|final|several|a couple of|my first|a "
             r"telephone|a phone|a video) (?:more |other |job )?interviews?|(?:job )?interviews)\b"
             r"|\b(?:day|time|afternoon|morning) off (?:for|to (?:go to|attend)) (?:an?|another|a "
             r"second) interview"
@@ -382,11 +402,16 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\bappl(?:y|ied|ying) (?:for|to) (?:a|the|that|this) vacancy"
             r"|\bappl(?:y|ied|ying) elsewhere\b|\bsen(?:t|d|ding) (?:out )?my (?:cv|resume)\b"
             r"|\blook(?:ing)? for (?:work|a job|jobs|a role)\b|\bon the look-?out for\b"
-            r"|\b(?:job|role|position)s? i (?:applied|went) for\b"
+            r"|\b(?:job|role|position)s? i (?:applied|went|interviewed) for\b"
             r"|\bhear(?:d|ing)? back (?:from|about) (?:a|the|another) (?:job|role|interview|"
             r"company|application)"
             r"|\b(?:getting|got|putting|put) my (?:cv|resume) (?:together|ready|up to date|sorted)"
             r"|\bfind (?:a new|another|a different|a better) (?:job|role|position)\b"
+            r"|\bon the (?:hunt|prowl) for (?:a |another |a new |new |other )?(?:\w+ )?(?:jobs?|"
+            r"roles?|positions?|work)\b"
+            r"|\b(?:keeping|keep|kept) an eye out for (?:other|another|a new|new|a different) "
+            r"(?:\w+ )?(?:jobs?|roles?|positions?|work)\b"
+            r"|\bgot the (?:job|role|position) i (?:interviewed|applied|went) for\b"
             r"|\blook(?:ing|ed)? (?:at|through) (?:jobs|roles|vacancies|job (?:ads|adverts|sites|"
             r"boards))\b"
             r"|\bvacanc(?:y|ies)\b(?:\W+\w+){0,8}?\W+appl(?:y|ied|ying)\b"
@@ -412,6 +437,12 @@ _PATTERNS: tuple[_Pattern, ...] = (
             rf"{_NOT_THE_JOB}"
             r"|\bfinishing (?:up )?(?:here|this job)\b"
             r"|\bget out of (?:here|this (?:job|place|company|role))\b"
+            r"|\b(?:one foot|half|halfway) out (?:of )?the door\b"
+            r"|\bwhether (?:to|i should|i'll|i will) stay or (?:go|leave)\b|\bstay or go\b"
+            r"|\b(?:i'm|i am) not (?:going to|gonna) stay\b(?! (?:late|on|for|over|behind))"
+            r"|\bhow much longer (?:i can|i'll|i will|i could) (?:stay|last|stick|take)\b"
+            r"|\b(?:going|go|went) back to (?:college|uni|university|studying|education|full-time "
+            r"study)\b(?! (?:part|alongside|in the evenings))"
             r"|\b(?:not|don't|won't) (?:planning to |going to |expecting to |intending to )?"
             r"(?:be here|stay|stick around) (?:past|after|beyond|much longer|for (?:long|much "
             r"longer)|long)\b"
