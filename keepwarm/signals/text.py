@@ -329,6 +329,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
             r"|\b(?:day|time|afternoon|morning) off (?:for|to (?:go to|attend)) (?:an?|another|a "
             r"second) interview"
             r"|\btrial (?:shift|day|run|week) (?:at|with|for) (?:another|a different|a new|other)\b"
+            r"|\binterviews? (?:\w+ ){1,3}elsewhere\b"
             r"|\bfinal (?:round|stage)s? (?:for|with|at)\b|\bfinal interview\b"
             r"|\b(?:meeting|meet|talking to|speaking to|a chat with) (?:a|another|a new|other) "
             r"(?:company|firm|employer|business)\b"
@@ -354,8 +355,8 @@ _PATTERNS: tuple[_Pattern, ...] = (
         "not_as_promised",
         _p(
             r"\bnot (?:what|the (?:job|role|position))(?: that)? "
-            r"(?:i was|we were|i'd been|i had been|they|was|were) (?:promised|told|sold|offered|"
-            r"led to believe|described|advertised)"
+            r"(?:i was|we were|i'd been|i had been|they|was|were|she was|he was) "
+            r"(?:promised|told|sold|offered|led to believe|described|advertised)"
             r"|\blied (?:to me |to us )?about\b"
             r"|\bnot as (?:advertised|described|promised|agreed|discussed)"
             r"|\b(?:misled|mis-?sold|lied to|bait and switch)\b"

@@ -101,6 +101,14 @@ def test_in_a_call_note_she_and_he_are_the_person_called() -> None:
     found = leaving_intent(note, reported=True)
     assert found is not None and found.category == "offer"
     assert leaving_intent("Her colleague handed in his notice", reported=True) is None
+    for note, category in [
+        ("Candidate has an interview next week elsewhere", "interviews"),
+        ("Said the role is not what she was promised, will chase client", "not_as_promised"),
+        ("Unhappy with shifts, said he might leave if nothing changes", "leaving"),
+    ]:
+        found = leaving_intent(note, reported=True)
+        assert found is not None and found.category == category, note
+    assert leaving_intent("Happy, not looking elsewhere", reported=True) is None
 
 
 def test_tone_is_graded_not_yes_or_no() -> None:
