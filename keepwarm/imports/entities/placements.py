@@ -15,6 +15,13 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import timezone
 
+from keepwarm.audit.concurrency import EditConflict
+from keepwarm.care.services.placements import (
+    NewPlacement,
+    create_placements,
+    record_placement_outcome,
+    update_placement,
+)
 from keepwarm.imports.entities.rows import (
     Context,
     Outcome,
@@ -26,15 +33,8 @@ from keepwarm.imports.entities.rows import (
 from keepwarm.imports.fields import parse_date, parse_days, parse_decimal
 from keepwarm.imports.models import Entity, ExternalRef
 from keepwarm.lib.bulk import insert_rows
-from keepwarm.lib.concurrency import EditConflict
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import (
-    NewPlacement,
-    create_placements,
-    record_placement_outcome,
-    update_placement,
-)
 
 ENDED_WORDS = ("terminat", "fell", "cancel", "left", "withdr")
 REASON_WORDS = {

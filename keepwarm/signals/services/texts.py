@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -16,8 +17,8 @@ from keepwarm.placements.models import Placement
 from keepwarm.signals import scoring, text
 from keepwarm.signals.models import Signal, TextReading
 from keepwarm.signals.services.alerts import open_alert
-from keepwarm.signals.services.evidence import surveys_model
 from keepwarm.signals.services.risk import recompute_risk
+from keepwarm.surveys.models import Answer
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,6 @@ def read_text(
 
 def read_response_texts(*, response_id: int, now: dt.datetime | None = None) -> int:
     """Read every free-text answer of a response; returns how many were read."""
-    Answer = surveys_model("Answer")
-    if Answer is None:
-        return 0
     now = now or timezone.now()
     answers = (
         Answer.objects.filter(response_id=response_id, question__kind="text")
@@ -70,10 +68,16 @@ def read_response_texts(*, response_id: int, now: dt.datetime | None = None) -> 
     return read
 
 
+def on_call_note_logged(sender: Any, *, touchpoint_id: int, **kwargs: Any) -> None:
+    """The receiver of care's `call_note_logged`: care sits below signals, so it tells
+    rather than calls."""
+    on_call_logged(touchpoint_id=touchpoint_id)
+
+
 def on_call_logged(*, touchpoint_id: int) -> None:
     """A call or meeting was logged with a note: read the note, recompute the risk of the
     placements it is about, and open (or add to) an alert when it shows leaving intent.
-    Called by care in transaction.on_commit.
+    Runs once the call has committed.
 
     A failure is logged, never raised: the call is already saved, and the nightly
     `keepwarm risk` run catches the risk up.
