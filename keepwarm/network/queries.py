@@ -12,8 +12,14 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import covered_owner_ids, visible_people, visible_placements
 from keepwarm.network import readiness
-from keepwarm.network.models import IntelNote, Lead, Readiness, Referral, StatusStatement
-from keepwarm.network.services import FALLEN_THROUGH
+from keepwarm.network.models import (
+    FALLEN_THROUGH,
+    IntelNote,
+    Lead,
+    Readiness,
+    Referral,
+    StatusStatement,
+)
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.queries import off_limits
 

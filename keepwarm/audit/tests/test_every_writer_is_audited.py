@@ -453,8 +453,8 @@ OTHERS: dict[str, str] = {
     **_each(
         "network",
         "active_rule advance_referral discard_lead find_existing_person fold_name "
-        "is_reward_due mark_rewards_due names_are_close next_statuses phone_key receive_lead "
-        "record_statement referrals_involving resolve_lead_contact reward_due_on split_name",
+        "mark_rewards_due names_are_close phone_key receive_lead "
+        "record_statement referrals_involving resolve_lead_contact split_name",
         "referrals, leads and rewards",
     ),
     **_each(
@@ -484,6 +484,11 @@ OTHERS: dict[str, str] = {
         "recompute_all "
         "recompute_risk record_reported reopen_alert response_inputs",
         "risk, signals and alerts",
+    ),
+    **_each(
+        "signals",
+        "call_note_signals on_call_logged on_call_note_logged read_response_texts read_text",
+        "derived readings of free text (tone, leaving intent) and the risk they feed",
     ),
     **_each(
         "surveys",
