@@ -123,6 +123,9 @@ def _row(request: HtmxHttpRequest, touchpoint: Touchpoint, **extra: Any) -> Http
         "t": touchpoint,
         "today": day,
         "covering_ids": covering_ids(user_of(request), day),
+        # Where a form in the row (a concern raised) returns to: the page the row is on.
+        "back": (request.htmx.current_url_abs_path if request.htmx else None)
+        or _next_url(request, "/"),
         **extra,
     }
     return render(request, "care/_touchpoint.html", context)
