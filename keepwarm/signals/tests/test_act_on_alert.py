@@ -52,6 +52,12 @@ def logged_in(user: Any) -> Client:
     return client
 
 
+def plain_text(message: Any) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
 def timeline_of(client: Client, cast: Cast) -> str:
     page = client.get(cast.candidate.get_absolute_url()).content.decode()
     start = page.index('id="timeline-heading"')
@@ -134,7 +140,7 @@ def test_an_overdue_alert_escalates_to_the_manager_once_with_a_link_to_the_alert
     tick(now=dt.datetime(2026, 6, 10, 9, 30, tzinfo=LONDON))
     owner_mail = [m for m in smtp_server.messages if m["To"] == cast.owner.email]
     assert len(owner_mail) == 1
-    body = owner_mail[0].get_body(preferencelist=("plain",)).get_content()
+    body = plain_text(owner_mail[0])
     assert f"/alerts/{alert.pk}/" in body
     assert cast.placement.get_absolute_url() not in body
     assert not [m for m in smtp_server.messages if m["To"] == cast.manager.email]
@@ -145,7 +151,7 @@ def test_an_overdue_alert_escalates_to_the_manager_once_with_a_link_to_the_alert
     escalated = [m for m in smtp_server.messages if m["To"] == cast.manager.email]
     assert len(escalated) == 1
     assert escalated[0]["Subject"].startswith("Escalated: Priya Patel at Acme Widgets")
-    text = escalated[0].get_body(preferencelist=("plain",)).get_content()
+    text = plain_text(escalated[0])
     assert f"/alerts/{alert.pk}/" in text
     with time_machine.travel(dt.datetime(2026, 6, 10, 11, 5, tzinfo=LONDON), tick=False):
         manager_today = logged_in(cast.manager).get("/").content.decode()
