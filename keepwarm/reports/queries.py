@@ -353,9 +353,13 @@ def discipline(scope: Scope) -> list[DisciplineRow]:
         qs = scope.narrow(qs, "placement", by_owner=False)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     # Most calls were never retried and are found by due_on; the few retried ones by the
-    # small partial index on first_due_on. Two reads, each served by its index.
+    # small partial index on first_due_on, read first by itself: joined with the filters
+    # above, SQLite would rather read every touchpoint of each owner.
     never_retried = qs.filter(due_on__gte=scope.start, due_on__lte=last, first_due_on=None)
-    retried = qs.filter(first_due_on__gte=scope.start, first_due_on__lte=last)
+    retried_ids = Touchpoint.objects.filter(
+        first_due_on__gte=scope.start, first_due_on__lte=last
+    ).values_list("id", flat=True)
+    retried = qs.filter(pk__in=list(retried_ids))
     for found, due_day in ((never_retried, "due_on"), (retried, "first_due_on")):
         for row in _discipline_counts(found, due_day):
             for name, value in row.items():
