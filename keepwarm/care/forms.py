@@ -99,6 +99,10 @@ class LogCallForm(LogTouchpointForm):
         required=False,
         label="This completes",
         empty_label="Nothing planned: log a separate call",
+        error_messages={
+            "invalid_choice": "That call has been logged already (perhaps by a colleague). "
+            "Nothing was saved twice; choose again below."
+        },
     )
 
     field_order = [

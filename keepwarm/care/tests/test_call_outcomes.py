@@ -171,3 +171,16 @@ def test_a_wrong_number_keeps_the_call_due_without_booking_a_retry(cast: Cast) -
     call.refresh_from_db()
     assert (call.state, call.due_on, call.outcome) == ("planned", FRIDAY, "wrong_number")
     assert "Check the number on file" in client.get("/").content.decode()
+
+
+def test_logging_a_call_already_logged_says_so_and_saves_nothing_twice(cast: Cast) -> None:
+    call = due_call(cast)
+    client = logged_in(cast.owner)
+    data = {"kind": "call", "outcome": "reached", "complete": call.pk}
+    client.post(reverse("log_call", args=[cast.candidate.pk]), data)
+
+    again = client.post(reverse("log_call", args=[cast.candidate.pk]), data)
+
+    assert again.status_code == 200
+    assert "That call has been logged already" in again.content.decode()
+    assert Touchpoint.objects.filter(person=cast.candidate).count() == 1
