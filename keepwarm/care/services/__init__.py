@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from keepwarm.accounts.models import ApiToken, User
@@ -45,6 +46,10 @@ from keepwarm.placements.models import Placement
 ENTERED_LATE = "Entered after this was due"
 MOVED_INTO_PAST = "Start date moved; this fell before today"
 WENT_MISSED = "Not done within {days} days of its due date"
+
+# Sent with `touchpoint_id` after a call, meeting or email logged with a note has
+# committed; the risk model, a layer above, reads the note.
+call_note_logged = Signal()
 
 # Outcomes that mean we actually got through to the person; a voicemail or no answer does
 # not warm anyone up.
@@ -407,7 +412,17 @@ def log_touchpoint(
             notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
         )
         record_created(follow_up)
+    _tell_of_note(touchpoint)
     return touchpoint
+
+
+def _tell_of_note(touchpoint: Touchpoint) -> None:
+    if touchpoint.notes.strip():
+        # The note may say they are leaving: the risk model hears of it once it is saved.
+        touchpoint_id = touchpoint.pk
+        transaction.on_commit(
+            lambda: call_note_logged.send(sender=Touchpoint, touchpoint_id=touchpoint_id)
+        )
 
 
 def _logged(
@@ -485,8 +500,7 @@ def _tried_without_reaching(
         raise ValidationError("This has already been logged.")
     touchpoint.refresh_from_db()
     _record_change(touchpoint, before)
-    assert touchpoint.person is not None
-    _logged(
+    tried = _logged(
         person=touchpoint.person,
         placement=touchpoint.placement,
         by=by,
@@ -496,6 +510,8 @@ def _tried_without_reaching(
         now=now,
         title=title or touchpoint.title,
     )
+    # What was said on a voicemail or to whoever picked up is a call note like any other.
+    _tell_of_note(tried)
     return touchpoint
 
 

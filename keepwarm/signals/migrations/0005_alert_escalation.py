@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('signals', '0003_personal_page_reports'),
+        ('signals', '0004_text_readings'),
     ]
 
     operations = [
