@@ -19,6 +19,7 @@ from keepwarm.conftest import Cast
 from keepwarm.lib.working_days import next_working_day
 from keepwarm.reports import queries as reports
 from keepwarm.reports.queries import Scope
+from keepwarm.signals.models import TextReading
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 FRIDAY = dt.date(2026, 6, 5)
@@ -184,3 +185,17 @@ def test_logging_a_call_already_logged_says_so_and_saves_nothing_twice(cast: Cas
     assert again.status_code == 200
     assert "That call has been logged already" in again.content.decode()
     assert Touchpoint.objects.filter(person=cast.candidate).count() == 1
+
+
+def test_what_was_said_on_an_unanswered_try_is_read_like_any_call_note(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    call = due_call(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(cast.owner).post(
+            reverse("log_touchpoint", args=[call.pk]),
+            {"outcome": "voicemail", "notes": "Her flatmate says she has an interview elsewhere"},
+        )
+
+    (tried,) = Touchpoint.objects.filter(person=cast.candidate, state="done")
+    assert TextReading.objects.filter(source="touchpoint", source_id=tried.pk).exists()
