@@ -72,11 +72,9 @@ def filter_alerts(
 
 
 def at_risk(user: User) -> QuerySet[Risk]:
-    """Active placements in their first year with a risk above zero, riskiest first,
-    among those `user` may see."""
+    """Live placements with a risk above zero, riskiest first, among those `user` may see."""
     return (
         Risk.objects.filter(
-            in_first_year=True,
             score__gt=0,
             placement__status__in=Placement.ACTIVE,
             placement__in=visible_placements(user),

@@ -480,7 +480,10 @@ OTHERS: dict[str, str] = {
         "alert_owner close_alert current_weights due_after ensure_default_weights "
         "find_signals fit_risk_model flag_placement in_first_year label_stayers "
         "latest_fitted_model on_placement_ended on_response open_alert recompute_all "
-        "recompute_risk record_reported reopen_alert response_inputs surveys_model",
+        "recompute_risk record_reported reopen_alert response_inputs surveys_model "
+        "alert_cutoff checkpoint_for evidence_at examples hear model_in_use pay_medians "
+        "placement_facts quality raise_alert record_stayed rescore_live save_risk_settings "
+        "score_factors",
         "risk, signals and alerts",
     ),
     **_each(

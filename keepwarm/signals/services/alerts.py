@@ -1,5 +1,5 @@
 """Alerts: opened for the owner (or their cover) and emailed, due in a working day;
-reopened when the next answers are still poor."""
+a closed alert comes back (the same alert, with its history) only on new evidence."""
 
 from __future__ import annotations
 
@@ -84,9 +84,34 @@ def open_alert(
     return alert
 
 
-def reopen_alert(*, alert: Alert, reason: str, now: dt.datetime | None = None) -> Alert:
-    """The next answers are still poor: the alert comes back, due in a working day again."""
+def raise_alert(
+    *,
+    placement: Placement,
+    reason: str,
+    risk_score: int | None,
+    evidence_at: dt.datetime | None,
+    now: dt.datetime | None = None,
+) -> Alert | None:
+    """The one way risk asks for attention: add to the open alert; else reopen the last
+    closed one if something was heard since it was closed; else open a new one. The same
+    old answers never bring a closed alert back. Returns the alert opened or reopened."""
     now = now or timezone.now()
+    last = Alert.objects.filter(placement=placement).order_by("-opened_at", "-id").first()
+    if last is None or last.is_open:
+        return open_alert(placement=placement, reason=reason, risk_score=risk_score, now=now)
+    if evidence_at is None or (last.closed_at is not None and evidence_at <= last.closed_at):
+        return None  # nothing new since someone dealt with it
+    return reopen_alert(alert=last, reason=reason, risk_score=risk_score, now=now)
+
+
+def reopen_alert(
+    *, alert: Alert, reason: str, risk_score: int | None = None, now: dt.datetime | None = None
+) -> Alert:
+    """New evidence is still worrying: the alert comes back, due in a working day again,
+    with what was said and done before kept in its reason."""
+    now = now or timezone.now()
+    if risk_score is not None:
+        alert.risk_score = risk_score
     previous = alert.close_note
     alert.state = Alert.State.OPEN
     alert.reopened_count += 1

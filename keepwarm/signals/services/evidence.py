@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.placements.models import Placement
-from keepwarm.signals import scoring
+from keepwarm.signals import features, scoring
 from keepwarm.signals.models import RiskSettings, Signal
 from keepwarm.signals.scoring import AnswerInput, Found, Missed, ResponseInput
 
@@ -178,3 +179,155 @@ def find_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
         )
     )
     return found
+
+
+# --- Graded factors for the score (signals/features.py) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Heard:
+    """Everything the score reads about one placement, and when the newest of it arrived."""
+
+    factors: list[features.Factor]
+    evidence_at: dt.datetime | None
+
+
+def pay_medians(placement: Placement) -> tuple[float | None, float | None, float | None]:
+    """Median salary of the agency's placements in the same role, at the same client, and
+    overall (None where fewer than three placements say)."""
+    paid = Placement.objects.filter(salary__isnull=False, salary__gt=0)
+
+    def median_of(rows: Any) -> float | None:
+        values = [float(v) for v in rows.values_list("salary", flat=True)[:5000]]
+        return features.medians(("x", v) for v in values).get("x")
+
+    return (
+        median_of(paid.filter(role_title__iexact=placement.role_title.strip())),
+        median_of(paid.filter(company_id=placement.company_id)),
+        median_of(paid.order_by("-start_date")),
+    )
+
+
+def placement_facts(placement: Placement) -> features.PlacementFacts:
+    role, client, agency = pay_medians(placement)
+    return features.PlacementFacts(
+        start_date=placement.start_date,
+        salary=float(placement.salary) if placement.salary else None,
+        role_median=role,
+        client_median=client,
+        agency_median=agency,
+        hours_per_week=float(placement.hours_per_week) if placement.hours_per_week else None,
+        # Unknown terms are not held against the placement: only benefits recorded as
+        # "none" count as none.
+        has_benefits=placement.benefits.strip().lower() not in ("none", "no", "n/a"),
+    )
+
+
+def _days_late(placement: Placement, response: ResponseInput | None) -> float:
+    Response = surveys_model("Response")
+    if response is None or Response is None:
+        return 0.0
+    row = (
+        Response.objects.filter(pk=response.id)
+        .values_list("submitted_at", "invitation__sent_at")
+        .first()
+    )
+    if row is None or row[1] is None:
+        return 0.0
+    return max(0.0, float((row[0] - row[1]).total_seconds()) / 86400)
+
+
+def _said(placement: Placement, since: dt.date | None) -> features.Said:
+    kept = Signal.objects.filter(placement=placement, active=True, source__in=KEPT_SOURCES)
+    calls = placement.touchpoints.filter(
+        kind__in=(Kind.CALL, Kind.MEETING), state=Touchpoint.State.DONE
+    ).exclude(notes="")
+    if since is not None:
+        calls = calls.filter(due_on__gte=since)
+    return features.Said(
+        concerns=tuple(s.reason for s in kept.filter(source=Signal.Source.MANUAL).order_by("-id")),
+        call_notes=tuple(calls.order_by("-due_on", "-id").values_list("notes", flat=True)[:5]),
+        reported=tuple(
+            s.reason for s in kept.filter(source=Signal.Source.PERSONAL_PAGE).order_by("-id")
+        ),
+    )
+
+
+def evidence_at(placement: Placement, *, now: dt.datetime) -> dt.datetime | None:
+    """When something new was last heard: an answer, a call logged, a check-in expiring
+    unanswered, a concern raised or a problem reported."""
+    moments: list[dt.datetime | None] = []
+    Response = surveys_model("Response")
+    if Response is not None:
+        moments.append(
+            Response.objects.filter(placement=placement, submitted_at__lte=now)
+            .order_by("-submitted_at")
+            .values_list("submitted_at", flat=True)
+            .first()
+        )
+    Invitation = surveys_model("Invitation")
+    if Invitation is not None:
+        moments.append(
+            Invitation.objects.filter(
+                placement=placement, answered_at__isnull=True, expires_at__lte=now
+            )
+            .order_by("-expires_at")
+            .values_list("expires_at", flat=True)
+            .first()
+        )
+    moments.append(
+        placement.touchpoints.filter(state__in=(Touchpoint.State.DONE, Touchpoint.State.MISSED))
+        .filter(kind__in=(Kind.CALL, Kind.MEETING), done_at__isnull=False, done_at__lte=now)
+        .order_by("-done_at")
+        .values_list("done_at", flat=True)
+        .first()
+    )
+    moments.append(
+        Signal.objects.filter(placement=placement, source__in=KEPT_SOURCES, created_at__lte=now)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    found = [m for m in moments if m is not None]
+    return max(found) if found else None
+
+
+def hear(placement: Placement, *, now: dt.datetime) -> Heard:
+    """The placement's graded factors as of `now` (see signals/features.py)."""
+    today = timezone.localdate(now)
+    responses = response_inputs(placement, now)
+    latest: dict[str, ResponseInput] = {}
+    previous: dict[str, ResponseInput] = {}
+    for r in responses:
+        if r.audience in latest:
+            previous[r.audience] = latest[r.audience]
+        latest[r.audience] = r
+    factors: list[features.Factor] = []
+    for audience in ("client", "candidate"):
+        if audience in latest:
+            factors += features.answer_factors(latest[audience], previous.get(audience))
+    candidate = latest.get("candidate")
+    last_answer = candidate.submitted_on if candidate is not None else None
+    since = (
+        None
+        if candidate is None
+        else timezone.make_aware(dt.datetime.combine(candidate.submitted_on, dt.time.max))
+    )
+    contact = placement.person.last_contacted_at
+    contact_day = timezone.localdate(contact) if contact else None
+    days = [d for d in (contact_day, last_answer, placement.start_date) if d is not None]
+    factors += features.behaviour_factors(
+        features.Behaviour(
+            unanswered=len(_missed(placement, since, now)),
+            days_late=_days_late(placement, candidate),
+            last_answer_on=last_answer,
+            last_contact_on=max(days) if placement.start_date <= today else None,
+            silence_days=RiskSettings.current().silence_days,
+            ever_contacted=contact_day is not None or last_answer is not None,
+        ),
+        today,
+    )
+    factors += features.tenure_factors(placement.start_date, today)
+    factors += features.record_factors(placement_facts(placement))
+    factors += features.said_factors(_said(placement, last_answer))
+    return Heard(factors, evidence_at(placement, now=now))

@@ -1,24 +1,35 @@
-"""A placement's risk: the signals found stored, the score worked out, an alert opened
-when it reaches the agency's threshold; and the weights the score is computed with."""
+"""A placement's risk: the signals found stored, the graded factors scored, an alert
+opened (or reopened on new evidence) when it reaches the agency's alert level."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from django import forms
 from django.db import transaction
 from django.utils import timezone
 
+from keepwarm.audit.recording import record_changed, tracked_values
 from keepwarm.lib import events
 from keepwarm.placements.models import Placement
-from keepwarm.signals import scoring
-from keepwarm.signals.models import FittedModel, Risk, RiskSettings, RiskWeight, Signal, SignalKind
+from keepwarm.signals import features, scoring
+from keepwarm.signals.models import (
+    FittedModel,
+    Risk,
+    RiskSettings,
+    RiskSnapshot,
+    RiskWeight,
+    Signal,
+    SignalKind,
+)
 from keepwarm.signals.scoring import Found
-from keepwarm.signals.services.alerts import open_alert
+from keepwarm.signals.services.alerts import raise_alert
 from keepwarm.signals.services.evidence import (
     FIRST_YEAR_DAYS,
     KEPT_SOURCES,
     find_signals,
+    hear,
     in_first_year,
 )
 
@@ -86,13 +97,72 @@ def _sync_signals(
             signal.save(update_fields=["weight", "reason"])
 
 
+# Check-in points (days since the start) at which a placement's factors are kept as an
+# example for the model; a snapshot is taken within SNAPSHOT_WINDOW days after the point.
+CHECKPOINTS = (7, 30, 91, 182, 273, 365, 547, 730, 1095, 1460, 1825)
+SNAPSHOT_WINDOW = 45
+
+
+def model_in_use() -> FittedModel | None:
+    """The fitted model, when there is one that ranks the agency's outcomes at least as
+    well as the built-in priors; None means the priors."""
+    fitted = latest_fitted_model()
+    if fitted is None or (fitted.default_auc is not None and fitted.auc < fitted.default_auc):
+        return None
+    return fitted
+
+
+def save_risk_settings(*, form: forms.ModelForm[RiskSettings]) -> RiskSettings:
+    """Save the alert level and risk settings a manager set, with an audit entry."""
+    before = tracked_values(RiskSettings.current())
+    saved = form.save()
+    record_changed(saved, before)
+    return saved
+
+
+def score_factors(factors: list[features.Factor], fitted: FittedModel | None) -> features.Scored:
+    if fitted is None:
+        return features.score(factors)
+    return features.score(factors, intercept=fitted.intercept, coefficients=fitted.coefficients)
+
+
+def alert_cutoff(settings_row: RiskSettings | None = None) -> int:
+    """The score at or above which an alert opens: set directly, or the score of the
+    riskiest N% of live placements."""
+    settings_row = settings_row or RiskSettings.current()
+    if settings_row.alert_by != RiskSettings.AlertBy.SHARE:
+        return int(settings_row.alert_threshold)
+    live = Risk.objects.filter(placement__status__in=Placement.ACTIVE)
+    count = live.count()
+    rank = max(1, round(count * settings_row.alert_share / 100))
+    scores = list(live.order_by("-score").values_list("score", flat=True)[rank - 1 : rank])
+    return max(1, scores[0]) if scores else int(settings_row.alert_threshold)
+
+
+def checkpoint_for(days: int) -> int | None:
+    passed = [c for c in CHECKPOINTS if c <= days < c + SNAPSHOT_WINDOW]
+    return passed[-1] if passed else None
+
+
+def _snapshot(placement: Placement, risk: Risk, today: dt.date) -> None:
+    point = checkpoint_for((today - placement.start_date).days)
+    if point is None:
+        return
+    RiskSnapshot.objects.get_or_create(
+        placement=placement,
+        checkpoint=point,
+        defaults={"taken_on": today, "features": risk.features, "score": risk.score},
+    )
+
+
 @transaction.atomic
 def recompute_risk(*, placement: Placement, now: dt.datetime | None = None) -> Risk:
-    """Work out `placement`'s warning signs and risk score from what has happened, store
-    them, and open an alert if the score reaches the agency's threshold.
+    """Work out `placement`'s warning signs, graded factors and risk score from what has
+    happened, store them, and open (or, on new evidence, reopen) an alert when the score
+    reaches the agency's alert level.
 
-    Placements past their first year keep a row with score 0 and no reasons; ended
-    placements keep the score they had when they ended.
+    Every live placement is scored, whatever its tenure; ended placements keep the score
+    they had when they ended.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -100,53 +170,70 @@ def recompute_risk(*, placement: Placement, now: dt.datetime | None = None) -> R
     if placement.status in Placement.ENDED and risk is not None and risk.outcome:
         return risk
     score_before = risk.score if risk is not None else 0
-    weights = current_weights()
-    first_year = in_first_year(placement, today)
-    found = find_signals(placement, now=now) if first_year else []
-    _sync_signals(placement, found, weights)
-    combined = scoring.combine(found, weights)
-    features = scoring.features_of(found)
+    found = find_signals(placement, now=now)
+    _sync_signals(placement, found, current_weights())
+    heard = hear(placement, now=now)
     fitted = latest_fitted_model()
-    fitted_score = (
-        scoring.percent(scoring.fitted_probability(features, fitted.coefficients, fitted.intercept))
-        if fitted is not None and first_year
-        else None
-    )
+    in_use = model_in_use()
+    scored = score_factors(heard.factors, in_use)
     if risk is None:
         risk = Risk(placement=placement)
-    risk.score = combined.score
-    risk.reasons = combined.reasons
-    risk.features = features
-    risk.fitted_score = fitted_score
-    risk.in_first_year = first_year
+    risk.score = scored.score
+    risk.reasons = scored.reasons
+    risk.features = scored.values
+    risk.fitted_score = score_factors(heard.factors, fitted).score if fitted else None
+    risk.in_first_year = in_first_year(placement, today)
+    risk.evidence_at = heard.evidence_at
     risk.computed_at = now
     risk.save()
-
-    if first_year and placement.status not in Placement.ENDED:
-        threshold = RiskSettings.current().alert_threshold
-        if risk.score >= threshold:
-            reason = f"Fall-off risk {risk.score} (alert at {threshold}): " + "; ".join(
-                combined.reasons[:3]
-            )
-            if score_before < threshold:
-                events.emit(
-                    events.PLACEMENT_AT_RISK,
-                    {
-                        "placement_id": placement.pk,
-                        "person_id": placement.person_id,
-                        "company_id": placement.company_id,
-                        "score": risk.score,
-                        "threshold": threshold,
-                        "reasons": combined.reasons[:3],
-                    },
-                )
-            open_alert(placement=placement, reason=reason, risk_score=risk.score, now=now)
+    if placement.status not in Placement.ENDED:
+        _snapshot(placement, risk, today)
+        _alert_if_warranted(placement, risk, scored, score_before=score_before, now=now)
     return risk
 
 
+def _news(scored: features.Scored) -> list[str]:
+    """The reasons among the top ones that are news (answers, calls, concerns), not context."""
+    return [f.words for f in scored.top if not features.is_context(f.name)]
+
+
+def _alert_if_warranted(
+    placement: Placement,
+    risk: Risk,
+    scored: features.Scored,
+    *,
+    score_before: int,
+    now: dt.datetime,
+) -> None:
+    cutoff = alert_cutoff()
+    if risk.score < cutoff or not _news(scored):
+        return
+    if score_before < cutoff:
+        events.emit(
+            events.PLACEMENT_AT_RISK,
+            {
+                "placement_id": placement.pk,
+                "person_id": placement.person_id,
+                "company_id": placement.company_id,
+                "score": risk.score,
+                "threshold": cutoff,
+                "reasons": risk.reasons[:3],
+            },
+        )
+    reason = f"Fall-off risk {risk.score} (alert at {cutoff}): " + "; ".join(risk.reasons[:3])
+    raise_alert(
+        placement=placement,
+        reason=reason,
+        risk_score=risk.score,
+        evidence_at=risk.evidence_at,
+        now=now,
+    )
+
+
 def recompute_all(*, now: dt.datetime | None = None) -> int:
-    """Recompute every active placement in its first year (silence and unanswered
-    check-ins grow with time, not only with events); returns how many."""
+    """Recompute every live placement in its first year in full (silence and unanswered
+    check-ins grow with time, not only with events), then rescore every live placement
+    from its stored factors (tenure moves on); returns how many were recomputed in full."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     ids = Placement.objects.filter(
@@ -158,10 +245,44 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
         placement = Placement.objects.select_related("person").get(pk=pk)
         recompute_risk(placement=placement, now=now)
         count += 1
-    # Placements that just passed their first year drop off the At risk page.
     Risk.objects.filter(
         in_first_year=True,
         placement__start_date__lte=today - dt.timedelta(days=FIRST_YEAR_DAYS),
-        outcome="",
-    ).update(in_first_year=False, score=0, fitted_score=None, reasons=[])
+    ).update(in_first_year=False)
+    rescore_live(today=today)
+    return count
+
+
+def rescore_live(*, today: dt.date, batch: int = 2000) -> int:
+    """Rescore every live placement from its stored factors with tenure brought up to
+    `today` and the model in use: one read, and a write only where the score changed.
+    Returns how many scores changed."""
+    fitted = model_in_use()
+    intercept = fitted.intercept if fitted else features.INTERCEPT
+    coefficients = fitted.coefficients if fitted else None
+    rows = (
+        Risk.objects.filter(placement__status__in=Placement.ACTIVE)
+        .order_by()
+        .values_list("pk", "score", "features", "placement__start_date")
+    )
+    changed: list[Risk] = []
+    total = 0
+    for pk, old, values, start in rows.iterator(chunk_size=batch):
+        values = {
+            **values,
+            **{f.name: round(f.value, 4) for f in features.tenure_factors(start, today)},
+        }
+        new = features.score_values(values, intercept=intercept, coefficients=coefficients)
+        if new != old:
+            changed.append(Risk(pk=pk, score=new, features=values))
+        if len(changed) >= batch:
+            total += _write_scores(changed)
+    return total + _write_scores(changed)
+
+
+def _write_scores(changed: list[Risk]) -> int:
+    count = len(changed)
+    if changed:
+        Risk.objects.bulk_update(changed, ["score", "features"])
+        changed.clear()
     return count
