@@ -1,24 +1,13 @@
-"""Pure functions: answers and records in, warning signs and a fall-off risk out.
+"""Pure functions: answers and records in, warning signs out; and the fitting arithmetic.
 
-Nothing here touches the database, so the rules can be read and tested on plain inputs
-(and benchmarked on public attrition data, see bench/risk_validation.py).
+Nothing here touches the database, so the rules can be read and tested on plain inputs.
 
-How a score is made
--------------------
-Every warning sign ("signal") has a default weight between 0 and 1, which reads as "on
-its own, this makes a fall-off about this likely". Signals combine like independent
-chances, a noisy-OR:
-
-    score = 100 × (1 − Π (1 − weight_i))
-
-so one strong sign (0.5) gives 50, two give 75, and the score never passes 100 however
-many small signs pile up. Unlike a weighted sum it needs no scaling, and each reason's
-share is easy to explain. Only the latest answers of each side (candidate, client)
-count; older answers matter through the "scores dropped" signal.
-
-When the agency has recorded enough outcomes, `fit_logistic` fits a logistic regression
-on the same inputs (the number of signals of each kind) and `fitted_probability` gives its
-view next to the default one.
+A warning sign ("signal") is a worrying thing said or seen, kept with its words so a
+consultant can read what worried us: "Said the job does not meet expectations: …". Signs
+are the placement's history and name the answers that open an alert on their own
+(WORRYING). The score itself does not count signs: it weighs every answer by its value,
+with tenure, pay and the rest (signals/features.py), and is fitted to the agency's own
+outcomes (signals/learning.py) with `fit_logistic` and `roc_auc` below.
 """
 
 from __future__ import annotations
@@ -26,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -36,7 +25,8 @@ from keepwarm.signals.models import Signal, SignalKind
 Kind = SignalKind
 Source = Signal.Source
 
-# Defaults shipped in the RiskWeight table (admins may change them there).
+# How much each kind of warning sign weighs when signs are listed (strongest first), shipped
+# in the RiskWeight table. The score itself is made in signals/features.py.
 DEFAULT_WEIGHTS: dict[str, float] = {
     Kind.MIGHT_LEAVE: 0.50,
     Kind.NOT_IN_A_YEAR: 0.40,
@@ -148,12 +138,6 @@ class Missed:
     source: str  # Source.INVITATION or Source.TOUCHPOINT
     what: str
     on: dt.date
-
-
-@dataclass
-class Score:
-    score: int
-    reasons: list[str] = field(default_factory=list)
 
 
 def when(context: str, on: dt.date) -> str:
@@ -467,42 +451,11 @@ def signals_from_record(
 # --- Scoring ---------------------------------------------------------------------------
 
 
-def combine(found: Sequence[Found], weights: Mapping[str, float]) -> Score:
-    """Noisy-OR of the signals' weights, 0–100, with reasons strongest first."""
-    keep = 1.0
-    ranked = sorted(found, key=lambda f: (-weights.get(f.kind, 0.0), -f.on.toordinal()))
-    for f in ranked:
-        keep *= 1.0 - min(max(weights.get(f.kind, 0.0), 0.0), 1.0)
-    return Score(score=percent(1.0 - keep), reasons=[f.reason for f in ranked])
-
-
-def percent(probability: float) -> int:
-    """0–100, halves rounded up (57.5 -> 58), as people round."""
-    # Rounded to 6 places first: 1 - 0.5 * 0.85 is 0.57499999… in binary.
-    return min(100, max(0, math.floor(round(100 * probability, 6) + 0.5)))
-
-
-def features_of(found: Iterable[Found]) -> dict[str, int]:
-    """The fitted model's inputs: how many signals of each kind are present (absent kinds
-    are left out, i.e. 0). Counts, not presence: three low ratings say more than one."""
-    counts: dict[str, int] = {}
-    for f in found:
-        counts[f.kind] = counts.get(f.kind, 0) + 1
-    return counts
-
-
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
-
-
-def fitted_probability(
-    features: Mapping[str, float], coefficients: Mapping[str, float], intercept: float
-) -> float:
-    z = intercept + sum(coefficients.get(k, 0.0) * v for k, v in features.items())
-    return _sigmoid(z)
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
@@ -595,20 +548,3 @@ def roc_auc(scores: Sequence[float], labels: Sequence[int]) -> float:
         rank_sum += mid_rank * sum(1 for k in range(i, j) if pairs[k][1])
         i = j
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
-
-
-def cross_validated_auc(
-    rows: Sequence[Sequence[float]], labels: Sequence[int], *, folds: int = 5, ridge: float = 1.0
-) -> float:
-    """ROC AUC of `fit_logistic` scored on held-out folds (row i goes to fold i mod k)."""
-    predictions = [0.0] * len(rows)
-    for fold in range(folds):
-        train = [i for i in range(len(rows)) if i % folds != fold]
-        test = [i for i in range(len(rows)) if i % folds == fold]
-        intercept, coefs = fit_logistic(
-            [rows[i] for i in train], [labels[i] for i in train], ridge=ridge
-        )
-        for i in test:
-            z = intercept + sum(c * v for c, v in zip(coefs, rows[i], strict=True))
-            predictions[i] = _sigmoid(z)
-    return roc_auc(predictions, labels)
