@@ -10,6 +10,9 @@ from django.db.models import Q
 
 from keepwarm.placements.models import Placement
 
+# Placements still going, the guarantee over or not: every one of them is scored.
+LIVE = (*Placement.ACTIVE, Placement.Status.SETTLED)
+
 
 class SignalKind(models.TextChoices):
     DETRACTOR_NPS = "detractor_nps", "Would not recommend us (NPS 0–6)"

@@ -4,10 +4,12 @@ opened (or reopened on new evidence) when it reaches the agency's alert level.""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from collections.abc import Iterable, Mapping
 
 from django import forms
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from keepwarm.audit.recording import record_changed, tracked_values
@@ -15,6 +17,7 @@ from keepwarm.lib import events
 from keepwarm.placements.models import Placement
 from keepwarm.signals import features, scoring
 from keepwarm.signals.models import (
+    LIVE,
     FittedModel,
     Risk,
     RiskSettings,
@@ -132,7 +135,7 @@ def alert_cutoff(settings_row: RiskSettings | None = None) -> int:
     settings_row = settings_row or RiskSettings.current()
     if settings_row.alert_by != RiskSettings.AlertBy.SHARE:
         return int(settings_row.alert_threshold)
-    live = Risk.objects.filter(placement__status__in=Placement.ACTIVE)
+    live = Risk.objects.filter(placement__status__in=LIVE)
     count = live.count()
     rank = max(1, round(count * settings_row.alert_share / 100))
     scores = list(live.order_by("-score").values_list("score", flat=True)[rank - 1 : rank])
@@ -237,7 +240,7 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     today = timezone.localdate(now)
     ids = Placement.objects.filter(
-        status__in=Placement.ACTIVE,
+        status__in=LIVE,
         start_date__gt=today - dt.timedelta(days=FIRST_YEAR_DAYS),
     ).values_list("id", flat=True)
     count = 0
@@ -256,33 +259,75 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
 def rescore_live(*, today: dt.date, batch: int = 2000) -> int:
     """Rescore every live placement from its stored factors with tenure brought up to
     `today` and the model in use: one read, and a write only where the score changed.
-    Returns how many scores changed."""
+    Returns how many scores changed.
+
+    The daily fast path for 100k placements, held to a bare read of the same rows by
+    bench/bench_risk_rescore.py: the ORM's own query run on the cursor (its per-row
+    converters cost as much as the scoring), coefficients looked up once per factor name,
+    the changed rows written with one executemany.
+    """
     fitted = model_in_use()
     intercept = fitted.intercept if fitted else features.INTERCEPT
-    coefficients = fitted.coefficients if fitted else None
-    rows = (
-        Risk.objects.filter(placement__status__in=Placement.ACTIVE)
+    weights: dict[str, float] = dict(fitted.coefficients) if fitted else dict(features.PRIORS)
+    query = (
+        Risk.objects.filter(placement__status__in=LIVE)
         .order_by()
         .values_list("pk", "score", "features", "placement__start_date")
     )
-    changed: list[Risk] = []
+    sql, params = query.query.sql_with_params()
+    changed: list[tuple[int, str, int]] = []
+    tenure: dict[object, tuple[float, float]] = {}  # placements share start dates
     total = 0
-    for pk, old, values, start in rows.iterator(chunk_size=batch):
-        values = {
-            **values,
-            **{f.name: round(f.value, 4) for f in features.tenure_factors(start, today)},
-        }
-        new = features.score_values(values, intercept=intercept, coefficients=coefficients)
-        if new != old:
-            changed.append(Risk(pk=pk, score=new, features=values))
-        if len(changed) >= batch:
-            total += _write_scores(changed)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(batch):
+            for pk, old, stored, start in rows:
+                values = json.loads(stored) if isinstance(stored, str) else stored
+                if start not in tenure:
+                    tenure[start] = _tenure(_as_date(start), today)
+                new = _rescored(values, tenure[start], intercept, weights, fitted)
+                if new != old:
+                    changed.append((new, json.dumps(values), pk))
+            if len(changed) >= batch:
+                total += _write_scores(changed)
     return total + _write_scores(changed)
 
 
-def _write_scores(changed: list[Risk]) -> int:
+def _as_date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _rescored(
+    values: dict[str, float],
+    tenure: tuple[float, float],
+    intercept: float,
+    weights: dict[str, float],
+    fitted: FittedModel | None,
+) -> int:
+    """`values` with tenure brought up to date (in place), scored."""
+    values["tenure:early"], values["tenure:years"] = tenure
+    try:
+        z = intercept + sum([weights[k] * v for k, v in values.items()])
+    except KeyError:  # a factor the weights do not name yet: its prior, or 0 once fitted
+        for name in values.keys() - weights.keys():
+            weights[name] = features.prior_for(name) if fitted is None else 0.0
+        z = intercept + sum([weights[k] * v for k, v in values.items()])
+    return features.percent(features._sigmoid(z))
+
+
+def _tenure(start: dt.date, today: dt.date) -> tuple[float, float]:
+    years = max(0, (today - start).days) / 365.0
+    return round(math.exp(-years), 4), round(math.log1p(years), 4)
+
+
+def _write_scores(changed: list[tuple[int, str, int]]) -> int:
+    """One UPDATE statement, many rows: Django's bulk_update builds a CASE per row, which
+    cost more than the whole read here."""
     count = len(changed)
     if changed:
-        Risk.objects.bulk_update(changed, ["score", "features"])
+        table = connection.ops.quote_name(Risk._meta.db_table)
+        with connection.cursor() as cursor:
+            sql = f"UPDATE {table} SET score = %s, features = %s WHERE id = %s"  # noqa: S608
+            cursor.executemany(sql, changed)
         changed.clear()
     return count

@@ -63,3 +63,20 @@ def test_the_daily_command_recomputes_first_year_placements(cast: Cast) -> None:
     assert "Recomputed risk for 1 placement(s)." in out.getvalue()
     assert "Not enough outcomes" in out.getvalue()
     assert Risk.objects.get().reasons[0] == "No contact for 49 days (never contacted)"
+
+
+def test_the_daily_rescore_moves_tenure_on_as_a_full_recompute_would(cast: Cast) -> None:
+    from keepwarm.people.models import Person
+    from keepwarm.placements.models import Placement
+    from keepwarm.signals.services.risk import rescore_live
+
+    later = at(START + dt.timedelta(days=400))
+    Person.objects.filter(pk=cast.candidate.pk).update(last_contacted_at=later)
+    Placement.objects.filter(pk=cast.placement.pk).update(status=Placement.Status.SETTLED)
+    cast.placement.refresh_from_db()
+    early = recompute_risk(placement=cast.placement, now=at(START + dt.timedelta(days=10)))
+    assert rescore_live(today=later.date()) == 1
+    fast = Risk.objects.get()
+    full = recompute_risk(placement=cast.placement, now=later)
+    assert fast.score == full.score < early.score
+    assert fast.features["tenure:early"] == full.features["tenure:early"]
