@@ -67,7 +67,16 @@ def load() -> list[dict[str, object]]:
     return list(frame.to_dict("records"))
 
 
-def as_response(row: dict[str, object], i: int):  # type: ignore[no-untyped-def]
+# Asked by Keepwarm's default check-in; the others are questions an agency adds.
+DEFAULT_ONLY = {
+    "JobSatisfaction",
+    "EnvironmentSatisfaction",
+    "RelationshipSatisfaction",
+    "WorkLifeBalance",
+}
+
+
+def as_response(row: dict[str, object], i: int, added: bool = True):  # type: ignore[no-untyped-def]
     from keepwarm.signals.scoring import AnswerInput, ResponseInput
 
     answers = [
@@ -79,6 +88,7 @@ def as_response(row: dict[str, object], i: int):  # type: ignore[no-untyped-def]
             number=to_five_point(ORDINAL[str(row[column])]),
         )
         for n, (column, (code, label)) in enumerate(RATINGS.items())
+        if added or column in DEFAULT_ONLY
     ]
     answers.append(
         AnswerInput(
@@ -92,7 +102,7 @@ def as_response(row: dict[str, object], i: int):  # type: ignore[no-untyped-def]
     answers.append(
         AnswerInput(
             id=i * 100 + 99,
-            code="travels_often",
+            code="travels_often" if added else "unused",
             kind="yes_no",
             label="Do you often travel for work?",
             text="yes" if row["BusinessTravel"] == "Travel_Frequently" else "no",
@@ -107,7 +117,7 @@ def as_response(row: dict[str, object], i: int):  # type: ignore[no-untyped-def]
     )
 
 
-def factors_of(data: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+def factors_of(data: list[dict[str, object]], added: bool = True):  # type: ignore[no-untyped-def]
     """Each employee's factors, through the product's feature functions."""
     from keepwarm.signals import features
 
@@ -132,7 +142,7 @@ def factors_of(data: list[dict[str, object]]):  # type: ignore[no-untyped-def]
         )
         out.append(
             [
-                *features.answer_factors(as_response(row, i), None),
+                *features.answer_factors(as_response(row, i, added), None),
                 *features.tenure_factors(facts.start_date, TODAY),
                 *features.record_factors(facts),
             ]
@@ -201,6 +211,22 @@ def main() -> None:
             f"  fitted score (held out) >= {cutoff}: catches {row['recall']:.0%} of leavers at "
             f"precision {row['precision']:.0%} = {row['precision'] / base:.1f}x the base rate"
         )
+    plain = [
+        learning.Example(
+            {f.name: f.value for f in features.merge(fs) if f.name != "yes:unused"}, bool(y)
+        )
+        for fs, y in zip(factors_of(data, added=False), labels, strict=True)
+    ]
+    plain_auc = [
+        roc_auc(
+            learning.held_out_scores(plain, learning.names_of(plain), ridge=2.0, seed=s), labels
+        )
+        for s in range(args.repeats)
+    ]
+    print(
+        "  default check-in questions only (no involvement, no travel question): fitted AUC "
+        f"{sum(plain_auc) / len(plain_auc):.3f}"
+    )
     early = [i for i, r in enumerate(data) if int(str(r["YearsAtCompany"])) <= 2]
     print(
         f"  first three years only (n={len(early)}): default AUC "
