@@ -192,9 +192,42 @@ class Heard:
     evidence_at: dt.datetime | None
 
 
-def pay_medians(placement: Placement) -> tuple[float | None, float | None, float | None]:
+@dataclass(frozen=True)
+class PayTable:
+    """Median salaries from the agency's own placements: per role, per client, overall."""
+
+    by_role: dict[str, float]
+    by_client: dict[int, float]
+    agency: float | None
+
+    def for_placement(self, placement: Placement) -> tuple[float | None, ...]:
+        return (
+            self.by_role.get(features.role_key(placement.role_title)),
+            self.by_client.get(placement.company_id),
+            self.agency,
+        )
+
+
+def pay_table() -> PayTable:
+    """Every placement's salary read once (a daily run scores thousands of placements)."""
+    rows = [
+        (role, company, float(salary))
+        for role, company, salary in Placement.objects.filter(
+            salary__isnull=False, salary__gt=0
+        ).values_list("role_title", "company_id", "salary")
+        if salary is not None
+    ]
+    overall = features.medians(("all", s) for _, _, s in rows)
+    return PayTable(
+        by_role=features.medians((features.role_key(r), s) for r, _, s in rows),
+        by_client={int(k): v for k, v in features.medians((str(c), s) for _, c, s in rows).items()},
+        agency=overall.get("all"),
+    )
+
+
+def pay_medians(placement: Placement) -> tuple[float | None, ...]:
     """Median salary of the agency's placements in the same role, at the same client, and
-    overall (None where fewer than three placements say)."""
+    overall (None where fewer than three placements say), for one placement."""
     paid = Placement.objects.filter(salary__isnull=False, salary__gt=0)
 
     def median_of(rows: Any) -> float | None:
@@ -208,8 +241,8 @@ def pay_medians(placement: Placement) -> tuple[float | None, float | None, float
     )
 
 
-def placement_facts(placement: Placement) -> features.PlacementFacts:
-    role, client, agency = pay_medians(placement)
+def placement_facts(placement: Placement, pay: PayTable | None = None) -> features.PlacementFacts:
+    role, client, agency = pay.for_placement(placement) if pay else pay_medians(placement)
     return features.PlacementFacts(
         start_date=placement.start_date,
         salary=float(placement.salary) if placement.salary else None,
@@ -292,7 +325,7 @@ def evidence_at(placement: Placement, *, now: dt.datetime) -> dt.datetime | None
     return max(found) if found else None
 
 
-def hear(placement: Placement, *, now: dt.datetime) -> Heard:
+def hear(placement: Placement, *, now: dt.datetime, pay: PayTable | None = None) -> Heard:
     """The placement's graded factors as of `now` (see signals/features.py)."""
     today = timezone.localdate(now)
     responses = response_inputs(placement, now)
@@ -328,6 +361,6 @@ def hear(placement: Placement, *, now: dt.datetime) -> Heard:
         today,
     )
     factors += features.tenure_factors(placement.start_date, today)
-    factors += features.record_factors(placement_facts(placement))
+    factors += features.record_factors(placement_facts(placement, pay))
     factors += features.said_factors(_said(placement, last_answer))
     return Heard(factors, evidence_at(placement, now=now))

@@ -121,6 +121,15 @@ def fit_risk_model(*, now: dt.datetime | None = None) -> FittedModel | None:
     return fitted
 
 
+def refit_when_new_outcomes(*, now: dt.datetime) -> FittedModel | None:
+    """Refit when the outcomes known differ from those the latest model learnt from."""
+    latest = FittedModel.objects.order_by("-fitted_at", "-id").first()
+    known = len(examples(today=timezone.localdate(now)))
+    if latest is not None and latest.n_outcomes == known:
+        return None
+    return fit_risk_model(now=now)
+
+
 def quality(fitted: FittedModel | None) -> dict[str, object]:
     """What the Risk weights page and the API say about the model in use and the alert
     level: the expected precision and catch of alerts, from the agency's own history."""

@@ -31,9 +31,11 @@ from keepwarm.signals.services.alerts import raise_alert
 from keepwarm.signals.services.evidence import (
     FIRST_YEAR_DAYS,
     KEPT_SOURCES,
+    PayTable,
     find_signals,
     hear,
     in_first_year,
+    pay_table,
 )
 
 
@@ -159,7 +161,9 @@ def _snapshot(placement: Placement, risk: Risk, today: dt.date) -> None:
 
 
 @transaction.atomic
-def recompute_risk(*, placement: Placement, now: dt.datetime | None = None) -> Risk:
+def recompute_risk(
+    *, placement: Placement, now: dt.datetime | None = None, pay: PayTable | None = None
+) -> Risk:
     """Work out `placement`'s warning signs, graded factors and risk score from what has
     happened, store them, and open (or, on new evidence, reopen) an alert when the score
     reaches the agency's alert level.
@@ -175,7 +179,7 @@ def recompute_risk(*, placement: Placement, now: dt.datetime | None = None) -> R
     score_before = risk.score if risk is not None else 0
     found = find_signals(placement, now=now)
     _sync_signals(placement, found, current_weights())
-    heard = hear(placement, now=now)
+    heard = hear(placement, now=now, pay=pay)
     fitted = latest_fitted_model()
     in_use = model_in_use()
     scored = score_factors(heard.factors, in_use)
@@ -244,9 +248,10 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
         start_date__gt=today - dt.timedelta(days=FIRST_YEAR_DAYS),
     ).values_list("id", flat=True)
     count = 0
+    pay = pay_table()
     for pk in ids.iterator():
         placement = Placement.objects.select_related("person").get(pk=pk)
-        recompute_risk(placement=placement, now=now)
+        recompute_risk(placement=placement, now=now, pay=pay)
         count += 1
     Risk.objects.filter(
         in_first_year=True,

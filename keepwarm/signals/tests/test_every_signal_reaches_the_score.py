@@ -201,3 +201,25 @@ def test_a_happy_next_check_in_does_not_reopen(cast: Cast, answer: Answering) ->
     with time_machine.travel(MONTH_3, tick=False):
         on_response(response_id=answer(HAPPY, on=MONTH_3).pk)
     assert Alert.objects.get().state == "closed"
+
+
+def test_the_daily_run_compares_pay_the_same_way_as_a_single_recompute(cast: Cast) -> None:
+    for n in range(3):
+        Placement.objects.create(
+            person=cast.client_contact,
+            company=cast.company,
+            owner=cast.owner,
+            role_title="Account Manager",
+            start_date=START - dt.timedelta(days=400 + n),
+            salary=Decimal("40000"),
+            status=Placement.Status.SETTLED,
+        )
+    Placement.objects.filter(pk=cast.placement.pk).update(
+        salary=Decimal("34400"), status=Placement.Status.IN_GUARANTEE
+    )
+    cast.placement.refresh_from_db()
+    one = recompute_risk(placement=cast.placement, now=DAY_30)
+    recompute_all(now=DAY_30)
+    daily = Risk.objects.get(placement=cast.placement)
+    assert daily.features["pay:below_role"] == one.features["pay:below_role"] == 0.14
+    assert daily.features["pay:below_client"] == one.features["pay:below_client"]
