@@ -142,7 +142,10 @@ def precision_table(scores: Sequence[int], labels: Sequence[int]) -> list[dict[s
 def at_cutoff(table: Sequence[Mapping[str, float]], *, score: int) -> Mapping[str, float] | None:
     """The precision-table row for alerting at `score` and above."""
     rows = [r for r in table if r["score"] >= score]
-    return rows[-1] if rows else None
+    if rows:
+        return rows[-1]
+    # Nobody in the history scored this high: nothing would have alerted.
+    return {"score": score, "share": 0.0, "precision": 0.0, "recall": 0.0} if table else None
 
 
 def at_share(table: Sequence[Mapping[str, float]], *, share: float) -> Mapping[str, float] | None:

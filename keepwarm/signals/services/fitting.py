@@ -131,15 +131,24 @@ def refit_when_new_outcomes(*, now: dt.datetime) -> FittedModel | None:
 
 
 def quality(fitted: FittedModel | None) -> dict[str, object]:
-    """What the Risk weights page and the API say about the model in use and the alert
-    level: the expected precision and catch of alerts, from the agency's own history."""
+    """What the Risk weights page and the API say about the alert level: the precision and
+    catch to expect, from the agency's own history. With a fitted model, from its held-out
+    predictions; before one, from the outcomes known so far scored by the built-in weights."""
     settings_row = RiskSettings.current()
     cutoff = alert_cutoff(settings_row)
-    row = None
-    if fitted is not None and fitted.precision:
-        if settings_row.alert_by == RiskSettings.AlertBy.SHARE:
-            row = learning.at_share(fitted.precision, share=settings_row.alert_share / 100)
-        else:
-            row = learning.at_cutoff(fitted.precision, score=cutoff)
+    table: list[dict[str, float]] = list(fitted.precision) if fitted and fitted.precision else []
     base = fitted.n_left / fitted.n_outcomes if fitted and fitted.n_outcomes else None
+    if not table:
+        known = examples(today=timezone.localdate())
+        labels = [1 if e.left else 0 for e in known]
+        if 0 < sum(labels) < len(labels):
+            scores = [features.score_values(e.values) for e in known]
+            table = learning.precision_table(scores, labels)
+            base = sum(labels) / len(labels)
+    row = None
+    if table:
+        if settings_row.alert_by == RiskSettings.AlertBy.SHARE:
+            row = learning.at_share(table, share=settings_row.alert_share / 100)
+        else:
+            row = learning.at_cutoff(table, score=cutoff)
     return {"cutoff": cutoff, "expected": row, "base_rate": base}

@@ -232,3 +232,10 @@ def test_today_shows_open_alerts(cast: Cast, risky: Risk) -> None:
     assert b"Needs attention" in page.content
     assert reverse("alert", args=[alert.pk]).encode() in page.content
     assert b"Needs attention" not in logged_in(cast.outsider).get(reverse("today")).content
+
+
+def test_expected_precision_shows_from_own_history_before_any_fit(cast: Cast) -> None:
+    _outcomes(cast, left=3, stayed=6)  # far fewer than a fit needs
+    page = logged_in(cast.manager).get(reverse("risk_weights"))
+    assert b"From your own history" in page.content
+    assert b"No model yet" in page.content
