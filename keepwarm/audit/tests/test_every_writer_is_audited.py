@@ -482,7 +482,8 @@ OTHERS: dict[str, str] = {
         "latest_fitted_model on_placement_ended on_response open_alert recompute_all "
         "recompute_risk record_reported reopen_alert response_inputs surveys_model "
         "alert_cutoff checkpoint_for evidence_at examples hear model_in_use pay_medians "
-        "placement_facts quality raise_alert record_stayed refit_when_new_outcomes rescore_live "
+        "pay_table placement_facts quality raise_alert record_stayed refit_when_new_outcomes "
+        "rescore_live "
         "save_risk_settings "
         "score_factors",
         "risk, signals and alerts",
