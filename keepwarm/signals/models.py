@@ -224,6 +224,9 @@ class Alert(models.Model):
     )
     close_note = models.TextField(blank=True)
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # The newest evidence the alert has taken in (see Risk.evidence_at): an open alert is
+    # added to, and a closed one reopened, only by evidence newer than this.
+    heard_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -92,16 +92,25 @@ def raise_alert(
     evidence_at: dt.datetime | None,
     now: dt.datetime | None = None,
 ) -> Alert | None:
-    """The one way risk asks for attention: add to the open alert; else reopen the last
-    closed one if something was heard since it was closed; else open a new one. The same
-    old answers never bring a closed alert back. Returns the alert opened or reopened."""
+    """The one way risk asks for attention: add to the open alert, or reopen the last
+    closed one, only when something was heard since that alert last took evidence in;
+    else open a new one. The same old answers never bring a closed alert back, nor pile
+    up in an open one day after day. Returns the alert opened or reopened (None when one
+    was only added to, or nothing was new)."""
     now = now or timezone.now()
     last = Alert.objects.filter(placement=placement).order_by("-opened_at", "-id").first()
+    if last is not None:
+        heard = last.heard_until or last.closed_at
+        if evidence_at is None or (heard is not None and evidence_at <= heard):
+            return None  # nothing new since the alert last took it in
     if last is None or last.is_open:
-        return open_alert(placement=placement, reason=reason, risk_score=risk_score, now=now)
-    if evidence_at is None or (last.closed_at is not None and evidence_at <= last.closed_at):
-        return None  # nothing new since someone dealt with it
-    return reopen_alert(alert=last, reason=reason, risk_score=risk_score, now=now)
+        alert = open_alert(placement=placement, reason=reason, risk_score=risk_score, now=now)
+    else:
+        alert = reopen_alert(alert=last, reason=reason, risk_score=risk_score, now=now)
+    Alert.objects.filter(placement=placement, state=Alert.State.OPEN).update(
+        heard_until=evidence_at
+    )
+    return alert
 
 
 def reopen_alert(

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from keepwarm.placements.models import Placement
 from keepwarm.signals import scoring
-from keepwarm.signals.models import Signal
-from keepwarm.signals.services.alerts import raise_alert
+from keepwarm.signals.models import Alert, Signal
+from keepwarm.signals.services.alerts import open_alert, raise_alert
 from keepwarm.signals.services.evidence import surveys_model
 from keepwarm.signals.services.risk import recompute_risk
 
@@ -56,7 +56,10 @@ def _on_response(response_id: int) -> None:
                 | Q(source=Signal.Source.ANSWER, source_id__in=_answer_ids(response))
             )
         ]
-        if worrying:
+        if worrying and Alert.objects.filter(placement=placement, state="open").exists():
+            # This response's own words join the alert it has just opened or added to.
+            open_alert(placement=placement, reason="; ".join(worrying), now=now)
+        elif worrying:
             # An answer like "I might leave" asks for a call whatever the score.
             raise_alert(
                 placement=placement,

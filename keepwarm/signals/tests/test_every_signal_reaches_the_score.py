@@ -223,3 +223,16 @@ def test_the_daily_run_compares_pay_the_same_way_as_a_single_recompute(cast: Cas
     daily = Risk.objects.get(placement=cast.placement)
     assert daily.features["pay:below_role"] == one.features["pay:below_role"] == 0.14
     assert daily.features["pay:below_client"] == one.features["pay:below_client"]
+
+
+def test_an_open_alert_does_not_pile_up_the_same_answers_every_morning(
+    cast: Cast, answer: Answering
+) -> None:
+    from keepwarm.signals.services.responses import on_response
+
+    with time_machine.travel(MONTH_1, tick=False):
+        on_response(response_id=answer(UNHAPPY, on=MONTH_1).pk)
+    said = Alert.objects.get().reason
+    for day in (1, 2, 3):
+        recompute_all(now=at(MONTH_1.date() + dt.timedelta(days=day), 6))
+    assert Alert.objects.get().reason == said
