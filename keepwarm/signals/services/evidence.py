@@ -114,8 +114,9 @@ def _missed(placement: Placement, since: dt.datetime | None, now: dt.datetime) -
         person_id=placement.person_id, kind__in=(Kind.CALL, Kind.MEETING), due_on__lte=today
     ).filter(
         Q(state=Touchpoint.State.MISSED)
+        # A call tried without reaching anyone, logged as done or kept planned for a retry.
         | Q(
-            state=Touchpoint.State.DONE,
+            state__in=(Touchpoint.State.DONE, Touchpoint.State.PLANNED),
             outcome__in=(Touchpoint.Outcome.NO_ANSWER, Touchpoint.Outcome.VOICEMAIL),
         )
     )

@@ -236,3 +236,22 @@ def test_an_open_alert_does_not_pile_up_the_same_answers_every_morning(
     for day in (1, 2, 3):
         recompute_all(now=at(MONTH_1.date() + dt.timedelta(days=day), 6))
     assert Alert.objects.get().reason == said
+
+
+def test_a_call_that_reached_nobody_counts_as_unanswered(cast: Cast) -> None:
+    from keepwarm.care.models import Touchpoint
+
+    before = recompute_risk(placement=cast.placement, now=DAY_30)
+    Touchpoint.objects.create(
+        person=cast.candidate,
+        placement=cast.placement,
+        kind=Kind.CALL,
+        title="Month-1 call",
+        due_on=DAY_30.date(),
+        owner=cast.owner,
+        state=Touchpoint.State.PLANNED,  # kept open for a retry
+        outcome=Touchpoint.Outcome.NO_ANSWER,
+    )
+    after = recompute_risk(placement=cast.placement, now=DAY_30 + dt.timedelta(hours=2))
+    assert after.features["response:unanswered"] == 1
+    assert after.score > before.score
