@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "anymail",
+    "keepwarm.lib",
     "keepwarm.accounts",
     "keepwarm.people",
     "keepwarm.placements",

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from keepwarm.placements.models import Placement
 from keepwarm.signals import features, scoring
 from keepwarm.signals.models import RiskSettings, Signal
 from keepwarm.signals.scoring import AnswerInput, Found, Missed, ResponseInput
+from keepwarm.surveys.models import Invitation, Response
 
 FIRST_YEAR_DAYS = 365
 
@@ -24,14 +24,6 @@ FIRST_YEAR_DAYS = 365
 KEPT_SOURCES = (Signal.Source.MANUAL, Signal.Source.PERSONAL_PAGE)
 
 
-def surveys_model(name: str) -> Any:
-    # Looked up by name so risk still works for agencies (and tests) without surveys data.
-    try:
-        return apps.get_model("surveys", name)
-    except LookupError:
-        return None
-
-
 def in_first_year(placement: Placement, today: dt.date) -> bool:
     """Placements carry a score from the offer until a year after the start date."""
     return (today - placement.start_date).days < FIRST_YEAR_DAYS
@@ -39,9 +31,6 @@ def in_first_year(placement: Placement, today: dt.date) -> bool:
 
 def response_inputs(placement: Placement, until: dt.datetime) -> list[ResponseInput]:
     """The placement's responses submitted up to `until`, oldest first."""
-    Response = surveys_model("Response")
-    if Response is None:
-        return []
     targets = {f"target:{t.pk}": t.name for t in placement.targets.all()}
     responses = (
         Response.objects.filter(placement=placement, submitted_at__lte=until)
@@ -89,26 +78,24 @@ def _question_label(question: Any) -> str:
 def _missed(placement: Placement, since: dt.datetime | None, now: dt.datetime) -> list[Missed]:
     """Check-ins that expired unanswered and calls missed or unanswered since `since`."""
     out: list[Missed] = []
-    Invitation = surveys_model("Invitation")
-    if Invitation is not None:
-        expired = Invitation.objects.filter(
-            placement=placement,
-            person_id=placement.person_id,
-            answered_at__isnull=True,
-            expires_at__lte=now,
-        )
-        if since is not None:
-            expired = expired.filter(expires_at__gt=since)
-        for inv in expired.select_related("touchpoint", "questionnaire").order_by("expires_at"):
-            what = inv.touchpoint.title if inv.touchpoint_id else str(inv.questionnaire)
-            out.append(
-                Missed(
-                    id=inv.pk,
-                    source=Signal.Source.INVITATION,
-                    what=f"Did not answer the {what.lower()} (expired)",
-                    on=timezone.localdate(inv.expires_at),
-                )
+    expired = Invitation.objects.filter(
+        placement=placement,
+        person_id=placement.person_id,
+        answered_at__isnull=True,
+        expires_at__lte=now,
+    )
+    if since is not None:
+        expired = expired.filter(expires_at__gt=since)
+    for inv in expired.select_related("touchpoint", "questionnaire").order_by("expires_at"):
+        what = inv.touchpoint.title if inv.touchpoint is not None else str(inv.questionnaire)
+        out.append(
+            Missed(
+                id=inv.pk,
+                source=Signal.Source.INVITATION,
+                what=f"Did not answer the {what.lower()} (expired)",
+                on=timezone.localdate(inv.expires_at),
             )
+        )
     today = timezone.localdate(now)
     calls = placement.touchpoints.filter(
         person_id=placement.person_id, kind__in=(Kind.CALL, Kind.MEETING), due_on__lte=today
@@ -258,8 +245,7 @@ def placement_facts(placement: Placement, pay: PayTable | None = None) -> featur
 
 
 def _days_late(placement: Placement, response: ResponseInput | None) -> float:
-    Response = surveys_model("Response")
-    if response is None or Response is None:
+    if response is None:
         return 0.0
     row = (
         Response.objects.filter(pk=response.id)
@@ -290,25 +276,18 @@ def _said(placement: Placement, since: dt.date | None) -> features.Said:
 def evidence_at(placement: Placement, *, now: dt.datetime) -> dt.datetime | None:
     """When something new was last heard: an answer, a call logged, a check-in expiring
     unanswered, a concern raised or a problem reported."""
-    moments: list[dt.datetime | None] = []
-    Response = surveys_model("Response")
-    if Response is not None:
-        moments.append(
-            Response.objects.filter(placement=placement, submitted_at__lte=now)
-            .order_by("-submitted_at")
-            .values_list("submitted_at", flat=True)
-            .first()
+    moments: list[dt.datetime | None] = [
+        Response.objects.filter(placement=placement, submitted_at__lte=now)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first(),
+        Invitation.objects.filter(
+            placement=placement, answered_at__isnull=True, expires_at__lte=now
         )
-    Invitation = surveys_model("Invitation")
-    if Invitation is not None:
-        moments.append(
-            Invitation.objects.filter(
-                placement=placement, answered_at__isnull=True, expires_at__lte=now
-            )
-            .order_by("-expires_at")
-            .values_list("expires_at", flat=True)
-            .first()
-        )
+        .order_by("-expires_at")
+        .values_list("expires_at", flat=True)
+        .first(),
+    ]
     moments.append(
         placement.touchpoints.filter(state__in=(Touchpoint.State.DONE, Touchpoint.State.MISSED))
         .filter(kind__in=(Kind.CALL, Kind.MEETING), done_at__isnull=False, done_at__lte=now)

@@ -10,13 +10,14 @@ from decimal import Decimal
 import time_machine
 from django.test import Client
 
-from keepwarm.care.models import Kind
+from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.care.services import log_touchpoint
 from keepwarm.conftest import START, Cast
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, Risk
 from keepwarm.signals.services.concerns import close_alert, flag_placement
+from keepwarm.signals.services.responses import on_response
 from keepwarm.signals.services.risk import recompute_all, recompute_risk
 from keepwarm.signals.tests.conftest import HAPPY, MONTH_1, MONTH_3, UNHAPPY, Answering, at
 from keepwarm.surveys.models import Invitation
@@ -167,8 +168,6 @@ def test_a_closed_alert_stays_closed_on_the_same_answers_and_reopens_on_new_ones
 ) -> None:
     with time_machine.travel(MONTH_1, tick=False):
         response = answer(UNHAPPY, on=MONTH_1)
-        from keepwarm.signals.services.responses import on_response
-
         on_response(response_id=response.pk)
     alert = Alert.objects.get()
     close_alert(
@@ -193,8 +192,6 @@ def test_a_closed_alert_stays_closed_on_the_same_answers_and_reopens_on_new_ones
 
 
 def test_a_happy_next_check_in_does_not_reopen(cast: Cast, answer: Answering) -> None:
-    from keepwarm.signals.services.responses import on_response
-
     with time_machine.travel(MONTH_1, tick=False):
         on_response(response_id=answer(UNHAPPY, on=MONTH_1).pk)
     close_alert(alert=Alert.objects.get(), by=cast.owner, note="Sorted.", now=MONTH_1)
@@ -228,8 +225,6 @@ def test_the_daily_run_compares_pay_the_same_way_as_a_single_recompute(cast: Cas
 def test_an_open_alert_does_not_pile_up_the_same_answers_every_morning(
     cast: Cast, answer: Answering
 ) -> None:
-    from keepwarm.signals.services.responses import on_response
-
     with time_machine.travel(MONTH_1, tick=False):
         on_response(response_id=answer(UNHAPPY, on=MONTH_1).pk)
     said = Alert.objects.get().reason
@@ -239,8 +234,6 @@ def test_an_open_alert_does_not_pile_up_the_same_answers_every_morning(
 
 
 def test_a_call_that_reached_nobody_counts_as_unanswered(cast: Cast) -> None:
-    from keepwarm.care.models import Touchpoint
-
     before = recompute_risk(placement=cast.placement, now=DAY_30)
     Touchpoint.objects.create(
         person=cast.candidate,

@@ -5,9 +5,11 @@ import datetime as dt
 from django.utils import timezone
 
 from keepwarm.conftest import START, Cast
+from keepwarm.people.models import Person
+from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, Risk, RiskSettings, RiskWeight, SignalKind
 from keepwarm.signals.services.responses import on_response
-from keepwarm.signals.services.risk import recompute_risk
+from keepwarm.signals.services.risk import recompute_risk, rescore_live
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -66,10 +68,6 @@ def test_the_daily_command_recomputes_first_year_placements(cast: Cast) -> None:
 
 
 def test_the_daily_rescore_moves_tenure_on_as_a_full_recompute_would(cast: Cast) -> None:
-    from keepwarm.people.models import Person
-    from keepwarm.placements.models import Placement
-    from keepwarm.signals.services.risk import rescore_live
-
     later = at(START + dt.timedelta(days=400))
     Person.objects.filter(pk=cast.candidate.pk).update(last_contacted_at=later)
     Placement.objects.filter(pk=cast.placement.pk).update(status=Placement.Status.SETTLED)
