@@ -268,6 +268,9 @@ def _detail(response: ResponseInput, a: AnswerInput) -> str:
     return ""
 
 
+CLIENT_CONCERNS = ("has_concerns", "concerns")
+
+
 def _yes_no_factors(response: ResponseInput, client: bool) -> list[Factor]:
     out = []
     for a in response.answers:
@@ -276,12 +279,14 @@ def _yes_no_factors(response: ResponseInput, client: bool) -> list[Factor]:
         value = yes_no_value(a)
         if value is None:
             continue
+        # The follow-up explains the worrying answer: a "no", or a client's "yes, a concern".
+        worry = value == 0.0 if a.code in CLIENT_CONCERNS else value < 0
         said = {0.0: "yes", -1.0: "no", -0.5: "not sure"}[value]
-        said += f" to “{_label(a)}”{_detail(response, a) if value < 0 else ''}"
+        said += f" to “{_label(a)}”{_detail(response, a) if worry else ''}"
         who = "the client answered" if client else "answered"
         if client and a.code.startswith("terms_kept"):
             out.append(Factor("client:terms_breach", -value, f"{who} {said}"))
-        elif client and a.code in ("has_concerns", "concerns"):
+        elif client and a.code in CLIENT_CONCERNS:
             out.append(Factor("client:concern", 1.0 + value, f"{who} {said}"))
         elif not client:
             out.append(Factor(f"yes:{a.code}", value, f"{who} {said}"))

@@ -122,3 +122,16 @@ def test_with_few_outcomes_the_fit_stays_near_the_built_in_weights() -> None:
     fit = learning.fit(_examples(40, seed=5), ridge=20.0)
     prior = features.PRIORS["yes:expectations_met"]
     assert fit.coefficients["yes:expectations_met"] / prior > 0.3
+
+
+def test_a_clients_concern_is_quoted_from_its_follow_up() -> None:
+    concern = AnswerInput(next(_ids), "has_concerns", "yes_no", "Any concerns?", text="yes")
+    detail = AnswerInput(
+        next(_ids), "client_concerns", "text", "What?", text="Late three days this week"
+    )
+    response = ResponseInput(next(_ids), "client", DAY, "Client month 1", (concern, detail))
+    result = features.score(features.answer_factors(response, None))
+    assert (
+        result.reasons[0] == "The client wrote “Late three days this week” (Client month 1, 1 Jun)"
+    )
+    assert result.values["client:concern"] == 1.0
