@@ -19,8 +19,8 @@ from keepwarm.api.lookups import username_of
 from keepwarm.api.schemas import ErrorOut, Id, LongText, PageQuery, Str200
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_placements
+from keepwarm.care.services.placements import record_placement_outcome
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import record_placement_outcome
 from keepwarm.signals import features, queries
 from keepwarm.signals.models import Alert, Risk, RiskSettings, Signal
 from keepwarm.signals.services import concerns
