@@ -36,7 +36,7 @@ from keepwarm.signals.scoring import (
     AnswerInput,
     ResponseInput,
     is_nothing,
-    says_might_leave,
+    leaving_reason,
     sentiment,
 )
 
@@ -186,7 +186,7 @@ class Said:
     """What consultants, calls and the person's own reports say."""
 
     concerns: tuple[str, ...] = ()  # concerns raised: "Olivia Owner: unhappy about commute"
-    call_notes: tuple[str, ...] = ()  # notes of calls since the last check-in
+    call_notes: tuple[str, ...] = ()  # notes of calls since the last check-in, newest first
     reported: tuple[str, ...] = ()  # problems reported on the personal page, as worded
 
 
@@ -348,20 +348,23 @@ def _quote(text: str, limit: int = 70) -> str:
 
 
 def _text_factors(response: ResponseInput, client: bool) -> list[Factor]:
-    texts = [
-        a.text.strip()
+    said = [
+        a
         for a in response.answers
         if a.kind == "text" and len(a.text.strip()) >= 3 and not is_nothing(a.text)
     ]
-    if not texts:
-        return []
-    if client:
+    if not said or client:
         return []  # the client's comments count through their concern answers
     out = []
-    leaving = [t for t in texts if says_might_leave(t)]
-    if leaving:
-        out.append(Factor("text:leaving", 1.0, f"wrote {_quote(leaving[0])}"))
-    tone = {t: sentiment(t) for t in texts}
+    # A follow-up explaining a "no" already counts there: "not what I was promised" in it
+    # is the same worry, not a second one.
+    details = set(DETAIL_OF.values())
+    for a in said:
+        reason = leaving_reason(a.text.strip(), explains=a.code in details)
+        if reason:
+            out.append(Factor("text:leaving", 1.0, reason))
+            break
+    tone = {a.text.strip(): sentiment(a.text) for a in said}
     worst = min(tone, key=lambda t: tone[t])
     out.append(Factor("text:sentiment", tone[worst], f"wrote {_quote(worst)}"))
     return out
@@ -483,12 +486,13 @@ def said_factors(said: Said) -> list[Factor]:
         out.append(Factor("consultant:concern", min(len(said.concerns), 2), words))
     notes = [n for n in said.call_notes if len(n.strip()) >= 3]
     if notes:
-        tone = {n: sentiment(n) for n in notes}
-        worst = min(tone, key=lambda n: tone[n])
-        out.append(Factor("call:sentiment", tone[worst], f"call note {_quote(worst)}"))
-        if any(says_might_leave(n) for n in notes):
-            leaving = next(n for n in notes if says_might_leave(n))
-            out.append(Factor("text:leaving", 1.0, f"call note {_quote(leaving)}"))
+        # Like answers, only the latest word counts: a later note settles an earlier one.
+        latest = notes[0]
+        out.append(Factor("call:sentiment", sentiment(latest), f"call note {_quote(latest)}"))
+        # Notes are what the consultant reports the person said ("says she has an offer").
+        reason = leaving_reason(latest, reported=True)
+        if reason:
+            out.append(Factor("text:leaving", 1.0, reason))
     if said.reported:
         out.append(Factor("reported:problem", min(len(said.reported), 2), said.reported[0]))
     return out

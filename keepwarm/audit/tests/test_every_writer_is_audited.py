@@ -427,7 +427,7 @@ OTHERS: dict[str, str] = {
     ),
     **_each("care", "deactivate_user work_to_hand_over", "a staff account, once its work moved"),
     **_each("mail", "notify_sign_in_change", "an email to a colleague about their account"),
-    **_each("care", "covering_for default_plan step_due_dates", "nothing: reads"),
+    **_each("care", "covering_for default_plan stand_in_id step_due_dates", "nothing: reads"),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
     **_each(
         "imports",
@@ -486,6 +486,11 @@ OTHERS: dict[str, str] = {
         "pay_table placement_facts quality raise_alert record_stayed refit_when_new_outcomes "
         "rescore_live save_risk_settings score_factors",
         "risk, signals and alerts",
+    ),
+    **_each(
+        "signals",
+        "call_note_signals on_call_logged on_call_note_logged read_response_texts read_text",
+        "derived readings of free text (tone, leaving intent) and the risk they feed",
     ),
     **_each(
         "surveys",

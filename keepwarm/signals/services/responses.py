@@ -17,6 +17,7 @@ from keepwarm.signals import scoring
 from keepwarm.signals.models import Alert, Signal
 from keepwarm.signals.services.alerts import open_alert, raise_alert
 from keepwarm.signals.services.risk import recompute_risk
+from keepwarm.signals.services.texts import read_response_texts
 from keepwarm.surveys.models import Response
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def _on_response(response_id: int) -> None:
     placement = Placement.objects.select_related("person", "owner").get(pk=response.placement_id)
     now = timezone.now()
     with transaction.atomic():
+        read_response_texts(response_id=response.pk, now=now)
         risk = recompute_risk(placement=placement, now=now)
         if placement.status in Placement.ENDED:
             return
