@@ -142,6 +142,12 @@ class RiskSettings(models.Model):
         default=30,
         help_text="Placements that fell off, and that stayed, needed before a model is fitted.",
     )
+    # Set by a manager on the Alerts page; empty means KEEPWARM_ALERT_ESCALATE_HOURS.
+    escalate_after_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Hours an alert may stay open past its due time before it goes to the managers.",
+    )
 
     class Meta:
         verbose_name_plural = "risk settings"
@@ -228,6 +234,9 @@ class Alert(models.Model):
     # The newest evidence the alert has taken in (see Risk.evidence_at): an open alert is
     # added to, and a closed one reopened, only by evidence newer than this.
     heard_until = models.DateTimeField(null=True, blank=True)
+    # When it went to the managers for being open too long past its due time (see
+    # alerts.escalate_overdue_alerts); cleared when the alert is reopened.
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

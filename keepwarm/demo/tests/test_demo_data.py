@@ -202,3 +202,30 @@ def test_sam_has_open_alerts_one_overdue_and_one_was_closed_with_a_note() -> Non
     closed = Alert.objects.filter(state=Alert.State.CLOSED)
     assert closed.exists()
     assert all(a.close_note and a.closed_at and a.closed_at <= now for a in closed)
+
+
+def test_a_call_that_reached_nobody_was_retried_and_an_overdue_alert_escalated() -> None:
+    load_small_demo()
+
+    retried = Touchpoint.objects.filter(attempts=1, state="done", outcome="reached")
+    assert retried.exists()
+    call = retried.first()
+    assert call is not None and call.first_due_on is not None
+    assert call.due_on > call.first_due_on
+    assert Touchpoint.objects.filter(
+        person=call.person,
+        title=call.title,
+        due_on=call.first_due_on,
+        outcome__in=(
+            "voicemail",
+            "no_answer",
+        ),
+    ).exists()
+
+    escalated = Alert.objects.filter(state=Alert.State.OPEN, escalated_at__isnull=False)
+    assert escalated.exists()
+    manager = User.objects.filter(role=User.Role.MANAGER).first()
+    assert manager is not None
+    assert OutboxMessage.objects.filter(
+        to_email=manager.email, subject__startswith="Escalated:"
+    ).exists()

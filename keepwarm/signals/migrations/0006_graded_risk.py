@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('placements', '0004_drop_covered_fk_index'),
-        ('signals', '0004_text_readings'),
+        ('signals', '0005_alert_escalation'),
     ]
 
     operations = [
