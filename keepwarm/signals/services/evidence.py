@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.models import NOT_REACHED, Kind, Touchpoint
 from keepwarm.placements.models import Placement
 from keepwarm.signals import features, scoring
 from keepwarm.signals.models import RiskSettings, Signal, SignalKind
@@ -106,7 +106,7 @@ def _missed(placement: Placement, since: dt.datetime | None, now: dt.datetime) -
         # A call tried without reaching anyone, logged as done or kept planned for a retry.
         | Q(
             state__in=(Touchpoint.State.DONE, Touchpoint.State.PLANNED),
-            outcome__in=(Touchpoint.Outcome.NO_ANSWER, Touchpoint.Outcome.VOICEMAIL),
+            outcome__in=NOT_REACHED,
         )
     )
     if since is not None:
