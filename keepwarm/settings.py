@@ -145,6 +145,11 @@ def _database(url: str) -> dict[str, Any]:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    elif env_bool("KEEPWARM_PGBOUNCER", False):
+        # PgBouncer in transaction mode gives each transaction whichever server connection
+        # is free, so a cursor kept open between transactions (Django's server-side cursors
+        # behind .iterator()) would be lost; Django already turns off prepared statements.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
 
 

@@ -23,7 +23,7 @@ import time
 import tomllib
 import urllib.request
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +32,8 @@ from django.conf import settings
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-import keepwarm
+from keepwarm.ops.tests.variables import PACKAGE, production_modules
 
-PACKAGE = Path(keepwarm.__file__).resolve().parent
 CHECKOUT = PACKAGE.parent
 
 
@@ -273,17 +272,6 @@ class _Imports(ast.NodeVisitor):
             self.modules.add(node.module.split(".")[0])
 
 
-def _production_modules() -> Iterator[Path]:
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE).parts
-        if "tests" in parts or "web_tests" in parts or parts[-1] in _TEST_ONLY:
-            continue
-        yield path
-
-
-_TEST_ONLY = {"conftest.py", "pytest_plugin.py"}
-
-
 def _named_in_settings() -> set[str]:
     """Packages the settings load by dotted name: apps, middleware, storages, templates."""
     dotted = [
@@ -298,7 +286,7 @@ def _named_in_settings() -> set[str]:
 
 def test_every_package_keepwarm_imports_is_a_declared_dependency() -> None:
     imported: set[str] = set()
-    for path in _production_modules():
+    for path in production_modules():
         visitor = _Imports()
         visitor.visit(ast.parse(path.read_text(), str(path)))
         imported |= visitor.modules
