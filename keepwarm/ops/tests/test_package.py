@@ -243,7 +243,11 @@ def _closure(roots: Iterable[Requirement]) -> set[str]:
         if name in needed and extras <= needed[name]:
             continue
         needed[name] = needed.get(name, set()) | extras
-        for line in importlib.metadata.distribution(req.name).requires or []:
+        try:
+            requires = importlib.metadata.distribution(req.name).requires or []
+        except importlib.metadata.PackageNotFoundError:
+            pytest.fail(f"{req.name} is pinned but not installed: run make .venv/.dev")
+        for line in requires:
             sub = Requirement(line)
             if sub.marker and not any(sub.marker.evaluate({"extra": e}) for e in extras or {""}):
                 continue
@@ -296,13 +300,13 @@ def test_every_package_keepwarm_imports_is_a_declared_dependency() -> None:
     unknown = sorted(module for module in third_party if module not in owners)
     assert unknown == [], f"imported but installed by no distribution: {unknown}"
     needed = {str(canonicalize_name(owners[module][0])) for module in third_party}
-    assert sorted(needed - set(_declared())) == []
+    assert sorted(needed - set(_declared())) == [], "add to pyproject.toml's dependencies"
 
 
 def test_pyproject_requirements_and_the_lock_agree() -> None:
     declared = _declared()
     pinned = _pins(CHECKOUT / "requirements.txt")
-    assert sorted(declared) == sorted(pinned)
+    assert sorted(declared) == sorted(pinned), "pyproject.toml and requirements.txt differ"
     for name, requirement in pinned.items():
         assert declared[name].specifier.contains(_version(requirement)), (
             f"requirements.txt pins {requirement}, outside pyproject.toml's {declared[name]}"
@@ -310,7 +314,9 @@ def test_pyproject_requirements_and_the_lock_agree() -> None:
     lock_text = (CHECKOUT / "requirements.lock").read_text()
     locked = _pins(CHECKOUT / "requirements.lock")
     # The lock is the runtime alone: nothing for tests, tools or benchmarks.
-    assert sorted(locked) == sorted(_closure(pinned.values()))
+    assert sorted(locked) == sorted(_closure(pinned.values())), (
+        "requirements.lock is out of date: regenerate it as README's Dependencies says"
+    )
     constraints = _pins(CHECKOUT / "constraints.txt")
     for name, requirement in locked.items():
         assert _version(requirement) == _version(constraints[name]), name
