@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "anymail",
+    "keepwarm.lib",
     "keepwarm.accounts",
     "keepwarm.people",
     "keepwarm.placements",
