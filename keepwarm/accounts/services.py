@@ -12,6 +12,7 @@ from functools import partial
 import pyotp
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -19,15 +20,20 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from keepwarm.accounts.models import (
     ApiToken,
+    PasswordResetRequest,
     RecoveryCode,
     SecondFactor,
     SignInFailure,
     User,
     hash_token,
 )
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import record
 from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.lib.images import extension, image_type
 from keepwarm.mail.compose import compose
@@ -423,3 +429,97 @@ def update_contact_card(
     if old and old != user.photo.name:
         default_storage.delete(old)
     return user
+
+
+# --- Forgotten passwords: a link by email -------------------------------------------------
+
+
+def _reset_paused(*, email: str, address: str, now: dt.datetime) -> bool:
+    """True while too many recent requests name this address or come from this client,
+    with sign-in's limits and window."""
+    recent = PasswordResetRequest.objects.filter(at__gt=_lockout_window(now))
+    return (
+        recent.filter(email=email).count() >= settings.KEEPWARM_LOCKOUT_ACCOUNT_FAILURES
+        or recent.filter(address=address).count() >= settings.KEEPWARM_LOCKOUT_ADDRESS_FAILURES
+    )
+
+
+def _reset_link(user: User) -> str:
+    # Django's token: an HMAC over the user's password hash and last sign-in with the
+    # secret key and a timestamp, so it expires (PASSWORD_RESET_TIMEOUT) and stops working
+    # once the password changes or they sign in: one use.
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.BASE_URL + reverse("password_reset_confirm", args=[uid, token])
+
+
+@transaction.atomic
+def request_password_reset(*, email: str, address: str, now: dt.datetime | None = None) -> int:
+    """Queue a reset link to each active colleague with this address; returns how many.
+
+    The caller answers the same whatever this returns: whether an address is a
+    colleague's is not for whoever typed it to learn. The email waits in the outbox for
+    the worker, so the answer takes as long either way. Paused (a ValidationError) after
+    as many requests per address or per client as sign-in allows failures.
+    """
+    now = now or timezone.now()
+    folded = _fold(email)[:254]
+    if _reset_paused(email=folded, address=address, now=now):
+        raise ValidationError(
+            "Too many password reset requests for this address or from this computer. "
+            f"Wait {settings.KEEPWARM_LOCKOUT_MINUTES} minutes, then try again, or ask an admin."
+        )
+    asked = PasswordResetRequest.objects.create(email=folded, address=address, at=now)
+    PasswordResetRequest.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+    record(
+        AuditEntry.Action.CREATED,
+        object_type="accounts.passwordresetrequest",
+        object_id=asked.pk,
+        object_repr=str(asked),
+    )
+    users = [
+        user
+        for user in User.objects.filter(email__iexact=email.strip(), is_active=True)
+        if user.has_usable_password()
+    ]
+    for user in users:
+        subject, text, html = compose(
+            "password-reset",
+            {
+                "user": user,
+                "url": _reset_link(user),
+                "minutes": settings.KEEPWARM_PASSWORD_RESET_MINUTES,
+                "address": address,
+            },
+        )
+        queue_email(
+            key=f"password-reset:{user.pk}:{asked.pk}",
+            to_email=user.email,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            send_after=now,
+        )
+    logger.info("password reset asked for %r from %s: %d account(s)", folded, address, len(users))
+    return len(users)
+
+
+@transaction.atomic
+def reset_password(*, user: User, password: str, now: dt.datetime | None = None) -> None:
+    """Set the password chosen through an emailed link (already checked against the
+    password rules). Every session of the user ends, since the old password may be known,
+    and they are told by email."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    end_sessions(user)
+    record(
+        AuditEntry.Action.CHANGED,
+        object_type="accounts.user",
+        object_id=user.pk,
+        object_repr=user.username,
+        changes={"password": ["[hidden]", "[reset through an emailed link]"]},
+    )
+    notify_sign_in_change(
+        user=user, change="your password was reset through an emailed link", now=now
+    )

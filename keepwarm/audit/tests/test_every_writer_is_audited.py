@@ -421,6 +421,7 @@ OTHERS: dict[str, str] = {
         "end_sessions generate_password has_second_factor is_locked_out make_recovery_code "
         "new_totp_secret notify_sign_in_change provisioning_uri reactivate_user "
         "record_sign_in_failure recovery_codes_left regenerate_recovery_codes "
+        "request_password_reset reset_password "
         "reset_second_factor update_contact_card update_user verify_second_factor "
         "work_to_hand_over",
         "staff accounts, sign-in and second factors",
