@@ -437,7 +437,7 @@ if KEEPWARM_HEALTH_MAX_TICK_AGE < 30:
     )
 
 # --- Signing in the agency's way: single sign-on, password reset, the admin --------
-# (keepwarm/accounts/sso.py, keepwarm/accounts/reset.py, keepwarm/accounts/admin.py)
+# (keepwarm/accounts/sso.py, keepwarm/accounts/reset_views.py, keepwarm/ops/admin.py)
 
 
 def _sso_issuer(name: str, issuer: str) -> str:
@@ -538,5 +538,6 @@ PASSWORD_RESET_TIMEOUT = KEEPWARM_PASSWORD_RESET_MINUTES * 60
 # The Django admin at /admin/ for operators: admins with the second factor only, and
 # read-only unless this is on.
 KEEPWARM_ADMIN_EDITS = env_bool("KEEPWARM_ADMIN_EDITS", False)
-# Kept in this block with the rest of the admin's settings.
-INSTALLED_APPS.append("django.contrib.admin")
+# Kept in this block with the rest of the admin's settings. The simple config: no
+# autodiscovery, keepwarm/ops/admin.py registers every table on its own site.
+INSTALLED_APPS.append("django.contrib.admin.apps.SimpleAdminConfig")
