@@ -180,3 +180,38 @@ def test_the_sign_in_page_offers_single_sign_on_only_when_configured(
     page = Client().get("/login/").content.decode()
     assert "Sign in with Microsoft" in page
     assert "Sign in with Google" not in page
+
+
+OKTA = {
+    "slug": "oidc",
+    "name": "Okta",
+    "issuer": "https://agency.okta.example",
+    "client_id": "id",
+    "client_secret": "secret",
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("error=access_denied&state=abc", "Signing in with Okta did not work (you cancelled"),
+        ("code=stolen&state=abc", "the sign-in started in another browser or took too long"),
+    ],
+)
+def test_a_cancelled_or_replayed_return_signs_nobody_in(
+    cast: Cast, settings: Any, query: str, said: str
+) -> None:
+    settings.KEEPWARM_SSO_PROVIDERS = [OKTA]
+    client = Client()
+    response = client.get(f"/login/sso/oidc/callback/?{query}", follow=True)
+    assert response.redirect_chain[-1][0] == "/login/"
+    assert said in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_a_provider_not_configured_is_not_found(db: None, settings: Any) -> None:
+    settings.KEEPWARM_SSO_PROVIDERS = [OKTA]
+    assert Client().post("/login/sso/google/").status_code == 404
+    assert Client().get("/login/sso/google/callback/").status_code == 404
+    # Starting needs the button's POST: a link or a prefetch starts nothing.
+    assert Client().get("/login/sso/oidc/").status_code == 405
