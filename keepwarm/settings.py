@@ -541,3 +541,20 @@ KEEPWARM_ADMIN_EDITS = env_bool("KEEPWARM_ADMIN_EDITS", False)
 # Kept in this block with the rest of the admin's settings. The simple config: no
 # autodiscovery, keepwarm/ops/admin.py registers every table on its own site.
 INSTALLED_APPS.append("django.contrib.admin.apps.SimpleAdminConfig")
+
+# --- Observability: Sentry and Prometheus (keepwarm/lib/sentry.py, keepwarm/ops/metrics.py)
+
+# Errors (pages' and the worker's) go to Sentry or a compatible service when set; the
+# environment name it files them under defaults to the base URL's host.
+KEEPWARM_SENTRY_DSN = env_str("KEEPWARM_SENTRY_DSN").strip()
+KEEPWARM_SENTRY_ENVIRONMENT = env_str("KEEPWARM_SENTRY_ENVIRONMENT", _base.hostname or "").strip()
+if KEEPWARM_SENTRY_DSN:
+    from keepwarm.lib.sentry import start as _start_sentry
+
+    _start_sentry(KEEPWARM_SENTRY_DSN, environment=KEEPWARM_SENTRY_ENVIRONMENT)
+# /metrics answers a scraper sending this as a bearer token; unset, only one on this
+# machine talking to Keepwarm directly (no X-Forwarded-For).
+KEEPWARM_METRICS_TOKEN = env_str("KEEPWARM_METRICS_TOKEN").strip()
+if SECURE:
+    # Prometheus on the same machine scrapes over plain http, past the proxy.
+    SECURE_REDIRECT_EXEMPT.append(r"^metrics$")
