@@ -4,8 +4,9 @@ Only admins (role or superuser) who passed the second factor in this session get
 whatever KEEPWARM_REQUIRE_SECOND_FACTOR says: the admin shows every row of every table.
 Others signed in get a 403 saying so; anyone else signs in on Keepwarm's own page first.
 What it shows is on the audit trail like any page: one "viewed" entry per row a list
-shows and per record opened. Edits (KEEPWARM_ADMIN_EDITS) bypass the services, their
-checks and their audit entries, so they are off unless an operator needs a repair.
+shows and per record opened. Edits (KEEPWARM_ADMIN_EDITS) are recorded there too, but
+bypass the services and their checks (a placement's version, who may see money), so they
+are off unless an operator needs a repair.
 Secrets (password hashes, TOTP secrets, token digests, webhook secrets) are never shown.
 """
 
@@ -25,7 +26,14 @@ from django.template.response import TemplateResponse
 from keepwarm.accounts.middleware import second_factor_passed
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import record_for, record_read
+from keepwarm.audit.recording import (
+    record_changed,
+    record_created,
+    record_for,
+    record_objects,
+    record_read,
+    stored_values,
+)
 
 # Columns that hold a secret or a hash standing for one.
 SECRET_FIELDS = frozenset({"password", "secret", "digest", "email_hash"})
@@ -65,6 +73,8 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Shows a table's rows; changes them only when KEEPWARM_ADMIN_EDITS is on."""
 
     list_per_page = 50
+    # Django 6's default, and what a person means by a bare "agency.example".
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in self.model._meta.fields if f.name in SECRET_FIELDS]
@@ -86,6 +96,38 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._may_edit(request)
+
+    # Edits (KEEPWARM_ADMIN_EDITS) are on the audit trail like the services' writes, with
+    # each field's old and new value; Django's own LogEntry is not kept, since it would
+    # hold names an erasure cannot reach.
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = stored_values(obj) if change else None  # the change view's transaction
+        super().save_model(request, obj, form, change)
+        if before is None:
+            record_created(obj)
+        else:
+            record_changed(obj, before)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record_for(AuditEntry.Action.DELETED, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        record_objects(AuditEntry.Action.DELETED, queryset)
+        super().delete_queryset(request, queryset)
+
+    # Django ignores what these return; no LogEntry is made.
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> None:  # type: ignore[override]
+        pass
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> None:  # type: ignore[override]
+        pass
+
+    def log_deletion(self, request: HttpRequest, obj: Any, object_repr: str) -> None:  # type: ignore[override]
+        pass
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> None:  # type: ignore[override]
+        pass
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, str] | None = None

@@ -3,15 +3,20 @@ secrets never shown, and what it shows on the audit trail."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pyotp
 import pytest
+from django.contrib.admin.models import LogEntry
+from django.forms.models import model_to_dict
 from django.test import Client
 
 from keepwarm.accounts import services
 from keepwarm.audit.models import AuditEntry
 from keepwarm.conftest import Cast, pass_second_factor
+from keepwarm.demo import agency
+from keepwarm.ops.admin import operators_site
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +118,42 @@ def test_someone_signed_out_signs_in_on_keepwarms_own_page(cast: Cast) -> None:
     response = Client().get("/admin/people/person/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/login/?next=")
     assert "Log in to Keepwarm" in response.content.decode()
+
+
+def test_an_edit_allowed_by_the_setting_is_on_the_audit_trail(cast: Cast, settings: Any) -> None:
+    settings.KEEPWARM_ADMIN_EDITS = True
+    client = _operator(cast)
+    company = cast.company
+    form = {
+        key: json.dumps(value) if isinstance(value, list | dict) else value
+        for key, value in model_to_dict(company).items()
+        if value is not None
+    }
+
+    saved = client.post(
+        f"/admin/people/company/{company.pk}/change/", {**form, "name": "Acme Widgets Ltd"}
+    )
+
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    entry = AuditEntry.objects.get(actor=cast.admin, action="changed", object_id=str(company.pk))
+    assert entry.changes == {"name": ["Acme Widgets", "Acme Widgets Ltd"]}
+    assert entry.path == f"/admin/people/company/{company.pk}/change/"
+    assert not LogEntry.objects.exists()  # it would keep names past an erasure
+
+
+@pytest.mark.parametrize("edits", [False, True])
+def test_every_tables_list_and_records_open(cast: Cast, settings: Any, edits: bool) -> None:
+    settings.KEEPWARM_ADMIN_EDITS = edits
+    agency.load(people=12, placements=6, companies=3)
+    client = _operator(cast)
+    opened = 0
+    for model in operators_site._registry:
+        meta = model._meta
+        listing = client.get(f"/admin/{meta.app_label}/{meta.model_name}/")
+        assert listing.status_code == 200, meta.label
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            page = client.get(f"/admin/{meta.app_label}/{meta.model_name}/{first.pk}/change/")
+            assert page.status_code == 200, meta.label
+            opened += 1
+    assert opened >= 30
