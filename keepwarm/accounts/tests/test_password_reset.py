@@ -17,6 +17,7 @@ from keepwarm.audit.models import AuditEntry
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.sending import send_pending
+from keepwarm.web_tests.browser import CHROMIUM, serious_violations
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +159,20 @@ def test_requests_pause_after_as_many_as_sign_in_allows_for_any_address(
         assert paused.redirect_chain == []
         assert "Too many password reset requests" in paused.content.decode()
     assert OutboxMessage.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+@pytest.mark.filterwarnings("ignore:No directory at")
+def test_forgot_password_in_the_browser(cast: Cast, live_server: Any, browser_page: Any) -> None:
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("link", name="Forgot password?").click()
+    page.get_by_role("heading", name="Forgot your password?").wait_for()
+    assert serious_violations(page) == []
+    page.get_by_label("Email address").fill("olivia_owner@agency.example")
+    page.get_by_role("button", name="Email me a link").click()
+    page.get_by_text("an email with a link to choose a new password is on its way").wait_for()
+    assert page.get_by_role("heading", name="Log in to Keepwarm").is_visible()
+    assert OutboxMessage.objects.filter(to_email="olivia_owner@agency.example").count() == 1

@@ -18,7 +18,7 @@ from django.test import Client
 from keepwarm.accounts import services
 from keepwarm.accounts.tests.oidc_provider.running import RunningProvider, running_provider
 from keepwarm.conftest import Cast, _free_port
-from keepwarm.web_tests.browser import MARKS
+from keepwarm.web_tests.browser import MARKS, serious_violations
 
 
 def browser(test: Any) -> Any:
@@ -77,6 +77,8 @@ def test_manager_signs_in_with_the_agency_account_and_lands_on_today_as_manager(
     cast: Cast, sso_on: str, browser_page: Any
 ) -> None:
     page = browser_page
+    page.goto(f"{sso_on}/login/")
+    assert serious_violations(page) == []
     _sign_in_at_provider(page, sso_on, "maggie")
 
     page.get_by_role("heading", name="Today", exact=True).wait_for()
