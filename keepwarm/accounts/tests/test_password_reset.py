@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from keepwarm.audit.models import AuditEntry
 from keepwarm.conftest import Cast, SmtpSink
@@ -176,3 +179,24 @@ def test_forgot_password_in_the_browser(cast: Cast, live_server: Any, browser_pa
     page.get_by_text("an email with a link to choose a new password is on its way").wait_for()
     assert page.get_by_role("heading", name="Log in to Keepwarm").is_visible()
     assert OutboxMessage.objects.filter(to_email="olivia_owner@agency.example").count() == 1
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(uid=st.text(min_size=1, max_size=30), token=st.text(min_size=1, max_size=60))
+def test_a_made_up_link_never_breaks_the_page(cast: Cast, uid: str, token: str) -> None:
+    url = f"/login/reset/{quote(uid, safe='')}/{quote(token, safe='')}/"
+    response = Client().get(url, follow=True)
+    assert response.status_code in (200, 404)
+    if response.status_code == 200:
+        assert "This link no longer works" in response.content.decode()
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(email=st.text(max_size=300))
+def test_whatever_is_typed_as_the_address_gets_an_answer(cast: Cast, email: str) -> None:
+    response = Client(REMOTE_ADDR="192.0.2.1").post("/login/forgot/", {"email": email})
+    assert response.status_code in (200, 302)
