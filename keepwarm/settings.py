@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "anymail",
+    "keepwarm.lib",
     "keepwarm.accounts",
     "keepwarm.people",
     "keepwarm.placements",
@@ -437,7 +438,7 @@ if KEEPWARM_HEALTH_MAX_TICK_AGE < 30:
     )
 
 # --- Signing in the agency's way: single sign-on, password reset, the admin --------
-# (keepwarm/accounts/sso.py, keepwarm/accounts/reset_views.py, keepwarm/ops/admin.py)
+# (keepwarm/accounts/sso.py, keepwarm/mail/services/password_reset.py, keepwarm/ops/admin.py)
 
 
 def _sso_issuer(name: str, issuer: str) -> str:

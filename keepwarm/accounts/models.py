@@ -113,24 +113,3 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class PasswordResetRequest(models.Model):
-    """One "Forgot password?" request: counted to pause a flood of them, then pruned.
-
-    Recorded whatever the address typed, so a paused address looks the same whether or
-    not it belongs to anyone.
-    """
-
-    email = models.CharField(max_length=254)  # as typed, folded
-    address = models.GenericIPAddressField()
-    at = models.DateTimeField()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["email", "at"], name="reset_request_email"),
-            models.Index(fields=["address", "at"], name="reset_request_address"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Password reset for {self.email} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

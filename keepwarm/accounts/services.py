@@ -1,4 +1,8 @@
-"""The team (adding colleagues, changing details and role, deactivating) and signing in."""
+"""The team (adding colleagues, changing details and role, reactivating) and signing in.
+
+Deactivating a colleague waits for their work to be handed over, so it is care's
+(care.services.deactivate_user); the email about a sign-in change is mail's
+(mail.services.account_notices)."""
 
 from __future__ import annotations
 
@@ -12,33 +16,21 @@ from functools import partial
 import pyotp
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from keepwarm.accounts.models import (
-    ApiToken,
-    PasswordResetRequest,
     RecoveryCode,
     SecondFactor,
     SignInFailure,
     User,
     hash_token,
 )
-from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import record
-from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.lib.images import extension, image_type
-from keepwarm.mail.compose import compose
-from keepwarm.mail.services.outbox import queue_email
-from keepwarm.placements.models import Placement
 
 # No 0/o, 1/l: the password is read out or typed from a screen. 16 characters of 32 are 80 bits.
 _UNAMBIGUOUS = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -165,13 +157,6 @@ def update_user(
     return user
 
 
-def work_to_hand_over(user: User) -> tuple[int, int]:
-    """(active placements, planned calls and check-ins) still owned by `user`."""
-    placements = Placement.objects.filter(owner=user, status__in=Placement.ACTIVE).count()
-    planned = Touchpoint.objects.filter(owner=user, state=Touchpoint.State.PLANNED).count()
-    return placements, planned
-
-
 def end_sessions(user: User, *, keep: str | None = None) -> int:
     """Sign `user` out everywhere by deleting their sessions, except the session `keep`.
 
@@ -186,34 +171,6 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
     ]
     Session.objects.filter(pk__in=ids).delete()
     return len(ids)
-
-
-@transaction.atomic
-def deactivate_user(*, user: User, by: User | None) -> User:
-    """Stop `user` signing in: end their sessions and revoke their API tokens.
-
-    Refused while they still own active placements or planned calls (hand them over
-    first, so nothing is dropped) or cover a colleague today or later.
-    """
-    if by is not None and user.pk == by.pk:
-        raise ValidationError("You cannot deactivate yourself; ask another admin to do it.")
-    placements, planned = work_to_hand_over(user)
-    if placements or planned:
-        raise ValidationError(
-            f"{user.display_name} still owns {placements} active "
-            f"placement{'s' if placements != 1 else ''} and {planned} planned "
-            f"call{'s' if planned != 1 else ''} or check-in{'s' if planned != 1 else ''}. "
-            "Hand them over to a colleague first."
-        )
-    if Cover.objects.filter(colleague=user, ends_on__gte=timezone.localdate()).exists():
-        raise ValidationError(
-            f"{user.display_name} is covering for a colleague; end or change that cover first."
-        )
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    end_sessions(user)
-    ApiToken.objects.filter(user=user).delete()
-    return user
 
 
 def reactivate_user(*, user: User, by: User | None) -> User:
@@ -379,32 +336,6 @@ def reset_second_factor(*, user: User) -> None:
     RecoveryCode.objects.filter(user=user).delete()
 
 
-def notify_sign_in_change(
-    *, user: User, change: str, by: User | None = None, now: dt.datetime | None = None
-) -> None:
-    """Email the user that how they sign in changed, so a change they did not make shows."""
-    if not user.email:
-        return
-    now = now or timezone.now()
-    context = {
-        "user": user,
-        "change": change,
-        "by": by,
-        "when": timezone.localtime(now),
-        "url": settings.BASE_URL + reverse("account"),
-    }
-    subject, text, html = compose("sign-in-changed", context)
-    queue_email(
-        key=f"sign-in-change:{user.pk}:{now.timestamp()}:{secrets.token_hex(4)}",
-        to_email=user.email,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        send_after=now,
-    )
-
-
 def update_contact_card(
     *,
     user: User,
@@ -429,97 +360,3 @@ def update_contact_card(
     if old and old != user.photo.name:
         default_storage.delete(old)
     return user
-
-
-# --- Forgotten passwords: a link by email -------------------------------------------------
-
-
-def _reset_paused(*, email: str, address: str, now: dt.datetime) -> bool:
-    """True while too many recent requests name this address or come from this client,
-    with sign-in's limits and window."""
-    recent = PasswordResetRequest.objects.filter(at__gt=_lockout_window(now))
-    return (
-        recent.filter(email=email).count() >= settings.KEEPWARM_LOCKOUT_ACCOUNT_FAILURES
-        or recent.filter(address=address).count() >= settings.KEEPWARM_LOCKOUT_ADDRESS_FAILURES
-    )
-
-
-def _reset_link(user: User) -> str:
-    # Django's token: an HMAC over the user's password hash and last sign-in with the
-    # secret key and a timestamp, so it expires (PASSWORD_RESET_TIMEOUT) and stops working
-    # once the password changes or they sign in: one use.
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.BASE_URL + reverse("password_reset_confirm", args=[uid, token])
-
-
-@transaction.atomic
-def request_password_reset(*, email: str, address: str, now: dt.datetime | None = None) -> int:
-    """Queue a reset link to each active colleague with this address; returns how many.
-
-    The caller answers the same whatever this returns: whether an address is a
-    colleague's is not for whoever typed it to learn. The email waits in the outbox for
-    the worker, so the answer takes as long either way. Paused (a ValidationError) after
-    as many requests per address or per client as sign-in allows failures.
-    """
-    now = now or timezone.now()
-    folded = _fold(email)[:254]
-    if _reset_paused(email=folded, address=address, now=now):
-        raise ValidationError(
-            "Too many password reset requests for this address or from this computer. "
-            f"Wait {settings.KEEPWARM_LOCKOUT_MINUTES} minutes, then try again, or ask an admin."
-        )
-    asked = PasswordResetRequest.objects.create(email=folded, address=address, at=now)
-    PasswordResetRequest.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
-    record(
-        AuditEntry.Action.CREATED,
-        object_type="accounts.passwordresetrequest",
-        object_id=asked.pk,
-        object_repr=str(asked),
-    )
-    users = [
-        user
-        for user in User.objects.filter(email__iexact=email.strip(), is_active=True)
-        if user.has_usable_password()
-    ]
-    for user in users:
-        subject, text, html = compose(
-            "password-reset",
-            {
-                "user": user,
-                "url": _reset_link(user),
-                "minutes": settings.KEEPWARM_PASSWORD_RESET_MINUTES,
-                "address": address,
-            },
-        )
-        queue_email(
-            key=f"password-reset:{user.pk}:{asked.pk}",
-            to_email=user.email,
-            subject=subject,
-            body_text=text,
-            body_html=html,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            send_after=now,
-        )
-    logger.info("password reset asked for %r from %s: %d account(s)", folded, address, len(users))
-    return len(users)
-
-
-@transaction.atomic
-def reset_password(*, user: User, password: str, now: dt.datetime | None = None) -> None:
-    """Set the password chosen through an emailed link (already checked against the
-    password rules). Every session of the user ends, since the old password may be known,
-    and they are told by email."""
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    end_sessions(user)
-    record(
-        AuditEntry.Action.CHANGED,
-        object_type="accounts.user",
-        object_id=user.pk,
-        object_repr=user.username,
-        changes={"password": ["[hidden]", "[reset through an emailed link]"]},
-    )
-    notify_sign_in_change(
-        user=user, change="your password was reset through an emailed link", now=now
-    )

@@ -83,7 +83,7 @@ def test_a_colleague_chooses_a_new_password_through_the_emailed_link(
     assert AuditEntry.objects.filter(
         object_type="accounts.user", object_id=str(cast.owner.pk), action="changed"
     ).exists()
-    assert AuditEntry.objects.filter(object_type="accounts.passwordresetrequest").count() == 1
+    assert AuditEntry.objects.filter(object_type="accounts.passwordreset").count() == 1
 
 
 def test_the_new_password_must_follow_the_password_rules(

@@ -12,7 +12,7 @@ from django.template import Context, Engine
 from keepwarm.care.models import Touchpoint
 from keepwarm.mail.compose import Email, compose
 from keepwarm.mail.services.outbox import one_line
-from keepwarm.portal.links import personal_page_url
+from keepwarm.people.links import personal_page_url
 
 if TYPE_CHECKING:
     from keepwarm.accounts.models import User

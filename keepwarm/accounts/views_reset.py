@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 
-from keepwarm.accounts import services
 from keepwarm.accounts.forms import PasswordResetRequestForm
 from keepwarm.accounts.models import User
 from keepwarm.lib.net import client_address
+from keepwarm.mail.services.password_reset import request_password_reset, reset_password
 
 # The same words whether or not the address is a colleague's.
 LINK_ON_ITS_WAY = (
@@ -32,7 +32,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            services.request_password_reset(email=email, address=client_address(request))
+            request_password_reset(email=email, address=client_address(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -59,7 +59,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return {**context, "minutes": settings.KEEPWARM_PASSWORD_RESET_MINUTES}
 
     def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
-        services.reset_password(user=form.user, password=form.cleaned_data["new_password1"])
+        reset_password(user=form.user, password=form.cleaned_data["new_password1"])
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         messages.success(
             self.request,
