@@ -64,7 +64,7 @@ def _failed(request: HttpRequest, provider: sso.Provider, exc: Exception) -> Htt
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, requests.RequestException):
-        return "it did not answer in time"
+        return "it could not be reached or did not answer"
     description = getattr(exc, "description", "") or getattr(exc, "error", "")
     if description == "access_denied":
         return "you cancelled, or it refused"

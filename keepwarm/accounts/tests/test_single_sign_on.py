@@ -217,3 +217,16 @@ def test_a_provider_not_configured_is_not_found(db: None, settings: Any) -> None
     assert Client().get("/login/sso/google/callback/").status_code == 404
     # Starting needs the button's POST: a link or a prefetch starts nothing.
     assert Client().get("/login/sso/oidc/").status_code == 405
+
+
+def test_a_provider_that_does_not_answer_gets_a_message_not_an_error_page(
+    db: None, settings: Any
+) -> None:
+    settings.KEEPWARM_SSO_PROVIDERS = [
+        {**OKTA, "issuer": f"http://127.0.0.1:{_free_port()}/nobody-listens"}
+    ]
+    response = Client().post("/login/sso/oidc/", follow=True)
+    assert response.redirect_chain[-1][0] == "/login/"
+    assert "Signing in with Okta did not work (it could not be reached or did not answer)" in (
+        response.content.decode()
+    )
