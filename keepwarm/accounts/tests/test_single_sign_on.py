@@ -230,3 +230,22 @@ def test_a_provider_that_does_not_answer_gets_a_message_not_an_error_page(
     assert "Signing in with Okta did not work (it could not be reached or did not answer)" in (
         response.content.decode()
     )
+
+
+def _form_action(response: Any) -> str:
+    policy = response["Content-Security-Policy"]
+    return next(p.strip() for p in policy.split(";") if p.strip().startswith("form-action"))
+
+
+def test_the_sign_in_pages_forms_may_lead_only_to_the_configured_providers(
+    db: None, settings: Any
+) -> None:
+    settings.KEEPWARM_SSO_PROVIDERS = []
+    assert _form_action(Client().get("/login/")) == "form-action 'self'"
+
+    settings.KEEPWARM_SSO_PROVIDERS = [OKTA]
+    assert _form_action(Client().get("/login/")) == (
+        "form-action 'self' https://agency.okta.example"
+    )
+    # Every other page keeps forms to Keepwarm itself.
+    assert _form_action(Client().get("/login/forgot/")) == "form-action 'self'"
