@@ -491,6 +491,11 @@ OTHERS: dict[str, str] = {
         "risk, signals and alerts",
     ),
     **_each(
+        "signals",
+        "call_note_signals on_call_logged on_call_note_logged read_response_texts read_text",
+        "derived readings of free text (tone, leaving intent) and the risk they feed",
+    ),
+    **_each(
         "surveys",
         "create_invitation invitation_days invitation_url invite_for_touchpoint is_shown "
         "open_link record_response reminder_days render_invitation score_summary "

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from keepwarm.accounts.models import ApiToken, User
@@ -35,6 +36,10 @@ from keepwarm.placements.models import Placement
 ENTERED_LATE = "Entered after this was due"
 MOVED_INTO_PAST = "Start date moved; this fell before today"
 WENT_MISSED = "Not done within {days} days of its due date"
+
+# Sent with `touchpoint_id` after a call, meeting or email logged with a note has
+# committed; the risk model, a layer above, reads the note.
+call_note_logged = Signal()
 
 # Outcomes that mean we actually got through to the person; "no answer" does not warm anyone up.
 CONTACT_OUTCOMES = (
@@ -383,6 +388,12 @@ def log_touchpoint(
             notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
         )
         record_created(follow_up)
+    if touchpoint.notes.strip():
+        # The note may say they are leaving: the risk model hears of it once it is saved.
+        touchpoint_id = touchpoint.pk
+        transaction.on_commit(
+            lambda: call_note_logged.send(sender=Touchpoint, touchpoint_id=touchpoint_id)
+        )
     return touchpoint
 
 
