@@ -233,7 +233,7 @@ def test_a_provider_that_does_not_answer_gets_a_message_not_an_error_page(
 
 
 def _form_action(response: Any) -> str:
-    policy = response["Content-Security-Policy"]
+    policy: str = response["Content-Security-Policy"]
     return next(p.strip() for p in policy.split(";") if p.strip().startswith("form-action"))
 
 
