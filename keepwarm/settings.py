@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A change to someone erased on request answers with the reason, not an error page.
+    "keepwarm.people.middleware.ErasedPersonMiddleware",
     "keepwarm.accounts.middleware.SignInMiddleware",
     "keepwarm.lib.headers.ContentSecurityPolicyMiddleware",
     # Last, so it sees the authenticated user and the final response.
@@ -338,6 +340,16 @@ if not 0 <= KEEPWARM_SEND_HOUR <= 23:
     raise ImproperlyConfigured("KEEPWARM_SEND_HOUR must be an hour from 0 to 23")
 if not 0 < KEEPWARM_AMBER_DAYS < KEEPWARM_RED_DAYS:
     raise ImproperlyConfigured("KEEPWARM_AMBER_DAYS must be above 0 and below KEEPWARM_RED_DAYS")
+# Retries booked for a planned call nobody answered (voicemail, no answer), each on the next
+# working day; the try after the last retry leaves it missed.
+KEEPWARM_CALL_RETRIES = env_int("KEEPWARM_CALL_RETRIES", 3)
+if not 0 <= KEEPWARM_CALL_RETRIES <= 10:
+    raise ImproperlyConfigured("KEEPWARM_CALL_RETRIES must be from 0 to 10")
+# Hours an alert may stay open past its due time before it goes to the managers; a manager
+# can change it on the Alerts page (this is the default until they do).
+KEEPWARM_ALERT_ESCALATE_HOURS = env_int("KEEPWARM_ALERT_ESCALATE_HOURS", 24)
+if not 1 <= KEEPWARM_ALERT_ESCALATE_HOURS <= 24 * 30:
+    raise ImproperlyConfigured("KEEPWARM_ALERT_ESCALATE_HOURS must be from 1 to 720")
 
 # --- Personal pages for outsiders (keepwarm.portal) --------------------------------
 
@@ -375,6 +387,12 @@ except ValueError:
     ) from None
 if not KEEPWARM_READINESS_ANNIVERSARY_MONTHS or min(KEEPWARM_READINESS_ANNIVERSARY_MONTHS) < 1:
     raise ImproperlyConfigured("KEEPWARM_READINESS_ANNIVERSARY_MONTHS must be 1 month or more")
+# A placed person is off-limits (never offered as ready to move, never matched to
+# vacancies) through their guarantee and at least this many months in post; 0 = the
+# guarantee alone. Poaching one's own placement costs the fee and the client.
+KEEPWARM_OFF_LIMITS_MONTHS = env_int("KEEPWARM_OFF_LIMITS_MONTHS", 3)
+if KEEPWARM_OFF_LIMITS_MONTHS < 0:
+    raise ImproperlyConfigured("KEEPWARM_OFF_LIMITS_MONTHS must be 0 or more")
 
 # --- Security ----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ CALL_OUTCOMES = [
     (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.REACHED.label),
     (Touchpoint.Outcome.VOICEMAIL, Touchpoint.Outcome.VOICEMAIL.label),
     (Touchpoint.Outcome.NO_ANSWER, Touchpoint.Outcome.NO_ANSWER.label),
+    (Touchpoint.Outcome.WRONG_NUMBER, Touchpoint.Outcome.WRONG_NUMBER.label),
     (Touchpoint.Outcome.MET, Touchpoint.Outcome.MET.label),
     (Touchpoint.Outcome.EMAILED, Touchpoint.Outcome.EMAILED.label),
 ]
@@ -46,7 +47,10 @@ class LogTouchpointForm(forms.Form):
         required=False,
         widget=DATE,
         label="Next call on",
-        help_text="Leave empty if the care plan already has the next step.",
+        help_text=(
+            "Leave empty if the care plan already has the next step. Nobody answered? "
+            "The call stays open and is tried again on the next working day, or on this day."
+        ),
     )
 
     def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
@@ -58,6 +62,16 @@ class LogTouchpointForm(forms.Form):
         if value is not None and value < self.today:
             raise forms.ValidationError("The next call cannot be in the past.")
         return value
+
+
+class DueCallField(forms.ModelChoiceField[Touchpoint]):
+    def label_from_instance(self, obj: Touchpoint) -> str:
+        """ "Week-one call, due 3 Dec (Account Manager at Acme)"."""
+        about = ""
+        if obj.placement is not None:
+            about = f" ({obj.placement.role_title} at {obj.placement.company.name})"
+        tried = f", tried {obj.attempts}×" if obj.attempts else ""
+        return f"{obj.title}, due {obj.due_on:%-d %b}{tried}{about}"
 
 
 class LogCallForm(LogTouchpointForm):
@@ -79,7 +93,22 @@ class LogCallForm(LogTouchpointForm):
         label="Who called",
     )
 
-    field_order = ["kind", "direction", "outcome", "placement", "notes", "next_action_on"]
+    # A planned call due now: logging this call completes it rather than adding another.
+    complete = DueCallField(
+        queryset=Touchpoint.objects.none(),
+        required=False,
+        label="This completes",
+        empty_label="Nothing planned: log a separate call",
+        error_messages={
+            "invalid_choice": "That call has been logged already (perhaps by a colleague). "
+            "Nothing was saved twice; choose again below."
+        },
+    )
+
+    field_order = [
+        *("complete", "kind", "direction", "outcome", "placement", "notes"),
+        "next_action_on",
+    ]
 
     def title(self) -> str:
         """The logged touchpoint's title: "Inbound call" / "Outbound call" for calls."""
@@ -88,12 +117,19 @@ class LogCallForm(LogTouchpointForm):
             return ""
         return f"{data['direction'].title()} call"
 
-    def __init__(self, *args: Any, placements: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, placements: Any = None, due: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["placement"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = placements
         field.empty_label = "— none —"
+        complete = self.fields["complete"]
+        assert isinstance(complete, forms.ModelChoiceField)
+        complete.queryset = due if due is not None else Touchpoint.objects.none()
+        self.due = list(complete.queryset)
+        if self.due and not self.is_bound:
+            # Completing the due call is what a consultant means nine times in ten.
+            self.initial.setdefault("complete", self.due[0].pk)
 
 
 class SkipForm(forms.Form):
@@ -103,29 +139,49 @@ class SkipForm(forms.Form):
     )
 
 
+def consultants_other_than(user: User) -> Any:
+    """Who may cover or be covered: active consultants, never the person themselves
+    (admins and managers see everyone's work already)."""
+    return team().filter(role=User.Role.CONSULTANT).exclude(pk=user.pk)
+
+
 class CoverForm(forms.Form):
+    """Cover while someone is away: a manager sets it for anyone, a consultant for
+    themselves, or (`offer`) a consultant offers to cover a colleague."""
+
     absent = UserChoiceField(queryset=team(), label="Who is away")
     colleague = UserChoiceField(queryset=team(), label="Covered by")
     starts_on = forms.DateField(widget=DATE, label="From")
     ends_on = forms.DateField(widget=DATE, label="To (inclusive)")
     note = forms.CharField(max_length=200, required=False, help_text="E.g. “annual leave”.")
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, offer: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("absent", "colleague"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = team()
-        if not user.sees_whole_team:
+            field.queryset = consultants_other_than(user)
+        if offer:
+            self.fields["absent"].label = "Colleague you will cover"
+            del self.fields["colleague"]
+        elif not user.sees_whole_team:
             # Consultants arrange cover for themselves; managers for anyone.
             del self.fields["absent"]
+        else:
+            absent = self.fields["absent"]
+            assert isinstance(absent, forms.ModelChoiceField)
+            absent.queryset = team().filter(role=User.Role.CONSULTANT)
         self.user = user
+        self.offer = offer
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        absent = data.get("absent", self.user)
-        if data.get("colleague") is not None and data["colleague"] == absent:
-            self.add_error("colleague", "Choose a colleague other than the person who is away.")
+        data.setdefault("absent", self.user)
+        if self.offer:
+            data["colleague"] = self.user
+        if data.get("colleague") is not None and data["colleague"] == data.get("absent"):
+            field = "colleague" if "colleague" in self.fields else "absent"
+            self.add_error(field, "Choose a colleague other than the person who is away.")
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", "The last day of cover must be on or after the first.")

@@ -123,9 +123,29 @@ def _row(request: HtmxHttpRequest, touchpoint: Touchpoint, **extra: Any) -> Http
         "t": touchpoint,
         "today": day,
         "covering_ids": covering_ids(user_of(request), day),
+        # Where a form in the row (a concern raised) returns to: the page the row is on.
+        "back": (request.htmx.current_url_abs_path if request.htmx else None)
+        or _next_url(request, "/"),
         **extra,
     }
     return render(request, "care/_touchpoint.html", context)
+
+
+def logged_message(
+    logged: Touchpoint, kind: str, person: Person, completes: Touchpoint | None = None
+) -> str:
+    """What logging a call did, in a line: done, open for a retry, or missed."""
+    if logged.state == Touchpoint.State.PLANNED:
+        outcome = logged.get_outcome_display()
+        if logged.outcome == Touchpoint.Outcome.WRONG_NUMBER:
+            return f"{outcome}: “{logged.title}” stays open until you reach {person.first_name}."
+        return f"{outcome}: “{logged.title}” stays open; try again on {logged.due_on:%a %-d %b}."
+    if logged.state == Touchpoint.State.MISSED:
+        outcome = logged.get_outcome_display()
+        return f"{outcome}: “{logged.title}” is now missed ({logged.skip_reason})."
+    if completes is not None and logged.pk == completes.pk:
+        return f"Logged: “{logged.title}” with {person.full_name} is done."
+    return f"Logged your {kind} with {person.full_name}."
 
 
 @login_required
@@ -160,8 +180,11 @@ def log_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 next_on = form.cleaned_data["next_action_on"]
                 if request.htmx:
                     return _row(request, done, next_action_on=next_on)
-                note = f" Next call planned for {next_on:%-d %b}." if next_on else ""
-                messages.success(request, f"Logged: {done.title} with {done.person}.{note}")
+                note = ""
+                if next_on and done.state == Touchpoint.State.DONE:
+                    note = f" Next call planned for {next_on:%-d %b}."
+                said = logged_message(done, touchpoint.kind, done.person, touchpoint)
+                messages.success(request, f"{said}{note}")
                 return redirect(_next_url(request, "/"))
     else:
         form = LogTouchpointForm(today=day)
@@ -267,35 +290,73 @@ def _covers_for(user: User, day: dt.date) -> QuerySet[Cover]:
     return covers.order_by("starts_on")
 
 
+def _passes_on(covers: QuerySet[Cover]) -> dict[int, str]:
+    """For each cover whose colleague is away during it: who the work passes on to."""
+    notes: dict[int, str] = {}
+    for c in covers:
+        away = (
+            Cover.objects.filter(
+                absent=c.colleague_id, starts_on__lte=c.ends_on, ends_on__gte=c.starts_on
+            )
+            .exclude(pk=c.pk)
+            .select_related("colleague")
+            .first()
+        )
+        if away is not None:
+            notes[c.pk] = (
+                f"{c.colleague.display_name} is away {away.starts_on:%-d %b}–"
+                f"{away.ends_on:%-d %b}: the work passes on to {away.colleague.display_name}"
+            )
+    return notes
+
+
+def _set_cover(form: CoverForm, user: User) -> Cover | None:
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        return services.set_cover(
+            absent=data["absent"],
+            colleague=data["colleague"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            by=user,
+            note=data["note"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+
+
 @login_required
 def cover(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     day = timezone.localdate()
+    initial = {"starts_on": day, "ends_on": day}
+    form = CoverForm(user=user, initial=initial)
+    offer = CoverForm(user=user, offer=True, initial=initial, prefix="offer")
     if request.method == "POST":
-        form = CoverForm(request.POST, user=user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                made = services.set_cover(
-                    absent=data.get("absent") or user,
-                    colleague=data["colleague"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    by=user,
-                    note=data["note"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(
-                    request,
-                    f"{made.colleague.display_name} covers {made.absent.display_name} "
-                    f"from {made.starts_on:%-d %b} to {made.ends_on:%-d %b %Y}.",
-                )
-                return redirect("cover")
-    else:
-        form = CoverForm(user=user, initial={"starts_on": day, "ends_on": day})
-    context = {"form": form, "covers": _covers_for(user, day), "today": day}
+        offering = "offer-starts_on" in request.POST
+        if offering:
+            offer = CoverForm(request.POST, user=user, offer=True, prefix="offer")
+        else:
+            form = CoverForm(request.POST, user=user)
+        made = _set_cover(offer if offering else form, user)
+        if made is not None:
+            messages.success(
+                request,
+                f"{made.colleague.display_name} covers {made.absent.display_name} "
+                f"from {made.starts_on:%-d %b} to {made.ends_on:%-d %b %Y}.",
+            )
+            return redirect("cover")
+    covers = _covers_for(user, day)
+    context = {
+        "form": form,
+        "offer_form": offer if not user.sees_whole_team else None,
+        "covers": covers,
+        "passes_on": _passes_on(covers),
+        "today": day,
+    }
     return render(request, "care/cover.html", context)
 
 

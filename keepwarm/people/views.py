@@ -25,7 +25,7 @@ from keepwarm.audit.recording import record_read
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.views import covering_ids
+from keepwarm.care.views import covering_ids, logged_message
 from keepwarm.people import services as people_services
 from keepwarm.people.forms import (
     ClientContactForm,
@@ -38,6 +38,7 @@ from keepwarm.people.forms import (
 )
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
+from keepwarm.placements.queries import off_limits
 
 PAGE_SIZE = 50
 # People with a personal page (keepwarm.portal): those we placed, and client contacts.
@@ -94,8 +95,12 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
     )
     day = timezone.localdate()
     roles = list(person.roles.select_related("company").order_by("-started_on", "-id"))
+    who = queries.looks_after(person, day=day)
     return {
         "person": person,
+        "who": who,
+        "who_does_what": queries.who_does_what(person, who, user=user),
+        "off_limits_until": off_limits([person.pk], today=day).get(person.pk),
         "roles": roles,
         "has_personal_page": any(
             r.kind in (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT) for r in roles
@@ -108,10 +113,16 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "covering_ids": covering_ids(user, day),
         "days_since_contact": person.days_since_contact(day),
         "log_form": forms.get("log_form")
-        or LogCallForm(placements=placements.filter(person=person), today=day),
+        or LogCallForm(
+            placements=placements.filter(person=person),
+            due=queries.due_calls_for(user, person, today=day),
+            today=day,
+        ),
         "note_form": forms.get("note_form") or NoteForm(),
         "role_form": forms.get("role_form") or RoleForm(initial={"started_on": day}),
-        "client_form": forms.get("client_form") or _client_form(person, roles, placements),
+        "client_form": None
+        if person.erased_at
+        else forms.get("client_form") or _client_form(person, roles, placements),
         "role_companies": role_company_names(person),
     }
 
@@ -125,28 +136,34 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def log_call(request: HttpRequest, pk: int) -> HttpResponse:
-    """Log a call (or meeting) from the person's page, and plan the next one."""
+    """Log a call (or meeting) from the person's page, and plan the next one. A call due
+    with them (chosen by default) is completed rather than logged beside it."""
     user = user_of(request)
     found = queries.get_person_for(user, pk)
+    day = timezone.localdate()
     own_placements = queries.visible_placements(user).filter(person=found)
-    form = LogCallForm(request.POST, placements=own_placements, today=timezone.localdate())
+    due = queries.due_calls_for(user, found, today=day)
+    form = LogCallForm(request.POST, placements=own_placements, due=due, today=day)
     if form.is_valid():
         data = form.cleaned_data
+        completes: Touchpoint | None = data["complete"]
         try:
-            services.log_touchpoint(
+            logged = services.log_touchpoint(
                 person=found,
                 by=user,
                 kind=data["kind"],
                 outcome=data["outcome"],
                 notes=data["notes"],
-                placement=data["placement"],
+                placement=data["placement"] or (completes.placement if completes else None),
+                touchpoint=completes,
                 next_action_on=data["next_action_on"],
-                title=form.title(),
+                # A try at a planned call goes on the timeline under that call's title.
+                title="" if completes else form.title(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Logged your {data['kind']} with {found.full_name}.")
+            messages.success(request, logged_message(logged, data["kind"], found, completes))
             return redirect(found)
     context = _person_context(request, found, log_form=form)
     return render(request, "people/person.html", context)
@@ -157,6 +174,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     found = queries.get_person_for(user, pk)
+    found.refuse_if_erased()
     form = NoteForm(request.POST)
     if form.is_valid():
         note = form.save(commit=False)
@@ -173,6 +191,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_role(request: HttpRequest, pk: int) -> HttpResponse:
     found = queries.get_person_for(user_of(request), pk)
+    found.refuse_if_erased()
     form = RoleForm(request.POST)
     if form.is_valid():
         role = form.save(commit=False)
@@ -220,6 +239,8 @@ def make_client_contact(request: HttpRequest, pk: int) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = user_of(request)
     instance = queries.get_person_for(user, pk) if pk else None
+    if instance is not None:
+        instance.refuse_if_erased()
     form_class = PersonForm if instance else NewPersonForm
     conflict: EditConflict | None = None
     if request.method == "POST":

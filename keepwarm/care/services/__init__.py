@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -27,9 +28,18 @@ from keepwarm.audit.recording import (
     recorded_update,
     tracked_values,
 )
-from keepwarm.care.models import Audience, CarePlan, Cover, Kind, PlanStep, Touchpoint
+from keepwarm.care.models import (
+    NOT_REACHED,
+    Audience,
+    CarePlan,
+    Cover,
+    Kind,
+    PlanStep,
+    Touchpoint,
+)
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
+from keepwarm.lib.working_days import next_working_day
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 
@@ -41,13 +51,14 @@ WENT_MISSED = "Not done within {days} days of its due date"
 # committed; the risk model, a layer above, reads the note.
 call_note_logged = Signal()
 
-# Outcomes that mean we actually got through to the person; "no answer" does not warm anyone up.
+# Outcomes that mean we actually got through to the person; a voicemail or no answer does
+# not warm anyone up.
 CONTACT_OUTCOMES = (
     Touchpoint.Outcome.REACHED,
-    Touchpoint.Outcome.VOICEMAIL,
     Touchpoint.Outcome.EMAILED,
     Touchpoint.Outcome.MET,
 )
+NOT_REACHED_AFTER = "Not reached after {tries} tries"
 
 
 def default_plan(kind: str = "permanent") -> CarePlan | None:
@@ -326,10 +337,29 @@ def log_touchpoint(
 
     Completes `touchpoint` when given (a planned, skipped or missed one; a done one is
     refused so a double submit does not log twice), else records a new done touchpoint.
-    Getting through (any outcome but no answer or a bounce) updates the person's last
-    contact. With `next_action_on`, a follow-up call is planned for the same owner.
+    A planned `touchpoint` tried without reaching anyone (NOT_REACHED) is not completed:
+    the try is recorded as its own done call and the planned one stays open for a retry
+    (see `_tried_without_reaching`), which is what this returns then.
+    Reaching the person (or meeting or emailing them) updates their last contact. With
+    `next_action_on`, a follow-up call is planned for the same owner (for a call that
+    stays open, that day is its retry instead).
     """
+    person.refuse_if_erased()
     now = now or timezone.now()
+    if touchpoint is not None and outcome in NOT_REACHED:
+        if touchpoint.state == Touchpoint.State.PLANNED:
+            return _tried_without_reaching(
+                touchpoint=touchpoint,
+                by=by,
+                kind=kind,
+                outcome=outcome,
+                notes=notes,
+                retry_on=next_action_on,
+                now=now,
+                title=title,
+            )
+        # A skipped or missed one stays as it was; this try is a call of its own.
+        placement, touchpoint = placement or touchpoint.placement, None
     if touchpoint is not None:
         placement = placement or touchpoint.placement
         before = {"state": touchpoint.state, "outcome": touchpoint.outcome, "kind": touchpoint.kind}
@@ -351,21 +381,16 @@ def log_touchpoint(
         _record_change(touchpoint, before)
         follow_up_owner_id = touchpoint.owner_id
     else:
-        touchpoint = Touchpoint.objects.create(
+        touchpoint = _logged(
             person=person,
             placement=placement,
+            by=by,
             kind=kind,
-            audience=_audience_of(person, placement),
-            title=title or str(Kind(kind).label),
-            due_on=timezone.localdate(now),
-            owner=by,
-            state=Touchpoint.State.DONE,
             outcome=outcome,
             notes=notes,
-            done_at=now,
-            done_by=by,
+            now=now,
+            title=title or str(Kind(kind).label),
         )
-        record_created(touchpoint)
         follow_up_owner_id = (
             placement.owner_id if placement is not None else person.owner_id or by.pk
         )
@@ -388,12 +413,106 @@ def log_touchpoint(
             notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
         )
         record_created(follow_up)
+    _tell_of_note(touchpoint)
+    return touchpoint
+
+
+def _tell_of_note(touchpoint: Touchpoint) -> None:
     if touchpoint.notes.strip():
         # The note may say they are leaving: the risk model hears of it once it is saved.
         touchpoint_id = touchpoint.pk
         transaction.on_commit(
             lambda: call_note_logged.send(sender=Touchpoint, touchpoint_id=touchpoint_id)
         )
+
+
+def _logged(
+    *,
+    person: Person,
+    placement: Placement | None,
+    by: User,
+    kind: str,
+    outcome: str,
+    notes: str,
+    now: dt.datetime,
+    title: str,
+) -> Touchpoint:
+    """A call (or meeting, email) done now, recorded as it happened."""
+    logged = Touchpoint.objects.create(
+        person=person,
+        placement=placement,
+        kind=kind,
+        audience=_audience_of(person, placement),
+        title=title,
+        due_on=timezone.localdate(now),
+        owner=by,
+        state=Touchpoint.State.DONE,
+        outcome=outcome,
+        notes=notes,
+        done_at=now,
+        done_by=by,
+    )
+    record_created(logged)
+    return logged
+
+
+def _tried_without_reaching(
+    *,
+    touchpoint: Touchpoint,
+    by: User,
+    kind: str,
+    outcome: str,
+    notes: str,
+    retry_on: dt.date | None,
+    now: dt.datetime,
+    title: str,
+) -> Touchpoint:
+    """A planned call nobody answered: the try goes on the timeline as a done call with its
+    outcome (where the risk reads unanswered calls), and the planned call stays open.
+
+    It is due again on `retry_on`, else the next working day (never earlier than it was
+    due), up to KEEPWARM_CALL_RETRIES retries; the try after the last leaves it missed. A
+    wrong number books no retry by itself: ringing it again reaches nobody, so the call
+    stays due until the number is fixed. `first_due_on` keeps the day it was first due:
+    the discipline report counts it missed, not on time, until someone is reached.
+    """
+    today = timezone.localdate(now)
+    tries = touchpoint.attempts + 1
+    changes: dict[str, Any] = {
+        "attempts": tries,
+        "outcome": outcome,
+        "first_due_on": touchpoint.was_due_on,
+    }
+    if tries > settings.KEEPWARM_CALL_RETRIES:
+        changes.update(
+            state=Touchpoint.State.MISSED,
+            skip_reason=NOT_REACHED_AFTER.format(tries=tries),
+            done_at=now,
+            done_by_id=by.pk,
+        )
+    elif retry_on is not None or outcome != Touchpoint.Outcome.WRONG_NUMBER:
+        changes["due_on"] = retry_on or max(touchpoint.due_on, next_working_day(today))
+    before = {name: getattr(touchpoint, name) for name in changes}
+    # The attempt count in the condition makes a double submit of the same try a no-op.
+    claimed = Touchpoint.objects.filter(
+        pk=touchpoint.pk, state=Touchpoint.State.PLANNED, attempts=touchpoint.attempts
+    ).update(**changes)
+    if claimed != 1:
+        raise ValidationError("This has already been logged.")
+    touchpoint.refresh_from_db()
+    _record_change(touchpoint, before)
+    tried = _logged(
+        person=touchpoint.person,
+        placement=touchpoint.placement,
+        by=by,
+        kind=kind,
+        outcome=outcome,
+        notes=notes,
+        now=now,
+        title=title or touchpoint.title,
+    )
+    # What was said on a voicemail or to whoever picked up is a call note like any other.
+    _tell_of_note(tried)
     return touchpoint
 
 
@@ -421,6 +540,7 @@ def plan_touchpoint(
     email_body: str = "",
 ) -> Touchpoint:
     """Plan a call, email or meeting with `person`, done by the user `owner_id`."""
+    person.refuse_if_erased()
     touchpoint = Touchpoint.objects.create(
         person=person,
         placement=placement,
@@ -499,6 +619,10 @@ def set_cover(
         raise ValidationError("Choose a colleague other than the person who is away.")
     if ends_on < starts_on:
         raise ValidationError("The cover must end on or after the day it starts.")
+    if not colleague.is_active:
+        raise ValidationError(f"{colleague.display_name} no longer works here.")
+    _refuse_colleague_away(colleague, starts_on, ends_on)
+    _refuse_covered_twice(absent, starts_on, ends_on)
     cover = Cover.objects.create(
         absent=absent,
         colleague=colleague,
@@ -510,6 +634,39 @@ def set_cover(
     # Cover lets a colleague see and work the absent consultant's people for a while.
     record_created(cover)
     return cover
+
+
+def _refuse_colleague_away(colleague: User, starts_on: dt.date, ends_on: dt.date) -> None:
+    # Work handed to someone who is away reaches nobody: say who covers them instead.
+    away = (
+        Cover.objects.filter(absent=colleague, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .select_related("colleague")
+        .order_by("starts_on", "id")
+        .first()
+    )
+    if away is None:
+        return
+    raise ValidationError(
+        f"{colleague.display_name} is away {away.starts_on:%-d %b}–{away.ends_on:%-d %b %Y}"
+        f" ({away.colleague.display_name} covers them): choose a colleague who is in,"
+        f" or ask {away.colleague.display_name}."
+    )
+
+
+def _refuse_covered_twice(absent: User, starts_on: dt.date, ends_on: dt.date) -> None:
+    # Two covers on one day would leave it to chance whose Today gets the work.
+    already = (
+        Cover.objects.filter(absent=absent, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .select_related("colleague")
+        .order_by("starts_on", "id")
+        .first()
+    )
+    if already is not None:
+        raise ValidationError(
+            f"{already.colleague.display_name} already covers {absent.display_name}"
+            f" {already.starts_on:%-d %b}–{already.ends_on:%-d %b %Y}: end or change that"
+            " cover first."
+        )
 
 
 def end_cover(*, cover: Cover, by: User, today: dt.date) -> Cover:
@@ -575,17 +732,42 @@ def hand_over(
     return recorded_update(Placement.objects.filter(id__in=placement_ids), owner=to_user)
 
 
-def covering_for(user: User, *, day: dt.date) -> list[User]:
-    """The consultants whose work `user` covers on `day`."""
-    return list(
-        User.objects.filter(
-            covered_by_set__colleague=user,
-            covered_by_set__starts_on__lte=day,
-            covered_by_set__ends_on__gte=day,
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
+def _covers_on(day: dt.date) -> dict[int, int]:
+    """Who covers whom on `day`: absent id -> colleague id. Where two covers overlap, the
+    one that started last wins (the most recent arrangement)."""
+    rows = (
+        Cover.objects.filter(starts_on__lte=day, ends_on__gte=day)
+        .order_by("starts_on", "id")
+        .values_list("absent_id", "colleague_id")
     )
+    return dict(rows)
+
+
+def _chain(user_id: int, covers: dict[int, int]) -> list[int]:
+    """`user_id` and then each colleague their work passes to: A is away, covered by B, who
+    is away too and covered by C, gives [A, B, C]. A loop of covers (A covers B covers A)
+    stops at the first colleague met twice, so nobody's work goes round for ever."""
+    chain = [user_id]
+    while chain[-1] in covers and covers[chain[-1]] not in chain:
+        chain.append(covers[chain[-1]])
+    return chain
+
+
+def stand_in_id(user_id: int, *, day: dt.date) -> int:
+    """Who does `user_id`'s work on `day`: themselves, or the end of their cover chain."""
+    return _chain(user_id, _covers_on(day))[-1]
+
+
+def covering_for(user: User, *, day: dt.date) -> list[User]:
+    """The consultants whose work `user` covers on `day`, directly or along a chain: when
+    Sam covers Tom and Tom, himself away, covers Amelia, Sam covers both."""
+    covers = _covers_on(day)
+    covered = [
+        absent for absent in covers if absent != user.pk and user.pk in _chain(absent, covers)
+    ]
+    if not covered:
+        return []
+    return list(User.objects.filter(pk__in=covered).order_by("first_name", "last_name", "username"))
 
 
 # --- A colleague leaving -----------------------------------------------------------------

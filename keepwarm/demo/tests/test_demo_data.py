@@ -58,12 +58,15 @@ def test_demo_user_covers_a_colleague_this_week_and_sees_their_calls() -> None:
     load_small_demo()
     today = timezone.localdate()
     sam, tom = User.objects.get(username="demo"), User.objects.get(username="tom")
+    amelia = User.objects.get(username="amelia")
 
     cover = Cover.objects.get(absent=tom, colleague=sam)
     assert cover.is_active_on(today)
+    # Amelia's cover is Tom, who is away himself: her work passes on to Sam.
+    assert Cover.objects.get(absent=amelia, colleague=tom).is_active_on(today)
     page = today_for(sam, today=today)
-    assert page.covering == [tom]
-    assert {t.owner for t in page.due} == {sam, tom}
+    assert page.covering == [amelia, tom]
+    assert {t.owner for t in page.due} == {sam, tom, amelia}
     assert page.guarantee_ending, "a guarantee ending within 14 days"
     assert all(0 <= (p.guarantee_ends_on - today).days <= 14 for p in page.guarantee_ending)
 
@@ -199,3 +202,30 @@ def test_sam_has_open_alerts_one_overdue_and_one_was_closed_with_a_note() -> Non
     closed = Alert.objects.filter(state=Alert.State.CLOSED)
     assert closed.exists()
     assert all(a.close_note and a.closed_at and a.closed_at <= now for a in closed)
+
+
+def test_a_call_that_reached_nobody_was_retried_and_an_overdue_alert_escalated() -> None:
+    load_small_demo()
+
+    retried = Touchpoint.objects.filter(attempts=1, state="done", outcome="reached")
+    assert retried.exists()
+    call = retried.first()
+    assert call is not None and call.first_due_on is not None
+    assert call.due_on > call.first_due_on
+    assert Touchpoint.objects.filter(
+        person=call.person,
+        title=call.title,
+        due_on=call.first_due_on,
+        outcome__in=(
+            "voicemail",
+            "no_answer",
+        ),
+    ).exists()
+
+    escalated = Alert.objects.filter(state=Alert.State.OPEN, escalated_at__isnull=False)
+    assert escalated.exists()
+    manager = User.objects.filter(role=User.Role.MANAGER).first()
+    assert manager is not None
+    assert OutboxMessage.objects.filter(
+        to_email=manager.email, subject__startswith="Escalated:"
+    ).exists()
