@@ -493,14 +493,14 @@ def _sso_issuer(name: str, issuer: str) -> str:
 
 
 def _sso_provider(
-    slug: str, prefix: str, *, name: str, issuer: str, **extra: Any
+    slug: str, prefix: str, client: tuple[str, str], *, name: str, issuer: str, **extra: Any
 ) -> list[dict[str, Any]]:
-    """The provider under `prefix` (KEEPWARM_SSO_<X>_CLIENT_ID, _CLIENT_SECRET) if its
-    client id is set; a client id without its secret stops start-up."""
-    client_id = env_str(f"{prefix}_CLIENT_ID").strip()
+    """The provider under `prefix` if its client id is set (`client`: the values of
+    <prefix>_CLIENT_ID and _CLIENT_SECRET, each read by name so the README's settings
+    table can be checked against them); a client id without its secret stops start-up."""
+    client_id, secret = (value.strip() for value in client)
     if not client_id:
         return []
-    secret = env_str(f"{prefix}_CLIENT_SECRET").strip()
     if not secret:
         raise ImproperlyConfigured(f"{prefix}_CLIENT_ID is set; set {prefix}_CLIENT_SECRET too")
     return [
@@ -530,6 +530,10 @@ def _sso_providers() -> list[dict[str, Any]]:
     found += _sso_provider(
         "microsoft",
         "KEEPWARM_SSO_MICROSOFT",
+        (
+            env_str("KEEPWARM_SSO_MICROSOFT_CLIENT_ID"),
+            env_str("KEEPWARM_SSO_MICROSOFT_CLIENT_SECRET"),
+        ),
         name="Microsoft",
         issuer=f"https://login.microsoftonline.com/{tenant}/v2.0",
         # Entra ID says an address is its domain owner's with the optional claim xms_edov.
@@ -538,6 +542,7 @@ def _sso_providers() -> list[dict[str, Any]]:
     found += _sso_provider(
         "google",
         "KEEPWARM_SSO_GOOGLE",
+        (env_str("KEEPWARM_SSO_GOOGLE_CLIENT_ID"), env_str("KEEPWARM_SSO_GOOGLE_CLIENT_SECRET")),
         name="Google",
         issuer="https://accounts.google.com",
         verified_claims=["email_verified"],
@@ -553,6 +558,7 @@ def _sso_providers() -> list[dict[str, Any]]:
         found += _sso_provider(
             "oidc",
             "KEEPWARM_SSO_OIDC",
+            (env_str("KEEPWARM_SSO_OIDC_CLIENT_ID"), env_str("KEEPWARM_SSO_OIDC_CLIENT_SECRET")),
             name=env_str("KEEPWARM_SSO_OIDC_NAME").strip() or urlsplit(issuer).hostname or "",
             issuer=issuer,
             verified_claims=["email_verified"],

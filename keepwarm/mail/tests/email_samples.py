@@ -50,6 +50,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "url": "https://agency.example/alerts/1/",
         "reasons": ["Said the job does not meet expectations"],
     },
+    "password-reset": {
+        "user": {"first_name": "Olivia", "username": "olivia"},
+        "url": "https://keepwarm.example/reset/MQ/set-password/",
+        "minutes": 60,
+        "address": "192.0.2.10",
+    },
     "alert-escalated": {
         "alert": {
             "reopened_count": 0,

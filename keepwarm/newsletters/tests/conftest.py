@@ -43,6 +43,9 @@ class Setup:
 
 @pytest.fixture
 def setup(cast: Cast) -> Setup:
+    # The placed candidate was rung last week: a quiet placement would open a risk alert on
+    # the tick, and its email would mix with the newsletter's copies these tests count.
+    Person.objects.filter(pk=cast.candidate.pk).update(last_contacted_at=NOW - dt.timedelta(days=7))
     record_consent(
         person=cast.candidate,
         basis=Consent.Basis.SOFT_OPT_IN,

@@ -16,6 +16,9 @@ from keepwarm.mail.tests.factories import at, make_checkin
 
 def test_once_with_a_naive_now_runs_on_the_agency_clock(cast: Cast, smtp_server: SmtpSink) -> None:
     make_checkin(cast, due_on=dt.date(2026, 7, 1))
+    # Rung last week, so no risk alert for a quiet placement joins the check-in in the mail.
+    cast.candidate.last_contacted_at = at("2026-06-24T10:00+00:00")
+    cast.candidate.save(update_fields=["last_contacted_at"])
     out = StringIO()
 
     # 09:05 in London in summer is 08:05 UTC.
