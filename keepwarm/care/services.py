@@ -25,9 +25,22 @@ from keepwarm.audit.recording import (
     recorded_update,
     tracked_values,
 )
-from keepwarm.care.models import Audience, CarePlan, Cover, Kind, PlanStep, Touchpoint
+from keepwarm.care.models import (
+    Audience,
+    CarePlan,
+    Closure,
+    Cover,
+    Kind,
+    PlanStep,
+    Touchpoint,
+)
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
+from keepwarm.lib.working_days import (
+    forget_closures,
+    on_or_after_working_day,
+    on_or_before_working_day,
+)
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 
@@ -89,7 +102,11 @@ def step_due_dates(
         earliest = not_before - offset
         months_past = (earliest.year - base.year) * 12 + earliest.month - base.month - 1
         months = months[max(0, -(-(months_past - months.start) // months.step)) :]
-    dates = [add_months(base, m) + offset for m in months]
+    # A step that lands on a weekend, bank holiday or closure falls due the next working day;
+    # one set before its anchor (the call before someone starts) the working day before, so
+    # it still comes first.
+    settle = on_or_before_working_day if step.offset_days < 0 else on_or_after_working_day
+    dates = [settle(add_months(base, m) + offset) for m in months]
     if not_before is not None:
         dates = [d for d in dates if d >= not_before]
     if placement.end_date is not None and step.anchor in (
@@ -576,3 +593,34 @@ def covering_for(user: User, *, day: dt.date) -> list[User]:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+@transaction.atomic
+def add_closure(*, first_day: dt.date, last_day: dt.date, reason: str, by: User) -> Closure:
+    """The agency is shut from `first_day` to `last_day`: planned calls and emails due then
+    move to the first working day after it, and nothing new falls due inside it."""
+    if last_day < first_day:
+        raise ValidationError("The last day closed must be on or after the first.")
+    closure = Closure.objects.create(
+        first_day=first_day, last_day=last_day, reason=reason.strip(), created_by=by
+    )
+    record_created(closure)
+    forget_closures()
+    transaction.on_commit(forget_closures)
+    reopens = on_or_after_working_day(last_day + dt.timedelta(days=1))
+    recorded_update(
+        Touchpoint.objects.filter(
+            state=Touchpoint.State.PLANNED, due_on__gte=first_day, due_on__lte=last_day
+        ),
+        due_on=reopens,
+    )
+    return closure
+
+
+@transaction.atomic
+def remove_closure(*, closure: Closure, by: User) -> None:
+    """The agency works on those days after all (what was moved stays where it is)."""
+    record_for(AuditEntry.Action.DELETED, closure)
+    closure.delete()
+    forget_closures()
+    transaction.on_commit(forget_closures)

@@ -27,6 +27,7 @@ from keepwarm.care.services import mark_missed
 from keepwarm.imports.services import UPLOADS, forget_old_uploads_daily, run_next_import
 from keepwarm.integrations.services import send_due_webhooks
 from keepwarm.lib.dates import agency_zone, send_time
+from keepwarm.lib.working_days import is_working_day
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.mail.services.outbox import default_worker_id, queue_emails
@@ -138,8 +139,11 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
         if not to_email:
             without.append(touchpoint.id)
             continue
+        send_after = send_time(touchpoint.due_on, now=now)
         try:
-            subject, text, html = render_checkin(touchpoint)
+            subject, text, html = render_checkin(
+                touchpoint, sent_on=send_after.astimezone(agency_zone()).date()
+            )
         except Exception as exc:
             # One step's broken text (a typo in a tag) must not hold up everyone's mail.
             logger.exception("Check-in %s could not be rendered", touchpoint.id)
@@ -157,7 +161,7 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
             body_html=html,
             from_email=from_email,
             reply_to=reply_to,
-            send_after=send_time(touchpoint.due_on, now=now),
+            send_after=send_after,
             person_id=touchpoint.person_id,
             touchpoint_id=touchpoint.id,
         )
@@ -207,6 +211,10 @@ def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int,
     Reads due ids a page at a time from the stored due_on column and handles them a chunk at
     a time, so a backlog of 100k check-ins uses the memory of one page of ids and one chunk.
     """
+    if not is_working_day(today):
+        # Check-ins wait for the next working day: they are written (and marked done) the
+        # day they go, so a bounce or a reply is never dated before the email left.
+        return 0, 0, 0
     queued = no_email = broken = 0
     after: tuple[dt.date, int] | None = None
     while True:

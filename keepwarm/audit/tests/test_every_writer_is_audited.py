@@ -213,6 +213,14 @@ def _skip_touchpoint(cast: Cast) -> Callable[[], object]:
     return lambda: care.skip_touchpoint(touchpoint=planned, by=cast.owner, reason="On holiday")
 
 
+@writes("care.add_closure")
+def _add_closure(cast: Cast) -> Callable[[], object]:
+    _planned_call(cast)
+    return lambda: care.add_closure(
+        first_day=START, last_day=START + dt.timedelta(days=2), reason="Shut", by=cast.manager
+    )
+
+
 @writes("imports.execute")
 def _execute(cast: Cast) -> Callable[[], object]:
     run = _bullhorn_run(cast)
@@ -427,6 +435,11 @@ OTHERS: dict[str, str] = {
     ),
     **_each("care", "covering_for default_plan step_due_dates", "nothing: reads"),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
+    **_each(
+        "care",
+        "remove_closure",
+        "an agency closure (on the trail: test_working_days)",
+    ),
     **_each(
         "imports",
         "bullhorn_files claim delete_files forget_old_uploads forget_old_uploads_daily "
