@@ -26,6 +26,7 @@ from keepwarm.audit.recording import (
     tracked_values,
 )
 from keepwarm.care.models import (
+    SENT_BY_WORKER,
     Audience,
     CarePlan,
     Closure,
@@ -624,3 +625,102 @@ def remove_closure(*, closure: Closure, by: User) -> None:
     closure.delete()
     forget_closures()
     transaction.on_commit(forget_closures)
+
+
+# --- Email that does not reach the person -------------------------------------------------
+
+CALL_INSTEAD = "Call instead: {title}"
+
+
+def looks_after(person: Person, placement: Placement | None) -> User | None:
+    """Who looks after `person` for work about `placement`: its owner, else the person's.
+
+    The one place the calls that replace failed emails ask, so the agency-wide rule can
+    replace it in a single line."""
+    if placement is not None:
+        return placement.owner
+    return person.owner
+
+
+def _call_instead(touchpoint: Touchpoint, *, due_on: dt.date, why: str) -> Touchpoint:
+    owner = looks_after(touchpoint.person, touchpoint.placement) or touchpoint.owner
+    call = Touchpoint.objects.create(
+        person=touchpoint.person,
+        placement=touchpoint.placement,
+        kind=Kind.CALL,
+        audience=touchpoint.audience,
+        title=CALL_INSTEAD.format(title=touchpoint.title)[:200],
+        due_on=due_on,
+        owner=owner,
+        notes=why[:1000],
+    )
+    record_created(call)
+    return call
+
+
+@transaction.atomic
+def record_email_failed(
+    *, email: str, reason: str, touchpoint_id: int | None = None, now: dt.datetime | None = None
+) -> Touchpoint | None:
+    """An email to `email` bounced for good or was marked as spam.
+
+    Everyone with that address is marked: no email reaches them (their page says why and
+    since when) until someone enters another address. The check-in that failed is not
+    done: it is skipped with the reason, and a call takes its place on the next working
+    day for whoever looks after the person. Returns that call (None when there was no
+    check-in to replace, or it was replaced already: webhooks repeat themselves).
+    """
+    now = now or timezone.now()
+    address = email.strip()
+    if not address:
+        return None
+    people = Person.objects.filter(email__iexact=address, erased_at__isnull=True)
+    recorded_update(
+        people.filter(email_failed_at__isnull=True),
+        email_failed_at=now,
+        email_failed_reason=reason[:300],
+    )
+    if touchpoint_id is None:
+        return None
+    failed = (
+        Touchpoint.objects.select_related("person", "placement__owner", "person__owner")
+        .filter(
+            pk=touchpoint_id,
+            kind__in=SENT_BY_WORKER,
+            state__in=(Touchpoint.State.DONE, Touchpoint.State.PLANNED),
+            person__in=people,
+        )
+        .first()
+    )
+    if failed is None:
+        return None
+    why = f"Email failed: {reason}"
+    recorded_update(
+        Touchpoint.objects.filter(pk=failed.pk, state=failed.state),
+        state=Touchpoint.State.SKIPPED,
+        outcome=Touchpoint.Outcome.BOUNCED,
+        skip_reason=why[:200],
+    )
+    today = timezone.localdate(now)
+    return _call_instead(failed, due_on=on_or_after_working_day(today), why=why)
+
+
+@transaction.atomic
+def calls_instead_of_emails(*, ids: list[int]) -> int:
+    """Due check-ins of people whose address failed become calls for whoever looks after
+    them (the worker asks, in place of sending). Returns how many."""
+    due = Touchpoint.objects.filter(
+        pk__in=ids, state=Touchpoint.State.PLANNED, kind__in=SENT_BY_WORKER
+    ).select_related("person", "placement__owner", "person__owner")
+    turned = 0
+    for touchpoint in due:
+        before = tracked_values(touchpoint)
+        reason = touchpoint.person.email_failed_reason or "the address does not work"
+        touchpoint.kind = Kind.CALL
+        touchpoint.title = CALL_INSTEAD.format(title=touchpoint.title)[:200]
+        touchpoint.owner = looks_after(touchpoint.person, touchpoint.placement) or touchpoint.owner
+        touchpoint.notes = f"Email failed: {reason}"[:1000]
+        touchpoint.save(update_fields=["kind", "title", "owner", "notes"])
+        record_changed(touchpoint, before)
+        turned += 1
+    return turned

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
-from keepwarm.care.services import mark_missed
+from keepwarm.care.services import calls_instead_of_emails, mark_missed
 from keepwarm.imports.services import UPLOADS, forget_old_uploads_daily, run_next_import
 from keepwarm.integrations.services import send_due_webhooks
 from keepwarm.lib.dates import agency_zone, send_time
@@ -134,10 +134,15 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
     messages: dict[int, OutboxMessage] = {}
     without: list[int] = []
     broken: dict[int, str] = {}
+    # People whose address bounced or complained: their check-ins become calls.
+    failed: list[int] = []
     for touchpoint in touchpoints:
         to_email = touchpoint.person.email.strip()
         if not to_email:
             without.append(touchpoint.id)
+            continue
+        if touchpoint.person.email_failed_at is not None:
+            failed.append(touchpoint.id)
             continue
         send_after = send_time(touchpoint.due_on, now=now)
         try:
@@ -170,7 +175,7 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
             invites[touchpoint.id] = touchpoint
     with transaction.atomic():
         # Marking done and queueing share one transaction: both happen or neither.
-        taken = _take([*messages, *without, *broken])
+        taken = _take([*messages, *without, *broken, *failed])
         emailed = [pk for pk in taken if pk in messages]
         Touchpoint.objects.filter(id__in=emailed).update(
             state=Touchpoint.State.DONE, outcome=Touchpoint.Outcome.EMAILED, done_at=now
@@ -185,6 +190,7 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
         no_email = Touchpoint.objects.filter(id__in=[pk for pk in taken if pk in without]).update(
             state=Touchpoint.State.SKIPPED, skip_reason=NO_EMAIL
         )
+        no_email += calls_instead_of_emails(ids=[pk for pk in taken if pk in failed])
         for pk in taken:
             if pk in broken:
                 Touchpoint.objects.filter(id=pk).update(

@@ -221,6 +221,22 @@ def _add_closure(cast: Cast) -> Callable[[], object]:
     )
 
 
+@writes("care.record_email_failed")
+def _record_email_failed(cast: Cast) -> Callable[[], object]:
+    emailed = _planned_call(cast)
+    Touchpoint.objects.filter(pk=emailed.pk).update(kind=Kind.EMAIL, state=Touchpoint.State.DONE)
+    return lambda: care.record_email_failed(
+        email=cast.candidate.email, reason="550 No such user", touchpoint_id=emailed.pk
+    )
+
+
+@writes("care.calls_instead_of_emails")
+def _calls_instead_of_emails(cast: Cast) -> Callable[[], object]:
+    emailed = _planned_call(cast)
+    Touchpoint.objects.filter(pk=emailed.pk).update(kind=Kind.EMAIL)
+    return lambda: care.calls_instead_of_emails(ids=[emailed.pk])
+
+
 @writes("imports.execute")
 def _execute(cast: Cast) -> Callable[[], object]:
     run = _bullhorn_run(cast)
@@ -433,7 +449,7 @@ OTHERS: dict[str, str] = {
         "work_to_hand_over",
         "staff accounts, sign-in and second factors",
     ),
-    **_each("care", "covering_for default_plan step_due_dates", "nothing: reads"),
+    **_each("care", "covering_for default_plan looks_after step_due_dates", "nothing: reads"),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
     **_each(
         "care",
