@@ -349,6 +349,10 @@ KEEPWARM_SEND_HOUR = env_int("KEEPWARM_SEND_HOUR", 9)
 KEEPWARM_HOLIDAYS_COUNTRY = env_str("KEEPWARM_HOLIDAYS_COUNTRY", "GB").upper()
 KEEPWARM_HOLIDAYS_SUBDIVISION = env_str("KEEPWARM_HOLIDAYS_SUBDIVISION", "ENG").upper()
 _check_holidays(KEEPWARM_HOLIDAYS_COUNTRY, KEEPWARM_HOLIDAYS_SUBDIVISION)
+# Days the agency has to find a free replacement when a replacement guarantee fails.
+KEEPWARM_REPLACEMENT_DAYS = env_int("KEEPWARM_REPLACEMENT_DAYS", 90)
+if KEEPWARM_REPLACEMENT_DAYS < 1:
+    raise ImproperlyConfigured("KEEPWARM_REPLACEMENT_DAYS must be 1 or more")
 # Days since last contact that turn a person amber, then red, on Today.
 KEEPWARM_AMBER_DAYS = env_int("KEEPWARM_AMBER_DAYS", 14)
 KEEPWARM_RED_DAYS = env_int("KEEPWARM_RED_DAYS", 30)

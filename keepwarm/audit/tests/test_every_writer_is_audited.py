@@ -237,6 +237,24 @@ def _calls_instead_of_emails(cast: Cast) -> Callable[[], object]:
     return lambda: care.calls_instead_of_emails(ids=[emailed.pk])
 
 
+@writes("placements.link_replacement")
+def _link_replacement(cast: Cast) -> Callable[[], object]:
+    Placement.objects.filter(pk=cast.placement.pk).update(
+        replacement_due_by=START + dt.timedelta(days=120)
+    )
+    cast.placement.refresh_from_db()
+    replacement = Placement.objects.create(
+        person=cast.client_contact,
+        company=cast.company,
+        owner=cast.owner,
+        role_title="Account Manager",
+        start_date=START + dt.timedelta(days=60),
+    )
+    return lambda: placements.link_replacement(
+        placement=cast.placement, replacement=replacement, by=cast.owner
+    )
+
+
 @writes("imports.execute")
 def _execute(cast: Cast) -> Callable[[], object]:
     run = _bullhorn_run(cast)
