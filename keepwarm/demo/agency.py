@@ -28,7 +28,16 @@ from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
-from keepwarm.demo import integrations, network, newsletter, portal, readiness, reports, words
+from keepwarm.demo import (
+    failures,
+    integrations,
+    network,
+    newsletter,
+    portal,
+    readiness,
+    reports,
+    words,
+)
 from keepwarm.demo.answers import Feedback
 from keepwarm.demo.history import History
 from keepwarm.lib.dates import add_months
@@ -198,6 +207,8 @@ class _Agency(History, Feedback):
         reports.load(today=self.today)
         portal.load(domain=DOMAIN)
         readiness.load(today=self.today)
+        failures.bounce_into_calls(today=self.today, consultant=self.by_name(USERNAME))
+        failures.free_replacement_owed(today=self.today)
         self.count()
         network.load(today=self.today, report=self.report)
         return self.report
