@@ -200,7 +200,9 @@ def test_no_plan_lays_out_nothing(cast: Cast) -> None:
     assert lay_out(cast.placement) == []
 
 
-def test_an_import_lays_out_the_same_future_dates_as_a_placement_entered_by_hand() -> None:
+def test_an_import_lays_out_the_same_future_dates_as_a_placement_entered_by_hand(
+    db: None,
+) -> None:
     # An import works out only the dates from today on; it skips a series' past members
     # without computing each, and must land on exactly the dates the full series has.
     from keepwarm.care.services import step_due_dates

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from django.test import Client
 
 from keepwarm.audit.models import AuditEntry
@@ -169,11 +168,6 @@ def test_removing_a_closure_makes_the_days_working_again(cast: Cast, client: Cli
     client.post(f"/working-days/{closure.pk}/remove/")
 
     assert is_working_day(dt.date(2026, 12, 30))
-
-
-@pytest.fixture(autouse=True)
-def _closures_read_afresh() -> None:
-    forget_closures()
 
 
 def test_nothing_is_queued_on_a_closure_day(cast: Cast) -> None:

@@ -236,7 +236,9 @@ def test_send_hour_that_does_not_exist_or_exists_twice(
     assert local_time(dt.date.fromisoformat(day), hour) == at(expected)
 
 
-def test_overdue_send_time_respects_the_local_evening_in_a_far_zone(settings: Any) -> None:
+def test_overdue_send_time_respects_the_local_evening_in_a_far_zone(
+    settings: Any, db: None
+) -> None:
     settings.TIME_ZONE = "Pacific/Auckland"
     now = at("2026-06-10T10:30+00:00")  # 22:30 in Auckland
 
