@@ -632,7 +632,7 @@ def remove_closure(*, closure: Closure, by: User) -> None:
 CALL_INSTEAD = "Call instead: {title}"
 
 
-def looks_after(person: Person, placement: Placement | None) -> User | None:
+def call_owner(person: Person, placement: Placement | None) -> User | None:
     """Who looks after `person` for work about `placement`: its owner, else the person's.
 
     The one place the calls that replace failed emails ask, so the agency-wide rule can
@@ -643,7 +643,7 @@ def looks_after(person: Person, placement: Placement | None) -> User | None:
 
 
 def _call_instead(touchpoint: Touchpoint, *, due_on: dt.date, why: str) -> Touchpoint:
-    owner = looks_after(touchpoint.person, touchpoint.placement) or touchpoint.owner
+    owner = call_owner(touchpoint.person, touchpoint.placement) or touchpoint.owner
     call = Touchpoint.objects.create(
         person=touchpoint.person,
         placement=touchpoint.placement,
@@ -718,7 +718,7 @@ def calls_instead_of_emails(*, ids: list[int]) -> int:
         reason = touchpoint.person.email_failed_reason or "the address does not work"
         touchpoint.kind = Kind.CALL
         touchpoint.title = CALL_INSTEAD.format(title=touchpoint.title)[:200]
-        touchpoint.owner = looks_after(touchpoint.person, touchpoint.placement) or touchpoint.owner
+        touchpoint.owner = call_owner(touchpoint.person, touchpoint.placement) or touchpoint.owner
         touchpoint.notes = f"Email failed: {reason}"[:1000]
         touchpoint.save(update_fields=["kind", "title", "owner", "notes"])
         record_changed(touchpoint, before)

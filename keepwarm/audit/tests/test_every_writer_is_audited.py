@@ -467,7 +467,7 @@ OTHERS: dict[str, str] = {
         "work_to_hand_over",
         "staff accounts, sign-in and second factors",
     ),
-    **_each("care", "covering_for default_plan looks_after step_due_dates", "nothing: reads"),
+    **_each("care", "call_owner covering_for default_plan step_due_dates", "nothing: reads"),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
     **_each(
         "care",
