@@ -47,6 +47,10 @@ def forget_closures() -> None:
 
 def _closed_days() -> frozenset[dt.date]:
     global _closed, _loaded_at
+    # Read without the lock first: laying out an import's care plans asks for every date.
+    loaded_at = _loaded_at
+    if loaded_at is not None and time.monotonic() - loaded_at < _CLOSURES_TTL:
+        return _closed
     with _lock:
         fresh = _loaded_at is not None and time.monotonic() - _loaded_at < _CLOSURES_TTL
         if fresh or _loader is None:
@@ -93,7 +97,13 @@ def why_not_working(day: dt.date) -> str:
 
 def is_working_day(day: dt.date) -> bool:
     """Monday to Friday, not a bank holiday and not a day the agency is closed."""
-    return not why_not_working(day)
+    # why_not_working's answer, without naming the reason: this runs for every due date.
+    if day.weekday() >= 5:
+        return False
+    found = _bank_holidays(
+        settings.KEEPWARM_HOLIDAYS_COUNTRY, settings.KEEPWARM_HOLIDAYS_SUBDIVISION, day.year
+    )
+    return day not in found and day not in _closed_days()
 
 
 def next_working_day(day: dt.date) -> dt.date:
