@@ -165,3 +165,19 @@ def test_spam_complaint_stops_check_ins_by_email_too(cast: Cast, smtp_server: Sm
     cast.candidate.refresh_from_db()
     assert cast.candidate.email_failed_reason.startswith("Marked our email as spam")
     assert len(_calls_instead(cast)) == 1
+
+
+def test_placement_page_says_the_next_check_ins_will_be_calls(
+    cast: Cast, smtp_server: SmtpSink
+) -> None:
+    make_checkin(cast, due_on=DUE)
+    make_checkin(cast, due_on=DUE + dt.timedelta(days=21), title="One-month check-in")
+    smtp_server.rcpt_replies.append("550 5.1.1 No such user here")
+    tick(now=MORNING, worker_id="test")
+    client = Client()
+    client.force_login(cast.owner)
+
+    page = client.get(f"/placements/{cast.placement.pk}/").content.decode()
+
+    assert "Becomes a call when due: their address is not working" in page
+    assert "Keepwarm sends this" not in page
