@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "anymail",
+    "keepwarm.lib",
     "keepwarm.accounts",
     "keepwarm.people",
     "keepwarm.placements",

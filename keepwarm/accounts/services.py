@@ -1,4 +1,8 @@
-"""The team (adding colleagues, changing details and role, deactivating) and signing in."""
+"""The team (adding colleagues, changing details and role, reactivating) and signing in.
+
+Deactivating a colleague waits for their work to be handed over, so it is care's
+(care.services.deactivate_user); the email about a sign-in change is mail's
+(mail.services.account_notices)."""
 
 from __future__ import annotations
 
@@ -17,22 +21,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.accounts.models import (
-    ApiToken,
     RecoveryCode,
     SecondFactor,
     SignInFailure,
     User,
     hash_token,
 )
-from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.lib.images import extension, image_type
-from keepwarm.mail.compose import compose
-from keepwarm.mail.services.outbox import queue_email
-from keepwarm.placements.models import Placement
 
 # No 0/o, 1/l: the password is read out or typed from a screen. 16 characters of 32 are 80 bits.
 _UNAMBIGUOUS = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -159,13 +157,6 @@ def update_user(
     return user
 
 
-def work_to_hand_over(user: User) -> tuple[int, int]:
-    """(active placements, planned calls and check-ins) still owned by `user`."""
-    placements = Placement.objects.filter(owner=user, status__in=Placement.ACTIVE).count()
-    planned = Touchpoint.objects.filter(owner=user, state=Touchpoint.State.PLANNED).count()
-    return placements, planned
-
-
 def end_sessions(user: User, *, keep: str | None = None) -> int:
     """Sign `user` out everywhere by deleting their sessions, except the session `keep`.
 
@@ -180,34 +171,6 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
     ]
     Session.objects.filter(pk__in=ids).delete()
     return len(ids)
-
-
-@transaction.atomic
-def deactivate_user(*, user: User, by: User | None) -> User:
-    """Stop `user` signing in: end their sessions and revoke their API tokens.
-
-    Refused while they still own active placements or planned calls (hand them over
-    first, so nothing is dropped) or cover a colleague today or later.
-    """
-    if by is not None and user.pk == by.pk:
-        raise ValidationError("You cannot deactivate yourself; ask another admin to do it.")
-    placements, planned = work_to_hand_over(user)
-    if placements or planned:
-        raise ValidationError(
-            f"{user.display_name} still owns {placements} active "
-            f"placement{'s' if placements != 1 else ''} and {planned} planned "
-            f"call{'s' if planned != 1 else ''} or check-in{'s' if planned != 1 else ''}. "
-            "Hand them over to a colleague first."
-        )
-    if Cover.objects.filter(colleague=user, ends_on__gte=timezone.localdate()).exists():
-        raise ValidationError(
-            f"{user.display_name} is covering for a colleague; end or change that cover first."
-        )
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    end_sessions(user)
-    ApiToken.objects.filter(user=user).delete()
-    return user
 
 
 def reactivate_user(*, user: User, by: User | None) -> User:
@@ -371,32 +334,6 @@ def reset_second_factor(*, user: User) -> None:
     """Forget the authenticator and recovery codes: the next sign-in sets up a new one."""
     SecondFactor.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
-
-
-def notify_sign_in_change(
-    *, user: User, change: str, by: User | None = None, now: dt.datetime | None = None
-) -> None:
-    """Email the user that how they sign in changed, so a change they did not make shows."""
-    if not user.email:
-        return
-    now = now or timezone.now()
-    context = {
-        "user": user,
-        "change": change,
-        "by": by,
-        "when": timezone.localtime(now),
-        "url": settings.BASE_URL + reverse("account"),
-    }
-    subject, text, html = compose("sign-in-changed", context)
-    queue_email(
-        key=f"sign-in-change:{user.pk}:{now.timestamp()}:{secrets.token_hex(4)}",
-        to_email=user.email,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        send_after=now,
-    )
 
 
 def update_contact_card(

@@ -43,7 +43,9 @@ from keepwarm.accounts.middleware import (
     second_factor_passed,
 )
 from keepwarm.accounts.models import ApiToken, SecondFactor, User
+from keepwarm.care.services import deactivate_user, work_to_hand_over
 from keepwarm.lib.net import client_address
+from keepwarm.mail.services.account_notices import notify_sign_in_change
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +127,7 @@ def team_member(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Saved {member.display_name}’s details.")
             return redirect("team")
-    placements, planned = services.work_to_hand_over(member)
+    placements, planned = work_to_hand_over(member)
     context: dict[str, Any] = {
         "member": member,
         "form": form,
@@ -144,7 +146,7 @@ def team_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     by = user_of(request)
     member = get_object_or_404(User, pk=pk)
     try:
-        services.deactivate_user(user=member, by=by)
+        deactivate_user(user=member, by=by)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -260,7 +262,7 @@ def team_second_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(message))
         return redirect("team_member", pk=member.pk)
     services.reset_second_factor(user=member)
-    services.notify_sign_in_change(
+    notify_sign_in_change(
         user=member, change="your second factor was reset; you set it up again at sign-in", by=by
     )
     ended = services.end_sessions(member) if member.pk != by.pk else 0
@@ -364,7 +366,7 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
             mark_second_factor_passed(request)
             services.clear_sign_in_failures(username=user.username)
             logger.info("second factor set up by %s", user.username)
-            services.notify_sign_in_change(user=user, change="an authenticator app was set up")
+            notify_sign_in_change(user=user, change="an authenticator app was set up")
             _show_once(request, recovery_codes=" ".join(codes), next=_next(request))
             return redirect("recovery_codes")
     uri = services.provisioning_uri(user=user, secret=secret)
@@ -406,10 +408,10 @@ def second_factor_change(request: HttpRequest) -> HttpResponse:
     if request.POST.get("action") == "new-authenticator":
         services.reset_second_factor(user=user)
         request.session.pop(PENDING_SECRET, None)
-        services.notify_sign_in_change(user=user, change="your authenticator app was removed")
+        notify_sign_in_change(user=user, change="your authenticator app was removed")
         return redirect("second_factor_enrol")
     codes = services.regenerate_recovery_codes(user=user)
-    services.notify_sign_in_change(user=user, change="new recovery codes replaced the old ones")
+    notify_sign_in_change(user=user, change="new recovery codes replaced the old ones")
     _show_once(request, recovery_codes=" ".join(codes), next=reverse("account"))
     return redirect("recovery_codes")
 

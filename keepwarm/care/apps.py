@@ -1,14 +1,4 @@
-from __future__ import annotations
-
-import datetime as dt
-
 from django.apps import AppConfig
-
-
-def _closures() -> list[tuple[dt.date, dt.date]]:
-    from keepwarm.care.models import Closure
-
-    return list(Closure.objects.values_list("first_day", "last_day"))
 
 
 class Config(AppConfig):
@@ -16,7 +6,8 @@ class Config(AppConfig):
     label = "care"
 
     def ready(self) -> None:
-        # lib.working_days knows no models: the agency's closures are handed to it here.
+        from keepwarm.care.models import agency_closures
         from keepwarm.lib.working_days import use_closures
 
-        use_closures(_closures)
+        # lib.working_days knows no models: the agency's closures are handed to it here.
+        use_closures(agency_closures)

@@ -263,3 +263,8 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} {self.first_day}–{self.last_day}"
+
+
+def agency_closures() -> list[tuple[dt.date, dt.date]]:
+    """Every closure's first and last day, for lib.working_days."""
+    return list(Closure.objects.values_list("first_day", "last_day"))

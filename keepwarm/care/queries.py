@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
@@ -15,10 +15,14 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Cover, Touchpoint
 from keepwarm.care.services import covering_for
-from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
-from keepwarm.surveys.models import Response
+
+if TYPE_CHECKING:
+    # The timeline reads messages and answers through the person's reverse relations;
+    # mail and surveys sit above care, so they are named here for the types alone.
+    from keepwarm.mail.models import OutboxMessage
+    from keepwarm.surveys.models import Response
 
 GUARANTEE_WARNING_DAYS = 14
 # Calls shown per group on Today, most overdue first; the rest are on the Due page.

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from keepwarm.accounts.models import User
+from keepwarm.accounts.models import ApiToken, User
+from keepwarm.accounts.services import end_sessions
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import (
     Entry,
@@ -253,8 +254,6 @@ def move_start_date(
     new date is before `today` is skipped with a reason instead of firing late. Returns
     how many touchpoints moved or were skipped.
     """
-    from keepwarm.placements.services import status_by_date
-
     today = today or timezone.localdate()
     # Series members are created in order, so a step's touchpoints ordered by id line up
     # with the end of the step's due dates: all of them for a placement entered by hand,
@@ -277,7 +276,7 @@ def move_start_date(
     placement.start_date = new_start
     fields = ["start_date"]
     if placement.status in Placement.ACTIVE:
-        placement.status = status_by_date(placement, today)
+        placement.status = placement.status_on(today)
         fields.append("status")
     placement.save(update_fields=fields)
     record_changed(placement, before)
@@ -724,3 +723,41 @@ def calls_instead_of_emails(*, ids: list[int]) -> int:
         record_changed(touchpoint, before)
         turned += 1
     return turned
+
+
+# --- A colleague leaving -----------------------------------------------------------------
+
+
+def work_to_hand_over(user: User) -> tuple[int, int]:
+    """(active placements, planned calls and check-ins) still owned by `user`."""
+    placements = Placement.objects.filter(owner=user, status__in=Placement.ACTIVE).count()
+    planned = Touchpoint.objects.filter(owner=user, state=Touchpoint.State.PLANNED).count()
+    return placements, planned
+
+
+@transaction.atomic
+def deactivate_user(*, user: User, by: User | None) -> User:
+    """Stop `user` signing in: end their sessions and revoke their API tokens.
+
+    Refused while they still own active placements or planned calls (hand them over
+    first, so nothing is dropped) or cover a colleague today or later.
+    """
+    if by is not None and user.pk == by.pk:
+        raise ValidationError("You cannot deactivate yourself; ask another admin to do it.")
+    placements, planned = work_to_hand_over(user)
+    if placements or planned:
+        raise ValidationError(
+            f"{user.display_name} still owns {placements} active "
+            f"placement{'s' if placements != 1 else ''} and {planned} planned "
+            f"call{'s' if planned != 1 else ''} or check-in{'s' if planned != 1 else ''}. "
+            "Hand them over to a colleague first."
+        )
+    if Cover.objects.filter(colleague=user, ends_on__gte=timezone.localdate()).exists():
+        raise ValidationError(
+            f"{user.display_name} is covering for a colleague; end or change that cover first."
+        )
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    end_sessions(user)
+    ApiToken.objects.filter(user=user).delete()
+    return user

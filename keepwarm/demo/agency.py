@@ -392,37 +392,13 @@ class _Agency(History, Feedback):
         self.endings: list[tuple[Placement, str, dt.date, str, str]] = []
         self.entered_on: dict[int, dt.date] = {}
         self.back_dated = 0
+        # Each step draws from the one seeded generator, in this order: the same agency
+        # every time.
         for index, (start, owner, purpose) in enumerate(self.start_dates(count)):
-            # Now and then someone placed a year or more ago moves on through us again.
-            movers = [
-                p
-                for p in latest.values()
-                if p.start_date <= start - dt.timedelta(days=300) and p.kind == "permanent"
-            ]
-            moving = (
-                not purpose and start <= self.today and movers and (not pool or rng.random() < 0.06)
-            )
-            person = rng.choice(movers).person if moving else pool.pop()
-            job = self.job_of[person.pk]
-            if purpose == "guarantee ending" and refund_90:
-                company = rng.choice(refund_90)
-            else:
-                company = rng.choice(in_sector[person.sector] or self.companies)
-            sector = self.sector_of[company.name]
-            if job not in sector.jobs or moving:
-                job = rng.choice(sector.jobs)
+            person, moving = self._next_person(latest, pool, start, purpose)
+            company, job = self._placed_where(person, purpose, moving, refund_90, in_sector)
             owner = owner or rng.choice(self.consultants)
-            # At least one, so the demo shows old steps skipped rather than fired at once.
-            back_dated = (
-                not purpose
-                and start < self.today - dt.timedelta(60)
-                and (not self.back_dated or rng.random() < 0.04)
-            )
-            self.back_dated += back_dated
-            if back_dated:  # typed in recently for a placement made long ago
-                entered = self.today - dt.timedelta(days=rng.randint(1, 20))
-            else:
-                entered = min(self.today, start - dt.timedelta(days=rng.randint(7, 35)))
+            entered = self._entered(start, purpose)
             contract = not purpose and rng.random() < 0.08
             fields = self.placement_fields(job, company, start, contract)
             placement = create_placement(
@@ -442,19 +418,77 @@ class _Agency(History, Feedback):
             self.placements.append(placement)
             self.entered_on[placement.pk] = entered
             if moving:
-                before = latest[person.pk]
-                self.endings.append(
-                    (
-                        before,
-                        Placement.Status.LEFT,
-                        start - dt.timedelta(days=rng.randint(3, 20)),
-                        Placement.LeaveReason.OTHER,
-                        f"Moved on through us: {job.title} at {company.name}.",
-                    )
-                )
+                self._moved_on(latest[person.pk], start, job, company)
             latest[person.pk] = placement
             if index == 0:
                 self.showcase_start = placement
+        self._date_entries()
+
+    def _next_person(
+        self, latest: dict[int, Placement], pool: list[Person], start: dt.date, purpose: str
+    ) -> tuple[Person, bool]:
+        """A new candidate from the pool, or (now and then) someone placed a year or more
+        ago who moves on through us again; True in the second case."""
+        rng = self.rng
+        movers = [
+            p
+            for p in latest.values()
+            if p.start_date <= start - dt.timedelta(days=300) and p.kind == "permanent"
+        ]
+        moving = (
+            not purpose and start <= self.today and movers and (not pool or rng.random() < 0.06)
+        )
+        if moving:
+            return rng.choice(movers).person, True
+        return pool.pop(), False
+
+    def _placed_where(
+        self,
+        person: Person,
+        purpose: str,
+        moving: bool,
+        refund_90: list[Company],
+        in_sector: dict[str, list[Company]],
+    ) -> tuple[Company, words.Job]:
+        rng = self.rng
+        job = self.job_of[person.pk]
+        if purpose == "guarantee ending" and refund_90:
+            company = rng.choice(refund_90)
+        else:
+            company = rng.choice(in_sector[person.sector] or self.companies)
+        sector = self.sector_of[company.name]
+        if job not in sector.jobs or moving:
+            job = rng.choice(sector.jobs)
+        return company, job
+
+    def _entered(self, start: dt.date, purpose: str) -> dt.date:
+        """When the placement was typed in: weeks before its start, or (at least once, so
+        the demo shows old steps skipped rather than fired at once) long after it."""
+        rng = self.rng
+        back_dated = (
+            not purpose
+            and start < self.today - dt.timedelta(60)
+            and (not self.back_dated or rng.random() < 0.04)
+        )
+        self.back_dated += back_dated
+        if back_dated:  # typed in recently for a placement made long ago
+            return self.today - dt.timedelta(days=rng.randint(1, 20))
+        return min(self.today, start - dt.timedelta(days=rng.randint(7, 35)))
+
+    def _moved_on(
+        self, before: Placement, start: dt.date, job: words.Job, company: Company
+    ) -> None:
+        self.endings.append(
+            (
+                before,
+                Placement.Status.LEFT,
+                start - dt.timedelta(days=self.rng.randint(3, 20)),
+                Placement.LeaveReason.OTHER,
+                f"Moved on through us: {job.title} at {company.name}.",
+            )
+        )
+
+    def _date_entries(self) -> None:
         by_entered: dict[dt.date, list[int]] = defaultdict(list)
         for p in self.placements:
             by_entered[self.entered_on[p.pk]].append(p.pk)

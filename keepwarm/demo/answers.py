@@ -32,6 +32,15 @@ from keepwarm.surveys.models import TARGET_CHOICES, Answer, Invitation, Question
 from keepwarm.surveys.services import invitation_days
 
 HAPPY, WOBBLY, UNHAPPY = "happy", "wobbly", "unhappy"
+# How often each mood says something is wrong on a yes/no question.
+BAD = {HAPPY: 0.03, WOBBLY: 0.3, UNHAPPY: 0.7}
+# The scores each mood gives, drawn from at random (repeats weight the draw).
+SCORES: dict[str, dict[str, tuple[int, ...]]] = {
+    Question.Kind.NPS: {HAPPY: (8, 9, 9, 10, 10), WOBBLY: (6, 7, 7, 8), UNHAPPY: (2, 3, 4, 5, 6)},
+    Question.Kind.RATING: {HAPPY: (4, 4, 5, 5, 3), WOBBLY: (3, 3, 4, 2), UNHAPPY: (1, 2, 2, 3)},
+}
+CODED = ("teething_problems", "has_concerns", "new_roles", "see_in_a_year")
+SEE_IN_A_YEAR = {WOBBLY: ("not_sure", "yes"), UNHAPPY: ("no", "no", "not_sure")}
 
 # Free text by question and mood; "" means the person left it blank.
 TEXT: dict[str, dict[str, tuple[str, ...]]] = {
@@ -308,38 +317,37 @@ class Feedback:
 
     def _value(self, q: Question, mood: str) -> Any:
         """One answer in keeping with the mood: mostly fine, sometimes one thing wrong."""
+        scores = SCORES.get(q.kind)
+        if scores is not None:
+            return self.rng.choice(scores[mood])
+        if q.code.startswith("target:") or q.code in CODED:
+            return self._coded(q.code, mood)
+        return self._by_kind(q, mood)
+
+    def _coded(self, code: str, mood: str) -> str:
+        """Questions the risk model reads by their code."""
         rng = self.rng
-        bad = {HAPPY: 0.03, WOBBLY: 0.3, UNHAPPY: 0.7}[mood]
-        code = q.code
-        if q.kind == Question.Kind.NPS:
-            if mood == HAPPY:
-                return rng.choice((8, 9, 9, 10, 10))
-            return rng.choice((6, 7, 7, 8)) if mood == WOBBLY else rng.choice((2, 3, 4, 5, 6))
-        if q.kind == Question.Kind.RATING:
-            if mood == HAPPY:
-                return rng.choice((4, 4, 5, 5, 3))
-            return rng.choice((3, 3, 4, 2)) if mood == WOBBLY else rng.choice((1, 2, 2, 3))
         if code.startswith("target:"):
             weights = {HAPPY: (45, 50, 5), WOBBLY: (20, 50, 30), UNHAPPY: (5, 35, 60)}[mood]
             return rng.choices(("met", "on_track", "behind"), weights)[0]
         if code in ("teething_problems", "has_concerns"):
-            return "yes" if rng.random() < bad else "no"
+            return "yes" if rng.random() < BAD[mood] else "no"
         if code == "new_roles":
             return "yes" if rng.random() < 0.3 else "no"
-        if code == "see_in_a_year":
-            if mood == HAPPY:
-                return "yes"
-            return (
-                rng.choice(("not_sure", "yes"))
-                if mood == WOBBLY
-                else rng.choice(("no", "no", "not_sure"))
-            )
-        if code.startswith("terms_kept"):
+        # see_in_a_year
+        if mood == HAPPY:
+            return "yes"
+        return rng.choice(SEE_IN_A_YEAR[mood])
+
+    def _by_kind(self, q: Question, mood: str) -> Any:
+        rng = self.rng
+        bad = BAD[mood]
+        if q.code.startswith("terms_kept"):
             bad /= 3  # a breach of terms is rarer than a grumble
         if q.kind == Question.Kind.YES_NO:
             return "no" if rng.random() < bad else "yes"
         if q.kind == Question.Kind.TEXT:
-            return self._text(code, mood) or None
+            return self._text(q.code, mood) or None
         options = q.options()
         return rng.choice(options)[0] if options else None
 

@@ -180,24 +180,32 @@ def _referrals(
 ) -> int:
     """Referrals at every stage; each named person is already known, so nothing is duplicated."""
     people = [p.person for p in placements]
-    past_guarantee = [
-        p for p in placements if p.guarantee_ends_on < today and p.status == "settled"
-    ]
-    in_guarantee = [p for p in placements if p.guarantee_ends_on >= today > p.start_date]
-    fell = [p for p in placements if p.status in services.FALLEN_THROUGH]
-    made = 0
+    referrals = _Referrals(rng, people, rules)
+    referrals.placed_ones(today, placements)
+    referrals.fresh_ones()
+    referrals.client_won(today)
+    referrals.doubtful(people)
+    return referrals.made
 
-    others = list(people)
-    rng.shuffle(others)
 
-    def someone_else(referred: Person) -> Person:
-        return next(p for p in others if p.pk != referred.pk)
+class _Referrals:
+    """Who refers whom: referrals spread over different people, and how many were made."""
 
-    def refer(referred: Person, days_ago: int) -> Referral:
-        nonlocal made
-        referrer = someone_else(referred)
-        others.remove(referrer)
-        others.append(referrer)  # spread referrals over different people
+    def __init__(
+        self, rng: random.Random, people: list[Person], rules: dict[str, RewardRule]
+    ) -> None:
+        self.rules = rules
+        self.made = 0
+        self.others = list(people)
+        rng.shuffle(self.others)
+
+    def someone_else(self, referred: Person) -> Person:
+        return next(p for p in self.others if p.pk != referred.pk)
+
+    def refer(self, referred: Person, days_ago: int) -> Referral:
+        referrer = self.someone_else(referred)
+        self.others.remove(referrer)
+        self.others.append(referrer)  # spread referrals over different people
         referral = services.receive_referral(
             referrer=referrer,
             kind=Referral.Kind.CANDIDATE,
@@ -209,50 +217,61 @@ def _referrals(
         Referral.objects.filter(pk=referral.pk).update(
             received_at=timezone.now() - dt.timedelta(days=days_ago)
         )
-        made += 1
+        self.made += 1
         return referral
 
-    def placed(referral: Referral, placement: Placement, status: str, **extra: Any) -> None:
+    def placed(self, referral: Referral, placement: Placement, status: str, **extra: Any) -> None:
         due = placement.guarantee_ends_on + dt.timedelta(days=1)
         Referral.objects.filter(pk=referral.pk).update(
             status=status,
             placement=placement,
-            rule=rules["candidate"],
-            reward_amount=rules["candidate"].amount,
+            rule=self.rules["candidate"],
+            reward_amount=self.rules["candidate"].amount,
             reward_due_on=due,
             **extra,
         )
 
-    # Placed and the guarantee passed: reward due (two), paid (two).
-    for n, placement in enumerate(past_guarantee[:4]):
-        referral = refer(placement.person, 200 + n * 20)
-        if n < 2:
-            placed(referral, placement, S.REWARD_DUE)
-        else:
-            paid_on = placement.guarantee_ends_on + dt.timedelta(days=10)
-            placed(referral, placement, S.PAID, paid_on=min(paid_on, today))
-    # Placed, still in guarantee: the reward is not due yet.
-    for n, placement in enumerate(in_guarantee[:2]):
-        placed(refer(placement.person, 40 + n * 5), placement, S.PLACED)
-    # The placement fell off: not eligible.
-    for placement in fell[:1]:
-        placed(refer(placement.person, 120), placement, S.NOT_ELIGIBLE)
-    # Fresh ones: received and contacted, about candidates not placed yet.
-    candidates = list(
-        Person.objects.filter(roles__kind=Role.Kind.CANDIDATE)
-        .exclude(roles__kind=Role.Kind.PLACED)
-        .order_by("id")[:4]
-    )
-    for n, person in enumerate(candidates):
-        referral = refer(person, 2 + n * 3)
-        if n >= 2:
-            Referral.objects.filter(pk=referral.pk).update(status=S.CONTACTED)
-    # A client referral that was won, with its reward counting down.
-    contact = Person.objects.filter(roles__kind=Role.Kind.CLIENT_CONTACT).order_by("id").first()
-    if contact is not None:
+    def placed_ones(self, today: dt.date, placements: list[Placement]) -> None:
+        past_guarantee = [
+            p for p in placements if p.guarantee_ends_on < today and p.status == "settled"
+        ]
+        in_guarantee = [p for p in placements if p.guarantee_ends_on >= today > p.start_date]
+        fell = [p for p in placements if p.status in services.FALLEN_THROUGH]
+        # Placed and the guarantee passed: reward due (two), paid (two).
+        for n, placement in enumerate(past_guarantee[:4]):
+            referral = self.refer(placement.person, 200 + n * 20)
+            if n < 2:
+                self.placed(referral, placement, S.REWARD_DUE)
+            else:
+                paid_on = placement.guarantee_ends_on + dt.timedelta(days=10)
+                self.placed(referral, placement, S.PAID, paid_on=min(paid_on, today))
+        # Placed, still in guarantee: the reward is not due yet.
+        for n, placement in enumerate(in_guarantee[:2]):
+            self.placed(self.refer(placement.person, 40 + n * 5), placement, S.PLACED)
+        # The placement fell off: not eligible.
+        for placement in fell[:1]:
+            self.placed(self.refer(placement.person, 120), placement, S.NOT_ELIGIBLE)
+
+    def fresh_ones(self) -> None:
+        """Received and contacted, about candidates not placed yet."""
+        candidates = list(
+            Person.objects.filter(roles__kind=Role.Kind.CANDIDATE)
+            .exclude(roles__kind=Role.Kind.PLACED)
+            .order_by("id")[:4]
+        )
+        for n, person in enumerate(candidates):
+            referral = self.refer(person, 2 + n * 3)
+            if n >= 2:
+                Referral.objects.filter(pk=referral.pk).update(status=S.CONTACTED)
+
+    def client_won(self, today: dt.date) -> None:
+        """A client referral that was won, with its reward counting down."""
+        contact = Person.objects.filter(roles__kind=Role.Kind.CLIENT_CONTACT).order_by("id").first()
+        if contact is None:
+            return
         company = contact.roles.filter(kind=Role.Kind.CLIENT_CONTACT).first()
         won = services.receive_referral(
-            referrer=someone_else(contact),
+            referrer=self.someone_else(contact),
             kind=Referral.Kind.CLIENT,
             name=contact.full_name,
             email=contact.email,
@@ -260,23 +279,25 @@ def _referrals(
         )
         Referral.objects.filter(pk=won.pk).update(
             status=S.WON,
-            rule=rules["client"],
-            reward_amount=rules["client"].amount,
+            rule=self.rules["client"],
+            reward_amount=self.rules["client"].amount,
             reward_due_on=today + dt.timedelta(days=25),
         )
-        made += 1
-    # A doubtful one: the number is known under another name, so a consultant must say who.
-    known = next((p for p in people if p.phone), None)
-    if known is not None:
+        self.made += 1
+
+    def doubtful(self, people: list[Person]) -> None:
+        """The number is known under another name, so a consultant must say who."""
+        known = next((p for p in people if p.phone), None)
+        if known is None:
+            return
         services.receive_referral(
-            referrer=someone_else(known),
+            referrer=self.someone_else(known),
             kind=Referral.Kind.CANDIDATE,
             name="Jordan Ellis",
             phone=known.phone,
             notes="Gave only a mobile number.",
         )
-        made += 1
-    return made
+        self.made += 1
 
 
 def _leads(rng: random.Random, today: dt.date, placements: list[Placement], by: User) -> int:

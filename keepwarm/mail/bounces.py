@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from keepwarm.care.services import record_email_failed
 from keepwarm.mail.models import OutboxMessage, Suppression
+from keepwarm.mail.services.consent import withdraw_consent_for_address
 from keepwarm.mail.suppressions import suppress
-from keepwarm.people.services import withdraw_consent_for_address
 
 logger = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
+from keepwarm.mail.services.consent import marketable_people
 
 if TYPE_CHECKING:
     from keepwarm.people.models import Person
@@ -66,9 +67,6 @@ def suppress(
 def _marketable(today: dt.date) -> QuerySet[Person]:
     """marketable_people(today=today), built once a day instead of once a batch (building
     it was most of the check's cost). Never evaluated itself: .filter() makes a copy."""
-    # Imported here: people.services imports mail.models, and mail.services imports us.
-    from keepwarm.people.services import marketable_people
-
     return marketable_people(today=today)
 
 

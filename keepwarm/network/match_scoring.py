@@ -131,15 +131,35 @@ class Scorer:
         if want is None:
             want = self._wanted[vacancy.pk] = _wanted(vacancy)
         parts: dict[str, float] = {}
-        reasons: list[Reason] = []
+        # Reasons are only written out for the shortlist (`explain`); the first pass ranks.
+        reasons: list[Reason] | None = [] if explain else None
+        best_sim = self._title_part(want, vacancy, profile, parts, reasons)
+        self._skills_part(want, profile, best_sim, parts, reasons)
+        _place_parts(want, profile, parts, reasons)
+        salary_part, salary_text = salary_fit(vacancy, profile.salary)
+        parts["salary"] = salary_part
+        if reasons is not None and salary_text:
+            reasons.append(Reason("salary", salary_text, salary_part * WEIGHTS["salary"]))
+        _readiness_part(profile, parts, reasons)
+        score = sum(parts[k] * WEIGHTS[k] for k in WEIGHTS)
+        return Scored(score, parts, reasons if reasons is not None else [])
 
+    def _title_part(
+        self,
+        want: _Wanted,
+        vacancy: Vacancy,
+        profile: Profile,
+        parts: dict[str, float],
+        reasons: list[Reason] | None,
+    ) -> float:
+        """The closest of the person's titles to the vacancy's; returns its similarity."""
         best_title, best_sim = "", 0.0
         for title in profile.titles:
             sim = self._title_sim(want, title)
             if sim > best_sim:
                 best_title, best_sim = title, sim
         parts["title"] = best_sim
-        if explain and best_sim >= 0.2:
+        if reasons is not None and best_sim >= 0.2:
             reasons.append(
                 Reason(
                     "title",
@@ -147,44 +167,54 @@ class Scorer:
                     best_sim * WEIGHTS["title"],
                 )
             )
+        return best_sim
 
-        if want.skills:
-            held = self._skills_held(want, profile.skills)
-            parts["skills"] = len(held) / len(want.skills)
-            if explain and held:
-                reasons.append(
-                    Reason(
-                        "skills",
-                        f"Skills: {', '.join(held)} ({len(held)} of {len(want.skills)})",
-                        parts["skills"] * WEIGHTS["skills"],
-                    )
-                )
-        else:
+    def _skills_part(
+        self,
+        want: _Wanted,
+        profile: Profile,
+        best_sim: float,
+        parts: dict[str, float],
+        reasons: list[Reason] | None,
+    ) -> None:
+        if not want.skills:
             # No skills listed: the title stands for them.
             parts["skills"] = best_sim
+            return
+        held = self._skills_held(want, profile.skills)
+        parts["skills"] = len(held) / len(want.skills)
+        if reasons is not None and held:
+            reasons.append(
+                Reason(
+                    "skills",
+                    f"Skills: {', '.join(held)} ({len(held)} of {len(want.skills)})",
+                    parts["skills"] * WEIGHTS["skills"],
+                )
+            )
 
-        parts["sector"] = 1.0 if _fits(want.sector, profile.sector) else 0.0
-        if explain and parts["sector"]:
-            reasons.append(Reason("sector", f"Same sector: {profile.sector}", WEIGHTS["sector"]))
-        parts["location"] = 1.0 if _fits(want.location, profile.location) else 0.0
-        if explain and parts["location"]:
-            reasons.append(Reason("location", f"Based in {profile.location}", WEIGHTS["location"]))
 
-        salary_part, salary_text = salary_fit(vacancy, profile.salary)
-        parts["salary"] = salary_part
-        if explain and salary_text:
-            reasons.append(Reason("salary", salary_text, salary_part * WEIGHTS["salary"]))
+def _place_parts(
+    want: _Wanted, profile: Profile, parts: dict[str, float], reasons: list[Reason] | None
+) -> None:
+    """Same sector, same location: each fits or not."""
+    parts["sector"] = 1.0 if _fits(want.sector, profile.sector) else 0.0
+    if reasons is not None and parts["sector"]:
+        reasons.append(Reason("sector", f"Same sector: {profile.sector}", WEIGHTS["sector"]))
+    parts["location"] = 1.0 if _fits(want.location, profile.location) else 0.0
+    if reasons is not None and parts["location"]:
+        reasons.append(Reason("location", f"Based in {profile.location}", WEIGHTS["location"]))
 
-        ready = profile.readiness or 0.0
-        parts["readiness"] = ready
-        if explain and ready >= 0.3:
-            text = f"Readiness to move {round(ready * 100)}%"
-            if profile.readiness_reason:
-                text += f": {profile.readiness_reason}"
-            reasons.append(Reason("readiness", text, ready * WEIGHTS["readiness"]))
 
-        score = sum(parts[k] * WEIGHTS[k] for k in WEIGHTS)
-        return Scored(score, parts, reasons)
+def _readiness_part(
+    profile: Profile, parts: dict[str, float], reasons: list[Reason] | None
+) -> None:
+    ready = profile.readiness or 0.0
+    parts["readiness"] = ready
+    if reasons is not None and ready >= 0.3:
+        text = f"Readiness to move {round(ready * 100)}%"
+        if profile.readiness_reason:
+            text += f": {profile.readiness_reason}"
+        reasons.append(Reason("readiness", text, ready * WEIGHTS["readiness"]))
 
 
 def _closeness(sim: float) -> str:

@@ -32,6 +32,7 @@ from keepwarm.network.models import Readiness, Vacancy
 from keepwarm.network.similarity import Idf, grams
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
+from keepwarm.surveys.models import Answer
 
 # How many of the cheap pass's best get the full treatment, per match asked for.
 SHORTLIST_FACTOR = 4
@@ -123,8 +124,6 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
 
 def _performance(person_ids: Sequence[int]) -> dict[int, tuple[float, int]]:
     """Average of the clients' "performance overall" ratings per person, and how many."""
-    from keepwarm.surveys.models import Answer  # surveys depends on care; imported late
-
     rows = (
         Answer.objects.filter(
             response__placement__person_id__in=person_ids,

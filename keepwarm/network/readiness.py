@@ -44,6 +44,7 @@ from keepwarm.network.models import Readiness, StatusStatement
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Risk, Signal, SignalKind
+from keepwarm.surveys.models import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -286,8 +287,6 @@ def gather(person_ids: Sequence[int], *, today: dt.date) -> dict[int, Inputs]:
 
 def _find_progression(inputs: dict[int, Inputs], post_ids: dict[int, int]) -> None:
     """Mark people whose notes or written answers since their start mention progression."""
-    from keepwarm.surveys.models import Answer  # surveys imports care; keep this module light
-
     words = Q()
     for word in PROGRESSION_WORDS:
         words |= Q(text__icontains=word)

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from keepwarm.lib.dates import add_months
+from keepwarm.mail.services.consent import lawful
 from keepwarm.newsletters.chart import Chart
 from keepwarm.people.models import Consent, Person, Role
 from keepwarm.placements.models import Placement
@@ -114,8 +115,6 @@ class Audience(models.Model):
 
     def members(self, today: dt.date, *, frequency: str = "") -> QuerySet[Person]:
         """Who would receive a newsletter today: the segment, with a lawful basis only."""
-        from keepwarm.newsletters.queries import lawful
-
         return lawful(self.segment(today), topics=self.topics, today=today, frequency=frequency)
 
     def describe(self) -> str:

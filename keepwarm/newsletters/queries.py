@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import operator
-from collections.abc import Sequence
-from functools import reduce
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.newsletters.models import Engagement, Frequency, Issue
-from keepwarm.people.models import Consent, Person
-
-
-def lawful(
-    people: QuerySet[Person],
-    *,
-    today: dt.date,
-    topics: Sequence[str] = (),
-    frequency: str = "",
-) -> QuerySet[Person]:
-    """`people` narrowed to those we may market to today: no basis, no send.
-
-    The basis check is the people app's (`marketable_people`); on top of it, someone who
-    chose topics only gets newsletters about one of them, and a weekly newsletter only
-    reaches people who asked for weekly mail.
-    """
-    from keepwarm.people.services import marketable_people
-
-    people = people.filter(pk__in=marketable_people("newsletter", today=today).values("pk"))
-    current = Consent.objects.filter(
-        person=OuterRef("pk"), purpose=Consent.Purpose.NEWSLETTER, withdrawn_at__isnull=True
-    )
-    if topics:
-        # JSON text match: works the same on SQLite (no JSON contains) and PostgreSQL.
-        wanted = reduce(operator.or_, (Q(topics__icontains=f'"{topic}"') for topic in topics))
-        people = people.filter(Exists(current.filter(Q(topics=[]) | wanted)))
-    if frequency == Frequency.WEEKLY:
-        people = people.filter(Exists(current.filter(frequency=Frequency.WEEKLY)))
-    return people
+from keepwarm.newsletters.models import Engagement, Issue
 
 
 def issue_messages(issue: Issue) -> QuerySet[OutboxMessage]:

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.lib.dates import add_months, agency_zone, local_time
+from keepwarm.lib.ratelimit import over_limit
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.outbox import queue_email, queue_emails
 from keepwarm.mail.services.sending import send_now
@@ -63,7 +64,6 @@ from keepwarm.newsletters.render import (
     view_token,
 )
 from keepwarm.people.models import Consent, Person
-from keepwarm.surveys.services import over_limit
 
 logger = logging.getLogger(__name__)
 

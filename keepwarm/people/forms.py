@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
+from keepwarm.audit.concurrency import VersionField
 from keepwarm.care.forms import UserChoiceField, team
-from keepwarm.lib.concurrency import VersionField
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 

@@ -16,16 +16,16 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.access import user_of
 from keepwarm.accounts.models import User
+from keepwarm.audit.concurrency import (
+    EditConflict,
+    conflict_message,
+    with_current_version,
+)
 from keepwarm.audit.recording import record_read
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.views import covering_ids
-from keepwarm.lib.concurrency import (
-    EditConflict,
-    conflict_message,
-    with_current_version,
-)
 from keepwarm.people import services as people_services
 from keepwarm.people.forms import (
     ClientContactForm,

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.access import user_of
 from keepwarm.care.queries import get_person_for
+from keepwarm.mail.services.consent import record_consent, withdraw_consent
 from keepwarm.people.models import Consent
-from keepwarm.people.services import record_consent, withdraw_consent
 
 
 class ConsentForm(forms.Form):

@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from keepwarm.audit.concurrency import VersionField
 from keepwarm.care.forms import DATE, UserChoiceField, team
 from keepwarm.care.models import CarePlan
-from keepwarm.lib.concurrency import VersionField
 from keepwarm.lib.ids import parse_id
 from keepwarm.people.forms import RebateScaleField, parse_rebate_scale
 from keepwarm.people.models import Company, Person, Role

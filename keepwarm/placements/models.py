@@ -158,6 +158,16 @@ class Placement(models.Model):
     def in_guarantee_on(self, today: dt.date) -> bool:
         return self.start_date <= today <= self.guarantee_ends_on
 
+    def status_on(self, day: dt.date) -> str:
+        """Where an active placement stands on `day`, from its dates alone."""
+        if self.start_date > day:
+            return self.Status.OFFER_ACCEPTED
+        if not self.guarantee_length:
+            return self.Status.STARTED
+        if day <= self.guarantee_ends_on:
+            return self.Status.IN_GUARANTEE
+        return self.Status.SETTLED
+
     def days_in_post(self, on: dt.date) -> int:
         """Calendar days from start to `on`; rebate scales count calendar days."""
         return max(0, (on - self.start_date).days)

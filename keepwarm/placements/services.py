@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.concurrency import claim_version
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import (
     created_changes,
@@ -26,7 +27,6 @@ from keepwarm.audit.recording import (
 from keepwarm.care.models import CarePlan, Touchpoint
 from keepwarm.care.services import default_plan, hand_over, lay_out_new_placements, move_start_date
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
-from keepwarm.lib.concurrency import claim_version
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Remedy, Role
 from keepwarm.placements.models import Placement, Target
@@ -36,17 +36,6 @@ GUARANTEE_TERMS = ("guarantee_length", "guarantee_unit", "guarantee_remedy", "re
 PLACEMENT_ENDED = "Placement ended"
 
 Status = Placement.Status
-
-
-def status_by_date(placement: Placement, today: dt.date) -> str:
-    """Where an active placement stands on `today`, from its dates alone."""
-    if placement.start_date > today:
-        return Status.OFFER_ACCEPTED
-    if not placement.guarantee_length:
-        return Status.STARTED
-    if today <= placement.guarantee_ends_on:
-        return Status.IN_GUARANTEE
-    return Status.SETTLED
 
 
 @dataclass
@@ -130,7 +119,7 @@ def create_placements(
             **fields,
         )
         if "status" not in fields:
-            placement.status = status_by_date(placement, today)
+            placement.status = placement.status_on(today)
         if placement.status not in Placement.ENDED:
             # Without `plan`, a care_plan given in `fields` wins over the default for the kind.
             plan = item.plan or placement.care_plan

@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.access import user_of
+from keepwarm.audit.concurrency import EditConflict, conflict_message, with_current_version
 from keepwarm.audit.recording import record_read
 from keepwarm.care import queries
 from keepwarm.care.forms import team
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.templatetags.keepwarm import money
 from keepwarm.care.views import covering_ids
-from keepwarm.lib.concurrency import EditConflict, conflict_message, with_current_version
 from keepwarm.lib.ids import parse_id
 from keepwarm.placements import services
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,14 +18,13 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Audience, Cover, Kind, Touchpoint
+from keepwarm.network.models import Lead, Referral, StatusStatement
+from keepwarm.network.services import receive_lead, receive_referral, record_statement
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, SignalKind
 from keepwarm.signals.services.alerts import open_alert
 from keepwarm.signals.services.concerns import record_reported
-
-if TYPE_CHECKING:
-    from keepwarm.network.models import Lead, Referral, StatusStatement
 
 MAX_TEXT = 2000
 
@@ -193,8 +191,6 @@ def _report(
 def say_how_things_are(
     *, person: Person, status: str, contract_end_on: dt.date | None
 ) -> StatusStatement:
-    from keepwarm.network.services import record_statement
-
     return record_statement(
         person=person, status=status, contract_end_on=contract_end_on, source="personal_page"
     )
@@ -210,8 +206,6 @@ def refer(
     company_name: str = "",
     notes: str = "",
 ) -> Referral:
-    from keepwarm.network.services import receive_referral
-
     return receive_referral(
         referrer=person,
         kind=kind,
@@ -233,8 +227,6 @@ def pass_on_lead(
     role_hint: str = "",
     notes: str = "",
 ) -> Lead:
-    from keepwarm.network.services import receive_lead
-
     return receive_lead(
         source=person,
         company_name=company_name,

@@ -19,9 +19,9 @@ from django.utils import timezone
 from keepwarm.audit.recording import record_created
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
+from keepwarm.mail.services.consent import current_consent, record_consent, withdraw_consent
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Consent, Person
-from keepwarm.people.services import current_consent, record_consent, withdraw_consent
 
 SIGNUP_SALT = "keepwarm.signup"
 CONFIRM_DAYS = 7

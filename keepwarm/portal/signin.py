@@ -30,8 +30,8 @@ from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to
 from keepwarm.mail.services.outbox import queue_email
+from keepwarm.people.links import EMAIL, SIGNIN, link_url, signer
 from keepwarm.people.models import Person, Role
-from keepwarm.portal.links import EMAIL, SIGNIN, link_url, signer
 from keepwarm.portal.models import PortalSession, UsedLink
 
 MAX_TOKEN = 300

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from keepwarm.lib.net import client_address
+from keepwarm.lib.ratelimit import RATE_WINDOW, over_limit
 from keepwarm.mail.models import email_hash
+from keepwarm.mail.services.consent import current_consent, update_preferences
 from keepwarm.mail.unsubscribe import (
     BadLink,
     open_preferences_token,
@@ -27,10 +29,8 @@ from keepwarm.mail.unsubscribe import (
     unsubscribe_url,
 )
 from keepwarm.people.models import Consent, Person
-from keepwarm.people.services import current_consent, update_preferences
 from keepwarm.portal import services
 from keepwarm.portal.forms import PreferencesForm, SignupForm
-from keepwarm.surveys.services import RATE_WINDOW, over_limit
 
 # Our own stylesheet only: no third-party assets, no script at all.
 PUBLIC_CSP = (

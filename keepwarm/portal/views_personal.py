@@ -28,6 +28,7 @@ from keepwarm.accounts.models import User
 from keepwarm.care.queries import get_person_for
 from keepwarm.lib.images import image_type
 from keepwarm.lib.net import client_address
+from keepwarm.lib.ratelimit import RATE_WINDOW, over_limit
 from keepwarm.mail.models import email_hash
 from keepwarm.mail.unsubscribe import preferences_url
 from keepwarm.people.models import Company, Person
@@ -43,14 +44,13 @@ from keepwarm.portal.forms import (
 )
 from keepwarm.portal.models import PortalSession
 from keepwarm.portal.views import _not_allowed, _public
-from keepwarm.surveys.services import RATE_WINDOW, over_limit
 
 # Our own stylesheet and images only; no script at all.
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-# Per ten minutes (surveys' RATE_WINDOW): sign-in requests per address and per connection,
+# Per ten minutes (lib.ratelimit's RATE_WINDOW): sign-in requests per address and per connection,
 # and submissions from one personal page and one connection.
 LINKS_PER_ADDRESS = 3
 LINKS_PER_CONNECTION = 20

@@ -39,6 +39,7 @@ from keepwarm.care.models import SENT_BY_WORKER, Audience, Kind, Touchpoint
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit
 from keepwarm.placements.models import Placement
+from keepwarm.reports.models import RebatePayment
 from keepwarm.reports.survival import CAP, HORIZONS, Curve, kaplan_meier
 from keepwarm.signals.models import Alert
 from keepwarm.surveys.models import Answer, Question
@@ -293,8 +294,6 @@ def fall_offs(scope: Scope) -> FallOffs:
 
 def rebates_outstanding(scope: Scope) -> QuerySet[Placement]:
     """Fall-offs in the period with a rebate owed, and what has been paid of it."""
-    from keepwarm.reports.models import RebatePayment
-
     paid = RebatePayment.objects.filter(placement=OuterRef("pk"))
     return (
         scope.placements()

@@ -178,6 +178,16 @@ class QuestionForm(forms.ModelForm[Question]):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._clean_choices(data)
+        if not data.get("code") and data.get("label"):
+            data["code"] = slugify(data["label"]).replace("-", "_")[:60]
+        self._clean_show_if(data)
+        self._clean_code(data)
+        return data
+
+    def _clean_choices(self, data: dict[str, Any]) -> None:
+        """The choices, one per line; a label kept keeps its stored value, so answers
+        given under it still read back."""
         kind = data.get("kind")
         labels = [line.strip() for line in data.get("choices_text", "").splitlines()]
         labels = [label for label in labels if label]
@@ -198,8 +208,8 @@ class QuestionForm(forms.ModelForm[Question]):
             if kind in (Question.Kind.CHOICE, Question.Kind.MULTI_CHOICE, Question.Kind.RATING)
             else []
         )
-        if not data.get("code") and data.get("label"):
-            data["code"] = slugify(data["label"]).replace("-", "_")[:60]
+
+    def _clean_show_if(self, data: dict[str, Any]) -> None:
         trigger = data.get("show_if")
         wanted = [v.strip() for v in data.get("show_if_values", "").split(",") if v.strip()]
         if trigger is not None:
@@ -212,6 +222,8 @@ class QuestionForm(forms.ModelForm[Question]):
                 )
         elif wanted:
             self.add_error("show_if", "Choose the question these answers belong to.")
+
+    def _clean_code(self, data: dict[str, Any]) -> None:
         code = data.get("code")
         if code:
             clash = self.instance.questionnaire.questions.filter(
@@ -219,4 +231,3 @@ class QuestionForm(forms.ModelForm[Question]):
             ).exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("code", "Another question in this questionnaire has this code.")
-        return data

@@ -239,23 +239,3 @@ class Answer(models.Model):
         if self.value_number is not None:
             parts.append(f"{self.value_number.normalize():f}")
         return " · ".join(p for p in parts if p)
-
-
-class SubmitCount(models.Model):
-    """A fixed-window counter of questionnaire submissions per link or per address.
-
-    A row per (key, window) in the database, so the limit holds across web processes
-    and machines on either engine; old windows are deleted by the worker.
-    """
-
-    key = models.CharField(max_length=100)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="submit_count_window")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} @ {self.window_start:%H:%M}: {self.count}"

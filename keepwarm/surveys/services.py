@@ -17,8 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F, Min, QuerySet
+from django.db import transaction
+from django.db.models import Avg, Count, Min, QuerySet
 from django.template import Context
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Audience, Touchpoint
 from keepwarm.lib import events
+from keepwarm.lib.ratelimit import forget_old_counts
 from keepwarm.mail.compose import Email, compose
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import (
@@ -35,9 +36,9 @@ from keepwarm.mail.services.checkins import (
     personal_reply_to,
 )
 from keepwarm.mail.services.outbox import one_line, queue_email
+from keepwarm.people.links import personal_page_url
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
-from keepwarm.portal.links import personal_page_url
 from keepwarm.surveys.models import (
     TARGET_CHOICES,
     Answer,
@@ -45,15 +46,14 @@ from keepwarm.surveys.models import (
     Question,
     Questionnaire,
     Response,
-    SubmitCount,
 )
 
 logger = logging.getLogger(__name__)
 
 SALT = "keepwarm.questionnaire"
-# Submissions allowed per window: per link (a person fixing a typo, or a stuck button)
-# and per client address (a shared office connection answers several links).
-RATE_WINDOW = dt.timedelta(minutes=10)
+# Submissions allowed per window (lib.ratelimit.RATE_WINDOW): per link (a person fixing a
+# typo, or a stuck button) and per client address (a shared office connection answers
+# several links).
 LINK_LIMIT = 10
 ADDRESS_LIMIT = 30
 
@@ -325,33 +325,8 @@ def send_reminders(*, now: dt.datetime, send_after: dt.datetime | None = None) -
                 touchpoint=invitation.touchpoint,
             )
             queued += message is not None
-    SubmitCount.objects.filter(window_start__lt=now - dt.timedelta(days=1)).delete()
+    forget_old_counts(now=now)
     return queued
-
-
-# --- Rate limits -----------------------------------------------------------------------------
-
-
-def over_limit(*, key: str, limit: int, now: dt.datetime | None = None) -> bool:
-    """Count one submission under `key`; True when this one is past `limit` in the window.
-
-    A row per (key, window): the first writer inserts, the rest add with F(), so
-    concurrent submissions from several web processes are all counted.
-    """
-    now = now or timezone.now()
-    epoch = int(now.timestamp())
-    seconds = int(RATE_WINDOW.total_seconds())
-    window = dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
-    key = key[:100]
-    updated = SubmitCount.objects.filter(key=key, window_start=window).update(count=F("count") + 1)
-    if not updated:
-        try:
-            with transaction.atomic():
-                SubmitCount.objects.create(key=key, window_start=window, count=1)
-        except IntegrityError:
-            SubmitCount.objects.filter(key=key, window_start=window).update(count=F("count") + 1)
-    count = SubmitCount.objects.filter(key=key, window_start=window).values_list("count", flat=True)
-    return (count.first() or 0) > limit
 
 
 # --- Answers -------------------------------------------------------------------------------------
@@ -428,7 +403,7 @@ def record_response(
             key=f"invitation:{invitation.pk}:reminder", state=OutboxMessage.State.PENDING
         ).update(state=OutboxMessage.State.CANCELLED)
         response_id = response.pk
-        transaction.on_commit(lambda: _tell_signals(response_id))
+        # Signals listen for this and weigh the answers into the placement's risk.
         events.emit(
             events.QUESTIONNAIRE_ANSWERED,
             {
@@ -440,12 +415,6 @@ def record_response(
         )
     invitation.answered_at = now
     return response
-
-
-def _tell_signals(response_id: int) -> None:
-    from keepwarm.signals.services.responses import on_response
-
-    on_response(response_id=response_id)
 
 
 # --- Reading answers back ----------------------------------------------------------------------

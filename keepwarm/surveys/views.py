@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.care.queries import visible_placements
 from keepwarm.lib.net import client_address
+from keepwarm.lib.ratelimit import RATE_WINDOW, over_limit
 from keepwarm.surveys import services
 from keepwarm.surveys.forms import AnswerForm, QuestionForm, QuestionnaireForm
 from keepwarm.surveys.models import TARGET_CHOICES, Question, Questionnaire, Response
@@ -45,7 +46,7 @@ def _problem(request: HttpRequest, problem: services.LinkProblem) -> HttpRespons
 
 def _too_many(request: HttpRequest) -> HttpResponse:
     response = render(request, "surveys/too_many.html", status=429)
-    response["Retry-After"] = str(int(services.RATE_WINDOW.total_seconds()))
+    response["Retry-After"] = str(int(RATE_WINDOW.total_seconds()))
     return _public(response)
 
 
@@ -65,7 +66,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         return _public(HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"}))
     posting = request.method == "POST"
     now = timezone.now()
-    if posting and services.over_limit(
+    if posting and over_limit(
         key=f"ip:{client_address(request)}", limit=services.ADDRESS_LIMIT, now=now
     ):
         return _too_many(request)
@@ -73,9 +74,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.open_link(token, now=now)
     except services.LinkProblem as problem:
         return _problem(request, problem)
-    if posting and services.over_limit(
-        key=f"link:{invitation.pk}", limit=services.LINK_LIMIT, now=now
-    ):
+    if posting and over_limit(key=f"link:{invitation.pk}", limit=services.LINK_LIMIT, now=now):
         return _too_many(request)
     if invitation.is_answered:
         return _done(request, invitation, again=posting)

@@ -10,9 +10,9 @@ import pytest
 
 from keepwarm.care.models import Touchpoint
 from keepwarm.conftest import Cast, SmtpSink
+from keepwarm.mail.services.consent import record_consent
 from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.people.models import Consent
-from keepwarm.people.services import record_consent
 from keepwarm.web_tests.browser import MARKS
 from keepwarm.worker.tick import tick
 

@@ -32,6 +32,7 @@ from keepwarm.imports import services as imports
 from keepwarm.imports.models import ImportRun, Source
 from keepwarm.mail.backends import CaptureBackend
 from keepwarm.mail.models import Suppression
+from keepwarm.mail.services import consent as marketing
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.mail.services.sending import send_now, send_pending
 from keepwarm.mail.suppressions import suppress
@@ -66,7 +67,7 @@ def _planned_call(cast: Cast, due_on: dt.date = START) -> Touchpoint:
 
 
 def _consent(cast: Cast) -> Consent:
-    return people.record_consent(
+    return marketing.record_consent(
         person=cast.candidate,
         basis=Consent.Basis.CONSENT,
         subscriber_type=Consent.SubscriberType.INDIVIDUAL,
@@ -339,15 +340,15 @@ def _create_person(cast: Cast) -> Callable[[], object]:
     )
 
 
-@writes("people.record_consent")
+@writes("mail.record_consent")
 def _record_consent(cast: Cast) -> Callable[[], object]:
     return lambda: _consent(cast)
 
 
-@writes("people.update_preferences")
+@writes("mail.update_preferences")
 def _update_preferences(cast: Cast) -> Callable[[], object]:
     consent = _consent(cast)
-    return lambda: people.update_preferences(
+    return lambda: marketing.update_preferences(
         consent=consent, frequency=Consent.Frequency.WEEKLY, topics=[], paused_until=None
     )
 
@@ -359,16 +360,16 @@ def _update_person(cast: Cast) -> Callable[[], object]:
     )
 
 
-@writes("people.withdraw_consent")
+@writes("mail.withdraw_consent")
 def _withdraw_consent(cast: Cast) -> Callable[[], object]:
     _consent(cast)
-    return lambda: people.withdraw_consent(person=cast.candidate, how="Asked us to stop")
+    return lambda: marketing.withdraw_consent(person=cast.candidate, how="Asked us to stop")
 
 
-@writes("people.withdraw_consent_for_address")
+@writes("mail.withdraw_consent_for_address")
 def _withdraw_consent_for_address(cast: Cast) -> Callable[[], object]:
     _consent(cast)
-    return lambda: people.withdraw_consent_for_address(cast.candidate.email, how="Complaint")
+    return lambda: marketing.withdraw_consent_for_address(cast.candidate.email, how="Complaint")
 
 
 @writes("placements.advance_statuses")
@@ -459,14 +460,15 @@ def _each(app: str, names: str, what: str) -> dict[str, str]:
 OTHERS: dict[str, str] = {
     **_each(
         "accounts",
-        "clear_sign_in_failures confirm_enrolment create_user deactivate_user "
+        "clear_sign_in_failures confirm_enrolment create_user "
         "end_sessions generate_password has_second_factor is_locked_out make_recovery_code "
-        "new_totp_secret notify_sign_in_change provisioning_uri reactivate_user "
+        "new_totp_secret provisioning_uri reactivate_user "
         "record_sign_in_failure recovery_codes_left regenerate_recovery_codes "
-        "reset_second_factor update_contact_card update_user verify_second_factor "
-        "work_to_hand_over",
+        "reset_second_factor update_contact_card update_user verify_second_factor",
         "staff accounts, sign-in and second factors",
     ),
+    **_each("care", "deactivate_user work_to_hand_over", "a staff account, once its work moved"),
+    **_each("mail", "notify_sign_in_change", "an email to a colleague about their account"),
     **_each("care", "call_owner covering_for default_plan step_due_dates", "nothing: reads"),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
     **_each(
@@ -511,9 +513,8 @@ OTHERS: dict[str, str] = {
         "schedule_issue send_test unschedule_issue",
         "newsletter issues, their copies in the outbox and engagement counts",
     ),
-    **_each("people", "check_basis current_consent marketable_people may_market_to", "reads"),
+    **_each("mail", "check_basis current_consent lawful marketable_people may_market_to", "reads"),
     **_each("people", "make_client_contact", "a role and a note"),
-    **_each("placements", "status_by_date", "nothing: works out a status"),
     **_each(
         "portal",
         "check_not_left_since open_signup_token signup_token",
@@ -526,14 +527,15 @@ OTHERS: dict[str, str] = {
         "signals",
         "alert_owner close_alert current_weights due_after ensure_default_weights "
         "find_signals fit_risk_model flag_placement in_first_year label_stayers "
-        "latest_fitted_model on_placement_ended on_response open_alert recompute_all "
-        "recompute_risk record_reported reopen_alert response_inputs surveys_model",
+        "latest_fitted_model on_placement_ended on_questionnaire_answered on_response open_alert "
+        "recompute_all "
+        "recompute_risk record_reported reopen_alert response_inputs",
         "risk, signals and alerts",
     ),
     **_each(
         "surveys",
         "create_invitation invitation_days invitation_url invite_for_touchpoint is_shown "
-        "open_link over_limit record_response reminder_days render_invitation score_summary "
+        "open_link record_response reminder_days render_invitation score_summary "
         "send_reminders sign_invitation target_record",
         "invitations, responses and their emails",
     ),

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import timezone
 
+from keepwarm.audit.concurrency import EditConflict
 from keepwarm.imports.entities.rows import (
     Context,
     Outcome,
@@ -26,7 +27,6 @@ from keepwarm.imports.entities.rows import (
 from keepwarm.imports.fields import parse_date, parse_days, parse_decimal
 from keepwarm.imports.models import Entity, ExternalRef
 from keepwarm.lib.bulk import insert_rows
-from keepwarm.lib.concurrency import EditConflict
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
 from keepwarm.placements.services import (

@@ -11,6 +11,8 @@ the server (or provider) had the message but before it answered.
 - checkins: render a check-in email from its touchpoint
 - sending: claim due rows and send them (the worker), or send some at once
 - reconcile: rows left "sending" by a crash, and a person's decision about them
+- consent: consent to marketing, and who may be sent it today (basis and suppressions)
+- account_notices: emails to a colleague about their own account
 
 The row transitions live in mail.claims, one message's delivery in mail.delivery. Other
 apps import from these modules directly; nothing is re-exported here.

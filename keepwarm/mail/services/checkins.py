@@ -14,7 +14,7 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.lib.working_days import on_or_after_working_day, weekend_comes_next
 from keepwarm.mail.compose import Email, compose
 from keepwarm.mail.services.outbox import one_line
-from keepwarm.portal.links import personal_page_url
+from keepwarm.people.links import personal_page_url
 
 if TYPE_CHECKING:
     from keepwarm.accounts.models import User

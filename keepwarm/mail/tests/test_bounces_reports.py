@@ -14,10 +14,10 @@ from django.core.management import call_command
 from keepwarm.conftest import Cast
 from keepwarm.mail.bounces import parse_report, process_report
 from keepwarm.mail.models import OutboxMessage, Suppression
+from keepwarm.mail.services.consent import may_market_to, record_consent
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.mail.suppressions import is_suppressed
 from keepwarm.people.models import Consent
-from keepwarm.people.services import may_market_to, record_consent
 
 REPORTS = Path(__file__).parent / "reports"
 SENT = dt.datetime(2026, 3, 9, 9, 5, tzinfo=dt.UTC)

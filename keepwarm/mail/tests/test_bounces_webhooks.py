@@ -12,10 +12,10 @@ from django.test import Client
 
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage, Suppression
+from keepwarm.mail.services.consent import may_market_to, record_consent
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.mail.suppressions import is_suppressed
 from keepwarm.people.models import Consent
-from keepwarm.people.services import may_market_to, record_consent
 
 URL = "/anymail/postmark/tracking/"
 SECRET = "postmark:correct-horse-battery-staple"

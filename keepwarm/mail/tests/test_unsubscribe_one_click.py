@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services.consent import may_market_to, record_consent
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.mail.unsubscribe import (
     LINK_DAYS,
@@ -25,7 +26,6 @@ from keepwarm.mail.unsubscribe import (
     unsubscribe_url,
 )
 from keepwarm.people.models import Consent, Person
-from keepwarm.people.services import may_market_to, record_consent
 
 TODAY = dt.date(2026, 5, 1)
 

@@ -8,13 +8,13 @@ from django.test import Client
 
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.models import OutboxMessage, Suppression
+from keepwarm.mail.services.consent import record_consent, withdraw_consent
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.mail.services.sending import send_pending
 from keepwarm.mail.suppressions import is_suppressed, suppress
 from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.mail.unsubscribe import list_unsubscribe_headers
 from keepwarm.people.models import Consent, Person
-from keepwarm.people.services import record_consent, withdraw_consent
 from keepwarm.worker.tick import tick
 
 NOW = at("2026-03-09T09:05+00:00")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 
 from keepwarm.conftest import Cast
+from keepwarm.mail.services.consent import record_consent
 from keepwarm.newsletters.models import Audience, Issue, Kind, Newsletter
 from keepwarm.newsletters.services import add_block, create_issue
 from keepwarm.people.models import Consent, Person, Role
-from keepwarm.people.services import record_consent
 
 TODAY = dt.date(2026, 6, 10)
 NOW = dt.datetime(2026, 6, 10, 8, 0, tzinfo=dt.UTC)

@@ -4,10 +4,10 @@ import datetime as dt
 from decimal import Decimal
 
 from keepwarm.mail.models import Suppression, email_hash
+from keepwarm.mail.services.consent import withdraw_consent
 from keepwarm.newsletters.models import Audience
 from keepwarm.newsletters.tests.conftest import TODAY, Setup, make_person, subscribe
 from keepwarm.people.models import Role
-from keepwarm.people.services import withdraw_consent
 from keepwarm.placements.models import Placement
 
 

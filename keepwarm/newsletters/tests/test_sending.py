@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services.consent import withdraw_consent
 from keepwarm.mail.services.sending import Pace
 from keepwarm.newsletters.models import Issue
 from keepwarm.newsletters.queries import issue_progress
@@ -20,7 +21,6 @@ from keepwarm.newsletters.services import (
     send_test,
 )
 from keepwarm.newsletters.tests.conftest import NOW, Setup, make_person, subscribe
-from keepwarm.people.services import withdraw_consent
 from keepwarm.worker.tick import tick
 
 # 09:30 in London on 10 June 2026 (BST) is 08:30 UTC.

@@ -9,15 +9,15 @@ from django.core.exceptions import ValidationError
 
 from keepwarm.conftest import START, Cast
 from keepwarm.mail.models import Suppression
-from keepwarm.mail.suppressions import suppress
-from keepwarm.people.models import Consent, Person, Role
-from keepwarm.people.services import (
+from keepwarm.mail.services.consent import (
     marketable_people,
     may_market_to,
     record_consent,
     update_preferences,
     withdraw_consent,
 )
+from keepwarm.mail.suppressions import suppress
+from keepwarm.people.models import Consent, Person, Role
 
 TODAY = dt.date(2026, 5, 1)
 Basis = Consent.Basis

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from keepwarm.portal.links import public_page_url
+from keepwarm.people.links import public_page_url
 
 register = template.Library()
 

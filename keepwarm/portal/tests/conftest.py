@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
+from keepwarm.people.links import make_token
 from keepwarm.people.models import Person
-from keepwarm.portal.links import make_token
 from keepwarm.portal.signin import COOKIE
 
 

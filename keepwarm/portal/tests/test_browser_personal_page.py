@@ -79,7 +79,7 @@ def test_a_candidate_reports_a_problem_from_her_phone_and_it_is_on_todays_list(
 def test_a_client_contacts_page_and_a_used_link_are_accessible(
     cast: Cast, live_server: Any, browser: Any
 ) -> None:
-    from keepwarm.portal.links import make_token
+    from keepwarm.people.links import make_token
 
     page = phone_page(browser)
     link = f"{live_server.url}/me/link/{make_token(person=cast.client_contact)}/"

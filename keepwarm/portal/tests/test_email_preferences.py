@@ -10,9 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from keepwarm.conftest import Cast
+from keepwarm.mail.services.consent import may_market_to, record_consent
 from keepwarm.mail.unsubscribe import preferences_url
 from keepwarm.people.models import Consent, Person
-from keepwarm.people.services import may_market_to, record_consent
 
 
 @pytest.fixture

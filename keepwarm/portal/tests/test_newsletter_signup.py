@@ -12,9 +12,9 @@ from django.test import Client
 
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage, Suppression
+from keepwarm.mail.services.consent import may_market_to
 from keepwarm.mail.suppressions import suppress
 from keepwarm.people.models import Consent, Person
-from keepwarm.people.services import may_market_to
 from keepwarm.portal import services
 from keepwarm.portal.views import SIGNUPS_PER_ADDRESS, SIGNUPS_PER_CONNECTION
 

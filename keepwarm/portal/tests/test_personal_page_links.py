@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.people.links import SALT
 from keepwarm.people.models import Person
-from keepwarm.portal.links import SALT
 from keepwarm.portal.models import PortalSession, UsedLink
 from keepwarm.portal.signin import COOKIE, LinkProblem, open_link, person_of_old_link
 from keepwarm.portal.tests.conftest import link_path, sign_in

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from keepwarm.placements.models import Placement
 from keepwarm.signals import scoring
 from keepwarm.signals.models import RiskSettings, Signal
 from keepwarm.signals.scoring import AnswerInput, Found, Missed, ResponseInput
+from keepwarm.surveys.models import Invitation, Response
 
 FIRST_YEAR_DAYS = 365
 
@@ -23,14 +23,6 @@ FIRST_YEAR_DAYS = 365
 KEPT_SOURCES = (Signal.Source.MANUAL, Signal.Source.PERSONAL_PAGE)
 
 
-def surveys_model(name: str) -> Any:
-    # Looked up by name so risk still works for agencies (and tests) without surveys data.
-    try:
-        return apps.get_model("surveys", name)
-    except LookupError:
-        return None
-
-
 def in_first_year(placement: Placement, today: dt.date) -> bool:
     """Placements carry a score from the offer until a year after the start date."""
     return (today - placement.start_date).days < FIRST_YEAR_DAYS
@@ -38,9 +30,6 @@ def in_first_year(placement: Placement, today: dt.date) -> bool:
 
 def response_inputs(placement: Placement, until: dt.datetime) -> list[ResponseInput]:
     """The placement's responses submitted up to `until`, oldest first."""
-    Response = surveys_model("Response")
-    if Response is None:
-        return []
     targets = {f"target:{t.pk}": t.name for t in placement.targets.all()}
     responses = (
         Response.objects.filter(placement=placement, submitted_at__lte=until)
@@ -88,26 +77,24 @@ def _question_label(question: Any) -> str:
 def _missed(placement: Placement, since: dt.datetime | None, now: dt.datetime) -> list[Missed]:
     """Check-ins that expired unanswered and calls missed or unanswered since `since`."""
     out: list[Missed] = []
-    Invitation = surveys_model("Invitation")
-    if Invitation is not None:
-        expired = Invitation.objects.filter(
-            placement=placement,
-            person_id=placement.person_id,
-            answered_at__isnull=True,
-            expires_at__lte=now,
-        )
-        if since is not None:
-            expired = expired.filter(expires_at__gt=since)
-        for inv in expired.select_related("touchpoint", "questionnaire").order_by("expires_at"):
-            what = inv.touchpoint.title if inv.touchpoint_id else str(inv.questionnaire)
-            out.append(
-                Missed(
-                    id=inv.pk,
-                    source=Signal.Source.INVITATION,
-                    what=f"Did not answer the {what.lower()} (expired)",
-                    on=timezone.localdate(inv.expires_at),
-                )
+    expired = Invitation.objects.filter(
+        placement=placement,
+        person_id=placement.person_id,
+        answered_at__isnull=True,
+        expires_at__lte=now,
+    )
+    if since is not None:
+        expired = expired.filter(expires_at__gt=since)
+    for inv in expired.select_related("touchpoint", "questionnaire").order_by("expires_at"):
+        what = inv.touchpoint.title if inv.touchpoint is not None else str(inv.questionnaire)
+        out.append(
+            Missed(
+                id=inv.pk,
+                source=Signal.Source.INVITATION,
+                what=f"Did not answer the {what.lower()} (expired)",
+                on=timezone.localdate(inv.expires_at),
             )
+        )
     today = timezone.localdate(now)
     calls = placement.touchpoints.filter(
         person_id=placement.person_id, kind__in=(Kind.CALL, Kind.MEETING), due_on__lte=today

@@ -11,19 +11,21 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from keepwarm.lib import events
 from keepwarm.placements.models import Placement
 from keepwarm.signals import scoring
 from keepwarm.signals.models import Alert, Signal
 from keepwarm.signals.services.alerts import open_alert, reopen_alert
-from keepwarm.signals.services.evidence import response_inputs, surveys_model
+from keepwarm.signals.services.evidence import response_inputs
 from keepwarm.signals.services.risk import recompute_risk
+from keepwarm.surveys.models import Response
 
 log = logging.getLogger(__name__)
 
 
 def on_response(*, response_id: int) -> None:
     """A questionnaire was answered: recompute the placement's risk, and open (or reopen)
-    an alert if the answers are worrying. Called by surveys in transaction.on_commit.
+    an alert if the answers are worrying. Called once the answer has committed.
 
     A failure here is logged, never raised: the person's answers are already saved, and
     their thank-you page must not break; the daily `keepwarm risk` run catches up.
@@ -34,10 +36,16 @@ def on_response(*, response_id: int) -> None:
         log.exception("Could not update the fall-off risk after response %s", response_id)
 
 
+def on_questionnaire_answered(
+    sender: Any, *, event: str, payload: dict[str, Any], **kwargs: Any
+) -> None:
+    """The domain_event receiver: surveys announce an answer, signals weigh it. Surveys
+    sit below signals, so they tell rather than call."""
+    if event == events.QUESTIONNAIRE_ANSWERED:
+        on_response(response_id=payload["response_id"])
+
+
 def _on_response(response_id: int) -> None:
-    Response = surveys_model("Response")
-    if Response is None:
-        return
     response = Response.objects.filter(pk=response_id).first()
     if response is None:
         return
@@ -98,7 +106,6 @@ def _reopen_if_still_poor(*, placement: Placement, response: Any, now: dt.dateti
     )
     if alert is None or alert.closed_at is None:
         return False
-    Response = surveys_model("Response")
     answered_between = (
         Response.objects.filter(
             placement=placement,

@@ -7,7 +7,8 @@ from typing import Any
 from django.test import Client
 
 from keepwarm.conftest import Cast
-from keepwarm.surveys.models import Response, SubmitCount
+from keepwarm.lib.models import SubmitCount
+from keepwarm.surveys.models import Response
 from keepwarm.surveys.services import ADDRESS_LIMIT, LINK_LIMIT, create_invitation
 from keepwarm.surveys.tests.conftest import Asked, full_answers, link
 

@@ -1,5 +1,5 @@
-"""Links to the personal page, for emails. Kept apart from signin.py so the mail code
-can make them without importing what sends mail."""
+"""Links to a person's personal page, for emails. They live with the person, below mail and
+surveys, so the emails that carry them can make them; the page itself (portal) reads them."""
 
 from __future__ import annotations
 
