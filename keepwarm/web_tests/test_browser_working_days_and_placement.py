@@ -77,6 +77,7 @@ def test_placement_page_shows_what_is_next_then_all_on_request(
     page.goto(f"{live_server.url}/placements/{cast.placement.pk}/")
 
     steps = page.locator("#planned-heading").locator("..").locator('li[id^="tp-"]')
+    steps.first.wait_for()
     assert sum(1 for i in range(steps.count()) if steps.nth(i).is_visible()) == 5
     page.get_by_text(f"Show all {planned} planned calls and check-ins").click()
     assert sum(1 for i in range(steps.count()) if steps.nth(i).is_visible()) == planned
