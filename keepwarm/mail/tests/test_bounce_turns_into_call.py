@@ -181,3 +181,19 @@ def test_placement_page_says_the_next_check_ins_will_be_calls(
 
     assert "Becomes a call when due: their address is not working" in page
     assert "Keepwarm sends this" not in page
+
+
+def test_sent_mail_says_a_bounced_check_in_was_not_done(cast: Cast, smtp_server: SmtpSink) -> None:
+    make_checkin(cast, due_on=DUE)
+    smtp_server.rcpt_replies.append("550 5.1.1 No such user here")
+    tick(now=MORNING, worker_id="test")
+    message = OutboxMessage.objects.get()
+    client = Client()
+    client.force_login(cast.owner)
+
+    listing = client.get("/mail/").content.decode()
+    page = client.get(f"/mail/{message.pk}/").content.decode()
+
+    assert "a call takes its place" in listing
+    assert "550 5.1.1 No such user here" in page
+    assert "Not done: a call takes its place" in page
