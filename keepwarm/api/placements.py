@@ -33,10 +33,10 @@ from keepwarm.api.schemas import (
 from keepwarm.audit.recording import record_read
 from keepwarm.care.models import CarePlan
 from keepwarm.care.queries import get_placement_for, visible_people, visible_placements
+from keepwarm.care.services import placements as placing
+from keepwarm.care.services.placements import NotAllowed, create_placement
 from keepwarm.people.models import Company, GuaranteeUnit, Remedy
-from keepwarm.placements import services
 from keepwarm.placements.models import Placement, Target
-from keepwarm.placements.services import NotAllowed, create_placement
 
 # Written out inline: the schema would otherwise merge it with other enums named alike.
 TargetPeriod = Annotated[
@@ -325,7 +325,7 @@ def update_placement(
     try:
         # No version is sent: the API's change applies over whatever is current, and
         # moves the version on, so an edit form opened before this call sees it.
-        services.update_placement(
+        placing.update_placement(
             placement=placement,
             by=user,
             expected_version=None,

@@ -28,6 +28,10 @@ from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.care.models import Cover, Touchpoint
+from keepwarm.care.services.placements import (
+    advance_statuses,
+    create_placement,
+)
 from keepwarm.demo import (
     failures,
     integrations,
@@ -44,10 +48,6 @@ from keepwarm.lib.dates import add_months
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import (
-    advance_statuses,
-    create_placement,
-)
 from keepwarm.signals.models import Alert, Risk
 from keepwarm.surveys.models import Response
 

@@ -10,12 +10,12 @@ from django.db.models import Q
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import record_email_failed
+from keepwarm.care.services.placements import record_placement_outcome
 from keepwarm.lib.dates import local_time
 from keepwarm.lib.working_days import on_or_before_working_day
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Remedy
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import record_placement_outcome
 
 REFUSED = "550 5.1.1 <{email}>: Recipient address rejected: User unknown in virtual mailbox"
 

@@ -16,13 +16,13 @@ from typing import Any
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.care.services import WENT_MISSED, set_cover
+from keepwarm.care.services.placements import record_placement_outcome
 from keepwarm.demo import words
 from keepwarm.lib.bulk import update_objects
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import record_placement_outcome
 
 
 class History:

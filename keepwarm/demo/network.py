@@ -20,6 +20,7 @@ from keepwarm.accounts.models import User
 from keepwarm.demo import words
 from keepwarm.network import services
 from keepwarm.network.models import (
+    FALLEN_THROUGH,
     IntelNote,
     Lead,
     Readiness,
@@ -236,7 +237,7 @@ class _Referrals:
             p for p in placements if p.guarantee_ends_on < today and p.status == "settled"
         ]
         in_guarantee = [p for p in placements if p.guarantee_ends_on >= today > p.start_date]
-        fell = [p for p in placements if p.status in services.FALLEN_THROUGH]
+        fell = [p for p in placements if p.status in FALLEN_THROUGH]
         # Placed and the guarantee passed: reward due (two), paid (two).
         for n, placement in enumerate(past_guarantee[:4]):
             referral = self.refer(placement.person, 200 + n * 20)

@@ -12,7 +12,6 @@ from keepwarm.accounts.models import User
 from keepwarm.care.forms import UserChoiceField, team
 from keepwarm.care.queries import visible_people, visible_placements
 from keepwarm.network.models import IntelNote, Referral, RewardRule, StatusStatement, Vacancy
-from keepwarm.network.services import next_statuses
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
 
@@ -125,7 +124,7 @@ class AdvanceReferralForm(forms.Form):
         labels = dict(Referral.Status.choices)
         to = self.fields["to"]
         assert isinstance(to, forms.ChoiceField)
-        to.choices = [(s, labels[s]) for s in next_statuses(referral)]
+        to.choices = [(s, labels[s]) for s in referral.next_statuses()]
         placement = self.fields["placement"]
         assert isinstance(placement, forms.ModelChoiceField)
         if referral.referred_id:

@@ -6,9 +6,11 @@ referral, a lead or a statement shows on the records it concerns.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
@@ -157,6 +159,61 @@ class Referral(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("referral", args=[self.pk])
+
+    def next_statuses(self) -> list[str]:
+        """Where this referral can go now (a candidate is placed, a client is won)."""
+        won = (
+            Referral.Status.PLACED if self.kind == Referral.Kind.CANDIDATE else Referral.Status.WON
+        )
+        return [s for s in NEXT_STATUSES[self.status] if s not in WON_STATUSES or s == won]
+
+    def reward_date(self, *, today: dt.date) -> dt.date | None:
+        """When the reward falls due under its rule (None: no rule, no reward)."""
+        rule, placement = self.rule, self.placement
+        if rule is None:
+            return None
+        if rule.due_when == RewardRule.DueWhen.AFTER_GUARANTEE:
+            if placement is None:
+                raise ValidationError(
+                    f"The rule “{rule.name}” pays after the guarantee: choose the placement."
+                )
+            return placement.guarantee_ends_on + dt.timedelta(days=1)
+        if rule.due_when == RewardRule.DueWhen.AFTER_DAYS:
+            start = placement.start_date if placement else today
+            return start + dt.timedelta(days=rule.days or 0)
+        return today
+
+    def reward_is_due(self, *, today: dt.date) -> bool:
+        """Placed or won, its reward date come, and the placement did not fall through
+        before then."""
+        if self.status == Referral.Status.REWARD_DUE:
+            return True
+        if self.status not in WON_STATUSES or self.reward_due_on is None:
+            return False
+        if self.reward_due_on > today:
+            return False
+        placement = self.placement
+        return not (
+            placement is not None
+            and placement.status in FALLEN_THROUGH
+            and (placement.left_on is None or placement.left_on < self.reward_due_on)
+        )
+
+
+# The referral's life: received → contacted → placed/won → reward due → paid.
+_S = Referral.Status
+NEXT_STATUSES: dict[str, tuple[str, ...]] = {
+    _S.RECEIVED: (_S.CONTACTED, _S.PLACED, _S.WON, _S.NOT_ELIGIBLE),
+    _S.CONTACTED: (_S.PLACED, _S.WON, _S.NOT_ELIGIBLE),
+    _S.PLACED: (_S.REWARD_DUE, _S.PAID, _S.NOT_ELIGIBLE),
+    _S.WON: (_S.REWARD_DUE, _S.PAID, _S.NOT_ELIGIBLE),
+    _S.REWARD_DUE: (_S.PAID, _S.NOT_ELIGIBLE),
+    _S.PAID: (),
+    _S.NOT_ELIGIBLE: (),
+}
+WON_STATUSES = (_S.PLACED, _S.WON)
+# A placement that ended like this before the reward fell due earns no reward.
+FALLEN_THROUGH = ("fell_off", "left")
 
 
 class Lead(models.Model):

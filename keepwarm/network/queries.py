@@ -10,8 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import covered_owner_ids, visible_people, visible_placements
-from keepwarm.network.models import IntelNote, Lead, Referral, StatusStatement
-from keepwarm.network.services import FALLEN_THROUGH
+from keepwarm.network.models import FALLEN_THROUGH, IntelNote, Lead, Referral, StatusStatement
 from keepwarm.people.models import Company, Person, Role
 
 

@@ -285,55 +285,6 @@ def referrals_involving(person: Person) -> QuerySet[Referral]:
 # --- The referral's life: received → contacted → placed/won → reward due → paid ----------
 
 S = Referral.Status
-NEXT_STATUSES: dict[str, tuple[str, ...]] = {
-    S.RECEIVED: (S.CONTACTED, S.PLACED, S.WON, S.NOT_ELIGIBLE),
-    S.CONTACTED: (S.PLACED, S.WON, S.NOT_ELIGIBLE),
-    S.PLACED: (S.REWARD_DUE, S.PAID, S.NOT_ELIGIBLE),
-    S.WON: (S.REWARD_DUE, S.PAID, S.NOT_ELIGIBLE),
-    S.REWARD_DUE: (S.PAID, S.NOT_ELIGIBLE),
-    S.PAID: (),
-    S.NOT_ELIGIBLE: (),
-}
-# A placement that ended like this before the reward fell due earns no reward.
-FALLEN_THROUGH = ("fell_off", "left")
-
-
-def next_statuses(referral: Referral) -> list[str]:
-    """Where this referral can go now (a candidate is placed, a client is won)."""
-    won = S.PLACED if referral.kind == Referral.Kind.CANDIDATE else S.WON
-    return [s for s in NEXT_STATUSES[referral.status] if s not in (S.PLACED, S.WON) or s == won]
-
-
-def reward_due_on(referral: Referral, *, today: dt.date) -> dt.date | None:
-    """When the referral's reward falls due under its rule (None: no rule, no reward)."""
-    rule, placement = referral.rule, referral.placement
-    if rule is None:
-        return None
-    if rule.due_when == RewardRule.DueWhen.AFTER_GUARANTEE:
-        if placement is None:
-            raise ValidationError(
-                f"The rule “{rule.name}” pays after the guarantee: choose the placement."
-            )
-        return placement.guarantee_ends_on + dt.timedelta(days=1)
-    if rule.due_when == RewardRule.DueWhen.AFTER_DAYS:
-        start = placement.start_date if placement else today
-        return start + dt.timedelta(days=rule.days or 0)
-    return today
-
-
-def is_reward_due(referral: Referral, *, today: dt.date) -> bool:
-    if referral.status == S.REWARD_DUE:
-        return True
-    if referral.status not in (S.PLACED, S.WON) or referral.reward_due_on is None:
-        return False
-    if referral.reward_due_on > today:
-        return False
-    placement = referral.placement
-    return not (
-        placement is not None
-        and placement.status in FALLEN_THROUGH
-        and (placement.left_on is None or placement.left_on < referral.reward_due_on)
-    )
 
 
 def advance_referral(
@@ -348,7 +299,7 @@ def advance_referral(
 ) -> Referral:
     """Move a referral on one step, working out its reward when it is placed or won."""
     today = today or timezone.localdate()
-    if to not in next_statuses(referral):
+    if to not in referral.next_statuses():
         raise ValidationError(
             f"A referral that is “{referral.get_status_display()}” cannot become "
             f"“{S(to).label if to in S.values else to}”."
@@ -367,9 +318,9 @@ def advance_referral(
                 raise ValidationError("Choose one of the referred person's placements.")
             referral.placement = placement
             fields.append("placement")
-        referral.reward_due_on = reward_due_on(referral, today=today)
+        referral.reward_due_on = referral.reward_date(today=today)
         fields.append("reward_due_on")
-    elif to == S.REWARD_DUE and not is_reward_due(referral, today=today):
+    elif to == S.REWARD_DUE and not referral.reward_is_due(today=today):
         if referral.reward_due_on is None:
             raise ValidationError("There is no reward for this referral under its rule.")
         raise ValidationError(
@@ -377,7 +328,7 @@ def advance_referral(
             "or the placement fell through before then."
         )
     elif to == S.PAID:
-        if referral.status != S.REWARD_DUE and not is_reward_due(referral, today=today):
+        if referral.status != S.REWARD_DUE and not referral.reward_is_due(today=today):
             raise ValidationError("Only a reward that is due can be paid.")
         referral.paid_on = paid_on or today
         fields.append("paid_on")
@@ -399,7 +350,7 @@ def mark_rewards_due(*, today: dt.date) -> int:
         status__in=(S.PLACED, S.WON), reward_due_on__lte=today
     ).select_related("placement")
     for referral in waiting:
-        if is_reward_due(referral, today=today):
+        if referral.reward_is_due(today=today):
             moved += Referral.objects.filter(pk=referral.pk, status=referral.status).update(
                 status=S.REWARD_DUE, updated_at=timezone.now()
             )

@@ -69,7 +69,7 @@ def _referral_context(request: HttpRequest, referral: Referral, **forms: Any) ->
     return {
         "referral": referral,
         "today": today,
-        "reward_is_due": services.is_reward_due(referral, today=today),
+        "reward_is_due": referral.reward_is_due(today=today),
         "advance_form": forms.get("advance_form")
         or AdvanceReferralForm(referral=referral, user=user),
         "candidates": candidates,

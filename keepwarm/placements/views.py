@@ -19,13 +19,13 @@ from keepwarm.audit.recording import record_read
 from keepwarm.care import queries
 from keepwarm.care.forms import team
 from keepwarm.care.models import Touchpoint
+from keepwarm.care.services import placements as placing
+from keepwarm.care.services.placements import NotAllowed
 from keepwarm.care.templatetags.keepwarm import money
 from keepwarm.care.views import covering_ids
 from keepwarm.lib.ids import parse_id
-from keepwarm.placements import services
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import NotAllowed
 
 PAGE_SIZE = 50
 # Planned steps the placement page shows before "show all".
@@ -115,7 +115,7 @@ def placement_replacement(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose the placement that replaces this one.")
         return redirect("placement", pk=pk)
     try:
-        services.link_replacement(placement=found, replacement=replacement, by=user)
+        placing.link_replacement(placement=found, replacement=replacement, by=user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -149,7 +149,7 @@ def placement_new(request: HttpRequest) -> HttpResponse:
             fields.pop("plan", None)
             role_title, start_date = fields.pop("role_title"), fields.pop("start_date")
             try:
-                made = services.create_placement(
+                made = placing.create_placement(
                     by=user,
                     person=data["person"],
                     company=data["company"],
@@ -192,7 +192,7 @@ def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         formset = TargetFormSet(request.POST, instance=found, prefix="targets")
         if form.is_valid() and formset.is_valid():
             try:
-                done = services.update_placement(
+                done = placing.update_placement(
                     placement=found,
                     by=user,
                     expected_version=form.cleaned_data.get("version"),
@@ -222,7 +222,7 @@ def placement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "placements/placement_form.html", context)
 
 
-def _update_note(done: services.PlacementUpdate) -> str:
+def _update_note(done: placing.PlacementUpdate) -> str:
     note = ""
     if done.steps_moved is not None:
         steps = "step" if done.steps_moved == 1 else "steps"
@@ -243,7 +243,7 @@ def placement_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                ended = services.record_placement_outcome(
+                ended = placing.record_placement_outcome(
                     placement=found,
                     status=data["status"],
                     left_on=data["left_on"],

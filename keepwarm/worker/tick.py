@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import calls_instead_of_emails, mark_missed
+from keepwarm.care.services.placements import advance_statuses
 from keepwarm.imports.services import UPLOADS, forget_old_uploads_daily, run_next_import
 from keepwarm.integrations.services import send_due_webhooks
 from keepwarm.lib.dates import agency_zone, send_time
@@ -37,7 +38,6 @@ from keepwarm.network import readiness
 from keepwarm.network.services import mark_rewards_due
 from keepwarm.newsletters import services as newsletters
 from keepwarm.ops.jobs import Steps
-from keepwarm.placements.services import advance_statuses
 from keepwarm.portal.signin import forget_old_sign_ins
 from keepwarm.privacy.notices import NOTICES, send_privacy_notices
 from keepwarm.privacy.retention import RETENTION, apply_rules

@@ -7,10 +7,10 @@ import datetime as dt
 from typing import Any
 
 from keepwarm.care.services import record_email_failed
+from keepwarm.care.services.placements import record_placement_outcome
 from keepwarm.conftest import Cast
 from keepwarm.people.models import Remedy
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import record_placement_outcome
 
 
 def test_a_bounced_address_shows_until_the_email_is_changed(cast: Cast, api_as: Any) -> None:

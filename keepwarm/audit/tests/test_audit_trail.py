@@ -15,12 +15,12 @@ from django.urls import reverse
 from keepwarm.accounts.models import ApiToken
 from keepwarm.audit.models import AppendOnlyError, AuditEntry
 from keepwarm.audit.recording import SYSTEM, acting_as
+from keepwarm.care.services.placements import update_placement
 from keepwarm.conftest import Cast
 from keepwarm.people.forms import format_rebate_scale
 from keepwarm.people.models import Company, Person
 from keepwarm.people.services import update_company, update_person
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import update_placement
 from keepwarm.privacy.services import log_access_request
 
 pytestmark = pytest.mark.django_db

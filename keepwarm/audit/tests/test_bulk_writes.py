@@ -18,13 +18,13 @@ from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import Actor, acting_as
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.services import end_cover, hand_over, set_cover
+from keepwarm.care.services.placements import advance_statuses, create_placement
 from keepwarm.conftest import START, Cast
 from keepwarm.imports import services as imports
 from keepwarm.imports.models import Source
 from keepwarm.imports.tests.conftest import FIXTURES, NOW
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import advance_statuses, create_placement
 
 pytestmark = pytest.mark.django_db
 

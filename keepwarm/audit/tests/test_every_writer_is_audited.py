@@ -27,6 +27,7 @@ from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import UNTRACKED_FIELDS
 from keepwarm.care import services as care
 from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.services import placements
 from keepwarm.conftest import START, Cast
 from keepwarm.imports import services as imports
 from keepwarm.imports.models import ImportRun, Source
@@ -40,7 +41,6 @@ from keepwarm.network import services as network
 from keepwarm.network.models import Referral
 from keepwarm.people import services as people
 from keepwarm.people.models import Company, Consent, Person
-from keepwarm.placements import services as placements
 from keepwarm.placements.models import Placement
 from keepwarm.portal import services as portal
 
@@ -238,7 +238,7 @@ def _calls_instead_of_emails(cast: Cast) -> Callable[[], object]:
     return lambda: care.calls_instead_of_emails(ids=[emailed.pk])
 
 
-@writes("placements.link_replacement")
+@writes("care.link_replacement")
 def _link_replacement(cast: Cast) -> Callable[[], object]:
     Placement.objects.filter(pk=cast.placement.pk).update(
         replacement_due_by=START + dt.timedelta(days=120)
@@ -372,12 +372,12 @@ def _withdraw_consent_for_address(cast: Cast) -> Callable[[], object]:
     return lambda: marketing.withdraw_consent_for_address(cast.candidate.email, how="Complaint")
 
 
-@writes("placements.advance_statuses")
+@writes("care.advance_statuses")
 def _advance_statuses(cast: Cast) -> Callable[[], object]:
     return lambda: placements.advance_statuses(today=START + dt.timedelta(days=200))
 
 
-@writes("placements.create_placement")
+@writes("care.create_placement")
 def _create_placement(cast: Cast) -> Callable[[], object]:
     person = Person.objects.create(first_name="Nia", last_name="New")
     return lambda: placements.create_placement(
@@ -391,7 +391,7 @@ def _create_placement(cast: Cast) -> Callable[[], object]:
     )
 
 
-@writes("placements.create_placements")
+@writes("care.create_placements")
 def _create_placements(cast: Cast) -> Callable[[], object]:
     # The person has no owner yet: the placement's owner becomes theirs.
     person = Person.objects.create(first_name="Nia", last_name="New")
@@ -405,7 +405,7 @@ def _create_placements(cast: Cast) -> Callable[[], object]:
     return lambda: placements.create_placements(by=cast.owner, items=[item], today=START)
 
 
-@writes("placements.record_placement_outcome")
+@writes("care.record_placement_outcome")
 def _record_placement_outcome(cast: Cast) -> Callable[[], object]:
     _laid_out(cast)
     return lambda: placements.record_placement_outcome(
@@ -417,7 +417,7 @@ def _record_placement_outcome(cast: Cast) -> Callable[[], object]:
     )
 
 
-@writes("placements.update_placement")
+@writes("care.update_placement")
 def _update_placement(cast: Cast) -> Callable[[], object]:
     # Every kind of change at once: fields, a start date moving the plan, a hand-over.
     _laid_out(cast)
@@ -500,8 +500,8 @@ OTHERS: dict[str, str] = {
     **_each(
         "network",
         "active_rule advance_referral discard_lead find_existing_person fold_name "
-        "is_reward_due mark_rewards_due names_are_close next_statuses phone_key receive_lead "
-        "record_statement referrals_involving resolve_lead_contact reward_due_on split_name",
+        "mark_rewards_due names_are_close phone_key receive_lead "
+        "record_statement referrals_involving resolve_lead_contact split_name",
         "referrals, leads and rewards",
     ),
     **_each(

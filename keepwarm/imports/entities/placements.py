@@ -16,6 +16,12 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import timezone
 
 from keepwarm.audit.concurrency import EditConflict
+from keepwarm.care.services.placements import (
+    NewPlacement,
+    create_placements,
+    record_placement_outcome,
+    update_placement,
+)
 from keepwarm.imports.entities.rows import (
     Context,
     Outcome,
@@ -29,12 +35,6 @@ from keepwarm.imports.models import Entity, ExternalRef
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import (
-    NewPlacement,
-    create_placements,
-    record_placement_outcome,
-    update_placement,
-)
 
 ENDED_WORDS = ("terminat", "fell", "cancel", "left", "withdr")
 REASON_WORDS = {

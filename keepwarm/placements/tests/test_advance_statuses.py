@@ -1,9 +1,9 @@
 import datetime as dt
 
+from keepwarm.care.services.placements import advance_statuses
 from keepwarm.conftest import START, Cast
 from keepwarm.people.models import GuaranteeUnit, Person
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import advance_statuses
 
 
 def status_of(placement: Placement) -> str:

@@ -6,10 +6,10 @@ import pytest
 
 from keepwarm.care.models import CarePlan
 from keepwarm.care.services import default_plan
+from keepwarm.care.services.placements import create_placement
 from keepwarm.conftest import START, Cast
 from keepwarm.people.models import GuaranteeUnit, Person, Role
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import create_placement
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.queries import today_for
 from keepwarm.care.services import lay_out_care_plan, log_touchpoint
+from keepwarm.care.services.placements import PLACEMENT_ENDED, record_placement_outcome
 from keepwarm.conftest import START, Cast
 from keepwarm.people.models import Role
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import PLACEMENT_ENDED, record_placement_outcome
 
 LEFT_ON = START + dt.timedelta(days=40)
 

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.services import lay_out_care_plan, set_cover
+from keepwarm.care.services.placements import record_placement_outcome
 from keepwarm.conftest import Cast
 from keepwarm.people.models import Remedy
 from keepwarm.placements.models import Placement
-from keepwarm.placements.services import record_placement_outcome
 from keepwarm.signals.models import Alert, Risk
 
 DAY_19 = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)  # day 19 of Priya's 90-day guarantee

@@ -15,9 +15,18 @@ from keepwarm.signals.models import Alert, FittedModel, Risk, RiskSettings, Sign
 from keepwarm.signals.services.risk import current_weights, recompute_risk
 
 
-def on_placement_ended(*, placement: Placement, by: User, now: dt.datetime | None = None) -> None:
+def on_placement_ended(
+    sender: object = None,
+    *,
+    placement: Placement,
+    by: User,
+    now: dt.datetime | None = None,
+    **_: object,
+) -> None:
     """The placement fell off or the person left: keep its signals as a labelled example
-    ("left") and close its open alert, which can no longer be acted on."""
+    ("left") and close its open alert, which can no longer be acted on.
+
+    Connected to care's `placement_ended`, sent inside the transaction that records it."""
     now = now or timezone.now()
     risk = recompute_risk(placement=placement, now=now)
     risk.outcome = "left"

@@ -10,10 +10,10 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from keepwarm.care.services import set_cover
+from keepwarm.care.services.placements import record_placement_outcome
 from keepwarm.conftest import START, Cast
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
-from keepwarm.placements.services import record_placement_outcome
 from keepwarm.signals.models import Alert, Risk, RiskSettings, SignalKind
 from keepwarm.signals.services.concerns import close_alert
 from keepwarm.signals.services.responses import on_response

@@ -9,12 +9,12 @@ import pytest
 
 from keepwarm.care.models import Audience, Kind, Touchpoint
 from keepwarm.care.services import default_plan
+from keepwarm.care.services.placements import create_placement
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.lib.dates import local_time, send_time
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.people.models import Person
-from keepwarm.placements.services import create_placement
 from keepwarm.worker import tick as worker
 from keepwarm.worker.tick import tick
 

@@ -1,4 +1,9 @@
-"""Placement workflows: making a placement, its status over time, and how it ended."""
+"""Placement workflows: making a placement, its status over time, and how it ended.
+
+They live in care, not in the placements app, because each one also lays out, moves or
+skips the placement's care plan. The end of a placement is announced (synchronously, inside
+the same transaction) through `placement_ended`; the risk model, a layer above, listens.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -30,12 +36,15 @@ from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Remedy, Role
 from keepwarm.placements.models import Placement, Target
-from keepwarm.signals.services.fitting import on_placement_ended
 
 GUARANTEE_TERMS = ("guarantee_length", "guarantee_unit", "guarantee_remedy", "rebate_scale")
 PLACEMENT_ENDED = "Placement ended"
 
 Status = Placement.Status
+
+# Sent with `placement` and `by` when a placement falls off or the person leaves early,
+# inside the transaction that records it, so listeners' writes commit or roll back with it.
+placement_ended = Signal()
 
 
 @dataclass
@@ -261,7 +270,7 @@ def record_placement_outcome(
         ended_on__isnull=True,
     ).update(ended_on=left_on)
     # The outcome becomes a labelled example for the risk model; open alerts close.
-    on_placement_ended(placement=placement, by=by)
+    placement_ended.send(sender=Placement, placement=placement, by=by)
     return placement
 
 
