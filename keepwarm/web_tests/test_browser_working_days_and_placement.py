@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.models import CarePlan, Kind, PlanStep, Touchpoint
 from keepwarm.care.services import lay_out_care_plan
 from keepwarm.conftest import Cast
 from keepwarm.lib.working_days import forget_closures
@@ -69,7 +69,18 @@ def test_placement_page_shows_what_is_next_then_all_on_request(
         start_date=today - dt.timedelta(days=10), status=Placement.Status.IN_GUARANTEE
     )
     cast.placement.refresh_from_db()
-    lay_out_care_plan(placement=cast.placement, today=today)
+    # Its own plan: a transactional test before this one emptied the shipped ones.
+    plan = CarePlan.objects.create(name="Two years of calls")
+    PlanStep.objects.create(
+        plan=plan,
+        order=1,
+        title="Keep-in-touch call",
+        kind=Kind.CALL,
+        offset_months=1,
+        repeat_every_months=1,
+        repeat_until_months=24,
+    )
+    lay_out_care_plan(placement=cast.placement, plan=plan, today=today)
     planned = cast.placement.touchpoints.filter(state=Touchpoint.State.PLANNED).count()
     page = browser_page
     _sign_in(page, live_server.url, "olivia_owner")
