@@ -694,12 +694,19 @@ def record_email_failed(
     if failed is None:
         return None
     why = f"Email failed: {reason}"
-    recorded_update(
-        Touchpoint.objects.filter(pk=failed.pk, state=failed.state),
-        state=Touchpoint.State.SKIPPED,
-        outcome=Touchpoint.Outcome.BOUNCED,
-        skip_reason=why[:200],
+    # Conditional on the state read: of two reports of one bounce arriving at once, one
+    # turns the check-in into a call and the other finds nothing left to do.
+    changed = Touchpoint.objects.filter(pk=failed.pk, state=failed.state).update(
+        state=Touchpoint.State.SKIPPED, outcome=Touchpoint.Outcome.BOUNCED, skip_reason=why[:200]
     )
+    if changed != 1:
+        return None
+    changes = {
+        "state": [failed.state, Touchpoint.State.SKIPPED.value],
+        "outcome": [failed.outcome, Touchpoint.Outcome.BOUNCED.value],
+        "skip_reason": [failed.skip_reason, why[:200]],
+    }
+    record_for(AuditEntry.Action.CHANGED, failed, changes=changes)
     today = timezone.localdate(now)
     return _call_instead(failed, due_on=on_or_after_working_day(today), why=why)
 
