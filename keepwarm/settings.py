@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A change to someone erased on request answers with the reason, not an error page.
+    "keepwarm.people.middleware.ErasedPersonMiddleware",
     "keepwarm.accounts.middleware.SignInMiddleware",
     "keepwarm.lib.headers.ContentSecurityPolicyMiddleware",
     # Last, so it sees the authenticated user and the final response.
@@ -405,6 +407,12 @@ except ValueError:
     ) from None
 if not KEEPWARM_READINESS_ANNIVERSARY_MONTHS or min(KEEPWARM_READINESS_ANNIVERSARY_MONTHS) < 1:
     raise ImproperlyConfigured("KEEPWARM_READINESS_ANNIVERSARY_MONTHS must be 1 month or more")
+# A placed person is off-limits (never offered as ready to move, never matched to
+# vacancies) through their guarantee and at least this many months in post; 0 = the
+# guarantee alone. Poaching one's own placement costs the fee and the client.
+KEEPWARM_OFF_LIMITS_MONTHS = env_int("KEEPWARM_OFF_LIMITS_MONTHS", 3)
+if KEEPWARM_OFF_LIMITS_MONTHS < 0:
+    raise ImproperlyConfigured("KEEPWARM_OFF_LIMITS_MONTHS must be 0 or more")
 
 # --- Security ----------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from keepwarm.api.errors import (
     problems_from_ninja,
 )
 from keepwarm.api.openapi import KeepwarmAPI
+from keepwarm.people.models import PersonErased
 
 api = KeepwarmAPI(
     title="Keepwarm API",
@@ -74,6 +75,12 @@ def ninja_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRe
 def invalid(request: HttpRequest, exc: Invalid) -> HttpResponse:
     body = error_body([{"field": exc.field, "message": exc.message}])
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(PersonErased)
+def person_erased(request: HttpRequest, exc: PersonErased) -> HttpResponse:
+    # A conflict with the record's state, not bad input: erased people are read-only.
+    return api.create_response(request, error_body(problems_from_django(exc)), status=409)
 
 
 @api.exception_handler(DjangoValidationError)

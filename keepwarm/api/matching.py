@@ -13,9 +13,11 @@ from ninja import Field, Query, Router, Schema
 from keepwarm.api.auth import caller
 from keepwarm.api.schemas import ErrorOut, Id
 from keepwarm.audit.recording import record_people_read, record_read
-from keepwarm.care.queries import get_person_for, visible_people
+from keepwarm.care.queries import get_person_for
 from keepwarm.network import matching, readiness
 from keepwarm.network.models import Readiness, Vacancy
+from keepwarm.network.queries import ready_to_move as ready_to_move_for
+from keepwarm.people.models import Person
 
 router = Router()
 
@@ -77,10 +79,20 @@ class ReadinessOut(Schema):
         return owner.username if owner is not None else None
 
 
+class OffLimitsOut(Schema):
+    person: int
+    person_name: str
+    until: dt.date = Field(description="The last day they are off-limits.")
+
+
 class ReadyPage(Schema):
     count: int
     threshold: float
     results: list[ReadinessOut]
+    off_limits: list[OffLimitsOut] = Field(
+        description="Who would be ready but is in a current placement's guarantee or first "
+        "months: never offered for other roles until then."
+    )
 
 
 @router.get(
@@ -106,18 +118,22 @@ def person_matches(request: HttpRequest, id: Id, query: Query[MatchQuery]) -> li
 @router.get("/ready-to-move", response=ReadyPage, url_name="ready_to_move")
 def ready_to_move(request: HttpRequest, query: Query[MatchQuery]) -> dict[str, Any]:
     """People past the readiness threshold, most ready first."""
-    ready = (
-        Readiness.objects.filter(
-            score__gte=readiness.THRESHOLD,
-            person__in=visible_people(caller(request)).values("pk"),
-        )
-        .select_related("person", "person__owner")
-        .order_by("-score", "person_id")
-    )
+    ready, barred = ready_to_move_for(caller(request))
+    ready = ready.select_related("person", "person__owner").order_by("-score", "person_id")
     results = list(ready[: query.limit])
     record_read(r.person for r in results)
     return {
         "count": ready.count(),
         "threshold": readiness.THRESHOLD,
         "results": results,
+        "off_limits": [
+            {"person": pk, "person_name": name, "until": barred[pk]} for pk, name in _names(barred)
+        ],
     }
+
+
+def _names(barred: dict[int, dt.date]) -> list[tuple[int, str]]:
+    people = Person.objects.filter(pk__in=list(barred)).order_by("last_name", "first_name")
+    named = [(p.pk, p.full_name) for p in people]
+    record_people_read(named)
+    return named

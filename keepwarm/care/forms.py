@@ -103,29 +103,49 @@ class SkipForm(forms.Form):
     )
 
 
+def consultants_other_than(user: User) -> Any:
+    """Who may cover or be covered: active consultants, never the person themselves
+    (admins and managers see everyone's work already)."""
+    return team().filter(role=User.Role.CONSULTANT).exclude(pk=user.pk)
+
+
 class CoverForm(forms.Form):
+    """Cover while someone is away: a manager sets it for anyone, a consultant for
+    themselves, or (`offer`) a consultant offers to cover a colleague."""
+
     absent = UserChoiceField(queryset=team(), label="Who is away")
     colleague = UserChoiceField(queryset=team(), label="Covered by")
     starts_on = forms.DateField(widget=DATE, label="From")
     ends_on = forms.DateField(widget=DATE, label="To (inclusive)")
     note = forms.CharField(max_length=200, required=False, help_text="E.g. “annual leave”.")
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, offer: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("absent", "colleague"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = team()
-        if not user.sees_whole_team:
+            field.queryset = consultants_other_than(user)
+        if offer:
+            self.fields["absent"].label = "Colleague you will cover"
+            del self.fields["colleague"]
+        elif not user.sees_whole_team:
             # Consultants arrange cover for themselves; managers for anyone.
             del self.fields["absent"]
+        else:
+            absent = self.fields["absent"]
+            assert isinstance(absent, forms.ModelChoiceField)
+            absent.queryset = team().filter(role=User.Role.CONSULTANT)
         self.user = user
+        self.offer = offer
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        absent = data.get("absent", self.user)
-        if data.get("colleague") is not None and data["colleague"] == absent:
-            self.add_error("colleague", "Choose a colleague other than the person who is away.")
+        data.setdefault("absent", self.user)
+        if self.offer:
+            data["colleague"] = self.user
+        if data.get("colleague") is not None and data["colleague"] == data.get("absent"):
+            field = "colleague" if "colleague" in self.fields else "absent"
+            self.add_error(field, "Choose a colleague other than the person who is away.")
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
             self.add_error("ends_on", "The last day of cover must be on or after the first.")

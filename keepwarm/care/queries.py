@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import SENT_BY_WORKER, Cover, Touchpoint
-from keepwarm.care.services import covering_for
+from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
+from keepwarm.care.services import covering_for, stand_in_id
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 
@@ -312,12 +312,100 @@ def _going_cold(
     return contacts, len(found)
 
 
-def covered_owner_ids(user: User, day: dt.date | None = None) -> QuerySet[Cover, Any]:
-    """The ids of colleagues `user` covers on `day` (today by default): the one statement
-    of the cover rule that every "may see" query shares."""
+def covered_owner_ids(user: User, day: dt.date | None = None) -> list[int]:
+    """The ids of colleagues `user` covers on `day` (today by default), along cover chains
+    too: the one statement of the cover rule that every "may see" query shares."""
     day = day or timezone.localdate()
-    return Cover.objects.filter(colleague=user, starts_on__lte=day, ends_on__gte=day).values(
-        "absent_id"
+    return [u.pk for u in covering_for(user, day=day)]
+
+
+@dataclass(frozen=True)
+class LooksAfter:
+    """Who looks after a person: `owner` owns the relationship (the live placement's owner,
+    else the person's owner); `stand_in` does the work today while the owner is away (the
+    end of the cover chain), None when the owner is in."""
+
+    owner: User | None
+    stand_in: User | None = None
+    placement: Placement | None = None
+
+    @property
+    def now(self) -> User | None:
+        """Whoever acts today: alerts, the personal page's "your consultant"."""
+        return self.stand_in or self.owner
+
+
+def _live() -> QuerySet[Placement]:
+    # Settled still counts: the keep-in-touch calls after the guarantee are its owner's.
+    return Placement.objects.filter(left_on__isnull=True).exclude(status__in=Placement.ENDED)
+
+
+def live_placement(person: Person) -> Placement | None:
+    """The person's current placement (not ended, not left) as the placed candidate, else
+    the latest current one they are hiring manager for: whoever owns it looks after them."""
+    live = _live().select_related("owner", "company").order_by("-start_date", "-id")
+    return live.filter(person=person).first() or live.filter(hiring_manager=person).first()
+
+
+def looked_after_by(person_ids: list[int]) -> dict[int, int]:
+    """`looks_after`'s owner for many people at once (person id -> user id; nobody for a
+    person without a current placement or an owner), for lists: three queries."""
+    found: dict[int, int] = {}
+    for column in ("hiring_manager_id", "person_id"):  # the placed candidate's own wins
+        rows = (
+            _live()
+            .filter(**{f"{column}__in": person_ids})
+            .order_by("start_date", "id")  # the latest placement is written last, and wins
+            .values_list(column, "owner_id")
+        )
+        found.update(dict(rows))
+    owners = Person.objects.filter(pk__in=person_ids, owner__isnull=False)
+    for pk, owner_id in owners.values_list("pk", "owner_id"):
+        found.setdefault(pk, owner_id)
+    return found
+
+
+def who_does_what(person: Person, who: LooksAfter, *, user: User) -> list[tuple[User, str]]:
+    """Each consultant with a part in `person`'s care and what it is, when more than one
+    has (the person page says so): whoever looks after them, the record's owner, and the
+    owners of placements they are hiring manager for (named only as far as `user` may see)."""
+    parts: dict[User, list[str]] = {}
+    if who.owner is not None:
+        where = f" (placement at {who.placement.company.name})" if who.placement else ""
+        parts[who.owner] = [f"looks after them{where}: calls, alerts, referrals, readiness"]
+    if person.owner is not None and person.owner != who.owner:
+        parts.setdefault(person.owner, []).append("owns the record")
+    hiring = (
+        Placement.objects.filter(hiring_manager=person, status__in=Placement.ACTIVE)
+        .exclude(owner=who.owner)
+        .select_related("owner", "person")
+    )
+    seen = set(visible_placements(user).filter(hiring_manager=person).values_list("pk", flat=True))
+    for placement in hiring:
+        # A colleague's placement is named only to those who may open it.
+        hire = placement.person.full_name if placement.pk in seen else "someone placed"
+        parts.setdefault(placement.owner, []).append(f"their hiring of {hire}")
+    if len(parts) < 2:
+        return []
+    return [(consultant, "; ".join(what)) for consultant, what in parts.items()]
+
+
+def looks_after(person: Person, *, day: dt.date | None = None) -> LooksAfter:
+    """The agency's one rule for who looks after `person` on `day` (today by default). The
+    person page, the personal page's "your consultant", referrals, leads and ready-to-move
+    calls ask here (lists through `looked_after_by`); alerts follow the same cover chain
+    (`stand_in_id`). Today and handover agree by construction: a new placement brings the
+    person's planned calls to its owner, and handing the placement over moves them on."""
+    day = day or timezone.localdate()
+    placement = live_placement(person)
+    owner = placement.owner if placement is not None else person.owner
+    if owner is None:
+        return LooksAfter(owner=None, placement=placement)
+    stand_in = stand_in_id(owner.pk, day=day)
+    return LooksAfter(
+        owner=owner,
+        stand_in=User.objects.get(pk=stand_in) if stand_in != owner.pk else None,
+        placement=placement,
     )
 
 

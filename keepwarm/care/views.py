@@ -267,35 +267,73 @@ def _covers_for(user: User, day: dt.date) -> QuerySet[Cover]:
     return covers.order_by("starts_on")
 
 
+def _passes_on(covers: QuerySet[Cover]) -> dict[int, str]:
+    """For each cover whose colleague is away during it: who the work passes on to."""
+    notes: dict[int, str] = {}
+    for c in covers:
+        away = (
+            Cover.objects.filter(
+                absent=c.colleague_id, starts_on__lte=c.ends_on, ends_on__gte=c.starts_on
+            )
+            .exclude(pk=c.pk)
+            .select_related("colleague")
+            .first()
+        )
+        if away is not None:
+            notes[c.pk] = (
+                f"{c.colleague.display_name} is away {away.starts_on:%-d %b}–"
+                f"{away.ends_on:%-d %b}: the work passes on to {away.colleague.display_name}"
+            )
+    return notes
+
+
+def _set_cover(form: CoverForm, user: User) -> Cover | None:
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        return services.set_cover(
+            absent=data["absent"],
+            colleague=data["colleague"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            by=user,
+            note=data["note"],
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+
+
 @login_required
 def cover(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     day = timezone.localdate()
+    initial = {"starts_on": day, "ends_on": day}
+    form = CoverForm(user=user, initial=initial)
+    offer = CoverForm(user=user, offer=True, initial=initial, prefix="offer")
     if request.method == "POST":
-        form = CoverForm(request.POST, user=user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                made = services.set_cover(
-                    absent=data.get("absent") or user,
-                    colleague=data["colleague"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    by=user,
-                    note=data["note"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(
-                    request,
-                    f"{made.colleague.display_name} covers {made.absent.display_name} "
-                    f"from {made.starts_on:%-d %b} to {made.ends_on:%-d %b %Y}.",
-                )
-                return redirect("cover")
-    else:
-        form = CoverForm(user=user, initial={"starts_on": day, "ends_on": day})
-    context = {"form": form, "covers": _covers_for(user, day), "today": day}
+        offering = "offer-starts_on" in request.POST
+        if offering:
+            offer = CoverForm(request.POST, user=user, offer=True, prefix="offer")
+        else:
+            form = CoverForm(request.POST, user=user)
+        made = _set_cover(offer if offering else form, user)
+        if made is not None:
+            messages.success(
+                request,
+                f"{made.colleague.display_name} covers {made.absent.display_name} "
+                f"from {made.starts_on:%-d %b} to {made.ends_on:%-d %b %Y}.",
+            )
+            return redirect("cover")
+    covers = _covers_for(user, day)
+    context = {
+        "form": form,
+        "offer_form": offer if not user.sees_whole_team else None,
+        "covers": covers,
+        "passes_on": _passes_on(covers),
+        "today": day,
+    }
     return render(request, "care/cover.html", context)
 
 

@@ -313,6 +313,16 @@ class History:
             by=self.demo,
             note="Annual leave",
         )
+        # Amelia is at a client's away-day; her cover, Tom, was arranged before he booked
+        # his leave. Her work passes on along the chain to Sam, who covers Tom.
+        set_cover(
+            absent=self.amelia,
+            colleague=self.tom,
+            starts_on=today,
+            ends_on=today + dt.timedelta(days=1),
+            by=self.amelia,
+            note="Client away-day",
+        )
         # This week Tom is away and Sam (the demo login) has his calls on Today.
         set_cover(
             absent=self.tom,

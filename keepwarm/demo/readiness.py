@@ -2,7 +2,8 @@
 
 Called once from agency.py after the placements and answers exist, so the Ready to move
 list has people with reasons (statements, anniversaries, worrying answers) and their
-consultants have the matching "Ready to move" calls on Today.
+consultants have the matching "Ready to move" calls on Today; and someone in the first
+days of a placement who says they are looking shows as off-limits, not as ready.
 """
 
 from __future__ import annotations
@@ -47,4 +48,25 @@ def load(*, today: dt.date, seed: int = 5, statements: int = 12) -> str:
         )
         when = now - dt.timedelta(days=rng.randint(1, 40), hours=rng.randint(0, 6))
         StatusStatement.objects.filter(pk=said.pk).update(created_at=when)
+    _off_limits_example(today)
     return readiness.refresh_all(now=now)
+
+
+def _off_limits_example(today: dt.date) -> None:
+    """The newest placement still in its first fortnight says they are actively looking:
+    Ready to move shows them as off-limits until their guarantee ends, never as ready."""
+    newest = (
+        Placement.objects.filter(
+            status__in=(Placement.Status.STARTED, Placement.Status.IN_GUARANTEE),
+            start_date__range=(today - dt.timedelta(days=14), today - dt.timedelta(days=3)),
+            left_on__isnull=True,
+        )
+        .order_by("-start_date", "id")
+        .first()
+    )
+    if newest is not None:
+        StatusStatement.objects.create(
+            person_id=newest.person_id,
+            status=StatusStatement.Status.ACTIVELY_LOOKING,
+            source=StatusStatement.Source.PERSONAL_PAGE,
+        )

@@ -93,14 +93,34 @@ def feed_for_secret(raw: str, *, now: dt.datetime | None = None) -> CalendarFeed
     return feed
 
 
+def _covers_reaching(user: User, *, start: dt.date) -> list[tuple[int, dt.date, dt.date]]:
+    """(absent id, first day, last day) of the work that reaches `user` through cover from
+    `start` on: their own covers, and along chains (Amelia covered by Tom while Tom, away,
+    is covered by `user`: Amelia's work for the days both covers run). A loop stops at a
+    colleague already on the path."""
+    reaching: list[tuple[int, dt.date, dt.date]] = []
+    frontier: list[tuple[int, dt.date, dt.date, tuple[int, ...]]] = [
+        (user.pk, start, dt.date.max, (user.pk,))
+    ]
+    while frontier:
+        colleague, lo, hi, path = frontier.pop()
+        covers = Cover.objects.filter(
+            colleague_id=colleague, ends_on__gte=lo, starts_on__lte=hi
+        ).values_list("absent_id", "starts_on", "ends_on")
+        for absent_id, starts_on, ends_on in covers:
+            if absent_id in path:
+                continue
+            first, last = max(lo, starts_on), min(hi, ends_on)
+            reaching.append((absent_id, first, last))
+            frontier.append((absent_id, first, last, (*path, absent_id)))
+    return reaching
+
+
 def _covered(user: User, *, start: dt.date, today: dt.date) -> Q:
-    """The colleagues' calls `user` covers: those due during a cover, and while a cover runs
-    today, the absent colleague's overdue ones too (as Today shows them)."""
+    """The colleagues' calls `user` covers: those due during a cover (or a chain of them),
+    and while a cover runs today, the absent colleague's overdue ones too (as Today shows)."""
     covered = Q(pk__in=[])
-    covers = Cover.objects.filter(colleague=user, ends_on__gte=start).values_list(
-        "absent_id", "starts_on", "ends_on"
-    )
-    for absent_id, starts_on, ends_on in covers:
+    for absent_id, starts_on, ends_on in _covers_reaching(user, start=start):
         covered |= Q(owner_id=absent_id, due_on__gte=starts_on, due_on__lte=ends_on)
         if starts_on <= today <= ends_on:
             covered |= Q(owner_id=absent_id, due_on__lt=today)

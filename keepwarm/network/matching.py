@@ -4,7 +4,7 @@ Everything runs in this process, from the database's rows: no network, no model.
 pair is scored by match_scoring.py from text compared in similarity.py. People are
 scored in two passes so 10k of them take well under a second: a cheap pass over
 everyone (text, sector, location, salary, readiness), then the histories for the best
-few only.
+few only. Nobody off-limits (in a live placement's guarantee or first months) is matched.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from keepwarm.network.models import Readiness, Vacancy
 from keepwarm.network.similarity import Idf, grams
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
+from keepwarm.placements.queries import off_limits
 from keepwarm.surveys.models import Answer
 
 # How many of the cheap pass's best get the full treatment, per match asked for.
@@ -211,7 +212,10 @@ def match_people(
     `user` limits the pool to the people they may see (consultants: their own and those
     they cover); `people` replaces the pool (the benchmark passes its own).
     """
-    pool = profiles(people if people is not None else candidates(user))
+    considered = people if people is not None else candidates(user)
+    # Someone in a live placement's guarantee or first months is off-limits: never offered.
+    barred = off_limits(considered.values("id"), today=timezone.localdate())
+    pool = [p for p in profiles(considered) if p.id not in barred]
     if not pool:
         return []
     scorer = Scorer(_pool_idf(pool, [vacancy]))
@@ -232,7 +236,10 @@ def open_vacancies() -> QuerySet[Vacancy]:
 
 
 def match_vacancies(person: Person, *, limit: int = 25) -> list[Match]:
-    """Open vacancies that best fit `person`, best first, with reasons."""
+    """Open vacancies that best fit `person`, best first, with reasons; none while they are
+    off-limits (see `off_limits`)."""
+    if off_limits([person.pk], today=timezone.localdate()):
+        return []
     found = profiles(Person.objects.filter(pk=person.pk))
     vacancies = list(open_vacancies())
     if not found or not vacancies:

@@ -7,11 +7,21 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import covered_owner_ids, visible_people, visible_placements
-from keepwarm.network.models import FALLEN_THROUGH, IntelNote, Lead, Referral, StatusStatement
+from keepwarm.network import readiness
+from keepwarm.network.models import (
+    FALLEN_THROUGH,
+    IntelNote,
+    Lead,
+    Readiness,
+    Referral,
+    StatusStatement,
+)
 from keepwarm.people.models import Company, Person, Role
+from keepwarm.placements.queries import off_limits
 
 
 def _may_open(objects: QuerySet[Any], field: str) -> Exists:
@@ -153,3 +163,17 @@ def latest_statement(person: Person) -> StatusStatement | None:
 def visible_people_among(user: User, people: QuerySet[Person]) -> QuerySet[Person]:
     """Only those of `people` the user may open (candidates shown to resolve a doubt)."""
     return visible_people(user).filter(pk__in=people.values("pk")).order_by("last_name", "id")
+
+
+def ready_to_move(user: User) -> tuple[QuerySet[Readiness], dict[int, dt.date]]:
+    """People `user` may see past the readiness threshold, and apart from them those who
+    would be but are off-limits (person id -> the last day they are). A score worked out
+    before their placement was made is held back as well."""
+    visible = Readiness.objects.filter(person__in=visible_people(user).values("pk"))
+    ready = visible.filter(score__gte=readiness.THRESHOLD)
+    held = visible.filter(
+        reasons__0__code=readiness.OFF_LIMITS, reasons__0__held_score__gte=readiness.THRESHOLD
+    )
+    people = {*ready.values_list("person_id", flat=True), *held.values_list("person_id", flat=True)}
+    barred = off_limits(people, today=timezone.localdate())
+    return ready.exclude(person_id__in=list(barred)), barred

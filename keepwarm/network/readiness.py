@@ -10,6 +10,11 @@ risk), 0 to 1, stored in `Readiness` with each reason in words:
 - a contract end date approaching;
 - a year or more in the same post with no promotion or pay rise mentioned.
 
+Nobody is ready to move while they are off-limits: through a live placement's guarantee
+and their first KEEPWARM_OFF_LIMITS_MONTHS in post (the score is 0 and the one reason says
+until when). Their worrying answers are retention work for their consultant (alerts), not
+a reason to offer them another role. After that, readiness resumes as below.
+
 Saying "happy where I am" recently halves the score: a person's own word outweighs
 the calendar. Crossing the threshold (from below) emits `person.ready_to_move` and plans
 one call for the person's consultant on Today, with the reasons; staying above it does
@@ -35,7 +40,9 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from keepwarm.care.models import Kind
+from keepwarm.audit.recording import recorded_update
+from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.queries import looks_after
 from keepwarm.care.services import plan_touchpoint
 from keepwarm.lib import events
 from keepwarm.lib.dates import add_months
@@ -43,12 +50,15 @@ from keepwarm.lib.working_days import on_or_after_working_day
 from keepwarm.network.models import Readiness, StatusStatement
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
+from keepwarm.placements.queries import off_limits
 from keepwarm.signals.models import Risk, Signal, SignalKind
 from keepwarm.surveys.models import Answer
 
 logger = logging.getLogger(__name__)
 
 THRESHOLD = 0.5
+# The one reason of someone off-limits; it keeps the score they would have as `held_score`.
+OFF_LIMITS = "off_limits"
 DAILY_JOB = "readiness"
 
 WEIGHTS: dict[str, float] = {
@@ -122,6 +132,8 @@ class Inputs:
     worries: list[str] = field(default_factory=list)
     risk: int | None = None
     progression_mentioned: bool = False
+    # The last day they are off-limits (a live placement's guarantee or first months).
+    off_limits_until: dt.date | None = None
 
 
 @dataclass
@@ -143,88 +155,124 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     return months - 1 if end.day < start.day else months
 
 
-def assess(inputs: Inputs, *, today: dt.date) -> Assessment:
-    """The readiness score and its reasons, strongest first; pure, so tests read easily."""
-    found: list[tuple[str, float, str]] = []
-    happy = False
-    said = inputs.statement
-    if said is not None:
-        age = (today - said.said_on).days
-        if age <= STATEMENT_STALE_DAYS:
-            factor = 1.0 if age <= STATEMENT_FRESH_DAYS else 0.5
-            when = f"{said.source_label.lower()}, {_day(said.said_on)}"
-            if said.status == StatusStatement.Status.ACTIVELY_LOOKING:
-                found.append(
-                    (
-                        "statement",
-                        WEIGHTS["actively_looking"] * factor,
-                        f"Actively looking ({when})",
-                    )
-                )
-            elif said.status == StatusStatement.Status.OPEN:
-                found.append(
-                    ("statement", WEIGHTS["open"] * factor, f"Open to hearing about roles ({when})")
-                )
-            elif said.status == StatusStatement.Status.HAPPY and age <= STATEMENT_FRESH_DAYS:
-                happy = True
+# A sign found: (code, weight, text in words).
+Found = tuple[str, float, str]
 
-    post = inputs.post
+
+def _statement_sign(said: Statement | None, today: dt.date) -> Found | None:
+    """What they said themselves, in full for half a year and half as much up to a year."""
+    if said is None:
+        return None
+    age = (today - said.said_on).days
+    if age > STATEMENT_STALE_DAYS:
+        return None
+    factor = 1.0 if age <= STATEMENT_FRESH_DAYS else 0.5
+    when = f"{said.source_label.lower()}, {_day(said.said_on)}"
+    if said.status == StatusStatement.Status.ACTIVELY_LOOKING:
+        return ("statement", WEIGHTS["actively_looking"] * factor, f"Actively looking ({when})")
+    if said.status == StatusStatement.Status.OPEN:
+        return ("statement", WEIGHTS["open"] * factor, f"Open to hearing about roles ({when})")
+    return None
+
+
+def _said_happy(said: Statement | None, today: dt.date) -> bool:
+    return (
+        said is not None
+        and said.status == StatusStatement.Status.HAPPY
+        and (today - said.said_on).days <= STATEMENT_FRESH_DAYS
+    )
+
+
+def _contract_end_sign(inputs: Inputs, today: dt.date) -> Found | None:
+    """A contract ending within CONTRACT_END_DAYS (or up to a month ago): what they said
+    about it first, else the placement's own end date."""
+    said, post = inputs.statement, inputs.post
     contract_end = said.contract_end_on if said is not None else None
     if post is not None and post.end_date is not None:
         contract_end = contract_end or post.end_date
-    if contract_end is not None:
-        days = (contract_end - today).days
-        if -30 <= days <= CONTRACT_END_DAYS:
-            when = f"in {days} days" if days > 0 else ("today" if days == 0 else "ended")
-            found.append(
-                (
-                    "contract_end",
-                    WEIGHTS["contract_end"],
-                    f"Contract ends {_day(contract_end)} ({when})",
-                )
-            )
+    if contract_end is None:
+        return None
+    days = (contract_end - today).days
+    if not -30 <= days <= CONTRACT_END_DAYS:
+        return None
+    when = f"in {days} days" if days > 0 else ("today" if days == 0 else "ended")
+    return ("contract_end", WEIGHTS["contract_end"], f"Contract ends {_day(contract_end)} ({when})")
 
-    if post is not None:
-        for months in anniversary_months():
-            on = add_months(post.start_date, months)
-            if -ANNIVERSARY_BEFORE_DAYS <= (today - on).days <= ANNIVERSARY_AFTER_DAYS:
-                years = (
-                    f"{months // 12} year{'s' if months >= 24 else ''}" if months % 12 == 0 else ""
-                )
-                length = years or f"{months} months"
-                found.append(
-                    (
-                        "anniversary",
-                        WEIGHTS["anniversary"],
-                        f"{length} in post as {post.role_title} at {post.company} on {_day(on)}",
-                    )
-                )
-                break
-        in_post = _months_between(post.start_date, today)
-        if in_post >= PROGRESSION_AFTER_MONTHS and not inputs.progression_mentioned:
-            found.append(
-                (
-                    "no_progression",
-                    WEIGHTS["no_progression"],
-                    f"{in_post} months in the same post with no promotion or pay rise mentioned",
-                )
-            )
 
+def _anniversary_sign(post: Post, today: dt.date) -> Found | None:
+    for months in anniversary_months():
+        on = add_months(post.start_date, months)
+        if -ANNIVERSARY_BEFORE_DAYS <= (today - on).days <= ANNIVERSARY_AFTER_DAYS:
+            years = f"{months // 12} year{'s' if months >= 24 else ''}" if months % 12 == 0 else ""
+            length = years or f"{months} months"
+            text = f"{length} in post as {post.role_title} at {post.company} on {_day(on)}"
+            return ("anniversary", WEIGHTS["anniversary"], text)
+    return None
+
+
+def _progression_sign(inputs: Inputs, today: dt.date) -> Found | None:
+    post = inputs.post
+    if post is None or inputs.progression_mentioned:
+        return None
+    in_post = _months_between(post.start_date, today)
+    if in_post < PROGRESSION_AFTER_MONTHS:
+        return None
+    text = f"{in_post} months in the same post with no promotion or pay rise mentioned"
+    return ("no_progression", WEIGHTS["no_progression"], text)
+
+
+def _mood_signs(inputs: Inputs) -> list[Found]:
+    found: list[Found] = []
     if inputs.worries:
         shown = "; ".join(inputs.worries[:2])
         found.append(("dissatisfied", WEIGHTS["dissatisfied"], f"Less happy lately: {shown}"))
     if inputs.risk is not None and inputs.risk >= HIGH_RISK:
-        found.append(
-            ("high_risk", WEIGHTS["high_risk"], f"Fall-off risk {inputs.risk} of 100 on this post")
-        )
+        text = f"Fall-off risk {inputs.risk} of 100 on this post"
+        found.append(("high_risk", WEIGHTS["high_risk"], text))
+    return found
 
+
+def _signs(inputs: Inputs, today: dt.date) -> list[Found]:
+    candidates = [
+        _statement_sign(inputs.statement, today),
+        _contract_end_sign(inputs, today),
+        _anniversary_sign(inputs.post, today) if inputs.post is not None else None,
+        _progression_sign(inputs, today),
+    ]
+    return [sign for sign in candidates if sign is not None] + _mood_signs(inputs)
+
+
+def _off_limits(until: dt.date, held: Assessment) -> Assessment:
+    # Offering someone in their guarantee (or first months) another role costs the agency
+    # its fee and the client; their worries are retention work for their consultant. The
+    # score they would have (`held_score`) only lets Ready to move say who is held back.
+    text = (
+        f"Off-limits until {_day(until)}: in their guarantee or first months with us. "
+        "Worries go to their consultant as retention work."
+    )
+    reason = {"code": OFF_LIMITS, "text": text, "weight": 0, "held_score": held.score}
+    return Assessment(score=0.0, reasons=[reason])
+
+
+def assess(inputs: Inputs, *, today: dt.date) -> Assessment:
+    """The readiness score and its reasons, strongest first; pure, so tests read easily.
+    Nought while they are off-limits, whatever the signs."""
+    assessment = _weigh(inputs, today)
+    if inputs.off_limits_until is not None and _is_off_limits(inputs, today):
+        return _off_limits(inputs.off_limits_until, assessment)
+    return assessment
+
+
+def _weigh(inputs: Inputs, today: dt.date) -> Assessment:
+    found = _signs(inputs, today)
     keep = 1.0
     for _code, weight, _text in found:
         keep *= 1.0 - weight
     score = 1.0 - keep
     found.sort(key=lambda f: -f[1])
     reasons = [{"code": c, "text": t, "weight": round(w, 2)} for c, w, t in found]
-    if happy and said is not None:
+    said = inputs.statement
+    if said is not None and _said_happy(said, today):
         score *= HAPPY_DAMPING
         reasons.append(
             {
@@ -282,6 +330,8 @@ def gather(person_ids: Sequence[int], *, today: dt.date) -> dict[int, Inputs]:
     ):
         inputs[post_ids[placement_id]].risk = score
     _find_progression(inputs, post_ids)
+    for person_id, until in off_limits(person_ids, today=today).items():
+        inputs[person_id].off_limits_until = until
     return inputs
 
 
@@ -337,17 +387,18 @@ def _store(person_id: int, assessment: Assessment, *, now: dt.datetime) -> bool:
 
 
 def _on_crossing(inputs: Inputs, assessment: Assessment, *, now: dt.datetime) -> None:
-    person = Person.objects.only("id", "first_name", "last_name", "owner_id").get(
-        pk=inputs.person_id
-    )
-    owner_id = person.owner_id or (inputs.post.owner_id if inputs.post is not None else None)
+    person = Person.objects.select_related("owner").get(pk=inputs.person_id)
+    # The call goes to whoever looks after them (a live placement's owner first), the
+    # same consultant their alerts and referrals go to.
+    owner = looks_after(person).owner
+    owner_id = owner.pk if owner is not None else None
     texts = [r["text"] for r in assessment.reasons if r["weight"] > 0]
     top = texts[0] if texts else "several signs"
     if owner_id is not None:
         plan_touchpoint(
             person=person,
             kind=Kind.CALL,
-            title=f"Ready to move: {top}"[:200],
+            title=f"{READY_CALL}{top}"[:200],
             # The daily job runs at weekends too; the call waits for a working day.
             due_on=on_or_after_working_day(timezone.localdate(now)),
             owner_id=owner_id,
@@ -364,6 +415,27 @@ def _on_crossing(inputs: Inputs, assessment: Assessment, *, now: dt.datetime) ->
     )
 
 
+READY_CALL = "Ready to move: "
+OFF_LIMITS_SKIP = "Off-limits: in their guarantee or first months with us"
+
+
+def _is_off_limits(inputs: Inputs, today: dt.date) -> bool:
+    return inputs.off_limits_until is not None and today <= inputs.off_limits_until
+
+
+def _drop_ready_calls(person_ids: list[int]) -> None:
+    """A "Ready to move" call still planned for someone now off-limits (placed since it was
+    planned) is skipped: one query for the chunk, nothing when there is none."""
+    if person_ids:
+        planned = Touchpoint.objects.filter(
+            person_id__in=person_ids,
+            state=Touchpoint.State.PLANNED,
+            kind=Kind.CALL,
+            title__startswith=READY_CALL,
+        )
+        recorded_update(planned, state=Touchpoint.State.SKIPPED, skip_reason=OFF_LIMITS_SKIP)
+
+
 def recompute(person_ids: Iterable[int], *, now: dt.datetime | None = None) -> tuple[int, int]:
     """Recompute readiness for `person_ids`; returns (recomputed, newly ready)."""
     now = now or timezone.now()
@@ -371,7 +443,12 @@ def recompute(person_ids: Iterable[int], *, now: dt.datetime | None = None) -> t
     ids = list(dict.fromkeys(person_ids))
     done = crossed = 0
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+        # Someone erased on request is nobody's prospect: no score, no call.
+        chunk = list(
+            Person.objects.filter(pk__in=ids[start : start + CHUNK], erased_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         found = gather(chunk, today=today)
         before = {
             pk: (score, reasons)
@@ -391,6 +468,7 @@ def recompute(person_ids: Iterable[int], *, now: dt.datetime | None = None) -> t
                     _on_crossing(inputs, assessment, now=now)
                     crossed += 1
             Readiness.objects.filter(person_id__in=unchanged).update(computed_at=now)
+            _drop_ready_calls([pk for pk, i in found.items() if _is_off_limits(i, today)])
         done += len(found)
     return done, crossed
 

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from keepwarm.audit.recording import record_created
+from keepwarm.care.queries import looks_after
 from keepwarm.lib import events
 from keepwarm.network.models import Lead, Referral, RewardRule, StatusStatement, Vacancy
 from keepwarm.people.models import Company, Person, Role
@@ -171,6 +172,7 @@ def receive_referral(
     consultant), so they can be called; a doubtful match links no one and keeps the
     candidates for a consultant to resolve. Announces `referral.received`.
     """
+    referrer.refuse_if_erased()
     if kind not in Referral.Kind.values:
         raise ValidationError("Say whether you are referring a candidate or a client.")
     name = _required(name, "Give the name of the person you are referring.")[:200]
@@ -178,7 +180,8 @@ def receive_referral(
     company_name = " ".join(company_name.split())[:200]
     if kind == Referral.Kind.CLIENT and not company_name:
         raise ValidationError("For a client referral, give the company's name.")
-    owner = referrer.owner or by
+    # Whoever looks after the referrer now (their live placement's owner) thanks them.
+    owner = looks_after(referrer).owner or by
     with transaction.atomic():
         match, candidates = find_existing_person(name=name, email=email, phone=phone)
         if match is None and not candidates and kind == Referral.Kind.CANDIDATE:
@@ -239,6 +242,7 @@ def receive_lead(
 
     Nothing else is created until a consultant converts the lead (see `convert_lead`).
     """
+    source.refuse_if_erased()
     company_name = _required(company_name, "Give the company's name.")[:200]
     contact_name = " ".join(contact_name.split())[:200]
     contact_email, contact_phone = contact_email.strip()[:254], contact_phone.strip()[:40]
@@ -258,7 +262,7 @@ def receive_lead(
             role_hint=" ".join(role_hint.split())[:200],
             notes=notes,
             contact=contact,
-            owner=source.owner or by,
+            owner=looks_after(source).owner or by,
         )
         if candidates:
             lead.contact_candidates.set(candidates)
@@ -269,6 +273,7 @@ def record_statement(
     *, person: Person, status: str, contract_end_on: dt.date | None, source: str
 ) -> StatusStatement:
     """A person saying how things are ("happy", "open", "actively looking")."""
+    person.refuse_if_erased()
     if status not in StatusStatement.Status.values:
         raise ValidationError("Choose how things are: happy, open to roles, or actively looking.")
     if source not in StatusStatement.Source.values:

@@ -3,8 +3,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+
+
+class PersonErased(ValidationError):
+    """A change to someone erased on request: their record is read-only (the API answers
+    409), and nothing is sent to them."""
 
 
 class GuaranteeUnit(models.TextChoices):
@@ -131,6 +138,15 @@ class Person(models.Model):
     def email_works(self) -> bool:
         """They have an address and it has not bounced (nor complained) since it was entered."""
         return bool(self.email.strip()) and self.email_failed_at is None
+
+    def refuse_if_erased(self) -> None:
+        """Every change to a person, and every message to them, asks this first."""
+        if self.erased_at is not None:
+            on = timezone.localtime(self.erased_at)
+            raise PersonErased(
+                f"{self.full_name} was erased on request on {on.day} {on:%b %Y}: the record "
+                "is read-only and nothing is sent to them."
+            )
 
     def days_since_contact(self, today: dt.date) -> int | None:
         if self.last_contacted_at is None:

@@ -26,6 +26,7 @@ def make_client_contact(
 ) -> Role:
     """A person the agency placed becomes a client contact at `company`: a new role on
     the same record, so their history as a candidate and as a client stay together."""
+    person.refuse_if_erased()
     on = on or timezone.localdate()
     if Role.objects.filter(
         person=person, kind=Role.Kind.CLIENT_CONTACT, company=company, ended_on__isnull=True
@@ -97,6 +98,7 @@ def update_person(*, person: Person, expected_version: int | None, **changes: An
     nothing is written; otherwise the version moves on, so a form open meanwhile is
     told. The change is on the audit trail, old and new value of each field.
     """
+    Person.objects.get(pk=person.pk).refuse_if_erased()
     # The stored values, not the instance's: a bound form has set its values on it.
     before = stored_values(person)
     for name, value in changes.items():

@@ -38,6 +38,7 @@ from keepwarm.people.forms import (
 )
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
+from keepwarm.placements.queries import off_limits
 
 PAGE_SIZE = 50
 # People with a personal page (keepwarm.portal): those we placed, and client contacts.
@@ -94,8 +95,12 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
     )
     day = timezone.localdate()
     roles = list(person.roles.select_related("company").order_by("-started_on", "-id"))
+    who = queries.looks_after(person, day=day)
     return {
         "person": person,
+        "who": who,
+        "who_does_what": queries.who_does_what(person, who, user=user),
+        "off_limits_until": off_limits([person.pk], today=day).get(person.pk),
         "roles": roles,
         "has_personal_page": any(
             r.kind in (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT) for r in roles
@@ -111,7 +116,9 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         or LogCallForm(placements=placements.filter(person=person), today=day),
         "note_form": forms.get("note_form") or NoteForm(),
         "role_form": forms.get("role_form") or RoleForm(initial={"started_on": day}),
-        "client_form": forms.get("client_form") or _client_form(person, roles, placements),
+        "client_form": None
+        if person.erased_at
+        else forms.get("client_form") or _client_form(person, roles, placements),
         "role_companies": role_company_names(person),
     }
 
@@ -157,6 +164,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     found = queries.get_person_for(user, pk)
+    found.refuse_if_erased()
     form = NoteForm(request.POST)
     if form.is_valid():
         note = form.save(commit=False)
@@ -173,6 +181,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_role(request: HttpRequest, pk: int) -> HttpResponse:
     found = queries.get_person_for(user_of(request), pk)
+    found.refuse_if_erased()
     form = RoleForm(request.POST)
     if form.is_valid():
         role = form.save(commit=False)
@@ -220,6 +229,8 @@ def make_client_contact(request: HttpRequest, pk: int) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = user_of(request)
     instance = queries.get_person_for(user, pk) if pk else None
+    if instance is not None:
+        instance.refuse_if_erased()
     form_class = PersonForm if instance else NewPersonForm
     conflict: EditConflict | None = None
     if request.method == "POST":

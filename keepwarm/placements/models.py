@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from keepwarm.lib.dates import add_working_days, working_days_between
+from keepwarm.lib.dates import add_months, add_working_days, working_days_between
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Remedy
 
 
@@ -157,6 +157,16 @@ class Placement(models.Model):
 
     def in_guarantee_on(self, today: dt.date) -> bool:
         return self.start_date <= today <= self.guarantee_ends_on
+
+    def off_limits_until(self, months: int | None = None) -> dt.date | None:
+        """The last day the placed person is off-limits to other roles: through the
+        guarantee and at least `months` (KEEPWARM_OFF_LIMITS_MONTHS) in post. None once the
+        placement has ended: someone who left may be offered anything."""
+        if self.status in self.ENDED or self.left_on is not None:
+            return None
+        months = settings.KEEPWARM_OFF_LIMITS_MONTHS if months is None else months
+        first_months = add_months(self.start_date, months) - dt.timedelta(days=1)
+        return max(self.guarantee_ends_on, first_months)
 
     def status_on(self, day: dt.date) -> str:
         """Where an active placement stands on `day`, from its dates alone."""

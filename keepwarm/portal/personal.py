@@ -17,7 +17,8 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import Audience, Cover, Kind, Touchpoint
+from keepwarm.care.models import Audience, Kind, Touchpoint
+from keepwarm.care.queries import looks_after
 from keepwarm.network.models import Lead, Referral, StatusStatement
 from keepwarm.network.services import receive_lead, receive_referral, record_statement
 from keepwarm.people.models import Person, Role
@@ -80,20 +81,12 @@ def client_companies(person: Person) -> list[int]:
 
 
 def consultant_for(person: Person, *, today: dt.date | None = None) -> Consultant | None:
-    """The consultant who looks after `person`: the owner of their current placement (as
-    candidate, then as hiring manager), else the person's owner; with today's cover."""
-    today = today or timezone.localdate()
-    placement = own_placements(person).first() or hired_placements(person).first()
-    user = placement.owner if placement is not None else person.owner
-    if user is None:
+    """The consultant who looks after `person` (care.queries.looks_after), with whoever
+    stands in for them today."""
+    who = looks_after(person, day=today)
+    if who.owner is None:
         return None
-    cover = (
-        Cover.objects.filter(absent=user, starts_on__lte=today, ends_on__gte=today)
-        .select_related("colleague")
-        .order_by("-starts_on", "-id")
-        .first()
-    )
-    return Consultant(user=user, cover=cover.colleague if cover else None)
+    return Consultant(user=who.owner, cover=who.stand_in)
 
 
 def _text(text: str, field: str, missing: str) -> str:

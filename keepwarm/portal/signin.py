@@ -216,8 +216,10 @@ def session_for(request: HttpRequest, *, now: dt.datetime | None = None) -> Port
     if not raw or len(raw) > 100:
         return None
     now = now or timezone.now()
+    # Someone erased on request has no personal page: an open session ends with them.
     return (
         PortalSession.objects.filter(digest=_digest(raw), ended_at__isnull=True, expires_at__gt=now)
+        .filter(person__erased_at__isnull=True)
         .select_related("person")
         .first()
     )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from keepwarm.placements.models import Placement
+from keepwarm.signals import text
 
 
 class SignalKind(models.TextChoices):
@@ -205,3 +206,40 @@ class Alert(models.Model):
 
     def is_overdue(self, now: dt.datetime) -> bool:
         return self.is_open and self.due_at < now
+
+
+class TextReading(models.Model):
+    """How one piece of free text reads: an answer's words or a logged call's note.
+
+    Kept so the tone and any leaving-intent phrase show where the words are shown, as
+    they read when written (the reading rules may improve; old readings stay as shown).
+    """
+
+    class Source(models.TextChoices):
+        ANSWER = "answer", "Answer"
+        TOUCHPOINT = "touchpoint", "Call or meeting note"
+
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_id = models.PositiveBigIntegerField()
+    # keepwarm.signals.text.tone: −1 (all negative) to 1 (all positive).
+    tone = models.FloatField()
+    # A key of keepwarm.signals.text.CATEGORIES, or "" when no leaving intent was found.
+    intent = models.CharField(max_length=30, blank=True)
+    intent_phrase = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="text_reading_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.source_id}: {self.tone:+.2f}"
+
+    @property
+    def tone_word(self) -> str:
+        return text.tone_word(self.tone)
+
+    @property
+    def intent_label(self) -> str:
+        return text.CATEGORIES.get(self.intent, "")

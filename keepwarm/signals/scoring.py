@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from keepwarm.signals import text as text_reading
 from keepwarm.signals.models import Signal, SignalKind
 
 Kind = SignalKind
@@ -93,17 +93,6 @@ DROP = 2.0  # points NPS or the average rating must fall by
 
 _NO = {"no", "n", "false", "0", "not really", "not sure yet"}
 _YES = {"yes", "y", "true", "1"}
-_LEAVING = re.compile(
-    r"\b(?:"
-    r"(?:thinking|thought|think) (?:of|about) (?:leaving|quitting|moving on|handing in)"
-    r"|(?:might|may|could|going to|want to|will|plan to|planning to) (?:leave|quit|resign|move on)"
-    r"|look(?:ing)? (?:elsewhere|for (?:another|a new|other) (?:job|role|position))"
-    r"|(?:hand|handed|handing) in my notice|(?:another|other) offer|interviews? elsewhere"
-    r"|(?:regret|regretting) (?:taking|accepting)|back to my old (?:job|role|employer)"
-    r"|counter[- ]?offer"
-    r")\b",
-    re.IGNORECASE,
-)
 _NOTHING = {"", "no", "none", "nothing", "n/a", "na", "-", "no concerns", "nothing at all", "nope"}
 
 
@@ -199,7 +188,20 @@ def sentiment(text: str) -> float:
 
 
 def says_might_leave(text: str) -> bool:
-    return bool(_LEAVING.search(text))
+    return text_reading.leaving_intent(text) is not None
+
+
+def leaving_reason(text: str, *, explains: bool = False, reported: bool = False) -> str:
+    """ "Leaving intent (another agency called): “…”", or "" when the text shows none.
+
+    A text that `explains` a "no" to expectations or terms already counts there: saying
+    it is not what was promised is the same worry, not a second one. `reported`: a
+    consultant's note of what the person said.
+    """
+    found = text_reading.leaving_intent(text, reported=reported)
+    if found is None or (explains and found.category == "not_as_promised"):
+        return ""
+    return f"Leaving intent ({found.label}): {_quote(text)}"
 
 
 def _quote(text: str, limit: int = 80) -> str:
@@ -312,11 +314,12 @@ def _text_signals(
     if len(text) < 3 or text.lower() in _NOTHING:
         return []
     out: list[Found] = []
-    if not client and says_might_leave(text):
+    leaving = "" if client else leaving_reason(text, explains=explained)
+    if leaving:
         out.append(
             Found(
                 Kind.MIGHT_LEAVE,
-                f"Said they might leave: {_quote(text)} {tail}",
+                f"{leaving} {tail}",
                 Source.ANSWER,
                 a.id,
                 response.submitted_on,

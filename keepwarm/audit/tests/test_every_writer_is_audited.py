@@ -469,7 +469,9 @@ OTHERS: dict[str, str] = {
     ),
     **_each("care", "deactivate_user work_to_hand_over", "a staff account, once its work moved"),
     **_each("mail", "notify_sign_in_change", "an email to a colleague about their account"),
-    **_each("care", "call_owner covering_for default_plan step_due_dates", "nothing: reads"),
+    **_each(
+        "care", "call_owner covering_for default_plan stand_in_id step_due_dates", "nothing: reads"
+    ),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
     **_each(
         "care",
@@ -531,6 +533,11 @@ OTHERS: dict[str, str] = {
         "recompute_all "
         "recompute_risk record_reported reopen_alert response_inputs",
         "risk, signals and alerts",
+    ),
+    **_each(
+        "signals",
+        "call_note_signals on_call_logged on_call_note_logged read_response_texts read_text",
+        "derived readings of free text (tone, leaving intent) and the risk they feed",
     ),
     **_each(
         "surveys",

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from keepwarm.accounts.models import ApiToken, User
@@ -49,6 +50,10 @@ from keepwarm.placements.models import Placement
 ENTERED_LATE = "Entered after this was due"
 MOVED_INTO_PAST = "Start date moved; this fell before today"
 WENT_MISSED = "Not done within {days} days of its due date"
+
+# Sent with `touchpoint_id` after a call, meeting or email logged with a note has
+# committed; the risk model, a layer above, reads the note.
+call_note_logged = Signal()
 
 # Outcomes that mean we actually got through to the person; "no answer" does not warm anyone up.
 CONTACT_OUTCOMES = (
@@ -342,6 +347,7 @@ def log_touchpoint(
     Getting through (any outcome but no answer or a bounce) updates the person's last
     contact. With `next_action_on`, a follow-up call is planned for the same owner.
     """
+    person.refuse_if_erased()
     now = now or timezone.now()
     if touchpoint is not None:
         placement = placement or touchpoint.placement
@@ -401,6 +407,12 @@ def log_touchpoint(
             notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
         )
         record_created(follow_up)
+    if touchpoint.notes.strip():
+        # The note may say they are leaving: the risk model hears of it once it is saved.
+        touchpoint_id = touchpoint.pk
+        transaction.on_commit(
+            lambda: call_note_logged.send(sender=Touchpoint, touchpoint_id=touchpoint_id)
+        )
     return touchpoint
 
 
@@ -428,6 +440,7 @@ def plan_touchpoint(
     email_body: str = "",
 ) -> Touchpoint:
     """Plan a call, email or meeting with `person`, done by the user `owner_id`."""
+    person.refuse_if_erased()
     touchpoint = Touchpoint.objects.create(
         person=person,
         placement=placement,
@@ -506,6 +519,10 @@ def set_cover(
         raise ValidationError("Choose a colleague other than the person who is away.")
     if ends_on < starts_on:
         raise ValidationError("The cover must end on or after the day it starts.")
+    if not colleague.is_active:
+        raise ValidationError(f"{colleague.display_name} no longer works here.")
+    _refuse_colleague_away(colleague, starts_on, ends_on)
+    _refuse_covered_twice(absent, starts_on, ends_on)
     cover = Cover.objects.create(
         absent=absent,
         colleague=colleague,
@@ -517,6 +534,39 @@ def set_cover(
     # Cover lets a colleague see and work the absent consultant's people for a while.
     record_created(cover)
     return cover
+
+
+def _refuse_colleague_away(colleague: User, starts_on: dt.date, ends_on: dt.date) -> None:
+    # Work handed to someone who is away reaches nobody: say who covers them instead.
+    away = (
+        Cover.objects.filter(absent=colleague, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .select_related("colleague")
+        .order_by("starts_on", "id")
+        .first()
+    )
+    if away is None:
+        return
+    raise ValidationError(
+        f"{colleague.display_name} is away {away.starts_on:%-d %b}–{away.ends_on:%-d %b %Y}"
+        f" ({away.colleague.display_name} covers them): choose a colleague who is in,"
+        f" or ask {away.colleague.display_name}."
+    )
+
+
+def _refuse_covered_twice(absent: User, starts_on: dt.date, ends_on: dt.date) -> None:
+    # Two covers on one day would leave it to chance whose Today gets the work.
+    already = (
+        Cover.objects.filter(absent=absent, starts_on__lte=ends_on, ends_on__gte=starts_on)
+        .select_related("colleague")
+        .order_by("starts_on", "id")
+        .first()
+    )
+    if already is not None:
+        raise ValidationError(
+            f"{already.colleague.display_name} already covers {absent.display_name}"
+            f" {already.starts_on:%-d %b}–{already.ends_on:%-d %b %Y}: end or change that"
+            " cover first."
+        )
 
 
 def end_cover(*, cover: Cover, by: User, today: dt.date) -> Cover:
@@ -582,17 +632,42 @@ def hand_over(
     return recorded_update(Placement.objects.filter(id__in=placement_ids), owner=to_user)
 
 
-def covering_for(user: User, *, day: dt.date) -> list[User]:
-    """The consultants whose work `user` covers on `day`."""
-    return list(
-        User.objects.filter(
-            covered_by_set__colleague=user,
-            covered_by_set__starts_on__lte=day,
-            covered_by_set__ends_on__gte=day,
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
+def _covers_on(day: dt.date) -> dict[int, int]:
+    """Who covers whom on `day`: absent id -> colleague id. Where two covers overlap, the
+    one that started last wins (the most recent arrangement)."""
+    rows = (
+        Cover.objects.filter(starts_on__lte=day, ends_on__gte=day)
+        .order_by("starts_on", "id")
+        .values_list("absent_id", "colleague_id")
     )
+    return dict(rows)
+
+
+def _chain(user_id: int, covers: dict[int, int]) -> list[int]:
+    """`user_id` and then each colleague their work passes to: A is away, covered by B, who
+    is away too and covered by C, gives [A, B, C]. A loop of covers (A covers B covers A)
+    stops at the first colleague met twice, so nobody's work goes round for ever."""
+    chain = [user_id]
+    while chain[-1] in covers and covers[chain[-1]] not in chain:
+        chain.append(covers[chain[-1]])
+    return chain
+
+
+def stand_in_id(user_id: int, *, day: dt.date) -> int:
+    """Who does `user_id`'s work on `day`: themselves, or the end of their cover chain."""
+    return _chain(user_id, _covers_on(day))[-1]
+
+
+def covering_for(user: User, *, day: dt.date) -> list[User]:
+    """The consultants whose work `user` covers on `day`, directly or along a chain: when
+    Sam covers Tom and Tom, himself away, covers Amelia, Sam covers both."""
+    covers = _covers_on(day)
+    covered = [
+        absent for absent in covers if absent != user.pk and user.pk in _chain(absent, covers)
+    ]
+    if not covered:
+        return []
+    return list(User.objects.filter(pk__in=covered).order_by("first_name", "last_name", "username"))
 
 
 @transaction.atomic

@@ -114,6 +114,7 @@ def create_placements(
     default_plans: dict[str, CarePlan | None] = {}
     placements: list[Placement] = []
     for item in items:
+        item.person.refuse_if_erased()
         fields = dict(item.fields)
         for term in GUARANTEE_TERMS:
             if term not in fields:
@@ -150,12 +151,34 @@ def create_placements(
         for target in item.targets
     )
     _give_roles(items, placements, today=today)
+    _calls_follow_the_placement(placements)
     lay_out_new_placements(
         placements=[p for p in placements if p.status not in Placement.ENDED],
         today=today,
         past_steps=past_steps,
     )
     return placements
+
+
+def _calls_follow_the_placement(placements: list[Placement]) -> None:
+    """A current placement's owner now looks after its person (care.queries.looks_after):
+    the calls already planned about the person alone move to that owner, so one consultant
+    rings them, not whoever found them first. Their latest placement decides."""
+    latest: dict[int, tuple[dt.date, int]] = {}
+    for p in placements:
+        if (
+            p.status not in Placement.ENDED
+            and p.start_date >= latest.get(p.person_id, (p.start_date, 0))[0]
+        ):
+            latest[p.person_id] = (p.start_date, p.owner_id)
+    by_owner: dict[int, list[int]] = {}
+    for person_id, (_start, owner_id) in latest.items():
+        by_owner.setdefault(owner_id, []).append(person_id)
+    for owner_id, people in by_owner.items():
+        planned = Touchpoint.objects.filter(
+            person_id__in=people, placement__isnull=True, state=Touchpoint.State.PLANNED
+        )
+        recorded_update(planned.exclude(owner_id=owner_id), owner_id=owner_id)
 
 
 def _give_roles(

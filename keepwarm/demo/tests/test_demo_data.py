@@ -58,12 +58,15 @@ def test_demo_user_covers_a_colleague_this_week_and_sees_their_calls() -> None:
     load_small_demo()
     today = timezone.localdate()
     sam, tom = User.objects.get(username="demo"), User.objects.get(username="tom")
+    amelia = User.objects.get(username="amelia")
 
     cover = Cover.objects.get(absent=tom, colleague=sam)
     assert cover.is_active_on(today)
+    # Amelia's cover is Tom, who is away himself: her work passes on to Sam.
+    assert Cover.objects.get(absent=amelia, colleague=tom).is_active_on(today)
     page = today_for(sam, today=today)
-    assert page.covering == [tom]
-    assert {t.owner for t in page.due} == {sam, tom}
+    assert page.covering == [amelia, tom]
+    assert {t.owner for t in page.due} == {sam, tom, amelia}
     assert page.guarantee_ending, "a guarantee ending within 14 days"
     assert all(0 <= (p.guarantee_ends_on - today).days <= 14 for p in page.guarantee_ending)
 

@@ -284,3 +284,28 @@ def test_calls_of_a_colleague_being_covered_are_in_the_feed_during_the_cover(cas
         "Call: Priya Patel – Overdue before the cover (covering Olivia Owner)",
         "Call: Priya Patel – During the cover (covering Olivia Owner)",
     ]
+
+
+def test_a_colleague_covering_the_cover_gets_the_calls_passed_on(cast: Any) -> None:
+    # Olivia is covered by Colin, and Colin, away himself on the 18th-19th, by Oscar.
+    _, secret = services.issue_feed(user=cast.outsider)
+    Cover.objects.create(
+        absent=cast.owner,
+        colleague=cast.colleague,
+        starts_on=dt.date(2026, 3, 16),
+        ends_on=dt.date(2026, 3, 20),
+    )
+    Cover.objects.create(
+        absent=cast.colleague,
+        colleague=cast.outsider,
+        starts_on=dt.date(2026, 3, 18),
+        ends_on=dt.date(2026, 3, 19),
+    )
+    with time_machine.travel(dt.datetime(2026, 3, 17, 12, tzinfo=dt.UTC)):
+        call(cast, dt.date(2026, 3, 17), title="Before Colin left")
+        call(cast, dt.date(2026, 3, 18), title="While Colin is away")
+        events = parse(fetch(secret).content.decode())
+
+    assert [str(e["SUMMARY"]) for e in events] == [
+        "Call: Priya Patel – While Colin is away (covering Olivia Owner)",
+    ]

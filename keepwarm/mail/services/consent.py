@@ -80,6 +80,7 @@ def marketable_people(purpose: str = "newsletter", *, today: dt.date) -> QuerySe
     )
     return (
         Person.objects.exclude(email="")
+        .filter(erased_at__isnull=True)
         .alias(email_lower=Lower("email"))
         .filter(Exists(consents))
         .exclude(Exists(suppressed))
@@ -163,6 +164,7 @@ def record_consent(
     An unsubscribe that the provider recorded for the address is lifted: the person has
     just said yes again, which is newer and more specific.
     """
+    person.refuse_if_erased()
     now = now or timezone.now()
     check_basis(person=person, basis=basis, subscriber_type=subscriber_type)
     if basis == Basis.CONSENT and not (method and wording):
@@ -241,6 +243,7 @@ def update_preferences(
     paused_until: dt.date | None,
 ) -> Consent:
     """Frequency, topics and pause are preferences, not evidence: they change in place."""
+    consent.person.refuse_if_erased()
     if frequency not in Consent.Frequency.values:
         raise ValidationError("Choose weekly or monthly.")
     before = {f: jsonable(getattr(consent, f)) for f in PREFERENCES}

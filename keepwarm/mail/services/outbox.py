@@ -43,7 +43,8 @@ def queue_email(
     headers: dict[str, str] | None = None,
     purpose: str = OutboxMessage.Purpose.SERVICE,
 ) -> OutboxMessage | None:
-    """Add a message to the outbox; None when a message with this key exists already.
+    """Add a message to the outbox; None when a message with this key exists already, or
+    the person was erased on request.
 
     `purpose` "marketing" rows are checked against consent and every suppression when
     they are sent; "service" rows (check-ins, confirmations) only against addresses that
@@ -52,6 +53,8 @@ def queue_email(
     The UNIQUE key is the guard, not a read before the write: two workers enqueuing
     the same key at once get one row, on SQLite and PostgreSQL alike.
     """
+    if person is not None and person.erased_at is not None:
+        return None  # erased on request: nothing is sent to them, whoever asks
     message = OutboxMessage(
         key=key,
         to_email=to_email,

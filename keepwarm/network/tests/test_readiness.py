@@ -131,9 +131,9 @@ def test_client_side_worries_do_not_count_as_the_candidates_mood(
         weight=0.15,
         reason="Client rated performance 2 of 5",
         source=Signal.Source.ANSWER,
-        observed_on=START + dt.timedelta(days=30),
+        observed_on=START + dt.timedelta(days=190),
     )
-    readiness.recompute([cast.candidate.pk], now=at(START + dt.timedelta(days=40)))
+    readiness.recompute([cast.candidate.pk], now=at(START + dt.timedelta(days=200)))
     assert Readiness.objects.get(person=cast.candidate).reasons == []
 
 

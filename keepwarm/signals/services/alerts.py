@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import Cover
+from keepwarm.care.services import stand_in_id
 from keepwarm.lib import events
 from keepwarm.lib.dates import add_working_days
 from keepwarm.mail.compose import compose
@@ -20,14 +20,9 @@ from keepwarm.signals.models import Alert
 
 
 def alert_owner(placement: Placement, day: dt.date) -> User:
-    """The placement's owner, or the colleague covering them on `day`."""
-    cover = (
-        Cover.objects.filter(absent_id=placement.owner_id, starts_on__lte=day, ends_on__gte=day)
-        .select_related("colleague")
-        .order_by("-starts_on", "-id")
-        .first()
-    )
-    return cover.colleague if cover is not None else placement.owner
+    """The placement's owner, or whoever does their work on `day` (along a cover chain)."""
+    stand_in = stand_in_id(placement.owner_id, day=day)
+    return placement.owner if stand_in == placement.owner_id else User.objects.get(pk=stand_in)
 
 
 def due_after(now: dt.datetime) -> dt.datetime:

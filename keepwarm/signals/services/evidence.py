@@ -11,11 +11,13 @@ from django.utils import timezone
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.placements.models import Placement
 from keepwarm.signals import scoring
-from keepwarm.signals.models import RiskSettings, Signal
+from keepwarm.signals.models import RiskSettings, Signal, SignalKind
 from keepwarm.signals.scoring import AnswerInput, Found, Missed, ResponseInput
 from keepwarm.surveys.models import Invitation, Response
 
 FIRST_YEAR_DAYS = 365
+# A call note's leaving intent counts while it is the latest note and this recent.
+NOTE_DAYS = 90
 
 # Signals that are said, not derived: recomputing keeps them as they are. A consultant's
 # flag counts while the placement is in its first year; what the person or their manager
@@ -158,6 +160,7 @@ def find_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
             silence_days=RiskSettings.current().silence_days,
         )
     )
+    found.extend(call_note_signals(placement, now=now))
     found.extend(
         Found(s.kind, s.reason, s.source, s.source_id, s.observed_on)
         for s in Signal.objects.filter(placement=placement).filter(
@@ -165,3 +168,32 @@ def find_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
         )
     )
     return found
+
+
+def call_note_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
+    """Leaving intent in the latest note of a call or meeting with the placed person (about
+    this placement, or about no placement), logged in the last NOTE_DAYS days. Like
+    answers, only the latest word counts: a later note without it settles an earlier one."""
+    latest = (
+        Touchpoint.objects.filter(
+            person_id=placement.person_id,
+            state=Touchpoint.State.DONE,
+            kind__in=(Kind.CALL, Kind.MEETING),
+            done_at__lte=now,
+            done_at__gt=now - dt.timedelta(days=NOTE_DAYS),
+        )
+        .filter(Q(placement=placement) | Q(placement__isnull=True))
+        .exclude(notes="")
+        .order_by("-done_at", "-id")
+        .first()
+    )
+    if latest is None or latest.done_at is None:
+        return []
+    leaving = scoring.leaving_reason(latest.notes, reported=True)
+    if not leaving:
+        return []
+    day = timezone.localdate(latest.done_at)
+    tail = scoring.when(f"{latest.title} note", day)
+    return [
+        Found(SignalKind.MIGHT_LEAVE, f"{leaving} {tail}", Signal.Source.TOUCHPOINT, latest.pk, day)
+    ]

@@ -18,6 +18,7 @@ from keepwarm.signals.models import Alert, Signal
 from keepwarm.signals.services.alerts import open_alert, reopen_alert
 from keepwarm.signals.services.evidence import response_inputs
 from keepwarm.signals.services.risk import recompute_risk
+from keepwarm.signals.services.texts import read_response_texts
 from keepwarm.surveys.models import Response
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def _on_response(response_id: int) -> None:
     placement = Placement.objects.select_related("person", "owner").get(pk=response.placement_id)
     now = timezone.now()
     with transaction.atomic():
+        read_response_texts(response_id=response.pk, now=now)
         reopened = _reopen_if_still_poor(placement=placement, response=response, now=now)
         risk = recompute_risk(placement=placement, now=now)
         if reopened or placement.status in Placement.ENDED or not risk.in_first_year:

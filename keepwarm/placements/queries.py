@@ -1,0 +1,52 @@
+"""Reads about placements that several apps share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from keepwarm.lib.dates import add_months
+from keepwarm.placements.models import Placement
+
+
+class _Live:
+    """A placement's dates and terms with Placement's own off-limits rule, without building
+    a model instance (all of its fields' defaults) for each of thousands of rows."""
+
+    __slots__ = ("guarantee_length", "guarantee_unit", "left_on", "start_date", "status")
+    ENDED = Placement.ENDED
+    guarantee_ends_on: Any = Placement.guarantee_ends_on
+    off_limits_until: Any = Placement.off_limits_until
+
+    def __init__(self, start_date: dt.date, length: int, unit: str, status: str) -> None:
+        self.start_date = start_date
+        self.guarantee_length = length
+        self.guarantee_unit = unit
+        self.status = status
+        self.left_on = None
+
+
+def off_limits(person_ids: Iterable[int] | QuerySet[Any], *, today: dt.date) -> dict[int, dt.date]:
+    """The people of `person_ids` who are off-limits on `today` (in a live placement's
+    guarantee or first months), with the last day they are: never offered as ready to move,
+    never matched to a vacancy. One query, whatever their number."""
+    months = settings.KEEPWARM_OFF_LIMITS_MONTHS
+    # A settled placement's guarantee is over: only its first months can still hold, so
+    # the database leaves out the settled placements older than that (most of them).
+    live = Placement.objects.filter(person_id__in=person_ids, left_on__isnull=True).filter(
+        Q(status__in=Placement.ACTIVE)
+        | Q(status=Placement.Status.SETTLED, start_date__gt=add_months(today, -months))
+    )
+    found: dict[int, dt.date] = {}
+    rows = live.values_list(
+        "person_id", "start_date", "guarantee_length", "guarantee_unit", "status"
+    )
+    for person_id, start, length, unit, status in rows:
+        until = _Live(start, length, unit, status).off_limits_until(months)
+        if until is not None and until >= today:
+            found[person_id] = max(until, found.get(person_id, until))
+    return found
