@@ -206,9 +206,10 @@ class _Agency(History, Feedback):
         integrations.load(now=timezone.now())
         reports.load(today=self.today)
         portal.load(domain=DOMAIN)
-        readiness.load(today=self.today)
+        # Before readiness: whoever has left is scored as having left.
         failures.bounce_into_calls(today=self.today, consultant=self.by_name(USERNAME))
         failures.free_replacement_owed(today=self.today)
+        readiness.load(today=self.today)
         self.count()
         network.load(today=self.today, report=self.report)
         return self.report

@@ -79,7 +79,8 @@ def free_replacement_owed(*, today: dt.date) -> Placement | None:
             start_date__lt=left_on,
         )
         .exclude(alerts__state="open")
-        .order_by("-start_date", "pk")
+        # The longest in post: the demo's newest starters show other things (off-limits).
+        .order_by("start_date", "pk")
     )
     placement = (
         candidates.filter(guarantee_remedy=Remedy.REPLACEMENT).first()
