@@ -370,6 +370,16 @@ if not 0 <= KEEPWARM_SEND_HOUR <= 23:
     raise ImproperlyConfigured("KEEPWARM_SEND_HOUR must be an hour from 0 to 23")
 if not 0 < KEEPWARM_AMBER_DAYS < KEEPWARM_RED_DAYS:
     raise ImproperlyConfigured("KEEPWARM_AMBER_DAYS must be above 0 and below KEEPWARM_RED_DAYS")
+# Retries booked for a planned call nobody answered (voicemail, no answer), each on the next
+# working day; the try after the last retry leaves it missed.
+KEEPWARM_CALL_RETRIES = env_int("KEEPWARM_CALL_RETRIES", 3)
+if not 0 <= KEEPWARM_CALL_RETRIES <= 10:
+    raise ImproperlyConfigured("KEEPWARM_CALL_RETRIES must be from 0 to 10")
+# Hours an alert may stay open past its due time before it goes to the managers; a manager
+# can change it on the Alerts page (this is the default until they do).
+KEEPWARM_ALERT_ESCALATE_HOURS = env_int("KEEPWARM_ALERT_ESCALATE_HOURS", 24)
+if not 1 <= KEEPWARM_ALERT_ESCALATE_HOURS <= 24 * 30:
+    raise ImproperlyConfigured("KEEPWARM_ALERT_ESCALATE_HOURS must be from 1 to 720")
 
 # --- Personal pages for outsiders (keepwarm.portal) --------------------------------
 

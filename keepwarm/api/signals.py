@@ -151,6 +151,9 @@ class AlertOut(Schema):
     closed_by: str | None
     close_note: str
     reopened_count: int
+    escalated_at: dt.datetime | None = Field(
+        description="When it went to the managers for being left open too long past its due time."
+    )
 
     @staticmethod
     def resolve_url(obj: Alert) -> str:

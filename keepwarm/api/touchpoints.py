@@ -62,7 +62,13 @@ class TouchpointOut(Schema):
     due_on: dt.date
     owner: str
     state: TouchpointState
-    outcome: str
+    outcome: str = Field(
+        description="For a planned call tried without reaching anyone: the last try's."
+    )
+    attempts: int = Field(
+        description="Tries that reached nobody; the call stays planned meanwhile."
+    )
+    first_due_on: dt.date | None = Field(description="When it was first due, if retries moved it.")
     notes: str
     skip_reason: str
     email_subject: str
@@ -99,7 +105,9 @@ class TouchpointPatch(Schema):
 
     To log one, send `state: "done"` with an `outcome` (and optionally `notes` and
     `next_action_on`, which plans a follow-up call); to skip one, `state: "skipped"`
-    with a `skip_reason`.
+    with a `skip_reason`. A call that reached nobody (`voicemail`, `no_answer`,
+    `wrong_number`) stays planned: the try is logged on its own and the call is due again
+    on the next working day (or `next_action_on`), until the retries run out.
     """
 
     state: Finish | None = None

@@ -19,6 +19,7 @@ CALL_OUTCOMES = [
     (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.REACHED.label),
     (Touchpoint.Outcome.VOICEMAIL, Touchpoint.Outcome.VOICEMAIL.label),
     (Touchpoint.Outcome.NO_ANSWER, Touchpoint.Outcome.NO_ANSWER.label),
+    (Touchpoint.Outcome.WRONG_NUMBER, Touchpoint.Outcome.WRONG_NUMBER.label),
     (Touchpoint.Outcome.MET, Touchpoint.Outcome.MET.label),
     (Touchpoint.Outcome.EMAILED, Touchpoint.Outcome.EMAILED.label),
 ]
@@ -46,7 +47,10 @@ class LogTouchpointForm(forms.Form):
         required=False,
         widget=DATE,
         label="Next call on",
-        help_text="Leave empty if the care plan already has the next step.",
+        help_text=(
+            "Leave empty if the care plan already has the next step. Nobody answered? "
+            "The call stays open and is tried again on the next working day, or on this day."
+        ),
     )
 
     def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
@@ -58,6 +62,16 @@ class LogTouchpointForm(forms.Form):
         if value is not None and value < self.today:
             raise forms.ValidationError("The next call cannot be in the past.")
         return value
+
+
+class DueCallField(forms.ModelChoiceField[Touchpoint]):
+    def label_from_instance(self, obj: Touchpoint) -> str:
+        """ "Week-one call, due 3 Dec (Account Manager at Acme)"."""
+        about = ""
+        if obj.placement is not None:
+            about = f" ({obj.placement.role_title} at {obj.placement.company.name})"
+        tried = f", tried {obj.attempts}×" if obj.attempts else ""
+        return f"{obj.title}, due {obj.due_on:%-d %b}{tried}{about}"
 
 
 class LogCallForm(LogTouchpointForm):
@@ -79,7 +93,22 @@ class LogCallForm(LogTouchpointForm):
         label="Who called",
     )
 
-    field_order = ["kind", "direction", "outcome", "placement", "notes", "next_action_on"]
+    # A planned call due now: logging this call completes it rather than adding another.
+    complete = DueCallField(
+        queryset=Touchpoint.objects.none(),
+        required=False,
+        label="This completes",
+        empty_label="Nothing planned: log a separate call",
+        error_messages={
+            "invalid_choice": "That call has been logged already (perhaps by a colleague). "
+            "Nothing was saved twice; choose again below."
+        },
+    )
+
+    field_order = [
+        *("complete", "kind", "direction", "outcome", "placement", "notes"),
+        "next_action_on",
+    ]
 
     def title(self) -> str:
         """The logged touchpoint's title: "Inbound call" / "Outbound call" for calls."""
@@ -88,12 +117,19 @@ class LogCallForm(LogTouchpointForm):
             return ""
         return f"{data['direction'].title()} call"
 
-    def __init__(self, *args: Any, placements: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, placements: Any = None, due: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["placement"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = placements
         field.empty_label = "— none —"
+        complete = self.fields["complete"]
+        assert isinstance(complete, forms.ModelChoiceField)
+        complete.queryset = due if due is not None else Touchpoint.objects.none()
+        self.due = list(complete.queryset)
+        if self.due and not self.is_bound:
+            # Completing the due call is what a consultant means nine times in ten.
+            self.initial.setdefault("complete", self.due[0].pk)
 
 
 class SkipForm(forms.Form):

@@ -112,6 +112,7 @@ class Touchpoint(models.Model):
         REACHED = "reached", "Spoke to them"
         VOICEMAIL = "voicemail", "Left a voicemail"
         NO_ANSWER = "no_answer", "No answer"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
         EMAILED = "emailed", "Email sent"
         MET = "met", "Met in person"
         BOUNCED = "bounced", "Email failed"
@@ -142,6 +143,11 @@ class Touchpoint(models.Model):
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     notes = models.TextField(blank=True)
     skip_reason = models.CharField(max_length=200, blank=True)
+    # A planned call tried without reaching anyone stays planned: `attempts` counts the
+    # tries, `outcome` holds the last one's, `due_on` moves to the retry day and
+    # `first_due_on` keeps the day it was first due, which the discipline report judges by.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    first_due_on = models.DateField(null=True, blank=True)
     # Copied from the plan step so editing a plan never rewrites what was sent.
     email_subject = models.CharField(max_length=200, blank=True)
     email_body = models.TextField(blank=True)
@@ -171,6 +177,12 @@ class Touchpoint(models.Model):
                 condition=Q(state="planned") & ~Q(kind__in=SENT_BY_WORKER),
             ),
             models.Index(fields=["person", "due_on"], name="touchpoint_person_due"),
+            # The few calls retried after nobody answered, for the discipline report.
+            models.Index(
+                fields=["first_due_on"],
+                name="touchpoint_retried",
+                condition=Q(first_due_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +194,19 @@ class Touchpoint(models.Model):
     @property
     def is_done(self) -> bool:
         return self.state == self.State.DONE
+
+    @property
+    def was_due_on(self) -> dt.date:
+        """The day this was first due, before any retry moved it."""
+        return self.first_due_on or self.due_on
+
+
+# A call that reached nobody: a planned call tried this way stays open for a retry.
+NOT_REACHED = (
+    Touchpoint.Outcome.VOICEMAIL,
+    Touchpoint.Outcome.NO_ANSWER,
+    Touchpoint.Outcome.WRONG_NUMBER,
+)
 
 
 class Cover(models.Model):

@@ -116,7 +116,7 @@ def _due_calls(owner_ids: list[int], today: dt.date) -> list[tuple[int, dt.date]
 # tables costs more to turn into objects than the query takes.
 TODAY_ROW_FIELDS = (
     *("id", "person", "placement", "owner", "kind", "audience", "title", "due_on", "state"),
-    *("outcome", "notes", "skip_reason"),
+    *("outcome", "notes", "skip_reason", "attempts", "first_due_on"),
     *("person__first_name", "person__last_name", "person__phone"),
     *("placement__role_title", "placement__company__name"),
     *("owner__first_name", "owner__last_name", "owner__username"),
@@ -442,6 +442,19 @@ def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:
     return Touchpoint.objects.filter(
         Q(placement__isnull=True, person__in=visible_people(user).values("pk"))
         | Q(placement__in=visible_placements(user).values("pk"))
+    )
+
+
+def due_calls_for(user: User, person: Person, *, today: dt.date) -> QuerySet[Touchpoint]:
+    """The planned calls and meetings with `person` that logging a call now completes,
+    earliest first: those due by `today`, and those already tried and waiting for a retry."""
+    return (
+        visible_touchpoints(user)
+        .filter(person=person, state=Touchpoint.State.PLANNED)
+        .exclude(kind__in=SENT_BY_WORKER)
+        .filter(Q(due_on__lte=today) | Q(attempts__gt=0))
+        .select_related("placement", "placement__company")
+        .order_by("due_on", "id")
     )
 
 

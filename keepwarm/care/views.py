@@ -123,9 +123,29 @@ def _row(request: HtmxHttpRequest, touchpoint: Touchpoint, **extra: Any) -> Http
         "t": touchpoint,
         "today": day,
         "covering_ids": covering_ids(user_of(request), day),
+        # Where a form in the row (a concern raised) returns to: the page the row is on.
+        "back": (request.htmx.current_url_abs_path if request.htmx else None)
+        or _next_url(request, "/"),
         **extra,
     }
     return render(request, "care/_touchpoint.html", context)
+
+
+def logged_message(
+    logged: Touchpoint, kind: str, person: Person, completes: Touchpoint | None = None
+) -> str:
+    """What logging a call did, in a line: done, open for a retry, or missed."""
+    if logged.state == Touchpoint.State.PLANNED:
+        outcome = logged.get_outcome_display()
+        if logged.outcome == Touchpoint.Outcome.WRONG_NUMBER:
+            return f"{outcome}: “{logged.title}” stays open until you reach {person.first_name}."
+        return f"{outcome}: “{logged.title}” stays open; try again on {logged.due_on:%a %-d %b}."
+    if logged.state == Touchpoint.State.MISSED:
+        outcome = logged.get_outcome_display()
+        return f"{outcome}: “{logged.title}” is now missed ({logged.skip_reason})."
+    if completes is not None and logged.pk == completes.pk:
+        return f"Logged: “{logged.title}” with {person.full_name} is done."
+    return f"Logged your {kind} with {person.full_name}."
 
 
 @login_required
@@ -160,8 +180,11 @@ def log_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 next_on = form.cleaned_data["next_action_on"]
                 if request.htmx:
                     return _row(request, done, next_action_on=next_on)
-                note = f" Next call planned for {next_on:%-d %b}." if next_on else ""
-                messages.success(request, f"Logged: {done.title} with {done.person}.{note}")
+                note = ""
+                if next_on and done.state == Touchpoint.State.DONE:
+                    note = f" Next call planned for {next_on:%-d %b}."
+                said = logged_message(done, touchpoint.kind, done.person, touchpoint)
+                messages.success(request, f"{said}{note}")
                 return redirect(_next_url(request, "/"))
     else:
         form = LogTouchpointForm(today=day)

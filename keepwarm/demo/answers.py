@@ -25,7 +25,7 @@ from keepwarm.lib.bulk import update_objects
 from keepwarm.placements.models import Placement, Target
 from keepwarm.signals import scoring
 from keepwarm.signals.models import Alert, Signal
-from keepwarm.signals.services.alerts import due_after, open_alert
+from keepwarm.signals.services.alerts import due_after, escalate_overdue_alerts, open_alert
 from keepwarm.signals.services.concerns import close_alert
 from keepwarm.signals.services.risk import recompute_all
 from keepwarm.surveys.models import TARGET_CHOICES, Answer, Invitation, Question, Response
@@ -407,6 +407,9 @@ class Feedback:
             spare = [a for a in others if a.placement_id not in self.showcase] + others
             for alert in spare[:1]:
                 self.close(alert, CLOSE_NOTES[0])
+        # Alerts left open long past their due time have gone to the managers, as the
+        # worker's tick does.
+        escalate_overdue_alerts(now=self.now)
 
     def close(self, alert: Alert, note: str) -> None:
         closed = min(due_after(alert.opened_at) - dt.timedelta(hours=2), self.now)

@@ -19,6 +19,7 @@ from keepwarm.care.services import WENT_MISSED, set_cover
 from keepwarm.care.services.placements import record_placement_outcome
 from keepwarm.demo import words
 from keepwarm.lib.bulk import update_objects
+from keepwarm.lib.working_days import next_working_day
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.people.models import Note, Person
@@ -130,6 +131,7 @@ class History:
 
         due = Touchpoint.objects.filter(state=Touchpoint.State.PLANNED, due_on__lt=today)
         calls: list[Touchpoint] = []
+        tries: list[Touchpoint] = []
         for t in due.filter(kind__in=(Kind.CALL, Kind.MEETING)).select_related("placement"):
             days_late = (today - t.due_on).days
             # Nobody leaves the pre-start call undone once the person has started.
@@ -140,12 +142,21 @@ class History:
             if days_late > 14 and rng.random() < 0.05:
                 t.state, t.skip_reason = Touchpoint.State.MISSED, WENT_MISSED.format(days=14)
             else:
-                self.log_call(t)
+                tries += self.log_call(t)
             calls.append(t)
-        update_objects(calls, ["state", "outcome", "notes", "done_at", "done_by", "skip_reason"])
+        update_objects(
+            calls,
+            [
+                *("state", "outcome", "notes", "done_at", "done_by", "skip_reason"),
+                *("due_on", "attempts", "first_due_on"),
+            ],
+        )
+        Touchpoint.objects.bulk_create(tries, batch_size=500)
         self.send_past_checkins(due.filter(kind__in=(Kind.EMAIL, Kind.QUESTIONNAIRE)))
 
-    def log_call(self, t: Touchpoint) -> None:
+    def log_call(self, t: Touchpoint) -> list[Touchpoint]:
+        """Log `t` as it went; a call that reached nobody was tried again the next working
+        day and reached then (as logging does): returns the unanswered try."""
         rng = self.rng
         outcome = rng.choices(
             (
@@ -159,13 +170,35 @@ class History:
         stage = "pre" if "before" in title else "week1" if "week-one" in title else "keep"
         if t.audience == "client":
             stage = "client"
-        pool = words.NOTES[stage if outcome == Touchpoint.Outcome.REACHED else outcome]
         day = t.due_on + dt.timedelta(days=rng.choice((0, 0, 0, 1, 2)))
+        tries: list[Touchpoint] = []
+        if outcome != Touchpoint.Outcome.REACHED and next_working_day(day) < self.today:
+            tries.append(
+                Touchpoint(
+                    person_id=t.person_id,
+                    placement_id=t.placement_id,
+                    kind=t.kind,
+                    audience=t.audience,
+                    title=t.title,
+                    due_on=day,
+                    owner_id=self.who_did(t.owner_id, day),
+                    state=Touchpoint.State.DONE,
+                    outcome=outcome,
+                    notes=rng.choice(words.NOTES[outcome]),
+                    done_at=self.at(day),
+                    done_by_id=self.who_did(t.owner_id, day),
+                )
+            )
+            t.first_due_on, t.attempts = t.due_on, 1
+            t.due_on = day = next_working_day(day)
+            outcome = Touchpoint.Outcome.REACHED
+        pool = words.NOTES[stage if outcome == Touchpoint.Outcome.REACHED else outcome]
         t.state = Touchpoint.State.DONE
         t.outcome = outcome
         t.notes = rng.choice(pool)
         t.done_at = self.at(min(day, self.today))
         t.done_by_id = self.who_did(t.owner_id, t.due_on)
+        return tries
 
     def send_past_checkins(self, due: Any) -> None:
         rng = self.rng
@@ -258,7 +291,7 @@ class History:
         still be drifting away.
         """
         latest: dict[int, dt.datetime] = {}
-        got_through = (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.VOICEMAIL)
+        got_through = (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.MET)
         for person_id, done_at in Touchpoint.objects.filter(
             state=Touchpoint.State.DONE, outcome__in=got_through
         ).values_list("person_id", "done_at"):

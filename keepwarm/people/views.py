@@ -25,7 +25,7 @@ from keepwarm.audit.recording import record_read
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.views import covering_ids
+from keepwarm.care.views import covering_ids, logged_message
 from keepwarm.people import services as people_services
 from keepwarm.people.forms import (
     ClientContactForm,
@@ -113,7 +113,11 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "covering_ids": covering_ids(user, day),
         "days_since_contact": person.days_since_contact(day),
         "log_form": forms.get("log_form")
-        or LogCallForm(placements=placements.filter(person=person), today=day),
+        or LogCallForm(
+            placements=placements.filter(person=person),
+            due=queries.due_calls_for(user, person, today=day),
+            today=day,
+        ),
         "note_form": forms.get("note_form") or NoteForm(),
         "role_form": forms.get("role_form") or RoleForm(initial={"started_on": day}),
         "client_form": None
@@ -132,28 +136,34 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def log_call(request: HttpRequest, pk: int) -> HttpResponse:
-    """Log a call (or meeting) from the person's page, and plan the next one."""
+    """Log a call (or meeting) from the person's page, and plan the next one. A call due
+    with them (chosen by default) is completed rather than logged beside it."""
     user = user_of(request)
     found = queries.get_person_for(user, pk)
+    day = timezone.localdate()
     own_placements = queries.visible_placements(user).filter(person=found)
-    form = LogCallForm(request.POST, placements=own_placements, today=timezone.localdate())
+    due = queries.due_calls_for(user, found, today=day)
+    form = LogCallForm(request.POST, placements=own_placements, due=due, today=day)
     if form.is_valid():
         data = form.cleaned_data
+        completes: Touchpoint | None = data["complete"]
         try:
-            services.log_touchpoint(
+            logged = services.log_touchpoint(
                 person=found,
                 by=user,
                 kind=data["kind"],
                 outcome=data["outcome"],
                 notes=data["notes"],
-                placement=data["placement"],
+                placement=data["placement"] or (completes.placement if completes else None),
+                touchpoint=completes,
                 next_action_on=data["next_action_on"],
-                title=form.title(),
+                # A try at a planned call goes on the timeline under that call's title.
+                title="" if completes else form.title(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Logged your {data['kind']} with {found.full_name}.")
+            messages.success(request, logged_message(logged, data["kind"], found, completes))
             return redirect(found)
     context = _person_context(request, found, log_form=form)
     return render(request, "people/person.html", context)

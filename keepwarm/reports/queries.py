@@ -35,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least, TruncMonth
 
 from keepwarm.accounts.models import User
-from keepwarm.care.models import SENT_BY_WORKER, Audience, Kind, Touchpoint
+from keepwarm.care.models import NOT_REACHED, SENT_BY_WORKER, Audience, Kind, Touchpoint
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit
 from keepwarm.placements.models import Placement
@@ -337,27 +337,60 @@ def discipline(scope: Scope) -> list[DisciplineRow]:
     """Calls and meetings due in the period, per consultant: done on time, late, missed.
 
     Check-in emails and questionnaires are left out: the worker sends those by itself.
-    A planned one whose day has passed counts as missed, as the worker will mark it.
+    A planned one whose day has passed counts as missed, as the worker will mark it. A call
+    tried without reaching anyone is judged by the day it was first due (retries move its
+    due date): missed until someone is reached, then late. The tries themselves (done calls
+    that reached nobody) are not calls that were due, and are not counted.
     """
     last = min(scope.end, scope.today - dt.timedelta(days=1))
-    qs = Touchpoint.objects.filter(due_on__gte=scope.start, due_on__lte=last).exclude(
-        kind__in=(*SENT_BY_WORKER, Kind.NOTE)
-    )
+    qs = Touchpoint.objects.exclude(kind__in=(*SENT_BY_WORKER, Kind.NOTE))
     # Naming every owner and state lets the (owner, state, due_on) index serve the date range
     # as a few hundred short range scans instead of a scan of every touchpoint (2.4x on SQLite).
     owners = [scope.owner_id] if scope.owner_id else list(User.objects.values_list("pk", flat=True))
     qs = qs.filter(owner_id__in=owners, state__in=Touchpoint.State.values)
     if scope.company_id or scope.sector:
         qs = scope.narrow(qs, "placement", by_owner=False)
-    done = Q(state=Touchpoint.State.DONE)
-    rows = (
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # Most calls were never retried and are found by due_on; the few retried ones by the
+    # small partial index on first_due_on, read first by itself: joined with the filters
+    # above, SQLite would rather read every touchpoint of each owner.
+    never_retried = qs.filter(due_on__gte=scope.start, due_on__lte=last, first_due_on=None)
+    retried_ids = Touchpoint.objects.filter(
+        first_due_on__gte=scope.start, first_due_on__lte=last
+    ).values_list("id", flat=True)
+    retried = qs.filter(pk__in=list(retried_ids))
+    for found, due_day in ((never_retried, "due_on"), (retried, "first_due_on")):
+        for row in _discipline_counts(found, due_day):
+            for name, value in row.items():
+                if name != "owner_id":
+                    counts[row["owner_id"]][name] += value
+    names = user_names(counts)
+    result = [
+        DisciplineRow(
+            owner_id=owner_id,
+            name=names.get(owner_id, "—"),
+            on_time=row["on_time"],
+            late=row["late"],
+            missed=row["missed"],
+            skipped=row["skipped"],
+        )
+        for owner_id, row in counts.items()
+    ]
+    return sorted(result, key=lambda r: r.name)
+
+
+def _discipline_counts(qs: QuerySet[Touchpoint], due_day: str) -> Iterable[dict[str, Any]]:
+    """Per owner: on time, late, missed and skipped, judged against the `due_day` column."""
+    reached = Q(state=Touchpoint.State.DONE) & ~Q(outcome__in=NOT_REACHED)
+    return (
         qs.values("owner_id")
         .annotate(
             # Done with no time recorded (imported history) gets the benefit of the doubt.
             on_time=Count(
-                "id", filter=done & (Q(done_at__date__lte=F("due_on")) | Q(done_at__isnull=True))
+                "id",
+                filter=reached & (Q(done_at__date__lte=F(due_day)) | Q(done_at__isnull=True)),
             ),
-            late=Count("id", filter=done & Q(done_at__date__gt=F("due_on"))),
+            late=Count("id", filter=reached & Q(done_at__date__gt=F(due_day))),
             missed=Count(
                 "id", filter=Q(state__in=(Touchpoint.State.MISSED, Touchpoint.State.PLANNED))
             ),
@@ -365,20 +398,6 @@ def discipline(scope: Scope) -> list[DisciplineRow]:
         )
         .order_by()
     )
-    found = list(rows)
-    names = user_names(r["owner_id"] for r in found)
-    result = [
-        DisciplineRow(
-            owner_id=r["owner_id"],
-            name=names.get(r["owner_id"], "—"),
-            on_time=r["on_time"],
-            late=r["late"],
-            missed=r["missed"],
-            skipped=r["skipped"],
-        )
-        for r in found
-    ]
-    return sorted(result, key=lambda r: r.name)
 
 
 # --- NPS --------------------------------------------------------------------------------

@@ -125,6 +125,12 @@ class RiskSettings(models.Model):
         default=30,
         help_text="Placements that fell off, and that stayed, needed before a model is fitted.",
     )
+    # Set by a manager on the Alerts page; empty means KEEPWARM_ALERT_ESCALATE_HOURS.
+    escalate_after_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Hours an alert may stay open past its due time before it goes to the managers.",
+    )
 
     class Meta:
         verbose_name_plural = "risk settings"
@@ -183,6 +189,9 @@ class Alert(models.Model):
     )
     close_note = models.TextField(blank=True)
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # When it went to the managers for being open too long past its due time (see
+    # alerts.escalate_overdue_alerts); cleared when the alert is reopened.
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

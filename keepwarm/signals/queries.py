@@ -34,6 +34,18 @@ def open_alerts_for(user: User, *, now: dt.datetime) -> list[Alert]:
     )
 
 
+def escalated_alerts_for(user: User) -> list[Alert]:
+    """Open alerts escalated for being left open too long: the managers' (everyone who
+    sees the whole team) to see to, longest escalated first."""
+    if not user.sees_whole_team:
+        return []
+    return list(
+        _alerts()
+        .filter(state=Alert.State.OPEN, escalated_at__isnull=False)
+        .order_by("escalated_at", "id")
+    )
+
+
 def visible_alerts(user: User) -> QuerySet[Alert]:
     """Alerts on placements `user` may see (managers: the whole team), plus their own."""
     return _alerts().filter(Q(placement__in=visible_placements(user)) | Q(owner=user)).distinct()

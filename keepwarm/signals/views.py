@@ -12,14 +12,25 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.access import admin_required, user_of
+from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.forms import team
+from keepwarm.care.models import Touchpoint
+from keepwarm.care.queries import due_calls_for, get_placement_for
+from keepwarm.care.views import _next_url, logged_message
 from keepwarm.lib.ids import parse_id
 from keepwarm.signals import queries
-from keepwarm.signals.forms import CloseAlertForm, RiskSettingsForm, WeightsForm
+from keepwarm.signals.forms import (
+    CallAndCloseForm,
+    CloseAlertForm,
+    ConcernForm,
+    EscalationForm,
+    RiskSettingsForm,
+    WeightsForm,
+)
 from keepwarm.signals.models import Alert, RiskSettings, RiskWeight, Signal, SignalKind
-from keepwarm.signals.services import concerns
+from keepwarm.signals.services import actions, concerns
+from keepwarm.signals.services.alerts import escalation_hours
 from keepwarm.signals.services.fitting import fit_risk_model
 from keepwarm.signals.services.risk import ensure_default_weights, latest_fitted_model
 
@@ -61,6 +72,10 @@ def alerts(request: HttpRequest) -> HttpResponse:
     record_read(page, label=brief_label, people=queries.alert_people_shown)
     open_alerts = queries.filter_alerts(queries.visible_alerts(user), now=now, state="open")
     context = {
+        "escalation_form": EscalationForm(instance=RiskSettings.current())
+        if user.sees_whole_team
+        else None,
+        "escalation_hours": escalation_hours(),
         "page_obj": page,
         "state": state,
         "owner": owner if owner_id is not None else "",
@@ -76,16 +91,29 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def alert(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     found = queries.get_alert_for(user, pk)
-    return _alert_page(request, found, CloseAlertForm())
+    return _alert_page(request, found)
 
 
 def _alert_page(
-    request: HttpRequest, found: Alert, form: CloseAlertForm, status: int = 200
+    request: HttpRequest,
+    found: Alert,
+    *,
+    form: CloseAlertForm | None = None,
+    call_form: CallAndCloseForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     risk = getattr(found.placement, "risk", None)
+    person = found.placement.person
+    day = timezone.localdate()
     context = {
         "alert": found,
-        "form": form,
+        "form": form or CloseAlertForm(),
+        "call_form": call_form or CallAndCloseForm(),
+        "concern_form": ConcernForm(),
+        "reasons": actions.CONCERN_REASONS,
+        "person": person,
+        # The call this one completes, when one is due with them.
+        "due_call": due_calls_for(user_of(request), person, today=day).first(),
         "risk": risk,
         "now": timezone.now(),
         "signals": Signal.objects.filter(placement=found.placement, active=True).order_by(
@@ -111,7 +139,80 @@ def close_alert(request: HttpRequest, pk: int) -> HttpResponse:
                 request, "Alert closed. If the next answers are still poor, it comes back."
             )
             return redirect("alerts")
-    return _alert_page(request, found, form, status=422)
+    return _alert_page(request, found, form=form, status=422)
+
+
+@login_required
+@require_POST
+def call_and_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log call and close, in one step: the note is the call's, on the timeline."""
+    user = user_of(request)
+    found = queries.get_alert_for(user, pk)
+    form = CallAndCloseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            closed, call = actions.call_about_alert(
+                alert=found, by=user, outcome=data["outcome"], note=data["note"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            person = found.placement.person
+            if not closed.is_open:
+                messages.success(
+                    request, f"Call with {person.full_name} logged and the alert closed."
+                )
+                return redirect("alerts")
+            said = logged_message(call, "call", person)
+            if call.state == Touchpoint.State.DONE:
+                said = f"Logged: {call.get_outcome_display()}."
+            messages.info(request, f"{said} The alert stays open until you reach them.")
+            return redirect("alert", pk=found.pk)
+    return _alert_page(request, found, call_form=form, status=422)
+
+
+@login_required
+@require_POST
+def raise_concern(request: HttpRequest, pk: int) -> HttpResponse:
+    """A concern raised about a placement (from Today, the person page or the alert)."""
+    user = user_of(request)
+    placement = get_placement_for(user, pk)
+    form = ConcernForm(request.POST)
+    back = _next_url(request, placement.person.get_absolute_url())
+    if not form.is_valid():
+        messages.error(request, "Choose what worries you.")
+        return redirect(back)
+    try:
+        actions.raise_concern(
+            placement=placement,
+            by=user,
+            reason=form.cleaned_data["reason"],
+            detail=form.cleaned_data["detail"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    risk = queries.risk_for(user, placement.pk)
+    score = f" Fall-off risk now {risk.score}." if risk is not None else ""
+    messages.success(request, f"Concern about {placement.person.full_name} raised.{score}")
+    return redirect(back)
+
+
+@manager_required("Only managers set when alerts escalate.")
+@require_POST
+def escalation(request: HttpRequest) -> HttpResponse:
+    form = EscalationForm(request.POST, instance=RiskSettings.current())
+    if form.is_valid():
+        form.save()
+        messages.success(
+            request,
+            f"Alerts now escalate to the managers {escalation_hours()} hours after they fall due.",
+        )
+    else:
+        errors = form.errors.get("escalate_after_hours") or ["Choose a number of hours."]
+        messages.error(request, " ".join(str(e) for e in errors))
+    return redirect("alerts")
 
 
 admins_only = admin_required("Only admins change risk weights.")

@@ -41,6 +41,7 @@ from keepwarm.ops.jobs import Steps
 from keepwarm.portal.signin import forget_old_sign_ins
 from keepwarm.privacy.notices import NOTICES, send_privacy_notices
 from keepwarm.privacy.retention import RETENTION, apply_rules
+from keepwarm.signals.services.alerts import escalate_overdue_alerts
 from keepwarm.surveys.services import invite_for_touchpoint, send_reminders
 from keepwarm.worker import daily
 
@@ -66,6 +67,7 @@ class TickReport:
     broken_text: int = 0
     reminded: int = 0
     newsletter_copies: int = 0
+    escalated: int = 0
     daily: str = ""
     mail: SendReport = field(default_factory=SendReport)
     # Steps run in this tick, those that failed, and those skipped while they wait for
@@ -92,6 +94,7 @@ class TickReport:
             "email text broken": self.broken_text,
             "questionnaire reminders": self.reminded,
             "newsletter copies queued": self.newsletter_copies,
+            "alerts escalated": self.escalated,
         }
         counts += [f"{what} {count}" for what, count in news.items() if count]
         if self.daily:
@@ -258,6 +261,7 @@ STEPS = (
     "webhooks",
     "imports",
     "rewards",
+    "escalate-alerts",
     *(DAILY + name for name in DAILY_JOBS),
     "forget-sign-ins",
     "close-issues",
@@ -324,6 +328,8 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
     steps.run("webhooks", send_due_webhooks, now=now, worker_id=worker_id)
     steps.run("imports", run_next_import, now=now)
     steps.run("rewards", mark_rewards_due, today=today)  # referral rewards whose day has come
+    # Alerts left open too long past their due time go to the managers, once.
+    report.escalated = steps.run("escalate-alerts", escalate_overdue_alerts, now=now) or 0
     # Once a local day, from the send hour so alerts it opens land in working hours.
     if now.astimezone(agency_zone()).hour >= settings.KEEPWARM_SEND_HOUR:
         report.daily = _run_daily_jobs(steps, now=now, today=today, worker_id=worker_id)

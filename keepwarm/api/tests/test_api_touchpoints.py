@@ -164,3 +164,22 @@ def test_skipping_a_touchpoint_records_why(cast, api_as):
     assert response.status_code == 200
     touchpoint.refresh_from_db()
     assert (touchpoint.state, touchpoint.skip_reason) == ("skipped", "On holiday")
+
+
+def test_an_unanswered_call_logged_through_the_api_stays_planned_for_a_retry(cast, api_as):
+    from keepwarm.lib.working_days import next_working_day
+
+    call = _touchpoint(cast)
+
+    response = api_as(cast.owner).patch(
+        f"/touchpoints/{call.pk}", {"state": "done", "outcome": "no_answer"}
+    )
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["state"], body["attempts"], body["outcome"]) == ("planned", 1, "no_answer")
+    assert body["first_due_on"] == call.due_on.isoformat()
+    today = dt.date.today()
+    assert body["due_on"] == max(call.due_on, next_working_day(today)).isoformat()
+    tries = Touchpoint.objects.filter(person=cast.candidate, state="done")
+    assert [t.outcome for t in tries] == ["no_answer"]

@@ -43,6 +43,8 @@ from keepwarm.people import services as people
 from keepwarm.people.models import Company, Consent, Person
 from keepwarm.placements.models import Placement
 from keepwarm.portal import services as portal
+from keepwarm.signals.services.actions import call_about_alert
+from keepwarm.signals.services.alerts import open_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -253,6 +255,16 @@ def _link_replacement(cast: Cast) -> Callable[[], object]:
     )
     return lambda: placements.link_replacement(
         placement=cast.placement, replacement=replacement, by=cast.owner
+    )
+
+
+@writes("signals.call_about_alert")
+def _call_about_alert(cast: Cast) -> Callable[[], object]:
+    planned = _planned_call(cast)
+    alert = open_alert(placement=cast.placement, reason="Said she might leave")
+    assert alert is not None and planned.pk
+    return lambda: call_about_alert(
+        alert=alert, by=cast.owner, outcome=Touchpoint.Outcome.REACHED, note="Talked it through"
     )
 
 
@@ -528,6 +540,7 @@ OTHERS: dict[str, str] = {
     **_each(
         "signals",
         "alert_owner close_alert current_weights due_after ensure_default_weights "
+        "escalate_overdue_alerts escalation_hours escalation_recipients raise_concern "
         "find_signals fit_risk_model flag_placement in_first_year label_stayers "
         "latest_fitted_model on_placement_ended on_questionnaire_answered on_response open_alert "
         "recompute_all "

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -28,6 +29,7 @@ from keepwarm.audit.recording import (
     tracked_values,
 )
 from keepwarm.care.models import (
+    NOT_REACHED,
     SENT_BY_WORKER,
     Audience,
     CarePlan,
@@ -41,6 +43,7 @@ from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.working_days import (
     forget_closures,
+    next_working_day,
     on_or_after_working_day,
     on_or_before_working_day,
 )
@@ -55,13 +58,14 @@ WENT_MISSED = "Not done within {days} days of its due date"
 # committed; the risk model, a layer above, reads the note.
 call_note_logged = Signal()
 
-# Outcomes that mean we actually got through to the person; "no answer" does not warm anyone up.
+# Outcomes that mean we actually got through to the person; a voicemail or no answer does
+# not warm anyone up.
 CONTACT_OUTCOMES = (
     Touchpoint.Outcome.REACHED,
-    Touchpoint.Outcome.VOICEMAIL,
     Touchpoint.Outcome.EMAILED,
     Touchpoint.Outcome.MET,
 )
+NOT_REACHED_AFTER = "Not reached after {tries} tries"
 
 
 def default_plan(kind: str = "permanent") -> CarePlan | None:
@@ -344,11 +348,29 @@ def log_touchpoint(
 
     Completes `touchpoint` when given (a planned, skipped or missed one; a done one is
     refused so a double submit does not log twice), else records a new done touchpoint.
-    Getting through (any outcome but no answer or a bounce) updates the person's last
-    contact. With `next_action_on`, a follow-up call is planned for the same owner.
+    A planned `touchpoint` tried without reaching anyone (NOT_REACHED) is not completed:
+    the try is recorded as its own done call and the planned one stays open for a retry
+    (see `_tried_without_reaching`), which is what this returns then.
+    Reaching the person (or meeting or emailing them) updates their last contact. With
+    `next_action_on`, a follow-up call is planned for the same owner (for a call that
+    stays open, that day is its retry instead).
     """
     person.refuse_if_erased()
     now = now or timezone.now()
+    if touchpoint is not None and outcome in NOT_REACHED:
+        if touchpoint.state == Touchpoint.State.PLANNED:
+            return _tried_without_reaching(
+                touchpoint=touchpoint,
+                by=by,
+                kind=kind,
+                outcome=outcome,
+                notes=notes,
+                retry_on=next_action_on,
+                now=now,
+                title=title,
+            )
+        # A skipped or missed one stays as it was; this try is a call of its own.
+        placement, touchpoint = placement or touchpoint.placement, None
     if touchpoint is not None:
         placement = placement or touchpoint.placement
         before = {"state": touchpoint.state, "outcome": touchpoint.outcome, "kind": touchpoint.kind}
@@ -370,21 +392,16 @@ def log_touchpoint(
         _record_change(touchpoint, before)
         follow_up_owner_id = touchpoint.owner_id
     else:
-        touchpoint = Touchpoint.objects.create(
+        touchpoint = _logged(
             person=person,
             placement=placement,
+            by=by,
             kind=kind,
-            audience=_audience_of(person, placement),
-            title=title or str(Kind(kind).label),
-            due_on=timezone.localdate(now),
-            owner=by,
-            state=Touchpoint.State.DONE,
             outcome=outcome,
             notes=notes,
-            done_at=now,
-            done_by=by,
+            now=now,
+            title=title or str(Kind(kind).label),
         )
-        record_created(touchpoint)
         follow_up_owner_id = (
             placement.owner_id if placement is not None else person.owner_id or by.pk
         )
@@ -407,12 +424,106 @@ def log_touchpoint(
             notes=f"Follow-up from {now:%d %b %Y}: {notes}".strip().rstrip(":"),
         )
         record_created(follow_up)
+    _tell_of_note(touchpoint)
+    return touchpoint
+
+
+def _tell_of_note(touchpoint: Touchpoint) -> None:
     if touchpoint.notes.strip():
         # The note may say they are leaving: the risk model hears of it once it is saved.
         touchpoint_id = touchpoint.pk
         transaction.on_commit(
             lambda: call_note_logged.send(sender=Touchpoint, touchpoint_id=touchpoint_id)
         )
+
+
+def _logged(
+    *,
+    person: Person,
+    placement: Placement | None,
+    by: User,
+    kind: str,
+    outcome: str,
+    notes: str,
+    now: dt.datetime,
+    title: str,
+) -> Touchpoint:
+    """A call (or meeting, email) done now, recorded as it happened."""
+    logged = Touchpoint.objects.create(
+        person=person,
+        placement=placement,
+        kind=kind,
+        audience=_audience_of(person, placement),
+        title=title,
+        due_on=timezone.localdate(now),
+        owner=by,
+        state=Touchpoint.State.DONE,
+        outcome=outcome,
+        notes=notes,
+        done_at=now,
+        done_by=by,
+    )
+    record_created(logged)
+    return logged
+
+
+def _tried_without_reaching(
+    *,
+    touchpoint: Touchpoint,
+    by: User,
+    kind: str,
+    outcome: str,
+    notes: str,
+    retry_on: dt.date | None,
+    now: dt.datetime,
+    title: str,
+) -> Touchpoint:
+    """A planned call nobody answered: the try goes on the timeline as a done call with its
+    outcome (where the risk reads unanswered calls), and the planned call stays open.
+
+    It is due again on `retry_on`, else the next working day (never earlier than it was
+    due), up to KEEPWARM_CALL_RETRIES retries; the try after the last leaves it missed. A
+    wrong number books no retry by itself: ringing it again reaches nobody, so the call
+    stays due until the number is fixed. `first_due_on` keeps the day it was first due:
+    the discipline report counts it missed, not on time, until someone is reached.
+    """
+    today = timezone.localdate(now)
+    tries = touchpoint.attempts + 1
+    changes: dict[str, Any] = {
+        "attempts": tries,
+        "outcome": outcome,
+        "first_due_on": touchpoint.was_due_on,
+    }
+    if tries > settings.KEEPWARM_CALL_RETRIES:
+        changes.update(
+            state=Touchpoint.State.MISSED,
+            skip_reason=NOT_REACHED_AFTER.format(tries=tries),
+            done_at=now,
+            done_by_id=by.pk,
+        )
+    elif retry_on is not None or outcome != Touchpoint.Outcome.WRONG_NUMBER:
+        changes["due_on"] = retry_on or max(touchpoint.due_on, next_working_day(today))
+    before = {name: getattr(touchpoint, name) for name in changes}
+    # The attempt count in the condition makes a double submit of the same try a no-op.
+    claimed = Touchpoint.objects.filter(
+        pk=touchpoint.pk, state=Touchpoint.State.PLANNED, attempts=touchpoint.attempts
+    ).update(**changes)
+    if claimed != 1:
+        raise ValidationError("This has already been logged.")
+    touchpoint.refresh_from_db()
+    _record_change(touchpoint, before)
+    tried = _logged(
+        person=touchpoint.person,
+        placement=touchpoint.placement,
+        by=by,
+        kind=kind,
+        outcome=outcome,
+        notes=notes,
+        now=now,
+        title=title or touchpoint.title,
+    )
+    # What was said on a voicemail or to whoever picked up is a call note like any other.
+    _tell_of_note(tried)
     return touchpoint
 
 

@@ -228,3 +228,30 @@ def test_demo_shows_a_free_replacement_owed() -> None:
     assert placement is not None and placement.guarantee_remedy == "replacement"
     assert placement.replacement_due_by is not None
     assert placement.replacement_due_by > timezone.localdate()
+
+
+def test_a_call_that_reached_nobody_was_retried_and_an_overdue_alert_escalated() -> None:
+    load_small_demo()
+
+    retried = Touchpoint.objects.filter(attempts=1, state="done", outcome="reached")
+    assert retried.exists()
+    call = retried.first()
+    assert call is not None and call.first_due_on is not None
+    assert call.due_on > call.first_due_on
+    assert Touchpoint.objects.filter(
+        person=call.person,
+        title=call.title,
+        due_on=call.first_due_on,
+        outcome__in=(
+            "voicemail",
+            "no_answer",
+        ),
+    ).exists()
+
+    escalated = Alert.objects.filter(state=Alert.State.OPEN, escalated_at__isnull=False)
+    assert escalated.exists()
+    manager = User.objects.filter(role=User.Role.MANAGER).first()
+    assert manager is not None
+    assert OutboxMessage.objects.filter(
+        to_email=manager.email, subject__startswith="Escalated:"
+    ).exists()

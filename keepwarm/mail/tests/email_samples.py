@@ -47,7 +47,24 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "owner_id": 1,
         },
         "owner": {"pk": 1, "first_name": "Olivia", "username": "olivia"},
-        "url": "https://agency.example/placements/1/",
+        "url": "https://agency.example/alerts/1/",
+        "reasons": ["Said the job does not meet expectations"],
+    },
+    "alert-escalated": {
+        "alert": {
+            "reopened_count": 0,
+            "risk_score": 61,
+            "due_at": SENT_AT,
+            "owner": {"first_name": "Olivia", "username": "olivia"},
+        },
+        "placement": {
+            "person": {"full_name": "Priya Patel"},
+            "role_title": "R&D lead",
+            "company": {"name": COMPANY},
+        },
+        "manager": {"pk": 3, "first_name": "Maggie", "username": "maggie"},
+        "hours": 24,
+        "url": "https://agency.example/alerts/1/",
         "reasons": ["Said the job does not meet expectations"],
     },
     "checkin": {

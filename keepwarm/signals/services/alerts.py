@@ -1,5 +1,6 @@
 """Alerts: opened for the owner (or their cover) and emailed, due in a working day;
-reopened when the next answers are still poor."""
+reopened when the next answers are still poor; escalated to the managers when left open
+too long past their due time."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -16,7 +18,7 @@ from keepwarm.lib.dates import add_working_days
 from keepwarm.mail.compose import compose
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.placements.models import Placement
-from keepwarm.signals.models import Alert
+from keepwarm.signals.models import Alert, RiskSettings
 
 
 def alert_owner(placement: Placement, day: dt.date) -> User:
@@ -94,6 +96,7 @@ def reopen_alert(*, alert: Alert, reason: str, now: dt.datetime | None = None) -
     alert.closed_at = None
     alert.closed_by = None
     alert.close_note = ""
+    alert.escalated_at = None
     alert.save()
     _email_alert(alert, now=now)
     return alert
@@ -108,13 +111,82 @@ def _email_alert(alert: Alert, *, now: dt.datetime) -> None:
         "alert": alert,
         "placement": placement,
         "owner": owner,
-        "url": settings.BASE_URL + placement.get_absolute_url(),
+        # The alert, where it is acted on and closed; the placement is one click from there.
+        "url": settings.BASE_URL + reverse("alert", args=[alert.pk]),
         "reasons": [line for line in alert.reason.splitlines() if line.strip()],
     }
     subject, text, html = compose("alert", context)
     queue_email(
         key=f"alert:{alert.pk}:{alert.reopened_count}",
         to_email=owner.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        send_after=now,
+    )
+
+
+def escalation_hours() -> int:
+    """Hours an alert may stay open past its due time: the manager's setting, else the
+    KEEPWARM_ALERT_ESCALATE_HOURS default."""
+    chosen = RiskSettings.current().escalate_after_hours
+    return chosen or int(settings.KEEPWARM_ALERT_ESCALATE_HOURS)
+
+
+def escalation_recipients() -> list[User]:
+    """Who escalated alerts go to: the active managers, else (an agency without one) the
+    active admins."""
+    active = User.objects.filter(is_active=True).order_by("id")
+    managers = list(active.filter(role=User.Role.MANAGER))
+    return managers or list(active.filter(role=User.Role.ADMIN))
+
+
+def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> int:
+    """Open alerts overdue by more than `escalation_hours()` go to the managers: marked
+    escalated (their Today shows them) and emailed once each. Returns how many.
+
+    Safe to run twice and on several workers: the conditional UPDATE on `escalated_at` is
+    the claim, and the outbox key (alert, reopening, manager) is UNIQUE.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(hours=escalation_hours())
+    overdue = Alert.objects.filter(
+        state=Alert.State.OPEN, escalated_at__isnull=True, due_at__lt=cutoff
+    ).values_list("id", flat=True)
+    managers = escalation_recipients()
+    escalated = 0
+    for pk in list(overdue):
+        with transaction.atomic():
+            claimed = Alert.objects.filter(
+                pk=pk, state=Alert.State.OPEN, escalated_at__isnull=True
+            ).update(escalated_at=now)
+            if claimed != 1:
+                continue  # closed meanwhile, or another worker has it
+            alert = Alert.objects.select_related(
+                "owner", "placement__person", "placement__company", "placement__owner"
+            ).get(pk=pk)
+            for manager in managers:
+                _email_escalation(alert, manager=manager, now=now)
+        escalated += 1
+    return escalated
+
+
+def _email_escalation(alert: Alert, *, manager: User, now: dt.datetime) -> None:
+    if not manager.email:
+        return
+    context = {
+        "alert": alert,
+        "placement": alert.placement,
+        "manager": manager,
+        "hours": escalation_hours(),
+        "url": settings.BASE_URL + reverse("alert", args=[alert.pk]),
+        "reasons": [line for line in alert.reason.splitlines() if line.strip()],
+    }
+    subject, text, html = compose("alert-escalated", context)
+    queue_email(
+        key=f"alert-escalated:{alert.pk}:{alert.reopened_count}:{manager.pk}",
+        to_email=manager.email,
         subject=subject,
         body_text=text,
         body_html=html,

@@ -9,13 +9,22 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.people.models import Note
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, Signal, SignalKind
 from keepwarm.signals.services.risk import current_weights, recompute_risk
 
 
-def close_alert(*, alert: Alert, by: User, note: str, now: dt.datetime | None = None) -> Alert:
-    """Close an alert with a note of what was done (a note is required)."""
+def close_alert(
+    *,
+    alert: Alert,
+    by: User,
+    note: str,
+    now: dt.datetime | None = None,
+    on_timeline: bool = True,
+) -> Alert:
+    """Close an alert with a note of what was done (a note is required). The note goes on
+    the person's timeline too (`on_timeline`), unless it is already there as a call's."""
     note = note.strip()
     if not note:
         raise ValidationError({"note": "Say what was done before closing the alert."})
@@ -26,6 +35,10 @@ def close_alert(*, alert: Alert, by: User, note: str, now: dt.datetime | None = 
     if closed != 1:
         raise ValidationError("This alert is already closed.")
     alert.refresh_from_db()
+    if on_timeline:
+        Note.objects.create(
+            person_id=alert.placement.person_id, author=by, text=f"Alert closed: {note}"
+        )
     # The problem the person reported has been dealt with: it no longer counts.
     if Signal.objects.filter(
         placement_id=alert.placement_id, source=Signal.Source.PERSONAL_PAGE, active=True

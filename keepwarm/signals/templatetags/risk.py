@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.signals.models import Alert, Risk, RiskSettings
-from keepwarm.signals.queries import fees_at_risk, open_alerts_for, replacements_owed
+from keepwarm.signals.queries import (
+    escalated_alerts_for,
+    fees_at_risk,
+    open_alerts_for,
+    replacements_owed,
+)
+from keepwarm.signals.services.actions import CONCERN_REASONS
 from keepwarm.signals.services.risk import latest_fitted_model
 
 register = template.Library()
@@ -24,7 +30,20 @@ def today_alerts(context: dict[str, Any]) -> dict[str, Any]:
     user = context["user"]
     now = timezone.now()
     alerts = open_alerts_for(user, now=now) if isinstance(user, User) else []
-    return {"alerts": alerts, "now": now, "user": user}
+    escalated = escalated_alerts_for(user) if isinstance(user, User) else []
+    return {
+        "alerts": alerts,
+        "escalated": escalated,
+        "now": now,
+        "user": user,
+        "back": context["request"].get_full_path() if "request" in context else "/",
+    }
+
+
+@register.simple_tag
+def concern_reasons() -> tuple[str, ...]:
+    """The reasons a concern can be raised with, one button each."""
+    return CONCERN_REASONS
 
 
 @register.inclusion_tag("signals/_fees_at_risk.html", takes_context=True)

@@ -34,6 +34,7 @@ STEP_FUNCTIONS: dict[str, tuple[Any, str]] = {
     "webhooks": (worker, "send_due_webhooks"),
     "imports": (worker, "run_next_import"),
     "rewards": (worker, "mark_rewards_due"),
+    "escalate-alerts": (worker, "escalate_overdue_alerts"),
     "daily:risk": (daily, "refresh_risk"),
     "daily:privacy-notices": (worker, "send_privacy_notices"),
     "daily:retention": (worker, "apply_rules"),

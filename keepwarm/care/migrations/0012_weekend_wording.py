@@ -27,6 +27,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("care", "0010_closure")]
+    dependencies = [("care", "0011_closure")]
 
     operations = [migrations.RunPython(forwards, backwards)]

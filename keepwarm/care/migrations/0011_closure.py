@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('care', '0009_drop_covered_fk_index'),
+        ('care', '0010_call_attempts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
