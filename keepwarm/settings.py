@@ -22,7 +22,25 @@ from keepwarm.lib.net import is_loopback_host
 django_stubs_ext.monkeypatch(include_builtins=False)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(env_str("KEEPWARM_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+# Templates and static files live inside the package, so an installed wheel carries them.
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _data_dir() -> Path:
+    """The folder for the SQLite database, uploads and collected static files."""
+    if named := env_str("KEEPWARM_DATA_DIR"):
+        return Path(named).resolve()
+    if (BASE_DIR / "manage.py").is_file():  # a checkout: `data/` beside the code
+        return (BASE_DIR / "data").resolve()
+    # An installed package has no folder of its own to write to, and the web server and
+    # the workers must share one, so the operator names it.
+    raise ImproperlyConfigured(
+        "KEEPWARM_DATA_DIR must be set when Keepwarm is installed as a package: the folder "
+        "for the SQLite database, uploaded files and static files (e.g. /var/lib/keepwarm)"
+    )
+
+
+DATA_DIR = _data_dir()
 
 DEBUG = env_bool("KEEPWARM_DEBUG", False)
 BASE_URL = env_str("KEEPWARM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -102,7 +120,7 @@ WSGI_APPLICATION = "keepwarm.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -151,6 +169,11 @@ def _database(url: str) -> dict[str, Any]:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    elif env_bool("KEEPWARM_PGBOUNCER", False):
+        # PgBouncer in transaction mode gives each transaction whichever server connection
+        # is free, so a cursor kept open between transactions (Django's server-side cursors
+        # behind .iterator()) would be lost; Django already turns off prepared statements.
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
     return config
 
 
@@ -192,7 +215,7 @@ STATIC_ROOT = DATA_DIR / "static"
 # WhiteNoise warns (an error under the test suite) when the folder is missing; `serve`
 # fills it with collectstatic, a fresh checkout has it empty.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -18,10 +18,10 @@ from keepwarm.api.schemas import (
     ErrorOut,
     Id,
     LongText,
-    PageQuery,
     Str40,
     Str100,
     Str200,
+    SyncQuery,
     Url,
 )
 from keepwarm.audit.recording import record_read
@@ -90,7 +90,7 @@ class CompanyPage(Schema):
     items: list[CompanyOut]
 
 
-class CompanyFilters(PageQuery):
+class CompanyFilters(SyncQuery):
     q: Str100 = Field("", description="Part of the name, email or phone.")
     sector: Str100 = Field("", description="Exact sector, any case.")
 
@@ -112,7 +112,7 @@ def _fields(data: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("", response=CompanyPage, url_name="companies")
 def list_companies(request: HttpRequest, filters: Query[CompanyFilters]) -> dict[str, Any]:
-    companies = _companies()
+    companies = filters.changed(_companies())
     if filters.q:
         companies = companies.filter(
             Q(name__icontains=filters.q)

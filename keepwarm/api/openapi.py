@@ -7,6 +7,7 @@ than in each endpoint's `response=`, so new API modules are covered too.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -58,7 +59,48 @@ class KeepwarmAPI(NinjaAPI):
     ) -> Any:
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        return add_error_responses(StrictOpenAPISchema(self, path_prefix))
+        schema = add_error_responses(StrictOpenAPISchema(self, path_prefix))
+        drop_defaults_outside_their_schema(schema)
+        return schema
+
+
+def drop_defaults_outside_their_schema(node: Any) -> None:
+    """Remove every `default` the schema beside it refuses.
+
+    A PATCH field's Python default ("" for `first_name`, whose minimum length is 1) stands
+    for "not sent" and is never applied, and a filter's "" means "no filter"; stated in the
+    schema, either tells clients a value the same schema rejects. Left out, the field reads
+    as optional, which is what it is.
+    """
+    if isinstance(node, list):
+        for item in node:
+            drop_defaults_outside_their_schema(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if "default" in node and not _allowed(node["default"], node):
+        del node["default"]
+    for value in node.values():
+        drop_defaults_outside_their_schema(value)
+
+
+def _allowed(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether `value` passes the plain keywords of `schema` (the ones defaults break)."""
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            return False
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            return False
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            return False
+        if "maximum" in schema and value > schema["maximum"]:
+            return False
+    return True
 
 
 class StrictOpenAPISchema(OpenAPISchema):

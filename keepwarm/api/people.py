@@ -18,11 +18,11 @@ from keepwarm.api.schemas import (
     ErrorOut,
     Id,
     LongText,
-    PageQuery,
     RoleKind,
     Str40,
     Str100,
     Str200,
+    SyncQuery,
 )
 from keepwarm.audit.recording import record_read
 from keepwarm.care.queries import get_person_for, visible_people
@@ -110,7 +110,7 @@ class PersonPage(Schema):
     items: list[PersonOut]
 
 
-class PersonFilters(PageQuery):
+class PersonFilters(SyncQuery):
     q: Str100 = Field("", description="Part of the name, email or phone.")
     role: RoleKind | None = Field(None, description="Only people who currently hold this role.")
 
@@ -137,7 +137,7 @@ def _search(people: QuerySet[Person], q: str) -> QuerySet[Person]:
 
 @router.get("", response=PersonPage, url_name="people")
 def list_people(request: HttpRequest, filters: Query[PersonFilters]) -> dict[str, Any]:
-    people = _people(caller(request))
+    people = filters.changed(_people(caller(request)))
     if filters.q.strip():
         people = _search(people, filters.q.strip())
     if filters.role:

@@ -25,10 +25,10 @@ from keepwarm.api.schemas import (
     Id,
     LongText,
     Money,
-    PageQuery,
     PlacementKind,
     Str40,
     Str200,
+    SyncQuery,
 )
 from keepwarm.audit.recording import record_read
 from keepwarm.care.models import CarePlan
@@ -207,7 +207,7 @@ class PlacementPage(Schema):
     items: list[PlacementOut]
 
 
-class PlacementFilters(PageQuery):
+class PlacementFilters(SyncQuery):
     status: PlacementStatus | None = None
     owner: Str200 | None = Field(None, description="Username of the owning consultant.")
     company: Id | None = None
@@ -235,7 +235,7 @@ def _scale(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @router.get("", response=PlacementPage, url_name="placements")
 def list_placements(request: HttpRequest, filters: Query[PlacementFilters]) -> dict[str, Any]:
-    placements = _placements(caller(request))
+    placements = filters.changed(_placements(caller(request)))
     if filters.status:
         placements = placements.filter(status=filters.status)
     if filters.owner:

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
+from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator, WithJsonSchema
 
+from keepwarm.audit.queries import changed_since
 from keepwarm.care.models import Kind
 from keepwarm.people.models import Role
 from keepwarm.placements.models import Placement
+
+M = TypeVar("M", bound=models.Model)
 
 MAX_ID = 2**63 - 1
 MAX_LIMIT = 200
@@ -93,6 +98,26 @@ TouchpointKind = Annotated[Kind, WithJsonSchema({"type": "string", "enum": Kind.
 class PageQuery(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT}.")
     offset: int = Field(0, ge=0, le=10**9)
+
+
+class SyncQuery(PageQuery):
+    """A page of a list another system keeps in step with Keepwarm."""
+
+    updated_since: dt.datetime | None = Field(
+        None,
+        description="Only records created or changed at or after this moment (ISO 8601; "
+        "without an offset, the agency's time zone). Keep the time your previous sync "
+        "started and pass it next time; the order stays the list's own.",
+    )
+
+    def changed(self, items: QuerySet[M]) -> QuerySet[M]:
+        """`items`, cut to those changed since `updated_since` when it is given."""
+        if self.updated_since is None:
+            return items
+        since = self.updated_since
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+        return changed_since(items, since)
 
 
 class FieldProblem(Schema):

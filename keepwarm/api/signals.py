@@ -19,10 +19,13 @@ from keepwarm.api.lookups import username_of
 from keepwarm.api.schemas import ErrorOut, Id, LongText, PageQuery, Str200
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_placements
-from keepwarm.signals import queries
-from keepwarm.signals.models import Alert, Risk, Signal
+from keepwarm.care.services.placements import record_placement_outcome
+from keepwarm.placements.models import Placement
+from keepwarm.signals import features, queries
+from keepwarm.signals.models import Alert, Risk, RiskSettings, Signal
 from keepwarm.signals.services import concerns
-from keepwarm.signals.services.risk import recompute_risk
+from keepwarm.signals.services.fitting import fit_risk_model, quality, record_stayed
+from keepwarm.signals.services.risk import latest_fitted_model, model_in_use, recompute_risk
 
 # Written out inline: the schema would otherwise merge it with other enums named alike.
 AlertStateValue = Annotated[
@@ -47,11 +50,17 @@ class RiskOut(Schema):
     person: str
     company: str
     owner: str | None
-    score: int = Field(description="0–100 from the default (admin-editable) weights.")
+    score: int = Field(
+        description="0–100: the chance in 100 that the placement ends within six months, "
+        "from the model in use (fitted, or the built-in weights)."
+    )
     fitted_score: int | None = Field(
         description="0–100 from the model fitted to the agency's outcomes, once there is one."
     )
-    reasons: list[str]
+    reasons: list[str] = Field(description="What moved the score most, in words, news first.")
+    factors: dict[str, float] = Field(
+        alias="features", description="The graded factors scored (name -> value)."
+    )
     in_first_year: bool
     computed_at: dt.datetime
 
@@ -98,7 +107,7 @@ class RiskFilters(PageQuery):
 
 @risk_router.get("", response=RiskPage, url_name="risks")
 def list_risk(request: HttpRequest, filters: Query[RiskFilters]) -> dict[str, Any]:
-    """Active placements in their first year, riskiest first."""
+    """Live placements, riskiest first."""
     risks = queries.at_risk(caller(request))
     if filters.min_score > 1:
         risks = risks.filter(score__gte=filters.min_score)
@@ -112,6 +121,143 @@ def list_risk(request: HttpRequest, filters: Query[RiskFilters]) -> dict[str, An
         "offset": filters.offset,
         "items": window,
     }
+
+
+class DecileOut(Schema):
+    decile: int
+    n: int
+    predicted: float = Field(description="Mean predicted chance of ending (0–1).")
+    observed: float = Field(description="Share that ended within six months (0–1).")
+
+
+class AlertLevelOut(Schema):
+    alert_by: str = Field(description="score (at or above `threshold`) or share (riskiest %).")
+    threshold: int
+    share: int = Field(description="The riskiest share (%) when alert_by is share.")
+    cutoff: int = Field(description="The score at or above which alerts open now.")
+    expected_precision: float | None = Field(
+        description="Share of alerted placements that ended within six months, held out."
+    )
+    expected_recall: float | None = Field(description="Share of leavers an alert caught.")
+    expected_share: float | None = Field(description="Share of placements that alert.")
+    base_rate: float | None = Field(description="Share of all examples that ended.")
+
+
+class ModelOut(Schema):
+    in_use: str = Field(description="fitted, or priors (the built-in weights).")
+    intercept: float
+    coefficients: dict[str, float] = Field(description="Factor -> log-odds, as scored now.")
+    priors: dict[str, float] = Field(description="The built-in weights.")
+    fitted_at: dt.datetime | None
+    n_outcomes: int = Field(description="Examples learnt from (0 before a fit).")
+    n_left: int
+    n_stayed: int
+    auc: float | None = Field(description="Held-out (5-fold) ROC AUC of the fitted model.")
+    prior_auc: float | None = Field(description="ROC AUC of the built-in weights, same data.")
+    deciles: list[DecileOut] = Field(description="Calibration by decile, held out.")
+    alert: AlertLevelOut
+
+
+def _model_out() -> dict[str, Any]:
+    fitted = latest_fitted_model()
+    in_use = model_in_use()
+    settings_row = RiskSettings.current()
+    found = quality(in_use or fitted)
+    expected = found["expected"] if isinstance(found["expected"], dict) else {}
+    return {
+        "in_use": "fitted" if in_use else "priors",
+        "intercept": in_use.intercept if in_use else features.INTERCEPT,
+        "coefficients": in_use.coefficients if in_use else dict(features.PRIORS),
+        "priors": dict(features.PRIORS),
+        "fitted_at": fitted.fitted_at if fitted else None,
+        "n_outcomes": fitted.n_outcomes if fitted else 0,
+        "n_left": fitted.n_left if fitted else 0,
+        "n_stayed": fitted.n_stayed if fitted else 0,
+        "auc": fitted.auc if fitted else None,
+        "prior_auc": fitted.default_auc if fitted else None,
+        "deciles": fitted.deciles if fitted else [],
+        "alert": {
+            "alert_by": settings_row.alert_by,
+            "threshold": settings_row.alert_threshold,
+            "share": settings_row.alert_share,
+            "cutoff": found["cutoff"],
+            "expected_precision": expected.get("precision"),
+            "expected_recall": expected.get("recall"),
+            "expected_share": expected.get("share"),
+            "base_rate": found["base_rate"],
+        },
+    }
+
+
+@risk_router.get("/model", response=ModelOut, url_name="risk_model")
+def read_model(request: HttpRequest) -> dict[str, Any]:
+    """The model scoring now (fitted or the built-in priors), its held-out quality and the
+    alert level with the precision to expect from the agency's own history."""
+    caller(request)
+    return _model_out()
+
+
+@risk_router.post(
+    "/model/fit", response={200: ModelOut, 403: ErrorOut, 409: ErrorOut}, url_name="risk_fit"
+)
+def fit_model(request: HttpRequest) -> dict[str, Any] | Status[dict[str, Any]]:
+    """Refit the model on the agency's outcomes now (managers and admins)."""
+    if not caller(request).sees_whole_team:
+        return Status(403, {"detail": "Only managers and admins refit the model.", "errors": []})
+    if fit_risk_model() is None:
+        need = RiskSettings.current().min_outcomes
+        detail = f"Not enough outcomes yet: {need} that ended and {need} that stayed are needed."
+        return Status(409, {"detail": detail, "errors": []})
+    return _model_out()
+
+
+class OutcomeKind(StrEnum):
+    FELL_OFF = "fell_off"
+    LEFT = "left"
+    STAYED = "stayed"
+
+
+class OutcomeIn(Schema):
+    placement: Id
+    outcome: OutcomeKind = Field(
+        description="fell_off or left (the placement ends, as on its page), or stayed (still "
+        "there on `on`, e.g. from payroll)."
+    )
+    on: dt.date = Field(description="The leaving date, or the day they were known to be there.")
+    reason: Placement.LeaveReason | None = Field(
+        None, description="Why they left (required for fell_off and left)."
+    )
+    notes: LongText = ""
+
+
+@risk_router.post(
+    "/outcomes",
+    response={200: RiskOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="risk_outcomes",
+)
+def record_outcome(request: HttpRequest, payload: OutcomeIn) -> Risk | Status[dict[str, Any]]:
+    """Record what became of a placement, so the model can learn from it."""
+    user = caller(request)
+    placement = visible_placements(user).filter(pk=payload.placement).first()
+    if placement is None:
+        raise Http404
+    if payload.outcome == OutcomeKind.STAYED:
+        record_stayed(placement=placement, on=payload.on)
+    else:
+        if payload.reason is None:
+            problem = {"field": "reason", "message": "Say why they left."}
+            return Status(422, {"detail": "Say why they left.", "errors": [problem]})
+        record_placement_outcome(
+            placement=placement,
+            status=payload.outcome.value,
+            left_on=payload.on,
+            reason=payload.reason.value,
+            notes=payload.notes,
+            by=user,
+        )
+    risk = queries.risk_for(user, placement.pk)
+    assert risk is not None
+    return risk
 
 
 @risk_router.get("/{placement_id}", response={200: RiskDetailOut, 404: ErrorOut}, url_name="risk")

@@ -18,7 +18,7 @@ from keepwarm.accounts.models import User
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
 from keepwarm.api.lookups import one_of, user_named, username_of
-from keepwarm.api.schemas import Day, ErrorOut, Id, LongText, PageQuery, Str200, TouchpointKind
+from keepwarm.api.schemas import Day, ErrorOut, Id, LongText, Str200, SyncQuery, TouchpointKind
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care import services as care
 from keepwarm.care.models import Audience, Kind, Touchpoint
@@ -142,7 +142,7 @@ class TouchpointPage(Schema):
     items: list[TouchpointOut]
 
 
-class TouchpointFilters(PageQuery):
+class TouchpointFilters(SyncQuery):
     state: TouchpointState | None = None
     kind: TouchpointKind | None = None
     due_after: Day | None = Field(None, description="Due on or after this day.")
@@ -158,7 +158,7 @@ def _touchpoints(user: User) -> QuerySet[Touchpoint]:
 
 @router.get("", response=TouchpointPage, url_name="touchpoints")
 def list_touchpoints(request: HttpRequest, filters: Query[TouchpointFilters]) -> dict[str, Any]:
-    touchpoints = _touchpoints(caller(request))
+    touchpoints = filters.changed(_touchpoints(caller(request)))
     if filters.state:
         touchpoints = touchpoints.filter(state=filters.state)
     if filters.kind:

@@ -1,4 +1,4 @@
-"""Lists and report figures as CSV or XLSX downloads, safe to open in a spreadsheet.
+"""Lists and report figures as CSV, XLSX or JSON downloads, safe to open in a spreadsheet.
 
 A cell that begins with = + - @, a tab or a carriage return is read as a formula by
 Excel, LibreOffice and Google Sheets, so a person named "=HYPERLINK(...)" could run
@@ -6,8 +6,10 @@ something on the recruiter's machine (OWASP "CSV injection"). Text cells that be
 with one of those get a leading apostrophe, which spreadsheets show as plain text.
 Numbers, dates and booleans are written as what they are and cannot be formulas.
 
-Both writers stream: CSV a line at a time, XLSX through openpyxl's write-only mode,
-so exporting a 100k-row list holds one row in memory, not the list.
+The writers stream: CSV and JSON a line at a time, XLSX through openpyxl's write-only
+mode, so exporting a 100k-row list holds one row in memory, not the list. JSON is for
+programs, not spreadsheets: values stay as they are (money as exact strings, times with
+their offset), keyed by the column names in snake_case.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "json")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Cell = str | int | float | Decimal | dt.date | dt.datetime | bool | None
@@ -76,6 +79,46 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
         yield writer.writerow([_csv_text(_plain(v)) for v in row])
 
 
+def json_key(heading: str) -> str:
+    """ "Last contacted" -> "last_contacted"."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in heading).split()
+    return "_".join(words) or "column"
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)  # exact, as the API writes money
+    if isinstance(value, dt.datetime):
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def json_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """A JSON array of one object per row, a row a line."""
+    keys = [json_key(h) for h in header]
+    yield "["
+    for n, row in enumerate(rows):
+        item = dict(zip(keys, (_json_value(v) for v in row), strict=True))
+        yield ("," if n else "") + "\n" + json.dumps(item, ensure_ascii=False)
+    yield "\n]\n"
+
+
+def write_export(
+    out: BinaryIO, fmt: str, *, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Write `rows` to a binary file in `fmt` (csv, xlsx or json)."""
+    if fmt == "xlsx":
+        write_xlsx(out, header, rows, title=name)
+        return
+    lines = json_lines(header, rows) if fmt == "json" else csv_lines(header, rows)
+    for line in lines:
+        out.write(line.encode())
+
+
 def write_xlsx(
     out: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export"
 ) -> None:
@@ -102,7 +145,7 @@ def _filename(name: str, fmt: str) -> str:
 def export_response(
     fmt: str, *, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse | StreamingHttpResponse | FileResponse:
-    """A download of `rows` as CSV or XLSX (`fmt`), named `<name>-<date>.<fmt>`."""
+    """A download of `rows` as CSV, XLSX or JSON (`fmt`), named `<name>-<date>.<fmt>`."""
     filename = _filename(name, fmt)
     if fmt == "xlsx":
         # openpyxl writes rows to a temporary file as they come; the response streams it.
@@ -110,9 +153,12 @@ def export_response(
         write_xlsx(spool, header, rows, title=name)
         spool.seek(0)
         return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
-    response = StreamingHttpResponse(
-        csv_lines(header, rows), content_type="text/csv; charset=utf-8"
-    )
+    if fmt == "json":
+        response = StreamingHttpResponse(json_lines(header, rows), content_type="application/json")
+    else:
+        response = StreamingHttpResponse(
+            csv_lines(header, rows), content_type="text/csv; charset=utf-8"
+        )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

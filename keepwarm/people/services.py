@@ -98,9 +98,11 @@ def update_person(*, person: Person, expected_version: int | None, **changes: An
     nothing is written; otherwise the version moves on, so a form open meanwhile is
     told. The change is on the audit trail, old and new value of each field.
     """
-    Person.objects.get(pk=person.pk).refuse_if_erased()
     # The stored values, not the instance's: a bound form has set its values on it.
     before = stored_values(person)
+    if before["erased_at"] is not None:
+        # Erased meanwhile: the stored row says so, and says when.
+        Person.objects.get(pk=person.pk).refuse_if_erased()
     for name, value in changes.items():
         setattr(person, name, value)
     if "email" in changes and person.email.strip().lower() != before["email"].strip().lower():

@@ -1,14 +1,16 @@
-"""CSV and XLSX downloads of the staff lists, with the same filters and access as the page.
+"""CSV, XLSX and JSON downloads of the staff lists, with the same filters and access as the
+page; the same rows feed `keepwarm export` (reports/management/commands/export.py).
 
 Each export reads the list's own access helper (`visible_people`, `visible_placements`,
-`due_work`, `visible_alerts`) and the same GET parameters as the page, so a download
-never holds a row the page would not show. Rows are read with `values_list` in chunks
-and streamed, so exporting 100k placements does not load 100k model instances.
+`due_work`, `visible_alerts`) and the same filters as the page (its GET parameters, or
+the command's `--filter`), so a download never holds a row the page would not show. Rows
+are read with `values_list` in chunks and streamed, so exporting 100k placements does not
+load 100k model instances.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -28,6 +30,8 @@ from keepwarm.placements.models import Placement
 from keepwarm.signals import queries as signal_queries
 
 CHUNK = 2000
+# A list's filters: the page's GET parameters, or `keepwarm export --filter NAME=VALUE`.
+Params = Mapping[str, str]
 
 
 def _stream(qs: QuerySet[Any], fields: list[str]) -> Iterator[tuple[Any, ...]]:
@@ -39,14 +43,13 @@ def _choices(field: Any) -> Callable[[Any], str]:
     return lambda value: str(labels.get(value, value))
 
 
-def people_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = user_of(request)
+def people_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
     qs = care_queries.visible_people(user)
-    role = request.GET.get("role", "")
+    role = params.get("role", "")
     if role in Role.Kind.values:
         current = Role.objects.filter(kind=role, ended_on__isnull=True)
         qs = qs.filter(id__in=current.values("person_id"))
-    if request.GET.get("mine"):
+    if params.get("mine"):
         qs = qs.filter(owner=user)
     qs = qs.order_by("last_name", "first_name", "id")
     header = [
@@ -76,9 +79,9 @@ def people_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
     return header, _stream(qs, fields)
 
 
-def companies_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
+def companies_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
     qs: QuerySet[Company] = Company.objects.order_by("name", "id")
-    query = request.GET.get("q", "").strip()[:100]
+    query = params.get("q", "").strip()[:100]
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(sector__icontains=query))
     header = [
@@ -110,15 +113,14 @@ def companies_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
     return header, _stream(qs, fields)
 
 
-def placements_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = user_of(request)
+def placements_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
     qs = care_queries.visible_placements(user)
-    status = request.GET.get("status", "")
+    status = params.get("status", "")
     if status == "active":
         qs = qs.filter(status__in=Placement.ACTIVE)
     elif status in Placement.Status.values:
         qs = qs.filter(status=status)
-    owner = request.GET.get("owner", "")
+    owner = params.get("owner", "")
     owner_id = parse_id(owner)
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
@@ -200,11 +202,10 @@ def placements_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
     return header, rows()
 
 
-def due_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = user_of(request)
+def due_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
     day = timezone.localdate()
     owners = [user.pk, *(u.pk for u in covering_for(user, day=day))]
-    emails = request.GET.get("emails") == "1"
+    emails = params.get("emails") == "1"
     qs = care_queries.due_work(owners, today=day, sent_by_worker=emails)
     header = ["Due", "Kind", "What", "Person", "Phone", "Email", "Client", "Owner"]
     fields = [
@@ -226,12 +227,11 @@ def due_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
     return header, rows()
 
 
-def alerts_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = user_of(request)
-    state = request.GET.get("state", "open")
+def alerts_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
+    state = params.get("state", "open")
     if state not in ("open", "overdue", "closed", "all"):
         state = "open"
-    owner = request.GET.get("owner", "")
+    owner = params.get("owner", "")
     qs = signal_queries.filter_alerts(
         signal_queries.visible_alerts(user),
         now=timezone.now(),
@@ -278,10 +278,9 @@ def _own_unless_team(qs: QuerySet[Any], user: User) -> QuerySet[Any]:
     return qs if user.sees_whole_team else qs.filter(owner=user)
 
 
-def referrals_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = user_of(request)
+def referrals_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
     qs = _own_unless_team(Referral.objects.all(), user)
-    status = request.GET.get("status", "")
+    status = params.get("status", "")
     if status in Referral.Status.values:
         qs = qs.filter(status=status)
     qs = qs.order_by("-received_at", "-id")
@@ -336,10 +335,9 @@ def referrals_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
     return header, rows()
 
 
-def leads_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
-    user = user_of(request)
+def leads_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
     qs = _own_unless_team(Lead.objects.all(), user)
-    status = request.GET.get("status", "")
+    status = params.get("status", "")
     if status in Lead.Status.values:
         qs = qs.filter(status=status)
     qs = qs.order_by("-received_at", "-id")
@@ -375,7 +373,7 @@ def leads_rows(request: HttpRequest) -> tuple[list[str], Iterator[Any]]:
     return header, rows()
 
 
-LISTS: dict[str, Callable[[HttpRequest], tuple[list[str], Iterator[Any]]]] = {
+LISTS: dict[str, Callable[[User, Params], tuple[list[str], Iterator[Any]]]] = {
     "people": people_rows,
     "companies": companies_rows,
     "placements": placements_rows,
@@ -392,5 +390,5 @@ def list_export(request: HttpRequest, name: str) -> HttpResponseBase:
     fmt = request.GET.get("format", "csv")
     if build is None or fmt not in FORMATS:
         raise Http404
-    header, rows = build(request)
+    header, rows = build(user_of(request), request.GET)
     return export_response(fmt, name=name, header=header, rows=rows)

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
 from keepwarm.care.forms import CALL_OUTCOMES
 from keepwarm.care.models import NOT_REACHED, Touchpoint
-from keepwarm.signals.models import RiskSettings, RiskWeight
+from keepwarm.signals.models import RiskSettings
 from keepwarm.signals.services.actions import CONCERN_REASONS
 
 
@@ -64,27 +62,22 @@ class EscalationForm(forms.ModelForm[RiskSettings]):
 class RiskSettingsForm(forms.ModelForm[RiskSettings]):
     class Meta:
         model = RiskSettings
-        fields = ["alert_threshold", "silence_days", "min_outcomes"]
+        fields = ["alert_by", "alert_threshold", "alert_share", "silence_days", "min_outcomes"]
+        labels = {
+            "alert_by": "Alert on",
+            "alert_threshold": "Score at or above",
+            "alert_share": "Riskiest share of live placements (%)",
+        }
+        widgets = {"alert_by": forms.RadioSelect}
+
+    def clean_alert_share(self) -> int:
+        value = int(self.cleaned_data["alert_share"])
+        if not 1 <= value <= 50:
+            raise forms.ValidationError("Choose a share from 1 to 50 %.")
+        return value
 
     def clean_alert_threshold(self) -> int:
         value = int(self.cleaned_data["alert_threshold"])
         if not 1 <= value <= 100:
             raise forms.ValidationError("Choose a score from 1 to 100.")
         return value
-
-
-class WeightsForm(forms.Form):
-    """One number field per signal kind, 0 to 1."""
-
-    def __init__(self, *args: Any, weights: list[RiskWeight], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.weights = weights
-        for w in weights:
-            self.fields[w.kind] = forms.FloatField(
-                label=w.label,
-                min_value=0.0,
-                max_value=1.0,
-                initial=w.weight,
-                help_text=w.explanation,
-                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-            )

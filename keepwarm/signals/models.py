@@ -11,6 +11,9 @@ from django.db.models import Q
 from keepwarm.placements.models import Placement
 from keepwarm.signals import text
 
+# Placements still going, the guarantee over or not: every one of them is scored.
+LIVE = (*Placement.ACTIVE, Placement.Status.SETTLED)
+
 
 class SignalKind(models.TextChoices):
     DETRACTOR_NPS = "detractor_nps", "Would not recommend us (NPS 0–6)"
@@ -77,11 +80,15 @@ class Risk(models.Model):
     # The fitted model's view, when the agency has enough outcomes to fit one.
     fitted_score = models.PositiveSmallIntegerField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
-    # Signals per kind (kind -> count): the fitted model's inputs.
+    # The graded factors the score is made from (name -> value), see signals/features.py.
     features = models.JSONField(default=dict, blank=True)
     in_first_year = models.BooleanField(default=True, db_index=True)
+    # The latest moment something new was heard (an answer, a call, a concern, a report):
+    # a closed alert comes back only on evidence newer than its close.
+    evidence_at = models.DateTimeField(null=True, blank=True)
     # Set once the placement's fate is known: "left" (fell off / left early) or "stayed".
     outcome = models.CharField(max_length=10, blank=True)
+    outcome_on = models.DateField(null=True, blank=True)
     # The features when the outcome was recorded: the example the fitted model learns from.
     outcome_features = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField()
@@ -115,8 +122,18 @@ class RiskWeight(models.Model):
 class RiskSettings(models.Model):
     """The agency's risk settings: one row (pk 1), edited by admins."""
 
+    class AlertBy(models.TextChoices):
+        SCORE = "score", "A score at or above"
+        SHARE = "share", "The riskiest share of live placements"
+
+    alert_by = models.CharField(max_length=10, choices=AlertBy.choices, default=AlertBy.SCORE)
+    # The default catches about half of those who leave at under a fifth of placements on
+    # public attrition data (bench/risk_validation.py).
     alert_threshold = models.PositiveSmallIntegerField(
-        default=60, help_text="A risk score at or above this opens an alert."
+        default=40, help_text="A risk score at or above this opens an alert."
+    )
+    alert_share = models.PositiveSmallIntegerField(
+        default=10, help_text="Alert on the riskiest this many % of live placements."
     )
     silence_days = models.PositiveSmallIntegerField(
         default=30, help_text="Days without contact with the placed person that count as silence."
@@ -144,10 +161,31 @@ class RiskSettings(models.Model):
         return found
 
 
-class FittedModel(models.Model):
-    """A logistic regression fitted to the agency's own outcomes."""
+class RiskSnapshot(models.Model):
+    """A placement's factors at one check-in point (days since the start): the examples
+    the model learns from, so leavers and stayers are compared at the same tenure."""
 
-    coefficients = models.JSONField(help_text="Signal kind -> coefficient (log-odds).")
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="+")
+    checkpoint = models.PositiveIntegerField(help_text="Days since the start.")
+    taken_on = models.DateField()
+    features = models.JSONField(default=dict)
+    score = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "checkpoint"], name="risk_snapshot_one_per_point"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.placement_id} at day {self.checkpoint}: {self.score}"
+
+
+class FittedModel(models.Model):
+    """A logistic regression fitted to the agency's own outcomes, calibrated."""
+
+    coefficients = models.JSONField(help_text="Factor -> coefficient (log-odds), calibrated.")
     intercept = models.FloatField()
     fitted_at = models.DateTimeField()
     n_outcomes = models.PositiveIntegerField()
@@ -155,8 +193,12 @@ class FittedModel(models.Model):
     n_stayed = models.PositiveIntegerField()
     auc = models.FloatField(help_text="ROC AUC on the agency's own outcomes (cross-validated).")
     default_auc = models.FloatField(
-        null=True, blank=True, help_text="ROC AUC of the default weights on the same outcomes."
+        null=True, blank=True, help_text="ROC AUC of the built-in priors on the same outcomes."
     )
+    # Held out: [{decile, n, predicted, observed}], and per score cut-off the share of
+    # placements alerted, the share of them that left and the share of leavers caught.
+    deciles = models.JSONField(default=list, blank=True)
+    precision = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-fitted_at", "-id"]
@@ -189,6 +231,9 @@ class Alert(models.Model):
     )
     close_note = models.TextField(blank=True)
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # The newest evidence the alert has taken in (see Risk.evidence_at): an open alert is
+    # added to, and a closed one reopened, only by evidence newer than this.
+    heard_until = models.DateTimeField(null=True, blank=True)
     # When it went to the managers for being open too long past its due time (see
     # alerts.escalate_overdue_alerts); cleared when the alert is reopened.
     escalated_at = models.DateTimeField(null=True, blank=True)

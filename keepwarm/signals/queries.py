@@ -13,7 +13,7 @@ from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_placements
 from keepwarm.care.services import covering_for
 from keepwarm.placements.models import Placement, RebateTier
-from keepwarm.signals.models import Alert, Risk
+from keepwarm.signals.models import LIVE, Alert, Risk
 
 
 def _alerts() -> QuerySet[Alert]:
@@ -85,13 +85,11 @@ def filter_alerts(
 
 
 def at_risk(user: User) -> QuerySet[Risk]:
-    """Active placements in their first year with a risk above zero, riskiest first,
-    among those `user` may see."""
+    """Live placements with a risk above zero, riskiest first, among those `user` may see."""
     return (
         Risk.objects.filter(
-            in_first_year=True,
             score__gt=0,
-            placement__status__in=Placement.ACTIVE,
+            placement__status__in=LIVE,
             placement__in=visible_placements(user),
         )
         .select_related("placement", "placement__person", "placement__company", "placement__owner")

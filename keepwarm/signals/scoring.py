@@ -1,32 +1,21 @@
-"""Pure functions: answers and records in, warning signs and a fall-off risk out.
+"""Pure functions: answers and records in, warning signs out; and the fitting arithmetic.
 
-Nothing here touches the database, so the rules can be read and tested on plain inputs
-(and benchmarked on public attrition data, see bench/risk_validation.py).
+Nothing here touches the database, so the rules can be read and tested on plain inputs.
 
-How a score is made
--------------------
-Every warning sign ("signal") has a default weight between 0 and 1, which reads as "on
-its own, this makes a fall-off about this likely". Signals combine like independent
-chances, a noisy-OR:
-
-    score = 100 × (1 − Π (1 − weight_i))
-
-so one strong sign (0.5) gives 50, two give 75, and the score never passes 100 however
-many small signs pile up. Unlike a weighted sum it needs no scaling, and each reason's
-share is easy to explain. Only the latest answers of each side (candidate, client)
-count; older answers matter through the "scores dropped" signal.
-
-When the agency has recorded enough outcomes, `fit_logistic` fits a logistic regression
-on the same inputs (the number of signals of each kind) and `fitted_probability` gives its
-view next to the default one.
+A warning sign ("signal") is a worrying thing said or seen, kept with its words so a
+consultant can read what worried us: "Said the job does not meet expectations: …". Signs
+are the placement's history and name the answers that open an alert on their own
+(WORRYING). The score itself does not count signs: it weighs every answer by its value,
+with tenure, pay and the rest (signals/features.py), and is fitted to the agency's own
+outcomes (signals/learning.py) with `fit_logistic` and `roc_auc` below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -36,7 +25,8 @@ from keepwarm.signals.models import Signal, SignalKind
 Kind = SignalKind
 Source = Signal.Source
 
-# Defaults shipped in the RiskWeight table (admins may change them there).
+# How much each kind of warning sign weighs when signs are listed (strongest first), shipped
+# in the RiskWeight table. The score itself is made in signals/features.py.
 DEFAULT_WEIGHTS: dict[str, float] = {
     Kind.MIGHT_LEAVE: 0.50,
     Kind.NOT_IN_A_YEAR: 0.40,
@@ -139,12 +129,6 @@ class Missed:
     on: dt.date
 
 
-@dataclass
-class Score:
-    score: int
-    reasons: list[str] = field(default_factory=list)
-
-
 def when(context: str, on: dt.date) -> str:
     """ "(month-1 check-in, 3 Mar)": the tail of every reason."""
     day = f"{on.day} {on:%b}"
@@ -237,67 +221,125 @@ CONCERN_CODES = ("has_concerns", "concerns", "client_concerns")
 def signals_from_response(
     response: ResponseInput, previous: ResponseInput | None = None
 ) -> list[Found]:
-    """The warning signs in one response, compared with the same side's previous one."""
-    found: list[Found] = []
-    tail = when(response.context, response.submitted_on)
-    client = response.audience == "client"
-    says = "Client says" if client else "Said"
-    by_code = {a.code: a for a in response.answers}
-    explained: set[str] = set()
+    """The warning signs in one response, compared with the same side's previous one.
 
-    def add(kind: str, reason: str, answer: AnswerInput) -> None:
-        detail = by_code.get(DETAIL_OF.get(answer.code, ""))
+    Each answer goes through the rules in `_ANSWER_RULES` in turn; the first that finds a
+    sign wins. The signs are what a consultant reads as "what worried us"; the score
+    itself weighs every answer by its value (signals/features.py)."""
+    reading = _Reading(response)
+    for a in response.answers:
+        for rule in _ANSWER_RULES:
+            found = rule(reading, a)
+            if found is not None:
+                reading.add(*found, a)
+                break
+    for a in response.answers:
+        if a.kind == "text" and a.text.strip() and not reading.concern_text(a):
+            reading.found.extend(
+                _text_signals(
+                    a, response, reading.tail, reading.client, explained=a.code in reading.explained
+                )
+            )
+    if previous is not None:
+        reading.found.extend(_drops(response, previous, reading.tail))
+    return reading.found
+
+
+class _Reading:
+    """One response being read: its answers by code, and the signs found so far."""
+
+    def __init__(self, response: ResponseInput) -> None:
+        self.response = response
+        self.tail = when(response.context, response.submitted_on)
+        self.client = response.audience == "client"
+        self.by_code = {a.code: a for a in response.answers}
+        self.explained: set[str] = set()
+        self.found: list[Found] = []
+
+    def add(self, kind: str, reason: str, answer: AnswerInput) -> None:
+        detail = self.by_code.get(DETAIL_OF.get(answer.code, ""))
         if detail is not None and detail.text.strip():
             reason = f"{reason}: {_quote(detail.text)}"
-            explained.add(detail.code)
-        found.append(
-            Found(kind, f"{reason} {tail}", Source.ANSWER, answer.id, response.submitted_on)
-        )
+            self.explained.add(detail.code)
+        on = self.response.submitted_on
+        self.found.append(Found(kind, f"{reason} {self.tail}", Source.ANSWER, answer.id, on))
 
-    for a in response.answers:
-        code = a.code
-        if a.kind == "nps" and a.number is not None and a.number <= 6:
-            if code == "would_hire_again":
-                add(
-                    Kind.WOULD_NOT_HIRE_AGAIN,
-                    f"Client would hire through us again {a.number:g}/10",
-                    a,
-                )
-            else:
-                subject = "Client" if client else "Candidate"
-                add(Kind.DETRACTOR_NPS, f"{subject} would recommend us {a.number:g}/10", a)
-        elif a.kind == "rating" and a.number is not None and a.number <= 2:
-            about = a.label or code.replace("_", " ")
-            subject = "Client rated" if client else "Rated"
-            add(Kind.LOW_RATING, f"{subject} “{about}” {a.number:g} of 5", a)
-        elif code == "expectations_met" and says_no(a):
-            add(Kind.EXPECTATIONS_NOT_MET, "Said the job does not meet expectations", a)
-        elif code == "hours_as_agreed" and says_no(a):
-            add(Kind.TERMS_NOT_AS_AGREED, "Said the hours are not as agreed", a)
-        elif code == "duties_as_agreed" and says_no(a):
-            add(Kind.TERMS_NOT_AS_AGREED, "Said the duties are not as agreed", a)
-        elif code == "see_in_a_year" and says_no(a):
-            add(Kind.NOT_IN_A_YEAR, "Does not see themselves there in a year", a)
-        elif code == "terms_kept_candidate" and says_no(a):
-            add(Kind.TERMS_BREACH, f"{says} the candidate is not keeping to the agreed terms", a)
-        elif code == "terms_kept_client" and says_no(a):
-            add(Kind.TERMS_BREACH, f"{says} the employer is not keeping to the agreed terms", a)
-        elif code.startswith("target:") and "behind" in _values(a):
-            add(Kind.TARGETS_BEHIND, f"Client says “{a.label or 'a target'}” is behind", a)
-        elif client and code in CONCERN_CODES and code not in explained and _is_concern(a):
-            if code == "client_concerns" and "has_concerns" in by_code:
-                continue  # quoted in the "has concerns" signal
-            quoted = f": {_quote(a.text)}" if a.kind == "text" else ""
-            add(Kind.CLIENT_CONCERN, f"Client raised a concern{quoted}", a)
-            continue  # the concern itself is the signal; its tone would count it twice
+    def concern_text(self, a: AnswerInput) -> bool:
+        return self.client and a.code in CONCERN_CODES
 
-    for a in response.answers:
-        if a.kind == "text" and a.text.strip() and not (client and a.code in CONCERN_CODES):
-            found.extend(_text_signals(a, response, tail, client, explained=a.code in explained))
 
-    if previous is not None:
-        found.extend(_drops(response, previous, tail))
-    return found
+Rule = Callable[[_Reading, AnswerInput], "tuple[str, str] | None"]
+
+
+def _low_nps(r: _Reading, a: AnswerInput) -> tuple[str, str] | None:
+    if a.kind != "nps" or a.number is None or a.number > 6:
+        return None
+    if a.code == "would_hire_again":
+        return Kind.WOULD_NOT_HIRE_AGAIN, f"Client would hire through us again {a.number:g}/10"
+    subject = "Client" if r.client else "Candidate"
+    return Kind.DETRACTOR_NPS, f"{subject} would recommend us {a.number:g}/10"
+
+
+def _low_rating(r: _Reading, a: AnswerInput) -> tuple[str, str] | None:
+    if a.kind != "rating" or a.number is None or a.number > 2:
+        return None
+    subject = "Client rated" if r.client else "Rated"
+    return Kind.LOW_RATING, f"{subject} “{a.label or a.code.replace('_', ' ')}” {a.number:g} of 5"
+
+
+# Yes/no questions whose "no" is a sign: code -> (kind, reason; {says} is "Said" or
+# "Client says").
+_NO_MEANS = {
+    "expectations_met": (Kind.EXPECTATIONS_NOT_MET, "Said the job does not meet expectations"),
+    "hours_as_agreed": (Kind.TERMS_NOT_AS_AGREED, "Said the hours are not as agreed"),
+    "duties_as_agreed": (Kind.TERMS_NOT_AS_AGREED, "Said the duties are not as agreed"),
+    "see_in_a_year": (Kind.NOT_IN_A_YEAR, "Does not see themselves there in a year"),
+    "terms_kept_candidate": (
+        Kind.TERMS_BREACH,
+        "{says} the candidate is not keeping to the agreed terms",
+    ),
+    "terms_kept_client": (
+        Kind.TERMS_BREACH,
+        "{says} the employer is not keeping to the agreed terms",
+    ),
+}
+
+
+def _no_answer(r: _Reading, a: AnswerInput) -> tuple[str, str] | None:
+    meaning = _NO_MEANS.get(a.code)
+    if meaning is None or not says_no(a):
+        return None
+    kind, reason = meaning
+    return kind, reason.format(says="Client says" if r.client else "Said")
+
+
+def _target_behind(r: _Reading, a: AnswerInput) -> tuple[str, str] | None:
+    if not a.code.startswith("target:") or "behind" not in _values(a):
+        return None
+    return Kind.TARGETS_BEHIND, f"Client says “{a.label or 'a target'}” is behind"
+
+
+def _client_concern(r: _Reading, a: AnswerInput) -> tuple[str, str] | None:
+    if not r.concern_text(a) or a.code in r.explained or not _is_concern(a):
+        return None
+    if a.code == "client_concerns" and "has_concerns" in r.by_code:
+        return None  # quoted in the "has concerns" signal
+    quoted = f": {_quote(a.text)}" if a.kind == "text" else ""
+    return Kind.CLIENT_CONCERN, f"Client raised a concern{quoted}"
+
+
+_ANSWER_RULES: tuple[Rule, ...] = (
+    _low_nps,
+    _low_rating,
+    _no_answer,
+    _target_behind,
+    _client_concern,
+)
+
+
+def is_nothing(text: str) -> bool:
+    """ "None", "n/a", "nothing at all": a comment that says nothing."""
+    return text.strip().lower().rstrip(".!") in _NOTHING
 
 
 def _is_concern(answer: AnswerInput) -> bool:
@@ -412,42 +454,11 @@ def signals_from_record(
 # --- Scoring ---------------------------------------------------------------------------
 
 
-def combine(found: Sequence[Found], weights: Mapping[str, float]) -> Score:
-    """Noisy-OR of the signals' weights, 0–100, with reasons strongest first."""
-    keep = 1.0
-    ranked = sorted(found, key=lambda f: (-weights.get(f.kind, 0.0), -f.on.toordinal()))
-    for f in ranked:
-        keep *= 1.0 - min(max(weights.get(f.kind, 0.0), 0.0), 1.0)
-    return Score(score=percent(1.0 - keep), reasons=[f.reason for f in ranked])
-
-
-def percent(probability: float) -> int:
-    """0–100, halves rounded up (57.5 -> 58), as people round."""
-    # Rounded to 6 places first: 1 - 0.5 * 0.85 is 0.57499999… in binary.
-    return min(100, max(0, math.floor(round(100 * probability, 6) + 0.5)))
-
-
-def features_of(found: Iterable[Found]) -> dict[str, int]:
-    """The fitted model's inputs: how many signals of each kind are present (absent kinds
-    are left out, i.e. 0). Counts, not presence: three low ratings say more than one."""
-    counts: dict[str, int] = {}
-    for f in found:
-        counts[f.kind] = counts.get(f.kind, 0) + 1
-    return counts
-
-
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
-
-
-def fitted_probability(
-    features: Mapping[str, float], coefficients: Mapping[str, float], intercept: float
-) -> float:
-    z = intercept + sum(coefficients.get(k, 0.0) * v for k, v in features.items())
-    return _sigmoid(z)
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
@@ -479,19 +490,24 @@ def fit_logistic(
     *,
     ridge: float = 1.0,
     iterations: int = 50,
+    centre: Sequence[float] | None = None,
+    start_intercept: float = 0.0,
 ) -> tuple[float, list[float]]:
     """Logistic regression by IRLS (Newton's method) with an L2 penalty; returns
     (intercept, coefficients).
 
     The penalty (not on the intercept) keeps coefficients finite when a rare signal
     perfectly separates a handful of outcomes, which small agencies' data often does.
+    With `centre` (the priors) the penalty pulls each coefficient towards its prior
+    instead of towards zero.
     """
     if not rows:
         raise ValueError("No rows to fit.")
     p = len(rows[0]) + 1
     x = [[1.0, *map(float, r)] for r in rows]
     y = [float(v) for v in labels]
-    beta = [0.0] * p
+    prior = [0.0, *(centre or [0.0] * (p - 1))]
+    beta = [start_intercept, *prior[1:]]
     for _ in range(iterations):
         grad = [0.0] * p
         hess = [[0.0] * p for _ in range(p)]
@@ -509,7 +525,7 @@ def fit_logistic(
             for k in range(j):
                 hess[j][k] = hess[k][j]
             if j:
-                grad[j] -= ridge * beta[j]
+                grad[j] -= ridge * (beta[j] - prior[j])
                 hess[j][j] += ridge
         step = _solve(hess, grad)
         beta = [b + s for b, s in zip(beta, step, strict=True)]
@@ -535,20 +551,3 @@ def roc_auc(scores: Sequence[float], labels: Sequence[int]) -> float:
         rank_sum += mid_rank * sum(1 for k in range(i, j) if pairs[k][1])
         i = j
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
-
-
-def cross_validated_auc(
-    rows: Sequence[Sequence[float]], labels: Sequence[int], *, folds: int = 5, ridge: float = 1.0
-) -> float:
-    """ROC AUC of `fit_logistic` scored on held-out folds (row i goes to fold i mod k)."""
-    predictions = [0.0] * len(rows)
-    for fold in range(folds):
-        train = [i for i in range(len(rows)) if i % folds != fold]
-        test = [i for i in range(len(rows)) if i % folds == fold]
-        intercept, coefs = fit_logistic(
-            [rows[i] for i in train], [labels[i] for i in train], ridge=ridge
-        )
-        for i in test:
-            z = intercept + sum(c * v for c, v in zip(coefs, rows[i], strict=True))
-            predictions[i] = _sigmoid(z)
-    return roc_auc(predictions, labels)

@@ -6,33 +6,36 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts.access import admin_required, manager_required, user_of
+from keepwarm.accounts.access import manager_required, user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.forms import team
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.queries import due_calls_for, get_placement_for
 from keepwarm.care.views import _next_url, logged_message
 from keepwarm.lib.ids import parse_id
-from keepwarm.signals import queries
+from keepwarm.signals import features, queries
 from keepwarm.signals.forms import (
     CallAndCloseForm,
     CloseAlertForm,
     ConcernForm,
     EscalationForm,
     RiskSettingsForm,
-    WeightsForm,
 )
-from keepwarm.signals.models import Alert, RiskSettings, RiskWeight, Signal, SignalKind
+from keepwarm.signals.models import Alert, RiskSettings, Signal
 from keepwarm.signals.services import actions, concerns
 from keepwarm.signals.services.alerts import escalation_hours
-from keepwarm.signals.services.fitting import fit_risk_model
-from keepwarm.signals.services.risk import ensure_default_weights, latest_fitted_model
+from keepwarm.signals.services.fitting import fit_risk_model, quality
+from keepwarm.signals.services.risk import (
+    alert_cutoff,
+    latest_fitted_model,
+    model_in_use,
+    save_risk_settings,
+)
 
 PAGE_SIZE = 50
 
@@ -47,7 +50,7 @@ def at_risk(request: HttpRequest) -> HttpResponse:
     context = {
         "page_obj": page,
         "fitted": fitted,
-        "threshold": RiskSettings.current().alert_threshold,
+        "threshold": alert_cutoff(),
     }
     return render(request, "signals/at_risk.html", context)
 
@@ -215,53 +218,49 @@ def escalation(request: HttpRequest) -> HttpResponse:
     return redirect("alerts")
 
 
-admins_only = admin_required("Only admins change risk weights.")
+managers_only = manager_required("Only managers and admins set the alert level.")
 
 
-@admins_only
+@managers_only
 def weights(request: HttpRequest) -> HttpResponse:
-    ensure_default_weights()
-    rows = list(RiskWeight.objects.order_by("-weight", "kind"))
+    """How the score is made (built-in priors and the fitted model, with its quality),
+    and the alert level, with the precision to expect from the agency's own history."""
     settings_row = RiskSettings.current()
     if request.method == "POST":
-        form = WeightsForm(request.POST, weights=rows)
         settings_form = RiskSettingsForm(request.POST, instance=settings_row)
-        if form.is_valid() and settings_form.is_valid():
-            with transaction.atomic():
-                for w in rows:
-                    new = float(form.cleaned_data[w.kind])
-                    if new != w.weight:
-                        w.weight = new
-                        w.save(update_fields=["weight"])
-                settings_form.save()
-            messages.success(request, "Risk weights saved. Scores update as things happen.")
+        if settings_form.is_valid():
+            save_risk_settings(form=settings_form)
+            messages.success(request, "Alert level saved. Alerts open as new answers arrive.")
             return redirect("risk_weights")
         status = 422
     else:
-        form = WeightsForm(weights=rows)
         settings_form = RiskSettingsForm(instance=settings_row)
         status = 200
     fitted = latest_fitted_model()
+    in_use = model_in_use()
+    coefficients = fitted.coefficients if fitted else {}
     table = [
         {
-            "field": form[w.kind],
-            "weight": w,
-            "coefficient": fitted.coefficients.get(w.kind) if fitted else None,
+            "name": name,
+            "label": features.FACTOR_LABELS.get(name, name),
+            "prior": prior,
+            "coefficient": coefficients.get(name),
         }
-        for w in rows
+        for name, prior in features.PRIORS.items()
     ]
     context = {
-        "form": form,
         "settings_form": settings_form,
         "table": table,
         "fitted": fitted,
+        "in_use": in_use,
         "settings_row": settings_row,
-        "kinds": SignalKind.choices,
+        "quality": quality(in_use or fitted),
+        "intercept": features.INTERCEPT,
     }
     return render(request, "signals/weights.html", context, status=status)
 
 
-@admins_only
+@managers_only
 @require_POST
 def fit_now(request: HttpRequest) -> HttpResponse:
     fitted = fit_risk_model()
@@ -269,8 +268,8 @@ def fit_now(request: HttpRequest) -> HttpResponse:
         need = RiskSettings.current().min_outcomes
         messages.warning(
             request,
-            f"Not enough outcomes yet: a model needs {need} placements that fell off and "
-            f"{need} that stayed past their guarantee.",
+            f"Not enough outcomes yet: a model needs {need} check-in points followed by a "
+            f"fall-off and {need} followed by six more months in the job.",
         )
     else:
         messages.success(request, f"Fitted on {fitted.n_outcomes} outcomes (AUC {fitted.auc:.2f}).")

@@ -10,8 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from keepwarm.care.models import DailyJob
-from keepwarm.signals.models import FittedModel, Risk
-from keepwarm.signals.services.fitting import fit_risk_model, label_stayers
+from keepwarm.signals.services.fitting import label_stayers, refit_when_new_outcomes
 from keepwarm.signals.services.risk import recompute_all
 
 logger = logging.getLogger(__name__)
@@ -49,16 +48,12 @@ def run_once_a_day(
 
 
 def refresh_risk(*, now: dt.datetime) -> str:
-    """Silence and unanswered check-ins grow with time, not only with events: recompute
-    every first-year placement, label placements that stayed past their guarantee, and
+    """Silence, unanswered check-ins and tenure move with time, not only with events:
+    recompute every live placement, label placements that stayed past their guarantee, and
     refit the model when there are new outcomes to learn from."""
     recomputed = recompute_all(now=now)
     labelled = label_stayers(today=timezone.localdate(now))
-    outcomes = Risk.objects.exclude(outcome="").count()
-    latest = FittedModel.objects.order_by("-fitted_at", "-id").first()
-    fitted = None
-    if latest is None or latest.n_outcomes != outcomes:
-        fitted = fit_risk_model(now=now)  # None until enough of both outcomes
+    fitted = refit_when_new_outcomes(now=now)  # None until enough of both outcomes
     summary = f"risk recomputed for {recomputed}, stayers labelled {labelled}"
     if fitted is not None:
         summary += f", model fitted on {fitted.n_outcomes} outcomes"

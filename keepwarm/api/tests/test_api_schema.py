@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 from django.test import Client
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 
 def test_openapi_schema_lists_all_resources(db):
@@ -44,3 +46,21 @@ def test_docs_page_loads_nothing_from_another_site(db):
 
 def test_unknown_docs_asset_is_404(db):
     assert Client().get("/api/v1/docs/assets/settings.py").status_code == 404
+
+
+def test_openapi_schema_passes_the_openapi_specification_validator(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    try:
+        validate(schema)
+    except OpenAPIValidationError as error:
+        raise AssertionError(f"{error.message} at {'/'.join(map(str, error.path))}") from None
+
+
+def test_a_patch_field_states_no_default_its_own_schema_refuses(db):
+    schema = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]
+
+    first_name = schema["PersonPatch"]["properties"]["first_name"]
+    assert first_name["minLength"] == 1
+    assert "default" not in first_name
+    # A default that is valid stays: clients read it as what leaving the field out means.
+    assert schema["PersonPatch"]["properties"]["phone"]["default"] == ""

@@ -543,8 +543,10 @@ OTHERS: dict[str, str] = {
         "escalate_overdue_alerts escalation_hours escalation_recipients raise_concern "
         "find_signals fit_risk_model flag_placement in_first_year label_stayers "
         "latest_fitted_model on_placement_ended on_questionnaire_answered on_response open_alert "
-        "recompute_all "
-        "recompute_risk record_reported reopen_alert response_inputs",
+        "recompute_all recompute_risk record_reported reopen_alert response_inputs "
+        "alert_cutoff checkpoint_for evidence_at examples hear model_in_use pay_medians "
+        "pay_table placement_facts quality raise_alert record_stayed refit_when_new_outcomes "
+        "rescore_live save_risk_settings score_factors",
         "risk, signals and alerts",
     ),
     **_each(

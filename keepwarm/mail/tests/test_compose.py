@@ -16,7 +16,7 @@ from keepwarm.mail.tests.email_samples import SAMPLES
 from keepwarm.signals.services.alerts import open_alert
 from keepwarm.worker.tick import tick
 
-EMAILS = Path(settings.BASE_DIR) / "templates" / "emails"
+EMAILS = Path(settings.PACKAGE_DIR) / "templates" / "emails"
 # The newsletter is made once per issue and filled per reader (newsletters/render.py).
 NAMES = sorted(
     path.name.removesuffix("-body.txt")

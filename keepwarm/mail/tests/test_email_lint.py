@@ -21,7 +21,7 @@ TOOL = Path(__file__).resolve().parents[3] / "tools" / "email-lint"
 # The newsletter is linted as a whole issue, in newsletters/tests/test_email_lint.py.
 HTML_EMAILS = sorted(
     path.name.removesuffix("-body.html")
-    for path in (TOOL.parents[1] / "templates" / "emails").glob("*-body.html")
+    for path in (TOOL.parents[1] / "keepwarm" / "templates" / "emails").glob("*-body.html")
     if not path.name.startswith("newsletter-")
 )
 # Each degrades to a plain message where it is unsupported:

@@ -1,6 +1,6 @@
 """Alerts: opened for the owner (or their cover) and emailed, due in a working day;
-reopened when the next answers are still poor; escalated to the managers when left open
-too long past their due time."""
+a closed alert comes back (the same alert, with its history) only on new evidence; escalated
+to the managers when left open too long past their due time."""
 
 from __future__ import annotations
 
@@ -81,9 +81,43 @@ def open_alert(
     return alert
 
 
-def reopen_alert(*, alert: Alert, reason: str, now: dt.datetime | None = None) -> Alert:
-    """The next answers are still poor: the alert comes back, due in a working day again."""
+def raise_alert(
+    *,
+    placement: Placement,
+    reason: str,
+    risk_score: int | None,
+    evidence_at: dt.datetime | None,
+    now: dt.datetime | None = None,
+) -> Alert | None:
+    """The one way risk asks for attention: add to the open alert, or reopen the last
+    closed one, only when something was heard since that alert last took evidence in;
+    else open a new one. The same old answers never bring a closed alert back, nor pile
+    up in an open one day after day. Returns the alert opened or reopened (None when one
+    was only added to, or nothing was new)."""
     now = now or timezone.now()
+    last = Alert.objects.filter(placement=placement).order_by("-opened_at", "-id").first()
+    if last is not None:
+        heard = last.heard_until or last.closed_at
+        if evidence_at is None or (heard is not None and evidence_at <= heard):
+            return None  # nothing new since the alert last took it in
+    if last is None or last.is_open:
+        alert = open_alert(placement=placement, reason=reason, risk_score=risk_score, now=now)
+    else:
+        alert = reopen_alert(alert=last, reason=reason, risk_score=risk_score, now=now)
+    Alert.objects.filter(placement=placement, state=Alert.State.OPEN).update(
+        heard_until=evidence_at
+    )
+    return alert
+
+
+def reopen_alert(
+    *, alert: Alert, reason: str, risk_score: int | None = None, now: dt.datetime | None = None
+) -> Alert:
+    """New evidence is still worrying: the alert comes back, due in a working day again,
+    with what was said and done before kept in its reason."""
+    now = now or timezone.now()
+    if risk_score is not None:
+        alert.risk_score = risk_score
     previous = alert.close_note
     alert.state = Alert.State.OPEN
     alert.reopened_count += 1

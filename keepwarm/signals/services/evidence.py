@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
-from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.models import NOT_REACHED, Kind, Touchpoint
 from keepwarm.placements.models import Placement
-from keepwarm.signals import scoring
+from keepwarm.signals import features, scoring
 from keepwarm.signals.models import RiskSettings, Signal, SignalKind
 from keepwarm.signals.scoring import AnswerInput, Found, Missed, ResponseInput
 from keepwarm.surveys.models import Invitation, Response
@@ -102,9 +103,10 @@ def _missed(placement: Placement, since: dt.datetime | None, now: dt.datetime) -
         person_id=placement.person_id, kind__in=(Kind.CALL, Kind.MEETING), due_on__lte=today
     ).filter(
         Q(state=Touchpoint.State.MISSED)
+        # A call tried without reaching anyone, logged as done or kept planned for a retry.
         | Q(
-            state=Touchpoint.State.DONE,
-            outcome__in=(Touchpoint.Outcome.NO_ANSWER, Touchpoint.Outcome.VOICEMAIL),
+            state__in=(Touchpoint.State.DONE, Touchpoint.State.PLANNED),
+            outcome__in=NOT_REACHED,
         )
     )
     if since is not None:
@@ -197,3 +199,188 @@ def call_note_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
     return [
         Found(SignalKind.MIGHT_LEAVE, f"{leaving} {tail}", Signal.Source.TOUCHPOINT, latest.pk, day)
     ]
+
+
+# --- Graded factors for the score (signals/features.py) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Heard:
+    """Everything the score reads about one placement, and when the newest of it arrived."""
+
+    factors: list[features.Factor]
+    evidence_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PayTable:
+    """Median salaries from the agency's own placements: per role, per client, overall."""
+
+    by_role: dict[str, float]
+    by_client: dict[int, float]
+    agency: float | None
+
+    def for_placement(self, placement: Placement) -> tuple[float | None, ...]:
+        return (
+            self.by_role.get(features.role_key(placement.role_title)),
+            self.by_client.get(placement.company_id),
+            self.agency,
+        )
+
+
+def pay_table() -> PayTable:
+    """Every placement's salary read once (a daily run scores thousands of placements)."""
+    rows = [
+        (role, company, float(salary))
+        for role, company, salary in Placement.objects.filter(
+            salary__isnull=False, salary__gt=0
+        ).values_list("role_title", "company_id", "salary")
+        if salary is not None
+    ]
+    overall = features.medians(("all", s) for _, _, s in rows)
+    return PayTable(
+        by_role=features.medians((features.role_key(r), s) for r, _, s in rows),
+        by_client={int(k): v for k, v in features.medians((str(c), s) for _, c, s in rows).items()},
+        agency=overall.get("all"),
+    )
+
+
+def pay_medians(placement: Placement) -> tuple[float | None, ...]:
+    """Median salary of the agency's placements in the same role, at the same client, and
+    overall (None where fewer than three placements say), for one placement."""
+    paid = Placement.objects.filter(salary__isnull=False, salary__gt=0)
+
+    def median_of(rows: Any) -> float | None:
+        values = [float(v) for v in rows.values_list("salary", flat=True)[:5000]]
+        return features.medians(("x", v) for v in values).get("x")
+
+    return (
+        median_of(paid.filter(role_title__iexact=placement.role_title.strip())),
+        median_of(paid.filter(company_id=placement.company_id)),
+        median_of(paid.order_by("-start_date")),
+    )
+
+
+def placement_facts(placement: Placement, pay: PayTable | None = None) -> features.PlacementFacts:
+    role, client, agency = pay.for_placement(placement) if pay else pay_medians(placement)
+    return features.PlacementFacts(
+        start_date=placement.start_date,
+        salary=float(placement.salary) if placement.salary else None,
+        role_median=role,
+        client_median=client,
+        agency_median=agency,
+        hours_per_week=float(placement.hours_per_week) if placement.hours_per_week else None,
+        # Unknown terms are not held against the placement: only benefits recorded as
+        # "none" count as none.
+        has_benefits=placement.benefits.strip().lower() not in ("none", "no", "n/a"),
+    )
+
+
+def _days_late(placement: Placement, response: ResponseInput | None) -> float:
+    if response is None:
+        return 0.0
+    row = (
+        Response.objects.filter(pk=response.id)
+        .values_list("submitted_at", "invitation__sent_at")
+        .first()
+    )
+    if row is None or row[1] is None:
+        return 0.0
+    return max(0.0, float((row[0] - row[1]).total_seconds()) / 86400)
+
+
+def _said(placement: Placement, since: dt.date | None) -> features.Said:
+    kept = Signal.objects.filter(placement=placement, active=True, source__in=KEPT_SOURCES)
+    # Calls with the placed person about this placement, or about no placement in
+    # particular (logged from their page), as call_note_signals reads them.
+    calls = (
+        Touchpoint.objects.filter(
+            person_id=placement.person_id,
+            kind__in=(Kind.CALL, Kind.MEETING),
+            state=Touchpoint.State.DONE,
+        )
+        .filter(Q(placement=placement) | Q(placement__isnull=True))
+        .exclude(notes="")
+    )
+    if since is not None:
+        calls = calls.filter(due_on__gte=since)
+    return features.Said(
+        concerns=tuple(s.reason for s in kept.filter(source=Signal.Source.MANUAL).order_by("-id")),
+        call_notes=tuple(calls.order_by("-done_at", "-id").values_list("notes", flat=True)[:5]),
+        reported=tuple(
+            s.reason for s in kept.filter(source=Signal.Source.PERSONAL_PAGE).order_by("-id")
+        ),
+    )
+
+
+def evidence_at(placement: Placement, *, now: dt.datetime) -> dt.datetime | None:
+    """When something new was last heard: an answer, a call logged, a check-in expiring
+    unanswered, a concern raised or a problem reported."""
+    moments: list[dt.datetime | None] = [
+        Response.objects.filter(placement=placement, submitted_at__lte=now)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first(),
+        Invitation.objects.filter(
+            placement=placement, answered_at__isnull=True, expires_at__lte=now
+        )
+        .order_by("-expires_at")
+        .values_list("expires_at", flat=True)
+        .first(),
+    ]
+    moments.append(
+        placement.touchpoints.filter(state__in=(Touchpoint.State.DONE, Touchpoint.State.MISSED))
+        .filter(kind__in=(Kind.CALL, Kind.MEETING), done_at__isnull=False, done_at__lte=now)
+        .order_by("-done_at")
+        .values_list("done_at", flat=True)
+        .first()
+    )
+    moments.append(
+        Signal.objects.filter(placement=placement, source__in=KEPT_SOURCES, created_at__lte=now)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    found = [m for m in moments if m is not None]
+    return max(found) if found else None
+
+
+def hear(placement: Placement, *, now: dt.datetime, pay: PayTable | None = None) -> Heard:
+    """The placement's graded factors as of `now` (see signals/features.py)."""
+    today = timezone.localdate(now)
+    responses = response_inputs(placement, now)
+    latest: dict[str, ResponseInput] = {}
+    previous: dict[str, ResponseInput] = {}
+    for r in responses:
+        if r.audience in latest:
+            previous[r.audience] = latest[r.audience]
+        latest[r.audience] = r
+    factors: list[features.Factor] = []
+    for audience in ("client", "candidate"):
+        if audience in latest:
+            factors += features.answer_factors(latest[audience], previous.get(audience))
+    candidate = latest.get("candidate")
+    last_answer = candidate.submitted_on if candidate is not None else None
+    since = (
+        None
+        if candidate is None
+        else timezone.make_aware(dt.datetime.combine(candidate.submitted_on, dt.time.max))
+    )
+    contact = placement.person.last_contacted_at
+    contact_day = timezone.localdate(contact) if contact else None
+    days = [d for d in (contact_day, last_answer, placement.start_date) if d is not None]
+    factors += features.behaviour_factors(
+        features.Behaviour(
+            unanswered=len(_missed(placement, since, now)),
+            days_late=_days_late(placement, candidate),
+            last_answer_on=last_answer,
+            last_contact_on=max(days) if placement.start_date <= today else None,
+            silence_days=RiskSettings.current().silence_days,
+            ever_contacted=contact_day is not None or last_answer is not None,
+        ),
+        today,
+    )
+    factors += features.tenure_factors(placement.start_date, today)
+    factors += features.record_factors(placement_facts(placement, pay))
+    factors += features.said_factors(_said(placement, last_answer))
+    return Heard(factors, evidence_at(placement, now=now))

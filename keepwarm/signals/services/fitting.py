@@ -1,18 +1,20 @@
-"""Outcomes and the fitted model: placements that left or stayed become labelled
-examples, and a logistic regression is fitted once there are enough of both."""
+"""Outcomes and the fitted model: snapshots at check-in points become labelled examples
+(did the placement end in the next six months?), and a calibrated logistic regression,
+pulled towards the built-in priors, is fitted once there are enough of both."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.recording import record_changed, record_created, tracked_values
 from keepwarm.placements.models import Placement
-from keepwarm.signals import scoring
-from keepwarm.signals.models import Alert, FittedModel, Risk, RiskSettings, SignalKind
-from keepwarm.signals.services.risk import current_weights, recompute_risk
+from keepwarm.signals import features, learning
+from keepwarm.signals.models import Alert, FittedModel, Risk, RiskSettings, RiskSnapshot
+from keepwarm.signals.services.risk import alert_cutoff, recompute_risk, rescore_live
 
 
 def on_placement_ended(
@@ -30,8 +32,9 @@ def on_placement_ended(
     now = now or timezone.now()
     risk = recompute_risk(placement=placement, now=now)
     risk.outcome = "left"
+    risk.outcome_on = placement.left_on
     risk.outcome_features = risk.features
-    risk.save(update_fields=["outcome", "outcome_features"])
+    risk.save(update_fields=["outcome", "outcome_on", "outcome_features"])
     reason = placement.get_leave_reason_display() if placement.leave_reason else "ended"
     Alert.objects.filter(placement=placement, state=Alert.State.OPEN).update(
         state=Alert.State.CLOSED,
@@ -59,48 +62,102 @@ def label_stayers(*, today: dt.date) -> int:
     return labelled
 
 
-def fit_risk_model(*, now: dt.datetime | None = None) -> FittedModel | None:
-    """Fit a logistic regression to the agency's outcomes when there are enough of both.
+def record_stayed(*, placement: Placement, on: dt.date) -> Risk:
+    """Record that the placed person is still there on `on` (an integration that knows,
+    e.g. from payroll): their snapshots up to six months before become "stayed" examples."""
+    if placement.status in Placement.ENDED:
+        raise ValidationError("This placement has ended; record a stay only for a live one.")
+    risk = Risk.objects.filter(placement=placement).first()
+    if risk is None:
+        risk = recompute_risk(placement=placement)
+    before = tracked_values(risk)
+    risk.outcome = "stayed"
+    risk.outcome_on = max(on, risk.outcome_on) if risk.outcome_on else on
+    risk.save(update_fields=["outcome", "outcome_on"])
+    record_changed(risk, before)
+    return risk
 
-    Each example is a placement that left (fell off or left early) or stayed past its
-    guarantee, described by the signal kinds it showed. Returns None (and changes
-    nothing) until `min_outcomes` of each have been recorded.
-    """
+
+def examples(*, today: dt.date) -> list[learning.Example]:
+    """Every snapshot whose next six months are known, labelled: did the placement end in
+    them? Leavers and stayers are thus compared at the same check-in points."""
+    horizon = dt.timedelta(days=features.HORIZON_DAYS)
+    rows = RiskSnapshot.objects.values_list(
+        "taken_on",
+        "features",
+        "placement__status",
+        "placement__left_on",
+        "placement__risk__outcome_on",
+    ).order_by("placement_id", "checkpoint")
+    out = []
+    for taken_on, values, status, left_on, stayed_on in rows.iterator():
+        ends = taken_on + horizon
+        if status in Placement.ENDED and left_on is not None:
+            if left_on < taken_on:
+                continue
+            out.append(learning.Example(values, left_on <= ends))
+        elif max(today, stayed_on or today) >= ends:
+            out.append(learning.Example(values, False))
+    return out
+
+
+def fit_risk_model(*, now: dt.datetime | None = None) -> FittedModel | None:
+    """Fit, calibrate and measure the model on the agency's outcomes when there are enough
+    of both (`min_outcomes` examples that ended and that stayed). Returns None, changing
+    nothing, until then: the built-in priors score meanwhile."""
     now = now or timezone.now()
     label_stayers(today=timezone.localdate(now))
-    settings_row = RiskSettings.current()
-    examples = list(
-        Risk.objects.exclude(outcome="")
-        .order_by("placement_id")
-        .values_list("outcome", "outcome_features")
-    )
-    n_left = sum(1 for outcome, _ in examples if outcome == "left")
-    n_stayed = len(examples) - n_left
-    if n_left < settings_row.min_outcomes or n_stayed < settings_row.min_outcomes:
+    found = examples(today=timezone.localdate(now))
+    need = RiskSettings.current().min_outcomes
+    n_left = sum(1 for e in found if e.left)
+    if n_left < need or len(found) - n_left < need:
         return None
-    kinds = [k for k in SignalKind.values]
-    rows = [[float(features.get(k, 0)) for k in kinds] for _, features in examples]
-    labels = [1 if outcome == "left" else 0 for outcome, _ in examples]
-    intercept, coefs = scoring.fit_logistic(rows, labels)
-    weights = current_weights()
-    default_scores = [
-        1.0 - _prod((1.0 - weights.get(k, 0.0)) ** v for k, v in zip(kinds, row, strict=True))
-        for row in rows
-    ]
-    return FittedModel.objects.create(
-        coefficients={k: round(c, 4) for k, c in zip(kinds, coefs, strict=True)},
-        intercept=round(intercept, 4),
+    fit = learning.fit(found)
+    fitted = FittedModel.objects.create(
+        coefficients={k: round(c, 4) for k, c in fit.coefficients.items()},
+        intercept=round(fit.intercept, 4),
         fitted_at=now,
-        n_outcomes=len(examples),
-        n_left=n_left,
-        n_stayed=n_stayed,
-        auc=round(scoring.cross_validated_auc(rows, labels), 3),
-        default_auc=round(scoring.roc_auc(default_scores, labels), 3),
+        n_outcomes=len(found),
+        n_left=fit.n_left,
+        n_stayed=fit.n_stayed,
+        auc=round(fit.auc, 3),
+        default_auc=round(fit.prior_auc, 3),
+        deciles=fit.deciles,
+        precision=fit.precision,
     )
+    record_created(fitted)
+    rescore_live(today=timezone.localdate(now))
+    return fitted
 
 
-def _prod(values: Iterable[float]) -> float:
-    out = 1.0
-    for v in values:
-        out *= v
-    return out
+def refit_when_new_outcomes(*, now: dt.datetime) -> FittedModel | None:
+    """Refit when the outcomes known differ from those the latest model learnt from."""
+    latest = FittedModel.objects.order_by("-fitted_at", "-id").first()
+    known = len(examples(today=timezone.localdate(now)))
+    if latest is not None and latest.n_outcomes == known:
+        return None
+    return fit_risk_model(now=now)
+
+
+def quality(fitted: FittedModel | None) -> dict[str, object]:
+    """What the Risk weights page and the API say about the alert level: the precision and
+    catch to expect, from the agency's own history. With a fitted model, from its held-out
+    predictions; before one, from the outcomes known so far scored by the built-in weights."""
+    settings_row = RiskSettings.current()
+    cutoff = alert_cutoff(settings_row)
+    table: list[dict[str, float]] = list(fitted.precision) if fitted and fitted.precision else []
+    base = fitted.n_left / fitted.n_outcomes if fitted and fitted.n_outcomes else None
+    if not table:
+        known = examples(today=timezone.localdate())
+        labels = [1 if e.left else 0 for e in known]
+        if 0 < sum(labels) < len(labels):
+            scores = [features.score_values(e.values) for e in known]
+            table = learning.precision_table(scores, labels)
+            base = sum(labels) / len(labels)
+    row = None
+    if table:
+        if settings_row.alert_by == RiskSettings.AlertBy.SHARE:
+            row = learning.at_share(table, share=settings_row.alert_share / 100)
+        else:
+            row = learning.at_cutoff(table, score=cutoff)
+    return {"cutoff": cutoff, "expected": row, "base_rate": base}

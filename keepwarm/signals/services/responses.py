@@ -1,5 +1,5 @@
 """A questionnaire answered: the risk recomputed, and an alert opened, or the last one
-reopened when the answers after it are still poor."""
+reopened, when the new answers warrant it."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from keepwarm.lib import events
 from keepwarm.placements.models import Placement
 from keepwarm.signals import scoring
 from keepwarm.signals.models import Alert, Signal
-from keepwarm.signals.services.alerts import open_alert, reopen_alert
-from keepwarm.signals.services.evidence import response_inputs
+from keepwarm.signals.services.alerts import open_alert, raise_alert
 from keepwarm.signals.services.risk import recompute_risk
 from keepwarm.signals.services.texts import read_response_texts
 from keepwarm.surveys.models import Response
@@ -54,9 +53,8 @@ def _on_response(response_id: int) -> None:
     now = timezone.now()
     with transaction.atomic():
         read_response_texts(response_id=response.pk, now=now)
-        reopened = _reopen_if_still_poor(placement=placement, response=response, now=now)
         risk = recompute_risk(placement=placement, now=now)
-        if reopened or placement.status in Placement.ENDED or not risk.in_first_year:
+        if placement.status in Placement.ENDED:
             return
         worrying = [
             s.reason
@@ -67,11 +65,16 @@ def _on_response(response_id: int) -> None:
                 | Q(source=Signal.Source.ANSWER, source_id__in=_answer_ids(response))
             )
         ]
-        if worrying:
-            open_alert(
+        if worrying and Alert.objects.filter(placement=placement, state="open").exists():
+            # This response's own words join the alert it has just opened or added to.
+            open_alert(placement=placement, reason="; ".join(worrying), now=now)
+        elif worrying:
+            # An answer like "I might leave" asks for a call whatever the score.
+            raise_alert(
                 placement=placement,
                 reason="; ".join(worrying),
                 risk_score=risk.score,
+                evidence_at=response.submitted_at,
                 now=now,
             )
 
@@ -82,45 +85,3 @@ def _day(response: Any) -> dt.date:
 
 def _answer_ids(response: Any) -> list[int]:
     return list(response.answers.values_list("id", flat=True))
-
-
-def _response_is_poor(placement: Placement, response: Any, now: dt.datetime) -> list[str]:
-    """Reasons why this response still looks poor (empty when it does not)."""
-    responses = response_inputs(placement, now)
-    mine = [r for r in responses if r.id == response.pk]
-    if not mine:
-        return []
-    current = mine[0]
-    earlier = [r for r in responses if r.audience == current.audience and r.id != current.id]
-    found = scoring.signals_from_response(current, earlier[-1] if earlier else None)
-    return [f.reason for f in found]
-
-
-def _reopen_if_still_poor(*, placement: Placement, response: Any, now: dt.datetime) -> bool:
-    """If the answers that follow a closed alert are still poor, reopen that alert."""
-    if Alert.objects.filter(placement=placement).filter(state=Alert.State.OPEN).exists():
-        return False
-    alert = (
-        Alert.objects.filter(placement=placement)
-        .filter(state=Alert.State.CLOSED, closed_at__lte=response.submitted_at)
-        .order_by("-closed_at", "-id")
-        .first()
-    )
-    if alert is None or alert.closed_at is None:
-        return False
-    answered_between = (
-        Response.objects.filter(
-            placement=placement,
-            submitted_at__gt=alert.closed_at,
-            submitted_at__lt=response.submitted_at,
-        )
-        .exclude(pk=response.pk)
-        .exists()
-    )
-    if answered_between:
-        return False  # these are not the next answers after the close
-    poor = _response_is_poor(placement, response, now)
-    if not poor:
-        return False
-    reopen_alert(alert=alert, reason="; ".join(poor), now=now)
-    return True

@@ -17,7 +17,7 @@ from keepwarm.signals.queries import (
     replacements_owed,
 )
 from keepwarm.signals.services.actions import CONCERN_REASONS
-from keepwarm.signals.services.risk import latest_fitted_model
+from keepwarm.signals.services.risk import alert_cutoff, latest_fitted_model
 
 register = template.Library()
 
@@ -79,7 +79,7 @@ def placement_risk(placement: Any) -> dict[str, Any]:
         "risk": Risk.objects.filter(placement=placement).first(),
         "open_alert": alerts.filter(state=Alert.State.OPEN).first(),
         "last_closed": alerts.filter(state=Alert.State.CLOSED).order_by("-closed_at").first(),
-        "threshold": RiskSettings.current().alert_threshold,
+        "threshold": alert_cutoff(),
         "fitted": fitted,
         "now": timezone.now(),
     }

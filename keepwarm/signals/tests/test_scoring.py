@@ -228,28 +228,6 @@ def test_a_happy_response_has_no_signals() -> None:
     assert scoring.signals_from_response(happy) == []
 
 
-# --- Combining -------------------------------------------------------------------------
-
-
-def f(kind: str, on: dt.date = DAY) -> Found:
-    return Found(kind, f"{kind} reason", "answer", next(_ids), on)
-
-
-def test_noisy_or_combines_and_never_passes_100() -> None:
-    weights: dict[str, float] = {K.MIGHT_LEAVE: 0.5, K.LOW_RATING: 0.15}
-    assert scoring.combine([], weights).score == 0
-    assert scoring.combine([f(K.MIGHT_LEAVE)], weights).score == 50
-    assert scoring.combine([f(K.MIGHT_LEAVE), f(K.MIGHT_LEAVE)], weights).score == 75
-    assert scoring.combine([f(K.MIGHT_LEAVE)] * 30, weights).score == 100
-
-
-def test_reasons_come_strongest_first() -> None:
-    weights: dict[str, float] = {K.MIGHT_LEAVE: 0.5, K.LOW_RATING: 0.15}
-    result = scoring.combine([f(K.LOW_RATING), f(K.MIGHT_LEAVE)], weights)
-    assert result.reasons == ["might_leave reason", "low_rating reason"]
-    assert result.score == 58  # 1 - 0.5 * 0.85
-
-
 # --- The fitted model ------------------------------------------------------------------
 
 
@@ -279,4 +257,11 @@ def test_ridge_keeps_a_separating_feature_finite() -> None:
     labels = [1] * 5 + [0] * 50
     _intercept, coefs = scoring.fit_logistic(rows, labels)
     assert 0 < coefs[0] < 20
-    assert scoring.cross_validated_auc(rows, labels) == 1.0
+
+
+def test_the_penalty_pulls_towards_the_prior_not_zero() -> None:
+    # Ten examples that say nothing about the factor: the fit keeps the prior.
+    rows = [[0.0]] * 5 + [[1.0]] * 5
+    labels = [0, 1, 0, 1, 0, 0, 1, 0, 1, 0]
+    _intercept, coefs = scoring.fit_logistic(rows, labels, ridge=5.0, centre=[1.5])
+    assert coefs[0] == pytest.approx(1.5, abs=0.3)

@@ -29,7 +29,7 @@ def test_two_workers_on_the_same_day_recompute_risk_once(started: Placement) -> 
     assert first.daily.startswith("risk recomputed for 1")
     assert second.daily == ""
     assert Risk.objects.get(placement=started).computed_at == risk.computed_at
-    assert risk.reasons == ["No contact for 49 days (never contacted)"]
+    assert risk.reasons[0] == "No contact for 49 days (never contacted)"
     job = DailyJob.objects.get(name=daily.RISK)
     assert (job.name, job.day, job.worker_id) == ("risk", dt.date(2026, 4, 20), "a")
 
@@ -39,7 +39,7 @@ def test_the_next_day_silence_has_grown(started: Placement) -> None:
     report = tick(now=at("2026-04-21T09:05+01:00"), worker_id="b")
 
     assert report.daily.startswith("risk recomputed for 1")
-    assert Risk.objects.get().reasons == ["No contact for 50 days (never contacted)"]
+    assert Risk.objects.get().reasons[0] == "No contact for 50 days (never contacted)"
     assert DailyJob.objects.filter(name=daily.RISK).count() == 2
     assert "risk recomputed for 1" in report.summary()
 

@@ -1,7 +1,7 @@
-"""keepwarm risk [--fit] [--now ISO]: recompute every first-year placement's risk.
+"""keepwarm risk [--fit] [--now ISO]: recompute every live placement's risk.
 
-Answers recompute a placement's risk as they arrive; silence and unanswered check-ins
-grow with time, so run this once a day (cron or the scheduler of your choice).
+Answers recompute a placement's risk as they arrive; silence, unanswered check-ins and
+tenure move with time, so the worker runs this once a day (or run it from cron).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from keepwarm.signals.services.risk import recompute_all
 
 
 class Command(BaseCommand):
-    help = "Recompute fall-off risk for placements in their first year; --fit refits the model."
+    help = "Recompute fall-off risk for every live placement; --fit refits the model."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--fit", action="store_true", help="Also fit the model to outcomes.")
@@ -40,6 +40,6 @@ class Command(BaseCommand):
                 self.stdout.write("Not enough outcomes to fit a model yet.")
             else:
                 self.stdout.write(
-                    f"Fitted on {fitted.n_outcomes} outcomes: AUC {fitted.auc:.3f} "
-                    f"(default weights {fitted.default_auc:.3f})."
+                    f"Fitted on {fitted.n_outcomes} outcomes: held-out AUC {fitted.auc:.3f} "
+                    f"(built-in weights {fitted.default_auc:.3f})."
                 )
