@@ -507,3 +507,126 @@ if KEEPWARM_HEALTH_MAX_TICK_AGE < 30:
     raise ImproperlyConfigured(
         "KEEPWARM_HEALTH_MAX_TICK_AGE must be 30 seconds or more (the worker ticks every 30)"
     )
+
+# --- Signing in the agency's way: single sign-on, password reset, the admin --------
+# (keepwarm/accounts/sso.py, keepwarm/mail/services/password_reset.py, keepwarm/ops/admin.py)
+
+
+def _sso_issuer(name: str, issuer: str) -> str:
+    """An OpenID Connect issuer URL: https, or http on this machine (tests, a local IdP)."""
+    parts = urlsplit(issuer)
+    if parts.scheme == "https" and parts.hostname:
+        return issuer.rstrip("/")
+    if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname):
+        return issuer.rstrip("/")
+    raise ImproperlyConfigured(f"{name} must be an https:// issuer URL; got {issuer!r}")
+
+
+def _sso_provider(
+    slug: str, prefix: str, *, name: str, issuer: str, **extra: Any
+) -> list[dict[str, Any]]:
+    """The provider under `prefix` (KEEPWARM_SSO_<X>_CLIENT_ID, _CLIENT_SECRET) if its
+    client id is set; a client id without its secret stops start-up."""
+    client_id = env_str(f"{prefix}_CLIENT_ID").strip()
+    if not client_id:
+        return []
+    secret = env_str(f"{prefix}_CLIENT_SECRET").strip()
+    if not secret:
+        raise ImproperlyConfigured(f"{prefix}_CLIENT_ID is set; set {prefix}_CLIENT_SECRET too")
+    return [
+        {
+            "slug": slug,
+            "name": name,
+            "issuer": issuer,
+            "client_id": client_id,
+            "client_secret": secret,
+            **extra,
+        }
+    ]
+
+
+def _sso_providers() -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    tenant = env_str("KEEPWARM_SSO_MICROSOFT_TENANT").strip()
+    # One directory, the agency's: "common" or "organizations" would let any
+    # organisation's accounts through, and their issuers cannot be checked.
+    if env_str("KEEPWARM_SSO_MICROSOFT_CLIENT_ID").strip() and (
+        not tenant or tenant.lower() in ("common", "organizations", "consumers")
+    ):
+        raise ImproperlyConfigured(
+            "KEEPWARM_SSO_MICROSOFT_TENANT must be your directory (tenant) ID or domain, "
+            f"not {tenant or 'empty'!r}"
+        )
+    found += _sso_provider(
+        "microsoft",
+        "KEEPWARM_SSO_MICROSOFT",
+        name="Microsoft",
+        issuer=f"https://login.microsoftonline.com/{tenant}/v2.0",
+        # Entra ID says an address is its domain owner's with the optional claim xms_edov.
+        verified_claims=["email_verified", "xms_edov"],
+    )
+    found += _sso_provider(
+        "google",
+        "KEEPWARM_SSO_GOOGLE",
+        name="Google",
+        issuer="https://accounts.google.com",
+        verified_claims=["email_verified"],
+    )
+    issuer = env_str("KEEPWARM_SSO_OIDC_ISSUER").strip()
+    if env_str("KEEPWARM_SSO_OIDC_CLIENT_ID").strip() and not issuer:
+        raise ImproperlyConfigured(
+            "KEEPWARM_SSO_OIDC_CLIENT_ID is set; set KEEPWARM_SSO_OIDC_ISSUER to the "
+            "provider's issuer URL too"
+        )
+    if issuer:
+        issuer = _sso_issuer("KEEPWARM_SSO_OIDC_ISSUER", issuer)
+        found += _sso_provider(
+            "oidc",
+            "KEEPWARM_SSO_OIDC",
+            name=env_str("KEEPWARM_SSO_OIDC_NAME").strip() or urlsplit(issuer).hostname or "",
+            issuer=issuer,
+            verified_claims=["email_verified"],
+        )
+    return found
+
+
+# Each configured provider gets a "Sign in with <name>" button on the sign-in page.
+KEEPWARM_SSO_PROVIDERS = _sso_providers()
+# Who asks for the second factor after single sign-on: "keepwarm" (the default) asks for
+# the authenticator code exactly as after a password; "provider-mfa" skips it when the ID
+# token says the provider used several factors (amr "mfa", RFC 8176); "provider" always
+# trusts the provider, for an agency that enforces MFA there.
+KEEPWARM_SSO_SECOND_FACTOR = env_str("KEEPWARM_SSO_SECOND_FACTOR", "keepwarm").strip().lower()
+if KEEPWARM_SSO_SECOND_FACTOR not in ("keepwarm", "provider-mfa", "provider"):
+    raise ImproperlyConfigured(
+        "KEEPWARM_SSO_SECOND_FACTOR must be keepwarm, provider-mfa or provider; "
+        f"got {KEEPWARM_SSO_SECOND_FACTOR!r}"
+    )
+# Minutes an emailed password-reset link works (once).
+KEEPWARM_PASSWORD_RESET_MINUTES = env_int("KEEPWARM_PASSWORD_RESET_MINUTES", 60)
+if KEEPWARM_PASSWORD_RESET_MINUTES < 1:
+    raise ImproperlyConfigured("KEEPWARM_PASSWORD_RESET_MINUTES must be 1 or more")
+PASSWORD_RESET_TIMEOUT = KEEPWARM_PASSWORD_RESET_MINUTES * 60
+# The Django admin at /admin/ for operators: admins with the second factor only, and
+# read-only unless this is on.
+KEEPWARM_ADMIN_EDITS = env_bool("KEEPWARM_ADMIN_EDITS", False)
+# Kept in this block with the rest of the admin's settings. The simple config: no
+# autodiscovery, keepwarm/ops/admin.py registers every table on its own site.
+INSTALLED_APPS.append("django.contrib.admin.apps.SimpleAdminConfig")
+
+# --- Observability: Sentry and Prometheus (keepwarm/lib/sentry.py, keepwarm/ops/metrics.py)
+
+# Errors (pages' and the worker's) go to Sentry or a compatible service when set; the
+# environment name it files them under defaults to the base URL's host.
+KEEPWARM_SENTRY_DSN = env_str("KEEPWARM_SENTRY_DSN").strip()
+KEEPWARM_SENTRY_ENVIRONMENT = env_str("KEEPWARM_SENTRY_ENVIRONMENT", _base.hostname or "").strip()
+if KEEPWARM_SENTRY_DSN:
+    from keepwarm.lib.sentry import start as _start_sentry
+
+    _start_sentry(KEEPWARM_SENTRY_DSN, environment=KEEPWARM_SENTRY_ENVIRONMENT)
+# /metrics answers a scraper sending this as a bearer token; unset, only one on this
+# machine talking to Keepwarm directly (no X-Forwarded-For).
+KEEPWARM_METRICS_TOKEN = env_str("KEEPWARM_METRICS_TOKEN").strip()
+if SECURE:
+    # Prometheus on the same machine scrapes over plain http, past the proxy.
+    SECURE_REDIRECT_EXEMPT.append(r"^metrics$")

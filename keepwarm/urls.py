@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from keepwarm.mail.webhooks import provider_webhook
+from keepwarm.ops.admin import operators_site
 
 urlpatterns = [
     path("", include("keepwarm.care.urls")),
@@ -20,6 +21,8 @@ urlpatterns = [
     # The System page, and /healthz for monitors.
     path("", include("keepwarm.ops.urls")),
     path("api/v1/", include("keepwarm.api.urls")),
+    # Every table, read-only unless KEEPWARM_ADMIN_EDITS: admins with the second factor.
+    path("admin/", operators_site.urls),
     # Outsiders' pages: sign up, confirm, email preferences, one-click unsubscribe.
     path("", include("keepwarm.portal.urls")),
     # Email providers' signed webhooks: bounces, complaints, deliveries (keepwarm.mail.webhooks).

@@ -53,3 +53,18 @@ def own_secret_key(**kwargs: Any) -> list[CheckMessage]:
             id="keepwarm.E001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def single_sign_on_keeps_a_second_factor(**kwargs: Any) -> list[CheckMessage]:
+    if not settings.KEEPWARM_SSO_PROVIDERS or settings.KEEPWARM_SSO_SECOND_FACTOR != "provider":
+        return []
+    return [
+        Warning(
+            "Single sign-on skips Keepwarm's second factor whatever the provider did.",
+            hint="Keep KEEPWARM_SSO_SECOND_FACTOR=provider only if the provider enforces MFA "
+            "for every account that can reach Keepwarm; provider-mfa skips it only when the "
+            "ID token says MFA was used.",
+            id="keepwarm.W020",
+        )
+    ]

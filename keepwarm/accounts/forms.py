@@ -212,3 +212,11 @@ class ContactCardForm(forms.Form):
                 "Choose a photo saved as PNG or JPEG."
             )
         return upload
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        max_length=254,
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )

@@ -29,8 +29,9 @@ SEEN_RESOLUTION = 60
 
 # Reachable between the password and the second factor.
 OPEN_URL_NAMES = ("login", "logout", "second_factor", "second_factor_enrol", "recovery_codes")
-# Never signed in, and a session there is not touched: the monitors' health check.
-UNGUARDED_URL_NAMES = ("healthz",)
+# Never signed in, and a session there is not touched: the monitors' health check and
+# Prometheus' metrics.
+UNGUARDED_URL_NAMES = ("healthz", "metrics")
 
 
 def mark_second_factor_passed(request: HttpRequest) -> None:

@@ -1,10 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from keepwarm.accounts import views
+from keepwarm.accounts import views, views_reset, views_sso
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
+    path("login/sso/<slug:slug>/", views_sso.sso_start, name="sso_start"),
+    path("login/sso/<slug:slug>/callback/", views_sso.sso_callback, name="sso_callback"),
+    path("login/forgot/", views_reset.password_reset, name="password_reset"),
+    path(
+        "login/reset/<uidb64>/<token>/",
+        views_reset.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("login/second-factor/", views.second_factor, name="second_factor"),
     path("login/second-factor/set-up/", views.second_factor_enrol, name="second_factor_enrol"),
     path("account/recovery-codes/", views.recovery_codes, name="recovery_codes"),

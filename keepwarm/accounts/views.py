@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from keepwarm.accounts import services
+from keepwarm.accounts import services, sso
 from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.accounts.forms import (
     LOCKED_OUT,
@@ -44,6 +44,7 @@ from keepwarm.accounts.middleware import (
 )
 from keepwarm.accounts.models import ApiToken, SecondFactor, User
 from keepwarm.care.services import deactivate_user, work_to_hand_over
+from keepwarm.lib.headers import allow_form_targets
 from keepwarm.lib.net import client_address
 from keepwarm.mail.services.account_notices import notify_sign_in_change
 
@@ -282,6 +283,16 @@ class SignInView(auth_views.LoginView):
 
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # A "Sign in with …" button for each single sign-on provider configured, none else.
+        return {**super().get_context_data(**kwargs), "sso_providers": sso.providers()}
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        # Each button's POST is answered with a redirect to its provider.
+        allow_form_targets(self.request, response, (p.origin for p in context["sso_providers"]))
+        return response
 
     def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)

@@ -11,14 +11,16 @@ Referrer-Policy, X-Frame-Options) come from Django's SecurityMiddleware and sett
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "Content-Security-Policy"
 
 
-def policy(nonce: str) -> str:
+def policy(nonce: str, *, form_targets: Iterable[str] = ()) -> str:
+    """The policy; `form_targets` are origins besides this one that a form here may lead
+    to, through a redirect too (the sign-in page's single sign-on buttons)."""
     return "; ".join(
         [
             "default-src 'self'",
@@ -29,7 +31,7 @@ def policy(nonce: str) -> str:
             "connect-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",
-            "form-action 'self'",
+            " ".join(["form-action 'self'", *form_targets]),
             "frame-ancestors 'none'",
         ]
     )
@@ -68,6 +70,16 @@ def tightened(existing: str, nonce: str) -> str:
         if part.split()[0] in ALWAYS and part.split()[0] not in named
     ]
     return "; ".join([existing.strip().rstrip(";"), *extra]) if extra else existing
+
+
+def allow_form_targets(
+    request: HttpRequest, response: HttpResponse, origins: Iterable[str]
+) -> None:
+    """Let this page's forms lead to `origins` as well as here: a form's POST that Keepwarm
+    answers with a redirect elsewhere is held to form-action all the way."""
+    origins = sorted(set(origins))
+    if origins:
+        response[HEADER] = policy(getattr(request, "csp_nonce", ""), form_targets=origins)
 
 
 def csp_nonce(request: HttpRequest) -> dict[str, object]:

@@ -1,7 +1,8 @@
-"""The System page for admins and managers, and /healthz for monitors."""
+"""The System page for admins and managers, /healthz for monitors, /metrics for Prometheus."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any
 
@@ -13,11 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.care.models import DailyJob
+from keepwarm.lib.net import is_loopback_host
 from keepwarm.ops import system
 from keepwarm.ops.jobs import retry_on_next_tick
+from keepwarm.ops.metrics import exposition
 from keepwarm.ops.models import JobFailure, WorkerTick
 from keepwarm.ops.queries import worker_health
 
@@ -80,3 +84,29 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "problems": problems,
     }
     return JsonResponse(body, status=503 if problems else 200)
+
+
+def _may_scrape(request: HttpRequest) -> bool:
+    """With KEEPWARM_METRICS_TOKEN, whoever sends it as a bearer token; without, only a
+    scraper on this machine talking to Keepwarm directly (a request that came through a
+    proxy carries X-Forwarded-For, and the proxy's loopback address proves nothing)."""
+    token = settings.KEEPWARM_METRICS_TOKEN
+    if token:
+        sent = request.headers.get("Authorization", "")
+        return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+    forwarded = "X-Forwarded-For" in request.headers
+    return not forwarded and is_loopback_host(request.META.get("REMOTE_ADDR", ""))
+
+
+@require_safe
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics: queue depths, messages sent, worker ticks and failing steps."""
+    if not _may_scrape(request):
+        return HttpResponse(
+            "Metrics are for a scraper on this machine, or one sending KEEPWARM_METRICS_TOKEN "
+            "as a bearer token.\n",
+            status=403,
+            content_type="text/plain; charset=utf-8",
+        )
+    return HttpResponse(exposition(now=timezone.now()), content_type=CONTENT_TYPE_LATEST)

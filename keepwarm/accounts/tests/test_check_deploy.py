@@ -52,6 +52,14 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path: Path):
         ({"KEEPWARM_REQUIRE_SECOND_FACTOR": "off"}, "keepwarm.W001"),
         ({"KEEPWARM_BASE_URL": "http://crm.fernbrook.example"}, "security.W004"),
         ({"KEEPWARM_DEBUG": "on"}, "security.W018"),
+        (
+            {
+                "KEEPWARM_SSO_GOOGLE_CLIENT_ID": "id",
+                "KEEPWARM_SSO_GOOGLE_CLIENT_SECRET": "secret",
+                "KEEPWARM_SSO_SECOND_FACTOR": "provider",
+            },
+            "keepwarm.W020",
+        ),
     ],
 )
 def test_check_deploy_warns_about_what_production_must_not_have(

@@ -482,6 +482,11 @@ OTHERS: dict[str, str] = {
     **_each("care", "deactivate_user work_to_hand_over", "a staff account, once its work moved"),
     **_each("mail", "notify_sign_in_change", "an email to a colleague about their account"),
     **_each(
+        "mail",
+        "request_password_reset reset_password",
+        "a colleague's password and its reset link (on the trail as accounts.*)",
+    ),
+    **_each(
         "care", "call_owner covering_for default_plan stand_in_id step_due_dates", "nothing: reads"
     ),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
