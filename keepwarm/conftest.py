@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from hypothesis import settings as hypothesis_settings
 
 from keepwarm.accounts.models import User
+from keepwarm.lib.working_days import forget_closures
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
 
@@ -130,6 +131,15 @@ def cast(db: None) -> Cast:
 def _fast_password_hashing(settings: Any) -> None:
     # The cast's passwords are hashed on every test; PBKDF2 would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _closures_read_afresh() -> Iterator[None]:
+    # Each process keeps the agency's closures for a minute; one test's must not be seen
+    # by the next, whose database no longer has them.
+    forget_closures()
+    yield
+    forget_closures()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import dj_database_url
 import django_stubs_ext
+import holidays
 from django.core.exceptions import ImproperlyConfigured
 
 from keepwarm.lib.env import env_bool, env_int, env_str, env_time_zone
@@ -132,6 +133,26 @@ TEMPLATES = [
         },
     }
 ]
+
+
+def _check_holidays(country: str, subdivision: str) -> None:
+    """Refuse a bank-holiday country or region the `holidays` package does not know."""
+    if not country:
+        if subdivision:
+            raise ImproperlyConfigured(
+                "KEEPWARM_HOLIDAYS_SUBDIVISION needs KEEPWARM_HOLIDAYS_COUNTRY"
+            )
+        return
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise ImproperlyConfigured(
+            f"KEEPWARM_HOLIDAYS_COUNTRY must be a country code such as GB; got {country!r}"
+        )
+    if subdivision and subdivision not in supported[country]:
+        raise ImproperlyConfigured(
+            f"KEEPWARM_HOLIDAYS_SUBDIVISION for {country} must be one of "
+            f"{', '.join(supported[country])} or empty; got {subdivision!r}"
+        )
 
 
 def _database(url: str) -> dict[str, Any]:
@@ -349,6 +370,15 @@ KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK = env_bool("KEEPWARM_WEBHOOKS_ALLOW_LOOPBACK", 
 
 # Local hour at which emails due on a day are released, in the agency's time zone.
 KEEPWARM_SEND_HOUR = env_int("KEEPWARM_SEND_HOUR", 9)
+# Bank holidays that are not working days: a country code of the `holidays` package (GB,
+# IE, US …; empty for none) and optionally its subdivision (ENG, SCT, WLS, NIR for GB).
+KEEPWARM_HOLIDAYS_COUNTRY = env_str("KEEPWARM_HOLIDAYS_COUNTRY", "GB").upper()
+KEEPWARM_HOLIDAYS_SUBDIVISION = env_str("KEEPWARM_HOLIDAYS_SUBDIVISION", "ENG").upper()
+_check_holidays(KEEPWARM_HOLIDAYS_COUNTRY, KEEPWARM_HOLIDAYS_SUBDIVISION)
+# Days the agency has to find a free replacement when a replacement guarantee fails.
+KEEPWARM_REPLACEMENT_DAYS = env_int("KEEPWARM_REPLACEMENT_DAYS", 90)
+if KEEPWARM_REPLACEMENT_DAYS < 1:
+    raise ImproperlyConfigured("KEEPWARM_REPLACEMENT_DAYS must be 1 or more")
 # Days since last contact that turn a person amber, then red, on Today.
 KEEPWARM_AMBER_DAYS = env_int("KEEPWARM_AMBER_DAYS", 14)
 KEEPWARM_RED_DAYS = env_int("KEEPWARM_RED_DAYS", 30)

@@ -55,6 +55,9 @@ class PersonOut(Schema):
     notes: str
     owner: str | None
     last_contacted_at: dt.datetime | None
+    # Set when their address bounced hard or they marked us as spam; cleared by a new email.
+    email_failed_at: dt.datetime | None
+    email_failed_reason: str
     created_at: dt.datetime
     roles: list[RoleOut]
 

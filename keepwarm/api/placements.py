@@ -107,6 +107,10 @@ class PlacementOut(Schema):
     leave_reason: str
     leave_notes: str
     rebate_owed: Decimal | None
+    # A failed free-replacement guarantee: the replacement is owed by this date, until
+    # `replaced_by` names the placement that made it good.
+    replacement_due_by: dt.date | None
+    replaced_by: int | None = Field(alias="replaced_by_id")
     created_at: dt.datetime
     targets: list[TargetOut]
 

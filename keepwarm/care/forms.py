@@ -270,3 +270,16 @@ PlanStepFormSet = inlineformset_factory(
     absolute_max=MAX_PLAN_STEPS,
     validate_max=True,
 )
+
+
+class ClosureForm(forms.Form):
+    first_day = forms.DateField(widget=DATE, label="First day closed")
+    last_day = forms.DateField(widget=DATE, label="Last day closed")
+    reason = forms.CharField(max_length=100, help_text="E.g. “Christmas shutdown”.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", "The last day closed must be on or after the first.")
+        return data

@@ -265,3 +265,31 @@ class DailyJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.day}"
+
+
+class Closure(models.Model):
+    """Days the agency is shut (a Christmas shutdown): no calls fall due, no email goes."""
+
+    first_day = models.DateField()
+    last_day = models.DateField()
+    reason = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=models.F("first_day")), name="closure_dates_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.first_day}–{self.last_day}"
+
+
+def agency_closures() -> list[tuple[dt.date, dt.date]]:
+    """Every closure's first and last day, for lib.working_days."""
+    return list(Closure.objects.values_list("first_day", "last_day"))

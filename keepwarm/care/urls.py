@@ -1,7 +1,7 @@
 from django.urls import path
 
 import keepwarm.people.views as people_views
-from keepwarm.care import views
+from keepwarm.care import views, views_closures
 
 urlpatterns = [
     path("", views.today, name="today"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("cover/", views.cover, name="cover"),
     path("cover/<int:pk>/end/", views.cover_end, name="cover_end"),
     path("cover/handover/", views.handover, name="handover"),
+    path("working-days/", views_closures.working_days, name="working_days"),
+    path("working-days/<int:pk>/remove/", views_closures.closure_remove, name="closure_remove"),
     path("plans/", views.plans, name="plans"),
     path("plans/new/", views.plan_edit, name="plan_new"),
     path("plans/<int:pk>/", views.plan, name="plan"),

@@ -32,7 +32,16 @@ from keepwarm.care.services.placements import (
     advance_statuses,
     create_placement,
 )
-from keepwarm.demo import integrations, network, newsletter, portal, readiness, reports, words
+from keepwarm.demo import (
+    failures,
+    integrations,
+    network,
+    newsletter,
+    portal,
+    readiness,
+    reports,
+    words,
+)
 from keepwarm.demo.answers import Feedback
 from keepwarm.demo.history import History
 from keepwarm.lib.dates import add_months
@@ -197,6 +206,9 @@ class _Agency(History, Feedback):
         integrations.load(now=timezone.now())
         reports.load(today=self.today)
         portal.load(domain=DOMAIN)
+        # Before readiness: whoever has left is scored as having left.
+        failures.bounce_into_calls(today=self.today, consultant=self.by_name(USERNAME))
+        failures.free_replacement_owed(today=self.today)
         readiness.load(today=self.today)
         self.count()
         network.load(today=self.today, report=self.report)

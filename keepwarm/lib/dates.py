@@ -8,6 +8,8 @@ import zoneinfo
 
 from django.conf import settings
 
+from keepwarm.lib.working_days import is_working_day, next_working_day, on_or_after_working_day
+
 # Check-ins found overdue after this local hour wait for the next morning: a personal
 # email from a consultant should not land at 3 a.m.
 SEND_UNTIL_HOUR = 20
@@ -66,14 +68,18 @@ def local_time(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def send_time(due_on: dt.date, *, now: dt.datetime) -> dt.datetime:
-    """When a check-in due on `due_on` goes out: the send hour that day, never before now,
-    and an overdue one only inside sending hours (otherwise the next morning)."""
+    """When a check-in due on `due_on` goes out: the send hour on that day (or the next
+    working day when it is a weekend, bank holiday or closure), never before now, and an
+    overdue one only inside sending hours on a working day (otherwise the next morning)."""
     hour = settings.KEEPWARM_SEND_HOUR
-    planned = local_time(due_on, hour)
+    planned = local_time(on_or_after_working_day(due_on), hour)
     if planned > now:
         return planned
     local_now = now.astimezone(agency_zone())
-    if hour <= local_now.hour < max(SEND_UNTIL_HOUR, hour + 1):
+    today = local_now.date()
+    in_hours = hour <= local_now.hour < max(SEND_UNTIL_HOUR, hour + 1)
+    if in_hours and is_working_day(today):
         return now
-    morning = local_now.date() if local_now.hour < hour else local_now.date() + dt.timedelta(1)
-    return local_time(morning, hour)
+    if local_now.hour < hour and is_working_day(today):
+        return local_time(today, hour)
+    return local_time(next_working_day(today), hour)

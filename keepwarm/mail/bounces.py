@@ -25,6 +25,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.utils import timezone
 
+from keepwarm.care.services import record_email_failed
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.services.consent import withdraw_consent_for_address
 from keepwarm.mail.suppressions import suppress
@@ -104,17 +105,28 @@ def record_bounce(
     if hard:
         _set_outcome(message, Outcome.BOUNCED, detail=detail, now=now)
         suppress(email, reason=Reason.HARD_BOUNCE, detail=detail, message=message)
+        _address_failed(email, reason=detail or "Hard bounce", message=message, now=now)
         return True
     _set_outcome(message, Outcome.SOFT_BOUNCED, detail=detail, now=now)
     if soft_bounces_in_a_row(email) >= soft_bounce_limit():
-        suppress(
-            email,
-            reason=Reason.SOFT_BOUNCES,
-            detail=f"{soft_bounce_limit()} soft bounces in a row; last: {detail}",
-            message=message,
-        )
+        detail = f"{soft_bounce_limit()} soft bounces in a row; last: {detail}"
+        suppress(email, reason=Reason.SOFT_BOUNCES, detail=detail, message=message)
+        _address_failed(email, reason=detail, message=message, now=now)
         return True
     return False
+
+
+def _address_failed(
+    email: str, *, reason: str, message: OutboxMessage | None, now: dt.datetime
+) -> None:
+    # The person's check-ins turn into calls (care decides for whom); the outbox row says
+    # which check-in it was, when the report could be matched to one.
+    record_email_failed(
+        email=email,
+        reason=reason,
+        touchpoint_id=message.touchpoint_id if message is not None else None,
+        now=now,
+    )
 
 
 def soft_bounces_in_a_row(email: str) -> int:
@@ -144,6 +156,7 @@ def record_complaint(
     _set_outcome(message, Outcome.COMPLAINED, detail=detail, now=now)
     suppress(email, reason=Reason.COMPLAINT, detail=detail, message=message)
     withdraw_consent_for_address(email, how="Marked our email as spam", now=now)
+    _address_failed(email, reason=f"Marked our email as spam ({detail})", message=message, now=now)
 
 
 def record_unsubscribe(

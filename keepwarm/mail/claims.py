@@ -15,6 +15,7 @@ from django.db.models import F
 
 from keepwarm.audit.recording import recorded_update
 from keepwarm.care.models import Touchpoint
+from keepwarm.care.services import record_email_failed
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.suppressions import blocked, suppress
 
@@ -150,6 +151,9 @@ def hard_bounce(message: OutboxMessage, *, error: str, now: dt.datetime) -> None
         outcome=OutboxMessage.Outcome.BOUNCED, outcome_at=now, outcome_detail=error[:300]
     )
     suppress(message.to_email, reason=Suppression.Reason.HARD_BOUNCE, detail=error, message=message)
+    record_email_failed(
+        email=message.to_email, reason=error, touchpoint_id=message.touchpoint_id, now=now
+    )
 
 
 def retry_later(message: OutboxMessage, *, now: dt.datetime, error: str) -> bool:

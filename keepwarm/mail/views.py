@@ -44,7 +44,7 @@ def get_message_for(user: User, pk: int) -> OutboxMessage:
 @login_required
 def sent_mail(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    qs = visible_messages(user).select_related("person")
+    qs = visible_messages(user).select_related("person", "touchpoint")
     state = request.GET.get("state", "")
     if state in OutboxMessage.State.values:
         qs = qs.filter(state=state)

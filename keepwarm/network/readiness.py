@@ -46,6 +46,7 @@ from keepwarm.care.queries import looks_after
 from keepwarm.care.services import plan_touchpoint
 from keepwarm.lib import events
 from keepwarm.lib.dates import add_months
+from keepwarm.lib.working_days import on_or_after_working_day
 from keepwarm.network.models import Readiness, StatusStatement
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
@@ -398,7 +399,8 @@ def _on_crossing(inputs: Inputs, assessment: Assessment, *, now: dt.datetime) ->
             person=person,
             kind=Kind.CALL,
             title=f"{READY_CALL}{top}"[:200],
-            due_on=timezone.localdate(now),
+            # The daily job runs at weekends too; the call waits for a working day.
+            due_on=on_or_after_working_day(timezone.localdate(now)),
             owner_id=owner_id,
             notes="Why now:\n" + "\n".join(f"- {t}" for t in texts),
         )

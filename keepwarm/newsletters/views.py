@@ -17,6 +17,7 @@ from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.dates import agency_zone
 from keepwarm.lib.ids import parse_id
+from keepwarm.lib.working_days import why_not_working
 from keepwarm.newsletters import services
 from keepwarm.newsletters.forms import (
     AudienceForm,
@@ -34,6 +35,7 @@ from keepwarm.newsletters.models import (
     Audience,
     Block,
     Engagement,
+    Frequency,
     Issue,
     Kind,
     LibraryBlock,
@@ -93,6 +95,12 @@ def _newsletter_form(request: HttpRequest, instance: Newsletter | None) -> HttpR
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         messages.success(request, "Newsletter saved.")
+        if saved.frequency == Frequency.WEEKLY and saved.send_weekday % 7 >= 5:
+            messages.warning(
+                request,
+                "It goes out on a weekend, when the agency does not work: replies and "
+                "unsubscribes wait until Monday. Choose a weekday unless that is what you want.",
+            )
         return redirect("newsletter", pk=saved.pk)
     return render(
         request, "newsletters/newsletter_form.html", {"form": form, "newsletter": instance}
@@ -378,6 +386,14 @@ def issue_action(request: HttpRequest, pk: int) -> HttpResponse:
             found = services.schedule_issue(issue=found, when=schedule_form.cleaned_data["when"])
             local = found.scheduled_for.astimezone(agency_zone()) if found.scheduled_for else None
             messages.success(request, f"Scheduled for {local:%-d %b %Y at %H:%M}.")
+            closed = why_not_working(local.date()) if local else ""
+            if closed and local:
+                messages.warning(
+                    request,
+                    f"{local:%A %-d %b} is not a working day ({closed}): it will still go "
+                    "then, but nobody is in to answer replies. Schedule it again for a "
+                    "working day unless that is what you want.",
+                )
         elif action == "unschedule":
             services.unschedule_issue(issue=found)
         elif action == "pause":

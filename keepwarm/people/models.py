@@ -115,6 +115,10 @@ class Person(models.Model):
     privacy_notice_sent_at = models.DateTimeField(null=True, blank=True)
     # They (or a consultant, on review) asked to keep the data for another retention period.
     retention_renewed_at = models.DateTimeField(null=True, blank=True)
+    # Their address bounced hard or they marked us as spam: no email reaches them, so their
+    # emailed check-ins become calls until someone enters a working address.
+    email_failed_at = models.DateTimeField(null=True, blank=True)
+    email_failed_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -129,6 +133,11 @@ class Person(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("person", args=[self.pk])
+
+    @property
+    def email_works(self) -> bool:
+        """They have an address and it has not bounced (nor complained) since it was entered."""
+        return bool(self.email.strip()) and self.email_failed_at is None
 
     def refuse_if_erased(self) -> None:
         """Every change to a person, and every message to them, asks this first."""

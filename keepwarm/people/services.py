@@ -105,6 +105,10 @@ def update_person(*, person: Person, expected_version: int | None, **changes: An
         Person.objects.get(pk=person.pk).refuse_if_erased()
     for name, value in changes.items():
         setattr(person, name, value)
+    if "email" in changes and person.email.strip().lower() != before["email"].strip().lower():
+        # A new address has not failed: their check-ins go by email again.
+        person.email_failed_at = None
+        person.email_failed_reason = ""
     claim_version(person, expected_version, stored=before["version"])
     person.save()
     record_changed(person, before)

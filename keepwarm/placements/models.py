@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -19,6 +20,16 @@ def shows_money(user: Any, *, owner_id: int | None) -> bool:
     if getattr(user, "sees_whole_team", False):
         return True
     return owner_id is not None and owner_id == user.pk
+
+
+@dataclass(frozen=True)
+class RebateTier:
+    """What the agency would refund if the person left today, and until when."""
+
+    percent: int
+    amount: Decimal
+    until: dt.date  # the last day this tier applies
+    next_percent: int  # the tier after it (0 once the guarantee is over)
 
 
 class Placement(models.Model):
@@ -98,6 +109,12 @@ class Placement(models.Model):
     leave_reason = models.CharField(max_length=30, choices=LeaveReason.choices, blank=True)
     leave_notes = models.TextField(blank=True)
     rebate_owed = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # A free-replacement guarantee that failed: the agency owes the client another hire by
+    # this date, at no fee, and links the placement that made it good.
+    replacement_due_by = models.DateField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
     # The placed person agreed to be named in the newsletter's success stories.
     featured_consent = models.BooleanField(default=False)
     featured_consent_on = models.DateField(null=True, blank=True)
@@ -182,6 +199,40 @@ class Placement(models.Model):
                 amount = self.fee * Decimal(int(row["percent"])) / Decimal(100)
                 return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         return Decimal("0.00")
+
+    @property
+    def replacement_owed(self) -> bool:
+        """A free replacement is still owed (not yet linked to the placement that made it)."""
+        return self.replacement_due_by is not None and self.replaced_by_id is None
+
+    def guarantee_date_of_day(self, day: int) -> dt.date:
+        """The date that is day `day` (1-based) of the guarantee, in its own unit."""
+        if self.guarantee_unit == GuaranteeUnit.WORKING:
+            return add_working_days(self.start_date, day - 1) if day > 1 else self.start_date
+        return self.start_date + dt.timedelta(days=day - 1)
+
+    def rebate_tier(self, today: dt.date) -> RebateTier | None:
+        """The rebate scale's tier on `today` with the money at stake: None outside the
+        guarantee, without a fee, or on a free-replacement guarantee (nothing is refunded)."""
+        if self.fee is None or self.guarantee_remedy != Remedy.REFUND:
+            return None
+        if not self.in_guarantee_on(today):
+            return None
+        day = self.guarantee_day(today)
+        rows = sorted(self.rebate_scale or [], key=lambda r: int(r["up_to_day"]))
+        for index, row in enumerate(rows):
+            if day <= int(row["up_to_day"]):
+                following = rows[index + 1] if index + 1 < len(rows) else None
+                until = min(
+                    self.guarantee_date_of_day(int(row["up_to_day"])), self.guarantee_ends_on
+                )
+                return RebateTier(
+                    percent=int(row["percent"]),
+                    amount=self.rebate_for(today),
+                    until=until,
+                    next_percent=int(following["percent"]) if following else 0,
+                )
+        return None
 
 
 class Target(models.Model):

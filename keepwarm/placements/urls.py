@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views.placement, name="placement"),
     path("<int:pk>/edit/", views.placement_edit, name="placement_edit"),
     path("<int:pk>/outcome/", views.placement_outcome, name="placement_outcome"),
+    path("<int:pk>/replacement/", views.placement_replacement, name="placement_replacement"),
 ]

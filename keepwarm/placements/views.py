@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.access import user_of
 from keepwarm.audit.concurrency import EditConflict, conflict_message, with_current_version
@@ -27,6 +28,8 @@ from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementF
 from keepwarm.placements.models import Placement
 
 PAGE_SIZE = 50
+# Planned steps the placement page shows before "show all".
+NEXT_STEPS = 5
 
 
 @login_required
@@ -67,18 +70,60 @@ def placement(request: HttpRequest, pk: int) -> HttpResponse:
         "due_on", "id"
     )
     planned = [t for t in touchpoints if t.state == Touchpoint.State.PLANNED]
-    history = [t for t in touchpoints if t.state != Touchpoint.State.PLANNED]
+    # Newest first, grouped by month in the page.
+    history = [t for t in touchpoints if t.state != Touchpoint.State.PLANNED][::-1]
     context = {
         "placement": found,
         "targets": found.targets.all(),
-        "planned": planned,
+        # What is next first; the years of keep-in-touch calls behind "show all".
+        "next_steps": planned[:NEXT_STEPS],
+        "later_steps": planned[NEXT_STEPS:],
+        "planned_count": len(planned),
+        "last_planned_on": planned[-1].due_on if planned else None,
         "history": history,
         "today": timezone.localdate(),
         "is_active": found.status in Placement.ACTIVE,
         "covering_ids": covering_ids(user, timezone.localdate()),
         "shows_money": found.shows_money_to(user),
+        "replacement_choices": _replacement_choices(user, found),
     }
     return render(request, "placements/placement.html", context)
+
+
+def _replacement_choices(user: Any, placement: Placement) -> list[Placement]:
+    """The client's later placements that could be the free replacement owed."""
+    if not placement.replacement_owed or placement.left_on is None:
+        return []
+    return list(
+        queries.visible_placements(user)
+        .filter(company_id=placement.company_id, start_date__gte=placement.left_on)
+        .exclude(pk=placement.pk)
+        .filter(replaces__isnull=True)
+        .select_related("person")
+        .order_by("start_date")[:50]
+    )
+
+
+@login_required
+@require_POST
+def placement_replacement(request: HttpRequest, pk: int) -> HttpResponse:
+    user = user_of(request)
+    found = queries.get_placement_for(user, pk)
+    chosen = parse_id(request.POST.get("replacement", ""))
+    replacement = queries.visible_placements(user).filter(pk=chosen).first() if chosen else None
+    if replacement is None:
+        messages.error(request, "Choose the placement that replaces this one.")
+        return redirect("placement", pk=pk)
+    try:
+        placing.link_replacement(placement=found, replacement=replacement, by=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"{replacement.person.full_name} is the free replacement: nothing more is owed.",
+        )
+    return redirect("placement", pk=pk)
 
 
 def _targets(formset: Any) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -11,6 +12,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_placements
 from keepwarm.care.services import covering_for
+from keepwarm.placements.models import Placement, RebateTier
 from keepwarm.signals.models import LIVE, Alert, Risk
 
 
@@ -100,4 +102,50 @@ def risk_for(user: User, placement_id: int) -> Risk | None:
         Risk.objects.filter(placement_id=placement_id, placement__in=visible_placements(user))
         .select_related("placement", "placement__person", "placement__company", "placement__owner")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class FeeAtRisk:
+    placement: Placement
+    tier: RebateTier
+    score: int
+    drops_this_week: bool  # the rebate tier falls within the week: act before it does
+
+
+def fees_at_risk(user: User, *, today: dt.date, threshold: int) -> list[FeeAtRisk]:
+    """Placements `user` may see that are in their guarantee with a refund at stake and
+    either an open alert or a risk at the alert threshold, most money first."""
+    risky = (
+        visible_placements(user)
+        .filter(status__in=Placement.ACTIVE, guarantee_remedy="refund", fee__isnull=False)
+        .filter(Q(risk__score__gte=threshold) | Q(alerts__state=Alert.State.OPEN))
+        .select_related("person", "company", "owner", "risk")
+        .distinct()
+    )
+    week_end = today + dt.timedelta(days=7)
+    found = []
+    for placement in risky:
+        tier = placement.rebate_tier(today)
+        if tier is None or not tier.amount:
+            continue
+        risk = getattr(placement, "risk", None)
+        found.append(
+            FeeAtRisk(
+                placement=placement,
+                tier=tier,
+                score=risk.score if risk is not None else 0,
+                drops_this_week=tier.until < week_end,
+            )
+        )
+    return sorted(found, key=lambda f: (-f.tier.amount, f.placement.pk))
+
+
+def replacements_owed(user: User) -> QuerySet[Placement]:
+    """Failed free-replacement guarantees not yet made good, the earliest deadline first."""
+    return (
+        visible_placements(user)
+        .filter(replacement_due_by__isnull=False, replaced_by__isnull=True)
+        .select_related("person", "company", "owner")
+        .order_by("replacement_due_by", "pk")
     )

@@ -220,9 +220,9 @@ def render_invitation(
     return compose("reminder" if reminder else "invitation", context)
 
 
-def _step_words(touchpoint: Touchpoint) -> tuple[str, str]:
+def _step_words(touchpoint: Touchpoint, *, sent_on: dt.date) -> tuple[str, str]:
     """The subject and note the plan step wrote, filled in (admin text: a loader-less engine)."""
-    context = Context(checkin_context(touchpoint), autoescape=False)
+    context = Context(checkin_context(touchpoint, sent_on=sent_on), autoescape=False)
     subject = STEP_ENGINE.from_string(touchpoint.email_subject or touchpoint.title)
     body = STEP_ENGINE.from_string(touchpoint.email_body) if touchpoint.email_body else None
     return one_line(subject.render(context)), body.render(context).strip() if body else ""
@@ -254,7 +254,7 @@ def invite_for_touchpoint(
             touchpoint=touchpoint,
             now=now,
         )
-    subject, note = _step_words(touchpoint)
+    subject, note = _step_words(touchpoint, sent_on=timezone.localtime(send_after).date())
     subject, text, html = render_invitation(
         invitation, note=note or questionnaire.intro, subject=subject
     )

@@ -23,11 +23,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
-from keepwarm.care.services import mark_missed
+from keepwarm.care.services import calls_instead_of_emails, mark_missed
 from keepwarm.care.services.placements import advance_statuses
 from keepwarm.imports.services import UPLOADS, forget_old_uploads_daily, run_next_import
 from keepwarm.integrations.services import send_due_webhooks
 from keepwarm.lib.dates import agency_zone, send_time
+from keepwarm.lib.working_days import is_working_day
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.mail.services.outbox import default_worker_id, queue_emails
@@ -136,13 +137,21 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
     messages: dict[int, OutboxMessage] = {}
     without: list[int] = []
     broken: dict[int, str] = {}
+    # People whose address bounced or complained: their check-ins become calls.
+    failed: list[int] = []
     for touchpoint in touchpoints:
         to_email = touchpoint.person.email.strip()
         if not to_email:
             without.append(touchpoint.id)
             continue
+        if touchpoint.person.email_failed_at is not None:
+            failed.append(touchpoint.id)
+            continue
+        send_after = send_time(touchpoint.due_on, now=now)
         try:
-            subject, text, html = render_checkin(touchpoint)
+            subject, text, html = render_checkin(
+                touchpoint, sent_on=send_after.astimezone(agency_zone()).date()
+            )
         except Exception as exc:
             # One step's broken text (a typo in a tag) must not hold up everyone's mail.
             logger.exception("Check-in %s could not be rendered", touchpoint.id)
@@ -160,7 +169,7 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
             body_html=html,
             from_email=from_email,
             reply_to=reply_to,
-            send_after=send_time(touchpoint.due_on, now=now),
+            send_after=send_after,
             person_id=touchpoint.person_id,
             touchpoint_id=touchpoint.id,
         )
@@ -169,7 +178,7 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
             invites[touchpoint.id] = touchpoint
     with transaction.atomic():
         # Marking done and queueing share one transaction: both happen or neither.
-        taken = _take([*messages, *without, *broken])
+        taken = _take([*messages, *without, *broken, *failed])
         emailed = [pk for pk in taken if pk in messages]
         Touchpoint.objects.filter(id__in=emailed).update(
             state=Touchpoint.State.DONE, outcome=Touchpoint.Outcome.EMAILED, done_at=now
@@ -184,6 +193,7 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
         no_email = Touchpoint.objects.filter(id__in=[pk for pk in taken if pk in without]).update(
             state=Touchpoint.State.SKIPPED, skip_reason=NO_EMAIL
         )
+        no_email += calls_instead_of_emails(ids=[pk for pk in taken if pk in failed])
         for pk in taken:
             if pk in broken:
                 Touchpoint.objects.filter(id=pk).update(
@@ -210,6 +220,10 @@ def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int,
     Reads due ids a page at a time from the stored due_on column and handles them a chunk at
     a time, so a backlog of 100k check-ins uses the memory of one page of ids and one chunk.
     """
+    if not is_working_day(today):
+        # Check-ins wait for the next working day: they are written (and marked done) the
+        # day they go, so a bounce or a reply is never dated before the email left.
+        return 0, 0, 0
     queued = no_email = broken = 0
     after: tuple[dt.date, int] | None = None
     while True:

@@ -46,7 +46,7 @@ def test_creating_a_placement_lays_out_its_care_plan(cast, api_as, plan):
     placement = Placement.objects.get(pk=response.json()["id"])
     due = list(placement.touchpoints.values_list("title", "due_on", "state"))
     assert due == [
-        ("Call before start", dt.date(2026, 3, 14), "planned"),
+        ("Call before start", dt.date(2026, 3, 13), "planned"),  # the Saturday's Friday
         ("Week one check-in", dt.date(2026, 3, 23), "planned"),
     ]
     assert placement.guarantee_length == 90  # copied from Acme's terms
@@ -200,8 +200,8 @@ def test_moving_the_start_date_moves_the_future_care_plan(cast, api_as, plan):
     assert response.json()["start_date"] == "2026-03-30"
     placement = Placement.objects.get(pk=created["id"])
     assert list(placement.touchpoints.values_list("due_on", flat=True)) == [
-        dt.date(2026, 3, 28),
-        dt.date(2026, 4, 6),
+        dt.date(2026, 3, 27),  # two days before is a Saturday: the Friday
+        dt.date(2026, 4, 7),  # a week after is Easter Monday: the Tuesday
     ]
 
 

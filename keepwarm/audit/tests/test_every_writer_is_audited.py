@@ -216,6 +216,48 @@ def _skip_touchpoint(cast: Cast) -> Callable[[], object]:
     return lambda: care.skip_touchpoint(touchpoint=planned, by=cast.owner, reason="On holiday")
 
 
+@writes("care.add_closure")
+def _add_closure(cast: Cast) -> Callable[[], object]:
+    _planned_call(cast)
+    return lambda: care.add_closure(
+        first_day=START, last_day=START + dt.timedelta(days=2), reason="Shut", by=cast.manager
+    )
+
+
+@writes("care.record_email_failed")
+def _record_email_failed(cast: Cast) -> Callable[[], object]:
+    emailed = _planned_call(cast)
+    Touchpoint.objects.filter(pk=emailed.pk).update(kind=Kind.EMAIL, state=Touchpoint.State.DONE)
+    return lambda: care.record_email_failed(
+        email=cast.candidate.email, reason="550 No such user", touchpoint_id=emailed.pk
+    )
+
+
+@writes("care.calls_instead_of_emails")
+def _calls_instead_of_emails(cast: Cast) -> Callable[[], object]:
+    emailed = _planned_call(cast)
+    Touchpoint.objects.filter(pk=emailed.pk).update(kind=Kind.EMAIL)
+    return lambda: care.calls_instead_of_emails(ids=[emailed.pk])
+
+
+@writes("care.link_replacement")
+def _link_replacement(cast: Cast) -> Callable[[], object]:
+    Placement.objects.filter(pk=cast.placement.pk).update(
+        replacement_due_by=START + dt.timedelta(days=120)
+    )
+    cast.placement.refresh_from_db()
+    replacement = Placement.objects.create(
+        person=cast.client_contact,
+        company=cast.company,
+        owner=cast.owner,
+        role_title="Account Manager",
+        start_date=START + dt.timedelta(days=60),
+    )
+    return lambda: placements.link_replacement(
+        placement=cast.placement, replacement=replacement, by=cast.owner
+    )
+
+
 @writes("signals.call_about_alert")
 def _call_about_alert(cast: Cast) -> Callable[[], object]:
     planned = _planned_call(cast)
@@ -444,8 +486,15 @@ OTHERS: dict[str, str] = {
         "request_password_reset reset_password",
         "a colleague's password and its reset link (on the trail as accounts.*)",
     ),
-    **_each("care", "covering_for default_plan stand_in_id step_due_dates", "nothing: reads"),
+    **_each(
+        "care", "call_owner covering_for default_plan stand_in_id step_due_dates", "nothing: reads"
+    ),
     **_each("care", "set_cover end_cover", "a cover (on the trail: test_bulk_writes)"),
+    **_each(
+        "care",
+        "remove_closure",
+        "an agency closure (on the trail: test_working_days)",
+    ),
     **_each(
         "imports",
         "bullhorn_files claim delete_files forget_old_uploads forget_old_uploads_daily "

@@ -30,8 +30,10 @@ from keepwarm.audit.recording import (
 )
 from keepwarm.care.models import (
     NOT_REACHED,
+    SENT_BY_WORKER,
     Audience,
     CarePlan,
+    Closure,
     Cover,
     Kind,
     PlanStep,
@@ -39,7 +41,12 @@ from keepwarm.care.models import (
 )
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
-from keepwarm.lib.working_days import next_working_day
+from keepwarm.lib.working_days import (
+    forget_closures,
+    next_working_day,
+    on_or_after_working_day,
+    on_or_before_working_day,
+)
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 
@@ -106,7 +113,11 @@ def step_due_dates(
         earliest = not_before - offset
         months_past = (earliest.year - base.year) * 12 + earliest.month - base.month - 1
         months = months[max(0, -(-(months_past - months.start) // months.step)) :]
-    dates = [add_months(base, m) + offset for m in months]
+    # A step that lands on a weekend, bank holiday or closure falls due the next working day;
+    # one set before its anchor (the call before someone starts) the working day before, so
+    # it still comes first.
+    settle = on_or_before_working_day if step.offset_days < 0 else on_or_after_working_day
+    dates = [settle(add_months(base, m) + offset) for m in months]
     if not_before is not None:
         dates = [d for d in dates if d >= not_before]
     if placement.end_date is not None and step.anchor in (
@@ -768,6 +779,143 @@ def covering_for(user: User, *, day: dt.date) -> list[User]:
     if not covered:
         return []
     return list(User.objects.filter(pk__in=covered).order_by("first_name", "last_name", "username"))
+
+
+@transaction.atomic
+def add_closure(*, first_day: dt.date, last_day: dt.date, reason: str, by: User) -> Closure:
+    """The agency is shut from `first_day` to `last_day`: planned calls and emails due then
+    move to the first working day after it, and nothing new falls due inside it."""
+    if last_day < first_day:
+        raise ValidationError("The last day closed must be on or after the first.")
+    closure = Closure.objects.create(
+        first_day=first_day, last_day=last_day, reason=reason.strip(), created_by=by
+    )
+    record_created(closure)
+    forget_closures()
+    transaction.on_commit(forget_closures)
+    reopens = on_or_after_working_day(last_day + dt.timedelta(days=1))
+    recorded_update(
+        Touchpoint.objects.filter(
+            state=Touchpoint.State.PLANNED, due_on__gte=first_day, due_on__lte=last_day
+        ),
+        due_on=reopens,
+    )
+    return closure
+
+
+@transaction.atomic
+def remove_closure(*, closure: Closure, by: User) -> None:
+    """The agency works on those days after all (what was moved stays where it is)."""
+    record_for(AuditEntry.Action.DELETED, closure)
+    closure.delete()
+    forget_closures()
+    transaction.on_commit(forget_closures)
+
+
+# --- Email that does not reach the person -------------------------------------------------
+
+CALL_INSTEAD = "Call instead: {title}"
+
+
+def call_owner(person: Person, placement: Placement | None) -> User | None:
+    """Who looks after `person` for work about `placement`: its owner, else the person's.
+
+    The one place the calls that replace failed emails ask, so the agency-wide rule can
+    replace it in a single line."""
+    if placement is not None:
+        return placement.owner
+    return person.owner
+
+
+def _call_instead(touchpoint: Touchpoint, *, due_on: dt.date, why: str) -> Touchpoint:
+    owner = call_owner(touchpoint.person, touchpoint.placement) or touchpoint.owner
+    call = Touchpoint.objects.create(
+        person=touchpoint.person,
+        placement=touchpoint.placement,
+        kind=Kind.CALL,
+        audience=touchpoint.audience,
+        title=CALL_INSTEAD.format(title=touchpoint.title)[:200],
+        due_on=due_on,
+        owner=owner,
+        notes=why[:1000],
+    )
+    record_created(call)
+    return call
+
+
+@transaction.atomic
+def record_email_failed(
+    *, email: str, reason: str, touchpoint_id: int | None = None, now: dt.datetime | None = None
+) -> Touchpoint | None:
+    """An email to `email` bounced for good or was marked as spam.
+
+    Everyone with that address is marked: no email reaches them (their page says why and
+    since when) until someone enters another address. The check-in that failed is not
+    done: it is skipped with the reason, and a call takes its place on the next working
+    day for whoever looks after the person. Returns that call (None when there was no
+    check-in to replace, or it was replaced already: webhooks repeat themselves).
+    """
+    now = now or timezone.now()
+    address = email.strip()
+    if not address:
+        return None
+    people = Person.objects.filter(email__iexact=address, erased_at__isnull=True)
+    recorded_update(
+        people.filter(email_failed_at__isnull=True),
+        email_failed_at=now,
+        email_failed_reason=reason[:300],
+    )
+    if touchpoint_id is None:
+        return None
+    failed = (
+        Touchpoint.objects.select_related("person", "placement__owner", "person__owner")
+        .filter(
+            pk=touchpoint_id,
+            kind__in=SENT_BY_WORKER,
+            state__in=(Touchpoint.State.DONE, Touchpoint.State.PLANNED),
+            person__in=people,
+        )
+        .first()
+    )
+    if failed is None:
+        return None
+    why = f"Email failed: {reason}"
+    # Conditional on the state read: of two reports of one bounce arriving at once, one
+    # turns the check-in into a call and the other finds nothing left to do.
+    changed = Touchpoint.objects.filter(pk=failed.pk, state=failed.state).update(
+        state=Touchpoint.State.SKIPPED, outcome=Touchpoint.Outcome.BOUNCED, skip_reason=why[:200]
+    )
+    if changed != 1:
+        return None
+    changes = {
+        "state": [failed.state, Touchpoint.State.SKIPPED.value],
+        "outcome": [failed.outcome, Touchpoint.Outcome.BOUNCED.value],
+        "skip_reason": [failed.skip_reason, why[:200]],
+    }
+    record_for(AuditEntry.Action.CHANGED, failed, changes=changes)
+    today = timezone.localdate(now)
+    return _call_instead(failed, due_on=on_or_after_working_day(today), why=why)
+
+
+@transaction.atomic
+def calls_instead_of_emails(*, ids: list[int]) -> int:
+    """Due check-ins of people whose address failed become calls for whoever looks after
+    them (the worker asks, in place of sending). Returns how many."""
+    due = Touchpoint.objects.filter(
+        pk__in=ids, state=Touchpoint.State.PLANNED, kind__in=SENT_BY_WORKER
+    ).select_related("person", "placement__owner", "person__owner")
+    turned = 0
+    for touchpoint in due:
+        before = tracked_values(touchpoint)
+        reason = touchpoint.person.email_failed_reason or "the address does not work"
+        touchpoint.kind = Kind.CALL
+        touchpoint.title = CALL_INSTEAD.format(title=touchpoint.title)[:200]
+        touchpoint.owner = call_owner(touchpoint.person, touchpoint.placement) or touchpoint.owner
+        touchpoint.notes = f"Email failed: {reason}"[:1000]
+        touchpoint.save(update_fields=["kind", "title", "owner", "notes"])
+        record_changed(touchpoint, before)
+        turned += 1
+    return turned
 
 
 # --- A colleague leaving -----------------------------------------------------------------

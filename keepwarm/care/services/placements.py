@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import Signal
@@ -33,7 +34,7 @@ from keepwarm.care.models import CarePlan, Touchpoint
 from keepwarm.care.services import default_plan, hand_over, lay_out_new_placements, move_start_date
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
 from keepwarm.lib.dates import add_working_days
-from keepwarm.people.models import Company, GuaranteeUnit, Person, Role
+from keepwarm.people.models import Company, GuaranteeUnit, Person, Remedy, Role
 from keepwarm.placements.models import Placement, Target
 
 GUARANTEE_TERMS = ("guarantee_length", "guarantee_unit", "guarantee_remedy", "rebate_scale")
@@ -264,8 +265,20 @@ def record_placement_outcome(
     placement.leave_reason = reason
     placement.leave_notes = notes
     placement.rebate_owed = placement.rebate_for(left_on)
+    if placement.guarantee_remedy == Remedy.REPLACEMENT and placement.in_guarantee_on(left_on):
+        # The guarantee is paid in kind: another hire for the client, by a deadline.
+        placement.replacement_due_by = left_on + dt.timedelta(
+            days=settings.KEEPWARM_REPLACEMENT_DAYS
+        )
     placement.save(
-        update_fields=["status", "left_on", "leave_reason", "leave_notes", "rebate_owed"]
+        update_fields=[
+            "status",
+            "left_on",
+            "leave_reason",
+            "leave_notes",
+            "rebate_owed",
+            "replacement_due_by",
+        ]
     )
     record_changed(placement, before)
     recorded_update(
@@ -464,3 +477,19 @@ def update_placement(
         )
         current.owner = handed_to = owner
     return PlacementUpdate(placement=current, steps_moved=moved, handed_to=handed_to)
+
+
+@transaction.atomic
+def link_replacement(*, placement: Placement, replacement: Placement, by: User) -> Placement:
+    """`replacement` is the free hire that makes good `placement`'s failed guarantee."""
+    if placement.replacement_due_by is None:
+        raise ValidationError("No free replacement is owed for this placement.")
+    if replacement.pk == placement.pk or replacement.company_id != placement.company_id:
+        raise ValidationError("The replacement must be another placement at the same client.")
+    if Placement.objects.filter(replaced_by=replacement).exclude(pk=placement.pk).exists():
+        raise ValidationError("That placement already replaces another one.")
+    before = tracked_values(placement)
+    placement.replaced_by = replacement
+    placement.save(update_fields=["replaced_by"])
+    record_changed(placement, before)
+    return placement

@@ -38,6 +38,17 @@ def money(value: Decimal | None, currency: str = "GBP") -> str:
 
 
 @register.filter
+def short_date(value: dt.date | None) -> str:
+    """ "29 Nov" this year, "29 Nov 2031" in any other: a list reaching years ahead must
+    not show the same day six times without saying which year."""
+    if value is None:
+        return ""
+    if value.year == timezone.localdate().year:
+        return f"{value.day} {value:%b}"
+    return f"{value.day} {value:%b %Y}"
+
+
+@register.filter
 def salary_range(low: int | None, high: int | None) -> str:
     """A vacancy's salary as people say it: "£30,000 – £34,000", "from £30,000",
     "up to £34,000", or one amount when both ends are the same. Vacancies carry no
@@ -70,6 +81,25 @@ def guarantee_countdown(placement: Any, today: dt.date | None = None) -> dict[st
         "not_started": today < placement.start_date,
         "over": today > ends_on,
         "late": length and day > length * 0.8,
+    }
+
+
+@register.inclusion_tag("placements/_money_at_stake.html", takes_context=True)
+def money_at_stake(
+    context: dict[str, Any], placement: Any, today: dt.date | None = None
+) -> dict[str, Any]:
+    """Guarantee day X of Y, the rebate tier today and what it would cost if they left now
+    (or the free replacement owed): money only for those who see the placement's money."""
+    today = today or timezone.localdate()
+    user = context.get("user")
+    in_guarantee = placement.in_guarantee_on(today)
+    return {
+        "placement": placement,
+        "in_guarantee": in_guarantee,
+        "day": placement.guarantee_day(today) if in_guarantee else 0,
+        "tier": placement.rebate_tier(today) if in_guarantee else None,
+        "replacement": in_guarantee and placement.guarantee_remedy == "replacement",
+        "shows_money": user is not None and placement.shows_money_to(user),
     }
 
 

@@ -18,7 +18,8 @@ def lay_out(placement: Placement, today: dt.date = BEFORE_START) -> list[Touchpo
 def test_default_permanent_plan_calls_before_start_and_in_week_one(cast: Cast) -> None:
     lay_out(cast.placement)
     calls = cast.placement.touchpoints.filter(kind=Kind.CALL).order_by("due_on")
-    assert [c.due_on for c in calls[:2]] == [START - dt.timedelta(days=2), START + dt.timedelta(3)]
+    # Two days before a Monday start is a Saturday: the call comes the Friday before.
+    assert [c.due_on for c in calls[:2]] == [START - dt.timedelta(days=3), START + dt.timedelta(3)]
     assert {c.owner for c in calls} == {cast.owner}
     assert {c.person for c in calls} == {cast.candidate}
 
@@ -48,9 +49,11 @@ def test_client_check_ins_go_to_the_hiring_manager_a_week_before_guarantee_ends(
     client = cast.placement.touchpoints.filter(person=cast.client_contact).order_by("due_on")
     assert [t.due_on for t in client] == [
         dt.date(2026, 4, 2),
-        cast.placement.guarantee_ends_on - dt.timedelta(days=7),
+        # A week before the guarantee ends is Sunday 24 May: the Friday before.
+        dt.date(2026, 5, 22),
         dt.date(2026, 6, 2),
     ]
+    assert cast.placement.guarantee_ends_on - dt.timedelta(days=7) == dt.date(2026, 5, 24)
     assert {t.audience for t in client} == {"client"}
 
 
@@ -72,14 +75,14 @@ def test_keep_in_touch_monthly_in_year_one_then_quarterly_for_five_years(cast: C
     quarterly = cast.placement.touchpoints.filter(title="Quarterly keep-in-touch call")
     assert [t.due_on for t in monthly][:3] == [
         dt.date(2026, 4, 2),
-        dt.date(2026, 5, 2),
+        dt.date(2026, 5, 5),  # 2 May is a Saturday and Monday 4 May a bank holiday
         dt.date(2026, 6, 2),
     ]
     assert monthly.count() == 12
     assert monthly.last().due_on == dt.date(2027, 3, 2)  # type: ignore[union-attr]
     dates = sorted(t.due_on for t in quarterly)
     assert dates[0] == dt.date(2027, 6, 2)
-    assert dates[-1] == dt.date(2031, 3, 2)
+    assert dates[-1] == dt.date(2031, 3, 3)  # 2 March 2031 is a Sunday
     assert len(dates) == 16
 
 
@@ -152,11 +155,12 @@ def test_contractor_gets_mid_assignment_check_in_and_a_call_before_the_end(cast:
     lay_out(placement)
     due = {t.title: t.due_on for t in placement.touchpoints.all()}
     assert due == {
-        "Call before they start": START - dt.timedelta(days=2),
+        # Weekend dates move: before the anchor to the Friday, after it to the Monday.
+        "Call before they start": START - dt.timedelta(days=3),
         "Week-one call": START + dt.timedelta(days=3),
         "Client check-in": dt.date(2026, 4, 2),
-        "Mid-assignment check-in": START + dt.timedelta(days=90),
-        "Call about what's next": START + dt.timedelta(days=166),
+        "Mid-assignment check-in": START + dt.timedelta(days=91),
+        "Call about what's next": START + dt.timedelta(days=165),
     }
     assert placement.care_plan is not None
     assert placement.care_plan.name == "Contractor"
@@ -196,7 +200,9 @@ def test_no_plan_lays_out_nothing(cast: Cast) -> None:
     assert lay_out(cast.placement) == []
 
 
-def test_an_import_lays_out_the_same_future_dates_as_a_placement_entered_by_hand() -> None:
+def test_an_import_lays_out_the_same_future_dates_as_a_placement_entered_by_hand(
+    db: None,
+) -> None:
     # An import works out only the dates from today on; it skips a series' past members
     # without computing each, and must land on exactly the dates the full series has.
     from keepwarm.care.services import step_due_dates

@@ -10,6 +10,7 @@ from keepwarm.care.services import (
 )
 from keepwarm.conftest import START, Cast
 from keepwarm.lib.dates import add_months
+from keepwarm.lib.working_days import on_or_after_working_day as working
 from keepwarm.placements.models import Placement
 
 BEFORE_START = START - dt.timedelta(days=10)
@@ -32,7 +33,7 @@ def test_changing_start_date_moves_future_steps_never_done_ones(cast: Cast) -> N
     placement.refresh_from_db()
     assert placement.start_date == START + dt.timedelta(days=14)
     before.refresh_from_db()
-    assert before.due_on == START - dt.timedelta(days=2)  # done: history stays put
+    assert before.due_on == START - dt.timedelta(days=3)  # the Friday; done: history stays put
     week_one = placement.touchpoints.get(title="Week-one call")
     assert week_one.due_on == START + dt.timedelta(days=17)
     assert placement.touchpoints.get(title="One-month check-in").due_on == dt.date(2026, 4, 16)
@@ -50,10 +51,10 @@ def test_each_keep_in_touch_call_keeps_its_place_in_the_series(cast: Cast) -> No
         .order_by("due_on")
         .values_list("due_on", flat=True)
     )
-    assert dates == [dt.date(2026, 3 + m, 9) for m in range(1, 10)] + [
-        dt.date(2027, 1, 9),
-        dt.date(2027, 2, 9),
-        dt.date(2027, 3, 9),
+    assert dates == [
+        working(day)
+        for day in [dt.date(2026, 3 + m, 9) for m in range(1, 10)]
+        + [dt.date(2027, 1, 9), dt.date(2027, 2, 9), dt.date(2027, 3, 9)]
     ]
 
 
@@ -66,12 +67,14 @@ def test_an_imported_placement_keeps_each_call_in_its_place_in_the_series(cast: 
     imported_on = add_months(START, 5)
     lay_out_new_placements(placements=[placement], today=imported_on, past_steps=False)
     calls = placement.touchpoints.filter(title="Keep-in-touch call").order_by("due_on")
-    assert [t.due_on for t in calls] == [add_months(START, m) for m in range(5, 13)]
+    assert [t.due_on for t in calls] == [working(add_months(START, m)) for m in range(5, 13)]
 
     new_start = START + dt.timedelta(days=14)
     move_start_date(placement=placement, new_start=new_start, by=cast.owner, today=imported_on)
 
-    assert [t.due_on for t in calls.all()] == [add_months(new_start, m) for m in range(5, 13)]
+    assert [t.due_on for t in calls.all()] == [
+        working(add_months(new_start, m)) for m in range(5, 13)
+    ]
     assert not placement.touchpoints.filter(state=Touchpoint.State.SKIPPED).exists()
 
 
@@ -107,7 +110,7 @@ def test_skipped_and_missed_touchpoints_never_move(cast: Cast) -> None:
     )
     skipped.refresh_from_db()
     missed.refresh_from_db()
-    assert skipped.due_on == START - dt.timedelta(days=2)
+    assert skipped.due_on == START - dt.timedelta(days=3)
     assert missed.due_on == START + dt.timedelta(days=7)
     assert missed.state == Touchpoint.State.MISSED
 

@@ -204,6 +204,32 @@ def test_sam_has_open_alerts_one_overdue_and_one_was_closed_with_a_note() -> Non
     assert all(a.close_note and a.closed_at and a.closed_at <= now for a in closed)
 
 
+def test_demo_shows_a_bounce_turned_into_a_call_on_the_demo_users_today() -> None:
+    load_small_demo()
+    demo = User.objects.get(username=agency.USERNAME)
+
+    failed = Person.objects.filter(email_failed_at__isnull=False)
+    assert failed.exists()
+    call = Touchpoint.objects.filter(
+        owner=demo, kind=Kind.CALL, title__startswith="Call instead", state="planned"
+    ).first()
+    assert call is not None
+    assert call.person.email_failed_reason.startswith("550")
+    assert call in today_for(demo, today=timezone.localdate()).due
+    # The check-in it replaces is not done, and no bounced check-in is anywhere "done".
+    assert not Touchpoint.objects.filter(state="done", outcome="bounced").exists()
+
+
+def test_demo_shows_a_free_replacement_owed() -> None:
+    load_small_demo()
+
+    owed = Placement.objects.filter(replacement_due_by__isnull=False, replaced_by__isnull=True)
+    placement = owed.first()
+    assert placement is not None and placement.guarantee_remedy == "replacement"
+    assert placement.replacement_due_by is not None
+    assert placement.replacement_due_by > timezone.localdate()
+
+
 def test_a_call_that_reached_nobody_was_retried_and_an_overdue_alert_escalated() -> None:
     load_small_demo()
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from email.headerregistry import Address
 from email.utils import parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template import Context, Engine
 
 from keepwarm.care.models import Touchpoint
+from keepwarm.lib.working_days import on_or_after_working_day, weekend_comes_next
 from keepwarm.mail.compose import Email, compose
 from keepwarm.mail.services.outbox import one_line
 from keepwarm.people.links import personal_page_url
@@ -45,7 +47,11 @@ def personal_reply_to(owner: User) -> str:
     return str(Address(display_name=one_line(owner.display_name), addr_spec=owner.email))
 
 
-def checkin_context(touchpoint: Touchpoint) -> dict[str, str]:
+def checkin_context(touchpoint: Touchpoint, *, sent_on: dt.date | None = None) -> dict[str, Any]:
+    """What a step's text may use. `weekend_next` is true when the email goes out on the last
+    working day before a weekend (a week-one email on a Monday must not wish a good weekend);
+    `sent_on` defaults to the first working day from the due date."""
+    sent_on = sent_on or on_or_after_working_day(touchpoint.due_on)
     owner = touchpoint.owner
     person = touchpoint.person
     placement = touchpoint.placement
@@ -61,12 +67,13 @@ def checkin_context(touchpoint: Touchpoint) -> dict[str, str]:
         "company": placement.company.name if placement else "",
         "role": placement.role_title if placement else "",
         "candidate_name": placement.person.full_name if placement else "",
+        "weekend_next": weekend_comes_next(sent_on),
     }
 
 
-def render_checkin(touchpoint: Touchpoint) -> Email:
+def render_checkin(touchpoint: Touchpoint, *, sent_on: dt.date | None = None) -> Email:
     """Subject, plain text and HTML of a check-in, from the text copied onto the touchpoint."""
-    context = checkin_context(touchpoint)
+    context = checkin_context(touchpoint, sent_on=sent_on)
     subject_source = touchpoint.email_subject or touchpoint.title
     subject = STEP_ENGINE.from_string(subject_source).render(Context(context, autoescape=False))
     body = (

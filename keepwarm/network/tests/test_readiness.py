@@ -268,3 +268,23 @@ def test_an_unchanged_readiness_is_marked_as_worked_out_again(
     again = Readiness.objects.get(person=cast.candidate)
     assert (again.score, again.reasons) == (first.score, first.reasons)
     assert again.computed_at == at(ANNIVERSARY, hour=15)
+
+
+def test_a_ready_to_move_call_found_on_a_sunday_falls_due_on_monday(
+    cast: Cast, in_post: Placement
+) -> None:
+    sunday = ANNIVERSARY + dt.timedelta(days=5)
+    Signal.objects.create(
+        placement=in_post,
+        kind=SignalKind.NOT_IN_A_YEAR,
+        weight=0.4,
+        reason='Said "no" to seeing themselves there in a year',
+        source=Signal.Source.ANSWER,
+        observed_on=ANNIVERSARY - dt.timedelta(days=20),
+    )
+
+    readiness.recompute([cast.candidate.pk], now=at(sunday))
+
+    [call] = ready_calls(cast.candidate)
+    assert sunday.weekday() == 6
+    assert call.due_on == sunday + dt.timedelta(days=1)

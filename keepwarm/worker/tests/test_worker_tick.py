@@ -180,19 +180,21 @@ def test_many_due_check_ins_are_read_in_chunks_and_each_queued_once(
 @pytest.mark.parametrize(
     ("zone", "due", "too_early", "on_time"),
     [
-        # London's clocks go forward on 29 March 2026: 09:00 BST is 08:00 UTC.
-        ("Europe/London", "2026-03-29", "2026-03-29T07:59+00:00", "2026-03-29T08:00+00:00"),
-        # ...and back on 25 October 2026: 09:00 GMT is 09:00 UTC.
-        ("Europe/London", "2026-10-25", "2026-10-25T08:59+00:00", "2026-10-25T09:00+00:00"),
+        # Clocks change on a Sunday, which is not a working day: a check-in due then goes at
+        # nine on the Monday, on the new clock.
+        # London's clocks go forward on 29 March 2026: 09:00 BST on the 30th is 08:00 UTC.
+        ("Europe/London", "2026-03-29", "2026-03-30T07:59+00:00", "2026-03-30T08:00+00:00"),
+        # ...and back on 25 October 2026: 09:00 GMT on the 26th is 09:00 UTC.
+        ("Europe/London", "2026-10-25", "2026-10-26T08:59+00:00", "2026-10-26T09:00+00:00"),
         # Auckland goes forward on 27 September 2026: 09:00 NZDT is 20:00 UTC the day before.
-        ("Pacific/Auckland", "2026-09-27", "2026-09-26T19:59+00:00", "2026-09-26T20:00+00:00"),
+        ("Pacific/Auckland", "2026-09-27", "2026-09-27T19:59+00:00", "2026-09-27T20:00+00:00"),
         # ...and back on 5 April 2026: 09:00 NZST is 21:00 UTC the day before.
-        ("Pacific/Auckland", "2026-04-05", "2026-04-04T20:59+00:00", "2026-04-04T21:00+00:00"),
+        ("Pacific/Auckland", "2026-04-05", "2026-04-05T20:59+00:00", "2026-04-05T21:00+00:00"),
         # Lord Howe moves by half an hour (4 October 2026): 09:00 +11:00 is 22:00 UTC.
-        ("Australia/Lord_Howe", "2026-10-04", "2026-10-03T21:59+00:00", "2026-10-03T22:00+00:00"),
+        ("Australia/Lord_Howe", "2026-10-04", "2026-10-04T21:59+00:00", "2026-10-04T22:00+00:00"),
     ],
 )
-def test_check_in_due_on_a_clock_change_goes_at_nine_local(
+def test_check_in_due_on_a_clock_change_sunday_goes_at_nine_local_on_monday(
     cast: Cast,
     smtp_server: SmtpSink,
     settings: Any,
@@ -202,6 +204,8 @@ def test_check_in_due_on_a_clock_change_goes_at_nine_local(
     on_time: str,
 ) -> None:
     settings.TIME_ZONE = zone
+    settings.KEEPWARM_HOLIDAYS_COUNTRY = ""  # Easter Monday is England's, not Auckland's
+    settings.KEEPWARM_HOLIDAYS_SUBDIVISION = ""
     make_checkin(cast, due_on=dt.date.fromisoformat(due))
 
     assert tick(now=at(too_early), worker_id="a").mail.sent == 0
@@ -232,7 +236,9 @@ def test_send_hour_that_does_not_exist_or_exists_twice(
     assert local_time(dt.date.fromisoformat(day), hour) == at(expected)
 
 
-def test_overdue_send_time_respects_the_local_evening_in_a_far_zone(settings: Any) -> None:
+def test_overdue_send_time_respects_the_local_evening_in_a_far_zone(
+    settings: Any, db: None
+) -> None:
     settings.TIME_ZONE = "Pacific/Auckland"
     now = at("2026-06-10T10:30+00:00")  # 22:30 in Auckland
 
