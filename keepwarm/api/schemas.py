@@ -114,10 +114,18 @@ class SyncQuery(PageQuery):
         """`items`, cut to those changed since `updated_since` when it is given."""
         if self.updated_since is None:
             return items
-        since = self.updated_since
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
-        return changed_since(items, since)
+        return changed_since(items, _in_utc(self.updated_since))
+
+
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    """`moment` in UTC (naive: the agency's time zone). Databases refuse offsets beyond
+    ±15:59 that ISO 8601 allows; a moment before year 1 in UTC means "since the start"."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 class FieldProblem(Schema):

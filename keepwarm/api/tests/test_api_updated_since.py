@@ -139,3 +139,16 @@ def test_every_paged_list_ends_its_order_with_a_unique_column(cast, api_as):
             continue
         table, column = paged[-1].groups()
         assert _unique_column(table, column), f"{path} orders last by {table}.{column}"
+
+
+@pytest.mark.parametrize("since", ["0509-09-01T03:17:29+23:45", "0001-01-01T00:00:00+23:59"])
+def test_updated_since_with_any_iso_offset_lists_everything_since(cast, api_as, since):
+    """ISO 8601 allows offsets a database refuses (PostgreSQL stops at ±15:59) and moments
+    before year 1 in UTC: the sync still answers, with everything changed since."""
+    api = api_as(cast.manager)
+    assert api.patch(f"/companies/{cast.company.pk}", {"guarantee_length": 120}).status_code == 200
+
+    response = api.get("/companies", updated_since=since)
+
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["items"]] == [cast.company.pk]

@@ -4,11 +4,17 @@ accessibility issue on either page."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from keepwarm.conftest import Cast
+from keepwarm.lib.dates import agency_zone
+from keepwarm.lib.working_days import is_working_day, next_working_day
 from keepwarm.network.models import StatusStatement, Vacancy
 from keepwarm.network.readiness import recompute
 from keepwarm.placements.models import Placement
@@ -17,11 +23,26 @@ from keepwarm.web_tests.browser import MARKS, serious_violations
 pytestmark = MARKS
 
 
+@pytest.fixture
+def on_a_working_day(db: Any) -> Iterator[None]:
+    """A ready-to-move call found on a day off is due on the next working day, so on a
+    weekend or bank holiday the test runs on that next working day (ahead of the real clock,
+    so the browser's session cookie stays fresh)."""
+    today = timezone.localdate()
+    if is_working_day(today):
+        yield
+        return
+    day = next_working_day(today)
+    with time_machine.travel(dt.datetime.combine(day, dt.time(10), tzinfo=agency_zone())):
+        yield
+
+
 @pytest.mark.django_db(transaction=True)
 def test_consultant_sees_who_is_ready_to_move_and_the_matches(
     cast: Cast,
     live_server: Any,
     browser_page: Any,
+    on_a_working_day: None,
 ) -> None:
     cast.placement.status = Placement.Status.SETTLED
     cast.placement.save(update_fields=["status"])
