@@ -5,6 +5,7 @@ to the managers when left open too long past their due time."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -145,9 +146,7 @@ def _email_alert(alert: Alert, *, now: dt.datetime) -> None:
         "alert": alert,
         "placement": placement,
         "owner": owner,
-        # The alert, where it is acted on and closed; the placement is one click from there.
-        "url": settings.BASE_URL + reverse("alert", args=[alert.pk]),
-        "reasons": [line for line in alert.reason.splitlines() if line.strip()],
+        **_alert_links(alert),
     }
     subject, text, html = compose("alert", context)
     queue_email(
@@ -184,7 +183,8 @@ def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> int:
     the claim, and the outbox key (alert, reopening, manager) is UNIQUE.
     """
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(hours=escalation_hours())
+    hours = escalation_hours()
+    cutoff = now - dt.timedelta(hours=hours)
     overdue = Alert.objects.filter(
         state=Alert.State.OPEN, escalated_at__isnull=True, due_at__lt=cutoff
     ).values_list("id", flat=True)
@@ -201,21 +201,29 @@ def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> int:
                 "owner", "placement__person", "placement__company", "placement__owner"
             ).get(pk=pk)
             for manager in managers:
-                _email_escalation(alert, manager=manager, now=now)
+                _email_escalation(alert, manager=manager, hours=hours, now=now)
         escalated += 1
     return escalated
 
 
-def _email_escalation(alert: Alert, *, manager: User, now: dt.datetime) -> None:
+def _alert_links(alert: Alert) -> dict[str, Any]:
+    """What every alert email shows: the alert's link (where it is acted on and closed;
+    the placement is one click from there) and its reasons, a line each."""
+    return {
+        "url": settings.BASE_URL + reverse("alert", args=[alert.pk]),
+        "reasons": [line for line in alert.reason.splitlines() if line.strip()],
+    }
+
+
+def _email_escalation(alert: Alert, *, manager: User, hours: int, now: dt.datetime) -> None:
     if not manager.email:
         return
     context = {
         "alert": alert,
         "placement": alert.placement,
         "manager": manager,
-        "hours": escalation_hours(),
-        "url": settings.BASE_URL + reverse("alert", args=[alert.pk]),
-        "reasons": [line for line in alert.reason.splitlines() if line.strip()],
+        "hours": hours,
+        **_alert_links(alert),
     }
     subject, text, html = compose("alert-escalated", context)
     queue_email(
