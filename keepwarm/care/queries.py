@@ -59,6 +59,11 @@ class Today:
         return [t for t in self.due if t.due_on < self.today]
 
     @property
+    def next_call(self) -> Touchpoint | None:
+        """The call (or meeting) to make first: the oldest due, as `due` is ordered."""
+        return self.due[0] if self.due else None
+
+    @property
     def due_today(self) -> list[Touchpoint]:
         return [t for t in self.due if t.due_on >= self.today]
 

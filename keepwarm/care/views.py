@@ -70,6 +70,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "today": day,
         "overdue": work.overdue,
         "due_today": work.due_today,
+        "next_call": work.next_call,
         "overdue_count": work.overdue_count,
         "due_today_count": work.due_today_count,
         "not_shown": work.not_shown,
@@ -190,7 +191,7 @@ def log_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = LogTouchpointForm(today=day)
     if request.htmx:
         return _row(request, touchpoint, form=form, mode="log")
-    context = {"t": touchpoint, "form": form, "next": _next_url(request, "")}
+    context = {"t": touchpoint, "form": form, "next": _next_url(request, ""), "today": day}
     return render(request, "care/log_touchpoint.html", context)
 
 

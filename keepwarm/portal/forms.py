@@ -112,7 +112,8 @@ class StatusForm(forms.Form):
             ("actively_looking", "Actively looking"),
         ],
         widget=forms.RadioSelect,
-        label="How are things?",
+        # The card's heading asks "How are things?"; the choices say which is closest.
+        label="Which is closest?",
     )
     contract_end_on = forms.DateField(
         required=False,
@@ -138,6 +139,13 @@ class ReferralForm(forms.Form):
     company_name = forms.CharField(max_length=200, required=False, label="Company")
     notes = forms.CharField(
         max_length=2000, required=False, label="Anything we should know", widget=TEXT
+    )
+    agreed_to_contact = forms.BooleanField(
+        label="They agreed that we may contact them",
+        help_text="Please ask them first: we only get in touch with people who said yes.",
+        error_messages={
+            "required": "Tick this once they have agreed that we may contact them.",
+        },
     )
 
     def clean(self) -> dict[str, Any]:

@@ -19,15 +19,24 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Audience, Kind, Touchpoint
 from keepwarm.care.queries import looks_after
-from keepwarm.network.models import Lead, Referral, StatusStatement
-from keepwarm.network.services import receive_lead, receive_referral, record_statement
-from keepwarm.people.models import Person, Role
+from keepwarm.network.models import Lead, Referral, RewardRule, StatusStatement
+from keepwarm.network.services import (
+    active_rule,
+    receive_lead,
+    receive_referral,
+    record_statement,
+)
+from keepwarm.people.models import Consent, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, SignalKind
 from keepwarm.signals.services.alerts import open_alert
 from keepwarm.signals.services.concerns import record_reported
+from keepwarm.surveys.models import Response
 
 MAX_TEXT = 2000
+# The latest questionnaires answered, shown on the page; older ones are with the consultant.
+ANSWERS_SHOWN = 5
+AGREED_NOTE = "They agreed to be contacted (the referrer said so on their personal page)."
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,32 @@ def client_companies(person: Person) -> list[int]:
             company__isnull=False,
         ).values_list("company_id", flat=True)
     )
+
+
+def past_answers(person: Person, *, shown: int = ANSWERS_SHOWN) -> list[Response]:
+    """The questionnaires `person` answered themselves, newest first, with their answers:
+    never anyone else's, not even about the same placement."""
+    return list(
+        Response.objects.filter(person=person)
+        .select_related("questionnaire", "placement__company", "placement__person")
+        .prefetch_related("answers__question")
+        .order_by("-submitted_at", "-id")[:shown]
+    )
+
+
+def newsletter_consent(person: Person) -> Consent | None:
+    """The newsletter basis in force for `person` (its frequency, topics and pause), if any."""
+    return person.consents.filter(
+        purpose=Consent.Purpose.NEWSLETTER, withdrawn_at__isnull=True
+    ).first()
+
+
+def reward_rules() -> list[RewardRule]:
+    """The referral rewards in force, candidate first; empty when the agency pays none.
+    The page puts them in words (portal/_reward_rule.html) on the terms that
+    Referral.reward_date and reward_is_due apply."""
+    rules = (active_rule(kind) for kind in (RewardRule.Kind.CANDIDATE, RewardRule.Kind.CLIENT))
+    return [rule for rule in rules if rule is not None]
 
 
 def consultant_for(person: Person, *, today: dt.date | None = None) -> Consultant | None:
@@ -194,11 +229,18 @@ def refer(
     person: Person,
     kind: str,
     name: str,
+    agreed_to_contact: bool,
     email: str = "",
     phone: str = "",
     company_name: str = "",
     notes: str = "",
 ) -> Referral:
+    """A referral from the personal page: only of someone who agreed to hear from us, and
+    the referral says so for the consultant who calls them."""
+    if not agreed_to_contact:
+        raise ValidationError(
+            {"agreed_to_contact": "Please ask them first: we only contact people who agreed."}
+        )
     return receive_referral(
         referrer=person,
         kind=kind,
@@ -206,7 +248,7 @@ def refer(
         email=email,
         phone=phone,
         company_name=company_name,
-        notes=notes,
+        notes="\n\n".join(part for part in (notes.strip(), AGREED_NOTE) if part),
     )
 
 

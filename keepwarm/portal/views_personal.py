@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from keepwarm.accounts.access import user_of
 from keepwarm.accounts.models import User
@@ -179,18 +179,25 @@ def _forms(person: Person, bound: dict[str, Any]) -> dict[str, Any]:
 
 
 def _home(request: HttpRequest, session: PortalSession, **bound: Any) -> HttpResponse:
+    """One calm page: their job and who looks after them, how things are, what they
+    answered, referring someone, and what we send them. A form sent back with a problem
+    comes back open, as it was typed."""
     person = session.person
-    consultant = personal.consultant_for(person)
     latest = person.statements.order_by("-created_at", "-id").first()
     context: dict[str, Any] = {
         "person": person,
-        "consultant": consultant,
+        "consultant": personal.consultant_for(person),
         "is_placed": personal.is_placed(person),
+        "placement": personal.own_placements(person).first(),
+        "today": timezone.localdate(),
         "latest_statement": latest,
+        "answers": personal.past_answers(person),
+        "reward_rules": personal.reward_rules(),
+        "newsletter": personal.newsletter_consent(person),
         "preferences_url": preferences_url(person=person),
         "referrals": list(person.referrals_made.order_by("-received_at", "-id")[:10]),
         "leads": list(person.leads_given.order_by("-received_at", "-id")[:10]),
-        "done": request.GET.get("done", ""),
+        "open_form": next(iter(bound), ""),
         **_forms(person, bound),
     }
     context["is_client"] = bool(context["hired"] or context["companies"])
@@ -202,6 +209,35 @@ def home(request: HttpRequest) -> HttpResponse:
     if session is None:
         return redirect("portal_sign_in")
     return _home(request, session)
+
+
+# What each action's thank-you page says happens next (templates/portal/me_thanks.html).
+THANKS = ("problem", "concern", "status", "refer", "lead", "role")
+
+
+@require_safe
+def thanks(request: HttpRequest, action: str) -> HttpResponse:
+    """Thank you, once, and what happens next: a page of its own after a form was sent
+    (a GET that only shows, so reloading it sends nothing again)."""
+    session = _session(request)
+    if session is None:
+        return redirect("portal_sign_in")
+    if action not in THANKS:
+        raise Http404("No such action.")
+    person = session.person
+    context = {
+        "person": person,
+        "action": action,
+        "consultant": personal.consultant_for(person),
+        "latest_statement": person.statements.order_by("-created_at", "-id").first(),
+        "referral": person.referrals_made.order_by("-received_at", "-id").first(),
+        "reward_rules": personal.reward_rules(),
+    }
+    return _page(request, "me_thanks.html", context)
+
+
+def _thanked(action: str) -> HttpResponse:
+    return redirect("portal_thanks", action=action)
 
 
 @require_POST
@@ -268,7 +304,7 @@ def act(request: HttpRequest, action: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect(reverse("portal_home") + f"?done={action}#done")
+            return _thanked(action)
     return _home(request, session, **{action: form})
 
 
@@ -285,7 +321,7 @@ def _concern(request: HttpRequest, session: PortalSession) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect(reverse("portal_home") + "?done=concern#done")
+            return _thanked("concern")
     return _home(request, session, concern=form)
 
 
@@ -303,7 +339,7 @@ def _new_role(request: HttpRequest, session: PortalSession) -> HttpResponse:
             title=form.cleaned_data["title"],
             notes=form.cleaned_data["notes"],
         )
-        return redirect(reverse("portal_home") + "?done=role#done")
+        return _thanked("role")
     return _home(request, session, role=form)
 
 

@@ -41,7 +41,9 @@ def signed_in(user: User) -> Client:
 
 
 def test_referral_from_the_personal_page_goes_to_who_looks_after_them(split: Cast) -> None:
-    referral = refer(person=split.candidate, kind="candidate", name="Rita Friend")
+    referral = refer(
+        person=split.candidate, kind="candidate", name="Rita Friend", agreed_to_contact=True
+    )
     assert referral.owner == split.owner
     consultant = consultant_for(split.candidate)
     assert consultant is not None and consultant.user == split.owner
@@ -60,7 +62,9 @@ def test_ready_to_move_call_goes_to_who_looks_after_them(split: Cast) -> None:
 
 def test_a_problem_reported_reaches_the_same_consultant_as_the_referral(split: Cast) -> None:
     report_problem(person=split.candidate, text="The hours are longer than agreed.")
-    referral = refer(person=split.candidate, kind="candidate", name="Rita Friend")
+    referral = refer(
+        person=split.candidate, kind="candidate", name="Rita Friend", agreed_to_contact=True
+    )
     assert Alert.objects.get().owner == referral.owner == split.owner
 
 
@@ -76,7 +80,9 @@ def test_once_the_placement_ends_the_record_owner_looks_after_them(split: Cast) 
     Placement.objects.filter(pk=split.placement.pk).update(
         status=Placement.Status.LEFT, left_on=dt.date(2026, 9, 1)
     )
-    referral = refer(person=split.candidate, kind="candidate", name="Rita Friend")
+    referral = refer(
+        person=split.candidate, kind="candidate", name="Rita Friend", agreed_to_contact=True
+    )
     assert referral.owner == split.outsider
 
 

@@ -46,7 +46,7 @@ def test_making_a_client_contact_keeps_one_record_with_both_histories(cast: Cast
     # Her personal page now offers the client side too.
     priya = sign_in(Client(), cast.candidate)
     me = priya.get("/me/")
-    assert "Report a problem" in me.text and "Tell us about a new role" in me.text
+    assert "Something not right at work?" in me.text and "Tell us about a new role" in me.text
     assert "At Bolt Ltd." in me.text
 
 

@@ -26,7 +26,7 @@ def test_a_candidate_reports_a_problem_and_their_consultant_gets_an_alert(
 ) -> None:
     sign_in(client, cast.candidate)
     done = client.post("/me/problem/", {"text": "My manager has changed my hours"})
-    assert done.status_code == 302 and done["Location"] == "/me/?done=problem#done"
+    assert done.status_code == 302 and done["Location"] == "/me/thanks/problem/"
     alert = Alert.objects.get()
     assert alert.placement == cast.placement
     assert alert.owner == cast.owner
@@ -118,7 +118,13 @@ def test_a_candidate_refers_a_friend(client: Client, cast: Cast) -> None:
     sign_in(client, cast.candidate)
     done = client.post(
         "/me/refer/",
-        {"kind": "candidate", "name": "Sam Jones", "email": "sam@example.org", "notes": "Great"},
+        {
+            "kind": "candidate",
+            "name": "Sam Jones",
+            "email": "sam@example.org",
+            "notes": "Great",
+            "agreed_to_contact": "on",
+        },
     )
     assert done.status_code == 302
     referral = Referral.objects.get()
@@ -131,7 +137,9 @@ def test_a_referral_without_a_way_to_reach_them_keeps_what_was_typed(
     client: Client, cast: Cast
 ) -> None:
     sign_in(client, cast.candidate)
-    page = client.post("/me/refer/", {"kind": "candidate", "name": "Sam Jones"})
+    page = client.post(
+        "/me/refer/", {"kind": "candidate", "name": "Sam Jones", "agreed_to_contact": "on"}
+    )
     assert page.status_code == 400
     assert "Give us their email or phone" in page.text
     assert 'value="Sam Jones"' in page.text
@@ -158,7 +166,7 @@ def test_a_client_contact_raises_a_concern_about_their_placement(
     sign_in(client, cast.client_contact)
     page = client.get("/me/")
     assert "Raise a concern about a placement" in page.text
-    assert "Report a problem" not in page.text  # that is for candidates
+    assert "Something not right at work?" not in page.text  # that is for candidates
     client.post("/me/concern/", {"placement": cast.placement.pk, "text": "Often late on Mondays"})
     alert = Alert.objects.get()
     assert alert.placement == cast.placement and alert.owner == cast.owner
@@ -217,7 +225,15 @@ def test_a_referrer_sees_how_their_referrals_and_leads_are_going(
     client: Client, cast: Cast
 ) -> None:
     sign_in(client, cast.candidate)
-    client.post("/me/refer/", {"kind": "candidate", "name": "Sam Jones", "phone": "07700 900999"})
+    client.post(
+        "/me/refer/",
+        {
+            "kind": "candidate",
+            "name": "Sam Jones",
+            "phone": "07700 900999",
+            "agreed_to_contact": "on",
+        },
+    )
     client.post("/me/lead/", {"company_name": "Bolt Ltd", "role_hint": "Two sales reps"})
     Referral.objects.update(status=Referral.Status.REWARD_DUE, reward_amount=250)
     page = client.get("/me/").text

@@ -88,7 +88,7 @@ def test_the_button_signs_in_and_the_page_shows_the_consultant(client: Client, c
     assert 'href="tel:01134960000"' in page.text
     assert "mailto:olivia_owner@agency.example" in page.text
     assert "Available Mon–Fri 8:30–18:00" in page.text
-    assert "Report a problem" in page.text
+    assert "Something not right at work?" in page.text
 
 
 def test_a_replayed_link_does_not_sign_in_again(cast: Cast) -> None:

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from keepwarm.conftest import Cast
-from keepwarm.surveys.models import Response
+from keepwarm.surveys.models import Invitation, Response
 from keepwarm.surveys.services import create_invitation
-from keepwarm.surveys.tests.conftest import link, make_checkin
+from keepwarm.surveys.tests.conftest import Asked, link, make_checkin
 from keepwarm.web_tests.browser import MARKS, phone_page, serious_violations
 
 pytestmark = MARKS
@@ -21,18 +21,22 @@ def phone(chromium: Any) -> Any:
     return phone_page(chromium)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_candidate_answers_on_a_phone_and_the_follow_up_appears_after_no(
-    cast: Cast, live_server: Any, phone: Any
-) -> None:
-    asked = make_checkin()
-    invitation = create_invitation(
+def _invite(cast: Cast, asked: Asked) -> Invitation:
+    return create_invitation(
         placement=cast.placement,
         person=cast.candidate,
         questionnaire=asked.questionnaire,
         sender=cast.owner,
         now=timezone.now(),
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_candidate_answers_on_a_phone_and_the_follow_up_appears_after_no(
+    cast: Cast, live_server: Any, phone: Any
+) -> None:
+    asked = make_checkin()
+    invitation = _invite(cast, asked)
     page = phone
     page.goto(live_server.url + link(invitation))
     page.get_by_role("heading", name="Test check-in").wait_for()
@@ -76,3 +80,25 @@ def test_the_broken_link_page_is_accessible(live_server: Any, phone: Any) -> Non
     assert answer.status == 400
     page.get_by_role("heading", name="This link does not work").wait_for()
     assert serious_violations(page) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_0_to_10_scale_fits_on_one_line_on_a_phone_and_a_desktop(
+    cast: Cast, live_server: Any, chromium: Any
+) -> None:
+    from keepwarm.web_tests.browser import DESKTOP
+
+    invitation = _invite(cast, make_checkin())
+    for page, width in ((phone_page(chromium), 390), (chromium.new_page(viewport=DESKTOP), 1280)):
+        page.goto(live_server.url + link(invitation))
+        scale = page.get_by_role("group", name="How likely are you to recommend us?")
+        boxes = [scale.locator("label.option").nth(n).bounding_box() for n in range(11)]
+        assert all(box is not None for box in boxes)
+        assert len({round(box["y"]) for box in boxes if box}) == 1  # one line
+        assert max(box["x"] + box["width"] for box in boxes if box) <= width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # Still eleven radio inputs with their labels: a tap on "10" picks 10.
+        scale.get_by_label("10", exact=True).click()
+        assert scale.get_by_role("radio", name="10").is_checked()
+        assert serious_violations(page) == []
+        page.context.close()
