@@ -7,6 +7,7 @@ how an earlier placement with this client went are added for the best few.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -46,6 +47,7 @@ class Profile:
     readiness: float | None = None
     readiness_reason: str = ""
     placed: bool = False
+    last_contact: dt.datetime | None = None
 
 
 @dataclass
@@ -73,14 +75,28 @@ class _Wanted:
     skills: list[tuple[str, str, frozenset[str]]]  # (as written, normalised, grams)
     sector: str
     location: str
+    weights: dict[str, float]
+
+
+def weights_for(has_skills: bool) -> dict[str, float]:
+    """The parts' weights for a vacancy, summing to 100. With no skills listed there is no
+    skills part: its weight is shared out among the others in proportion, so the title is
+    counted once, not a second time in the skills' place."""
+    if has_skills:
+        return dict(WEIGHTS)
+    rest = {k: w for k, w in WEIGHTS.items() if k != "skills"}
+    scale = sum(WEIGHTS.values()) / sum(rest.values())
+    return {k: w * scale for k, w in rest.items()}
 
 
 def _wanted(vacancy: Vacancy) -> _Wanted:
+    skills = [(s, f" {norm(s)} ", grams(s)) for s in split_skills(vacancy.skills)]
     return _Wanted(
         title=grams(vacancy.title),
-        skills=[(s, f" {norm(s)} ", grams(s)) for s in split_skills(vacancy.skills)],
+        skills=skills,
         sector=norm(vacancy.sector),
         location=norm(vacancy.location),
+        weights=weights_for(bool(skills)),
     )
 
 
@@ -133,15 +149,16 @@ class Scorer:
         parts: dict[str, float] = {}
         # Reasons are only written out for the shortlist (`explain`); the first pass ranks.
         reasons: list[Reason] | None = [] if explain else None
-        best_sim = self._title_part(want, vacancy, profile, parts, reasons)
-        self._skills_part(want, profile, best_sim, parts, reasons)
+        self._title_part(want, vacancy, profile, parts, reasons)
+        if want.skills:
+            self._skills_part(want, profile, parts, reasons)
         _place_parts(want, profile, parts, reasons)
         salary_part, salary_text = salary_fit(vacancy, profile.salary)
         parts["salary"] = salary_part
         if reasons is not None and salary_text:
-            reasons.append(Reason("salary", salary_text, salary_part * WEIGHTS["salary"]))
-        _readiness_part(profile, parts, reasons)
-        score = sum(parts[k] * WEIGHTS[k] for k in WEIGHTS)
+            reasons.append(Reason("salary", salary_text, salary_part * want.weights["salary"]))
+        _readiness_part(want, profile, parts, reasons)
+        score = sum(parts[k] * weight for k, weight in want.weights.items())
         return Scored(score, parts, reasons if reasons is not None else [])
 
     def _title_part(
@@ -151,8 +168,8 @@ class Scorer:
         profile: Profile,
         parts: dict[str, float],
         reasons: list[Reason] | None,
-    ) -> float:
-        """The closest of the person's titles to the vacancy's; returns its similarity."""
+    ) -> None:
+        """The closest of the person's titles to the vacancy's."""
         best_title, best_sim = "", 0.0
         for title in profile.titles:
             sim = self._title_sim(want, title)
@@ -164,23 +181,17 @@ class Scorer:
                 Reason(
                     "title",
                     f"Title: {best_title} is {_closeness(best_sim)} {vacancy.title}",
-                    best_sim * WEIGHTS["title"],
+                    best_sim * want.weights["title"],
                 )
             )
-        return best_sim
 
     def _skills_part(
         self,
         want: _Wanted,
         profile: Profile,
-        best_sim: float,
         parts: dict[str, float],
         reasons: list[Reason] | None,
     ) -> None:
-        if not want.skills:
-            # No skills listed: the title stands for them.
-            parts["skills"] = best_sim
-            return
         held = self._skills_held(want, profile.skills)
         parts["skills"] = len(held) / len(want.skills)
         if reasons is not None and held:
@@ -188,7 +199,7 @@ class Scorer:
                 Reason(
                     "skills",
                     f"Skills: {', '.join(held)} ({len(held)} of {len(want.skills)})",
-                    parts["skills"] * WEIGHTS["skills"],
+                    parts["skills"] * want.weights["skills"],
                 )
             )
 
@@ -199,14 +210,14 @@ def _place_parts(
     """Same sector, same location: each fits or not."""
     parts["sector"] = 1.0 if _fits(want.sector, profile.sector) else 0.0
     if reasons is not None and parts["sector"]:
-        reasons.append(Reason("sector", f"Same sector: {profile.sector}", WEIGHTS["sector"]))
+        reasons.append(Reason("sector", f"Same sector: {profile.sector}", want.weights["sector"]))
     parts["location"] = 1.0 if _fits(want.location, profile.location) else 0.0
     if reasons is not None and parts["location"]:
-        reasons.append(Reason("location", f"Based in {profile.location}", WEIGHTS["location"]))
+        reasons.append(Reason("location", f"Based in {profile.location}", want.weights["location"]))
 
 
 def _readiness_part(
-    profile: Profile, parts: dict[str, float], reasons: list[Reason] | None
+    want: _Wanted, profile: Profile, parts: dict[str, float], reasons: list[Reason] | None
 ) -> None:
     ready = profile.readiness or 0.0
     parts["readiness"] = ready
@@ -214,7 +225,7 @@ def _readiness_part(
         text = f"Readiness to move {round(ready * 100)}%"
         if profile.readiness_reason:
             text += f": {profile.readiness_reason}"
-        reasons.append(Reason("readiness", text, ready * WEIGHTS["readiness"]))
+        reasons.append(Reason("readiness", text, ready * want.weights["readiness"]))
 
 
 def _closeness(sim: float) -> str:
