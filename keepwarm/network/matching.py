@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -25,19 +25,19 @@ from keepwarm.network.match_scoring import (
     Reason,
     Scored,
     Scorer,
+    client_reasons,
     history_reason,
-    performance_reason,
+    record_reasons,
 )
 from keepwarm.network.models import Readiness, Vacancy
+from keepwarm.network.performance import ClientKnowledge, Record, client_knowledge, records
 from keepwarm.network.similarity import Idf, grams
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.placements.queries import off_limits
-from keepwarm.surveys.models import Answer
 
 # How many of the cheap pass's best get the full treatment, per match asked for.
 SHORTLIST_FACTOR = 4
-PERFORMANCE_CODE = "performance"
 
 
 @dataclass
@@ -171,21 +171,6 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
 # --- Histories for the shortlist ---------------------------------------------------------
 
 
-def _performance(person_ids: Sequence[int]) -> dict[int, tuple[float, int]]:
-    """Average of the clients' "performance overall" ratings per person, and how many."""
-    rows = (
-        Answer.objects.filter(
-            response__placement__person_id__in=person_ids,
-            question__code=PERFORMANCE_CODE,
-            response__questionnaire__audience="client",
-            value_number__isnull=False,
-        )
-        .values("response__placement__person_id")
-        .annotate(avg=Avg("value_number"), n=Count("id"))
-    )
-    return {r["response__placement__person_id"]: (float(r["avg"]), r["n"]) for r in rows}
-
-
 def _history_with(company_id: int, person_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     rows = (
         Placement.objects.filter(company_id=company_id, person_id__in=person_ids)
@@ -201,23 +186,25 @@ def _history_with(company_id: int, person_ids: Sequence[int]) -> dict[int, list[
 def _finish(
     scored: Sequence[tuple[Scored, Profile, Vacancy]],
     *,
-    performance: Mapping[int, tuple[float, int]],
+    idf: Idf,
+    watched: Mapping[int, Record],
+    clients: Mapping[int, ClientKnowledge],
     histories: Mapping[tuple[int, int], list[dict[str, Any]]],
 ) -> list[Match]:
+    """The shortlist's matches: the profile's score plus what the agency has watched
+    (their performance record, how this client's placements went), best first."""
     matches = []
     for s, profile, vacancy in scored:
+        company = vacancy.company.name
         reasons = list(s.reasons)
-        score = s.score
-        perf = performance.get(profile.id)
-        if perf is not None:
-            reason = performance_reason(*perf)
-            reasons.append(reason)
-            score += reason.points
+        reasons += record_reasons(
+            watched.get(profile.id), company_id=vacancy.company_id, company=company
+        )
+        reasons += client_reasons(clients.get(vacancy.company_id), profile, idf, company)
         history = histories.get((vacancy.company_id, profile.id))
         if history:
-            reason = history_reason(history, vacancy.company.name)
-            reasons.append(reason)
-            score += reason.points
+            reasons.append(history_reason(history, company))
+        score = s.score + sum(r.points for r in reasons[len(s.reasons) :])
         reasons.sort(key=lambda r: -abs(r.points))
         matches.append(
             Match(
@@ -286,7 +273,13 @@ def rank_people(
         for pid, rows in _history_with(vacancy.company_id, ids).items()
     }
     scored = [(scorer.score(vacancy, p, explain=True), p, vacancy) for p in shortlist]
-    matches = _finish(scored, performance=_performance(ids), histories=histories)[:limit]
+    matches = _finish(
+        scored,
+        idf=scorer.idf,
+        watched=records(ids),
+        clients={vacancy.company_id: client_knowledge(vacancy.company_id)},
+        histories=histories,
+    )[:limit]
     return Ranking(matches, _held_back(rough, barred, matches, limit))
 
 
@@ -334,7 +327,10 @@ def match_vacancies(person: Person, *, limit: int = 25) -> list[Match]:
     profile = found[0]
     scorer = Scorer(_pool_idf([profile], vacancies))
     scored = [(scorer.score(v, profile, explain=True), profile, v) for v in vacancies]
-    companies = {v.company_id for v in vacancies}
+    # What the agency knows of each client is read for the best few vacancies only.
+    scored.sort(key=lambda t: -t[0].score)
+    scored = scored[: max(limit * SHORTLIST_FACTOR, limit)]
+    companies = {v.company_id for _, _, v in scored}
     rows = (
         Placement.objects.filter(person=person, company_id__in=companies)
         .order_by("-start_date")
@@ -343,7 +339,13 @@ def match_vacancies(person: Person, *, limit: int = 25) -> list[Match]:
     histories: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         histories[(row["company_id"], person.pk)].append(dict(row))
-    matches = _finish(scored, performance=_performance([person.pk]), histories=histories)
+    matches = _finish(
+        scored,
+        idf=scorer.idf,
+        watched=records([person.pk]),
+        clients={c: client_knowledge(c) for c in companies},
+        histories=histories,
+    )
     return matches[:limit]
 
 
