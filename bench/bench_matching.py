@@ -415,15 +415,17 @@ def run_quality(args: argparse.Namespace) -> list[str]:
         methods["MiniLM-int8 embedding"] = _embedding_nearest()
     print(f"all {len(queries)} held-out titles (seed {args.seed}):")
     full = evaluate(pairs, queries, methods)
-    print(f"the first {len(subset)} of them, difflib included:")
-    part = evaluate(pairs, subset, {**methods, "difflib SequenceMatcher.ratio": _difflib_nearest})
     lines = [
         f"held-out title -> nearest title in the same SOC minor group, {len(queries)} titles "
         f"(seed {args.seed}), vs {len(pairs) - 1} others; largest group {majority:.3f}",
     ]
     lines += [f"  {name}: {_share(sum(h), len(h))}" for name, h in full.items()]
-    lines.append(f"  on the first {len(subset)} (difflib is slow):")
-    lines += [f"    {name}: {_share(sum(h), len(h))}" for name, h in part.items()]
+    if subset:  # --difflib 0 leaves it out
+        print(f"the first {len(subset)} of them, difflib included:")
+        difflib = {**methods, "difflib SequenceMatcher.ratio": _difflib_nearest}
+        part = evaluate(pairs, subset, difflib)
+        lines.append(f"  on the first {len(subset)} (difflib is slow):")
+        lines += [f"    {name}: {_share(sum(h), len(h))}" for name, h in part.items()]
     lines += _small_pool(pairs, args)
     lines += _few_known(pairs, args)
     ours = full["tfidf_char3 (Keepwarm)"]

@@ -39,6 +39,10 @@ LIKE_HIRES = 0.5
 CLIENT_PAY_POINTS = 2.0
 HISTORY_POINTS = 5.0
 HISTORY_FELL_OFF_POINTS = -15.0
+# A title's reason is given from this similarity of letters; one found by meaning alone
+# (a bookkeeper for an accounts clerk) from this blended similarity, about 2 points.
+SAME_LETTERS = 0.2
+MEANING_SHOWN = 0.05
 # A skill counts as held when this share of its grams (by weight) is in the person's skills.
 SKILL_SIMILAR = 0.8
 
@@ -197,16 +201,22 @@ class Scorer:
             if sim > best_sim:
                 best_title, best_sim, best_lexical = title, sim, lexical
         parts["title"] = best_sim
-        if reasons is not None and best_sim >= 0.2:
-            # Said so when the meaning found what the letters alone would have missed.
-            how = "in meaning " if best_lexical < 0.2 else ""
-            reasons.append(
-                Reason(
-                    "title",
-                    f"Title: {best_title} is {_closeness(best_sim)} {how}{vacancy.title}",
-                    best_sim * want.weights["title"],
-                )
+        if reasons is None:
+            return
+        # Said so when the meaning found what the letters alone would have missed.
+        if best_lexical < SAME_LETTERS and best_sim >= MEANING_SHOWN:
+            how = "close in meaning to"
+        elif best_sim >= SAME_LETTERS:
+            how = _closeness(best_sim)
+        else:
+            return
+        reasons.append(
+            Reason(
+                "title",
+                f"Title: {best_title} is {how} {vacancy.title}",
+                best_sim * want.weights["title"],
             )
+        )
 
     def _skills_part(
         self,

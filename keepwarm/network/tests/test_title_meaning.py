@@ -46,6 +46,9 @@ def test_a_bookkeeper_ranks_above_a_welder_for_an_accounts_clerk(cast: Cast) -> 
     assert ranked.index(bookkeeper.pk) < ranked.index(welder.pk)
     [match] = [m for m in matching.match_people(vacancy) if m.person_id == bookkeeper.pk]
     assert match.parts["title"] > 0
+    assert "Title: Bookkeeper is close in meaning to Accounts Clerk" in [
+        r.text for r in match.reasons
+    ]
 
 
 def test_without_the_data_file_matching_is_lexical_and_still_works(
