@@ -179,7 +179,7 @@ def bare_scan() -> int:
     )
     queries = [
         "SELECT p.id, p.first_name, p.last_name, p.owner_id, p.headline, p.skills, p.sector, "
-        f"p.location FROM {person} p WHERE p.id IN ({pool})",
+        f"p.location, p.last_contacted_at FROM {person} p WHERE p.id IN ({pool})",
         f"SELECT person_id, title FROM {role} WHERE person_id IN ({pool}) AND title <> ''",
         f"SELECT pl.person_id, pl.role_title, pl.salary, c.sector FROM {placement} pl "
         f"JOIN {company} c ON c.id = pl.company_id WHERE pl.person_id IN ({pool}) "

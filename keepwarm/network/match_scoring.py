@@ -15,7 +15,7 @@ from typing import Any
 
 from keepwarm.network import occupations
 from keepwarm.network.models import Vacancy
-from keepwarm.network.performance import ClientKnowledge, Record
+from keepwarm.network.performance import ClientKnowledge, Record, pay_band_of, roles_of
 from keepwarm.network.similarity import SKILL_SPLIT, Idf, grams, norm, split_skills
 from keepwarm.placements.models import Placement
 
@@ -36,6 +36,7 @@ FELL_OFF_ELSEWHERE_POINTS = -3.0
 CLIENT_RATED_POINTS = 5.0  # this vacancy's own client rated them 4/5 or more
 CLIENT_HIRES_POINTS = 4.0  # like this client's successful hires (times the similarity)
 LIKE_HIRES = 0.5
+RELEVANT_HIRES = 0.3  # a successful hire's role this close to the vacancy's counts
 CLIENT_PAY_POINTS = 2.0
 HISTORY_POINTS = 5.0
 HISTORY_FELL_OFF_POINTS = -15.0
@@ -392,16 +393,22 @@ def _tenure_reasons(record: Record, company_id: int) -> list[Reason]:
 
 
 def client_reasons(
-    knowledge: ClientKnowledge | None, profile: Profile, idf: Idf, company: str
+    knowledge: ClientKnowledge | None, profile: Profile, idf: Idf, vacancy: Vacancy
 ) -> list[Reason]:
-    """How they compare with this client's successful hires: the same kind of role, and
-    pay within what those hires earned."""
+    """How they compare with this client's successful hires in roles like the vacancy's:
+    the same kind of role, and pay within what those hires earned."""
     if knowledge is None or not knowledge.successes:
         return []
+    company = vacancy.company.name
+    wanted = grams(vacancy.title)
     reasons = []
-    roles = knowledge.roles
+    # Hires in other kinds of role say little about this one (an accountant's success
+    # is no reason to offer a sales role to someone like them).
+    relevant = [
+        p for p in knowledge.successes if idf.cosine(grams(p.role_title), wanted) >= RELEVANT_HIRES
+    ]
     best, sim = "", 0.0
-    for role in roles:
+    for role in roles_of(relevant):
         for title in profile.titles:
             found = idf.cosine(grams(role), grams(title))
             if found > sim:
@@ -414,7 +421,7 @@ def client_reasons(
                 CLIENT_HIRES_POINTS * sim,
             )
         )
-    band = knowledge.pay_band
+    band = pay_band_of(relevant)
     if band is not None and profile.salary is not None and band[0] <= profile.salary <= band[1]:
         reasons.append(
             Reason(

@@ -200,7 +200,7 @@ def _finish(
         reasons += record_reasons(
             watched.get(profile.id), company_id=vacancy.company_id, company=company
         )
-        reasons += client_reasons(clients.get(vacancy.company_id), profile, idf, company)
+        reasons += client_reasons(clients.get(vacancy.company_id), profile, idf, vacancy)
         history = histories.get((vacancy.company_id, profile.id))
         if history:
             reasons.append(history_reason(history, company))

@@ -226,14 +226,11 @@ class ClientKnowledge:
 
     @property
     def roles(self) -> list[str]:
-        """The successful hires' role titles, most common first."""
-        counts = Counter(p.role_title for p in self.successes if p.role_title)
-        return [title for title, _ in counts.most_common(3)]
+        return roles_of(self.successes)
 
     @property
     def pay_band(self) -> tuple[Decimal, Decimal] | None:
-        pay = [p.salary for p in self.successes if p.salary is not None]
-        return (min(pay), max(pay)) if pay else None
+        return pay_band_of(self.successes)
 
     @property
     def typical_months(self) -> int | None:
@@ -246,6 +243,18 @@ class ClientKnowledge:
         words = {"performance": "performance overall", "fit_team": "fitting in with the team"}
         high = sorted((avg, code) for code, avg in self.rated.items() if code in words and avg >= 4)
         return [f"{words[code]} ({avg:.1f}/5)" for avg, code in reversed(high)]
+
+
+def roles_of(placements: Iterable[PlacementRecord]) -> list[str]:
+    """Their role titles, the three most common first."""
+    counts = Counter(p.role_title for p in placements if p.role_title)
+    return [title for title, _ in counts.most_common(3)]
+
+
+def pay_band_of(placements: Iterable[PlacementRecord]) -> tuple[Decimal, Decimal] | None:
+    """The lowest and highest salary among them."""
+    pay = [p.salary for p in placements if p.salary is not None]
+    return (min(pay), max(pay)) if pay else None
 
 
 def succeeded(placement: PlacementRecord) -> bool:

@@ -194,11 +194,15 @@ def test_someone_like_this_clients_successful_hires_ranks_above_someone_who_is_n
     cast.placement.status = Placement.Status.SETTLED
     cast.placement.save(update_fields=["status"])
     placed(candidate(cast.owner, "Earlier"), cast.company, cast, salary="36000")
-    vacancy = Vacancy.objects.create(company=cast.company, title="Key Account Lead")
+    vacancy = Vacancy.objects.create(company=cast.company, title="Senior Account Manager")
     like = candidate(cast.owner, "Like", headline="Account Manager")
-    unlike = candidate(cast.owner, "Unlike", headline="Key Account Lead Engineer")
+    unlike = candidate(cast.owner, "Unlike", headline="Senior Account Director")
     placed(like, elsewhere, cast, salary="37000")
-    placed(unlike, elsewhere, cast, salary="90000", title="Key Account Lead Engineer")
+    placed(unlike, elsewhere, cast, salary="90000", title="Senior Account Director")
+    # Acme's successful welder says nothing about an account manager's vacancy.
+    placed(candidate(cast.owner, "Welder"), cast.company, cast, title="Welder", salary="30000")
+    cheaper = candidate(cast.owner, "Cheaper", headline="Account Manager")
+    placed(cheaper, elsewhere, cast, salary="31000")
     found = reasons_of(vacancy, like)
     assert found["client_hires"][0] == "Like Acme Widgets's successful hires: Account Manager"
     assert found["client_hires"][1] > 0
@@ -207,6 +211,8 @@ def test_someone_like_this_clients_successful_hires_ranks_above_someone_who_is_n
         CLIENT_PAY_POINTS,
     )
     assert "client_hires" not in reasons_of(vacancy, unlike)
+    assert "client_pay" not in reasons_of(vacancy, cheaper)  # the welder's pay is not the band
+    assert ranked(vacancy, like, unlike) == [like.pk, unlike.pk]
 
 
 def test_client_knowledge_says_what_successful_hires_had_in_common(
