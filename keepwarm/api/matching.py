@@ -26,7 +26,10 @@ MAX_MATCHES = 100
 
 class ReasonOut(Schema):
     code: str = Field(
-        description="title, skills, sector, location, salary, readiness, performance or history"
+        description="From the profile: title, skills, sector, location, salary, readiness. "
+        "From what the agency watched: performance (the client's best rating), targets, "
+        "tenure, client_rated (this vacancy's client rated them), client_hires and "
+        "client_pay (like that client's successful hires), history (placed there before)."
     )
     text: str
     points: float = Field(description="What this reason added to (or took from) the score.")

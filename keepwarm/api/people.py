@@ -26,6 +26,7 @@ from keepwarm.api.schemas import (
 )
 from keepwarm.audit.recording import record_read
 from keepwarm.care.queries import get_person_for, visible_people
+from keepwarm.network import performance
 from keepwarm.people import services as people_services
 from keepwarm.people.models import Company, Person, Role
 
@@ -185,3 +186,33 @@ def update_person(request: HttpRequest, id: Id, payload: PersonPatch) -> Person:
     # No version is sent: the change applies over whatever is current, and moves the
     # version on, so an edit form opened before this call sees the change.
     return people_services.update_person(person=person, expected_version=None, **data)
+
+
+class PlacementRecordOut(Schema):
+    placement: int
+    company: str
+    role_title: str
+    start_date: dt.date
+    months: int = Field(description="Months in post, to when they left or today.")
+    status: str
+    outcome: str = Field(description="How it went, in words.")
+    client_rating: int | None = Field(
+        description="The client's latest rating of their performance overall, 1–5."
+    )
+    client_rating_month: int | None = Field(description="The month of the placement it was given.")
+    targets_met: int = Field(description="Agreed targets the client last said met or on track.")
+    targets: int = Field(description="Agreed targets the client has answered on.")
+    candidate_rating: float | None = Field(description="Their own average rating of the job.")
+
+
+@router.get(
+    "/{id}/performance",
+    response={200: list[PlacementRecordOut], 404: ErrorOut},
+    url_name="person_performance",
+)
+def person_performance(request: HttpRequest, id: Id) -> list[dict[str, Any]]:
+    """Their performance record: each placement, newest first, with the client's rating,
+    the agreed targets, tenure and outcome (empty if never placed). Matching uses it."""
+    person = get_person_for(caller(request), id)
+    record = performance.records([person.pk]).get(person.pk)
+    return [p.as_dict() for p in record.placements] if record is not None else []

@@ -7,11 +7,15 @@ how an earlier placement with this client went are added for the best few.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from keepwarm.network import occupations
 from keepwarm.network.models import Vacancy
+from keepwarm.network.performance import ClientKnowledge, Record, pay_band_of, roles_of
 from keepwarm.network.similarity import SKILL_SPLIT, Idf, grams, norm, split_skills
 from keepwarm.placements.models import Placement
 
@@ -24,9 +28,22 @@ WEIGHTS: dict[str, float] = {
     "readiness": 10.0,
 }
 # Added to (or taken from) the score after the cheap pass, for the best few.
-PERFORMANCE_POINTS = 5.0
+PERFORMANCE_POINTS = 5.0  # the client's best rating: 5/5 gives all, 4/5 half
+TARGET_POINTS = 3.0  # every agreed target met or on track (behind on most: taken off)
+TENURE_POINTS = 2.0  # stayed a year or more somewhere
+STAYED_MONTHS = 12
+FELL_OFF_ELSEWHERE_POINTS = -3.0
+CLIENT_RATED_POINTS = 5.0  # this vacancy's own client rated them 4/5 or more
+CLIENT_HIRES_POINTS = 4.0  # like this client's successful hires (times the similarity)
+LIKE_HIRES = 0.5
+RELEVANT_HIRES = 0.3  # a successful hire's role this close to the vacancy's counts
+CLIENT_PAY_POINTS = 2.0
 HISTORY_POINTS = 5.0
 HISTORY_FELL_OFF_POINTS = -15.0
+# A title's reason is given from this similarity of letters; one found by meaning alone
+# (a bookkeeper for an accounts clerk) from this blended similarity, about 2 points.
+SAME_LETTERS = 0.2
+MEANING_SHOWN = 0.05
 # A skill counts as held when this share of its grams (by weight) is in the person's skills.
 SKILL_SIMILAR = 0.8
 
@@ -46,6 +63,7 @@ class Profile:
     readiness: float | None = None
     readiness_reason: str = ""
     placed: bool = False
+    last_contact: dt.datetime | None = None
 
 
 @dataclass
@@ -70,17 +88,33 @@ class _Wanted:
     """A vacancy's side of the comparison, worked out once per ranking."""
 
     title: frozenset[str]
+    meaning: Mapping[int, float]  # the ESCO occupations the title names (empty: none)
     skills: list[tuple[str, str, frozenset[str]]]  # (as written, normalised, grams)
     sector: str
     location: str
+    weights: dict[str, float]
+
+
+def weights_for(has_skills: bool) -> dict[str, float]:
+    """The parts' weights for a vacancy, summing to 100. With no skills listed there is no
+    skills part: its weight is shared out among the others in proportion, so the title is
+    counted once, not a second time in the skills' place."""
+    if has_skills:
+        return dict(WEIGHTS)
+    rest = {k: w for k, w in WEIGHTS.items() if k != "skills"}
+    scale = sum(WEIGHTS.values()) / sum(rest.values())
+    return {k: w * scale for k, w in rest.items()}
 
 
 def _wanted(vacancy: Vacancy) -> _Wanted:
+    skills = [(s, f" {norm(s)} ", grams(s)) for s in split_skills(vacancy.skills)]
     return _Wanted(
         title=grams(vacancy.title),
-        skills=[(s, f" {norm(s)} ", grams(s)) for s in split_skills(vacancy.skills)],
+        meaning=occupations.concepts(vacancy.title),
+        skills=skills,
         sector=norm(vacancy.sector),
         location=norm(vacancy.location),
+        weights=weights_for(bool(skills)),
     )
 
 
@@ -99,15 +133,23 @@ class Scorer:
         self.idf = idf
         self._wanted: dict[int, _Wanted] = {}
         # Titles and skill lists recur across thousands of people: each is compared once.
-        self._titles: dict[tuple[int, str], float] = {}
+        self._titles: dict[tuple[int, str], tuple[float, float]] = {}
         self._skills: dict[tuple[int, str], frozenset[int]] = {}
 
-    def _title_sim(self, want: _Wanted, title: str) -> float:
+    def _title_sim(self, want: _Wanted, title: str) -> tuple[float, float]:
+        """The title's similarity to the vacancy's (letters and meaning blended), and
+        the letters' alone."""
         key = (id(want), title)
-        sim = self._titles.get(key)
-        if sim is None:
-            sim = self._titles[key] = self.idf.cosine(want.title, grams(title))
-        return sim
+        found = self._titles.get(key)
+        if found is None:
+            lexical = self.idf.cosine(want.title, grams(title))
+            meaning = (
+                occupations.overlap(want.meaning, occupations.concepts(title))
+                if want.meaning
+                else None
+            )
+            found = self._titles[key] = (occupations.blend(lexical, meaning), lexical)
+        return found
 
     def _skills_held(self, want: _Wanted, skills: str) -> list[str]:
         """The vacancy's skills found in `skills`, item by item (items recur across people)."""
@@ -133,15 +175,16 @@ class Scorer:
         parts: dict[str, float] = {}
         # Reasons are only written out for the shortlist (`explain`); the first pass ranks.
         reasons: list[Reason] | None = [] if explain else None
-        best_sim = self._title_part(want, vacancy, profile, parts, reasons)
-        self._skills_part(want, profile, best_sim, parts, reasons)
+        self._title_part(want, vacancy, profile, parts, reasons)
+        if want.skills:
+            self._skills_part(want, profile, parts, reasons)
         _place_parts(want, profile, parts, reasons)
         salary_part, salary_text = salary_fit(vacancy, profile.salary)
         parts["salary"] = salary_part
         if reasons is not None and salary_text:
-            reasons.append(Reason("salary", salary_text, salary_part * WEIGHTS["salary"]))
-        _readiness_part(profile, parts, reasons)
-        score = sum(parts[k] * WEIGHTS[k] for k in WEIGHTS)
+            reasons.append(Reason("salary", salary_text, salary_part * want.weights["salary"]))
+        _readiness_part(want, profile, parts, reasons)
+        score = sum(parts[k] * weight for k, weight in want.weights.items())
         return Scored(score, parts, reasons if reasons is not None else [])
 
     def _title_part(
@@ -151,36 +194,38 @@ class Scorer:
         profile: Profile,
         parts: dict[str, float],
         reasons: list[Reason] | None,
-    ) -> float:
-        """The closest of the person's titles to the vacancy's; returns its similarity."""
-        best_title, best_sim = "", 0.0
+    ) -> None:
+        """The closest of the person's titles to the vacancy's."""
+        best_title, best_sim, best_lexical = "", 0.0, 0.0
         for title in profile.titles:
-            sim = self._title_sim(want, title)
+            sim, lexical = self._title_sim(want, title)
             if sim > best_sim:
-                best_title, best_sim = title, sim
+                best_title, best_sim, best_lexical = title, sim, lexical
         parts["title"] = best_sim
-        if reasons is not None and best_sim >= 0.2:
-            reasons.append(
-                Reason(
-                    "title",
-                    f"Title: {best_title} is {_closeness(best_sim)} {vacancy.title}",
-                    best_sim * WEIGHTS["title"],
-                )
+        if reasons is None:
+            return
+        # Said so when the meaning found what the letters alone would have missed.
+        if best_lexical < SAME_LETTERS and best_sim >= MEANING_SHOWN:
+            how = "close in meaning to"
+        elif best_sim >= SAME_LETTERS:
+            how = _closeness(best_sim)
+        else:
+            return
+        reasons.append(
+            Reason(
+                "title",
+                f"Title: {best_title} is {how} {vacancy.title}",
+                best_sim * want.weights["title"],
             )
-        return best_sim
+        )
 
     def _skills_part(
         self,
         want: _Wanted,
         profile: Profile,
-        best_sim: float,
         parts: dict[str, float],
         reasons: list[Reason] | None,
     ) -> None:
-        if not want.skills:
-            # No skills listed: the title stands for them.
-            parts["skills"] = best_sim
-            return
         held = self._skills_held(want, profile.skills)
         parts["skills"] = len(held) / len(want.skills)
         if reasons is not None and held:
@@ -188,7 +233,7 @@ class Scorer:
                 Reason(
                     "skills",
                     f"Skills: {', '.join(held)} ({len(held)} of {len(want.skills)})",
-                    parts["skills"] * WEIGHTS["skills"],
+                    parts["skills"] * want.weights["skills"],
                 )
             )
 
@@ -199,14 +244,14 @@ def _place_parts(
     """Same sector, same location: each fits or not."""
     parts["sector"] = 1.0 if _fits(want.sector, profile.sector) else 0.0
     if reasons is not None and parts["sector"]:
-        reasons.append(Reason("sector", f"Same sector: {profile.sector}", WEIGHTS["sector"]))
+        reasons.append(Reason("sector", f"Same sector: {profile.sector}", want.weights["sector"]))
     parts["location"] = 1.0 if _fits(want.location, profile.location) else 0.0
     if reasons is not None and parts["location"]:
-        reasons.append(Reason("location", f"Based in {profile.location}", WEIGHTS["location"]))
+        reasons.append(Reason("location", f"Based in {profile.location}", want.weights["location"]))
 
 
 def _readiness_part(
-    profile: Profile, parts: dict[str, float], reasons: list[Reason] | None
+    want: _Wanted, profile: Profile, parts: dict[str, float], reasons: list[Reason] | None
 ) -> None:
     ready = profile.readiness or 0.0
     parts["readiness"] = ready
@@ -214,13 +259,13 @@ def _readiness_part(
         text = f"Readiness to move {round(ready * 100)}%"
         if profile.readiness_reason:
             text += f": {profile.readiness_reason}"
-        reasons.append(Reason("readiness", text, ready * WEIGHTS["readiness"]))
+        reasons.append(Reason("readiness", text, ready * want.weights["readiness"]))
 
 
 def _closeness(sim: float) -> str:
     if sim >= 0.95:
         return "the same as"
-    if sim >= 0.6:
+    if sim >= 0.5:
         return "close to"
     return "like"
 
@@ -276,14 +321,113 @@ def history_reason(rows: list[dict[str, Any]], company: str) -> Reason:
     return Reason("history", f"Placed at {company} now ({year})", 0.0)
 
 
-def performance_reason(avg: float, n: int) -> Reason:
-    answers = f"{n} client check-in{'s' if n != 1 else ''}"
-    if avg >= 4:
-        return Reason(
-            "performance", f"Performance rated {avg:.1f} of 5 ({answers})", PERFORMANCE_POINTS
+def record_reasons(record: Record | None, *, company_id: int, company: str) -> list[Reason]:
+    """What the agency watched of them in earlier placements, as reasons with points: the
+    client's best rating, the agreed targets, how long they stayed, and, above all, how
+    this vacancy's own client rated them."""
+    if record is None:
+        return []
+    reasons = []
+    best = record.best_rated()
+    if best is not None and best.rating is not None:
+        value = best.rating.value
+        where = f"({best.company}, {best.role_title})"
+        if value >= 4:
+            points = PERFORMANCE_POINTS * (value - 3) / 2
+            reasons.append(
+                Reason("performance", f"Client rated {best.rating_text} {where}", points)
+            )
+        elif value <= 2:
+            reasons.append(
+                Reason(
+                    "performance",
+                    f"Client rated only {best.rating_text} {where}",
+                    -PERFORMANCE_POINTS,
+                )
+            )
+    reasons += _targets_reason(record)
+    reasons += _tenure_reasons(record, company_id)
+    here = record.best_rated(company_id)
+    if here is not None and here.rating is not None and here.rating.value >= 4:
+        reasons.append(
+            Reason(
+                "client_rated",
+                f"{company} rated them {here.rating_text} ({here.role_title})",
+                CLIENT_RATED_POINTS,
+            )
         )
-    if avg <= 2.5:
-        return Reason(
-            "performance", f"Performance rated only {avg:.1f} of 5 ({answers})", -PERFORMANCE_POINTS
+    return reasons
+
+
+def _targets_reason(record: Record) -> list[Reason]:
+    """The latest placement whose client answered on its agreed targets."""
+    answered = [p for p in record.placements if p.targets]
+    if not answered:
+        return []
+    latest = answered[0]
+    share = latest.targets_met / len(latest.targets)
+    text = f"{latest.targets_text} ({latest.company})"
+    if share == 1:
+        return [Reason("targets", text[0].upper() + text[1:], TARGET_POINTS)]
+    if share < 0.5:
+        return [Reason("targets", "Only " + text, -TARGET_POINTS)]
+    return [Reason("targets", text[0].upper() + text[1:], 0.0)]
+
+
+def _tenure_reasons(record: Record, company_id: int) -> list[Reason]:
+    """Staying a year or more somewhere counts for them; falling off elsewhere against
+    (with this client, the history reason says it)."""
+    reasons = []
+    stayed = [p for p in record.placements if p.stayed and p.months >= STAYED_MONTHS]
+    if stayed:
+        longest = max(stayed, key=lambda p: p.months)
+        reasons.append(
+            Reason("tenure", f"Stayed {longest.months} months at {longest.company}", TENURE_POINTS)
         )
-    return Reason("performance", f"Performance rated {avg:.1f} of 5 ({answers})", 0.0)
+    fell = [p for p in record.placements if p.ended_badly and p.company_id != company_id]
+    if fell:
+        reasons.append(
+            Reason("tenure", f"{fell[0].outcome} ({fell[0].company})", FELL_OFF_ELSEWHERE_POINTS)
+        )
+    return reasons
+
+
+def client_reasons(
+    knowledge: ClientKnowledge | None, profile: Profile, idf: Idf, vacancy: Vacancy
+) -> list[Reason]:
+    """How they compare with this client's successful hires in roles like the vacancy's:
+    the same kind of role, and pay within what those hires earned."""
+    if knowledge is None or not knowledge.successes:
+        return []
+    company = vacancy.company.name
+    wanted = grams(vacancy.title)
+    reasons = []
+    # Hires in other kinds of role say little about this one (an accountant's success
+    # is no reason to offer a sales role to someone like them).
+    relevant = [
+        p for p in knowledge.successes if idf.cosine(grams(p.role_title), wanted) >= RELEVANT_HIRES
+    ]
+    best, sim = "", 0.0
+    for role in roles_of(relevant):
+        for title in profile.titles:
+            found = idf.cosine(grams(role), grams(title))
+            if found > sim:
+                best, sim = role, found
+    if sim >= LIKE_HIRES:
+        reasons.append(
+            Reason(
+                "client_hires",
+                f"Like {company}'s successful hires: {best}",
+                CLIENT_HIRES_POINTS * sim,
+            )
+        )
+    band = pay_band_of(relevant)
+    if band is not None and profile.salary is not None and band[0] <= profile.salary <= band[1]:
+        reasons.append(
+            Reason(
+                "client_pay",
+                f"Last salary within the pay band of {company}'s successful hires",
+                CLIENT_PAY_POINTS,
+            )
+        )
+    return reasons

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -25,19 +25,19 @@ from keepwarm.network.match_scoring import (
     Reason,
     Scored,
     Scorer,
+    client_reasons,
     history_reason,
-    performance_reason,
+    record_reasons,
 )
 from keepwarm.network.models import Readiness, Vacancy
+from keepwarm.network.performance import ClientKnowledge, Record, client_knowledge, records
 from keepwarm.network.similarity import Idf, grams
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.placements.queries import off_limits
-from keepwarm.surveys.models import Answer
 
 # How many of the cheap pass's best get the full treatment, per match asked for.
 SHORTLIST_FACTOR = 4
-PERFORMANCE_CODE = "performance"
 
 
 @dataclass
@@ -51,10 +51,49 @@ class Match:
     company_name: str
     placed: bool = False
     parts: dict[str, float] = field(default_factory=dict)
+    # The evidence that breaks a tie between scores shown alike (whole points): who was
+    # in touch with us more lately, then who is readier to move. Never the name: among
+    # equals, the alphabet would always pick the same people.
+    last_contact: dt.datetime | None = None
+    readiness: float = 0.0
 
     @property
     def score_display(self) -> int:
         return round(self.score)
+
+    def tie_break(self) -> tuple[int, float, float, float, int, int]:
+        contact = self.last_contact.timestamp() if self.last_contact is not None else 0.0
+        return (
+            -self.score_display,
+            -contact,
+            -self.readiness,
+            -self.score,
+            self.person_id,
+            self.vacancy_id,
+        )
+
+
+@dataclass
+class HeldBack:
+    """Someone who would have ranked among the matches but is off-limits, and why."""
+
+    person_id: int
+    person_name: str
+    until: dt.date
+    score: float
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"Off-limits until {self.until:%-d %b %Y}: in a current placement's guarantee "
+            "or first months, so not offered for other roles"
+        )
+
+
+@dataclass
+class Ranking:
+    matches: list[Match]
+    held_back: list[HeldBack]
 
 
 # --- Reading profiles in bulk -----------------------------------------------------------
@@ -73,10 +112,18 @@ def candidates(user: User | None = None) -> QuerySet[Person]:
 def profiles(people: QuerySet[Person]) -> list[Profile]:
     """Profiles of `people` in four queries: people, their roles, placements, readiness."""
     rows = people.values_list(
-        "id", "first_name", "last_name", "owner_id", "headline", "skills", "sector", "location"
+        "id",
+        "first_name",
+        "last_name",
+        "owner_id",
+        "headline",
+        "skills",
+        "sector",
+        "location",
+        "last_contacted_at",
     )
     by_id: dict[int, Profile] = {}
-    for pk, first, last, owner_id, headline, skills, sector, location in rows:
+    for pk, first, last, owner_id, headline, skills, sector, location, contact in rows:
         by_id[pk] = Profile(
             id=pk,
             name=f"{first} {last}".strip(),
@@ -85,6 +132,7 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
             skills=skills,
             sector=sector,
             location=location,
+            last_contact=contact,
         )
     ids = people.values("id")
     for person_id, title in (
@@ -123,21 +171,6 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
 # --- Histories for the shortlist ---------------------------------------------------------
 
 
-def _performance(person_ids: Sequence[int]) -> dict[int, tuple[float, int]]:
-    """Average of the clients' "performance overall" ratings per person, and how many."""
-    rows = (
-        Answer.objects.filter(
-            response__placement__person_id__in=person_ids,
-            question__code=PERFORMANCE_CODE,
-            response__questionnaire__audience="client",
-            value_number__isnull=False,
-        )
-        .values("response__placement__person_id")
-        .annotate(avg=Avg("value_number"), n=Count("id"))
-    )
-    return {r["response__placement__person_id"]: (float(r["avg"]), r["n"]) for r in rows}
-
-
 def _history_with(company_id: int, person_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     rows = (
         Placement.objects.filter(company_id=company_id, person_id__in=person_ids)
@@ -153,23 +186,25 @@ def _history_with(company_id: int, person_ids: Sequence[int]) -> dict[int, list[
 def _finish(
     scored: Sequence[tuple[Scored, Profile, Vacancy]],
     *,
-    performance: Mapping[int, tuple[float, int]],
+    idf: Idf,
+    watched: Mapping[int, Record],
+    clients: Mapping[int, ClientKnowledge],
     histories: Mapping[tuple[int, int], list[dict[str, Any]]],
 ) -> list[Match]:
+    """The shortlist's matches: the profile's score plus what the agency has watched
+    (their performance record, how this client's placements went), best first."""
     matches = []
     for s, profile, vacancy in scored:
+        company = vacancy.company.name
         reasons = list(s.reasons)
-        score = s.score
-        perf = performance.get(profile.id)
-        if perf is not None:
-            reason = performance_reason(*perf)
-            reasons.append(reason)
-            score += reason.points
+        reasons += record_reasons(
+            watched.get(profile.id), company_id=vacancy.company_id, company=company
+        )
+        reasons += client_reasons(clients.get(vacancy.company_id), profile, idf, vacancy)
         history = histories.get((vacancy.company_id, profile.id))
         if history:
-            reason = history_reason(history, vacancy.company.name)
-            reasons.append(reason)
-            score += reason.points
+            reasons.append(history_reason(history, company))
+        score = s.score + sum(r.points for r in reasons[len(s.reasons) :])
         reasons.sort(key=lambda r: -abs(r.points))
         matches.append(
             Match(
@@ -182,9 +217,11 @@ def _finish(
                 company_name=vacancy.company.name,
                 placed=profile.placed,
                 parts=s.parts,
+                last_contact=profile.last_contact,
+                readiness=profile.readiness or 0.0,
             )
         )
-    matches.sort(key=lambda m: (-m.score, m.person_name, m.vacancy_id))
+    matches.sort(key=Match.tie_break)
     return matches
 
 
@@ -200,14 +237,21 @@ def _pool_idf(profiles_: Sequence[Profile], vacancies: Sequence[Vacancy]) -> Idf
     return Idf(docs.elements())
 
 
-def match_people(
+def _rough_order(score: float, profile: Profile) -> tuple[float, float, float]:
+    """The cheap pass's order: score, then the same evidence as the final tie-break."""
+    contact = profile.last_contact.timestamp() if profile.last_contact is not None else 0.0
+    return (-score, -contact, -(profile.readiness or 0.0))
+
+
+def rank_people(
     vacancy: Vacancy,
     *,
     user: User | None = None,
     limit: int = 25,
     people: QuerySet[Person] | None = None,
-) -> list[Match]:
-    """The people best fitted to `vacancy`, best first, with reasons.
+) -> Ranking:
+    """The people best fitted to `vacancy`, best first, with reasons; and those who would
+    have ranked among them but are off-limits, with the day that ends.
 
     `user` limits the pool to the people they may see (consultants: their own and those
     they cover); `people` replaces the pool (the benchmark passes its own).
@@ -215,20 +259,56 @@ def match_people(
     considered = people if people is not None else candidates(user)
     # Someone in a live placement's guarantee or first months is off-limits: never offered.
     barred = off_limits(considered.values("id"), today=timezone.localdate())
-    pool = [p for p in profiles(considered) if p.id not in barred]
-    if not pool:
-        return []
-    scorer = Scorer(_pool_idf(pool, [vacancy]))
-    rough = [(scorer.score(vacancy, p, explain=False).score, i) for i, p in enumerate(pool)]
-    rough.sort(key=lambda t: -t[0])
-    shortlist = [pool[i] for _, i in rough[: max(limit * SHORTLIST_FACTOR, limit)]]
+    everyone = profiles(considered)
+    if not everyone:
+        return Ranking([], [])
+    scorer = Scorer(_pool_idf(everyone, [vacancy]))
+    rough = [(scorer.score(vacancy, p, explain=False).score, p) for p in everyone]
+    rough.sort(key=lambda t: _rough_order(*t))
+    pool = [(score, p) for score, p in rough if p.id not in barred]
+    shortlist = [p for _, p in pool[: max(limit * SHORTLIST_FACTOR, limit)]]
     ids = [p.id for p in shortlist]
     histories = {
         (vacancy.company_id, pid): rows
         for pid, rows in _history_with(vacancy.company_id, ids).items()
     }
     scored = [(scorer.score(vacancy, p, explain=True), p, vacancy) for p in shortlist]
-    return _finish(scored, performance=_performance(ids), histories=histories)[:limit]
+    matches = _finish(
+        scored,
+        idf=scorer.idf,
+        watched=records(ids),
+        clients={vacancy.company_id: client_knowledge(vacancy.company_id)},
+        histories=histories,
+    )[:limit]
+    return Ranking(matches, _held_back(rough, barred, matches, limit))
+
+
+def _held_back(
+    rough: Sequence[tuple[float, Profile]],
+    barred: Mapping[int, dt.date],
+    matches: Sequence[Match],
+    limit: int,
+) -> list[HeldBack]:
+    """The off-limits people whose profile alone would have put them among the matches."""
+    if not barred:
+        return []
+    cut = matches[-1].score if len(matches) >= limit else 0.0
+    return [
+        HeldBack(p.id, p.name, barred[p.id], score)
+        for score, p in rough
+        if p.id in barred and score > 0 and score >= cut
+    ][:limit]
+
+
+def match_people(
+    vacancy: Vacancy,
+    *,
+    user: User | None = None,
+    limit: int = 25,
+    people: QuerySet[Person] | None = None,
+) -> list[Match]:
+    """The people best fitted to `vacancy`, best first, with reasons (see `rank_people`)."""
+    return rank_people(vacancy, user=user, limit=limit, people=people).matches
 
 
 def open_vacancies() -> QuerySet[Vacancy]:
@@ -247,7 +327,10 @@ def match_vacancies(person: Person, *, limit: int = 25) -> list[Match]:
     profile = found[0]
     scorer = Scorer(_pool_idf([profile], vacancies))
     scored = [(scorer.score(v, profile, explain=True), profile, v) for v in vacancies]
-    companies = {v.company_id for v in vacancies}
+    # What the agency knows of each client is read for the best few vacancies only.
+    scored.sort(key=lambda t: -t[0].score)
+    scored = scored[: max(limit * SHORTLIST_FACTOR, limit)]
+    companies = {v.company_id for _, _, v in scored}
     rows = (
         Placement.objects.filter(person=person, company_id__in=companies)
         .order_by("-start_date")
@@ -256,7 +339,13 @@ def match_vacancies(person: Person, *, limit: int = 25) -> list[Match]:
     histories: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         histories[(row["company_id"], person.pk)].append(dict(row))
-    matches = _finish(scored, performance=_performance([person.pk]), histories=histories)
+    matches = _finish(
+        scored,
+        idf=scorer.idf,
+        watched=records([person.pk]),
+        clients={c: client_knowledge(c) for c in companies},
+        histories=histories,
+    )
     return matches[:limit]
 
 

@@ -14,6 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from keepwarm.network import occupations
+
 WORD = re.compile(r"[a-z0-9+#]+")
 SKILL_SPLIT = re.compile(r"[,;\n]+")
 
@@ -91,7 +93,9 @@ class Idf:
 
 
 class TitleIndex:
-    """Nearest texts to a query by TF-IDF cosine over 3-grams, via an inverted index.
+    """Nearest texts to a query by TF-IDF cosine over 3-grams, via an inverted index;
+    with `meaning`, blended with the overlap of their ESCO occupations as matching does
+    (occupations.blend).
 
     Used by the benchmark on the taxonomy's ~29k titles; the page's pools are small
     enough to score directly.
@@ -100,8 +104,14 @@ class TitleIndex:
     # Grams in more than this share of texts (" ma", "er ") only add work, not ranking.
     COMMON = 0.05
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], *, meaning: bool = False) -> None:
         self.texts = list(texts)
+        self.meaning = meaning and occupations.occupations() is not None
+        self.by_concept: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        if self.meaning:
+            for i, text in enumerate(self.texts):
+                for concept, v in occupations.concepts(text).items():
+                    self.by_concept[concept].append((i, v))
         self.docs = [grams(t) for t in self.texts]
         self.idf = Idf(self.docs)
         self.norms = [self.idf.norm(d) or 1.0 for d in self.docs]
@@ -122,11 +132,28 @@ class TitleIndex:
                 weight = self.idf.squared[gram]
                 for i in postings:
                     scores[i] += weight
+        norms = self.norms
+        meant = self._meant(text)
+        if meant:
+            query = self.idf.norm(grams(text)) or 1.0
+            lexical = {i: s / (norms[i] * query) for i, s in scores.items()}
+            scores = defaultdict(float)
+            for i in lexical.keys() | meant.keys():
+                scores[i] = occupations.blend(lexical.get(i, 0.0), meant.get(i, 0.0))
+            norms = [1.0] * len(self.texts)
         scores.pop(exclude, None)
         if not scores:
             return None
-        norms = self.norms
         return max(scores, key=lambda i: scores[i] / norms[i])
+
+    def _meant(self, text: str) -> dict[int, float]:
+        """Each text's overlap in meaning with `text` (those with none left out)."""
+        found: dict[int, float] = defaultdict(float)
+        if self.meaning:
+            for concept, v in occupations.concepts(text).items():
+                for i, u in self.by_concept.get(concept, ()):
+                    found[i] += v * u
+        return found
 
 
 def split_skills(text: str) -> list[str]:

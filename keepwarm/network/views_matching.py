@@ -70,11 +70,13 @@ def vacancy_matches(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     # Vacancies are the agency's, like clients: every signed-in user may read them.
     vacancy = get_object_or_404(Vacancy.objects.select_related("company"), pk=pk)
-    matches = matching.match_people(vacancy, user=user, limit=MATCHES_SHOWN)
-    record_people_read((m.person_id, m.person_name) for m in matches)
+    ranking = matching.rank_people(vacancy, user=user, limit=MATCHES_SHOWN)
+    record_people_read((m.person_id, m.person_name) for m in ranking.matches)
+    record_people_read((h.person_id, h.person_name) for h in ranking.held_back)
     context = {
         "vacancy": vacancy,
-        "matches": matches,
+        "matches": ranking.matches,
+        "held_back": ranking.held_back,
         "client_record": matching.client_record(vacancy),
         "whole_team": user.sees_whole_team,
     }

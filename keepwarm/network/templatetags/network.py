@@ -11,6 +11,7 @@ from keepwarm.care.queries import visible_people
 from keepwarm.network import queries
 from keepwarm.network.forms import StatementForm
 from keepwarm.network.models import Lead, Vacancy
+from keepwarm.network.performance import ClientKnowledge, Record, client_knowledge, records
 
 register = template.Library()
 
@@ -57,3 +58,15 @@ def company_network(context: Context, company: Any) -> dict[str, Any]:
             queries.visible_leads(user).filter(company=company).select_related("source")[:10]
         ),
     }
+
+
+@register.simple_tag
+def performance_record(person: Any) -> Record | None:
+    """The person's performance record (None if never placed), for the person page."""
+    return records([person.pk]).get(person.pk)
+
+
+@register.simple_tag
+def client_insight(company: Any) -> ClientKnowledge:
+    """What the company's successful hires had in common, for the company page."""
+    return client_knowledge(company.pk)

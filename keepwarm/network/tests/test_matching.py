@@ -17,6 +17,7 @@ from keepwarm.conftest import START, Cast
 from keepwarm.network import matching
 from keepwarm.network.match_scoring import salary_fit
 from keepwarm.network.models import Readiness, Vacancy
+from keepwarm.network.performance import month_of
 from keepwarm.network.similarity import Idf, TitleIndex, grams
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
@@ -122,7 +123,9 @@ def test_placed_people_count_with_salary_readiness_performance_and_history(
     assert match.placed
     assert "Last salary within the range" in texts  # never the figure itself
     assert "Readiness to move 80%: Actively looking" in texts
-    assert "Performance rated 5.0 of 5 (1 client check-in)" in texts
+    month = month_of(START, timezone.localdate())
+    assert f"Client rated 5/5 at month {month} (Acme Widgets, Account Manager)" in texts
+    assert f"Acme Widgets rated them 5/5 at month {month} (Account Manager)" in texts
     assert f"Placed at Acme Widgets before ({START.year}); stayed past the guarantee" in texts
 
 

@@ -109,7 +109,7 @@ def _get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def test_the_wheel_carries_every_template_static_file_and_migration_but_no_tests(
+def test_the_wheel_carries_every_template_static_file_migration_and_data_file_but_no_tests(
     installed: Installed,
 ) -> None:
     with zipfile.ZipFile(installed.wheel) as wheel:
@@ -118,10 +118,12 @@ def test_the_wheel_carries_every_template_static_file_and_migration_but_no_tests
         str(path.relative_to(CHECKOUT))
         for path in PACKAGE.rglob("*")
         if path.is_file()
-        and ({"templates", "static", "migrations"} & set(path.relative_to(PACKAGE).parts))
+        and ({"templates", "static", "migrations", "data"} & set(path.relative_to(PACKAGE).parts))
         and "__pycache__" not in path.parts
+        and "tests" not in path.parts
     }
     assert any(name.startswith("keepwarm/templates/emails/") for name in shipped)
+    assert "keepwarm/network/data/esco-occupations.tsv.gz" in shipped
     assert shipped - names == set()
     assert [name for name in names if "/tests/" in name or "web_tests" in name] == []
     entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))

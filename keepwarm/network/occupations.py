@@ -1,0 +1,122 @@
+"""What a job title means: the ESCO occupations it names, for titles that share no letters.
+
+"Bookkeeper" and "accounts clerk" have no 3-gram in common, but ESCO lists both among the
+labels of one occupation. A title is turned into the occupations whose labels its words
+match best (TF-IDF over words, the best `TOP`), and two titles are as close in meaning as
+those occupation lists overlap (cosine). Matching blends this with the letters' similarity
+(`blend`): the letters still decide between near spellings, the meaning finds the synonyms.
+
+The labels are in data/esco-occupations.tsv.gz, built by tools/occupations/build.py from
+a wheel pinned by hash (ESCO © European Union, reused with attribution). Loaded once per
+process on first use (about 0.3 s and 12 MB here; README). If the file is missing,
+`concepts` gives nothing and matching is lexical alone, as before.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "esco-occupations.tsv.gz"
+# The occupations kept per title: enough for "accounts assistant" to reach bookkeeping.
+TOP = 20
+# The letters' share of a title's similarity (the meaning has the rest); chosen on the
+# benchmark's tuning seed (bench/bench_matching.py), reported on another.
+LEXICAL_SHARE = 0.7
+WORD = re.compile(r"[a-z0-9+#]+")
+STOP = frozenset(
+    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"]
+)
+NONE: Mapping[int, float] = {}
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without plural s ("accounts" is "account"), stop words dropped."""
+    out = []
+    for word in WORD.findall(text.lower()):
+        if word in STOP:
+            continue
+        if len(word) > 4 and word.endswith("ies"):
+            word = word[:-3] + "y"
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+class Occupations:
+    """Word -> occupations postings over the occupations' labels, TF-IDF weighted."""
+
+    def __init__(self, labels: Iterable[str]) -> None:
+        counts = [Counter(words(text)) for text in labels]
+        df: Counter[str] = Counter()
+        for tf in counts:
+            df.update(tf.keys())
+        self.size = len(counts)
+        self.idf = {w: math.log(self.size / n) + 1.0 for w, n in df.items()}
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, tf in enumerate(counts):
+            vector = {w: (1.0 + math.log(n)) * self.idf[w] for w, n in tf.items()}
+            length = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+            for w, v in vector.items():
+                self.postings[w].append((i, v / length))
+
+    def concepts(self, text: str) -> Mapping[int, float]:
+        """The `TOP` occupations `text` names best, as a unit vector (empty if none)."""
+        scores: dict[int, float] = defaultdict(float)
+        for word, n in Counter(words(text)).items():
+            idf = self.idf.get(word)
+            if idf is None:
+                continue
+            weight = (1.0 + math.log(n)) * idf
+            for i, v in self.postings[word]:
+                scores[i] += weight * v
+        best = sorted(scores.items(), key=lambda t: -t[1])[:TOP]
+        length = math.sqrt(sum(v * v for _, v in best))
+        return {i: v / length for i, v in best} if length else NONE
+
+
+_lock = threading.Lock()
+_loaded: list[Occupations | None] = []
+
+
+def occupations() -> Occupations | None:
+    """The occupations, read on first use; None when the data file is not there."""
+    if not _loaded:
+        with _lock:
+            if not _loaded:
+                _loaded.append(load(DATA))
+    return _loaded[0]
+
+
+def load(path: Path) -> Occupations | None:
+    if not path.exists():
+        return None
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return Occupations(line.partition("\t")[2] for line in lines)
+
+
+@lru_cache(maxsize=100_000)
+def concepts(text: str) -> Mapping[int, float]:
+    found = occupations()
+    return found.concepts(text) if found is not None else NONE
+
+
+def overlap(a: Mapping[int, float], b: Mapping[int, float]) -> float:
+    """Cosine of two concept vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(i, 0.0) for i, v in a.items())
+
+
+def blend(lexical: float, meaning: float | None) -> float:
+    """A title's similarity from its letters and, when known, its meaning."""
+    if meaning is None:
+        return lexical
+    return LEXICAL_SHARE * lexical + (1.0 - LEXICAL_SHARE) * meaning
