@@ -184,6 +184,18 @@ def browser_page(chromium: Any) -> Any:
     return chromium.new_page(viewport=DESKTOP)
 
 
+# --- A real S3 API on loopback (uploads in a bucket) -----------------------------------
+
+
+@pytest.fixture
+def bucket(settings: Any) -> Iterator[Any]:
+    """Uploaded files go to a private bucket of moto's S3 server on 127.0.0.1."""
+    from keepwarm.lib.tests.s3_bucket import serving_bucket
+
+    with serving_bucket(settings) as served:
+        yield served
+
+
 # --- A real SMTP server on loopback (mail and worker tests) ----------------------------
 
 

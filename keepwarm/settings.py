@@ -216,8 +216,9 @@ STATIC_ROOT = DATA_DIR / "static"
 # fills it with collectstatic, a fresh checkout has it empty.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-# Uploaded files (staff photos) on the data folder's disk, or in an S3-compatible bucket
-# when KEEPWARM_S3_BUCKET is set, so app machines need not share a folder.
+# Uploaded files (staff photos; import files also, keepwarm.imports.uploads) on the data
+# folder's disk, or in an S3-compatible bucket when KEEPWARM_S3_BUCKET is set, so app
+# machines need not share a folder.
 KEEPWARM_S3_BUCKET = env_str("KEEPWARM_S3_BUCKET").strip()
 KEEPWARM_S3_ENDPOINT_URL = env_str("KEEPWARM_S3_ENDPOINT_URL").strip()
 KEEPWARM_S3_REGION = env_str("KEEPWARM_S3_REGION").strip()

@@ -1,78 +1,25 @@
 """Staff photos in an S3-compatible bucket (KEEPWARM_S3_BUCKET): kept private, served
 through the app to those allowed to see them.
 
-The bucket is a real S3 API on loopback: moto in server mode, spoken to over HTTP by
-django-storages and boto3 exactly as a provider's would be.
+The bucket is a real S3 API on loopback (keepwarm/lib/tests/s3_bucket.py).
 """
 
 from __future__ import annotations
 
-import socket
-import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
-import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from moto.server import ThreadedMotoServer
 
 from keepwarm.accounts.tests.test_contact_card import png_bytes
 from keepwarm.conftest import Cast
-from keepwarm.settings import media_storage
+from keepwarm.lib.tests.s3_bucket import Bucket
 
-KEY, SECRET = "test-key", "test-secret"
 PUBLIC = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
 )
-
-
-@dataclass
-class Bucket:
-    s3: Any  # a boto3 S3 client of its own, as the agency's operator would use
-    name: str
-
-    def keys(self) -> list[str]:
-        return [item["Key"] for item in self.s3.list_objects_v2(Bucket=self.name)["Contents"]]
-
-
-@pytest.fixture
-def bucket(settings: Any) -> Iterator[Bucket]:
-    """An S3 server on 127.0.0.1 with an empty private bucket; uploads go to it."""
-    name = f"keepwarm-media-{uuid.uuid4().hex[:12]}"  # moto keeps buckets per process
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="eu-west-2",
-        aws_access_key_id=KEY,
-        aws_secret_access_key=SECRET,
-    )
-    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": media_storage(
-            bucket=name,
-            endpoint_url=endpoint,
-            region="eu-west-2",
-            access_key=KEY,
-            secret_key=SECRET,
-        ),
-    }
-    try:
-        yield Bucket(s3, name)
-    finally:
-        server.stop()
 
 
 def test_a_photo_goes_to_the_bucket_private_and_is_served_by_the_app(
