@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -183,6 +184,18 @@ def browser_page(chromium: Any) -> Any:
     return chromium.new_page(viewport=DESKTOP)
 
 
+# --- A real S3 API on loopback (uploads in a bucket) -----------------------------------
+
+
+@pytest.fixture
+def bucket(settings: Any) -> Iterator[Any]:
+    """Uploaded files go to a private bucket of moto's S3 server on 127.0.0.1."""
+    from keepwarm.lib.tests.s3_bucket import serving_bucket
+
+    with serving_bucket(settings) as served:
+        yield served
+
+
 # --- A real SMTP server on loopback (mail and worker tests) ----------------------------
 
 
@@ -194,7 +207,9 @@ class SmtpSink:
     DATA hang after the message arrived, as a server does when it is slow to say 250.
     `hang_up_at_mail` closes the connection instead of answering the next that many MAIL
     commands; `hang_up_after_data` does so for that many messages after they arrived, before
-    the 250. It offers PIPELINING unless `pipelining` is turned off.
+    the 250. It offers PIPELINING unless `pipelining` is turned off. `delay` seconds pass
+    before each 250, as with a server that takes its time (several clients meanwhile are
+    served at once); `received_at` keeps when each message arrived (time.monotonic()).
     """
 
     def __init__(self) -> None:
@@ -205,6 +220,8 @@ class SmtpSink:
         self.hang_up_at_mail = 0
         self.hang_up_after_data = 0
         self.pipelining = True
+        self.delay = 0.0
+        self.received_at: list[float] = []
         self.data_received = threading.Event()
         self.connections = 0
         self.port = 0
@@ -248,12 +265,15 @@ class SmtpSink:
             return self.data_replies.popleft()
         content = envelope.original_content or envelope.content
         self.messages.append(message_from_bytes(content, policy=email_policy.default))
+        self.received_at.append(time.monotonic())
         self.data_received.set()
         if self.hang_up_after_data:
             self.hang_up_after_data -= 1
             await _hang_up(server)
         while self.stall:
             await asyncio.sleep(0.05)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 2.0.0 Message accepted"
 
 

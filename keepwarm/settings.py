@@ -216,8 +216,61 @@ STATIC_ROOT = DATA_DIR / "static"
 # fills it with collectstatic, a fresh checkout has it empty.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Uploaded files (staff photos; import files also, keepwarm.imports.uploads) on the data
+# folder's disk, or in an S3-compatible bucket when KEEPWARM_S3_BUCKET is set, so app
+# machines need not share a folder.
+KEEPWARM_S3_BUCKET = env_str("KEEPWARM_S3_BUCKET").strip()
+KEEPWARM_S3_ENDPOINT_URL = env_str("KEEPWARM_S3_ENDPOINT_URL").strip()
+KEEPWARM_S3_REGION = env_str("KEEPWARM_S3_REGION").strip()
+KEEPWARM_S3_ACCESS_KEY_ID = env_str("KEEPWARM_S3_ACCESS_KEY_ID").strip()
+KEEPWARM_S3_SECRET_ACCESS_KEY = env_str("KEEPWARM_S3_SECRET_ACCESS_KEY").strip()
+
+
+def media_storage(
+    *, bucket: str, endpoint_url: str, region: str, access_key: str, secret_key: str
+) -> dict[str, Any]:
+    """STORAGES["default"]: the data folder, or the S3-compatible bucket when one is named."""
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if endpoint_url and not endpoint_url.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            "KEEPWARM_S3_ENDPOINT_URL must be the storage's URL, e.g. "
+            f"https://s3.eu-west-2.amazonaws.com; got {endpoint_url!r}"
+        )
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured(
+            "Set both KEEPWARM_S3_ACCESS_KEY_ID and KEEPWARM_S3_SECRET_ACCESS_KEY, or neither "
+            "(then the machine's own credentials are used, e.g. an instance role)"
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            # Everything uploaded is personal: no ACL that could make an object public
+            # (the bucket's own stays private), and a URL, if one is ever made, is signed
+            # and expires in five minutes. Pages serve files through views that check who
+            # asks (portal.views_personal.staff_photo), never by the bucket's URL.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "location": "media",
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(
+        bucket=KEEPWARM_S3_BUCKET,
+        endpoint_url=KEEPWARM_S3_ENDPOINT_URL,
+        region=KEEPWARM_S3_REGION,
+        access_key=KEEPWARM_S3_ACCESS_KEY_ID,
+        secret_key=KEEPWARM_S3_SECRET_ACCESS_KEY,
+    ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 

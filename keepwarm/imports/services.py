@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.recording import Actor, acting_as
+from keepwarm.imports import uploads
 from keepwarm.imports.entities import HANDLERS
 from keepwarm.imports.entities.rows import Context, Row
 from keepwarm.imports.fields import (
@@ -43,6 +44,7 @@ from keepwarm.imports.models import (
     Source,
 )
 from keepwarm.imports.reading import ImportFileError, UploadTooLarge, count_rows, open_table
+from keepwarm.imports.uploads import upload_dir
 from keepwarm.lib.private_files import open_private
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
@@ -69,10 +71,6 @@ LOOK_BACK = dt.timedelta(days=7)
 UPLOADS = "import-uploads"
 
 
-def upload_dir() -> Path:
-    return Path(settings.DATA_DIR) / "imports"
-
-
 def store_upload(name: str, chunks: Iterator[bytes]) -> Path:
     """Keep an uploaded file for the worker under the data directory.
 
@@ -97,6 +95,7 @@ def store_upload(name: str, chunks: Iterator[bytes]) -> Path:
             f"{safe} is larger than {settings.KEEPWARM_UPLOAD_MAX_MB} MB, the largest file "
             "Keepwarm imports. Split it into smaller files and import them one after another."
         )
+    uploads.share(path)  # for a jobs worker on another machine
     return path
 
 
@@ -257,7 +256,7 @@ def execute(run: ImportRun, *, now: dt.datetime) -> ImportRun:
     ctx: Context | None = None
     progress = Progress(run.pk)
     try:
-        total = sum(count_rows(Path(f["path"])) for f in run.files)
+        total = sum(count_rows(uploads.local_file(f["path"])) for f in run.files)
         ImportRun.objects.filter(pk=run.pk).update(total_rows=total)
         ctx = Context(
             run=run,
@@ -274,7 +273,7 @@ def execute(run: ImportRun, *, now: dt.datetime) -> ImportRun:
                 for spec in run.files:
                     ctx.file_name = spec["name"]
                     handler = HANDLERS[spec["entity"]]
-                    rows = _rows(ctx, spec["entity"], Path(spec["path"]))
+                    rows = _rows(ctx, spec["entity"], uploads.local_file(spec["path"]))
                     while batch := list(itertools.islice(rows, BATCH)):
                         handler(ctx, spec["entity"], batch)
                         ctx.spool.end_batch()
@@ -411,7 +410,7 @@ def forget_old_uploads(*, now: dt.datetime) -> int:
     ).exclude(state__in=waiting)
     forgotten = 0
     for run in old.only("id", "files").order_by("-id"):
-        if any(Path(spec["path"]).exists() for spec in run.files):
+        if any(uploads.kept(spec["path"]) for spec in run.files):
             delete_files(run)
             forgotten += 1
     return forgotten
@@ -424,9 +423,7 @@ def forget_old_uploads_daily(*, now: dt.datetime) -> str:
 def delete_files(run: ImportRun) -> None:
     """Remove an uploaded run's files once nothing will read them again."""
     for spec in run.files:
-        folder = Path(spec["path"]).parent
-        if folder.parent == upload_dir():
-            shutil.rmtree(folder, ignore_errors=True)
+        uploads.forget(spec["path"])
 
 
 __all__ = [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +18,7 @@ from keepwarm.imports.fields import guess_mapping
 from keepwarm.imports.forms import MappingForm, UploadForm
 from keepwarm.imports.models import ImportRun, RowResult, Source
 from keepwarm.imports.reading import ImportFileError, read_head
+from keepwarm.imports.uploads import local_file
 
 MAX_FILES = 12
 
@@ -102,7 +101,7 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(run)
     spec = run.files[0]
     try:
-        table, samples = read_head(Path(spec["path"]))
+        table, samples = read_head(local_file(spec["path"]))
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("imports")

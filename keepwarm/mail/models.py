@@ -129,3 +129,18 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email or self.email_hash[:12]}: {self.get_reason_display()}"
+
+
+class SendingPace(models.Model):
+    """The provider's rate limit, shared by every worker (keepwarm.mail.pace).
+
+    `next_at` is the moment the next message may go, in seconds since the epoch on the
+    database's clock: a float, because both engines do the booking's arithmetic on it in
+    one UPDATE, and the workers' own clocks never enter it.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    next_at = models.FloatField(default=0.0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: next at {self.next_at:.3f}"

@@ -33,9 +33,13 @@ T = TypeVar("T")
 class Steps:
     """Runs a tick's steps by name, each guarded; knows which failed and which waited."""
 
-    def __init__(self, *, now: dt.datetime, worker_id: str) -> None:
+    def __init__(
+        self, *, now: dt.datetime, worker_id: str, skip: frozenset[str] = frozenset()
+    ) -> None:
         self.now = now
         self.worker_id = worker_id
+        # Steps another lane's workers run (keepwarm.worker.tick.LANES).
+        self.skip = skip
         self.started_at = timezone.now()
         self._clock = time.monotonic()
         # One read per tick: the failing steps are few, and a step that succeeds is only
@@ -48,7 +52,10 @@ class Steps:
     def run(
         self, name: str, step: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T | None:
-        """`step`'s result, or None when it failed or is waiting for its retry time."""
+        """`step`'s result, or None when it failed, is waiting for its retry time or
+        belongs to another lane."""
+        if name in self.skip:
+            return None
         if name in self.failed:
             return None  # failed earlier in this tick (sending runs twice)
         failure = self.failing.get(name)

@@ -59,6 +59,7 @@ SEND_BATCH = 500
 class TickReport:
     now: dt.datetime
     today: dt.date
+    lane: str = "all"
     reconciled: int = 0
     advanced: int = 0
     missed: int = 0
@@ -103,7 +104,8 @@ class TickReport:
             counts.append(f"FAILED {', '.join(self.failed)} (see the System page)")
         if self.waiting:
             counts.append(f"waiting to retry {', '.join(self.waiting)}")
-        return f"tick {local:%Y-%m-%d %H:%M %Z}: " + ", ".join(counts)
+        lane = "" if self.lane == ALL else f" ({self.lane} lane)"
+        return f"tick {local:%Y-%m-%d %H:%M %Z}{lane}: " + ", ".join(counts)
 
 
 def _due_checkins(today: dt.date) -> Any:
@@ -268,6 +270,28 @@ STEPS = (
 )
 
 
+# Lanes: which steps a worker runs. Sending must never wait behind a long job (an import
+# of 100k rows, a once-a-day pass over every placement, another tool's slow webhook
+# endpoint), so on PostgreSQL those can have workers of their own: `--lane mail` sends and
+# queues mail, `--lane jobs` runs the rest, and `all` (the default) is both, for one small
+# install. Mail a job queues (a privacy notice, an alert) goes out on a mail worker's
+# next tick.
+MAIL, JOBS, ALL = "mail", "jobs", "all"
+LANES = (ALL, MAIL, JOBS)
+JOB_STEPS = frozenset({"webhooks", "imports", *(DAILY + name for name in DAILY_JOBS)})
+
+
+def steps_outside(lane: str) -> frozenset[str]:
+    """The steps a worker in `lane` leaves to the other lane."""
+    if lane == MAIL:
+        return JOB_STEPS
+    if lane == JOBS:
+        return frozenset(STEPS) - JOB_STEPS
+    if lane == ALL:
+        return frozenset()
+    raise ValueError(f"No such lane {lane!r}; the lanes are {', '.join(LANES)}")
+
+
 def send_queued(*, now: dt.datetime, worker_id: str) -> SendReport:
     """Send everything due in the outbox, a batch (one SMTP connection) at a time."""
     report = SendReport()
@@ -303,14 +327,15 @@ def _run_daily_jobs(steps: Steps, *, now: dt.datetime, today: dt.date, worker_id
     return ", ".join(summary for summary in summaries if summary)
 
 
-def tick(*, now: dt.datetime | None = None, worker_id: str = "") -> TickReport:
+def tick(*, now: dt.datetime | None = None, worker_id: str = "", lane: str = ALL) -> TickReport:
     """One pass of the worker as of `now`: each step on its own (keepwarm.ops.jobs), so one
-    that fails is recorded and retried later while the others still run."""
+    that fails is recorded and retried later while the others still run. The steps of
+    the other lane (see LANES) are left to the workers that run it."""
     now = now or timezone.now()
     worker_id = worker_id or default_worker_id()
     today = now.astimezone(agency_zone()).date()
-    report = TickReport(now=now, today=today)
-    steps = Steps(now=now, worker_id=worker_id)
+    report = TickReport(now=now, today=today, lane=lane)
+    steps = Steps(now=now, worker_id=worker_id, skip=steps_outside(lane))
     # What is already queued goes first: no step below can hold it up.
     report.mail.add(steps.run(SEND, send_queued, now=now, worker_id=worker_id) or SendReport())
     report.reconciled = steps.run("reconcile", reconcile_stale, now=now) or 0

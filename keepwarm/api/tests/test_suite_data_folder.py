@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from keepwarm.conftest import Cast
-from keepwarm.imports.services import upload_dir
+from keepwarm.imports.uploads import upload_dir
 from keepwarm.pytest_plugin import REAL_DATA_DIR, TEST_DATA_DIR, listing
 
 

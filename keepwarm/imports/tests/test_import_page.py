@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from keepwarm.conftest import Cast
 from keepwarm.imports.models import ColumnMapping, ImportRun
-from keepwarm.imports.services import upload_dir
 from keepwarm.imports.tests.conftest import FIXTURES, NOW
+from keepwarm.imports.uploads import upload_dir
 from keepwarm.people.models import Person
 from keepwarm.worker.tick import tick
 

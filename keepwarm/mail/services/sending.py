@@ -1,12 +1,11 @@
-"""Sending: claimed rows go out over one connection, each once, at the provider's pace."""
+"""Sending: claimed rows go out over one connection, each once, at the provider's pace
+(keepwarm.mail.pace, shared by every worker)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -27,6 +26,7 @@ from keepwarm.mail.claims import (
 )
 from keepwarm.mail.delivery import Permanent, Transient, Unknown, close_quietly, deliver
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.pace import Pace
 from keepwarm.mail.services.outbox import default_worker_id
 from keepwarm.mail.suppressions import blocked
 
@@ -72,33 +72,6 @@ def _retry_all(messages: list[OutboxMessage], *, now: dt.datetime, error: str) -
         else:
             report.failed += 1
     return report
-
-
-class Pace:
-    """A token bucket that keeps sending under the provider's limit (messages a second).
-
-    `rate` 0 means no limit. One bucket holds at most one second's worth, so a worker
-    that waited for mail never bursts above the rate afterwards.
-    """
-
-    def __init__(self, rate: float, *, clock: Any = time.monotonic, sleep: Any = time.sleep):
-        self.rate = rate
-        self.clock = clock
-        self.sleep = sleep
-        self.tokens = 1.0
-        self.last = clock()
-
-    def wait(self) -> None:
-        if self.rate <= 0:
-            return
-        now = self.clock()
-        self.tokens = min(max(1.0, self.rate), self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens < 1.0:
-            self.sleep((1.0 - self.tokens) / self.rate)
-            self.last = self.clock()
-            self.tokens = 1.0
-        self.tokens -= 1.0
 
 
 def _send_claimed(

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.consent import withdraw_consent
-from keepwarm.mail.services.sending import Pace
 from keepwarm.newsletters.models import Issue
 from keepwarm.newsletters.queries import issue_progress
 from keepwarm.newsletters.services import (
@@ -139,19 +138,3 @@ def test_an_issue_without_blocks_cannot_be_scheduled(setup: Setup) -> None:
     setup.issue.blocks.all().delete()
     with pytest.raises(ValidationError):
         schedule_issue(issue=setup.issue, now=NOW)
-
-
-def test_pace_keeps_to_the_rate() -> None:
-    clock = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock[0] += seconds
-
-    pace = Pace(10, clock=lambda: clock[0], sleep=sleep)
-    for _ in range(101):
-        pace.wait()
-    assert clock[0] == pytest.approx(10.0, rel=0.05)  # 100 intervals at 10/s
-    unlimited = Pace(0, clock=lambda: 0.0, sleep=sleep)
-    unlimited.wait()

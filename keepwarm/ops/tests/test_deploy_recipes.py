@@ -49,13 +49,16 @@ def _command(service: dict[str, Any]) -> list[str]:
     return shlex.split(command) if isinstance(command, str) else [str(c) for c in command]
 
 
-def test_compose_runs_postgres_two_web_servers_two_workers_and_a_proxy() -> None:
+def test_compose_runs_postgres_two_web_servers_workers_in_both_lanes_and_a_proxy() -> None:
     compose = _compose()
     services = compose["services"]
     keepwarm = _keepwarm_services(compose)
     web = sorted(n for n, s in keepwarm.items() if _command(s)[:2] == ["gunicorn", "keepwarm.wsgi"])
-    workers = sorted(n for n, s in keepwarm.items() if _command(s) == ["keepwarm", "worker"])
-    assert (len(web), len(workers)) == (2, 2), (web, workers)
+    workers = sorted(n for n, s in keepwarm.items() if _command(s)[:2] == ["keepwarm", "worker"])
+    lanes = sorted(_command(keepwarm[name])[2:] for name in workers)
+    # Two send mail (either may stop), one runs imports and the long jobs.
+    assert lanes == [["--lane", "jobs"], ["--lane", "mail"], ["--lane", "mail"]], workers
+    assert len(web) == 2, web
     assert services["db"]["image"].startswith("postgres:")
     assert "migrate" in _command(keepwarm["migrate"])[2]
     assert "collectstatic" in _command(keepwarm["migrate"])[2]
@@ -171,7 +174,8 @@ def test_systemd_units_run_keepwarm_as_its_own_user_from_the_venv() -> None:
             assert service["EnvironmentFile"] == "/etc/keepwarm/keepwarm.env"
             assert VENV_BIN in service["ExecStart"]
     worker = _unit(UNITS / "keepwarm-worker@.service")["Service"]["ExecStart"]
-    assert shlex.split(worker) == [f"{VENV_BIN}keepwarm", "worker"]
+    # The instance name is the lane: keepwarm-worker@all, @mail, @jobs.
+    assert shlex.split(worker) == [f"{VENV_BIN}keepwarm", "worker", "--lane", "%i"]
 
 
 def test_systemd_analyze_verifies_the_units(tmp_path: Path) -> None:

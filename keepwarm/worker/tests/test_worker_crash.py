@@ -7,7 +7,6 @@ the same way in the SQLite and the PostgreSQL CI runs.
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from keepwarm.conftest import SmtpSink
+from keepwarm.worker.tests.processes import child_env, keepwarm
 
 NOW = "2026-03-09T09:05:00+00:00"
 SEED = """
@@ -34,17 +34,6 @@ Touchpoint.objects.create(
 """
 
 
-def keepwarm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "keepwarm.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-
-
 def outbox(database: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(database) as db:
         return db.execute("SELECT state, message_id FROM mail_outboxmessage").fetchall()
@@ -52,15 +41,10 @@ def outbox(database: Path) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def worker_env(tmp_path: Path, smtp_server: SmtpSink) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("KEEPWARM_", "DJANGO_"))
-    }
-    env.update(
-        KEEPWARM_DATA_DIR=str(tmp_path),
-        KEEPWARM_DATABASE_URL=f"sqlite:///{tmp_path / 'keepwarm.sqlite3'}",
-        KEEPWARM_EMAIL_URL=f"{smtp_server.url}?timeout=60",
+    env = child_env(
+        tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'keepwarm.sqlite3'}",
+        smtp=smtp_server,
     )
     keepwarm(env, "migrate", "--noinput")
     keepwarm(env, "shell", "-c", SEED)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from keepwarm.lib.dates import agency_zone
 from keepwarm.mail.services.outbox import default_worker_id
-from keepwarm.worker.tick import tick
+from keepwarm.worker.tick import ALL, LANES, tick
 
 logger = logging.getLogger("keepwarm.worker")
 
@@ -39,6 +39,9 @@ class Command(BaseCommand):
         "Run the background worker: send due check-in emails and move placements along. "
         "Runs until stopped (SIGTERM or Ctrl-C) unless --once is given."
     )
+    # A worker restarted after a crash is back in a second, not after importing every
+    # page and the API for the system checks; `keepwarm migrate` runs them each release.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one tick and exit.")
@@ -48,6 +51,16 @@ class Command(BaseCommand):
             help=(
                 "Run one tick as of this moment, e.g. 2026-03-02T09:05 (the agency's time "
                 "zone) or 2026-03-02T09:05+00:00. Implies --once."
+            ),
+        )
+        parser.add_argument(
+            "--lane",
+            choices=LANES,
+            default=ALL,
+            help=(
+                "Which work this worker does: mail (send and queue email), jobs (imports, "
+                "webhooks, the once-a-day jobs) or all (default, for one small install). "
+                "On PostgreSQL, run mail and jobs workers apart so sending never waits."
             ),
         )
         parser.add_argument(
@@ -63,8 +76,9 @@ class Command(BaseCommand):
         if interval <= 0:
             raise CommandError("--interval must be a positive number of seconds")
         worker_id = default_worker_id()
+        lane = options["lane"]
         if options["once"] or now is not None:
-            self._tick(now=now, worker_id=worker_id)
+            self._tick(now=now, worker_id=worker_id, lane=lane)
             return
 
         stop = threading.Event()
@@ -75,11 +89,11 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        self.stdout.write(f"Worker {worker_id} started; a tick every {interval:g} s.")
+        self.stdout.write(f"Worker {worker_id} started ({lane} lane); a tick every {interval:g} s.")
         while not stop.is_set():
             close_old_connections()
             try:
-                self._tick(now=None, worker_id=worker_id)
+                self._tick(now=None, worker_id=worker_id, lane=lane)
             except Exception:
                 # One bad tick (database restarting, a bug in one row) must not stop
                 # the emails of everyone else; the next tick tries again.
@@ -87,7 +101,7 @@ class Command(BaseCommand):
             stop.wait(interval)
         self.stdout.write("Worker stopped.")
 
-    def _tick(self, *, now: dt.datetime | None, worker_id: str) -> None:
-        report = tick(now=now, worker_id=worker_id)
+    def _tick(self, *, now: dt.datetime | None, worker_id: str, lane: str) -> None:
+        report = tick(now=now, worker_id=worker_id, lane=lane)
         self.stdout.write(report.summary())
         self.stdout.flush()
