@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
+from keepwarm.lib import humane
 from keepwarm.signals.scoring import (
     DETAIL_OF,
     AnswerInput,
@@ -470,7 +471,11 @@ def behaviour_factors(b: Behaviour, today: dt.date) -> list[Factor]:
     if b.last_answer_on is not None:
         days = (today - b.last_answer_on).days
         out.append(
-            Factor("response:since_answer", min(days / 90.0, 4.0), f"last answered {days} days ago")
+            Factor(
+                "response:since_answer",
+                min(days / 90.0, 4.0),
+                f"last answered {humane.days_ago(b.last_answer_on, today)}",
+            )
         )
     if b.last_contact_on is not None:
         days = (today - b.last_contact_on).days
