@@ -5,14 +5,13 @@ curves (labelled where it starts) instead of squashing them into the top of 0–
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from keepwarm.conftest import START, Cast
-from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
+from keepwarm.reports.tests.test_report_period import another_placement
 from keepwarm.web_tests.browser import DESKTOP, MARKS, launched, phone_page, serious_violations
 
 pytestmark = MARKS
@@ -31,19 +30,8 @@ CURVE = """() => {
 
 
 def _one_fell_off(cast: Cast) -> None:
-    person = Person.objects.create(first_name="Fern", last_name="Fall", owner=cast.owner)
-    Placement.objects.create(
-        person=person,
-        company=cast.company,
-        owner=cast.owner,
-        role_title="Buyer",
-        start_date=START,
-        salary=Decimal("30000"),
-        fee=Decimal("6000"),
-        guarantee_length=90,
-        status=Placement.Status.FELL_OFF,
-        left_on=START + dt.timedelta(days=20),
-    )
+    left_on = START + dt.timedelta(days=20)
+    another_placement(cast, "Fern", START, status=Placement.Status.FELL_OFF, left_on=left_on)
 
 
 def _read_dashboard(page: Any, url: str) -> None:

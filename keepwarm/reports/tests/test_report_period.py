@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -35,7 +36,8 @@ def _client(user: User) -> Client:
     return client
 
 
-def _placement(cast: Cast, first: str, start: dt.date) -> Placement:
+def another_placement(cast: Cast, first: str, start: dt.date, **extra: Any) -> Placement:
+    """A second placement at the cast's client, for a person of its own."""
     person = Person.objects.create(first_name=first, last_name="Earlier", owner=cast.owner)
     return Placement.objects.create(
         person=person,
@@ -46,6 +48,7 @@ def _placement(cast: Cast, first: str, start: dt.date) -> Placement:
         salary=Decimal("30000"),
         fee=Decimal("6000"),
         guarantee_length=90,
+        **extra,
     )
 
 
@@ -71,7 +74,7 @@ def _cards(html: str) -> list[str]:
 def test_every_dashboard_card_states_and_counts_the_chosen_period(cast: Cast) -> None:
     # Before the period: a year-old placement and a call, which two years or "the last
     # 90 days" would have counted on some cards and not on others.
-    _placement(cast, "Olga", dt.date(2025, 6, 2))
+    another_placement(cast, "Olga", dt.date(2025, 6, 2))
     _call(cast, dt.date(2026, 2, 20))
     # Inside the period, but more than 90 days before its end.
     _call(cast, dt.date(2026, 3, 10))
