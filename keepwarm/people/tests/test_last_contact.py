@@ -4,9 +4,11 @@ same figure, and what counts as contact is what a recruiter would count."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +18,7 @@ from keepwarm.care.services import log_touchpoint
 from keepwarm.conftest import START, Cast
 from keepwarm.portal.personal import refer
 from keepwarm.signals.services.evidence import find_signals, hear
-from keepwarm.surveys.models import Invitation, Questionnaire
+from keepwarm.surveys.models import Invitation, Questionnaire, Response
 from keepwarm.surveys.services import record_response
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,32 @@ def test_silence_since_the_start_says_so_rather_than_contradicting_the_last_cont
     days = (NOW.date() - START).days
     assert factor == f"no contact since they started {days} days ago"
     assert reason == (f"No contact since they started {days} days ago (last contact 20 Feb 2026)")
+
+
+def test_answers_given_before_they_counted_become_the_last_contact_on_upgrade(
+    cast: Cast,
+) -> None:
+    migration = importlib.import_module("keepwarm.surveys.migrations.0004_answers_are_last_contact")
+    _call(cast, CALLED, Touchpoint.Outcome.REACHED)
+    invitation = Invitation.objects.create(
+        placement=cast.placement,
+        person=cast.candidate,
+        questionnaire=Questionnaire.objects.get(code="candidate-check-in"),
+        expires_at=ANSWERED + dt.timedelta(days=30),
+        answered_at=ANSWERED,
+    )
+    # As stored before answering counted: a response, and the last contact left alone.
+    Response.objects.create(
+        invitation=invitation,
+        placement=cast.placement,
+        person=cast.candidate,
+        questionnaire=invitation.questionnaire,
+        submitted_at=ANSWERED,
+    )
+
+    migration.answers_count_as_contact(apps, None)
+
+    cast.candidate.refresh_from_db()
+    cast.client_contact.refresh_from_db()
+    assert cast.candidate.last_contacted_at == ANSWERED
+    assert cast.client_contact.last_contacted_at is None
