@@ -142,3 +142,10 @@ def test_referrals_read_as_candidate_and_client_referrals(cast: Cast) -> None:
         .content.decode()
     )
     assert "Candidate referrals received" in html and "A candidate referrals" not in html
+
+
+def test_alerts_report_says_plainly_when_nothing_can_be_compared(cast: Cast) -> None:
+    html = _client(cast.manager).get(reverse("report", args=["alerts"]), PERIOD).content.decode()
+    assert f"0 raised {STATED}" in html
+    assert "No alert has an answer before and after it to compare yet." in html
+    assert "better 0 times" not in html
