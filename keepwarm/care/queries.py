@@ -198,6 +198,7 @@ class _Contact:
     """When someone was last contacted, with Person's own red/amber/green rule."""
 
     __slots__ = ("last_contacted_at",)
+    last_contact_on: Any = Person.last_contact_on
     days_since_contact: Any = Person.days_since_contact
     contact_rag: Any = Person.contact_rag
 
@@ -245,10 +246,12 @@ def _going_cold(
     user: User, today: dt.date, *, shown: int | None = None
 ) -> tuple[list[ColdContact], int]:
     """The coldest contacts first (at most `shown` of them as objects), and how many in all."""
-    # Anyone last contacted on or before the amber day (in UTC, as stored) might be cold;
-    # Person.contact_rag decides.
-    amber_since = dt.datetime.combine(
-        today - dt.timedelta(days=settings.KEEPWARM_AMBER_DAYS - 1), dt.time.min, tzinfo=dt.UTC
+    # Anyone last contacted before the local midnight after the amber day is cold;
+    # Person.contact_rag says how cold.
+    amber_since = timezone.make_aware(
+        dt.datetime.combine(
+            today - dt.timedelta(days=settings.KEEPWARM_AMBER_DAYS - 1), dt.time.min
+        )
     )
 
     def cold(prefix: str) -> Q:

@@ -197,10 +197,10 @@ class _Agency(History, Feedback):
         for placement in self.placements:
             placement.status = status[placement.pk]
         self.contact_clients()
-        self.set_last_contact()
         self.make_sure_everyone_has_work_today()
         self.make_covers()
         self.answer_questionnaires()
+        self.set_last_contact()
         self.score_and_alert()
         newsletter.load(today=self.today)
         integrations.load(now=timezone.now())

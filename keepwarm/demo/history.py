@@ -24,6 +24,7 @@ from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
+from keepwarm.surveys.models import Response
 
 
 class History:
@@ -285,16 +286,19 @@ class History:
         )
 
     def set_last_contact(self) -> None:
-        """Last contact is the latest call or meeting that got through, as logging sets it.
+        """Last contact is the latest call or meeting that got through, or answer given,
+        as logging and answering set it (people.services.record_contact).
 
         Check-in emails sent by the worker do not count: a person can read every email and
         still be drifting away.
         """
         latest: dict[int, dt.datetime] = {}
         got_through = (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.MET)
-        for person_id, done_at in Touchpoint.objects.filter(
+        calls = Touchpoint.objects.filter(
             state=Touchpoint.State.DONE, outcome__in=got_through
-        ).values_list("person_id", "done_at"):
+        ).values_list("person_id", "done_at")
+        answers = Response.objects.values_list("person_id", "submitted_at")
+        for person_id, done_at in (*calls, *answers):
             if done_at and (person_id not in latest or done_at > latest[person_id]):
                 latest[person_id] = done_at
         people = list(Person.objects.filter(id__in=latest))

@@ -96,6 +96,8 @@ class Person(models.Model):
         related_name="owned_people",
     )
     # Stored so Today's red/amber/green and "long silence" are an indexed read.
+    # The one "last contact" every page, list, export, the API and the risk model read:
+    # the latest moment we got through to them or they to us (see `record_contact`).
     last_contacted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -148,10 +150,17 @@ class Person(models.Model):
                 "is read-only and nothing is sent to them."
             )
 
-    def days_since_contact(self, today: dt.date) -> int | None:
+    @property
+    def last_contact_on(self) -> dt.date | None:
+        """The agency's calendar day of the last contact (a call at 00:30 in June is that
+        day in London, the day before in UTC)."""
         if self.last_contacted_at is None:
             return None
-        return (today - self.last_contacted_at.date()).days
+        return timezone.localdate(self.last_contacted_at)
+
+    def days_since_contact(self, today: dt.date) -> int | None:
+        contact_on = self.last_contact_on
+        return None if contact_on is None else (today - contact_on).days
 
     def contact_rag(self, today: dt.date) -> str:
         """Red/amber/green by days since last contact (never contacted counts as red)."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from keepwarm.audit.concurrency import claim_version
@@ -48,6 +49,25 @@ def make_client_contact(
             + f" on {on:%d %b %Y}.",
         )
     return role
+
+
+def record_contact(*, person: Person, at: dt.datetime) -> None:
+    """`person` and the agency got through to each other at `at`: their last contact.
+
+    What counts, and nothing else: a call that reached them, a meeting, an email a
+    consultant sent them or a reply logged from them (care's `log_touchpoint`), a
+    questionnaire they answered (surveys), and anything they sent from their personal page
+    (portal). Check-ins, reminders and newsletters the worker sent count only once
+    answered; a voicemail, an unanswered call or a bounce is no contact.
+
+    Only ever moves forward, in one conditional UPDATE, so a late-arriving older event
+    cannot make someone look colder. Not an edit of the record: no audit entry.
+    """
+    Person.objects.filter(pk=person.pk).filter(
+        Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=at)
+    ).update(last_contacted_at=at)
+    if person.last_contacted_at is None or person.last_contacted_at < at:
+        person.last_contacted_at = at
 
 
 # What a new person can be to the agency from the start; a placed role comes with a placement.

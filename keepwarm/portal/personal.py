@@ -27,6 +27,7 @@ from keepwarm.network.services import (
     record_statement,
 )
 from keepwarm.people.models import Consent, Person, Role
+from keepwarm.people.services import record_contact
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, SignalKind
 from keepwarm.signals.services.alerts import open_alert
@@ -209,8 +210,10 @@ def _report(
     """Noted on the person's timeline as part of the placement it is about, an alert for
     the consultant, and a sign in the placement's risk until that alert is closed: all or
     nothing."""
+    now = now or timezone.now()
     with transaction.atomic():
-        _note_on_placement(person=person, placement=placement, text=note, now=now or timezone.now())
+        _note_on_placement(person=person, placement=placement, text=note, now=now)
+        record_contact(person=person, at=now)
         opened = open_alert(placement=placement, reason=alert, now=now)
         record_reported(placement=placement, kind=kind, reason=signal, now=now)
         return opened
@@ -219,9 +222,11 @@ def _report(
 def say_how_things_are(
     *, person: Person, status: str, contract_end_on: dt.date | None
 ) -> StatusStatement:
-    return record_statement(
+    statement = record_statement(
         person=person, status=status, contract_end_on=contract_end_on, source="personal_page"
     )
+    record_contact(person=person, at=timezone.now())
+    return statement
 
 
 def refer(
@@ -241,7 +246,7 @@ def refer(
         raise ValidationError(
             {"agreed_to_contact": "Please ask them first: we only contact people who agreed."}
         )
-    return receive_referral(
+    received = receive_referral(
         referrer=person,
         kind=kind,
         name=name,
@@ -250,6 +255,8 @@ def refer(
         company_name=company_name,
         notes="\n\n".join(part for part in (notes.strip(), AGREED_NOTE) if part),
     )
+    record_contact(person=person, at=timezone.now())
+    return received
 
 
 def pass_on_lead(
@@ -262,7 +269,7 @@ def pass_on_lead(
     role_hint: str = "",
     notes: str = "",
 ) -> Lead:
-    return receive_lead(
+    received = receive_lead(
         source=person,
         company_name=company_name,
         contact_name=contact_name,
@@ -271,6 +278,8 @@ def pass_on_lead(
         role_hint=role_hint,
         notes=notes,
     )
+    record_contact(person=person, at=timezone.now())
+    return received
 
 
 def tell_about_role(*, person: Person, company_name: str, title: str, notes: str = "") -> Lead:

@@ -46,7 +46,8 @@ def network(scope: Scope) -> Network:
     if scope.company_id or scope.sector:
         refs = scope.narrow(refs.filter(placement__isnull=False), "placement", by_owner=False)
     referral_rows = []
-    kinds = dict(Referral.Kind.choices)
+    # "Candidate referrals", not the choice's own "A candidate" (who made the referral).
+    kinds = {Referral.Kind.CANDIDATE: "Candidate", Referral.Kind.CLIENT: "Client"}
     for row in (
         refs.values("kind")
         .annotate(

@@ -7,7 +7,8 @@ printout still tells them apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -17,6 +18,8 @@ COLOURS = ("#1d6b57", "#b4540a", "#3457a3", "#8c3b87", "#5b5b5b")
 DASHES = ("", "6 4", "2 3", "8 3 2 3", "1 5")
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 40, 16, 44
+# Line charts carry their value axis's label above the plot.
+LABEL_ROW = 14
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
@@ -54,6 +57,50 @@ def _legend(labels: Sequence[str], y: float, *, bars: bool = False) -> list[str]
     return parts
 
 
+@dataclass(frozen=True)
+class Axis:
+    """A value axis: its range, its ticks and the label that says what it measures and,
+    when it does not start at its natural floor, where it starts."""
+
+    low: float
+    high: float
+    ticks: list[tuple[float, str]]
+    label: str
+
+
+NICE_STEPS = (1, 2, 2.5, 5, 10, 20, 25, 50)
+
+
+def fitted_axis(
+    values: Iterable[float | None],
+    *,
+    floor: float,
+    ceiling: float,
+    name: str,
+    fmt: Callable[[float], str],
+    ticks: int = 4,
+) -> Axis:
+    """An axis around `values` (never beyond `floor`..`ceiling`, the measure's own range)
+    with round steps, so lines near the top of a 0–100% scale are not squashed flat; the
+    label says where a cut axis starts so nobody reads 85% as the bottom."""
+    found = [v for v in values if v is not None]
+    low, high = (min(found), max(found)) if found else (floor, ceiling)
+    # A flat line still gets room: a tenth of the measure's range at least.
+    span = max(high - low, (ceiling - floor) / 10)
+    step = next((s for s in NICE_STEPS if span / s <= ticks), NICE_STEPS[-1])
+    bottom = max(floor, step * math.floor(low / step))
+    top = min(ceiling, step * math.ceil(high / step))
+    if top - bottom < span:
+        bottom = max(floor, top - step * math.ceil(span / step))
+    marks = []
+    value = bottom
+    while value <= top + 1e-9:
+        marks.append((value, fmt(value)))
+        value += step
+    cut = "" if bottom == floor else f" (axis starts at {fmt(bottom)})"
+    return Axis(low=bottom, high=top, ticks=marks, label=f"{name}{cut}")
+
+
 def line_chart(
     *,
     chart_id: str,
@@ -61,8 +108,7 @@ def line_chart(
     desc: str,
     series: Sequence[Series],
     x_ticks: Sequence[tuple[float, str]],
-    y_range: tuple[float, float],
-    y_ticks: Sequence[tuple[float, str]],
+    y_axis: Axis,
     step: bool = False,
 ) -> SafeString:
     """Lines over a shared x axis; `step` draws a survival-style staircase."""
@@ -70,25 +116,30 @@ def line_chart(
     x_min, x_max = (min(xs), max(xs)) if xs else (0.0, 1.0)
     if x_max == x_min:
         x_max = x_min + 1
-    y_min, y_max = y_range
+    y_min, y_max = y_axis.low, y_axis.high
     plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM - 14  # room for the legend
+    top = TOP + LABEL_ROW
+    plot_h = HEIGHT - top - BOTTOM - 14  # room for the legend
 
     def px(x: float) -> float:
         return round(LEFT + (x - x_min) / (x_max - x_min) * plot_w, 1)
 
     def py(y: float) -> float:
-        return round(TOP + (1 - (y - y_min) / (y_max - y_min)) * plot_h, 1)
+        return round(top + (1 - (y - y_min) / (y_max - y_min)) * plot_h, 1)
 
     parts = _open(chart_id, title, desc)
-    for value, label in y_ticks:
+    parts.append(
+        f'<text class="axis-label" x="{LEFT}" y="{TOP}" {FONT} fill="#222">'
+        f"{escape(y_axis.label)}</text>"
+    )
+    for value, label in y_axis.ticks:
         y = py(value)
         parts.append(
             f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" stroke="#ddd"/>'
             f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end" {FONT} fill="#444">'
             f"{escape(label)}</text>"
         )
-    base = TOP + plot_h
+    base = top + plot_h
     for value, label in x_ticks:
         x = px(value)
         parts.append(

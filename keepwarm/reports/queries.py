@@ -403,6 +403,10 @@ def _discipline_counts(qs: QuerySet[Touchpoint], due_day: str) -> Iterable[dict[
 # --- NPS --------------------------------------------------------------------------------
 
 
+# Below this many answers one happy client reads "+100": no score is shown, only the count.
+MIN_NPS_ANSWERS = 10
+
+
 @dataclass
 class NpsFigure:
     promoters: int = 0
@@ -415,10 +419,18 @@ class NpsFigure:
 
     @property
     def score(self) -> int | None:
-        """Net Promoter Score: % promoters (9–10) minus % detractors (0–6)."""
-        if not self.answers:
+        """Net Promoter Score: % promoters (9–10) minus % detractors (0–6); None until
+        there are MIN_NPS_ANSWERS answers to go on."""
+        if self.answers < MIN_NPS_ANSWERS:
             return None
         return round(100 * (self.promoters - self.detractors) / self.answers)
+
+    @property
+    def wanting(self) -> str:
+        """Why there is no score yet, in words: "3 answers so far — a score needs 10"."""
+        n = self.answers
+        so_far = "No answers yet" if not n else f"{n} answer{'' if n == 1 else 's'} so far"
+        return f"{so_far} — a score needs {MIN_NPS_ANSWERS}"
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from keepwarm.accounts.models import User
+from keepwarm.lib.humane import money
 from keepwarm.placements.models import Placement
 from keepwarm.reports.models import RebatePayment
 
@@ -23,9 +24,8 @@ def record_rebate_payment(
     if amount <= 0:
         raise ValidationError({"amount": "Enter the amount paid, more than zero."})
     if amount > placement.rebate_owed:
-        raise ValidationError(
-            {"amount": f"That is more than the {placement.rebate_owed} owed for this placement."}
-        )
+        owed = money(placement.rebate_owed, placement.currency)
+        raise ValidationError({"amount": f"That is more than the {owed} owed for this placement."})
     if placement.left_on and paid_on < placement.left_on:
         raise ValidationError({"paid_on": "The rebate cannot be paid before the person left."})
     payment, _ = RebatePayment.objects.update_or_create(

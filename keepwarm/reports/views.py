@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from keepwarm.accounts.access import user_of
 from keepwarm.audit.recording import brief_label, record_read
+from keepwarm.care.models import Audience
 from keepwarm.care.queries import get_placement_for
 from keepwarm.lib.exports import FORMATS, export_response
 from keepwarm.reports import business, pages, queries, services
 from keepwarm.reports.forms import RebatePaidForm, ReportFilterForm
-from keepwarm.reports.pages.page import percent, share
+from keepwarm.reports.pages.page import percent, period, share
 from keepwarm.reports.pages.retention import retention_page
 from keepwarm.reports.survival import HORIZONS
 
@@ -62,6 +61,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponseBase:
         "reports": pages.REPORTS.values(),
         "form": form,
         "scope": scope,
+        "period": period(scope),
         "page": page,
         "query": urlencode(query),
         **page.extra,
@@ -75,40 +75,41 @@ def report(request: HttpRequest, slug: str) -> HttpResponseBase:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The headline figures of every report, each linking to its page."""
     form = _filters(request, 365)
+    # Every card counts the one period the page states, whatever its own report's default.
     scope = form.scope()
-    long_scope = dataclasses.replace(scope, start=min(scope.start, scope.end - dt.timedelta(730)))
-    retention = queries.retention(long_scope)
+    retention = queries.retention(scope)
     falls = queries.fall_offs(scope)
-    # Check-ins as on their own report: the last 90 days of the period (the busiest read).
-    recent = dataclasses.replace(scope, start=max(scope.start, scope.end - dt.timedelta(90)))
-    discipline = queries.discipline(recent)
+    discipline = queries.discipline(scope)
     due = sum(r.total for r in discipline)
     on_time = sum(r.on_time for r in discipline)
     nps = queries.nps(scope)
     alerts = queries.alerts(scope)
     network = business.network(scope)
     issues = business.newsletter_issues(scope, limit=1)
-    retention_chart = retention_page(long_scope, data=retention).chart
+    retention_chart = retention_page(scope, data=retention).chart
+    compared = sum(alerts.outcomes[k] for k in ("improved", "same", "worse"))
     context = {
         "form": form,
         "scope": scope,
+        "period": period(scope),
         "reports": pages.REPORTS.values(),
         "query": urlencode(scope.as_query()),
         "retention_chart": retention_chart,
         "retention": [(h, percent(retention.overall.at(h))) for h in HORIZONS],
         "retention_placements": retention.overall.placements,
-        "retention_start": long_scope.start,
         "falls": falls,
         "fall_rate": percent(share(falls.inside, falls.placements)),
         "due": due,
         "on_time": percent(share(on_time, due)),
-        "checkins_start": recent.start,
-        "nps": nps.overall,
+        "nps": [
+            ("candidates", nps.overall[Audience.CANDIDATE]),
+            ("clients", nps.overall[Audience.CLIENT]),
+        ],
         "alerts_raised": alerts.total("raised"),
         "alerts_in_time": percent(share(alerts.total("in_time"), alerts.total("raised"))),
         "alerts_overdue": alerts.total("overdue"),
         "improved": alerts.outcomes["improved"],
-        "compared": sum(alerts.outcomes[k] for k in ("improved", "same", "worse")),
+        "compared": compared,
         "referrals": sum(r["received"] for r in network.referrals),
         "referrals_won": sum(r["won"] for r in network.referrals),
         "referral_fees": sum((r["revenue"] for r in network.referrals), 0),

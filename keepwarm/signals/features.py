@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import median
 
+from keepwarm.lib import humane
 from keepwarm.signals.scoring import (
     DETAIL_OF,
     AnswerInput,
@@ -179,6 +180,8 @@ class Behaviour:
     last_contact_on: dt.date | None = None
     silence_days: int = 30
     ever_contacted: bool = True
+    # last_contact_on is the start date: nobody was reached since the placement began.
+    since_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -468,13 +471,21 @@ def behaviour_factors(b: Behaviour, today: dt.date) -> list[Factor]:
     if b.last_answer_on is not None:
         days = (today - b.last_answer_on).days
         out.append(
-            Factor("response:since_answer", min(days / 90.0, 4.0), f"last answered {days} days ago")
+            Factor(
+                "response:since_answer",
+                min(days / 90.0, 4.0),
+                f"last answered {humane.days_ago(b.last_answer_on, today)}",
+            )
         )
     if b.last_contact_on is not None:
         days = (today - b.last_contact_on).days
         if days >= b.silence_days:
-            never = "" if b.ever_contacted else " (never contacted)"
-            words = f"no contact for {days} days{never}"
+            if not b.ever_contacted:
+                words = f"no contact for {days} days (never contacted)"
+            elif b.since_start:
+                words = f"no contact since they started {days} days ago"
+            else:
+                words = f"no contact for {days} days"
             out.append(Factor("response:silence", min(days / b.silence_days, 3.0) - 1.0, words))
     return out
 

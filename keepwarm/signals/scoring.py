@@ -438,11 +438,19 @@ def signals_from_record(
         since = max(last_contact, start_date) if last_contact else start_date
         days = (today - since).days
         if days >= silence_days:
-            said = f"last contact {last_contact:%d %b %Y}" if last_contact else "never contacted"
+            if last_contact is None:
+                reason = f"No contact for {days} days (never contacted)"
+            elif last_contact < start_date:
+                reason = (
+                    f"No contact since they started {days} days ago "
+                    f"(last contact {last_contact:%d %b %Y})"
+                )
+            else:
+                reason = f"No contact for {days} days (last contact {last_contact:%d %b %Y})"
             found.append(
                 Found(
                     Kind.LONG_SILENCE,
-                    f"No contact for {days} days ({said})",
+                    reason,
                     Source.RECORD,
                     0,
                     today,

@@ -38,6 +38,7 @@ from keepwarm.mail.services.checkins import (
 from keepwarm.mail.services.outbox import one_line, queue_email
 from keepwarm.people.links import personal_page_url
 from keepwarm.people.models import Person
+from keepwarm.people.services import record_contact
 from keepwarm.placements.models import Placement
 from keepwarm.surveys.models import (
     TARGET_CHOICES,
@@ -398,6 +399,8 @@ def record_response(
             and is_shown(questions[pk], given)
             and (answer.number is not None or answer.text or answer.choices)
         )
+        # Answering is contact: they wrote to us, however the question reached them.
+        record_contact(person=invitation.person, at=now)
         # An unsent reminder must not ask someone who has just answered.
         OutboxMessage.objects.filter(
             key=f"invitation:{invitation.pk}:reminder", state=OutboxMessage.State.PENDING

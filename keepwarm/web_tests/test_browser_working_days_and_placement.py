@@ -94,4 +94,4 @@ def test_placement_page_shows_what_is_next_then_all_on_request(
     assert sum(1 for i in range(steps.count()) if steps.nth(i).is_visible()) == planned
     guarantee = page.locator("#guarantee-heading").locator("..").inner_text()
     assert "Guarantee day 11 of 90" in guarantee
-    assert "rebate 100%: £7,600.00 at stake" in guarantee
+    assert "rebate 100%: £7,600 at stake" in guarantee

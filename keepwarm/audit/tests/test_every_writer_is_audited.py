@@ -534,6 +534,7 @@ OTHERS: dict[str, str] = {
     ),
     **_each("mail", "check_basis current_consent lawful marketable_people may_market_to", "reads"),
     **_each("people", "make_client_contact", "a role and a note"),
+    **_each("people", "record_contact", "a person's last contact, which is no edit (untracked)"),
     **_each(
         "portal",
         "check_not_left_since open_signup_token signup_token",

@@ -48,6 +48,7 @@ from keepwarm.lib.working_days import (
     on_or_before_working_day,
 )
 from keepwarm.people.models import Person
+from keepwarm.people.services import record_contact
 from keepwarm.placements.models import Placement
 
 ENTERED_LATE = "Entered after this was due"
@@ -407,10 +408,7 @@ def log_touchpoint(
         )
 
     if outcome in CONTACT_OUTCOMES:
-        Person.objects.filter(pk=person.pk).filter(
-            Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=now)
-        ).update(last_contacted_at=now)
-        person.refresh_from_db(fields=["last_contacted_at"])
+        record_contact(person=person, at=now)
 
     if next_action_on is not None:
         follow_up = Touchpoint.objects.create(

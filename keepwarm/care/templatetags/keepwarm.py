@@ -7,15 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-register = template.Library()
+from keepwarm.lib import humane
 
-CURRENCY_SIGNS = {"GBP": "£", "EUR": "€", "USD": "$"}
+register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
@@ -30,11 +29,22 @@ def nav_current(context: dict[str, Any], names: str) -> SafeString:
 
 @register.filter
 def money(value: Decimal | None, currency: str = "GBP") -> str:
-    if value is None:
-        return "—"
-    sign = CURRENCY_SIGNS.get(currency, "")
-    amount = intcomma(f"{Decimal(value):.2f}")
-    return f"{sign}{amount}" if sign else f"{amount} {currency}"
+    """ "£49,000", "£1,234.50": pence only when there are some."""
+    return humane.money(value, currency or "GBP")
+
+
+@register.filter
+def hours_a_week(value: Decimal | None) -> str:
+    """ "35 hours a week", "37.5 hours a week"."""
+    return humane.hours_a_week(value)
+
+
+@register.filter
+def days_ago(value: dt.date | dt.datetime | None) -> str:
+    """ "today", "yesterday", "12 days ago", by the agency's calendar."""
+    if isinstance(value, dt.datetime):
+        value = timezone.localdate(value)
+    return humane.days_ago(value, timezone.localdate())
 
 
 @register.filter
@@ -56,12 +66,12 @@ def salary_range(low: int | None, high: int | None) -> str:
     if low is None and high is None:
         return "—"
     if high is None:
-        return f"from £{intcomma(low)}"
+        return f"from {humane.money(low)}"
     if low is None:
-        return f"up to £{intcomma(high)}"
+        return f"up to {humane.money(high)}"
     if low == high:
-        return f"£{intcomma(low)}"
-    return f"£{intcomma(low)} – £{intcomma(high)}"
+        return humane.money(low)
+    return f"{humane.money(low)} – {humane.money(high)}"
 
 
 @register.inclusion_tag("placements/_countdown.html")

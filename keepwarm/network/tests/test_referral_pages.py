@@ -153,7 +153,7 @@ def test_placed_referral_earns_its_reward_the_day_after_the_guarantee(cast: Cast
     with time_machine.travel(dt.datetime(2026, 6, 2, 12, tzinfo=dt.UTC), tick=False):
         client = _client(cast.owner)
         due = client.get(reverse("rewards_due")).content.decode()
-        assert "Harry Hughes" in due and "£500.00" in due
+        assert "Harry Hughes" in due and "£500" in due and "£500.00" not in due
         client.post(reverse("referral_advance", args=[referral.pk]), {"to": "paid"})
         referral.refresh_from_db()
         assert (referral.status, referral.paid_on) == ("paid", dt.date(2026, 6, 2))

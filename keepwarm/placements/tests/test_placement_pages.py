@@ -89,7 +89,7 @@ def test_placement_page_counts_down_the_guarantee(cast: Cast) -> None:
     page = body.decode()
     assert "Day 75 of 90" in page
     assert "New business: 40000 GBP a quarter" in page
-    assert "37.5 a week" in page
+    assert "37.5 hours a week" in page
 
 
 def test_creating_a_placement_lays_out_its_plan_and_targets(cast: Cast) -> None:
@@ -219,7 +219,7 @@ def test_recording_an_early_leaver_shows_the_rebate_owed(cast: Cast) -> None:
     # Day 50 of the guarantee: half the £7,600 fee.
     assert cast.placement.rebate_owed == Decimal("3800.00")
     assert cast.placement.status == Placement.Status.LEFT
-    assert "£3,800.00" in page
+    assert "£3,800" in page
 
 
 def test_outcome_in_the_future_is_refused(cast: Cast) -> None:

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from keepwarm.reports import queries
 from keepwarm.reports.charts import bar_chart
-from keepwarm.reports.pages.page import Page, Table, percent, share
+from keepwarm.reports.pages.page import Page, Table, percent, period, share
 from keepwarm.reports.queries import Scope
 
 
 def alerts_page(scope: Scope) -> Page:
     data = queries.alerts(scope)
     rows = data.rows
+    better, same, worse = (data.outcomes[k] for k in ("improved", "same", "worse"))
+    if better + same + worse:
+        after = (
+            f"After the alert, the next answer was better {better} times, the same {same} "
+            f"and worse {worse}."
+        )
+    else:
+        after = "No alert has an answer before and after it to compare yet."
     chart = bar_chart(
         chart_id="alerts",
         title="Alerts raised per consultant, and how they were closed",
         desc=(
-            f"{data.total('raised')} raised: {data.total('in_time')} closed in time, "
-            f"{data.total('late')} closed late, {data.total('open')} still open "
-            f"({data.total('overdue')} overdue). After the alert, the next answer was better "
-            f"{data.outcomes['improved']} times, the same {data.outcomes['same']} and worse "
-            f"{data.outcomes['worse']}."
+            f"{data.total('raised')} raised {period(scope)}: {data.total('in_time')} closed in "
+            f"time, {data.total('late')} closed late, {data.total('open')} still open "
+            f"({data.total('overdue')} overdue). {after}"
         ),
         labels=[r.name for r in rows],
         series=[

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from keepwarm.care.models import Audience
 from keepwarm.reports import queries
-from keepwarm.reports.charts import Series, line_chart
-from keepwarm.reports.pages.page import Page, Table
+from keepwarm.reports.charts import Series, fitted_axis, line_chart
+from keepwarm.reports.pages.page import Page, Table, period
 from keepwarm.reports.queries import Scope
 
 
 def _nps_text(figure: queries.NpsFigure) -> str:
-    return "—" if figure.score is None else f"{figure.score:+d} ({figure.answers})"
+    if figure.score is None:
+        return figure.wanting.lower()
+    return f"{figure.score:+d} from {figure.answers} answers"
+
+
+def _signed(value: float) -> str:
+    return f"{value:+g}" if value else "0"
 
 
 def nps_page(scope: Scope) -> Page:
@@ -27,18 +33,25 @@ def nps_page(scope: Scope) -> Page:
         for a, label in audiences
     ]
     step = max(1, len(data.months) // 12)
+    axis = fitted_axis(
+        (y for s in series for _, y in s.points),
+        floor=-100,
+        ceiling=100,
+        name="NPS, −100 to +100",
+        fmt=_signed,
+    )
     chart = line_chart(
         chart_id="nps",
         title="Net Promoter Score of placed candidates and of clients, month by month",
         desc=(
-            f"Candidates {_nps_text(data.overall[Audience.CANDIDATE])}, "
-            f"clients {_nps_text(data.overall[Audience.CLIENT])} over the period "
-            "(score, then number of answers). NPS runs from −100 to +100."
+            f"{period(scope)}: candidates {_nps_text(data.overall[Audience.CANDIDATE])}, "
+            f"clients {_nps_text(data.overall[Audience.CLIENT])}. A month shows a score once "
+            f"it has {queries.MIN_NPS_ANSWERS} answers. The value axis runs from "
+            f"{axis.ticks[0][1]} to {axis.ticks[-1][1]}."
         ),
         series=series,
         x_ticks=[(i, f"{m:%b %y}") for i, m in enumerate(data.months) if i % step == 0],
-        y_range=(-100, 100),
-        y_ticks=[(v, f"{v:+d}" if v else "0") for v in (-100, -50, 0, 50, 100)],
+        y_axis=axis,
     )
     monthly = [
         [
@@ -85,6 +98,9 @@ def nps_page(scope: Scope) -> Page:
                 comment_rows,
             ),
         },
-        extra={"overall": data.overall, "comments": comments},
+        extra={
+            "cards": [(label, data.overall[a]) for a, label in audiences],
+            "comments": comments,
+        },
         named=list({c.response.pk: c.response for c in comments}.values()),
     )

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils.safestring import SafeString
 
-PERCENT_TICKS = [(v, f"{v:g}%") for v in (0, 25, 50, 75, 100)]
+from keepwarm.reports.queries import Scope
 
 
 @dataclass
@@ -26,6 +26,11 @@ class Page:
     # The records whose people the page names (a fall-off, an answer), for the reader's
     # audit trail; a page of figures alone names nobody.
     named: list[models.Model] = field(default_factory=list)
+
+
+def period(scope: Scope) -> str:
+    """ "6 Dec 2025 – 6 Dec 2026": the dates every figure of a report counts between."""
+    return f"{scope.start.day} {scope.start:%b %Y} – {scope.end.day} {scope.end:%b %Y}"
 
 
 def percent(value: float | None) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from keepwarm.reports import queries
-from keepwarm.reports.charts import Series, line_chart
-from keepwarm.reports.pages.page import PERCENT_TICKS, Page, Table, percent
+from keepwarm.reports.charts import Series, fitted_axis, line_chart
+from keepwarm.reports.pages.page import Page, Table, percent, period
 from keepwarm.reports.queries import Scope
 from keepwarm.reports.survival import HORIZONS, Curve
 
@@ -28,17 +28,25 @@ def retention_page(
     data = data or queries.retention(scope, by=by)
     shown = [("All placements", data.overall)] + [(r.name, r.curve) for r in data.rows[:4]]
     described = ", ".join(f"{h} days {percent(data.overall.at(h))}" for h in HORIZONS)
+    series = [Series(label, _curve_points(curve)) for label, curve in shown]
+    axis = fitted_axis(
+        (y for s in series for _, y in s.points),
+        floor=0,
+        ceiling=100,
+        name="Still in post",
+        fmt=lambda v: f"{v:g}%",
+    )
     chart = line_chart(
         chart_id="retention",
         title="Share of placed people still in post, by days since they started",
         desc=(
-            f"Kaplan–Meier survival of {data.overall.placements} placements. "
-            f"Still in post after {described}."
+            f"Kaplan–Meier survival of {data.overall.placements} placements started "
+            f"{period(scope)}. Still in post after {described}. "
+            f"The value axis runs from {axis.ticks[0][1]} to {axis.ticks[-1][1]}."
         ),
-        series=[Series(label, _curve_points(curve)) for label, curve in shown],
+        series=series,
         x_ticks=[(0, "0"), *((h, f"{h} days") for h in HORIZONS)],
-        y_range=(0, 100),
-        y_ticks=PERCENT_TICKS,
+        y_axis=axis,
         step=True,
     )
     by_label = {"consultant": "Consultant", "client": "Client", "sector": "Sector"}[data.by]

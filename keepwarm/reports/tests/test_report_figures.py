@@ -109,19 +109,33 @@ def _answer(cast: Cast, audience: str, score: int, when: dt.date, comment: str =
 
 def test_nps_is_promoters_minus_detractors_per_month_and_audience(cast: Cast) -> None:
     march, april = dt.date(2026, 3, 5), dt.date(2026, 4, 5)
-    for score in (10, 9, 8, 3):  # March candidates: 2 promoters, 1 detractor of 4 -> +25
+    # March candidates: 5 promoters, 3 passives, 2 detractors of 10 -> +30
+    for score in (10, 10, 9, 9, 9, 8, 8, 7, 3, 0):
         _answer(cast, Audience.CANDIDATE, score, march)
-    _answer(cast, Audience.CANDIDATE, 6, april, comment="The commute is long")  # -100
-    _answer(cast, Audience.CLIENT, 9, april)  # +100
+    _answer(cast, Audience.CANDIDATE, 6, april, comment="The commute is long")
+    _answer(cast, Audience.CLIENT, 9, april)
 
     data = queries.nps(_scope(cast))
-    assert data.by_month[Audience.CANDIDATE][dt.date(2026, 3, 1)].score == 25
-    assert data.by_month[Audience.CANDIDATE][dt.date(2026, 4, 1)].score == -100
-    assert data.by_month[Audience.CLIENT][dt.date(2026, 4, 1)].score == 100
-    assert data.overall[Audience.CANDIDATE].score == 0  # 2 promoters, 2 detractors of 5
+    assert data.by_month[Audience.CANDIDATE][dt.date(2026, 3, 1)].score == 30
+    # 5 promoters, 3 detractors of 11 -> +18
+    assert data.overall[Audience.CANDIDATE].score == 18
     assert data.by_consultant[0][0] == "Olivia Owner"
     [comment] = queries.nps_comments(_scope(cast))
     assert comment.value_text == "The commute is long" and comment.nps == 6  # type: ignore[attr-defined]
+
+
+def test_nps_shows_no_score_until_there_are_ten_answers(cast: Cast) -> None:
+    for score in (10, 10, 9):
+        _answer(cast, Audience.CLIENT, score, dt.date(2026, 4, 5))
+
+    data = queries.nps(_scope(cast))
+    clients = data.overall[Audience.CLIENT]
+    assert clients.score is None and clients.answers == 3
+    assert clients.wanting == "3 answers so far — a score needs 10"
+    assert data.overall[Audience.CANDIDATE].wanting == "No answers yet — a score needs 10"
+    for _ in range(7):
+        _answer(cast, Audience.CLIENT, 6, dt.date(2026, 4, 6))
+    assert queries.nps(_scope(cast)).overall[Audience.CLIENT].score == -40  # 3 - 7 of 10
 
 
 def test_alerts_closed_in_time_and_whether_the_next_answer_improved(cast: Cast) -> None:

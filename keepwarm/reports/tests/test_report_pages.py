@@ -175,20 +175,24 @@ def test_fall_offs_show_rebates_owed_and_record_what_was_paid(cast: Cast) -> Non
     url = reverse("report", args=["fall-offs"])
     period = {"start": "2026-01-01", "end": "2026-12-31"}
     html = client.get(url, period).content.decode()
-    assert "Counter-offer" in html and "£7,600.00" in html and "Not yet" in html
+    assert "Counter-offer" in html and "£7,600" in html and "£7,600.00" not in html
+    assert "Not yet" in html and reverse("rebate_paid", args=[placement.pk]) in html
 
     too_much = client.post(
         reverse("rebate_paid", args=[placement.pk]),
         {"amount": "9000", "paid_on": "2026-04-30"},
         follow=True,
     )
-    assert "more than the 7600.00 owed" in too_much.content.decode()
+    assert "more than the £7,600 owed" in too_much.content.decode()
     assert not RebatePayment.objects.exists()
 
     client.post(
         reverse("rebate_paid", args=[placement.pk]), {"amount": "7600.00", "paid_on": "2026-04-30"}
     )
     assert RebatePayment.objects.get().amount == Decimal("7600.00")
+    # Paid in full: no prefilled form asks for it again.
+    html = client.get(url, period).content.decode()
+    assert "Paid in full" in html and reverse("rebate_paid", args=[placement.pk]) not in html
     rows = list(
         csv.reader(
             io.StringIO(

@@ -149,14 +149,11 @@ def find_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
             timezone.make_aware(dt.datetime.combine(candidate_answered.submitted_on, dt.time.max))
         )
     since = max(since_dates) if since_dates else None
-    contact_day = timezone.localdate(last_contact) if last_contact else None
-    if candidate_answered is not None:
-        # Answering a check-in is contact too.
-        contact_day = max(d for d in (contact_day, candidate_answered.submitted_on) if d)
     found.extend(
         scoring.signals_from_record(
             missed=_missed(placement, since, now),
-            last_contact=contact_day,
+            # Answering a check-in is contact too: it is in the person's last contact.
+            last_contact=person.last_contact_on,
             start_date=placement.start_date,
             today=today,
             silence_days=RiskSettings.current().silence_days,
@@ -366,17 +363,23 @@ def hear(placement: Placement, *, now: dt.datetime, pay: PayTable | None = None)
         if candidate is None
         else timezone.make_aware(dt.datetime.combine(candidate.submitted_on, dt.time.max))
     )
-    contact = placement.person.last_contacted_at
-    contact_day = timezone.localdate(contact) if contact else None
-    days = [d for d in (contact_day, last_answer, placement.start_date) if d is not None]
+    # The person's one last contact (an answer is in it); silence about this placement
+    # counts from its start at the earliest.
+    contact_day = placement.person.last_contact_on
+    since_start = contact_day is None or contact_day < placement.start_date
     factors += features.behaviour_factors(
         features.Behaviour(
             unanswered=len(_missed(placement, since, now)),
             days_late=_days_late(placement, candidate),
             last_answer_on=last_answer,
-            last_contact_on=max(days) if placement.start_date <= today else None,
+            last_contact_on=(
+                (placement.start_date if since_start else contact_day)
+                if placement.start_date <= today
+                else None
+            ),
             silence_days=RiskSettings.current().silence_days,
-            ever_contacted=contact_day is not None or last_answer is not None,
+            ever_contacted=contact_day is not None,
+            since_start=since_start,
         ),
         today,
     )

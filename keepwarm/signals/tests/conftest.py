@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from keepwarm.conftest import START, Cast
+from keepwarm.people.services import record_contact
 from keepwarm.surveys.models import Answer, Invitation, Questionnaire, Response
 
 
@@ -57,6 +58,8 @@ class Answering:
             submitted_at=on,
         )
         Invitation.objects.filter(pk=invitation.pk).update(answered_at=on)
+        # As surveys.record_response does: an answer is the person's latest contact.
+        record_contact(person=invitation.person, at=on)
         questions = {q.code: q for q in invitation.all_questions()}
         for question_code, value in answers.items():
             question = questions[question_code]

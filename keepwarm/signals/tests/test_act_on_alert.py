@@ -79,7 +79,7 @@ def test_the_alert_page_gives_the_phone_to_tap_and_the_hours(cast: Cast, alert: 
     page = logged_in(cast.owner).get(reverse("alert", args=[alert.pk])).content.decode()
 
     assert 'href="tel:07700 900123"' in page
-    assert "37.5 a week" in page
+    assert "37.5 hours a week" in page
     assert "Log call and close" in page
 
 
