@@ -239,7 +239,7 @@ def test_a_referrer_sees_how_their_referrals_and_leads_are_going(
     page = client.get("/me/").text
     assert "What you have passed on" in page
     assert "Sam Jones" in page and "Reward due" in page
-    assert "a reward of 250 GBP is due to you" in page
+    assert "a reward of £250 is due to you" in page
     assert "Bolt Ltd</strong>, Two sales reps" in page
     # Someone else's page shows none of it.
     other = sign_in(Client(), cast.client_contact).get("/me/").text

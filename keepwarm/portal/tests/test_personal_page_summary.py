@@ -116,11 +116,11 @@ def test_the_reward_rule_is_said_in_words(client: Client, cast: Cast) -> None:
     sign_in(client, cast.candidate)
     page = " ".join(client.get("/me/").text.split())
     assert (
-        "When someone you refer starts a job through us, we thank you with £250.00 once they "
+        "When someone you refer starts a job through us, we thank you with £250 once they "
         "are past the guarantee period agreed with the employer" in page
     )
     assert (
-        "When a company you refer becomes our client, we thank you with £500.00 once 90 days "
+        "When a company you refer becomes our client, we thank you with £500 once 90 days "
         "have passed since they started" in page
     )
 
