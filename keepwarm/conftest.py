@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from hypothesis import settings as hypothesis_settings
 
 from keepwarm.accounts.models import User
+from keepwarm.agency.models import forget_agency_settings
 from keepwarm.lib.working_days import forget_closures
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -135,11 +136,13 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _closures_read_afresh() -> Iterator[None]:
-    # Each process keeps the agency's closures for a minute; one test's must not be seen
-    # by the next, whose database no longer has them.
+    # Each process keeps the agency's closures and settings for a minute; one test's must
+    # not be seen by the next, whose database no longer has them.
     forget_closures()
+    forget_agency_settings()
     yield
     forget_closures()
+    forget_agency_settings()
 
 
 @pytest.fixture(autouse=True)
