@@ -154,6 +154,9 @@ def _name_from_address(address: str) -> str:
 _lock = threading.Lock()
 _current: AgencySettings | None = None
 _read_at = 0.0
+# Counts forgettings: a read that began before the latest one must not be kept, or a page
+# served while a save commits would keep the old values for a minute.
+_generation = 0
 
 
 def agency_settings() -> AgencySettings:
@@ -162,21 +165,24 @@ def agency_settings() -> AgencySettings:
     found = _current
     if found is not None and time.monotonic() - _read_at < _TTL:
         return found
+    began = _generation
     found = AgencySettings.objects.filter(pk=1).first()
     if found is None:
         found, _ = AgencySettings.objects.get_or_create(
             pk=1, defaults=_field_values(AgencySettings.initial())
         )
     with _lock:
-        _current, _read_at = found, time.monotonic()
+        if began == _generation:
+            _current, _read_at = found, time.monotonic()
     return found
 
 
 def forget_agency_settings() -> None:
     """Make the next read fetch the row again (after a save, or between tests)."""
-    global _current
+    global _current, _generation
     with _lock:
         _current = None
+        _generation += 1
 
 
 def calendar_from_settings() -> AgencyCalendar:

@@ -106,6 +106,17 @@ def logo(request: HttpRequest, digest: str) -> HttpResponse:
 
 
 @require_GET
+@cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
+def brand_css(request: HttpRequest) -> HttpResponse:
+    """The agency's colours for outsiders' pages, as a stylesheet of our own: their content
+    security policy allows no inline style. Pages link it with the colour in the address,
+    so a new colour is a new address and the old one may be cached for good."""
+    brand = agency_settings()
+    css = f":root {{ --accent: {brand.colour}; --accent-soft: {brand.colour_soft}; }}\n"
+    return HttpResponse(css, content_type="text/css")
+
+
+@require_GET
 @cache_control(public=True, max_age=3600)
 def favicon_file(request: HttpRequest, kind: str) -> HttpResponse:
     """The favicon in the agency's colour: /favicon.svg, with /favicon.ico for the rest."""
