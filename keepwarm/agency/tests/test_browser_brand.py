@@ -99,10 +99,12 @@ def test_admin_brands_the_agency_and_candidates_see_it_on_the_page_and_in_the_ma
     send_pending()
     [received] = smtp_server.messages
     assert received["From"].startswith(f"Olivia Owner at {NAME} <")
-    body = received.get_body(("html",)).get_content()
+    html_part, text_part = received.get_body(("html",)), received.get_body(("plain",))
+    assert html_part is not None and text_part is not None
+    body = html_part.get_content()
     assert f"background: {PLUM}" in body
     assert "O'Brien &amp; Daughters" in body
-    assert received.get_body(("plain",)).get_content().rstrip().endswith(NAME)
+    assert text_part.get_content().rstrip().endswith(NAME)
 
 
 @pytest.mark.django_db(transaction=True)
