@@ -176,8 +176,8 @@ def create_invitation(
     touchpoint: Touchpoint | None = None,
     now: dt.datetime | None = None,
 ) -> Invitation:
-    """An invitation valid for KEEPWARM_INVITATION_DAYS; client questionnaires get one
-    question per agreed target of the placement, by name."""
+    """An invitation valid for the agency's link lifetime (Agency settings); client
+    questionnaires get one question per agreed target of the placement, by name."""
     now = now or timezone.now()
     invitation = Invitation.objects.create(
         placement=placement,
@@ -286,7 +286,7 @@ def invite_for_touchpoint(
 
 
 def send_reminders(*, now: dt.datetime, send_after: dt.datetime | None = None) -> int:
-    """One polite reminder for invitations unanswered KEEPWARM_REMINDER_DAYS after sending.
+    """One polite reminder for invitations unanswered the agency's reminder days after sending.
 
     Never after the link expired (nor within a day of it) and never once answered; the
     conditional UPDATE of reminded_at and the outbox key make it once per invitation.

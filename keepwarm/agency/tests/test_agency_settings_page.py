@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from keepwarm.agency.forms import AgencySettingsForm
 from keepwarm.agency.models import AgencySettings, Logo, agency_settings
 from keepwarm.audit.models import AuditEntry
 from keepwarm.conftest import Cast, set_agency
@@ -27,28 +28,9 @@ PNG = PNG_SIGNATURE + bytes.fromhex(
 
 
 def _form(**changes: Any) -> dict[str, Any]:
+    """The settings page's fields as saved now, with `changes`: what an admin posts."""
     row = agency_settings()
-    data: dict[str, Any] = {
-        name: getattr(row, name)
-        for name in [
-            "name",
-            "colour",
-            "postal_address",
-            "sender_name",
-            "reply_to",
-            "reply_to_address",
-            "signature",
-            "send_hour",
-            "holidays_country",
-            "holidays_subdivision",
-            "amber_days",
-            "red_days",
-            "invitation_days",
-            "reminder_days",
-            "personal_link_days",
-        ]
-    }
-    return {**data, **changes}
+    return {**{name: getattr(row, name) for name in AgencySettingsForm.Meta.fields}, **changes}
 
 
 def test_the_environment_gives_only_the_first_values(db: None, settings: Any) -> None:
