@@ -19,13 +19,13 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from keepwarm.lib.colours import tint
 from keepwarm.lib.working_days import AgencyCalendar
 
 # How long one process trusts the settings it read (seconds).
 _TTL = 60.0
 DEFAULT_COLOUR = "#0d6b5f"
-# How much of the brand colour its soft tint holds (the rest white).
+# How much of the brand colour its soft tint holds (the rest white): the background of
+# chosen options and notes on public pages.
 SOFT_SHARE = 0.1
 
 
@@ -126,11 +126,6 @@ class AgencySettings(models.Model):
     def from_name(self) -> str:
         """The display name emails come from."""
         return self.sender_name.strip() or self.name
-
-    @property
-    def colour_soft(self) -> str:
-        """A light tint of the brand colour, for chosen options and notes on public pages."""
-        return tint(self.colour, SOFT_SHARE)
 
     @property
     def logo_url(self) -> str:

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.agency.forms import AgencySettingsForm
-from keepwarm.agency.models import AgencySettings, Logo, agency_settings
+from keepwarm.agency.models import SOFT_SHARE, AgencySettings, Logo, agency_settings
 from keepwarm.agency.services import save_agency_settings
 from keepwarm.lib import favicon
+from keepwarm.lib.colours import HEX_COLOUR, tint
 from keepwarm.mail.compose import compose
 
 admins_only = admin_required("Only admins change the agency's settings.")
@@ -109,10 +110,12 @@ def logo(request: HttpRequest, digest: str) -> HttpResponse:
 @cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
 def brand_css(request: HttpRequest) -> HttpResponse:
     """The agency's colours for outsiders' pages, as a stylesheet of our own: their content
-    security policy allows no inline style. Pages link it with the colour in the address,
-    so a new colour is a new address and the old one may be cached for good."""
-    brand = agency_settings()
-    css = f":root {{ --accent: {brand.colour}; --accent-soft: {brand.colour_soft}; }}\n"
+    security policy allows no inline style. Pages name the colour in the address (`?v=`,
+    six hex digits), so a new colour is a new address that may be cached for good, and the
+    settings page's preview can show a colour not saved yet."""
+    named = f"#{request.GET.get('v', '')}"
+    colour = named.lower() if HEX_COLOUR.match(named) else agency_settings().colour
+    css = f":root {{ --accent: {colour}; --accent-soft: {tint(colour, SOFT_SHARE)}; }}\n"
     return HttpResponse(css, content_type="text/css")
 
 

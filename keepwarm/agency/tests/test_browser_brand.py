@@ -58,7 +58,9 @@ def test_admin_brands_the_agency_and_candidates_see_it_on_the_page_and_in_the_ma
     email = page.frame_locator("iframe[title='Preview of an email']")
     email.locator(".masthead", has_text=NAME).wait_for()
     public = page.frame_locator("iframe[title='Preview of a questionnaire page']")
-    public.locator(".brand-banner", has_text=NAME).wait_for()
+    banner = public.locator(".brand-banner", has_text=NAME)
+    banner.wait_for()
+    assert banner.evaluate("b => getComputedStyle(b).backgroundColor") == PLUM_RGB
     page.get_by_role("button", name="Save settings").click()
     page.get_by_text("Agency settings saved").wait_for()
     assert serious_violations(page) == []
