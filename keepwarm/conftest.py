@@ -23,6 +23,8 @@ from aiosmtpd.controller import Controller
 from hypothesis import settings as hypothesis_settings
 
 from keepwarm.accounts.models import User
+from keepwarm.agency.models import AgencySettings, agency_settings, forget_agency_settings
+from keepwarm.agency.services import save_agency_settings
 from keepwarm.lib.working_days import forget_closures
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -48,6 +50,15 @@ class Cast:
     candidate: Person  # Priya, placed at Acme
     client_contact: Person  # Harry, Acme's hiring manager
     placement: Placement  # Priya's placement at Acme, not yet laid out with a plan
+
+
+def set_agency(**values: object) -> AgencySettings:
+    """Change the agency's settings as an admin saving the settings page would."""
+    agency_settings()
+    row = AgencySettings.objects.get(pk=1)
+    for name, value in values.items():
+        setattr(row, name, value)
+    return save_agency_settings(changed=row)
 
 
 def make_user(username: str, role: str = User.Role.CONSULTANT, **extra: object) -> User:
@@ -136,11 +147,13 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _closures_read_afresh() -> Iterator[None]:
-    # Each process keeps the agency's closures for a minute; one test's must not be seen
-    # by the next, whose database no longer has them.
+    # Each process keeps the agency's closures and settings for a minute; one test's must
+    # not be seen by the next, whose database no longer has them.
     forget_closures()
+    forget_agency_settings()
     yield
     forget_closures()
+    forget_agency_settings()
 
 
 @pytest.fixture(autouse=True)

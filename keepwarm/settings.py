@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "anymail",
     "keepwarm.lib",
     "keepwarm.accounts",
+    "keepwarm.agency",
     "keepwarm.people",
     "keepwarm.placements",
     "keepwarm.care",
@@ -129,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "keepwarm.lib.headers.csp_nonce",
                 "keepwarm.accounts.middleware.second_factor_status",
+                "keepwarm.agency.branding.brand",
             ],
         },
     }

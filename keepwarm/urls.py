@@ -6,6 +6,8 @@ from keepwarm.ops.admin import operators_site
 urlpatterns = [
     path("", include("keepwarm.care.urls")),
     path("", include("keepwarm.accounts.urls")),
+    # Agency settings (admins), and the logo and favicon every page shows.
+    path("", include("keepwarm.agency.urls")),
     path("people/", include("keepwarm.people.urls")),
     path("placements/", include("keepwarm.placements.urls")),
     path("mail/", include("keepwarm.mail.urls")),

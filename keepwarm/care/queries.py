@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.agency.models import agency_settings
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
 from keepwarm.people.models import Note, Person
@@ -250,7 +250,7 @@ def _going_cold(
     # Person.contact_rag says how cold.
     amber_since = timezone.make_aware(
         dt.datetime.combine(
-            today - dt.timedelta(days=settings.KEEPWARM_AMBER_DAYS - 1), dt.time.min
+            today - dt.timedelta(days=agency_settings().amber_days - 1), dt.time.min
         )
     )
 

@@ -7,7 +7,6 @@ import re
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from django_htmx.middleware import HtmxDetails
 
 from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.accounts.models import User
+from keepwarm.agency.models import agency_settings
 from keepwarm.audit.recording import record_read
 from keepwarm.care import queries, services
 from keepwarm.care.forms import (
@@ -80,7 +80,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "going_cold_more": work.going_cold_count - len(work.going_cold),
         "covering": list(work.covering),
         "covering_ids": {u.pk for u in work.covering},
-        "amber_days": settings.KEEPWARM_AMBER_DAYS,
+        "amber_days": agency_settings().amber_days,
         # Each row's buttons come back here (as |urlencode would); worked out once, not per row.
         "next_param": quote(request.get_full_path(), safe="/"),
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +15,7 @@ from keepwarm.accounts.access import manager_required, user_of
 from keepwarm.care import services
 from keepwarm.care.forms import ClosureForm
 from keepwarm.care.models import Closure
-from keepwarm.lib.working_days import bank_holiday
+from keepwarm.lib.working_days import agency_calendar, bank_holiday
 
 managers_only = manager_required("Only managers and admins change the agency's working days.")
 
@@ -60,8 +59,8 @@ def working_days(request: HttpRequest) -> HttpResponse:
         "form": form,
         "closures": Closure.objects.filter(last_day__gte=today),
         "bank_holidays": _coming_bank_holidays(today),
-        "country": settings.KEEPWARM_HOLIDAYS_COUNTRY,
-        "subdivision": settings.KEEPWARM_HOLIDAYS_SUBDIVISION,
+        "country": agency_calendar().country,
+        "subdivision": agency_calendar().subdivision,
     }
     return render(request, "care/working_days.html", context)
 

@@ -27,6 +27,8 @@ from django.utils import timezone
 from faker import Faker
 
 from keepwarm.accounts.models import ApiToken, User
+from keepwarm.agency.models import AgencySettings, agency_settings
+from keepwarm.agency.services import save_agency_settings
 from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.care.services.placements import (
     advance_statuses,
@@ -185,8 +187,18 @@ class _Agency(History, Feedback):
 
     # --- the agency ---------------------------------------------------------------------
 
+    def brand_the_agency(self) -> None:
+        """The demo agency's own name, colour and address on its emails and public pages."""
+        agency_settings()
+        row = AgencySettings.objects.get(pk=1)
+        row.name = AGENCY
+        row.postal_address = "Fernbrook Recruitment Ltd, 12 Park Row, Leeds LS1 5HD"
+        row.signature = "Fernbrook Recruitment: people who stay."
+        save_agency_settings(changed=row)
+
     def build(self, *, people: int, placements: int, companies: int, password: str) -> DemoReport:
         self.make_users(password)
+        self.brand_the_agency()
         self.make_companies(companies)
         self.make_people(people - len(self.contacts_all), placements)
         self.make_placements(placements)

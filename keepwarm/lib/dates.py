@@ -8,7 +8,12 @@ import zoneinfo
 
 from django.conf import settings
 
-from keepwarm.lib.working_days import is_working_day, next_working_day, on_or_after_working_day
+from keepwarm.lib.working_days import (
+    agency_calendar,
+    is_working_day,
+    next_working_day,
+    on_or_after_working_day,
+)
 
 # Check-ins found overdue after this local hour wait for the next morning: a personal
 # email from a consultant should not land at 3 a.m.
@@ -71,7 +76,7 @@ def send_time(due_on: dt.date, *, now: dt.datetime) -> dt.datetime:
     """When a check-in due on `due_on` goes out: the send hour on that day (or the next
     working day when it is a weekend, bank holiday or closure), never before now, and an
     overdue one only inside sending hours on a working day (otherwise the next morning)."""
-    hour = settings.KEEPWARM_SEND_HOUR
+    hour = agency_calendar().send_hour
     planned = local_time(on_or_after_working_day(due_on), hour)
     if planned > now:
         return planned

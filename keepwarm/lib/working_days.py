@@ -1,11 +1,13 @@
 """Which days the agency works: not weekends, not bank holidays, not its own closures.
 
-Bank holidays come from the `holidays` package for KEEPWARM_HOLIDAYS_COUNTRY and
-KEEPWARM_HOLIDAYS_SUBDIVISION (England by default). The agency's own closures (a Christmas
-shutdown) are records in the database; `lib` knows no models, so the app that keeps them
-registers a loader with `use_closures` in its `ready()`, and its service calls
-`forget_closures` when they change. Each process keeps what it loaded for a minute, so a
-worker on another machine picks an edit up within that minute without a query per date.
+Bank holidays come from the `holidays` package for the agency's country and region
+(England by default), and check-ins go out from its send hour: both are agency settings
+an admin edits in the app, so the agency app hands them in with `use_agency_calendar` (the
+KEEPWARM_HOLIDAYS_* and KEEPWARM_SEND_HOUR variables until it does). The agency's own
+closures (a Christmas shutdown) are records in the database; `lib` knows no models, so the
+app that keeps them registers a loader with `use_closures` in its `ready()`, and its service
+calls `forget_closures` when they change. Each process keeps what it loaded for a minute, so
+a worker on another machine picks an edit up within that minute without a query per date.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import NamedTuple
 
 import holidays
 from django.conf import settings
@@ -28,6 +31,36 @@ _lock = threading.Lock()
 _loader: Callable[[], Closures] | None = None
 _closed: frozenset[dt.date] = frozenset()
 _loaded_at: float | None = None
+
+
+class AgencyCalendar(NamedTuple):
+    """Whose bank holidays the agency keeps, and the local hour check-ins go out."""
+
+    country: str
+    subdivision: str
+    send_hour: int
+
+
+def _calendar_from_environment() -> AgencyCalendar:
+    return AgencyCalendar(
+        settings.KEEPWARM_HOLIDAYS_COUNTRY,
+        settings.KEEPWARM_HOLIDAYS_SUBDIVISION,
+        settings.KEEPWARM_SEND_HOUR,
+    )
+
+
+_calendar: Callable[[], AgencyCalendar] = _calendar_from_environment
+
+
+def use_agency_calendar(loader: Callable[[], AgencyCalendar]) -> None:
+    """Register where the agency's calendar comes from (its settings, cached by their app:
+    this is asked for every date)."""
+    global _calendar
+    _calendar = loader
+
+
+def agency_calendar() -> AgencyCalendar:
+    return _calendar()
 
 
 def use_closures(loader: Callable[[], Closures]) -> None:
@@ -78,9 +111,8 @@ def _bank_holidays(country: str, subdivision: str, year: int) -> dict[dt.date, s
 
 def bank_holiday(day: dt.date) -> str:
     """The bank holiday's name on `day`, or "" when it is none."""
-    return _bank_holidays(
-        settings.KEEPWARM_HOLIDAYS_COUNTRY, settings.KEEPWARM_HOLIDAYS_SUBDIVISION, day.year
-    ).get(day, "")
+    country, subdivision, _ = _calendar()
+    return _bank_holidays(country, subdivision, day.year).get(day, "")
 
 
 def why_not_working(day: dt.date) -> str:
@@ -100,9 +132,8 @@ def is_working_day(day: dt.date) -> bool:
     # why_not_working's answer, without naming the reason: this runs for every due date.
     if day.weekday() >= 5:
         return False
-    found = _bank_holidays(
-        settings.KEEPWARM_HOLIDAYS_COUNTRY, settings.KEEPWARM_HOLIDAYS_SUBDIVISION, day.year
-    )
+    country, subdivision, _ = _calendar()
+    found = _bank_holidays(country, subdivision, day.year)
     return day not in found and day not in _closed_days()
 
 

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 import css_inline
 from django.template import Context, Engine, Template, TemplateDoesNotExist
 
+from keepwarm.agency.models import AgencySettings, agency_settings
+
 # Built once: a message pays only for the inlining itself (~0.03 ms for a check-in).
 # Nothing remote is fetched while composing: the page has no stylesheet links of its own.
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
@@ -29,14 +31,16 @@ class Email(NamedTuple):
     html: str  # "" when the email has no HTML part
 
 
-def compose(name: str, context: Mapping[str, Any]) -> Email:
+def compose(name: str, context: Mapping[str, Any], *, brand: AgencySettings | None = None) -> Email:
     """The subject (one line), text and HTML of email `name` filled with `context`.
 
     The bodies see the finished subject as `{{ subject }}`. A subject template may use
     a `subject` given in `context` (a consultant's own, or a plan step's) before its
-    default wording.
+    default wording. Every part sees the agency's settings as `brand` (its name, colour,
+    logo, signature and postal address); the settings page passes unsaved ones to preview.
     """
     engine = Engine.get_default()  # the project's, with its cached loader
+    context = {"brand": brand or agency_settings(), **context}
     subject = _render(engine.get_template(f"emails/{name}-subject.txt"), context, escape=False)
     subject = " ".join(subject.split())
     filled = {**context, "subject": subject}

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
+from keepwarm.agency.models import agency_settings
 from keepwarm.lib.dates import add_months
 from keepwarm.mail.services.consent import lawful
 from keepwarm.newsletters.chart import Chart
@@ -188,7 +189,7 @@ class Newsletter(models.Model):
 
     @property
     def address(self) -> str:
-        return self.postal_address.strip() or settings.KEEPWARM_POSTAL_ADDRESS
+        return self.postal_address.strip() or agency_settings().postal_address
 
     def schedule_text(self) -> str:
         at = f"{self.send_time:%H:%M}"

@@ -24,6 +24,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from markdown_it import MarkdownIt
 
+from keepwarm.agency.models import agency_settings
+
 if TYPE_CHECKING:
     from keepwarm.newsletters.models import Block, Issue
 
@@ -181,6 +183,7 @@ def compose(issue: Issue, blocks: list[Block] | None = None, *, track: bool = Fa
         "issue": issue,
         "newsletter": newsletter,
         "address": newsletter.address,
+        "brand": agency_settings(),  # the agency's colour and logo, as on its other emails
         "blocks": [_block_context(block) for block in blocks],
         **{name: token for name, token in TOKENS.items()},
     }

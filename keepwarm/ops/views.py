@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.care.models import DailyJob
 from keepwarm.lib.net import is_loopback_host
+from keepwarm.lib.working_days import agency_calendar
 from keepwarm.ops import system
 from keepwarm.ops.jobs import retry_on_next_tick
 from keepwarm.ops.metrics import exposition
@@ -45,7 +46,7 @@ def system_page(request: HttpRequest) -> HttpResponse:
         "database": system.database_in_words(),
         "email": system.email_in_words(),
         "time_zone": settings.TIME_ZONE,
-        "send_hour": settings.KEEPWARM_SEND_HOUR,
+        "send_hour": agency_calendar().send_hour,
         "log_format": settings.KEEPWARM_LOG_FORMAT,
     }
     return render(request, "ops/system.html", context)

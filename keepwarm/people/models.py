@@ -8,6 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from keepwarm.agency.models import agency_settings
+
 
 class PersonErased(ValidationError):
     """A change to someone erased on request: their record is read-only (the API answers
@@ -165,9 +167,10 @@ class Person(models.Model):
     def contact_rag(self, today: dt.date) -> str:
         """Red/amber/green by days since last contact (never contacted counts as red)."""
         days = self.days_since_contact(today)
-        if days is None or days >= settings.KEEPWARM_RED_DAYS:
+        brand = agency_settings()
+        if days is None or days >= brand.red_days:
             return "red"
-        if days >= settings.KEEPWARM_AMBER_DAYS:
+        if days >= brand.amber_days:
             return "amber"
         return "green"
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from keepwarm.audit.recording import record_created
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
+from keepwarm.mail.services.checkins import agency_from
 from keepwarm.mail.services.consent import current_consent, record_consent, withdraw_consent
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Consent, Person
@@ -153,7 +154,7 @@ def request_signup(
         subject=subject,
         body_text=text,
         body_html=html,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=agency_from(),
         send_after=now,
         purpose=OutboxMessage.Purpose.SERVICE,
     )

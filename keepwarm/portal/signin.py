@@ -26,9 +26,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.agency.models import agency_settings
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services.checkins import personal_from, personal_reply_to
+from keepwarm.mail.services.checkins import agency_from, personal_from, personal_reply_to
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.links import EMAIL, SIGNIN, link_url, signer
 from keepwarm.people.models import Person, Role
@@ -79,7 +80,7 @@ def link_minutes() -> int:
 
 def _max_age(kind: str) -> dt.timedelta:
     if kind == EMAIL:
-        return dt.timedelta(days=int(settings.KEEPWARM_PORTAL_EMAIL_LINK_DAYS))
+        return dt.timedelta(days=agency_settings().personal_link_days)
     return dt.timedelta(minutes=link_minutes())
 
 
@@ -174,7 +175,7 @@ def send_sign_in_link(
         "person": person,
         "url": link_url(person=person, kind=kind),
         "minutes": link_minutes(),
-        "days": int(settings.KEEPWARM_PORTAL_EMAIL_LINK_DAYS) if by is not None else None,
+        "days": agency_settings().personal_link_days if by is not None else None,
         "by": by,
     }
     subject, text, html = compose("portal-signin", context)
@@ -184,7 +185,7 @@ def send_sign_in_link(
         subject=subject,
         body_text=text,
         body_html=html,
-        from_email=personal_from(by) if by is not None else settings.DEFAULT_FROM_EMAIL,
+        from_email=personal_from(by) if by is not None else agency_from(),
         reply_to=personal_reply_to(by) if by is not None else "",
         send_after=now,
         person=person,

@@ -9,17 +9,18 @@ consultant can tell them by phone or letter and record it.
 from __future__ import annotations
 
 import datetime as dt
-from email.utils import parseaddr
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from keepwarm.lib.dates import add_months
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services.checkins import agency_from, personal_reply_to
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Person
+from keepwarm.privacy.models import RetentionRule
 
 NOTICES = "privacy-notices"
 NOTICE_BATCH = 1000
@@ -43,20 +44,21 @@ def notice_deadline(person: Person) -> dt.date:
     return add_months(obtained, 1)
 
 
-def agency_name() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or "Our agency"
+def retention_years() -> int:
+    """The longest the agency keeps anyone's details after the last contact, as its active
+    retention rules say (the KEEPWARM_RETENTION_YEARS default when it has none)."""
+    longest = RetentionRule.objects.filter(active=True).aggregate(most=Max("years"))["most"]
+    return int(longest or settings.KEEPWARM_RETENTION_YEARS)
 
 
 def queue_notice(person: Person, *, now: dt.datetime) -> OutboxMessage | None:
     context = {
         "person": person,
-        "agency": agency_name(),
         "source": person.get_source_display().lower(),
         "basis": person.get_lawful_basis_display().lower(),
         "obtained": person.obtained_on or timezone.localdate(person.created_at),
         "owner": person.owner,
-        "postal_address": settings.KEEPWARM_POSTAL_ADDRESS,
-        "retention_years": settings.KEEPWARM_RETENTION_YEARS,
+        "retention_years": retention_years(),
     }
     subject, text, html = compose("privacy-notice", context)
     return queue_email(
@@ -65,8 +67,8 @@ def queue_notice(person: Person, *, now: dt.datetime) -> OutboxMessage | None:
         subject=subject,
         body_text=text,
         body_html=html,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        reply_to=person.owner.email if person.owner and person.owner.email else "",
+        from_email=agency_from(),
+        reply_to=personal_reply_to(person.owner),
         send_after=now,
         person=person,
         purpose=OutboxMessage.Purpose.SERVICE,

@@ -20,12 +20,12 @@ from django.urls import reverse
 from keepwarm.accounts.models import User
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.services.checkins import agency_from, personal_reply_to
 from keepwarm.mail.services.outbox import queue_email
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 from keepwarm.privacy.erasure import erase_person
 from keepwarm.privacy.models import RetentionEvent, RetentionRule
-from keepwarm.privacy.notices import agency_name
 
 RETENTION = "retention"
 KEEP_SALT = "keepwarm.privacy.keep"
@@ -132,10 +132,8 @@ def person_from_keep_token(token: str) -> Person | None:
 def queue_keep_question(person: Person, *, key: str, now: dt.datetime) -> OutboxMessage | None:
     context = {
         "person": person,
-        "agency": agency_name(),
         "url": settings.BASE_URL + reverse("keep_details", args=[keep_token(person)]),
         "days": KEEP_LINK_DAYS,
-        "postal_address": settings.KEEPWARM_POSTAL_ADDRESS,
     }
     subject, text, html = compose("retention-ask", context)
     return queue_email(
@@ -144,8 +142,8 @@ def queue_keep_question(person: Person, *, key: str, now: dt.datetime) -> Outbox
         subject=subject,
         body_text=text,
         body_html=html,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        reply_to=person.owner.email if person.owner and person.owner.email else "",
+        from_email=agency_from(),
+        reply_to=personal_reply_to(person.owner),
         send_after=now,
         person=person,
         purpose=OutboxMessage.Purpose.SERVICE,

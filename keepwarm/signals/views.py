@@ -207,7 +207,7 @@ def raise_concern(request: HttpRequest, pk: int) -> HttpResponse:
 def escalation(request: HttpRequest) -> HttpResponse:
     form = EscalationForm(request.POST, instance=RiskSettings.current())
     if form.is_valid():
-        form.save()
+        save_risk_settings(form=form)  # on the audit trail like every settings change
         messages.success(
             request,
             f"Alerts now escalate to the managers {escalation_hours()} hours after they fall due.",

@@ -131,7 +131,16 @@ class AnswerForm(forms.Form):
 class QuestionnaireForm(forms.ModelForm[Questionnaire]):
     class Meta:
         model = Questionnaire
-        fields = ["name", "code", "audience", "intro", "thanks", "asks_about_targets", "is_active"]
+        fields = [
+            "name",
+            "public_title",
+            "code",
+            "audience",
+            "intro",
+            "thanks",
+            "asks_about_targets",
+            "is_active",
+        ]
         widgets = {
             "intro": forms.Textarea(attrs={"rows": 3}),
             "thanks": forms.Textarea(attrs={"rows": 2}),

@@ -25,7 +25,15 @@ class Questionnaire(models.Model):
     """A set of questions for placed candidates or for client contacts."""
 
     code = models.SlugField(max_length=60, unique=True, help_text="A short name for links.")
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(
+        "Internal name", max_length=200, unique=True, help_text="What the team calls it."
+    )
+    public_title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="What the person answering sees: the page's heading, its tab and the email "
+        "subject, e.g. “How is your first week going?”.",
+    )
     audience = models.CharField(max_length=20, choices=Audience.choices)
     intro = models.TextField(blank=True, help_text="Shown above the questions.")
     thanks = models.TextField(blank=True, help_text="Shown after the answers are sent.")
@@ -44,6 +52,15 @@ class Questionnaire(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def title(self) -> str:
+        """The title outsiders see: never the internal name, which may read "Client: …"."""
+        return self.public_title.strip() or DEFAULT_PUBLIC_TITLE
+
+
+# For a questionnaire given no public title.
+DEFAULT_PUBLIC_TITLE = "A few quick questions"
 
 
 class Question(models.Model):
@@ -162,6 +179,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # The subject the invitation went out with: its reminder says "Reminder: " and the same.
+    subject = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.agency.models import agency_settings
 from keepwarm.care.models import Audience, Touchpoint
 from keepwarm.lib import events
 from keepwarm.lib.ratelimit import forget_old_counts
@@ -60,11 +61,13 @@ ADDRESS_LIMIT = 30
 
 
 def invitation_days() -> int:
-    return int(getattr(settings, "KEEPWARM_INVITATION_DAYS", 30))
+    """How long a questionnaire link works: the agency's setting."""
+    return agency_settings().invitation_days
 
 
 def reminder_days() -> int:
-    return int(getattr(settings, "KEEPWARM_REMINDER_DAYS", 5))
+    """Days without an answer before the one reminder: the agency's setting."""
+    return agency_settings().reminder_days
 
 
 # --- Signed links -------------------------------------------------------------------------
@@ -174,8 +177,8 @@ def create_invitation(
     touchpoint: Touchpoint | None = None,
     now: dt.datetime | None = None,
 ) -> Invitation:
-    """An invitation valid for KEEPWARM_INVITATION_DAYS; client questionnaires get one
-    question per agreed target of the placement, by name."""
+    """An invitation valid for the agency's link lifetime (Agency settings); client
+    questionnaires get one question per agreed target of the placement, by name."""
     now = now or timezone.now()
     invitation = Invitation.objects.create(
         placement=placement,
@@ -204,7 +207,7 @@ def _email_context(invitation: Invitation, *, link: str) -> dict[str, Any]:
         "role": invitation.placement.role_title,
         "candidate_name": invitation.placement.person.full_name,
         "is_client": invitation.person_id != invitation.placement.person_id,
-        "questionnaire": invitation.questionnaire.name,
+        "questionnaire": invitation.questionnaire.title,
         "question_count": sum(1 for q in invitation.all_questions() if q.show_if_id is None),
         "link": link,
         "expires_on": timezone.localtime(invitation.expires_at).date(),
@@ -215,16 +218,21 @@ def render_invitation(
     invitation: Invitation, *, note: str = "", subject: str = "", reminder: bool = False
 ) -> Email:
     """Subject, text and HTML of an invitation (or its reminder) with a fresh signed link;
-    a `subject` given replaces the default one."""
+    a `subject` given replaces the default one. A reminder repeats the subject the
+    invitation went out with, after "Reminder: "."""
     context = _email_context(invitation, link=invitation_url(invitation))
     context.update(note=note, subject=subject)
     return compose("reminder" if reminder else "invitation", context)
 
 
-def _step_words(touchpoint: Touchpoint, *, sent_on: dt.date) -> tuple[str, str]:
-    """The subject and note the plan step wrote, filled in (admin text: a loader-less engine)."""
+def _step_words(
+    touchpoint: Touchpoint, questionnaire: Questionnaire, *, sent_on: dt.date
+) -> tuple[str, str]:
+    """The subject and note the plan step wrote, filled in (admin text: a loader-less engine).
+    A step without a subject of its own uses the questionnaire's public title, never the
+    step's title, which is the team's name for it."""
     context = Context(checkin_context(touchpoint, sent_on=sent_on), autoescape=False)
-    subject = STEP_ENGINE.from_string(touchpoint.email_subject or touchpoint.title)
+    subject = STEP_ENGINE.from_string(touchpoint.email_subject or questionnaire.title)
     body = STEP_ENGINE.from_string(touchpoint.email_body) if touchpoint.email_body else None
     return one_line(subject.render(context)), body.render(context).strip() if body else ""
 
@@ -255,7 +263,9 @@ def invite_for_touchpoint(
             touchpoint=touchpoint,
             now=now,
         )
-    subject, note = _step_words(touchpoint, sent_on=timezone.localtime(send_after).date())
+    subject, note = _step_words(
+        touchpoint, questionnaire, sent_on=timezone.localtime(send_after).date()
+    )
     subject, text, html = render_invitation(
         invitation, note=note or questionnaire.intro, subject=subject
     )
@@ -272,12 +282,12 @@ def invite_for_touchpoint(
         touchpoint=touchpoint,
     )
     if message is not None:
-        Invitation.objects.filter(pk=invitation.pk).update(sent_at=send_after)
+        Invitation.objects.filter(pk=invitation.pk).update(sent_at=send_after, subject=subject)
     return message
 
 
 def send_reminders(*, now: dt.datetime, send_after: dt.datetime | None = None) -> int:
-    """One polite reminder for invitations unanswered KEEPWARM_REMINDER_DAYS after sending.
+    """One polite reminder for invitations unanswered the agency's reminder days after sending.
 
     Never after the link expired (nor within a day of it) and never once answered; the
     conditional UPDATE of reminded_at and the outbox key make it once per invitation.
@@ -311,7 +321,9 @@ def send_reminders(*, now: dt.datetime, send_after: dt.datetime | None = None) -
                 "questionnaire",
                 "sender",
             ).get(pk=pk)
-            subject, text, html = render_invitation(invitation, reminder=True)
+            subject, text, html = render_invitation(
+                invitation, subject=invitation.subject, reminder=True
+            )
             sender = invitation.sender or invitation.placement.owner
             message = queue_email(
                 key=f"invitation:{pk}:reminder",

@@ -45,6 +45,7 @@ def test_manager_closes_the_agency_for_christmas_in_the_browser(
     page = browser_page
     _sign_in(page, live_server.url, "maggie_manager")
 
+    page.get_by_text("Admin", exact=True).click()
     page.get_by_role("link", name="Working days").click()
     assert "Christmas Day" in page.locator("main").inner_text()
     page.get_by_label("First day closed").fill(f"{year}-12-24")

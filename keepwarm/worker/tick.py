@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,7 +27,7 @@ from keepwarm.care.services.placements import advance_statuses
 from keepwarm.imports.services import UPLOADS, forget_old_uploads_daily, run_next_import
 from keepwarm.integrations.services import send_due_webhooks
 from keepwarm.lib.dates import agency_zone, send_time
-from keepwarm.lib.working_days import is_working_day
+from keepwarm.lib.working_days import agency_calendar, is_working_day
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.mail.services.outbox import default_worker_id, queue_emails
@@ -356,7 +355,7 @@ def tick(*, now: dt.datetime | None = None, worker_id: str = "", lane: str = ALL
     # Alerts left open too long past their due time go to the managers, once.
     report.escalated = steps.run("escalate-alerts", escalate_overdue_alerts, now=now) or 0
     # Once a local day, from the send hour so alerts it opens land in working hours.
-    if now.astimezone(agency_zone()).hour >= settings.KEEPWARM_SEND_HOUR:
+    if now.astimezone(agency_zone()).hour >= agency_calendar().send_hour:
         report.daily = _run_daily_jobs(steps, now=now, today=today, worker_id=worker_id)
     steps.run("forget-sign-ins", forget_old_sign_ins, now=now)  # spent links and sessions
     # What the steps above queued goes out in this tick too.

@@ -84,6 +84,7 @@ def test_manager_signs_in_with_the_agency_account_and_lands_on_today_as_manager(
     page.get_by_role("heading", name="Today", exact=True).wait_for()
     assert page.url == f"{sso_on}/"
     # Her role came with her: managers see the Team page in the menu.
+    page.get_by_role("navigation").get_by_text("Admin", exact=True).click()
     page.get_by_role("navigation").get_by_role("link", name="Team").wait_for()
     page.goto(f"{sso_on}/team/")
     page.get_by_role("heading", name="Team").first.wait_for()

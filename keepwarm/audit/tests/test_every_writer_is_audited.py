@@ -512,7 +512,8 @@ OTHERS: dict[str, str] = {
     ),
     **_each(
         "mail",
-        "checkin_context default_worker_id one_line personal_from personal_reply_to queue_email "
+        "agency_from checkin_context default_worker_id one_line personal_from personal_reply_to "
+        "queue_email "
         "queue_emails reconcile_stale render_checkin resolve_unknown",
         "the outbox",
     ),
@@ -539,6 +540,11 @@ OTHERS: dict[str, str] = {
         "portal",
         "check_not_left_since open_signup_token signup_token",
         "nothing: signs and reads links",
+    ),
+    **_each(
+        "agency",
+        "save_agency_settings",
+        "the agency's settings (on the trail: agency/tests/test_agency_settings_page)",
     ),
     **_each("portal", "request_signup", "a sign-up waiting for confirmation, and its email"),
     **_each("privacy", "log_access_request mark_answered", "subject access requests"),

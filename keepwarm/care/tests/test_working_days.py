@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.test import Client
 
 from keepwarm.audit.models import AuditEntry
 from keepwarm.care.models import Closure, Kind, Touchpoint
 from keepwarm.care.services import lay_out_care_plan
-from keepwarm.conftest import START, Cast, SmtpSink
+from keepwarm.conftest import START, Cast, SmtpSink, set_agency
 from keepwarm.lib.working_days import (
     forget_closures,
     is_working_day,
@@ -32,10 +31,10 @@ def test_bank_holidays_and_weekends_are_not_working_days(db: None) -> None:
     assert is_working_day(dt.date(2026, 12, 24))
 
 
-def test_scotland_has_its_own_bank_holidays(db: None, settings: Any) -> None:
-    settings.KEEPWARM_HOLIDAYS_SUBDIVISION = "SCT"
+def test_scotland_has_its_own_bank_holidays_from_the_moment_an_admin_chooses_it(db: None) -> None:
+    set_agency(holidays_subdivision="SCT")
     assert not is_working_day(dt.date(2027, 1, 4))  # 2 January (observed)
-    settings.KEEPWARM_HOLIDAYS_SUBDIVISION = "ENG"
+    set_agency(holidays_subdivision="ENG")
     assert is_working_day(dt.date(2027, 1, 4))
 
 

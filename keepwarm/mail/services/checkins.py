@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.template import Context, Engine
 
+from keepwarm.agency.models import agency_settings
 from keepwarm.care.models import Touchpoint
 from keepwarm.lib.working_days import on_or_after_working_day, weekend_comes_next
 from keepwarm.mail.compose import Email, compose
@@ -34,17 +35,31 @@ STEP_ENGINE = Engine(autoescape=False)
 
 
 def personal_from(owner: User) -> str:
-    """ "Olivia Owner via Keepwarm <keepwarm@agency>": personal, but our own domain."""
+    """ "Olivia Owner at Fernbrook Recruitment <keepwarm@agency>": personal, the agency's
+    name as its settings give it, and our own domain (so the mail passes SPF and DKIM)."""
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return str(
-        Address(display_name=one_line(f"{owner.display_name} via Keepwarm"), addr_spec=address)
-    )
+    name = f"{owner.display_name} at {agency_settings().from_name}"
+    return str(Address(display_name=one_line(name), addr_spec=address))
 
 
-def personal_reply_to(owner: User) -> str:
-    if not owner.email:
-        return ""
-    return str(Address(display_name=one_line(owner.display_name), addr_spec=owner.email))
+def agency_from() -> str:
+    """ "Fernbrook Recruitment <keepwarm@agency>": for what the agency, not one consultant,
+    sends to outsiders (privacy notices, sign-in links)."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return str(Address(display_name=one_line(agency_settings().from_name), addr_spec=address))
+
+
+def personal_reply_to(owner: User | None) -> str:
+    """Where a reply goes, by the agency's rule: the consultant who looks after the person,
+    or the agency's shared address (also when the consultant has none)."""
+    brand = agency_settings()
+    if owner is not None and owner.email and brand.replies_to_consultant:
+        return str(Address(display_name=one_line(owner.display_name), addr_spec=owner.email))
+    if brand.reply_to_address:
+        return str(
+            Address(display_name=one_line(brand.from_name), addr_spec=brand.reply_to_address)
+        )
+    return ""
 
 
 def checkin_context(touchpoint: Touchpoint, *, sent_on: dt.date | None = None) -> dict[str, Any]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.utils.html import escape
 
+from keepwarm.agency.models import AgencySettings
 from keepwarm.conftest import Cast, SmtpSink
 from keepwarm.mail.compose import compose
 from keepwarm.mail.models import OutboxMessage
@@ -30,6 +32,10 @@ FOOTER = (
     ">Your personal page</a>",
 )
 NOW = dt.datetime(2026, 4, 1, 10, 0, tzinfo=dt.UTC)
+# Every email shows the agency's settings, read from the database.
+pytestmark = pytest.mark.django_db
+# Names that HTML escaping would turn into &amp;, &#x27; and &lt;.
+AWKWARD = "O'Brien & Daughters <UK>"
 
 
 def test_every_email_has_a_sample_to_render() -> None:
@@ -91,3 +97,48 @@ def test_person_written_text_in_the_html_is_escaped() -> None:
 
     assert "Hi &lt;b&gt;Priya&lt;/b&gt; &amp; all" in html
     assert "<b>" not in html
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_subject_keeps_ampersands_apostrophes_and_angle_brackets_as_typed(
+    name: str,
+) -> None:
+    brand = AgencySettings.initial()
+    brand.name = AWKWARD
+    context = _with_awkward_names(SAMPLES[name])
+
+    subject, text, _ = compose(name, context, brand=brand)
+
+    for escaped in ("&amp;", "&#x27;", "&#39;", "&lt;", "&gt;", "&quot;"):
+        assert escaped not in subject + text, (name, subject)
+    names_in_it = [n for n in (AWKWARD, "Siobhán O'Brien", "R&D <lead>") if n in subject]
+    fixed = {
+        "password-reset",
+        "portal-signin",
+        "retention-ask",
+        "sign-in-changed",
+        "signup-confirm",
+    }
+    assert names_in_it or name in fixed, (name, subject)
+
+
+def _with_awkward_names(value: Any) -> Any:
+    """`value` with every company, agency, person and role name made awkward."""
+    if isinstance(value, dict):
+        renamed = {k: _with_awkward_names(v) for k, v in value.items()}
+        for key, awkward in (
+            ("company", AWKWARD),
+            ("full_name", "Siobhán O'Brien"),
+            ("candidate_name", "Siobhán O'Brien"),
+            ("role", "R&D <lead>"),
+            ("role_title", "R&D <lead>"),
+            ("questionnaire", f"Checking in from {AWKWARD}"),
+        ):
+            if key in renamed and isinstance(renamed[key], str):
+                renamed[key] = awkward
+        if isinstance(renamed.get("company"), dict):
+            renamed["company"] = {"name": AWKWARD}
+        if renamed.get("subject"):
+            renamed["subject"] = f"Your first week at {AWKWARD}"
+        return renamed
+    return value

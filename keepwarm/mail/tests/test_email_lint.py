@@ -17,6 +17,9 @@ import pytest
 from keepwarm.mail.compose import compose
 from keepwarm.mail.tests.email_samples import SAMPLES
 
+# The emails wear the agency's settings, read from the database.
+pytestmark = pytest.mark.django_db
+
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "email-lint"
 # The newsletter is linted as a whole issue, in newsletters/tests/test_email_lint.py.
 HTML_EMAILS = sorted(

@@ -40,7 +40,7 @@ def test_checkin_arrives_personally_from_the_owner(
     assert report.mail.sent == 1
     [received] = smtp_server.messages
     assert received["To"] == "priya@example.net"
-    assert received["From"] == "Olivia Owner via Keepwarm <keepwarm@127.0.0.1>"
+    assert received["From"] == "Olivia Owner at Keepwarm <keepwarm@127.0.0.1>"
     assert received["Reply-To"] == "Olivia Owner <olivia_owner@agency.example>"
     assert received["Subject"] == "How is week one going, Priya?"
     assert received["List-Unsubscribe"] is None  # a personal 1:1 email, not marketing

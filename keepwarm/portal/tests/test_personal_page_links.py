@@ -270,7 +270,7 @@ def test_a_consultant_emails_someone_a_link_that_works_for_days(cast: Cast) -> N
     assert done.status_code == 302
     message = OutboxMessage.objects.get()
     assert message.to_email == "priya@example.net"
-    assert message.from_email.startswith("Olivia Owner via Keepwarm")
+    assert message.from_email.startswith("Olivia Owner at Keepwarm")
     assert "works once, for the next 30 days" in message.body_text
     with time_machine.travel(timezone.now() + dt.timedelta(days=2), tick=False):
         assert Client().post(_emailed_link("priya@example.net")).status_code == 302

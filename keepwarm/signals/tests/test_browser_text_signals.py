@@ -41,7 +41,7 @@ def test_a_candidate_writes_another_agency_called_and_the_consultant_sees_it(
     )
     phone = phone_page(chromium)
     phone.goto(live_server.url + link(invitation))
-    phone.get_by_role("heading", name="Test check-in").wait_for()
+    phone.get_by_role("heading", name="How are things going?").wait_for()
     phone.get_by_role("group", name="How happy are you with the job?").get_by_label(
         "4 – Good"
     ).check()

@@ -27,6 +27,7 @@ def make_checkin() -> Asked:
     questionnaire = Questionnaire.objects.create(
         code="test-check-in",
         name="Test check-in",
+        public_title="How are things going?",
         audience="candidate",
         intro="A few questions.",
         thanks="Thanks a lot.",

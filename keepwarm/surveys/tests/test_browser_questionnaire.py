@@ -39,7 +39,10 @@ def test_a_candidate_answers_on_a_phone_and_the_follow_up_appears_after_no(
     invitation = _invite(cast, asked)
     page = phone
     page.goto(live_server.url + link(invitation))
-    page.get_by_role("heading", name="Test check-in").wait_for()
+    page.get_by_role("heading", name="How are things going?").wait_for()
+    # The tab and heading carry the public title and the agency, never the team's name for it.
+    assert page.title() == "How are things going? · Keepwarm"
+    assert "Test check-in" not in page.content()
     assert serious_violations(page) == []
     follow_up = page.locator(f"#question-{asked.detail.pk}")
     assert follow_up.is_hidden()  # our script hides it until "No"

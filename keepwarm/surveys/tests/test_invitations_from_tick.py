@@ -174,3 +174,29 @@ def test_no_reminder_after_the_link_expired(invitation: Invitation) -> None:
     assert sent is not None
     assert send_reminders(now=sent + dt.timedelta(days=30)) == 0
     assert _reminders() == []
+
+
+def test_the_reminder_repeats_the_subject_the_invitation_went_out_with(
+    cast: Cast, plan: CarePlan
+) -> None:
+    lay_out_care_plan(placement=cast.placement, plan=plan, today=START)
+    tick(now=WEEK_ONE)
+
+    assert send_reminders(now=WEEK_ONE + dt.timedelta(days=5)) == 1
+
+    (reminder,) = _reminders()
+    assert reminder.subject == "Reminder: How was your first week at Acme Widgets?"
+    assert "Test check-in" not in reminder.subject + reminder.body_text
+
+
+def test_a_step_without_its_own_subject_uses_the_public_title_never_the_internal_name(
+    cast: Cast, plan: CarePlan
+) -> None:
+    plan.steps.update(email_subject="")
+    lay_out_care_plan(placement=cast.placement, plan=plan, today=START)
+
+    tick(now=WEEK_ONE)
+
+    invitation = Invitation.objects.get()
+    assert invitation.subject == "How are things going?"
+    assert OutboxMessage.objects.get(key__startswith="touchpoint:").subject == invitation.subject
