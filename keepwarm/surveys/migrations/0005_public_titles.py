@@ -23,7 +23,7 @@ def add_titles(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("surveys", "0003_submitcount_to_lib"),
+        ("surveys", "0004_answers_are_last_contact"),
     ]
 
     operations = [
