@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from keepwarm.lib.dates import add_months
+from keepwarm.lib.stamps import Stamped
 from keepwarm.mail.services.consent import lawful
 from keepwarm.newsletters.chart import Chart
 from keepwarm.people.models import Consent, Person, Role
@@ -39,7 +40,7 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
 
 
-class Audience(models.Model):
+class Audience(Stamped):
     """A saved segment. Members are worked out when needed, never stored."""
 
     class Who(models.TextChoices):
@@ -65,7 +66,7 @@ class Audience(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -200,7 +201,7 @@ class Newsletter(models.Model):
         return f"Monthly on day {self.send_day} at {at}"
 
 
-class Issue(models.Model):
+class Issue(Stamped):
     """One edition. Each copy is an outbox row keyed newsletter:<issue>:<person>."""
 
     class State(models.TextChoices):
@@ -240,9 +241,8 @@ class Issue(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "scheduled_for"], name="issue_due")]
 
