@@ -170,8 +170,8 @@ RECIPES: dict[str, Callable[[], tuple[Setup, Change]]] = {
     "/imports": _import_finished,
     "/risk": _risk_recomputed,
 }
-# Proved with their own changes in test_api_updated_since.
-AUDITED = {"/people", "/companies", "/placements", "/touchpoints"}
+# Proved with their own changes in test_api_updated_since; deletions in test_api_deletions.
+AUDITED = {"/people", "/companies", "/placements", "/touchpoints", "/deletions"}
 
 
 def _ids(api: Any, path: str, **params: Any) -> list[int]:

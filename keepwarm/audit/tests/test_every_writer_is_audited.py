@@ -504,10 +504,10 @@ OTHERS: dict[str, str] = {
     ),
     **_each(
         "integrations",
-        "check_webhook_url delivery_body feed_for_secret feed_touchpoints feed_url issue_feed "
-        "on_domain_event queue_event reconcile_stale_deliveries redeliver render_feed "
-        "revoke_feed save_webhook send_due_webhooks send_test_event set_day_start signature "
-        "verify_signature",
+        "check_webhook_url delete_webhook delivery_body feed_for_secret feed_touchpoints "
+        "feed_url issue_feed message_id on_domain_event queue_event reconcile_stale_deliveries "
+        "redeliver render_feed revoke_feed rotate_secret save_webhook send_due_webhooks "
+        "send_test_event set_day_start",
         "calendar feeds and webhooks",
     ),
     **_each(
