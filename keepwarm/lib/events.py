@@ -12,7 +12,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 # The events a webhook can subscribe to; names are part of the public API (docs/webhooks.md
-# shows each payload). Payloads carry ids and what changed, never a person's details:
+# shows each payload). Payloads carry ids and what changed rather than a person's details:
 # a receiver reads those through the API with its own token.
 PERSON_CREATED = "person.created"
 PERSON_UPDATED = "person.updated"

@@ -116,7 +116,8 @@ def update_person(*, person: Person, expected_version: int | None, **changes: An
     entry = record_changed(person, before)
     if entry is not None:
         events.emit(
-            events.PERSON_UPDATED, {"person_id": person.pk, "changed": sorted(entry.changes)}
+            events.PERSON_UPDATED,
+            {"person_id": person.pk, "changed": sorted(entry.changes.keys() - {"version"})},
         )
     return person
 

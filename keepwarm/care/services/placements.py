@@ -483,7 +483,7 @@ def update_placement(
             setattr(current, name, value)
         current.save(update_fields=[*changes, "version"])
         entry = record_changed(current, before)
-        changed = sorted(entry.changes) if entry is not None else []
+        changed = sorted(entry.changes.keys() - {"version"}) if entry is not None else []
     else:
         # Only a new start date or owner: their services put them on the trail; the
         # version still moves on, so a form open meanwhile cannot put them back.

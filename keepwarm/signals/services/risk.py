@@ -193,6 +193,17 @@ def recompute_risk(
     risk.evidence_at = heard.evidence_at
     risk.computed_at = now
     risk.save()
+    if risk.score != score_before:
+        events.emit(
+            events.RISK_CHANGED,
+            {
+                "placement_id": placement.pk,
+                "person_id": placement.person_id,
+                "score": risk.score,
+                "previous_score": score_before,
+                "reasons": risk.reasons[:3],
+            },
+        )
     if placement.status not in Placement.ENDED:
         _snapshot(placement, risk, today)
         _alert_if_warranted(placement, risk, scored, score_before=score_before, now=now)
