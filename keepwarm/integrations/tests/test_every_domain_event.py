@@ -57,6 +57,12 @@ def _escalated(cast: Any) -> Any:
     return escalate_overdue_alerts()
 
 
+def _closed(cast: Any) -> Any:
+    alert = open_alert(placement=cast.placement, reason="Worried")
+    assert alert is not None
+    return close_alert(alert=alert, by=cast.owner, note="Called her; all well")
+
+
 def _referral_contacted(cast: Any) -> Any:
     referral = receive_referral(referrer=cast.candidate, kind="candidate", name="Dev Shah")
     return advance_referral(referral=referral, to="contacted", by=cast.owner)
@@ -120,11 +126,7 @@ ACTIONS: dict[str, tuple[Action, Callable[[Any], dict[str, Any]]]] = {
         lambda cast: {"person_id": cast.candidate.pk, "kind": "call", "done_by": "olivia_owner"},
     ),
     events.ALERT_CLOSED: (
-        lambda cast: close_alert(
-            alert=open_alert(placement=cast.placement, reason="Worried"),
-            by=cast.owner,
-            note="Called her; all well",
-        ),
+        _closed,
         lambda cast: {"placement_id": cast.placement.pk, "closed_by": "olivia_owner"},
     ),
     events.ALERT_ESCALATED: (_escalated, lambda cast: {"placement_id": cast.placement.pk}),
