@@ -63,6 +63,7 @@ class RiskOut(Schema):
     )
     in_first_year: bool
     computed_at: dt.datetime
+    id: int = Field(description="This score's own id, which `after_id` pages by.")
 
     @staticmethod
     def resolve_placement_url(obj: Risk) -> str:
