@@ -18,6 +18,7 @@ from keepwarm.api import (
     signals,
     surveys,
     touchpoints,
+    webhooks,
 )
 from keepwarm.api import matching as matches
 from keepwarm.api import network as network_api
@@ -64,6 +65,8 @@ api.add_router("/leads", network_api.leads_router, tags=["leads"])
 api.add_router("/intel", network_api.intel_router, tags=["intel"])
 api.add_router("/vacancies", network_api.vacancies_router, tags=["vacancies"])
 api.add_router("/matches", matches.router, tags=["matches"])
+api.add_router("/webhooks", webhooks.router, tags=["webhooks"])
+api.add_router("/deletions", webhooks.deletions_router, tags=["sync"])
 
 
 @api.exception_handler(ValidationError)

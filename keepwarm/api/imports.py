@@ -19,7 +19,7 @@ from pydantic import WithJsonSchema
 
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid, error_body
-from keepwarm.api.schemas import ErrorOut, Id, PageQuery, Str200
+from keepwarm.api.schemas import ErrorOut, Id, PageQuery, Str200, SyncQuery
 from keepwarm.imports import services
 from keepwarm.imports.fields import FIELDS, guess_mapping
 from keepwarm.imports.forms import CSV_ENTITIES, REQUIRED
@@ -125,10 +125,10 @@ def _allowed(request: HttpRequest) -> bool:
 
 
 @router.get("", response={200: ImportPage, 403: ErrorOut}, url_name="imports")
-def list_imports(request: HttpRequest, page: Query[PageQuery]) -> Any:
+def list_imports(request: HttpRequest, page: Query[SyncQuery]) -> Any:
     if not _allowed(request):
         return Status(403, NOT_ALLOWED)
-    runs = ImportRun.objects.order_by("-id")
+    runs = page.changed(ImportRun.objects.order_by("-id"))
     window = runs[page.offset : page.offset + page.limit]
     return {
         "count": runs.count(),

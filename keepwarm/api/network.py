@@ -34,6 +34,7 @@ from keepwarm.api.schemas import (
     Str40,
     Str100,
     Str200,
+    SyncQuery,
 )
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_people, visible_placements
@@ -142,7 +143,7 @@ class ReferralPage(Schema):
     items: list[ReferralOut]
 
 
-class ReferralFilters(PageQuery):
+class ReferralFilters(SyncQuery):
     status: ReferralStatus | None = None
     kind: ReferralKind | None = None
     person: Id | None = Field(None, description="Made by or about this person.")
@@ -196,7 +197,7 @@ def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dic
             Q(referrer_id=filters.person, sees_referrer=True)
             | Q(referred_id=filters.person, sees_referred=True)
         )
-    return _page(referrals, filters, read=queries.referral_people_shown)
+    return _page(filters.changed(referrals), filters, read=queries.referral_people_shown)
 
 
 @referrals_router.get("/{id}", response={200: ReferralOut, 404: ErrorOut}, url_name="referral")
@@ -304,7 +305,7 @@ class LeadPage(Schema):
     items: list[LeadOut]
 
 
-class LeadFilters(PageQuery):
+class LeadFilters(SyncQuery):
     status: LeadStatus | None = None
     source: Id | None = Field(None, description="Passed on by this person.")
 
@@ -352,7 +353,7 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> dict[str, A
         leads = leads.filter(status=filters.status)
     if filters.source:
         leads = leads.filter(Q(source_id=filters.source, sees_source=True))
-    return _page(leads, filters, read=queries.lead_people_shown)
+    return _page(filters.changed(leads), filters, read=queries.lead_people_shown)
 
 
 @leads_router.get("/{id}", response={200: LeadOut, 404: ErrorOut}, url_name="lead")
@@ -441,7 +442,7 @@ class IntelPage(Schema):
     items: list[IntelOut]
 
 
-class IntelFilters(PageQuery):
+class IntelFilters(SyncQuery):
     company: Id | None = Field(None, description="About this company, or its sector.")
     sector: Str100 = Field("", description="Exact sector, any case.")
     q: Str100 = Field("", description="Words in the note.")
@@ -491,7 +492,7 @@ def list_intel(request: HttpRequest, filters: Query[IntelFilters]) -> dict[str, 
         notes = notes.filter(sector__iexact=filters.sector)
     if filters.q.strip():
         notes = notes.filter(body__icontains=filters.q.strip())
-    return _page(notes, filters, read=queries.intel_people_shown)
+    return _page(filters.changed(notes), filters, read=queries.intel_people_shown)
 
 
 @intel_router.get("/{id}", response={200: IntelOut, 404: ErrorOut}, url_name="intel_note")
@@ -568,7 +569,7 @@ class VacancyPage(Schema):
     items: list[VacancyOut]
 
 
-class VacancyFilters(PageQuery):
+class VacancyFilters(SyncQuery):
     status: VacancyStatus | None = Field(None, description="Default: every status.")
     company: Id | None = None
     q: Str100 = Field("", description="Part of the title, company or sector.")
@@ -623,7 +624,7 @@ def list_vacancies(request: HttpRequest, filters: Query[VacancyFilters]) -> dict
         vacancies = vacancies.filter(
             Q(title__icontains=q) | Q(company__name__icontains=q) | Q(sector__icontains=q)
         )
-    return _page(vacancies, filters)
+    return _page(filters.changed(vacancies), filters)
 
 
 @vacancies_router.get("/{id}", response={200: VacancyOut, 404: ErrorOut}, url_name="vacancy")

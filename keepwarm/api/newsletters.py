@@ -19,7 +19,7 @@ from pydantic import WithJsonSchema
 
 from keepwarm.api.auth import caller
 from keepwarm.api.errors import Invalid
-from keepwarm.api.schemas import Email, ErrorOut, Id, Moment, PageQuery, Str200
+from keepwarm.api.schemas import Email, ErrorOut, Id, Moment, PageQuery, Str200, SyncQuery
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.mail.models import Suppression
 from keepwarm.newsletters import services
@@ -77,9 +77,9 @@ class AudiencePage(Schema):
 
 
 @audiences_router.get("", response=AudiencePage, url_name="audiences")
-def list_audiences(request: HttpRequest, filters: Query[PageQuery]) -> dict[str, Any]:
+def list_audiences(request: HttpRequest, filters: Query[SyncQuery]) -> dict[str, Any]:
     caller(request)
-    return _page(Audience.objects.order_by("name", "id"), filters)
+    return _page(filters.changed(Audience.objects.order_by("name", "id")), filters)
 
 
 @audiences_router.get("/{id}", response={200: AudienceOut, 404: ErrorOut}, url_name="audience")
@@ -164,7 +164,7 @@ class IssuePage(Schema):
     items: list[IssueOut]
 
 
-class IssueFilters(PageQuery):
+class IssueFilters(SyncQuery):
     newsletter: Id | None = None
     state: IssueState | None = None
 
@@ -195,7 +195,7 @@ def list_issues(request: HttpRequest, filters: Query[IssueFilters]) -> dict[str,
         items = items.filter(newsletter_id=filters.newsletter)
     if filters.state:
         items = items.filter(state=filters.state)
-    return _page(items, filters)
+    return _page(filters.changed(items), filters)
 
 
 @issues_router.get("/{id}", response={200: IssueOut, 404: ErrorOut}, url_name="newsletter_issue")
@@ -282,7 +282,7 @@ class SuppressionPage(Schema):
     items: list[SuppressionOut]
 
 
-class SuppressionFilters(PageQuery):
+class SuppressionFilters(SyncQuery):
     reason: str | None = Field(None, max_length=20)
 
 
@@ -292,7 +292,7 @@ def list_suppressions(request: HttpRequest, filters: Query[SuppressionFilters]) 
     items = Suppression.objects.order_by("-created_at", "-id")
     if filters.reason:
         items = items.filter(reason=filters.reason)
-    page = _page(items, filters)
+    page = _page(filters.changed(items), filters)
     owners = _people_with_addresses(row.email for row in page["items"])
     record_read(page["items"], label=brief_label, people=lambda row: owners.get(row.email, ()))
     return page

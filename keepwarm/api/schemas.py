@@ -21,6 +21,7 @@ from pydantic import AfterValidator, WithJsonSchema
 
 from keepwarm.audit.queries import changed_since
 from keepwarm.care.models import Kind
+from keepwarm.lib.stamps import Stamped
 from keepwarm.people.models import Role
 from keepwarm.placements.models import Placement
 
@@ -101,20 +102,49 @@ class PageQuery(Schema):
 
 
 class SyncQuery(PageQuery):
-    """A page of a list another system keeps in step with Keepwarm."""
+    """A page of a list another system keeps in step with Keepwarm.
+
+    A sync reads in id order and resumes after the last id it got: a record changed while
+    the client pages keeps its place (ordering by change time would move it behind the
+    cursor and skip the one after it), and the change is seen again by the next sync.
+    """
 
     updated_since: dt.datetime | None = Field(
         None,
-        description="Only records created or changed at or after this moment (ISO 8601; "
-        "without an offset, the agency's time zone). Keep the time your previous sync "
-        "started and pass it next time; the order stays the list's own.",
+        description="Only records created or changed at or after this moment (ISO 8601 "
+        "with any offset; without one, the agency's time zone), in id order. Keep the "
+        "time your sync started and pass it next time.",
+    )
+    after_id: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_ID,
+        description="Resume a sync: only records with a larger id, in id order. Pass the "
+        "last id of the page you got.",
     )
 
-    def changed(self, items: QuerySet[M]) -> QuerySet[M]:
-        """`items`, cut to those changed since `updated_since` when it is given."""
-        if self.updated_since is None:
+    def changed(self, items: QuerySet[M], *, stamp: str = "") -> QuerySet[M]:
+        """`items`, cut to those changed since `updated_since` and past `after_id`, in id
+        order when either is given (the list's own order otherwise).
+
+        A stamped model (lib/stamps.py) says when by its `updated_at`; a cache that no one
+        edits (a risk score) names the column its recompute `stamp`s; the audit trail says
+        what changed of people, companies, placements and touchpoints (a person changes
+        with their placements and consent).
+        """
+        if self.updated_since is None and self.after_id is None:
             return items
-        return changed_since(items, _in_utc(self.updated_since))
+        if self.updated_since is not None:
+            since = _in_utc(self.updated_since)
+            if not stamp and issubclass(items.model, Stamped):
+                stamp = "updated_at"
+            if stamp:
+                items = items.filter(**{f"{stamp}__gte": since})
+            else:
+                items = changed_since(items, since)
+        if self.after_id is not None:
+            items = items.filter(pk__gt=self.after_id)
+        return items.order_by("pk")
 
 
 def _in_utc(moment: dt.datetime) -> dt.datetime:

@@ -16,7 +16,7 @@ from pydantic import WithJsonSchema
 
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
-from keepwarm.api.schemas import ErrorOut, Id, LongText, PageQuery, Str200
+from keepwarm.api.schemas import ErrorOut, Id, LongText, Str200, SyncQuery
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_placements
 from keepwarm.care.services.placements import record_placement_outcome
@@ -63,6 +63,7 @@ class RiskOut(Schema):
     )
     in_first_year: bool
     computed_at: dt.datetime
+    id: int = Field(description="This score's own id, which `after_id` pages by.")
 
     @staticmethod
     def resolve_placement_url(obj: Risk) -> str:
@@ -100,7 +101,7 @@ class RiskPage(Schema):
     items: list[RiskOut]
 
 
-class RiskFilters(PageQuery):
+class RiskFilters(SyncQuery):
     min_score: int = Field(1, ge=0, le=100, description="Only scores at or above this.")
     owner: Str200 | None = Field(None, description="Username of the placement's owner.")
 
@@ -113,6 +114,7 @@ def list_risk(request: HttpRequest, filters: Query[RiskFilters]) -> dict[str, An
         risks = risks.filter(score__gte=filters.min_score)
     if filters.owner:
         risks = risks.filter(placement__owner__username=filters.owner)
+    risks = filters.changed(risks, stamp="computed_at")
     window = list(risks[filters.offset : filters.offset + filters.limit])
     record_read(risk.placement for risk in window)
     return {
@@ -329,7 +331,7 @@ class AlertPage(Schema):
     items: list[AlertOut]
 
 
-class AlertFilters(PageQuery):
+class AlertFilters(SyncQuery):
     state: AlertState | None = Field(None, description="open, overdue or closed; default all.")
     owner: Str200 | None = Field(None, description="Username of who must act.")
     placement: Id | None = None
@@ -355,7 +357,7 @@ def list_alerts(request: HttpRequest, filters: Query[AlertFilters]) -> dict[str,
     if filters.owner:
         alerts = alerts.filter(owner__username=filters.owner)
     order = ("-closed_at", "-id") if filters.state == AlertState.CLOSED else ("due_at", "id")
-    alerts = alerts.order_by(*order)
+    alerts = filters.changed(alerts.order_by(*order))
     window = list(alerts[filters.offset : filters.offset + filters.limit])
     record_read(window, label=brief_label, people=queries.alert_people_shown)
     return {

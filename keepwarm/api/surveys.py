@@ -20,7 +20,7 @@ from pydantic import WithJsonSchema
 from keepwarm.accounts.models import User
 from keepwarm.api.auth import caller
 from keepwarm.api.lookups import username_of
-from keepwarm.api.schemas import ErrorOut, Id, Moment, PageQuery
+from keepwarm.api.schemas import ErrorOut, Id, Moment, PageQuery, SyncQuery
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.models import Audience
 from keepwarm.care.queries import visible_placements
@@ -106,7 +106,7 @@ class QuestionnairePage(Schema):
     items: list[QuestionnaireOut]
 
 
-class QuestionnaireFilters(PageQuery):
+class QuestionnaireFilters(SyncQuery):
     audience: Audience | None = None
     active: bool | None = None
 
@@ -125,7 +125,7 @@ def list_questionnaires(
         items = items.filter(audience=filters.audience)
     if filters.active is not None:
         items = items.filter(is_active=filters.active)
-    return _page(items, filters)
+    return _page(filters.changed(items), filters)
 
 
 @questionnaires_router.get(
@@ -175,7 +175,7 @@ class InvitationPage(Schema):
     items: list[InvitationOut]
 
 
-class InvitationFilters(PageQuery):
+class InvitationFilters(SyncQuery):
     placement: Id | None = None
     person: Id | None = None
     questionnaire: Id | None = None
@@ -206,7 +206,7 @@ def list_invitations(request: HttpRequest, filters: Query[InvitationFilters]) ->
     items = _by_placement_person_questionnaire(_invitations(caller(request)), filters)
     if filters.answered is not None:
         items = items.filter(answered_at__isnull=not filters.answered)
-    return _page(items, filters)
+    return _page(filters.changed(items), filters)
 
 
 @invitations_router.get(
@@ -272,7 +272,7 @@ class ResponsePage(Schema):
     items: list[ResponseOut]
 
 
-class ResponseFilters(PageQuery):
+class ResponseFilters(SyncQuery):
     placement: Id | None = None
     person: Id | None = None
     questionnaire: Id | None = None
@@ -292,7 +292,7 @@ def list_responses(request: HttpRequest, filters: Query[ResponseFilters]) -> dic
     items = _by_placement_person_questionnaire(_responses(caller(request)), filters)
     if filters.submitted_after:
         items = items.filter(submitted_at__gte=filters.submitted_after)
-    return _page(items, filters)
+    return _page(filters.changed(items), filters)
 
 
 @responses_router.get("/{id}", response={200: ResponseOut, 404: ErrorOut}, url_name="response")

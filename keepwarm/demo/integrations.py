@@ -4,9 +4,9 @@ sees what the Webhooks page shows without anything being sent anywhere."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from keepwarm.accounts.models import User
+from keepwarm.integrations import signing
 from keepwarm.integrations.models import Webhook, WebhookAttempt, WebhookDelivery
 from keepwarm.lib import events
 from keepwarm.signals.models import Alert
@@ -21,7 +21,7 @@ def load(*, now: dt.datetime) -> None:
     hook = Webhook.objects.create(
         url="https://hooks.example.com/keepwarm",
         description="Example: the agency's data warehouse (paused, sends nothing)",
-        secret=secrets.token_urlsafe(24),
+        secret=signing.new_secret(),
         events=list(events.EVENTS),
         is_active=False,
         created_by=admin,

@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from keepwarm.lib.ids import parse_id
+from keepwarm.lib.stamps import Stamped
 
 
 class Source(models.TextChoices):
@@ -38,7 +39,7 @@ ENTITY_ORDER = [
 ]
 
 
-class ImportRun(models.Model):
+class ImportRun(Stamped):
     class State(models.TextChoices):
         DRAFT = "draft", "Waiting for a column mapping"
         QUEUED = "queued", "Waiting for the worker"
@@ -74,7 +75,7 @@ class ImportRun(models.Model):
     conflicts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "id"])]
 

@@ -4,14 +4,6 @@ from django import forms
 
 from keepwarm.lib.events import EVENTS
 
-EVENT_LABELS = {
-    "placement.at_risk": "Placement at risk (placement.at_risk)",
-    "alert.opened": "Alert opened (alert.opened)",
-    "questionnaire.answered": "Questionnaire answered (questionnaire.answered)",
-    "referral.received": "Referral received (referral.received)",
-    "person.ready_to_move": "Person ready to move (person.ready_to_move)",
-}
-
 
 class DayStartForm(forms.Form):
     day_starts_at = forms.TimeField(
@@ -33,12 +25,12 @@ class WebhookForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=(
-            "At least 16 characters; the receiver uses it to check the signature. "
-            "Leave empty when editing to keep the current one."
+            "Leave empty: Keepwarm makes one (whsec_…), shown on the next page; when "
+            "editing, empty keeps the current one. Or paste your receiver's own whsec_ secret."
         ),
     )
     events = forms.MultipleChoiceField(
-        choices=[(event, EVENT_LABELS.get(event, event)) for event in EVENTS],
+        choices=[(event, event) for event in EVENTS],
         widget=forms.CheckboxSelectMultiple,
     )
     is_active = forms.BooleanField(label="Active", required=False, initial=True)

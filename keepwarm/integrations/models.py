@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import uuid
@@ -36,12 +37,16 @@ class CalendarFeed(models.Model):
 
 
 class Webhook(models.Model):
-    """An admin's subscription: POST these events to this URL, signed with the secret."""
+    """An admin's subscription: POST these events to this URL, signed with the secret
+    (Standard Webhooks, integrations/signing.py)."""
 
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
-    # Kept as typed: the receiver needs the same secret to check the signature.
+    # Kept as it is (whsec_…): the receiver needs the same secret to check the signature.
     secret = models.CharField(max_length=200)
+    # After a rotation the old secret signs too, until the receiver has switched.
+    previous_secret = models.CharField(max_length=200, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     events = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
@@ -54,6 +59,14 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def signing_secrets(self, now: dt.datetime) -> list[str]:
+        """The secrets a request sent at `now` is signed with: the current one, and the
+        one it replaced while the rotation's overlap lasts."""
+        until = self.previous_secret_until
+        if self.previous_secret and until is not None and now < until:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class WebhookDelivery(models.Model):

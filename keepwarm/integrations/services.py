@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import http.client
 import json
 import logging
@@ -21,7 +19,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Cover, Touchpoint
-from keepwarm.integrations import ical
+from keepwarm.integrations import ical, signing
 from keepwarm.integrations.models import (
     CalendarFeed,
     Webhook,
@@ -234,19 +232,15 @@ def save_webhook(
     is_active: bool = True,
     by: User,
 ) -> Webhook:
-    """Subscribe `url` to `events` (or change an existing subscription)."""
-    if not by.is_admin:
-        raise ValidationError("Only admins manage webhooks.")
+    """Subscribe `url` to `events` (or change an existing subscription). A new one without
+    a `secret` gets one made here (whsec_…); an empty `secret` keeps the current one."""
+    _only_admins(by)
     url = check_webhook_url(url)
     events = _check_events(events)
-    secret = secret.strip()
+    secret = signing.check_secret(secret) if secret.strip() else ""
     if webhook is None:
-        if len(secret) < 16:
-            raise ValidationError({"secret": "Use a secret of at least 16 characters."})
-        webhook = Webhook(created_by=by)
-    if secret:
-        if len(secret) < 16:
-            raise ValidationError({"secret": "Use a secret of at least 16 characters."})
+        webhook = Webhook(created_by=by, secret=secret or signing.new_secret())
+    elif secret:
         webhook.secret = secret
     webhook.url = url
     webhook.events = events
@@ -254,6 +248,35 @@ def save_webhook(
     webhook.is_active = is_active
     webhook.save()
     return webhook
+
+
+def _only_admins(user: User) -> None:
+    if not user.is_admin:
+        raise ValidationError("Only admins manage webhooks.")
+
+
+# How long the replaced secret still signs after a rotation: a day to deploy the new one.
+ROTATION_OVERLAP = dt.timedelta(hours=24)
+
+
+def rotate_secret(*, webhook: Webhook, by: User, now: dt.datetime | None = None) -> Webhook:
+    """A new secret for `webhook`; requests carry a signature under the old one as well
+    for ROTATION_OVERLAP, so the receiver can switch without refusing a request."""
+    _only_admins(by)
+    now = now or timezone.now()
+    with transaction.atomic():
+        webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+        webhook.previous_secret = webhook.secret
+        webhook.previous_secret_until = now + ROTATION_OVERLAP
+        webhook.secret = signing.new_secret()
+        webhook.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    return webhook
+
+
+def delete_webhook(*, webhook: Webhook, by: User) -> None:
+    """Stop sending to `webhook`; its delivery history goes with it."""
+    _only_admins(by)
+    webhook.delete()
 
 
 # --- Webhooks: queueing ----------------------------------------------------------------------
@@ -334,38 +357,18 @@ TICK_BUDGET_SECONDS = 30.0
 # A delivery still "sending" after this was caught by a crash; it is tried again (a
 # receiver may see it twice, and can tell by the delivery id).
 LEASE = dt.timedelta(minutes=5)
-SIGNATURE_HEADER = "X-Keepwarm-Signature"
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """`t=<unix time>,v1=<hex HMAC-SHA256 of "<unix time>." + body>` under the secret."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def verify_signature(
-    secret: str, header: str, body: bytes, *, now: float, tolerance: int = 300
-) -> bool:
-    """What a receiver does (and what the docs show): recompute and compare, and reject an
-    old timestamp so a captured request cannot be replayed later."""
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now - timestamp) > tolerance:
-        return False
-    expected = signature(secret, timestamp, body)
-    return hmac.compare_digest(expected, header)
+def message_id(delivery: WebhookDelivery) -> str:
+    """`webhook-id`: the same on every try and redelivery of one event, so a receiver
+    that has handled it can answer 2xx again and do nothing (at-least-once delivery)."""
+    return f"msg_{delivery.event_id.hex}"
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:
-    body = {
-        "id": str(delivery.event_id),
-        "event": delivery.event,
-        "occurred_at": delivery.occurred_at.isoformat(),
-        "data": delivery.payload,
-    }
+    """The Standard Webhooks payload: `type`, `timestamp` (when it happened) and `data`."""
+    when = delivery.occurred_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    body = {"type": delivery.event, "timestamp": when, "data": delivery.payload}
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
 
@@ -418,15 +421,18 @@ def _send_one(delivery: WebhookDelivery, *, now: dt.datetime) -> tuple[bool, int
     """Try one claimed delivery: whether the receiver took it (2xx), and its status code
     (None when it could not be reached or did not answer in time)."""
     body = delivery_body(delivery)
-    timestamp = int(now.timestamp())
+    # The moment of this try (not of the event): receivers refuse one far from their clock.
+    timestamp = int(time.time())
+    msg_id = message_id(delivery)
+    keys = delivery.webhook.signing_secrets(timezone.now())
     headers = {
         "Content-Type": "application/json",
-        "User-Agent": "Keepwarm-Webhooks/1",
-        "X-Keepwarm-Event": delivery.event,
-        "X-Keepwarm-Event-Id": str(delivery.event_id),
-        "X-Keepwarm-Delivery": str(delivery.pk),
-        "X-Keepwarm-Timestamp": str(timestamp),
-        SIGNATURE_HEADER: signature(delivery.webhook.secret, timestamp, body),
+        "User-Agent": "Keepwarm-Webhooks/2",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signing.signature_header(
+            keys, msg_id=msg_id, timestamp=timestamp, body=body
+        ),
     }
     started = time.monotonic()
     status, excerpt, error = _post(delivery.webhook.url, body, headers)

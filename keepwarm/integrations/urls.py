@@ -13,6 +13,7 @@ urlpatterns = [
     path("webhooks/<int:pk>/", views.webhook_edit, name="webhook_edit"),
     path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
     path("webhooks/<int:pk>/test/", views.webhook_test, name="webhook_test"),
+    path("webhooks/<int:pk>/rotate/", views.webhook_rotate, name="webhook_rotate"),
     path("webhooks/deliveries/<int:pk>/", views.webhook_delivery, name="webhook_delivery"),
     path(
         "webhooks/deliveries/<int:pk>/redeliver/",

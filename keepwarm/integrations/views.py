@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -110,7 +111,8 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 def _webhook_form_page(
     request: HttpRequest, *, webhook: Webhook | None, form: WebhookForm
 ) -> HttpResponse:
-    return render(request, "integrations/webhook_form.html", {"webhook": webhook, "form": form})
+    context = {"webhook": webhook, "form": form, "now": timezone.now()}
+    return render(request, "integrations/webhook_form.html", context)
 
 
 @admins_only
@@ -156,7 +158,7 @@ def _save_webhook(request: HttpRequest, *, webhook: Webhook | None) -> HttpRespo
                 form.add_error(None, exc)
         else:
             messages.success(request, f"Webhook to {saved.url} saved.")
-            return redirect("webhooks")
+            return redirect("webhook_edit", saved.pk)
     return _webhook_form_page(request, webhook=webhook, form=form)
 
 
@@ -164,9 +166,23 @@ def _save_webhook(request: HttpRequest, *, webhook: Webhook | None) -> HttpRespo
 @require_POST
 def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = get_object_or_404(Webhook, pk=pk)
-    webhook.delete()
+    services.delete_webhook(webhook=webhook, by=user_of(request))
     messages.success(request, f"Webhook to {webhook.url} removed with its deliveries.")
     return redirect("webhooks")
+
+
+@admins_only
+@require_POST
+def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    webhook = get_object_or_404(Webhook, pk=pk)
+    rotated = services.rotate_secret(webhook=webhook, by=user_of(request))
+    until = timezone.localtime(rotated.previous_secret_until)
+    messages.success(
+        request,
+        f"A new secret is made. Until {until:%d %b %Y %H:%M} requests are signed with the "
+        "old one too: put the new one in your receiver before then.",
+    )
+    return redirect("webhook_edit", webhook.pk)
 
 
 @admins_only

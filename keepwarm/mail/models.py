@@ -5,6 +5,7 @@ import hashlib
 from django.db import models
 from django.db.models import Q
 
+from keepwarm.lib.stamps import Stamped
 from keepwarm.people.models import Person
 
 
@@ -93,7 +94,7 @@ def email_hash(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-class Suppression(models.Model):
+class Suppression(Stamped):
     """An address Keepwarm must not mail (marketing only, or anything at all).
 
     Keyed by a hash of the address, so an erased person's address can stay here
@@ -121,7 +122,7 @@ class Suppression(models.Model):
     # The address does not work (or must be forgotten): no mail of any kind.
     BLOCKS_ALL = (Reason.HARD_BOUNCE, Reason.SOFT_BOUNCES, Reason.ERASURE, Reason.MANUAL)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["email_hash", "reason"], name="suppression_unique")

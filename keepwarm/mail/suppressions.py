@@ -11,18 +11,16 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from keepwarm.lib import events
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
 from keepwarm.mail.services.consent import marketable_people
-
-if TYPE_CHECKING:
-    from keepwarm.people.models import Person
+from keepwarm.people.models import Person
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +58,15 @@ def suppress(
     except IntegrityError:
         return None
     logger.info("Suppressed an address: %s", reason)
+    people = Person.objects.filter(email__iexact=email.strip(), erased_at__isnull=True)
+    events.emit(
+        events.EMAIL_SUPPRESSED,
+        {
+            "suppression_id": row.pk,
+            "reason": reason,
+            "person_ids": sorted(people.values_list("pk", flat=True)),
+        },
+    )
     return row
 
 

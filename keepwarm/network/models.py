@@ -14,11 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from keepwarm.lib.stamps import Stamped
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import shows_money
 
 
-class Vacancy(models.Model):
+class Vacancy(Stamped):
     """An open role at a client, to be matched against the people the agency knows."""
 
     class Status(models.TextChoices):
@@ -45,7 +46,7 @@ class Vacancy(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-created_at"]
         verbose_name_plural = "vacancies"
         indexes = [models.Index(fields=["status", "-created_at"])]
@@ -93,7 +94,7 @@ class RewardRule(models.Model):
         return self.name
 
 
-class Referral(models.Model):
+class Referral(Stamped):
     """Someone the agency knows pointing it at a candidate or a client."""
 
     class Kind(models.TextChoices):
@@ -148,9 +149,8 @@ class Referral(models.Model):
         related_name="referrals",
     )
     received_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["status", "reward_due_on"])]
 
@@ -216,7 +216,7 @@ WON_STATUSES = (_S.PLACED, _S.WON)
 FALLEN_THROUGH = ("fell_off", "left")
 
 
-class Lead(models.Model):
+class Lead(Stamped):
     """A hint of business passed on by someone the agency placed or knows."""
 
     class Status(models.TextChoices):
@@ -253,7 +253,7 @@ class Lead(models.Model):
     )
     received_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-received_at"]
 
     def __str__(self) -> str:
@@ -263,7 +263,7 @@ class Lead(models.Model):
         return reverse("lead", args=[self.pk])
 
 
-class IntelNote(models.Model):
+class IntelNote(Stamped):
     """What the agency learns about a client or a sector, with where it came from."""
 
     class Kind(models.TextChoices):
@@ -293,7 +293,7 @@ class IntelNote(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-noted_on", "-created_at"]
 
     def __str__(self) -> str:

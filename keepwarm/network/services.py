@@ -266,7 +266,21 @@ def receive_lead(
         )
         if candidates:
             lead.contact_candidates.set(candidates)
+        events.emit(
+            events.LEAD_RECEIVED,
+            {"lead_id": lead.pk, "source_id": source.pk, "contact_id": lead.contact_id},
+        )
     return lead
+
+
+def _lead_status_changed(lead: Lead) -> None:
+    payload = {"lead_id": lead.pk, "status": lead.status, "vacancy_id": lead.vacancy_id}
+    events.emit(events.LEAD_STATUS_CHANGED, payload)
+
+
+def _referral_status_changed(referral: Referral) -> None:
+    payload = {"referral_id": referral.pk, "status": referral.status}
+    events.emit(events.REFERRAL_STATUS_CHANGED, payload)
 
 
 def record_statement(
@@ -342,6 +356,7 @@ def advance_referral(
         referral.owner = by
         fields.append("owner")
     referral.save(update_fields=fields)
+    _referral_status_changed(referral)
     return referral
 
 
@@ -356,9 +371,13 @@ def mark_rewards_due(*, today: dt.date) -> int:
     ).select_related("placement")
     for referral in waiting:
         if referral.reward_is_due(today=today):
-            moved += Referral.objects.filter(pk=referral.pk, status=referral.status).update(
+            changed = Referral.objects.filter(pk=referral.pk, status=referral.status).update(
                 status=S.REWARD_DUE, updated_at=timezone.now()
             )
+            if changed:
+                referral.status = S.REWARD_DUE
+                _referral_status_changed(referral)
+            moved += changed
     return moved
 
 
@@ -466,6 +485,7 @@ def convert_lead(
         if lead.owner_id is None:
             lead.owner = by
         lead.save(update_fields=["company", "vacancy", "contact", "status", "owner"])
+        _lead_status_changed(lead)
         lead.contact_candidates.clear()
     return lead
 
@@ -485,4 +505,5 @@ def discard_lead(*, lead: Lead) -> Lead:
         raise ValidationError(f"This lead is already {lead.get_status_display().lower()}.")
     lead.status = Lead.Status.DISCARDED
     lead.save(update_fields=["status"])
+    _lead_status_changed(lead)
     return lead

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from keepwarm.agency.models import agency_settings
 from keepwarm.lib.dates import add_months
+from keepwarm.lib.stamps import Stamped
 from keepwarm.mail.services.consent import lawful
 from keepwarm.newsletters.chart import Chart
 from keepwarm.people.models import Consent, Person, Role
@@ -40,7 +41,7 @@ class Frequency(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
 
 
-class Audience(models.Model):
+class Audience(Stamped):
     """A saved segment. Members are worked out when needed, never stored."""
 
     class Who(models.TextChoices):
@@ -66,7 +67,7 @@ class Audience(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -201,7 +202,7 @@ class Newsletter(models.Model):
         return f"Monthly on day {self.send_day} at {at}"
 
 
-class Issue(models.Model):
+class Issue(Stamped):
     """One edition. Each copy is an outbox row keyed newsletter:<issue>:<person>."""
 
     class State(models.TextChoices):
@@ -241,9 +242,8 @@ class Issue(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "scheduled_for"], name="issue_due")]
 

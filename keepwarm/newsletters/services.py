@@ -146,9 +146,16 @@ def _add_block(
     *, issue: Issue, kind: str, title: str, body: str, data: dict[str, Any] | None = None
 ) -> Block:
     _editable(issue)
-    return Block.objects.create(
+    block = Block.objects.create(
         issue=issue, kind=kind, title=title, body=body, data=data or {}, order=_next_order(issue)
     )
+    touch_issue(issue=issue)
+    return block
+
+
+def touch_issue(*, issue: Issue) -> None:
+    """Its blocks changed: the issue counts as changed for a sync (`updated_since`)."""
+    Issue.objects.filter(pk=issue.pk).update()
 
 
 def add_generated_block(*, issue: Issue, kind: str, today: dt.date) -> Block:
@@ -174,6 +181,7 @@ def move_block(*, block: Block, up: bool) -> None:
     for order, item in enumerate(blocks):
         if item.order != order:
             Block.objects.filter(pk=item.pk).update(order=order)
+    touch_issue(issue=block.issue)
 
 
 # --- Scheduling -------------------------------------------------------------------------

@@ -349,6 +349,7 @@ def block_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return _issue_page(request, _issue(block.issue_id), block_form=form)
         form.save()
         messages.success(request, f"“{block.title}” saved.")
+    services.touch_issue(issue=block.issue)
     return back
 
 

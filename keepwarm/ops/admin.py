@@ -36,7 +36,7 @@ from keepwarm.audit.recording import (
 )
 
 # Columns that hold a secret or a hash standing for one.
-SECRET_FIELDS = frozenset({"password", "secret", "digest", "email_hash"})
+SECRET_FIELDS = frozenset({"password", "secret", "previous_secret", "digest", "email_hash"})
 
 REFUSED = (
     "The Django admin is for admins who signed in with their second factor "

@@ -16,6 +16,7 @@ from keepwarm.audit.recording import (
     record_created,
     stored_values,
 )
+from keepwarm.lib import events
 from keepwarm.people.models import Company, Note, Person, Role
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def create_person(
         title=" ".join(title.split())[:200],
         started_on=today or timezone.localdate(),
     )
+    events.emit(events.PERSON_CREATED, {"person_id": person.pk, "role": role})
     return person
 
 
@@ -131,7 +133,12 @@ def update_person(*, person: Person, expected_version: int | None, **changes: An
         person.email_failed_reason = ""
     claim_version(person, expected_version, stored=before["version"])
     person.save()
-    record_changed(person, before)
+    entry = record_changed(person, before)
+    if entry is not None:
+        events.emit(
+            events.PERSON_UPDATED,
+            {"person_id": person.pk, "changed": sorted(entry.changes.keys() - {"version"})},
+        )
     return person
 
 

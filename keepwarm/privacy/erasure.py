@@ -27,6 +27,7 @@ from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import record
 from keepwarm.care.models import Touchpoint
+from keepwarm.lib import events
 from keepwarm.mail.models import OutboxMessage, Suppression
 from keepwarm.mail.suppressions import suppress
 from keepwarm.newsletters.models import Engagement
@@ -98,6 +99,8 @@ def erase_person(
             object_repr=f"Erased {pseudonym(person.pk)}",
             person_id=person.pk,
         )
+    # After the commit: an integration drops its copy (a sync reads /deletions too).
+    events.emit(events.PERSON_ERASED, {"person_id": person.pk})
     if journal:
         _journal(person.pk, reason)
     logger.info("Erased person %s", person.pk)

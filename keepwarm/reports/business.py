@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from keepwarm.care.models import Audience
@@ -38,7 +38,7 @@ class Network:
 
 def network(scope: Scope) -> Network:
     """Referrals and leads received in the period, and the placements and fees they led to."""
-    refs = Referral.objects.filter(
+    refs: QuerySet[Referral] = Referral.objects.filter(
         received_at__date__gte=scope.start, received_at__date__lte=scope.end
     )
     if scope.owner_id:

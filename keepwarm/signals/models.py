@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from keepwarm.lib.stamps import Stamped
 from keepwarm.placements.models import Placement
 from keepwarm.signals import text
 
@@ -208,7 +209,7 @@ class FittedModel(models.Model):
         return f"Fitted {self.fitted_at:%d %b %Y} on {self.n_outcomes} outcomes"
 
 
-class Alert(models.Model):
+class Alert(Stamped):
     """Something about a placement someone must act on, closed with what was done."""
 
     class State(models.TextChoices):
@@ -238,7 +239,7 @@ class Alert(models.Model):
     # alerts.escalate_overdue_alerts); cleared when the alert is reopened.
     escalated_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["due_at", "id"]
         constraints = [
             # One open alert per placement: new worries are added to it, not piled up.

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from keepwarm.care.models import Audience, Touchpoint
+from keepwarm.lib.stamps import Stamped
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 
@@ -21,7 +22,7 @@ TARGET_CHOICES = [
 ]
 
 
-class Questionnaire(models.Model):
+class Questionnaire(Stamped):
     """A set of questions for placed candidates or for client contacts."""
 
     code = models.SlugField(max_length=60, unique=True, help_text="A short name for links.")
@@ -47,7 +48,7 @@ class Questionnaire(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["audience", "name"]
 
     def __str__(self) -> str:
@@ -156,7 +157,7 @@ class Question(models.Model):
         return dict(self.options()).get(value, value)
 
 
-class Invitation(models.Model):
+class Invitation(Stamped):
     """A questionnaire sent to one person about one placement, by a signed link."""
 
     placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="invitations")
@@ -182,7 +183,7 @@ class Invitation(models.Model):
     # The subject the invitation went out with: its reminder says "Reminder: " and the same.
     subject = models.CharField(max_length=200, blank=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-created_at", "-id"]
         indexes = [
             # The reminder step reads unanswered, unreminded invitations by send time.
@@ -210,7 +211,7 @@ class Invitation(models.Model):
         ).order_by("order", "id")
 
 
-class Response(models.Model):
+class Response(Stamped):
     """What a person answered; one per invitation (the one-to-one is the replay guard)."""
 
     invitation = models.OneToOneField(Invitation, on_delete=models.CASCADE, related_name="response")
@@ -222,7 +223,7 @@ class Response(models.Model):
     )
     submitted_at = models.DateTimeField(db_index=True)
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["-submitted_at", "-id"]
 
     def __str__(self) -> str:

@@ -504,10 +504,10 @@ OTHERS: dict[str, str] = {
     ),
     **_each(
         "integrations",
-        "check_webhook_url delivery_body feed_for_secret feed_touchpoints feed_url issue_feed "
-        "on_domain_event queue_event reconcile_stale_deliveries redeliver render_feed "
-        "revoke_feed save_webhook send_due_webhooks send_test_event set_day_start signature "
-        "verify_signature",
+        "check_webhook_url delete_webhook delivery_body feed_for_secret feed_touchpoints "
+        "feed_url issue_feed message_id on_domain_event queue_event reconcile_stale_deliveries "
+        "redeliver render_feed revoke_feed rotate_secret save_webhook send_due_webhooks "
+        "send_test_event set_day_start",
         "calendar feeds and webhooks",
     ),
     **_each(
@@ -530,7 +530,7 @@ OTHERS: dict[str, str] = {
         "close_finished_issues content_problem create_issue expand_issue fail_issue "
         "import_statistics move_block newsletter_from next_slot "
         "pause_issue personalise reason_text record_engagement resume_issue run_due_issues "
-        "schedule_issue send_test unschedule_issue",
+        "schedule_issue send_test touch_issue unschedule_issue",
         "newsletter issues, their copies in the outbox and engagement counts",
     ),
     **_each("mail", "check_basis current_consent lawful marketable_people may_market_to", "reads"),

@@ -39,6 +39,7 @@ from keepwarm.care.models import (
     PlanStep,
     Touchpoint,
 )
+from keepwarm.lib import events
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.working_days import (
@@ -427,6 +428,17 @@ def log_touchpoint(
 
 
 def _tell_of_note(touchpoint: Touchpoint) -> None:
+    events.emit(
+        events.TOUCHPOINT_LOGGED,
+        {
+            "touchpoint_id": touchpoint.pk,
+            "person_id": touchpoint.person_id,
+            "placement_id": touchpoint.placement_id,
+            "kind": touchpoint.kind,
+            "outcome": touchpoint.outcome,
+            "done_by": touchpoint.done_by.username if touchpoint.done_by else None,
+        },
+    )
     if touchpoint.notes.strip():
         # The note may say they are leaving: the risk model hears of it once it is saved.
         touchpoint_id = touchpoint.pk

@@ -32,6 +32,7 @@ from keepwarm.audit.recording import (
 )
 from keepwarm.care.models import CarePlan, Touchpoint
 from keepwarm.care.services import default_plan, hand_over, lay_out_new_placements, move_start_date
+from keepwarm.lib import events
 from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
 from keepwarm.lib.dates import add_working_days
 from keepwarm.people.models import Company, GuaranteeUnit, Person, Remedy, Role
@@ -93,7 +94,20 @@ def create_placement(
         targets=targets,
         fields=fields,
     )
-    return create_placements(by=by, items=[item], today=today)[0]
+    placement = create_placements(by=by, items=[item], today=today)[0]
+    _announce(events.PLACEMENT_CREATED, placement)
+    return placement
+
+
+def _announce(event: str, placement: Placement, **more: Any) -> None:
+    """Tell the agency's other tools (webhooks) about one placement, once it commits."""
+    payload = {
+        "placement_id": placement.pk,
+        "person_id": placement.person_id,
+        "company_id": placement.company_id,
+        "status": placement.status,
+    }
+    events.emit(event, {**payload, **more})
 
 
 @transaction.atomic
@@ -281,6 +295,7 @@ def record_placement_outcome(
         ]
     )
     record_changed(placement, before)
+    _announce(events.PLACEMENT_ENDED, placement, left_on=left_on.isoformat(), reason=reason)
     recorded_update(
         placement.touchpoints.filter(state=Touchpoint.State.PLANNED, step__isnull=False),
         state=Touchpoint.State.SKIPPED,
@@ -333,6 +348,17 @@ def advance_statuses(*, today: dt.date) -> int:
             status=Status.SETTLED,
         )
     record_entries(AuditEntry.Action.CHANGED, moved)
+    for entry in moved:
+        # A handful a day: the placements whose start or guarantee end is today.
+        events.emit(
+            events.PLACEMENT_UPDATED,
+            {
+                "placement_id": int(entry.object_id),
+                "person_id": entry.person_id,
+                "status": entry.changes["status"][1],
+                "changed": ["status"],
+            },
+        )
     return len(moved)
 
 
@@ -456,15 +482,18 @@ def update_placement(
         for name, value in changes.items():
             setattr(current, name, value)
         current.save(update_fields=[*changes, "version"])
-        record_changed(current, before)
+        entry = record_changed(current, before)
+        changed = sorted(entry.changes.keys() - {"version"}) if entry is not None else []
     else:
         # Only a new start date or owner: their services put them on the trail; the
         # version still moves on, so a form open meanwhile cannot put them back.
         Placement.objects.filter(pk=current.pk).update(version=current.version)
+        changed = []
     if targets is not None:
         _set_targets(current, targets)
     moved = None
     if start_date is not None and start_date != current.start_date:
+        changed.append("start_date")
         moved = move_start_date(placement=current, new_start=start_date, by=by, today=today)
     handed_to = None
     if owner is not None and owner.pk != current.owner_id:
@@ -476,6 +505,9 @@ def update_placement(
             placements=Placement.objects.filter(pk=current.pk),
         )
         current.owner = handed_to = owner
+        changed.append("owner")
+    if changed:
+        _announce(events.PLACEMENT_UPDATED, current, changed=changed)
     return PlacementUpdate(placement=current, steps_moved=moved, handed_to=handed_to)
 
 

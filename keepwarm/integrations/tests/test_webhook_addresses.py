@@ -8,6 +8,7 @@ No external DNS here: the refused classes use literal addresses and `localhost`.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import socket
 from typing import Any
@@ -22,7 +23,7 @@ from keepwarm.integrations.models import Webhook, WebhookDelivery
 from keepwarm.integrations.tests.conftest import Receiver
 from keepwarm.lib import events
 
-SECRET = "s3cret-for-the-receiver-only"
+SECRET = "whsec_" + base64.b64encode(b"the receiver's 32-byte key......").decode()
 NOW = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
 
 REFUSED = [

@@ -17,7 +17,7 @@ import datetime as dt
 import operator
 from collections.abc import Iterable, Sequence
 from functools import reduce
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,7 +26,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import jsonable, record_created, record_for, recorded_update
+from keepwarm.audit.recording import (
+    jsonable,
+    record_created,
+    record_entries,
+    record_for,
+    recorded_update,
+    update_with_entries,
+)
+from keepwarm.lib import events
 from keepwarm.mail.models import Suppression
 from keepwarm.people.models import Consent, Person, Role
 
@@ -193,6 +201,8 @@ def record_consent(
             Suppression.objects.filter(
                 email=person.email.strip().lower(), reason=Suppression.Reason.UNSUBSCRIBE
             ).delete()
+    payload = {"person_id": person.pk, "purpose": purpose, "basis": basis, "withdrawn": False}
+    events.emit(events.CONSENT_CHANGED, payload)
     return consent
 
 
@@ -213,7 +223,7 @@ def withdraw_consent(
     current = Consent.objects.filter(people, withdrawn_at__isnull=True)
     if purpose is not None:
         current = current.filter(purpose=purpose)
-    return recorded_update(current, withdrawn_at=now, withdrawn_how=how[:200])
+    return _withdraw(current, withdrawn_at=now, withdrawn_how=how[:200])
 
 
 def withdraw_consent_for_address(email: str, *, how: str, now: dt.datetime | None = None) -> int:
@@ -221,11 +231,23 @@ def withdraw_consent_for_address(email: str, *, how: str, now: dt.datetime | Non
     a provider's unsubscribe: the address is all we know)."""
     if not email.strip():
         return 0
-    return recorded_update(
+    return _withdraw(
         Consent.objects.filter(person__email__iexact=email.strip(), withdrawn_at__isnull=True),
         withdrawn_at=now or timezone.now(),
         withdrawn_how=how[:200],
     )
+
+
+def _withdraw(current: QuerySet[Consent], **values: Any) -> int:
+    """Close `current` consents on the audit trail, and announce each (webhooks)."""
+    entries = update_with_entries(current, **values)
+    record_entries(AuditEntry.Action.CHANGED, entries)
+    for purpose, person_id in current.model.objects.filter(
+        pk__in=[entry.object_id for entry in entries]
+    ).values_list("purpose", "person_id"):
+        payload = {"person_id": person_id, "purpose": purpose, "basis": "", "withdrawn": True}
+        events.emit(events.CONSENT_CHANGED, payload)
+    return len(entries)
 
 
 def current_consent(person: Person, purpose: str = Consent.Purpose.NEWSLETTER) -> Consent | None:

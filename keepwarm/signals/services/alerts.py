@@ -202,6 +202,16 @@ def escalate_overdue_alerts(*, now: dt.datetime | None = None) -> int:
             ).get(pk=pk)
             for manager in managers:
                 _email_escalation(alert, manager=manager, hours=hours, now=now)
+            events.emit(
+                events.ALERT_ESCALATED,
+                {
+                    "alert_id": alert.pk,
+                    "placement_id": alert.placement_id,
+                    "person_id": alert.placement.person_id,
+                    "owner": alert.owner.username,
+                    "to": [manager.username for manager in managers],
+                },
+            )
         escalated += 1
     return escalated
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.lib import events
 from keepwarm.people.models import Note
 from keepwarm.placements.models import Placement
 from keepwarm.signals.models import Alert, Signal, SignalKind
@@ -35,6 +36,15 @@ def close_alert(
     if closed != 1:
         raise ValidationError("This alert is already closed.")
     alert.refresh_from_db()
+    events.emit(
+        events.ALERT_CLOSED,
+        {
+            "alert_id": alert.pk,
+            "placement_id": alert.placement_id,
+            "person_id": alert.placement.person_id,
+            "closed_by": by.username,
+        },
+    )
     if on_timeline:
         Note.objects.create(
             person_id=alert.placement.person_id, author=by, text=f"Alert closed: {note}"

@@ -126,7 +126,7 @@ def fit_risk_model(*, now: dt.datetime | None = None) -> FittedModel | None:
         precision=fit.precision,
     )
     record_created(fitted)
-    rescore_live(today=timezone.localdate(now))
+    rescore_live(today=timezone.localdate(now), now=now)
     return fitted
 
 

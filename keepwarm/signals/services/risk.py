@@ -193,6 +193,17 @@ def recompute_risk(
     risk.evidence_at = heard.evidence_at
     risk.computed_at = now
     risk.save()
+    if risk.score != score_before:
+        events.emit(
+            events.RISK_CHANGED,
+            {
+                "placement_id": placement.pk,
+                "person_id": placement.person_id,
+                "score": risk.score,
+                "previous_score": score_before,
+                "reasons": risk.reasons[:3],
+            },
+        )
     if placement.status not in Placement.ENDED:
         _snapshot(placement, risk, today)
         _alert_if_warranted(placement, risk, scored, score_before=score_before, now=now)
@@ -257,20 +268,22 @@ def recompute_all(*, now: dt.datetime | None = None) -> int:
         in_first_year=True,
         placement__start_date__lte=today - dt.timedelta(days=FIRST_YEAR_DAYS),
     ).update(in_first_year=False)
-    rescore_live(today=today)
+    rescore_live(today=today, now=now)
     return count
 
 
-def rescore_live(*, today: dt.date, batch: int = 2000) -> int:
+def rescore_live(*, today: dt.date, now: dt.datetime | None = None, batch: int = 2000) -> int:
     """Rescore every live placement from its stored factors with tenure brought up to
     `today` and the model in use: one read, and a write only where the score changed.
-    Returns how many scores changed.
+    Returns how many scores changed; a changed score is stamped `now` (`computed_at`), so a
+    sync of the risk list sees it.
 
     The daily fast path for 100k placements, held to a bare read of the same rows by
     bench/bench_risk_rescore.py: the ORM's own query run on the cursor (its per-row
     converters cost as much as the scoring), coefficients looked up once per factor name,
     the changed rows written with one executemany.
     """
+    stamp = now or timezone.now()
     fitted = model_in_use()
     intercept = fitted.intercept if fitted else features.INTERCEPT
     weights: dict[str, float] = dict(fitted.coefficients) if fitted else dict(features.PRIORS)
@@ -280,7 +293,7 @@ def rescore_live(*, today: dt.date, batch: int = 2000) -> int:
         .values_list("pk", "score", "features", "placement__start_date")
     )
     sql, params = query.query.sql_with_params()
-    changed: list[tuple[int, str, int]] = []
+    changed: list[tuple[int, str, dt.datetime, int]] = []
     tenure: dict[object, tuple[float, float]] = {}  # placements share start dates
     total = 0
     with connection.cursor() as cursor:
@@ -292,7 +305,7 @@ def rescore_live(*, today: dt.date, batch: int = 2000) -> int:
                     tenure[start] = _tenure(_as_date(start), today)
                 new = _rescored(values, tenure[start], intercept, weights, fitted)
                 if new != old:
-                    changed.append((new, json.dumps(values), pk))
+                    changed.append((new, json.dumps(values), stamp, pk))
             if len(changed) >= batch:
                 total += _write_scores(changed)
     return total + _write_scores(changed)
@@ -325,14 +338,14 @@ def _tenure(start: dt.date, today: dt.date) -> tuple[float, float]:
     return round(math.exp(-years), 4), round(math.log1p(years), 4)
 
 
-def _write_scores(changed: list[tuple[int, str, int]]) -> int:
+def _write_scores(changed: list[tuple[int, str, dt.datetime, int]]) -> int:
     """One UPDATE statement, many rows: Django's bulk_update builds a CASE per row, which
     cost more than the whole read here."""
     count = len(changed)
     if changed:
         table = connection.ops.quote_name(Risk._meta.db_table)
         with connection.cursor() as cursor:
-            sql = f"UPDATE {table} SET score = %s, features = %s WHERE id = %s"  # noqa: S608
+            sql = f"UPDATE {table} SET score = %s, features = %s, computed_at = %s WHERE id = %s"  # noqa: S608
             cursor.executemany(sql, changed)
         changed.clear()
     return count
