@@ -18,8 +18,8 @@ from keepwarm.api.schemas import (
     ErrorOut,
     Id,
     LongText,
+    Phone,
     RoleKind,
-    Str40,
     Str100,
     Str200,
     SyncQuery,
@@ -80,7 +80,7 @@ class PersonPatch(Schema):
     first_name: Str100 = Field("", min_length=1)
     last_name: Str100 = Field("", min_length=1)
     email: Email = ""
-    phone: Str40 = ""
+    phone: Phone = ""
     location: Str100 = ""
     sector: Str100 = ""
     headline: Str200 = ""

@@ -10,6 +10,8 @@ from django.db.models import Q
 
 from keepwarm.audit.concurrency import VersionField
 from keepwarm.care.forms import UserChoiceField, team
+from keepwarm.lib.phones import InvalidPhone, display_phone, normalise_phone
+from keepwarm.lib.widgets import DateInput
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 
@@ -62,8 +64,29 @@ class RebateScaleField(forms.CharField):
         return format_rebate_scale(value) if isinstance(value, list) else value
 
 
+class PhoneField(forms.CharField):
+    """A phone number as people write it, checked and stored in E.164 (lib/phones.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return display_phone(value) if isinstance(value, str) else value
+
+    def clean(self, value: Any) -> str:
+        typed = super().clean(value)
+        try:
+            return normalise_phone(typed)
+        except InvalidPhone as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 class CompanyForm(forms.ModelForm[Company]):
     rebate_scale = RebateScaleField()
+    phone = PhoneField()
     website = forms.URLField(required=False, assume_scheme="https")
     owner = UserChoiceField(queryset=team(), required=False, label="Account owner")
 
@@ -104,6 +127,7 @@ class CompanyForm(forms.ModelForm[Company]):
 
 class PersonForm(forms.ModelForm[Person]):
     owner = UserChoiceField(queryset=team(), required=False, label="Owner")
+    phone = PhoneField()
     version = VersionField()
 
     class Meta:
@@ -125,10 +149,9 @@ class PersonForm(forms.ModelForm[Person]):
             "obtained_on",
         ]
         widgets = {
-            "obtained_on": forms.DateInput(attrs={"type": "date"}),
+            "obtained_on": DateInput(),
             "skills": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
-            "phone": forms.TextInput(attrs={"type": "tel"}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -227,8 +250,8 @@ class RoleForm(forms.ModelForm[Role]):
         model = Role
         fields = ["kind", "company", "title", "started_on", "ended_on"]
         widgets = {
-            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "started_on": DateInput(),
+            "ended_on": DateInput(),
         }
 
     def clean_company(self) -> Company | None:

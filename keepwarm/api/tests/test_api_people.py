@@ -100,7 +100,7 @@ def test_patch_changes_only_the_fields_sent(cast, api_as):
 
     assert response.status_code == 200
     cast.candidate.refresh_from_db()
-    assert cast.candidate.phone == "0113 496 0000"
+    assert cast.candidate.phone == "+441134960000"
     assert cast.candidate.email == "priya@example.net"
 
 
