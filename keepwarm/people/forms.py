@@ -7,12 +7,14 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 
 from keepwarm.audit.concurrency import VersionField
 from keepwarm.care.forms import UserChoiceField, team
 from keepwarm.lib.phones import InvalidPhone, display_phone, normalise_phone
 from keepwarm.lib.widgets import DateInput
 from keepwarm.people.models import Company, Note, Person, Role
+from keepwarm.people.pickers import CompanyPickField
 from keepwarm.placements.models import Placement
 
 SCALE_ROW = re.compile(r"^\s*(\d{1,4})\s*:\s*(\d{1,3})\s*%?\s*$")
@@ -190,8 +192,11 @@ class NewPersonForm(PersonForm):
         choices=[(Role.Kind.CANDIDATE, "Candidate"), (Role.Kind.CLIENT_CONTACT, "Client contact")],
         initial=Role.Kind.CANDIDATE,
     )
-    company = forms.ModelChoiceField(
-        queryset=Company.objects.all(), required=False, help_text="For client contacts."
+    company = CompanyPickField(
+        queryset=Company.objects.all(),
+        required=False,
+        search_url=reverse_lazy("pick_companies"),
+        help_text="For client contacts: type part of its name.",
     )
     title = forms.CharField(max_length=200, required=False, label="Job title")
 
