@@ -86,6 +86,15 @@ class PhoneField(forms.CharField):
             raise forms.ValidationError(str(exc)) from None
 
 
+def unchanged_phone(cleaned: str, stored: str) -> str:
+    """The stored spelling when the form holds the same number: editing something else
+    does not rewrite a number kept from before numbers were checked (nor fill the trail)."""
+    try:
+        return stored if stored and normalise_phone(stored) == cleaned else cleaned
+    except InvalidPhone:
+        return cleaned
+
+
 class CompanyForm(forms.ModelForm[Company]):
     rebate_scale = RebateScaleField()
     phone = PhoneField()
@@ -116,6 +125,9 @@ class CompanyForm(forms.ModelForm[Company]):
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = team()
+
+    def clean_phone(self) -> str:
+        return unchanged_phone(self.cleaned_data.get("phone", ""), self.instance.phone)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -165,6 +177,9 @@ class PersonForm(forms.ModelForm[Person]):
         # Older screens and API-made forms may not send these; the model's defaults apply.
         self.fields["source"].required = False
         self.fields["lawful_basis"].required = False
+
+    def clean_phone(self) -> str:
+        return unchanged_phone(self.cleaned_data.get("phone", ""), self.instance.phone)
 
     def clean_source(self) -> str:
         return self.cleaned_data.get("source") or Person.Source.UNKNOWN

@@ -11,7 +11,7 @@ from keepwarm.placements.models import Placement
 from keepwarm.placements.tests.test_placement_pages import logged_in, new_placement_data
 
 
-def labels(client: Client, name: str, **params: object) -> list[str]:
+def labels(client: Client, name: str, **params: str | int) -> list[str]:
     response = client.get(reverse(name), params)
     assert response.status_code == 200
     return [r["label"] for r in response.json()["results"]]
