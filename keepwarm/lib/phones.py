@@ -44,22 +44,25 @@ def normalise_phone(text: str, *, region: str | None = None) -> str:
     if not typed:
         return ""
     home = region or agency_region()
-    try:
-        number = phonenumbers.parse(typed, home)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not _is_number(number):
+    number = _parse(typed, home)
+    if number is None:
         raise InvalidPhone(f"“{typed[:40]}” is not a phone number. Write it like {_example(home)}.")
     stored = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     # E.164 has no room for an extension; kept after it so a switchboard number works.
     return f"{stored} ext. {number.extension}" if number.extension else stored
 
 
-def _is_number(number: phonenumbers.PhoneNumber) -> bool:
+def _parse(text: str, home: str) -> phonenumbers.PhoneNumber | None:
+    """The number `text` writes (dialled from `home`), or None if it is not one."""
+    try:
+        number = phonenumbers.parse(text, home)
+    except phonenumbers.NumberParseException:
+        return None
     if phonenumbers.is_valid_number(number):
-        return True
+        return number
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return phonenumbers.is_possible_number(number) and e164.startswith(FICTIONAL)
+    fictional = phonenumbers.is_possible_number(number) and e164.startswith(FICTIONAL)
+    return number if fictional else None
 
 
 def display_phone(stored: str, *, region: str | None = None) -> str:
@@ -68,11 +71,8 @@ def display_phone(stored: str, *, region: str | None = None) -> str:
     if not stored:
         return ""
     home = region or agency_region()
-    try:
-        number = phonenumbers.parse(stored, home)
-    except phonenumbers.NumberParseException:
-        return stored
-    if not _is_number(number):
+    number = _parse(stored, home)
+    if number is None:
         return stored
     at_home = number.country_code == phonenumbers.country_code_for_region(home)
     style = PhoneNumberFormat.NATIONAL if at_home else PhoneNumberFormat.INTERNATIONAL

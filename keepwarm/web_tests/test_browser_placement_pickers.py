@@ -8,20 +8,13 @@ from typing import Any
 
 import pytest
 
-from keepwarm.conftest import START, Cast
-from keepwarm.people.models import Company, Person, Role
+from keepwarm.conftest import Cast
+from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
-from keepwarm.web_tests.browser import MARKS, phone_page, serious_violations
+from keepwarm.placements.tests.test_pickers import contact_elsewhere
+from keepwarm.web_tests.browser import MARKS, phone_page, serious_violations, sign_in
 
 pytestmark = MARKS
-
-
-def _sign_in(page: Any, url: str) -> None:
-    page.goto(f"{url}/login/")
-    page.get_by_label("Username").fill("olivia_owner")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Today", exact=True).wait_for()
 
 
 def _choose(page: Any, label: str, typed: str, option: str) -> Any:
@@ -34,7 +27,7 @@ def _choose(page: Any, label: str, typed: str, option: str) -> Any:
 
 
 def _record_placement(page: Any, url: str, candidate: str, role_title: str) -> None:
-    _sign_in(page, url)
+    sign_in(page, url, "olivia_owner")
     page.goto(f"{url}/placements/new/")
 
     _choose(page, "Placed candidate", "jon", candidate).get_by_role(
@@ -61,11 +54,7 @@ def _record_placement(page: Any, url: str, candidate: str, role_title: str) -> N
 def test_a_placement_is_recorded_by_typing_names_at_desktop_and_phone_width(
     cast: Cast, live_server: Any, browser_page: Any, chromium: Any
 ) -> None:
-    other = Company.objects.create(name="Brown & Whitehouse")
-    hazel = Person.objects.create(first_name="Hazel", last_name="Hunt", owner=cast.owner)
-    Role.objects.create(
-        person=hazel, kind=Role.Kind.CLIENT_CONTACT, company=other, started_on=START
-    )
+    contact_elsewhere(cast)
     for first in ("Amelia", "Anna"):
         Person.objects.create(first_name=first, last_name="Jones", owner=cast.owner)
 

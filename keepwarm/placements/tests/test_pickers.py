@@ -17,6 +17,16 @@ def labels(client: Client, name: str, **params: str | int) -> list[str]:
     return [r["label"] for r in response.json()["results"]]
 
 
+def contact_elsewhere(cast: Cast) -> Company:
+    """Hazel Hunt, a client contact at Brown & Whitehouse, another of Olivia's clients."""
+    other = Company.objects.create(name="Brown & Whitehouse")
+    hazel = Person.objects.create(first_name="Hazel", last_name="Hunt", owner=cast.owner)
+    Role.objects.create(
+        person=hazel, kind=Role.Kind.CLIENT_CONTACT, company=other, started_on=START
+    )
+    return other
+
+
 def test_typing_part_of_a_name_offers_only_people_the_consultant_may_see(cast: Cast) -> None:
     assert labels(logged_in(cast.owner), "pick_people", q="pri") == [
         "Patel, Priya (priya@example.net)"
@@ -27,11 +37,7 @@ def test_typing_part_of_a_name_offers_only_people_the_consultant_may_see(cast: C
 
 
 def test_hiring_managers_offered_are_the_chosen_companys_contacts(cast: Cast) -> None:
-    other = Company.objects.create(name="Brown & Whitehouse")
-    hazel = Person.objects.create(first_name="Hazel", last_name="Hunt", owner=cast.owner)
-    Role.objects.create(
-        person=hazel, kind=Role.Kind.CLIENT_CONTACT, company=other, started_on=START
-    )
+    other = contact_elsewhere(cast)
     client = logged_in(cast.owner)
 
     assert labels(client, "pick_people", q="h", company=cast.company.pk) == [
@@ -95,11 +101,7 @@ def test_a_typed_name_that_fits_nobody_or_several_says_what_to_do(cast: Cast) ->
 
 
 def test_editing_keeps_the_hiring_manager_among_the_placements_company(cast: Cast) -> None:
-    other = Company.objects.create(name="Brown & Whitehouse")
-    hazel = Person.objects.create(first_name="Hazel", last_name="Hunt", owner=cast.owner)
-    Role.objects.create(
-        person=hazel, kind=Role.Kind.CLIENT_CONTACT, company=other, started_on=START
-    )
+    contact_elsewhere(cast)
     client = logged_in(cast.owner)
     url = reverse("placement_edit", args=[cast.placement.pk])
 
