@@ -36,6 +36,7 @@ from keepwarm.care.forms import (
 )
 from keepwarm.care.models import CarePlan, Cover, PlanStep, Touchpoint
 from keepwarm.lib.ids import parse_id
+from keepwarm.lib.phones import InvalidPhone, normalise_phone
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.people.pickers import PICKER_MATCHES, company_label, person_label
 
@@ -244,9 +245,16 @@ def _match(qs: QuerySet[_M], query: str, name_fields: list[str]) -> QuerySet[_M]
     """Each word must match a name field or the email; phone numbers match ignoring spaces."""
     if PHONE_LIKE.match(query):
         digits = re.sub(r"\D", "", query)
+        # Numbers are stored as +44…: "07700 900123" finds "+447700900123" too.
+        try:
+            dialled = re.sub(r"\D", "", normalise_phone(query))
+        except InvalidPhone:
+            dialled = digits
         # Typed here: the django-stubs plugin cannot type annotate() on a generic queryset.
         with_digits: QuerySet[_M] = qs.annotate(_phone=_digits("phone"))
-        return with_digits.filter(Q(_phone__contains=digits) | Q(phone__icontains=query))
+        return with_digits.filter(
+            Q(_phone__contains=digits) | Q(_phone__contains=dialled) | Q(phone__icontains=query)
+        )
     if "@" in query:
         return qs.filter(email__icontains=query)
     for word in query.split()[:5]:

@@ -108,3 +108,11 @@ def test_editing_keeps_the_hiring_manager_among_the_placements_company(cast: Cas
     page = client.get(url).content.decode()
     assert f"search/people.json?company={cast.company.pk}" in page
     assert 'value="Hughes, Harry (harry@acme.example)"' in page
+
+
+def test_a_phone_number_typed_as_dialled_finds_the_stored_number(cast: Cast) -> None:
+    Person.objects.filter(pk=cast.candidate.pk).update(phone="+447911123456")
+
+    found = labels(logged_in(cast.owner), "pick_people", q="07911 123456")
+
+    assert found == ["Patel, Priya (priya@example.net)"]
