@@ -111,5 +111,4 @@ def _between_ticks(stop: threading.Event, interval: float) -> None:
         except Exception:
             # The database may be restarting; the tick retries and reports it.
             logger.exception("Starting a queued import failed; the next tick tries again")
-        finally:
             close_old_connections()
