@@ -168,3 +168,11 @@ def test_the_api_answers_a_bad_number_with_the_reason(cast, api_as):
     assert "is not a phone number" in refused.content.decode()
     assert made.status_code == 201
     assert made.json()["phone"] == "+447911123456"
+
+
+def test_a_number_typed_as_dialled_finds_the_stored_number(cast, api_as):
+    Person.objects.filter(pk=cast.candidate.pk).update(phone="+447911123456")
+
+    found = api_as(cast.owner).get("/people", q="07911 123456").json()
+
+    assert [p["full_name"] for p in found["items"]] == ["Priya Patel"]
