@@ -18,7 +18,7 @@ from keepwarm.api.schemas import (
     ErrorOut,
     Id,
     LongText,
-    Str40,
+    Phone,
     Str100,
     Str200,
     SyncQuery,
@@ -69,7 +69,7 @@ class CompanyPatch(Schema):
     sector: Str100 = ""
     location: Str100 = ""
     website: Url = ""
-    phone: Str40 = ""
+    phone: Phone = ""
     email: Email = ""
     guarantee_length: int = Field(90, ge=0, le=3650)
     guarantee_unit: GuaranteeUnit = GuaranteeUnit.CALENDAR

@@ -8,6 +8,7 @@ from django.db.models import Model, QuerySet
 
 from keepwarm.accounts.models import User
 from keepwarm.api.errors import Invalid
+from keepwarm.people.models import Company, Person
 
 M = TypeVar("M", bound=Model)
 
@@ -25,6 +26,18 @@ def one_of(field: str, queryset: QuerySet[M], pk: int, noun: str) -> M:
     if found is None:
         raise Invalid(field, f"no {noun} with id {pk} that you can see")
     return found
+
+
+def hiring_manager_at(people: QuerySet[Person], pk: int, company: Company) -> Person:
+    """A placement's hiring manager: someone the caller may see, a contact at its client."""
+    manager = one_of("hiring_manager", people, pk, "person")
+    if not manager.is_contact_at(company):
+        raise Invalid(
+            "hiring_manager",
+            f"{manager.full_name} is not a client contact at {company.name}; "
+            "give them that role first",
+        )
+    return manager
 
 
 def username_of(user: User | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -18,14 +19,15 @@ from keepwarm.api.schemas import (
     ErrorOut,
     Id,
     LongText,
+    Phone,
     RoleKind,
-    Str40,
     Str100,
     Str200,
     SyncQuery,
 )
 from keepwarm.audit.recording import record_read
 from keepwarm.care.queries import get_person_for, visible_people
+from keepwarm.lib.phones import InvalidPhone, normalise_phone
 from keepwarm.network import performance
 from keepwarm.people import services as people_services
 from keepwarm.people.models import Company, Person, Role
@@ -81,7 +83,7 @@ class PersonPatch(Schema):
     first_name: Str100 = Field("", min_length=1)
     last_name: Str100 = Field("", min_length=1)
     email: Email = ""
-    phone: Str40 = ""
+    phone: Phone = ""
     location: Str100 = ""
     sector: Str100 = ""
     headline: Str200 = ""
@@ -128,6 +130,9 @@ def _people(user: User) -> QuerySet[Person]:
 def _search(people: QuerySet[Person], q: str) -> QuerySet[Person]:
     words = q.split()
     match = Q(email__icontains=q) | Q(phone__icontains=q)
+    with suppress(InvalidPhone):
+        # Numbers are stored as +44…: "07700 900123" finds "+447700900123" too.
+        match |= Q(phone__startswith=normalise_phone(q))
     if len(words) == 1:
         match |= Q(first_name__icontains=q) | Q(last_name__icontains=q)
     else:

@@ -18,7 +18,7 @@ from keepwarm.accounts.models import User
 from keepwarm.api.auth import caller
 from keepwarm.api.companies import RebateStep
 from keepwarm.api.errors import Invalid, error_body
-from keepwarm.api.lookups import one_of, user_named, username_of
+from keepwarm.api.lookups import hiring_manager_at, one_of, user_named, username_of
 from keepwarm.api.schemas import (
     Day,
     ErrorOut,
@@ -274,7 +274,7 @@ def create_placement_endpoint(request: HttpRequest, payload: PlacementIn) -> Sta
     company = one_of("company", Company.objects.all(), data.pop("company"), "company")
     manager_id = data.pop("hiring_manager")
     if manager_id is not None:
-        data["hiring_manager"] = one_of("hiring_manager", people, manager_id, "person")
+        data["hiring_manager"] = hiring_manager_at(people, manager_id, company)
     owner_name = data.pop("owner")
     owner = user_named("owner", owner_name) if owner_name else user
     plan_id = data.pop("care_plan")
@@ -317,8 +317,8 @@ def update_placement(
     if end_date and end_date < (start_date or placement.start_date):
         raise Invalid("end_date", "must be on or after start_date")
     if "hiring_manager" in data and data["hiring_manager"] is not None:
-        data["hiring_manager"] = one_of(
-            "hiring_manager", visible_people(user), data["hiring_manager"], "person"
+        data["hiring_manager"] = hiring_manager_at(
+            visible_people(user), data["hiring_manager"], placement.company
         )
     if "rebate_scale" in data:
         data["rebate_scale"] = _scale(data["rebate_scale"])

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, WithJsonSchema
 
 from keepwarm.audit.queries import changed_since
 from keepwarm.care.models import Kind
+from keepwarm.lib.phones import InvalidPhone, normalise_phone
 from keepwarm.lib.stamps import Stamped
 from keepwarm.people.models import Role
 from keepwarm.placements.models import Placement
@@ -72,6 +73,14 @@ def _url(value: str) -> str:
     return value
 
 
+def _phone(value: str) -> str:
+    """Stored as E.164, as the pages and the import store it."""
+    try:
+        return normalise_phone(value)
+    except InvalidPhone as exc:
+        raise ValueError(str(exc)) from None
+
+
 NoNul = AfterValidator(_no_nul)
 Str3 = Annotated[str, Field(max_length=3), NoNul]
 Str40 = Annotated[str, Field(max_length=40), NoNul]
@@ -80,6 +89,7 @@ Str200 = Annotated[str, Field(max_length=200), NoNul]
 LongText = Annotated[str, Field(max_length=20_000), NoNul]
 Email = Annotated[str, Field(max_length=254), NoNul, AfterValidator(_email)]
 Url = Annotated[str, Field(max_length=200), NoNul, AfterValidator(_url)]
+Phone = Annotated[str, Field(max_length=40), NoNul, AfterValidator(_phone)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Day = Annotated[dt.date, AfterValidator(_sensible_date)]
 Moment = Annotated[dt.datetime, AfterValidator(_sensible_moment)]

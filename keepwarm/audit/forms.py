@@ -4,6 +4,7 @@ from django import forms
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
+from keepwarm.lib.widgets import DateInput
 
 
 class AuditSearchForm(forms.Form):
@@ -17,8 +18,8 @@ class AuditSearchForm(forms.Form):
     what = forms.CharField(
         required=False, label="Record", help_text="A name, or part of one, as it was recorded"
     )
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, widget=DateInput())
+    until = forms.DateField(required=False, widget=DateInput())
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import CarePlan, Kind, PlanStep, Touchpoint
+from keepwarm.lib.widgets import DateInput
 from keepwarm.placements.models import Placement
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 CALL_OUTCOMES = [
     (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.REACHED.label),

@@ -8,6 +8,8 @@ urlpatterns = [
     path("today/", views.today),
     path("due/", views.due, name="due"),
     path("search/", views.search, name="search"),
+    path("search/people.json", views.pick_people, name="pick_people"),
+    path("search/companies.json", views.pick_companies, name="pick_companies"),
     path("touchpoints/<int:pk>/log/", views.log_touchpoint, name="log_touchpoint"),
     path("touchpoints/<int:pk>/skip/", views.skip_touchpoint, name="skip_touchpoint"),
     path("cover/", views.cover, name="cover"),

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Model, Q, QuerySet, Value
 from django.db.models.functions import Replace
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,7 +35,10 @@ from keepwarm.care.forms import (
     SkipForm,
 )
 from keepwarm.care.models import CarePlan, Cover, PlanStep, Touchpoint
-from keepwarm.people.models import Company, Person
+from keepwarm.lib.ids import parse_id
+from keepwarm.lib.phones import InvalidPhone, normalise_phone
+from keepwarm.people.models import Company, Person, Role
+from keepwarm.people.pickers import PICKER_MATCHES, company_label, person_label
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -243,9 +246,16 @@ def _match(qs: QuerySet[_M], query: str, name_fields: list[str]) -> QuerySet[_M]
     """Each word must match a name field or the email; phone numbers match ignoring spaces."""
     if PHONE_LIKE.match(query):
         digits = re.sub(r"\D", "", query)
+        # Numbers are stored as +44…: "07700 900123" finds "+447700900123" too.
+        try:
+            dialled = re.sub(r"\D", "", normalise_phone(query))
+        except InvalidPhone:
+            dialled = digits
         # Typed here: the django-stubs plugin cannot type annotate() on a generic queryset.
         with_digits: QuerySet[_M] = qs.annotate(_phone=_digits("phone"))
-        return with_digits.filter(Q(_phone__contains=digits) | Q(phone__icontains=query))
+        return with_digits.filter(
+            Q(_phone__contains=digits) | Q(_phone__contains=dialled) | Q(phone__icontains=query)
+        )
     if "@" in query:
         return qs.filter(email__icontains=query)
     for word in query.split()[:5]:
@@ -279,6 +289,40 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         return render(request, "care/_search_results.html", context)
     record_read(people)
     return render(request, "care/search.html", context)
+
+
+@login_required
+def pick_people(request: HttpRequest) -> JsonResponse:
+    """Matches as a person picker is typed in: only people this user may see; with
+    `company`, only that company's client contacts (a placement's hiring manager)."""
+    user = user_of(request)
+    query = request.GET.get("q", "").strip()[:100]
+    people = queries.visible_people(user)
+    company = parse_id(request.GET.get("company"))
+    if request.GET.get("role") == Role.Kind.CLIENT_CONTACT or company is not None:
+        contacts = Role.objects.filter(kind=Role.Kind.CLIENT_CONTACT)
+        if company is not None:
+            contacts = contacts.filter(company_id=company)
+        people = people.filter(id__in=contacts.values("person_id"))
+    found: list[Person] = []
+    if query:
+        matched = _match(people, query, ["first_name", "last_name"])
+        found = list(matched.order_by("last_name", "first_name", "id")[:PICKER_MATCHES])
+        record_read(found)
+    results = [{"id": p.pk, "label": person_label(p)} for p in found]
+    return JsonResponse({"results": results})
+
+
+@login_required
+def pick_companies(request: HttpRequest) -> JsonResponse:
+    """Matches as a company picker is typed in."""
+    query = request.GET.get("q", "").strip()[:100]
+    found: list[Company] = []
+    if query:
+        found = list(
+            _match(Company.objects.all(), query, ["name"]).order_by("name", "id")[:PICKER_MATCHES]
+        )
+    return JsonResponse({"results": [{"id": c.pk, "label": company_label(c)} for c in found]})
 
 
 # --- Cover and handover --------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Any
 import nh3
 
 from keepwarm.imports.models import Entity
+from keepwarm.lib.phones import InvalidPhone, normalise_phone
 
 # field -> label shown on the mapping screen
 PERSON_FIELDS = {
@@ -406,6 +407,16 @@ def phone_variants(text: str) -> set[str]:
     variants |= {f"{local[:3]} {local[3:7]} {local[7:]}", f"+44 {national[:4]} {national[4:]}"}
     variants |= {f"+44 {national[:2]} {national[2:6]} {national[6:]}", f"+44 (0){national}"}
     return {v for v in variants if v}
+
+
+def checked_phone(text: str, warnings: list[str]) -> str:
+    """The number in E.164 as the pages store it, or "" with a warning saying it was left
+    out (the row still goes in: one bad cell does not lose a person)."""
+    try:
+        return normalise_phone(text)
+    except InvalidPhone:
+        warnings.append(f"phone {text[:40]!r} left out: not a phone number")
+        return ""
 
 
 def phone_key(text: str) -> str:

@@ -213,6 +213,12 @@ def run_next_import(*, now: dt.datetime | None = None) -> ImportRun | None:
     return None
 
 
+def import_waiting() -> bool:
+    """Whether someone is waiting for an import (or its check) to start: one indexed read,
+    cheap enough for the worker to ask every second between its ticks."""
+    return ImportRun.objects.filter(state=ImportRun.State.QUEUED).exists()
+
+
 def run_now(run: ImportRun, *, now: dt.datetime | None = None) -> ImportRun:
     """Run a queued import in this process (the command line)."""
     now = now or timezone.now()

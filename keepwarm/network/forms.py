@@ -11,12 +11,13 @@ from django.db.models import Q
 from keepwarm.accounts.models import User
 from keepwarm.care.forms import UserChoiceField, team
 from keepwarm.care.queries import visible_people, visible_placements
+from keepwarm.lib.widgets import DateInput
 from keepwarm.network.models import IntelNote, Referral, RewardRule, StatusStatement, Vacancy
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
 
 TEL = forms.TextInput(attrs={"type": "tel"})
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 COMPANY_INPUT = forms.TextInput(attrs={"list": "network-companies", "autocomplete": "off"})
 
 

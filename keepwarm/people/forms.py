@@ -7,10 +7,14 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 
 from keepwarm.audit.concurrency import VersionField
 from keepwarm.care.forms import UserChoiceField, team
+from keepwarm.lib.phones import InvalidPhone, display_phone, normalise_phone
+from keepwarm.lib.widgets import DateInput
 from keepwarm.people.models import Company, Note, Person, Role
+from keepwarm.people.pickers import CompanyPickField
 from keepwarm.placements.models import Placement
 
 SCALE_ROW = re.compile(r"^\s*(\d{1,4})\s*:\s*(\d{1,3})\s*%?\s*$")
@@ -62,8 +66,38 @@ class RebateScaleField(forms.CharField):
         return format_rebate_scale(value) if isinstance(value, list) else value
 
 
+class PhoneField(forms.CharField):
+    """A phone number as people write it, checked and stored in E.164 (lib/phones.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return display_phone(value) if isinstance(value, str) else value
+
+    def clean(self, value: Any) -> str:
+        typed = super().clean(value)
+        try:
+            return normalise_phone(typed)
+        except InvalidPhone as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def unchanged_phone(cleaned: str, stored: str) -> str:
+    """The stored spelling when the form holds the same number: editing something else
+    does not rewrite a number kept from before numbers were checked (nor fill the trail)."""
+    try:
+        return stored if stored and normalise_phone(stored) == cleaned else cleaned
+    except InvalidPhone:
+        return cleaned
+
+
 class CompanyForm(forms.ModelForm[Company]):
     rebate_scale = RebateScaleField()
+    phone = PhoneField()
     website = forms.URLField(required=False, assume_scheme="https")
     owner = UserChoiceField(queryset=team(), required=False, label="Account owner")
 
@@ -92,6 +126,9 @@ class CompanyForm(forms.ModelForm[Company]):
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = team()
 
+    def clean_phone(self) -> str:
+        return unchanged_phone(self.cleaned_data.get("phone", ""), self.instance.phone)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         text = self.data.get(self.add_prefix("rebate_scale"), "")
@@ -104,6 +141,7 @@ class CompanyForm(forms.ModelForm[Company]):
 
 class PersonForm(forms.ModelForm[Person]):
     owner = UserChoiceField(queryset=team(), required=False, label="Owner")
+    phone = PhoneField()
     version = VersionField()
 
     class Meta:
@@ -125,10 +163,9 @@ class PersonForm(forms.ModelForm[Person]):
             "obtained_on",
         ]
         widgets = {
-            "obtained_on": forms.DateInput(attrs={"type": "date"}),
+            "obtained_on": DateInput(),
             "skills": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
-            "phone": forms.TextInput(attrs={"type": "tel"}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,6 +177,9 @@ class PersonForm(forms.ModelForm[Person]):
         # Older screens and API-made forms may not send these; the model's defaults apply.
         self.fields["source"].required = False
         self.fields["lawful_basis"].required = False
+
+    def clean_phone(self) -> str:
+        return unchanged_phone(self.cleaned_data.get("phone", ""), self.instance.phone)
 
     def clean_source(self) -> str:
         return self.cleaned_data.get("source") or Person.Source.UNKNOWN
@@ -167,8 +207,11 @@ class NewPersonForm(PersonForm):
         choices=[(Role.Kind.CANDIDATE, "Candidate"), (Role.Kind.CLIENT_CONTACT, "Client contact")],
         initial=Role.Kind.CANDIDATE,
     )
-    company = forms.ModelChoiceField(
-        queryset=Company.objects.all(), required=False, help_text="For client contacts."
+    company = CompanyPickField(
+        queryset=Company.objects.all(),
+        required=False,
+        search_url=reverse_lazy("pick_companies"),
+        help_text="For client contacts: type part of its name.",
     )
     title = forms.CharField(max_length=200, required=False, label="Job title")
 
@@ -227,8 +270,8 @@ class RoleForm(forms.ModelForm[Role]):
         model = Role
         fields = ["kind", "company", "title", "started_on", "ended_on"]
         widgets = {
-            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "started_on": DateInput(),
+            "ended_on": DateInput(),
         }
 
     def clean_company(self) -> Company | None:

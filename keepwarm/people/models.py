@@ -143,6 +143,11 @@ class Person(models.Model):
         """They have an address and it has not bounced (nor complained) since it was entered."""
         return bool(self.email.strip()) and self.email_failed_at is None
 
+    def is_contact_at(self, company: Company) -> bool:
+        """Whether they are (or were) a client contact at `company`: a placement's hiring
+        manager is one of its client's contacts."""
+        return self.roles.filter(kind=Role.Kind.CLIENT_CONTACT, company=company).exists()
+
     def refuse_if_erased(self) -> None:
         """Every change to a person, and every message to them, asks this first."""
         if self.erased_at is not None:

@@ -7,35 +7,15 @@ from typing import Any
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.urls import reverse, reverse_lazy
 
 from keepwarm.audit.concurrency import VersionField
 from keepwarm.care.forms import DATE, UserChoiceField, team
 from keepwarm.care.models import CarePlan
-from keepwarm.lib.ids import parse_id
 from keepwarm.people.forms import RebateScaleField, parse_rebate_scale
 from keepwarm.people.models import Company, Person, Role
+from keepwarm.people.pickers import CompanyPickField, PersonPickField, PickerInput
 from keepwarm.placements.models import Placement, Target
-
-
-class PersonChoiceField(forms.ModelChoiceField[Person]):
-    def label_from_instance(self, obj: Person) -> str:
-        email = f" ({obj.email})" if obj.email else ""
-        return f"{obj.last_name}, {obj.first_name}{email}"
-
-
-# An agency has up to 200k people: a select lists a few hundred of the most recent and
-# whoever is already chosen; validation still accepts anyone the user may see.
-PICKER_LIMIT = 300
-
-
-def _picker_choices(field: forms.ModelChoiceField[Person], people: Any, keep: list[Any]) -> None:
-    keep_ids = [i for i in map(parse_id, keep) if i is not None]
-    recent = list(people.order_by("-created_at", "-id")[:PICKER_LIMIT])
-    chosen = [p for p in people.filter(pk__in=keep_ids) if p not in recent]
-    listed = sorted([*recent, *chosen], key=lambda p: (p.last_name, p.first_name, p.pk))
-    empty = field.empty_label or "---------"
-    field.widget.choices = [("", empty)] + [(p.pk, field.label_from_instance(p)) for p in listed]
-
 
 TERMS_FIELDS = [
     "responsibilities",
@@ -47,19 +27,28 @@ TERMS_FIELDS = [
 MONEY_FIELDS = ["salary", "fee", "currency"]
 
 
+def _hiring_manager_field(**kwargs: Any) -> PersonPickField:
+    return PersonPickField(
+        queryset=Person.objects.none(),
+        required=False,
+        search_url=reverse_lazy("pick_people"),
+        depends_on="company",
+        help_text="One of the company's client contacts: type part of their name. "
+        "Missing? Add the client-contact role on their page.",
+        **kwargs,
+    )
+
+
 class _PlacementFormBase(forms.ModelForm[Placement]):
     def _limit(self, people: Any) -> None:
+        """Pick among the people this user may see; hiring managers among client contacts."""
         contacts = people.filter(
             id__in=Role.objects.filter(kind=Role.Kind.CLIENT_CONTACT).values("person_id")
         )
         for name, choosable in (("person", people), ("hiring_manager", contacts)):
             field = self.fields.get(name)
-            if isinstance(field, forms.ModelChoiceField):
+            if isinstance(field, PersonPickField):
                 field.queryset = choosable
-                keep = [self.data.get(self.add_prefix(name)), self.initial.get(name)]
-                if self.instance.pk:
-                    keep.append(getattr(self.instance, f"{name}_id", None))
-                _picker_choices(field, choosable, keep)
         owner = self.fields.get("owner")
         if isinstance(owner, forms.ModelChoiceField):
             owner.queryset = team()
@@ -67,9 +56,18 @@ class _PlacementFormBase(forms.ModelForm[Placement]):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         person = data.get("person") or getattr(self.instance, "person", None)
-        if data.get("hiring_manager") and person and data["hiring_manager"] == person:
+        manager = data.get("hiring_manager")
+        company = data.get("company") or getattr(self.instance, "company", None)
+        if manager and person and manager == person:
             self.add_error(
                 "hiring_manager", "The hiring manager is someone other than the candidate."
+            )
+        elif manager and company and not manager.is_contact_at(company):
+            self.add_error(
+                "hiring_manager",
+                f"{manager.full_name} is not a client contact at {company.name}: choose one "
+                f"of {company.name}’s contacts, or add the role on {manager.first_name}’s "
+                "page first.",
             )
         start, end = data.get("start_date"), data.get("end_date")
         kind = data.get("kind") or self.instance.kind
@@ -89,12 +87,16 @@ class _PlacementFormBase(forms.ModelForm[Placement]):
 class PlacementForm(_PlacementFormBase):
     """A new placement; guarantee terms come from the company's terms of business."""
 
-    person = PersonChoiceField(queryset=Person.objects.none(), label="Placed candidate")
-    hiring_manager = PersonChoiceField(
+    person = PersonPickField(
         queryset=Person.objects.none(),
-        required=False,
-        help_text="Client contacts; add the role on their page if they are missing.",
+        label="Placed candidate",
+        search_url=reverse_lazy("pick_people"),
+        help_text="Type part of their name or email and choose them from the list.",
     )
+    company = CompanyPickField(
+        queryset=Company.objects.all(), search_url=reverse_lazy("pick_companies")
+    )
+    hiring_manager = _hiring_manager_field()
     owner = UserChoiceField(queryset=team(), label="Owner")
     plan = forms.ModelChoiceField(
         queryset=CarePlan.objects.all(),
@@ -128,13 +130,10 @@ class PlacementForm(_PlacementFormBase):
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limit(people)
-        company = self.fields["company"]
-        assert isinstance(company, forms.ModelChoiceField)
-        company.queryset = Company.objects.order_by("name")
 
 
 class PlacementEditForm(_PlacementFormBase):
-    hiring_manager = PersonChoiceField(queryset=Person.objects.none(), required=False)
+    hiring_manager = _hiring_manager_field()
     owner = UserChoiceField(
         queryset=team(),
         label="Owner",
@@ -166,6 +165,11 @@ class PlacementEditForm(_PlacementFormBase):
     def __init__(self, *args: Any, people: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limit(people)
+        manager = self.fields["hiring_manager"].widget
+        assert isinstance(manager, PickerInput)
+        # The company is settled: the list offers its contacts only.
+        manager.search_url = f"{reverse('pick_people')}?company={self.instance.company_id}"
+        manager.depends_on = ""
         self.fields["version"].initial = self.instance.version
         if not self.instance.shows_money_to(user):
             # A covering colleague edits the terms, not the money (nor sees it).

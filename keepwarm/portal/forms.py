@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from keepwarm.lib.widgets import DateInput
 from keepwarm.people.models import Consent
 
 MAX_PAUSE_DAYS = 366
@@ -52,7 +53,7 @@ class PreferencesForm(forms.Form):
         required=False,
         label="Pause until",
         help_text="Nothing is sent before this date. Leave it empty to keep receiving.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
@@ -119,7 +120,7 @@ class StatusForm(forms.Form):
         required=False,
         label="Contract end date",
         help_text="If your contract has an end date.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 

@@ -7,6 +7,12 @@ included without anyone remembering to list it here.
 Records that are mainly about someone else (a placement where the person was only the hiring
 manager, a check-in call with the client about the candidate) are listed by name only, in a
 separate part, so whoever answers the request can decide what to disclose about third parties.
+
+What the person receives is their data, not the database: the app's bookkeeping (ids,
+versions, send leases, message ids) and the client's commercial terms (the fee, the
+guarantee and rebate scale agreed with the client) are left out of both the document and
+the JSON. The document groups the rest by what it is (details, placements, calls, answers,
+emails, consents) and writes times on the agency's clock.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import datetime as dt
 import json
 from collections import deque
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -29,6 +36,64 @@ from keepwarm.people.models import Person
 MAX_DEPTH = 4
 # Credentials and link secrets are not "personal data about them" and must never leave.
 SECRET_MARKERS = ("password", "digest", "secret", "token")
+# The app's own bookkeeping: meaningless to the person, and no part of their data.
+INTERNAL_FIELDS = frozenset(
+    {
+        "version",
+        "key",
+        "headers",
+        "body_html",
+        "attempts",
+        "last_error",
+        "claimed_at",
+        "claimed_by",
+        "message_id",
+        "send_after",
+        "first_due_on",
+        "step",
+        "audience",
+        "care_plan",
+        "object_type",
+        "object_id",
+        "person_id",
+        "changes",
+        "path",
+        "ip",
+        "erased_at",
+    }
+)
+# The agency's terms with its client: a third party's commercial data, not the person's.
+COMMERCIAL_FIELDS = frozenset(
+    {
+        "fee",
+        "guarantee_length",
+        "guarantee_unit",
+        "guarantee_remedy",
+        "rebate_scale",
+        "rebate_owed",
+        "replacement_due_by",
+    }
+)
+# The document's parts, in order; records of any other kind go under "Other records".
+GROUPS: list[tuple[str, tuple[str, ...]]] = [
+    ("Your details", ("people.person", "people.role", "people.note", "network.readiness")),
+    ("Placements", ("placements.placement", "placements.target")),
+    ("Contacts and calls", ("care.touchpoint",)),
+    ("Your answers", ("surveys.invitation", "surveys.response", "surveys.answer")),
+    ("Emails", ("mail.outboxmessage", "newsletters.engagement")),
+    ("Consents", ("people.consent",)),
+    ("Who has seen or changed your data", ("audit.auditentry",)),
+]
+TITLES = {
+    "people.person": "Your record",
+    "care.touchpoint": "Calls, meetings and check-ins",
+    "mail.outboxmessage": "Emails we sent you",
+    "newsletters.engagement": "Newsletters you opened or clicked",
+    "surveys.invitation": "Questionnaires we sent you",
+    "surveys.response": "Questionnaires you answered",
+    "surveys.answer": "Your answers",
+    "audit.auditentry": "Access and changes",
+}
 
 
 @dataclass
@@ -54,11 +119,31 @@ class PersonExport:
 
     def add(self, obj: models.Model) -> None:
         meta = obj._meta
-        section = self.sections.setdefault(
-            meta.label_lower, Section(meta.label_lower, str(meta.verbose_name_plural).capitalize())
-        )
+        title = TITLES.get(meta.label_lower) or str(meta.verbose_name_plural).capitalize()
+        section = self.sections.setdefault(meta.label_lower, Section(meta.label_lower, title))
         section.records.append(record_of(obj))
         self.objects.append(obj)
+
+    def document(self) -> list[tuple[str, list[tuple[str, list[list[tuple[str, str]]]]]]]:
+        """The sections grouped for the readable document, each value written for a reader."""
+        placed = {label for _, labels in GROUPS for label in labels}
+        groups = [*GROUPS, ("Other records", tuple(k for k in self.sections if k not in placed))]
+        parts = []
+        for heading, labels in groups:
+            sections = [
+                (
+                    self.sections[label].title,
+                    [
+                        [(name[:1].upper() + name[1:], readable(v)) for name, v in r.items()]
+                        for r in self.sections[label].records
+                    ],
+                )
+                for label in labels
+                if label in self.sections
+            ]
+            if sections:
+                parts.append((heading, sections))
+        return parts
 
     def as_json(self) -> str:
         return json.dumps(
@@ -144,14 +229,47 @@ def _is_secret(name: str) -> bool:
     return any(marker in name for marker in SECRET_MARKERS)
 
 
+def _left_out(obj: models.Model, f: models.Field[Any, Any]) -> bool:
+    """Secrets, bookkeeping, the client's terms, and the subject named in their own records."""
+    return (
+        f.primary_key
+        or _is_secret(f.name)
+        or f.name in INTERNAL_FIELDS
+        or f.name in COMMERCIAL_FIELDS
+        or (
+            (f.is_relation and f.related_model is Person and obj._meta.model is not Person)
+            and f.name == "person"
+        )
+    )
+
+
 def record_of(obj: models.Model) -> dict[str, Any]:
     """The record's fields under their labels, with related records named, not numbered."""
-    record: dict[str, Any] = {}
-    for f in obj._meta.concrete_fields:
-        if _is_secret(f.name):
-            continue
-        record[str(f.verbose_name)] = _value(obj, f)
-    return record
+    return {
+        str(f.verbose_name): _value(obj, f)
+        for f in obj._meta.concrete_fields
+        if not _left_out(obj, f)
+    }
+
+
+def readable(value: Any) -> str:
+    """A value as the document writes it: local times, whole dates, yes and no, lists."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dt.datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return f"{local.day} {local:%B %Y, %H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}".removesuffix(".00")
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {readable(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(readable(v) for v in value)
+    return str(value)
 
 
 def _value(obj: models.Model, f: models.Field[Any, Any]) -> Any:

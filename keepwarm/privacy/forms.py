@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from keepwarm.lib.widgets import DateInput
 from keepwarm.people.models import Person
 from keepwarm.privacy.models import AccessRequest, RetentionRule
 
@@ -14,7 +15,7 @@ class AccessRequestForm(forms.ModelForm[AccessRequest]):
         model = AccessRequest
         fields = ["received_on", "channel", "notes"]
         widgets = {
-            "received_on": forms.DateInput(attrs={"type": "date"}),
+            "received_on": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {"received_on": "Received on", "channel": "How it came in"}

@@ -9,6 +9,7 @@ from django import forms
 from django.http import QueryDict
 
 from keepwarm.accounts.models import User
+from keepwarm.lib.widgets import DateInput
 from keepwarm.people.models import Company
 from keepwarm.reports.queries import MAX_PERIOD_DAYS, Scope
 
@@ -25,12 +26,8 @@ def _display_name(user: User) -> str:
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label="From", required=False, widget=DateInput())
+    end = forms.DateField(label="To", required=False, widget=DateInput())
     consultant = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Everyone"
     )
@@ -117,4 +114,4 @@ class ReportFilterForm(forms.Form):
 
 class RebatePaidForm(forms.Form):
     amount = forms.DecimalField(label="Amount paid", max_digits=12, decimal_places=2, min_value=0)
-    paid_on = forms.DateField(label="Paid on", widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label="Paid on", widget=DateInput())

@@ -57,6 +57,15 @@ def launched() -> Iterator[Any]:
             browser.close()
 
 
+def sign_in(page: Any, url: str, username: str) -> None:
+    """Sign one of the cast in (their password is the cast's) and wait for Today."""
+    page.goto(f"{url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Today", exact=True).wait_for()
+
+
 def phone_page(browser: Any) -> Any:
     return browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
 

@@ -100,7 +100,7 @@ def test_patch_changes_only_the_fields_sent(cast, api_as):
 
     assert response.status_code == 200
     cast.candidate.refresh_from_db()
-    assert cast.candidate.phone == "0113 496 0000"
+    assert cast.candidate.phone == "+441134960000"
     assert cast.candidate.email == "priya@example.net"
 
 
@@ -156,3 +156,23 @@ def test_a_client_contact_without_a_company_is_refused_naming_the_field(cast, ap
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "company"
     assert not Person.objects.filter(first_name="Cleo").exists()
+
+
+def test_the_api_answers_a_bad_number_with_the_reason(cast, api_as):
+    api = api_as(cast.owner)
+
+    refused = api.post("/people", {"first_name": "Ann", "last_name": "Lee", "phone": "not-a-phone"})
+    made = api.post("/people", {"first_name": "Ann", "last_name": "Lee", "phone": "07911 123456"})
+
+    assert refused.status_code == 422
+    assert "is not a phone number" in refused.content.decode()
+    assert made.status_code == 201
+    assert made.json()["phone"] == "+447911123456"
+
+
+def test_a_number_typed_as_dialled_finds_the_stored_number(cast, api_as):
+    Person.objects.filter(pk=cast.candidate.pk).update(phone="+447911123456")
+
+    found = api_as(cast.owner).get("/people", q="07911 123456").json()
+
+    assert [p["full_name"] for p in found["items"]] == ["Priya Patel"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from keepwarm.care.models import Cover, Touchpoint
 from keepwarm.conftest import START
-from keepwarm.people.models import Person, Role
+from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement
 
 TODAY = dt.datetime(2026, 2, 16, 12, 0, tzinfo=dt.UTC)  # two weeks before START
@@ -227,3 +227,14 @@ def test_changing_the_owner_hands_the_placement_over(cast, api_as):
     assert response.json()["owner"] == "colin_cover"
     assert api_as(cast.colleague).get(f"/placements/{cast.placement.pk}").status_code == 200
     assert api_as(cast.owner).get(f"/placements/{cast.placement.pk}").status_code == 404
+
+
+def test_a_hiring_manager_from_another_company_is_refused(cast, api_as, plan):
+    other = Company.objects.create(name="Brown & Whitehouse")
+
+    response = api_as(cast.owner).post(
+        "/placements", _new_placement_body(cast, plan, company=other.pk)
+    )
+
+    assert response.status_code == 422
+    assert "Harry Hughes is not a client contact at Brown & Whitehouse" in response.content.decode()

@@ -498,8 +498,8 @@ OTHERS: dict[str, str] = {
     **_each(
         "imports",
         "bullhorn_files claim delete_files forget_old_uploads forget_old_uploads_daily "
-        "progress_of remember_mapping remembered_mapping run_for_real start_import "
-        "store_upload",
+        "import_waiting progress_of remember_mapping remembered_mapping run_for_real start_import "
+        "store_upload upload_dir",
         "import runs, files and mappings (an import writes people in execute)",
     ),
     **_each(

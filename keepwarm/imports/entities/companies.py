@@ -16,7 +16,7 @@ from keepwarm.audit.recording import (
     tracked_values,
 )
 from keepwarm.imports.entities.rows import Context, Outcome, Repeats, Row
-from keepwarm.imports.fields import parse_days
+from keepwarm.imports.fields import checked_phone, parse_days
 from keepwarm.imports.models import ExternalRef
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.people.models import Company
@@ -72,14 +72,15 @@ def import_companies(ctx: Context, entity: str, rows: list[Row]) -> None:
 
 def _company_values(row: Row, name: str) -> tuple[dict[str, Any], list[str]]:
     """The company's fields and terms from the row, and warnings about values left out."""
-    values: dict[str, Any] = {k: row.get(k)[:100] for k in ("sector", "location", "phone")}
+    warnings: list[str] = []
+    values: dict[str, Any] = {k: row.get(k)[:100] for k in ("sector", "location")}
+    values["phone"] = checked_phone(row.get("phone"), warnings)
     values["name"] = name
     website = row.get("website")
     if website and not re.match(r"^https?://", website):
         website = f"https://{website}"
     values["website"] = website[:200]
     values["email"] = row.get("email")[:254]
-    warnings: list[str] = []
     if row.get("guarantee_length"):
         try:
             values["guarantee_length"] = parse_days(row.get("guarantee_length"))

@@ -17,6 +17,7 @@ from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import Entry, record_entries
 from keepwarm.imports.entities.rows import Context, Outcome, Repeats, Row, company_named
 from keepwarm.imports.fields import (
+    checked_phone,
     close_name,
     cut_to_limits,
     parse_date,
@@ -72,6 +73,8 @@ def _person_values(row: Row) -> tuple[dict[str, str], list[str]]:
         except ValidationError:
             warnings.append(f"email {values['email']!r} left out: not an address")
             values["email"] = ""
+    if values["phone"]:
+        values["phone"] = checked_phone(values["phone"], warnings)
     warnings += cut_to_limits(values, LIMITS)
     return values, warnings
 

@@ -41,7 +41,7 @@ def test_csv_command_imports_people_and_remembers_the_mapping(
     path = tmp_path / "people.csv"
     path.write_text(PEOPLE, encoding="utf-8-sig")
     call_command("import", "csv", str(path), "--entity", "candidate")
-    assert Person.objects.get(email="ann@example.org").phone == "0113 496 0000"
+    assert Person.objects.get(email="ann@example.org").phone == "+441134960000"
     assert "'Town' -> (ignored)" in capsys.readouterr().out
     remembered = ColumnMapping.objects.get(entity=Entity.CANDIDATE)
     assert remembered.mapping["Surname"] == "last_name"

@@ -49,10 +49,10 @@ def test_a_stale_person_edit_is_shown_the_other_change_and_not_saved(cast: Cast)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Changed while you were editing" in page
-    assert "olivia_owner" in page and "07700 900999" in page
+    assert "olivia_owner" in page and "+447700900999" in page
     assert 'value="Top biller"' in page  # Maggie's typing is still in the form
     saved = Person.objects.get(pk=cast.candidate.pk)
-    assert saved.phone == "07700 900999" and saved.headline == ""
+    assert saved.phone == "+447700900999" and saved.headline == ""
 
 
 def test_saving_again_after_a_conflict_keeps_the_second_edit(cast: Cast) -> None:

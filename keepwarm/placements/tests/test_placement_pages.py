@@ -142,7 +142,7 @@ def test_contract_placement_needs_an_end_date(cast: Cast) -> None:
 def test_outsider_cannot_place_someone_they_cannot_see(cast: Cast) -> None:
     data = new_placement_data(cast, owner=str(cast.outsider.pk))
     page = logged_in(cast.outsider).post(reverse("placement_new"), data).content.decode()
-    assert "Select a valid choice" in page
+    assert "That person is not one you can choose here." in page
     assert not Placement.objects.filter(role_title="Sales Lead").exists()
 
 
@@ -242,19 +242,13 @@ def test_placements_list_filters_by_status_and_owner(cast: Cast) -> None:
     assert "Priya Patel" not in others
 
 
-def test_person_picker_lists_recent_people_but_accepts_anyone_visible(
-    cast: Cast, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from keepwarm.placements import forms
-
-    monkeypatch.setattr(forms, "PICKER_LIMIT", 1)
+def test_placement_form_lists_nobody_up_front_but_shows_whoever_is_chosen(cast: Cast) -> None:
     Person.objects.create(first_name="Newest", last_name="Nash", owner=cast.owner)
     client = logged_in(cast.owner)
     page = client.get(reverse("placement_new")).content.decode()
-    assert "Nash, Newest" in page
-    assert "Patel, Priya" not in page  # older than the most recent one
+    assert "Nash, Newest" not in page and "Patel, Priya" not in page  # no list of everyone
     chosen = client.get(reverse("placement_new"), {"person": cast.candidate.pk}).content.decode()
-    assert "Patel, Priya" in chosen
+    assert 'value="Patel, Priya (priya@example.net)"' in chosen
     response = client.post(reverse("placement_new"), new_placement_data(cast))
     assert response.status_code == 302
 

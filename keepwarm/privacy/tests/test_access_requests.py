@@ -8,6 +8,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from keepwarm.conftest import Cast
 from keepwarm.people.models import Note
@@ -141,3 +142,36 @@ def test_consultants_cannot_see_or_log_requests(client: Client, cast: Cast, who:
         reverse("access_request_new", args=[cast.candidate.pk]),
     ):
         assert client.get(url).status_code == 403, url
+
+
+def test_the_request_form_comes_up_with_today_and_takes_a_uk_date(
+    client: Client, cast: Cast
+) -> None:
+    client.force_login(cast.manager)
+    url = reverse("access_request_new", args=[cast.candidate.pk])
+    today = timezone.localdate()  # the form's default, whatever day the test runs
+
+    page = client.get(url).content.decode()
+
+    assert f'type="date" name="received_on" value="{today.isoformat()}"' in page
+    logged = _log(client, cast, received_on="20/11/2026")
+    assert logged.received_on == dt.date(2026, 11, 20)
+
+
+def test_the_document_reads_as_a_report_without_fees_or_bookkeeping(
+    client: Client, cast: Cast
+) -> None:
+    logged = _log(client, cast)
+
+    page = client.get(reverse("access_request_document", args=[logged.pk])).content.decode()
+    data = client.get(reverse("access_request_json", args=[logged.pk])).content.decode()
+
+    for heading in ("Your details", "Placements", "Who has seen or changed your data"):
+        assert heading in page
+    assert "38,000" in page  # their own salary is theirs
+    # The client's fee and terms are the client's business; the app's bookkeeping is ours.
+    for left_out in ("7,600", "Rebate scale", "Guarantee length", "Version", ">ID<"):
+        assert left_out not in page
+    assert "7600" not in data and "rebate" not in data.lower() and '"version"' not in data
+    # Times on the agency's clock, to the minute: no "2026-11-20 09:14:03.123456+00:00".
+    assert ".000" not in page and "+00:00" not in page
