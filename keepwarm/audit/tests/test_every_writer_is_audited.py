@@ -499,7 +499,7 @@ OTHERS: dict[str, str] = {
         "imports",
         "bullhorn_files claim delete_files forget_old_uploads forget_old_uploads_daily "
         "import_waiting progress_of remember_mapping remembered_mapping run_for_real start_import "
-        "store_upload upload_dir",
+        "store_upload",
         "import runs, files and mappings (an import writes people in execute)",
     ),
     **_each(
