@@ -241,6 +241,9 @@ class Issue(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moves on with every save of the editor and every added, moved or removed block, so an
+    # editor open meanwhile is told instead of overwriting (keepwarm.audit.concurrency).
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
