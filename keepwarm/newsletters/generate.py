@@ -415,8 +415,8 @@ def _method_text(
         "*How we worked this out:* for each sector, a statistical forecast (exponential "
         "smoothing, fitted to that sector's own quarters and seasons) from the people we "
         f"placed each quarter, counting the **{so_far}** placements already agreed for "
-        f"{quarter_name(current)}. The range is where we expect the number to fall eight "
-        "times in ten."
+        f"{quarter_name(current)}. The range is where we expect the number to fall, most "
+        "quarters."
     )
     short = [s for s in sectors if outlooks[s].simple]
     if short:
