@@ -3,17 +3,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.http import QueryDict
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.concurrency import VersionField
 from keepwarm.newsletters.generate import parse_quarter
 from keepwarm.newsletters.models import Audience, Block, Issue, Kind, LibraryBlock, Newsletter
-from keepwarm.newsletters.services import check_placeholders
+from keepwarm.newsletters.services import BlockText, check_placeholders
 from keepwarm.people.models import Company, Consent, Person
 
 
@@ -134,9 +137,66 @@ class BlockForm(PlaceholderChecked[Block]):
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 
 
+class IssueEditForm(IssueForm):
+    """The subject and preheader in the editor, with the version it was opened at."""
+
+    version = VersionField()
+
+
+@dataclass
+class IssueEditor:
+    """The whole issue as one form: subject, preheader and every block, saved together."""
+
+    form: IssueEditForm
+    blocks: list[tuple[Block, BlockForm]]
+    # Text the user wrote for blocks that are gone (removed by someone else meanwhile),
+    # shown back so it can be copied: (title, body).
+    orphans: list[tuple[str, str]]
+
+    @classmethod
+    def bind(cls, issue: Issue, data: QueryDict | None = None) -> IssueEditor:
+        blocks = list(issue.blocks.all())
+        forms_ = [(b, BlockForm(data, instance=b, prefix=f"b{b.pk}")) for b in blocks]
+        known = {f"b{b.pk}-body" for b in blocks}
+        orphans = [
+            (str(data.get(key[: -len("body")] + "title", "") if data else ""), str(value))
+            for key, value in (data.items() if data is not None else [])
+            if key.startswith("b") and key.endswith("-body") and key not in known and value
+        ]
+        return cls(IssueEditForm(data, instance=issue), forms_, orphans)
+
+    def is_valid(self) -> bool:
+        # Every form, so each shows its own errors, not only the first refused.
+        valid = [self.form.is_valid(), *(f.is_valid() for _, f in self.blocks)]
+        return all(valid)
+
+    def texts(self) -> dict[int, BlockText]:
+        return {
+            block.pk: BlockText(title=f.cleaned_data["title"], body=f.cleaned_data["body"])
+            for block, f in self.blocks
+        }
+
+    def unsaved(self, data: QueryDict) -> tuple[Issue, list[Block]]:
+        """The issue and its blocks as typed, not saved: what the live preview shows."""
+        issue = self.form.instance
+        issue.subject = data.get("subject", issue.subject)
+        issue.preheader = data.get("preheader", issue.preheader)
+        blocks = []
+        for block, _ in self.blocks:
+            block.title = data.get(f"b{block.pk}-title", block.title)
+            block.body = data.get(f"b{block.pk}-body", block.body)
+            blocks.append(block)
+        return issue, blocks
+
+
+# The "add a block" fields sit beside the editor but submit with it (the HTML form
+# attribute), so adding a block also saves what is being edited.
+EDITOR = {"form": "issue-editor"}
+
+
 class NewBlockForm(forms.Form):
-    kind = forms.ChoiceField(choices=Kind.choices)
-    title = forms.CharField(max_length=200, required=False)
+    kind = forms.ChoiceField(choices=Kind.choices, widget=forms.Select(attrs=EDITOR))
+    title = forms.CharField(max_length=200, required=False, widget=forms.TextInput(attrs=EDITOR))
 
 
 class LibraryBlockForm(PlaceholderChecked[LibraryBlock]):

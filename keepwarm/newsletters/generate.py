@@ -1,8 +1,17 @@
-"""Newsletter sections written from the agency's own placements.
+"""Newsletter sections written from the agency's own placements and vacancies, for clients
+and candidates to read.
 
 Each function returns a title, a Markdown body the recruiter edits before sending, and
-the numbers behind it (`data`, with a `chart` that chart.py draws as bars). Small groups
-are left out of salary figures so nobody's pay can be worked out from them.
+the numbers behind it (`data`, with a `chart` that chart.py draws as bars). What the
+words promise, each held by a test in tests/test_generated_blocks.py:
+
+- ranges, not spurious precision: salaries and times as the middle half of what we saw,
+  a forecast as "between X and Y";
+- a percentage change only from a base of MIN_BASE or more; below it, the two counts;
+- never a sentence about what we do not record when the records exist (vacancies);
+- no error figures of our own methods: the backtest lives in bench/, not in a client's
+  inbox;
+- small groups are left out of salary figures so nobody's pay can be worked out.
 """
 
 from __future__ import annotations
@@ -15,17 +24,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
+
 from keepwarm.lib.dates import add_months
+from keepwarm.network.models import StatusStatement, Vacancy
+from keepwarm.newsletters.forecast import MIN_FOR_MODEL, Outlook, forecast_next
 from keepwarm.newsletters.models import PublicStatistic
 from keepwarm.placements.models import Placement
+from keepwarm.signals.models import Alert, Risk, RiskSettings, Signal, SignalKind
 
-# Fewer placements than this in a group: no salary median for it.
+# Fewer than this in a group: no salary or time range for it.
 MIN_GROUP = 3
 TOP_SECTORS = 8
-# A year-on-year growth factor is kept within these bounds: a sector that went from one
-# placement to five is not going to grow fivefold again.
-GROWTH_BOUNDS = (0.5, 2.0)
-BACKTEST_QUARTERS = 4
+# A percentage change needs a base of at least this many; "+325%" from 4 to 17 says more
+# about the small base than about the market.
+MIN_BASE = 10
+# Quarters of history the forecast looks at: five years.
+FORECAST_QUARTERS = 20
 
 
 @dataclass
@@ -46,10 +61,15 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     return "\n".join(lines)
 
 
-def _change(now: int, before: int) -> str:
-    if before == 0:
-        return "new" if now else "–"
-    return f"{(now - before) / before:+.0%}"
+def change_text(now: float, before: float, *, unit: str = "") -> str:
+    """The change from `before` to `now` as a reader should take it: a percentage only
+    from a base of MIN_BASE or more, otherwise the two figures."""
+    if before >= MIN_BASE:
+        return f"{(now - before) / before:+.0%}"
+    counted = f" {unit}" if unit else ""
+    if now == before:
+        return f"the same ({now:g}{counted})"
+    return f"from {before:g} to {now:g}{counted}"
 
 
 def role_family(title: str) -> str:
@@ -62,12 +82,31 @@ def _money(value: float) -> str:
     return f"£{value:,.0f}"
 
 
+def middle_half(values: list[float]) -> tuple[float, float]:
+    """The range holding the middle half of `values` (from the lower to the upper quartile)."""
+    if len(values) < 2:
+        return values[0], values[0]
+    low, _, high = statistics.quantiles(values, n=4, method="inclusive")
+    return low, high
+
+
+def _thousands(value: float) -> float:
+    return round(value / 1000) * 1000
+
+
+def _days_range(days: list[int]) -> str:
+    low, high = middle_half([float(d) for d in days])
+    if round(low) == round(high):
+        return f"about {low:.0f} days"
+    return f"{low:.0f} to {high:.0f} days"
+
+
 # --- Employment breakdowns and trends -----------------------------------------------------
 
 
 def employment_trends(*, today: dt.date) -> Generated:
-    """Placements by sector over the last 12 months against the 12 before, salary
-    medians by role family, and the time from offer to start (our time-to-fill proxy)."""
+    """Placements by sector over the last 12 months against the 12 before, salary ranges by
+    role family, the vacancies we hold by sector and how long filled ones took."""
     year_ago = add_months(today, -12)
     two_years_ago = add_months(today, -24)
     rows = Placement.objects.filter(
@@ -92,36 +131,30 @@ def employment_trends(*, today: dt.date) -> Generated:
         :TOP_SECTORS
     ]
     total_now, total_before = sum(now_by.values()), sum(before_by.values())
-    medians = sorted(
-        (
-            (family, statistics.median(values), len(values))
-            for family, values in salaries.items()
-            if len(values) >= MIN_GROUP
-        ),
-        key=lambda r: -r[1],
-    )
-    lead_median = statistics.median(lead_days) if lead_days else None
+    pay = _salary_ranges(salaries)
+    vacancies = vacancy_summary(today=today)
 
     parts = [
-        f"We placed **{total_now}** people in the last 12 months, "
-        f"against {total_before} in the 12 months before ({_change(total_now, total_before)}).",
+        f"We placed **{total_now}** people in the last 12 months "
+        f"({change_text(total_now, total_before, unit='placements')} on the 12 months before).",
         "",
         _table(
             ["Sector", "Last 12 months", "12 months before", "Change"],
-            [(s, now_by[s], before_by[s], _change(now_by[s], before_by[s])) for s in sectors],
+            [(s, now_by[s], before_by[s], change_text(now_by[s], before_by[s])) for s in sectors],
         ),
     ]
-    if medians:
+    if pay:
         parts += [
             "",
-            f"**Median salary by role family** (last 12 months, groups of {MIN_GROUP} or more):",
+            f"**Typical salaries by role family** (last 12 months, the middle half of what was "
+            f"agreed, groups of {MIN_GROUP} or more):",
             "",
             _table(
-                ["Role family", "Median salary", "Placements"],
-                [(f, _money(m), n) for f, m, n in medians],
+                ["Role family", "Typical salary", "Placements"],
+                [(f, f"{_money(low)} to {_money(high)}", n) for f, (low, high, n) in pay.items()],
             ),
         ]
-    parts += ["", _time_to_fill_text(lead_median, len(lead_days))]
+    parts += ["", *_vacancy_lines(vacancies), "", _offer_to_start_text(lead_days)]
     chart = {
         "labels": sectors,
         "values": [now_by[s] for s in sectors],
@@ -135,24 +168,98 @@ def employment_trends(*, today: dt.date) -> Generated:
         "today": today.isoformat(),
         "total": {"last_12_months": total_now, "previous_12_months": total_before},
         "by_sector": {s: {"last": now_by[s], "previous": before_by[s]} for s in sectors},
-        "salary_medians": {f: {"median": m, "count": n} for f, m, n in medians},
-        "offer_to_start_days_median": lead_median,
+        "salary_ranges": {f: {"low": lo, "high": hi, "count": n} for f, (lo, hi, n) in pay.items()},
+        "offer_to_start_days_median": statistics.median(lead_days) if lead_days else None,
+        "vacancies": vacancies,
         "chart": chart,
     }
     return Generated(title="Jobs market: what we have seen", body="\n".join(parts), data=data)
 
 
-def _time_to_fill_text(median: float | None, count: int) -> str:
-    if median is None:
-        return (
-            "*Time to fill:* we do not record vacancies yet, so we cannot say how long roles "
-            "take to fill."
-        )
+def _salary_ranges(salaries: dict[str, list[float]]) -> dict[str, tuple[float, float, int]]:
+    """Role family -> (low, high, count), to the nearest £1,000, highest first."""
+    ranges = {}
+    for family, values in salaries.items():
+        if len(values) >= MIN_GROUP:
+            low, high = middle_half(values)
+            ranges[family] = (_thousands(low), _thousands(high), len(values))
+    return dict(sorted(ranges.items(), key=lambda item: -item[1][1]))
+
+
+def _offer_to_start_text(lead_days: list[int]) -> str:
+    if len(lead_days) < MIN_GROUP:
+        return ""
     return (
-        "*Time to fill:* we do not record vacancies yet. What we can measure is the time from "
-        f"an offer being accepted to the first day: a median of **{median:.0f} days** over "
-        f"{count} placements, mostly notice periods."
+        f"*From offer to first day:* usually **{_days_range(lead_days)}** "
+        f"(the middle half of {len(lead_days)} placements), mostly notice periods."
     )
+
+
+def vacancy_summary(*, today: dt.date) -> dict[str, Any]:
+    """The vacancies we hold: open now and taken on in the last 12 months by sector, and
+    the days from taking a vacancy on to agreeing its placement, for filled ones whose
+    placement we can find (the same client and job title, agreed after the vacancy)."""
+    year_ago = add_months(today, -12)
+    open_by: dict[str, int] = defaultdict(int)
+    taken_by: dict[str, int] = defaultdict(int)
+    fill_days: list[int] = []
+    rows = Vacancy.objects.values_list(
+        "sector", "company__sector", "status", "created_at", "company_id", "title"
+    )
+    filled: list[tuple[int, str, dt.datetime]] = []
+    for sector, company_sector, status, created, company_id, title in rows.iterator():
+        sector = sector or company_sector or "Other"
+        if status == Vacancy.Status.OPEN:
+            open_by[sector] += 1
+        if created.date() > year_ago:
+            taken_by[sector] += 1
+            if status == Vacancy.Status.FILLED:
+                filled.append((company_id, title.strip().lower(), created))
+    placed = _placements_at(company_id for company_id, _, _ in filled)
+    for company_id, title, created in filled:
+        agreed = min(
+            (at for at in placed.get((company_id, title), []) if at >= created), default=None
+        )
+        if agreed is not None:
+            fill_days.append((agreed - created).days)
+    sectors = sorted(set(open_by) | set(taken_by), key=lambda s: (-open_by[s], -taken_by[s], s))
+    return {
+        "open": sum(open_by.values()),
+        "by_sector": {s: {"open": open_by[s], "last_12_months": taken_by[s]} for s in sectors},
+        "fill_days": sorted(fill_days),
+    }
+
+
+def _placements_at(company_ids: Iterable[int]) -> dict[tuple[int, str], list[dt.datetime]]:
+    found: dict[tuple[int, str], list[dt.datetime]] = defaultdict(list)
+    rows = Placement.objects.filter(company_id__in=set(company_ids)).values_list(
+        "company_id", "role_title", "created_at"
+    )
+    for company_id, title, created in rows:
+        found[(company_id, title.strip().lower())].append(created)
+    return found
+
+
+def _vacancy_lines(summary: dict[str, Any]) -> list[str]:
+    by_sector = summary["by_sector"]
+    if not by_sector:
+        return []
+    lines = [
+        f"**Vacancies we hold:** {summary['open']} open now.",
+        "",
+        _table(
+            ["Sector", "Open now", "Taken on in the last 12 months"],
+            [(s, v["open"], v["last_12_months"]) for s, v in list(by_sector.items())[:TOP_SECTORS]],
+        ),
+    ]
+    days = summary["fill_days"]
+    if len(days) >= MIN_GROUP:
+        lines += [
+            "",
+            f"*Time to fill:* the vacancies we filled took **{_days_range(days)}** from the day "
+            f"we took them on to an accepted offer (the middle half of {len(days)}).",
+        ]
+    return lines
 
 
 # --- Job forecasts ---------------------------------------------------------------------------
@@ -166,6 +273,10 @@ def quarter_name(index: int) -> str:
     return f"{index // 4}-Q{index % 4 + 1}"
 
 
+def quarter_start(index: int) -> dt.date:
+    return dt.date(index // 4, index % 4 * 3 + 1, 1)
+
+
 def parse_quarter(name: str) -> int:
     """ "2025-Q3" -> index; ValueError otherwise."""
     year, _, quarter = name.strip().upper().partition("-Q")
@@ -175,191 +286,235 @@ def parse_quarter(name: str) -> int:
     return int(year) * 4 + number - 1
 
 
-def _growth(series: dict[int, float], last: int) -> float:
-    """The last four quarters against the four before, bounded; 1 when unknown."""
-    recent = sum(series.get(q, 0) for q in range(last - 3, last + 1))
-    before = sum(series.get(q, 0) for q in range(last - 7, last - 3))
-    if before <= 0:
-        return 1.0
-    low, high = GROWTH_BOUNDS
-    return min(high, max(low, recent / before))
+def share_of_quarter_gone(today: dt.date) -> float:
+    start = quarter_start(quarter_index(today))
+    end = quarter_start(quarter_index(today) + 1)
+    return (today - start).days / (end - start).days
 
 
-def forecast(
-    series: dict[int, float], *, target: int, last: int, public_growth: float | None = None
-) -> float:
-    """Seasonal naive with growth: the same quarter a year earlier, times the growth of
-    the last four complete quarters (up to `last`) over the four before. With public
-    figures, the growth is the mean of ours and theirs."""
-    growth = _growth(series, last)
-    if public_growth is not None:
-        growth = (growth + public_growth) / 2
-    return series.get(target - 4, 0) * growth
+@dataclass(frozen=True)
+class SectorHistory:
+    """One sector's placements per complete quarter (oldest first) and in the current one."""
+
+    complete: list[float]
+    so_far: int
 
 
-def backtest(
-    by_sector: dict[str, dict[int, float]],
-    *,
-    last: int,
-    horizon: int,
-    quarters: int = BACKTEST_QUARTERS,
-) -> dict[str, Any]:
-    """Forecast each of the last `quarters` complete quarters from the data before it, as
-    far ahead as the real forecast looks; MAPE over sector-quarters with placements (a
-    percentage error of a zero is undefined), for our method and for "same as last quarter"."""
-    errors: list[float] = []
-    naive_errors: list[float] = []
-    checked: list[dict[str, Any]] = []
-    for target in range(last - quarters + 1, last + 1):
-        known = target - horizon
-        for sector, series in by_sector.items():
-            actual = series.get(target, 0)
-            if actual <= 0 or not any(q <= known - 4 for q in series):
-                continue
-            predicted = forecast(series, target=target, last=known)
-            errors.append(abs(actual - predicted) / actual)
-            naive_errors.append(abs(actual - series.get(known, 0)) / actual)
-            checked.append(
-                {
-                    "quarter": quarter_name(target),
-                    "sector": sector,
-                    "actual": actual,
-                    "forecast": round(predicted, 1),
-                }
-            )
-    return {
-        "mape": round(100 * statistics.fmean(errors), 1) if errors else None,
-        "naive_mape": round(100 * statistics.fmean(naive_errors), 1) if naive_errors else None,
-        "points": len(errors),
-        "checked": checked,
-    }
-
-
-def _public_growth(last: int) -> dict[str, float]:
-    series: dict[str, dict[int, float]] = defaultdict(dict)
-    for period, sector, value in PublicStatistic.objects.values_list("period", "sector", "value"):
-        try:
-            series[sector][parse_quarter(period)] = value
-        except ValueError:
-            continue
-    growth = {}
-    for sector, values in series.items():
-        latest = max((q for q in values if q <= last), default=None)
-        if latest is not None and any(q <= latest - 7 for q in values):
-            growth[sector] = _growth(values, latest)
-    return growth
-
-
-def job_forecasts(*, today: dt.date, use_public: bool = True) -> Generated:
+def placement_history(*, today: dt.date) -> dict[str, SectorHistory]:
+    """Placements by sector and by the quarter they start in, from the agency's first
+    placement in the window (quarters without any count as none) to the last complete
+    quarter; `so_far`: those already agreed to start in the current quarter."""
     current = quarter_index(today)
-    last = current - 1  # the last complete quarter
-    target = current + 1  # "next quarter"
-    horizon = target - last
-    by_sector: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    first = last - 12  # enough for the backtest: its earliest growth looks back 12 quarters
-    start = dt.date(first // 4, first % 4 * 3 + 1, 1)
-    rows = Placement.objects.filter(start_date__gte=start, start_date__lte=today).values_list(
-        "start_date", "company__sector"
-    )
+    first_allowed = current - FORECAST_QUARTERS
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    rows = Placement.objects.filter(
+        start_date__gte=quarter_start(first_allowed),
+        start_date__lt=quarter_start(current + 1),
+        created_at__date__lte=today,
+    ).values_list("start_date", "company__sector")
+    first = current
     for day, sector in rows.iterator():
-        q = quarter_index(day)
-        if q <= last:
-            by_sector[sector or "Other"][q] += 1
-    public = _public_growth(last) if use_public else {}
-    forecasts = {
-        sector: forecast(series, target=target, last=last, public_growth=public.get(sector))
-        for sector, series in by_sector.items()
+        quarter = quarter_index(day)
+        counts[sector or "Other"][quarter] += 1
+        first = min(first, quarter)
+    return {
+        sector: SectorHistory(
+            complete=[float(by_quarter.get(q, 0)) for q in range(first, current)],
+            so_far=by_quarter.get(current, 0),
+        )
+        for sector, by_quarter in counts.items()
     }
-    sectors = sorted(forecasts, key=lambda s: (-forecasts[s], s))[:TOP_SECTORS]
-    test = backtest(by_sector, last=last, horizon=horizon)
-    same_quarter = {s: by_sector[s].get(target - 4, 0) for s in sectors}
-    rows_out = [
-        (s, int(same_quarter[s]), f"{forecasts[s]:.0f}", _trend_word(forecasts[s], same_quarter[s]))
+
+
+def job_forecasts(*, today: dt.date) -> Generated:
+    """Next quarter's placements by sector, as a range, from each sector's history and the
+    placements already made this quarter (keepwarm.newsletters.forecast)."""
+    current = quarter_index(today)
+    target = current + 1
+    elapsed = share_of_quarter_gone(today)
+    history = placement_history(today=today)
+    # The busiest sectors of the last year are the ones worth a forecast (each is a few
+    # model fits: a long tail of sectors would only cost time).
+    busiest = sorted(history, key=lambda s: (-sum(history[s].complete[-4:]), s))[:TOP_SECTORS]
+    outlooks = {
+        sector: forecast_next(history[sector].complete, so_far=history[sector].so_far,
+                              elapsed=elapsed)
+        for sector in busiest
+    }  # fmt: skip
+    sectors = sorted(outlooks, key=lambda s: (-outlooks[s].expected, s))
+    last_year = {s: _last_year(history[s], current) for s in sectors}
+    so_far = sum(history[s].so_far for s in sectors)
+    rows = [
+        (s, _between(outlooks[s]), last_year[s], _trend_word(outlooks[s], last_year[s]))
         for s in sectors
     ]
-    method = (
-        f"*How we worked this out:* for each sector we took the number of people we placed "
-        f"in {quarter_name(target - 4)} (the same quarter last year, because hiring is seasonal) "
-        "and scaled it by how the last four quarters compared with the four before "
-        f"(growth kept between ×{GROWTH_BOUNDS[0]} and ×{GROWTH_BOUNDS[1]})."
-    )
-    if public:
-        method += (
-            " Where public figures for the sector were imported, we used the average of our "
-            "growth and theirs."
-        )
-    if test["mape"] is not None:
-        accuracy = (
-            f"*How accurate is it?* Forecasting each of the last {BACKTEST_QUARTERS} quarters "
-            f"this way, the figures were off by **{test['mape']:.0f}%** on average "
-            f"(MAPE over {test['points']} sector-quarters; simply repeating the latest quarter "
-            f"was off by {test['naive_mape']:.0f}%). Treat it as a direction, not a promise."
-        )
-    else:
-        accuracy = (
-            "*How accurate is it?* We do not have enough history yet to check it against "
-            "past quarters."
-        )
-    body = "\n".join(
-        [
-            f"Where we expect demand in **{quarter_name(target)}**, from our own placements:",
-            "",
-            _table(
-                ["Sector", f"Placed in {quarter_name(target - 4)}", "Forecast", "Trend"], rows_out
-            ),
-            "",
-            method,
-            "",
-            accuracy,
-        ]
-    )
+    parts = [
+        f"Where we expect demand in **{quarter_name(target)}**, from our own placements:",
+        "",
+        _table(
+            ["Sector", "Expected placements", f"Placed in {quarter_name(target - 4)}", "Trend"],
+            rows,
+        ),
+        "",
+        _method_text(history, outlooks, sectors, current=current, so_far=so_far),
+        *_public_lines(sectors),
+    ]
     chart = {
         "labels": sectors,
-        "values": [round(forecasts[s], 1) for s in sectors],
-        "previous": [same_quarter[s] for s in sectors],
-        "title": f"Forecast placements by sector for {quarter_name(target)}",
-        "value_name": "forecast",
+        "values": [round(outlooks[s].expected, 1) for s in sectors],
+        "previous": [last_year[s] for s in sectors],
+        "title": f"Expected placements by sector for {quarter_name(target)}",
+        "value_name": "expected",
         "previous_name": f"placed in {quarter_name(target - 4)}",
-        "caption": f"Dark bars: forecast for {quarter_name(target)}. "
+        "caption": f"Dark bars: the middle of the expected range for {quarter_name(target)}. "
         f"Light bars: {quarter_name(target - 4)}.",
     }
     data = {
         "today": today.isoformat(),
         "target": quarter_name(target),
-        "forecast": {s: round(forecasts[s], 2) for s in sectors},
-        "history": {
-            s: {quarter_name(q): v for q, v in sorted(by_sector[s].items())} for s in sectors
+        "forecast": {
+            s: {
+                "expected": round(outlooks[s].expected, 2),
+                "low": round(outlooks[s].low, 2),
+                "high": round(outlooks[s].high, 2),
+                "method": outlooks[s].method,
+                "so_far": history[s].so_far,
+            }
+            for s in sectors
         },
-        "public_growth": public,
-        "backtest": test,
+        "so_far": so_far,
         "chart": chart,
     }
-    return Generated(title=f"Job forecast for {quarter_name(target)}", body=body, data=data)
+    return Generated(
+        title=f"Job forecast for {quarter_name(target)}", body="\n".join(parts), data=data
+    )
 
 
-def _trend_word(forecast_value: float, before: float) -> str:
-    if before == 0:
-        return "new demand" if forecast_value >= 1 else "quiet"
-    change = (forecast_value - before) / before
-    if change > 0.1:
+def _last_year(history: SectorHistory, current: int) -> int:
+    """Placements in the target quarter a year earlier (current + 1 - 4 = current - 3)."""
+    back = 3  # quarters before the current one
+    return int(history.complete[-back]) if len(history.complete) >= back else 0
+
+
+def _between(outlook: Outlook) -> str:
+    low, high = round(outlook.low), round(outlook.high)
+    if low == high:
+        return f"about {low}"
+    return f"between {low} and {high}"
+
+
+def _method_text(
+    history: dict[str, SectorHistory],
+    outlooks: dict[str, Outlook],
+    sectors: list[str],
+    *,
+    current: int,
+    so_far: int,
+) -> str:
+    text = (
+        "*How we worked this out:* for each sector, a statistical forecast (exponential "
+        "smoothing, fitted to that sector's own quarters and seasons) from the people we "
+        f"placed each quarter, counting the **{so_far}** placements already agreed for "
+        f"{quarter_name(current)}. The range is where we expect the number to fall, most "
+        "quarters."
+    )
+    short = [s for s in sectors if outlooks[s].simple]
+    if short:
+        text += (
+            f" For {_and_list(short)} we have fewer than {MIN_FOR_MODEL} quarters of history, "
+            "so the figure is the average of the quarters we have, and the range runs from "
+            "the quietest to the busiest of them."
+        )
+    return text
+
+
+def _and_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _public_lines(sectors: list[str]) -> list[str]:
+    """The latest public figure imported for each sector, with its change on a year before
+    (from a meaningful base only)."""
+    latest: dict[str, dict[int, tuple[float, str]]] = defaultdict(dict)
+    rows = PublicStatistic.objects.filter(sector__in=sectors).values_list(
+        "sector", "period", "value", "source"
+    )
+    for sector, period, value, source in rows:
+        try:
+            latest[sector][parse_quarter(period)] = (value, source)
+        except ValueError:
+            continue
+    lines = []
+    for sector in sectors:
+        by_quarter = latest.get(sector)
+        if not by_quarter:
+            continue
+        quarter = max(by_quarter)
+        value, source = by_quarter[quarter]
+        line = f"- {sector}: {value:,.0f} in {quarter_name(quarter)}"
+        if quarter - 4 in by_quarter:
+            line += f" ({change_text(value, by_quarter[quarter - 4][0])} on a year before)"
+        lines.append(line + (f", {source}" if source else "") + ".")
+    return ["", "*Public figures for the same sectors:*", "", *lines] if lines else []
+
+
+def _trend_word(outlook: Outlook, last_year: float) -> str:
+    if outlook.low > last_year:
         return "rising"
-    if change < -0.1:
+    if outlook.high < last_year:
         return "falling"
-    return "steady"
+    return "about the same"
 
 
 # --- Success stories -------------------------------------------------------------------------
 
 
-def success_stories(*, today: dt.date, months: int = 6, limit: int = 5) -> Generated:
-    """Recent placements whose people agreed to be featured, newest first."""
-    placements = (
-        Placement.objects.filter(
-            featured_consent=True,
-            start_date__gte=add_months(today, -months),
-            start_date__lte=today,
+def featurable(placements: Any) -> Any:
+    """`placements` without anyone a story must not be about: the person did not agree,
+    the placement is at risk (an open alert, or a score at the agency's alert level), they
+    said they might leave, or their latest word on their personal page or to us is that
+    they are actively looking."""
+    threshold = RiskSettings.current().alert_threshold
+    latest_status = (
+        StatusStatement.objects.filter(person=OuterRef("person"))
+        .order_by("-created_at", "-id")
+        .values("status")[:1]
+    )
+    return (
+        placements.filter(featured_consent=True)
+        .exclude(Exists(Alert.objects.filter(placement=OuterRef("pk"), state=Alert.State.OPEN)))
+        .exclude(
+            Exists(
+                Risk.objects.filter(placement=OuterRef("pk")).filter(
+                    Q(score__gte=threshold) | Q(fitted_score__gte=threshold)
+                )
+            )
         )
-        .exclude(status__in=Placement.ENDED)
+        .exclude(
+            Exists(
+                Signal.objects.filter(
+                    placement__person=OuterRef("person"),
+                    kind=SignalKind.MIGHT_LEAVE,
+                    active=True,
+                )
+            )
+        )
+        .annotate(latest_status=latest_status)
+        # Spelled out: a NULL (no statement) would fall to a plain exclude's NOT (NULL = x).
+        .filter(
+            Q(latest_status__isnull=True)
+            | ~Q(latest_status=StatusStatement.Status.ACTIVELY_LOOKING)
+        )
+    )
+
+
+def success_stories(*, today: dt.date, months: int = 6, limit: int = 5) -> Generated:
+    """Recent placements whose people agreed to be featured and are doing well, newest first."""
+    recent = Placement.objects.filter(
+        start_date__gte=add_months(today, -months), start_date__lte=today
+    ).exclude(status__in=Placement.ENDED)
+    placements = (
+        featurable(recent)
         .select_related("person", "company")
         .order_by("-start_date", "-id")[:limit]
     )

@@ -242,6 +242,9 @@ class Issue(Stamped):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on with every save of the editor and every added, moved or removed block, so an
+    # editor open meanwhile is told instead of overwriting (keepwarm.audit.concurrency).
+    version = models.PositiveIntegerField(default=0)
 
     class Meta(Stamped.Meta):
         ordering = ["-created_at", "-id"]

@@ -121,12 +121,65 @@ def open_view_token(token: str) -> tuple[int, int] | None:
         return None
 
 
+# --- The plain-text part: Markdown as a person would type it in an email ---------------------
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_STRONG = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
+_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    """A table as columns of text padded to line up (in a fixed-width font, as most mail
+    clients show plain text); numbers right-aligned."""
+    widths = [max(len(row[i]) if i < len(row) else 0 for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for number, row in enumerate(rows):
+        cells = [
+            cell.rjust(width)
+            if number and re.fullmatch(r"[£$€+\-\d.,%]+", cell)
+            else cell.ljust(width)
+            for cell, width in zip(row, widths, strict=False)
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return lines
+
+
+def plain_text(markdown: str) -> str:
+    """A block's Markdown for the text part: tables as aligned columns, no ** or * around
+    words, links as "text (address)"."""
+    out: list[str] = []
+    table: list[list[str]] = []
+    for line in [*markdown.splitlines(), ""]:
+        if _TABLE_ROW.match(line):
+            if not _TABLE_RULE.match(line):
+                table.append(_cells(line))
+            continue
+        if table:
+            out += _aligned(table)
+            table = []
+        out.append(line)
+    text = "\n".join(out).rstrip()
+    text = _STRONG.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _EMPHASIS.sub(r"\1", text)
+    return _LINK.sub(
+        lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text
+    )
+
+
 def _block_context(block: Block) -> dict[str, Any]:
     return {
         "title": block.title,
         "kind": block.get_kind_display(),
         "html": markdown_html(_block_tokens(block.body)),
-        "text": _block_tokens(block.body).strip(),
+        "text": plain_text(_block_tokens(block.body)).strip(),
         "chart": block.chart,
     }
 

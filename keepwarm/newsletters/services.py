@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Any
@@ -31,6 +32,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
+from keepwarm.audit.concurrency import claim_version
+from keepwarm.audit.models import AuditEntry
+from keepwarm.audit.recording import changes_from, record_for, stored_values
 from keepwarm.lib.dates import add_months, agency_zone, local_time
 from keepwarm.lib.ratelimit import over_limit
 from keepwarm.mail.models import OutboxMessage
@@ -130,6 +134,77 @@ def create_issue(
     )
 
 
+@dataclass(frozen=True)
+class BlockText:
+    """What the editor holds for one block."""
+
+    title: str
+    body: str
+
+
+def _block_label(block: Block) -> str:
+    return f"Block “{block.title}”"
+
+
+@transaction.atomic
+def save_issue(
+    *,
+    issue: Issue,
+    expected_version: int | None,
+    subject: str,
+    preheader: str,
+    blocks: Mapping[int, BlockText],
+) -> Issue:
+    """Save the subject, preheader and every block's text together, as the editor sends
+    them: all of it or, when anything is refused, none of it.
+
+    `expected_version` is the issue's version when the editor was opened; a save or a
+    block added, moved or removed since raises EditConflict and nothing is written (see
+    keepwarm.audit.concurrency), so one person's edit never silently replaces another's.
+    The change is on the audit trail, each block's old and new text."""
+    before = stored_values(issue)
+    if before["state"] not in (State.DRAFT, State.SCHEDULED, State.FAILED):
+        raise ValidationError("This issue is already going out; it can no longer be edited.")
+    claim_version(issue, expected_version, stored=before["version"])
+    check_placeholders(subject=subject, preheader=preheader)
+    stored = {block.pk: block for block in Block.objects.select_for_update().filter(issue=issue)}
+    block_changes: dict[str, list[Any]] = {}
+    for pk, text in blocks.items():
+        block = stored.get(pk)
+        if block is None:
+            continue  # removed meanwhile: that moved the version on, so we never get here
+        check_placeholders(title=text.title, body=text.body)
+        if (block.title, block.body) == (text.title, text.body):
+            continue
+        label = _block_label(block)
+        if block.title != text.title:
+            block_changes[f"{label} title"] = [block.title, text.title]
+        if block.body != text.body:
+            block_changes[label] = [block.body, text.body]
+        block.title, block.body = text.title, text.body
+        block.save(update_fields=["title", "body"])
+    issue.subject, issue.preheader = subject.strip(), preheader.strip()
+    issue.save()
+    record_for(
+        AuditEntry.Action.CHANGED, issue, changes=changes_from(before, issue) | block_changes
+    )
+    return issue
+
+
+def _moved_on(issue: Issue, what: str) -> None:
+    """A block added, moved or removed: the issue's version moves on, so an editor open
+    elsewhere with the old blocks is warned before it saves over them."""
+    with transaction.atomic():
+        before = stored_values(issue)
+        issue.version = before["version"] + 1
+        Issue.objects.filter(pk=issue.pk).update(version=issue.version)
+        record_for(
+            AuditEntry.Action.CHANGED,
+            issue,
+            changes={"version": [before["version"], issue.version], "Blocks": [None, what]},
+        )
+
+
 def _next_order(issue: Issue) -> int:
     highest = issue.blocks.aggregate(m=Max("order"))["m"]
     return 0 if highest is None else highest + 1
@@ -146,16 +221,17 @@ def _add_block(
     *, issue: Issue, kind: str, title: str, body: str, data: dict[str, Any] | None = None
 ) -> Block:
     _editable(issue)
-    block = Block.objects.create(
-        issue=issue, kind=kind, title=title, body=body, data=data or {}, order=_next_order(issue)
-    )
-    touch_issue(issue=issue)
+    with transaction.atomic():
+        block = Block.objects.create(
+            issue=issue,
+            kind=kind,
+            title=title,
+            body=body,
+            data=data or {},
+            order=_next_order(issue),
+        )
+        _moved_on(issue, f"added “{title}”")
     return block
-
-
-def touch_issue(*, issue: Issue) -> None:
-    """Its blocks changed: the issue counts as changed for a sync (`updated_since`)."""
-    Issue.objects.filter(pk=issue.pk).update()
 
 
 def add_generated_block(*, issue: Issue, kind: str, today: dt.date) -> Block:
@@ -171,17 +247,26 @@ def add_library_block(*, issue: Issue, item: LibraryBlock) -> Block:
     return add_block(issue=issue, kind=item.kind, title=item.title, body=item.body)
 
 
+@transaction.atomic
 def move_block(*, block: Block, up: bool) -> None:
     _editable(block.issue)
     blocks = list(block.issue.blocks.all())
     index = next(i for i, b in enumerate(blocks) if b.pk == block.pk)
     other = index - 1 if up else index + 1
-    if 0 <= other < len(blocks):
-        blocks[index], blocks[other] = blocks[other], blocks[index]
+    if not 0 <= other < len(blocks):
+        return
+    blocks[index], blocks[other] = blocks[other], blocks[index]
     for order, item in enumerate(blocks):
         if item.order != order:
             Block.objects.filter(pk=item.pk).update(order=order)
-    touch_issue(issue=block.issue)
+    _moved_on(block.issue, f"moved “{block.title}” {'up' if up else 'down'}")
+
+
+@transaction.atomic
+def remove_block(*, block: Block) -> None:
+    _editable(block.issue)
+    block.delete()
+    _moved_on(block.issue, f"removed “{block.title}”")
 
 
 # --- Scheduling -------------------------------------------------------------------------

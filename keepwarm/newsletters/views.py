@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from keepwarm.accounts.access import manager_required, user_of
 from keepwarm.accounts.models import User
+from keepwarm.audit.concurrency import EditConflict, conflict_message, with_current_version
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.dates import agency_zone
 from keepwarm.lib.ids import parse_id
@@ -21,7 +22,7 @@ from keepwarm.lib.working_days import why_not_working
 from keepwarm.newsletters import services
 from keepwarm.newsletters.forms import (
     AudienceForm,
-    BlockForm,
+    IssueEditor,
     IssueForm,
     LibraryBlockForm,
     NewBlockForm,
@@ -207,10 +208,11 @@ def _issue_to_change(request: HttpRequest, issue: Issue) -> None:
         raise ValidationError(locked)
 
 
-def _preview_html(issue: Issue, user: User) -> str:
-    """The issue as its first recipient the user may see would get it (someone they could
-    open anyway), or as a made-up "Sam" when there is none."""
-    frozen = compose(issue)
+def _preview_html(issue: Issue, user: User, blocks: list[Block] | None = None) -> str:
+    """The issue (with `blocks` as typed, when given) as its first recipient the user may
+    see would get it (someone they could open anyway), or as a made-up "Sam" when there
+    is none."""
+    frozen = compose(issue, blocks)
     members = issue.newsletter.audience.members(_today())
     visible = members.filter(pk__in=visible_people(user).values("pk"))
     sample = visible.select_related("owner").order_by("pk").first()
@@ -230,6 +232,10 @@ def _preview_html(issue: Issue, user: User) -> str:
 
 @login_required
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """The editor: subject and every block in one form, saved together, then the block
+    action its button asked for (add, move, remove). Nothing typed is lost: a refused
+    save shows the page again with the text as typed, a save over someone else's shows
+    both."""
     found = _issue(pk)
     if request.method != "POST":
         return _issue_page(request, found)
@@ -238,36 +244,84 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("newsletter_issue", pk=pk)
-    form = IssueForm(request.POST, instance=found)
-    if not form.is_valid():
-        return _issue_page(request, found, form=form)
-    form.save()
-    messages.success(request, "Saved.")
-    return redirect("newsletter_issue", pk=pk)
+    editor = IssueEditor.bind(found, request.POST)
+    if not editor.is_valid():
+        messages.error(request, "Nothing was saved: correct what is marked below.")
+        return _issue_page(request, found, editor=editor)
+    data = editor.form.cleaned_data
+    try:
+        services.save_issue(
+            issue=found,
+            expected_version=data["version"],
+            subject=data["subject"],
+            preheader=data["preheader"],
+            blocks=editor.texts(),
+        )
+    except EditConflict as stale:
+        fresh = _issue(pk)
+        editor = IssueEditor.bind(fresh, with_current_version(request.POST, stale))
+        editor.is_valid()
+        editor.form.add_error(None, conflict_message(stale))
+        return _issue_page(request, fresh, editor=editor, conflict=stale)
+    except ValidationError as exc:
+        editor.form.add_error(None, exc)
+        return _issue_page(request, found, editor=editor)
+    done = _block_action(request, found)
+    messages.success(request, done or "Saved.")
+    anchor = request.POST.get("action", "").partition(":")[2]
+    return redirect(f"{found.get_absolute_url()}#block-{anchor}" if anchor.isdigit() else found)
+
+
+def _block_action(request: HttpRequest, found: Issue) -> str:
+    """The block button pressed with the save ("up:<id>", "generate:<kind>"...), done after
+    the edits are saved; what happened, in words."""
+    verb, _, arg = request.POST.get("action", "save").partition(":")
+    try:
+        if verb in ("up", "down", "remove"):
+            block = get_object_or_404(Block, pk=parse_id(arg) or 0, issue=found)
+            if verb == "remove":
+                services.remove_block(block=block)
+                return f"Saved, and removed “{block.title}”."
+            services.move_block(block=block, up=verb == "up")
+        elif verb == "generate":
+            if arg not in GENERATED:
+                raise Http404
+            services.add_generated_block(issue=found, kind=arg, today=_today())
+            return "Saved, and added a block written from your placements: read it through."
+        elif verb == "library":
+            item = get_object_or_404(LibraryBlock, pk=parse_id(request.POST.get("item")) or 0)
+            services.add_library_block(issue=found, item=item)
+        elif verb == "blank":
+            form = NewBlockForm(request.POST, prefix="new")
+            if not form.is_valid():
+                raise ValidationError("Pick a kind of block.")
+            kind = form.cleaned_data["kind"]
+            title = form.cleaned_data["title"] or str(dict(Kind.choices)[kind])
+            services.add_block(issue=found, kind=kind, title=title)
+    except ValidationError as exc:
+        messages.error(request, "Saved, but " + " ".join(exc.messages))
+    return ""
 
 
 def _issue_page(
     request: HttpRequest,
     found: Issue,
     *,
-    form: IssueForm | None = None,
-    block_form: BlockForm | None = None,
+    editor: IssueEditor | None = None,
+    conflict: EditConflict | None = None,
 ) -> HttpResponse:
-    """The issue page; `form` or `block_form` bound, with its errors, after a refused save."""
+    """The issue page; `editor` bound, with its errors, after a refused save."""
     user = user_of(request)
-    blocks = list(found.blocks.all())
-
-    def block_form_for(block: Block) -> BlockForm:
-        if block_form is not None and block_form.instance.pk == block.pk:
-            return block_form
-        return BlockForm(instance=block, prefix=f"b{block.pk}")
-
+    editor = editor or IssueEditor.bind(found)
+    blocks = [(block, form, markdown_html(block.body)) for block, form in editor.blocks]
     context = {
         "issue": found,
-        "form": form or IssueForm(instance=found),
-        "blocks": [(block, block_form_for(block), markdown_html(block.body)) for block in blocks],
+        "editor": editor,
+        "form": editor.form,
+        "blocks": blocks,
+        "conflict": conflict,
         "locked": found.locked_for(user),
-        "new_block_form": NewBlockForm(),
+        "new_block_form": NewBlockForm(prefix="new"),
         "generated": [(kind, label) for kind, label in Kind.choices if kind in GENERATED],
         "library": LibraryBlock.objects.all(),
         "schedule_form": ScheduleForm(),
@@ -277,7 +331,8 @@ def _issue_page(
         "can_send": user.sees_whole_team,
         "next_slot": services.next_slot(found.newsletter, after=timezone.now()),
     }
-    return render(request, "newsletters/issue.html", context)
+    status = 409 if conflict else 400 if editor.form.is_bound else 200
+    return render(request, "newsletters/issue.html", context, status=status)
 
 
 def _progress(issue: Issue) -> dict[str, object]:
@@ -297,68 +352,13 @@ def issue_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def block_add(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live preview (htmx) of the editor's unsaved values: nothing is saved."""
     found = _issue(pk)
-    action = request.POST.get("action", "blank")
-    try:
-        _issue_to_change(request, found)
-        if action == "generate":
-            kind = request.POST.get("kind", "")
-            if kind not in GENERATED:
-                raise Http404
-            services.add_generated_block(issue=found, kind=kind, today=_today())
-        elif action == "library":
-            item = get_object_or_404(LibraryBlock, pk=request.POST.get("item") or 0)
-            services.add_library_block(issue=found, item=item)
-        else:
-            form = NewBlockForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("Pick a kind of block.")
-            kind = form.cleaned_data["kind"]
-            title = form.cleaned_data["title"] or str(dict(Kind.choices)[kind])
-            services.add_block(issue=found, kind=kind, title=title)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("newsletter_issue", pk=pk)
-
-
-def _block(pk: int) -> Block:
-    return get_object_or_404(Block.objects.select_related("issue"), pk=pk)
-
-
-@login_required
-@require_POST
-def block_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    block = _block(pk)
-    back = redirect(f"{block.issue.get_absolute_url()}#block-{block.pk}")
-    try:
-        _issue_to_change(request, block.issue)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return back
-    action = request.POST.get("action", "save")
-    if action == "delete":
-        block.delete()
-    elif action in ("up", "down"):
-        services.move_block(block=block, up=action == "up")
-    else:
-        form = BlockForm(request.POST, instance=block, prefix=f"b{block.pk}")
-        if not form.is_valid():
-            # Shown again with the text as typed, so nothing written is lost.
-            messages.error(request, f"“{block.title}” was not saved: see the block below.")
-            return _issue_page(request, _issue(block.issue_id), block_form=form)
-        form.save()
-        messages.success(request, f"“{block.title}” saved.")
-    services.touch_issue(issue=block.issue)
-    return back
-
-
-@login_required
-@require_POST
-def markdown_preview(request: HttpRequest) -> HttpResponse:
-    """Live preview of a block's Markdown (htmx): sanitised like the email."""
-    text = next((str(v) for k, v in request.POST.items() if k.endswith("body")), "")
-    return HttpResponse(markdown_html(text))
+    editor = IssueEditor.bind(found, request.POST)
+    unsaved, blocks = editor.unsaved(request.POST)
+    html = _preview_html(unsaved, user_of(request), blocks) if blocks else ""
+    return render(request, "newsletters/_preview.html", {"preview_html": html})
 
 
 @login_required

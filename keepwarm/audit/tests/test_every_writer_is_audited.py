@@ -528,9 +528,9 @@ OTHERS: dict[str, str] = {
         "newsletters",
         "add_block add_generated_block add_library_block cancel_issue check_placeholders "
         "close_finished_issues content_problem create_issue expand_issue fail_issue "
-        "import_statistics move_block newsletter_from next_slot "
+        "import_statistics move_block newsletter_from next_slot remove_block save_issue "
         "pause_issue personalise reason_text record_engagement resume_issue run_due_issues "
-        "schedule_issue send_test touch_issue unschedule_issue",
+        "schedule_issue send_test unschedule_issue",
         "newsletter issues, their copies in the outbox and engagement counts",
     ),
     **_each("mail", "check_basis current_consent lawful marketable_people may_market_to", "reads"),

@@ -91,3 +91,27 @@ def make_person(
     )
     Role.objects.create(person=person, kind=role, started_on=dt.date(2025, 1, 6))
     return person
+
+
+def editor_data(
+    issue: Issue,
+    *,
+    action: str = "save",
+    subject: str | None = None,
+    blocks: dict[int, tuple[str, str]] | None = None,
+    version: int | None = None,
+) -> dict[str, str]:
+    """The editor form as the page sends it: every block as stored unless `blocks` gives
+    its (title, body), at the version the page was opened (the stored one unless given)."""
+    issue.refresh_from_db()
+    data = {
+        "subject": issue.subject if subject is None else subject,
+        "preheader": issue.preheader,
+        "version": str(issue.version if version is None else version),
+        "action": action,
+    }
+    for block in issue.blocks.all():
+        title, body = (blocks or {}).get(block.pk, (block.title, block.body))
+        data[f"b{block.pk}-title"] = title
+        data[f"b{block.pk}-body"] = body
+    return data

@@ -26,7 +26,7 @@ from keepwarm.newsletters.services import (
     fail_issue,
     schedule_issue,
 )
-from keepwarm.newsletters.tests.conftest import NOW, Setup
+from keepwarm.newsletters.tests.conftest import NOW, Setup, editor_data
 from keepwarm.worker.tick import tick
 
 SLOT = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)
@@ -63,10 +63,10 @@ def test_a_block_with_an_unknown_placeholder_is_refused_naming_it_and_the_valid_
     client.force_login(setup.cast.owner)
     block = setup.issue.blocks.get()
     page = client.post(
-        f"/newsletters/blocks/{block.pk}/",
-        {"action": "save", f"b{block.pk}-title": "Tips", f"b{block.pk}-body": BOGUS},
+        setup.issue.get_absolute_url(),
+        editor_data(setup.issue, blocks={block.pk: ("Tips", BOGUS)}),
     )
-    assert page.status_code == 200
+    assert page.status_code == 400
     text = page.content.decode()
     assert "Unknown placeholder %%KW_BOGUS%%" in text
     assert "{{ first_name }} and {{ consultant }}" in text
@@ -241,12 +241,8 @@ def test_a_failed_issue_is_corrected_scheduled_again_and_goes_out(
 
     client.force_login(setup.cast.manager)
     client.post(
-        f"/newsletters/blocks/{block.pk}/",
-        {
-            "action": "save",
-            f"b{block.pk}-title": "Tips",
-            f"b{block.pk}-body": "Hi {{ first_name }}",
-        },
+        setup.issue.get_absolute_url(),
+        editor_data(setup.issue, blocks={block.pk: ("Tips", "Hi {{ first_name }}")}),
     )
     # Pages schedule against the real clock: a time safely ahead of it (GMT, so UTC too).
     later = dt.datetime(2036, 1, 10, 10, 30, tzinfo=dt.UTC)

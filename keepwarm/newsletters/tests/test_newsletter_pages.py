@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.test import Client
 
 from keepwarm.newsletters.models import Audience, Issue, Kind, Newsletter
-from keepwarm.newsletters.tests.conftest import Setup
+from keepwarm.newsletters.tests.conftest import Setup, editor_data
 
 
 def login(client: Client, username: str) -> None:
@@ -25,12 +25,15 @@ def test_manager_builds_an_audience_composes_and_schedules(setup: Setup, client:
     page = client.get(f"/newsletters/issues/{issue.pk}/")
     assert page.status_code == 200 and b"sandbox srcdoc" in page.content
     client.post(
-        f"/newsletters/issues/{issue.pk}/blocks/",
-        {"action": "generate", "kind": Kind.JOB_FORECASTS},
+        issue.get_absolute_url(), editor_data(issue, action=f"generate:{Kind.JOB_FORECASTS}")
     )
     assert issue.blocks.filter(kind=Kind.JOB_FORECASTS).exists()
-    md = client.post("/newsletters/markdown/", {"b1-body": "**bold** <script>x</script>"})
-    assert b"<strong>bold</strong>" in md.content and b"<script>" not in md.content
+    block = issue.blocks.first()
+    assert block is not None
+    typed = editor_data(issue, blocks={block.pk: ("Tips", "**bold** <script>x</script>")})
+    preview = client.post(f"/newsletters/issues/{issue.pk}/preview/", typed)
+    assert b"&lt;strong&gt;bold&lt;/strong&gt;" in preview.content
+    assert b"&lt;script&gt;" not in preview.content
     client.post(f"/newsletters/issues/{issue.pk}/action/", {"action": "schedule", "when": ""})
     issue.refresh_from_db()
     assert issue.state == Issue.State.SCHEDULED

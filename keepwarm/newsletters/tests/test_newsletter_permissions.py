@@ -8,7 +8,7 @@ from keepwarm.api.tests.conftest import Api
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
 from keepwarm.newsletters.models import Issue, Kind
 from keepwarm.newsletters.services import TESTS_PER_WINDOW, schedule_issue
-from keepwarm.newsletters.tests.conftest import NOW, Setup
+from keepwarm.newsletters.tests.conftest import NOW, Setup, editor_data
 
 
 def _schedule(setup: Setup) -> Issue:
@@ -30,15 +30,12 @@ def test_a_consultant_cannot_change_an_issue_a_manager_scheduled(
     client.force_login(setup.cast.owner)
     page = client.get(issue.get_absolute_url()).content.decode()
     assert "only managers and admins can change it now" in page
-    assert f'action="/newsletters/blocks/{block.pk}/"' not in page
+    assert 'id="issue-editor"' not in page
 
-    client.post(issue.get_absolute_url(), {"subject": "Changed", "preheader": ""})
-    client.post(
-        f"/newsletters/blocks/{block.pk}/",
-        {"action": "save", f"b{block.pk}-title": "Changed", f"b{block.pk}-body": "Changed"},
-    )
-    client.post(f"/newsletters/issues/{issue.pk}/blocks/", {"action": "blank", "kind": "cv_tips"})
-    refused = client.post(f"/newsletters/blocks/{block.pk}/", {"action": "delete"}, follow=True)
+    url = issue.get_absolute_url()
+    client.post(url, editor_data(issue, subject="Changed", blocks={block.pk: ("Changed", "")}))
+    client.post(url, {**editor_data(issue, action="blank"), "new-kind": "cv_tips"})
+    refused = client.post(url, editor_data(issue, action=f"remove:{block.pk}"), follow=True)
     assert "only managers and admins can change it now" in refused.content.decode()
 
     issue.refresh_from_db()
@@ -51,14 +48,16 @@ def test_a_manager_changes_a_scheduled_issue_and_a_consultant_a_draft(
     setup: Setup, client: Client
 ) -> None:
     client.force_login(setup.cast.owner)
-    client.post(setup.issue.get_absolute_url(), {"subject": "Draft by Olivia", "preheader": ""})
+    client.post(setup.issue.get_absolute_url(), editor_data(setup.issue, subject="Draft by Olivia"))
     setup.issue.refresh_from_db()
     assert setup.issue.subject == "Draft by Olivia"
 
     issue = _schedule(setup)
     client.force_login(setup.cast.manager)
-    client.post(issue.get_absolute_url(), {"subject": "Final", "preheader": ""})
-    client.post(f"/newsletters/issues/{issue.pk}/blocks/", {"action": "blank", "kind": "cv_tips"})
+    client.post(
+        issue.get_absolute_url(),
+        {**editor_data(issue, subject="Final", action="blank"), "new-kind": "cv_tips"},
+    )
     issue.refresh_from_db()
     assert issue.subject == "Final" and issue.state == Issue.State.SCHEDULED
     assert issue.blocks.filter(kind=Kind.CV_TIPS).count() == 2

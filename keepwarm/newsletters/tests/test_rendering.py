@@ -151,3 +151,10 @@ def test_bulk_copies_carry_the_view_in_browser_link_render_makes(setup: Setup) -
     assert link in priya.body_text
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert open_view_token(token) == (setup.issue.pk, setup.cast.candidate.pk)
+
+
+def test_the_text_part_shows_tables_as_columns_not_markdown(setup: Setup) -> None:
+    add_generated_block(issue=setup.issue, kind=Kind.EMPLOYMENT_TRENDS, today=TODAY)
+    text = compose(setup.issue).text
+    assert "Sector" in text and "Last 12 months" in text
+    assert "|" not in text and "---|" not in text and "**" not in text
