@@ -426,7 +426,7 @@ def visible_placements(user: User) -> QuerySet[Placement]:
 def visible_person_ids(owner_ids: list[int]) -> QuerySet[Any]:
     """The ids of the people `owner_ids` own, or who are placed or hiring manager on their
     placements: one branch per reason, each read from an index led by the owner
-    (person.owner_id, placement_owner_person, placement_owner_manager), joined by UNION.
+    (person_owner_ids, placement_owner_person, placement_owner_manager), joined by UNION.
     An OR of the same reasons is served by no index, so every list's count read the whole
     agency; the union reads only the consultants' own book."""
     # Each branch unordered: a compound statement takes no ORDER BY in its parts.
