@@ -163,7 +163,8 @@ def _database(url: str) -> dict[str, Any]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"KEEPWARM_DATABASE_URL is not a database URL: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
+        # The connection is kept like PostgreSQL's (60 s, checked before reuse): opening
+        # one per request, with its PRAGMAs, cost a signed-in page more than its queries.
         # WAL lets the web and the worker read while one writes; IMMEDIATE takes the
         # write lock at BEGIN so two writers queue instead of failing mid-transaction.
         config["OPTIONS"] = {

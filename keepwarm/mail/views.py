@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from keepwarm.accounts.models import User
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care import queries
 from keepwarm.lib.ids import parse_id
+from keepwarm.lib.paginator import CappedPaginator
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.reconcile import resolve_unknown
 
@@ -50,7 +50,9 @@ def sent_mail(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(state=state)
     else:
         state = ""
-    page = Paginator(qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     record_read(page, label=brief_label)
     unknown_here = any(m.state == OutboxMessage.State.UNKNOWN for m in page.object_list)
     context = {

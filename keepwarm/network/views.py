@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import get_person_for, visible_people
 from keepwarm.lib.ids import parse_id
+from keepwarm.lib.paginator import CappedPaginator
 from keepwarm.network import queries, services
 from keepwarm.network.forms import (
     AdvanceReferralForm,
@@ -43,7 +43,7 @@ def referrals(request: HttpRequest) -> HttpResponse:
     unsure = bool(request.GET.get("unsure"))
     if unsure:
         qs = qs.filter(referred__isnull=True)
-    page = Paginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
+    page = CappedPaginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     record_read(page, label=brief_label, people=queries.referral_people_shown)

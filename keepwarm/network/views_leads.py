@@ -18,6 +18,7 @@ from keepwarm.accounts.access import user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.ids import parse_id
+from keepwarm.lib.paginator import CappedPaginator
 from keepwarm.network import queries, services
 from keepwarm.network.forms import (
     ConvertLeadForm,
@@ -40,7 +41,7 @@ def leads(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     else:
         status = ""
-    page = Paginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
+    page = CappedPaginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     record_read(page, label=brief_label, people=queries.lead_people_shown)

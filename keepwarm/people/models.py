@@ -127,6 +127,14 @@ class Person(models.Model):
     class Meta:
         ordering = ["last_name", "first_name"]
         verbose_name_plural = "people"
+        # The people list's order: a page of the whole agency (managers) is read from the
+        # index, not sorted from every row.
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="person_name_order"),
+            # Who a consultant may see (care.queries.visible_person_ids) reads the ids of
+            # the people they own from this index alone.
+            models.Index(fields=["owner", "id"], name="person_owner_ids"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -26,6 +26,7 @@ from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.views import covering_ids, logged_message
+from keepwarm.lib.paginator import CappedPaginator
 from keepwarm.people import services as people_services
 from keepwarm.people.forms import (
     ClientContactForm,
@@ -65,7 +66,7 @@ def people(request: HttpRequest) -> HttpResponse:
         role = ""
     if request.GET.get("mine"):
         qs = qs.filter(owner=user)
-    page = Paginator(qs.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
+    page = CappedPaginator(qs.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     record_read(page)

@@ -124,7 +124,16 @@ class Placement(models.Model):
 
     class Meta:
         ordering = ["-start_date"]
-        indexes = [models.Index(fields=["owner", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            # Who a consultant may see (care.queries.visible_person_ids) reads these alone.
+            models.Index(fields=["owner", "person"], name="placement_owner_person"),
+            models.Index(
+                fields=["owner", "hiring_manager"],
+                name="placement_owner_manager",
+                condition=models.Q(hiring_manager__isnull=False),
+            ),
+        ]
 
     def shows_money_to(self, user: Any) -> bool:
         """Salary, fee and rebates: see `shows_money`."""

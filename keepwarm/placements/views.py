@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from keepwarm.care.services.placements import NotAllowed
 from keepwarm.care.templatetags.keepwarm import money
 from keepwarm.care.views import covering_ids
 from keepwarm.lib.ids import parse_id
+from keepwarm.lib.paginator import CappedPaginator
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
 from keepwarm.placements.models import Placement
 
@@ -49,7 +49,9 @@ def placements(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(owner_id=owner_id)
     else:
         owner = ""
-    page = Paginator(qs.order_by("-start_date", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs.order_by("-start_date", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     record_read(page)
     context = {
         "page_obj": page,

@@ -1,0 +1,166 @@
+"""The people list against the list50 anchor, and a signed-in request against an anonymous one.
+
+    .venv/bin/python bench/bench_lists.py [--scale 1.0] [--requests 60] [--no-plans]
+
+Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first. In-process
+with Django's test Client, DEBUG off, through the whole middleware stack (sessions, sign-in,
+audit) and Django's request signals, so connections are opened and kept as in production.
+Requests interleave after 3 warm-ups each:
+
+- **people list** (`/people/`, page 1 and page 3) as the consultant with the median book,
+  and page 1 as a manager (who sees the whole agency), each against the **list50 anchor**
+  (bench_urls.py: one indexed query, 50 rows) signed in as the same user. Goal: ≥ 50% of the
+  anchor's req/s, p99 ≤ 2x the anchor's p99. req/s is requests over their summed wall time
+  (one client, one after another).
+- **signed-in vs anonymous**: the list50 anchor signed in as the consultant against the same
+  anchor without a session; the ratio of their p50 is what a session and user cost.
+
+On PostgreSQL it prints EXPLAIN (ANALYZE) of the consultant's people-list count and page
+query, and says whether any table was read by a sequential scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import database_url, engine_name, figure, percentile, setup_django
+
+
+def pick_users() -> tuple[Any, Any]:
+    """The consultant owning the median number of people, and a manager."""
+    from django.db.models import Count
+
+    from keepwarm.accounts.models import User
+
+    consultants = list(
+        User.objects.filter(role=User.Role.CONSULTANT)
+        .annotate(book=Count("owned_people"))
+        .order_by("book", "id")
+    )
+    manager = User.objects.filter(role=User.Role.MANAGER).order_by("id").first()
+    return consultants[len(consultants) // 2], manager
+
+
+def measure(clients: dict[str, tuple[Any, str]], requests: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in clients}
+    for i in range(-3, requests):
+        for name, (client, url) in clients.items():
+            start = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - start
+            if response.status_code != 200:
+                raise RuntimeError(f"{name}: GET {url} answered {response.status_code}")
+            if i >= 0:
+                times[name].append(elapsed * 1000)
+    return times
+
+
+def req_per_s(times: list[float]) -> float:
+    return len(times) / (sum(times) / 1000)
+
+
+def print_plans(client: Any, url: str) -> None:
+    """EXPLAIN ANALYZE the queries on the people list that read people (count and page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    person = connection.ops.quote_name("people_person")
+    for query in ctx.captured_queries:
+        sql = query["sql"]
+        if f"FROM {person}" not in sql and "COUNT(*)" not in sql:
+            continue
+        kind = "count" if "COUNT(*)" in sql else "page"
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+            plan = [row[0] for row in cursor.fetchall()]
+        seq = [line.strip() for line in plan if "Seq Scan" in line]
+        print(f"  plan of the people list's {kind} query ({'SEQ SCAN' if seq else 'index only'}):")
+        for line in plan:
+            print(f"    {line}")
+
+
+def run(scale: float, requests: int, plans: bool) -> None:
+    from django.test import Client, override_settings
+    from django.urls import reverse
+
+    from keepwarm.care.queries import visible_people
+
+    override = override_settings(
+        ROOT_URLCONF="bench_urls", DEBUG=False, KEEPWARM_REQUIRE_SECOND_FACTOR=False
+    )
+    override.enable()
+    engine = engine_name()
+    consultant, manager = pick_users()
+    sees = visible_people(consultant).count()
+    mine, bosses, anonymous = Client(), Client(), Client()
+    mine.force_login(consultant)
+    bosses.force_login(manager)
+    anchor, people = reverse("bench_list50"), reverse("people")
+    print(
+        f"[lists, {engine}, scale {scale:g}] consultant {consultant.username} may see "
+        f"{sees:,} people; manager {manager.username}; load average {os.getloadavg()[0]:.1f}"
+    )
+    times = measure(
+        {
+            "anchor": (mine, anchor),
+            "people": (mine, people),
+            "people_page3": (mine, people + "?page=3"),
+            "manager_anchor": (bosses, anchor),
+            "manager_people": (bosses, people),
+            "anonymous_anchor": (anonymous, anchor),
+        },
+        requests,
+    )
+    for name, ceiling in (
+        ("people", "anchor"),
+        ("people_page3", "anchor"),
+        ("manager_people", "manager_anchor"),
+    ):
+        page, base = times[name], times[ceiling]
+        print(
+            f"  {name}: {req_per_s(page):.1f} req/s, p50 {percentile(page, 50):.1f} ms, "
+            f"p99 {percentile(page, 99):.1f} ms; anchor {req_per_s(base):.1f} req/s, "
+            f"p99 {percentile(base, 99):.1f} ms"
+        )
+        figure(f"{name}_req_per_s_{engine}", req_per_s(page), req_per_s(base), "req/s", "≥ 0.50x")
+        figure(
+            f"{name}_p99_{engine}_ms",
+            percentile(page, 99),
+            percentile(base, 99),
+            "ms",
+            "≤ 2x",
+        )
+    signed, anon = times["anchor"], times["anonymous_anchor"]
+    figure(
+        f"signed_in_vs_anonymous_p50_{engine}_ms",
+        percentile(signed, 50),
+        percentile(anon, 50),
+        "ms",
+        "as close to 1x as a session and a user allow",
+    )
+    if plans and engine == "postgresql":
+        print_plans(mine, people)
+    override.disable()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--no-plans", action="store_true")
+    args = parser.parse_args(argv)
+    setup_django(database_url(args.scale))
+    run(args.scale, args.requests, not args.no_plans)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
