@@ -102,9 +102,7 @@ def test_automated_emails_and_calls_that_reach_nobody_are_no_contact(cast: Cast)
 
 def test_writing_in_from_the_personal_page_is_contact(cast: Cast) -> None:
     with time_machine.travel(NOW, tick=False):
-        refer(
-            person=cast.candidate, kind="candidate", name="Nina Newman", agreed_to_contact=True
-        )
+        refer(person=cast.candidate, kind="candidate", name="Nina Newman", agreed_to_contact=True)
         cast.candidate.refresh_from_db()
         page = _client(cast.owner).get(reverse("person", args=[cast.candidate.pk]))
     assert cast.candidate.last_contacted_at == NOW
