@@ -67,20 +67,16 @@ class PingOut(Schema):
     delivery: int = Field(description="The queued test delivery; the worker sends it.")
 
 
-def _admin(request: HttpRequest) -> bool:
-    return caller(request).is_admin
-
-
 @router.get("", response={200: list[WebhookOut], 403: ErrorOut}, url_name="webhooks")
 def list_webhooks(request: HttpRequest) -> Any:
-    if not _admin(request):
+    if not caller(request).is_admin:
         return Status(403, ADMINS_ONLY)
     return list(Webhook.objects.all())
 
 
 @router.post("", response={201: WebhookWithSecret, 403: ErrorOut, 422: ErrorOut})
 def create_webhook(request: HttpRequest, payload: WebhookIn) -> Any:
-    if not _admin(request):
+    if not caller(request).is_admin:
         return Status(403, ADMINS_ONLY)
     hook = services.save_webhook(by=caller(request), **payload.dict())
     return Status(201, hook)
@@ -88,14 +84,14 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Any:
 
 @router.get("/{id}", response={200: WebhookOut, 403: ErrorOut, 404: ErrorOut}, url_name="webhook")
 def read_webhook(request: HttpRequest, id: Id) -> Any:
-    if not _admin(request):
+    if not caller(request).is_admin:
         return Status(403, ADMINS_ONLY)
     return get_object_or_404(Webhook, pk=id)
 
 
 @router.patch("/{id}", response={200: WebhookOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def update_webhook(request: HttpRequest, id: Id, payload: WebhookPatch) -> Any:
-    if not _admin(request):
+    if not caller(request).is_admin:
         return Status(403, ADMINS_ONLY)
     hook = get_object_or_404(Webhook, pk=id)
     current = {
@@ -110,7 +106,7 @@ def update_webhook(request: HttpRequest, id: Id, payload: WebhookPatch) -> Any:
 
 @router.delete("/{id}", response={204: None, 403: ErrorOut, 404: ErrorOut})
 def delete_webhook(request: HttpRequest, id: Id) -> Any:
-    if not _admin(request):
+    if not caller(request).is_admin:
         return Status(403, ADMINS_ONLY)
     services.delete_webhook(webhook=get_object_or_404(Webhook, pk=id), by=caller(request))
     return Status(204, None)
@@ -119,7 +115,7 @@ def delete_webhook(request: HttpRequest, id: Id) -> Any:
 @router.post("/{id}/ping", response={202: PingOut, 403: ErrorOut, 404: ErrorOut})
 def ping_webhook(request: HttpRequest, id: Id) -> Any:
     """Queue a `ping` event to this subscription alone, paused or not."""
-    if not _admin(request):
+    if not caller(request).is_admin:
         return Status(403, ADMINS_ONLY)
     hook = get_object_or_404(Webhook, pk=id)
     delivery = services.send_test_event(webhook=hook, by=caller(request))
@@ -129,7 +125,7 @@ def ping_webhook(request: HttpRequest, id: Id) -> Any:
 @router.post("/{id}/rotate-secret", response={200: WebhookWithSecret, 403: ErrorOut, 404: ErrorOut})
 def rotate_secret(request: HttpRequest, id: Id) -> Any:
     """A new secret; the old one signs too until `previous_secret_until` (a day)."""
-    if not _admin(request):
+    if not caller(request).is_admin:
         return Status(403, ADMINS_ONLY)
     hook = get_object_or_404(Webhook, pk=id)
     return services.rotate_secret(webhook=hook, by=caller(request))
