@@ -24,7 +24,10 @@ REFERRAL = {"kind": "candidate", "name": "Sam Jones", "email": "sam@example.org"
 
 def _answered(cast: Cast, person: Person, name: str, said: str) -> None:
     questionnaire = Questionnaire.objects.create(
-        code=name.lower().replace(" ", "-"), name=name, audience=Audience.CANDIDATE
+        code=name.lower().replace(" ", "-"),
+        name=f"Internal: {name.lower()}",
+        public_title=name,
+        audience=Audience.CANDIDATE,
     )
     question = Question.objects.create(
         questionnaire=questionnaire, code="why", kind=Question.Kind.TEXT, label="How is it going?"
@@ -73,6 +76,7 @@ def test_their_own_past_answers_are_on_the_page_and_nobody_elses(
     page = client.get("/me/").text
     assert "Your answers" in page
     assert "First week" in page and "Settling in well" in page
+    assert "Internal: first week" not in page
     assert "Needs more training" not in page and "Client first month" not in page
 
 

@@ -53,7 +53,7 @@ def test_a_candidate_writes_another_agency_called_and_the_consultant_sees_it(
     ).check()
     phone.get_by_label("Anything I can help with?").fill(ANOTHER_AGENCY)
     phone.get_by_role("button", name="Send my answers").click()
-    phone.get_by_role("heading", name="Thank you, Priya").wait_for()
+    phone.get_by_role("heading", name="Answers received, Priya").wait_for()
     assert Alert.objects.filter(placement=cast.placement, state=Alert.State.OPEN).exists()
 
     page = browser_page

@@ -67,7 +67,7 @@ def test_a_candidate_answers_on_a_phone_and_the_follow_up_appears_after_no(
     page.get_by_label("Anything I can help with?").fill("A second screen would help")
     page.get_by_role("button", name="Send my answers").click()
 
-    page.get_by_role("heading", name="Thank you, Priya").wait_for()
+    page.get_by_role("heading", name="Answers received, Priya").wait_for()
     response = Response.objects.get()
     answers = {a.question.code: a for a in response.answers.select_related("question")}
     assert answers["satisfaction_job"].value_number == 4

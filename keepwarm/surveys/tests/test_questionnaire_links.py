@@ -107,7 +107,8 @@ def test_a_replayed_post_does_not_record_a_second_response(
     assert client.post(path, full_answers(asked)).status_code == 302
     again = client.post(path, full_answers(asked, **{f"q_{asked.nps.pk}": "0"}))
     assert again.status_code == 200
-    assert "already answered these questions, thank you" in again.text
+    assert "You have already answered" in again.text
+    assert "nothing was changed" in again.text
     assert Response.objects.count() == 1
     assert Response.objects.get().answers.get(question=asked.nps).value_number == 9
 
