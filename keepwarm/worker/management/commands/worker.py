@@ -17,7 +17,7 @@ from django.utils import timezone
 from keepwarm.imports.services import import_waiting, run_next_import
 from keepwarm.lib.dates import agency_zone
 from keepwarm.mail.services.outbox import default_worker_id
-from keepwarm.worker.tick import ALL, LANES, tick
+from keepwarm.worker.tick import ALL, LANES, steps_outside, tick
 
 logger = logging.getLogger("keepwarm.worker")
 
@@ -104,7 +104,7 @@ class Command(BaseCommand):
                 # One bad tick (database restarting, a bug in one row) must not stop
                 # the emails of everyone else; the next tick tries again.
                 logger.exception("Tick failed; trying again in %g s", interval)
-            _between_ticks(stop, interval)
+            _between_ticks(stop, interval, imports="imports" not in steps_outside(lane))
         self.stdout.write("Worker stopped.")
 
     def _tick(self, *, now: dt.datetime | None, worker_id: str, lane: str) -> None:
@@ -113,8 +113,12 @@ class Command(BaseCommand):
         self.stdout.flush()
 
 
-def _between_ticks(stop: threading.Event, interval: float) -> None:
-    """Wait for the next tick, starting any import someone queues meanwhile at once."""
+def _between_ticks(stop: threading.Event, interval: float, *, imports: bool) -> None:
+    """Wait for the next tick, starting any import someone queues meanwhile at once, if
+    imports are this worker's lane's (a mail worker must never be held up by one)."""
+    if not imports:
+        stop.wait(interval)
+        return
     deadline = time.monotonic() + interval
     while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
         if stop.wait(min(IMPORT_POLL, left)):
