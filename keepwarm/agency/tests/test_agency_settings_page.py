@@ -134,6 +134,8 @@ def test_the_preview_shows_unsaved_values_and_saves_nothing(cast: Cast, client: 
     assert "Fernbrook Recruitment" in page and "#7a1f5c" in page and "Talk soon" in page
     assert agency_settings().name != "Fernbrook Recruitment"
     assert not AuditEntry.objects.filter(object_type="agency.agencysettings").exists()
+    # The frames are sandboxed without scripts: a script in them would only be refused.
+    assert "&lt;script" not in page
 
 
 def test_replies_go_to_the_shared_address_when_the_agency_chooses_it(cast: Cast) -> None:
