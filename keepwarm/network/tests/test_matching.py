@@ -4,6 +4,7 @@ within what the user may see; the pages and the API."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -210,6 +211,8 @@ def test_vacancy_matches_page_lists_people_with_reasons(cast: Cast, vacancy: Vac
     assert "Matches for Senior Account Manager" in body
     assert "Fiona Test" in body
     assert "Skills: Salesforce (1 of 3)" in body
+    # Each reason says what it weighed: its points beside the words.
+    assert re.search(r"Skills: Salesforce \(1 of 3\) <span[^>]*>\+\d+</span>", body)
     assert logged_in(cast.owner).get(reverse("vacancy_matches", args=[9999])).status_code == 404
 
 
