@@ -21,10 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
 # Quarters of history below which no model is fitted (the average of what there is), and
 # below which no season is estimated: two full years and a half, at least.
 MIN_FOR_MODEL = 6
@@ -69,13 +65,13 @@ def forecast_next(
         return _average(values, so_far=so_far, elapsed=elapsed)
     try:
         fitted = _best_model(values)
-    except (ValueError, np.linalg.LinAlgError):
+    except ValueError:  # numpy's LinAlgError is one
         return _average(values, so_far=so_far, elapsed=elapsed)
     if so_far is None:
         # Two steps ahead: the current quarter, then the next one.
         low, mid, high = _interval(fitted, steps=2)
         return _outlook(mid, low, high, _name(fitted))
-    current = float(np.asarray(fitted.forecast(1))[0])
+    current = float(next(iter(fitted.forecast(1))))
     filled = [*values, nowcast(expected=current, so_far=so_far, elapsed=elapsed)]
     refitted = _refit(fitted, filled)
     low, mid, high = _interval(refitted, steps=1)
@@ -109,6 +105,11 @@ def _candidates(count: int) -> list[tuple[str | None, bool, str | None]]:
 
 
 def _fit(values: list[float], trend: str | None, damped: bool, seasonal: str | None) -> Any:
+    # Imported on the first forecast, not at start-up: numpy, pandas and statsmodels take
+    # about a second and tens of MB that every web and worker process would otherwise pay.
+    import pandas as pd
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     model = ETSModel(
         # A pandas series: statsmodels' prediction intervals need its index.
         pd.Series(values, dtype=float),
@@ -129,7 +130,7 @@ def _best_model(values: list[float]) -> Any:
     for trend, damped, seasonal in _candidates(len(values)):
         try:
             fitted = _fit(values, trend, damped, seasonal)
-        except (ValueError, np.linalg.LinAlgError):
+        except ValueError:  # numpy's LinAlgError is one
             continue
         score = float(fitted.aicc)
         if not math.isfinite(score):
@@ -148,7 +149,7 @@ def _refit(fitted: Any, values: list[float]) -> Any:
     seasonal = "add" if model.seasonal else None
     try:
         return _fit(values, trend, bool(model.damped_trend), seasonal)
-    except (ValueError, np.linalg.LinAlgError):
+    except ValueError:  # numpy's LinAlgError is one
         return fitted
 
 
