@@ -24,12 +24,14 @@ matching is lexical alone, as before.
 from __future__ import annotations
 
 import gzip
+import heapq
 import math
 import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from keepwarm.network import meaning
@@ -96,7 +98,7 @@ class Occupations:
             weight = (1.0 + math.log(n)) * idf
             for i, v in self.postings[word]:
                 scores[i] += weight * v
-        best = sorted(scores.items(), key=lambda t: -t[1])[:TOP]
+        best = heapq.nlargest(TOP, scores.items(), key=itemgetter(1))
         length = math.sqrt(sum(v * v for _, v in best))
         return {i: v / length for i, v in best} if length else NONE
 
@@ -130,11 +132,11 @@ def concepts(text: str) -> Mapping[int, float]:
     if vector is None:
         return named
     if not named:
-        return {EMBEDDED + d: float(v) for d, v in enumerate(vector)}
+        return dict(zip(range(EMBEDDED, EMBEDDED + len(vector)), vector.tolist(), strict=True))
     share = math.sqrt(OCCUPATION_SHARE / (OCCUPATION_SHARE + EMBEDDING_SHARE))
-    rest = math.sqrt(1.0 - share * share)
     out = {i: share * v for i, v in named.items()}
-    out.update((EMBEDDED + d, rest * float(v)) for d, v in enumerate(vector))
+    rest = (vector * math.sqrt(1.0 - share * share)).tolist()
+    out.update(zip(range(EMBEDDED, EMBEDDED + len(rest)), rest, strict=True))
     return out
 
 
