@@ -31,7 +31,8 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from operator import itemgetter
+from itertools import repeat
+from operator import itemgetter, mul
 from pathlib import Path
 
 from keepwarm.network import meaning
@@ -144,7 +145,8 @@ def overlap(a: Mapping[int, float], b: Mapping[int, float]) -> float:
     """Cosine of two concept vectors."""
     if len(a) > len(b):
         a, b = b, a
-    return sum(v * b.get(i, 0.0) for i, v in a.items())
+    # map() keeps the ~150 products of a title pair in C.
+    return float(sum(map(mul, a.values(), map(b.get, a.keys(), repeat(0.0)))))
 
 
 def blend(lexical: float, meaning: float | None) -> float:
