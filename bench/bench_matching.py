@@ -207,7 +207,7 @@ def run_speed(args: argparse.Namespace) -> list[str]:
     setup_django(url)
     from django.core.management import call_command
 
-    from keepwarm.network import matching, occupations, similarity
+    from keepwarm.network import matching, meaning, occupations, similarity
     from keepwarm.network.models import Vacancy
 
     call_command("migrate", verbosity=0)
@@ -222,6 +222,7 @@ def run_speed(args: argparse.Namespace) -> list[str]:
 
     start = time.perf_counter()
     occupations.occupations()  # once per process, as a web worker does on its first match
+    meaning.words()
     loaded = time.perf_counter() - start
     bare_scan()  # warm the database's cache: both sides read warm pages
     cold, warm, scans, cpu = [], [], [], []
@@ -231,6 +232,7 @@ def run_speed(args: argparse.Namespace) -> list[str]:
         scans.append(time.perf_counter() - start)
         similarity.grams.cache_clear()
         occupations.concepts.cache_clear()
+        meaning.vector.cache_clear()
         start, start_cpu = time.perf_counter(), time.process_time()
         found = match()
         cold.append(time.perf_counter() - start)
@@ -244,7 +246,7 @@ def run_speed(args: argparse.Namespace) -> list[str]:
         f"median of {args.reps}, load average {load:.2f}",
         figure("match_people_cold", median(cold) * 1000, median(scans) * 1000, "ms", "< 1000 ms"),
         figure("match_people_warm", median(warm) * 1000, median(scans) * 1000, "ms", "< 1000 ms"),
-        f"ESCO occupations loaded once per process in {loaded * 1000:.0f} ms "
+        f"ESCO occupations and the word table loaded once per process in {loaded * 1000:.0f} ms "
         "(not in cold: a worker loads them on its first match)",
         f"match_people_cold CPU time of this process: {median(cpu) * 1000:.0f} ms "
         "(on a loaded machine wall time waits for a core; CPU time does not)",
@@ -387,6 +389,7 @@ def run_quality(args: argparse.Namespace) -> list[str]:
 
     pairs = load_titles()
     titles = [t for t, _ in pairs]
+    cost = _meaning_cost(titles)
     groups = Counter(g for _, g in pairs)
     start = time.perf_counter()
     index = TitleIndex(titles)
@@ -420,6 +423,7 @@ def run_quality(args: argparse.Namespace) -> list[str]:
         f"(seed {args.seed}), vs {len(pairs) - 1} others; largest group {majority:.3f}",
     ]
     lines += [f"  {name}: {_share(sum(h), len(h))}" for name, h in full.items()]
+    lines += cost
     if subset:  # --difflib 0 leaves it out
         print(f"the first {len(subset)} of them, difflib included:")
         difflib = {**methods, "difflib SequenceMatcher.ratio": _difflib_nearest}
@@ -477,14 +481,52 @@ def _small_pool(pairs: list[tuple[str, str]], args: argparse.Namespace) -> list[
     return lines
 
 
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _meaning_cost(titles: list[str]) -> list[str]:
+    """What the meaning layer costs a process: loading its two tables once (wall, CPU,
+    resident memory), then a title's meaning (occupations.concepts) with nothing cached."""
+    from keepwarm.network import meaning, occupations
+
+    before, start, cpu = _resident_mb(), time.perf_counter(), time.process_time()
+    occupations.occupations()
+    meaning.words()
+    loaded = time.perf_counter() - start, time.process_time() - cpu, _resident_mb() - before
+    sample = titles[:: max(1, len(titles) // 3000)]
+    occupations.concepts.cache_clear()
+    meaning.vector.cache_clear()
+    cpu = time.process_time()
+    for title in sample:
+        meaning.vector(title)
+    embedded = (time.process_time() - cpu) / len(sample)
+    cpu = time.process_time()
+    for title in sample:  # the embedding is cached now: ESCO's occupations and the merge
+        occupations.concepts(title)
+    named = (time.process_time() - cpu) / len(sample)
+    occupations.concepts.cache_clear()
+    meaning.vector.cache_clear()
+    return [
+        f"  meaning tables loaded in {loaded[0] * 1000:.0f} ms ({loaded[1] * 1000:.0f} ms CPU), "
+        f"+{loaded[2]:.0f} MB resident; a title's meaning, uncached, in CPU time: "
+        f"embedding {embedded * 1000:.3f} ms + ESCO occupations and merge {named * 1000:.3f} ms "
+        f"({len(sample)} titles); load average {os.getloadavg()[0]:.2f}"
+    ]
+
+
+MEANING = "tfidf_char3 + ESCO + word embedding (Keepwarm)"
+
+
 def _with_meaning(titles: list[str]) -> dict[str, object]:
-    """The product's title similarity with ESCO's occupations blended in (matching's own),
-    or nothing when the data file is absent."""
-    from keepwarm.network import occupations
+    """The product's title similarity with its meaning blended in (ESCO's occupations and
+    the word embedding, matching's own), or nothing when both data files are absent."""
+    from keepwarm.network import meaning, occupations
     from keepwarm.network.similarity import TitleIndex
 
-    if occupations.occupations() is None:
-        print("ESCO occupations absent: keepwarm/network/data/esco-occupations.tsv.gz")
+    if occupations.occupations() is None and meaning.words() is None:
+        print("ESCO occupations and word table absent: keepwarm/network/data/")
         return {}
     start = time.perf_counter()
     index = TitleIndex(titles, meaning=True)
@@ -494,14 +536,14 @@ def _with_meaning(titles: list[str]) -> dict[str, object]:
         found = index.nearest(candidates[i], exclude=i)
         return found if found is not None else (1 if i == 0 else 0)
 
-    return {"tfidf_char3 + ESCO occupations (Keepwarm)": nearest}
+    return {MEANING: nearest}
 
 
 def _few_known(pairs: list[tuple[str, str]], args: argparse.Namespace) -> list[str]:
     """An agency that knows few people: each group has only `--known` titles (people the
     agency knows), and other titles of the groups (vacancies) are matched among them.
     Unlike the protocols above, no query is ever among the known titles."""
-    from keepwarm.network import occupations
+    from keepwarm.network import meaning, occupations
     from keepwarm.network.similarity import TitleIndex
 
     if args.known <= 0:
@@ -519,10 +561,8 @@ def _few_known(pairs: list[tuple[str, str]], args: argparse.Namespace) -> list[s
     queries = rnd.sample(rest, min(args.pool or 3000, len(rest)))
     known_titles = [t for t, _ in known]
     indexes = {"tfidf_char3 (Keepwarm)": TitleIndex(known_titles)}
-    if occupations.occupations() is not None:
-        indexes["tfidf_char3 + ESCO occupations (Keepwarm)"] = TitleIndex(
-            known_titles, meaning=True
-        )
+    if occupations.occupations() is not None or meaning.words() is not None:
+        indexes[MEANING] = TitleIndex(known_titles, meaning=True)
     methods: dict[str, object] = {}
     for name, index in indexes.items():
         methods[name] = lambda _, i, index=index: index.nearest(queries[i][0]) or 0

@@ -14,6 +14,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+import numpy as np
+
+from keepwarm.network import meaning as title_meaning
 from keepwarm.network import occupations
 
 WORD = re.compile(r"[a-z0-9+#]+")
@@ -94,11 +97,12 @@ class Idf:
 
 class TitleIndex:
     """Nearest texts to a query by TF-IDF cosine over 3-grams, via an inverted index;
-    with `meaning`, blended with the overlap of their ESCO occupations as matching does
-    (occupations.blend).
+    with `meaning`, blended with their overlap in meaning (ESCO occupations and the word
+    embedding, occupations.concepts) as matching does (occupations.blend).
 
     Used by the benchmark on the taxonomy's ~29k titles; the page's pools are small
-    enough to score directly.
+    enough to score directly. The embedding's dimensions are dense, so with `meaning`
+    they are kept as one numpy matrix rather than in postings.
     """
 
     # Grams in more than this share of texts (" ma", "er ") only add work, not ranking.
@@ -106,12 +110,6 @@ class TitleIndex:
 
     def __init__(self, texts: Sequence[str], *, meaning: bool = False) -> None:
         self.texts = list(texts)
-        self.meaning = meaning and occupations.occupations() is not None
-        self.by_concept: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        if self.meaning:
-            for i, text in enumerate(self.texts):
-                for concept, v in occupations.concepts(text).items():
-                    self.by_concept[concept].append((i, v))
         self.docs = [grams(t) for t in self.texts]
         self.idf = Idf(self.docs)
         self.norms = [self.idf.norm(d) or 1.0 for d in self.docs]
@@ -122,9 +120,19 @@ class TitleIndex:
             for gram in doc:
                 if self.idf.df[gram] <= limit:
                     self.postings[gram].append(i)
+        self.meaning = meaning and bool(
+            occupations.occupations() is not None or title_meaning.words() is not None
+        )
+        self.by_concept: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        rows = [self._split(t) for t in self.texts] if self.meaning else []
+        for i, (named, _) in enumerate(rows):
+            for concept, v in named.items():
+                self.by_concept[concept].append((i, v))
+        self.dense = np.array([d for _, d in rows], dtype=np.float32) if rows else None
 
     def nearest(self, text: str, *, exclude: int = -1) -> int | None:
-        """Index of the most similar text (not `exclude`), or None when nothing shares a gram."""
+        """Index of the most similar text (not `exclude`), or None when nothing shares a
+        gram (nor, with `meaning`, any meaning)."""
         scores: dict[int, float] = defaultdict(float)
         for gram in grams(text):
             postings = self.postings.get(gram)
@@ -132,28 +140,47 @@ class TitleIndex:
                 weight = self.idf.squared[gram]
                 for i in postings:
                     scores[i] += weight
-        norms = self.norms
-        meant = self._meant(text)
-        if meant:
-            query = self.idf.norm(grams(text)) or 1.0
-            lexical = {i: s / (norms[i] * query) for i, s in scores.items()}
-            scores = defaultdict(float)
-            for i in lexical.keys() | meant.keys():
-                scores[i] = occupations.blend(lexical.get(i, 0.0), meant.get(i, 0.0))
-            norms = [1.0] * len(self.texts)
+        if self.meaning:
+            return self._nearest_in_meaning(text, scores, exclude)
         scores.pop(exclude, None)
         if not scores:
             return None
-        return max(scores, key=lambda i: scores[i] / norms[i])
+        return max(scores, key=lambda i: scores[i] / self.norms[i])
 
-    def _meant(self, text: str) -> dict[int, float]:
-        """Each text's overlap in meaning with `text` (those with none left out)."""
-        found: dict[int, float] = defaultdict(float)
-        if self.meaning:
-            for concept, v in occupations.concepts(text).items():
-                for i, u in self.by_concept.get(concept, ()):
-                    found[i] += v * u
-        return found
+    def _nearest_in_meaning(self, text: str, shared: dict[int, float], exclude: int) -> int | None:
+        query = self.idf.norm(grams(text)) or 1.0
+        lexical = np.zeros(len(self.texts))
+        for i, s in shared.items():
+            lexical[i] = s / (self.norms[i] * query)
+        named, dense = self._split(text)
+        meant = np.zeros(len(self.texts))
+        for concept, v in named.items():
+            for i, u in self.by_concept.get(concept, ()):
+                meant[i] += v * u
+        if self.dense is not None and dense.any():
+            meant += self.dense @ dense
+        if not shared and not meant.any():
+            return None
+        # occupations.blend, for every text at once.
+        floor = occupations.MEANING_FLOOR
+        meant = np.maximum(0.0, (meant - floor) / (1.0 - floor))
+        total = occupations.LEXICAL_SHARE * lexical + (1 - occupations.LEXICAL_SHARE) * meant
+        if 0 <= exclude < len(total):
+            total[exclude] = -np.inf
+        return int(total.argmax())
+
+    @staticmethod
+    def _split(text: str) -> tuple[dict[int, float], np.ndarray]:
+        """`text`'s concepts: the occupations apart, the embedding's dimensions dense."""
+        table = title_meaning.words()
+        dense = np.zeros(table.centre.shape[0] if table is not None else 0, dtype=np.float32)
+        named: dict[int, float] = {}
+        for concept, v in occupations.concepts(text).items():
+            if concept >= occupations.EMBEDDED:
+                dense[concept - occupations.EMBEDDED] = v
+            else:
+                named[concept] = v
+        return named, dense
 
 
 def split_skills(text: str) -> list[str]:

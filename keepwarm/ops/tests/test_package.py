@@ -124,6 +124,7 @@ def test_the_wheel_carries_every_template_static_file_migration_and_data_file_bu
     }
     assert any(name.startswith("keepwarm/templates/emails/") for name in shipped)
     assert "keepwarm/network/data/esco-occupations.tsv.gz" in shipped
+    assert "keepwarm/network/data/title-words.npz" in shipped
     assert shipped - names == set()
     assert [name for name in names if "/tests/" in name or "web_tests" in name] == []
     entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
