@@ -80,6 +80,23 @@ def _link_sql() -> str:
     """  # noqa: S608 - table names from the models
 
 
+def _fetch_link(params: list[Any]) -> Any:
+    """The link's row. PostgreSQL spends ~2 ms planning this 8-table join and 0.2 ms
+    running it, so there it is a prepared statement on the connection (psycopg's own
+    cursor: Django's binds on the client and never prepares); not behind PgBouncer in
+    transaction mode, where the next transaction may get a server connection that never
+    saw it. sqlite3 keeps its statements prepared by itself."""
+    pooled = connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")  # KEEPWARM_PGBOUNCER
+    if connection.vendor == "postgresql" and not pooled:
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+            cursor.execute(_link_sql(), params, prepare=True)
+            return cursor.fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute(_link_sql(), params)
+        return cursor.fetchone()
+
+
 def _display_name(first: str | None, last: str | None, username: str | None) -> str:
     # User.display_name, from the row's columns.
     return f"{first or ''} {last or ''}".strip() or (username or "")
@@ -89,10 +106,7 @@ def read_link(token: str, *, now: dt.datetime) -> Link:
     """The invitation a link stands for, as `services.open_link` judges it (the same
     LinkProblems), in one query. An answered invitation is returned, not refused."""
     invitation_id, person_id = link_ids(token)
-    expires_before = connection.ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        cursor.execute(_link_sql(), [expires_before, invitation_id, person_id])
-        row = cursor.fetchone()
+    row = _fetch_link([connection.ops.adapt_datetimefield_value(now), invitation_id, person_id])
     if row is None:
         raise LinkNotFound()
     (pk, person, questionnaire, first_name, answered, expired, targets, updated, count, latest) = (
