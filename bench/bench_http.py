@@ -72,8 +72,10 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu_ms: float  # server CPU per request
+    cpu_s: float  # server CPU over the run
     load: float
-    bad: int  # non-2xx answers and socket errors
+    bad: int  # non-2xx answers and connect, read or write errors
+    timeouts: int  # no answer within wrk's --timeout
 
 
 # --- Data ----------------------------------------------------------------------------------------
@@ -241,7 +243,7 @@ def _ms(text: str) -> float:
 def wrk(
     port: int, target: Target, *, seconds: int, connections: int, script: Path | None
 ) -> dict[str, Any]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
     if target.cookie:
         command += ["-H", f"Cookie: {target.cookie}"]
     if script is not None:
@@ -251,19 +253,20 @@ def wrk(
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    connect, read, write, timeout = (int(n) for n in errors.groups()) if errors else (0, 0, 0, 0)
     return {
         "requests": requests,
         "req_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         "p50_ms": _ms(re.search(r"\s50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
         "p99_ms": _ms(re.search(r"\s99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "bad": (int(bad.group(1)) if bad else 0)
-        + (sum(int(n) for n in errors.groups()) if errors else 0),
+        "bad": (int(bad.group(1)) if bad else 0) + connect + read + write,
+        "timeouts": timeout,
     }
 
 
 def check(port: int, target: Target) -> None:
     """The page answers 200 to this cookie: wrk counts a redirect to sign-in as a success."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
     connection.request(
         "GET", target.path, headers={"Cookie": target.cookie} if target.cookie else {}
     )
@@ -273,17 +276,23 @@ def check(port: int, target: Target) -> None:
         sys.exit(f"{target.name}: GET {target.path} answered {status}, not 200")
 
 
-def settle(server: subprocess.Popen[bytes], *, limit: float = 120) -> None:
+def settle(server: subprocess.Popen[bytes], port: int) -> None:
     """Wait until the server has finished what wrk left queued (a slow page's backlog
-    would otherwise run into the next measurement)."""
-    last = server_cpu_seconds(server)
-    deadline = time.monotonic() + limit
+    would otherwise run into the next measurement): until hello answers at once and the
+    workers' CPU time stands still. Waiting on the database costs the workers no CPU, so
+    the CPU alone would not tell."""
+    deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
+        before = server_cpu_seconds(server)
+        started = time.monotonic()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
+        connection.request("GET", "/__bench__/hello/")
+        connection.getresponse().read()
+        connection.close()
+        quick = time.monotonic() - started < 0.2
         time.sleep(0.5)
-        now = server_cpu_seconds(server)
-        if now - last < 0.02:
+        if quick and server_cpu_seconds(server) - before < 0.02:
             return
-        last = now
 
 
 def measure(
@@ -300,11 +309,11 @@ def measure(
         script.write_text(LUA % ", ".join(f'"{p}"' for p in target.paths))
     check(port, target)
     wrk(port, target, seconds=2, connections=connections, script=script)  # warm-up
-    settle(server)
+    settle(server, port)
     before = server_cpu_seconds(server)
     found = wrk(port, target, seconds=seconds, connections=connections, script=script)
     # The CPU of requests wrk gave up on at the end counts too: the server did the work.
-    settle(server)
+    settle(server, port)
     cpu = server_cpu_seconds(server) - before
     return Result(
         requests=found["requests"],
@@ -312,20 +321,29 @@ def measure(
         p50_ms=found["p50_ms"],
         p99_ms=found["p99_ms"],
         cpu_ms=cpu * 1000 / max(1, found["requests"]),
+        cpu_s=cpu,
         load=os.getloadavg()[0],
         bad=found["bad"],
+        timeouts=found["timeouts"],
     )
 
 
 def report(engine: str, target: Target, result: Result, anchor: Result | None) -> None:
     if result.requests == 0:
-        print(f"  {target.name} ({engine}): no answer within the run", flush=True)
+        print(
+            f"  {target.name} ({engine}): no request finished within the run "
+            f"({result.timeouts} timed out); the server spent {result.cpu_s:.1f} s of CPU on "
+            f"it; load average {result.load:.1f}",
+            flush=True,
+        )
         return
     line = (
         f"  {target.name} ({engine}): {result.req_per_s:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
         f"p99 {result.p99_ms:.1f} ms, server CPU {result.cpu_ms:.2f} ms/request, "
         f"load average {result.load:.1f}"
     )
+    if result.timeouts:
+        line += f", {result.timeouts} timed out"
     if result.bad:
         line += f", {result.bad} NON-2xx ANSWERS OR SOCKET ERRORS"
     print(line, flush=True)
