@@ -16,7 +16,7 @@ it with wrk (2 threads, --connections open, no think time, all on this machine):
 - **people list**, **Today** and **a person's page**, signed in as that consultant,
   against **list50** (one indexed query, 50 rows) signed in as the same consultant.
   Goals: people list >= 50% of list50's req/s with p99 <= 2x; Today and the person page
-  p99 <= 2.5x list50's (the issue states p95; wrk prints p99, the stricter figure).
+  p95 <= 2.5x list50's (wrk gives p99, the stricter figure, which is what is printed).
 
 Each URL is warmed for 2 s, then measured; an anchor runs just before the pages compared
 with it. Printed per URL: req/s, p50 and p99, the server's CPU time per request (its
@@ -141,8 +141,14 @@ def targets(links: list[str], cookie: str, person: int) -> list[Target]:
         Target("questionnaire", links[0], "hello", ">= 0.15x req/s", paths=tuple(links)),
         Target("list50", "/__bench__/list50/", "", "anchor", cookie=cookie),
         Target("people", reverse("people"), "list50", ">= 0.50x req/s, p99 <= 2x", cookie=cookie),
-        Target("today", reverse("today"), "list50", "p99 <= 2.5x", cookie=cookie),
-        Target("person", reverse("person", args=[person]), "list50", "p99 <= 2.5x", cookie=cookie),
+        Target("today", reverse("today"), "list50", "p95 <= 2.5x, p99 shown", cookie=cookie),
+        Target(
+            "person",
+            reverse("person", args=[person]),
+            "list50",
+            "p95 <= 2.5x, p99 shown",
+            cookie=cookie,
+        ),
     ]
 
 
