@@ -1,8 +1,9 @@
-"""Keepwarm's URLs plus the bare "list50" anchor view the page benchmark compares against.
+"""Keepwarm's URLs plus the bare anchor views the page benchmarks compare against.
 
-The anchor (research/performance-anchors.md, "list50"): one indexed query for 50 Person
-rows ordered by last name, rendered as a 50-row x 6-column table by a Django template.
-It runs through the same middleware and session as the real pages.
+The anchors (research/performance-anchors.md): "list50" is one indexed query for 50 Person
+rows ordered by last name, rendered as a 50-row x 6-column table by a Django template;
+"hello" returns five bytes. Both run through the same middleware and session as the real
+pages.
 """
 
 from __future__ import annotations
@@ -38,4 +39,12 @@ def list50(request: HttpRequest) -> HttpResponse:
     return HttpResponse(LIST50.render({"people": people}, request))
 
 
-urlpatterns = [path("__bench__/list50/", list50, name="bench_list50"), *keepwarm_urlpatterns]
+def hello(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("hello")
+
+
+urlpatterns = [
+    path("__bench__/list50/", list50, name="bench_list50"),
+    path("__bench__/hello/", hello, name="bench_hello"),
+    *keepwarm_urlpatterns,
+]

@@ -28,6 +28,7 @@ from keepwarm.agency.services import save_agency_settings
 from keepwarm.lib.working_days import forget_closures
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
+from keepwarm.surveys.page import forget_pages
 
 # The property tests run the same generated inputs on every run, so the suite (and CI) is
 # repeatable; `HYPOTHESIS_PROFILE=explore make test` looks for new failures with fresh ones.
@@ -147,13 +148,16 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _closures_read_afresh() -> Iterator[None]:
-    # Each process keeps the agency's closures and settings for a minute; one test's must
-    # not be seen by the next, whose database no longer has them.
+    # Each process keeps the agency's closures and settings for a minute, and the answer
+    # page's questions per questionnaire version; one test's must not be seen by the next,
+    # whose database no longer has them (and may reuse their ids and clock).
     forget_closures()
     forget_agency_settings()
+    forget_pages()
     yield
     forget_closures()
     forget_agency_settings()
+    forget_pages()
 
 
 @pytest.fixture(autouse=True)

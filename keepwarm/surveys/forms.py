@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -21,20 +20,8 @@ def field_name(question: Question) -> str:
     return f"q_{question.pk}"
 
 
-@dataclass
-class Item:
-    """A question as the page shows it: its field(s) and, for a follow-up, when it applies."""
-
-    question: Question
-    field: forms.BoundField
-    number: forms.BoundField | None
-    condition: str  # "If you answered No to “…”:" for follow-ups, else ""
-    trigger_name: str
-    trigger_values: str
-    shown: bool
-
-
-def _condition(question: Question) -> str:
+def condition_for(question: Question) -> str:
+    """The "If you answered No to “…”:" line above a follow-up; "" for any other question."""
     trigger = question.show_if
     if trigger is None:
         return ""
@@ -103,26 +90,6 @@ class AnswerForm(forms.Form):
                 self.add_error(name, PLEASE_ANSWER)
         self.given = given
         return data
-
-    def items(self) -> list[Item]:
-        answered = self.given if self.is_bound and hasattr(self, "cleaned_data") else {}
-        result = []
-        for question in self.questions:
-            name = field_name(question)
-            number = f"{name}_number"
-            trigger = question.show_if
-            result.append(
-                Item(
-                    question=question,
-                    field=self[name],
-                    number=self[number] if number in self.fields else None,
-                    condition=_condition(question),
-                    trigger_name=field_name(trigger) if trigger else "",
-                    trigger_values=",".join(question.trigger_values),
-                    shown=is_shown(question, answered) if trigger else True,
-                )
-            )
-        return result
 
 
 # --- The admin builder -------------------------------------------------------------------------

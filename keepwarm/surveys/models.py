@@ -64,9 +64,11 @@ class Questionnaire(Stamped):
 DEFAULT_PUBLIC_TITLE = "A few quick questions"
 
 
-class Question(models.Model):
+class Question(Stamped):
     """One question. A follow-up (`show_if`) is asked only when that answer is one of
-    `show_if_values`, e.g. "What has not matched your expectations?" after "No"."""
+    `show_if_values`, e.g. "What has not matched your expectations?" after "No".
+
+    Stamped so the answer page's cached questions (surveys.page) see every edit."""
 
     class Kind(models.TextChoices):
         NPS = "nps", "Likelihood 0–10 (NPS)"
@@ -115,7 +117,7 @@ class Question(models.Model):
         help_text="Comma-separated answer values, e.g. no  or  1,2.",
     )
 
-    class Meta:
+    class Meta(Stamped.Meta):
         ordering = ["order", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -127,6 +129,15 @@ class Question(models.Model):
                 fields=["invitation", "code"],
                 condition=Q(invitation__isnull=False),
                 name="invitation_question_code_unique",
+            ),
+        ]
+        indexes = [
+            # The answer page's version of a questionnaire: its own questions' count and
+            # latest edit, read without the questions built for each invitation.
+            models.Index(
+                fields=["questionnaire", "updated_at"],
+                name="question_own_version",
+                condition=Q(invitation__isnull=True),
             ),
         ]
 

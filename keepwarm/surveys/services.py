@@ -111,9 +111,9 @@ def invitation_url(invitation: Invitation) -> str:
     return settings.BASE_URL + reverse("answer", args=[sign_invitation(invitation)])
 
 
-def open_link(token: str, *, now: dt.datetime | None = None) -> Invitation:
-    """The invitation a link stands for, or a LinkProblem saying what is wrong with it."""
-    now = now or timezone.now()
+def link_ids(token: str) -> tuple[int, int]:
+    """The invitation and person ids a link carries, or a LinkProblem if its signature
+    is wrong or older than the agency's link lifetime."""
     if len(token) > 300:
         raise LinkProblem()
     try:
@@ -127,6 +127,13 @@ def open_link(token: str, *, now: dt.datetime | None = None) -> Invitation:
     invitation_id, person_id = payload.get("i"), payload.get("p")
     if not isinstance(invitation_id, int) or not isinstance(person_id, int):
         raise LinkProblem()
+    return invitation_id, person_id
+
+
+def open_link(token: str, *, now: dt.datetime | None = None) -> Invitation:
+    """The invitation a link stands for, or a LinkProblem saying what is wrong with it."""
+    now = now or timezone.now()
+    invitation_id, person_id = link_ids(token)
     invitation = (
         Invitation.objects.select_related(
             "questionnaire", "person", "placement__company", "placement__person", "sender"

@@ -18,7 +18,7 @@ from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.care.queries import visible_placements
 from keepwarm.lib.net import client_address
 from keepwarm.lib.ratelimit import RATE_WINDOW, over_limit
-from keepwarm.surveys import services
+from keepwarm.surveys import page, services
 from keepwarm.surveys.forms import AnswerForm, QuestionForm, QuestionnaireForm
 from keepwarm.surveys.models import TARGET_CHOICES, Question, Questionnaire, Response
 
@@ -55,6 +55,19 @@ def _done(request: HttpRequest, invitation: Any, *, again: bool = False) -> Http
     return _public(render(request, "surveys/done.html", context))
 
 
+def _questions_page(
+    request: HttpRequest,
+    questionnaire: Questionnaire,
+    questions: str,
+    *,
+    items: Any = (),
+    **extra: Any,
+) -> HttpResponse:
+    problems = [item for item in items if item.errors or (item.number and item.number.errors)]
+    context = {"questionnaire": questionnaire, "questions": questions, "problems": problems}
+    return render(request, "surveys/answer.html", {**context, **extra})
+
+
 # No CSRF check: the secret in the URL is what authorises the POST, so another site
 # cannot forge one without it; and with Referrer-Policy: no-referrer, browsers send
 # "Origin: null" on the form's POST, which Django's CSRF check would refuse.
@@ -71,24 +84,35 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     ):
         return _too_many(request)
     try:
-        invitation = services.open_link(token, now=now)
+        link = page.read_link(token, now=now)
+        if posting and over_limit(
+            key=f"link:{link.invitation_id}", limit=services.LINK_LIMIT, now=now
+        ):
+            return _too_many(request)
+        if link.answered:
+            return _done(request, services.open_link(token, now=now), again=posting)
     except services.LinkProblem as problem:
         return _problem(request, problem)
-    if posting and over_limit(key=f"link:{invitation.pk}", limit=services.LINK_LIMIT, now=now):
-        return _too_many(request)
-    if invitation.is_answered:
-        return _done(request, invitation, again=posting)
 
-    questions = list(invitation.all_questions().select_related("show_if"))
-    form = AnswerForm(request.POST if posting else None, questions=questions)
-    if posting and form.is_valid():
+    shown = page.questionnaire_page(link.questionnaire_id, link.version)
+    questions = page.questions_for(link, shown)
+    if not posting:
+        html = shown.blank if questions is shown.questions else None
+        html = html or page.render_questions(page.items_for(questions))
+        return _public(_questions_page(request, shown.questionnaire, html, link=link))
+    form = AnswerForm(request.POST, questions=questions)
+    if form.is_valid():
         try:
+            invitation = services.open_link(token, now=now)
             services.record_response(invitation=invitation, given=form.given, now=now)
         except services.AlreadyAnswered:
-            return _done(request, invitation, again=True)
+            return _done(request, services.open_link(token, now=now), again=True)
+        except services.LinkProblem as problem:
+            return _problem(request, problem)
         return _public(redirect(request.path))
-    context = {"invitation": invitation, "questionnaire": invitation.questionnaire, "form": form}
-    return _public(render(request, "surveys/answer.html", context))
+    items = page.items_for(questions, form)
+    html = page.render_questions(items)
+    return _public(_questions_page(request, shown.questionnaire, html, items=items, link=link))
 
 
 # --- Staff: one response ----------------------------------------------------------------------
@@ -203,6 +227,5 @@ def questionnaire_preview(request: HttpRequest, pk: int) -> HttpResponse:
             number_label="Where are they now? (GBP, optional)",
         )
         questions.insert(0, sample)
-    form = AnswerForm(questions=questions)
-    context = {"questionnaire": found, "form": form, "preview": True}
-    return render(request, "surveys/answer.html", context)
+    html = page.render_questions(page.items_for(questions))
+    return _questions_page(request, found, html, preview=True)

@@ -569,7 +569,7 @@ OTHERS: dict[str, str] = {
     **_each(
         "surveys",
         "create_invitation invitation_days invitation_url invite_for_touchpoint is_shown "
-        "open_link record_response reminder_days render_invitation score_summary "
+        "link_ids open_link record_response reminder_days render_invitation score_summary "
         "send_reminders sign_invitation target_record",
         "invitations, responses and their emails",
     ),

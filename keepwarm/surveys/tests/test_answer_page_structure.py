@@ -1,0 +1,177 @@
+"""The answer page keeps each questionnaire's questions per process: an edit shows at once,
+and every kind of question keeps its label or legend and its error references."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from django.test import Client
+from django.urls import reverse
+
+from keepwarm.conftest import Cast
+from keepwarm.surveys.models import Invitation, Question
+from keepwarm.surveys.tests.conftest import Asked, link
+
+
+class Page(HTMLParser):
+    """The answer page's inputs, labels, legends and ids, as a screen reader finds them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.labelled: set[str] = set()  # ids a <label for> names
+        self.inputs: dict[str, list[dict[str, str]]] = {}  # by name
+        self.legends: list[str] = []
+        self.described_by: list[str] = []
+        self._in_legend = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if "id" in found:
+            self.ids.add(found["id"])
+        if tag == "label" and "for" in found:
+            self.labelled.add(found["for"])
+        if tag in ("input", "textarea") and found.get("name", "").startswith("q_"):
+            self.inputs.setdefault(found["name"], []).append(found)
+        if "aria-describedby" in found:
+            self.described_by.extend(found["aria-describedby"].split())
+        if tag == "legend":
+            self._in_legend = True
+            self.legends.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "legend":
+            self._in_legend = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_legend:
+            self.legends[-1] += data
+
+
+def _ask_every_kind(asked: Asked) -> dict[str, Question]:
+    questionnaire = asked.questionnaire
+    extra = {
+        "choice": Question.objects.create(
+            questionnaire=questionnaire,
+            order=60,
+            code="contract",
+            kind="choice",
+            label="Which contract did you sign?",
+            choices=[{"value": "perm", "label": "Permanent"}, {"value": "temp", "label": "Temp"}],
+            number_label="Hours a week",
+        ),
+        "multi_choice": Question.objects.create(
+            questionnaire=questionnaire,
+            order=70,
+            code="perks",
+            kind="multi_choice",
+            label="Which perks do you use?",
+            help="Tick any.",
+            choices=[{"value": "gym", "label": "Gym"}, {"value": "car", "label": "Car"}],
+            required=False,
+        ),
+    }
+    return {
+        "rating": asked.satisfaction,
+        "yes_no": asked.expectations,
+        "text": asked.concerns,
+        "nps": asked.nps,
+        **extra,
+    }
+
+
+def test_every_kind_of_question_keeps_its_label_or_legend(
+    client: Client, invitation: Invitation, asked: Asked
+) -> None:
+    questions = _ask_every_kind(asked)
+    page = Page(client.get(link(invitation)).text)
+
+    text = questions.pop("text")
+    (box,) = page.inputs[f"q_{text.pk}"]
+    assert box["id"] in page.labelled
+    for kind, question in questions.items():
+        assert question.label in " ".join(page.legends), kind
+        options = page.inputs[f"q_{question.pk}"]
+        assert all(option["id"] in page.labelled for option in options), kind
+        assert len({option["id"] for option in options}) == len(options), kind
+    assert len(page.inputs[f"q_{questions['nps'].pk}"]) == 11
+    assert [o["type"] for o in page.inputs[f"q_{questions['multi_choice'].pk}"]] == [
+        "checkbox",
+        "checkbox",
+    ]
+    (hours,) = page.inputs[f"q_{questions['choice'].pk}_number"]
+    assert hours["type"] == "number" and hours["id"] in page.labelled
+    assert set(page.described_by) <= page.ids
+
+
+def test_errors_are_announced_on_each_kind_and_what_was_typed_stays(
+    client: Client, invitation: Invitation, asked: Asked
+) -> None:
+    questions = _ask_every_kind(asked)
+    contract = questions["choice"]
+    sent = client.post(
+        link(invitation),
+        {
+            f"q_{asked.expectations.pk}": "no",
+            f"q_{asked.concerns.pk}": "Parking <again>",
+            f"q_{contract.pk}_number": "lots",
+            f"q_{questions['multi_choice'].pk}": ["gym", "car"],
+        },
+    )
+    assert sent.status_code == 200
+    page = Page(sent.text)
+    # Every aria-describedby names an element on the page: the help and the errors.
+    assert set(page.described_by) <= page.ids
+    for question in (asked.satisfaction, asked.nps, asked.detail, contract):
+        assert f"id_q_{question.pk}_errors" in page.described_by
+    assert f"id_q_{contract.pk}_number_errors" in page.described_by
+    (hours,) = page.inputs[f"q_{contract.pk}_number"]
+    assert hours["value"] == "lots" and hours["aria-invalid"] == "true"
+    assert "Parking &lt;again&gt;</textarea>" in sent.text
+    ticked = [o for o in page.inputs[f"q_{questions['multi_choice'].pk}"] if "checked" in o]
+    assert len(ticked) == 2
+    (said_no,) = [o for o in page.inputs[f"q_{asked.expectations.pk}"] if "checked" in o]
+    assert said_no["value"] == "no"
+
+
+def test_an_admins_edit_shows_on_the_next_open_of_the_link(
+    client: Client, cast: Cast, invitation: Invitation, asked: Asked
+) -> None:
+    path = link(invitation)
+    assert "How happy are you with the job?" in client.get(path).text
+
+    admin = Client()
+    admin.force_login(cast.admin)
+    edited = admin.post(
+        reverse("question_edit", args=[asked.satisfaction.pk]),
+        {"order": 10, "kind": "rating", "label": "How do you like the job?", "required": "on"},
+    )
+    assert edited.status_code == 302
+    page = client.get(path).text
+    assert "How do you like the job?" in page
+    assert "How happy are you with the job?" not in page
+
+    admin.post(reverse("question_delete", args=[asked.nps.pk]))
+    assert "How likely are you to recommend us?" not in client.get(path).text
+
+
+def test_a_change_written_elsewhere_shows_at_once(
+    client: Client, invitation: Invitation, asked: Asked
+) -> None:
+    # Another process (a web worker, the API, a script) changes the questions: this
+    # process's kept page is for an older version and is not used.
+    path = link(invitation)
+    assert "Anything I can help with?" in client.get(path).text
+
+    Question.objects.filter(pk=asked.concerns.pk).update(label="Anything else?")
+    assert "Anything else?" in client.get(path).text
+
+    Question.objects.create(
+        questionnaire=asked.questionnaire, order=90, code="extra", kind="text", label="And?"
+    )
+    assert "And?" in client.get(path).text
+
+    asked.questionnaire.intro = "Three minutes, promise."
+    asked.questionnaire.save()
+    assert "Three minutes, promise." in client.get(path).text
