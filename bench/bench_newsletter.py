@@ -289,7 +289,7 @@ def measure_ceilings(limit: int) -> dict[str, float]:
     ids = list(copies.order_by("id").values_list("id", flat=True)[:limit])
     limit_id = ids[-1]
     n = len(ids)
-    raw = pipelined = django_batches = django_cpu = 0.0
+    raw = pipelined = pipelined_cpu = django_batches = django_cpu = 0.0
     connection = get_connection()
     for rows in chunks():
         built = [(r.from_email, r.to_email, email(r).message().as_bytes()) for r in rows]
@@ -306,7 +306,9 @@ def measure_ceilings(limit: int) -> dict[str, float]:
             bytes_ = wire.build(row)
             envelope = f"MAIL FROM:<{bytes_.sender}>\r\nRCPT TO:<{bytes_.recipient}>\r\nDATA\r\n"
             pairs.append((envelope.encode(), dot_stuffed(bytes_.data)))
+        cpu_start = time.process_time()
         pipelined += _raw_pipelined(settings.EMAIL_HOST, settings.EMAIL_PORT, [pairs])
+        pipelined_cpu += time.process_time() - cpu_start
         del pairs
 
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -317,7 +319,8 @@ def measure_ceilings(limit: int) -> dict[str, float]:
     connection.close()
     return {"n": copies.count(), "ceiling_n": n, "sent": sent, "raw_smtplib": n / raw, "raw_pipelined": n / pipelined,
             "django_send_messages": n / django_batches,
-            "django_cpu_ms": 1000 * django_cpu / n}  # fmt: skip
+            "django_cpu_ms": 1000 * django_cpu / n,
+            "pipelined_cpu_ms": 1000 * pipelined_cpu / n}  # fmt: skip
 
 
 def _run(mode: str, env: dict[str, str], *extra: str) -> dict[str, float]:
@@ -382,7 +385,8 @@ def _report(r: dict[str, Any], workers: int, engine: str) -> float:
     # On a shared machine the wall-clock rates move with the load; CPU per message does not
     # (the database server's own CPU is not in it).
     print(f"  CPU per message in the Python processes: pipeline {r['pipeline_cpu_ms']:.3f} ms "
-          f"(all workers), (b) {r['django_cpu_ms']:.3f} ms; {_load()}")  # fmt: skip
+          f"(all workers), (c) {r['pipelined_cpu_ms']:.3f} ms, (b) {r['django_cpu_ms']:.3f} ms; "
+          f"{_load()}")  # fmt: skip
     return per_worker
 
 
@@ -433,7 +437,7 @@ def _worker_processes(count: int, env: dict[str, str]) -> tuple[float, float]:
     return seconds, cpu
 
 
-def scaling(n: int, port: int, database_url: str, reps: int) -> None:
+def scaling(n: int, port: int, database_url: str, reps: int, ceiling_n: int) -> None:
     """Real worker processes: one, then two, each on a freshly filled database, in the
     same run. A worker's start-up and its tick's other steps are measured with nothing due
     (same command) and taken off both, so the figure is the newsletter's own time."""
@@ -457,6 +461,12 @@ def scaling(n: int, port: int, database_url: str, reps: int) -> None:
             ratios.append(rates[2] / rates[1])
             print(f"PostgreSQL, 2 worker processes vs 1, same run: {ratios[-1]:.2f}x "
                   f"(goal >= 1.8x); {_load()}")  # fmt: skip
+            c = _run("_ceilings", env, "--ceiling-n", str(ceiling_n))
+            print(f"  (c) raw pipelined socket: {c['raw_pipelined']:.0f} msg/s; per worker / (c): "
+                  f"1 process {rates[1] / c['raw_pipelined']:.3f}, "
+                  f"2 processes {rates[2] / 2 / c['raw_pipelined']:.3f} (goal >= 0.25); CPU a copy "
+                  f"(c) {c['pipelined_cpu_ms']:.3f} ms; "
+                  f"(b) Django {c['django_send_messages']:.0f} msg/s; {_load()}")  # fmt: skip
     finally:
         sink.terminate()
         sink.wait()
@@ -493,7 +503,7 @@ def main() -> None:
     elif args.mode == "scaling":
         if not args.database_url.startswith("postgres"):
             sys.exit("scaling needs --database-url postgres://…")
-        scaling(args.count, args.port, args.database_url, args.reps)
+        scaling(args.count, args.port, args.database_url, args.reps, args.ceiling_n)
     else:
         setup_django(os.environ["KEEPWARM_DATABASE_URL"])
         if args.mode == "_prepare":
