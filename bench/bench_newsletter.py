@@ -1,8 +1,9 @@
-"""Newsletter sending: streaming memory, and throughput against two ceilings in the same run.
+"""Newsletter sending: streaming memory, and throughput against ceilings in the same run.
 
     .venv/bin/python bench/bench_newsletter.py memory [--small 10000] [--large 100000]
-    .venv/bin/python bench/bench_newsletter.py throughput [--n 5000] [--port 2526] [--reps 5]
-    .venv/bin/python bench/bench_newsletter.py throughput --workers 2 \
+    .venv/bin/python bench/bench_newsletter.py throughput [--n 100000] [--ceiling-n 20000] \
+        [--port 2526] [--reps 3] [--workers 1] [--database-url postgres://…/kw_bench]
+    .venv/bin/python bench/bench_newsletter.py scaling --reps 3 \
         --database-url postgres://postgres@127.0.0.1:5432/kw_bench   # emptied and refilled
 
 memory: peak Python allocations (tracemalloc) and peak RSS growth of the worker's newsletter
@@ -10,14 +11,20 @@ memory: peak Python allocations (tracemalloc) and peak RSS growth of the worker'
   by sending every copy (capture backend, so no socket), each N in a fresh subprocess on a
   fresh SQLite file. Goal: large/small <= 1.2.
 throughput: postfix's smtp-sink on 127.0.0.1 (`apt-get install postfix`, "No configuration").
-  pipeline = the whole thing with one worker: choose recipients, render, build, record in the
-  outbox, claim and send (run_due_issues + send_pending). Ceilings, with the very same
-  rendered messages (read back from the outbox): (a) raw smtplib on one connection sending
-  pre-built bytes; (b) Django's EmailMultiAlternatives + send_messages in batches of 100.
-  --workers N: N worker processes (each runs the worker's newsletter step, then sends until
-  the outbox is empty) start at the same moment; the pipeline figure is all copies over the
-  time until the last one finished. --database-url: a PostgreSQL database instead of a
-  SQLite file; its tables are emptied (flush) and filled again for the run.
+  pipeline = the whole thing: choose recipients, render, build, record in the outbox, claim
+  and send (run_due_issues + send_pending), for DESIGN.md's 100,000 recipients by default.
+  Ceilings, with the very same rendered messages read back from the outbox (the first
+  --ceiling-n of them; building bytes is outside the raw timers): (c) a raw pipelined
+  socket sending the pipeline's own bytes (keepwarm.mail.wire) with its dialogue (EHLO
+  once; MAIL FROM, RCPT TO, DATA in one write, then the message) over one connection: the
+  headline is the pipeline per worker as a share of it (goal >= 25%); (a) raw smtplib on one
+  connection with pre-built bytes; (b) Django's EmailMultiAlternatives + send_messages in
+  batches of 100. --workers N: N in-process workers (each runs the worker's newsletter step,
+  then sends until the outbox is empty) start at the same moment; the pipeline figure is all
+  copies over the time until the last one finished. --database-url: a PostgreSQL database
+  instead of a SQLite file; its tables are emptied (flush) and filled again for each run.
+scaling: PostgreSQL, real `keepwarm worker --lane mail --now …` processes, one and then two,
+  each on a freshly filled database in the same run; goal: two >= 1.8x one.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import os
 import resource
 import shutil
 import smtplib
+import socket
 import statistics
 import subprocess
 import sys
@@ -200,14 +208,66 @@ def run_worker(start_at: float) -> dict[str, float]:
             "expand_seconds": expanded - start}  # fmt: skip
 
 
-def measure_ceilings() -> dict[str, float]:
+class _Replies:
+    """SMTP replies read off a socket, as little Python as a client can do: the final line
+    of each reply (the fourth byte is a space, not a dash) gives its code."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    def codes(self, count: int) -> list[int]:
+        codes = []
+        while len(codes) < count:
+            end = self.buffer.find(b"\r\n")
+            if end < 0:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("the sink hung up")
+                self.buffer += chunk
+                continue
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+            if line[3:4] != b"-":
+                codes.append(int(line[:3]))
+        return codes
+
+
+def _raw_pipelined(host: str, port: int, chunks: list[list[tuple[bytes, bytes]]]) -> float:
+    """Seconds to send pre-built (envelope, dot-stuffed data) pairs over one connection with
+    the pipeline's own dialogue: EHLO once, then per message MAIL FROM + RCPT TO + DATA in
+    one write and their three replies, then the message and its reply."""
+    with socket.create_connection((host, port)) as sock:
+        replies = _Replies(sock)
+        start = time.perf_counter()
+        if replies.codes(1) != [220]:
+            raise RuntimeError("no greeting")
+        sock.sendall(b"EHLO bench.example\r\n")
+        replies.codes(1)
+        for chunk in chunks:
+            for envelope, data in chunk:
+                sock.sendall(envelope)
+                if replies.codes(3) != [250, 250, 354]:
+                    raise RuntimeError("the sink refused a message")
+                sock.sendall(data)
+                if replies.codes(1) != [250]:
+                    raise RuntimeError("the sink refused a message")
+        sock.sendall(b"QUIT\r\n")
+        replies.codes(1)
+        return time.perf_counter() - start
+
+
+def measure_ceilings(limit: int) -> dict[str, float]:
+    """The ceilings over the pipeline's own rows (the first `limit`), read back in chunks so
+    a full-size newsletter never sits in memory; building bytes is outside the raw timers."""
     from django.conf import settings
     from django.core.mail import EmailMultiAlternatives, get_connection
 
+    from keepwarm.mail import wire
+    from keepwarm.mail.backends import dot_stuffed
     from keepwarm.mail.models import OutboxMessage
 
-    rows = list(OutboxMessage.objects.filter(key__startswith="newsletter:").order_by("id"))
-    sent = sum(1 for r in rows if r.state == "sent")
+    copies = OutboxMessage.objects.filter(key__startswith="newsletter:")
+    sent = copies.filter(state="sent").count()
 
     def email(row: OutboxMessage, connection: object = None) -> EmailMultiAlternatives:
         message = EmailMultiAlternatives(
@@ -217,23 +277,50 @@ def measure_ceilings() -> dict[str, float]:
         message.attach_alternative(row.body_html, "text/html")
         return message
 
-    built = [(r.from_email, r.to_email, email(r).message().as_bytes()) for r in rows]
+    def chunks() -> Any:
+        last = 0
+        while last < limit_id:
+            rows = list(copies.filter(id__gt=last, id__lte=limit_id).order_by("id")[:2000])
+            if not rows:
+                return
+            last = rows[-1].id
+            yield rows
 
-    start = time.perf_counter()
-    with smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT) as smtp:
-        for sender, to, data in built:
-            smtp.sendmail(sender, [to], data)
-    raw = time.perf_counter() - start
-
-    start, cpu_start = time.perf_counter(), time.process_time()
+    ids = list(copies.order_by("id").values_list("id", flat=True)[:limit])
+    limit_id = ids[-1]
+    n = len(ids)
+    raw = pipelined = pipelined_cpu = django_batches = django_cpu = 0.0
     connection = get_connection()
-    for i in range(0, len(rows), 100):
-        connection.send_messages([email(r, connection) for r in rows[i : i + 100]])
+    for rows in chunks():
+        built = [(r.from_email, r.to_email, email(r).message().as_bytes()) for r in rows]
+        start = time.perf_counter()
+        with smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT) as smtp:
+            for sender, to, data in built:
+                smtp.sendmail(sender, [to], data)
+        raw += time.perf_counter() - start
+        del built
+
+        # The pipeline's bytes (keepwarm.mail.wire) and its dialogue.
+        pairs = []
+        for row in rows:
+            bytes_ = wire.build(row)
+            envelope = f"MAIL FROM:<{bytes_.sender}>\r\nRCPT TO:<{bytes_.recipient}>\r\nDATA\r\n"
+            pairs.append((envelope.encode(), dot_stuffed(bytes_.data)))
+        cpu_start = time.process_time()
+        pipelined += _raw_pipelined(settings.EMAIL_HOST, settings.EMAIL_PORT, [pairs])
+        pipelined_cpu += time.process_time() - cpu_start
+        del pairs
+
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for i in range(0, len(rows), 100):
+            connection.send_messages([email(r, connection) for r in rows[i : i + 100]])
+        django_batches += time.perf_counter() - start
+        django_cpu += time.process_time() - cpu_start
     connection.close()
-    django_batches, django_cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    n = len(rows)
-    return {"n": n, "sent": sent, "raw_smtplib": n / raw, "django_send_messages": n / django_batches,
-            "django_cpu_ms": 1000 * django_cpu / n}  # fmt: skip
+    return {"n": copies.count(), "ceiling_n": n, "sent": sent, "raw_smtplib": n / raw, "raw_pipelined": n / pipelined,
+            "django_send_messages": n / django_batches,
+            "django_cpu_ms": 1000 * django_cpu / n,
+            "pipelined_cpu_ms": 1000 * pipelined_cpu / n}  # fmt: skip
 
 
 def _run(mode: str, env: dict[str, str], *extra: str) -> dict[str, float]:
@@ -242,7 +329,9 @@ def _run(mode: str, env: dict[str, str], *extra: str) -> dict[str, float]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def _one_run(n: int, workers: int, env: dict[str, str], database_url: str) -> dict[str, Any]:
+def _one_run(
+    n: int, workers: int, env: dict[str, str], database_url: str, ceiling_n: int
+) -> dict[str, Any]:
     """Prepare, run the pipeline with `workers` workers, then both ceilings on its rows."""
     if database_url:
         subprocess.run([sys.executable, __file__, "_prepare", str(n), "--flush"], env=env,
@@ -265,7 +354,7 @@ def _one_run(n: int, workers: int, env: dict[str, str], database_url: str) -> di
         if proc.returncode:
             sys.exit(f"a worker failed ({proc.returncode})")
         runs.append(json.loads(out.strip().splitlines()[-1]))
-    r: dict[str, Any] = _run("_ceilings", env)
+    r: dict[str, Any] = _run("_ceilings", env, "--ceiling-n", str(ceiling_n))
     seconds = max(run["end"] for run in runs) - min(run["start"] for run in runs)
     r["pipeline"] = r["n"] / seconds
     r["pipeline_cpu_ms"] = 1000 * sum(run["cpu"] for run in runs) / r["n"]
@@ -273,26 +362,43 @@ def _one_run(n: int, workers: int, env: dict[str, str], database_url: str) -> di
     return r
 
 
-def _report(r: dict[str, Any], workers: int, engine: str) -> None:
-    print(f"{r['n']} messages ({r['sent']} sent by the pipeline) to smtp-sink, {engine}:")
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _report(r: dict[str, Any], workers: int, engine: str) -> float:
+    """Print one run; returns the pipeline per worker as a share of the raw pipelined socket."""
+    per_worker = r["pipeline"] / workers / r["raw_pipelined"]
+    print(f"{r['n']} copies ({r['sent']} sent by the pipeline) to smtp-sink, {engine}; "
+          f"ceilings over the first {r['ceiling_n']}:")  # fmt: skip
     print(f"  pipeline, {workers} worker(s) (render+queue+claim+send): {r['pipeline']:8.0f} msg/s")
-    print(
-        f"  (b) Django send_messages, batches of 100:       {r['django_send_messages']:8.0f} msg/s"
-    )
-    print(f"  (a) raw smtplib, pre-built bytes:               {r['raw_smtplib']:8.0f} msg/s")
-    print(f"  pipeline / (b) = {r['pipeline'] / r['django_send_messages']:.2f}; "
+    print(f"  (c) raw pipelined socket, same bytes and dialogue: {r['raw_pipelined']:8.0f} msg/s")
+    print(f"  (a) raw smtplib, pre-built bytes:                  {r['raw_smtplib']:8.0f} msg/s")
+    print(f"  (b) Django send_messages, batches of 100:          "
+          f"{r['django_send_messages']:8.0f} msg/s")  # fmt: skip
+    print(f"  pipeline per worker / (c) = {per_worker:.3f} (goal >= 0.25); "
+          f"pipeline / (b) = {r['pipeline'] / r['django_send_messages']:.2f}; "
           f"pipeline / (a) = {r['pipeline'] / r['raw_smtplib']:.2f}")  # fmt: skip
     print("  each worker: queueing (run_due_issues) took "
           + ", ".join(f"{run['expand_seconds']:.1f} s" for run in r["runs"])
           + f" of {r['seconds']:.1f} s in all")  # fmt: skip
     # On a shared machine the wall-clock rates move with the load; CPU per message does not
     # (the database server's own CPU is not in it).
-    print(f"  CPU per message in the Python processes: pipeline {r['pipeline_cpu_ms']:.2f} ms "
-          f"(all workers), (b) {r['django_cpu_ms']:.2f} ms; load average "
-          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"  CPU per message in the Python processes: pipeline {r['pipeline_cpu_ms']:.3f} ms "
+          f"(all workers), (c) {r['pipelined_cpu_ms']:.3f} ms, (b) {r['django_cpu_ms']:.3f} ms; "
+          f"{_load()}")  # fmt: skip
+    return per_worker
 
 
-def throughput(n: int, port: int, workers: int, database_url: str, reps: int) -> None:
+def _range(name: str, values: list[float]) -> None:
+    if len(values) > 1:
+        print(f"{name} over {len(values)} runs: median {statistics.median(values):.3f} "
+              f"(min {min(values):.3f}, max {max(values):.3f})")  # fmt: skip
+
+
+def throughput(
+    n: int, port: int, workers: int, database_url: str, reps: int, ceiling_n: int
+) -> None:
     """`reps` runs, each with its own ceilings: the ceilings move with the machine as much
     as the pipeline does, so each ratio is taken within one run and the median reported."""
     engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
@@ -300,31 +406,86 @@ def throughput(n: int, port: int, workers: int, database_url: str, reps: int) ->
     env = {**_env(_db(n), **email)}
     if database_url:
         env["KEEPWARM_DATABASE_URL"] = database_url
-    ratios = []
+    ratios, per_worker = [], []
     sink = _sink(port)
     try:
         for _ in range(reps):
-            r = _one_run(n, workers, env, database_url)
-            _report(r, workers, engine)
+            r = _one_run(n, workers, env, database_url, ceiling_n)
+            per_worker.append(_report(r, workers, engine))
             ratios.append(r["pipeline"] / r["django_send_messages"])
     finally:
         sink.terminate()
         sink.wait()
-    if reps > 1:
-        print(f"pipeline / (b) over {reps} runs: median {statistics.median(ratios):.2f} "
-              f"(min {min(ratios):.2f}, max {max(ratios):.2f})")  # fmt: skip
+    _range("pipeline per worker / (c)", per_worker)
+    _range("pipeline / (b)", ratios)
+
+
+def _worker_processes(count: int, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds from starting `count` real `keepwarm worker --lane mail` processes (one
+    tick as of NOW each) until the last one exited, and their CPU seconds."""
+    command = [sys.executable, "-m", "keepwarm.cli", "worker", "--lane", "mail",
+               "--now", NOW.isoformat()]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(count)]
+    for proc in procs:
+        if proc.wait():
+            sys.exit(f"a worker failed ({proc.returncode})")
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, cpu
+
+
+def scaling(n: int, port: int, database_url: str, reps: int, ceiling_n: int) -> None:
+    """Real worker processes: one, then two, each on a freshly filled database, in the
+    same run. A worker's start-up and its tick's other steps are measured with nothing due
+    (same command) and taken off both, so the figure is the newsletter's own time."""
+    email = {"KEEPWARM_EMAIL_URL": f"smtp://127.0.0.1:{port}"}
+    env = {**_env(_db(n), **email), "KEEPWARM_DATABASE_URL": database_url}
+    ratios = []
+    sink = _sink(port)
+    try:
+        for _ in range(reps):
+            rates = {}
+            for workers in (1, 2):
+                subprocess.run([sys.executable, __file__, "_prepare", str(n), "--flush"],
+                               env=env, check=True)  # fmt: skip
+                seconds, cpu = _worker_processes(workers, env)
+                idle, _ = _worker_processes(1, env)  # everything is sent: start-up and steps
+                rates[workers] = n / max(seconds - idle, 1e-3)
+                print(f"  {workers} worker process(es): {n} copies in {seconds:.1f} s "
+                      f"({idle:.1f} s of it start-up and the tick's other steps), "
+                      f"{rates[workers]:.0f} msg/s; CPU {1000 * cpu / n:.3f} ms a copy; "
+                      f"{_load()}")  # fmt: skip
+            ratios.append(rates[2] / rates[1])
+            print(f"PostgreSQL, 2 worker processes vs 1, same run: {ratios[-1]:.2f}x "
+                  f"(goal >= 1.8x); {_load()}")  # fmt: skip
+            c = _run("_ceilings", env, "--ceiling-n", str(ceiling_n))
+            print(f"  (c) raw pipelined socket: {c['raw_pipelined']:.0f} msg/s; per worker / (c): "
+                  f"1 process {rates[1] / c['raw_pipelined']:.3f}, "
+                  f"2 processes {rates[2] / 2 / c['raw_pipelined']:.3f} (goal >= 0.25); CPU a copy "
+                  f"(c) {c['pipelined_cpu_ms']:.3f} ms; "
+                  f"(b) Django {c['django_send_messages']:.0f} msg/s; {_load()}")  # fmt: skip
+    finally:
+        sink.terminate()
+        sink.wait()
+    _range("2 worker processes vs 1", ratios)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "mode",
-        choices=["memory", "throughput", "_prepare", "_memory", "_worker", "_ceilings"],
+        choices=["memory", "throughput", "scaling", "_prepare", "_memory", "_worker", "_ceilings"],
     )
     parser.add_argument("n", nargs="?", type=int)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=100_000)
-    parser.add_argument("--n", dest="count", type=int, default=5000)
+    # DESIGN.md's newsletter: 100,000 recipients.
+    parser.add_argument("--n", dest="count", type=int, default=100_000)
+    parser.add_argument("--ceiling-n", type=int, default=20_000,
+                        help="copies the ceilings send (the first of the pipeline's)")  # fmt: skip
     parser.add_argument("--port", type=int, default=2526)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--database-url", default="")
@@ -336,7 +497,13 @@ def main() -> None:
     if args.mode == "memory":
         memory(args.small, args.large)
     elif args.mode == "throughput":
-        throughput(args.count, args.port, args.workers, args.database_url, args.reps)
+        throughput(
+            args.count, args.port, args.workers, args.database_url, args.reps, args.ceiling_n
+        )
+    elif args.mode == "scaling":
+        if not args.database_url.startswith("postgres"):
+            sys.exit("scaling needs --database-url postgres://…")
+        scaling(args.count, args.port, args.database_url, args.reps, args.ceiling_n)
     else:
         setup_django(os.environ["KEEPWARM_DATABASE_URL"])
         if args.mode == "_prepare":
@@ -357,7 +524,7 @@ def main() -> None:
         elif args.mode == "_worker":
             print(json.dumps(run_worker(args.start_at)))
         else:
-            print(json.dumps(measure_ceilings()))
+            print(json.dumps(measure_ceilings(args.ceiling_n)))
 
 
 if __name__ == "__main__":

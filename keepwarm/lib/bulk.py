@@ -404,6 +404,42 @@ def _run_binary(sql: str, params: list[Any]) -> int:
         return int(cursor.rowcount)
 
 
+def ids_param(ids: Iterable[Any]) -> Any:
+    """Many values as one parameter of a statement written by hand: an array on PostgreSQL
+    (`= ANY(%s)`), a JSON list on SQLite (`IN (SELECT value FROM json_each(%s))`)."""
+    values = list(ids)
+    return values if connection.vendor == "postgresql" else json.dumps(values)
+
+
+def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a statement the caller wrote once and runs often (the sending loop's).
+
+    On PostgreSQL bound on the server by a plain psycopg cursor and prepared there on its
+    first run, so later runs skip parsing and planning; Django's own cursor binds on the
+    client, quoting every value in Python, and never prepares. Behind PgBouncer in
+    transaction mode (KEEPWARM_PGBOUNCER) nothing is prepared: the next transaction may
+    run on a server connection that never saw the statement."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    import psycopg  # only on PostgreSQL
+
+    connection.ensure_connection()
+    raw = connection.connection
+    prepare = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    if prepare and raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off for the whole connection; these statements
+        # ask for it one by one, and nothing else is prepared behind their back.
+        raw.prepare_threshold = _NEVER_BY_COUNT
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=prepare)
+        return cursor.fetchall() if cursor.description else []
+
+
+_NEVER_BY_COUNT = 2**31 - 1
+
+
 def _array_type(field: models.Field[Any, Any]) -> str:
     """The element type of a column's array parameter (JSON travels as text)."""
     if isinstance(field, models.JSONField):

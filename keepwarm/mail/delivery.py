@@ -17,12 +17,12 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 from keepwarm.mail import wire
 from keepwarm.mail.backends import SmtpBackend
-from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.claims import Claimed
 
 LOST_AFTER_SEND = "Connection lost after the message was sent; check before resending."
 
 
-def _email_for(message: OutboxMessage, backend: BaseEmailBackend) -> EmailMultiAlternatives:
+def _email_for(message: Claimed, backend: BaseEmailBackend) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -113,7 +113,7 @@ def _provider_error(exc: AnymailError) -> Exception:
     return Permanent(error)
 
 
-def deliver(backend: BaseEmailBackend, message: OutboxMessage) -> None:
+def deliver(backend: BaseEmailBackend, message: Claimed) -> None:
     """Send one message over the open connection, or raise Transient / Permanent /
     Unknown."""
     try:

@@ -72,8 +72,8 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The claim's order (send_after, id): with id in the index a claim reads its
-            # 20 rows and stops, instead of sorting every pending row of a newsletter
+            # The claim's order (send_after, id): with id in the index a claim reads
+            # its rows and stops, instead of sorting every pending row of a newsletter
             # (which all share one send_after) for each batch.
             models.Index(
                 fields=["send_after", "id"], name="outbox_pending", condition=Q(state="pending")

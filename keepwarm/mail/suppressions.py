@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
-from django.db.models import CharField, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from keepwarm.lib import events
+from keepwarm.lib.bulk import fetch_all, ids_param
 from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
 from keepwarm.mail.services.consent import marketable_people
 from keepwarm.people.models import Person
@@ -25,6 +26,22 @@ from keepwarm.people.models import Person
 logger = logging.getLogger(__name__)
 
 Reason = Suppression.Reason
+MARKETING = OutboxMessage.Purpose.MARKETING
+_BLOCKS_ALL = {str(reason) for reason in Suppression.BLOCKS_ALL}
+_LABELS = {str(value): str(label).lower() for value, label in Reason.choices}
+
+
+class Sendable(Protocol):
+    """What the check reads of a row: an outbox row, or a claimed row's tuple."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def to_email(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def person_id(self) -> int | None: ...
 
 
 def _normal(email: str) -> str:
@@ -70,15 +87,48 @@ def suppress(
     return row
 
 
+# The send-time check is one statement written once a day per database, not rebuilt and
+# compiled by the ORM for every batch: the addresses' suppressions, and (for marketing) in
+# the same answer the people who may still get marketing today, as rows with an empty hash
+# and the person's id for the reason. The batch's hashes and people are one parameter each
+# (an array on PostgreSQL, JSON for json_each on SQLite).
+_HASHES = {
+    "postgresql": "SELECT email_hash, reason FROM {table} WHERE email_hash = ANY(%s::text[])",
+    "sqlite": "SELECT email_hash, reason FROM {table}"
+    " WHERE email_hash IN (SELECT value FROM json_each(%s))",
+}
+_PEOPLE = {
+    "postgresql": " UNION ALL SELECT '', CAST(m.pk AS text) FROM ({marketable}) AS m"
+    " WHERE m.pk = ANY(%s::bigint[])",
+    "sqlite": " UNION ALL SELECT '', CAST(m.pk AS text) FROM ({marketable}) AS m"
+    " WHERE m.pk IN (SELECT value FROM json_each(%s))",
+}
+
+
+@dataclass(frozen=True)
+class _Check:
+    addresses: str  # the suppressions of a batch's hashes
+    with_people: str  # and which of its people may get marketing today
+    marketable_params: tuple[Any, ...]
+
+
 @lru_cache(maxsize=4)
-def _marketable(today: dt.date) -> QuerySet[Person]:
-    """marketable_people(today=today), built once a day instead of once a batch (building
-    it was most of the check's cost). Never evaluated itself: .filter() makes a copy."""
-    return marketable_people(today=today)
+def _check(vendor: str, today: dt.date) -> _Check:
+    """The check's SQL for this database and day (marketable_people depends on the day)."""
+    table = connection.ops.quote_name(Suppression._meta.db_table)
+    marketable, params = (
+        marketable_people(today=today).order_by().values_list("pk").query.sql_with_params()
+    )
+    addresses = _HASHES[vendor].format(table=table)
+    return _Check(
+        addresses=addresses,
+        with_people=addresses + _PEOPLE[vendor].format(marketable=marketable),
+        marketable_params=tuple(params),
+    )
 
 
-def blocked(messages: Iterable[OutboxMessage], *, now: dt.datetime | None = None) -> dict[int, str]:
-    """The rows of a claimed batch that must not go, with the reason; two queries a batch.
+def blocked(messages: Iterable[Sendable], *, now: dt.datetime | None = None) -> dict[int, str]:
+    """The rows of a claimed batch that must not go, with the reason; one query a batch.
 
     Service rows stop for an address that does not work; marketing rows also for a
     complaint or provider unsubscribe, and when the person's basis is gone (withdrawn,
@@ -89,45 +139,31 @@ def blocked(messages: Iterable[OutboxMessage], *, now: dt.datetime | None = None
     if not messages:
         return {}
     hashes = {m.id: email_hash(m.to_email) for m in messages}
-    marketing = [m for m in messages if m.purpose == OutboxMessage.Purpose.MARKETING]
-    people = {m.person_id for m in marketing if m.person_id}
-    rows = Suppression.objects.filter(email_hash__in=set(hashes.values())).values_list(
-        "email_hash", "reason"
-    )
+    people = {m.person_id for m in messages if m.purpose == MARKETING and m.person_id}
+    check = _check(connection.vendor, timezone.localdate(now))
     if people:
-        # One round trip, not two: the people who may still get marketing come back in the
-        # same answer, as rows with an empty hash and the person's id for the reason.
-        today = timezone.localdate(now)
-        allowed_rows = (
-            _marketable(today)
-            .filter(pk__in=people)
-            .order_by()
-            .annotate(no_hash=Value(""), person=Cast("pk", CharField()))
-            .values_list("no_hash", "person")
-        )
-        rows = rows.order_by().union(allowed_rows, all=True)
+        sql = check.with_people
+        params = [ids_param(set(hashes.values())), *check.marketable_params, ids_param(people)]
+    else:
+        sql, params = check.addresses, [ids_param(set(hashes.values()))]
     found: dict[str, set[str]] = {}
     allowed = set()
-    for digest, reason in rows:
+    for digest, reason in fetch_all(sql, params):
         if digest:
             found.setdefault(digest, set()).add(reason)
         else:
             allowed.add(int(reason))
     result: dict[int, str] = {}
-    labels = dict(Reason.choices)
     for message in messages:
-        reasons = found.get(hashes[message.id], set())
-        stopping = reasons & set(Suppression.BLOCKS_ALL)
-        if message.purpose == OutboxMessage.Purpose.MARKETING:
-            stopping = reasons
-        if stopping:
-            names = ", ".join(sorted(str(labels[r]).lower() for r in stopping))
-            result[message.id] = f"Not sent: the address is suppressed ({names})."
-        elif (
-            message.purpose == OutboxMessage.Purpose.MARKETING
-            and message.person_id
-            and message.person_id not in allowed
-        ):
+        reasons = found.get(hashes[message.id])
+        marketing = message.purpose == MARKETING
+        if reasons:
+            stopping = reasons if marketing else reasons & _BLOCKS_ALL
+            if stopping:
+                names = ", ".join(sorted(_LABELS[r] for r in stopping))
+                result[message.id] = f"Not sent: the address is suppressed ({names})."
+                continue
+        if marketing and message.person_id and message.person_id not in allowed:
             result[message.id] = (
                 "Not sent: no current basis for marketing (unsubscribed, paused or never agreed)."
             )

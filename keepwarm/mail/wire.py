@@ -29,6 +29,7 @@ from django.core.mail import BadHeaderError
 from django.core.mail.message import sanitize_address
 
 if TYPE_CHECKING:
+    from keepwarm.mail.claims import Claimed
     from keepwarm.mail.models import OutboxMessage
 
 # RFC 5322: a line is at most 998 characters; SMTP servers may refuse longer ones.
@@ -95,7 +96,7 @@ def _part(subtype: str, text: str) -> tuple[str, bytes]:
     return headers, body.replace(b"\n", b"\r\n")
 
 
-def build(message: OutboxMessage) -> Wire:
+def build(message: OutboxMessage | Claimed) -> Wire:
     """The bytes to send for `message`; raises BadHeaderError or ValueError."""
     sender_header, sender = _cached_address(message.from_email)
     to_header, recipient = _address(message.to_email)

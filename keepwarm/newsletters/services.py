@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,7 @@ from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import changes_from, record_for, stored_values
 from keepwarm.lib.dates import add_months, agency_zone, local_time
 from keepwarm.lib.ratelimit import over_limit
+from keepwarm.lib.signing import ManySigner
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.outbox import queue_email, queue_emails
 from keepwarm.mail.services.sending import send_now
@@ -400,18 +401,18 @@ class _Links:
         self.unsubscribe = settings.BASE_URL + reverse("unsubscribe", args=[marker])
         self.preferences = settings.BASE_URL + reverse("email_preferences", args=[marker])
         self.view = settings.BASE_URL + reverse("newsletter_view", args=[marker])
-        self.view_signer = signing.Signer(salt=VIEW_SALT)
+        self.view_signer = ManySigner(signing.Signer(salt=VIEW_SALT))
         # The signers unsubscribe_token() and preferences_token() make, made once.
-        self.unsubscribe_signer = signing.TimestampSigner(salt=UNSUBSCRIBE_SALT)
-        self.preferences_signer = signing.TimestampSigner(salt=PREFERENCES_SALT)
+        self.unsubscribe_signer = ManySigner(signing.TimestampSigner(salt=UNSUBSCRIBE_SALT))
+        self.preferences_signer = ManySigner(signing.TimestampSigner(salt=PREFERENCES_SALT))
         self.marker = marker
 
     def values(
-        self, *, person: Person, consultant: str, reason: str
+        self, *, person: Recipient, consultant: str, reason: str
     ) -> tuple[dict[str, str], dict[str, str]]:
         payload = {"p": person.pk, "u": PURPOSE}
         unsubscribe = self.unsubscribe.replace(
-            self.marker, self.unsubscribe_signer.sign_object(payload, compress=False)
+            self.marker, self.unsubscribe_signer.sign_object(payload)
         )
         view = self.view_signer.sign(f"{self.issue_id}.{person.pk}")
         values = {
@@ -421,7 +422,7 @@ class _Links:
             "view_url": self.view.replace(self.marker, view),
             "unsubscribe_url": unsubscribe,
             "preferences_url": self.preferences.replace(
-                self.marker, self.preferences_signer.sign_object(payload, compress=False)
+                self.marker, self.preferences_signer.sign_object(payload)
             ),
             "reason": reason,
             "track": view,
@@ -575,8 +576,28 @@ class _Stopped(Exception):
     """The issue was paused or cancelled (or another worker moved on) mid-chunk."""
 
 
+class Recipient(NamedTuple):
+    """What a copy needs of its person and their consultant, read as plain values: model
+    instances for a chunk's people and owners cost more than personalising their copies."""
+
+    pk: int
+    first_name: str
+    email: str
+    owner_id: int | None
+    owner_first_name: str | None
+    owner_last_name: str | None
+    owner_username: str | None
+    owner_email: str | None
+
+    @property
+    def owner_name(self) -> str:
+        """The owner's User.display_name."""
+        full = f"{self.owner_first_name or ''} {self.owner_last_name or ''}".strip()
+        return full or self.owner_username or ""
+
+
 def _chunk_messages(
-    issue: Issue, people: list[Person], *, personaliser: Personaliser, send_after: dt.datetime
+    issue: Issue, people: list[Recipient], *, personaliser: Personaliser, send_after: dt.datetime
 ) -> list[OutboxMessage]:
     newsletter = issue.newsletter
     sender = newsletter_from(newsletter)
@@ -595,17 +616,15 @@ def _chunk_messages(
         key = (basis, given_at.date() if given_at else None)
         if key not in reasons:
             reasons[key] = reason_text(newsletter, basis, given_at)
-        owner = person.owner
+        owner = person.owner_name if person.owner_id else ""
         values, headers = links.values(
-            person=person,
-            consultant=owner.display_name if owner else newsletter.from_name,
-            reason=reasons[key],
+            person=person, consultant=owner or newsletter.from_name, reason=reasons[key]
         )
         html, text = personaliser.fill(values)
         if person.owner_id not in reply_tos:
             reply_tos[person.owner_id] = (
-                str(Address(display_name=owner.display_name, addr_spec=owner.email))
-                if owner and owner.email
+                str(Address(display_name=owner, addr_spec=person.owner_email))
+                if person.owner_id and person.owner_email
                 else ""
             )
         reply_to = reply_tos[person.owner_id]
@@ -627,7 +646,23 @@ def _chunk_messages(
     return messages
 
 
-def _claim_chunk(issue_id: int, members: QuerySet[Person]) -> list[int] | None:
+class _Audience:
+    """The audience's member ids after a cursor, a chunk at a time, from one statement
+    compiled once per expansion: compiling the audience's query (segment, basis,
+    suppressions) again for each chunk cost more than the database took to run it."""
+
+    def __init__(self, members: QuerySet[Person]) -> None:
+        sql, params = members.order_by().values_list("pk").query.sql_with_params()
+        self.sql = f"SELECT m.pk FROM ({sql}) AS m WHERE m.pk > %s ORDER BY m.pk LIMIT %s"  # noqa: S608
+        self.params = tuple(params)
+
+    def after(self, cursor: int) -> list[int]:
+        with connection.cursor() as db:
+            db.execute(self.sql, [*self.params, cursor, CHUNK])
+            return [pk for (pk,) in db.fetchall()]
+
+
+def _claim_chunk(issue_id: int, members: _Audience) -> list[int] | None:
     """The next CHUNK member ids for this worker alone: the issue's cursor moves past them
     in a short transaction, so a second worker takes the chunk after, not the same one.
     None when the issue stopped sending (paused, cancelled) or is fully queued."""
@@ -641,7 +676,7 @@ def _claim_chunk(issue_id: int, members: QuerySet[Person]) -> list[int] | None:
         )
         if cursor is None:
             return None
-        ids = list(members.filter(pk__gt=cursor).values_list("pk", flat=True)[:CHUNK])
+        ids = members.after(cursor)
         if ids:
             Issue.objects.filter(pk=issue_id).update(expanded_through=ids[-1])
         return ids
@@ -651,12 +686,10 @@ def _queue_chunk(
     issue: Issue, ids: list[int], *, personaliser: Personaliser, send_after: dt.datetime
 ) -> int:
     """Queue the copies for these people; raises _Stopped if the issue stopped meanwhile."""
-    people = list(
-        Person.objects.filter(pk__in=ids)
-        .select_related("owner")
-        .only(*_RECIPIENT_FIELDS)
-        .order_by("id")
-    )
+    people = [
+        Recipient._make(row)
+        for row in Person.objects.filter(pk__in=ids).order_by("id").values_list(*_RECIPIENT_FIELDS)
+    ]
     messages = _chunk_messages(issue, people, personaliser=personaliser, send_after=send_after)
     with transaction.atomic():
         new = queue_emails(messages)
@@ -668,7 +701,7 @@ def _queue_chunk(
 
 
 _RECIPIENT_FIELDS = (
-    *("id", "first_name", "email", "owner__first_name", "owner__last_name"),
+    *("id", "first_name", "email", "owner_id", "owner__first_name", "owner__last_name"),
     *("owner__username", "owner__email"),
 )
 
@@ -692,7 +725,8 @@ def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = Non
     send_after = issue.scheduled_for or now
     queued = 0
     try:
-        while ids := _claim_chunk(issue_id, members):
+        audience = _Audience(members)
+        while ids := _claim_chunk(issue_id, audience):
             queued += _queue_chunk(issue, ids, personaliser=personaliser, send_after=send_after)
         if ids is None:
             return queued
