@@ -154,7 +154,12 @@ class Scorer:
         return found
 
     def _skills_held(self, want: _Wanted, skills: str) -> list[str]:
-        """The vacancy's skills found in `skills`, item by item (items recur across people)."""
+        """The vacancy's skills found in `skills`."""
+        return [want.skills[i][0] for i in sorted(self._held(want, skills))]
+
+    def _held(self, want: _Wanted, skills: str) -> set[int]:
+        """Which of the vacancy's skills `skills` holds, item by item (items recur across
+        people)."""
         held: set[int] = set()
         for item in SKILL_SPLIT.split(skills):
             key = (id(want), item)
@@ -168,7 +173,7 @@ class Scorer:
                     if normal in text or self.idf.covered(skill, have) >= SKILL_SIMILAR
                 )
             held |= found
-        return [want.skills[i][0] for i in sorted(held)]
+        return held
 
     def _want(self, vacancy: Vacancy) -> _Wanted:
         want = self._wanted.get(vacancy.pk)
@@ -183,8 +188,10 @@ class Scorer:
         pass over the whole pool (matching.py)."""
         want = self._want(vacancy)
         w = want.weights
-        titles = self._parts.setdefault((id(want), "title"), {})
-        skills = self._parts.setdefault((id(want), "skills"), {})
+        # Per person, nearly: a title list or skill list is kept for this pass only; the
+        # titles and skill items in them are kept with the scorer (`_title_sim`, `_held`).
+        titles: dict[tuple[str, ...], float] = {}
+        skills: dict[str, float] = {}
         sectors = self._parts.setdefault((id(want), "sector"), {})
         places = self._parts.setdefault((id(want), "location"), {})
         pay = self._parts.setdefault((id(want), "salary"), {})
@@ -213,9 +220,7 @@ class Scorer:
             else:
                 held = skills.get(p.skills)
                 if held is None:
-                    held = skills[p.skills] = len(self._skills_held(want, p.skills)) / len(
-                        want.skills
-                    )
+                    held = skills[p.skills] = len(self._held(want, p.skills)) / len(want.skills)
                 score = t * title_w + held * skills_w
             out.append(
                 score

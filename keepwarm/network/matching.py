@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,23 +170,24 @@ def rank_people(vacancy: Vacancy, *, user: User | None = None, limit: int = 25) 
     have ranked among them but are off-limits, with the day that ends.
 
     `user` limits the pool to the people they may see (consultants: their own and those
-    they cover). The pool's profiles, and each title's similarity to the vacancy's, are
-    kept between requests until a row they come from changes (pool.py).
+    they cover). The pool's profiles, and everyone's cheap-pass score for what the vacancy
+    asks, are kept between requests until a row they come from changes (pool.py); what
+    the agency has watched is read afresh for the shortlist every time.
     """
     found = pool()
-    everyone = found.profiles
+    scorer, scores = found.scored(vacancy)
+    pairs: Iterable[tuple[float, Profile]] = zip(scores, found.profiles, strict=True)
     if user is not None and not user.sees_whole_team:
         visible = set(visible_people(user).values_list("id", flat=True))
-        everyone = [p for p in everyone if p.id in visible]
-    if not everyone:
-        return Ranking([], [])
+        pairs = [pair for pair in pairs if pair[1].id in visible]
     # Someone in a live placement's guarantee or first months is off-limits: never offered.
     barred = found.barred(timezone.localdate())
-    scorer = found.scorer(vacancy)
     free: list[tuple[float, Profile]] = []
     held: list[tuple[float, Profile]] = []
-    for pair in zip(scorer.rough(vacancy, everyone), everyone, strict=True):
+    for pair in pairs:
         (held if pair[1].id in barred else free).append(pair)
+    if not free and not held:
+        return Ranking([], [])
     shortlist = _best(free, max(limit * SHORTLIST_FACTOR, limit))
     ids = [p.id for _, p in shortlist]
     histories = {

@@ -32,8 +32,9 @@ from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.placements.queries import off_limits
 
-# Scorers kept per pool: one per vacancy ranked (by what it asks for), the oldest dropped.
-SCORERS_KEPT = 64
+# Vacancies' scores kept per pool (by what the vacancy asks for), the oldest dropped: each
+# is a float per person, and the vacancy's comparison with every distinct title and skill.
+SCORERS_KEPT = 16
 
 
 def candidates(user: User | None = None) -> QuerySet[Person]:
@@ -139,7 +140,9 @@ class Pool:
     profiles: list[Profile]
     titles: Counter[str]
     _barred: tuple[dt.date, dict[int, dt.date]] | None = None
-    _scorers: OrderedDict[tuple[object, ...], Scorer] = field(default_factory=OrderedDict)
+    _scored: OrderedDict[tuple[object, ...], tuple[Scorer, list[float]]] = field(
+        default_factory=OrderedDict
+    )
 
     def barred(self, today: dt.date) -> dict[int, dt.date]:
         """Who is off-limits `today`, with the last day they are (placements are among
@@ -148,9 +151,10 @@ class Pool:
             self._barred = (today, off_limits(candidates().values("id"), today=today))
         return self._barred[1]
 
-    def scorer(self, vacancy: Vacancy) -> Scorer:
-        """The scorer for `vacancy`, with what it has compared so far: its IDF weights come
-        from the pool's titles and the vacancy's, so it is kept per what the vacancy asks."""
+    def scored(self, vacancy: Vacancy) -> tuple[Scorer, list[float]]:
+        """The scorer for `vacancy` and the cheap pass's score of everyone in the pool, in
+        the pool's order. Its IDF weights come from the pool's titles and the vacancy's, so
+        both are kept per what the vacancy asks, until the pool is read again."""
         key = (
             vacancy.title,
             vacancy.skills,
@@ -159,15 +163,16 @@ class Pool:
             _amount(vacancy.salary_min),
             _amount(vacancy.salary_max),
         )
-        found = self._scorers.get(key)
+        found = self._scored.get(key)
         if found is None:
             titles = self.titles.copy()
             titles[vacancy.title] += 1
-            found = self._scorers[key] = Scorer(_idf(titles))
-            if len(self._scorers) > SCORERS_KEPT:
-                self._scorers.popitem(last=False)
+            scorer = Scorer(_idf(titles))
+            found = self._scored[key] = (scorer, scorer.rough(vacancy, self.profiles))
+            if len(self._scored) > SCORERS_KEPT:
+                self._scored.popitem(last=False)
         else:
-            self._scorers.move_to_end(key)
+            self._scored.move_to_end(key)
         return found
 
 

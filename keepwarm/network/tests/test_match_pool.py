@@ -225,7 +225,14 @@ def test_the_cheap_pass_scores_as_the_full_score_does(cast: Cast, vacancy: Vacan
     )
     found = pool.pool()
     for wanted in (vacancy, Vacancy.objects.create(company=cast.company, title="Clerk")):
-        scorer = found.scorer(wanted)
-        rough = scorer.rough(wanted, found.profiles)
+        scorer, rough = found.scored(wanted)
         full = [scorer.score(wanted, p, explain=False).score for p in found.profiles]
         assert rough == full
+
+
+def test_an_edited_vacancy_is_ranked_for_what_it_asks_now(cast: Cast, vacancy: Vacancy) -> None:
+    pat = candidate(cast.owner, "Pat", headline="Payroll Administrator", skills="Xero")
+    assert "skills" not in {r.code for r in ranked(vacancy)[pat.pk].reasons}
+    vacancy.skills = "Xero"
+    vacancy.save(update_fields=["skills"])
+    assert "Skills: Xero (1 of 1)" in [r.text for r in ranked(vacancy)[pat.pk].reasons]
