@@ -14,11 +14,13 @@ cannot make an old copy look current.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
@@ -47,9 +49,30 @@ def candidates(user: User | None = None) -> QuerySet[Person]:
     return people.filter(Exists(seeking))
 
 
+def _rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A values_list query's rows straight from the cursor: Django's per-value converters
+    cost a third of reading 10k profiles, and only three columns need one (below)."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if isinstance(value, str):  # SQLite keeps UTC as text
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+    return cast(dt.datetime | None, value)
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
 def profiles(people: QuerySet[Person]) -> list[Profile]:
     """Profiles of `people` in four queries: people, their roles, placements, readiness.
-    Read as tuples, not model instances; repeated words stored once (interned)."""
+    Read as tuples from the cursor, not model instances; repeated words stored once."""
     intern = sys.intern
     rows = people.order_by().values_list(
         "id",
@@ -64,7 +87,7 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
     )
     by_id: dict[int, Profile] = {}
     titles: dict[int, list[str]] = {}
-    for pk, first, last, owner_id, headline, skills, sector, location, contact in rows:
+    for pk, first, last, owner_id, headline, skills, sector, location, contact in _rows(rows):
         titles[pk] = [intern(headline)] if headline else []
         by_id[pk] = Profile(
             id=pk,
@@ -74,10 +97,10 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
             skills=intern(skills),
             sector=intern(sector),
             location=intern(location),
-            last_contact=contact,
+            last_contact=_moment(contact),
         )
     ids = people.order_by().values("id")
-    for person_id, title in (
+    for person_id, title in _rows(
         Role.objects.filter(person_id__in=ids)
         .exclude(title="")
         .order_by()
@@ -91,7 +114,7 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
         .order_by("person_id", "start_date", "id")
         .values_list("person_id", "role_title", "salary", "company__sector")
     )
-    for person_id, title, salary, sector in placements:
+    for person_id, title, salary, sector in _rows(placements):
         profile = by_id.get(person_id)
         if profile is None:
             continue
@@ -100,16 +123,18 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
         if title and title not in held:
             held.append(intern(title))
         if salary is not None:
-            profile.salary = salary  # the latest start wins
+            profile.salary = _money(salary)  # the latest start wins
         if sector and not profile.sector:
             profile.sector = intern(sector)
-    for person_id, score, reasons in (
+    for person_id, score, reasons in _rows(
         Readiness.objects.filter(person_id__in=ids)
         .order_by()
         .values_list("person_id", "score", "reasons")
     ):
         profile = by_id.get(person_id)
         if profile is not None:
+            if isinstance(reasons, str):
+                reasons = json.loads(reasons)
             profile.readiness = score
             positive = [r.get("text", "") for r in reasons or [] if r.get("weight", 0) > 0]
             profile.readiness_reason = positive[0] if positive else ""
