@@ -55,7 +55,7 @@ def _rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
 
 
 def _moment(value: Any) -> dt.datetime | None:
