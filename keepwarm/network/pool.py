@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -188,16 +189,19 @@ class Pool:
             _amount(vacancy.salary_min),
             _amount(vacancy.salary_max),
         )
-        found = self._scored.get(key)
-        if found is None:
-            titles = self.titles.copy()
-            titles[vacancy.title] += 1
-            scorer = Scorer(_idf(titles))
-            found = self._scored[key] = (scorer, scorer.rough(vacancy, self.profiles))
+        with _lock:
+            found = self._scored.get(key)
+            if found is not None:
+                self._scored.move_to_end(key)
+                return found
+        titles = self.titles.copy()
+        titles[vacancy.title] += 1
+        scorer = Scorer(_idf(titles))
+        found = (scorer, scorer.rough(vacancy, self.profiles))
+        with _lock:  # a threaded server's requests share the pool
+            self._scored[key] = found
             if len(self._scored) > SCORERS_KEPT:
                 self._scored.popitem(last=False)
-        else:
-            self._scored.move_to_end(key)
         return found
 
 
@@ -205,6 +209,7 @@ def _amount(value: Decimal | int | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
+_lock = threading.Lock()
 # One pool per database this process talks to (tests and the benchmark switch databases).
 _pools: dict[str, Pool] = {}
 
