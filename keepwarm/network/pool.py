@@ -40,6 +40,21 @@ from keepwarm.placements.queries import off_limits
 SCORERS_KEPT = 16
 
 
+# What a profile reads of the person's own row. Writing any other column of it leaves the
+# kept pool alone (the stamp's trigger watches these: migration network 0004).
+PERSON_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "owner_id",
+    "headline",
+    "skills",
+    "sector",
+    "location",
+    "last_contacted_at",
+)
+
+
 def candidates(user: User | None = None) -> QuerySet[Person]:
     """The people matching considers: anyone who has been a candidate or placed with us,
     that `user` may see (everyone when None)."""
@@ -75,17 +90,7 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
     """Profiles of `people` in four queries: people, their roles, placements, readiness.
     Read as tuples from the cursor, not model instances; repeated words stored once."""
     intern = sys.intern
-    rows = people.order_by().values_list(
-        "id",
-        "first_name",
-        "last_name",
-        "owner_id",
-        "headline",
-        "skills",
-        "sector",
-        "location",
-        "last_contacted_at",
-    )
+    rows = people.order_by().values_list(*PERSON_FIELDS)
     by_id: dict[int, Profile] = {}
     titles: dict[int, list[str]] = {}
     for pk, first, last, owner_id, headline, skills, sector, location, contact in _rows(rows):

@@ -21,7 +21,27 @@ TABLES = (
     "placements_placement",
     "network_readiness",
 )
+# A person's other columns (email, consents, the edit version...) are no part of a profile:
+# writing only those keeps the copy. Kept in step with pool.PERSON_FIELDS by a test.
+PERSON_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "owner_id",
+    "headline",
+    "skills",
+    "sector",
+    "location",
+    "last_contacted_at",
+)
 CREATE = "CREATE TABLE network_poolstamp (shard integer PRIMARY KEY, stamp bigint NOT NULL)"
+
+
+def _events(table: str, update: str) -> str:
+    """The writes to `table` that move the stamp, as `CREATE TRIGGER` names them."""
+    if table == "people_person":
+        return update.replace("UPDATE", f"UPDATE OF {', '.join(PERSON_COLUMNS)}")
+    return update
 
 POSTGRES = [
     CREATE,
@@ -37,7 +57,8 @@ POSTGRES = [
     $$
     """,
     *(
-        f"CREATE TRIGGER network_pool_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+        f"CREATE TRIGGER network_pool_changed "
+        f"AFTER {_events(table, 'INSERT OR UPDATE OR DELETE OR TRUNCATE')} "
         f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION network_pool_changed()"
         for table in TABLES
     ),
@@ -52,7 +73,8 @@ POSTGRES_REVERSE = [
 SQLITE = [
     CREATE,
     *(
-        f"CREATE TRIGGER network_pool_{table}_{event.lower()} AFTER {event} ON {table} "
+        f"CREATE TRIGGER network_pool_{table}_{event.lower()} "
+        f"AFTER {_events(table, event)} ON {table} "
         "BEGIN INSERT OR REPLACE INTO network_poolstamp (shard, stamp) VALUES (0, random()); END"
         for table in TABLES
         for event in ("INSERT", "UPDATE", "DELETE")

@@ -4,6 +4,7 @@ skills, readiness or a placement shows on the very next ranking, whatever wrote 
 
 from __future__ import annotations
 
+import importlib
 import io
 from pathlib import Path
 
@@ -236,3 +237,20 @@ def test_an_edited_vacancy_is_ranked_for_what_it_asks_now(cast: Cast, vacancy: V
     vacancy.skills = "Xero"
     vacancy.save(update_fields=["skills"])
     assert "Skills: Xero (1 of 1)" in [r.text for r in ranked(vacancy)[pat.pk].reasons]
+
+
+def test_writing_a_persons_other_columns_keeps_the_pool_and_profile_columns_drop_it(
+    cast: Cast, vacancy: Vacancy
+) -> None:
+    pat = candidate(cast.owner, "Pat", headline="Payroll Administrator")
+    ranked(vacancy)
+    Person.objects.filter(pk=pat.pk).update(email="pat@example.org", version=7)
+    assert not reads_profiles(lambda: ranked(vacancy))
+    Person.objects.filter(pk=pat.pk).update(last_contacted_at=timezone.now())
+    assert reads_profiles(lambda: ranked(vacancy))
+
+
+def test_the_stamps_trigger_watches_every_column_a_profile_reads() -> None:
+    migration = importlib.import_module("keepwarm.network.migrations.0004_pool_stamp")
+    columns = {Person._meta.get_field(name).column for name in pool.PERSON_FIELDS}
+    assert columns == set(migration.PERSON_COLUMNS)
