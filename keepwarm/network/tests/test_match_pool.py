@@ -252,5 +252,5 @@ def test_writing_a_persons_other_columns_keeps_the_pool_and_profile_columns_drop
 
 def test_the_stamps_trigger_watches_every_column_a_profile_reads() -> None:
     migration = importlib.import_module("keepwarm.network.migrations.0004_pool_stamp")
-    columns = {Person._meta.get_field(name).column for name in pool.PERSON_FIELDS}
+    columns = {f.column for f in Person._meta.concrete_fields if f.attname in pool.PERSON_FIELDS}
     assert columns == set(migration.PERSON_COLUMNS)
