@@ -2,9 +2,10 @@
 
 Reading 10k people's rows and building their profiles costs more than ranking them, so a
 process keeps them, with what it worked out for each vacancy ranked against them (the
-IDF weights and each distinct title's and skill list's similarity), until one of the
-rows they were read from changes. Triggers (migration network 0004) write a new stamp
-whenever a person, role, company, placement or readiness row is written, by any path;
+IDF weights, each distinct title's and skill item's similarity, everyone's cheap-pass
+score), until one of the rows they were read from changes. Triggers (migration network
+0004) write a new stamp whenever a role, company, placement or readiness row, or a
+person's profile columns, are written, by any path (a form, the API, a raw import);
 a ranking reads that stamp first and the rows only when it has moved. Read before the
 rows, a write landing between the two is at worst read twice, never missed, and every
 process sees it on its next ranking. A stamp is never reused, so a rolled-back write
@@ -109,7 +110,7 @@ def profiles(people: QuerySet[Person]) -> list[Profile]:
     for person_id, title in _rows(
         Role.objects.filter(person_id__in=ids)
         .exclude(title="")
-        .order_by()
+        .order_by("-started_on", "id")  # the latest role's title first, as the page lists them
         .values_list("person_id", "title")
     ):
         held = titles.get(person_id)
