@@ -8,7 +8,7 @@ how an earlier placement with this client went are added for the best few.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -48,14 +48,14 @@ MEANING_SHOWN = 0.05
 SKILL_SIMILAR = 0.8
 
 
-@dataclass
+@dataclass(slots=True)
 class Profile:
-    """A person as matching sees them, read in bulk."""
+    """A person as matching sees them, read in bulk (and kept between requests: pool.py)."""
 
     id: int
     name: str
     owner_id: int | None
-    titles: list[str]
+    titles: tuple[str, ...]
     skills: str
     sector: str
     location: str
@@ -135,6 +135,8 @@ class Scorer:
         # Titles and skill lists recur across thousands of people: each is compared once.
         self._titles: dict[tuple[int, str], tuple[float, float]] = {}
         self._skills: dict[tuple[int, str], frozenset[int]] = {}
+        # The cheap pass's parts per distinct value, per vacancy (see `rough`).
+        self._parts: dict[tuple[int, str], dict[Any, float]] = {}
 
     def _title_sim(self, want: _Wanted, title: str) -> tuple[float, float]:
         """The title's similarity to the vacancy's (letters and meaning blended), and
@@ -152,7 +154,12 @@ class Scorer:
         return found
 
     def _skills_held(self, want: _Wanted, skills: str) -> list[str]:
-        """The vacancy's skills found in `skills`, item by item (items recur across people)."""
+        """The vacancy's skills found in `skills`."""
+        return [want.skills[i][0] for i in sorted(self._held(want, skills))]
+
+    def _held(self, want: _Wanted, skills: str) -> set[int]:
+        """Which of the vacancy's skills `skills` holds, item by item (items recur across
+        people)."""
         held: set[int] = set()
         for item in SKILL_SPLIT.split(skills):
             key = (id(want), item)
@@ -166,12 +173,66 @@ class Scorer:
                     if normal in text or self.idf.covered(skill, have) >= SKILL_SIMILAR
                 )
             held |= found
-        return [want.skills[i][0] for i in sorted(held)]
+        return held
 
-    def score(self, vacancy: Vacancy, profile: Profile, *, explain: bool) -> Scored:
+    def _want(self, vacancy: Vacancy) -> _Wanted:
         want = self._wanted.get(vacancy.pk)
         if want is None:
             want = self._wanted[vacancy.pk] = _wanted(vacancy)
+        return want
+
+    def rough(self, vacancy: Vacancy, profiles: Sequence[Profile]) -> list[float]:
+        """Each profile's score, exactly as `score(explain=False)` gives it, summed from
+        the parts each distinct value earns: titles, skill lists, sectors, places and
+        salaries recur across thousands of people, so each is worked out once. The cheap
+        pass over the whole pool (matching.py)."""
+        want = self._want(vacancy)
+        w = want.weights
+        # Per person, nearly: a title list or skill list is kept for this pass only; the
+        # titles and skill items in them are kept with the scorer (`_title_sim`, `_held`).
+        titles: dict[tuple[str, ...], float] = {}
+        skills: dict[str, float] = {}
+        sectors = self._parts.setdefault((id(want), "sector"), {})
+        places = self._parts.setdefault((id(want), "location"), {})
+        pay = self._parts.setdefault((id(want), "salary"), {})
+        title_w, sector_w, place_w = w["title"], w["sector"], w["location"]
+        pay_w, ready_w, skills_w = w["salary"], w["readiness"], w.get("skills")
+        out = []
+        for p in profiles:
+            t = titles.get(p.titles)
+            if t is None:
+                # As `_title_part` picks it: the best above nothing.
+                t = titles[p.titles] = max(
+                    [0.0, *(self._title_sim(want, title)[0] for title in p.titles)]
+                )
+            sector = sectors.get(p.sector)
+            if sector is None:
+                sector = sectors[p.sector] = 1.0 if _fits(want.sector, p.sector) else 0.0
+            place = places.get(p.location)
+            if place is None:
+                place = places[p.location] = 1.0 if _fits(want.location, p.location) else 0.0
+            salary = pay.get(p.salary)
+            if salary is None:
+                salary = pay[p.salary] = salary_fit(vacancy, p.salary)[0]
+            # Summed in the weights' order, as `score` sums them: the same float.
+            if skills_w is None:
+                score = t * title_w
+            else:
+                held = skills.get(p.skills)
+                if held is None:
+                    held = skills[p.skills] = len(self._held(want, p.skills)) / len(want.skills)
+                score = t * title_w + held * skills_w
+            out.append(
+                score
+                + sector * sector_w
+                + place * place_w
+                + salary * pay_w
+                + (p.readiness or 0.0) * ready_w
+            )
+        return out
+
+    def score(self, vacancy: Vacancy, profile: Profile, *, explain: bool) -> Scored:
+        want = self._want(vacancy)
         parts: dict[str, float] = {}
         # Reasons are only written out for the shortlist (`explain`); the first pass ranks.
         reasons: list[Reason] | None = [] if explain else None

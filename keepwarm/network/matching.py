@@ -3,19 +3,21 @@
 Everything runs in this process, from the database's rows: no network, no model. Each
 pair is scored by match_scoring.py from text compared in similarity.py. People are
 scored in two passes so 10k of them take well under a second: a cheap pass over
-everyone (text, sector, location, salary, readiness), then the histories for the best
-few only. Nobody off-limits (in a live placement's guarantee or first months) is matched.
+everyone (text, sector, location, salary, readiness) from profiles each process keeps
+until they change (pool.py), then what the agency has watched for the best few only.
+Nobody off-limits (in a live placement's guarantee or first months) is matched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
@@ -29,10 +31,11 @@ from keepwarm.network.match_scoring import (
     history_reason,
     record_reasons,
 )
-from keepwarm.network.models import Readiness, Vacancy
+from keepwarm.network.models import Vacancy
 from keepwarm.network.performance import ClientKnowledge, Record, client_knowledge, records
-from keepwarm.network.similarity import Idf, grams
-from keepwarm.people.models import Person, Role
+from keepwarm.network.pool import idf_for, pool, profiles
+from keepwarm.network.similarity import Idf
+from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 from keepwarm.placements.queries import off_limits
 
@@ -96,78 +99,6 @@ class Ranking:
     held_back: list[HeldBack]
 
 
-# --- Reading profiles in bulk -----------------------------------------------------------
-
-
-def candidates(user: User | None = None) -> QuerySet[Person]:
-    """The people matching considers: anyone who has been a candidate or placed with us,
-    that `user` may see (everyone when None)."""
-    people = visible_people(user) if user is not None else Person.objects.all()
-    seeking = Role.objects.filter(
-        person_id=OuterRef("pk"), kind__in=(Role.Kind.CANDIDATE, Role.Kind.PLACED)
-    )
-    return people.filter(Exists(seeking))
-
-
-def profiles(people: QuerySet[Person]) -> list[Profile]:
-    """Profiles of `people` in four queries: people, their roles, placements, readiness."""
-    rows = people.values_list(
-        "id",
-        "first_name",
-        "last_name",
-        "owner_id",
-        "headline",
-        "skills",
-        "sector",
-        "location",
-        "last_contacted_at",
-    )
-    by_id: dict[int, Profile] = {}
-    for pk, first, last, owner_id, headline, skills, sector, location, contact in rows:
-        by_id[pk] = Profile(
-            id=pk,
-            name=f"{first} {last}".strip(),
-            owner_id=owner_id,
-            titles=[headline] if headline else [],
-            skills=skills,
-            sector=sector,
-            location=location,
-            last_contact=contact,
-        )
-    ids = people.values("id")
-    for person_id, title in (
-        Role.objects.filter(person_id__in=ids).exclude(title="").values_list("person_id", "title")
-    ):
-        profile = by_id.get(person_id)
-        if profile is not None and title not in profile.titles:
-            profile.titles.append(title)
-    placements = (
-        Placement.objects.filter(person_id__in=ids)
-        .order_by("person_id", "start_date", "id")
-        .values_list("person_id", "role_title", "salary", "company__sector")
-    )
-    for person_id, title, salary, sector in placements:
-        profile = by_id.get(person_id)
-        if profile is None:
-            continue
-        profile.placed = True
-        if title and title not in profile.titles:
-            profile.titles.append(title)
-        if salary is not None:
-            profile.salary = salary  # the latest start wins
-        if sector and not profile.sector:
-            profile.sector = sector
-    for person_id, score, reasons in Readiness.objects.filter(person_id__in=ids).values_list(
-        "person_id", "score", "reasons"
-    ):
-        profile = by_id.get(person_id)
-        if profile is not None:
-            profile.readiness = score
-            positive = [r.get("text", "") for r in reasons or [] if r.get("weight", 0) > 0]
-            profile.readiness_reason = positive[0] if positive else ""
-    return list(by_id.values())
-
-
 # --- Histories for the shortlist ---------------------------------------------------------
 
 
@@ -228,51 +159,42 @@ def _finish(
 # --- The two directions -----------------------------------------------------------------
 
 
-def _pool_idf(profiles_: Sequence[Profile], vacancies: Sequence[Vacancy]) -> Idf:
-    titles = Counter(t for p in profiles_ for t in p.titles)
-    titles.update(v.title for v in vacancies)
-    docs: Counter[frozenset[str]] = Counter()
-    for title, times in titles.items():
-        docs[grams(title)] += times
-    return Idf(docs.elements())
-
-
-def _rough_order(score: float, profile: Profile) -> tuple[float, float, float]:
+def _rough_order(score: float, profile: Profile) -> tuple[float, float, float, int]:
     """The cheap pass's order: score, then the same evidence as the final tie-break."""
     contact = profile.last_contact.timestamp() if profile.last_contact is not None else 0.0
-    return (-score, -contact, -(profile.readiness or 0.0))
+    return (-score, -contact, -(profile.readiness or 0.0), profile.id)
 
 
-def rank_people(
-    vacancy: Vacancy,
-    *,
-    user: User | None = None,
-    limit: int = 25,
-    people: QuerySet[Person] | None = None,
-) -> Ranking:
+def rank_people(vacancy: Vacancy, *, user: User | None = None, limit: int = 25) -> Ranking:
     """The people best fitted to `vacancy`, best first, with reasons; and those who would
     have ranked among them but are off-limits, with the day that ends.
 
     `user` limits the pool to the people they may see (consultants: their own and those
-    they cover); `people` replaces the pool (the benchmark passes its own).
+    they cover). The pool's profiles, and everyone's cheap-pass score for what the vacancy
+    asks, are kept between requests until a row they come from changes (pool.py); what
+    the agency has watched is read afresh for the shortlist every time.
     """
-    considered = people if people is not None else candidates(user)
+    found = pool()
+    scorer, scores = found.scored(vacancy)
+    pairs: Iterable[tuple[float, Profile]] = zip(scores, found.profiles, strict=True)
+    if user is not None and not user.sees_whole_team:
+        visible = set(visible_people(user).values_list("id", flat=True))
+        pairs = [pair for pair in pairs if pair[1].id in visible]
     # Someone in a live placement's guarantee or first months is off-limits: never offered.
-    barred = off_limits(considered.values("id"), today=timezone.localdate())
-    everyone = profiles(considered)
-    if not everyone:
+    barred = found.barred(timezone.localdate())
+    free: list[tuple[float, Profile]] = []
+    held: list[tuple[float, Profile]] = []
+    for pair in pairs:
+        (held if pair[1].id in barred else free).append(pair)
+    if not free and not held:
         return Ranking([], [])
-    scorer = Scorer(_pool_idf(everyone, [vacancy]))
-    rough = [(scorer.score(vacancy, p, explain=False).score, p) for p in everyone]
-    rough.sort(key=lambda t: _rough_order(*t))
-    pool = [(score, p) for score, p in rough if p.id not in barred]
-    shortlist = [p for _, p in pool[: max(limit * SHORTLIST_FACTOR, limit)]]
-    ids = [p.id for p in shortlist]
+    shortlist = _best(free, max(limit * SHORTLIST_FACTOR, limit))
+    ids = [p.id for _, p in shortlist]
     histories = {
         (vacancy.company_id, pid): rows
         for pid, rows in _history_with(vacancy.company_id, ids).items()
     }
-    scored = [(scorer.score(vacancy, p, explain=True), p, vacancy) for p in shortlist]
+    scored = [(scorer.score(vacancy, p, explain=True), p, vacancy) for _, p in shortlist]
     matches = _finish(
         scored,
         idf=scorer.idf,
@@ -280,35 +202,29 @@ def rank_people(
         clients={vacancy.company_id: client_knowledge(vacancy.company_id)},
         histories=histories,
     )[:limit]
-    return Ranking(matches, _held_back(rough, barred, matches, limit))
-
-
-def _held_back(
-    rough: Sequence[tuple[float, Profile]],
-    barred: Mapping[int, dt.date],
-    matches: Sequence[Match],
-    limit: int,
-) -> list[HeldBack]:
-    """The off-limits people whose profile alone would have put them among the matches."""
-    if not barred:
-        return []
     cut = matches[-1].score if len(matches) >= limit else 0.0
-    return [
+    # The off-limits people whose profile alone would have put them among the matches.
+    held_back = [
         HeldBack(p.id, p.name, barred[p.id], score)
-        for score, p in rough
-        if p.id in barred and score > 0 and score >= cut
-    ][:limit]
+        for score, p in _best(held, limit)
+        if score > 0 and score >= cut
+    ]
+    return Ranking(matches, held_back)
 
 
-def match_people(
-    vacancy: Vacancy,
-    *,
-    user: User | None = None,
-    limit: int = 25,
-    people: QuerySet[Person] | None = None,
-) -> list[Match]:
+def _best(scored: list[tuple[float, Profile]], n: int) -> list[tuple[float, Profile]]:
+    """The `n` best, in the cheap pass's order. Only those scoring at least the n-th best
+    score are sorted, not the whole pool."""
+    if len(scored) > n:
+        floor = heapq.nlargest(n, [score for score, _ in scored])[-1]
+        scored = [pair for pair in scored if pair[0] >= floor]
+    scored.sort(key=lambda t: _rough_order(*t))
+    return scored[:n]
+
+
+def match_people(vacancy: Vacancy, *, user: User | None = None, limit: int = 25) -> list[Match]:
     """The people best fitted to `vacancy`, best first, with reasons (see `rank_people`)."""
-    return rank_people(vacancy, user=user, limit=limit, people=people).matches
+    return rank_people(vacancy, user=user, limit=limit).matches
 
 
 def open_vacancies() -> QuerySet[Vacancy]:
@@ -325,7 +241,7 @@ def match_vacancies(person: Person, *, limit: int = 25) -> list[Match]:
     if not found or not vacancies:
         return []
     profile = found[0]
-    scorer = Scorer(_pool_idf([profile], vacancies))
+    scorer = Scorer(idf_for([profile], vacancies))
     scored = [(scorer.score(v, profile, explain=True), profile, v) for v in vacancies]
     # What the agency knows of each client is read for the best few vacancies only.
     scored.sort(key=lambda t: -t[0].score)
