@@ -64,7 +64,10 @@ def _parse(text: str, home: str) -> phonenumbers.PhoneNumber | None:
     # plan alone: is_valid_number would find the region first by checking the same plan
     # (an import of 100k candidates spends seconds on it). Only for the country's main
     # region, which the lookup tries first, so a yes is is_valid_number's; a no asks it.
-    own = phonenumbers.region_code_for_country_code(number.country_code) == home
+    own = (
+        number.country_code is not None
+        and phonenumbers.region_code_for_country_code(number.country_code) == home
+    )
     if (own and phonenumbers.is_valid_number_for_region(number, home)) or (
         phonenumbers.is_valid_number(number)
     ):
