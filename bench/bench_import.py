@@ -413,8 +413,12 @@ def child(mode: str, folder: Path, candidates: int, placements: int) -> None:
 def spawn(mode: str, folder: Path, candidates: int, placements: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "_child", mode, str(folder), str(candidates), str(placements)],
-        check=True, capture_output=True, text=True,
+        capture_output=True, text=True,
     )  # fmt: skip
+    if out.returncode:
+        # A failed step says why, not only that it failed.
+        sys.stderr.write(out.stderr)
+        out.check_returncode()
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
