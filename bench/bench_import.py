@@ -12,19 +12,18 @@ run, each in a fresh subprocess on an empty database:
              external ids, audit entries and row results in batches, and makes every
              placement through create_placements (the care plan's steps still ahead);
              then, off the main clock, the same files again (every row unchanged);
-  same rows  the ceiling the goal is measured against: a raw load of exactly the rows that
-             import added (every table, every column, ids included; read back after the
-             import, off the clock) into a fresh database, one transaction, by executemany
-             and on PostgreSQL by COPY. Both produce the same database from the same input
-             rows; one reads, matches and works out, the other only loads;
-  ceiling    raw executemany (and on PostgreSQL COPY) of the input rows alone: as many
-             person and placement rows, pre-built tuples, nothing else. Kept for comparison
-             with earlier figures; an import writes ~6.6 rows per input row, so no importer
-             could come near it.
-Reports input rows/s of each and the ratios (goal >= 25% of the same-rows load), and peak
-memory: tracemalloc is too slow for 150k rows, so resident-set growth of the importing
-process, for the full run and for a run a tenth the size (constant memory: the two should
-be close).
+  ceiling    the ceiling the goal is measured against: a raw insert of the input rows
+             themselves, one row each (500 companies, 2,000 vacancies, N people, M
+             placements), every column, pre-built tuples, one transaction with its commit,
+             by executemany and on PostgreSQL by COPY;
+  same rows  the earlier ceiling, printed for comparison: a raw load of exactly the rows
+             that import added (every table, every column, ids included; read back after
+             the import, off the clock) into a fresh database, the same two ways.
+The headline is per input row: the raw insert's time per input row against the import's
+(goal >= 15%; on PostgreSQL against COPY, the faster of the two). It also prints the load
+average, CPU time beside wall clock, and peak memory: tracemalloc is too slow for 150k
+rows, so resident-set growth of the importing process, for the full run and for a run a
+tenth the size (constant memory: the two should be close).
 """
 
 from __future__ import annotations
@@ -226,43 +225,62 @@ def _raw_insert(cursor: Any, sql: str, rows: list[tuple[Any, ...]], *, copy: boo
 
 
 def run_ceiling(candidates: int, placements: int, *, copy: bool = False) -> dict[str, float]:
-    """Raw executemany (or with `copy`, PostgreSQL's COPY) of pre-built person and
-    placement rows (every column), one transaction."""
+    """Raw executemany (or with `copy`, PostgreSQL's COPY) of the input rows themselves,
+    one row each, every column, pre-built tuples, one transaction with its commit: the
+    clients as companies, the job orders as vacancies, the candidates as people and the
+    placements as placements."""
     from django.db import connection, transaction
 
     from keepwarm.accounts.models import User
+    from keepwarm.network.models import Vacancy
     from keepwarm.people.models import Company, Person
     from keepwarm.placements.models import Placement
 
     owner = User.objects.get(username="olivia").pk
-    company = Company.objects.create(name="Ceiling Ltd").pk
     start_date = "2020-01-01" if connection.vendor == "sqlite" else dt.date(2020, 1, 1)
+    companies_sql, companies = _prebuilt(Company, [
+        {"name": f"Client {i} Ltd", "sector": "Logistics, Retail", "location": "Leeds"}
+        for i in range(COMPANIES)
+    ])  # fmt: skip
     people_sql, people = _prebuilt(Person, [
         {"first_name": f"First{i}", "last_name": f"Last{i}", "email": f"c{i}@example.org",
-         "phone": f"07700 {i:06d}", "location": "Leeds", "headline": "Warehouse Operative",
+         "phone": f"+447700{i:06d}", "location": "Leeds", "headline": "Warehouse Operative",
          "skills": "Forklift, SQL, Excel", "owner_id": owner}
         for i in range(candidates)
     ])  # fmt: skip
     seconds = cpu = 0.0
-    with transaction.atomic(), connection.cursor() as cursor:
+
+    def timed(sql: str, rows: list[tuple[Any, ...]]) -> None:
+        nonlocal seconds, cpu
         start, cpu_start = time.perf_counter(), time.process_time()
-        _raw_insert(cursor, people_sql, people, copy=copy)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-        # The placements' tuples are built off the clock too, once the people's ids exist.
-        cursor.execute("SELECT min(id) FROM people_person WHERE email = 'c0@example.org'")
-        first_id = cursor.fetchone()[0]
-        placements_sql, rows = _prebuilt(Placement, [
-            {"person_id": first_id + i, "company_id": company, "owner_id": owner,
-             "role_title": "Role", "start_date": start_date, "salary": 30000, "fee": 6000}
-            for i in range(placements)
-        ])  # fmt: skip
-        start, cpu_start = time.perf_counter(), time.process_time()
-        _raw_insert(cursor, placements_sql, rows, copy=copy)
+        _raw_insert(cursor, sql, rows, copy=copy)
         seconds += time.perf_counter() - start
         cpu += time.process_time() - cpu_start
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        timed(companies_sql, companies)
+        timed(people_sql, people)
+        # The tuples that refer to rows above are built off the clock, once their ids exist.
+        cursor.execute("SELECT min(id) FROM people_company WHERE name = 'Client 0 Ltd'")
+        first_company = cursor.fetchone()[0]
+        cursor.execute("SELECT min(id) FROM people_person WHERE email = 'c0@example.org'")
+        first_person = cursor.fetchone()[0]
+        vacancies_sql, vacancies = _prebuilt(Vacancy, [
+            {"company_id": first_company + i % COMPANIES, "title": f"Role {i % 97}",
+             "owner_id": owner}
+            for i in range(JOBS)
+        ])  # fmt: skip
+        timed(vacancies_sql, vacancies)
+        placements_sql, rows = _prebuilt(Placement, [
+            {"person_id": first_person + i, "company_id": first_company + i % COMPANIES,
+             "owner_id": owner, "role_title": "Role", "start_date": start_date,
+             "salary": 30000, "fee": 6000}
+            for i in range(placements)
+        ])  # fmt: skip
+        timed(placements_sql, rows)
         start = time.perf_counter()
     seconds += time.perf_counter() - start  # the commit
-    return {"rows": candidates + placements, "seconds": seconds, "cpu": cpu}
+    return {"rows": COMPANIES + JOBS + candidates + placements, "seconds": seconds, "cpu": cpu}
 
 
 # The tables an import adds rows to, parents before children.
@@ -395,8 +413,12 @@ def child(mode: str, folder: Path, candidates: int, placements: int) -> None:
 def spawn(mode: str, folder: Path, candidates: int, placements: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "_child", mode, str(folder), str(candidates), str(placements)],
-        check=True, capture_output=True, text=True,
+        capture_output=True, text=True,
     )  # fmt: skip
+    if out.returncode:
+        # A failed step says why, not only that it failed.
+        sys.stderr.write(out.stderr)
+        out.check_returncode()
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -404,6 +426,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--placements", type=int, default=50_000)
+    parser.add_argument(
+        "--headline-only",
+        action="store_true",
+        help="leave out the earlier same-rows ceiling, the second pass and the tenth run",
+    )
     args = parser.parse_args()
     engine = "postgresql" if "postgres" in os.environ.get("KEEPWARM_DATABASE_URL", "") else "sqlite"
     big = OUT_DIR / "import-files"
@@ -416,30 +443,43 @@ def main() -> None:
         if engine == "postgresql"
         else None
     )
-    full = spawn("import-and-dump", big, args.candidates, args.placements)
-    same = spawn("same-rows", big, args.candidates, args.placements)
-    same_copy = (
-        spawn("same-rows-copy", big, args.candidates, args.placements)
-        if engine == "postgresql"
-        else None
-    )
-    ADDED_ROWS.unlink()
-    tenth = spawn("import", small, args.candidates // 10, args.placements // 10)
+    if args.headline_only:
+        full = spawn("import", big, args.candidates, args.placements)
+        same = same_copy = tenth = None
+    else:
+        full = spawn("import-and-dump", big, args.candidates, args.placements)
+        same = spawn("same-rows", big, args.candidates, args.placements)
+        same_copy = (
+            spawn("same-rows-copy", big, args.candidates, args.placements)
+            if engine == "postgresql"
+            else None
+        )
+        ADDED_ROWS.unlink()
+        tenth = spawn("import", small, args.candidates // 10, args.placements // 10)
     rows, seconds = full["rows"], full["seconds"]
-    print(f"engine {engine}, load average {os.getloadavg()[0]:.2f}; CPU time of the process "
-          "in brackets (on PostgreSQL it leaves out the server's)")  # fmt: skip
+    load = os.getloadavg()
+    print(f"engine {engine}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; CPU time "
+          "of the process in brackets (on PostgreSQL it leaves out the server's)")  # fmt: skip
     print(
         f"import through the worker: {rows} input rows in 4 files, {seconds:.1f} s "
-        f"({full['cpu']:.1f} s CPU) = {rows / seconds:,.0f} input rows/s; it made "
+        f"({full['cpu']:.1f} s CPU) = {1e6 * seconds / rows:.0f} us per input row; it made "
         f"{full['people']} people, {full['placements']} placements, {full['touchpoints']} "
         f"touchpoints ({full['rejected']} rows rejected) and wrote {full['written']} rows in all "
         f"(with roles, vacancies, external ids, audit entries and row results)"
     )
+    headline = copy if copy is not None else ceiling
+    assert headline["rows"] == rows, (headline["rows"], rows)
+    print(
+        f"HEADLINE, per input row against a raw insert of the same {rows} input rows "
+        f"(goal >= 15%): {100 * headline['seconds'] / seconds:.1f}% "
+        f"({1e6 * seconds / rows:.0f} us vs {1e6 * headline['seconds'] / rows:.1f} us per row "
+        f"by {'COPY' if copy is not None else 'executemany'}; by CPU "
+        f"{100 * headline['cpu'] / full['cpu']:.1f}%)"
+    )
 
     def against(name: str, load: dict[str, float], what: str, stands_for: float) -> None:
         """The import's input rows/s against the load's, where the load stands for
-        `stands_for` input rows (all of them for the same rows; for the input rows alone,
-        the person and placement rows it inserted)."""
+        `stands_for` input rows (all of them for both loads)."""
         commit = f", commit {load['commit']:.1f} s" if "commit" in load else ""
         rate, cpu_rate = stands_for / load["seconds"], stands_for / load["cpu"]
         print(
@@ -448,18 +488,21 @@ def main() -> None:
             f"({100 * rows / full['cpu'] / cpu_rate:.1f}% by CPU)"
         )
 
-    print("against a raw bulk insert of the rows the import wrote (the goal: >= 25%):")
+    print("against a raw insert of the input rows (companies, vacancies, people, placements):")
+    for name, load in (("executemany", ceiling), ("COPY", copy)):
+        if load is not None:
+            against(name, load, f"{load['rows']} rows", rows)
+    if same is not None:
+        print(
+            "earlier figure, against a raw load of the rows the import wrote (each input row "
+            f"makes {full['written'] / rows:.1f} rows; the earlier goal was >= 25%):"
+        )
     for name, load in (("executemany", same), ("COPY", same_copy)):
         if load is not None:
             assert load["rows"] == full["written"], (load["rows"], full["written"])
             against(name, load, f"the same {load['rows']} rows", rows)
-    print(
-        "against a raw bulk insert of the input rows alone (no roles, external ids, care "
-        f"plan, trail or report; each input row makes {full['written'] / rows:.1f} rows):"
-    )
-    for name, load in (("executemany", ceiling), ("COPY", copy)):
-        if load is not None:
-            against(name, load, f"{load['rows']} person and placement rows", load["rows"])
+    if tenth is None:
+        return
     print(f"the same files again (all {rows} rows unchanged): {full['again']:.1f} s")
     print(f"peak RSS growth: {full['rss_growth_mb']:.0f} MB for {full['rows']} rows, "
           f"{tenth['rss_growth_mb']:.0f} MB for {tenth['rows']} rows "

@@ -60,7 +60,17 @@ def _parse(text: str, home: str) -> phonenumbers.PhoneNumber | None:
         number = phonenumbers.parse(text, home)
     except phonenumbers.NumberParseException:
         return None
-    if phonenumbers.is_valid_number(number):
+    # A number of the agency's own country is checked against that country's numbering
+    # plan alone: is_valid_number would find the region first by checking the same plan
+    # (an import of 100k candidates spends seconds on it). Only for the country's main
+    # region, which the lookup tries first, so a yes is is_valid_number's; a no asks it.
+    own = (
+        number.country_code is not None
+        and phonenumbers.region_code_for_country_code(number.country_code) == home
+    )
+    if (own and phonenumbers.is_valid_number_for_region(number, home)) or (
+        phonenumbers.is_valid_number(number)
+    ):
         return number
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     fictional = phonenumbers.is_possible_number(number) and e164.startswith(FICTIONAL)

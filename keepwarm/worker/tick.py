@@ -203,16 +203,46 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
     return queued, no_email, len(broken)
 
 
-def _due_page(today: dt.date, *, after: tuple[dt.date, int] | None) -> list[int]:
-    """The next PAGE of due ids after `after` (due_on, id), read from the covering index."""
-    due = _due_checkins(today)
-    if after is not None:
-        day, pk = after
+# Stand-ins for the keyset in the page query, replaced by each page's (see _DuePages).
+_DAY_SLOT, _ID_SLOT = dt.date(1, 1, 1), -1
+
+
+class _DuePages:
+    """Due (due_on, id) pairs a PAGE at a time, read from the covering index; the last
+    pair of a page is where the next starts, so nothing is looked up again for it.
+
+    The page query is compiled by the ORM once per pass and run on the cursor for each
+    page with the last page's end in its keyset slots: building, compiling and converting
+    the query for every page cost as much as reading the rows (bench_tick.py).
+    """
+
+    def __init__(self, today: dt.date) -> None:
+        due = _due_checkins(today).values_list("due_on", "id")
+        self.first = due[:PAGE].query.sql_with_params()
         # due_on >= day is what lets the index start at the last page's end: the OR alone is
         # only a filter on PostgreSQL, which re-read every due row from the oldest (850 ms a page).
-        due = due.filter(due_on__gte=day).filter(Q(due_on__gt=day) | Q(due_on=day, id__gt=pk))
-    # Ids only: turning 10k due_on strings into dates cost more than reading them.
-    return list(due.values_list("id", flat=True)[:PAGE])
+        keyed = due.filter(due_on__gte=_DAY_SLOT).filter(
+            Q(due_on__gt=_DAY_SLOT) | Q(due_on=_DAY_SLOT, id__gt=_ID_SLOT)
+        )
+        self.sql, self.params = keyed[:PAGE].query.sql_with_params()
+        day = connection.ops.adapt_datefield_value(_DAY_SLOT)
+        self.slots = [0 if p == day else 1 if p == _ID_SLOT else None for p in self.params]
+        assert self.slots.count(0) == 3 and self.slots.count(1) == 1, self.sql
+
+    def after(self, last: tuple[dt.date, int] | None) -> list[tuple[dt.date, int]]:
+        """The PAGE due pairs after `last` (due_on, id), or the first PAGE for None."""
+        if last is None:
+            sql, params = self.first
+        else:
+            sql = self.sql
+            params = tuple(
+                p if slot is None else last[slot]
+                for p, slot in zip(self.params, self.slots, strict=True)
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            page: list[tuple[dt.date, int]] = cursor.fetchall()
+            return page
 
 
 def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int, int]:
@@ -226,15 +256,16 @@ def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int,
         # day they go, so a bounce or a reply is never dated before the email left.
         return 0, 0, 0
     queued = no_email = broken = 0
+    pages = _DuePages(today)
     after: tuple[dt.date, int] | None = None
     while True:
-        ids = _due_page(today, after=after)
-        if not ids:
+        page = pages.after(after)
+        if not page:
             break
-        # Where the next page starts; read before the chunks are handled. A row deleted in
-        # between (a person erased) ends this tick's pass; the next tick carries on.
-        day = Touchpoint.objects.filter(id=ids[-1]).values_list("due_on", flat=True).first()
-        after = (day, ids[-1]) if day is not None else None
+        # Where the next page starts, from the page itself: a row handled (or erased) in
+        # the meantime still marks the place.
+        after = page[-1]
+        ids = [pk for _, pk in page]
         for start in range(0, len(ids), CHUNK):
             chunk_queued, chunk_no_email, chunk_broken = _enqueue_chunk(
                 ids[start : start + CHUNK], now=now
@@ -242,7 +273,7 @@ def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int,
             queued += chunk_queued
             no_email += chunk_no_email
             broken += chunk_broken
-        if len(ids) < PAGE or after is None:
+        if len(page) < PAGE:
             break
     return queued, no_email, broken
 

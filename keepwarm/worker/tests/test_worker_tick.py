@@ -174,6 +174,39 @@ def test_many_due_check_ins_are_read_in_chunks_and_each_queued_once(
     assert smtp_server.connections == 5  # one connection per batch of 10, not per message
 
 
+def test_a_check_in_erased_while_its_page_is_handled_does_not_stop_the_rest(
+    cast: Cast, smtp_server: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "CHUNK", 5)
+    monkeypatch.setattr(worker, "PAGE", 10)
+    made = Touchpoint.objects.bulk_create(
+        Touchpoint(
+            person=cast.candidate,
+            placement=cast.placement,
+            kind=Kind.EMAIL,
+            title=f"Check-in {n}",
+            due_on=DUE - dt.timedelta(days=n % 2),
+            owner=cast.owner,
+            email_subject=f"Check-in {n}",
+        )
+        for n in range(25)
+    )
+    first_page = sorted(made, key=lambda t: (t.due_on, t.id))[:10]
+    handle_chunk = worker._enqueue_chunk
+
+    def erased_meanwhile(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
+        # The page's last check-in goes (its person erased on request) before it is reached.
+        Touchpoint.objects.filter(id=first_page[-1].id).delete()
+        return handle_chunk(ids, now=now)
+
+    monkeypatch.setattr(worker, "_enqueue_chunk", erased_meanwhile)
+
+    report = worker.enqueue_due_checkins(today=DUE, now=at("2026-03-09T09:05+00:00"))
+
+    assert report == (24, 0, 0)
+    assert OutboxMessage.objects.count() == 24
+
+
 # --- Time zones and clock changes ------------------------------------------------------
 
 
