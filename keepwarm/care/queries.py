@@ -440,6 +440,16 @@ def visible_person_ids(owner_ids: list[int]) -> QuerySet[Any]:
     return owned.union(placed, managing)
 
 
+def count_visible_people(owner_ids: list[int], up_to: int) -> int:
+    """How many people `owner_ids` may see, counted up to `up_to`: from the index of those
+    they own alone when that reaches it (a consultant's book usually does), else the union
+    of every reason. Neither reads a person's row."""
+    owned = Person.objects.filter(owner_id__in=owner_ids).order_by()[:up_to].count()
+    if owned >= up_to:
+        return owned
+    return visible_person_ids(owner_ids)[:up_to].count()
+
+
 class _AmongIds(In[Any]):
     """`IN (subquery)`; on PostgreSQL `= ANY(ARRAY(subquery))`: the ids are gathered first
     and each person is fetched by primary key. As an IN, PostgreSQL joins the few ids with
