@@ -483,12 +483,32 @@ def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:
     )
 
 
+def touchpoints_of(user: User, person: Person) -> QuerySet[Touchpoint]:
+    """`person`'s touchpoints that `user` may open: `visible_touchpoints` asked about one
+    person, which the person page does four times. Deciding once whether `user` may see
+    the person costs an index lookup; the list form builds everyone they may see."""
+    found = Touchpoint.objects.filter(person=person)
+    if user.sees_whole_team:
+        return found
+    owners = [user.pk, *covered_owner_ids(user)]
+    on_their_placement = Q(placement__owner_id__in=owners)
+    sees_person = (
+        person.owner_id in owners
+        or Placement.objects.filter(owner_id__in=owners)
+        .filter(Q(person_id=person.pk) | Q(hiring_manager_id=person.pk))
+        .exists()
+    )
+    if sees_person:
+        return found.filter(Q(placement__isnull=True) | on_their_placement)
+    return found.filter(on_their_placement)
+
+
 def due_calls_for(user: User, person: Person, *, today: dt.date) -> QuerySet[Touchpoint]:
     """The planned calls and meetings with `person` that logging a call now completes,
     earliest first: those due by `today`, and those already tried and waiting for a retry."""
     return (
-        visible_touchpoints(user)
-        .filter(person=person, state=Touchpoint.State.PLANNED)
+        touchpoints_of(user, person)
+        .filter(state=Touchpoint.State.PLANNED)
         .exclude(kind__in=SENT_BY_WORKER)
         .filter(Q(due_on__lte=today) | Q(attempts__gt=0))
         .select_related("placement", "placement__company")
@@ -539,8 +559,7 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
     a colleague's placement) are left out. Four queries and one for the answers."""
     entries: list[TimelineEntry] = []
     touchpoints = (
-        visible_touchpoints(user)
-        .filter(person=person)
+        touchpoints_of(user, person)
         .exclude(state=Touchpoint.State.PLANNED)
         .select_related("owner", "done_by", "placement")
         .order_by("-due_on", "-id")
@@ -558,8 +577,12 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
             )
         )
     # The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
+    # A message about a touchpoint shows with the touchpoint: the person's own are those
+    # above, any other's (rare) asks the whole rule.
     messages = person.messages.filter(
-        Q(touchpoint__isnull=True) | Q(touchpoint__in=visible_touchpoints(user).values("pk"))
+        Q(touchpoint__isnull=True)
+        | Q(touchpoint__in=touchpoints_of(user, person).values("pk"))
+        | (~Q(touchpoint__person=person) & Q(touchpoint__in=visible_touchpoints(user).values("pk")))
     )
     for m in messages.defer("body_html", "headers").order_by("-created_at", "-id"):
         entries.append(

@@ -102,8 +102,8 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         .order_by("-start_date")
     )
     upcoming = (
-        queries.visible_touchpoints(user)
-        .filter(person=person, state=Touchpoint.State.PLANNED)
+        queries.touchpoints_of(user, person)
+        .filter(state=Touchpoint.State.PLANNED)
         .select_related("placement", "placement__company", "owner", "person")
         .order_by("due_on", "id")[:8]
     )
