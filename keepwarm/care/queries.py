@@ -577,13 +577,19 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
             )
         )
     # The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
-    # A message about a touchpoint shows with the touchpoint: the person's own are those
-    # above, any other's (rare) asks the whole rule.
-    messages = person.messages.filter(
-        Q(touchpoint__isnull=True)
-        | Q(touchpoint__in=touchpoints_of(user, person).values("pk"))
-        | (~Q(touchpoint__person=person) & Q(touchpoint__in=visible_touchpoints(user).values("pk")))
-    )
+    # A message about a touchpoint shows with the touchpoint (visible_touchpoints' rule,
+    # written on the joined touchpoint: its placement's owner, or who may see its person).
+    messages = person.messages.all()
+    if not user.sees_whole_team:
+        owners = [user.pk, *covered_owner_ids(user)]
+        messages = messages.filter(
+            Q(touchpoint__isnull=True)
+            | Q(touchpoint__placement__owner_id__in=owners)
+            | Q(
+                touchpoint__placement__isnull=True,
+                touchpoint__person_id__in=visible_person_ids(owners),
+            )
+        )
     for m in messages.defer("body_html", "headers").order_by("-created_at", "-id"):
         entries.append(
             TimelineEntry(

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -191,3 +192,46 @@ def test_an_export_in_chunks_holds_every_row_once(cast: Cast) -> None:
     response = _signed_in(cast.owner).get(reverse("list_export", args=["people"]))
     body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
     assert body.count("Smith") == 53
+
+
+def test_a_persons_touchpoints_follow_the_same_rule_as_the_whole_list(cast: Cast) -> None:
+    """The person page asks about one person; the answer is the list's, for everyone."""
+    from keepwarm.care.models import Touchpoint
+    from keepwarm.care.queries import touchpoints_of, visible_touchpoints
+    from keepwarm.care.services import set_cover
+
+    theirs = Placement.objects.create(
+        person=cast.candidate,
+        company=cast.company,
+        hiring_manager=cast.client_contact,
+        owner=cast.outsider,
+        role_title="Second job",
+        start_date=START,
+    )
+    for person, placement in (
+        (cast.candidate, cast.placement),
+        (cast.candidate, theirs),
+        (cast.candidate, None),
+        (cast.client_contact, theirs),
+        (cast.client_contact, None),
+    ):
+        Touchpoint.objects.create(
+            person=person, placement=placement, owner=cast.owner, title="Call", due_on=START
+        )
+    set_cover(
+        absent=cast.outsider,
+        colleague=cast.colleague,
+        starts_on=START,
+        ends_on=START + dt.timedelta(days=3),
+        by=cast.manager,
+    )
+    # While Colin covers Oscar, and after.
+    for moment in (
+        dt.datetime(2026, 3, 3, 12, tzinfo=dt.UTC),
+        dt.datetime(2026, 4, 1, tzinfo=dt.UTC),
+    ):
+        with time_machine.travel(moment, tick=False):
+            for user in (cast.owner, cast.colleague, cast.outsider, cast.manager, cast.admin):
+                for person in (cast.candidate, cast.client_contact):
+                    whole = set(visible_touchpoints(user).filter(person=person))
+                    assert set(touchpoints_of(user, person)) == whole, (user.username, person)
