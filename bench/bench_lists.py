@@ -7,7 +7,8 @@ with Django's test Client, DEBUG off, through the whole middleware stack (sessio
 audit) and Django's request signals, so connections are opened and kept as in production.
 Requests interleave after 3 warm-ups each:
 
-- **people list** (`/people/`, page 1 and page 3) as the consultant with the median book,
+- **people list** (`/people/`, page 1 and page 40, reached by following Next: keyset
+  pages start at their cursor) as the consultant with the median book,
   and page 1 as a manager (who sees the whole agency), each against the **list50 anchor**
   (bench_urls.py: one indexed query, 50 rows) signed in as the same user. Goal: ≥ 50% of the
   anchor's req/s, p99 ≤ 2x the anchor's p99. req/s is requests over their summed wall time
@@ -49,24 +50,41 @@ def pick_users() -> tuple[Any, Any]:
 
 def measure(clients: dict[str, tuple[Any, str]], requests: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {name: [] for name in clients}
+    times.update({f"{name}:cpu": [] for name in clients})
     for i in range(-3, requests):
         for name, (client, url) in clients.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
             if response.status_code != 200:
                 raise RuntimeError(f"{name}: GET {url} answered {response.status_code}")
             if i >= 0:
                 times[name].append(elapsed * 1000)
+                times[f"{name}:cpu"].append(cpu * 1000)
     return times
+
+
+def deep_page_url(client: Any, url: str, page: int) -> str:
+    """The URL of page `page` of a list, found by following its Next links."""
+    import re
+
+    for _ in range(page - 1):
+        found = re.search(r'href="(\?[^"]*)" rel="next"', client.get(url).content.decode())
+        if found is None:
+            break
+        url = url.split("?")[0] + found.group(1).replace("&amp;", "&")
+    return url
 
 
 def req_per_s(times: list[float]) -> float:
     return len(times) / (sum(times) / 1000)
 
 
-def print_plans(client: Any, url: str) -> None:
-    """EXPLAIN ANALYZE the queries on the people list that read people (count and page)."""
+def print_plans(client: Any, url: str, label: str) -> None:
+    """EXPLAIN ANALYZE the queries on the people list that read people (count and page),
+    naming any table read by a sequential scan and its size."""
+    import re
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -81,8 +99,13 @@ def print_plans(client: Any, url: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
             plan = [row[0] for row in cursor.fetchall()]
-        seq = [line.strip() for line in plan if "Seq Scan" in line]
-        print(f"  plan of the people list's {kind} query ({'SEQ SCAN' if seq else 'index only'}):")
+            scanned = sorted(set(re.findall(r"Seq Scan on (\w+)", "\n".join(plan))))
+            sizes = []
+            for table in scanned:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+                sizes.append(f"{table} ({cursor.fetchone()[0]:,} rows)")
+        verdict = f"SEQ SCAN of {', '.join(sizes)}" if sizes else "index scans only"
+        print(f"  plan of the people list's {kind} query, {label} ({verdict}):")
         for line in plan:
             print(f"    {line}")
 
@@ -108,27 +131,26 @@ def run(scale: float, requests: int, plans: bool) -> None:
         f"[lists, {engine}, scale {scale:g}] consultant {consultant.username} may see "
         f"{sees:,} people; manager {manager.username}; load average {os.getloadavg()[0]:.1f}"
     )
-    times = measure(
-        {
-            "anchor": (mine, anchor),
-            "people": (mine, people),
-            "people_page3": (mine, people + "?page=3"),
-            "manager_anchor": (bosses, anchor),
-            "manager_people": (bosses, people),
-            "anonymous_anchor": (anonymous, anchor),
-        },
-        requests,
-    )
+    clients = {
+        "anchor": (mine, anchor),
+        "people": (mine, people),
+        "people_page40": (mine, deep_page_url(mine, people, 40)),
+        "manager_anchor": (bosses, anchor),
+        "manager_people": (bosses, people),
+        "anonymous_anchor": (anonymous, anchor),
+    }
+    times = measure(clients, requests)
     for name, ceiling in (
         ("people", "anchor"),
-        ("people_page3", "anchor"),
+        ("people_page40", "anchor"),
         ("manager_people", "manager_anchor"),
     ):
         page, base = times[name], times[ceiling]
         print(
             f"  {name}: {req_per_s(page):.1f} req/s, p50 {percentile(page, 50):.1f} ms, "
-            f"p99 {percentile(page, 99):.1f} ms; anchor {req_per_s(base):.1f} req/s, "
-            f"p99 {percentile(base, 99):.1f} ms"
+            f"p99 {percentile(page, 99):.1f} ms, CPU p50 {percentile(times[name + ':cpu'], 50):.1f} ms; "
+            f"anchor {req_per_s(base):.1f} req/s, p99 {percentile(base, 99):.1f} ms, "
+            f"CPU p50 {percentile(times[ceiling + ':cpu'], 50):.1f} ms"
         )
         figure(f"{name}_req_per_s_{engine}", req_per_s(page), req_per_s(base), "req/s", "≥ 0.50x")
         figure(
@@ -147,7 +169,9 @@ def run(scale: float, requests: int, plans: bool) -> None:
         "as close to 1x as a session and a user allow",
     )
     if plans and engine == "postgresql":
-        print_plans(mine, people)
+        print_plans(mine, people, "page 1")
+        print_plans(mine, clients["people_page40"][1], "page 40")
+        print_plans(bosses, people, "manager")
     override.disable()
 
 

@@ -499,7 +499,8 @@ def generate(scale: float, today: dt.date, seed: int, quiet: bool = False) -> di
                         "first_name": first,
                         "last_name": last,
                         "email": f"{first}.{last}.{pk}@example.net".lower().replace(" ", ""),
-                        "phone": f"07700 {900000 + pk % 100000:06d}",
+                        # E.164, as keepwarm.lib.phones stores every number it accepts.
+                        "phone": f"+447700{900000 + pk % 100000:06d}",
                         "location": rng.choice(LOCATIONS),
                         "sector": rng.choice(SECTORS),
                         "headline": rng.choice(TITLES),

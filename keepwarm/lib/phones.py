@@ -9,6 +9,8 @@ it keeps (Agency settings, seeded by KEEPWARM_HOLIDAYS_COUNTRY), GB when that is
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
@@ -18,6 +20,8 @@ DEFAULT_REGION = "GB"
 # Ofcom keeps these UK ranges for drama, demos and tests, so no real person is rung by
 # mistake; libphonenumber calls them unallocated. The demo agency and the tests use them.
 FICTIONAL = ("+447700900", "+441632960")
+# What normalise_phone stores: E.164, perhaps with an extension.
+_STORED = re.compile(r"\+[1-9]\d{6,14}( ext\. \d{1,10})?")
 
 
 class InvalidPhone(ValueError):
@@ -83,9 +87,19 @@ def display_phone(stored: str, *, region: str | None = None) -> str:
     if not stored:
         return ""
     home = region or agency_region()
-    number = _parse(stored, home)
-    if number is None:
-        return stored
+    if _STORED.fullmatch(stored):
+        # Checked when it was stored: only read back, not checked again. The check
+        # (is_valid_number) costs more than reading and formatting together, and a list
+        # shows 50 numbers.
+        try:
+            number = phonenumbers.parse(stored, home)
+        except phonenumbers.NumberParseException:
+            return stored
+    else:
+        found = _parse(stored, home)
+        if found is None:
+            return stored
+        number = found
     at_home = number.country_code == phonenumbers.country_code_for_region(home)
     style = PhoneNumberFormat.NATIONAL if at_home else PhoneNumberFormat.INTERNATIONAL
     return phonenumbers.format_number(number, style)

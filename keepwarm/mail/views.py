@@ -16,7 +16,7 @@ from keepwarm.accounts.models import User
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care import queries
 from keepwarm.lib.ids import parse_id
-from keepwarm.lib.paginator import CappedPaginator
+from keepwarm.lib.paginator import keyset_page
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.reconcile import resolve_unknown
 
@@ -50,9 +50,7 @@ def sent_mail(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(state=state)
     else:
         state = ""
-    page = CappedPaginator(qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset_page(request, qs, PAGE_SIZE, order=("-created_at", "-id"))
     record_read(page, label=brief_label)
     unknown_here = any(m.state == OutboxMessage.State.UNKNOWN for m in page.object_list)
     context = {

@@ -17,7 +17,7 @@ from keepwarm.accounts.access import admin_required, user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import get_person_for, visible_people
 from keepwarm.lib.ids import parse_id
-from keepwarm.lib.paginator import CappedPaginator
+from keepwarm.lib.paginator import keyset_page
 from keepwarm.network import queries, services
 from keepwarm.network.forms import (
     AdvanceReferralForm,
@@ -43,9 +43,7 @@ def referrals(request: HttpRequest) -> HttpResponse:
     unsure = bool(request.GET.get("unsure"))
     if unsure:
         qs = qs.filter(referred__isnull=True)
-    page = CappedPaginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset_page(request, qs, PAGE_SIZE, order=("-received_at", "-id"))
     record_read(page, label=brief_label, people=queries.referral_people_shown)
     context = {
         "page_obj": page,

@@ -18,7 +18,7 @@ from keepwarm.accounts.access import user_of
 from keepwarm.audit.recording import brief_label, record_read
 from keepwarm.care.queries import visible_people
 from keepwarm.lib.ids import parse_id
-from keepwarm.lib.paginator import CappedPaginator
+from keepwarm.lib.paginator import keyset_page
 from keepwarm.network import queries, services
 from keepwarm.network.forms import (
     ConvertLeadForm,
@@ -41,9 +41,7 @@ def leads(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     else:
         status = ""
-    page = CappedPaginator(qs.order_by("-received_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset_page(request, qs, PAGE_SIZE, order=("-received_at", "-id"))
     record_read(page, label=brief_label, people=queries.lead_people_shown)
     context = {"page_obj": page, "status": status, "statuses": Lead.Status.choices}
     return render(request, "network/leads.html", context)

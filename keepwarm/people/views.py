@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.views import covering_ids, logged_message
-from keepwarm.lib.paginator import CappedPaginator
+from keepwarm.lib.paginator import keyset_page
 from keepwarm.people import services as people_services
 from keepwarm.people.forms import (
     ClientContactForm,
@@ -53,11 +54,19 @@ def get_company_for(user: User, pk: int) -> Company:
 
 # --- People ----------------------------------------------------------------------------
 
+# By name; the id last, so people of the same name keep one order and a page ends exactly.
+PEOPLE_ORDER = ("last_name", "first_name", "id")
+
+
+def _people_rows(ids: list[int]) -> QuerySet[Person]:
+    # A page's 50 people by primary key: who may see them was settled finding the page.
+    return Person.objects.filter(pk__in=ids).select_related("owner")
+
 
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    qs = queries.visible_people(user).select_related("owner")
+    qs = queries.visible_people(user)
     role = request.GET.get("role", "")
     if role in Role.Kind.values:
         current = Role.objects.filter(kind=role, ended_on__isnull=True)
@@ -66,8 +75,12 @@ def people(request: HttpRequest) -> HttpResponse:
         role = ""
     if request.GET.get("mine"):
         qs = qs.filter(owner=user)
-    page = CappedPaginator(qs.order_by("last_name", "first_name", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    count_of = None
+    if not role and not request.GET.get("mine") and not user.sees_whole_team:
+        owners = [user.pk, *queries.covered_owner_ids(user)]
+        count_of = partial(queries.count_visible_people, owners)
+    page = keyset_page(
+        request, qs, PAGE_SIZE, order=PEOPLE_ORDER, load=_people_rows, count_of=count_of
     )
     record_read(page)
     context = {
@@ -89,8 +102,8 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         .order_by("-start_date")
     )
     upcoming = (
-        queries.visible_touchpoints(user)
-        .filter(person=person, state=Touchpoint.State.PLANNED)
+        queries.touchpoints_of(user, person)
+        .filter(state=Touchpoint.State.PLANNED)
         .select_related("placement", "placement__company", "owner", "person")
         .order_by("due_on", "id")[:8]
     )

@@ -23,7 +23,7 @@ from keepwarm.care.services.placements import NotAllowed
 from keepwarm.care.templatetags.keepwarm import money
 from keepwarm.care.views import covering_ids
 from keepwarm.lib.ids import parse_id
-from keepwarm.lib.paginator import CappedPaginator
+from keepwarm.lib.paginator import keyset_page
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
 from keepwarm.placements.models import Placement
 
@@ -49,9 +49,7 @@ def placements(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(owner_id=owner_id)
     else:
         owner = ""
-    page = CappedPaginator(qs.order_by("-start_date", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset_page(request, qs, PAGE_SIZE, order=("-start_date", "-id"))
     record_read(page)
     context = {
         "page_obj": page,

@@ -24,6 +24,7 @@ from keepwarm.care import queries as care_queries
 from keepwarm.care.services import covering_for
 from keepwarm.lib.exports import FORMATS, export_response
 from keepwarm.lib.ids import parse_id
+from keepwarm.lib.paginator import keyset_chunks
 from keepwarm.network.models import Lead, Referral
 from keepwarm.people.models import Company, Role
 from keepwarm.placements.models import Placement
@@ -34,8 +35,15 @@ CHUNK = 2000
 Params = Mapping[str, str]
 
 
-def _stream(qs: QuerySet[Any], fields: list[str]) -> Iterator[tuple[Any, ...]]:
-    yield from qs.values_list(*fields).iterator(chunk_size=CHUNK)
+def _stream(
+    qs: QuerySet[Any], fields: list[str], order: tuple[str, ...] | None = None
+) -> Iterator[tuple[Any, ...]]:
+    if order is not None:
+        # A keyset order (unique, one direction): chunk after chunk from where the last
+        # ended, each a short query through the list's own index.
+        yield from keyset_chunks(qs, fields, order=order, chunk=CHUNK)
+    else:
+        yield from qs.values_list(*fields).iterator(chunk_size=CHUNK)
 
 
 def _choices(field: Any) -> Callable[[Any], str]:
@@ -51,7 +59,7 @@ def people_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
         qs = qs.filter(id__in=current.values("person_id"))
     if params.get("mine"):
         qs = qs.filter(owner=user)
-    qs = qs.order_by("last_name", "first_name", "id")
+    order = ("last_name", "first_name", "id")
     header = [
         "First name",
         "Last name",
@@ -76,7 +84,7 @@ def people_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
         "last_contacted_at",
         "created_at",
     ]
-    return header, _stream(qs, fields)
+    return header, _stream(qs, fields, order)
 
 
 def companies_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
@@ -124,7 +132,7 @@ def placements_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any
     owner_id = parse_id(owner)
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
-    qs = qs.order_by("-start_date", "-id")
+    order = ("-start_date", "-id")
     header = [
         "Person",
         "Client",
@@ -164,7 +172,7 @@ def placements_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any
     sees_money = user.sees_whole_team
 
     def rows() -> Iterator[list[Any]]:
-        for first, last, *rest, owner_id in _stream(qs, fields):
+        for first, last, *rest, owner_id in _stream(qs, fields, order):
             (
                 company,
                 role_title,
@@ -283,7 +291,7 @@ def referrals_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]
     status = params.get("status", "")
     if status in Referral.Status.values:
         qs = qs.filter(status=status)
-    qs = qs.order_by("-received_at", "-id")
+    order = ("-received_at", "-id")
     header = [
         "Received",
         "Referred by",
@@ -318,7 +326,7 @@ def referrals_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]
 
     def rows() -> Iterator[list[Any]]:
         for received, first, last, kind, name, email, phone, company, state, *rest in _stream(
-            qs, fields
+            qs, fields, order
         ):
             yield [
                 received,
@@ -340,7 +348,7 @@ def leads_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
     status = params.get("status", "")
     if status in Lead.Status.values:
         qs = qs.filter(status=status)
-    qs = qs.order_by("-received_at", "-id")
+    order = ("-received_at", "-id")
     header = [
         "Received",
         "Passed on by",
@@ -367,7 +375,7 @@ def leads_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
     status_label = _choices(Lead._meta.get_field("status"))
 
     def rows() -> Iterator[list[Any]]:
-        for received, first, last, *rest, state, owner in _stream(qs, fields):
+        for received, first, last, *rest, state, owner in _stream(qs, fields, order):
             yield [received, f"{first} {last}".strip(), *rest, status_label(state), owner]
 
     return header, rows()

@@ -42,6 +42,7 @@ from keepwarm.care.models import (
 from keepwarm.lib import events
 from keepwarm.lib.bulk import insert_rows
 from keepwarm.lib.dates import add_months
+from keepwarm.lib.memo import remembered
 from keepwarm.lib.working_days import (
     forget_closures,
     next_working_day,
@@ -755,13 +756,18 @@ def hand_over(
 
 def _covers_on(day: dt.date) -> dict[int, int]:
     """Who covers whom on `day`: absent id -> colleague id. Where two covers overlap, the
-    one that started last wins (the most recent arrangement)."""
-    rows = (
-        Cover.objects.filter(starts_on__lte=day, ends_on__gte=day)
-        .order_by("starts_on", "id")
-        .values_list("absent_id", "colleague_id")
-    )
-    return dict(rows)
+    one that started last wins (the most recent arrangement). Read once per page view: every
+    "may see" query asks."""
+
+    def read() -> dict[int, int]:
+        rows = (
+            Cover.objects.filter(starts_on__lte=day, ends_on__gte=day)
+            .order_by("starts_on", "id")
+            .values_list("absent_id", "colleague_id")
+        )
+        return dict(rows)
+
+    return dict(remembered(("covers_on", day), read))
 
 
 def _chain(user_id: int, covers: dict[int, int]) -> list[int]:
