@@ -235,3 +235,15 @@ def test_a_persons_touchpoints_follow_the_same_rule_as_the_whole_list(cast: Cast
                 for person in (cast.candidate, cast.client_contact):
                     whole = set(visible_touchpoints(user).filter(person=person))
                     assert set(touchpoints_of(user, person)) == whole, (user.username, person)
+
+
+def test_the_download_on_a_later_page_is_still_the_whole_filtered_list(cast: Cast) -> None:
+    _namesakes(cast.owner, 60)
+    client = _signed_in(cast.owner)
+    first = client.get(reverse("people"), {"mine": "1"}).content.decode()
+    later = client.get(
+        reverse("people"), {"mine": "1", "after": _cursor(first, "next")}
+    ).content.decode()
+    download = re.search(r'href="(/[^"]*format=csv)"', later)
+    assert download is not None
+    assert "after=" not in download.group(1) and "mine=1" in download.group(1)
