@@ -41,9 +41,12 @@ CLIENT_PAY_POINTS = 2.0
 HISTORY_POINTS = 5.0
 HISTORY_FELL_OFF_POINTS = -15.0
 # A title's reason is given from this similarity of letters; one found by meaning alone
-# (a bookkeeper for an accounts clerk) from this blended similarity, about 2 points.
+# (a bookkeeper for an accounts clerk, 0.12) from this blended similarity. On the
+# benchmark's labelled titles (bench/README.md) pairs from 0.1 are in the same occupation
+# group about as often as pairs given the weakest reason of letters (blended 0.2–0.3),
+# 1 in 6; from 0.05 it was 1 in 10 ("Bookkeeper is close in meaning to Librarian").
 SAME_LETTERS = 0.2
-MEANING_SHOWN = 0.05
+MEANING_SHOWN = 0.1
 # A skill counts as held when this share of its grams (by weight) is in the person's skills.
 SKILL_SIMILAR = 0.8
 

@@ -76,6 +76,14 @@ def test_the_reason_says_when_meaning_found_what_letters_missed(cast: Cast) -> N
     ]
 
 
+def test_a_faint_likeness_in_meaning_gives_no_reason(cast: Cast) -> None:
+    # A bookkeeper and a librarian both keep records; that does not make them alike.
+    bookkeeper = candidate(cast.owner, "Bea", headline="Bookkeeper")
+    vacancy = Vacancy.objects.create(company=cast.company, title="Librarian")
+    [match] = [m for m in matching.match_people(vacancy) if m.person_id == bookkeeper.pk]
+    assert not [r for r in match.reasons if r.code == "title"]
+
+
 def test_a_care_worker_meets_a_support_worker_vacancy_with_no_skills_typed(cast: Cast) -> None:
     # Both share "worker"; only the meaning tells care from sheet metal.
     metal = candidate(cast.owner, "Mo", headline="Sheet Metal Worker")
