@@ -23,7 +23,9 @@ with it. Printed per URL: req/s, p50 and p99, the server's CPU time per request 
 workers' user + system time over the requests served), each as a ratio against its
 anchor, with the load average when it ran; on PostgreSQL also the CPU time its server
 processes for the benchmark's database spent per request (they share the machine's cores
-with the web workers, so it is part of what a page costs). `--only` measures the named
+with the web workers, so it is part of what a page costs), and the ratio of web +
+PostgreSQL CPU: the req/s ratio a CPU-bound page reaches, steadier than req/s on a
+loaded machine. `--only` measures the named
 targets alone (an anchor with its pages). Any non-2xx answer or socket error is reported
 and fails the run: a fast error page is not a result.
 
@@ -370,6 +372,12 @@ def measure(
     )
 
 
+def _total_cpu(result: Result) -> float:
+    # What the machine's cores spend on a request, wrk's share apart: on one machine the
+    # req/s ratio follows it when the page is CPU-bound, however loaded the machine is.
+    return max(result.cpu_ms + (result.db_cpu_ms or 0.0), 0.001)
+
+
 def report(engine: str, target: Target, result: Result, anchor: Result | None) -> None:
     if result.requests == 0:
         print(
@@ -399,7 +407,13 @@ def report(engine: str, target: Target, result: Result, anchor: Result | None) -
     print(
         f"    vs {target.anchor}: req/s {result.req_per_s / anchor.req_per_s:.2f}x, "
         f"p99 {result.p99_ms / anchor.p99_ms:.2f}x, "
-        f"CPU {result.cpu_ms / max(anchor.cpu_ms, 0.001):.1f}x (goal {target.goal})"
+        f"CPU {result.cpu_ms / max(anchor.cpu_ms, 0.001):.1f}x"
+        + (
+            ""
+            if result.db_cpu_ms is None or anchor.db_cpu_ms is None
+            else f", web + PostgreSQL CPU {_total_cpu(result) / _total_cpu(anchor):.1f}x"
+        )
+        + f" (goal {target.goal})"
         + (f"; before: {PREVIOUS[target.name]}" if target.name in PREVIOUS else ""),
         flush=True,
     )
