@@ -222,3 +222,18 @@ def test_the_links_query_is_planned_once_per_connection_on_postgresql(
             " WHERE name = 'keepwarm_link'"
         )
         assert cursor.fetchall() == [(3,)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+@pytest.mark.django_db(transaction=True)  # it closes the connection
+def test_behind_pgbouncer_the_links_query_is_not_prepared(
+    client: Client, invitation: Invitation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In transaction mode the next transaction may run on a server connection that never
+    # saw the statement: KEEPWARM_PGBOUNCER=on sends the query whole each time.
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    assert client.get(link(invitation)).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements")
+        assert cursor.fetchone() == (0,)
