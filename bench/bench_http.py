@@ -1,7 +1,7 @@
 """Keepwarm's pages under load from wrk, each against an anchor served by the same gunicorn.
 
     .venv/bin/python bench/bench_http.py [--scale 1.0] [--seconds 10] [--connections 32]
-        [--rounds 1] [--invitations 2000] [--profile]
+        [--rounds 1] [--invitations 2000] [--only hello,questionnaire] [--profile]
 
 Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first. The
 benchmark adds invitations to the "Week 1 check-in" questionnaire (8 questions) for the
@@ -21,7 +21,12 @@ it with wrk (2 threads, --connections open, no think time, all on this machine):
 Each URL is warmed for 2 s, then measured; an anchor runs just before the pages compared
 with it. Printed per URL: req/s, p50 and p99, the server's CPU time per request (its
 workers' user + system time over the requests served), each as a ratio against its
-anchor, with the load average when it ran. Any non-2xx answer or socket error is reported
+anchor, with the load average when it ran; on PostgreSQL also the CPU time its server
+processes for the benchmark's database spent per request (they share the machine's cores
+with the web workers, so it is part of what a page costs), and the ratio of web +
+PostgreSQL CPU: the req/s ratio a CPU-bound page reaches, steadier than req/s on a
+loaded machine. `--only` measures the named
+targets alone (an anchor with its pages). Any non-2xx answer or socket error is reported
 and fails the run: a fast error page is not a result.
 
 `--profile` instead runs the questionnaire page in this process under cProfile and prints
@@ -73,6 +78,7 @@ class Result:
     p99_ms: float
     cpu_ms: float  # server CPU per request
     cpu_s: float  # server CPU over the run
+    db_cpu_ms: float | None  # PostgreSQL's backends' CPU per request; None on SQLite
     load: float
     bad: int  # non-2xx answers and connect, read or write errors
     timeouts: int  # no answer within wrk's --timeout
@@ -217,6 +223,36 @@ def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds() -> dict[int, float] | None:
+    """User + system time so far of each PostgreSQL backend serving the benchmark's
+    database (by process id; a backend's title names its database), or None on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    name = f" {connection.settings_dict['NAME']} "
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            title = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if not title.startswith("postgres: ") or name not in title:
+                continue
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf(
+            "SC_CLK_TCK"
+        )
+    return found
+
+
+def _spent(before: dict[int, float] | None, after: dict[int, float] | None) -> float | None:
+    # A backend that ended meanwhile (a connection past its age) takes its time with it.
+    if before is None or after is None:
+        return None
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 # --- wrk ---------------------------------------------------------------------------------------
 
 
@@ -316,11 +352,12 @@ def measure(
     check(port, target)
     wrk(port, target, seconds=2, connections=connections, script=script)  # warm-up
     settle(server, port)
-    before = server_cpu_seconds(server)
+    before, db_before = server_cpu_seconds(server), database_cpu_seconds()
     found = wrk(port, target, seconds=seconds, connections=connections, script=script)
     # The CPU of requests wrk gave up on at the end counts too: the server did the work.
     settle(server, port)
     cpu = server_cpu_seconds(server) - before
+    db_cpu = _spent(db_before, database_cpu_seconds())
     return Result(
         requests=found["requests"],
         req_per_s=found["req_per_s"],
@@ -328,10 +365,17 @@ def measure(
         p99_ms=found["p99_ms"],
         cpu_ms=cpu * 1000 / max(1, found["requests"]),
         cpu_s=cpu,
+        db_cpu_ms=None if db_cpu is None else db_cpu * 1000 / max(1, found["requests"]),
         load=os.getloadavg()[0],
         bad=found["bad"],
         timeouts=found["timeouts"],
     )
+
+
+def _total_cpu(result: Result) -> float:
+    # What the machine's cores spend on a request, wrk's share apart: on one machine the
+    # req/s ratio follows it when the page is CPU-bound, however loaded the machine is.
+    return max(result.cpu_ms + (result.db_cpu_ms or 0.0), 0.001)
 
 
 def report(engine: str, target: Target, result: Result, anchor: Result | None) -> None:
@@ -346,7 +390,12 @@ def report(engine: str, target: Target, result: Result, anchor: Result | None) -
     line = (
         f"  {target.name} ({engine}): {result.req_per_s:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
         f"p99 {result.p99_ms:.1f} ms, server CPU {result.cpu_ms:.2f} ms/request, "
-        f"load average {result.load:.1f}"
+        + (
+            ""
+            if result.db_cpu_ms is None
+            else f"PostgreSQL CPU {result.db_cpu_ms:.2f} ms/request, "
+        )
+        + f"load average {result.load:.1f}"
     )
     if result.timeouts:
         line += f", {result.timeouts} timed out"
@@ -358,13 +407,26 @@ def report(engine: str, target: Target, result: Result, anchor: Result | None) -
     print(
         f"    vs {target.anchor}: req/s {result.req_per_s / anchor.req_per_s:.2f}x, "
         f"p99 {result.p99_ms / anchor.p99_ms:.2f}x, "
-        f"CPU {result.cpu_ms / max(anchor.cpu_ms, 0.001):.1f}x (goal {target.goal})"
+        f"CPU {result.cpu_ms / max(anchor.cpu_ms, 0.001):.1f}x"
+        + (
+            ""
+            if result.db_cpu_ms is None or anchor.db_cpu_ms is None
+            else f", web + PostgreSQL CPU {_total_cpu(result) / _total_cpu(anchor):.1f}x"
+        )
+        + f" (goal {target.goal})"
         + (f"; before: {PREVIOUS[target.name]}" if target.name in PREVIOUS else ""),
         flush=True,
     )
 
 
-def run(scale: float, seconds: int, connections: int, rounds: int, invitations: int) -> int:
+def run(
+    scale: float,
+    seconds: int,
+    connections: int,
+    rounds: int,
+    invitations: int,
+    only: set[str] | None = None,
+) -> int:
     if shutil.which("wrk") is None:
         print(
             "wrk is not installed: apt-get install -y -qq wrk (Debian package). Nothing measured."
@@ -393,6 +455,8 @@ def run(scale: float, seconds: int, connections: int, rounds: int, invitations: 
                 print(f" round {round_ + 1} of {rounds}", flush=True)
             results: dict[str, Result] = {}
             for target in targets(links, cookie, person):
+                if only and target.name not in only:
+                    continue
                 result = measure(server, port, target, seconds=seconds, connections=connections)
                 results[target.name] = result
                 report(engine, target, result, results.get(target.anchor))
@@ -450,12 +514,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--invitations", type=int, default=2000)
+    parser.add_argument(
+        "--only", default="", help="comma-separated target names, e.g. hello,questionnaire"
+    )
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     setup_django(database_url(args.scale))
     if args.profile:
         return profile(300)
-    return run(args.scale, args.seconds, args.connections, args.rounds, args.invitations)
+    only = {name for name in args.only.split(",") if name} or None
+    return run(args.scale, args.seconds, args.connections, args.rounds, args.invitations, only)
 
 
 if __name__ == "__main__":

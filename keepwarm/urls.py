@@ -4,6 +4,9 @@ from keepwarm.mail.webhooks import provider_webhook
 from keepwarm.ops.admin import operators_site
 
 urlpatterns = [
+    # First: the answer page behind emailed links, opened by thousands the morning after a
+    # mailing (and by mail scanners), tries no other page's patterns before its own.
+    path("", include("keepwarm.surveys.urls")),
     path("", include("keepwarm.care.urls")),
     path("", include("keepwarm.accounts.urls")),
     # Agency settings (admins), and the logo and favicon every page shows.
@@ -11,7 +14,6 @@ urlpatterns = [
     path("people/", include("keepwarm.people.urls")),
     path("placements/", include("keepwarm.placements.urls")),
     path("mail/", include("keepwarm.mail.urls")),
-    path("", include("keepwarm.surveys.urls")),
     path("", include("keepwarm.signals.urls")),
     path("newsletters/", include("keepwarm.newsletters.urls")),
     path("", include("keepwarm.network.urls")),

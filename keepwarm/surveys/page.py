@@ -1,14 +1,17 @@
 """The answer page behind an emailed link, built for the morning after a mailing.
 
 Thousands open their links within the hour, and mail scanners open them too, so a GET
-costs one prepared query and a structure kept per questionnaire:
+costs one prepared query and a page kept per questionnaire:
 
 - `read_link`: the invitation, the person's first name, the page's heading and the
   questionnaire's version in one row (raw SQL, written once per process);
 - `questionnaire_page`: the questionnaire, its questions and their HTML with nothing
   typed, kept per process under the questionnaire's id and version. The version is the
   questionnaire's `updated_at` with its questions' count and latest `updated_at`, read in
-  that same row, so an admin's edit shows on the next request in every process.
+  that same row, so an admin's edit shows on the next request in every process;
+- `blank_answer_page`: the whole page with nothing typed, kept per questionnaire version
+  and agency branding as the text before and after the one line that differs per
+  link (who it is from and what about), so a GET renders no template at all.
 
 The inputs are written by one template (`surveys/_questions.html`) from `Item`s, not by a
 Django widget template per option: an NPS question alone is eleven radio buttons.
@@ -18,15 +21,19 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from django.db import connection
+from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from keepwarm.accounts.models import User
+from keepwarm.agency.models import AgencySettings, agency_settings
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
 from keepwarm.surveys.forms import AnswerForm, condition_for, field_name
@@ -51,7 +58,9 @@ class Link:
 
 
 @cache
-def _link_sql() -> str:
+def _link_sql(now: str = "%s", invitation: str = "%s", person: str = "%s") -> str:
+    """The link's row; the arguments are the placeholders: %s for Django's cursor, $1,
+    $2 and $3 for PostgreSQL's PREPARE."""
     q = connection.ops.quote_name
 
     def table(model: Any) -> str:
@@ -60,7 +69,7 @@ def _link_sql() -> str:
     question = table(Question)
     return f"""
         SELECT i.id, i.person_id, i.questionnaire_id, p.first_name,
-               i.answered_at IS NOT NULL, i.expires_at <= %s, qn.asks_about_targets,
+               i.answered_at IS NOT NULL, i.expires_at <= {now}, qn.asks_about_targets,
                qn.updated_at,
                (SELECT COUNT(*) FROM {question} AS qc
                  WHERE qc.questionnaire_id = qn.id AND qc.invitation_id IS NULL),
@@ -76,21 +85,34 @@ def _link_sql() -> str:
         JOIN {table(Person)} AS cand ON cand.id = pl.person_id
         JOIN {table(User)} AS o ON o.id = pl.owner_id
         LEFT JOIN {table(User)} AS s ON s.id = i.sender_id
-        WHERE i.id = %s AND i.person_id = %s
+        WHERE i.id = {invitation} AND i.person_id = {person}
     """  # noqa: S608 - table names from the models
 
 
+# The PostgreSQL connections (psycopg's, one per thread, replaced on reconnecting) that
+# have the statement `keepwarm_link`.
+_prepared_on: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def _fetch_link(params: list[Any]) -> Any:
-    """The link's row. PostgreSQL spends ~2 ms planning this 8-table join and 0.2 ms
-    running it, so there it is a prepared statement on the connection (psycopg's own
-    cursor: Django's binds on the client and never prepares); not behind PgBouncer in
-    transaction mode, where the next transaction may get a server connection that never
-    saw it. sqlite3 keeps its statements prepared by itself."""
+    """The link's row. PostgreSQL spends more planning this 8-table join (~2 ms on a warm
+    connection, far more under load) than running it (0.2 ms), so there it is a statement
+    prepared once per connection with SQL's own PREPARE: psycopg's `prepare=True` does
+    nothing on Django's connections, which turn psycopg's preparing off (prepare_threshold
+    None) for the sake of poolers. Not behind PgBouncer in transaction mode
+    (KEEPWARM_PGBOUNCER), where the next transaction may get a server connection that
+    never saw it. sqlite3 keeps its statements prepared by itself."""
     pooled = connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")  # KEEPWARM_PGBOUNCER
     if connection.vendor == "postgresql" and not pooled:
         connection.ensure_connection()
-        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-            cursor.execute(_link_sql(), params, prepare=True)
+        raw = connection.connection
+        with connection.wrap_database_errors, raw.cursor() as cursor:
+            if raw not in _prepared_on:
+                # A prepared statement belongs to the session, not to a transaction: a
+                # rollback later does not take it away.
+                cursor.execute(f"PREPARE keepwarm_link AS {_link_sql('$1', '$2', '$3')}")
+                _prepared_on.add(raw)
+            cursor.execute("EXECUTE keepwarm_link (%s, %s, %s)", params)
             return cursor.fetchone()
     with connection.cursor() as cursor:
         cursor.execute(_link_sql(), params)
@@ -273,6 +295,7 @@ def forget_pages() -> None:
     """Drop every kept page (between tests, whose databases reuse ids)."""
     with _lock:
         _pages.clear()
+        _blanks.clear()
 
 
 def questions_for(link: Link, page: Page) -> list[Question]:
@@ -282,3 +305,71 @@ def questions_for(link: Link, page: Page) -> list[Question]:
         return page.questions
     own = Question.objects.filter(invitation_id=link.invitation_id).select_related("show_if")
     return sorted([*page.questions, *own], key=lambda q: (q.order, q.pk))
+
+
+# --- The whole page, kept ------------------------------------------------------------------------
+
+
+def link_heading(link: Link) -> SafeString:
+    """The one line of the answer page that differs from link to link."""
+    return format_html(
+        '<p class="muted small">From {} · about {} at {}</p>',
+        link.from_name,
+        link.about,
+        link.company,
+    )
+
+
+def render_answer_page(
+    request: HttpRequest | None,
+    questionnaire: Questionnaire,
+    questions: SafeString,
+    *,
+    heading: SafeString | str = "",
+    problems: list[Item] | None = None,
+    preview: bool = False,
+) -> str:
+    """The answer page (or an admin's preview of it). Without a request, the agency's
+    settings are the only context besides the arguments: a page kept for every link must
+    carry nothing of one request (a nonce, a user)."""
+    context = {
+        "questionnaire": questionnaire,
+        "questions": questions,
+        "heading": heading,
+        "problems": problems or [],
+        "preview": preview,
+    }
+    if request is None:
+        context["brand"] = agency_settings()
+    return render_to_string("surveys/answer.html", context, request)
+
+
+# Where the heading goes in a kept page. It starts with "<", which no escaped value
+# (a title, an agency's name or address) can contain, so it is found exactly once.
+_HEADING_MARK = SafeString("<!--keepwarm:link-heading-->")
+
+
+@dataclass(frozen=True)
+class _Blank:
+    page: Page
+    brand: AgencySettings  # the agency's settings this process had read when it was made
+    before: str
+    after: str
+
+
+_blanks: dict[int, _Blank] = {}
+
+
+def blank_answer_page(page: Page, link: Link) -> str:
+    """The answer page with nothing typed, for this link. Made once per questionnaire
+    version and per read of the agency's settings (a re-read, at most a minute old or
+    after a save, makes it again): nothing else on it depends on the request."""
+    brand = agency_settings()
+    kept = _blanks.get(link.questionnaire_id)
+    if kept is None or kept.page is not page or kept.brand is not brand:
+        html = render_answer_page(None, page.questionnaire, page.blank, heading=_HEADING_MARK)
+        before, after = html.split(_HEADING_MARK)
+        kept = _Blank(page=page, brand=brand, before=before, after=after)
+        with _lock:
+            _blanks[link.questionnaire_id] = kept
+    return kept.before + link_heading(link) + kept.after

@@ -55,19 +55,6 @@ def _done(request: HttpRequest, invitation: Any, *, again: bool = False) -> Http
     return _public(render(request, "surveys/done.html", context))
 
 
-def _questions_page(
-    request: HttpRequest,
-    questionnaire: Questionnaire,
-    questions: str,
-    *,
-    items: Any = (),
-    **extra: Any,
-) -> HttpResponse:
-    problems = [item for item in items if item.errors or (item.number and item.number.errors)]
-    context = {"questionnaire": questionnaire, "questions": questions, "problems": problems}
-    return render(request, "surveys/answer.html", {**context, **extra})
-
-
 # No CSRF check: the secret in the URL is what authorises the POST, so another site
 # cannot forge one without it; and with Referrer-Policy: no-referrer, browsers send
 # "Origin: null" on the form's POST, which Django's CSRF check would refuse.
@@ -96,23 +83,31 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 
     shown = page.questionnaire_page(link.questionnaire_id, link.version)
     questions = page.questions_for(link, shown)
-    if not posting:
-        html = shown.blank if questions is shown.questions else None
-        html = html or page.render_questions(page.items_for(questions))
-        return _public(_questions_page(request, shown.questionnaire, html, link=link))
-    form = AnswerForm(request.POST, questions=questions)
-    if form.is_valid():
-        try:
-            invitation = services.open_link(token, now=now)
-            services.record_response(invitation=invitation, given=form.given, now=now)
-        except services.AlreadyAnswered:
-            return _done(request, services.open_link(token, now=now), again=True)
-        except services.LinkProblem as problem:
-            return _problem(request, problem)
-        return _public(redirect(request.path))
+    form = None
+    if not posting and questions is shown.questions:
+        return _public(HttpResponse(page.blank_answer_page(shown, link)))
+    if posting:
+        form = AnswerForm(request.POST, questions=questions)
+        if form.is_valid():
+            try:
+                invitation = services.open_link(token, now=now)
+                services.record_response(invitation=invitation, given=form.given, now=now)
+            except services.AlreadyAnswered:
+                return _done(request, services.open_link(token, now=now), again=True)
+            except services.LinkProblem as problem:
+                return _problem(request, problem)
+            return _public(redirect(request.path))
+    # Questions of this invitation's own (a client's targets), or answers to send back.
     items = page.items_for(questions, form)
-    html = page.render_questions(items)
-    return _public(_questions_page(request, shown.questionnaire, html, items=items, link=link))
+    problems = [item for item in items if item.errors or (item.number and item.number.errors)]
+    html = page.render_answer_page(
+        request,
+        shown.questionnaire,
+        page.render_questions(items),
+        heading=page.link_heading(link),
+        problems=problems,
+    )
+    return _public(HttpResponse(html))
 
 
 # --- Staff: one response ----------------------------------------------------------------------
@@ -228,4 +223,4 @@ def questionnaire_preview(request: HttpRequest, pk: int) -> HttpResponse:
         )
         questions.insert(0, sample)
     html = page.render_questions(page.items_for(questions))
-    return _questions_page(request, found, html, preview=True)
+    return HttpResponse(page.render_answer_page(request, found, html, preview=True))

@@ -76,6 +76,17 @@ def invitation(cast: Cast, asked: Asked) -> Invitation:
     return made
 
 
+@pytest.fixture
+def harrys_invitation(cast: Cast, asked: Asked) -> Invitation:
+    """Harry, Acme's hiring manager, asked the same questions about Priya's placement."""
+    return create_invitation(
+        placement=cast.placement,
+        person=cast.client_contact,
+        questionnaire=asked.questionnaire,
+        sender=cast.owner,
+    )
+
+
 def link(invitation: Invitation) -> str:
     return reverse("answer", args=[sign_invitation(invitation)])
 

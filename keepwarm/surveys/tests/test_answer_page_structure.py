@@ -1,14 +1,17 @@
-"""The answer page keeps each questionnaire's questions per process: an edit shows at once,
-and every kind of question keeps its label or legend and its error references."""
+"""The answer page keeps each questionnaire's questions and page per process: an edit shows
+at once, each link shows its own heading, and every kind of question keeps its label or
+legend and its error references."""
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from keepwarm.conftest import Cast
+from keepwarm.conftest import Cast, set_agency
 from keepwarm.surveys.models import Invitation, Question
 from keepwarm.surveys.tests.conftest import Asked, link
 
@@ -175,3 +178,62 @@ def test_a_change_written_elsewhere_shows_at_once(
     asked.questionnaire.intro = "Three minutes, promise."
     asked.questionnaire.save()
     assert "Three minutes, promise." in client.get(path).text
+
+
+def test_each_link_shows_its_own_heading_on_the_kept_page(
+    client: Client, cast: Cast, invitation: Invitation, harrys_invitation: Invitation
+) -> None:
+    # The page is kept per questionnaire: only the heading is the link's own, and the
+    # next person's link must not show the first person's.
+    priyas = client.get(link(invitation)).text
+    harrys = client.get(link(harrys_invitation)).text
+
+    assert f"From {cast.owner.display_name} · about your role as " in priyas
+    assert f"From {cast.owner.display_name} · about {cast.candidate.first_name}" in harrys
+    assert "your role as" not in harrys
+    assert priyas.count("<h1>") == harrys.count("<h1>") == 1
+    assert priyas.rstrip().endswith("</html>")
+
+
+def test_the_agencys_new_name_shows_on_the_next_open_of_a_link(
+    client: Client, invitation: Invitation
+) -> None:
+    path = link(invitation)
+    client.get(path)
+    set_agency(name="Brightside <Recruitment>")
+    assert "Brightside &lt;Recruitment&gt;" in client.get(path).text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+@pytest.mark.django_db(transaction=True)  # it closes the connection
+def test_the_links_query_is_planned_once_per_connection_on_postgresql(
+    client: Client, cast: Cast, invitation: Invitation, asked: Asked
+) -> None:
+    # Planning its join costs PostgreSQL ten times what running it does, on every open
+    # of every link if it is not prepared.
+    for _ in range(3):
+        assert client.get(link(invitation)).status_code == 200
+    connection.close()  # a new connection prepares it again
+    for _ in range(3):
+        assert client.get(link(invitation)).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE name = 'keepwarm_link'"
+        )
+        assert cursor.fetchall() == [(3,)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+@pytest.mark.django_db(transaction=True)  # it closes the connection
+def test_behind_pgbouncer_the_links_query_is_not_prepared(
+    client: Client, invitation: Invitation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In transaction mode the next transaction may run on a server connection that never
+    # saw the statement: KEEPWARM_PGBOUNCER=on sends the query whole each time.
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    assert client.get(link(invitation)).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements")
+        assert cursor.fetchone() == (0,)

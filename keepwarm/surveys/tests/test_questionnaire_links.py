@@ -20,7 +20,6 @@ from keepwarm.surveys.services import (
     LinkExpired,
     LinkNotFound,
     LinkProblem,
-    create_invitation,
     open_link,
 )
 from keepwarm.surveys.tests.conftest import Asked, full_answers, link
@@ -85,16 +84,11 @@ def test_a_token_signed_for_another_purpose_is_refused(
 
 
 def test_another_invitations_id_or_another_person_is_not_found(
-    client: Client, cast: Cast, asked: Asked, invitation: Invitation
+    client: Client, cast: Cast, invitation: Invitation, harrys_invitation: Invitation
 ) -> None:
-    harrys = create_invitation(
-        placement=cast.placement,
-        person=cast.client_contact,
-        questionnaire=asked.questionnaire,
-        sender=cast.owner,
-    )
     # Priya's person id with Harry's invitation, and an invitation that does not exist.
-    assert client.get(_path(_signed({"i": harrys.pk, "p": cast.candidate.pk}))).status_code == 404
+    harrys = harrys_invitation.pk
+    assert client.get(_path(_signed({"i": harrys, "p": cast.candidate.pk}))).status_code == 404
     assert client.get(_path(_signed({"i": 10**9, "p": cast.candidate.pk}))).status_code == 404
     page = client.get(_path(_signed(["not", "a", "dict"])))
     assert page.status_code == 400
