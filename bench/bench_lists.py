@@ -251,7 +251,7 @@ def profile(requests: int) -> None:
         print(f"  {part}: {spent * 1000 / requests:.2f} ms a request")
     text = io.StringIO()
     stats.stream = text  # type: ignore[attr-defined]
-    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
     print(text.getvalue())
     override.disable()
 

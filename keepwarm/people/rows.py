@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper
 
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from keepwarm.lib.phones import display_phone
+from keepwarm.lib.phones import agency_region, display_phone
 from keepwarm.lib.urls import pk_url
 from keepwarm.people.models import Person
 
@@ -76,12 +76,13 @@ def person_rows(ids: list[int]) -> list[PersonRow]:
 
 def rows_html(rows: Iterable[PersonRow]) -> SafeString:
     """The list's table rows, as people/people.html wrote them."""
-    return mark_safe("".join(_row(row) for row in rows))  # noqa: S308 (every value escaped)
+    home = agency_region()
+    return mark_safe("".join(_row(row, home) for row in rows))  # noqa: S308 (every value escaped)
 
 
-def _row(row: PersonRow) -> str:
+def _row(row: PersonRow, home: str) -> str:
     headline = f'<div class="muted small">{escape(row.headline)}</div>' if row.headline else ""
-    phone = f"<div>{escape(display_phone(row.phone))}</div>" if row.phone else ""
+    phone = f"<div>{escape(display_phone(row.phone, region=home))}</div>" if row.phone else ""
     contacted = (
         _day(timezone.localtime(row.last_contacted_at))
         if row.last_contacted_at is not None
