@@ -84,19 +84,19 @@ def req_per_s(times: list[float]) -> float:
     return len(times) / (sum(times) / 1000)
 
 
-def queries_of(client: Any, url: str) -> list[tuple[float, str]]:
-    """(seconds, SQL) of each query a GET of `url` runs. Not CaptureQueriesContext: the
+def queries_of(client: Any, url: str) -> list[tuple[float, str, Any]]:
+    """(seconds, SQL, parameters) of each query a GET of `url` runs. Not CaptureQueriesContext: the
     request_started signal empties its log when the request begins."""
     from django.db import connection
 
-    captured: list[tuple[float, str]] = []
+    captured: list[tuple[float, str, Any]] = []
 
     def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         start = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            captured.append((time.perf_counter() - start, sql))
+            captured.append((time.perf_counter() - start, sql, params))
 
     with connection.execute_wrapper(capture):
         client.get(url)
@@ -111,12 +111,12 @@ def print_plans(client: Any, url: str, label: str) -> None:
     from django.db import connection
 
     person = connection.ops.quote_name("people_person")
-    for _, sql in queries_of(client, url):
+    for _, sql, params in queries_of(client, url):
         if f"FROM {person}" not in sql and "COUNT(*)" not in sql:
             continue
         kind = "count" if "COUNT(*)" in sql else "page"
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)
             plan = [row[0] for row in cursor.fetchall()]
             scanned = sorted(set(re.findall(r"Seq Scan on (\w+)", "\n".join(plan))))
             sizes = []
@@ -233,7 +233,7 @@ def profile(requests: int) -> None:
         f"request over {requests}, {len(captured)} queries; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
-    for seconds, sql in captured:
+    for seconds, sql, _ in captured:
         print(f"  {seconds * 1000:.2f} ms {sql[:200]}")
     profiler = cProfile.Profile()
     profiler.enable()
