@@ -25,9 +25,11 @@ anchor, with the load average when it ran; on PostgreSQL also the CPU time its s
 processes for the benchmark's database spent per request (they share the machine's cores
 with the web workers, so it is part of what a page costs), and the ratio of web +
 PostgreSQL CPU: the req/s ratio a CPU-bound page reaches, steadier than req/s on a
-loaded machine. `--only` measures the named
-targets alone (an anchor with its pages). Any non-2xx answer or socket error is reported
+loaded machine. Any non-2xx answer or socket error is reported
 and fails the run: a fast error page is not a result.
+
+`--only` names the URLs to measure (comma-separated: hello, questionnaire, list50, people,
+today, person); a page is measured only with its anchor, which is added when left out.
 
 `--profile` instead runs the questionnaire page in this process under cProfile and prints
 its CPU time per request and where it goes.
@@ -419,13 +421,20 @@ def report(engine: str, target: Target, result: Result, anchor: Result | None) -
     )
 
 
+def chosen(all_targets: list[Target], only: str) -> list[Target]:
+    """The targets named in `only` (all when empty), each with the anchor it is compared with."""
+    if not only:
+        return all_targets
+    names = {name.strip() for name in only.split(",") if name.strip()}
+    known = {target.name for target in all_targets}
+    if names - known:
+        raise SystemExit(f"--only: unknown {', '.join(sorted(names - known))}; known: {known}")
+    names |= {target.anchor for target in all_targets if target.name in names and target.anchor}
+    return [target for target in all_targets if target.name in names]
+
+
 def run(
-    scale: float,
-    seconds: int,
-    connections: int,
-    rounds: int,
-    invitations: int,
-    only: set[str] | None = None,
+    scale: float, seconds: int, connections: int, rounds: int, invitations: int, only: str = ""
 ) -> int:
     if shutil.which("wrk") is None:
         print(
@@ -454,9 +463,7 @@ def run(
             if rounds > 1:
                 print(f" round {round_ + 1} of {rounds}", flush=True)
             results: dict[str, Result] = {}
-            for target in targets(links, cookie, person):
-                if only and target.name not in only:
-                    continue
+            for target in chosen(targets(links, cookie, person), only):
                 result = measure(server, port, target, seconds=seconds, connections=connections)
                 results[target.name] = result
                 report(engine, target, result, results.get(target.anchor))
@@ -514,16 +521,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--invitations", type=int, default=2000)
-    parser.add_argument(
-        "--only", default="", help="comma-separated target names, e.g. hello,questionnaire"
-    )
+    parser.add_argument("--only", default="", help="e.g. people,list50 (default: every URL)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     setup_django(database_url(args.scale))
     if args.profile:
         return profile(300)
-    only = {name for name in args.only.split(",") if name} or None
-    return run(args.scale, args.seconds, args.connections, args.rounds, args.invitations, only)
+    return run(args.scale, args.seconds, args.connections, args.rounds, args.invitations, args.only)
 
 
 if __name__ == "__main__":

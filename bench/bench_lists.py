@@ -1,6 +1,6 @@
 """The people list against the list50 anchor, and a signed-in request against an anonymous one.
 
-    .venv/bin/python bench/bench_lists.py [--scale 1.0] [--requests 60] [--no-plans]
+    .venv/bin/python bench/bench_lists.py [--scale 1.0] [--requests 60] [--no-plans] [--profile]
 
 Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first. In-process
 with Django's test Client, DEBUG off, through the whole middleware stack (sessions, sign-in,
@@ -18,6 +18,10 @@ Requests interleave after 3 warm-ups each:
 
 On PostgreSQL it prints EXPLAIN (ANALYZE) of the consultant's people-list count and page
 query, and says whether any table was read by a sequential scan.
+
+`--profile` instead runs the consultant's `/people/` page 1 in this process under cProfile
+and prints its CPU time a request, its queries, and where the time goes: the session and
+user, the list's queries, rendering, and the audit entry for the read.
 """
 
 from __future__ import annotations
@@ -80,24 +84,39 @@ def req_per_s(times: list[float]) -> float:
     return len(times) / (sum(times) / 1000)
 
 
+def queries_of(client: Any, url: str) -> list[tuple[float, str, Any]]:
+    """(seconds, SQL, parameters) of each query a GET of `url` runs. Not CaptureQueriesContext: the
+    request_started signal empties its log when the request begins."""
+    from django.db import connection
+
+    captured: list[tuple[float, str, Any]] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            captured.append((time.perf_counter() - start, sql, params))
+
+    with connection.execute_wrapper(capture):
+        client.get(url)
+    return captured
+
+
 def print_plans(client: Any, url: str, label: str) -> None:
     """EXPLAIN ANALYZE the queries on the people list that read people (count and page),
     naming any table read by a sequential scan and its size."""
     import re
 
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as ctx:
-        client.get(url)
     person = connection.ops.quote_name("people_person")
-    for query in ctx.captured_queries:
-        sql = query["sql"]
+    for _, sql, params in queries_of(client, url):
         if f"FROM {person}" not in sql and "COUNT(*)" not in sql:
             continue
         kind = "count" if "COUNT(*)" in sql else "page"
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql)
+            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)
             plan = [row[0] for row in cursor.fetchall()]
             scanned = sorted(set(re.findall(r"Seq Scan on (\w+)", "\n".join(plan))))
             sizes = []
@@ -175,13 +194,79 @@ def run(scale: float, requests: int, plans: bool) -> None:
     override.disable()
 
 
+# Where a signed-in list request spends its time: (part, the functions whose cumulative time
+# it is). Parts may overlap (a query run while rendering counts in both).
+PARTS = (
+    ("session and user", ("get_user", "_get_session_from_db")),
+    ("SQL run (cursor execute, all queries)", ("_execute_with_wrappers",)),
+    ("SQL compiled (ORM)", ("as_sql",)),
+    ("audit entry for the read", ("record_read", "record_people_read")),
+    ("template rendering (whole page)", ("render_to_string",)),
+)
+
+
+def profile(requests: int) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    from django.test import Client, override_settings
+    from django.urls import reverse
+
+    override = override_settings(
+        ROOT_URLCONF="bench_urls", DEBUG=False, KEEPWARM_REQUIRE_SECOND_FACTOR=False
+    )
+    override.enable()
+    consultant, _ = pick_users()
+    client = Client()
+    client.force_login(consultant)
+    url = reverse("people")
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    captured = queries_of(client, url)
+    started = time.process_time()
+    for _ in range(requests):
+        client.get(url)
+    cpu = (time.process_time() - started) * 1000 / requests
+    print(
+        f"[profile, {engine_name()}] /people/ as {consultant.username}: {cpu:.2f} ms CPU a "
+        f"request over {requests}, {len(captured)} queries; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    for seconds, sql, _ in captured:
+        print(f"  {seconds * 1000:.2f} ms {sql[:200]}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(url)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    cumulative: dict[str, float] = {}
+    for (_, _, name), (_, _, _, cum, _) in stats.stats.items():  # type: ignore[attr-defined]
+        cumulative[name] = max(cumulative.get(name, 0.0), cum)
+    total = sum(stats.stats[key][2] for key in stats.stats)  # type: ignore[attr-defined]
+    print(f"  under cProfile: {total * 1000 / requests:.2f} ms a request")
+    for part, names in PARTS:
+        spent = sum(cumulative.get(name, 0.0) for name in names)
+        print(f"  {part}: {spent * 1000 / requests:.2f} ms a request")
+    text = io.StringIO()
+    stats.stream = text  # type: ignore[attr-defined]
+    stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
+    print(text.getvalue())
+    override.disable()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--no-plans", action="store_true")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     setup_django(database_url(args.scale))
+    if args.profile:
+        profile(args.requests)
+        return 0
     run(args.scale, args.requests, not args.no_plans)
     return 0
 

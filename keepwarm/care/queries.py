@@ -429,7 +429,7 @@ def visible_placements(user: User) -> QuerySet[Placement]:
 def visible_person_ids(owner_ids: list[int]) -> QuerySet[Any]:
     """The ids of the people `owner_ids` own, or who are placed or hiring manager on their
     placements: one branch per reason, each read from an index led by the owner
-    (person_owner_ids, placement_owner_person, placement_owner_manager), joined by UNION.
+    (person_owner_names, placement_owner_person, placement_owner_manager), joined by UNION.
     An OR of the same reasons is served by no index, so every list's count read the whole
     agency; the union reads only the consultants' own book."""
     # Each branch unordered: a compound statement takes no ORDER BY in its parts.
@@ -468,6 +468,23 @@ def visible_people(user: User) -> QuerySet[Person]:
         return Person.objects.all()
     ids = visible_person_ids([user.pk, *covered_owner_ids(user)])
     return Person.objects.filter(_AmongIds(F("pk"), ids))
+
+
+def visible_people_parts(owner_ids: list[int]) -> tuple[QuerySet[Person], QuerySet[Person]]:
+    """The people `owner_ids` may see (as `visible_people`), in two parts with no one in
+    common, for a list to page each from its own index: those they own (the index
+    person_owner_names holds them in name order, so a page reads a page of it), and those
+    they do not own but who are placed or hiring manager on their placements (a few
+    hundred of a consultant's book, each looked up by primary key)."""
+    mine = Placement.objects.filter(owner_id__in=owner_ids).order_by()
+    placed = mine.values("person_id")
+    managing = mine.filter(hiring_manager__isnull=False).values("hiring_manager_id")
+    owned = Person.objects.filter(owner_id__in=owner_ids)
+    # exclude() keeps people with no owner: NOT (owner_id IN (...) AND owner_id IS NOT NULL).
+    others = Person.objects.filter(_AmongIds(F("pk"), placed.union(managing))).exclude(
+        owner_id__in=owner_ids
+    )
+    return owned, others
 
 
 def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
@@ -85,7 +85,9 @@ def insert_rows(
     memo: dict[str, dict[Any, Any]] = {
         name: {} for name, field in prepared if not isinstance(field, models.JSONField)
     }
-    with connection.cursor() as cursor:
+    # One transaction (joined when one is open): outside it, SQLite's executemany commits
+    # each row on its own, and a list page's 50 audit entries cost 50 commits.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for row in rows:
             values = {**defaults, **row}
             for name, field in prepared:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -111,7 +112,12 @@ class KeysetPaginator:
     `load`, when given, turns a page's ids into its rows: the page is then found from the
     order's columns alone (which an index may hold) and only its rows are read whole.
     `count_of`, when given, counts the list up to a limit more cheaply than the page's
-    query can (the ids of whom a consultant may see, without reading each person)."""
+    query can (the ids of whom a consultant may see, without reading each person).
+    `parts`, when given, are querysets with no row in common whose rows together are the
+    list's: each part's page is found on its own (from its own index) and the database
+    merges them in one statement (UNION ALL of each part's top rows, in the database's
+    own collation; on SQLite merged here), so a part an index walks in order costs a page,
+    not the whole part. The order's columns must not be null in any part."""
 
     def __init__(
         self,
@@ -121,17 +127,21 @@ class KeysetPaginator:
         order: tuple[str, ...],
         load: Callable[[list[Any]], Iterable[Any]] | None = None,
         count_of: Callable[[int], int] | None = None,
+        parts: tuple[QuerySet[Any], ...] = (),
         cap: int = COUNT_CAP,
     ) -> None:
         descending = {name.startswith("-") for name in order}
         if len(descending) != 1:
             raise ValueError("a keyset order runs one way: all ascending or all descending")
         self.descending = descending.pop()
+        if parts and load is None:
+            raise ValueError("a list in parts is found by its order's columns: give `load`")
         self.fields = tuple(name.lstrip("-") for name in order)
         self.queryset = queryset
         self.per_page = per_page
         self.load = load
         self.count_of = count_of
+        self.parts = parts
         self.cap = cap
         self.counted_up_to = cap
 
@@ -175,13 +185,29 @@ class KeysetPaginator:
 
     def _rows(self, cursor: list[Any] | None, *, forward: bool) -> list[Any]:
         ascending = forward != self.descending
-        qs = self.queryset
+        order = [name if ascending else f"-{name}" for name in self.fields]
+        if not self.parts:
+            return list(self._top(self.queryset, cursor, order, ascending))
+        tops = [self._top(part, cursor, order, ascending) for part in self.parts]
+        if connections[self.queryset.db].features.supports_slicing_ordering_in_compound:
+            merged = tops[0].union(*tops[1:], all=True).order_by(*order)
+            return list(merged[: self.per_page + 1])
+        # SQLite takes no LIMIT inside a compound statement: each part's top rows are read
+        # on their own and merged here. SQLite compares text byte by byte (BINARY), which
+        # for UTF-8 is the order Python sorts the same text in.
+        rows = sorted((row for top in tops for row in top), reverse=not ascending)
+        return rows[: self.per_page + 1]
+
+    def _top(
+        self, qs: QuerySet[Any], cursor: list[Any] | None, order: list[str], ascending: bool
+    ) -> QuerySet[Any]:
+        """The first per_page + 1 rows of `qs` past `cursor`."""
         if cursor is not None:
             qs = qs.filter(_beyond(self.fields, cursor, ascending=ascending))
-        qs = qs.order_by(*(name if ascending else f"-{name}" for name in self.fields))
+        qs = qs.order_by(*order)
         if self.load is not None:
             qs = qs.values_list(*self.fields)
-        return list(qs[: self.per_page + 1])
+        return qs[: self.per_page + 1]
 
     def _key(self, row: Any) -> list[Any]:
         if self.load is not None:
@@ -242,9 +268,12 @@ def keyset_page(
     order: tuple[str, ...],
     load: Callable[[list[Any]], Iterable[Any]] | None = None,
     count_of: Callable[[int], int] | None = None,
+    parts: tuple[QuerySet[Any], ...] = (),
 ) -> KeysetPage:
     """The page of a list that the request's `after` or `before` cursor asks for."""
-    paginator = KeysetPaginator(queryset, per_page, order=order, load=load, count_of=count_of)
+    paginator = KeysetPaginator(
+        queryset, per_page, order=order, load=load, count_of=count_of, parts=parts
+    )
     return paginator.page(after=request.GET.get("after"), before=request.GET.get("before"))
 
 

@@ -9,6 +9,7 @@ it keeps (Agency settings, seeded by KEEPWARM_HOLIDAYS_COUNTRY), GB when that is
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -86,11 +87,17 @@ def display_phone(stored: str, *, region: str | None = None) -> str:
     that is not a number (kept from before numbers were checked) is shown as it is."""
     if not stored:
         return ""
-    home = region or agency_region()
+    return _displayed(stored, region or agency_region())
+
+
+# A list shows 50 numbers and parsing and formatting one costs ~30 us; the same people come
+# back page after page (a consultant's book, Today), so each number is formatted once per
+# process. The key holds the agency's region: changing it formats afresh.
+@functools.lru_cache(maxsize=20_000)
+def _displayed(stored: str, home: str) -> str:
     if _STORED.fullmatch(stored):
         # Checked when it was stored: only read back, not checked again. The check
-        # (is_valid_number) costs more than reading and formatting together, and a list
-        # shows 50 numbers.
+        # (is_valid_number) costs more than reading and formatting together.
         try:
             number = phonenumbers.parse(stored, home)
         except phonenumbers.NumberParseException:

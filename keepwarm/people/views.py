@@ -22,7 +22,7 @@ from keepwarm.audit.concurrency import (
     conflict_message,
     with_current_version,
 )
-from keepwarm.audit.recording import record_read
+from keepwarm.audit.recording import record_people_read, record_read
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
@@ -39,6 +39,7 @@ from keepwarm.people.forms import (
     role_company_names,
 )
 from keepwarm.people.models import Company, Person, Role
+from keepwarm.people.rows import person_rows, rows_html
 from keepwarm.placements.models import Placement
 from keepwarm.placements.queries import off_limits
 
@@ -58,11 +59,6 @@ def get_company_for(user: User, pk: int) -> Company:
 PEOPLE_ORDER = ("last_name", "first_name", "id")
 
 
-def _people_rows(ids: list[int]) -> QuerySet[Person]:
-    # A page's 50 people by primary key: who may see them was settled finding the page.
-    return Person.objects.filter(pk__in=ids).select_related("owner")
-
-
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
@@ -76,15 +72,24 @@ def people(request: HttpRequest) -> HttpResponse:
     if request.GET.get("mine"):
         qs = qs.filter(owner=user)
     count_of = None
+    parts: tuple[QuerySet[Person], ...] = ()
     if not role and not request.GET.get("mine") and not user.sees_whole_team:
         owners = [user.pk, *queries.covered_owner_ids(user)]
         count_of = partial(queries.count_visible_people, owners)
+        parts = queries.visible_people_parts(owners)
     page = keyset_page(
-        request, qs, PAGE_SIZE, order=PEOPLE_ORDER, load=_people_rows, count_of=count_of
+        request,
+        qs,
+        PAGE_SIZE,
+        order=PEOPLE_ORDER,
+        load=person_rows,
+        count_of=count_of,
+        parts=parts,
     )
-    record_read(page)
+    record_people_read((row.pk, row.full_name) for row in page)
     context = {
         "page_obj": page,
+        "rows": rows_html(page),
         "role": role,
         "roles": Role.Kind.choices,
         "mine": bool(request.GET.get("mine")),

@@ -8,11 +8,12 @@ from typing import Any
 
 from django import template
 from django.http import HttpRequest
-from django.urls import get_script_prefix, reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from keepwarm.lib import humane
+from keepwarm.lib import humane, urls
 
 register = template.Library()
 
@@ -25,6 +26,30 @@ def nav_current(context: dict[str, Any], names: str) -> SafeString:
     if match and match.url_name in names.split(","):
         return mark_safe('aria-current="page"')
     return SafeString("")
+
+
+# (script prefix, URL name, manager, admin) -> the main navigation's HTML. Bounded by the
+# number of URL names times three kinds of user.
+_navigations: dict[tuple[str, str, bool, bool], SafeString] = {}
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context: dict[str, Any]) -> SafeString:
+    """The main navigation (`_nav.html`), rendered once per process for each page and kind
+    of user: its thirty links and their aria-current were a third of a list page's
+    rendering, and only the page's URL name and the user's role change them."""
+    request: HttpRequest | None = context.get("request")
+    user = context.get("user")
+    match = getattr(request, "resolver_match", None)
+    url_name = (match.url_name or "") if match else ""
+    manager = bool(getattr(user, "sees_whole_team", False))
+    admin = bool(getattr(user, "is_admin", False))
+    key = (get_script_prefix(), url_name, manager, admin)
+    found = _navigations.get(key)
+    if found is None:
+        html = render_to_string("_nav.html", {"request": request, "user": user})
+        found = _navigations[key] = mark_safe(html)  # noqa: S308 (rendered by the template)
+    return found
 
 
 @register.filter
@@ -118,18 +143,8 @@ def guarantee_day(placement: Any, today: dt.date) -> int:
     return int(placement.guarantee_day(today))
 
 
-# A number no real row has, reversed once and replaced by each row's pk.
-_PK_MARK = 918273645
-_pk_url_patterns: dict[tuple[str, str], tuple[str, str]] = {}
-
-
 @register.filter
 def pk_url(pk: int, name: str) -> str:
     """`{{ t.person_id|pk_url:"person" }}` is `{% url "person" t.person_id %}` for a URL whose
     only argument is an int pk, without resolving the pattern again for every row of a list."""
-    key = (get_script_prefix(), name)
-    parts = _pk_url_patterns.get(key)
-    if parts is None:
-        before, _, after = reverse(name, args=[_PK_MARK]).partition(str(_PK_MARK))
-        parts = _pk_url_patterns[key] = (before, after)
-    return f"{parts[0]}{int(pk)}{parts[1]}"
+    return urls.pk_url(pk, name)

@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_people
-from keepwarm.conftest import START, Cast
+from keepwarm.care.services import set_cover
+from keepwarm.conftest import START, Cast, make_user
 from keepwarm.lib.paginator import KeysetPaginator, keyset_chunks
 from keepwarm.network.models import Lead, Referral
 from keepwarm.people.models import Person
@@ -88,6 +89,53 @@ def test_previous_goes_back_through_the_same_pages(cast: Cast) -> None:
         backward.append([int(pk) for pk in PERSON_LINK.findall(page)])
     assert backward[::-1] == forward
     assert "First page" not in page
+
+
+def test_a_consultants_pages_hold_whom_they_may_see_for_every_reason_once_each_way(
+    cast: Cast,
+) -> None:
+    """Their own people and those they see through a placement (placed by them, or hiring
+    manager on one, owned by a colleague or by nobody) interleave by name across pages, for
+    a consultant and for one who covers a colleague too; Previous walks the same pages."""
+    ivy = make_user("ivy_intern")
+    _namesakes(cast.owner, 70)
+    _namesakes(cast.outsider, 45)  # the outsider's own: only on ivy's list, who covers them
+    theirs = _namesakes(cast.outsider, 60)
+    nobodys = _namesakes(None, 30)
+    Placement.objects.bulk_create(
+        Placement(
+            person=person,
+            company=cast.company,
+            hiring_manager=nobodys[i] if i < len(nobodys) else None,
+            owner=cast.owner,
+            role_title="Clerk",
+            start_date=START,
+        )
+        for i, person in enumerate(theirs[:40])
+    )
+    set_cover(
+        absent=cast.outsider,
+        colleague=ivy,
+        starts_on=START,
+        ends_on=START + dt.timedelta(days=4),
+        by=cast.manager,
+    )
+    with time_machine.travel(dt.datetime(2026, 3, 3, 12, tzinfo=dt.UTC), tick=False):
+        for user in (cast.owner, ivy):
+            client = _signed_in(user)
+            forward, last = _walk(client, reverse("people"), PERSON_LINK)
+            expected = list(
+                visible_people(user)
+                .order_by("last_name", "first_name", "id")
+                .values_list("pk", flat=True)
+            )
+            assert [pk for page in forward for pk in page] == expected, user.username
+            backward = [PERSON_LINK.findall(last)]
+            page = last
+            while (before := _cursor(page, "prev")) is not None:
+                page = client.get(reverse("people"), {"before": before}).content.decode()
+                backward.append(PERSON_LINK.findall(page))
+            assert [[int(pk) for pk in ids] for ids in backward[::-1]] == forward
 
 
 def test_a_manager_pages_through_the_whole_agency_once(cast: Cast) -> None:

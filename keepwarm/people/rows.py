@@ -1,0 +1,101 @@
+"""The people list's rows, read as plain values and written out here, not by the template
+engine.
+
+Measured at agency size (bench/bench_lists.py --profile): the list's 50 rows through the
+template engine (a dozen variable lookups, a URL, a date and a phone filter each) and 100
+model instances (each person and their owner) were the largest part of the page, several
+times what the list50 anchor spends on its whole table. Here a row is a tuple of the
+columns shown, and its HTML one escaped string; the people/tests hold it to what the
+template wrote (link, headline, email, phone, owner or "—", last contact or "never")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper
+
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from keepwarm.lib.phones import agency_region, display_phone
+from keepwarm.lib.urls import pk_url
+from keepwarm.people.models import Person
+
+# The month as the template's `date:"j M Y"` wrote it, without a translation lookup per row.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "headline",
+    "email",
+    "phone",
+    "last_contacted_at",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One person as the list shows them; `pk` and `full_name` as a Person's."""
+
+    pk: int
+    first_name: str
+    last_name: str
+    headline: str
+    email: str
+    phone: str
+    last_contacted_at: dt.datetime | None
+    owner_first_name: str | None
+    owner_last_name: str | None
+    owner_username: str | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def owner_name(self) -> str:
+        """The owner's display name (full name, else username); "" without an owner."""
+        if self.owner_username is None:
+            return ""
+        full = f"{self.owner_first_name} {self.owner_last_name}".strip()
+        return full or self.owner_username
+
+
+def person_rows(ids: list[int]) -> list[PersonRow]:
+    """The people `ids` as rows (in no particular order): who may see them was settled
+    finding the page."""
+    found = Person.objects.filter(pk__in=ids).order_by().values_list(*_COLUMNS)
+    return [PersonRow(*values) for values in found]
+
+
+def rows_html(rows: Iterable[PersonRow]) -> SafeString:
+    """The list's table rows, as people/people.html wrote them."""
+    home = agency_region()
+    return mark_safe("".join(_row(row, home) for row in rows))  # noqa: S308 (every value escaped)
+
+
+def _row(row: PersonRow, home: str) -> str:
+    headline = f'<div class="muted small">{escape(row.headline)}</div>' if row.headline else ""
+    phone = f"<div>{escape(display_phone(row.phone, region=home))}</div>" if row.phone else ""
+    contacted = (
+        _day(timezone.localtime(row.last_contacted_at))
+        if row.last_contacted_at is not None
+        else '<span class="muted">never</span>'
+    )
+    return (
+        f'<tr><td><a href="{pk_url(row.pk, "person")}"><strong>{escape(row.full_name)}'
+        f"</strong></a>{headline}</td>"
+        f'<td class="small">{escape(row.email)}{phone}</td>'
+        f"<td>{escape(row.owner_name or '—')}</td>"
+        f"<td>{contacted}</td></tr>\n"
+    )
+
+
+def _day(moment: dt.datetime) -> str:
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
