@@ -1,7 +1,7 @@
 """Keepwarm's pages under load from wrk, each against an anchor served by the same gunicorn.
 
     .venv/bin/python bench/bench_http.py [--scale 1.0] [--seconds 10] [--connections 32]
-        [--rounds 1] [--invitations 2000] [--profile]
+        [--rounds 1] [--invitations 2000] [--only today,person] [--profile]
 
 Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first. The
 benchmark adds invitations to the "Week 1 check-in" questionnaire (8 questions) for the
@@ -23,6 +23,9 @@ with it. Printed per URL: req/s, p50 and p99, the server's CPU time per request 
 workers' user + system time over the requests served), each as a ratio against its
 anchor, with the load average when it ran. Any non-2xx answer or socket error is reported
 and fails the run: a fast error page is not a result.
+
+`--only` measures the named pages alone, each with its anchor (names: questionnaire,
+people, today, person).
 
 `--profile` instead runs the questionnaire page in this process under cProfile and prints
 its CPU time per request and where it goes.
@@ -364,14 +367,29 @@ def report(engine: str, target: Target, result: Result, anchor: Result | None) -
     )
 
 
-def run(scale: float, seconds: int, connections: int, rounds: int, invitations: int) -> int:
+def chosen(every: list[Target], only: frozenset[str]) -> list[Target]:
+    """The pages named in `only` (all when empty), each with the anchor it is compared with."""
+    if not only:
+        return every
+    anchors = {t.anchor for t in every if t.name in only}
+    return [t for t in every if t.name in only or t.name in anchors]
+
+
+def run(
+    scale: float,
+    seconds: int,
+    connections: int,
+    rounds: int,
+    invitations: int,
+    only: frozenset[str] = frozenset(),
+) -> int:
     if shutil.which("wrk") is None:
         print(
             "wrk is not installed: apt-get install -y -qq wrk (Debian package). Nothing measured."
         )
         return 2
     engine = engine_name()
-    links = invitation_paths(invitations)
+    links = invitation_paths(invitations if not only or "questionnaire" in only else 1)
     cookie, consultant, person = signed_in_cookie()
     from django.db import connections as db_connections
 
@@ -392,7 +410,7 @@ def run(scale: float, seconds: int, connections: int, rounds: int, invitations: 
             if rounds > 1:
                 print(f" round {round_ + 1} of {rounds}", flush=True)
             results: dict[str, Result] = {}
-            for target in targets(links, cookie, person):
+            for target in chosen(targets(links, cookie, person), only):
                 result = measure(server, port, target, seconds=seconds, connections=connections)
                 results[target.name] = result
                 report(engine, target, result, results.get(target.anchor))
@@ -450,12 +468,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--invitations", type=int, default=2000)
+    parser.add_argument("--only", default="", help="pages to measure, e.g. today,person")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
+    only = frozenset(name.strip() for name in args.only.split(",") if name.strip())
     setup_django(database_url(args.scale))
     if args.profile:
         return profile(300)
-    return run(args.scale, args.seconds, args.connections, args.rounds, args.invitations)
+    return run(args.scale, args.seconds, args.connections, args.rounds, args.invitations, only)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.forms import BoundField
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from keepwarm.lib import humane
+from keepwarm.lib.inputs import field_input
 
 register = template.Library()
 
@@ -25,6 +27,12 @@ def nav_current(context: dict[str, Any], names: str) -> SafeString:
     if match and match.url_name in names.split(","):
         return mark_safe('aria-current="page"')
     return SafeString("")
+
+
+@register.filter
+def as_input(field: BoundField) -> SafeString:
+    """`{{ field|as_input }}` writes what `{{ field }}` does, without a widget template."""
+    return field_input(field)
 
 
 @register.filter
