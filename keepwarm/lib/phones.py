@@ -9,6 +9,7 @@ it keeps (Agency settings, seeded by KEEPWARM_HOLIDAYS_COUNTRY), GB when that is
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -86,7 +87,13 @@ def display_phone(stored: str, *, region: str | None = None) -> str:
     that is not a number (kept from before numbers were checked) is shown as it is."""
     if not stored:
         return ""
-    home = region or agency_region()
+    return _shown(stored, region or agency_region())
+
+
+# A list shows the same few hundred numbers on every view: each is parsed and formatted
+# once a process (Today's 50 rows spent more on this than on their query).
+@functools.lru_cache(maxsize=4096)
+def _shown(stored: str, home: str) -> str:
     if _STORED.fullmatch(stored):
         # Checked when it was stored: only read back, not checked again. The check
         # (is_valid_number) costs more than reading and formatting together, and a list
