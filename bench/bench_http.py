@@ -442,7 +442,7 @@ def run(
         )
         return 2
     engine = engine_name()
-    links = invitation_paths(invitations)
+    links = invitation_paths(invitations if not only or "questionnaire" in only else 1)
     cookie, consultant, person = signed_in_cookie()
     from django.db import connections as db_connections
 

@@ -1,6 +1,7 @@
 """Today page and person page server time (p50/p95) against a bare Django view.
 
     .venv/bin/python bench/bench_pages.py [--scale 1.0] [--requests 40]
+    .venv/bin/python bench/bench_pages.py --profile      # where one request's CPU goes
 
 Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first. In-process
 with Django's test Client, DEBUG off, logged in as the consultant with the median amount of
@@ -23,6 +24,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -204,13 +206,106 @@ def run(scale: float, requests: int, today: dt.date | None = None) -> dict[str, 
     return results
 
 
+# Where a page's CPU goes, by the cumulative time of the functions that do each part.
+PROFILE_PARTS = {
+    "query compilation": ("compiler.py", "as_sql"),
+    "form widgets": ("boundfield.py", "as_widget"),
+    "template rendering": ("base.py", "render"),
+}
+
+
+def _timed_query(
+    into: list[float], execute: Any, sql: str, params: Any, many: bool, context: Any
+) -> Any:
+    start = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        into.append(time.perf_counter() - start)
+
+
+def profile(scale: float, requests: int, today: dt.date | None = None) -> None:
+    """cProfile `requests` signed-in GETs of each page, printing CPU a request split into
+    query compilation, query execution (timed around each query), form widgets and the
+    template engine, the number of queries, and the top functions."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.urls import reverse
+    from django.utils import timezone
+
+    override = override_settings(
+        ROOT_URLCONF="bench_urls", DEBUG=False, KEEPWARM_REQUIRE_SECOND_FACTOR=False
+    )
+    override.enable()
+    today = today or timezone.localdate()
+    user, _ = pick_consultant(today)
+    people = pick_people(user, today, 20)
+    client = Client()
+    client.force_login(user)
+    pages = {
+        "anchor": lambda i: reverse("bench_list50"),
+        "today": lambda i: reverse("today"),
+        "person": lambda i: reverse("person", args=[people[i % len(people)]]),
+    }
+    for name, url_for in pages.items():
+        queries: list[float] = []
+        timed_query = partial(_timed_query, queries)
+
+        for i in range(3):
+            client.get(url_for(i))
+        profiler = cProfile.Profile()
+        started = time.process_time()
+        with connection.execute_wrapper(timed_query):
+            profiler.enable()
+            for i in range(requests):
+                response = client.get(url_for(i))
+                assert response.status_code == 200, (name, response.status_code)
+            profiler.disable()
+        cpu = (time.process_time() - started) * 1000 / requests
+        stats = pstats.Stats(profiler)
+        total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
+        parts = []
+        for part, (filename, function) in PROFILE_PARTS.items():
+            cumulative = max(
+                (
+                    row[3]
+                    for (path, _, func), row in stats.stats.items()  # type: ignore[attr-defined]
+                    if func == function
+                    and path.endswith(filename)
+                    and ("template" in path or part != "template rendering")
+                ),
+                default=0.0,
+            )
+            parts.append(f"{part} {cumulative / total:.0%}")
+        print(
+            f"[profile, {engine_name()}] {name}: {cpu:.1f} ms CPU a request (under the "
+            f"profiler), {len(queries) / requests:.0f} queries taking "
+            f"{sum(queries) * 1000 / requests:.1f} ms; {', '.join(parts)}; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
+        if name == "anchor":
+            continue
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
+        print(text.getvalue())
+    override.disable()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--today", type=dt.date.fromisoformat, default=None)
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
     setup_django(database_url(args.scale))
+    if args.profile:
+        profile(args.scale, args.requests, args.today)
+        return 0
     run(args.scale, args.requests, args.today)
     return 0
 

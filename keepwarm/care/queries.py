@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.lookups import In
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from keepwarm.accounts.models import User
 from keepwarm.agency.models import agency_settings
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
+from keepwarm.lib.memo import remembered
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 
@@ -384,12 +386,15 @@ def who_does_what(person: Person, who: LooksAfter, *, user: User) -> list[tuple[
         parts[who.owner] = [f"looks after them{where}: calls, alerts, referrals, readiness"]
     if person.owner is not None and person.owner != who.owner:
         parts.setdefault(person.owner, []).append("owns the record")
-    hiring = (
+    hiring = list(
         Placement.objects.filter(hiring_manager=person, status__in=Placement.ACTIVE)
         .exclude(owner=who.owner)
         .select_related("owner", "person")
     )
-    seen = set(visible_placements(user).filter(hiring_manager=person).values_list("pk", flat=True))
+    seen: set[int] = set()
+    if hiring:  # most people hire for nobody: no need to ask which hires the user may open
+        visible = visible_placements(user).filter(pk__in=[p.pk for p in hiring])
+        seen = set(visible.values_list("pk", flat=True))
     for placement in hiring:
         # A colleague's placement is named only to those who may open it.
         hire = placement.person.full_name if placement.pk in seen else "someone placed"
@@ -500,6 +505,40 @@ def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:
     )
 
 
+def seen_among(user: User, person_ids: list[int]) -> set[int]:
+    """Which of a few `person_ids` `user` may open (`visible_people`'s rule asked about
+    them alone): their owner, or a placement of theirs, is the user's or a covered
+    colleague's. Index lookups by person, where the list form builds everyone visible."""
+    if not person_ids:
+        return set()
+    if user.sees_whole_team:
+        return set(person_ids)
+    owners = [user.pk, *covered_owner_ids(user)]
+    # Each branch unordered: a compound statement takes no ORDER BY in its parts.
+    owned = (
+        Person.objects.filter(pk__in=person_ids, owner_id__in=owners)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    placements = Placement.objects.filter(owner_id__in=owners).order_by()
+    placed = placements.filter(person_id__in=person_ids).values_list("person_id", flat=True)
+    managing = placements.filter(hiring_manager_id__in=person_ids).values_list(
+        "hiring_manager_id", flat=True
+    )
+    return set(owned.union(placed, managing))
+
+
+def sees_person(user: User, person: Person) -> bool:
+    """Whether `user` may open `person` (`visible_people`'s rule for one person): the
+    owner's id settles most; else an index lookup, once a page view (the person page asks
+    for itself, its upcoming calls, its timeline and the calls a log completes)."""
+    if user.sees_whole_team or person.owner_id in [user.pk, *covered_owner_ids(user)]:
+        return True
+    return remembered(
+        ("sees_person", user.pk, person.pk), lambda: bool(seen_among(user, [person.pk]))
+    )
+
+
 def touchpoints_of(user: User, person: Person) -> QuerySet[Touchpoint]:
     """`person`'s touchpoints that `user` may open: `visible_touchpoints` asked about one
     person, which the person page does four times. Deciding once whether `user` may see
@@ -507,15 +546,8 @@ def touchpoints_of(user: User, person: Person) -> QuerySet[Touchpoint]:
     found = Touchpoint.objects.filter(person=person)
     if user.sees_whole_team:
         return found
-    owners = [user.pk, *covered_owner_ids(user)]
-    on_their_placement = Q(placement__owner_id__in=owners)
-    sees_person = (
-        person.owner_id in owners
-        or Placement.objects.filter(owner_id__in=owners)
-        .filter(Q(person_id=person.pk) | Q(hiring_manager_id=person.pk))
-        .exists()
-    )
-    if sees_person:
+    on_their_placement = Q(placement__owner_id__in=[user.pk, *covered_owner_ids(user)])
+    if sees_person(user, person):
         return found.filter(Q(placement__isnull=True) | on_their_placement)
     return found.filter(on_their_placement)
 
@@ -545,7 +577,12 @@ def get_placement_for(user: User, pk: int) -> Placement:
 
 
 def get_person_for(user: User, pk: int) -> Person:
-    return get_object_or_404(visible_people(user).select_related("owner"), pk=pk)
+    # The person first, by primary key, then whether the user may open them: the owner's
+    # id usually says, where `visible_people` compiled and ran a union for every page.
+    found = get_object_or_404(Person.objects.select_related("owner"), pk=pk)
+    if not sees_person(user, found):
+        raise Http404("No Person matches the given query.")
+    return found
 
 
 def get_touchpoint_for(user: User, pk: int) -> Touchpoint:
@@ -569,6 +606,27 @@ def _on_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
 
 
+# What the timeline shows of each row (templates/people/person.html): the columns a query
+# selects are most of what compiling it costs, and full rows of three or four joined tables
+# are a hundred columns. Who did it is shown by name (User.display_name).
+_BY = ("first_name", "last_name", "username")
+TIMELINE_TOUCHPOINT_FIELDS = (
+    *("id", "title", "notes", "skip_reason", "state", "outcome", "done_at", "due_on"),
+    *("owner", "done_by"),
+    *(f"owner__{name}" for name in _BY),
+    *(f"done_by__{name}" for name in _BY),
+)
+# The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
+# The person's own column too: a related manager sets each row's person from it.
+TIMELINE_MESSAGE_FIELDS = (
+    *("id", "person", "subject", "body_text", "state", "sent_at", "created_at"),
+)
+TIMELINE_NOTE_FIELDS = (
+    *("id", "person", "text", "created_at", "author"),
+    *(f"author__{name}" for name in _BY),
+)
+
+
 def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
     """What has happened with `person`, as far as `user` may see: touchpoints (not the
     still-planned ones), messages, notes and questionnaire answers, newest first. Those
@@ -578,7 +636,8 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
     touchpoints = (
         touchpoints_of(user, person)
         .exclude(state=Touchpoint.State.PLANNED)
-        .select_related("owner", "done_by", "placement")
+        .select_related("owner", "done_by")
+        .only(*TIMELINE_TOUCHPOINT_FIELDS)
         .order_by("-due_on", "-id")
     )
     for t in touchpoints:
@@ -593,7 +652,6 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
                 obj=t,
             )
         )
-    # The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
     # A message about a touchpoint shows with the touchpoint (visible_touchpoints' rule,
     # written on the joined touchpoint: its placement's owner, or who may see its person).
     messages = person.messages.all()
@@ -607,7 +665,7 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
                 touchpoint__person_id__in=visible_person_ids(owners),
             )
         )
-    for m in messages.defer("body_html", "headers").order_by("-created_at", "-id"):
+    for m in messages.only(*TIMELINE_MESSAGE_FIELDS).order_by("-created_at", "-id"):
         entries.append(
             TimelineEntry(
                 at=m.sent_at or m.created_at,
@@ -619,7 +677,8 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
                 obj=m,
             )
         )
-    for n in person.timeline_notes.select_related("author").order_by("-created_at", "-id"):
+    notes = person.timeline_notes.select_related("author").only(*TIMELINE_NOTE_FIELDS)
+    for n in notes.order_by("-created_at", "-id"):
         entries.append(
             TimelineEntry(
                 at=n.created_at,
@@ -633,7 +692,8 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
         )
     responses = (
         person.responses.filter(placement__in=visible_placements(user).values("pk"))
-        .select_related("questionnaire", "placement__company")
+        .select_related("questionnaire")
+        .only("id", "person", "submitted_at", "questionnaire", "questionnaire__name")
         .prefetch_related("answers__question")
         .order_by("-submitted_at", "-id")
     )

@@ -10,7 +10,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.care.queries import covered_owner_ids, visible_people, visible_placements
+from keepwarm.care.queries import (
+    covered_owner_ids,
+    seen_among,
+    visible_people,
+    visible_placements,
+)
 from keepwarm.network import readiness
 from keepwarm.network.models import (
     FALLEN_THROUGH,
@@ -50,6 +55,21 @@ def visible_referrals(user: User) -> QuerySet[Referral]:
         | Q(referrer__in=people)
         | Q(referred__in=people)
     )
+
+
+def referrals_about(user: User, person: Person) -> tuple[list[Referral], list[Referral]]:
+    """Referrals of a person `user` may open (the person page): who referred them, each
+    saying whether the user may open that referrer too (`sees_referrer`), and the latest
+    20 they made. Every referral made by or about a visible person is visible
+    (`visible_referrals`' rule), so only the referrers are asked about, by id."""
+    referred_by = list(
+        Referral.objects.filter(referred=person).select_related("referrer").order_by("-received_at")
+    )
+    seen = seen_among(user, list({r.referrer_id for r in referred_by}))
+    for referral in referred_by:
+        referral.sees_referrer = referral.referrer_id in seen  # type: ignore[attr-defined]
+    made = Referral.objects.filter(referrer=person).order_by("-received_at")[:20]
+    return referred_by, list(made)
 
 
 def visible_leads(user: User) -> QuerySet[Lead]:

@@ -98,22 +98,41 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(request, "people/people.html", context)
 
 
+# What the person page shows of each placement (its card, guarantee countdown, the log
+# form's choice of placement): compiling a query costs by the columns it selects, and the
+# full rows of a placement, its company, person and owner are 85 columns.
+PLACEMENT_FIELDS = (
+    *("id", "person", "company", "owner", "role_title", "start_date", "status"),
+    *("guarantee_length", "guarantee_unit"),
+    *("person__first_name", "person__last_name", "company__name"),
+    *("owner__first_name", "owner__last_name", "owner__username"),
+)
+
+
 def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[str, Any]:
     user = user_of(request)
     placements = (
         queries.visible_placements(user)
         .filter(Q(person=person) | Q(hiring_manager=person))
         .select_related("company", "person", "owner")
+        .only(*PLACEMENT_FIELDS)
         .order_by("-start_date")
     )
     upcoming = (
         queries.touchpoints_of(user, person)
         .filter(state=Touchpoint.State.PLANNED)
         .select_related("placement", "placement__company", "owner", "person")
+        .only(*queries.TODAY_ROW_FIELDS, "person__email_failed_at")
         .order_by("due_on", "id")[:8]
     )
     day = timezone.localdate()
-    roles = list(person.roles.select_related("company").order_by("-started_on", "-id"))
+    roles = list(
+        person.roles.select_related("company")
+        .only(
+            *("id", "person", "kind", "title", "started_on", "ended_on", "company"), "company__name"
+        )
+        .order_by("-started_on", "-id")
+    )
     who = queries.looks_after(person, day=day)
     return {
         "person": person,

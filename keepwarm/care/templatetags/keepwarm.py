@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.forms import BoundField
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from keepwarm.lib import humane, urls
+from keepwarm.lib.inputs import field_input
 
 register = template.Library()
 
@@ -50,6 +52,12 @@ def main_nav(context: dict[str, Any]) -> SafeString:
         html = render_to_string("_nav.html", {"request": request, "user": user})
         found = _navigations[key] = mark_safe(html)  # noqa: S308 (rendered by the template)
     return found
+
+
+@register.filter
+def as_input(field: BoundField) -> SafeString:
+    """`{{ field|as_input }}` writes what `{{ field }}` does, without a widget template."""
+    return field_input(field)
 
 
 @register.filter

@@ -20,14 +20,10 @@ register = template.Library()
 def person_network(context: Context, person: Any) -> dict[str, Any]:
     """Referrals made and received (attribution both ways), leads given, latest statement;
     who referred them is named only if the user may open that person too."""
-    referrals = (
-        queries.visible_referrals(context["user"])
-        .select_related("referrer", "referred")
-        .order_by("-received_at")
-    )
+    referred_by, referrals_made = queries.referrals_about(context["user"], person)
     return {
-        "referred_by": list(referrals.filter(referred=person)),
-        "referrals_made": list(referrals.filter(referrer=person)[:20]),
+        "referred_by": referred_by,
+        "referrals_made": referrals_made,
         "leads_given": list(
             Lead.objects.filter(source=person)
             .select_related("company")
