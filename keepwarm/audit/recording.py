@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
-from keepwarm.lib.bulk import insert_rows
+from keepwarm.lib.bulk import as_json, insert_rows, insert_select
 
 
 @dataclass(frozen=True)
@@ -203,15 +203,7 @@ class Entry:
 def record_entries(action: str, entries: Iterable[Entry]) -> int:
     """Record `entries` as `action`, by the current actor, in one INSERT (per few thousand
     entries): a bulk write's trail costs one statement, not one per row written."""
-    actor = current_actor()
-    same = {
-        "at": timezone.now(),
-        "actor_id": actor.user.pk if actor.user is not None else None,
-        "actor_name": actor.name,
-        "action": action,
-        "path": actor.path[:300],
-        "ip": actor.ip,
-    }
+    same = _by_whom(action)
     written = insert_rows(
         AuditEntry,
         (
@@ -231,6 +223,31 @@ def record_entries(action: str, entries: Iterable[Entry]) -> int:
     if written:
         _recorded.set(True)
     return written
+
+
+def record_selected(action: str, *, object_type: str, columns: dict[str, str], source: str) -> int:
+    """record_entries for the rows a SELECT gives, for a set-based write: `columns` gives
+    object_id, object_repr, person_id and changes (JSON text) as SQL expressions over
+    `source`, in the order the entries are written; the rest is the current actor's."""
+    expressions = {**columns, "changes": as_json(columns["changes"])}
+    same = {**_by_whom(action), "object_type": object_type}
+    written = insert_select(AuditEntry, expressions, source, same=same)
+    if written:
+        _recorded.set(True)
+    return written
+
+
+def _by_whom(action: str) -> dict[str, Any]:
+    """What every entry of one bulk write shares: when, who, how and the action."""
+    actor = current_actor()
+    return {
+        "at": timezone.now(),
+        "actor_id": actor.user.pk if actor.user is not None else None,
+        "actor_name": actor.name,
+        "action": action,
+        "path": actor.path[:300],
+        "ip": actor.ip,
+    }
 
 
 def entry_for(

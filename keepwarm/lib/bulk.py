@@ -24,6 +24,7 @@ than the database does.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import operator
@@ -50,20 +51,8 @@ def insert_rows(
     model: type[models.Model], rows: Iterable[dict[str, Any]], *, batch: int = 2000
 ) -> int:
     """INSERT `rows` ({attname: value}) into `model`'s table; returns how many."""
-    # Every stored column but the database-generated id.
-    fields = [
-        f for f in model._meta.concrete_fields if not isinstance(f, models.fields.AutoFieldMixin)
-    ]
-    now = timezone.now()
-    defaults: dict[str, Any] = {}
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            value: Any = now
-        elif field.has_default() or not field.null:
-            value = field.get_default()
-        else:
-            value = None
-        defaults[field.attname] = value
+    fields = _stored_fields(model)
+    defaults = _defaults(fields)
     if connection.vendor == "postgresql":
         return _insert_rows_postgresql(model, fields, defaults, rows, batch)
     defaults = {f.attname: f.get_db_prep_save(defaults[f.attname], connection) for f in fields}
@@ -102,6 +91,132 @@ def insert_rows(
             cursor.executemany(sql, pending)
             count += len(pending)
     return count
+
+
+def _stored_fields(model: type[models.Model]) -> list[Any]:
+    """Every stored column but the database-generated id."""
+    return [
+        f for f in model._meta.concrete_fields if not isinstance(f, models.fields.AutoFieldMixin)
+    ]
+
+
+def _defaults(fields: list[Any]) -> dict[str, Any]:
+    """What each field holds when a row leaves it out: its default, the time for auto_now
+    and auto_now_add, NULL for a nullable field without one."""
+    now = timezone.now()
+    defaults: dict[str, Any] = {}
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value: Any = now
+        elif field.has_default() or not field.null:
+            value = field.get_default()
+        else:
+            value = None
+        defaults[field.attname] = value
+    return defaults
+
+
+@contextmanager
+def staged(
+    name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]
+) -> Iterator[str]:
+    """A temporary table `name` with `columns` ((name, SQL type) pairs) holding `rows`,
+    for an `insert_select` to fan out from: the input goes over once, one row per input
+    row, and the database makes the rows it implies without any Python work per row
+    written. On PostgreSQL the rows go by COPY, on SQLite by executemany. Yields the
+    table's quoted name; the table is dropped on leaving (on an error, the transaction's
+    rollback takes it with it).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("a staging table lives inside the transaction that reads it")
+    quote = connection.ops.quote_name
+    table = quote(name)
+    names = ", ".join(quote(column) for column, _ in columns)
+    # Names and types come from the caller's code, never from input; values are parameters.
+    typed = ", ".join(f"{quote(column)} {kind}" for column, kind in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({typed})")
+        if connection.vendor == "postgresql":
+            _copy_rows(f"COPY {table} ({names}) FROM STDIN", rows)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                [[_sqlite_value(v) for v in row] for row in rows],
+            )
+    yield table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table}")
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A staged value as SQLite stores it (dates as ISO text, as Django's columns do)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _copy_rows(sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    with _copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+@contextmanager
+def _copy(sql: str) -> Iterator[Any]:
+    """A COPY ... FROM STDIN on the connection itself, beside Django's cursor."""
+    import psycopg  # only on PostgreSQL
+
+    connection.ensure_connection()
+    with (
+        connection.wrap_database_errors,
+        psycopg.Cursor(connection.connection) as cursor,
+        cursor.copy(sql) as copy,
+    ):
+        yield copy
+
+
+def insert_select(
+    model: type[models.Model],
+    columns: dict[str, str],
+    source: str,
+    *,
+    same: dict[str, Any] | None = None,
+) -> int:
+    """INSERT INTO `model`'s table the rows of a SELECT: `columns` maps attnames to SQL
+    expressions over `source` (its FROM clause onward); `same` gives values every row
+    shares, and every other stored column takes its default, each sent once as a
+    parameter. Rows are written (and get their ids) in the SELECT's order. Returns how
+    many rows were written."""
+    fields = _stored_fields(model)
+    defaults = {**_defaults([f for f in fields if f.attname not in columns]), **(same or {})}
+    quote = connection.ops.quote_name
+    db = _db()
+    select: list[str] = []
+    values: list[Any] = []
+    for field in fields:
+        if field.attname in columns:
+            select.append(columns[field.attname])
+            continue
+        values.append(field.get_db_prep_save(defaults[field.attname], db))
+        # PostgreSQL types a bare parameter in a SELECT list as text; SQLite needs no cast
+        # (and its CAST to a date type would turn text into a number).
+        select.append(
+            f"CAST(%s AS {_column_type(field)})" if connection.vendor == "postgresql" else "%s"
+        )
+    # Table, column names and expressions come from code, never from input.
+    sql = "INSERT INTO {} ({}) SELECT {} {}".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(select),
+        source,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return int(cursor.rowcount)
+
+
+def as_json(expression: str) -> str:
+    """An SQL expression giving JSON text, as a JSON column takes it in an insert_select."""
+    return f"CAST({expression} AS jsonb)" if connection.vendor == "postgresql" else expression
 
 
 def _prepared(field: Any, value: Any, db: Any, memo: dict[Any, Any] | None) -> Any:
@@ -340,20 +455,13 @@ def _copy_in(model: type[models.Model], fields: list[Any]) -> Iterator[Callable[
     server in the driver's C text format, and the server loads them without planning or
     running an INSERT per row (a third of the time of INSERT ... unnest for an import's
     touchpoints, half the client's CPU)."""
-    import psycopg  # only on PostgreSQL
-
     quote = connection.ops.quote_name
     # Table and column names come from the model, never from input.
     sql = "COPY {} ({}) FROM STDIN".format(
         quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
     json_fields = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-    connection.ensure_connection()
-    with (
-        connection.wrap_database_errors,
-        psycopg.Cursor(connection.connection) as cursor,
-        cursor.copy(sql) as copy,
-    ):
+    with _copy(sql) as copy:
 
         def write(values: list[Any]) -> None:
             for i, field in json_fields:
@@ -459,6 +567,11 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 
 
 _NEVER_BY_COUNT = 2**31 - 1
+
+
+def _column_type(field: models.Field[Any, Any]) -> str:
+    """The bare type of a field's column on PostgreSQL, for a cast."""
+    return "jsonb" if isinstance(field, models.JSONField) else _array_type(field)
 
 
 def _array_type(field: models.Field[Any, Any]) -> str:

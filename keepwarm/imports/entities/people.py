@@ -7,6 +7,7 @@ external ids and the audit trail, a few statements per batch.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import Entry, record_entries
+from keepwarm.audit.recording import Entry, record_entries, record_selected
 from keepwarm.imports.entities.rows import Context, Outcome, Repeats, Row, company_named
 from keepwarm.imports.fields import (
     checked_phone,
@@ -25,7 +26,7 @@ from keepwarm.imports.fields import (
     phone_variants,
 )
 from keepwarm.imports.models import Entity, ExternalRef
-from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
+from keepwarm.lib.bulk import insert_objects, insert_rows, insert_select, staged, update_objects
 from keepwarm.mail.models import Suppression, email_hash
 from keepwarm.people.models import Person, Role
 
@@ -271,8 +272,6 @@ def _match_person(
     person = Person(owner_id=owner or None, notes=row.get("notes"), **values)
     known.add_new(person, values)
     writes.new.append((row, person))
-    if ext:
-        writes.new_refs.append((row, person, ext))
     writes.results.append(_Result(row, Outcome.CREATED, person, "", item.warnings))
 
 
@@ -310,9 +309,12 @@ def _merge_into(item: _PersonRow, target: Person, why: str, writes: _Writes) -> 
 def _write_people(ctx: Context, entity: str, writes: _Writes, companies: dict[str, int]) -> None:
     """The batch's writes, a statement or a few per kind of row, then its audit trail."""
     insert_objects([person for _, person in writes.new])
+    # Read before the new people's roles are written, as it always has been.
+    merged_roles = _merged_roles(ctx, entity, writes, companies)
+    _write_new_people(ctx, entity, writes.new, companies)
     if writes.changed:
         update_objects(list(writes.changed.values()), [*PERSON_UPDATABLE, "owner"])
-    insert_rows(Role, _roles(ctx, entity, writes, companies))
+    insert_rows(Role, merged_roles)
     insert_rows(
         ExternalRef, [ctx.new_ref(entity, ext, p.pk, row) for row, p, ext in writes.new_refs]
     )
@@ -320,11 +322,74 @@ def _write_people(ctx: Context, entity: str, writes: _Writes, companies: dict[st
     _audit_people(ctx, writes.results)
 
 
-def _roles(
+# One staged row per new person: what their role, external id and "created" entry need.
+NEW_PEOPLE = (
+    ("person_id", "bigint"),
+    ("started_on", "date"),
+    ("company_id", "bigint"),
+    ("title", "varchar(200)"),
+    ("external_id", "varchar(100)"),
+    ("fingerprint", "varchar(40)"),
+    ("label", "varchar(200)"),
+    ("changes", "text"),
+)
+
+
+def _write_new_people(
+    ctx: Context, entity: str, new: list[tuple[Row, Person]], companies: dict[str, int]
+) -> None:
+    """What each new person (saved) brings with them, set-based: a role, an external id
+    (the next import's key) and the "created" entry of the audit trail, from one staged
+    row per person by three INSERT ... SELECTs."""
+    if not new:
+        return
+    staged_rows = []
+    for row, person in new:
+        role = _role(ctx, entity, row, person, companies)
+        trail = {"import": [None, f"{ctx.file_name}, line {row.line}"]}
+        staged_rows.append(
+            (
+                person.pk,
+                role["started_on"],
+                role.get("company_id"),
+                role.get("title", ""),
+                row.get("external_id"),
+                row.fingerprint,
+                person.full_name[:200],
+                json.dumps(trail),
+            )
+        )
+    with staged("import_new_people", NEW_PEOPLE, staged_rows) as people:
+        kind = Role.Kind.CLIENT_CONTACT if entity == Entity.CONTACT else Role.Kind.CANDIDATE
+        insert_select(
+            Role,
+            {"person_id": "n.person_id", "company_id": "n.company_id", "title": "n.title",
+             "started_on": "n.started_on"},
+            f"FROM {people} n ORDER BY n.person_id",
+            same={"kind": kind},
+        )  # fmt: skip
+        insert_select(
+            ExternalRef,
+            {"external_id": "n.external_id", "object_id": "n.person_id",
+             "fingerprint": "n.fingerprint"},
+            f"FROM {people} n WHERE n.external_id <> '' ORDER BY n.person_id",
+            same={"source": ctx.source, "entity": entity, "first_run_id": ctx.run.pk},
+        )  # fmt: skip
+        record_selected(
+            AuditEntry.Action.CREATED,
+            object_type=Person._meta.label_lower,
+            columns={"object_id": "CAST(n.person_id AS varchar(64))", "object_repr": "n.label",
+                     "person_id": "n.person_id", "changes": "n.changes"},
+            source=f"FROM {people} n ORDER BY n.person_id",
+        )  # fmt: skip
+
+
+def _merged_roles(
     ctx: Context, entity: str, writes: _Writes, companies: dict[str, int]
 ) -> list[dict[str, Any]]:
-    """Each new person's role; and a merged contact's, unless they hold it already."""
-    roles = [_role(ctx, entity, row, person, companies) for row, person in writes.new]
+    """A merged contact's role, unless they hold it already (a new person's role comes
+    with them, see _write_new_people)."""
+    roles: list[dict[str, Any]] = []
     if entity != Entity.CONTACT:
         return roles
     for result in writes.results:
@@ -367,16 +432,16 @@ def _report_people(
 
 
 AUDITED = {
-    Outcome.CREATED: AuditEntry.Action.CREATED,
     Outcome.UPDATED: AuditEntry.Action.CHANGED,
     Outcome.MERGED: AuditEntry.Action.MERGED,
 }
 
 
 def _audit_people(ctx: Context, results: list[_Result]) -> None:
-    """The trail of who imported, changed or merged each person (bulk writes send no
-    save signals, so the import writes its entries itself, in the same transaction; the
-    import runs as whoever started it, see services.execute)."""
+    """The trail of who changed or merged each person (bulk writes send no save signals,
+    so the import writes its entries itself, in the same transaction; the import runs as
+    whoever started it, see services.execute). Who was imported new is recorded with
+    them (_write_new_people)."""
     for outcome, action in AUDITED.items():
         record_entries(
             action,

@@ -1,5 +1,6 @@
 """insert_objects stores what bulk_create would, on both engines, and gives back the ids;
-update_objects saves what bulk_update would; `any_of` finds what `__in` finds."""
+update_objects saves what bulk_update would; `any_of` finds what `__in` finds; a staged
+table fans out through insert_select."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from keepwarm.conftest import Cast
-from keepwarm.lib.bulk import insert_objects, insert_rows, update_objects
+from keepwarm.lib.bulk import insert_objects, insert_rows, insert_select, staged, update_objects
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
@@ -137,3 +139,27 @@ def test_rows_from_a_generator_that_reads_the_database_are_all_written(cast: Cas
 
     assert insert_rows(Role, roles(), batch=2) == 5
     assert Role.objects.filter(person__in=people).count() == 5
+
+
+def test_a_staged_table_fans_out_in_the_selects_order_with_defaults_and_shared_values(
+    cast: Cast,
+) -> None:
+    people = [Person.objects.create(first_name="S", last_name=str(i)) for i in range(3)]
+    rows = [(p.pk, dt.date(2026, 5, 1 + i), f"Title {i}") for i, p in enumerate(people)]
+    columns = (("person_id", "bigint"), ("started_on", "date"), ("title", "varchar(200)"))
+    with transaction.atomic(), staged("test_roles", columns, reversed(rows)) as table:
+        written = insert_select(
+            Role,
+            {"person_id": "r.person_id", "started_on": "r.started_on", "title": "r.title"},
+            f"FROM {table} r ORDER BY r.person_id DESC",
+            same={"kind": Role.Kind.CANDIDATE},
+        )
+    assert written == 3
+    got = list(
+        Role.objects.filter(person__in=people)
+        .order_by("id")
+        .values_list("person_id", "started_on", "title", "kind", "ended_on", "company_id")
+    )
+    assert got == [
+        (pk, started, title, "candidate", None, None) for pk, started, title in reversed(rows)
+    ]
