@@ -44,6 +44,12 @@ class ManySigner:
     def sign_object(self, obj: Any) -> str:
         if self.mac is None:
             return str(self.signer.sign_object(obj, compress=False))
-        # signing.JSONSerializer's bytes.
-        data = json.dumps(obj, separators=(",", ":")).encode("latin-1")
-        return self.sign(signing.b64_encode(data).decode())
+        return self.sign(encoded(obj))
+
+
+def encoded(obj: Any) -> str:
+    """`obj` as `sign_object` (uncompressed) signs it: `sign(encoded(obj))` is
+    `sign_object(obj)`, so one payload signed by several signers is encoded once."""
+    # signing.JSONSerializer's bytes.
+    data = json.dumps(obj, separators=(",", ":")).encode("latin-1")
+    return signing.b64_encode(data).decode()

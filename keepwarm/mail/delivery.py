@@ -113,15 +113,19 @@ def _provider_error(exc: AnymailError) -> Exception:
     return Permanent(error)
 
 
-def deliver(backend: BaseEmailBackend, message: Claimed) -> None:
+def deliver(
+    backend: BaseEmailBackend, message: Claimed, *, following: Claimed | None = None
+) -> None:
     """Send one message over the open connection, or raise Transient / Permanent /
-    Unknown."""
+    Unknown. `following`: the message the caller sends next, whose envelope an SMTP
+    server offering PIPELINING gets with this message's content (one round trip fewer)."""
     try:
         if isinstance(backend, SmtpBackend):
             # Our own bytes over Django's open connection: what send_messages would send,
             # without the email package's generator (see wire.py).
             built = wire.build(message)
-            backend.send_one(built.sender, built.recipient, built.data)
+            ahead = wire.envelope(following) if following is not None else None
+            backend.send_one(built.sender, built.recipient, built.data, ahead=ahead)
         elif backend.send_messages([_email_for(message, backend)]) != 1:
             raise Permanent("The mail server accepted no recipient.")
     except smtplib.SMTPRecipientsRefused as exc:
@@ -133,6 +137,8 @@ def deliver(backend: BaseEmailBackend, message: Claimed) -> None:
     except AnymailError as exc:  # before OSError: anymail's HTTP errors are OSErrors too
         raise _provider_error(exc) from exc
     except (BadHeaderError, ValueError) as exc:  # an address or header no server will take
+        if isinstance(backend, SmtpBackend):
+            backend.drop_announced()  # its envelope may have gone ahead
         raise Permanent(str(exc) or exc.__class__.__name__) from exc
     except OSError as exc:  # disconnects and timeouts, with no reply to go by
         # Once DATA went out the server may hold the whole message; only its "250" is

@@ -96,6 +96,14 @@ def _part(subtype: str, text: str) -> tuple[str, bytes]:
     return headers, body.replace(b"\n", b"\r\n")
 
 
+def envelope(message: OutboxMessage | Claimed) -> tuple[str, str] | None:
+    """The envelope sender and recipient `build` would give, or None when it would fail."""
+    try:
+        return _cached_address(message.from_email)[1], _address(message.to_email)[1]
+    except (BadHeaderError, ValueError):
+        return None
+
+
 def build(message: OutboxMessage | Claimed) -> Wire:
     """The bytes to send for `message`; raises BadHeaderError or ValueError."""
     sender_header, sender = _cached_address(message.from_email)

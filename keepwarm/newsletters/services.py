@@ -37,7 +37,7 @@ from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import changes_from, record_for, stored_values
 from keepwarm.lib.dates import add_months, agency_zone, local_time
 from keepwarm.lib.ratelimit import over_limit
-from keepwarm.lib.signing import ManySigner
+from keepwarm.lib.signing import ManySigner, encoded
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.outbox import queue_email, queue_emails
 from keepwarm.mail.services.sending import send_now
@@ -410,10 +410,9 @@ class _Links:
     def values(
         self, *, person: Recipient, consultant: str, reason: str
     ) -> tuple[dict[str, str], dict[str, str]]:
-        payload = {"p": person.pk, "u": PURPOSE}
-        unsubscribe = self.unsubscribe.replace(
-            self.marker, self.unsubscribe_signer.sign_object(payload)
-        )
+        # Both links carry the same payload, each signed with its own salt.
+        payload = encoded({"p": person.pk, "u": PURPOSE})
+        unsubscribe = self.unsubscribe.replace(self.marker, self.unsubscribe_signer.sign(payload))
         view = self.view_signer.sign(f"{self.issue_id}.{person.pk}")
         values = {
             "first_name": person.first_name.strip() or "there",
@@ -422,7 +421,7 @@ class _Links:
             "view_url": self.view.replace(self.marker, view),
             "unsubscribe_url": unsubscribe,
             "preferences_url": self.preferences.replace(
-                self.marker, self.preferences_signer.sign_object(payload)
+                self.marker, self.preferences_signer.sign(payload)
             ),
             "reason": reason,
             "track": view,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time_machine
 from django.core import signing
 
-from keepwarm.lib.signing import ManySigner
+from keepwarm.lib.signing import ManySigner, encoded
 
 
 @time_machine.travel("2026-06-10T08:30:00+00:00", tick=False)
@@ -19,3 +19,12 @@ def test_signatures_are_the_ones_django_makes() -> None:
     token = ManySigner(stamped).sign_object(payload)
     assert token == stamped.sign_object(payload, compress=False)
     assert signing.TimestampSigner(salt="unsubscribe").unsign_object(token) == payload
+
+
+@time_machine.travel("2026-06-10T08:30:00+00:00", tick=False)
+def test_one_payload_encoded_once_signs_as_each_signer_signs_the_object() -> None:
+    payload = {"p": 345, "u": "newsletter"}
+    for salt in ("unsubscribe", "preferences"):
+        stamped = signing.TimestampSigner(salt=salt)
+        token = ManySigner(stamped).sign(encoded(payload))
+        assert token == stamped.sign_object(payload, compress=False)

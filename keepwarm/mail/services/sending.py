@@ -98,8 +98,12 @@ def _send_claimed(
     if stop:
         report.cancelled += cancel(stop)
         messages = [message for message in messages if message.id not in stop]
+    # Paced sending books each message's slot just before it goes; the envelope of the
+    # next message going ahead of its slot would keep the server waiting for its content.
+    ahead = pace is None or pace.rate <= 0
     try:
         for index, message in enumerate(messages):
+            following = messages[index + 1] if ahead and index + 1 < len(messages) else None
             try:
                 backend.open()  # a no-op while the connection is up; reconnects after an error
             except OSError as exc:  # smtplib errors are OSErrors too
@@ -109,7 +113,7 @@ def _send_claimed(
             if pace is not None:
                 pace.wait()
             try:
-                deliver(backend, message)
+                deliver(backend, message, following=following)
             except Permanent as exc:
                 mark_failed([message.id], error=str(exc))
                 if exc.bad_address:

@@ -178,6 +178,30 @@ def test_one_failure_does_not_stop_the_rest_of_the_batch(cast: Cast, smtp_server
     assert smtp_server.connections == 1  # one SMTP connection for the whole batch
 
 
+def test_message_refused_after_its_content_leaves_the_next_ones_whole(
+    cast: Cast, smtp_server: SmtpSink
+) -> None:
+    # On a server with PIPELINING the next message's envelope went out with the refused
+    # one's content: the server now waits for that message's content, so nothing else
+    # (an RSET, a QUIT) may be written on that connection.
+    for day in range(3):
+        make_checkin(cast, due_on=DUE - dt.timedelta(days=day))
+    smtp_server.data_replies.append("554 5.7.1 Message rejected as spam")
+
+    report = tick(now=MORNING, worker_id="test")
+
+    assert (report.mail.failed, report.mail.sent) == (1, 2)
+    states = OutboxMessage.objects.values_list("state", flat=True)
+    assert sorted(states) == ["failed", "sent", "sent"]
+    sent = {m.message_id: m for m in OutboxMessage.objects.filter(state="sent")}
+    assert sorted(smtp_server.message_ids()) == sorted(sent)
+    for received in smtp_server.messages:
+        part = received.get_body(("plain",))
+        assert part is not None
+        body = part.get_content().replace("\r\n", "\n")
+        assert body.strip() == sent[str(received["Message-ID"])].body_text.strip()
+
+
 def test_unreachable_server_leaves_messages_waiting(cast: Cast, settings: object) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # type: ignore[attr-defined]
     settings.EMAIL_HOST = "127.0.0.1"  # type: ignore[attr-defined]
