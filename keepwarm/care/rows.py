@@ -95,7 +95,7 @@ def _row(t: Touchpoint, *, user_pk: int, today: dt.date, covering_ids: set[int],
         f'         hx-get="{log_url}" hx-target="#tp-{pk}" hx-swap="outerHTML">{log_label}</a>\n'
         f'      <a class="button button-quiet button-small" href="{skip_url}?next={here}"\n'
         f'         hx-get="{skip_url}" hx-target="#tp-{pk}" hx-swap="outerHTML">Skip</a>\n'
-        f"    </div>\n  </div>\n</li>"
+        f"    </div>\n  </div>\n</li>\n"
     )
 
 
