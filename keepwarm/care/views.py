@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -35,6 +36,7 @@ from keepwarm.care.forms import (
     SkipForm,
 )
 from keepwarm.care.models import CarePlan, Cover, PlanStep, Touchpoint
+from keepwarm.care.rows import today_rows_html
 from keepwarm.lib.ids import parse_id
 from keepwarm.lib.phones import InvalidPhone, normalise_phone
 from keepwarm.people.models import Company, Person, Role
@@ -69,10 +71,21 @@ def today(request: HttpRequest) -> HttpResponse:
     shown = [t.person for t in work.due]
     shown += [p.person for p in guarantee_ending] + [c.person for c in work.going_cold]
     record_read({person.pk: person for person in shown}.values())
+    covering = {u.pk for u in work.covering}
+    # Each row's buttons come back here (as |urlencode would); worked out once, not per row.
+    next_param = quote(request.get_full_path(), safe="/")
+
+    def rows(touchpoints: list[Touchpoint]) -> SafeString:
+        return today_rows_html(
+            touchpoints, user_pk=user.pk, today=day, covering_ids=covering, next_param=next_param
+        )
+
     context = {
         "today": day,
         "overdue": work.overdue,
+        "overdue_rows": rows(work.overdue),
         "due_today": work.due_today,
+        "due_today_rows": rows(work.due_today),
         "next_call": work.next_call,
         "overdue_count": work.overdue_count,
         "due_today_count": work.due_today_count,
@@ -82,10 +95,8 @@ def today(request: HttpRequest) -> HttpResponse:
         "going_cold": work.going_cold,
         "going_cold_more": work.going_cold_count - len(work.going_cold),
         "covering": list(work.covering),
-        "covering_ids": {u.pk for u in work.covering},
         "amber_days": agency_settings().amber_days,
-        # Each row's buttons come back here (as |urlencode would); worked out once, not per row.
-        "next_param": quote(request.get_full_path(), safe="/"),
+        "next_param": next_param,
     }
     return render(request, "care/today.html", context)
 
