@@ -110,9 +110,9 @@ def print_plans(client: Any, url: str, label: str) -> None:
 
     from django.db import connection
 
-    person = connection.ops.quote_name("people_person")
     for _, sql, params in queries_of(client, url):
-        if f"FROM {person}" not in sql and "COUNT(*)" not in sql:
+        # Quoted by the ORM, bare in the list's statements written by hand.
+        if "people_person" not in sql and "COUNT(*)" not in sql:
             continue
         kind = "count" if "COUNT(*)" in sql else "page"
         with connection.cursor() as cursor:

@@ -17,6 +17,7 @@ from keepwarm.accounts.models import User
 from keepwarm.agency.models import agency_settings
 from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
+from keepwarm.lib.bulk import fetch_all
 from keepwarm.lib.memo import remembered
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
@@ -445,13 +446,21 @@ def visible_person_ids(owner_ids: list[int]) -> QuerySet[Any]:
     return owned.union(placed, managing)
 
 
+# Counted on every view of the people list, so written once (see _PEOPLE_OWNED below).
+_PEOPLE_OWNED_COUNT = (
+    "SELECT COUNT(*) FROM (SELECT id FROM people_person WHERE owner_id IN ({owners})"
+    " LIMIT %s) AS owned"
+)
+
+
 def count_visible_people(owner_ids: list[int], up_to: int) -> int:
     """How many people `owner_ids` may see, counted up to `up_to`: from the index of those
     they own alone when that reaches it (a consultant's book usually does), else the union
     of every reason. Neither reads a person's row."""
-    owned = Person.objects.filter(owner_id__in=owner_ids).order_by()[:up_to].count()
+    owners = ", ".join(["%s"] * len(owner_ids))
+    [(owned,)] = fetch_all(_PEOPLE_OWNED_COUNT.format(owners=owners), [*owner_ids, up_to])
     if owned >= up_to:
-        return owned
+        return int(owned)
     return visible_person_ids(owner_ids)[:up_to].count()
 
 
@@ -475,21 +484,76 @@ def visible_people(user: User) -> QuerySet[Person]:
     return Person.objects.filter(_AmongIds(F("pk"), ids))
 
 
-def visible_people_parts(owner_ids: list[int]) -> tuple[QuerySet[Person], QuerySet[Person]]:
-    """The people `owner_ids` may see (as `visible_people`), in two parts with no one in
-    common, for a list to page each from its own index: those they own (the index
-    person_owner_names holds them in name order, so a page reads a page of it), and those
-    they do not own but who are placed or hiring manager on their placements (a few
-    hundred of a consultant's book, each looked up by primary key)."""
-    mine = Placement.objects.filter(owner_id__in=owner_ids).order_by()
-    placed = mine.values("person_id")
-    managing = mine.filter(hiring_manager__isnull=False).values("hiring_manager_id")
-    owned = Person.objects.filter(owner_id__in=owner_ids)
-    # exclude() keeps people with no owner: NOT (owner_id IN (...) AND owner_id IS NOT NULL).
-    others = Person.objects.filter(_AmongIds(F("pk"), placed.union(managing))).exclude(
-        owner_id__in=owner_ids
+# The consultant's people list, a page of whom they may see in name order, is read on
+# every page view: written once here, its statements skip the ORM's building and
+# compiling (~15% of the request) and are prepared on PostgreSQL (lib.bulk.fetch_all).
+# Two parts with no one in common: the people they own, walked in name order from the
+# index person_owner_names (a page reads 51 entries, not the book), and those they do not
+# own who are placed or hiring manager on their placements (a few hundred, each looked
+# up by id in person_id_names, which holds the name and owner: no person's row is read).
+_PEOPLE_OWNED = (
+    "SELECT last_name, first_name, id FROM people_person"
+    " WHERE owner_id IN ({owners}){beyond} ORDER BY {order} LIMIT %s"
+)
+_PEOPLE_PLACED = (
+    "SELECT last_name, first_name, id FROM people_person{indexed} WHERE {among}"
+    # NOT IN keeps people with no owner, as exclude() did: NOT (NULL IN ...) is not true.
+    " AND NOT (owner_id IN ({owners}) AND owner_id IS NOT NULL){beyond}"
+    " ORDER BY {order} LIMIT %s"
+)
+_PLACEMENTS_PEOPLE = (
+    "SELECT person_id FROM placements_placement WHERE owner_id IN ({owners})"
+    " UNION SELECT hiring_manager_id FROM placements_placement"
+    " WHERE owner_id IN ({owners}) AND hiring_manager_id IS NOT NULL"
+)
+# Past a cursor in name order, as KeysetPaginator's filter writes it: the leading
+# comparison lets either engine start the index range at the cursor.
+_PEOPLE_BEYOND = (
+    " AND last_name {op}= %s AND (last_name {op} %s OR (last_name = %s AND first_name {op} %s)"
+    " OR (last_name = %s AND first_name = %s AND id {op} %s))"
+)
+
+
+def visible_people_names(
+    owner_ids: list[int], cursor: list[Any] | None, ascending: bool, limit: int
+) -> list[tuple[Any, ...]]:
+    """(last name, first name, id) of the first `limit` people `owner_ids` may see (as
+    `visible_people`) past `cursor`, by name then id (or the reverse): a people list's
+    page for KeysetPaginator's `find`."""
+    postgresql = connection.vendor == "postgresql"
+    owners = ", ".join(["%s"] * len(owner_ids))
+    way = "" if ascending else " DESC"
+    shape = {
+        "owners": owners,
+        "order": f"last_name{way}, first_name{way}, id{way}",
+        "beyond": _PEOPLE_BEYOND.format(op=">" if ascending else "<") if cursor else "",
+    }
+    beyond: list[Any] = []
+    if cursor:
+        last, first, pk = cursor
+        beyond = [last, last, last, first, last, first, pk]
+    owned_sql = _PEOPLE_OWNED.format(**shape)
+    owned_params = [*owner_ids, *beyond, limit]
+    # PostgreSQL gathers the ids first (= ANY(ARRAY(...))) and probes person_id_names by
+    # each; as an IN it joins them with a scan of every person. SQLite prefers the table's
+    # own rows to the narrow index unless told: after another process's commit empties the
+    # page cache, reading them again cost twice as long (11 against 5.6 ms at agency size).
+    ids = _PLACEMENTS_PEOPLE.format(owners=owners)
+    placed_sql = _PEOPLE_PLACED.format(
+        **shape,
+        among=f"id = ANY(ARRAY({ids}))" if postgresql else f"id IN ({ids})",
+        indexed="" if postgresql else " INDEXED BY person_id_names",
     )
-    return owned, others
+    placed_params = [*owner_ids, *owner_ids, *owner_ids, *beyond, limit]
+    if postgresql:
+        # One statement: each part's top rows, merged in the database's collation.
+        merged = f"({owned_sql}) UNION ALL ({placed_sql}) ORDER BY {shape['order']} LIMIT %s"
+        return fetch_all(merged, [*owned_params, *placed_params, limit])
+    # SQLite takes no LIMIT inside a compound statement: each part's top rows are read on
+    # their own and merged here. SQLite compares text byte by byte (BINARY), which for
+    # UTF-8 is the order Python sorts the same text in.
+    rows = [*fetch_all(owned_sql, owned_params), *fetch_all(placed_sql, placed_params)]
+    return sorted(rows, reverse=not ascending)[:limit]
 
 
 def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db import connections
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -113,11 +112,11 @@ class KeysetPaginator:
     order's columns alone (which an index may hold) and only its rows are read whole.
     `count_of`, when given, counts the list up to a limit more cheaply than the page's
     query can (the ids of whom a consultant may see, without reading each person).
-    `parts`, when given, are querysets with no row in common whose rows together are the
-    list's: each part's page is found on its own (from its own index) and the database
-    merges them in one statement (UNION ALL of each part's top rows, in the database's
-    own collation; on SQLite merged here), so a part an index walks in order costs a page,
-    not the whole part. The order's columns must not be null in any part."""
+    `find`, when given, finds a page's rows itself: `find(cursor, ascending, limit)` gives
+    the order's values of the first `limit` rows past `cursor` (None: from the start), in
+    the order or its reverse, from a statement written once for a list read on every page
+    view (the consultant's people: care.queries.visible_people_names). The order's columns
+    must not be null."""
 
     def __init__(
         self,
@@ -127,21 +126,21 @@ class KeysetPaginator:
         order: tuple[str, ...],
         load: Callable[[list[Any]], Iterable[Any]] | None = None,
         count_of: Callable[[int], int] | None = None,
-        parts: tuple[QuerySet[Any], ...] = (),
+        find: Callable[[list[Any] | None, bool, int], list[Any]] | None = None,
         cap: int = COUNT_CAP,
     ) -> None:
         descending = {name.startswith("-") for name in order}
         if len(descending) != 1:
             raise ValueError("a keyset order runs one way: all ascending or all descending")
         self.descending = descending.pop()
-        if parts and load is None:
-            raise ValueError("a list in parts is found by its order's columns: give `load`")
+        if find is not None and load is None:
+            raise ValueError("a list found by its order's columns needs `load`")
         self.fields = tuple(name.lstrip("-") for name in order)
         self.queryset = queryset
         self.per_page = per_page
         self.load = load
         self.count_of = count_of
-        self.parts = parts
+        self.find = find
         self.cap = cap
         self.counted_up_to = cap
 
@@ -185,18 +184,10 @@ class KeysetPaginator:
 
     def _rows(self, cursor: list[Any] | None, *, forward: bool) -> list[Any]:
         ascending = forward != self.descending
+        if self.find is not None:
+            return self.find(cursor, ascending, self.per_page + 1)
         order = [name if ascending else f"-{name}" for name in self.fields]
-        if not self.parts:
-            return list(self._top(self.queryset, cursor, order, ascending))
-        tops = [self._top(part, cursor, order, ascending) for part in self.parts]
-        if connections[self.queryset.db].features.supports_slicing_ordering_in_compound:
-            merged = tops[0].union(*tops[1:], all=True).order_by(*order)
-            return list(merged[: self.per_page + 1])
-        # SQLite takes no LIMIT inside a compound statement: each part's top rows are read
-        # on their own and merged here. SQLite compares text byte by byte (BINARY), which
-        # for UTF-8 is the order Python sorts the same text in.
-        rows = sorted((row for top in tops for row in top), reverse=not ascending)
-        return rows[: self.per_page + 1]
+        return list(self._top(self.queryset, cursor, order, ascending))
 
     def _top(
         self, qs: QuerySet[Any], cursor: list[Any] | None, order: list[str], ascending: bool
@@ -268,11 +259,11 @@ def keyset_page(
     order: tuple[str, ...],
     load: Callable[[list[Any]], Iterable[Any]] | None = None,
     count_of: Callable[[int], int] | None = None,
-    parts: tuple[QuerySet[Any], ...] = (),
+    find: Callable[[list[Any] | None, bool, int], list[Any]] | None = None,
 ) -> KeysetPage:
     """The page of a list that the request's `after` or `before` cursor asks for."""
     paginator = KeysetPaginator(
-        queryset, per_page, order=order, load=load, count_of=count_of, parts=parts
+        queryset, per_page, order=order, load=load, count_of=count_of, find=find
     )
     return paginator.page(after=request.GET.get("after"), before=request.GET.get("before"))
 

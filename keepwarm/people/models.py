@@ -133,7 +133,7 @@ class Person(models.Model):
             models.Index(fields=["last_name", "first_name", "id"], name="person_name_order"),
             # Who a consultant may see (care.queries.visible_person_ids) reads the ids of
             # the people they own from this index alone, and their people list walks it in
-            # name order (visible_people_parts): a page reads 51 entries, not the book.
+            # name order (visible_people_names): a page reads 51 entries, not the book.
             models.Index(
                 fields=["owner", "last_name", "first_name", "id"], name="person_owner_names"
             ),

@@ -72,11 +72,11 @@ def people(request: HttpRequest) -> HttpResponse:
     if request.GET.get("mine"):
         qs = qs.filter(owner=user)
     count_of = None
-    parts: tuple[QuerySet[Person], ...] = ()
+    find = None
     if not role and not request.GET.get("mine") and not user.sees_whole_team:
         owners = [user.pk, *queries.covered_owner_ids(user)]
         count_of = partial(queries.count_visible_people, owners)
-        parts = queries.visible_people_parts(owners)
+        find = partial(queries.visible_people_names, owners)
     page = keyset_page(
         request,
         qs,
@@ -84,7 +84,7 @@ def people(request: HttpRequest) -> HttpResponse:
         order=PEOPLE_ORDER,
         load=person_rows,
         count_of=count_of,
-        parts=parts,
+        find=find,
     )
     record_people_read((row.pk, row.full_name) for row in page)
     context = {
