@@ -398,7 +398,7 @@ def _on_crossing(inputs: Inputs, assessment: Assessment, *, now: dt.datetime) ->
         plan_touchpoint(
             person=person,
             kind=Kind.CALL,
-            title=f"{READY_CALL}{top}"[:200],
+            title=ready_call_title(top),
             # The daily job runs at weekends too; the call waits for a working day.
             due_on=on_or_after_working_day(timezone.localdate(now)),
             owner_id=owner_id,
@@ -416,6 +416,19 @@ def _on_crossing(inputs: Inputs, assessment: Assessment, *, now: dt.datetime) ->
 
 
 READY_CALL = "Ready to move: "
+TITLE_LENGTH = 200  # Touchpoint.title's max_length
+
+
+def ready_call_title(reason: str) -> str:
+    """The call's title: the strongest reason, shortened at a word with "…" when it would
+    not fit (Today showed "… (Six-mo" where the column cut it)."""
+    title = f"{READY_CALL}{reason}"
+    if len(title) <= TITLE_LENGTH:
+        return title
+    cut = title[: TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" ;,:(")
+    return f"{cut}…"
+
+
 OFF_LIMITS_SKIP = "Off-limits: in their guarantee or first months with us"
 
 

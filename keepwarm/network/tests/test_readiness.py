@@ -288,3 +288,12 @@ def test_a_ready_to_move_call_found_on_a_sunday_falls_due_on_monday(
     [call] = ready_calls(cast.candidate)
     assert sunday.weekday() == 6
     assert call.due_on == sunday + dt.timedelta(days=1)
+
+
+def test_a_long_reason_makes_a_call_title_cut_at_a_word_with_an_ellipsis() -> None:
+    reason = "Less happy lately: " + "Said the job does not meet expectations; " * 8
+    title = readiness.ready_call_title(reason)
+    assert len(title) <= readiness.TITLE_LENGTH
+    assert title.startswith("Ready to move: Less happy lately: Said the job")
+    assert title.endswith("expectations…")  # a whole word, its semicolon dropped
+    assert readiness.ready_call_title("Actively looking") == "Ready to move: Actively looking"
