@@ -198,17 +198,29 @@ class _Terms:
         self.guarantee_unit = guarantee_unit
 
 
+# Placements of `owners` with a guarantee that has begun or begins by the horizon.
+_GUARANTEE_CANDIDATES = (
+    "SELECT id, start_date, guarantee_length, guarantee_unit FROM {placement}"
+    " WHERE owner_id IN ({owners}) AND status IN ({statuses})"
+    " AND guarantee_length > 0 AND start_date <= %s"
+)
+
+
 def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
     # The end date is computed (working or calendar days), so the database narrows by
     # start date and status and Python applies the exact rule to the few columns it needs;
     # only the placements that end soon are loaded as objects, with what the page shows.
+    # The candidates' statement is written once (prepared on PostgreSQL), as Going cold's.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
-    candidates = Placement.objects.filter(
-        owner_id__in=owner_ids,
-        status__in=(Placement.Status.OFFER_ACCEPTED, Placement.Status.IN_GUARANTEE),
-        guarantee_length__gt=0,
-        start_date__lte=horizon,
-    ).values_list("id", "start_date", "guarantee_length", "guarantee_unit")
+    statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
+    candidates = fetch_all(
+        _GUARANTEE_CANDIDATES.format(
+            placement=connection.ops.quote_name(Placement._meta.db_table),
+            owners=", ".join(["%s"] * len(owner_ids)),
+            statuses=", ".join(["%s"] * len(statuses)),
+        ),
+        [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)],
+    )
     ending = [
         pk
         for pk, start, length, unit in candidates
