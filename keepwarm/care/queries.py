@@ -19,7 +19,7 @@ from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
 from keepwarm.lib.bulk import fetch_all
 from keepwarm.lib.memo import remembered
-from keepwarm.people.models import Note, Person
+from keepwarm.people.models import Note, Person, rag_after
 from keepwarm.placements.models import Placement
 
 if TYPE_CHECKING:
@@ -121,6 +121,24 @@ def _due_calls(owner_ids: list[int], today: dt.date) -> list[tuple[int, dt.date]
         return [(pk, due_on) for pk, due_on in cursor.fetchall()]
 
 
+# Everything planned for `owners` due by a day, calls and check-in emails alike.
+_DUE_COUNT = (
+    "SELECT COUNT(*) FROM {table} WHERE state = %s AND owner_id IN ({owners}) AND due_on <= %s"
+)
+
+
+def _count_due(owner_ids: list[int], today: dt.date) -> int:
+    """How many touchpoints `owner_ids` have planned by `today`, from the (owner, state,
+    due_on) index alone; written once (prepared on PostgreSQL), as it runs on every Today."""
+    sql = _DUE_COUNT.format(
+        table=connection.ops.quote_name(Touchpoint._meta.db_table),
+        owners=", ".join(["%s"] * len(owner_ids)),
+    )
+    today_value = connection.ops.adapt_datefield_value(today)
+    [(count,)] = fetch_all(sql, [Touchpoint.State.PLANNED.value, *owner_ids, today_value])
+    return int(count)
+
+
 # What a row on Today shows (templates/care/_touchpoint.html): a full row of each of the five
 # tables costs more to turn into objects than the query takes.
 TODAY_ROW_FIELDS = (
@@ -150,9 +168,7 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
     calls = _due_calls(owner_ids, today)
     overdue_ids = [pk for pk, due_on in calls if due_on < today]
     due_today_ids = [pk for pk, due_on in calls if due_on >= today]
-    all_due = Touchpoint.objects.filter(
-        state=Touchpoint.State.PLANNED, owner_id__in=owner_ids, due_on__lte=today
-    ).count()
+    all_due = _count_due(owner_ids, today)
     shown = overdue_ids[:DUE_SHOWN] + due_today_ids[:DUE_SHOWN]
     due: list[Touchpoint] = []
     if shown:
@@ -198,29 +214,29 @@ class _Terms:
         self.guarantee_unit = guarantee_unit
 
 
-class _Contact:
-    """When someone was last contacted, with Person's own red/amber/green rule."""
-
-    __slots__ = ("last_contacted_at",)
-    last_contact_on: Any = Person.last_contact_on
-    days_since_contact: Any = Person.days_since_contact
-    contact_rag: Any = Person.contact_rag
-
-    def __init__(self, last_contacted_at: dt.datetime | None) -> None:
-        self.last_contacted_at = last_contacted_at
+# Placements of `owners` with a guarantee that has begun or begins by the horizon.
+_GUARANTEE_CANDIDATES = (
+    "SELECT id, start_date, guarantee_length, guarantee_unit FROM {placement}"
+    " WHERE owner_id IN ({owners}) AND status IN ({statuses})"
+    " AND guarantee_length > 0 AND start_date <= %s"
+)
 
 
 def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
     # The end date is computed (working or calendar days), so the database narrows by
     # start date and status and Python applies the exact rule to the few columns it needs;
     # only the placements that end soon are loaded as objects, with what the page shows.
+    # The candidates' statement is written once (prepared on PostgreSQL), as Going cold's.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
-    candidates = Placement.objects.filter(
-        owner_id__in=owner_ids,
-        status__in=(Placement.Status.OFFER_ACCEPTED, Placement.Status.IN_GUARANTEE),
-        guarantee_length__gt=0,
-        start_date__lte=horizon,
-    ).values_list("id", "start_date", "guarantee_length", "guarantee_unit")
+    statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
+    candidates = fetch_all(
+        _GUARANTEE_CANDIDATES.format(
+            placement=connection.ops.quote_name(Placement._meta.db_table),
+            owners=", ".join(["%s"] * len(owner_ids)),
+            statuses=", ".join(["%s"] * len(statuses)),
+        ),
+        [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)],
+    )
     ending = [
         pk
         for pk, start, length, unit in candidates
@@ -246,6 +262,32 @@ COLD_FIELDS = (
 )
 
 
+# The active placements of one owner where the placed person or the hiring manager was last
+# contacted before the amber day (or never), in the order ties are shown in.
+_COLD_CANDIDATES = (
+    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id, m.last_contacted_at"
+    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
+    " LEFT OUTER JOIN {person} m ON p.hiring_manager_id = m.id"
+    " WHERE p.owner_id = %s AND p.status IN ({active})"
+    " AND (c.last_contacted_at IS NULL OR c.last_contacted_at < %s"
+    " OR (p.hiring_manager_id IS NOT NULL"
+    " AND (m.last_contacted_at IS NULL OR m.last_contacted_at < %s)))"
+    " ORDER BY p.start_date, p.id"
+)
+
+
+def _days_since(at: dt.datetime | str | None, today: dt.date) -> int | None:
+    """Person.days_since_contact for a last-contact time read by hand: SQLite gives it back
+    as UTC text (the ORM's converter is not in the way), PostgreSQL as an aware datetime."""
+    if at is None:
+        return None
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at)
+    if timezone.is_naive(at):
+        at = at.replace(tzinfo=dt.UTC)
+    return (today - timezone.localdate(at)).days
+
+
 def _going_cold(
     user: User, today: dt.date, *, shown: int | None = None
 ) -> tuple[list[ColdContact], int]:
@@ -258,23 +300,17 @@ def _going_cold(
         )
     )
 
-    def cold(prefix: str) -> Q:
-        return Q(**{f"{prefix}__last_contacted_at__isnull": True}) | Q(
-            **{f"{prefix}__last_contacted_at__lt": amber_since}
-        )
-
+    since = connection.ops.adapt_datetimefield_value(amber_since)
     # Who is cold is decided from five columns a row; only the rows shown become objects.
-    rows = (
-        Placement.objects.filter(owner=user, status__in=Placement.ACTIVE)
-        .filter(cold("person") | (Q(hiring_manager__isnull=False) & cold("hiring_manager")))
-        .order_by("start_date", "id")
-        .values_list(
-            "id",
-            "person_id",
-            "person__last_contacted_at",
-            "hiring_manager_id",
-            "hiring_manager__last_contacted_at",
-        )
+    # The statement is written once (prepared on PostgreSQL): compiling it through the ORM
+    # cost more than running it. Local days come from Person's own rule (last_contact_on).
+    rows = fetch_all(
+        _COLD_CANDIDATES.format(
+            placement=connection.ops.quote_name(Placement._meta.db_table),
+            person=connection.ops.quote_name(Person._meta.db_table),
+            active=", ".join(["%s"] * len(Placement.ACTIVE)),
+        ),
+        [user.pk, *(s.value for s in Placement.ACTIVE), *[since, since]],
     )
     seen: set[int] = set()
     # (rag, days since contact, placement id, person id, is_client)
@@ -283,12 +319,12 @@ def _going_cold(
         for pk, at, is_client in ((person_id, person_at, False), (manager_id, manager_at, True)):
             if pk is None or pk in seen:
                 continue
-            contact = _Contact(at)
-            rag = contact.contact_rag(today)
+            days = _days_since(at, today)
+            rag = rag_after(days)
             if rag == "green":
                 continue
             seen.add(pk)
-            found.append((rag, contact.days_since_contact(today), placement_id, pk, is_client))
+            found.append((rag, days, placement_id, pk, is_client))
 
     def coldest_first(entry: tuple[str, int | None, int, int, bool]) -> tuple[int, int]:
         rag, days = entry[0], entry[1]

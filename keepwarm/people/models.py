@@ -182,13 +182,18 @@ class Person(models.Model):
 
     def contact_rag(self, today: dt.date) -> str:
         """Red/amber/green by days since last contact (never contacted counts as red)."""
-        days = self.days_since_contact(today)
-        brand = agency_settings()
-        if days is None or days >= brand.red_days:
-            return "red"
-        if days >= brand.amber_days:
-            return "amber"
-        return "green"
+        return rag_after(self.days_since_contact(today))
+
+
+def rag_after(days_since_contact: int | None) -> str:
+    """Red/amber/green for that many days since the last contact (None: never contacted,
+    red): Person.contact_rag's rule, for lists that read the dates without the people."""
+    brand = agency_settings()
+    if days_since_contact is None or days_since_contact >= brand.red_days:
+        return "red"
+    if days_since_contact >= brand.amber_days:
+        return "amber"
+    return "green"
 
 
 class Role(models.Model):

@@ -1,6 +1,8 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.agency.models import agency_settings
@@ -108,6 +110,51 @@ def test_amber_and_red_days_an_admin_sets_apply_without_a_restart(cast: Cast) ->
     contacted(cast.candidate, 6)
     [entry] = today_for(cast.owner, today=DAY).going_cold
     assert entry.rag == "amber"
+
+
+def test_going_cold_counts_days_from_the_agencys_calendar_day(cast: Cast) -> None:
+    # 14 days is amber. In London's summer a call at 00:30 local time is 23:30 UTC the day
+    # before: the agency's day, not UTC's, says whether someone has gone cold yet.
+    today = dt.date(2026, 7, 15)
+    london = ZoneInfo("Europe/London")
+    contacted_at = {
+        cast.candidate: dt.datetime(2026, 7, 1, 0, 30, tzinfo=london),  # 14 days: amber
+        cast.client_contact: dt.datetime(2026, 7, 2, 0, 30, tzinfo=london),  # 13: not yet
+    }
+    for person, at in contacted_at.items():
+        person.last_contacted_at = at
+        person.save()
+
+    with timezone.override(london):
+        cold = today_for(cast.owner, today=today).going_cold
+
+    assert [(c.person, c.rag, c.days_since_contact) for c in cold] == [
+        (cast.candidate, "amber", 14)
+    ]
+
+
+def test_someone_placed_and_hiring_is_going_cold_once(cast: Cast) -> None:
+    # Priya was placed at Acme and now hires for a second placement of the same consultant.
+    newcomer = Person.objects.create(first_name="Nina", last_name="New")
+    Placement.objects.create(
+        person=newcomer,
+        company=cast.company,
+        hiring_manager=cast.candidate,
+        owner=cast.owner,
+        role_title="Sales Assistant",
+        start_date=START + dt.timedelta(days=7),
+    )
+    contacted(cast.candidate, 40)
+    contacted(cast.client_contact, 1)
+    contacted(newcomer, 20)
+
+    work = today_for(cast.owner, today=DAY)
+
+    assert [(c.person, c.placement, c.is_client, c.rag) for c in work.going_cold] == [
+        (cast.candidate, cast.placement, False, "red"),  # as the placed candidate, once
+        (newcomer, Placement.objects.get(person=newcomer), False, "amber"),
+    ]
+    assert work.going_cold_count == 2
 
 
 def test_settled_placements_do_not_go_cold_on_today(cast: Cast) -> None:
