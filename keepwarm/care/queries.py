@@ -427,6 +427,12 @@ def who_does_what(person: Person, who: LooksAfter, *, user: User) -> list[tuple[
         Placement.objects.filter(hiring_manager=person, status__in=Placement.ACTIVE)
         .exclude(owner=who.owner)
         .select_related("owner", "person")
+        # Only what is said of each hire: the full rows are ~60 columns to compile for
+        # a read that, for most people, finds nothing.
+        .only(
+            *("id", "person", "owner", "person__first_name", "person__last_name"),
+            *("owner__first_name", "owner__last_name", "owner__username"),
+        )
     )
     seen: set[int] = set()
     if hiring:  # most people hire for nobody: no need to ask which hires the user may open

@@ -57,18 +57,30 @@ def visible_referrals(user: User) -> QuerySet[Referral]:
     )
 
 
+# What the person page's network card writes of every referral (its link, status, date).
+REFERRAL_CARD_FIELDS = ("id", "status", "received_at")
+
+
 def referrals_about(user: User, person: Person) -> tuple[list[Referral], list[Referral]]:
     """Referrals of a person `user` may open (the person page): who referred them, each
     saying whether the user may open that referrer too (`sees_referrer`), and the latest
     20 they made. Every referral made by or about a visible person is visible
     (`visible_referrals`' rule), so only the referrers are asked about, by id."""
+    # Only the columns the card writes: the referrer's full row is ~25 columns to compile.
     referred_by = list(
-        Referral.objects.filter(referred=person).select_related("referrer").order_by("-received_at")
+        Referral.objects.filter(referred=person)
+        .select_related("referrer")
+        .only(*REFERRAL_CARD_FIELDS, "referrer", "referrer__first_name", "referrer__last_name")
+        .order_by("-received_at")
     )
     seen = seen_among(user, list({r.referrer_id for r in referred_by}))
     for referral in referred_by:
         referral.sees_referrer = referral.referrer_id in seen  # type: ignore[attr-defined]
-    made = Referral.objects.filter(referrer=person).order_by("-received_at")[:20]
+    made = (
+        Referral.objects.filter(referrer=person)
+        .only(*REFERRAL_CARD_FIELDS, "name", "kind")
+        .order_by("-received_at")[:20]
+    )
     return referred_by, list(made)
 
 

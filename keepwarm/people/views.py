@@ -118,7 +118,9 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         .only(*PLACEMENT_FIELDS)
         .order_by("-start_date")
     )
-    upcoming = (
+    # A list, not a sliced QuerySet: the page asks for `upcoming.0` (the call button) before
+    # it loops, and indexing an unevaluated QuerySet is a query of its own.
+    upcoming = list(
         queries.touchpoints_of(user, person)
         .filter(state=Touchpoint.State.PLANNED)
         .select_related("placement", "placement__company", "owner", "person")
