@@ -555,6 +555,9 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
             return list(cursor.fetchall())
     import psycopg  # only on PostgreSQL
 
+    # As Django's own cursor does: a kept connection the server dropped (a restart, an
+    # idle timeout) is checked once a request and replaced, not used and failed.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
     prepare = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -238,3 +239,18 @@ def test_behind_pgbouncer_the_links_query_is_not_prepared(
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements")
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a dropped PostgreSQL connection")
+@pytest.mark.django_db(transaction=True)  # it closes the connection
+def test_a_link_opens_after_the_database_dropped_the_connection(
+    client: Client, invitation: Invitation
+) -> None:
+    # After a database restart (or an idle timeout) the kept connection is dead; the next
+    # request checks it and reconnects instead of showing the placed person an error.
+    assert client.get(link(invitation)).status_code == 200
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    close_old_connections()  # what Django does as each request starts
+    assert client.get(link(invitation)).status_code == 200
