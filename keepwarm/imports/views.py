@@ -48,8 +48,9 @@ def imports(request: HttpRequest) -> HttpResponse:
             else:
                 skipped = len(uploads) - len(run.files)
                 if skipped:
+                    files = "file" if skipped == 1 else "files"
                     messages.info(
-                        request, f"Skipped {skipped} file(s) not named as Bullhorn names them."
+                        request, f"Skipped {skipped} {files} not named as Bullhorn names them."
                     )
                 messages.success(
                     request, "Checking the files: nothing is written until you confirm."

@@ -463,7 +463,8 @@ def record_factors(facts: PlacementFacts) -> list[Factor]:
 def behaviour_factors(b: Behaviour, today: dt.date) -> list[Factor]:
     out = []
     if b.unanswered:
-        words = f"{b.unanswered} check-in(s) or call(s) unanswered since they last answered"
+        things = "check-in or call" if b.unanswered == 1 else "check-ins or calls"
+        words = f"{b.unanswered} {things} unanswered since they last answered"
         out.append(Factor("response:unanswered", min(b.unanswered, 3), words))
     if b.days_late >= 1:
         words = f"took {b.days_late:.0f} days to answer the last check-in"

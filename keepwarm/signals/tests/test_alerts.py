@@ -193,7 +193,7 @@ def test_unanswered_check_ins_count_once_expired(cast: Cast, answer: Answering) 
     before = recompute_risk(placement=cast.placement, now=at(START + dt.timedelta(days=20)))
     assert "response:unanswered" not in before.features
     after = recompute_risk(placement=cast.placement, now=at(START + dt.timedelta(days=22)))
-    assert after.reasons[0] == "1 check-in(s) or call(s) unanswered since they last answered"
+    assert after.reasons[0] == "1 check-in or call unanswered since they last answered"
     assert after.score > before.score
 
 

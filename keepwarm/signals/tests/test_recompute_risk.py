@@ -62,7 +62,7 @@ def test_the_daily_command_recomputes_first_year_placements(cast: Cast) -> None:
     Placement.objects.filter(pk=cast.placement.pk).update(status=Placement.Status.IN_GUARANTEE)
     out = StringIO()
     call_command("risk", "--fit", "--now", "2026-04-20T09:00", stdout=out)
-    assert "Recomputed risk for 1 placement(s)." in out.getvalue()
+    assert "Recomputed risk for 1 placement." in out.getvalue()
     assert "Not enough outcomes" in out.getvalue()
     assert Risk.objects.get().reasons[0] == "No contact for 49 days (never contacted)"
 

@@ -33,7 +33,7 @@ class Command(BaseCommand):
             if timezone.is_naive(now):
                 now = timezone.make_aware(now)
         count = recompute_all(now=now)
-        self.stdout.write(f"Recomputed risk for {count} placement(s).")
+        self.stdout.write(f"Recomputed risk for {count} placement{'' if count == 1 else 's'}.")
         if options["fit"]:
             fitted = fit_risk_model(now=now)
             if fitted is None:
