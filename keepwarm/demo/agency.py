@@ -352,7 +352,7 @@ class _Agency(History, Feedback):
                     phone=self.phone("07700 900"),
                     location=city,
                     sector=sector.name,
-                    headline=job.title + rng.choice(words.HEADLINE_EXTRAS),
+                    headline=words.headline(job, sector, rng.choice(words.HEADLINE_EXTRAS)),
                     skills=job.duties,
                     owner=rng.choice(self.consultants),
                     notes=rng.choice(words.PERSON_NOTES) if rng.random() < 0.15 else "",

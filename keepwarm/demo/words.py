@@ -302,3 +302,13 @@ PERSON_NOTES = (
     "Played down salary at interview; would move for £5k more.",
 )
 HEADLINE_EXTRAS = ("", "", " (CIMA)", " (ACCA part-qualified)", " — open to hybrid", "")
+# Accountancy qualifications; on anyone else's headline they read as nonsense ("Registered
+# Nurse (CIMA)").
+FINANCE_QUALIFICATIONS = (" (CIMA)", " (ACCA part-qualified)")
+
+
+def headline(job: Job, sector: Sector, extra: str) -> str:
+    """A candidate's headline: the job's title, perhaps with a qualification or a wish."""
+    if extra in FINANCE_QUALIFICATIONS and sector.name != "Accountancy & finance":
+        return job.title
+    return job.title + extra

@@ -80,6 +80,14 @@ def test_people_are_going_cold_somewhere() -> None:
     assert {c.rag for c in cold} <= {"amber", "red"}
 
 
+def test_only_accountants_list_an_accountancy_qualification() -> None:
+    load_small_demo("--people", "300", "--placements", "100")
+    qualified = Person.objects.filter(headline__regex=r"\((CIMA|ACCA part-qualified)\)$")
+
+    assert qualified.exists()
+    assert set(qualified.values_list("sector", flat=True)) == {"Accountancy & finance"}
+
+
 def test_history_has_logged_calls_missed_calls_and_sent_check_ins() -> None:
     load_small_demo()
     today = timezone.localdate()
