@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from keepwarm.conftest import Cast
-from keepwarm.web_tests.browser import MARKS, launched, phone_page
+from keepwarm.mail.tests.test_sent_mail_page import message
+from keepwarm.web_tests.browser import MARKS, launched, phone_page, sign_in
 
 pytestmark = MARKS
 
@@ -33,3 +34,24 @@ def test_an_admin_on_a_phone_reads_the_team_table_without_the_page_scrolling_sid
         page_width = page.evaluate("document.documentElement.scrollWidth")
     assert table_width > 390  # the table is wider than the phone: it scrolls in its box
     assert page_width <= 390
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_consultant_on_a_phone_reads_sent_mail_one_card_a_row(
+    cast: Cast, live_server: Any
+) -> None:
+    # Squeezed into five columns, a subject took a line per word and the address was cut
+    # off at the screen's edge; each message now reads as one card, nothing off screen.
+    subject = "How is your new team member getting on at Robertson Components?"
+    message(cast.candidate, "touchpoint:1", "captured", subject=subject)
+    with launched() as browser:
+        page = phone_page(browser)
+        sign_in(page, live_server.url, cast.owner.username)
+        page.goto(f"{live_server.url}/mail/")
+        link = page.get_by_role("link", name=subject)
+        box = link.bounding_box()
+        table_width = page.evaluate("document.querySelector('.table-wrap table').scrollWidth")
+        address = page.get_by_text(cast.candidate.email).bounding_box()
+    assert table_width <= 390
+    assert box["height"] < 60  # two lines at most, not one a word
+    assert address["x"] + address["width"] <= 390
