@@ -55,3 +55,23 @@ def test_a_consultant_on_a_phone_reads_sent_mail_one_card_a_row(
     assert table_width <= 390
     assert box["height"] < 60  # two lines at most, not one a word
     assert address["x"] + address["width"] <= 390
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_consultant_on_a_phone_reads_placements_and_companies_without_scrolling_sideways(
+    cast: Cast, live_server: Any
+) -> None:
+    with launched() as browser:
+        page = phone_page(browser)
+        sign_in(page, live_server.url, cast.owner.username)
+        page.goto(f"{live_server.url}/companies/")
+        companies = page.evaluate("document.querySelector('.table-wrap table').scrollWidth")
+        page.goto(f"{live_server.url}/placements/")
+        placements = page.evaluate("document.querySelector('.table-wrap table').scrollWidth")
+        # A bare name would not say whose it is: the cell is headed by its column's name.
+        owner = page.evaluate(
+            "getComputedStyle(document.querySelector('td[data-label=Owner]'), '::before').content"
+        )
+    assert companies <= 390
+    assert placements <= 390
+    assert owner == '"Owner: "'
