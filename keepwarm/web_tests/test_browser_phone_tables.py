@@ -12,6 +12,15 @@ from keepwarm.web_tests.browser import MARKS, launched, phone_page, sign_in
 
 pytestmark = MARKS
 
+TABLE_WIDTH = "document.querySelector('.table-wrap table').scrollWidth"
+
+
+def on_a_phone(browser: Any, url: str, username: str) -> Any:
+    """A phone-sized page, signed in as one of the cast."""
+    page = phone_page(browser)
+    sign_in(page, url, username)
+    return page
+
 
 @pytest.mark.django_db(transaction=True)
 def test_an_admin_on_a_phone_reads_the_team_table_without_the_page_scrolling_sideways(
@@ -20,17 +29,12 @@ def test_an_admin_on_a_phone_reads_the_team_table_without_the_page_scrolling_sid
     # The last column of an admin's team table has a visually-hidden header (position:
     # absolute): it used to escape the table's scroll box and widen the page by 300 px.
     with launched() as browser:
-        page = phone_page(browser)
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill("ada_admin")
-        page.get_by_label("Password").fill("correct-horse-battery")
-        page.get_by_role("button", name="Log in").click()
-        page.get_by_role("heading", name="Today", exact=True).wait_for()
+        page = on_a_phone(browser, live_server.url, "ada_admin")
 
         page.goto(f"{live_server.url}/team/")
         page.get_by_role("heading", name="Team").first.wait_for()
 
-        table_width = page.evaluate("document.querySelector('.table-wrap table').scrollWidth")
+        table_width = page.evaluate(TABLE_WIDTH)
         page_width = page.evaluate("document.documentElement.scrollWidth")
     assert table_width > 390  # the table is wider than the phone: it scrolls in its box
     assert page_width <= 390
@@ -45,12 +49,11 @@ def test_a_consultant_on_a_phone_reads_sent_mail_one_card_a_row(
     subject = "How is your new team member getting on at Robertson Components?"
     message(cast.candidate, "touchpoint:1", "captured", subject=subject)
     with launched() as browser:
-        page = phone_page(browser)
-        sign_in(page, live_server.url, cast.owner.username)
+        page = on_a_phone(browser, live_server.url, cast.owner.username)
         page.goto(f"{live_server.url}/mail/")
         link = page.get_by_role("link", name=subject)
         box = link.bounding_box()
-        table_width = page.evaluate("document.querySelector('.table-wrap table').scrollWidth")
+        table_width = page.evaluate(TABLE_WIDTH)
         address = page.get_by_text(cast.candidate.email).bounding_box()
     assert table_width <= 390
     assert box["height"] < 60  # two lines at most, not one a word
@@ -66,12 +69,11 @@ def test_a_consultant_on_a_phone_reads_the_lists_without_scrolling_sideways(
     cast: Cast, live_server: Any
 ) -> None:
     with launched() as browser:
-        page = phone_page(browser)
-        sign_in(page, live_server.url, cast.owner.username)
+        page = on_a_phone(browser, live_server.url, cast.owner.username)
         widths = {}
         for path in LISTS:
             page.goto(f"{live_server.url}{path}")
-            widths[path] = page.evaluate("document.querySelector('.table-wrap table').scrollWidth")
+            widths[path] = page.evaluate(TABLE_WIDTH)
         # A bare name would not say whose it is: the cell is headed by its column's name.
         page.goto(f"{live_server.url}/placements/")
         owner = page.evaluate(
