@@ -19,9 +19,11 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from keepwarm.accounts.models import User
 from keepwarm.lib.bulk import fetch_all
 from keepwarm.lib.phones import agency_region, display_phone
 from keepwarm.lib.urls import pk_url
+from keepwarm.people.models import Person
 
 # The month as the template's `date:"j M Y"` wrote it, without a translation lookup per row.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -60,7 +62,7 @@ class PersonRow:
 _ROWS_SQL = (
     "SELECT p.id, p.first_name, p.last_name, p.headline, p.email, p.phone,"
     " p.last_contacted_at, u.first_name, u.last_name, u.username"
-    " FROM people_person p LEFT JOIN accounts_user u ON u.id = p.owner_id"
+    " FROM {person} p LEFT JOIN {user} u ON u.id = p.owner_id"
     " WHERE p.id IN ({ids})"
 )
 
@@ -70,7 +72,12 @@ def person_rows(ids: list[int]) -> list[PersonRow]:
     finding the page."""
     if not ids:
         return []
-    found = fetch_all(_ROWS_SQL.format(ids=", ".join(["%s"] * len(ids))), ids)
+    sql = _ROWS_SQL.format(
+        person=connection.ops.quote_name(Person._meta.db_table),
+        user=connection.ops.quote_name(User._meta.db_table),
+        ids=", ".join(["%s"] * len(ids)),
+    )
+    found = fetch_all(sql, ids)
     return [
         PersonRow(pk, first, last, headline, email, phone, _aware(contacted), *owner)
         for pk, first, last, headline, email, phone, contacted, *owner in found
