@@ -111,7 +111,7 @@ def print_plans(client: Any, url: str, label: str) -> None:
     from django.db import connection
 
     for _, sql, params in queries_of(client, url):
-        # Quoted by the ORM, bare in the list's statements written by hand.
+        # The count and the page: each names people_person (quoted, as every statement does).
         if "people_person" not in sql and "COUNT(*)" not in sql:
             continue
         kind = "count" if "COUNT(*)" in sql else "page"

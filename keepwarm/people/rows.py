@@ -19,9 +19,11 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from keepwarm.accounts.models import User
 from keepwarm.lib.bulk import fetch_all
 from keepwarm.lib.phones import agency_region, display_phone
 from keepwarm.lib.urls import pk_url
+from keepwarm.people.models import Person
 
 # The month as the template's `date:"j M Y"` wrote it, without a translation lookup per row.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -60,7 +62,7 @@ class PersonRow:
 _ROWS_SQL = (
     "SELECT p.id, p.first_name, p.last_name, p.headline, p.email, p.phone,"
     " p.last_contacted_at, u.first_name, u.last_name, u.username"
-    " FROM people_person p LEFT JOIN accounts_user u ON u.id = p.owner_id"
+    " FROM {person} p LEFT JOIN {user} u ON u.id = p.owner_id"
     " WHERE p.id IN ({ids})"
 )
 
@@ -70,31 +72,38 @@ def person_rows(ids: list[int]) -> list[PersonRow]:
     finding the page."""
     if not ids:
         return []
-    found = fetch_all(_ROWS_SQL.format(ids=", ".join(["%s"] * len(ids))), ids)
+    sql = _ROWS_SQL.format(
+        person=connection.ops.quote_name(Person._meta.db_table),
+        user=connection.ops.quote_name(User._meta.db_table),
+        ids=", ".join(["%s"] * len(ids)),
+    )
+    found = fetch_all(sql, ids)
+    # Looked up once a page, not per row: each is a lookup through a per-thread proxy.
+    stored_in = connection.timezone
     return [
-        PersonRow(pk, first, last, headline, email, phone, _aware(contacted), *owner)
+        PersonRow(pk, first, last, headline, email, phone, _aware(contacted, stored_in), *owner)
         for pk, first, last, headline, email, phone, contacted, *owner in found
     ]
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+def _aware(moment: dt.datetime | None, stored_in: dt.tzinfo | None) -> dt.datetime | None:
     # SQLite returns the stored UTC time without its zone; the ORM adds it the same way.
     if moment is None or timezone.is_aware(moment):
         return moment
-    return timezone.make_aware(moment, connection.timezone)
+    return timezone.make_aware(moment, stored_in)
 
 
 def rows_html(rows: Iterable[PersonRow]) -> SafeString:
     """The list's table rows, as people/people.html wrote them."""
-    home = agency_region()
-    return mark_safe("".join(_row(row, home) for row in rows))  # noqa: S308 (every value escaped)
+    home, here = agency_region(), timezone.get_current_timezone()
+    return mark_safe("".join(_row(row, home, here) for row in rows))  # noqa: S308 (every value escaped)
 
 
-def _row(row: PersonRow, home: str) -> str:
+def _row(row: PersonRow, home: str, here: dt.tzinfo) -> str:
     headline = f'<div class="muted small">{escape(row.headline)}</div>' if row.headline else ""
     phone = f"<div>{escape(display_phone(row.phone, region=home))}</div>" if row.phone else ""
     contacted = (
-        _day(timezone.localtime(row.last_contacted_at))
+        _day(timezone.localtime(row.last_contacted_at, here))
         if row.last_contacted_at is not None
         else '<span class="muted">never</span>'
     )

@@ -59,6 +59,28 @@ def _namesakes(owner: User | None, how_many: int) -> list[Person]:
     )
 
 
+def _visible_in_name_order(user: User) -> list[int]:
+    """The ids the visibility rule gives `user`, in the list's order."""
+    return list(
+        visible_people(user).order_by("last_name", "first_name", "id").values_list("pk", flat=True)
+    )
+
+
+def _place(cast: Cast, people: list[Person], *, hiring: list[Person]) -> None:
+    """The owner's placements of `people`, the first ones hired by `hiring` in turn."""
+    Placement.objects.bulk_create(
+        Placement(
+            person=person,
+            company=cast.company,
+            hiring_manager=hiring[i] if i < len(hiring) else None,
+            owner=cast.owner,
+            role_title="Clerk",
+            start_date=START,
+        )
+        for i, person in enumerate(people)
+    )
+
+
 def test_next_shows_each_person_once_in_name_order_even_with_equal_names(cast: Cast) -> None:
     _namesakes(cast.owner, 130)
     _namesakes(cast.outsider, 40)  # not the owner's: never on their list
@@ -68,11 +90,7 @@ def test_next_shows_each_person_once_in_name_order_even_with_equal_names(cast: C
     )
     pages, _ = _walk(_signed_in(cast.owner), reverse("people"), PERSON_LINK)
     shown = [pk for page in pages for pk in page]
-    expected = list(
-        visible_people(cast.owner)
-        .order_by("last_name", "first_name", "id")
-        .values_list("pk", flat=True)
-    )
+    expected = _visible_in_name_order(cast.owner)
     assert [len(page) for page in pages] == [50, 50, 33]
     assert shown == expected
     assert placed.pk in shown
@@ -102,17 +120,7 @@ def test_a_consultants_pages_hold_whom_they_may_see_for_every_reason_once_each_w
     _namesakes(cast.outsider, 45)  # the outsider's own: only on ivy's list, who covers them
     theirs = _namesakes(cast.outsider, 60)
     nobodys = _namesakes(None, 30)
-    Placement.objects.bulk_create(
-        Placement(
-            person=person,
-            company=cast.company,
-            hiring_manager=nobodys[i] if i < len(nobodys) else None,
-            owner=cast.owner,
-            role_title="Clerk",
-            start_date=START,
-        )
-        for i, person in enumerate(theirs[:40])
-    )
+    _place(cast, theirs[:40], hiring=nobodys)
     set_cover(
         absent=cast.outsider,
         colleague=ivy,
@@ -124,11 +132,7 @@ def test_a_consultants_pages_hold_whom_they_may_see_for_every_reason_once_each_w
         for user in (cast.owner, ivy):
             client = _signed_in(user)
             forward, last = _walk(client, reverse("people"), PERSON_LINK)
-            expected = list(
-                visible_people(user)
-                .order_by("last_name", "first_name", "id")
-                .values_list("pk", flat=True)
-            )
+            expected = _visible_in_name_order(user)
             assert [pk for page in forward for pk in page] == expected, user.username
             backward = [PERSON_LINK.findall(last)]
             page = last
@@ -136,6 +140,28 @@ def test_a_consultants_pages_hold_whom_they_may_see_for_every_reason_once_each_w
                 page = client.get(reverse("people"), {"before": before}).content.decode()
                 backward.append(PERSON_LINK.findall(page))
             assert [[int(pk) for pk in ids] for ids in backward[::-1]] == forward
+
+
+def test_people_a_consultant_owns_and_also_placed_or_hires_through_show_once(
+    cast: Cast,
+) -> None:
+    """Most people on a consultant's placements are their own: each is listed once, in
+    name order, beside those they see only through a placement (a colleague's or nobody's),
+    whether the list reads them from the owner's index or through the placements."""
+    mine = _namesakes(cast.owner, 80)
+    colleagues = _namesakes(cast.outsider, 30)
+    nobodys = _namesakes(None, 20)
+    placed = [*mine[:40], *colleagues[:15], *nobodys[:10]]
+    managers = [*mine[40:70], *colleagues[15:25], *nobodys[10:15]]
+    _place(cast, placed, hiring=managers)
+    pages, _ = _walk(_signed_in(cast.owner), reverse("people"), PERSON_LINK)
+    shown = [pk for page in pages for pk in page]
+    expected = _visible_in_name_order(cast.owner)
+    assert shown == expected
+    assert len(shown) == len(set(shown))
+    # Not the colleague's people nobody placed them through, nor anyone else's.
+    assert {p.pk for p in [*colleagues[25:], *nobodys[15:]]}.isdisjoint(shown)
+    assert {p.pk for p in [*mine, *placed, *managers]} <= set(shown)
 
 
 def test_a_manager_pages_through_the_whole_agency_once(cast: Cast) -> None:
