@@ -111,8 +111,8 @@ def _row(row: PersonRow, home: str, here: dt.tzinfo) -> str:
         f'<tr><td><a href="{pk_url(row.pk, "person")}"><strong>{escape(row.full_name)}'
         f"</strong></a>{headline}</td>"
         f'<td class="small">{escape(row.email)}{phone}</td>'
-        f"<td>{escape(row.owner_name or '—')}</td>"
-        f"<td>{contacted}</td></tr>\n"
+        f'<td data-label="Owner">{escape(row.owner_name or "—")}</td>'
+        f'<td data-label="Last contact">{contacted}</td></tr>\n'
     )
 
 

@@ -61,7 +61,14 @@ def test_a_consultant_on_a_phone_reads_sent_mail_one_card_a_row(
 
 
 # Lists that read one card a row on a phone.
-LISTS = ("/placements/", "/companies/", "/at-risk/", "/ready-to-move/", "/network/referrals/")
+LISTS = (
+    "/people/",
+    "/placements/",
+    "/companies/",
+    "/at-risk/",
+    "/ready-to-move/",
+    "/network/referrals/",
+)
 
 
 @pytest.mark.django_db(transaction=True)

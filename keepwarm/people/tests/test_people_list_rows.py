@@ -37,14 +37,14 @@ def test_a_row_shows_link_headline_contact_owner_and_last_contact(cast: Cast) ->
     assert '<div class="muted small">Account manager, B2B software</div>' in row
     assert "priya@example.net" in row
     assert "<div>07700 900123</div>" in row
-    assert "<td>Olivia Owner</td>" in row
-    assert "<td>9 Mar 2026</td>" in row
+    assert '<td data-label="Owner">Olivia Owner</td>' in row
+    assert '<td data-label="Last contact">9 Mar 2026</td>' in row
 
 
 def test_a_row_without_contact_or_owner_says_so(cast: Cast) -> None:
     Person.objects.create(first_name="Nina", last_name="Nobody", owner=None)
     row = _row_of(_page(cast.manager), "Nina Nobody")
-    assert "<td>—</td>" in row
+    assert '<td data-label="Owner">—</td>' in row
     assert '<span class="muted">never</span>' in row
     assert "muted small" not in row and "<div>" not in row
 
