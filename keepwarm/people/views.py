@@ -22,7 +22,7 @@ from keepwarm.audit.concurrency import (
     conflict_message,
     with_current_version,
 )
-from keepwarm.audit.recording import record_people_read, record_read
+from keepwarm.audit.recording import record_people_read, record_read, showing
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
@@ -108,6 +108,13 @@ PLACEMENT_FIELDS = (
     *("owner__first_name", "owner__last_name", "owner__username"),
 )
 
+# What the log form shows of each call a log completes (DueCallField's label, the box
+# ticked for the first): the form a POST validates reads them whole, to complete one.
+DUE_CALL_FIELDS = (
+    *("id", "person", "placement", "title", "due_on", "attempts"),
+    *("placement__role_title", "placement__company__name"),
+)
+
 
 def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[str, Any]:
     user = user_of(request)
@@ -155,7 +162,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "log_form": forms.get("log_form")
         or LogCallForm(
             placements=placements.filter(person=person),
-            due=queries.due_calls_for(user, person, today=day),
+            due=queries.due_calls_for(user, person, today=day).only(*DUE_CALL_FIELDS),
             today=day,
         ),
         "note_form": forms.get("note_form") or NoteForm(),
@@ -170,6 +177,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
 @login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     found = queries.get_person_for(user_of(request), pk)
+    showing(found)  # the audit trail's "viewed" entry names them without reading them again
     return render(request, "people/person.html", _person_context(request, found))
 
 

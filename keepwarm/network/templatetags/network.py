@@ -24,9 +24,11 @@ def person_network(context: Context, person: Any) -> dict[str, Any]:
     return {
         "referred_by": referred_by,
         "referrals_made": referrals_made,
+        # Only what the card writes of each lead: its full row and its company's are ~30
+        # columns to compile for a read that, for most people, finds nothing.
         "leads_given": list(
             Lead.objects.filter(source=person)
-            .select_related("company")
+            .only("id", "source", "company_name", "role_hint", "status", "received_at")
             .order_by("-received_at")[:20]
         ),
         "statement": queries.latest_statement(person),
