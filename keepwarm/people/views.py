@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,7 @@ from keepwarm.audit.recording import record_people_read, record_read, showing
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
+from keepwarm.care.rows import today_rows_html
 from keepwarm.care.views import covering_ids, logged_message
 from keepwarm.lib.paginator import keyset_page
 from keepwarm.people import services as people_services
@@ -143,6 +145,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         .order_by("-started_on", "-id")
     )
     who = queries.looks_after(person, day=day)
+    covering = covering_ids(user, day)
     return {
         "person": person,
         "who": who,
@@ -157,7 +160,15 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "timeline": queries.timeline_for(person, user=user),
         "today": day,
         "rag": person.contact_rag(day),
-        "covering_ids": covering_ids(user, day),
+        "covering_ids": covering,
+        # Written as Today writes its rows (care.rows): the same row template's HTML.
+        "upcoming_rows": today_rows_html(
+            upcoming,
+            user_pk=user.pk,
+            today=day,
+            covering_ids=covering,
+            next_param=quote(request.get_full_path(), safe="/"),
+        ),
         "days_since_contact": person.days_since_contact(day),
         "log_form": forms.get("log_form")
         or LogCallForm(

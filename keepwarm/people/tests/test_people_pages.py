@@ -6,9 +6,11 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from keepwarm.accounts.models import ApiToken
 from keepwarm.audit.models import AuditEntry
@@ -90,6 +92,42 @@ def test_person_page_shows_roles_placement_countdown_and_timeline(cast: Cast) ->
     assert "Placed candidate" in body
     assert "Account Manager at Acme Widgets" in body
     assert "Prefers calls after 5" in body
+
+
+def test_coming_up_reads_as_the_row_template_wrote_it(cast: Cast) -> None:
+    """Coming up is written as Today's rows are (care.rows): a call to make, a colleague's
+    covered call and a check-in email the worker sends, with names needing escaping."""
+    cast.candidate.first_name = 'Priya "P" <b>'
+    cast.candidate.save()
+    today = timezone.localdate()
+    for n, (kind, title, owner) in enumerate(
+        [
+            ("call", "Week one call & <more>", cast.owner),
+            ("call", "Olivia's call", cast.colleague),
+            ("email", "Month one check-in", cast.owner),
+        ]
+    ):
+        Touchpoint.objects.create(
+            person=cast.candidate,
+            placement=cast.placement,
+            kind=kind,
+            title=title,
+            due_on=today + dt.timedelta(days=n),
+            owner=owner,
+        )
+    url = reverse("person", args=[cast.candidate.pk])
+
+    page = logged_in(cast.owner).get(url).content.decode()
+
+    shown = page.split('<h2 id="next-heading">Coming up</h2>')[1].split("</ul>")[0]
+    upcoming = Touchpoint.objects.filter(person=cast.candidate, state="planned")
+    context = {"today": today, "user": cast.owner, "covering_ids": set(), "next_param": url}
+    template = "".join(
+        render_to_string("care/_touchpoint.html", {**context, "t": t})
+        for t in upcoming.order_by("due_on", "id")
+    )
+    assert " ".join(shown.split()) == " ".join(f'<ul class="worklist"> {template}'.split())
+    assert "Log call" in shown and "Keepwarm sends this" in shown
 
 
 def test_logging_a_call_from_the_person_page_updates_timeline(cast: Cast) -> None:
