@@ -14,6 +14,7 @@ from keepwarm.audit.recording import (
     current_actor,
     record,
     recorded_in_this_request,
+    shown,
 )
 from keepwarm.lib.net import client_address
 from keepwarm.people.models import Company, Person
@@ -67,7 +68,7 @@ class AuditMiddleware:
         pk = match.kwargs.get("pk", match.kwargs.get("id"))
         if pk is None:
             return
-        found = model._base_manager.filter(pk=pk).first()
+        found = shown(model, pk) or model._base_manager.filter(pk=pk).first()
         if found is None:
             return
         record(

@@ -50,15 +50,20 @@ SYSTEM = Actor(user=None)
 _current: ContextVar[Actor] = ContextVar("keepwarm_audit_actor", default=SYSTEM)
 # Set once anything is recorded during a request, so the middleware does not log it twice.
 _recorded: ContextVar[bool] = ContextVar("keepwarm_audit_recorded", default=False)
+# The record a page read to show (`showing`): the middleware names its "viewed" entry from
+# it instead of reading the row again.
+_shown: ContextVar[models.Model | None] = ContextVar("keepwarm_audit_shown", default=None)
 
 
 @contextmanager
 def acting_as(actor: Actor) -> Iterator[None]:
     token = _current.set(actor)
     recorded = _recorded.set(False)
+    shown = _shown.set(None)
     try:
         yield
     finally:
+        _shown.reset(shown)
         _recorded.reset(recorded)
         _current.reset(token)
 
@@ -77,6 +82,19 @@ def current_actor() -> Actor:
 
 def recorded_in_this_request() -> bool:
     return _recorded.get()
+
+
+def showing(obj: models.Model) -> None:
+    """This request's page shows `obj`, as read: its "viewed" entry is named from it."""
+    _shown.set(obj)
+
+
+def shown(model: type[models.Model], pk: Any) -> models.Model | None:
+    """The record of `model` with `pk` the page said it shows, if it said so."""
+    obj = _shown.get()
+    if obj is None or type(obj) is not model or str(obj.pk) != str(pk):
+        return None
+    return obj
 
 
 def person_id_of(obj: models.Model) -> int | None:

@@ -388,10 +388,21 @@ def _live() -> QuerySet[Placement]:
     return Placement.objects.filter(left_on__isnull=True).exclude(status__in=Placement.ENDED)
 
 
+# What looking after someone reads of their live placement: its owner, whole (callers make
+# them the owner of a referral or a call, the personal page shows how to reach them), and
+# where it is. The full rows of a placement and its company are 47 more columns to compile.
+LIVE_PLACEMENT_FIELDS = ("id", "person", "hiring_manager", "start_date", "owner", "company__name")
+
+
 def live_placement(person: Person) -> Placement | None:
     """The person's current placement (not ended, not left) as the placed candidate, else
     the latest current one they are hiring manager for: whoever owns it looks after them."""
-    live = _live().select_related("owner", "company").order_by("-start_date", "-id")
+    live = (
+        _live()
+        .select_related("owner", "company")
+        .only(*LIVE_PLACEMENT_FIELDS)
+        .order_by("-start_date", "-id")
+    )
     return live.filter(person=person).first() or live.filter(hiring_manager=person).first()
 
 

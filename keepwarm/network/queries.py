@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -16,6 +17,7 @@ from keepwarm.care.queries import (
     visible_people,
     visible_placements,
 )
+from keepwarm.lib.bulk import fetch_all
 from keepwarm.network import readiness
 from keepwarm.network.models import (
     FALLEN_THROUGH,
@@ -23,7 +25,6 @@ from keepwarm.network.models import (
     Lead,
     Readiness,
     Referral,
-    StatusStatement,
 )
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.queries import off_limits
@@ -188,8 +189,31 @@ def what_we_know(company: Company, *, user: User) -> QuerySet[IntelNote]:
     return intel_notes(user).filter(about).select_related("source_person", "author", "company")
 
 
-def latest_statement(person: Person) -> StatusStatement | None:
-    return person.statements.order_by("-created_at", "-id").first()
+@dataclass(frozen=True)
+class NetworkOf:
+    """What the person page's network card has to read about someone, if anything."""
+
+    referred: bool  # someone referred them
+    referring: bool  # they referred someone
+    leads: bool  # they passed on a lead
+    statement_id: int | None  # their latest status statement
+
+
+# Asked on every view of a person's page, whose network card reads referrals both ways,
+# leads and the latest statement: for most people there are none, so one statement written
+# once (each part an index lookup) says which of those reads to make.
+_NETWORK_OF = (
+    "SELECT EXISTS(SELECT 1 FROM network_referral WHERE referred_id = %s),"
+    " EXISTS(SELECT 1 FROM network_referral WHERE referrer_id = %s),"
+    " EXISTS(SELECT 1 FROM network_lead WHERE source_id = %s),"
+    " (SELECT id FROM network_statusstatement WHERE person_id = %s"
+    " ORDER BY created_at DESC, id DESC LIMIT 1)"
+)
+
+
+def network_of(person: Person) -> NetworkOf:
+    [(referred, referring, leads, statement_id)] = fetch_all(_NETWORK_OF, [person.pk] * 4)
+    return NetworkOf(bool(referred), bool(referring), bool(leads), statement_id)
 
 
 def visible_people_among(user: User, people: QuerySet[Person]) -> QuerySet[Person]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,10 +23,11 @@ from keepwarm.audit.concurrency import (
     conflict_message,
     with_current_version,
 )
-from keepwarm.audit.recording import record_people_read, record_read
+from keepwarm.audit.recording import record_people_read, record_read, showing
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
+from keepwarm.care.rows import today_rows_html
 from keepwarm.care.views import covering_ids, logged_message
 from keepwarm.lib.paginator import keyset_page
 from keepwarm.people import services as people_services
@@ -115,6 +117,13 @@ PLACEMENT_FIELDS = (
     *("owner__first_name", "owner__last_name", "owner__username"),
 )
 
+# What the log form shows of each call a log completes (DueCallField's label, the box
+# ticked for the first): the form a POST validates reads them whole, to complete one.
+DUE_CALL_FIELDS = (
+    *("id", "person", "placement", "title", "due_on", "attempts"),
+    *("placement__role_title", "placement__company__name"),
+)
+
 
 def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[str, Any]:
     user = user_of(request)
@@ -143,6 +152,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         .order_by("-started_on", "-id")
     )
     who = queries.looks_after(person, day=day)
+    covering = covering_ids(user, day)
     return {
         "person": person,
         "who": who,
@@ -157,12 +167,20 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "timeline": queries.timeline_for(person, user=user),
         "today": day,
         "rag": person.contact_rag(day),
-        "covering_ids": covering_ids(user, day),
+        "covering_ids": covering,
+        # Written as Today writes its rows (care.rows): the same row template's HTML.
+        "upcoming_rows": today_rows_html(
+            upcoming,
+            user_pk=user.pk,
+            today=day,
+            covering_ids=covering,
+            next_param=quote(request.get_full_path(), safe="/"),
+        ),
         "days_since_contact": person.days_since_contact(day),
         "log_form": forms.get("log_form")
         or LogCallForm(
             placements=placements.filter(person=person),
-            due=queries.due_calls_for(user, person, today=day),
+            due=queries.due_calls_for(user, person, today=day).only(*DUE_CALL_FIELDS),
             today=day,
         ),
         "note_form": forms.get("note_form") or NoteForm(),
@@ -177,6 +195,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
 @login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     found = queries.get_person_for(user_of(request), pk)
+    showing(found)  # the audit trail's "viewed" entry names them without reading them again
     return render(request, "people/person.html", _person_context(request, found))
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from keepwarm.lib import humane, urls
-from keepwarm.lib.inputs import field_input
+from keepwarm.lib.inputs import field_html, field_input
 
 register = template.Library()
 
@@ -58,6 +58,12 @@ def main_nav(context: dict[str, Any]) -> SafeString:
 def as_input(field: BoundField) -> SafeString:
     """`{{ field|as_input }}` writes what `{{ field }}` does, without a widget template."""
     return field_input(field)
+
+
+@register.filter
+def as_field(field: BoundField) -> SafeString:
+    """`{{ field|as_field }}` writes what `{% include "_field.html" %}` did, in Python."""
+    return field_html(field)
 
 
 @register.filter

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from django import forms
+from django.template import engines
+from django.utils.safestring import mark_safe
 
-from keepwarm.lib.inputs import field_input
+from keepwarm.lib.inputs import field_html, field_input
 from keepwarm.lib.widgets import DateInput
 
 
@@ -74,3 +76,40 @@ def test_typed_values_and_errors_are_written_as_django_writes_them(data: dict[st
     form = EveryWidget(data)
     form.is_valid()
     assert_written_as_django_writes(form)
+
+
+# templates/_field.html as it was before field_html wrote it: the page must read the same.
+FIELD_TEMPLATE = """{% load keepwarm %}<div class="field{% if field.errors %} has-error{% endif %}">
+  {% if field.field.widget.input_type == "checkbox" %}
+  <label for="{{ field.id_for_label }}">{{ field|as_input }} {{ field.label }}</label>
+  {% else %}
+  <label for="{{ field.id_for_label }}">{{ field.label }}{% if not field.field.required %} <span class="muted small">(optional)</span>{% endif %}</label>
+  {{ field|as_input }}
+  {% endif %}
+  {% if field.errors %}<ul class="errorlist" id="{{ field.auto_id }}_errors">{% for e in field.errors %}<li>{{ e }}</li>{% endfor %}</ul>{% endif %}
+  {% if field.help_text %}<p class="help">{{ field.help_text }}</p>{% endif %}
+</div>
+"""  # noqa: E501 (the template's own lines, as they were)
+
+
+class Labelled(forms.Form):
+    """Labels and help that need escaping, and some already safe."""
+
+    who = forms.CharField(label='Who said "no" & why <exactly>', help_text="Tom & Jerry's <b>")
+    safe = forms.CharField(required=False, label=mark_safe("<em>Safe</em> label"))
+    ticked = forms.BooleanField(required=False, label="I agree & consent", help_text="Once.")
+
+
+@pytest.mark.parametrize("form_class", [EveryWidget, Labelled])
+@pytest.mark.parametrize("data", [None, {}, {"name": "A" * 300, "who": "x", "started_on": "no"}])
+def test_a_whole_field_is_written_as_the_field_template_wrote_it(
+    form_class: type[forms.Form], data: dict[str, Any] | None
+) -> None:
+    form = form_class(data, prefix="p") if data is not None else form_class()
+    form.is_valid()
+    template = engines["django"].from_string(FIELD_TEMPLATE)
+    included = engines["django"].from_string('{% include "_field.html" %}')
+    for field in form:
+        expected = template.render({"field": field})
+        assert field_html(field) == expected, field.name
+        assert included.render({"field": field}) == expected, field.name

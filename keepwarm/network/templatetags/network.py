@@ -10,7 +10,7 @@ from django.template import Context
 from keepwarm.care.queries import visible_people
 from keepwarm.network import queries
 from keepwarm.network.forms import StatementForm
-from keepwarm.network.models import Lead, Vacancy
+from keepwarm.network.models import Lead, StatusStatement, Vacancy
 from keepwarm.network.performance import ClientKnowledge, Record, client_knowledge, records
 
 register = template.Library()
@@ -20,16 +20,27 @@ register = template.Library()
 def person_network(context: Context, person: Any) -> dict[str, Any]:
     """Referrals made and received (attribution both ways), leads given, latest statement;
     who referred them is named only if the user may open that person too."""
-    referred_by, referrals_made = queries.referrals_about(context["user"], person)
+    has = queries.network_of(person)
+    referred_by, referrals_made = (
+        queries.referrals_about(context["user"], person)
+        if has.referred or has.referring
+        else ([], [])
+    )
     return {
         "referred_by": referred_by,
         "referrals_made": referrals_made,
+        # Only what the card writes of each lead: its full row and its company's are ~30
+        # columns to compile.
         "leads_given": list(
             Lead.objects.filter(source=person)
-            .select_related("company")
+            .only("id", "source", "company_name", "role_hint", "status", "received_at")
             .order_by("-received_at")[:20]
-        ),
-        "statement": queries.latest_statement(person),
+        )
+        if has.leads
+        else [],
+        "statement": StatusStatement.objects.filter(pk=has.statement_id).first()
+        if has.statement_id is not None
+        else None,
         "statement_form": StatementForm(prefix="statement"),
     }
 

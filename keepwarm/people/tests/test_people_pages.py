@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from keepwarm.accounts.models import ApiToken
+from keepwarm.audit.models import AuditEntry
 from keepwarm.care.models import Touchpoint
 from keepwarm.conftest import START, Cast
 from keepwarm.mail.models import OutboxMessage
+from keepwarm.people.forms import role_company_names
 from keepwarm.people.models import Company, Note, Person, Role
 from keepwarm.placements.models import Placement
 from keepwarm.portal.personal import raise_concern
@@ -86,6 +92,42 @@ def test_person_page_shows_roles_placement_countdown_and_timeline(cast: Cast) ->
     assert "Placed candidate" in body
     assert "Account Manager at Acme Widgets" in body
     assert "Prefers calls after 5" in body
+
+
+def test_coming_up_reads_as_the_row_template_wrote_it(cast: Cast) -> None:
+    """Coming up is written as Today's rows are (care.rows): a call to make, a colleague's
+    covered call and a check-in email the worker sends, with names needing escaping."""
+    cast.candidate.first_name = 'Priya "P" <b>'
+    cast.candidate.save()
+    today = timezone.localdate()
+    for n, (kind, title, owner) in enumerate(
+        [
+            ("call", "Week one call & <more>", cast.owner),
+            ("call", "Olivia's call", cast.colleague),
+            ("email", "Month one check-in", cast.owner),
+        ]
+    ):
+        Touchpoint.objects.create(
+            person=cast.candidate,
+            placement=cast.placement,
+            kind=kind,
+            title=title,
+            due_on=today + dt.timedelta(days=n),
+            owner=owner,
+        )
+    url = reverse("person", args=[cast.candidate.pk])
+
+    page = logged_in(cast.owner).get(url).content.decode()
+
+    shown = page.split('<h2 id="next-heading">Coming up</h2>')[1].split("</ul>")[0]
+    upcoming = Touchpoint.objects.filter(person=cast.candidate, state="planned")
+    context = {"today": today, "user": cast.owner, "covering_ids": set(), "next_param": url}
+    template = "".join(
+        render_to_string("care/_touchpoint.html", {**context, "t": t})
+        for t in upcoming.order_by("due_on", "id")
+    )
+    assert " ".join(shown.split()) == " ".join(f'<ul class="worklist"> {template}'.split())
+    assert "Log call" in shown and "Keepwarm sends this" in shown
 
 
 def test_logging_a_call_from_the_person_page_updates_timeline(cast: Cast) -> None:
@@ -231,6 +273,39 @@ def test_adding_a_role_takes_a_typed_company_name_and_suggests_only_a_few(
         {"kind": Role.Kind.CLIENT_CONTACT, "company": "Nobody Ltd", "started_on": "2026-01-05"},
     )
     assert "No company called “Nobody Ltd”" in unknown.content.decode()
+
+
+def test_role_suggestions_put_their_own_companies_first_then_the_newest_once_each(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("keepwarm.people.forms.ROLE_COMPANIES_OFFERED", 3)
+    zed = Company.objects.create(name="Zed & Sons")
+    Role.objects.create(
+        person=cast.candidate, kind=Role.Kind.CANDIDATE, company=zed, started_on=START
+    )
+    Company.objects.bulk_create(Company(name=f"Other Co {n}") for n in range(5))
+    Company.objects.create(name="Acme Widgets")  # the same name as their client: said once
+
+    assert role_company_names(cast.candidate) == [
+        *sorted([cast.company.name, "Zed & Sons"]),
+        *("Other Co 4", "Other Co 3"),
+    ]
+    # A hiring manager is offered the company they hire for.
+    assert role_company_names(cast.client_contact)[0] == cast.company.name
+
+
+def test_a_person_page_view_is_recorded_naming_the_person_it_read_once(cast: Cast) -> None:
+    client = logged_in(cast.owner)
+    url = reverse("person", args=[cast.candidate.pk])
+    client.get(url)
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+
+    entry = AuditEntry.objects.filter(action="viewed").latest("id")
+    assert (entry.object_repr, entry.person_id) == (cast.candidate.full_name, cast.candidate.pk)
+    reads = [q for q in ctx.captured_queries if q["sql"].startswith('SELECT "people_person"."id"')]
+    assert len(reads) == 1
 
 
 @pytest.fixture

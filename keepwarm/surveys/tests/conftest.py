@@ -63,6 +63,11 @@ def asked(db: None) -> Asked:
 
 @pytest.fixture
 def invitation(cast: Cast, asked: Asked) -> Invitation:
+    return sent_invitation(cast, asked)
+
+
+def sent_invitation(cast: Cast, asked: Asked) -> Invitation:
+    """An invitation to `asked` for Priya about her placement at Acme, sent just now."""
     now = timezone.now()
     made = create_invitation(
         placement=cast.placement,
