@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.agency.models import agency_settings
-from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
+from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
-from keepwarm.lib.bulk import fetch_all
+from keepwarm.lib.bulk import fetch_all, ids_param
 from keepwarm.lib.memo import remembered
-from keepwarm.people.models import Note, Person, rag_after
+from keepwarm.people.models import Company, Note, Person, rag_after
 from keepwarm.placements.models import Placement
 
 if TYPE_CHECKING:
@@ -44,10 +44,52 @@ class ColdContact:
     is_client: bool  # the hiring manager rather than the placed person
 
 
+class Callee(NamedTuple):
+    """Whom a due call is with, as Today shows them (and its call button dials)."""
+
+    pk: int
+    full_name: str
+    phone: str
+
+
+_KIND_LABELS = dict(Kind.choices)
+_OUTCOME_LABELS = dict(Touchpoint.Outcome.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class DueCall:
+    """A planned call, meeting or note due on Today, with what its row shows: read as
+    values (Today reads up to a hundred on every request), not as five model instances."""
+
+    pk: int
+    kind: str
+    audience: str
+    title: str
+    due_on: dt.date
+    attempts: int
+    outcome: str
+    person: Callee
+    placement_id: int | None
+    role_title: str  # the placement's, "" without one
+    company_name: str
+    owner_id: int
+    owner_name: str  # first name, else username
+
+    @property
+    def kind_label(self) -> str:
+        """Touchpoint.get_kind_display."""
+        return _KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def outcome_label(self) -> str:
+        """Touchpoint.get_outcome_display."""
+        return _OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+
 @dataclass
 class Today:
     today: dt.date
-    due: list[Touchpoint] = field(default_factory=list)
+    due: list[DueCall] = field(default_factory=list)
     guarantee_ending: list[Placement] = field(default_factory=list)
     going_cold: list[ColdContact] = field(default_factory=list)
     going_cold_count: int = 0
@@ -59,16 +101,16 @@ class Today:
     emails_due: int = 0
 
     @property
-    def overdue(self) -> list[Touchpoint]:
+    def overdue(self) -> list[DueCall]:
         return [t for t in self.due if t.due_on < self.today]
 
     @property
-    def next_call(self) -> Touchpoint | None:
+    def next_call(self) -> DueCall | None:
         """The call (or meeting) to make first: the oldest due, as `due` is ordered."""
         return self.due[0] if self.due else None
 
     @property
-    def due_today(self) -> list[Touchpoint]:
+    def due_today(self) -> list[DueCall]:
         return [t for t in self.due if t.due_on >= self.today]
 
     @property
@@ -150,6 +192,75 @@ TODAY_ROW_FIELDS = (
 )
 
 
+# What a row on Today shows (care/rows.py), for the calls of `ids`, oldest due first. Written
+# once (prepared on PostgreSQL): compiling it through the ORM and building five model
+# instances a row cost more than the query takes. The ids are one parameter (an array on
+# PostgreSQL, JSON for json_each on SQLite).
+_DUE_ROWS = (
+    "SELECT t.id, t.kind, t.audience, t.title, t.due_on, t.attempts, t.outcome,"
+    " t.person_id, c.first_name, c.last_name, c.phone, t.placement_id, p.role_title, co.name,"
+    " t.owner_id, u.first_name, u.username"
+    " FROM {touchpoint} t INNER JOIN {person} c ON t.person_id = c.id"
+    " LEFT OUTER JOIN {placement} p ON t.placement_id = p.id"
+    " LEFT OUTER JOIN {company} co ON p.company_id = co.id"
+    " INNER JOIN {user} u ON t.owner_id = u.id"
+    " WHERE t.id {ids} ORDER BY t.due_on, t.id"
+)
+_IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
+
+
+def due_calls(ids: list[int]) -> list[DueCall]:
+    """The calls of `ids` as Today's rows show them, oldest due first."""
+    quote = connection.ops.quote_name
+    sql = _DUE_ROWS.format(
+        touchpoint=quote(Touchpoint._meta.db_table),
+        person=quote(Person._meta.db_table),
+        placement=quote(Placement._meta.db_table),
+        company=quote(Company._meta.db_table),
+        user=quote(User._meta.db_table),
+        ids=_IDS[connection.vendor],
+    )
+    return [_due_call(*row) for row in fetch_all(sql, [ids_param(ids)])]
+
+
+def _due_call(
+    pk: int,
+    kind: str,
+    audience: str,
+    title: str,
+    due_on: dt.date,
+    attempts: int,
+    outcome: str,
+    person_id: int,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    placement_id: int | None,
+    role_title: str | None,
+    company_name: str | None,
+    owner_id: int,
+    owner_first_name: str,
+    owner_username: str,
+) -> DueCall:
+    """One row of _DUE_ROWS, in its columns' order."""
+    return DueCall(
+        pk=pk,
+        kind=kind,
+        audience=audience,
+        title=title,
+        due_on=due_on,
+        attempts=attempts,
+        outcome=outcome,
+        # Person.full_name's rule.
+        person=Callee(person_id, f"{first_name} {last_name}".strip(), phone),
+        placement_id=placement_id,
+        role_title=role_title or "",
+        company_name=company_name or "",
+        owner_id=owner_id,
+        owner_name=owner_first_name or owner_username,
+    )
+
+
 def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> Today:
     """A consultant's start page: a handful of queries whatever the agency's size.
 
@@ -170,14 +281,7 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
     due_today_ids = [pk for pk, due_on in calls if due_on >= today]
     all_due = _count_due(owner_ids, today)
     shown = overdue_ids[:DUE_SHOWN] + due_today_ids[:DUE_SHOWN]
-    due: list[Touchpoint] = []
-    if shown:
-        due = list(
-            Touchpoint.objects.filter(pk__in=shown)
-            .select_related("person", "placement", "placement__company", "owner")
-            .only(*TODAY_ROW_FIELDS)
-            .order_by("due_on", "id")
-        )
+    due = due_calls(shown) if shown else []
     going_cold, going_cold_count = _going_cold(user, today, shown=cold_shown)
     return Today(
         today=today,
