@@ -33,12 +33,23 @@ GUARANTEE_WARNING_DAYS = 14
 DUE_SHOWN = 50
 
 
-@dataclass
-class ColdContact:
-    """Someone on the consultant's active placements who has not heard from them lately."""
+class Named(NamedTuple):
+    """Someone a list names and links to."""
 
-    person: Person
-    placement: Placement
+    pk: int
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ColdContact:
+    """Someone on the consultant's active placements who has not heard from them lately,
+    with what Going cold shows of them (read as values, as Today's calls are)."""
+
+    person: Named
+    placement_id: int
+    placed_name: str  # the placed candidate's, for a hiring manager's line
+    role_title: str
+    company_name: str
     rag: str  # "red" or "amber"
     days_since_contact: int | None  # None: never contacted
     is_client: bool  # the hiring manager rather than the placed person
@@ -356,16 +367,6 @@ def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
     return sorted(shown, key=lambda p: (p.guarantee_ends_on, p.pk))
 
 
-# What Going cold shows and sorts by; the rest of each row is never read.
-COLD_FIELDS = (
-    *("id", "person", "hiring_manager", "company", "role_title", "start_date", "status"),
-    *("person__first_name", "person__last_name", "person__last_contacted_at"),
-    *("hiring_manager__first_name", "hiring_manager__last_name"),
-    "hiring_manager__last_contacted_at",
-    "company__name",
-)
-
-
 # The active placements of one owner where the placed person or the hiring manager was last
 # contacted before the amber day (or never), in the order ties are shown in.
 _COLD_CANDIDATES = (
@@ -380,22 +381,32 @@ _COLD_CANDIDATES = (
 )
 
 
-def _days_since(at: dt.datetime | str | None, today: dt.date) -> int | None:
-    """Person.days_since_contact for a last-contact time read by hand: SQLite gives it back
-    as UTC text (the ORM's converter is not in the way), PostgreSQL as an aware datetime."""
+# What Going cold shows of the placements of `ids` (one parameter, as _DUE_ROWS's).
+_COLD_SHOWN = (
+    "SELECT p.id, p.role_title, co.name, c.first_name, c.last_name, m.first_name, m.last_name"
+    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
+    " LEFT OUTER JOIN {person} m ON p.hiring_manager_id = m.id"
+    " INNER JOIN {company} co ON p.company_id = co.id WHERE p.id {ids}"
+)
+
+
+def _days_since(at: dt.datetime | str | None, today: dt.date, tz: dt.tzinfo) -> int | None:
+    """Person.days_since_contact for a last-contact time read by hand, in the agency's time
+    zone `tz`: SQLite gives it back as UTC text (the ORM's converter is not in the way),
+    PostgreSQL as an aware datetime."""
     if at is None:
         return None
     if isinstance(at, str):
         at = dt.datetime.fromisoformat(at)
     if timezone.is_naive(at):
         at = at.replace(tzinfo=dt.UTC)
-    return (today - timezone.localdate(at)).days
+    return (today - at.astimezone(tz).date()).days
 
 
 def _going_cold(
     user: User, today: dt.date, *, shown: int | None = None
 ) -> tuple[list[ColdContact], int]:
-    """The coldest contacts first (at most `shown` of them as objects), and how many in all."""
+    """The coldest contacts first (at most `shown` of them), and how many in all."""
     # Anyone last contacted before the local midnight after the amber day is cold;
     # Person.contact_rag says how cold.
     amber_since = timezone.make_aware(
@@ -405,7 +416,7 @@ def _going_cold(
     )
 
     since = connection.ops.adapt_datetimefield_value(amber_since)
-    # Who is cold is decided from five columns a row; only the rows shown become objects.
+    # Who is cold is decided from five columns a row; only the rows shown are read in full.
     # The statement is written once (prepared on PostgreSQL): compiling it through the ORM
     # cost more than running it. Local days come from Person's own rule (last_contact_on).
     rows = fetch_all(
@@ -417,13 +428,14 @@ def _going_cold(
         [user.pk, *(s.value for s in Placement.ACTIVE), *[since, since]],
     )
     seen: set[int] = set()
+    tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
     # (rag, days since contact, placement id, person id, is_client)
     found: list[tuple[str, int | None, int, int, bool]] = []
     for placement_id, person_id, person_at, manager_id, manager_at in rows:
         for pk, at, is_client in ((person_id, person_at, False), (manager_id, manager_at, True)):
             if pk is None or pk in seen:
                 continue
-            days = _days_since(at, today)
+            days = _days_since(at, today, tz)
             rag = rag_after(days)
             if rag == "green":
                 continue
@@ -436,32 +448,41 @@ def _going_cold(
 
     found.sort(key=coldest_first)
     chosen = found if shown is None else found[:shown]
-    placements = Placement.objects.filter(pk__in={entry[2] for entry in chosen})
-    by_id = (
-        {
-            p.pk: p
-            for p in placements.select_related("person", "hiring_manager", "company").only(
-                *COLD_FIELDS
-            )
-        }
-        if chosen
-        else {}
+    if not chosen:
+        return [], len(found)
+    placements = _cold_shown({entry[2] for entry in chosen})
+    return [_cold_contact(entry, placements) for entry in chosen], len(found)
+
+
+def _cold_shown(ids: set[int]) -> dict[int, tuple[Any, ...]]:
+    """_COLD_SHOWN's rows by placement id."""
+    quote = connection.ops.quote_name
+    sql = _COLD_SHOWN.format(
+        placement=quote(Placement._meta.db_table),
+        person=quote(Person._meta.db_table),
+        company=quote(Company._meta.db_table),
+        ids=_IDS[connection.vendor],
     )
-    contacts = []
-    for rag, days, placement_id, person_id, is_client in chosen:
-        placement = by_id[placement_id]
-        person = placement.hiring_manager if is_client else placement.person
-        assert person is not None and person.pk == person_id
-        contacts.append(
-            ColdContact(
-                person=person,
-                placement=placement,
-                rag=rag,
-                days_since_contact=days,
-                is_client=is_client,
-            )
-        )
-    return contacts, len(found)
+    return {row[0]: row for row in fetch_all(sql, [ids_param(sorted(ids))])}
+
+
+def _cold_contact(
+    entry: tuple[str, int | None, int, int, bool], shown: dict[int, tuple[Any, ...]]
+) -> ColdContact:
+    rag, days, placement_id, person_id, is_client = entry
+    _, role_title, company, first_name, last_name, manager_first, manager_last = shown[placement_id]
+    placed_name = f"{first_name} {last_name}".strip()  # Person.full_name's rule
+    name = f"{manager_first} {manager_last}".strip() if is_client else placed_name
+    return ColdContact(
+        person=Named(person_id, name),
+        placement_id=placement_id,
+        placed_name=placed_name,
+        role_title=role_title,
+        company_name=company,
+        rag=rag,
+        days_since_contact=days,
+        is_client=is_client,
+    )
 
 
 def covered_owner_ids(user: User, day: dt.date | None = None) -> list[int]:

@@ -152,6 +152,8 @@ def test_today_shows_guarantee_day_and_going_cold_people(cast: Cast) -> None:
     # Nobody has ever been contacted: both the candidate and the hiring manager are red.
     assert "badge-red" in page
     assert "Harry Hughes" in page
+    assert "Hiring manager for Priya Patel at Acme Widgets" in page
+    assert "Account Manager at Acme Widgets" in page
 
 
 def test_today_counts_check_in_emails_and_links_to_the_rest_of_the_calls(
