@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -19,7 +20,7 @@ from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
 from keepwarm.lib.bulk import fetch_all, ids_param
 from keepwarm.lib.memo import remembered
-from keepwarm.people.models import Company, Note, Person, rag_after
+from keepwarm.people.models import Company, GuaranteeUnit, Note, Person, rag_after
 from keepwarm.placements.models import Placement
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ class DueCall:
 class Today:
     today: dt.date
     due: list[DueCall] = field(default_factory=list)
-    guarantee_ending: list[Placement] = field(default_factory=list)
+    guarantee_ending: list[GuaranteeEnding] = field(default_factory=list)
     going_cold: list[ColdContact] = field(default_factory=list)
     going_cold_count: int = 0
     covering: list[User] = field(default_factory=list)
@@ -222,8 +223,13 @@ _IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM js
 
 def due_calls(ids: list[int]) -> list[DueCall]:
     """The calls of `ids` as Today's rows show them, oldest due first."""
+    return [_due_call(*row) for row in _fetch_for_ids(_DUE_ROWS, ids)]
+
+
+def _fetch_for_ids(statement: str, ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """The rows of one of Today's statements for the rows of `ids`, its tables named."""
     quote = connection.ops.quote_name
-    sql = _DUE_ROWS.format(
+    sql = statement.format(
         touchpoint=quote(Touchpoint._meta.db_table),
         person=quote(Person._meta.db_table),
         placement=quote(Placement._meta.db_table),
@@ -231,7 +237,7 @@ def due_calls(ids: list[int]) -> list[DueCall]:
         user=quote(User._meta.db_table),
         ids=_IDS[connection.vendor],
     )
-    return [_due_call(*row) for row in fetch_all(sql, [ids_param(ids)])]
+    return fetch_all(sql, [ids_param(sorted(ids))])
 
 
 def _due_call(
@@ -307,15 +313,6 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
     )
 
 
-# What Guarantees ending soon shows (with its countdown); most candidates are dropped in Python.
-GUARANTEE_FIELDS = (
-    *("id", "person", "company", "owner", "role_title", "status", "start_date"),
-    *("guarantee_length", "guarantee_unit"),
-    *("person__first_name", "person__last_name", "company__name"),
-    *("owner__first_name", "owner__last_name", "owner__username"),
-)
-
-
 class _Terms:
     """A placement's guarantee terms with Placement's own rule for the end date, without
     building a model instance (all of its fields' defaults) for each candidate row."""
@@ -329,6 +326,29 @@ class _Terms:
         self.guarantee_unit = guarantee_unit
 
 
+_GUARANTEE_UNITS = dict(GuaranteeUnit.choices)
+
+
+class GuaranteeEnding(_Terms):
+    """A placement on Guarantees ending soon, with what the list shows of it; its countdown
+    (placements/_countdown.html) reads it as it reads a Placement, by Placement's rules."""
+
+    __slots__ = ("company_name", "person", "pk", "role_title")
+    guarantee_day: Any = Placement.guarantee_day
+
+    def __init__(
+        self, pk: int, terms: _Terms, *, person: Named, role_title: str, company_name: str
+    ) -> None:
+        super().__init__(terms.start_date, terms.guarantee_length, terms.guarantee_unit)
+        self.pk = pk
+        self.person = person
+        self.role_title = role_title
+        self.company_name = company_name
+
+    def get_guarantee_unit_display(self) -> str:
+        return _GUARANTEE_UNITS.get(self.guarantee_unit, self.guarantee_unit)
+
+
 # Placements of `owners` with a guarantee that has begun or begins by the horizon.
 _GUARANTEE_CANDIDATES = (
     "SELECT id, start_date, guarantee_length, guarantee_unit FROM {placement}"
@@ -337,11 +357,20 @@ _GUARANTEE_CANDIDATES = (
 )
 
 
-def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
+# What the list shows of the placements of `ids` (one parameter, as _DUE_ROWS's).
+_GUARANTEE_SHOWN = (
+    "SELECT p.id, p.role_title, c.first_name, c.last_name, co.name, p.person_id"
+    " FROM {placement} p"
+    " INNER JOIN {person} c ON p.person_id = c.id"
+    " INNER JOIN {company} co ON p.company_id = co.id WHERE p.id {ids}"
+)
+
+
+def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnding]:
     # The end date is computed (working or calendar days), so the database narrows by
     # start date and status and Python applies the exact rule to the few columns it needs;
-    # only the placements that end soon are loaded as objects, with what the page shows.
-    # The candidates' statement is written once (prepared on PostgreSQL), as Going cold's.
+    # only for the placements that end soon is what the page shows read. Both statements
+    # are written once (prepared on PostgreSQL), as Going cold's.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
     statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
     candidates = fetch_all(
@@ -352,18 +381,25 @@ def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
         ),
         [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)],
     )
-    ending = [
-        pk
+    ending = {
+        pk: terms
         for pk, start, length, unit in candidates
-        if today <= _Terms(start, length, unit).guarantee_ends_on <= horizon
-    ]
+        if today <= (terms := _Terms(start, length, unit)).guarantee_ends_on <= horizon
+    }
     if not ending:
         return []
-    shown = (
-        Placement.objects.filter(pk__in=ending)
-        .select_related("person", "company", "owner")
-        .only(*GUARANTEE_FIELDS)
-    )
+    shown = [
+        GuaranteeEnding(
+            pk,
+            ending[pk],
+            person=Named(person_id, f"{first_name} {last_name}".strip()),
+            role_title=role_title,
+            company_name=company_name,
+        )
+        for pk, role_title, first_name, last_name, company_name, person_id in _fetch_for_ids(
+            _GUARANTEE_SHOWN, ending
+        )
+    ]
     return sorted(shown, key=lambda p: (p.guarantee_ends_on, p.pk))
 
 
@@ -456,14 +492,7 @@ def _going_cold(
 
 def _cold_shown(ids: set[int]) -> dict[int, tuple[Any, ...]]:
     """_COLD_SHOWN's rows by placement id."""
-    quote = connection.ops.quote_name
-    sql = _COLD_SHOWN.format(
-        placement=quote(Placement._meta.db_table),
-        person=quote(Person._meta.db_table),
-        company=quote(Company._meta.db_table),
-        ids=_IDS[connection.vendor],
-    )
-    return {row[0]: row for row in fetch_all(sql, [ids_param(sorted(ids))])}
+    return {row[0]: row for row in _fetch_for_ids(_COLD_SHOWN, ids)}
 
 
 def _cold_contact(

@@ -59,10 +59,10 @@ def test_guarantee_ending_within_14_days_on_today(cast: Cast) -> None:
     ends_on = placement.guarantee_ends_on
 
     assert today_for(cast.owner, today=ends_on - dt.timedelta(days=15)).guarantee_ending == []
-    assert today_for(cast.owner, today=ends_on - dt.timedelta(days=14)).guarantee_ending == [
-        placement
-    ]
-    assert today_for(cast.owner, today=ends_on).guarantee_ending == [placement]
+    for day in (ends_on - dt.timedelta(days=14), ends_on):
+        [ending] = today_for(cast.owner, today=day).guarantee_ending
+        assert (ending.pk, ending.guarantee_ends_on) == (placement.pk, ends_on)
+        assert ending.guarantee_day(day) == placement.guarantee_day(day)
     assert today_for(cast.owner, today=ends_on + dt.timedelta(days=1)).guarantee_ending == []
 
 
@@ -207,7 +207,7 @@ def test_today_query_count_stays_constant_as_data_grows(
             assert t.owner_name and t.person.full_name
             assert t.placement_id is not None and t.company_name
         for p in large.guarantee_ending:
-            assert p.person.full_name and p.company.name and p.owner.display_name
+            assert p.person.full_name and p.company_name and p.role_title
         for c in large.going_cold:
             assert c.person.full_name and c.company_name
 
