@@ -349,80 +349,64 @@ class GuaranteeEnding(_Terms):
         return _GUARANTEE_UNITS.get(self.guarantee_unit, self.guarantee_unit)
 
 
-# Placements of `owners` with a guarantee that has begun or begins by the horizon.
+# Placements of `owners` with a guarantee that has begun or begins by the horizon, with what
+# the list shows of them: one round trip (on PostgreSQL) for the whole list.
 _GUARANTEE_CANDIDATES = (
-    "SELECT id, start_date, guarantee_length, guarantee_unit FROM {placement}"
-    " WHERE owner_id IN ({owners}) AND status IN ({statuses})"
-    " AND guarantee_length > 0 AND start_date <= %s"
-)
-
-
-# What the list shows of the placements of `ids` (one parameter, as _DUE_ROWS's).
-_GUARANTEE_SHOWN = (
-    "SELECT p.id, p.role_title, c.first_name, c.last_name, co.name, p.person_id"
-    " FROM {placement} p"
+    "SELECT p.id, p.start_date, p.guarantee_length, p.guarantee_unit,"
+    " p.role_title, p.person_id, c.first_name, c.last_name, co.name FROM {placement} p"
     " INNER JOIN {person} c ON p.person_id = c.id"
-    " INNER JOIN {company} co ON p.company_id = co.id WHERE p.id {ids}"
+    " INNER JOIN {company} co ON p.company_id = co.id"
+    " WHERE p.owner_id IN ({owners}) AND p.status IN ({statuses})"
+    " AND p.guarantee_length > 0 AND p.start_date <= %s"
 )
 
 
 def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnding]:
     # The end date is computed (working or calendar days), so the database narrows by
-    # start date and status and Python applies the exact rule to the few columns it needs;
-    # only for the placements that end soon is what the page shows read. Both statements
-    # are written once (prepared on PostgreSQL), as Going cold's.
+    # start date and status and Python applies the exact rule. The statement is written
+    # once (prepared on PostgreSQL), as Going cold's.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
     statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
     candidates = fetch_all(
         _GUARANTEE_CANDIDATES.format(
             placement=connection.ops.quote_name(Placement._meta.db_table),
+            person=connection.ops.quote_name(Person._meta.db_table),
+            company=connection.ops.quote_name(Company._meta.db_table),
             owners=", ".join(["%s"] * len(owner_ids)),
             statuses=", ".join(["%s"] * len(statuses)),
         ),
         [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)],
     )
-    ending = {
-        pk: terms
-        for pk, start, length, unit in candidates
-        if today <= (terms := _Terms(start, length, unit)).guarantee_ends_on <= horizon
-    }
-    if not ending:
-        return []
-    shown = [
+    ending = [
         GuaranteeEnding(
             pk,
-            ending[pk],
+            terms,
             person=Named(person_id, f"{first_name} {last_name}".strip()),
             role_title=role_title,
             company_name=company_name,
         )
-        for pk, role_title, first_name, last_name, company_name, person_id in _fetch_for_ids(
-            _GUARANTEE_SHOWN, ending
+        for pk, start, length, unit, role_title, person_id, first_name, last_name, company_name in (
+            candidates
         )
+        if today <= (terms := _Terms(start, length, unit)).guarantee_ends_on <= horizon
     ]
-    return sorted(shown, key=lambda p: (p.guarantee_ends_on, p.pk))
+    return sorted(ending, key=lambda p: (p.guarantee_ends_on, p.pk))
 
 
 # The active placements of one owner where the placed person or the hiring manager was last
-# contacted before the amber day (or never), in the order ties are shown in.
+# contacted before the amber day (or never), in the order ties are shown in, with what
+# Going cold shows of them: one round trip (on PostgreSQL) for the whole list.
 _COLD_CANDIDATES = (
-    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id, m.last_contacted_at"
+    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id, m.last_contacted_at,"
+    " p.role_title, co.name, c.first_name, c.last_name, m.first_name, m.last_name"
     " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
     " LEFT OUTER JOIN {person} m ON p.hiring_manager_id = m.id"
+    " INNER JOIN {company} co ON p.company_id = co.id"
     " WHERE p.owner_id = %s AND p.status IN ({active})"
     " AND (c.last_contacted_at IS NULL OR c.last_contacted_at < %s"
     " OR (p.hiring_manager_id IS NOT NULL"
     " AND (m.last_contacted_at IS NULL OR m.last_contacted_at < %s)))"
     " ORDER BY p.start_date, p.id"
-)
-
-
-# What Going cold shows of the placements of `ids` (one parameter, as _DUE_ROWS's).
-_COLD_SHOWN = (
-    "SELECT p.id, p.role_title, co.name, c.first_name, c.last_name, m.first_name, m.last_name"
-    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
-    " LEFT OUTER JOIN {person} m ON p.hiring_manager_id = m.id"
-    " INNER JOIN {company} co ON p.company_id = co.id WHERE p.id {ids}"
 )
 
 
@@ -452,22 +436,24 @@ def _going_cold(
     )
 
     since = connection.ops.adapt_datetimefield_value(amber_since)
-    # Who is cold is decided from five columns a row; only the rows shown are read in full.
+    # Who is cold is decided from five columns a row; only the entries shown are named.
     # The statement is written once (prepared on PostgreSQL): compiling it through the ORM
     # cost more than running it. Local days come from Person's own rule (last_contact_on).
     rows = fetch_all(
         _COLD_CANDIDATES.format(
             placement=connection.ops.quote_name(Placement._meta.db_table),
             person=connection.ops.quote_name(Person._meta.db_table),
+            company=connection.ops.quote_name(Company._meta.db_table),
             active=", ".join(["%s"] * len(Placement.ACTIVE)),
         ),
         [user.pk, *(s.value for s in Placement.ACTIVE), *[since, since]],
     )
     seen: set[int] = set()
     tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
-    # (rag, days since contact, placement id, person id, is_client)
-    found: list[tuple[str, int | None, int, int, bool]] = []
-    for placement_id, person_id, person_at, manager_id, manager_at in rows:
+    # (rag, days since contact, the placement's row, person id, is_client)
+    found: list[tuple[str, int | None, tuple[Any, ...], int, bool]] = []
+    for row in rows:
+        _, person_id, person_at, manager_id, manager_at = row[:5]
         for pk, at, is_client in ((person_id, person_at, False), (manager_id, manager_at, True)):
             if pk is None or pk in seen:
                 continue
@@ -476,30 +462,22 @@ def _going_cold(
             if rag == "green":
                 continue
             seen.add(pk)
-            found.append((rag, days, placement_id, pk, is_client))
+            found.append((rag, days, row, pk, is_client))
 
-    def coldest_first(entry: tuple[str, int | None, int, int, bool]) -> tuple[int, int]:
+    def coldest_first(entry: tuple[str, int | None, tuple[Any, ...], int, bool]) -> tuple[int, int]:
         rag, days = entry[0], entry[1]
         return (0 if rag == "red" else 1, -(days if days is not None else 10**6))
 
     found.sort(key=coldest_first)
     chosen = found if shown is None else found[:shown]
-    if not chosen:
-        return [], len(found)
-    placements = _cold_shown({entry[2] for entry in chosen})
-    return [_cold_contact(entry, placements) for entry in chosen], len(found)
-
-
-def _cold_shown(ids: set[int]) -> dict[int, tuple[Any, ...]]:
-    """_COLD_SHOWN's rows by placement id."""
-    return {row[0]: row for row in _fetch_for_ids(_COLD_SHOWN, ids)}
+    return [_cold_contact(*entry) for entry in chosen], len(found)
 
 
 def _cold_contact(
-    entry: tuple[str, int | None, int, int, bool], shown: dict[int, tuple[Any, ...]]
+    rag: str, days: int | None, row: tuple[Any, ...], person_id: int, is_client: bool
 ) -> ColdContact:
-    rag, days, placement_id, person_id, is_client = entry
-    _, role_title, company, first_name, last_name, manager_first, manager_last = shown[placement_id]
+    placement_id = row[0]
+    role_title, company, first_name, last_name, manager_first, manager_last = row[5:]
     placed_name = f"{first_name} {last_name}".strip()  # Person.full_name's rule
     name = f"{manager_first} {manager_last}".strip() if is_client else placed_name
     return ColdContact(
