@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.agency.models import agency_settings
 from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
 from keepwarm.lib.bulk import fetch_all, ids_param
@@ -350,12 +349,13 @@ class GuaranteeEnding(_Terms):
 
 
 # Placements of `owners` with a guarantee that has begun or begins by the horizon, with what
-# the list shows of them: one round trip (on PostgreSQL) for the whole list.
+# the list shows of them: one round trip (on PostgreSQL) for the whole list. The company is
+# looked up row by row (a correlated subquery): joined, PostgreSQL read all 5,000 companies.
 _GUARANTEE_CANDIDATES = (
-    "SELECT p.id, p.start_date, p.guarantee_length, p.guarantee_unit,"
-    " p.role_title, p.person_id, c.first_name, c.last_name, co.name FROM {placement} p"
-    " INNER JOIN {person} c ON p.person_id = c.id"
-    " INNER JOIN {company} co ON p.company_id = co.id"
+    "SELECT p.id, p.start_date, p.guarantee_length, p.guarantee_unit, p.role_title,"
+    " p.person_id, c.first_name, c.last_name,"
+    " (SELECT co.name FROM {company} co WHERE co.id = p.company_id)"
+    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
     " WHERE p.owner_id IN ({owners}) AND p.status IN ({statuses})"
     " AND p.guarantee_length > 0 AND p.start_date <= %s"
 )
@@ -393,20 +393,21 @@ def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnd
     return sorted(ending, key=lambda p: (p.guarantee_ends_on, p.pk))
 
 
-# The active placements of one owner where the placed person or the hiring manager was last
-# contacted before the amber day (or never), in the order ties are shown in, with what
-# Going cold shows of them: one round trip (on PostgreSQL) for the whole list.
+# The active placements of one owner, with when the placed person and the hiring manager
+# were last contacted, in the order ties are shown in, and what Going cold shows of them:
+# one round trip (on PostgreSQL) for the whole list; who is cold is decided in Python. The
+# hiring manager and the company are looked up row by row (correlated subqueries): joined,
+# PostgreSQL's planner walked the people's primary key from its start and read all 5,000
+# companies, for a hundred-odd rows.
 _COLD_CANDIDATES = (
-    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id, m.last_contacted_at,"
-    " p.role_title, co.name, c.first_name, c.last_name, m.first_name, m.last_name"
+    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id,"
+    " (SELECT m.last_contacted_at FROM {person} m WHERE m.id = p.hiring_manager_id),"
+    " p.role_title, (SELECT co.name FROM {company} co WHERE co.id = p.company_id),"
+    " c.first_name, c.last_name,"
+    " (SELECT m.first_name FROM {person} m WHERE m.id = p.hiring_manager_id),"
+    " (SELECT m.last_name FROM {person} m WHERE m.id = p.hiring_manager_id)"
     " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
-    " LEFT OUTER JOIN {person} m ON p.hiring_manager_id = m.id"
-    " INNER JOIN {company} co ON p.company_id = co.id"
-    " WHERE p.owner_id = %s AND p.status IN ({active})"
-    " AND (c.last_contacted_at IS NULL OR c.last_contacted_at < %s"
-    " OR (p.hiring_manager_id IS NOT NULL"
-    " AND (m.last_contacted_at IS NULL OR m.last_contacted_at < %s)))"
-    " ORDER BY p.start_date, p.id"
+    " WHERE p.owner_id = %s AND p.status IN ({active}) ORDER BY p.start_date, p.id"
 )
 
 
@@ -427,18 +428,10 @@ def _going_cold(
     user: User, today: dt.date, *, shown: int | None = None
 ) -> tuple[list[ColdContact], int]:
     """The coldest contacts first (at most `shown` of them), and how many in all."""
-    # Anyone last contacted before the local midnight after the amber day is cold;
-    # Person.contact_rag says how cold.
-    amber_since = timezone.make_aware(
-        dt.datetime.combine(
-            today - dt.timedelta(days=agency_settings().amber_days - 1), dt.time.min
-        )
-    )
-
-    since = connection.ops.adapt_datetimefield_value(amber_since)
-    # Who is cold is decided from five columns a row; only the entries shown are named.
-    # The statement is written once (prepared on PostgreSQL): compiling it through the ORM
-    # cost more than running it. Local days come from Person's own rule (last_contact_on).
+    # Who is cold, and how cold, is decided from five columns a row by Person's own rule
+    # (rag_after, on the agency's calendar day); only the entries shown are named. The
+    # statement is written once (prepared on PostgreSQL): compiling it through the ORM cost
+    # more than running it.
     rows = fetch_all(
         _COLD_CANDIDATES.format(
             placement=connection.ops.quote_name(Placement._meta.db_table),
@@ -446,7 +439,7 @@ def _going_cold(
             company=connection.ops.quote_name(Company._meta.db_table),
             active=", ".join(["%s"] * len(Placement.ACTIVE)),
         ),
-        [user.pk, *(s.value for s in Placement.ACTIVE), *[since, since]],
+        [user.pk, *(s.value for s in Placement.ACTIVE)],
     )
     seen: set[int] = set()
     tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
