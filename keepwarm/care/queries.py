@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
@@ -14,12 +15,11 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.agency.models import agency_settings
-from keepwarm.care.models import SENT_BY_WORKER, Touchpoint
+from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
-from keepwarm.lib.bulk import fetch_all
+from keepwarm.lib.bulk import fetch_all, ids_param
 from keepwarm.lib.memo import remembered
-from keepwarm.people.models import Note, Person, rag_after
+from keepwarm.people.models import Company, GuaranteeUnit, Note, Person, rag_after
 from keepwarm.placements.models import Placement
 
 if TYPE_CHECKING:
@@ -33,22 +33,75 @@ GUARANTEE_WARNING_DAYS = 14
 DUE_SHOWN = 50
 
 
-@dataclass
-class ColdContact:
-    """Someone on the consultant's active placements who has not heard from them lately."""
+class Named(NamedTuple):
+    """Someone a list names and links to."""
 
-    person: Person
-    placement: Placement
+    pk: int
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ColdContact:
+    """Someone on the consultant's active placements who has not heard from them lately,
+    with what Going cold shows of them (read as values, as Today's calls are)."""
+
+    person: Named
+    placement_id: int
+    placed_name: str  # the placed candidate's, for a hiring manager's line
+    role_title: str
+    company_name: str
     rag: str  # "red" or "amber"
     days_since_contact: int | None  # None: never contacted
     is_client: bool  # the hiring manager rather than the placed person
 
 
+class Callee(NamedTuple):
+    """Whom a due call is with, as Today shows them (and its call button dials)."""
+
+    pk: int
+    full_name: str
+    phone: str
+
+
+_KIND_LABELS = dict(Kind.choices)
+_OUTCOME_LABELS = dict(Touchpoint.Outcome.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class DueCall:
+    """A planned call, meeting or note due on Today, with what its row shows: read as
+    values (Today reads up to a hundred on every request), not as five model instances."""
+
+    pk: int
+    kind: str
+    audience: str
+    title: str
+    due_on: dt.date
+    attempts: int
+    outcome: str
+    person: Callee
+    placement_id: int | None
+    role_title: str  # the placement's, "" without one
+    company_name: str
+    owner_id: int
+    owner_name: str  # first name, else username
+
+    @property
+    def kind_label(self) -> str:
+        """Touchpoint.get_kind_display."""
+        return _KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def outcome_label(self) -> str:
+        """Touchpoint.get_outcome_display."""
+        return _OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+
 @dataclass
 class Today:
     today: dt.date
-    due: list[Touchpoint] = field(default_factory=list)
-    guarantee_ending: list[Placement] = field(default_factory=list)
+    due: list[DueCall] = field(default_factory=list)
+    guarantee_ending: list[GuaranteeEnding] = field(default_factory=list)
     going_cold: list[ColdContact] = field(default_factory=list)
     going_cold_count: int = 0
     covering: list[User] = field(default_factory=list)
@@ -59,16 +112,16 @@ class Today:
     emails_due: int = 0
 
     @property
-    def overdue(self) -> list[Touchpoint]:
+    def overdue(self) -> list[DueCall]:
         return [t for t in self.due if t.due_on < self.today]
 
     @property
-    def next_call(self) -> Touchpoint | None:
+    def next_call(self) -> DueCall | None:
         """The call (or meeting) to make first: the oldest due, as `due` is ordered."""
         return self.due[0] if self.due else None
 
     @property
-    def due_today(self) -> list[Touchpoint]:
+    def due_today(self) -> list[DueCall]:
         return [t for t in self.due if t.due_on >= self.today]
 
     @property
@@ -96,25 +149,30 @@ _DUE_CALLS_SQLITE = (
     " WHERE owner_id IN ({owners}) AND due_on <= %s"
     " AND state = 'planned' AND NOT (kind IN ('email', 'questionnaire')) ORDER BY due_on, id"
 )
+# The same on PostgreSQL, written once (prepared there), the owners one array parameter.
+_DUE_CALLS_POSTGRESQL = (
+    "SELECT id, due_on FROM {table} WHERE owner_id = ANY(%s::bigint[]) AND due_on <= %s"
+    " AND state = 'planned' AND NOT (kind IN ('email', 'questionnaire')) ORDER BY due_on, id"
+)
 
 
 def _due_calls(owner_ids: list[int], today: dt.date) -> list[tuple[int, dt.date]]:
     """(id, due_on) of the calls and meetings due, from the small partial index
     touchpoint_calls_due: the owner's due check-in emails (thousands when the worker is
     behind) are not in it at all."""
-    if connection.vendor != "sqlite":
-        return list(due_work(owner_ids, today=today).values_list("id", "due_on"))
+    # The index's own condition is written as literals (see below).
+    assert Touchpoint.State.PLANNED.value == "planned"
+    assert SENT_BY_WORKER == ("email", "questionnaire")
+    table = connection.ops.quote_name(Touchpoint._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = _DUE_CALLS_POSTGRESQL.format(table=table)
+        return [(pk, due_on) for pk, due_on in fetch_all(sql, [ids_param(owner_ids), today])]
     # Without statistics (no ANALYZE) SQLite prefers touchpoint_owner_due, which has one
     # more equality column, and reads every due email to drop it: ~30 ms instead of 0.1.
     # INDEXED BY fails loudly, rather than going slow, if the index no longer applies. The
     # index's own condition is written as literals: SQLite only sees that a query implies
     # a partial index's WHERE when the terms are the same, and a parameter is not 'planned'.
-    assert Touchpoint.State.PLANNED.value == "planned"
-    assert SENT_BY_WORKER == ("email", "questionnaire")
-    sql = _DUE_CALLS_SQLITE.format(
-        table=connection.ops.quote_name(Touchpoint._meta.db_table),
-        owners=", ".join(["%s"] * len(owner_ids)),
-    )
+    sql = _DUE_CALLS_SQLITE.format(table=table, owners=", ".join(["%s"] * len(owner_ids)))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*owner_ids, today.isoformat()])
         # Django's SQLite connection turns a "date" column into a date by its declared type.
@@ -150,6 +208,80 @@ TODAY_ROW_FIELDS = (
 )
 
 
+# What a row on Today shows (care/rows.py), for the calls of `ids`, oldest due first. Written
+# once (prepared on PostgreSQL): compiling it through the ORM and building five model
+# instances a row cost more than the query takes. The ids are one parameter (an array on
+# PostgreSQL, JSON for json_each on SQLite).
+_DUE_ROWS = (
+    "SELECT t.id, t.kind, t.audience, t.title, t.due_on, t.attempts, t.outcome,"
+    " t.person_id, c.first_name, c.last_name, c.phone, t.placement_id, p.role_title, co.name,"
+    " t.owner_id, u.first_name, u.username"
+    " FROM {touchpoint} t INNER JOIN {person} c ON t.person_id = c.id"
+    " LEFT OUTER JOIN {placement} p ON t.placement_id = p.id"
+    " LEFT OUTER JOIN {company} co ON p.company_id = co.id"
+    " INNER JOIN {user} u ON t.owner_id = u.id"
+    " WHERE t.id {ids} ORDER BY t.due_on, t.id"
+)
+_IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
+
+
+def due_calls(ids: list[int]) -> list[DueCall]:
+    """The calls of `ids` as Today's rows show them, oldest due first."""
+    return [_due_call(*row) for row in _fetch_for_ids(_DUE_ROWS, ids)]
+
+
+def _fetch_for_ids(statement: str, ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """The rows of one of Today's statements for the rows of `ids`, its tables named."""
+    quote = connection.ops.quote_name
+    sql = statement.format(
+        touchpoint=quote(Touchpoint._meta.db_table),
+        person=quote(Person._meta.db_table),
+        placement=quote(Placement._meta.db_table),
+        company=quote(Company._meta.db_table),
+        user=quote(User._meta.db_table),
+        ids=_IDS[connection.vendor],
+    )
+    return fetch_all(sql, [ids_param(sorted(ids))])
+
+
+def _due_call(
+    pk: int,
+    kind: str,
+    audience: str,
+    title: str,
+    due_on: dt.date,
+    attempts: int,
+    outcome: str,
+    person_id: int,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    placement_id: int | None,
+    role_title: str | None,
+    company_name: str | None,
+    owner_id: int,
+    owner_first_name: str,
+    owner_username: str,
+) -> DueCall:
+    """One row of _DUE_ROWS, in its columns' order."""
+    return DueCall(
+        pk=pk,
+        kind=kind,
+        audience=audience,
+        title=title,
+        due_on=due_on,
+        attempts=attempts,
+        outcome=outcome,
+        # Person.full_name's rule.
+        person=Callee(person_id, f"{first_name} {last_name}".strip(), phone),
+        placement_id=placement_id,
+        role_title=role_title or "",
+        company_name=company_name or "",
+        owner_id=owner_id,
+        owner_name=owner_first_name or owner_username,
+    )
+
+
 def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> Today:
     """A consultant's start page: a handful of queries whatever the agency's size.
 
@@ -170,14 +302,7 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
     due_today_ids = [pk for pk, due_on in calls if due_on >= today]
     all_due = _count_due(owner_ids, today)
     shown = overdue_ids[:DUE_SHOWN] + due_today_ids[:DUE_SHOWN]
-    due: list[Touchpoint] = []
-    if shown:
-        due = list(
-            Touchpoint.objects.filter(pk__in=shown)
-            .select_related("person", "placement", "placement__company", "owner")
-            .only(*TODAY_ROW_FIELDS)
-            .order_by("due_on", "id")
-        )
+    due = due_calls(shown) if shown else []
     going_cold, going_cold_count = _going_cold(user, today, shown=cold_shown)
     return Today(
         today=today,
@@ -190,15 +315,6 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
         due_today_count=len(due_today_ids),
         emails_due=all_due - len(calls),
     )
-
-
-# What Guarantees ending soon shows (with its countdown); most candidates are dropped in Python.
-GUARANTEE_FIELDS = (
-    *("id", "person", "company", "owner", "role_title", "status", "start_date"),
-    *("guarantee_length", "guarantee_unit"),
-    *("person__first_name", "person__last_name", "company__name"),
-    *("owner__first_name", "owner__last_name", "owner__username"),
-)
 
 
 class _Terms:
@@ -214,150 +330,164 @@ class _Terms:
         self.guarantee_unit = guarantee_unit
 
 
-# Placements of `owners` with a guarantee that has begun or begins by the horizon.
+_GUARANTEE_UNITS = dict(GuaranteeUnit.choices)
+
+
+class GuaranteeEnding(_Terms):
+    """A placement on Guarantees ending soon, with what the list shows of it; its countdown
+    (placements/_countdown.html) reads it as it reads a Placement, by Placement's rules."""
+
+    __slots__ = ("company_name", "person", "pk", "role_title")
+    guarantee_day: Any = Placement.guarantee_day
+
+    def __init__(
+        self, pk: int, terms: _Terms, *, person: Named, role_title: str, company_name: str
+    ) -> None:
+        super().__init__(terms.start_date, terms.guarantee_length, terms.guarantee_unit)
+        self.pk = pk
+        self.person = person
+        self.role_title = role_title
+        self.company_name = company_name
+
+    def get_guarantee_unit_display(self) -> str:
+        return _GUARANTEE_UNITS.get(self.guarantee_unit, self.guarantee_unit)
+
+
+# Placements of `owners` with a guarantee that has begun or begins by the horizon, with what
+# the list shows of them: one round trip (on PostgreSQL) for the whole list. The company is
+# looked up row by row (a correlated subquery): joined, PostgreSQL read all 5,000 companies.
 _GUARANTEE_CANDIDATES = (
-    "SELECT id, start_date, guarantee_length, guarantee_unit FROM {placement}"
-    " WHERE owner_id IN ({owners}) AND status IN ({statuses})"
-    " AND guarantee_length > 0 AND start_date <= %s"
+    "SELECT p.id, p.start_date, p.guarantee_length, p.guarantee_unit, p.role_title,"
+    " p.person_id, c.first_name, c.last_name,"
+    " (SELECT co.name FROM {company} co WHERE co.id = p.company_id)"
+    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
+    " WHERE p.owner_id IN ({owners}) AND p.status IN ({statuses})"
+    " AND p.guarantee_length > 0 AND p.start_date <= %s"
 )
 
 
-def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[Placement]:
+def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnding]:
     # The end date is computed (working or calendar days), so the database narrows by
-    # start date and status and Python applies the exact rule to the few columns it needs;
-    # only the placements that end soon are loaded as objects, with what the page shows.
-    # The candidates' statement is written once (prepared on PostgreSQL), as Going cold's.
+    # start date and status and Python applies the exact rule. The statement is written
+    # once (prepared on PostgreSQL), as Going cold's.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
     statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
     candidates = fetch_all(
         _GUARANTEE_CANDIDATES.format(
             placement=connection.ops.quote_name(Placement._meta.db_table),
+            person=connection.ops.quote_name(Person._meta.db_table),
+            company=connection.ops.quote_name(Company._meta.db_table),
             owners=", ".join(["%s"] * len(owner_ids)),
             statuses=", ".join(["%s"] * len(statuses)),
         ),
         [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)],
     )
     ending = [
-        pk
-        for pk, start, length, unit in candidates
-        if today <= _Terms(start, length, unit).guarantee_ends_on <= horizon
+        GuaranteeEnding(
+            pk,
+            terms,
+            person=Named(person_id, f"{first_name} {last_name}".strip()),
+            role_title=role_title,
+            company_name=company_name,
+        )
+        for pk, start, length, unit, role_title, person_id, first_name, last_name, company_name in (
+            candidates
+        )
+        if today <= (terms := _Terms(start, length, unit)).guarantee_ends_on <= horizon
     ]
-    if not ending:
-        return []
-    shown = (
-        Placement.objects.filter(pk__in=ending)
-        .select_related("person", "company", "owner")
-        .only(*GUARANTEE_FIELDS)
-    )
-    return sorted(shown, key=lambda p: (p.guarantee_ends_on, p.pk))
+    return sorted(ending, key=lambda p: (p.guarantee_ends_on, p.pk))
 
 
-# What Going cold shows and sorts by; the rest of each row is never read.
-COLD_FIELDS = (
-    *("id", "person", "hiring_manager", "company", "role_title", "start_date", "status"),
-    *("person__first_name", "person__last_name", "person__last_contacted_at"),
-    *("hiring_manager__first_name", "hiring_manager__last_name"),
-    "hiring_manager__last_contacted_at",
-    "company__name",
-)
-
-
-# The active placements of one owner where the placed person or the hiring manager was last
-# contacted before the amber day (or never), in the order ties are shown in.
+# The active placements of one owner, with when the placed person and the hiring manager
+# were last contacted, in the order ties are shown in, and what Going cold shows of them:
+# one round trip (on PostgreSQL) for the whole list; who is cold is decided in Python. The
+# hiring manager and the company are looked up row by row (correlated subqueries): joined,
+# PostgreSQL's planner walked the people's primary key from its start and read all 5,000
+# companies, for a hundred-odd rows.
 _COLD_CANDIDATES = (
-    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id, m.last_contacted_at"
+    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id,"
+    " (SELECT m.last_contacted_at FROM {person} m WHERE m.id = p.hiring_manager_id),"
+    " p.role_title, (SELECT co.name FROM {company} co WHERE co.id = p.company_id),"
+    " c.first_name, c.last_name,"
+    " (SELECT m.first_name FROM {person} m WHERE m.id = p.hiring_manager_id),"
+    " (SELECT m.last_name FROM {person} m WHERE m.id = p.hiring_manager_id)"
     " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
-    " LEFT OUTER JOIN {person} m ON p.hiring_manager_id = m.id"
-    " WHERE p.owner_id = %s AND p.status IN ({active})"
-    " AND (c.last_contacted_at IS NULL OR c.last_contacted_at < %s"
-    " OR (p.hiring_manager_id IS NOT NULL"
-    " AND (m.last_contacted_at IS NULL OR m.last_contacted_at < %s)))"
-    " ORDER BY p.start_date, p.id"
+    " WHERE p.owner_id = %s AND p.status IN ({active}) ORDER BY p.start_date, p.id"
 )
 
 
-def _days_since(at: dt.datetime | str | None, today: dt.date) -> int | None:
-    """Person.days_since_contact for a last-contact time read by hand: SQLite gives it back
-    as UTC text (the ORM's converter is not in the way), PostgreSQL as an aware datetime."""
+def _days_since(at: dt.datetime | str | None, today: dt.date, tz: dt.tzinfo) -> int | None:
+    """Person.days_since_contact for a last-contact time read by hand, in the agency's time
+    zone `tz`: SQLite gives it back as UTC text (the ORM's converter is not in the way),
+    PostgreSQL as an aware datetime."""
     if at is None:
         return None
     if isinstance(at, str):
         at = dt.datetime.fromisoformat(at)
     if timezone.is_naive(at):
         at = at.replace(tzinfo=dt.UTC)
-    return (today - timezone.localdate(at)).days
+    return (today - at.astimezone(tz).date()).days
 
 
 def _going_cold(
     user: User, today: dt.date, *, shown: int | None = None
 ) -> tuple[list[ColdContact], int]:
-    """The coldest contacts first (at most `shown` of them as objects), and how many in all."""
-    # Anyone last contacted before the local midnight after the amber day is cold;
-    # Person.contact_rag says how cold.
-    amber_since = timezone.make_aware(
-        dt.datetime.combine(
-            today - dt.timedelta(days=agency_settings().amber_days - 1), dt.time.min
-        )
-    )
-
-    since = connection.ops.adapt_datetimefield_value(amber_since)
-    # Who is cold is decided from five columns a row; only the rows shown become objects.
-    # The statement is written once (prepared on PostgreSQL): compiling it through the ORM
-    # cost more than running it. Local days come from Person's own rule (last_contact_on).
+    """The coldest contacts first (at most `shown` of them), and how many in all."""
+    # Who is cold, and how cold, is decided from five columns a row by Person's own rule
+    # (rag_after, on the agency's calendar day); only the entries shown are named. The
+    # statement is written once (prepared on PostgreSQL): compiling it through the ORM cost
+    # more than running it.
     rows = fetch_all(
         _COLD_CANDIDATES.format(
             placement=connection.ops.quote_name(Placement._meta.db_table),
             person=connection.ops.quote_name(Person._meta.db_table),
+            company=connection.ops.quote_name(Company._meta.db_table),
             active=", ".join(["%s"] * len(Placement.ACTIVE)),
         ),
-        [user.pk, *(s.value for s in Placement.ACTIVE), *[since, since]],
+        [user.pk, *(s.value for s in Placement.ACTIVE)],
     )
     seen: set[int] = set()
-    # (rag, days since contact, placement id, person id, is_client)
-    found: list[tuple[str, int | None, int, int, bool]] = []
-    for placement_id, person_id, person_at, manager_id, manager_at in rows:
+    tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
+    # (rag, days since contact, the placement's row, person id, is_client)
+    found: list[tuple[str, int | None, tuple[Any, ...], int, bool]] = []
+    for row in rows:
+        _, person_id, person_at, manager_id, manager_at = row[:5]
         for pk, at, is_client in ((person_id, person_at, False), (manager_id, manager_at, True)):
             if pk is None or pk in seen:
                 continue
-            days = _days_since(at, today)
+            days = _days_since(at, today, tz)
             rag = rag_after(days)
             if rag == "green":
                 continue
             seen.add(pk)
-            found.append((rag, days, placement_id, pk, is_client))
+            found.append((rag, days, row, pk, is_client))
 
-    def coldest_first(entry: tuple[str, int | None, int, int, bool]) -> tuple[int, int]:
+    def coldest_first(entry: tuple[str, int | None, tuple[Any, ...], int, bool]) -> tuple[int, int]:
         rag, days = entry[0], entry[1]
         return (0 if rag == "red" else 1, -(days if days is not None else 10**6))
 
     found.sort(key=coldest_first)
     chosen = found if shown is None else found[:shown]
-    placements = Placement.objects.filter(pk__in={entry[2] for entry in chosen})
-    by_id = (
-        {
-            p.pk: p
-            for p in placements.select_related("person", "hiring_manager", "company").only(
-                *COLD_FIELDS
-            )
-        }
-        if chosen
-        else {}
+    return [_cold_contact(*entry) for entry in chosen], len(found)
+
+
+def _cold_contact(
+    rag: str, days: int | None, row: tuple[Any, ...], person_id: int, is_client: bool
+) -> ColdContact:
+    placement_id = row[0]
+    role_title, company, first_name, last_name, manager_first, manager_last = row[5:]
+    placed_name = f"{first_name} {last_name}".strip()  # Person.full_name's rule
+    name = f"{manager_first} {manager_last}".strip() if is_client else placed_name
+    return ColdContact(
+        person=Named(person_id, name),
+        placement_id=placement_id,
+        placed_name=placed_name,
+        role_title=role_title,
+        company_name=company,
+        rag=rag,
+        days_since_contact=days,
+        is_client=is_client,
     )
-    contacts = []
-    for rag, days, placement_id, person_id, is_client in chosen:
-        placement = by_id[placement_id]
-        person = placement.hiring_manager if is_client else placement.person
-        assert person is not None and person.pk == person_id
-        contacts.append(
-            ColdContact(
-                person=person,
-                placement=placement,
-                rag=rag,
-                days_since_contact=days,
-                is_client=is_client,
-            )
-        )
-    return contacts, len(found)
 
 
 def covered_owner_ids(user: User, day: dt.date | None = None) -> list[int]:

@@ -4,90 +4,59 @@ Measured at agency size (bench/bench_pages.py --profile): Today's 40-odd rows th
 care/_touchpoint.html (an include, a dozen lookups and filters, two URLs and a `with` per
 row) were nearly half of the page's CPU, several times what the list50 anchor spends on its
 whole table. A row Today shows is always a planned call, meeting or note due by today with
-no form open; that kind is written here as one escaped string per row, and any other (a
-check-in email, work already done, a row with its log or skip form) still goes through the
-template, which the placement's and person's pages use too. The care/tests hold each row
-written here to what the template wrote."""
+no form open (queries.DueCall, read as values); that kind is written here as one escaped
+string per row. Every other kind (a check-in email, work already done, a row with its log
+or skip form) goes through the template, which the placement's, person's and Due pages use.
+The care/tests hold each row written here to what the template writes for the same
+touchpoint."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper
-from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
+from keepwarm.care.models import Kind, Touchpoint
+from keepwarm.care.queries import DueCall
 from keepwarm.care.templatetags.keepwarm import short_date
 from keepwarm.lib.phones import dial_phone, display_phone
 from keepwarm.lib.urls import pk_url
 
 
 def today_rows_html(
-    touchpoints: Iterable[Touchpoint],
+    calls: Iterable[DueCall],
     *,
     user_pk: int,
     today: dt.date,
     covering_ids: set[int],
     next_param: str,
 ) -> SafeString:
-    """The rows of Today's lists, as care/_touchpoint.html wrote them; `next_param` is where
+    """The rows of Today's lists, as care/_touchpoint.html writes them; `next_param` is where
     each row's buttons come back to, already quoted for a URL."""
     here = escape(next_param)
-    return mark_safe(  # noqa: S308 (every value escaped, or rendered by the template)
+    return mark_safe(  # noqa: S308 (every value escaped)
         "".join(
             _row(t, user_pk=user_pk, today=today, covering_ids=covering_ids, here=here)
-            if written_here(t)
-            else _template_row(
-                t, user_pk=user_pk, today=today, covering_ids=covering_ids, next_param=next_param
-            )
-            for t in touchpoints
+            for t in calls
         )
     )
 
 
-def written_here(touchpoint: Touchpoint) -> bool:
-    """The rows Today shows: planned work a consultant does (the worker sends the rest)."""
-    return touchpoint.state == Touchpoint.State.PLANNED and touchpoint.kind not in SENT_BY_WORKER
-
-
-def _template_row(
-    t: Touchpoint, *, user_pk: int, today: dt.date, covering_ids: set[int], next_param: str
-) -> str:
-    context: dict[str, Any] = {
-        "t": t,
-        "today": today,
-        "user": _Someone(user_pk),
-        "covering_ids": covering_ids,
-        "next_param": next_param,
-    }
-    return render_to_string("care/_touchpoint.html", context)
-
-
-class _Someone:
-    """The signed-in user as the template reads them (only their pk)."""
-
-    __slots__ = ("pk",)
-
-    def __init__(self, pk: int) -> None:
-        self.pk = pk
-
-
-def _row(t: Touchpoint, *, user_pk: int, today: dt.date, covering_ids: set[int], here: str) -> str:
+def _row(t: DueCall, *, user_pk: int, today: dt.date, covering_ids: set[int], here: str) -> str:
     pk = t.pk
     log_url = pk_url(pk, "log_touchpoint")
     skip_url = pk_url(pk, "skip_touchpoint")
-    log_label = "Log call" if t.kind == Kind.CALL else f"Log {escape(t.get_kind_display().lower())}"
+    log_label = "Log call" if t.kind == Kind.CALL else f"Log {escape(t.kind_label.lower())}"
     return (
         f'<li id="tp-{pk}" class="">\n  <div class="item">\n    <div class="what">\n      '
         f"{_due_badge(t.due_on, today)}\n"
-        f'      <strong><a href="{pk_url(t.person_id, "person")}">'
+        f'      <strong><a href="{pk_url(t.person.pk, "person")}">'
         f"{escape(t.person.full_name)}</a></strong>\n      — {escape(t.title)}\n      "
         f"{_whose(t, user_pk=user_pk, covering_ids=covering_ids)}\n"
         f'      <div class="muted small">\n        {_where(t)}'
-        f"{escape(t.get_kind_display())}"
+        f"{escape(t.kind_label)}"
         f"{' with the client' if t.audience == 'client' else ''}\n      </div>\n      "
         f"{_tried(t, today)}\n    </div>\n"
         f'    <div class="buttons">\n'
@@ -107,22 +76,20 @@ def _due_badge(due_on: dt.date, today: dt.date) -> str:
     return ""
 
 
-def _whose(t: Touchpoint, *, user_pk: int, covering_ids: set[int]) -> str:
+def _whose(t: DueCall, *, user_pk: int, covering_ids: set[int]) -> str:
     """Whose work it is, when it is not the signed-in consultant's own."""
     if t.owner_id == user_pk:
         return ""
-    name = escape(t.owner.first_name or t.owner.username)
+    name = escape(t.owner_name)
     said = f"covering for {name}" if t.owner_id in covering_ids else f"{name}’s"
     return f'<span class="badge badge-cover">{said}</span>'
 
 
-def _where(t: Touchpoint) -> str:
+def _where(t: DueCall) -> str:
     """The placement it is about and the number to ring, each followed by a separator."""
     where = ""
     if t.placement_id:
-        placement = t.placement
-        assert placement is not None
-        about = f"{placement.role_title} at {placement.company.name}"
+        about = f"{t.role_title} at {t.company_name}"
         where = (
             f'<a href="{pk_url(t.placement_id, "placement")}" class="muted">{escape(about)}</a> · '
         )
@@ -136,7 +103,7 @@ def _where(t: Touchpoint) -> str:
     return where + "\n        "
 
 
-def _tried(t: Touchpoint, today: dt.date) -> str:
+def _tried(t: DueCall, today: dt.date) -> str:
     """How often it was tried and what happened last, for a call still open after a try."""
     if not t.attempts:
         return ""
@@ -145,5 +112,5 @@ def _tried(t: Touchpoint, today: dt.date) -> str:
         then = ". Check the number on file"
     elif t.due_on > today:
         then = f" · next try {t.due_on:%a} {t.due_on.day} {t.due_on:%b}"
-    last = escape(t.get_outcome_display())
+    last = escape(t.outcome_label)
     return f'<div class="small">Tried {t.attempts}×, last: {last}{then}</div>'

@@ -25,7 +25,7 @@ from django_htmx.middleware import HtmxDetails
 from keepwarm.accounts.access import admin_required, manager_required, user_of
 from keepwarm.accounts.models import User
 from keepwarm.agency.models import agency_settings
-from keepwarm.audit.recording import record_read
+from keepwarm.audit.recording import record_people_read, record_read
 from keepwarm.care import queries, services
 from keepwarm.care.forms import (
     CoverForm,
@@ -68,16 +68,17 @@ def today(request: HttpRequest) -> HttpResponse:
     day = timezone.localdate()
     work = queries.today_for(user, today=day, cold_shown=GOING_COLD_SHOWN)
     guarantee_ending = list(work.guarantee_ending)
-    shown = [t.person for t in work.due]
-    shown += [p.person for p in guarantee_ending] + [c.person for c in work.going_cold]
-    record_read({person.pk: person for person in shown}.values())
+    shown = [(t.person.pk, t.person.full_name) for t in work.due]
+    shown += [(p.person.pk, p.person.full_name) for p in guarantee_ending]
+    shown += [(c.person.pk, c.person.full_name) for c in work.going_cold]
+    record_people_read(shown)
     covering = {u.pk for u in work.covering}
     # Each row's buttons come back here (as |urlencode would); worked out once, not per row.
     next_param = quote(request.get_full_path(), safe="/")
 
-    def rows(touchpoints: list[Touchpoint]) -> SafeString:
+    def rows(calls: list[queries.DueCall]) -> SafeString:
         return today_rows_html(
-            touchpoints, user_pk=user.pk, today=day, covering_ids=covering, next_param=next_param
+            calls, user_pk=user.pk, today=day, covering_ids=covering, next_param=next_param
         )
 
     context = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import visible_placements
 from keepwarm.care.services import covering_for
+from keepwarm.lib.bulk import fetch_all, ids_param
 from keepwarm.placements.models import Placement, RebateTier
 from keepwarm.signals.models import LIVE, Alert, Risk
 
@@ -22,16 +24,35 @@ def _alerts() -> QuerySet[Alert]:
     )
 
 
+# Which open alerts someone must act on: addressed to them or to a colleague they cover,
+# or on a placement such a colleague owns; earliest due first. The owners are one parameter
+# each (an array on PostgreSQL, JSON for json_each on SQLite).
+_OPEN_ALERT_IDS = {
+    "postgresql": "SELECT a.id FROM {alert} a INNER JOIN {placement} p ON a.placement_id = p.id"
+    " WHERE a.state = %s AND (a.owner_id = ANY(%s::bigint[]) OR p.owner_id = ANY(%s::bigint[]))"
+    " ORDER BY a.due_at, a.id",
+    "sqlite": "SELECT a.id FROM {alert} a INNER JOIN {placement} p ON a.placement_id = p.id"
+    " WHERE a.state = %s AND (a.owner_id IN (SELECT value FROM json_each(%s))"
+    " OR p.owner_id IN (SELECT value FROM json_each(%s))) ORDER BY a.due_at, a.id",
+}
+
+
 def open_alerts_for(user: User, *, now: dt.datetime) -> list[Alert]:
     """Open alerts `user` must act on: their own and those of colleagues they cover today,
     overdue (earliest due) first."""
     covered = [u.pk for u in covering_for(user, day=timezone.localdate(now))]
-    return list(
-        _alerts()
-        .filter(state=Alert.State.OPEN)
-        .filter(Q(owner=user) | Q(owner_id__in=covered) | Q(placement__owner_id__in=covered))
-        .order_by("due_at", "id")
+    # Today asks on every request and most days finds none: the ids come from a statement
+    # written once (prepared on PostgreSQL), and only alerts found are loaded as objects.
+    sql = _OPEN_ALERT_IDS[connection.vendor].format(
+        alert=connection.ops.quote_name(Alert._meta.db_table),
+        placement=connection.ops.quote_name(Placement._meta.db_table),
     )
+    params = [Alert.State.OPEN.value, ids_param([user.pk, *covered]), ids_param(covered)]
+    ids = [pk for (pk,) in fetch_all(sql, params)]
+    if not ids:
+        return []
+    found = _alerts().in_bulk(ids)
+    return [found[pk] for pk in ids]
 
 
 def escalated_alerts_for(user: User) -> list[Alert]:

@@ -36,9 +36,9 @@ def test_today_lists_overdue_before_due_today(cast: Cast) -> None:
 
     work = today_for(cast.owner, today=DAY)
 
-    assert work.due == [overdue, due_today]
-    assert work.overdue == [overdue]
-    assert work.due_today == [due_today]
+    assert [t.pk for t in work.due] == [overdue.pk, due_today.pk]
+    assert [t.pk for t in work.overdue] == [overdue.pk]
+    assert [t.pk for t in work.due_today] == [due_today.pk]
 
 
 def test_done_and_skipped_work_is_not_on_today(cast: Cast) -> None:
@@ -59,10 +59,10 @@ def test_guarantee_ending_within_14_days_on_today(cast: Cast) -> None:
     ends_on = placement.guarantee_ends_on
 
     assert today_for(cast.owner, today=ends_on - dt.timedelta(days=15)).guarantee_ending == []
-    assert today_for(cast.owner, today=ends_on - dt.timedelta(days=14)).guarantee_ending == [
-        placement
-    ]
-    assert today_for(cast.owner, today=ends_on).guarantee_ending == [placement]
+    for day in (ends_on - dt.timedelta(days=14), ends_on):
+        [ending] = today_for(cast.owner, today=day).guarantee_ending
+        assert (ending.pk, ending.guarantee_ends_on) == (placement.pk, ends_on)
+        assert ending.guarantee_day(day) == placement.guarantee_day(day)
     assert today_for(cast.owner, today=ends_on + dt.timedelta(days=1)).guarantee_ending == []
 
 
@@ -92,15 +92,15 @@ def test_going_cold_red_amber_thresholds(cast: Cast, days_ago: int | None, rag: 
 
     cold = today_for(cast.owner, today=DAY).going_cold
 
-    assert [(c.person, c.rag) for c in cold] == ([(cast.candidate, rag)] if rag else [])
+    assert [(c.person.pk, c.rag) for c in cold] == ([(cast.candidate.pk, rag)] if rag else [])
 
 
 def test_going_cold_includes_the_hiring_manager(cast: Cast) -> None:
     contacted(cast.candidate, 2)
     contacted(cast.client_contact, 40)
     [entry] = today_for(cast.owner, today=DAY).going_cold
-    assert entry.person == cast.client_contact
-    assert entry.is_client
+    assert entry.person == (cast.client_contact.pk, cast.client_contact.full_name)
+    assert entry.is_client and entry.placed_name == cast.candidate.full_name
     assert entry.days_since_contact == 40
 
 
@@ -128,8 +128,8 @@ def test_going_cold_counts_days_from_the_agencys_calendar_day(cast: Cast) -> Non
     with timezone.override(london):
         cold = today_for(cast.owner, today=today).going_cold
 
-    assert [(c.person, c.rag, c.days_since_contact) for c in cold] == [
-        (cast.candidate, "amber", 14)
+    assert [(c.person.pk, c.rag, c.days_since_contact) for c in cold] == [
+        (cast.candidate.pk, "amber", 14)
     ]
 
 
@@ -150,9 +150,9 @@ def test_someone_placed_and_hiring_is_going_cold_once(cast: Cast) -> None:
 
     work = today_for(cast.owner, today=DAY)
 
-    assert [(c.person, c.placement, c.is_client, c.rag) for c in work.going_cold] == [
-        (cast.candidate, cast.placement, False, "red"),  # as the placed candidate, once
-        (newcomer, Placement.objects.get(person=newcomer), False, "amber"),
+    assert [(c.person.pk, c.placement_id, c.is_client, c.rag) for c in work.going_cold] == [
+        (cast.candidate.pk, cast.placement.pk, False, "red"),  # as the placed candidate, once
+        (newcomer.pk, Placement.objects.get(person=newcomer).pk, False, "amber"),
     ]
     assert work.going_cold_count == 2
 
@@ -204,12 +204,12 @@ def test_today_query_count_stays_constant_as_data_grows(
         large = today_for(cast.owner, today=DAY)
         # Rendering Today reads these relations; they must already be loaded.
         for t in large.due:
-            assert t.owner.display_name and t.person.full_name
-            assert t.placement is not None and t.placement.company.name
+            assert t.owner_name and t.person.full_name
+            assert t.placement_id is not None and t.company_name
         for p in large.guarantee_ending:
-            assert p.person.full_name and p.company.name and p.owner.display_name
+            assert p.person.full_name and p.company_name and p.role_title
         for c in large.going_cold:
-            assert c.person.full_name and c.placement.company.name
+            assert c.person.full_name and c.company_name
 
     assert len(large.due) == len(small.due) + 40
     assert len(large.guarantee_ending) == 43
@@ -224,8 +224,9 @@ def test_today_shows_the_most_overdue_calls_and_counts_the_rest(cast: Cast) -> N
 
     work = today_for(cast.owner, today=DAY)
 
-    assert len(work.overdue) == DUE_SHOWN and work.overdue[0] == oldest
-    assert work.due_today == [due_today]  # today's calls still show below a long overdue list
+    assert len(work.overdue) == DUE_SHOWN and work.overdue[0].pk == oldest.pk
+    # Today's calls still show below a long overdue list.
+    assert [t.pk for t in work.due_today] == [due_today.pk]
     assert (work.overdue_count, work.due_today_count, work.not_shown) == (DUE_SHOWN + 5, 1, 5)
 
 
@@ -236,5 +237,5 @@ def test_check_in_emails_are_counted_not_listed_on_today(cast: Cast) -> None:
 
     work = today_for(cast.owner, today=DAY)
 
-    assert work.due == [call]
+    assert [t.pk for t in work.due] == [call.pk]
     assert work.emails_due == 2

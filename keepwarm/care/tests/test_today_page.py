@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from keepwarm.care.models import Cover, Kind, Touchpoint
+from keepwarm.care.queries import today_for
 from keepwarm.conftest import Cast
 from keepwarm.placements.models import Placement
 
@@ -152,6 +153,8 @@ def test_today_shows_guarantee_day_and_going_cold_people(cast: Cast) -> None:
     # Nobody has ever been contacted: both the candidate and the hiring manager are red.
     assert "badge-red" in page
     assert "Harry Hughes" in page
+    assert "Hiring manager for Priya Patel at Acme Widgets" in page
+    assert "Account Manager at Acme Widgets" in page
 
 
 def test_today_counts_check_in_emails_and_links_to_the_rest_of_the_calls(
@@ -212,3 +215,36 @@ def test_due_page_lists_check_in_emails_separately_and_not_others_work(cast: Cas
     assert "Month 1 check-in email" in mine and "Month 2 call" not in mine
     assert "Keepwarm sends this" in mine
     assert "Month 1 check-in email" not in outsider
+
+
+@pytest.mark.parametrize(
+    ("start", "length", "unit"),
+    [
+        (TODAY - dt.timedelta(days=79), 90, "calendar"),  # day 80 of 90: late
+        (TODAY - dt.timedelta(days=5), 10, "working"),  # working days, part way
+        (TODAY + dt.timedelta(days=1), 5, "working"),  # not started yet
+        (TODAY - dt.timedelta(days=1), 14, "calendar"),  # day 2 of 14
+    ],
+)
+def test_guarantees_ending_soon_count_down_as_the_placement_page_does(
+    cast: Cast, start: dt.date, length: int, unit: str
+) -> None:
+    from django.template import Context, Template
+
+    Placement.objects.filter(pk=cast.placement.pk).update(
+        status=Placement.Status.IN_GUARANTEE,
+        start_date=start,
+        guarantee_length=length,
+        guarantee_unit=unit,
+    )
+    placement = Placement.objects.get(pk=cast.placement.pk)
+    [ending] = today_for(cast.owner, today=TODAY).guarantee_ending
+    countdown = Template("{% load keepwarm %}{% guarantee_countdown p today %}")
+
+    def render(p: object) -> str:
+        return countdown.render(Context({"p": p, "today": TODAY}))
+
+    assert render(ending) == render(placement)
+    assert (ending.person.full_name, ending.role_title) == ("Priya Patel", "Account Manager")
+    page = logged_in(cast.owner).get(reverse("today")).content.decode()
+    assert render(placement).strip() in page

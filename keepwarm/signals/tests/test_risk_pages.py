@@ -224,6 +224,38 @@ def test_today_alerts_block_lists_open_alerts_for_owner_and_cover(cast: Cast, ri
     assert "covering Olivia Owner" in block.render(Context({"user": cast.colleague}))
 
 
+def test_cover_sees_alerts_on_the_absent_owners_placements_earliest_due_first(
+    cast: Cast, risky: Risk
+) -> None:
+    from keepwarm.care.services import set_cover
+    from keepwarm.signals.queries import open_alerts_for
+
+    later = open_alert(placement=cast.placement, reason="Quiet", now=NOW)
+    # Addressed to the manager, but on a placement the absent owner owns.
+    sooner = Alert.objects.create(
+        placement=other_placement(cast, cast.owner, score=80),
+        owner=cast.manager,
+        reason="Client unhappy",
+        opened_at=NOW,
+        due_at=NOW - dt.timedelta(hours=1),
+    )
+    Alert.objects.create(
+        placement=other_placement(cast, cast.outsider, score=80),
+        owner=cast.outsider,
+        reason="Not ours",
+        opened_at=NOW,
+        due_at=NOW - dt.timedelta(hours=2),
+    )
+    assert open_alerts_for(cast.colleague, now=NOW) == []
+    assert open_alerts_for(cast.owner, now=NOW) == [later]
+    day = timezone.localdate(NOW)
+    set_cover(
+        absent=cast.owner, colleague=cast.colleague, starts_on=day, ends_on=day, by=cast.manager
+    )
+    assert open_alerts_for(cast.colleague, now=NOW) == [sooner, later]
+    assert open_alerts_for(cast.manager, now=NOW) == [sooner]
+
+
 def test_today_shows_open_alerts(cast: Cast, risky: Risk) -> None:
     alert = open_alert(placement=cast.placement, reason="Said they might leave", now=NOW)
     assert alert is not None
