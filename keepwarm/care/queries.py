@@ -282,6 +282,26 @@ def _due_call(
     )
 
 
+def due_call_of(t: Touchpoint) -> DueCall:
+    """A planned touchpoint already read with TODAY_ROW_FIELDS, as Today's rows show it."""
+    placement = t.placement
+    return DueCall(
+        pk=t.pk,
+        kind=t.kind,
+        audience=t.audience,
+        title=t.title,
+        due_on=t.due_on,
+        attempts=t.attempts,
+        outcome=t.outcome,
+        person=Callee(t.person.pk, t.person.full_name, t.person.phone),
+        placement_id=t.placement_id,
+        role_title=placement.role_title if placement else "",
+        company_name=placement.company.name if placement else "",
+        owner_id=t.owner_id,
+        owner_name=t.owner.first_name or t.owner.username,
+    )
+
+
 def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> Today:
     """A consultant's start page: a handful of queries whatever the agency's size.
 

@@ -5,8 +5,9 @@ care/_touchpoint.html (an include, a dozen lookups and filters, two URLs and a `
 row) were nearly half of the page's CPU, several times what the list50 anchor spends on its
 whole table. A row Today shows is always a planned call, meeting or note due by today with
 no form open (queries.DueCall, read as values); that kind is written here as one escaped
-string per row. Every other kind (a check-in email, work already done, a row with its log
-or skip form) goes through the template, which the placement's, person's and Due pages use.
+string per row. A person's Coming up writes its planned calls the same way; every other
+kind (a check-in email, work already done, a row with its log or skip form) goes through the
+template, which the placement's and Due pages use too.
 The care/tests hold each row written here to what the template writes for the same
 touchpoint."""
 
@@ -15,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper
+from typing import Any
 
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from keepwarm.care.models import Kind, Touchpoint
-from keepwarm.care.queries import DueCall
+from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
+from keepwarm.care.queries import DueCall, due_call_of
 from keepwarm.care.templatetags.keepwarm import short_date
 from keepwarm.lib.phones import dial_phone, display_phone
 from keepwarm.lib.urls import pk_url
@@ -42,6 +45,51 @@ def today_rows_html(
             for t in calls
         )
     )
+
+
+def upcoming_rows_html(
+    touchpoints: Iterable[Touchpoint],
+    *,
+    user_pk: int,
+    today: dt.date,
+    covering_ids: set[int],
+    next_param: str,
+) -> SafeString:
+    """A person's Coming up (planned touchpoints read with queries.TODAY_ROW_FIELDS): the
+    calls as Today writes them, check-in emails and questionnaires through the template."""
+    here = escape(next_param)
+    return mark_safe(  # noqa: S308 (every value escaped, or rendered by the template)
+        "".join(
+            _row(due_call_of(t), user_pk=user_pk, today=today, covering_ids=covering_ids, here=here)
+            if t.kind not in SENT_BY_WORKER
+            else _template_row(
+                t, user_pk=user_pk, today=today, covering_ids=covering_ids, next_param=next_param
+            )
+            for t in touchpoints
+        )
+    )
+
+
+def _template_row(
+    t: Touchpoint, *, user_pk: int, today: dt.date, covering_ids: set[int], next_param: str
+) -> str:
+    context: dict[str, Any] = {
+        "t": t,
+        "today": today,
+        "user": _Someone(user_pk),
+        "covering_ids": covering_ids,
+        "next_param": next_param,
+    }
+    return render_to_string("care/_touchpoint.html", context)
+
+
+class _Someone:
+    """The signed-in user as the template reads them (only their pk)."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
 
 
 def _row(t: DueCall, *, user_pk: int, today: dt.date, covering_ids: set[int], here: str) -> str:

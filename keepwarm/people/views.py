@@ -27,7 +27,7 @@ from keepwarm.audit.recording import record_people_read, record_read, showing
 from keepwarm.care import queries, services
 from keepwarm.care.forms import LogCallForm
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.rows import today_rows_html
+from keepwarm.care.rows import upcoming_rows_html
 from keepwarm.care.views import covering_ids, logged_message
 from keepwarm.lib.paginator import keyset_page
 from keepwarm.people import services as people_services
@@ -169,7 +169,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "rag": person.contact_rag(day),
         "covering_ids": covering,
         # Written as Today writes its rows (care.rows): the same row template's HTML.
-        "upcoming_rows": today_rows_html(
+        "upcoming_rows": upcoming_rows_html(
             upcoming,
             user_pk=user.pk,
             today=day,
