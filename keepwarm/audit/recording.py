@@ -20,6 +20,7 @@ too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -111,11 +112,17 @@ UNTRACKED_FIELDS = frozenset({"last_contacted_at", "created_at", "updated_at"})
 
 def tracked_values(obj: models.Model) -> dict[str, Any]:
     """The fields a change entry compares, as the trail stores them."""
-    return {
-        f.attname: jsonable(getattr(obj, f.attname))
-        for f in obj._meta.concrete_fields
+    return {name: jsonable(getattr(obj, name)) for name in _tracked_names(type(obj))}
+
+
+@functools.cache
+def _tracked_names(model: type[models.Model]) -> tuple[str, ...]:
+    # Worked out once per model: an import's "created" entries ask for every placement.
+    return tuple(
+        f.attname
+        for f in model._meta.concrete_fields
         if f.attname not in UNTRACKED_FIELDS and not f.primary_key
-    }
+    )
 
 
 def created_changes(obj: models.Model) -> dict[str, list[Any]]:
@@ -145,8 +152,14 @@ def changes_from(before: dict[str, Any], obj: models.Model) -> dict[str, list[An
     return {k: [before.get(k), v] for k, v in tracked_values(obj).items() if before.get(k) != v}
 
 
+# Most of a record's values: the trail keeps them as they are, without the checks below.
+_AS_THEY_ARE = frozenset({str, int, bool, float, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """A value as the trail stores it; equal values compare equal whichever side read them."""
+    if type(value) in _AS_THEY_ARE:
+        return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, dt.datetime) and timezone.is_aware(value):

@@ -143,11 +143,30 @@ def staged(
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
-                [[_sqlite_value(v) for v in row] for row in rows],
+                _sqlite_rows(columns, rows),
             )
     yield table
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {table}")
+
+
+def _sqlite_rows(
+    columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]
+) -> list[Sequence[Any]]:
+    """Staged rows as SQLite stores them: only the date and time columns need a look (an
+    import stages a few hundred thousand rows, mostly of numbers and text, which the
+    driver takes as they are)."""
+    dated = [i for i, (_, kind) in enumerate(columns) if kind.lower().startswith(("date", "time"))]
+    if not dated:
+        return list(rows)
+    return [_with_dates(row, dated) for row in rows]
+
+
+def _with_dates(row: Sequence[Any], dated: list[int]) -> list[Any]:
+    values = list(row)
+    for i in dated:
+        values[i] = _sqlite_value(values[i])
+    return values
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -367,6 +386,18 @@ def _unnest_update(table: str, fields: list[Any], objs: Sequence[models.Model]) 
     return _run_binary(sql, columns)
 
 
+# Columns whose get_prep_value returns a value of this exact type unchanged (a foreign key
+# asks the column it points at).
+_KEPT_AS_THEY_ARE: dict[str, type] = {
+    "CharField": str,
+    "TextField": str,
+    "AutoField": int,
+    "BigAutoField": int,
+    "IntegerField": int,
+    "BigIntegerField": int,
+}
+
+
 @models.Field.register_lookup
 class AnyOf(models.Lookup[Iterable[Any]]):
     """`field__any_of=values`: the field equals one of `values`, sent as one parameter."""
@@ -377,7 +408,12 @@ class AnyOf(models.Lookup[Iterable[Any]]):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         # `lhs` is the column as the ORM compiled it; the values are one parameter.
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        values = [self.lhs.output_field.get_prep_value(v) for v in self.rhs]
+        field = self.lhs.output_field
+        # A text or whole-number column keeps a str or int as it is, so only other values
+        # go through the field (an import matches a few thousand emails and ids a batch).
+        kept_by = field.target_field if isinstance(field, models.ForeignKey) else field
+        plain = _KEPT_AS_THEY_ARE.get(kept_by.get_internal_type())
+        values = [v if type(v) is plain else field.get_prep_value(v) for v in self.rhs]
         if connection.vendor == "postgresql":
             db_type = _array_type(self.lhs.output_field)
             return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, values]
@@ -414,10 +450,15 @@ def _insert_sqlite(
     db = _db()
     params: list[Any] = []
     values_of = _object_values(fields)
+    # As in insert_rows, a value met again is prepared once: most of a person's or a
+    # placement's dates and amounts are empty, and each costs a few calls to prepare.
+    memos: dict[int, dict[Any, Any] | None] = {
+        i: None if isinstance(field, models.JSONField) else {} for i, field in prepared
+    }
     for obj in objs:
         values = values_of(obj)
         for i, field in prepared:
-            values[i] = field.get_db_prep_save(values[i], db)
+            values[i] = _prepared(field, values[i], db, memos[i])
         params.extend(values)
     head, tail = _sql_parts(model, fields, conflict=conflict, returning=not conflict)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"

@@ -77,7 +77,7 @@ class _Lookups:
 
     refs: dict[str, ExternalRef]
     people: dict[str, int]  # external id -> Keepwarm id, as the three below
-    jobs: dict[str, ExternalRef]
+    jobs: dict[str, dict[str, Any]]  # external id -> what the import kept of it
     companies: dict[str, int]
     contacts: dict[str, int]
     by_email: dict[str, int]
@@ -90,14 +90,14 @@ class _Lookups:
 def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
     refs = ctx.refs(Entity.PLACEMENT, [r.get("external_id") for r in rows])
     people = ctx.ref_ids(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
-    jobs = ctx.refs(Entity.JOB, [r.get("job_external_id") for r in rows])
+    jobs = ctx.ref_data(Entity.JOB, [r.get("job_external_id") for r in rows])
     companies = ctx.ref_ids(Entity.COMPANY, [r.get("company_external_id") for r in rows])
     contacts = ctx.ref_ids(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
     by_email = people_by_email(rows)
     person_ids = {*people.values(), *by_email.values(), *contacts.values()}
-    person_ids |= {j.data["contact_id"] for j in jobs.values() if j.data.get("contact_id")}
+    person_ids |= {j["contact_id"] for j in jobs.values() if j.get("contact_id")}
     company_ids = set(companies.values())
-    company_ids |= {j.data["company_id"] for j in jobs.values() if j.data.get("company_id")}
+    company_ids |= {j["company_id"] for j in jobs.values() if j.get("company_id")}
     twins = {
         (person, company, start): pk
         for pk, person, company, start in Placement.objects.filter(
@@ -131,7 +131,7 @@ def import_placements(ctx: Context, entity: str, rows: list[Row]) -> None:
     for row in rows:
         # A Bullhorn placement row has no title of its own: its job order's names it.
         job = found.jobs.get(row.get("job_external_id"))
-        label = row.get("role_title") or (job.data.get("title", "") if job else "")
+        label = row.get("role_title") or (job.get("title", "") if job else "")
         if repeats.repeated(row, row.get("external_id"), label=label):
             continue
         try:
@@ -276,7 +276,7 @@ def _job_data(row: Row, found: _Lookups) -> dict[str, Any]:
     job = found.jobs.get(row.get("job_external_id"))
     if row.get("job_external_id") and job is None:
         raise Rejected(f"job order {row.get('job_external_id')!r} not found")
-    return job.data if job else {}
+    return job or {}
 
 
 def _client(ctx: Context, row: Row, found: _Lookups, job_data: dict[str, Any]) -> Company:

@@ -140,13 +140,22 @@ class Context:
     def ref_ids(self, entity: str, ids: list[str]) -> dict[str, int]:
         """External id -> Keepwarm id, for rows that only refer to objects of `entity`
         (a placement's candidate, a contact's company): no ExternalRef instance each."""
+        return self._ref_column(entity, ids, "object_id")
+
+    def ref_data(self, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """External id -> what the import kept of it (a job order's title, client and
+        owner), for rows that only read it: a placement batch names a thousand job
+        orders, and an ExternalRef instance each cost more than the lookup."""
+        return self._ref_column(entity, ids, "data")
+
+    def _ref_column(self, entity: str, ids: list[str], column: str) -> dict[str, Any]:
         wanted = [i for i in dict.fromkeys(ids) if i]
         if not wanted:
             return {}
         return dict(
             ExternalRef.objects.filter(
                 source=self.source, entity=entity, external_id__any_of=wanted
-            ).values_list("external_id", "object_id")
+            ).values_list("external_id", column)
         )
 
     def new_ref(

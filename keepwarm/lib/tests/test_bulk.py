@@ -125,6 +125,18 @@ def test_any_of_finds_what_in_finds_for_text_numbers_and_nothing(cast: Cast) -> 
     assert not Person.objects.filter(email__any_of=[]).exists()
 
 
+def test_any_of_takes_ids_written_as_text_for_a_key_or_a_foreign_key(cast: Cast) -> None:
+    people = [Person.objects.create(first_name="B", last_name=str(i)) for i in range(3)]
+    as_text = [str(people[0].pk), str(people[2].pk)]
+    assert set(Person.objects.filter(pk__any_of=as_text)) == {people[0], people[2]}
+    roles = [
+        Role.objects.create(person=p, kind=Role.Kind.CANDIDATE, started_on=dt.date(2026, 1, 5))
+        for p in people
+    ]
+    assert set(Role.objects.filter(person_id__any_of=as_text)) == {roles[0], roles[2]}
+    assert set(Role.objects.filter(person__any_of=[people[1].pk])) == {roles[1]}
+
+
 def test_rows_from_a_generator_that_reads_the_database_are_all_written(cast: Cast) -> None:
     # On PostgreSQL rows go in by COPY, during which the connection can run nothing else.
     people = [Person.objects.create(first_name="P", last_name=str(i)) for i in range(5)]
