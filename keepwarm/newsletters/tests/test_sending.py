@@ -26,6 +26,10 @@ from keepwarm.worker.tick import tick
 SLOT = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)
 
 
+def lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").strip().split("\n")
+
+
 def test_next_slot_is_local_time_across_dst(setup: Setup, settings: Any) -> None:
     newsletter = setup.newsletter
     newsletter.send_day = 28
@@ -68,6 +72,12 @@ def test_a_scheduled_issue_goes_out_once_at_its_local_time(
     assert priya["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert str(priya["List-Unsubscribe"]).strip().startswith("<http")
     assert priya.is_multipart() and priya.get_body(("html",)) is not None
+    copy = OutboxMessage.objects.get(to_email="priya@example.net")
+    assert "Hi Priya," in copy.text
+    for subtype, body in (("html", copy.html), ("plain", copy.text)):
+        part = priya.get_body((subtype,))
+        assert part is not None
+        assert lines(part.get_content()) == lines(body)  # the copy as stored went out
 
     again = tick(now=SLOT + dt.timedelta(minutes=1))
     assert again.newsletter_copies == 0 and again.mail.sent == 0
