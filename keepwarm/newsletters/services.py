@@ -40,7 +40,7 @@ from keepwarm.lib.dates import add_months, agency_zone, local_time
 from keepwarm.lib.ratelimit import over_limit
 from keepwarm.lib.signing import ManySigner, encoded
 from keepwarm.mail.models import OutboxMessage, OutboxTemplate
-from keepwarm.mail.services.outbox import queue_email, queue_emails
+from keepwarm.mail.services.outbox import outbox_grew, queue_email, queue_emails
 from keepwarm.mail.services.sending import send_now
 from keepwarm.mail.suppressions import is_suppressed
 from keepwarm.mail.unsubscribe import (
@@ -758,6 +758,7 @@ def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = Non
     Issue.objects.filter(pk=issue_id, state=State.SENDING, expanded_at__isnull=True).update(
         expanded_at=now
     )
+    outbox_grew()  # so the copies are claimed in index order, not sorted for every claim
     return queued
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import OutboxMessage
@@ -16,6 +17,7 @@ from keepwarm.newsletters.services import (
     next_slot,
     pause_issue,
     resume_issue,
+    run_due_issues,
     schedule_issue,
     send_test,
 )
@@ -148,3 +150,16 @@ def test_an_issue_without_blocks_cannot_be_scheduled(setup: Setup) -> None:
     setup.issue.blocks.all().delete()
     with pytest.raises(ValidationError):
         schedule_issue(issue=setup.issue, now=NOW)
+
+
+def test_queued_copies_are_counted_for_the_claim_on_postgresql(setup: Setup) -> None:
+    # Statistics from before the copies (an empty outbox) make PostgreSQL sort every
+    # pending copy for each claim instead of reading them in order off outbox_pending.
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner's statistics are PostgreSQL's")
+    schedule_issue(issue=setup.issue, when=NOW, now=NOW)
+    run_due_issues(now=NOW)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'mail_outboxmessage'")
+        (counted,) = cursor.fetchone()
+    assert counted == OutboxMessage.objects.count() == 2
