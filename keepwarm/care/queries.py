@@ -896,6 +896,8 @@ TIMELINE_TOUCHPOINT_FIELDS = (
 # The person's own column too: a related manager sets each row's person from it.
 TIMELINE_MESSAGE_FIELDS = (
     *("id", "person", "subject", "body_text", "state", "sent_at", "created_at"),
+    # A newsletter copy's text is its shared body filled with its own values.
+    *("fills", "template__body_text", "template__fields"),
 )
 TIMELINE_NOTE_FIELDS = (
     *("id", "person", "text", "created_at", "author"),
@@ -941,13 +943,14 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
                 touchpoint__person_id__in=visible_person_ids(owners),
             )
         )
-    for m in messages.only(*TIMELINE_MESSAGE_FIELDS).order_by("-created_at", "-id"):
+    messages = messages.select_related("template").only(*TIMELINE_MESSAGE_FIELDS)
+    for m in messages.order_by("-created_at", "-id"):
         entries.append(
             TimelineEntry(
                 at=m.sent_at or m.created_at,
                 kind="message",
                 title=m.subject,
-                text=m.body_text,
+                text=m.text,
                 state=m.state,
                 by=None,
                 obj=m,

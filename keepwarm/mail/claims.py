@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -19,7 +21,7 @@ from keepwarm.audit.recording import recorded_update
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.services import record_email_failed
 from keepwarm.lib.bulk import fetch_all, ids_param
-from keepwarm.mail.models import OutboxMessage, Suppression
+from keepwarm.mail.models import OutboxMessage, OutboxTemplate, Suppression
 from keepwarm.mail.suppressions import blocked, suppress
 
 State = OutboxMessage.State
@@ -54,12 +56,40 @@ class Claimed(NamedTuple):
     message_id: str
 
 
-def _claimed(row: tuple[Any, ...]) -> Claimed:
-    headers = row[7]
-    # Django reads JSON as text on both engines and parses it in the field.
-    if isinstance(headers, str):
-        headers = json.loads(headers)
-    return Claimed._make((*row[:7], headers or {}, *row[8:]))
+# What a claim reads of each row: a Claimed's columns, then a copy's shared body and its
+# own values (OutboxTemplate), from which its body_text and body_html are made.
+_COLUMNS = (*Claimed._fields, "template_id", "fills")
+
+
+def _json(value: Any) -> Any:
+    # Read as text on SQLite; psycopg's own cursor gives it parsed.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class Bodies:
+    """Makes claimed rows, filling each copy of a shared body (OutboxTemplate) with its
+    values; a template is read once per sending run, not once per copy."""
+
+    def __init__(self) -> None:
+        self.templates: dict[int, OutboxTemplate] = {}
+
+    def claimed(self, row: Sequence[Any]) -> Claimed:
+        headers = _json(row[7]) or {}
+        template_id = row[13]
+        if template_id is None:
+            return Claimed._make((*row[:7], headers, *row[8:13]))
+        template = self.templates.get(template_id)
+        if template is None:
+            template = self.templates[template_id] = OutboxTemplate.objects.get(pk=template_id)
+        fills = _json(row[14]) or {}
+        text, html = template.text_for(fills), template.html_for(fills)
+        return Claimed._make((*row[:5], text, html, headers, *row[8:13]))
+
+
+def claimed_rows(ids: list[int], *, bodies: Bodies) -> list[Claimed]:
+    """These rows as Claimed, in id order (a test send's, already claimed)."""
+    rows = OutboxMessage.objects.filter(id__in=ids).order_by("id").values_list(*_COLUMNS)
+    return [bodies.claimed(row) for row in rows]
 
 
 # The SQL below is written once, with the list of ids as one parameter (an array on
@@ -109,13 +139,18 @@ def _sql(vendor: str, name: str) -> str:
     if name == "mark_sent":
         return _MARK_SENT[vendor].format(table=table)
     if vendor == "postgresql":
-        columns = ", ".join(f"m.{column}" for column in Claimed._fields)
+        columns = ", ".join(f"m.{column}" for column in _COLUMNS)
         return _CLAIM_POSTGRESQL.format(table=table, columns=columns)
-    return _CLAIM_SQLITE.format(table=table, columns=", ".join(Claimed._fields))
+    return _CLAIM_SQLITE.format(table=table, columns=", ".join(_COLUMNS))
 
 
 def claim(
-    *, now: dt.datetime, worker_id: str, size: int, sent: list[int] | None = None
+    *,
+    now: dt.datetime,
+    worker_id: str,
+    size: int,
+    bodies: Bodies,
+    sent: list[int] | None = None,
 ) -> list[Claimed]:
     """Record `sent` (this worker's rows the server accepted, see mark_sent), then take up
     to `size` due rows for this worker in one statement, which also returns them; only
@@ -129,8 +164,8 @@ def claim(
         mark_sent(sent or [], now=now, worker_id=worker_id)
         with transaction.atomic():
             rows = fetch_all(sql, [when, worker_id, when, size])
-    rows.sort()
-    return [_claimed(row) for row in rows]
+    rows.sort(key=itemgetter(0))
+    return [bodies.claimed(row) for row in rows]
 
 
 def capture(*, now: dt.datetime, worker_id: str, size: int) -> tuple[int, int]:

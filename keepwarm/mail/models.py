@@ -1,12 +1,45 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Q
 
 from keepwarm.lib.stamps import Stamped
+from keepwarm.mail.fill import Filler
 from keepwarm.people.models import Person
+
+
+class OutboxTemplate(models.Model):
+    """A body many outbox rows share, stored once: a newsletter issue's text and HTML with
+    a placeholder (keepwarm.mail.fill) for each of `fields`, which each copy fills from its
+    own `fills`. Stored in every copy it was ~13 KB a row for the database to write when
+    queued and to rewrite when claimed and sent. Never changed once written; `key` names
+    it for whoever queues copies of the same body (a second worker finds it)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    fields = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+    @cached_property
+    def _fillers(self) -> tuple[Filler, Filler]:
+        return (
+            Filler(self.body_text, names=self.fields, escape=False),
+            Filler(self.body_html, names=self.fields, escape=True),
+        )
+
+    def text_for(self, values: Mapping[str, str]) -> str:
+        return self._fillers[0].fill(values)
+
+    def html_for(self, values: Mapping[str, str]) -> str:
+        return self._fillers[1].fill(values)
 
 
 class OutboxMessage(models.Model):
@@ -55,6 +88,19 @@ class OutboxMessage(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    # A copy of a shared body (a newsletter's): the body is the template's, filled with
+    # this row's values, and body_text and body_html stay empty. Read them through `text`
+    # and `html`, which work for every row.
+    # Not indexed: a template is never deleted, and an index would be one more write a copy.
+    template = models.ForeignKey(
+        OutboxTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    fills = models.JSONField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.SERVICE)
     outcome = models.CharField(max_length=12, choices=Outcome.choices, default="", blank=True)
@@ -87,6 +133,22 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email} ({self.state})"
+
+    @property
+    def text(self) -> str:
+        """The plain-text body as sent."""
+        if self.template_id is None:
+            return self.body_text
+        assert self.template is not None
+        return self.template.text_for(self.fills or {})
+
+    @property
+    def html(self) -> str:
+        """The HTML body as sent ("" for a text-only message)."""
+        if self.template_id is None:
+            return self.body_html
+        assert self.template is not None
+        return self.template.html_for(self.fills or {})
 
 
 def email_hash(email: str) -> str:

@@ -38,7 +38,9 @@ def visible_messages(user: User) -> QuerySet[OutboxMessage]:
 
 
 def get_message_for(user: User, pk: int) -> OutboxMessage:
-    return get_object_or_404(visible_messages(user).select_related("person", "touchpoint"), pk=pk)
+    return get_object_or_404(
+        visible_messages(user).select_related("person", "touchpoint", "template"), pk=pk
+    )
 
 
 @login_required

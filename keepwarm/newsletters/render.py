@@ -25,6 +25,7 @@ from django.urls import reverse
 from markdown_it import MarkdownIt
 
 from keepwarm.agency.models import agency_settings
+from keepwarm.mail.fill import Filler, placeholder
 
 if TYPE_CHECKING:
     from keepwarm.newsletters.models import Block, Issue
@@ -39,10 +40,10 @@ FIELDS = (
     # The view-in-browser token again, alone: tracked links and the open pixel carry it.
     "track",
 )
-TOKENS = {name: f"%%KW_{name.upper()}%%" for name in FIELDS}
-# Only the placeholders Keepwarm fills split a template: anything else that looks like one
-# (an old row, a direct edit) stays in the copy as written instead of failing the send.
-_SPLIT = re.compile("%%KW_(" + "|".join(name.upper() for name in FIELDS) + ")%%")
+# Only the placeholders Keepwarm fills split a template (keepwarm.mail.fill): anything
+# else that looks like one (an old row, a direct edit) stays in the copy as written instead
+# of failing the send.
+TOKENS = {name: placeholder(name) for name in FIELDS}
 # What a recruiter may write in a block to personalise it.
 _BLOCK_FIELDS = {"first_name": "first_name", "consultant": "consultant"}
 _BLOCK_TAG = re.compile(r"\{\{\s*(first_name|consultant)\s*\}\}")
@@ -250,23 +251,6 @@ def compose(issue: Issue, blocks: list[Block] | None = None, *, track: bool = Fa
     return Frozen(html=tracked, text=text, links=links)
 
 
-class Filler:
-    """A frozen template split at its placeholders, ready to fill cheaply many times."""
-
-    def __init__(self, source: str, *, escape: bool) -> None:
-        self.parts = _SPLIT.split(source)
-        self.names = [name.lower() for name in self.parts[1::2]]
-        self.escape = escape
-
-    def fill(self, values: dict[str, str]) -> str:
-        parts = self.parts[:]
-        if self.escape:
-            parts[1::2] = [html.escape(values[name], quote=True) for name in self.names]
-        else:
-            parts[1::2] = [values[name] for name in self.names]
-        return "".join(parts)
-
-
 @dataclass
 class Personaliser:
     html: Filler
@@ -274,7 +258,10 @@ class Personaliser:
 
     @classmethod
     def of(cls, frozen: Frozen) -> Personaliser:
-        return cls(Filler(frozen.html, escape=True), Filler(frozen.text, escape=False))
+        return cls(
+            Filler(frozen.html, names=FIELDS, escape=True),
+            Filler(frozen.text, names=FIELDS, escape=False),
+        )
 
     def fill(self, values: dict[str, str]) -> tuple[str, str]:
         return self.html.fill(values), self.text.fill(values)

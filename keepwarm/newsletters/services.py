@@ -15,6 +15,7 @@ its queued copies held, until a manager edits it and schedules it again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -38,8 +39,8 @@ from keepwarm.audit.recording import changes_from, record_for, stored_values
 from keepwarm.lib.dates import add_months, agency_zone, local_time
 from keepwarm.lib.ratelimit import over_limit
 from keepwarm.lib.signing import ManySigner, encoded
-from keepwarm.mail.models import OutboxMessage
-from keepwarm.mail.services.outbox import queue_email, queue_emails
+from keepwarm.mail.models import OutboxMessage, OutboxTemplate
+from keepwarm.mail.services.outbox import outbox_grew, queue_email, queue_emails
 from keepwarm.mail.services.sending import send_now
 from keepwarm.mail.suppressions import is_suppressed
 from keepwarm.mail.unsubscribe import (
@@ -60,6 +61,7 @@ from keepwarm.newsletters.models import (
 )
 from keepwarm.newsletters.queries import issue_messages
 from keepwarm.newsletters.render import (
+    FIELDS,
     VIEW_SALT,
     Frozen,
     Personaliser,
@@ -596,7 +598,7 @@ class Recipient(NamedTuple):
 
 
 def _chunk_messages(
-    issue: Issue, people: list[Recipient], *, personaliser: Personaliser, send_after: dt.datetime
+    issue: Issue, people: list[Recipient], *, template: OutboxTemplate, send_after: dt.datetime
 ) -> list[OutboxMessage]:
     newsletter = issue.newsletter
     sender = newsletter_from(newsletter)
@@ -619,7 +621,6 @@ def _chunk_messages(
         values, headers = links.values(
             person=person, consultant=owner or newsletter.from_name, reason=reasons[key]
         )
-        html, text = personaliser.fill(values)
         if person.owner_id not in reply_tos:
             reply_tos[person.owner_id] = (
                 str(Address(display_name=owner, addr_spec=person.owner_email))
@@ -627,6 +628,8 @@ def _chunk_messages(
                 else ""
             )
         reply_to = reply_tos[person.owner_id]
+        # The copy is the issue's body filled with these values when it is sent (and
+        # shown): only they are stored with it, not ~13 KB of body per recipient.
         messages.append(
             OutboxMessage(
                 key=f"{issue.key_prefix}{person.pk}",
@@ -635,14 +638,27 @@ def _chunk_messages(
                 from_email=sender,
                 reply_to=reply_to,
                 subject=issue.subject,
-                body_text=text,
-                body_html=html,
+                template=template,
+                fills=values,
                 headers=headers,
                 purpose=OutboxMessage.Purpose.MARKETING,
                 send_after=send_after,
             )
         )
     return messages
+
+
+def _outbox_template(issue: Issue) -> OutboxTemplate:
+    """The issue's body as rendered when it started sending, stored once for all its
+    copies. Keyed by its content too: an issue failed, edited and scheduled again gets a
+    new one, while the copies queued before keep theirs."""
+    text, html = issue.text_template, issue.html_template
+    digest = hashlib.sha256(f"{text}\0{html}".encode()).hexdigest()[:32]
+    template, _ = OutboxTemplate.objects.get_or_create(
+        key=f"{issue.key_prefix}{digest}",
+        defaults={"body_text": text, "body_html": html, "fields": list(FIELDS)},
+    )
+    return template
 
 
 class _Audience:
@@ -682,14 +698,14 @@ def _claim_chunk(issue_id: int, members: _Audience) -> list[int] | None:
 
 
 def _queue_chunk(
-    issue: Issue, ids: list[int], *, personaliser: Personaliser, send_after: dt.datetime
+    issue: Issue, ids: list[int], *, template: OutboxTemplate, send_after: dt.datetime
 ) -> int:
     """Queue the copies for these people; raises _Stopped if the issue stopped meanwhile."""
     people = [
         Recipient._make(row)
         for row in Person.objects.filter(pk__in=ids).order_by("id").values_list(*_RECIPIENT_FIELDS)
     ]
-    messages = _chunk_messages(issue, people, personaliser=personaliser, send_after=send_after)
+    messages = _chunk_messages(issue, people, template=template, send_after=send_after)
     with transaction.atomic():
         new = queue_emails(messages)
         if not Issue.objects.filter(pk=issue.pk, state=State.SENDING).update(
@@ -717,7 +733,7 @@ def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = Non
     """
     issue = Issue.objects.select_related("newsletter__audience").get(pk=issue_id)
     today = today or now.astimezone(agency_zone()).date()
-    personaliser = Personaliser.of(Frozen(issue.html_template, issue.text_template))
+    template = _outbox_template(issue)
     members = issue.newsletter.audience.members(
         today, frequency=issue.newsletter.frequency
     ).order_by("id")
@@ -726,7 +742,7 @@ def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = Non
     try:
         audience = _Audience(members)
         while ids := _claim_chunk(issue_id, audience):
-            queued += _queue_chunk(issue, ids, personaliser=personaliser, send_after=send_after)
+            queued += _queue_chunk(issue, ids, template=template, send_after=send_after)
         if ids is None:
             return queued
         # The end of the audience: queue whatever a dead or interrupted worker left.
@@ -735,13 +751,14 @@ def expand_issue(issue_id: int, *, now: dt.datetime, today: dt.date | None = Non
         ).order_by("id")
         last = 0
         while ids := list(missing.filter(pk__gt=last).values_list("pk", flat=True)[:CHUNK]):
-            queued += _queue_chunk(issue, ids, personaliser=personaliser, send_after=send_after)
+            queued += _queue_chunk(issue, ids, template=template, send_after=send_after)
             last = ids[-1]
     except _Stopped:
         return queued
     Issue.objects.filter(pk=issue_id, state=State.SENDING, expanded_at__isnull=True).update(
         expanded_at=now
     )
+    outbox_grew()  # so the copies are claimed in index order, not sorted for every claim
     return queued
 
 

@@ -30,6 +30,7 @@ from django.db import models
 from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
+from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person
 
 # Deep enough for person -> placement -> invitation -> response -> answers.
@@ -43,6 +44,8 @@ INTERNAL_FIELDS = frozenset(
         "key",
         "headers",
         "body_html",
+        "template",
+        "fills",
         "attempts",
         "last_error",
         "claimed_at",
@@ -279,6 +282,8 @@ def _value(obj: models.Model, f: models.Field[Any, Any]) -> Any:
             return None
         # Staff appear by the name the person knows them by, not their login.
         return getattr(related, "display_name", None) or str(related)
+    if isinstance(obj, OutboxMessage) and f.name == "body_text":
+        return obj.text  # a newsletter copy's is its shared body, filled with its values
     value = getattr(obj, f.attname)
     if f.choices and value not in (None, ""):
         return str(dict(f.flatchoices).get(value, value))

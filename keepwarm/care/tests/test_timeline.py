@@ -5,7 +5,7 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.care.queries import timeline_for
 from keepwarm.care.services import log_touchpoint
 from keepwarm.conftest import START, Cast
-from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.models import OutboxMessage, OutboxTemplate
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 
@@ -122,3 +122,22 @@ def test_a_shared_hiring_managers_check_in_about_anothers_placement_stays_off(
 
     assert timeline_for(cast.client_contact, user=cast.outsider) == []
     assert len(timeline_for(cast.client_contact, user=cast.owner)) == 2
+
+
+def test_a_newsletter_copy_reads_on_the_timeline_as_it_was_sent(cast: Cast) -> None:
+    template = OutboxTemplate.objects.create(
+        key="newsletter:1:abc", body_text="Hi %%KW_FIRST_NAME%%, June news.", fields=["first_name"]
+    )
+    OutboxMessage.objects.create(
+        key="newsletter:1:1",
+        person=cast.candidate,
+        to_email=cast.candidate.email,
+        subject="June news",
+        template=template,
+        fills={"first_name": "Priya"},
+        send_after=dt.datetime(2026, 3, 9, 9, tzinfo=dt.UTC),
+    )
+
+    entries = timeline_for(cast.candidate, user=cast.owner)
+
+    assert [(e.title, e.text) for e in entries] == [("June news", "Hi Priya, June news.")]

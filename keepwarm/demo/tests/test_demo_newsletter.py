@@ -56,7 +56,7 @@ def test_demo_sent_the_last_two_monthly_issues_and_still_schedules_the_next(
         assert set(copies.values_list("sent_at", flat=True)) == {issue.scheduled_for}
         assert set(copies.values_list("created_at", flat=True)) == {issue.scheduled_for}
         assert issue.tracked and issue.links
-        html = copies.order_by("id")[0].body_html
+        html = copies.order_by("id")[0].html
         assert "/newsletters/open/" in html and "/newsletters/click/" in html
     assert smtp_server.messages == []  # captured: a configured mail server hears nothing
 

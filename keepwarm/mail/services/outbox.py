@@ -9,7 +9,7 @@ from email.utils import make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from keepwarm.care.models import Touchpoint
 from keepwarm.lib.bulk import insert_objects
@@ -95,6 +95,22 @@ def queue_emails(messages: list[OutboxMessage]) -> int:
     for message in messages:
         message.message_id = message.message_id or make_msgid(idstring="keepwarm", domain=domain)
     return insert_objects(messages, skip_conflicts_on="key")
+
+
+def outbox_grew() -> None:
+    """Many rows were just queued at once (a newsletter's copies): refresh the outbox's
+    statistics on PostgreSQL before they are claimed.
+
+    With statistics from before (an empty outbox, or a tenth of the rows), the planner
+    estimates one pending row and reads the claim's rows through (state, claimed_at),
+    sorting every pending row for each claim of 50, instead of walking outbox_pending in
+    order: 30-240 ms a claim with 20,000 pending, more CPU than the worker itself spent a
+    copy. ANALYZE samples the table (a fraction of a second) and invalidates the prepared
+    claim's plan. SQLite's claim names its index (INDEXED BY) instead."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(OutboxMessage._meta.db_table)}")
 
 
 def one_line(text: str) -> str:

@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from keepwarm.mail.backends import backend_captures
 from keepwarm.mail.claims import (
+    Bodies,
     Claimed,
     cancel,
     capture,
     claim,
+    claimed_rows,
     hard_bounce,
     mark_failed,
     mark_sent,
@@ -182,8 +184,7 @@ def send_now(
         ).update(state=State.CAPTURED, sent_at=now)
         return report
     try:
-        rows = OutboxMessage.objects.filter(id__in=ids).order_by("id")
-        messages = [Claimed(*row) for row in rows.values_list(*Claimed._fields)]
+        messages = claimed_rows(ids, bodies=Bodies())
         batch, _ = _send_claimed(backend, messages, now=now, worker_id=worker_id)
         report.add(batch)
     finally:
@@ -214,12 +215,14 @@ def send_pending(
     # Sent ids not yet recorded: the next claim records them in the same statement, and
     # the `finally` below does if there is no next claim (or something went wrong).
     sent: list[int] = []
+    bodies = Bodies()
     try:
         while report.handled < limit:
             claimed = claim(
                 now=now,
                 worker_id=worker_id,
                 size=min(CLAIM_BATCH, limit - report.handled),
+                bodies=bodies,
                 sent=sent,
             )
             sent = []

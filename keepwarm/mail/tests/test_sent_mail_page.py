@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from keepwarm.audit.models import AuditEntry
 from keepwarm.conftest import Cast
-from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.models import OutboxMessage, OutboxTemplate
 from keepwarm.people.models import Person
 
 
@@ -66,6 +66,23 @@ def test_message_html_is_shown_in_a_sandbox_never_in_the_page(cast: Cast) -> Non
     assert '<script>alert("x")</script>' not in page
     assert 'sandbox srcdoc="&lt;p&gt;Hello&lt;/p&gt;&lt;script&gt;' in page
     assert "How are you finding it?" in page
+
+
+def test_a_copy_of_a_shared_body_shows_as_sent_with_its_own_values(cast: Cast) -> None:
+    template = OutboxTemplate.objects.create(
+        key="newsletter:1:abc",
+        body_text="Hi %%KW_FIRST_NAME%%,\n\nJune news. %%KW_OTHER%% stays.",
+        body_html="<p>Hi %%KW_FIRST_NAME%%,</p>",
+        fields=["first_name"],
+    )
+    copy = message(
+        cast.candidate, "n", OutboxMessage.State.SENT, body_text="", template=template,
+        fills={"first_name": "Priya & Co"},
+    )  # fmt: skip
+    page = logged_in(cast.owner).get(reverse("sent_message", args=[copy.pk])).content.decode()
+    assert "Hi Priya &amp; Co,\n\nJune news. %%KW_OTHER%% stays." in page
+    # Escaped in the HTML when filled, and the whole HTML escaped again into srcdoc.
+    assert 'srcdoc="&lt;p&gt;Hi Priya &amp;amp; Co,&lt;/p&gt;"' in page
 
 
 def test_unknown_message_can_be_marked_sent_or_sent_again(cast: Cast) -> None:

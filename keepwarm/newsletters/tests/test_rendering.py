@@ -7,9 +7,9 @@ from django.template import engines
 from django.test import Client
 from django.test.signals import template_rendered
 
-from keepwarm.mail.models import OutboxMessage
-from keepwarm.newsletters.models import Kind
-from keepwarm.newsletters.render import Personaliser, compose
+from keepwarm.mail.models import OutboxMessage, OutboxTemplate
+from keepwarm.newsletters.models import Issue, Kind
+from keepwarm.newsletters.render import Frozen, Personaliser, compose
 from keepwarm.newsletters.services import add_generated_block, expand_issue, schedule_issue
 from keepwarm.newsletters.tests.conftest import NOW, TODAY, Setup
 
@@ -44,36 +44,52 @@ def test_copies_are_personal_safe_html_with_every_link_in_the_text(setup: Setup)
     priya = copies["priya@example.net"]
     assert priya.purpose == "marketing"
     assert priya.key == f"newsletter:{setup.issue.pk}:{setup.cast.candidate.pk}"
-    assert "Hi Priya," in priya.body_html and "Hi Priya," in priya.body_text
-    assert "Hi Priya, keep it to" in priya.body_text  # {{ first_name }} inside a block
-    assert "Olivia Owner" in priya.body_html  # her consultant
-    assert "<script" not in priya.body_html.lower()
-    assert "%%KW_" not in priya.body_html + priya.body_text
-    tags = parse(priya.body_html)
+    assert "Hi Priya," in priya.html and "Hi Priya," in priya.text
+    assert "Hi Priya, keep it to" in priya.text  # {{ first_name }} inside a block
+    assert "Olivia Owner" in priya.html  # her consultant
+    assert "<script" not in priya.html.lower()
+    assert "%%KW_" not in priya.html + priya.text
+    tags = parse(priya.html)
     # The chart is bars drawn by cells: nothing for a mail client to fetch.
     assert [attrs for tag, attrs in tags if tag == "img"] == []
     links = [str(attrs["href"]) for tag, attrs in tags if tag == "a" and attrs.get("href")]
     assert "https://agency.example/cv" in links
     for link in links:
-        assert link in priya.body_text, link
+        assert link in priya.text, link
     # CSS was inlined (once, into the frozen template): no <style> left, styles on elements.
-    assert "<style" not in priya.body_html and 'style="' in priya.body_html
+    assert "<style" not in priya.html and 'style="' in priya.html
+
+
+def test_each_copy_stores_only_its_values_and_reads_as_the_issue_filled_for_them(
+    setup: Setup,
+) -> None:
+    copies = queued_copies(setup)
+    priya, harry = copies["priya@example.net"], copies["harry@acme.example"]
+    # The issue's body is stored once, for every copy.
+    assert OutboxTemplate.objects.count() == 1
+    assert priya.template_id == harry.template_id
+    assert priya.body_html == priya.body_text == harry.body_html == ""
+    # Each copy is what filling the issue for its recipient gave when each copy stored it.
+    issue = Issue.objects.get(pk=setup.issue.pk)
+    personaliser = Personaliser.of(Frozen(issue.html_template, issue.text_template))
+    for copy in (priya, harry):
+        assert copy.fills is not None
+        assert (copy.html, copy.text) == personaliser.fill(copy.fills)
+    assert priya.html != harry.html
 
 
 def test_footer_has_address_reason_unsubscribe_and_headers(setup: Setup) -> None:
     copies = queued_copies(setup)
     priya, harry = copies["priya@example.net"], copies["harry@acme.example"]
     for copy in (priya, harry):
-        assert "1 High Street, Leeds LS1 1AA" in copy.body_html
-        assert "1 High Street, Leeds LS1 1AA" in copy.body_text
+        assert "1 High Street, Leeds LS1 1AA" in copy.html
+        assert "1 High Street, Leeds LS1 1AA" in copy.text
         unsubscribe = copy.headers["List-Unsubscribe"].strip("<>")
-        assert unsubscribe.startswith("http") and unsubscribe in copy.body_text
+        assert unsubscribe.startswith("http") and unsubscribe in copy.text
         assert copy.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        assert (
-            "Unsubscribe" in copy.body_html and "View this email in your browser" in copy.body_html
-        )
-    assert "because you have worked with Acme Recruitment" in priya.body_text
-    assert "at your work address" in harry.body_text
+        assert "Unsubscribe" in copy.html and "View this email in your browser" in copy.html
+    assert "because you have worked with Acme Recruitment" in priya.text
+    assert "at your work address" in harry.text
     assert priya.headers["List-Unsubscribe"] != harry.headers["List-Unsubscribe"]
     assert "Acme Recruitment" in priya.from_email
     assert "olivia_owner@agency.example" in priya.reply_to
@@ -81,7 +97,7 @@ def test_footer_has_address_reason_unsubscribe_and_headers(setup: Setup) -> None
 
 def test_view_in_browser_shows_the_issue_with_its_chart(setup: Setup, client: Client) -> None:
     copies = queued_copies(setup)
-    html = copies["priya@example.net"].body_html
+    html = copies["priya@example.net"].html
     view = re.search(r'href="(http[^"]*/newsletters/view/[^"]+)"', html)
     assert view
     page = client.get(view.group(1).split("8000", 1)[1])
@@ -147,7 +163,7 @@ def test_bulk_copies_carry_the_view_in_browser_link_render_makes(setup: Setup) -
 
     priya = queued_copies(setup)["priya@example.net"]
     link = view_url(issue_id=setup.issue.pk, person_id=setup.cast.candidate.pk)
-    assert link in priya.body_text
+    assert link in priya.text
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert open_view_token(token) == (setup.issue.pk, setup.cast.candidate.pk)
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from keepwarm.conftest import SmtpSink
 from keepwarm.mail.models import OutboxMessage
@@ -16,6 +17,7 @@ from keepwarm.newsletters.services import (
     next_slot,
     pause_issue,
     resume_issue,
+    run_due_issues,
     schedule_issue,
     send_test,
 )
@@ -24,6 +26,10 @@ from keepwarm.worker.tick import tick
 
 # 09:30 in London on 10 June 2026 (BST) is 08:30 UTC.
 SLOT = dt.datetime(2026, 6, 10, 8, 30, tzinfo=dt.UTC)
+
+
+def lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").strip().split("\n")
 
 
 def test_next_slot_is_local_time_across_dst(setup: Setup, settings: Any) -> None:
@@ -68,6 +74,12 @@ def test_a_scheduled_issue_goes_out_once_at_its_local_time(
     assert priya["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert str(priya["List-Unsubscribe"]).strip().startswith("<http")
     assert priya.is_multipart() and priya.get_body(("html",)) is not None
+    copy = OutboxMessage.objects.get(to_email="priya@example.net")
+    assert "Hi Priya," in copy.text
+    for subtype, body in (("html", copy.html), ("plain", copy.text)):
+        part = priya.get_body((subtype,))
+        assert part is not None
+        assert lines(part.get_content()) == lines(body)  # the copy as stored went out
 
     again = tick(now=SLOT + dt.timedelta(minutes=1))
     assert again.newsletter_copies == 0 and again.mail.sent == 0
@@ -138,3 +150,16 @@ def test_an_issue_without_blocks_cannot_be_scheduled(setup: Setup) -> None:
     setup.issue.blocks.all().delete()
     with pytest.raises(ValidationError):
         schedule_issue(issue=setup.issue, now=NOW)
+
+
+def test_queued_copies_are_counted_for_the_claim_on_postgresql(setup: Setup) -> None:
+    # Statistics from before the copies (an empty outbox) make PostgreSQL sort every
+    # pending copy for each claim instead of reading them in order off outbox_pending.
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner's statistics are PostgreSQL's")
+    schedule_issue(issue=setup.issue, when=NOW, now=NOW)
+    run_due_issues(now=NOW)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'mail_outboxmessage'")
+        (counted,) = cursor.fetchone()
+    assert counted == OutboxMessage.objects.count() == 2

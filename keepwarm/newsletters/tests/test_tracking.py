@@ -53,18 +53,18 @@ def test_untracked_copies_have_no_pixel_and_their_links_go_straight_to_the_page(
     priya = send(setup, track=False)["priya@example.net"]
     assert setup.issue.html_template == before.html  # byte for byte what it always was
     assert setup.issue.links == [] and not setup.issue.tracked
-    assert "/newsletters/click/" not in priya.body_html
-    assert "/newsletters/open/" not in priya.body_html
-    assert 'href="https://agency.example/cv"' in priya.body_html
+    assert "/newsletters/click/" not in priya.html
+    assert "/newsletters/open/" not in priya.html
+    assert 'href="https://agency.example/cv"' in priya.html
 
 
 def test_tracked_copies_send_links_through_keepwarm_but_not_the_personal_ones(
     setup: Setup,
 ) -> None:
     priya = send(setup, track=True)["priya@example.net"]
-    tags = parse(priya.body_html)
+    tags = parse(priya.html)
     hrefs = [str(attrs["href"]) for tag, attrs in tags if tag == "a" and attrs.get("href")]
-    assert 'href="https://agency.example/cv"' not in priya.body_html
+    assert 'href="https://agency.example/cv"' not in priya.html
     assert "https://agency.example/cv" in setup.issue.links
     # Unsubscribe, preferences and view in browser stay direct, like the header.
     unsubscribe = priya.headers["List-Unsubscribe"].strip("<>")
@@ -78,9 +78,9 @@ def test_tracked_copies_send_links_through_keepwarm_but_not_the_personal_ones(
     assert pixels[0]["alt"] == "" and pixels[0]["width"] == pixels[0]["height"] == "1"
     assert "style" not in pixels[0]
     # The text part stays untracked, and still carries every link the HTML leads to.
-    assert "/newsletters/click/" not in priya.body_text
+    assert "/newsletters/click/" not in priya.text
     for url in setup.issue.links:
-        assert url in priya.body_text, url
+        assert url in priya.text, url
 
 
 def test_view_in_browser_counts_for_the_same_reader_as_the_email(setup: Setup) -> None:
@@ -88,8 +88,8 @@ def test_view_in_browser_counts_for_the_same_reader_as_the_email(setup: Setup) -
     html, _ = personalise(setup.issue, setup.cast.candidate)
     # The slow path fills the same tracking token as the bulk one (the unsubscribe links'
     # timestamps may differ by a second, so only the tracked URLs are compared).
-    assert clicks_in(html) == clicks_in(priya.body_html) != []
-    assert PIXEL.findall(html) == PIXEL.findall(priya.body_html) != []
+    assert clicks_in(html) == clicks_in(priya.html) != []
+    assert PIXEL.findall(html) == PIXEL.findall(priya.html) != []
 
 
 def test_a_click_is_counted_and_goes_on_to_the_original_page(setup: Setup, client: Client) -> None:
@@ -97,11 +97,11 @@ def test_a_click_is_counted_and_goes_on_to_the_original_page(setup: Setup, clien
     add_block(issue=setup.issue, kind=Kind.OPEN_ROLES, title="Roles", body=f"[Roles]({jobs})")
     priya = send(setup, track=True)["priya@example.net"]
     assert setup.issue.links[:2] == ["https://agency.example/cv", jobs]
-    roles = next(p for p in clicks_in(priya.body_html) if p.endswith("/1/"))
+    roles = next(p for p in clicks_in(priya.html) if p.endswith("/1/"))
     assert client.get(roles)["Location"] == jobs  # as written, not as escaped in the HTML
     Engagement.objects.all().delete()
 
-    link = next(p for p in clicks_in(priya.body_html) if p.endswith("/0/"))
+    link = next(p for p in clicks_in(priya.html) if p.endswith("/0/"))
     first = client.get(link)
     assert first.status_code == 302
     assert first["Location"] == "https://agency.example/cv"
@@ -116,7 +116,7 @@ def test_a_click_is_counted_and_goes_on_to_the_original_page(setup: Setup, clien
 
 def test_opening_the_pixel_counts_an_open(setup: Setup, client: Client) -> None:
     priya = send(setup, track=True)["priya@example.net"]
-    pixel = PIXEL.search(priya.body_html)
+    pixel = PIXEL.search(priya.html)
     assert pixel
     response = client.get(pixel.group(1))
     assert response.status_code == 200 and response["Content-Type"] == "image/gif"
@@ -137,7 +137,7 @@ def test_a_tampered_token_or_a_link_the_issue_lacks_is_404_and_counts_nothing(
     setup: Setup, client: Client
 ) -> None:
     priya = send(setup, track=True)["priya@example.net"]
-    link = clicks_in(priya.body_html)[0]
+    link = clicks_in(priya.html)[0]
     token = link.split("/")[3]
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     out_of_range = reverse("newsletter_click", args=[token, len(setup.issue.links)])
@@ -157,15 +157,15 @@ def test_nothing_is_counted_once_tracking_is_off_or_for_someone_erased(
     copies = send(setup, track=True)
     priya, harry = copies["priya@example.net"], copies["harry@acme.example"]
     erase_person(setup.cast.client_contact, by=setup.cast.manager, reason="Asked")
-    harry_link = clicks_in(harry.body_html)[0]
+    harry_link = clicks_in(harry.html)[0]
     response = client.get(harry_link)
     assert response.status_code == 302  # the reader still gets where they were going
     assert not Engagement.objects.exists()
 
     setup.newsletter.track_engagement = False
     setup.newsletter.save()
-    assert client.get(clicks_in(priya.body_html)[0]).status_code == 302
-    pixel = PIXEL.search(priya.body_html)
+    assert client.get(clicks_in(priya.html)[0]).status_code == 302
+    pixel = PIXEL.search(priya.html)
     assert pixel and client.get(pixel.group(1)).status_code == 200
     assert not Engagement.objects.exists()
 
@@ -186,8 +186,8 @@ def test_test_sends_and_previews_are_never_tracked(setup: Setup, client: Client)
     setup.newsletter.track_engagement = True
     setup.newsletter.save()
     message = send_test(issue=setup.issue, by=setup.cast.manager, to_email=setup.cast.owner.email)
-    assert "/newsletters/click/" not in message.body_html
-    assert "/newsletters/open/" not in message.body_html
+    assert "/newsletters/click/" not in message.html
+    assert "/newsletters/open/" not in message.html
     client.force_login(setup.cast.manager)
     page = client.get(reverse("newsletter_issue", args=[setup.issue.pk]))
     assert page.status_code == 200
@@ -202,11 +202,11 @@ def _engaged(setup: Setup, client: Client) -> None:
     )
     Issue.objects.filter(pk=setup.issue.pk).update(state=Issue.State.SENT)
     priya = copies["priya@example.net"]
-    pixel = PIXEL.search(priya.body_html)
+    pixel = PIXEL.search(priya.html)
     assert pixel
     client.get(pixel.group(1))
-    client.get(clicks_in(priya.body_html)[0])
-    client.get(clicks_in(priya.body_html)[0])
+    client.get(clicks_in(priya.html)[0])
+    client.get(clicks_in(priya.html)[0])
 
 
 def test_the_issue_page_shows_open_and_click_rates_and_clicks_per_link(

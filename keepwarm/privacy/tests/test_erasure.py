@@ -16,11 +16,12 @@ from django.urls import reverse
 from keepwarm.audit.models import AuditEntry
 from keepwarm.care.models import Touchpoint
 from keepwarm.conftest import Cast
-from keepwarm.mail.models import OutboxMessage, Suppression, email_hash
+from keepwarm.mail.models import OutboxMessage, OutboxTemplate, Suppression, email_hash
 from keepwarm.mail.suppressions import is_suppressed
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
 from keepwarm.privacy.erasure import ErasureRefused, erase_person
+from keepwarm.privacy.export import gather
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,27 @@ def test_after_erasure_no_personal_value_is_left_anywhere(client: Client, cast: 
     for value in PII:
         assert value not in dump, value
     assert "commute" not in dump
+
+
+def test_a_newsletter_copy_is_exported_as_sent_and_erased_with_its_values(cast: Cast) -> None:
+    # A newsletter copy keeps the shared body and only its own values.
+    template = OutboxTemplate.objects.create(
+        key="newsletter:1:abc", body_text="Hi %%KW_FIRST_NAME%%, June news.", fields=["first_name"]
+    )
+    values = {"to_email": "priya@example.net", "subject": "June news", "body_text": ""}
+    copy = OutboxMessage.objects.create(
+        key="newsletter:1:1", person=cast.candidate, template=template,
+        fills={"first_name": "Priya"}, send_after=cast.placement.created_at, **values,
+    )  # fmt: skip
+    records = gather(cast.candidate).sections["mail.outboxmessage"].records
+    assert [r["body text"] for r in records] == ["Hi Priya, June news."]
+
+    erase_person(cast.candidate, by=cast.manager, reason="Asked")
+
+    assert "Priya" not in _everything_in_the_database()
+    copy.refresh_from_db()
+    assert copy.text == "Hi , June news."  # the issue's own words are nobody's data
+    assert OutboxTemplate.objects.get().body_text == "Hi %%KW_FIRST_NAME%%, June news."
 
 
 def test_the_agencys_financial_records_stay_under_a_pseudonym(cast: Cast) -> None:
