@@ -543,9 +543,21 @@ def _visible_parts(owner_ids: list[int]) -> tuple[Q, _AmongIds]:
 
 def visible_people(user: User) -> QuerySet[Person]:
     """People `user` may open: everyone for managers, else those they (or whoever they
-    cover) own, or who are placed or hiring manager on such placements. Filtered lists,
-    the exports and the pickers read it; a short page in name order of a narrowed set
-    (search) reads `first_visible_people`."""
+    cover) own, or who are placed or hiring manager on such placements. For other tables'
+    filters (`person__in`) and lookups of a few; a list of people read in name order (the
+    people list's filters, its download) reads `visible_people_listed`."""
+    if user.sees_whole_team:
+        return Person.objects.all()
+    ids = visible_person_ids([user.pk, *covered_owner_ids(user)])
+    return Person.objects.filter(_AmongIds(F("pk"), ids))
+
+
+def visible_people_listed(user: User) -> QuerySet[Person]:
+    """`visible_people` for a list of people read in order from the person table: the two
+    parts of the rule as an OR, which each engine serves from the owner's index and ~450
+    lookups by id (a download at agency size: ~10,000 buffers on PostgreSQL instead of
+    49,000). Not for other tables' filters: as `person__in`, PostgreSQL planned the OR far
+    worse than the list of ids (sent mail's estimate 400 times higher)."""
     if user.sees_whole_team:
         return Person.objects.all()
     owned, placed = _visible_parts([user.pk, *covered_owner_ids(user)])

@@ -77,7 +77,7 @@ def people(request: HttpRequest) -> HttpResponse:
     find = None
     if mine or user.sees_whole_team:
         # Only their own people (the owner's index), or a manager's everyone.
-        qs = queries.visible_people(user)
+        qs = queries.visible_people_listed(user)
         if role:
             current = Role.objects.filter(kind=role, ended_on__isnull=True)
             qs = qs.filter(id__in=current.values("person_id"))
