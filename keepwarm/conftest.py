@@ -25,6 +25,7 @@ from hypothesis import settings as hypothesis_settings
 from keepwarm.accounts.models import User
 from keepwarm.agency.models import AgencySettings, agency_settings, forget_agency_settings
 from keepwarm.agency.services import save_agency_settings
+from keepwarm.care.services import set_cover
 from keepwarm.lib.working_days import forget_closures
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.models import Placement, Target
@@ -72,6 +73,17 @@ def make_user(username: str, role: str = User.Role.CONSULTANT, **extra: object) 
         last_name=last.title(),
         role=role,
         **extra,
+    )
+
+
+def olivia_away(cast: Cast, days: int) -> None:
+    """Olivia is away from START for `days` days, and Colin covers for her."""
+    set_cover(
+        absent=cast.owner,
+        colleague=cast.colleague,
+        starts_on=START,
+        ends_on=START + dt.timedelta(days=days),
+        by=cast.manager,
     )
 
 

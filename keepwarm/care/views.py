@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -243,6 +244,9 @@ def skip_touchpoint(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # --- Search ------------------------------------------------------------------------
 
 LIVE_PEOPLE, LIVE_COMPANIES = 8, 4
+# People found are listed by name; the id last, so namesakes keep one order.
+SEARCH_ORDER = ("last_name", "first_name", "id")
+NAME_FIELDS = ["first_name", "last_name"]
 _M = TypeVar("_M", bound=Model)
 PHONE_LIKE = re.compile(r"^[\d\s()+\-.]{4,}$")
 
@@ -291,7 +295,9 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     people: list[Person] = []
     companies: list[Company] = []
     if query:
-        people = list(_match(queries.visible_people(user), query, ["first_name", "last_name"])[:25])
+        people = queries.first_visible_people(
+            user, partial(_match, query=query, name_fields=NAME_FIELDS), SEARCH_ORDER, 25
+        )
         companies = list(_match(Company.objects.all(), query, ["name"])[:10])
     context: dict[str, Any] = {"search_query": query, "people": people, "companies": companies}
     if request.htmx and request.htmx.target == "live-results":
@@ -309,17 +315,21 @@ def pick_people(request: HttpRequest) -> JsonResponse:
     `company`, only that company's client contacts (a placement's hiring manager)."""
     user = user_of(request)
     query = request.GET.get("q", "").strip()[:100]
-    people = queries.visible_people(user)
     company = parse_id(request.GET.get("company"))
+    contacts: QuerySet[Role] | None = None
     if request.GET.get("role") == Role.Kind.CLIENT_CONTACT or company is not None:
         contacts = Role.objects.filter(kind=Role.Kind.CLIENT_CONTACT)
         if company is not None:
             contacts = contacts.filter(company_id=company)
-        people = people.filter(id__in=contacts.values("person_id"))
+
+    def narrow(people: QuerySet[Person]) -> QuerySet[Person]:
+        if contacts is not None:
+            people = people.filter(id__in=contacts.values("person_id"))
+        return _match(people, query, NAME_FIELDS)
+
     found: list[Person] = []
     if query:
-        matched = _match(people, query, ["first_name", "last_name"])
-        found = list(matched.order_by("last_name", "first_name", "id")[:PICKER_MATCHES])
+        found = queries.first_visible_people(user, narrow, SEARCH_ORDER, PICKER_MATCHES)
         record_read(found)
     results = [{"id": p.pk, "label": person_label(p)} for p in found]
     return JsonResponse({"results": results})

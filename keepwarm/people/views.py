@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -61,6 +62,12 @@ def get_company_for(user: User, pk: int) -> Company:
 PEOPLE_ORDER = ("last_name", "first_name", "id")
 
 
+def _count_found(find: Callable[[list[Any] | None, bool, int], list[Any]], up_to: int) -> int:
+    """How many a list's `find` finds, up to `up_to`: its first `up_to` rows, in order along
+    the indexes it reads, so counting a role tab reads no more of the agency than its pages."""
+    return len(find(None, True, up_to))
+
+
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
@@ -70,22 +77,27 @@ def people(request: HttpRequest) -> HttpResponse:
     mine = bool(request.GET.get("mine"))
     count_of = None
     find = None
-    if role or mine or user.sees_whole_team:
-        qs = queries.visible_people(user)
+    if mine or user.sees_whole_team:
+        # Only their own people (the owner's index), or a manager's everyone.
+        qs = queries.visible_people_listed(user)
         if role:
             current = Role.objects.filter(kind=role, ended_on__isnull=True)
             qs = qs.filter(id__in=current.values("person_id"))
         if mine:
             qs = qs.filter(owner=user)
     else:
-        # A consultant's whole list, the view opened most, is found and counted by
-        # statements written once (care.queries.visible_people_names): the rule's ORM
-        # form, which it would never run, cost 1-1.7 ms of CPU a view to build. The
-        # paginator reads only the model of `qs` (to read a cursor), so it shows nobody.
+        # A consultant's whole list, the view opened most, and its role tabs are found and
+        # counted by statements written once (care.queries.visible_people_names): the
+        # rule's ORM form, which they would never run, cost 1-1.7 ms of CPU a view to
+        # build, and for a tab PostgreSQL walked the whole agency's name index to fill a
+        # page. The paginator reads only the model of `qs` (to read a cursor), so it shows
+        # nobody.
         qs = Person.objects.none()
         owners = [user.pk, *queries.covered_owner_ids(user)]
-        count_of = partial(queries.count_visible_people, owners)
-        find = partial(queries.visible_people_names, owners)
+        find = partial(queries.visible_people_names, owners, role=role)
+        count_of = (
+            partial(_count_found, find) if role else partial(queries.count_visible_people, owners)
+        )
     page = keyset_page(
         request,
         qs,

@@ -1,7 +1,7 @@
 """CSV, XLSX and JSON downloads of the staff lists, with the same filters and access as the
 page; the same rows feed `keepwarm export` (reports/management/commands/export.py).
 
-Each export reads the list's own access helper (`visible_people`, `visible_placements`,
+Each export reads the list's own access helper (`visible_people_listed`, `visible_placements`,
 `due_work`, `visible_alerts`) and the same filters as the page (its GET parameters, or
 the command's `--filter`), so a download never holds a row the page would not show. Rows
 are read with `values_list` in chunks and streamed, so exporting 100k placements does not
@@ -52,7 +52,7 @@ def _choices(field: Any) -> Callable[[Any], str]:
 
 
 def people_rows(user: User, params: Params) -> tuple[list[str], Iterator[Any]]:
-    qs = care_queries.visible_people(user)
+    qs = care_queries.visible_people_listed(user)
     role = params.get("role", "")
     if role in Role.Kind.values:
         current = Role.objects.filter(kind=role, ended_on__isnull=True)

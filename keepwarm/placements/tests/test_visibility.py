@@ -3,8 +3,7 @@ import datetime as dt
 import time_machine
 
 from keepwarm.care.queries import visible_people, visible_placements
-from keepwarm.care.services import set_cover
-from keepwarm.conftest import START, Cast
+from keepwarm.conftest import START, Cast, olivia_away
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 
@@ -45,13 +44,7 @@ def test_managers_see_the_whole_team(cast: Cast) -> None:
 def test_covering_colleague_sees_the_absent_owners_placements_only_during_cover(
     cast: Cast,
 ) -> None:
-    set_cover(
-        absent=cast.owner,
-        colleague=cast.colleague,
-        starts_on=START,
-        ends_on=START + dt.timedelta(days=4),
-        by=cast.manager,
-    )
+    olivia_away(cast, days=4)
     with time_machine.travel(dt.datetime(2026, 3, 3, 12, tzinfo=dt.UTC), tick=False):
         assert list(visible_placements(cast.colleague)) == [cast.placement]
         assert cast.candidate in set(visible_people(cast.colleague))
