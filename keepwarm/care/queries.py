@@ -991,15 +991,8 @@ def _done_and_notes(person: Person, user: User) -> tuple[list[Touchpoint], list[
     """`person`'s touchpoints no longer planned that `user` may see (`touchpoints_of`),
     latest due first, and the notes about them, newest first: instances of what the
     timeline shows, with who did or wrote each."""
-    params: list[Any] = [person.pk, Touchpoint.State.PLANNED.value]
-    seen = ""
-    if not user.sees_whole_team:
-        owners = ids_param([user.pk, *covered_owner_ids(user)])
-        seen = f" AND p.owner_id {_IDS[connection.vendor]}"
-        if sees_person(user, person):
-            seen = f" AND (t.placement_id IS NULL OR p.owner_id {_IDS[connection.vendor]})"
-        params.append(owners)
-    params.append(person.pk)
+    seen, owners = _seen_touchpoints(user, person)
+    params = [person.pk, Touchpoint.State.PLANNED.value, *owners, person.pk]
     sql = _with_tables(_TIMELINE_DONE_AND_NOTES, seen=seen)
     done_at, due_day, written_at = (
         read_as(Touchpoint, "done_at"),
@@ -1038,6 +1031,79 @@ def _done_and_notes(person: Person, user: User) -> tuple[list[Touchpoint], list[
     touchpoints.sort(key=lambda t: (t.due_on, t.pk), reverse=True)
     notes.sort(key=lambda n: (n.created_at, n.pk), reverse=True)
     return touchpoints, notes
+
+
+def _seen_touchpoints(user: User, person: Person) -> tuple[str, list[Any]]:
+    """`touchpoints_of`'s rule for a statement written by hand (the touchpoint `t`, its
+    placement `p`, left-joined): its condition and its one parameter, or none."""
+    if user.sees_whole_team:
+        return "", []
+    owners = ids_param([user.pk, *covered_owner_ids(user)])
+    if sees_person(user, person):
+        return f" AND (t.placement_id IS NULL OR p.owner_id {_IDS[connection.vendor]})", [owners]
+    return f" AND p.owner_id {_IDS[connection.vendor]}", [owners]
+
+
+# The person page's Coming up: what a row shows (care.rows) of the next planned
+# touchpoints `user` may see, read by a statement written once (prepared on PostgreSQL).
+_UPCOMING = (
+    "SELECT t.id, t.placement_id, t.owner_id, t.kind, t.audience, t.title, t.due_on, t.state,"
+    " t.outcome, t.notes, t.skip_reason, t.attempts, t.first_due_on,"
+    " c.first_name, c.last_name, c.phone, c.email_failed_at, p.company_id, p.role_title, co.name,"
+    " u.first_name, u.last_name, u.username"
+    " FROM {touchpoint} t INNER JOIN {person} c ON t.person_id = c.id"
+    " LEFT OUTER JOIN {placement} p ON t.placement_id = p.id"
+    " LEFT OUTER JOIN {company} co ON p.company_id = co.id"
+    " INNER JOIN {user} u ON t.owner_id = u.id"
+    " WHERE t.person_id = %s AND t.state = %s{seen} ORDER BY t.due_on, t.id LIMIT %s"
+)
+
+
+def upcoming_for(user: User, person: Person, *, limit: int) -> list[Touchpoint]:
+    """The next `limit` planned touchpoints with `person` that `user` may see (as
+    `touchpoints_of`), earliest due first, as instances of what Coming up shows."""
+    seen, owners = _seen_touchpoints(user, person)
+    params = [person.pk, Touchpoint.State.PLANNED.value, *owners, limit]
+    due_day, first_due_day = read_as(Touchpoint, "due_on"), read_as(Touchpoint, "first_due_on")
+    failed_at = read_as(Person, "email_failed_at")
+    found = []
+    for row in fetch_all(_with_tables(_UPCOMING, seen=seen), params):
+        pk, placement_id, owner_id, kind, audience, title, due_on, state, outcome = row[:9]
+        touchpoint = _read(
+            Touchpoint,
+            id=pk,
+            person_id=person.pk,
+            placement_id=placement_id,
+            owner_id=owner_id,
+            kind=kind,
+            audience=audience,
+            title=title,
+            due_on=due_day(due_on),
+            state=state,
+            outcome=outcome,
+            notes=row[9],
+            skip_reason=row[10],
+            attempts=row[11],
+            first_due_on=first_due_day(row[12]),
+        )
+        touchpoint.person = _read(
+            Person,
+            id=person.pk,
+            first_name=row[13],
+            last_name=row[14],
+            phone=row[15],
+            email_failed_at=failed_at(row[16]),
+        )
+        touchpoint.placement = None
+        if placement_id is not None:
+            placement = _read(Placement, id=placement_id, company_id=row[17], role_title=row[18])
+            placement.company = _read(Company, id=row[17], name=row[19])
+            touchpoint.placement = placement
+        touchpoint.owner = _read(
+            User, id=owner_id, first_name=row[20], last_name=row[21], username=row[22]
+        )
+        found.append(touchpoint)
+    return found
 
 
 def _user(pk: int | None, first_name: str, last_name: str, username: str) -> User | None:

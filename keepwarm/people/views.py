@@ -120,13 +120,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
     placements = queries.person_placements(user, person)
     # A list, not a sliced QuerySet: the page asks for `upcoming.0` (the call button) before
     # it loops, and indexing an unevaluated QuerySet is a query of its own.
-    upcoming = list(
-        queries.touchpoints_of(user, person)
-        .filter(state=Touchpoint.State.PLANNED)
-        .select_related("placement", "placement__company", "owner", "person")
-        .only(*queries.TODAY_ROW_FIELDS, "person__email_failed_at")
-        .order_by("due_on", "id")[:8]
-    )
+    upcoming = queries.upcoming_for(user, person, limit=8)
     day = timezone.localdate()
     roles = list(
         person.roles.select_related("company")
