@@ -122,8 +122,18 @@ class LogCallForm(LogTouchpointForm):
         super().__init__(*args, **kwargs)
         field = self.fields["placement"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = placements
         field.empty_label = "— none —"
+        if isinstance(placements, list):
+            # The placements the page has read already, shown as they are rather than read
+            # again. Only a form that validates nothing is given a list: a POST is checked
+            # against a QuerySet.
+            assert not self.is_bound, "a bound form checks its placement against a QuerySet"
+            field.choices = [
+                ("", field.empty_label),
+                *((p.pk, field.label_from_instance(p)) for p in placements),
+            ]
+        else:
+            field.queryset = placements
         complete = self.fields["complete"]
         assert isinstance(complete, forms.ModelChoiceField)
         complete.queryset = due if due is not None else Touchpoint.objects.none()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import DEFERRED, F, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.http import Http404
@@ -18,7 +18,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
-from keepwarm.lib.bulk import fetch_all, ids_param
+from keepwarm.lib.bulk import fetch_all, ids_param, read_as
 from keepwarm.lib.memo import remembered
 from keepwarm.people.models import Company, GuaranteeUnit, Note, Person, Role, rag_after
 from keepwarm.placements.models import Placement
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     # mail and surveys sit above care, so they are named here for the types alone.
     from keepwarm.mail.models import OutboxMessage
     from keepwarm.surveys.models import Response
+
+M = TypeVar("M", bound=Model)
 
 GUARANTEE_WARNING_DAYS = 14
 # Calls shown per group on Today, most overdue first; the rest are on the Due page.
@@ -958,15 +960,23 @@ def _on_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
 
 
-# What the timeline shows of each row (templates/people/person.html): the columns a query
-# selects are most of what compiling it costs, and full rows of three or four joined tables
-# are a hundred columns. Who did it is shown by name (User.display_name).
-_BY = ("first_name", "last_name", "username")
-TIMELINE_TOUCHPOINT_FIELDS = (
-    *("id", "title", "notes", "skip_reason", "state", "outcome", "done_at", "due_on"),
-    *("owner", "done_by"),
-    *(f"owner__{name}" for name in _BY),
-    *(f"done_by__{name}" for name in _BY),
+# What the timeline shows of each call, check-in or meeting done (or skipped, or missed) and
+# of each note, with the names of who did or wrote it (User.display_name): one statement
+# written once (prepared on PostgreSQL), where the ORM compiled two every view (the
+# touchpoints' alone took longer to plan on PostgreSQL than to run). `{seen}` is the
+# visibility rule of `touchpoints_of`.
+_TIMELINE_DONE_AND_NOTES = (
+    "SELECT 0, t.id, t.title, t.notes, t.skip_reason, t.state, t.outcome, t.done_at, t.due_on,"
+    " t.owner_id, o.first_name, o.last_name, o.username,"
+    " t.done_by_id, d.first_name, d.last_name, d.username"
+    " FROM {touchpoint} t INNER JOIN {user} o ON t.owner_id = o.id"
+    " LEFT OUTER JOIN {user} d ON t.done_by_id = d.id"
+    " LEFT OUTER JOIN {placement} p ON t.placement_id = p.id"
+    " WHERE t.person_id = %s AND t.state <> %s{seen}"
+    " UNION ALL"
+    " SELECT 1, n.id, '', n.text, '', '', '', n.created_at, NULL,"
+    " n.author_id, a.first_name, a.last_name, a.username, NULL, NULL, NULL, NULL"
+    " FROM {note} n LEFT OUTER JOIN {user} a ON n.author_id = a.id WHERE n.person_id = %s"
 )
 # The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
 # The person's own column too: a related manager sets each row's person from it.
@@ -975,10 +985,6 @@ TIMELINE_MESSAGE_FIELDS = (
     # A newsletter copy's text is its shared body filled with its own values.
     *("fills", "template__body_text", "template__fields"),
 )
-TIMELINE_NOTE_FIELDS = (
-    *("id", "person", "text", "created_at", "author"),
-    *(f"author__{name}" for name in _BY),
-)
 
 
 def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
@@ -986,26 +992,19 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
     still-planned ones), messages, notes and questionnaire answers, newest first. Those
     belonging to a placement `user` may not open (a shared hiring manager's calls about
     a colleague's placement) are left out. Four queries and one for the answers."""
-    entries: list[TimelineEntry] = []
-    touchpoints = (
-        touchpoints_of(user, person)
-        .exclude(state=Touchpoint.State.PLANNED)
-        .select_related("owner", "done_by")
-        .only(*TIMELINE_TOUCHPOINT_FIELDS)
-        .order_by("-due_on", "-id")
-    )
-    for t in touchpoints:
-        entries.append(
-            TimelineEntry(
-                at=t.done_at or _on_day(t.due_on),
-                kind="touchpoint",
-                title=t.title,
-                text=t.notes or t.skip_reason,
-                state=t.state,
-                by=t.done_by or t.owner,
-                obj=t,
-            )
+    touchpoints, notes = _done_and_notes(person, user)
+    entries = [
+        TimelineEntry(
+            at=t.done_at or _on_day(t.due_on),
+            kind="touchpoint",
+            title=t.title,
+            text=t.notes or t.skip_reason,
+            state=t.state,
+            by=t.done_by or t.owner,
+            obj=t,
         )
+        for t in touchpoints
+    ]
     # A message about a touchpoint shows with the touchpoint (visible_touchpoints' rule,
     # written on the joined touchpoint: its placement's owner, or who may see its person).
     messages = person.messages.all()
@@ -1032,8 +1031,7 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
                 obj=m,
             )
         )
-    notes = person.timeline_notes.select_related("author").only(*TIMELINE_NOTE_FIELDS)
-    for n in notes.order_by("-created_at", "-id"):
+    for n in notes:
         entries.append(
             TimelineEntry(
                 at=n.created_at,
@@ -1068,6 +1066,132 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
     return entries
 
 
+def _done_and_notes(person: Person, user: User) -> tuple[list[Touchpoint], list[Note]]:
+    """`person`'s touchpoints no longer planned that `user` may see (`touchpoints_of`),
+    latest due first, and the notes about them, newest first: instances of what the
+    timeline shows, with who did or wrote each."""
+    seen, owners = _seen_touchpoints(user, person)
+    params = [person.pk, Touchpoint.State.PLANNED.value, *owners, person.pk]
+    sql = _with_tables(_TIMELINE_DONE_AND_NOTES, seen=seen)
+    done_at, due_day, written_at = (
+        read_as(Touchpoint, "done_at"),
+        read_as(Touchpoint, "due_on"),
+        read_as(Note, "created_at"),
+    )
+    touchpoints: list[Touchpoint] = []
+    notes: list[Note] = []
+    for part, pk, title, text, skip_reason, state, outcome, at, due_on, *names in fetch_all(
+        sql, params
+    ):
+        by = _user(*names[:4])
+        if part == 1:
+            note = _read(Note, id=pk, person_id=person.pk, text=text, created_at=written_at(at))
+            note.author = by
+            notes.append(note)
+            continue
+        touchpoint = _read(
+            Touchpoint,
+            id=pk,
+            person_id=person.pk,
+            title=title,
+            notes=text,
+            skip_reason=skip_reason,
+            state=state,
+            outcome=outcome,
+            done_at=done_at(at),
+            due_on=due_day(due_on),
+        )
+        assert by is not None  # every touchpoint has an owner (the join is an inner one)
+        touchpoint.owner = by
+        touchpoint.done_by = _user(*names[4:])
+        touchpoints.append(touchpoint)
+    # In the order the ORM's two queries gave them: the timeline's sort keeps it for
+    # entries of the same moment.
+    touchpoints.sort(key=lambda t: (t.due_on, t.pk), reverse=True)
+    notes.sort(key=lambda n: (n.created_at, n.pk), reverse=True)
+    return touchpoints, notes
+
+
+def _seen_touchpoints(user: User, person: Person) -> tuple[str, list[Any]]:
+    """`touchpoints_of`'s rule for a statement written by hand (the touchpoint `t`, its
+    placement `p`, left-joined): its condition and its one parameter, or none."""
+    if user.sees_whole_team:
+        return "", []
+    owners = ids_param([user.pk, *covered_owner_ids(user)])
+    if sees_person(user, person):
+        return f" AND (t.placement_id IS NULL OR p.owner_id {_IDS[connection.vendor]})", [owners]
+    return f" AND p.owner_id {_IDS[connection.vendor]}", [owners]
+
+
+# The person page's Coming up: what a row shows (care.rows) of the next planned
+# touchpoints `user` may see, read by a statement written once (prepared on PostgreSQL).
+_UPCOMING = (
+    "SELECT t.id, t.placement_id, t.owner_id, t.kind, t.audience, t.title, t.due_on, t.state,"
+    " t.outcome, t.notes, t.skip_reason, t.attempts, t.first_due_on,"
+    " c.first_name, c.last_name, c.phone, c.email_failed_at, p.company_id, p.role_title, co.name,"
+    " u.first_name, u.last_name, u.username"
+    " FROM {touchpoint} t INNER JOIN {person} c ON t.person_id = c.id"
+    " LEFT OUTER JOIN {placement} p ON t.placement_id = p.id"
+    " LEFT OUTER JOIN {company} co ON p.company_id = co.id"
+    " INNER JOIN {user} u ON t.owner_id = u.id"
+    " WHERE t.person_id = %s AND t.state = %s{seen} ORDER BY t.due_on, t.id LIMIT %s"
+)
+
+
+def upcoming_for(user: User, person: Person, *, limit: int) -> list[Touchpoint]:
+    """The next `limit` planned touchpoints with `person` that `user` may see (as
+    `touchpoints_of`), earliest due first, as instances of what Coming up shows."""
+    seen, owners = _seen_touchpoints(user, person)
+    params = [person.pk, Touchpoint.State.PLANNED.value, *owners, limit]
+    due_day, first_due_day = read_as(Touchpoint, "due_on"), read_as(Touchpoint, "first_due_on")
+    failed_at = read_as(Person, "email_failed_at")
+    found = []
+    for row in fetch_all(_with_tables(_UPCOMING, seen=seen), params):
+        pk, placement_id, owner_id, kind, audience, title, due_on, state, outcome = row[:9]
+        touchpoint = _read(
+            Touchpoint,
+            id=pk,
+            person_id=person.pk,
+            placement_id=placement_id,
+            owner_id=owner_id,
+            kind=kind,
+            audience=audience,
+            title=title,
+            due_on=due_day(due_on),
+            state=state,
+            outcome=outcome,
+            notes=row[9],
+            skip_reason=row[10],
+            attempts=row[11],
+            first_due_on=first_due_day(row[12]),
+        )
+        touchpoint.person = _read(
+            Person,
+            id=person.pk,
+            first_name=row[13],
+            last_name=row[14],
+            phone=row[15],
+            email_failed_at=failed_at(row[16]),
+        )
+        touchpoint.placement = None
+        if placement_id is not None:
+            placement = _read(Placement, id=placement_id, company_id=row[17], role_title=row[18])
+            placement.company = _read(Company, id=row[17], name=row[19])
+            touchpoint.placement = placement
+        touchpoint.owner = _read(
+            User, id=owner_id, first_name=row[20], last_name=row[21], username=row[22]
+        )
+        found.append(touchpoint)
+    return found
+
+
+def _user(pk: int | None, first_name: str, last_name: str, username: str) -> User | None:
+    """Who did or wrote something, as the timeline names them."""
+    if pk is None:
+        return None
+    return _read(User, id=pk, first_name=first_name, last_name=last_name, username=username)
+
+
 def _answer_summary(response: Response) -> str:
     # Scores and yes/no answers in a line or two; the response page has everything.
     parts = []
@@ -1076,3 +1200,77 @@ def _answer_summary(response: Response) -> str:
             continue
         parts.append(f"{answer.question.label} {answer.display()}")
     return "\n".join(parts[:6])
+
+
+# The person page's placements, as the placed candidate or as their hiring manager, with
+# what it shows of each (its card, the guarantee countdown, the log form's choices): written
+# once (prepared on PostgreSQL), where the ORM compiled it twice a view (the card, and the
+# log form's choices, which on PostgreSQL also ran through a server-side cursor).
+_PERSON_PLACEMENTS = (
+    "SELECT p.id, p.person_id, p.company_id, p.owner_id, p.role_title, p.start_date,"
+    " p.status, p.guarantee_length, p.guarantee_unit, c.first_name, c.last_name, co.name,"
+    " u.first_name, u.last_name, u.username"
+    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
+    " INNER JOIN {company} co ON p.company_id = co.id INNER JOIN {user} u ON p.owner_id = u.id"
+    " WHERE (p.person_id = %s OR p.hiring_manager_id = %s){owners}"
+    " ORDER BY p.start_date DESC, p.id DESC"
+)
+
+
+def person_placements(user: User, person: Person) -> list[Placement]:
+    """`person`'s placements and those they are hiring manager for that `user` may open
+    (`visible_placements`), newest start first. Each is an instance of the columns above
+    (any other is read on first use, as with `.only()`), with its person's name, its
+    company's name and its owner's names."""
+    params: list[Any] = [person.pk, person.pk]
+    owners = ""
+    if not user.sees_whole_team:
+        owners = f" AND p.owner_id {_IDS[connection.vendor]}"
+        params.append(ids_param([user.pk, *covered_owner_ids(user)]))
+    sql = _with_tables(_PERSON_PLACEMENTS, owners=owners)
+    found = []
+    for row in fetch_all(sql, params):
+        pk, person_id, company_id, owner_id, role_title, start_date, status = row[:7]
+        placement = _read(
+            Placement,
+            id=pk,
+            person_id=person_id,
+            company_id=company_id,
+            owner_id=owner_id,
+            role_title=role_title,
+            start_date=start_date,
+            status=status,
+            guarantee_length=row[7],
+            guarantee_unit=row[8],
+        )
+        placement.person = _read(Person, id=person_id, first_name=row[9], last_name=row[10])
+        placement.company = _read(Company, id=company_id, name=row[11])
+        placement.owner = _read(
+            User, id=owner_id, first_name=row[12], last_name=row[13], username=row[14]
+        )
+        found.append(placement)
+    return found
+
+
+def _with_tables(statement: str, **parts: str) -> str:
+    """One of the person page's statements with its tables named, and its other `parts`."""
+    quote = connection.ops.quote_name
+    return statement.format(
+        touchpoint=quote(Touchpoint._meta.db_table),
+        person=quote(Person._meta.db_table),
+        placement=quote(Placement._meta.db_table),
+        company=quote(Company._meta.db_table),
+        user=quote(User._meta.db_table),
+        note=quote(Note._meta.db_table),
+        **parts,
+    )
+
+
+def _read(model: type[M], **values: Any) -> M:
+    """An instance of `model` as the database gave `values` (by attname); any other field
+    is deferred, read on first use as with `.only()`."""
+    return model.from_db(
+        connection.alias,
+        (),  # the values are given for every field, in the model's order
+        [values.get(f.attname, DEFERRED) for f in model._meta.concrete_fields],
+    )

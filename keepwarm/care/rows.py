@@ -55,7 +55,7 @@ def upcoming_rows_html(
     covering_ids: set[int],
     next_param: str,
 ) -> SafeString:
-    """A person's Coming up (planned touchpoints read with queries.TODAY_ROW_FIELDS): the
+    """A person's Coming up (planned touchpoints read by queries.upcoming_for): the
     calls as Today writes them, check-in emails and questionnaires through the template."""
     here = escape(next_param)
     return mark_safe(  # noqa: S308 (every value escaped, or rendered by the template)

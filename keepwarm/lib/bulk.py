@@ -623,6 +623,27 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 _NEVER_BY_COUNT = 2**31 - 1
 
 
+def read_as(model: type[models.Model], name: str) -> Callable[[Any], Any]:
+    """How the ORM turns a value of `model`'s column `name` into Python, for a value read
+    by hand (fetch_all): on SQLite a time comes back as UTC text and a decimal as a float,
+    and the backend's converters make them an aware datetime and a Decimal of the field's
+    places; on PostgreSQL the driver gives both as they are."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    column = field.get_col(model._meta.db_table)
+    converters = [
+        *connection.ops.get_db_converters(column),
+        *field.get_db_converters(connection),  # type: ignore[attr-defined]
+    ]
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, column, connection)
+        return value
+
+    return convert
+
+
 def _column_type(field: models.Field[Any, Any]) -> str:
     """The bare type of a field's column on PostgreSQL, for a cast."""
     return "jsonb" if isinstance(field, models.JSONField) else _array_type(field)

@@ -4,7 +4,9 @@ Built from the answers the agency already collects, never typed in twice: the cl
 rating of their performance overall and of each agreed target (met, on track, behind),
 the person's own check-in ratings, how long they stayed and how it ended. The person page
 shows it, the API returns it, and matching turns it into reasons ("Client rated 5/5 at
-month 3"). Reads are in bulk: three queries for any number of people.
+month 3"). Reads are in bulk: two statements for any number of people, the second only
+when someone answered about a placement of theirs. Both are written once (prepared on
+PostgreSQL): the person page reads a record on every view.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Q
+from django.db import connection
+from django.db.models import Avg
 from django.utils import timezone
 
+from keepwarm.lib.bulk import fetch_all, ids_param, read_as
+from keepwarm.people.models import Company
 from keepwarm.placements.models import Placement
-from keepwarm.surveys.models import Answer
+from keepwarm.surveys.models import Answer, Question, Questionnaire, Response
 
 PERFORMANCE_CODE = "performance"
 TARGET_PREFIX = "target:"
@@ -139,67 +144,86 @@ class Record:
         return max(rated, key=lambda p: (p.rating.value, p.start_date)) if rated else None  # type: ignore[union-attr]
 
 
+# Each placement of the people of `{ids}`, newest first, and whether anyone has answered
+# about it (most have no answers: their second read is not made).
+_PLACEMENTS = (
+    "SELECT p.id, p.person_id, p.company_id, co.name, p.role_title, p.start_date, p.salary,"
+    " p.status, p.leave_reason, p.left_on,"
+    " EXISTS(SELECT 1 FROM {response} r WHERE r.placement_id = p.id AND r.submitted_at IS NOT NULL)"
+    " FROM {placement} p INNER JOIN {company} co ON p.company_id = co.id"
+    " WHERE p.person_id {ids} ORDER BY p.person_id, p.start_date DESC, p.id DESC"
+)
+# The answers the record is made of, for the placements of `{ids}`, oldest first.
+_ANSWERS = (
+    "SELECT r.placement_id, qn.audience, r.submitted_at, q.code, a.value_number, a.value_text"
+    " FROM {answer} a INNER JOIN {question} q ON a.question_id = q.id"
+    " INNER JOIN {response} r ON a.response_id = r.id"
+    " INNER JOIN {questionnaire} qn ON r.questionnaire_id = qn.id"
+    " WHERE (q.code IN ({codes}) OR q.code LIKE %s)"
+    " AND r.placement_id {ids} AND r.submitted_at IS NOT NULL"
+    " ORDER BY r.submitted_at, a.id"
+)
+_IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
+
+
+def _sql(statement: str) -> str:
+    quote = connection.ops.quote_name
+    tables = {
+        name: quote(model._meta.db_table)
+        for name, model in (
+            ("placement", Placement),
+            ("company", Company),
+            ("answer", Answer),
+            ("question", Question),
+            ("response", Response),
+            ("questionnaire", Questionnaire),
+        )
+    }
+    codes = ", ".join(["%s"] * (1 + len(MOOD_CODES)))
+    return statement.format(**tables, ids=_IDS[connection.vendor], codes=codes)
+
+
 def records(person_ids: Iterable[int], *, today: dt.date | None = None) -> dict[int, Record]:
     """Each person's record (those never placed have none), newest placement first."""
     today = today or timezone.localdate()
-    ids = list(person_ids)
     by_placement: dict[int, PlacementRecord] = {}
+    answered: list[int] = []
     out: dict[int, Record] = {}
-    rows = (
-        Placement.objects.filter(person_id__in=ids)
-        .order_by("person_id", "-start_date", "-id")
-        .values_list(
-            "id",
-            "person_id",
-            "company_id",
-            "company__name",
-            "role_title",
-            "start_date",
-            "salary",
-            "status",
-            "leave_reason",
-            "left_on",
-        )
-    )
-    for pk, person_id, company_id, company, title, start, salary, status, reason, left in rows:
-        until = left or today
+    salary_of = read_as(Placement, "salary")
+    day_of = read_as(Placement, "start_date")
+    rows = fetch_all(_sql(_PLACEMENTS), [ids_param(person_ids)])
+    for pk, person_id, company_id, company, title, start, salary, status, reason, *rest in rows:
+        left, has_answers = rest
+        start = day_of(start)
+        until = day_of(left) or today
         placement = PlacementRecord(
             placement_id=pk,
             company_id=company_id,
             company=company,
             role_title=title,
             start_date=start,
-            salary=salary,
+            salary=salary_of(salary),
             status=status,
             leave_reason=reason,
             months=max(0, round((until - start).days / DAYS_A_MONTH)),
         )
         by_placement[pk] = placement
+        if has_answers:
+            answered.append(pk)
         out.setdefault(person_id, Record(person_id)).placements.append(placement)
-    if by_placement:
-        _add_answers(by_placement)
+    if answered:
+        _add_answers(by_placement, answered)
     return out
 
 
-def _add_answers(by_placement: dict[int, PlacementRecord]) -> None:
-    answers = Answer.objects.filter(
-        Q(question__code__in=(PERFORMANCE_CODE, *MOOD_CODES))
-        | Q(question__code__startswith=TARGET_PREFIX),
-        response__placement_id__in=list(by_placement),
-        response__submitted_at__isnull=False,
-    )
-    rows = answers.order_by("response__submitted_at", "id").values_list(
-        "response__placement_id",
-        "response__questionnaire__audience",
-        "response__submitted_at",
-        "question__code",
-        "value_number",
-        "value_text",
-    )
+def _add_answers(by_placement: dict[int, PlacementRecord], answered: list[int]) -> None:
+    codes = [PERFORMANCE_CODE, *MOOD_CODES, f"{TARGET_PREFIX}%"]
+    submitted_at = read_as(Response, "submitted_at")
     moods: dict[int, list[float]] = defaultdict(list)
+    rows = fetch_all(_sql(_ANSWERS), [*codes, ids_param(answered)])
     for placement_id, audience, submitted, code, number, text in rows:
         placement = by_placement[placement_id]
-        month = month_of(placement.start_date, timezone.localdate(submitted))
+        month = month_of(placement.start_date, timezone.localdate(submitted_at(submitted)))
         if audience == "client" and code == PERFORMANCE_CODE and number is not None:
             placement.ratings.append(Rating(int(number), month))
         elif audience == "client" and code.startswith(TARGET_PREFIX) and text:

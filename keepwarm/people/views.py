@@ -119,16 +119,6 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(request, "people/people.html", context)
 
 
-# What the person page shows of each placement (its card, guarantee countdown, the log
-# form's choice of placement): compiling a query costs by the columns it selects, and the
-# full rows of a placement, its company, person and owner are 85 columns.
-PLACEMENT_FIELDS = (
-    *("id", "person", "company", "owner", "role_title", "start_date", "status"),
-    *("guarantee_length", "guarantee_unit"),
-    *("person__first_name", "person__last_name", "company__name"),
-    *("owner__first_name", "owner__last_name", "owner__username"),
-)
-
 # What the log form shows of each call a log completes (DueCallField's label, the box
 # ticked for the first): the form a POST validates reads them whole, to complete one.
 DUE_CALL_FIELDS = (
@@ -139,22 +129,10 @@ DUE_CALL_FIELDS = (
 
 def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[str, Any]:
     user = user_of(request)
-    placements = (
-        queries.visible_placements(user)
-        .filter(Q(person=person) | Q(hiring_manager=person))
-        .select_related("company", "person", "owner")
-        .only(*PLACEMENT_FIELDS)
-        .order_by("-start_date")
-    )
+    placements = queries.person_placements(user, person)
     # A list, not a sliced QuerySet: the page asks for `upcoming.0` (the call button) before
     # it loops, and indexing an unevaluated QuerySet is a query of its own.
-    upcoming = list(
-        queries.touchpoints_of(user, person)
-        .filter(state=Touchpoint.State.PLANNED)
-        .select_related("placement", "placement__company", "owner", "person")
-        .only(*queries.TODAY_ROW_FIELDS, "person__email_failed_at")
-        .order_by("due_on", "id")[:8]
-    )
+    upcoming = queries.upcoming_for(user, person, limit=8)
     day = timezone.localdate()
     roles = list(
         person.roles.select_related("company")
@@ -191,7 +169,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "days_since_contact": person.days_since_contact(day),
         "log_form": forms.get("log_form")
         or LogCallForm(
-            placements=placements.filter(person=person),
+            placements=[p for p in placements if p.person_id == person.pk],
             due=queries.due_calls_for(user, person, today=day).only(*DUE_CALL_FIELDS),
             today=day,
         ),
@@ -282,7 +260,7 @@ def add_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _client_form(
-    person: Person, roles: list[Role], placements: QuerySet[Placement]
+    person: Person, roles: list[Role], placements: list[Placement]
 ) -> ClientContactForm | None:
     """Offered to people the agency placed; the company of their latest placement first."""
     if not any(role.kind == Role.Kind.PLACED for role in roles):

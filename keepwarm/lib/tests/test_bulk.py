@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from keepwarm.conftest import Cast
-from keepwarm.lib.bulk import insert_objects, insert_rows, insert_select, staged, update_objects
+from keepwarm.lib.bulk import (
+    fetch_all,
+    insert_objects,
+    insert_rows,
+    insert_select,
+    read_as,
+    staged,
+    update_objects,
+)
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
@@ -56,6 +64,30 @@ def test_placements_keep_decimals_dates_and_json(cast: Cast) -> None:
         dt.date(2026, 3, 2), Decimal("41250.50"), Decimal("8250.10"),
     )  # fmt: skip
     assert got.rebate_scale == [{"within_days": 30, "percent": 100}]
+
+
+def test_values_read_by_hand_read_as_the_orm_reads_them(cast: Cast) -> None:
+    placement = Placement.objects.create(
+        person=cast.candidate,
+        company=cast.company,
+        owner=cast.owner,
+        role_title="Analyst",
+        start_date=dt.date(2026, 3, 2),
+        salary=Decimal("41250.50"),
+    )
+    [(salary, start, created)] = fetch_all(
+        "SELECT salary, start_date, created_at FROM placements_placement WHERE id = %s",
+        [placement.pk],
+    )
+    got = Placement.objects.get(pk=placement.pk)
+    read = (
+        read_as(Placement, "salary")(salary),
+        read_as(Placement, "start_date")(start),
+        read_as(Placement, "created_at")(created),
+    )
+    assert read == (got.salary, got.start_date, got.created_at)
+    assert str(read[0]) == "41250.50"  # the field's places, as the page writes it
+    assert timezone.is_aware(read[2])
 
 
 def test_a_person_saved_after_being_assigned_is_linked_by_id(cast: Cast) -> None:

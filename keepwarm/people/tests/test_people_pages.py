@@ -410,3 +410,16 @@ def test_a_shared_hiring_managers_concern_about_a_colleagues_placement_stays_the
 
     assert "Often late" not in oscars and "Priya" not in oscars
     assert "Raised a concern about Priya Patel: Often late" in olivias
+
+
+def test_the_log_form_offers_their_own_placements_and_not_the_hires_they_manage(
+    cast: Cast,
+) -> None:
+    # The hiring manager's page shows the placement they hire for, but a call logged there
+    # is about them, not about that placement; the candidate's page offers it.
+    manager_page = logged_in(cast.owner).get(reverse("person", args=[cast.client_contact.pk]))
+    candidate_page = logged_in(cast.owner).get(reverse("person", args=[cast.candidate.pk]))
+    option = f'<option value="{cast.placement.pk}">{cast.placement}</option>'
+    assert "Account Manager at Acme Widgets" in manager_page.content.decode()
+    assert option not in manager_page.content.decode()
+    assert option in candidate_page.content.decode()
