@@ -147,57 +147,71 @@ def due_work(
     return due.order_by("due_on", "id")
 
 
-_DUE_CALLS_SQLITE = (
-    "SELECT id, due_on FROM {table} INDEXED BY touchpoint_calls_due"
-    " WHERE owner_id IN ({owners}) AND due_on <= %s"
-    " AND state = 'planned' AND NOT (kind IN ('email', 'questionnaire')) ORDER BY due_on, id"
+# Today's calls in one round trip: which calls are due (from the small partial index
+# touchpoint_calls_due: the owner's due check-in emails, thousands when the worker is
+# behind, are not in it), how many in each group, the first DUE_SHOWN of each group as
+# their rows show them (the columns of _DUE_ROWS), and how many touchpoints are due in all
+# (from the (owner, state, due_on) index alone, so the emails are never read row by row).
+# Its one row without calls (the LEFT JOIN) still carries the counts. Written once:
+# prepared on PostgreSQL, where each round trip waits for a core on a busy machine.
+_DUE_NOW = (
+    "WITH calls AS (SELECT id, due_on < %s AS overdue,"
+    " row_number() OVER (PARTITION BY due_on < %s ORDER BY due_on, id) AS place"
+    " FROM {touchpoint} {calls_index} WHERE owner_id {owners} AND due_on <= %s"
+    " AND state = 'planned' AND NOT (kind IN ('email', 'questionnaire')))"
+    " SELECT (SELECT COUNT(*) FROM calls WHERE overdue),"
+    " (SELECT COUNT(*) FROM calls WHERE NOT overdue),"
+    " (SELECT COUNT(*) FROM {touchpoint} WHERE state = %s AND owner_id {owners} AND due_on <= %s),"
+    " {row_columns}"
+    " FROM (SELECT 1) one LEFT OUTER JOIN (calls k INNER JOIN {touchpoint} t ON t.id = k.id"
+    " {row_joins}) ON k.place <= %s ORDER BY t.due_on, t.id"
 )
-# The same on PostgreSQL, written once (prepared there), the owners one array parameter.
-_DUE_CALLS_POSTGRESQL = (
-    "SELECT id, due_on FROM {table} WHERE owner_id = ANY(%s::bigint[]) AND due_on <= %s"
-    " AND state = 'planned' AND NOT (kind IN ('email', 'questionnaire')) ORDER BY due_on, id"
-)
+# The owners: an array parameter on PostgreSQL; on SQLite a list of literal parameters,
+# which INDEXED BY (below) serves as a list of index ranges.
+_OWNERS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN ({})"}
 
 
-def _due_calls(owner_ids: list[int], today: dt.date) -> list[tuple[int, dt.date]]:
-    """(id, due_on) of the calls and meetings due, from the small partial index
-    touchpoint_calls_due: the owner's due check-in emails (thousands when the worker is
-    behind) are not in it at all."""
+@dataclass(frozen=True, slots=True)
+class _DueNow:
+    overdue_count: int
+    due_today_count: int
+    all_due: int  # calls and check-in emails alike
+    shown: list[DueCall]  # at most DUE_SHOWN overdue and DUE_SHOWN due today, oldest first
+
+
+def _due_now(owner_ids: list[int], today: dt.date) -> _DueNow:
+    """Today's calls of `owner_ids` and the counts of what is due, by one statement."""
     # The index's own condition is written as literals (see below).
     assert Touchpoint.State.PLANNED.value == "planned"
     assert SENT_BY_WORKER == ("email", "questionnaire")
-    table = connection.ops.quote_name(Touchpoint._meta.db_table)
     if connection.vendor == "postgresql":
-        sql = _DUE_CALLS_POSTGRESQL.format(table=table)
-        return [(pk, due_on) for pk, due_on in fetch_all(sql, [ids_param(owner_ids), today])]
-    # Without statistics (no ANALYZE) SQLite prefers touchpoint_owner_due, which has one
-    # more equality column, and reads every due email to drop it: ~30 ms instead of 0.1.
-    # INDEXED BY fails loudly, rather than going slow, if the index no longer applies. The
-    # index's own condition is written as literals: SQLite only sees that a query implies
-    # a partial index's WHERE when the terms are the same, and a parameter is not 'planned'.
-    sql = _DUE_CALLS_SQLITE.format(table=table, owners=", ".join(["%s"] * len(owner_ids)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*owner_ids, today.isoformat()])
-        # Django's SQLite connection turns a "date" column into a date by its declared type.
-        return [(pk, due_on) for pk, due_on in cursor.fetchall()]
+        owners, owners_param, calls_index = _OWNERS["postgresql"], [ids_param(owner_ids)], ""
+    else:
+        owners = _OWNERS["sqlite"].format(", ".join(["%s"] * len(owner_ids)))
+        owners_param = list(owner_ids)
+        # Without statistics (no ANALYZE) SQLite prefers touchpoint_owner_due, which has one
+        # more equality column, and reads every due email to drop it: ~30 ms instead of 0.1.
+        # INDEXED BY fails loudly, rather than going slow, if the index no longer applies.
+        # The index's condition is written as literals: SQLite only sees that a query
+        # implies a partial index's WHERE when the terms are the same, and a parameter is
+        # not 'planned'.
+        calls_index = "INDEXED BY touchpoint_calls_due"
+    sql = _written(_DUE_NOW, calls_index=calls_index, owners=owners)
+    day = connection.ops.adapt_datefield_value(today)
+    params = [day, day, *owners_param, day, Touchpoint.State.PLANNED.value, *owners_param, day]
+    rows = fetch_all(sql, [*params, DUE_SHOWN])
+    overdue_count, due_today_count, all_due = rows[0][:3]
+    shown = [_due_call(*_as_date(row[3:], 4)) for row in rows if row[3] is not None]
+    return _DueNow(int(overdue_count), int(due_today_count), int(all_due), shown)
 
 
-# Everything planned for `owners` due by a day, calls and check-in emails alike.
-_DUE_COUNT = (
-    "SELECT COUNT(*) FROM {table} WHERE state = %s AND owner_id IN ({owners}) AND due_on <= %s"
-)
-
-
-def _count_due(owner_ids: list[int], today: dt.date) -> int:
-    """How many touchpoints `owner_ids` have planned by `today`, from the (owner, state,
-    due_on) index alone; written once (prepared on PostgreSQL), as it runs on every Today."""
-    sql = _DUE_COUNT.format(
-        table=connection.ops.quote_name(Touchpoint._meta.db_table),
-        owners=", ".join(["%s"] * len(owner_ids)),
-    )
-    today_value = connection.ops.adapt_datefield_value(today)
-    [(count,)] = fetch_all(sql, [Touchpoint.State.PLANNED.value, *owner_ids, today_value])
-    return int(count)
+def _as_date(row: tuple[Any, ...], at: int) -> tuple[Any, ...]:
+    """`row` with its column `at` a date: SQLite gives a date column read through a
+    subquery back as its ISO text (Django's converter goes by the declared type)."""
+    value = row[at]
+    if isinstance(value, str):
+        return (*row[:at], dt.date.fromisoformat(value), *row[at + 1 :])
+    return row
 
 
 # What a row on Today shows (templates/care/_touchpoint.html): a full row of each of the five
@@ -215,15 +229,19 @@ TODAY_ROW_FIELDS = (
 # once (prepared on PostgreSQL): compiling it through the ORM and building five model
 # instances a row cost more than the query takes. The ids are one parameter (an array on
 # PostgreSQL, JSON for json_each on SQLite).
-_DUE_ROWS = (
-    "SELECT t.id, t.kind, t.audience, t.title, t.due_on, t.attempts, t.outcome,"
+_DUE_ROW_COLUMNS = (
+    "t.id, t.kind, t.audience, t.title, t.due_on, t.attempts, t.outcome,"
     " t.person_id, c.first_name, c.last_name, c.phone, t.placement_id, p.role_title, co.name,"
     " t.owner_id, u.first_name, u.username"
-    " FROM {touchpoint} t INNER JOIN {person} c ON t.person_id = c.id"
+)
+_DUE_ROW_JOINS = (
+    "INNER JOIN {person} c ON t.person_id = c.id"
     " LEFT OUTER JOIN {placement} p ON t.placement_id = p.id"
     " LEFT OUTER JOIN {company} co ON p.company_id = co.id"
     " INNER JOIN {user} u ON t.owner_id = u.id"
-    " WHERE t.id {ids} ORDER BY t.due_on, t.id"
+)
+_DUE_ROWS = (
+    "SELECT {row_columns} FROM {touchpoint} t {row_joins} WHERE t.id {ids} ORDER BY t.due_on, t.id"
 )
 _IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
 
@@ -235,16 +253,27 @@ def due_calls(ids: list[int]) -> list[DueCall]:
 
 def _fetch_for_ids(statement: str, ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """The rows of one of Today's statements for the rows of `ids`, its tables named."""
+    return fetch_all(_written(statement, ids=_IDS[connection.vendor]), [ids_param(sorted(ids))])
+
+
+def _written(statement: str, **parts: str) -> str:
+    """One of Today's statements with its `parts`, the columns and joins of a call's row,
+    and then the tables they name, filled in."""
     quote = connection.ops.quote_name
-    sql = statement.format(
-        touchpoint=quote(Touchpoint._meta.db_table),
-        person=quote(Person._meta.db_table),
-        placement=quote(Placement._meta.db_table),
-        company=quote(Company._meta.db_table),
-        user=quote(User._meta.db_table),
-        ids=_IDS[connection.vendor],
+    tables = {
+        "touchpoint": quote(Touchpoint._meta.db_table),
+        "person": quote(Person._meta.db_table),
+        "placement": quote(Placement._meta.db_table),
+        "company": quote(Company._meta.db_table),
+        "user": quote(User._meta.db_table),
+    }
+    with_rows = statement.format(
+        row_columns=_DUE_ROW_COLUMNS,
+        row_joins=_DUE_ROW_JOINS,
+        **parts,
+        **{name: "{" + name + "}" for name in tables},
     )
-    return fetch_all(sql, [ids_param(sorted(ids))])
+    return with_rows.format(**tables)
 
 
 def _due_call(
@@ -317,26 +346,19 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
     """
     covering = covering_for(user, day=today)
     owner_ids = [user.pk, *(u.pk for u in covering)]
-    # The calls are few; the check-in emails may be thousands. One pass over the calls'
-    # (id, due_on) gives both counts and which rows to show; the total due is counted from
-    # the (owner, state, due_on) index alone, so the emails are never read row by row twice.
-    calls = _due_calls(owner_ids, today)
-    overdue_ids = [pk for pk, due_on in calls if due_on < today]
-    due_today_ids = [pk for pk, due_on in calls if due_on >= today]
-    all_due = _count_due(owner_ids, today)
-    shown = overdue_ids[:DUE_SHOWN] + due_today_ids[:DUE_SHOWN]
-    due = due_calls(shown) if shown else []
+    # The calls are few; the check-in emails may be thousands: they are only counted.
+    due = _due_now(owner_ids, today)
     going_cold, going_cold_count = _going_cold(user, today, shown=cold_shown)
     return Today(
         today=today,
-        due=due,
+        due=due.shown,
         guarantee_ending=_guarantee_ending(owner_ids, today),
         going_cold=going_cold,
         going_cold_count=going_cold_count,
         covering=covering,
-        overdue_count=len(overdue_ids),
-        due_today_count=len(due_today_ids),
-        emails_due=all_due - len(calls),
+        overdue_count=due.overdue_count,
+        due_today_count=due.due_today_count,
+        emails_due=due.all_due - due.overdue_count - due.due_today_count,
     )
 
 

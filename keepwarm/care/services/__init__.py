@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
@@ -39,7 +39,7 @@ from keepwarm.care.models import (
     Touchpoint,
 )
 from keepwarm.lib import events
-from keepwarm.lib.bulk import insert_select, staged
+from keepwarm.lib.bulk import fetch_all, insert_select, staged
 from keepwarm.lib.dates import add_months
 from keepwarm.lib.memo import remembered
 from keepwarm.lib.working_days import (
@@ -865,14 +865,18 @@ def _covers_on(day: dt.date) -> dict[int, int]:
     "may see" query asks."""
 
     def read() -> dict[int, int]:
-        rows = (
-            Cover.objects.filter(starts_on__lte=day, ends_on__gte=day)
-            .order_by("starts_on", "id")
-            .values_list("absent_id", "colleague_id")
-        )
-        return dict(rows)
+        sql = _COVERS_ON.format(cover=connection.ops.quote_name(Cover._meta.db_table))
+        day_value = connection.ops.adapt_datefield_value(day)
+        return dict(fetch_all(sql, [day_value, day_value]))
 
     return dict(remembered(("covers_on", day), read))
+
+
+# Written once (prepared on PostgreSQL): Today and every list ask on each request.
+_COVERS_ON = (
+    "SELECT absent_id, colleague_id FROM {cover} WHERE starts_on <= %s AND ends_on >= %s"
+    " ORDER BY starts_on, id"
+)
 
 
 def _chain(user_id: int, covers: dict[int, int]) -> list[int]:

@@ -192,15 +192,15 @@ def test_today_query_count_stays_constant_as_data_grows(
                 owner=placement.owner,
             )
 
-    # Guarantees ending and Going cold each read a few columns first, then load the rows
-    # shown: two queries each, whatever the size. Cover is two (the day's covers, followed
-    # along chains, then the colleagues covered).
+    # The calls due with their counts are one statement, Guarantees ending and Going cold
+    # one each, whatever the size. Cover is two (the day's covers, followed along chains,
+    # then the colleagues covered).
     grow(3)
     agency_settings()  # a running agency has its settings row; a process reads it once a minute
-    with django_assert_max_num_queries(9):  # type: ignore[operator]
+    with django_assert_max_num_queries(5):  # type: ignore[operator]
         small = today_for(cast.owner, today=DAY)
     grow(40)
-    with django_assert_max_num_queries(9):  # type: ignore[operator]
+    with django_assert_max_num_queries(5):  # type: ignore[operator]
         large = today_for(cast.owner, today=DAY)
         # Rendering Today reads these relations; they must already be loaded.
         for t in large.due:
@@ -239,3 +239,14 @@ def test_check_in_emails_are_counted_not_listed_on_today(cast: Cast) -> None:
 
     assert [t.pk for t in work.due] == [call.pk]
     assert work.emails_due == 2
+
+
+def test_check_in_emails_are_counted_on_a_day_with_no_calls_due(cast: Cast) -> None:
+    plan_call(cast, DAY - dt.timedelta(days=3), kind="email")
+    plan_call(cast, DAY, kind="questionnaire")
+    plan_call(cast, DAY + dt.timedelta(days=1), kind="call")  # tomorrow's: not due yet
+
+    work = today_for(cast.owner, today=DAY)
+
+    assert work.due == [] and work.next_call is None
+    assert (work.overdue_count, work.due_today_count, work.emails_due) == (0, 0, 2)
