@@ -214,17 +214,6 @@ def _as_date(row: tuple[Any, ...], at: int) -> tuple[Any, ...]:
     return row
 
 
-# What a row on Today shows (templates/care/_touchpoint.html): a full row of each of the five
-# tables costs more to turn into objects than the query takes.
-TODAY_ROW_FIELDS = (
-    *("id", "person", "placement", "owner", "kind", "audience", "title", "due_on", "state"),
-    *("outcome", "notes", "skip_reason", "attempts", "first_due_on"),
-    *("person__first_name", "person__last_name", "person__phone"),
-    *("placement__role_title", "placement__company__name"),
-    *("owner__first_name", "owner__last_name", "owner__username"),
-)
-
-
 # What a row on Today shows (care/rows.py), for the calls of `ids`, oldest due first. Written
 # once (prepared on PostgreSQL): compiling it through the ORM and building five model
 # instances a row cost more than the query takes. The ids are one parameter (an array on
@@ -245,6 +234,24 @@ _DUE_ROWS = (
 )
 _IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
 
+# The tables the statements written by hand here name, as {touchpoint}, {person} ….
+_TABLES: dict[str, type[Model]] = {
+    "touchpoint": Touchpoint,
+    "person": Person,
+    "placement": Placement,
+    "company": Company,
+    "user": User,
+    "note": Note,
+    "role": Role,
+}
+
+
+def _with_tables(statement: str, **parts: str) -> str:
+    """One of the statements written by hand here with its tables named, and its `parts`."""
+    quote = connection.ops.quote_name
+    tables = {name: quote(model._meta.db_table) for name, model in _TABLES.items()}
+    return statement.format(**tables, **parts)
+
 
 def due_calls(ids: list[int]) -> list[DueCall]:
     """The calls of `ids` as Today's rows show them, oldest due first."""
@@ -257,23 +264,12 @@ def _fetch_for_ids(statement: str, ids: Iterable[int]) -> list[tuple[Any, ...]]:
 
 
 def _written(statement: str, **parts: str) -> str:
-    """One of Today's statements with its `parts`, the columns and joins of a call's row,
-    and then the tables they name, filled in."""
-    quote = connection.ops.quote_name
-    tables = {
-        "touchpoint": quote(Touchpoint._meta.db_table),
-        "person": quote(Person._meta.db_table),
-        "placement": quote(Placement._meta.db_table),
-        "company": quote(Company._meta.db_table),
-        "user": quote(User._meta.db_table),
-    }
-    with_rows = statement.format(
-        row_columns=_DUE_ROW_COLUMNS,
-        row_joins=_DUE_ROW_JOINS,
-        **parts,
-        **{name: "{" + name + "}" for name in tables},
+    """One of Today's statements with its `parts` and the columns and joins of a call's row
+    put in, then its tables named."""
+    tables = {name: "{" + name + "}" for name in _TABLES}
+    return _with_tables(
+        statement.format(row_columns=_DUE_ROW_COLUMNS, row_joins=_DUE_ROW_JOINS, **parts, **tables)
     )
-    return with_rows.format(**tables)
 
 
 def _due_call(
@@ -315,7 +311,7 @@ def _due_call(
 
 
 def due_call_of(t: Touchpoint) -> DueCall:
-    """A planned touchpoint already read with TODAY_ROW_FIELDS, as Today's rows show it."""
+    """A planned touchpoint as `upcoming_for` reads it, as Today's rows show it."""
     placement = t.placement
     return DueCall(
         pk=t.pk,
@@ -418,10 +414,8 @@ def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnd
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
     statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
     candidates = fetch_all(
-        _GUARANTEE_CANDIDATES.format(
-            placement=connection.ops.quote_name(Placement._meta.db_table),
-            person=connection.ops.quote_name(Person._meta.db_table),
-            company=connection.ops.quote_name(Company._meta.db_table),
+        _with_tables(
+            _GUARANTEE_CANDIDATES,
             owners=", ".join(["%s"] * len(owner_ids)),
             statuses=", ".join(["%s"] * len(statuses)),
         ),
@@ -483,10 +477,8 @@ def _going_cold(
     # statement is written once (prepared on PostgreSQL): compiling it through the ORM cost
     # more than running it.
     rows = fetch_all(
-        _COLD_CANDIDATES.format(
-            placement=connection.ops.quote_name(Placement._meta.db_table),
-            person=connection.ops.quote_name(Person._meta.db_table),
-            company=connection.ops.quote_name(Company._meta.db_table),
+        _with_tables(
+            _COLD_CANDIDATES,
             active=", ".join(["%s"] * len(Placement.ACTIVE)),
         ),
         [user.pk, *(s.value for s in Placement.ACTIVE)],
@@ -685,8 +677,7 @@ def count_visible_people(owner_ids: list[int], up_to: int) -> int:
     they own alone when that reaches it (a consultant's book usually does), else the union
     of every reason. Neither reads a person's row."""
     owners = ", ".join(["%s"] * len(owner_ids))
-    person = connection.ops.quote_name(Person._meta.db_table)
-    sql = _PEOPLE_OWNED_COUNT.format(person=person, owners=owners)
+    sql = _with_tables(_PEOPLE_OWNED_COUNT, owners=owners)
     [(owned,)] = fetch_all(sql, [*owner_ids, up_to])
     if owned >= up_to:
         return int(owned)
@@ -715,11 +706,7 @@ def _visible_parts(owner_ids: list[int]) -> tuple[Q, _AmongIds]:
     # The statement is this module's constant with quoted table names; the ids are
     # parameters.
     placed = RawSQL(  # noqa: S611
-        _PLACEMENTS_PEOPLE.format(
-            person=connection.ops.quote_name(Person._meta.db_table),
-            placement=connection.ops.quote_name(Placement._meta.db_table),
-            owners=owners,
-        ),
+        _with_tables(_PLACEMENTS_PEOPLE, owners=owners),
         [*owner_ids, *owner_ids, *owner_ids],
     )
     return Q(owner_id__in=owner_ids), _AmongIds(F("pk"), placed)
@@ -827,31 +814,25 @@ def visible_people_names(
     postgresql = connection.vendor == "postgresql"
     owners = ", ".join(["%s"] * len(owner_ids))
     way = "" if ascending else " DESC"
-    person = connection.ops.quote_name(Person._meta.db_table)
-    placement = connection.ops.quote_name(Placement._meta.db_table)
     shape = {
-        "person": person,
         "owners": owners,
         "order": f"last_name{way}, first_name{way}, id{way}",
         "beyond": _PEOPLE_BEYOND.format(op=">" if ascending else "<") if cursor else "",
-        "current": _PEOPLE_CURRENT_ROLE.format(
-            role=connection.ops.quote_name(Role._meta.db_table), person=person
-        )
-        if role
-        else "",
+        "current": _with_tables(_PEOPLE_CURRENT_ROLE) if role else "",
     }
     narrowing: list[Any] = [role] if role else []
     if cursor:
         last, first, pk = cursor
         narrowing += [last, last, last, first, last, first, pk]
-    owned_sql = _PEOPLE_OWNED.format(**shape)
+    owned_sql = _with_tables(_PEOPLE_OWNED, **shape)
     owned_params = [*owner_ids, *narrowing, limit]
     # PostgreSQL gathers the ids first (= ANY(ARRAY(...))) and probes person_id_names by
     # each; as an IN it joins them with a scan of every person. SQLite prefers the table's
     # own rows to the narrow index unless told: after another process's commit empties the
     # page cache, reading them again cost twice as long (11 against 5.6 ms at agency size).
-    ids = _PLACEMENTS_PEOPLE.format(person=person, placement=placement, owners=owners)
-    placed_sql = _PEOPLE_PLACED.format(
+    ids = _with_tables(_PLACEMENTS_PEOPLE, owners=owners)
+    placed_sql = _with_tables(
+        _PEOPLE_PLACED,
         **shape,
         among=f"id = ANY(ARRAY({ids}))" if postgresql else f"id IN ({ids})",
         indexed="" if postgresql else " INDEXED BY person_id_names",
@@ -1272,20 +1253,6 @@ def person_placements(user: User, person: Person) -> list[Placement]:
         )
         found.append(placement)
     return found
-
-
-def _with_tables(statement: str, **parts: str) -> str:
-    """One of the person page's statements with its tables named, and its other `parts`."""
-    quote = connection.ops.quote_name
-    return statement.format(
-        touchpoint=quote(Touchpoint._meta.db_table),
-        person=quote(Person._meta.db_table),
-        placement=quote(Placement._meta.db_table),
-        company=quote(Company._meta.db_table),
-        user=quote(User._meta.db_table),
-        note=quote(Note._meta.db_table),
-        **parts,
-    )
 
 
 def _read(model: type[M], **values: Any) -> M:
