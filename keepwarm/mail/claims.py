@@ -161,8 +161,11 @@ def claim(
         # One statement is its own transaction: no BEGIN and COMMIT round trips.
         rows = fetch_all(sql, [when, sent or [], worker_id, when, size, when, worker_id])
     else:
-        mark_sent(sent or [], now=now, worker_id=worker_id)
+        # One transaction, one commit (and one wait for the write lock) a batch: the
+        # previous batch's sent rows are recorded with this claim, as on PostgreSQL. If the
+        # claim fails, the caller still holds `sent` and records it then.
         with transaction.atomic():
+            mark_sent(sent or [], now=now, worker_id=worker_id)
             rows = fetch_all(sql, [when, worker_id, when, size])
     rows.sort(key=itemgetter(0))
     return [bodies.claimed(row) for row in rows]

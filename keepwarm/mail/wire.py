@@ -81,7 +81,9 @@ _cached_header = lru_cache(maxsize=256)(_header)
 
 def _part(subtype: str, text: str) -> tuple[str, bytes]:
     """Content headers and body of one text part."""
-    body = text.replace("\r\n", "\n").replace("\r", "\n").encode()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    body = text.encode()
     if len(body) > LINE_LIMIT and max(map(len, body.split(b"\n"))) > LINE_LIMIT:
         encoding = "quoted-printable"
         body = binascii.b2a_qp(body, istext=True)
