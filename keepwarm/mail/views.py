@@ -30,11 +30,15 @@ def visible_messages(user: User) -> QuerySet[OutboxMessage]:
     if user.sees_whole_team:
         return OutboxMessage.objects.all()
     # A check-in sent about a colleague's placement stays theirs, even to a shared contact:
-    # a message about a touchpoint is seen by whoever may see the touchpoint.
-    about_visible_work = Q(touchpoint__isnull=True) | Q(
-        touchpoint__in=queries.visible_touchpoints(user).values("pk")
+    # a message about a touchpoint is seen by whoever may see the touchpoint (as
+    # `visible_touchpoints`: with its placement, or with its person when it has none).
+    people, placements = queries.visible_ids(user)
+    about_visible_work = (
+        Q(touchpoint__isnull=True)
+        | Q(touchpoint__placement_id__any_of=placements)
+        | Q(touchpoint__placement_id__isnull=True, touchpoint__person_id__any_of=people)
     )
-    return OutboxMessage.objects.filter(about_visible_work, person__in=queries.visible_people(user))
+    return OutboxMessage.objects.filter(about_visible_work, person_id__any_of=people)
 
 
 def get_message_for(user: User, pk: int) -> OutboxMessage:
