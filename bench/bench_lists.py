@@ -17,6 +17,11 @@ Requests interleave after 3 warm-ups each:
   the people list's "Placed" tab (page 1 and page 10), the search box with three letters
   that start a surname of theirs, and the people download (CSV, their whole book; no goal
   against a 50-row page, printed to see it move). Same goal for the tab and search.
+- **Sent mail, the network lists and a new placement's form** as the same consultant, each
+  against the same anchor: `/mail/` (page 1, and filtered to Sent), `/network/referrals/`,
+  `/network/leads/` and `/placements/new/`; and Sent mail as the manager against the
+  manager's anchor. Same goal as the people list. (bench/generate.py makes no referrals or
+  leads: those two lists are measured empty, their plans still printed.)
 - **signed-in vs anonymous**: the list50 anchor signed in as the consultant against the same
   anchor without a session; the ratio of their p50 is what a session and user cost.
 
@@ -125,21 +130,21 @@ def queries_of(client: Any, url: str) -> list[tuple[float, str, Any]]:
     return captured
 
 
-def print_plans(client: Any, url: str, label: str) -> None:
-    """EXPLAIN ANALYZE the queries on the people list that read people (count and page),
-    naming any table read by a sequential scan and its size."""
+def print_plans(client: Any, url: str, label: str, table: str = "people_person") -> None:
+    """EXPLAIN ANALYZE the queries of a list that read `table` (count and page), naming
+    any table read by a sequential scan and its size. Arrays of ids are shortened."""
     import re
 
     from django.db import connection
 
     for _, sql, params in queries_of(client, url):
         # The count and the page: each names people_person (quoted, as every statement does).
-        if "people_person" not in sql and "COUNT(*)" not in sql:
+        if table not in sql and "COUNT(*)" not in sql:
             continue
         kind = "count" if "COUNT(*)" in sql else "rows"
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
-            plan = [row[0] for row in cursor.fetchall()]
+            plan = [re.sub(r"'\{[0-9,]+\}'", "'{ids}'", row[0]) for row in cursor.fetchall()]
             scanned = sorted(set(re.findall(r"Seq Scan on (\w+)", "\n".join(plan))))
             sizes = []
             for table in scanned:
@@ -178,6 +183,8 @@ def run(scale: float, requests: int, plans: bool) -> None:
     search = f"{reverse('search')}?q={word}"
     role_tab = f"{people}?role=placed"
     export = f"{reverse('list_export', args=['people'])}?format=csv"
+    sent_mail = reverse("sent_mail")
+    sent_only = f"{sent_mail}?state=sent"
     clients = {
         "anchor": (mine, anchor),
         "people": (mine, people),
@@ -186,8 +193,14 @@ def run(scale: float, requests: int, plans: bool) -> None:
         "people_role_tab_page10": (mine, deep_page_url(mine, role_tab, 10)),
         "search": (mine, search),
         "people_export_csv": (mine, export),
+        "sent_mail": (mine, sent_mail),
+        "sent_mail_sent": (mine, sent_only),
+        "referrals": (mine, reverse("referrals")),
+        "leads": (mine, reverse("leads")),
+        "placement_new": (mine, reverse("placement_new")),
         "manager_anchor": (bosses, anchor),
         "manager_people": (bosses, people),
+        "manager_sent_mail": (bosses, sent_mail),
         "anonymous_anchor": (anonymous, anchor),
     }
     times = measure(clients, requests)
@@ -202,6 +215,12 @@ def run(scale: float, requests: int, plans: bool) -> None:
         ("search", "anchor", pages),
         ("people_export_csv", "anchor", ("none (index scans only)", "none")),
         ("manager_people", "manager_anchor", pages),
+        ("sent_mail", "anchor", pages),
+        ("sent_mail_sent", "anchor", pages),
+        ("referrals", "anchor", pages),
+        ("leads", "anchor", pages),
+        ("placement_new", "anchor", pages),
+        ("manager_sent_mail", "manager_anchor", pages),
     ):
         page, base = times[name], times[ceiling]
         print(
@@ -230,6 +249,11 @@ def run(scale: float, requests: int, plans: bool) -> None:
         print_plans(mine, clients["people_role_tab_page10"][1], "role tab (placed), page 10")
         print_plans(mine, search, f"search for {word!r}")
         print_plans(mine, export, "people download (CSV)")
+        print_plans(mine, sent_mail, "Sent mail", table="mail_outboxmessage")
+        print_plans(mine, sent_only, "Sent mail, Sent only", table="mail_outboxmessage")
+        print_plans(bosses, sent_mail, "Sent mail, manager", table="mail_outboxmessage")
+        print_plans(mine, reverse("referrals"), "referrals", table="network_referral")
+        print_plans(mine, reverse("leads"), "leads", table="network_lead")
     override.disable()
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import CharField, F, Func, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,11 +31,15 @@ def visible_messages(user: User) -> QuerySet[OutboxMessage]:
     if user.sees_whole_team:
         return OutboxMessage.objects.all()
     # A check-in sent about a colleague's placement stays theirs, even to a shared contact:
-    # a message about a touchpoint is seen by whoever may see the touchpoint.
-    about_visible_work = Q(touchpoint__isnull=True) | Q(
-        touchpoint__in=queries.visible_touchpoints(user).values("pk")
+    # a message about a touchpoint is seen by whoever may see the touchpoint (as
+    # `visible_touchpoints`: with its placement, or with its person when it has none).
+    people, placements = queries.visible_ids(user)
+    about_visible_work = (
+        Q(touchpoint__isnull=True)
+        | Q(touchpoint__placement_id__any_of=placements)
+        | Q(touchpoint__placement_id__isnull=True, touchpoint__person_id__any_of=people)
     )
-    return OutboxMessage.objects.filter(about_visible_work, person__in=queries.visible_people(user))
+    return OutboxMessage.objects.filter(about_visible_work, person_id__any_of=people)
 
 
 def get_message_for(user: User, pk: int) -> OutboxMessage:
@@ -43,16 +48,36 @@ def get_message_for(user: User, pk: int) -> OutboxMessage:
     )
 
 
+def in_state(qs: QuerySet[OutboxMessage], state: str, *, user: User) -> QuerySet[OutboxMessage]:
+    """`qs`'s messages in `state`. A consultant's are found by the person index and the
+    state is asked of each: SQLite, without statistics, otherwise reads every message of
+    the agency in that state by the state index (all 950,000 sent ones at agency size,
+    0.3 s) to keep a consultant's few. Unary plus on SQLite keeps an index from serving a
+    column; PostgreSQL weighs the indexes itself. A manager's list keeps the state index:
+    a rare state (unknown, failed) is found there, not by walking the whole outbox."""
+    if connection.vendor != "sqlite" or user.sees_whole_team:
+        return qs.filter(state=state)
+    state_as_asked = Func(F("state"), template="+%(expressions)s", output_field=CharField())
+    return qs.alias(state_as_asked=state_as_asked).filter(state_as_asked=state)
+
+
+def message_rows(ids: list[int]) -> QuerySet[OutboxMessage]:
+    """A page's messages, read whole once the page's ids are known: the page is found
+    from (created_at, id) alone, so a consultant's few thousand messages are sorted
+    without their bodies."""
+    return OutboxMessage.objects.filter(pk__any_of=ids).select_related("person", "touchpoint")
+
+
 @login_required
 def sent_mail(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
-    qs = visible_messages(user).select_related("person", "touchpoint")
+    qs = visible_messages(user)
     state = request.GET.get("state", "")
     if state in OutboxMessage.State.values:
-        qs = qs.filter(state=state)
+        qs = in_state(qs, state, user=user)
     else:
         state = ""
-    page = keyset_page(request, qs, PAGE_SIZE, order=("-created_at", "-id"))
+    page = keyset_page(request, qs, PAGE_SIZE, order=("-created_at", "-id"), load=message_rows)
     record_read(page, label=brief_label)
     unknown_here = any(m.state == OutboxMessage.State.UNKNOWN for m in page.object_list)
     context = {

@@ -8,10 +8,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
+from keepwarm.care.models import Touchpoint
+from keepwarm.care.services import set_cover
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage, OutboxTemplate
 from keepwarm.people.models import Person
+from keepwarm.placements.models import Placement
 
 
 def logged_in(user: object) -> Client:
@@ -57,6 +61,78 @@ def test_consultants_see_only_mail_to_people_they_can_see(cast: Cast) -> None:
     assert outsider.get(reverse("sent_message", args=[mine.pk])).status_code == 404
     manager_page = logged_in(cast.manager).get(reverse("sent_mail")).content.decode()
     assert "touchpoint:1" in manager_page
+
+
+def placed(cast: Cast, person: Person, manager: Person, owner: User) -> Placement:
+    """`person` placed at Acme by `owner`, with `manager` as hiring manager."""
+    return Placement.objects.create(
+        person=person,
+        company=cast.company,
+        hiring_manager=manager,
+        owner=owner,
+        role_title="Analyst",
+        start_date=cast.placement.start_date,
+        salary=cast.placement.salary,
+        fee=cast.placement.fee,
+        hours_per_week=cast.placement.hours_per_week,
+        guarantee_length=cast.placement.guarantee_length,
+        rebate_scale=cast.placement.rebate_scale,
+    )
+
+
+def check_in(placement: Placement, person: Person) -> Touchpoint:
+    return Touchpoint.objects.create(
+        person=person,
+        placement=placement,
+        kind="checkin",
+        title="Check-in",
+        due_on=placement.start_date,
+        owner=placement.owner,
+    )
+
+
+def test_a_consultant_sees_mail_to_people_they_own_cover_or_placed_and_no_one_else(
+    cast: Cast,
+) -> None:
+    colin, oscar = cast.colleague, cast.outsider
+    today = timezone.localdate()
+    set_cover(absent=cast.owner, colleague=colin, starts_on=today, ends_on=today, by=cast.manager)
+    people = {
+        name: Person.objects.create(
+            first_name=name, last_name="Mail", email=f"{name}@example.net", owner=owner
+        )
+        for name, owner in [("cara", colin), ("pete", oscar), ("hana", oscar), ("otto", oscar)]
+    }
+    colins = placed(cast, people["pete"], people["hana"], colin)
+    oscars = placed(cast, people["otto"], people["hana"], oscar)
+    message(people["cara"], "own", OutboxMessage.State.SENT)
+    message(cast.candidate, "covered", OutboxMessage.State.SENT)
+    message(people["pete"], "placed", OutboxMessage.State.SENT)
+    message(people["hana"], "managing", OutboxMessage.State.SENT)
+    message(
+        people["hana"],
+        "own-checkin",
+        OutboxMessage.State.SENT,
+        touchpoint=check_in(colins, people["hana"]),
+    )
+    message(
+        people["hana"],
+        "colleague-checkin",
+        OutboxMessage.State.SENT,
+        touchpoint=check_in(oscars, people["hana"]),
+    )
+    message(people["otto"], "not-mine", OutboxMessage.State.SENT)
+    page = logged_in(colin).get(reverse("sent_mail")).content.decode()
+    for key in ["own", "covered", "placed", "managing", "own-checkin"]:
+        assert f"({key})" in page, key
+    # A check-in about a colleague's placement stays theirs, even to a shared contact.
+    assert "(colleague-checkin)" not in page
+    assert "(not-mine)" not in page
+    oscars_page = logged_in(oscar).get(reverse("sent_mail")).content.decode()
+    for key in ["placed", "managing", "colleague-checkin", "not-mine"]:
+        assert f"({key})" in oscars_page, key
+    for key in ["own", "covered", "own-checkin"]:
+        assert f"({key})" not in oscars_page, key
 
 
 def test_message_html_is_shown_in_a_sandbox_never_in_the_page(cast: Cast) -> None:
