@@ -43,6 +43,8 @@ SKIP = re.compile(
 )
 HREF = re.compile(r'href="(/[^"#]*)"')
 # A GET form's select (a list's filter): each of its options is walked as ?name=value.
+GET_FORM = re.compile(r'<form([^>]*method="get"[^>]*)>(.*?)</form>', re.S | re.I)
+ACTION = re.compile(r'action="([^"]*)"')
 SELECT = re.compile(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S)
 OPTION = re.compile(r'<option[^>]*value="([^"]*)"')
 PAGING = {"after", "before", "page", "cursor"}
@@ -131,11 +133,13 @@ def key_of(url: str) -> tuple[str, frozenset[str]] | None:
 
 
 def links(url: str, html: str) -> list[str]:
-    """The page's links, and each option of the selects of its GET forms on the page's path."""
+    """The page's links, and each option of the selects of its GET forms, on the form's
+    action (the page itself when it names none)."""
     found = [link.replace("&amp;", "&") for link in HREF.findall(html)]
-    if re.search(r'<form[^>]*method="get"', html, re.I):
-        path = urlsplit(url).path
-        for name, options in SELECT.findall(html):
+    for attributes, inside in GET_FORM.findall(html):
+        action = ACTION.search(attributes)
+        path = action.group(1) if action and action.group(1) else urlsplit(url).path
+        for name, options in SELECT.findall(inside):
             found += [f"{path}?{name}={value}" for value in OPTION.findall(options) if value]
     return found
 
