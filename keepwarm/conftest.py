@@ -87,6 +87,20 @@ def olivia_away(cast: Cast, days: int) -> None:
     )
 
 
+def oscar_places_sam(cast: Cast, hiring_manager: Person | None = None) -> Placement:
+    """Oscar places Sam at Acme under `hiring_manager`, by default Harry, the hiring manager
+    of Olivia's placement too: someone of Olivia's that Oscar may then open."""
+    sam = Person.objects.create(first_name="Sam", last_name="Stone", owner=cast.outsider)
+    return Placement.objects.create(
+        person=sam,
+        company=cast.company,
+        hiring_manager=hiring_manager or cast.client_contact,
+        owner=cast.outsider,
+        role_title="Buyer",
+        start_date=START,
+    )
+
+
 @pytest.fixture
 def cast(db: None) -> Cast:
     owner = make_user("olivia_owner")

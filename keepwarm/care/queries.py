@@ -867,12 +867,16 @@ def visible_touchpoints(user: User) -> QuerySet[Touchpoint]:
     """Touchpoints `user` may open: one on a placement only with that placement, one about
     the person alone with the person. A hiring manager shared by two consultants'
     placements is visible to both, but each sees only the calls and check-ins of the
-    placements they may open."""
+    placements they may open.
+
+    The ids are read first (`visible_ids`) and passed as arrays, each served by the
+    touchpoint's person or placement index: as subqueries PostgreSQL read all 2,000,000
+    touchpoints for a consultant's API list at agency size (0.9 s for a page)."""
     if user.sees_whole_team:
         return Touchpoint.objects.all()
+    people, placements = visible_ids(user)
     return Touchpoint.objects.filter(
-        Q(placement__isnull=True, person__in=visible_people(user).values("pk"))
-        | Q(placement__in=visible_placements(user).values("pk"))
+        Q(placement__isnull=True, person_id__any_of=people) | Q(placement_id__any_of=placements)
     )
 
 

@@ -101,11 +101,13 @@ class AudienceForm(forms.ModelForm[Audience]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        sectors = [*Person.objects.values_list("sector", flat=True).distinct()]
-        sectors += Company.objects.values_list("sector", flat=True).distinct()
+        # Unordered: the models' name order made DISTINCT keep one row a person (190,000
+        # at agency size, sorted on disk: 0.65 s for the form) instead of one a sector.
+        sectors = [*Person.objects.order_by().values_list("sector", flat=True).distinct()]
+        sectors += Company.objects.order_by().values_list("sector", flat=True).distinct()
         self.fields["sectors"].choices = _distinct(sectors)  # type: ignore[attr-defined]
         self.fields["locations"].choices = _distinct(  # type: ignore[attr-defined]
-            Person.objects.values_list("location", flat=True).distinct()
+            Person.objects.order_by().values_list("location", flat=True).distinct()
         )
         self.fields["consultant"].queryset = User.objects.filter(is_active=True).order_by(  # type: ignore[attr-defined]
             "first_name", "last_name"

@@ -4,10 +4,9 @@ from keepwarm.accounts.models import User
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.queries import timeline_for
 from keepwarm.care.services import log_touchpoint
-from keepwarm.conftest import START, Cast
+from keepwarm.conftest import START, Cast, oscar_places_sam
 from keepwarm.mail.models import OutboxMessage, OutboxTemplate
-from keepwarm.people.models import Note, Person
-from keepwarm.placements.models import Placement
+from keepwarm.people.models import Note
 
 
 def test_timeline_shows_calls_messages_and_notes_newest_first(cast: Cast) -> None:
@@ -56,21 +55,8 @@ def test_other_peoples_history_stays_off_the_timeline(cast: Cast) -> None:
     assert timeline_for(cast.candidate, user=cast.owner) == []
 
 
-def _shared_hiring_manager(cast: Cast) -> Placement:
-    """Oscar places Sam at Acme under Harry, the hiring manager of Olivia's placement too."""
-    sam = Person.objects.create(first_name="Sam", last_name="Stone", owner=cast.outsider)
-    return Placement.objects.create(
-        person=sam,
-        company=cast.company,
-        hiring_manager=cast.client_contact,
-        owner=cast.outsider,
-        role_title="Buyer",
-        start_date=START,
-    )
-
-
 def test_a_shared_hiring_managers_timeline_shows_only_the_viewers_placements(cast: Cast) -> None:
-    theirs = _shared_hiring_manager(cast)
+    theirs = oscar_places_sam(cast)
     olivias = log_touchpoint(
         person=cast.client_contact,
         by=cast.owner,
@@ -99,7 +85,7 @@ def test_a_shared_hiring_managers_timeline_shows_only_the_viewers_placements(cas
 def test_a_shared_hiring_managers_check_in_about_anothers_placement_stays_off(
     cast: Cast,
 ) -> None:
-    _shared_hiring_manager(cast)
+    oscar_places_sam(cast)
     check_in = Touchpoint.objects.create(
         person=cast.client_contact,
         placement=cast.placement,

@@ -15,11 +15,10 @@ from django.utils import timezone
 from keepwarm.accounts.models import ApiToken
 from keepwarm.audit.models import AuditEntry
 from keepwarm.care.models import Touchpoint
-from keepwarm.conftest import START, Cast
+from keepwarm.conftest import START, Cast, oscar_places_sam
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.people.forms import role_company_names
 from keepwarm.people.models import Company, Note, Person, Role
-from keepwarm.placements.models import Placement
 from keepwarm.portal.personal import raise_concern
 
 
@@ -312,15 +311,7 @@ def test_a_person_page_view_is_recorded_naming_the_person_it_read_once(cast: Cas
 def shared_hiring_manager(cast: Cast) -> Cast:
     """Oscar places Sam at Acme under Harry, who is also hiring manager of Olivia's placement,
     and Olivia has called Harry about Priya, planned another call and sent a check-in."""
-    sam = Person.objects.create(first_name="Sam", last_name="Stone", owner=cast.outsider)
-    Placement.objects.create(
-        person=sam,
-        company=cast.company,
-        hiring_manager=cast.client_contact,
-        owner=cast.outsider,
-        role_title="Buyer",
-        start_date=START,
-    )
+    oscar_places_sam(cast)
     for state, title, notes in (
         (Touchpoint.State.DONE, "Client call", "Harry worries Priya misses her targets"),
         (Touchpoint.State.PLANNED, "Client review call", ""),

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Cover, Kind, Touchpoint
-from keepwarm.conftest import START, Cast
+from keepwarm.conftest import Cast, oscar_places_sam
 from keepwarm.network.models import Lead, Referral, StatusStatement
-from keepwarm.people.models import Note, Person
+from keepwarm.people.models import Note
 from keepwarm.placements.models import Placement
 from keepwarm.portal.tests.conftest import sign_in
 from keepwarm.portal.views_personal import ACTIONS_PER_PERSON
@@ -47,15 +47,7 @@ def test_a_problem_report_is_read_only_by_those_who_may_open_the_placement(
     client: Client, cast: Cast
 ) -> None:
     # Priya now hires too: Oscar placed someone in her team, so he may open her record.
-    sam = Person.objects.create(first_name="Sam", last_name="Stone", owner=cast.outsider)
-    Placement.objects.create(
-        person=sam,
-        company=cast.company,
-        hiring_manager=cast.candidate,
-        owner=cast.outsider,
-        role_title="Buyer",
-        start_date=START,
-    )
+    oscar_places_sam(cast, hiring_manager=cast.candidate)
     sign_in(client, cast.candidate)
     client.post("/me/problem/", {"text": "My manager has changed my hours"})
     page = reverse("person", args=[cast.candidate.pk])
