@@ -1104,7 +1104,7 @@ def _done_and_notes(person: Person, user: User) -> tuple[list[Touchpoint], list[
     for part, pk, title, text, skip_reason, state, outcome, at, due_on, *names in fetch_all(
         sql, params
     ):
-        by = _user(*names[:4])
+        by = _staff(*names[:4])
         if part == 1:
             note = _read(Note, id=pk, person_id=person.pk, text=text, created_at=written_at(at))
             note.author = by
@@ -1124,7 +1124,7 @@ def _done_and_notes(person: Person, user: User) -> tuple[list[Touchpoint], list[
         )
         assert by is not None  # every touchpoint has an owner (the join is an inner one)
         touchpoint.owner = by
-        touchpoint.done_by = _user(*names[4:])
+        touchpoint.done_by = _staff(*names[4:])
         touchpoints.append(touchpoint)
     # In the order the ORM's two queries gave them: the timeline's sort keeps it for
     # entries of the same moment.
@@ -1206,7 +1206,7 @@ def upcoming_for(user: User, person: Person, *, limit: int) -> list[Touchpoint]:
     return found
 
 
-def _user(pk: int | None, first_name: str, last_name: str, username: str) -> User | None:
+def _staff(pk: int | None, first_name: str, last_name: str, username: str) -> User | None:
     """Who did or wrote something, as the timeline names them."""
     if pk is None:
         return None

@@ -481,6 +481,7 @@ OTHERS: dict[str, str] = {
     ),
     **_each("care", "deactivate_user work_to_hand_over", "a staff account, once its work moved"),
     **_each("mail", "notify_sign_in_change", "an email to a colleague about their account"),
+    **_each("mail", "outbox_grew", "nothing of anyone's: the outbox's planner statistics"),
     **_each(
         "mail",
         "request_password_reset reset_password",
