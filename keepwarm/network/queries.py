@@ -233,3 +233,15 @@ def ready_to_move(user: User) -> tuple[QuerySet[Readiness], dict[int, dt.date]]:
     people = {*ready.values_list("person_id", flat=True), *held.values_list("person_id", flat=True)}
     barred = off_limits(people, today=timezone.localdate())
     return ready.exclude(person_id__in=list(barred)), barred
+
+
+def ready_among(person_ids: list[int]) -> dict[int, int]:
+    """Readiness (0–100) of those of `person_ids` past the threshold and not off-limits:
+    At risk says who may be open to another role if they cannot be kept."""
+    scores = dict(
+        Readiness.objects.filter(
+            person_id__in=person_ids, score__gte=readiness.THRESHOLD
+        ).values_list("person_id", "score")
+    )
+    barred = off_limits(set(scores), today=timezone.localdate())
+    return {pk: round(score * 100) for pk, score in scores.items() if pk not in barred}

@@ -21,6 +21,7 @@ from keepwarm.network.models import Readiness, Vacancy
 from keepwarm.network.queries import ready_to_move as ready_to_move_for
 from keepwarm.people.models import Person
 from keepwarm.placements.queries import off_limits
+from keepwarm.signals.queries import open_alert_by_person
 
 PAGE_SIZE = 50
 MATCHES_SHOWN = 25
@@ -42,6 +43,7 @@ def ready_to_move(request: HttpRequest) -> HttpResponse:
     page = Paginator(ready, PAGE_SIZE).get_page(request.GET.get("page"))
     record_read(r.person for r in page)
     _name_consultants(list(page))
+    _mark_open_alerts(list(page))
     context = {
         "page_obj": page,
         "owner": str(owner_id) if owner_id is not None else "",
@@ -57,6 +59,15 @@ def _name_consultants(rows: list[Readiness]) -> None:
     users = User.objects.in_bulk(set(by.values()))
     for r in rows:
         r.consultant = users.get(by.get(r.person_id, 0))  # type: ignore[attr-defined]
+
+
+def _mark_open_alerts(rows: list[Readiness]) -> None:
+    """Someone with an open fall-off alert is retention work first: the row says so and
+    links the alert, so a consultant does not offer them a role while a colleague is
+    trying to keep them."""
+    alerts = open_alert_by_person([r.person_id for r in rows])
+    for r in rows:
+        r.open_alert = alerts.get(r.person_id)  # type: ignore[attr-defined]
 
 
 def _off_limits_people(barred: dict[int, dt.date]) -> list[tuple[Person, dt.date]]:

@@ -118,6 +118,20 @@ def at_risk(user: User) -> QuerySet[Risk]:
     )
 
 
+def open_alert_by_person(person_ids: list[int]) -> dict[int, Alert]:
+    """The open fall-off alert on each person's live placement, the earliest due when there
+    are several: Ready to move says to keep them first while someone works one."""
+    found: dict[int, Alert] = {}
+    alerts = Alert.objects.filter(
+        state=Alert.State.OPEN,
+        placement__person_id__in=person_ids,
+        placement__status__in=LIVE,
+    ).order_by("due_at", "id")
+    for alert in alerts.select_related("placement"):
+        found.setdefault(alert.placement.person_id, alert)
+    return found
+
+
 def risk_for(user: User, placement_id: int) -> Risk | None:
     return (
         Risk.objects.filter(placement_id=placement_id, placement__in=visible_placements(user))

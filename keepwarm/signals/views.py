@@ -18,6 +18,7 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.care.queries import due_calls_for, get_placement_for
 from keepwarm.care.views import _next_url, logged_message
 from keepwarm.lib.ids import parse_id
+from keepwarm.network.queries import ready_among
 from keepwarm.signals import features, queries
 from keepwarm.signals.forms import (
     CallAndCloseForm,
@@ -46,6 +47,10 @@ def at_risk(request: HttpRequest) -> HttpResponse:
     risks = queries.at_risk(user)
     page = Paginator(risks, PAGE_SIZE).get_page(request.GET.get("page"))
     record_read(risk.placement for risk in page)
+    # Who may be open to another role if they cannot be kept (past their off-limits months).
+    ready = ready_among([risk.placement.person_id for risk in page])
+    for risk in page:
+        risk.ready_score = ready.get(risk.placement.person_id)  # type: ignore[attr-defined]
     fitted = latest_fitted_model()
     context = {
         "page_obj": page,

@@ -19,7 +19,7 @@ from keepwarm.conftest import Cast
 from keepwarm.network import readiness
 from keepwarm.network.models import StatusStatement, Vacancy
 from keepwarm.placements.models import Placement
-from keepwarm.signals.models import Risk
+from keepwarm.signals.models import Alert, Risk
 
 # Day 8 of Priya's 90-day guarantee (she started on 2 Mar 2026); it ends on 31 May 2026.
 DAY_EIGHT = dt.datetime(2026, 3, 9, 12, tzinfo=dt.UTC)
@@ -146,3 +146,39 @@ def test_a_ready_to_move_call_planned_before_the_placement_leaves_today(
         "Ready to move: Actively"
         not in signed_in(cast.owner).get(reverse("today")).content.decode()
     )
+
+
+def test_someone_at_risk_and_ready_to_move_shows_each_page_the_other(
+    cast: Cast, wobbling: Placement
+) -> None:
+    # After the guarantee, still unhappy and saying so: an open fall-off alert and past
+    # the readiness threshold at once. Ready to move says to keep them first; At risk
+    # says where they could go if they cannot be kept.
+    Placement.objects.filter(pk=cast.placement.pk).update(status=Placement.Status.SETTLED)
+    with time_machine.travel(AFTER_GUARANTEE, tick=False):
+        alert = Alert.objects.create(
+            placement=cast.placement,
+            owner=cast.owner,
+            reason="Risk 71: actively looking",
+            risk_score=71,
+            opened_at=AFTER_GUARANTEE,
+            due_at=AFTER_GUARANTEE,
+        )
+        readiness.recompute([cast.candidate.pk])
+        client = signed_in(cast.owner)
+        ready = client.get(reverse("ready_to_move")).content.decode()
+        at_risk = client.get(reverse("at_risk")).content.decode()
+    alert_link = f'<a href="{reverse("alert", args=[alert.pk])}">Open fall-off alert</a>'
+    assert f"{alert_link} on their placement: try to keep them first." in ready
+    matches = reverse("person_matches", args=[cast.candidate.pk])
+    assert f'Also ready to move (85): if they cannot be kept, <a href="{matches}">' in at_risk
+
+
+def test_a_closed_alert_or_someone_off_limits_adds_nothing_to_either_page(
+    cast: Cast, wobbling: Placement
+) -> None:
+    # Day 8: off-limits, so At risk does not offer another role; no open alert either.
+    readiness.recompute([cast.candidate.pk])
+    client = signed_in(cast.owner)
+    assert "Also ready to move" not in client.get(reverse("at_risk")).content.decode()
+    assert "Open fall-off alert" not in client.get(reverse("ready_to_move")).content.decode()
