@@ -130,3 +130,19 @@ def test_serve_runs_the_site_and_the_worker_and_sigterm_stops_both(tmp_path: Pat
                 os.kill(pid, signal.SIGKILL)
             server.kill()
             server.wait()
+
+
+def test_a_web_worker_loads_every_page_before_its_first_visitor(tmp_path: Path) -> None:
+    # gunicorn imports keepwarm.wsgi when a worker starts; the pages' code (the API's
+    # schemas above all) used to load in the first request instead, seconds after a deploy.
+    loaded = (
+        "import sys, keepwarm.wsgi;"
+        "print(all(m in sys.modules for m in ("
+        "'keepwarm.api.api', 'keepwarm.network.views_matching', 'keepwarm.reports.views')))"
+    )
+    env = {**os.environ, "KEEPWARM_DATA_DIR": str(tmp_path)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    found = subprocess.run(
+        [sys.executable, "-c", loaded], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert found.stdout.strip() == "True", found.stderr
