@@ -15,6 +15,16 @@ audit/tests/test_every_writer_is_audited.py holds each service to leaving its en
 A list page or an API page records one "viewed" entry per record it showed
 (`record_read`), so "who accessed this person's data?" finds the lists they appeared in
 too.
+
+Entries that record a read (viewed, exported) are written on nearly every page view. Outside
+a caller's transaction (a GET page or an API read runs in autocommit) they are written in a
+short transaction of their own that holds nothing else, and on PostgreSQL it commits
+asynchronously (`synchronous_commit` off for that transaction alone): the page does not wait
+for the write-ahead log to reach the disk (~11 ms of wall time on Today at agency size, for
+under 1 ms of CPU). Nothing can be corrupted; a crash of the database server (not of
+Keepwarm) can lose the access entries of its last ~0.6 s (3 x wal_writer_delay). Every
+change to data, and a read entry written inside a transaction that changes data, stays fully
+durable. KEEPWARM_DURABLE_READ_LOG=on makes read entries durable too.
 """
 
 from __future__ import annotations
@@ -22,12 +32,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -182,19 +193,20 @@ def record(
 ) -> AuditEntry:
     actor = current_actor()
     _recorded.set(True)
-    return AuditEntry.objects.create(
-        at=timezone.now(),
-        actor=actor.user,
-        actor_name=actor.name,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        object_repr=object_repr[:200],
-        person_id=person_id,
-        changes=changes or {},
-        path=actor.path[:300],
-        ip=actor.ip,
-    )
+    with _written_for(action):
+        return AuditEntry.objects.create(
+            at=timezone.now(),
+            actor=actor.user,
+            actor_name=actor.name,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=object_repr[:200],
+            person_id=person_id,
+            changes=changes or {},
+            path=actor.path[:300],
+            ip=actor.ip,
+        )
 
 
 def record_for(action: str, obj: models.Model, **extra: Any) -> AuditEntry:
@@ -235,22 +247,23 @@ def record_entries(action: str, entries: Iterable[Entry]) -> int:
     """Record `entries` as `action`, by the current actor, in one INSERT (per few thousand
     entries): a bulk write's trail costs one statement, not one per row written."""
     same = _by_whom(action)
-    written = insert_rows(
-        AuditEntry,
-        (
-            {
-                **same,
-                "object_type": entry.object_type,
-                "object_id": str(entry.object_id),
-                "object_repr": entry.object_repr[:200],
-                "person_id": entry.person_id,
-                # Left out when empty: the column's default is prepared once, not per row
-                # (a list page's entries have none).
-                **({"changes": entry.changes} if entry.changes else {}),
-            }
-            for entry in entries
-        ),
-    )
+    with _written_for(action):
+        written = insert_rows(
+            AuditEntry,
+            (
+                {
+                    **same,
+                    "object_type": entry.object_type,
+                    "object_id": str(entry.object_id),
+                    "object_repr": entry.object_repr[:200],
+                    "person_id": entry.person_id,
+                    # Left out when empty: the column's default is prepared once, not per
+                    # row (a list page's entries have none).
+                    **({"changes": entry.changes} if entry.changes else {}),
+                }
+                for entry in entries
+            ),
+        )
     if written:
         _recorded.set(True)
     return written
@@ -266,6 +279,33 @@ def record_selected(action: str, *, object_type: str, columns: dict[str, str], s
     if written:
         _recorded.set(True)
     return written
+
+
+# What a read of personal data leaves; every other action records a change to data.
+READ_ACTIONS = frozenset({AuditEntry.Action.VIEWED, AuditEntry.Action.EXPORTED})
+
+
+def _written_for(action: str) -> AbstractContextManager[None]:
+    """Where an entry of `action` is written: a read's in a transaction of its own when no
+    caller's is open (read_log_transaction), anything else where it is called."""
+    if action in READ_ACTIONS and not transaction.get_connection().in_atomic_block:
+        return read_log_transaction()
+    return nullcontext()
+
+
+@contextmanager
+def read_log_transaction() -> Iterator[None]:
+    """A transaction for read entries alone, which on PostgreSQL commits asynchronously
+    unless KEEPWARM_DURABLE_READ_LOG is on (see the module's docstring). Only opened
+    outside any transaction (_written_for): a caller's transaction may have changed data,
+    and SET LOCAL would lower the durability of all of it."""
+    connection = transaction.get_connection()
+    assert not connection.in_atomic_block, "read entries in a caller's transaction join it"
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not settings.KEEPWARM_DURABLE_READ_LOG:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def _by_whom(action: str) -> dict[str, Any]:
