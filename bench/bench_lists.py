@@ -142,8 +142,9 @@ def print_plans(client: Any, url: str, label: str, table: str = "people_person")
     from django.db import connection
 
     for _, sql, params in queries_of(client, url):
-        # The count and the page: each names people_person (quoted, as every statement does).
-        if table not in sql and "COUNT(*)" not in sql:
+        # The count and the page: each names people_person (quoted, as every statement does);
+        # the search's companies too.
+        if table not in sql and "COUNT(*)" not in sql and "people_company" not in sql:
             continue
         kind = "count" if "COUNT(*)" in sql else "rows"
         with connection.cursor() as cursor:
@@ -151,9 +152,9 @@ def print_plans(client: Any, url: str, label: str, table: str = "people_person")
             plan = [re.sub(r"'\{[0-9,]+\}'", "'{ids}'", row[0]) for row in cursor.fetchall()]
             scanned = sorted(set(re.findall(r"Seq Scan on (\w+)", "\n".join(plan))))
             sizes = []
-            for table in scanned:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
-                sizes.append(f"{table} ({cursor.fetchone()[0]:,} rows)")
+            for name in scanned:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [name])
+                sizes.append(f"{name} ({cursor.fetchone()[0]:,} rows)")
         verdict = f"SEQ SCAN of {', '.join(sizes)}" if sizes else "index scans only"
         buffers = re.search(r"Buffers: shared hit=(\d+)", "\n".join(plan))
         read_ = f", {int(buffers.group(1)):,} buffers" if buffers else ""
