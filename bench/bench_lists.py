@@ -1,6 +1,7 @@
 """The people list against the list50 anchor, and a signed-in request against an anonymous one.
 
-    .venv/bin/python bench/bench_lists.py [--scale 1.0] [--requests 60] [--no-plans] [--profile]
+    .venv/bin/python bench/bench_lists.py [--scale 1.0] [--requests 60] [--no-plans]
+        [--only people_role_tab,search] [--profile [people|placed|search]]
 
 Run bench/generate.py with the same --scale (and KEEPWARM_DATABASE_URL) first. In-process
 with Django's test Client, DEBUG off, through the whole middleware stack (sessions, sign-in,
@@ -29,9 +30,12 @@ On PostgreSQL it prints EXPLAIN (ANALYZE, BUFFERS) of the statements that read p
 each of these (count and rows), with the buffers each read, and says whether any table was
 read by a sequential scan.
 
-`--profile` instead runs the consultant's `/people/` page 1 in this process under cProfile
-and prints its CPU time a request, its queries, and where the time goes: the session and
-user, the list's queries, rendering, and the audit entry for the read.
+`--only` measures the named pages alone (each with its anchor), and prints their plans.
+
+`--profile` instead runs the consultant's `/people/` page 1 (or the Placed tab, or the
+search) in this process under cProfile and prints its CPU time a request, its queries,
+and where the time goes: the session and user, the list's queries, rendering, and the
+audit entry for the read.
 """
 
 from __future__ import annotations
@@ -138,8 +142,9 @@ def print_plans(client: Any, url: str, label: str, table: str = "people_person")
     from django.db import connection
 
     for _, sql, params in queries_of(client, url):
-        # The count and the page: each names people_person (quoted, as every statement does).
-        if table not in sql and "COUNT(*)" not in sql:
+        # The count and the page: each names people_person (quoted, as every statement does);
+        # the search's companies too.
+        if table not in sql and "COUNT(*)" not in sql and "people_company" not in sql:
             continue
         kind = "count" if "COUNT(*)" in sql else "rows"
         with connection.cursor() as cursor:
@@ -147,9 +152,9 @@ def print_plans(client: Any, url: str, label: str, table: str = "people_person")
             plan = [re.sub(r"'\{[0-9,]+\}'", "'{ids}'", row[0]) for row in cursor.fetchall()]
             scanned = sorted(set(re.findall(r"Seq Scan on (\w+)", "\n".join(plan))))
             sizes = []
-            for table in scanned:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
-                sizes.append(f"{table} ({cursor.fetchone()[0]:,} rows)")
+            for name in scanned:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [name])
+                sizes.append(f"{name} ({cursor.fetchone()[0]:,} rows)")
         verdict = f"SEQ SCAN of {', '.join(sizes)}" if sizes else "index scans only"
         buffers = re.search(r"Buffers: shared hit=(\d+)", "\n".join(plan))
         read_ = f", {int(buffers.group(1)):,} buffers" if buffers else ""
@@ -158,7 +163,7 @@ def print_plans(client: Any, url: str, label: str, table: str = "people_person")
             print(f"    {line}")
 
 
-def run(scale: float, requests: int, plans: bool) -> None:
+def run(scale: float, requests: int, plans: bool, only: str = "") -> None:
     from django.test import Client, override_settings
     from django.urls import reverse
 
@@ -203,6 +208,19 @@ def run(scale: float, requests: int, plans: bool) -> None:
         "manager_sent_mail": (bosses, sent_mail),
         "anonymous_anchor": (anonymous, anchor),
     }
+    if only:
+        names = {name.strip() for name in only.split(",") if name.strip()}
+        unknown = names - set(clients)
+        if unknown:
+            raise SystemExit(
+                f"--only: unknown {', '.join(sorted(unknown))}; known: {sorted(clients)}"
+            )
+        needed = (
+            names
+            | {"anchor"}
+            | ({"manager_anchor"} if any(n.startswith("manager") for n in names) else set())
+        )
+        clients = {name: pair for name, pair in clients.items() if name in needed}
     times = measure(clients, requests)
     # A download of the consultant's whole book (thousands of rows) has no goal against a
     # 50-row page: its ratio is printed to see it move, its plans must read indexes only.
@@ -222,6 +240,8 @@ def run(scale: float, requests: int, plans: bool) -> None:
         ("placement_new", "anchor", pages),
         ("manager_sent_mail", "manager_anchor", pages),
     ):
+        if name not in times:
+            continue
         page, base = times[name], times[ceiling]
         print(
             f"  {name}: {req_per_s(page):.1f} req/s, p50 {percentile(page, 50):.1f} ms, "
@@ -233,7 +253,15 @@ def run(scale: float, requests: int, plans: bool) -> None:
         figure(
             f"{name}_p99_{engine}_ms", percentile(page, 99), percentile(base, 99), "ms", p99_goal
         )
-    signed, anon = times["anchor"], times["anonymous_anchor"]
+    signed, anon = times["anchor"], times.get("anonymous_anchor")
+    if plans and engine == "postgresql" and only:
+        for name in sorted(set(clients) - {"anchor", "manager_anchor"}):
+            client, url = clients[name]
+            table = "mail_outboxmessage" if "sent_mail" in name else "people_person"
+            print_plans(client, url, name, table=table)
+    if anon is None:
+        override.disable()
+        return
     figure(
         f"signed_in_vs_anonymous_p50_{engine}_ms",
         percentile(signed, 50),
@@ -268,7 +296,7 @@ PARTS = (
 )
 
 
-def profile(requests: int) -> None:
+def profile(requests: int, page: str) -> None:
     import cProfile
     import io
     import pstats
@@ -283,7 +311,11 @@ def profile(requests: int) -> None:
     consultant, _ = pick_users()
     client = Client()
     client.force_login(consultant)
-    url = reverse("people")
+    url = {
+        "people": reverse("people"),
+        "placed": f"{reverse('people')}?role=placed",
+        "search": f"{reverse('search')}?q={search_word(consultant)}",
+    }[page]
     for _ in range(3):
         assert client.get(url).status_code == 200
     captured = queries_of(client, url)
@@ -292,7 +324,7 @@ def profile(requests: int) -> None:
         client.get(url)
     cpu = (time.process_time() - started) * 1000 / requests
     print(
-        f"[profile, {engine_name()}] /people/ as {consultant.username}: {cpu:.2f} ms CPU a "
+        f"[profile, {engine_name()}] {url} as {consultant.username}: {cpu:.2f} ms CPU a "
         f"request over {requests}, {len(captured)} queries; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
@@ -324,13 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--no-plans", action="store_true")
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--only", default="", help="e.g. people_role_tab,search (default: all)")
+    parser.add_argument(
+        "--profile", nargs="?", const="people", choices=["people", "placed", "search"]
+    )
     args = parser.parse_args(argv)
     setup_django(database_url(args.scale))
     if args.profile:
-        profile(args.requests)
+        profile(args.requests, args.profile)
         return 0
-    run(args.scale, args.requests, not args.no_plans)
+    run(args.scale, args.requests, not args.no_plans, args.only)
     return 0
 
 

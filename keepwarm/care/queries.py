@@ -813,6 +813,14 @@ _PEOPLE_BEYOND = (
 )
 
 
+def placed_among_sql(owners: str) -> str:
+    """The condition that a person is among those seen through the placements of the
+    owners whose placeholders are `owners` without owning them (the part of the rule
+    looked up by id); its parameters are the owners' ids three times over."""
+    ids = _with_tables(_PLACEMENTS_PEOPLE, owners=owners)
+    return f"id = ANY(ARRAY({ids}))" if connection.vendor == "postgresql" else f"id IN ({ids})"
+
+
 def visible_people_names(
     owner_ids: list[int],
     cursor: list[Any] | None,
@@ -844,11 +852,10 @@ def visible_people_names(
     # each; as an IN it joins them with a scan of every person. SQLite prefers the table's
     # own rows to the narrow index unless told: after another process's commit empties the
     # page cache, reading them again cost twice as long (11 against 5.6 ms at agency size).
-    ids = _with_tables(_PLACEMENTS_PEOPLE, owners=owners)
     placed_sql = _with_tables(
         _PEOPLE_PLACED,
         **shape,
-        among=f"id = ANY(ARRAY({ids}))" if postgresql else f"id IN ({ids})",
+        among=placed_among_sql(owners),
         indexed="" if postgresql else " INDEXED BY person_id_names",
     )
     placed_params = [*owner_ids, *owner_ids, *owner_ids, *narrowing, limit]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -12,9 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, Model, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db import connection, transaction
+from django.db.models import BooleanField, Count, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -38,10 +36,12 @@ from keepwarm.care.forms import (
 )
 from keepwarm.care.models import CarePlan, Cover, PlanStep, Touchpoint
 from keepwarm.care.rows import today_rows_html
+from keepwarm.care.search import FoundCompany, search_companies, search_people
 from keepwarm.lib.ids import parse_id
-from keepwarm.lib.phones import InvalidPhone, normalise_phone
+from keepwarm.lib.search import match_sql
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.people.pickers import PICKER_MATCHES, company_label, person_label
+from keepwarm.people.rows import PersonBrief
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -248,64 +248,33 @@ LIVE_PEOPLE, LIVE_COMPANIES = 8, 4
 SEARCH_ORDER = ("last_name", "first_name", "id")
 NAME_FIELDS = ["first_name", "last_name"]
 _M = TypeVar("_M", bound=Model)
-PHONE_LIKE = re.compile(r"^[\d\s()+\-.]{4,}$")
-
-
-def _digits(field: str) -> Any:
-    stripped: Any = field
-    for char in (" ", "-", "(", ")", "."):
-        stripped = Replace(stripped, Value(char), Value(""))
-    return stripped
 
 
 def _match(qs: QuerySet[_M], query: str, name_fields: list[str]) -> QuerySet[_M]:
-    """Each word must match a name field or the email; phone numbers match ignoring spaces."""
-    if PHONE_LIKE.match(query):
-        digits = re.sub(r"\D", "", query)
-        # Numbers are stored as +44…: "07700 900123" finds "+447700900123" too.
-        try:
-            dialled = re.sub(r"\D", "", normalise_phone(query))
-        except InvalidPhone:
-            dialled = digits
-        # Typed here: the django-stubs plugin cannot type annotate() on a generic queryset.
-        with_digits: QuerySet[_M] = qs.annotate(_phone=_digits("phone"))
-        return with_digits.filter(
-            Q(_phone__contains=digits) | Q(_phone__contains=dialled) | Q(phone__icontains=query)
-        )
-    if "@" in query:
-        return qs.filter(email__icontains=query)
-    for word in query.split()[:5]:
-        # Names match from the start of a word ("sm" finds Smith, not Jasmine), including
-        # the later parts of double-barrelled names.
-        condition = Q(email__istartswith=word)
-        for name in name_fields:
-            condition |= (
-                Q(**{f"{name}__istartswith": word})
-                | Q(**{f"{name}__icontains": f" {word}"})
-                | Q(**{f"{name}__icontains": f"-{word}"})
-            )
-        qs = qs.filter(condition)
-    return qs
+    """What was typed in a search box, as lib.search states it (the search page's own
+    statement asks the same of people)."""
+    table = connection.ops.quote_name(qs.model._meta.db_table)
+    sql, params = match_sql(query, table, name_fields)
+    # The condition is lib.search's, its columns quoted; what was typed is a parameter.
+    return qs.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
 
 
 @login_required
 def search(request: HtmxHttpRequest) -> HttpResponse:
     user = user_of(request)
     query = request.GET.get("q", "").strip()[:100]
-    people: list[Person] = []
-    companies: list[Company] = []
+    people: list[PersonBrief] = []
+    companies: list[FoundCompany] = []
     if query:
-        people = queries.first_visible_people(
-            user, partial(_match, query=query, name_fields=NAME_FIELDS), SEARCH_ORDER, 25
-        )
-        companies = list(_match(Company.objects.all(), query, ["name"])[:10])
+        people = search_people(user, query, 25)
+        companies = search_companies(query, 10)
     context: dict[str, Any] = {"search_query": query, "people": people, "companies": companies}
     if request.htmx and request.htmx.target == "live-results":
         context.update(people=people[:LIVE_PEOPLE], companies=companies[:LIVE_COMPANIES])
         context["more"] = len(people) > LIVE_PEOPLE or len(companies) > LIVE_COMPANIES
-        record_read(context["people"])
+        record_people_read((p.pk, p.full_name) for p in context["people"])
         return render(request, "care/_search_results.html", context)
-    record_read(people)
+    record_people_read((p.pk, p.full_name) for p in people)
     return render(request, "care/search.html", context)
 
 

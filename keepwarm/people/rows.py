@@ -30,8 +30,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 @dataclass(frozen=True, slots=True)
-class PersonRow:
-    """One person as the list shows them; `pk` and `full_name` as a Person's."""
+class PersonBrief:
+    """A person as a list names them (the search page's); `pk`, `full_name` and
+    `get_absolute_url` as a Person's."""
 
     pk: int
     first_name: str
@@ -39,14 +40,23 @@ class PersonRow:
     headline: str
     email: str
     phone: str
-    last_contacted_at: dt.datetime | None
-    owner_first_name: str | None
-    owner_last_name: str | None
-    owner_username: str | None
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def get_absolute_url(self) -> str:
+        return pk_url(self.pk, "person")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow(PersonBrief):
+    """One person as the people list shows them."""
+
+    last_contacted_at: dt.datetime | None
+    owner_first_name: str | None
+    owner_last_name: str | None
+    owner_username: str | None
 
     @property
     def owner_name(self) -> str:

@@ -1,0 +1,70 @@
+"""What the search page lists: the people the user may open and the companies that match
+what was typed, read as the columns shown by statements written once.
+
+Measured at agency size (bench/bench_lists.py --profile search): building and compiling
+the people's union through the ORM, and 25 people and 10 companies as model instances,
+cost more of the request's CPU than the statements themselves. The match is lib.search's
+condition, as the person picker's ORM filter asks it; care/tests/test_search_finds.py
+holds the two, and Django's own lookups, to the same people and companies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from keepwarm.accounts.models import User
+from keepwarm.care.queries import covered_owner_ids, placed_among_sql
+from keepwarm.lib.bulk import fetch_all
+from keepwarm.lib.search import match_sql
+from keepwarm.lib.urls import pk_url
+from keepwarm.people.models import Company, Person
+from keepwarm.people.rows import PersonBrief
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCompany:
+    """A company as the search page lists them; `pk` and `get_absolute_url` as a Company's."""
+
+    pk: int
+    name: str
+    sector: str
+    location: str
+
+    def get_absolute_url(self) -> str:
+        return pk_url(self.pk, "company")
+
+
+# The same two parts as care.queries.first_visible_people's, each narrowed by what was
+# typed and merged in name order; a manager's search narrows everyone.
+_PEOPLE = "SELECT id, first_name, last_name, headline, email, phone FROM {person} WHERE {where}"
+_PEOPLE_ORDER = " ORDER BY last_name, first_name, id LIMIT %s"
+# Every signed-in user sees every client; by name, as the model orders them.
+_COMPANIES = "SELECT id, name, sector, location FROM {company} WHERE {where} ORDER BY name LIMIT %s"
+
+
+def search_people(user: User, query: str, limit: int) -> list[PersonBrief]:
+    """The first `limit` people `user` may open that match `query` (stripped, not empty),
+    by name then id: first_visible_people narrowed by the picker's match."""
+    person = connection.ops.quote_name(Person._meta.db_table)
+    match, matched = match_sql(query, person, ("first_name", "last_name"))
+    if user.sees_whole_team:
+        sql = _PEOPLE.format(person=person, where=match) + _PEOPLE_ORDER
+        return [PersonBrief(*row) for row in fetch_all(sql, [*matched, limit])]
+    owner_ids = [user.pk, *covered_owner_ids(user)]
+    owners = ", ".join(["%s"] * len(owner_ids))
+    owned = _PEOPLE.format(person=person, where=f"owner_id IN ({owners}) AND {match}")
+    placed = _PEOPLE.format(person=person, where=f"{placed_among_sql(owners)} AND {match}")
+    # No ORDER BY or LIMIT inside the parts: SQLite takes none in a compound statement.
+    sql = f"{owned} UNION ALL {placed}{_PEOPLE_ORDER}"
+    params = [*owner_ids, *matched, *owner_ids, *owner_ids, *owner_ids, *matched, limit]
+    return [PersonBrief(*row) for row in fetch_all(sql, params)]
+
+
+def search_companies(query: str, limit: int) -> list[FoundCompany]:
+    """The first `limit` companies whose name or email match `query` (stripped, not
+    empty), by name."""
+    company = connection.ops.quote_name(Company._meta.db_table)
+    match, matched = match_sql(query, company, ("name",))
+    sql = _COMPANIES.format(company=company, where=match)
+    return [FoundCompany(*row) for row in fetch_all(sql, [*matched, limit])]

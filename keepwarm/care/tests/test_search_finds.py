@@ -1,0 +1,133 @@
+"""The search box finds the same people and companies whichever way it is asked: the search
+page's statement written by hand, the person picker's ORM filter, and the rule as Django's
+own lookups first wrote it (name words from the start of a word, an address inside the
+email, a number ignoring its punctuation), for each kind of user."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pytest
+import time_machine
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.test import Client
+from django.urls import reverse
+
+from keepwarm.accounts.models import User
+from keepwarm.care.queries import first_visible_people
+from keepwarm.care.search import search_companies, search_people
+from keepwarm.care.views import NAME_FIELDS, SEARCH_ORDER, _match
+from keepwarm.conftest import START, Cast, olivia_away
+from keepwarm.lib.search import PHONE_LIKE, phone_digits
+from keepwarm.people.models import Company, Person
+from keepwarm.placements.models import Placement
+
+TYPED = [
+    *("pat", "PAT", "priya pat", "smi", "jones", "smith jon", "riya", "o'b", "sam"),
+    *("harry@acme", "@example", "EXAMPLE.NET", "07700 900123", "900 123", "+07700-900123"),
+    *("(0113) 496", "50%", "a_b", "back\\", "zz", "s", "x y z w v u"),
+]
+
+
+def _as_django_wrote_it(
+    people: QuerySet[Any], query: str, name_fields: list[str] = NAME_FIELDS
+) -> QuerySet[Any]:
+    """The search rule as Django's lookups wrote it before it was one SQL condition."""
+    if PHONE_LIKE.match(query):
+        digits, dialled = phone_digits(query)
+        stripped: Any = "phone"
+        for char in (" ", "-", "(", ")", "."):
+            stripped = Replace(stripped, Value(char), Value(""))
+        with_digits: QuerySet[Any] = people.annotate(_phone=stripped)
+        return with_digits.filter(
+            Q(_phone__contains=digits) | Q(_phone__contains=dialled) | Q(phone__icontains=query)
+        )
+    if "@" in query:
+        return people.filter(email__icontains=query)
+    for word in query.split()[:5]:
+        condition = Q(email__istartswith=word)
+        for name in name_fields:
+            condition |= (
+                Q(**{f"{name}__istartswith": word})
+                | Q(**{f"{name}__icontains": f" {word}"})
+                | Q(**{f"{name}__icontains": f"-{word}"})
+            )
+        people = people.filter(condition)
+    return people
+
+
+@pytest.fixture
+def crowd(cast: Cast) -> Cast:
+    """Namesakes, double-barrelled names, odd characters and numbers as people write
+    them, owned by Olivia, by Oscar, by nobody, and one seen only through her placement."""
+    own = [
+        ("Anna", "Jones-Smith", "anna@example.net", "+44 113 496 0000"),
+        ("Jasmine", "Smithers", "js@example.org", ""),
+        ("Sam", "Smith", "smith@corp.example", "(0113) 496-0001"),
+        ("Sam", "Smith", "", "+447700900999"),
+        ("Percent", "50% Off", "a_b@example.net", ""),
+        ("Back", "Slash\\", "", ""),
+        ("Ola", "O'Brien", "", ""),
+    ]
+    for first, last, email, phone in own:
+        Person.objects.create(
+            first_name=first, last_name=last, email=email, phone=phone, owner=cast.owner
+        )
+    Person.objects.create(first_name="Sam", last_name="Smart", owner=cast.outsider)
+    Person.objects.create(first_name="Pat", last_name="Nobody", email="pat@example.net")
+    seen = Person.objects.create(first_name="Patrick", last_name="Smith-Jones", owner=cast.outsider)
+    Placement.objects.create(
+        person=seen, company=cast.company, owner=cast.owner, role_title="Clerk", start_date=START
+    )
+    Company.objects.create(name="Smith & Jones")
+    return cast
+
+
+def _shown(people: list[Person]) -> list[tuple[int, str, str, str]]:
+    return [(p.pk, p.full_name, p.email, p.phone) for p in people]
+
+
+@pytest.mark.parametrize("role", ["owner", "colleague", "manager", "outsider"])
+def test_search_page_finds_who_the_picker_and_djangos_lookups_find(crowd: Cast, role: str) -> None:
+    olivia_away(crowd, days=10)
+    user: User = getattr(crowd, role)
+    with time_machine.travel(START, tick=False):
+        for query in TYPED:
+            picked = first_visible_people(
+                user, partial(_match, query=query, name_fields=NAME_FIELDS), SEARCH_ORDER, 25
+            )
+            lookups = first_visible_people(
+                user, partial(_as_django_wrote_it, query=query), SEARCH_ORDER, 25
+            )
+            found = search_people(user, query, 25)
+            assert _shown(found) == _shown(picked) == _shown(lookups), query  # type: ignore[arg-type]
+    if role == "owner":
+        # Each engine's collation orders "Smith-Jones" and "Smithers" its own way.
+        assert sorted(p.full_name for p in search_people(user, "smi", 25)) == [
+            "Anna Jones-Smith",
+            "Jasmine Smithers",
+            "Patrick Smith-Jones",
+            "Sam Smith",
+            "Sam Smith",
+        ]
+
+
+def test_companies_found_are_those_djangos_lookups_find(crowd: Cast) -> None:
+    Company.objects.create(name="Jones Smithson", email="hr@jsmith.example")
+    for query in ("smi", "jones", "acme wid", "&", "riya", "hr@", "jsm"):
+        companies = Company.objects.order_by("name", "id")
+        lookups = list(_as_django_wrote_it(companies, query, ["name"]))
+        assert list(_match(companies, query, ["name"])) == lookups, query
+        assert [c.pk for c in search_companies(query, 10)] == [c.pk for c in lookups], query
+
+
+def test_search_page_shows_the_people_found_linked_to_their_pages(crowd: Cast) -> None:
+    client = Client()
+    client.force_login(crowd.owner)
+    page = client.get(reverse("search"), {"q": "smith"}).content.decode()
+    sam = Person.objects.filter(last_name="Smith", phone="+447700900999").get()
+    assert f'<a href="{sam.get_absolute_url()}"><strong>Sam Smith</strong></a>' in page
+    assert "Smith &amp; Jones" in page
+    assert "Sam Smart" not in page

@@ -1,0 +1,97 @@
+"""What a search box matches, as one SQL condition: the search page and the person and
+company pickers ask it of people and companies.
+
+A number ("07700 900123") matches a stored phone ignoring spaces, dashes, brackets and
+dots, also as dialled from abroad ("+447700900123"); an address (anything with "@")
+matches inside the email; otherwise each of the first five words must start a word of a
+name ("sm" finds Smith and Jones-Smith, not Jasmine) or start the email.
+
+Written as SQL once, with the engine's own LIKE forms (`UPPER(col::text) LIKE UPPER(%s)`
+on PostgreSQL, `LIKE %s ESCAPE '\\'` on SQLite) and its escaping of the typed text, so a
+statement written by hand (the search page's, measured at agency size: building and
+compiling it through the ORM cost more than running it) and an ORM filter
+(`keepwarm.care.views._match`) ask exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from django.db import connection
+
+from keepwarm.lib.phones import InvalidPhone, normalise_phone
+
+PHONE_LIKE = re.compile(r"^[\d\s()+\-.]{4,}$")
+# What people write inside a phone number and the stored form leaves out.
+_PHONE_PUNCTUATION = (" ", "-", "(", ")", ".")
+_MAX_WORDS = 5
+
+
+def match_sql(query: str, table: str, name_columns: Sequence[str]) -> tuple[str, list[str]]:
+    """The condition (and its parameters) that a row of `table` (quoted, as the statement
+    names it) with `email` and `phone` columns matches `query`, a stripped non-empty text."""
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return f"{table}.{quote(name)}"
+
+    if PHONE_LIKE.match(query):
+        digits, dialled = phone_digits(query)
+        stripped = column("phone")
+        for char in _PHONE_PUNCTUATION:
+            stripped = f"REPLACE({stripped}, '{char}', '')"
+        return _any_of(
+            [
+                _like(stripped, "contains", [digits, dialled]),
+                _like(column("phone"), "icontains", [query]),
+            ]
+        )
+    if "@" in query:
+        return _like(column("email"), "icontains", [query])
+    conditions, params = [], []
+    for word in query.split()[:_MAX_WORDS]:
+        # Names match from the start of a word, including the later parts of
+        # double-barrelled names.
+        either = [_like(column("email"), "istartswith", [word])]
+        either += [
+            _like(column(name), "istartswith", [word, f" {word}", f"-{word}"])
+            for name in name_columns
+        ]
+        sql, word_params = _any_of(either)
+        conditions.append(sql)
+        params += word_params
+    return " AND ".join(conditions), params
+
+
+def phone_digits(query: str) -> tuple[str, str]:
+    """The digits of a number as typed, and as dialled from abroad: numbers are stored as
+    +44…, so "07700 900123" finds "+447700900123" too."""
+    digits = re.sub(r"\D", "", query)
+    try:
+        return digits, re.sub(r"\D", "", normalise_phone(query))
+    except InvalidPhone:
+        return digits, digits
+
+
+def _like(sql: str, lookup: str, texts: list[str]) -> tuple[str, list[str]]:
+    """`sql` `lookup` any of `texts`, as Django's lookup of that name writes it on this
+    engine; for `istartswith`, every text after the first is looked for anywhere
+    (`icontains`), as " word" and "-word" are."""
+    escaped = [connection.ops.prep_for_like_query(text) for text in texts]
+    first, *inside = escaped
+    patterns = [f"{first}%" if lookup.endswith("startswith") else f"%{first}%"]
+    patterns += [f"%{text}%" for text in inside]
+    # The start and "anywhere" forms of a lookup cast the column alike (UPPER on PostgreSQL).
+    lhs = connection.ops.lookup_cast(lookup, "CharField") % sql
+    operator = connection.operators[lookup]
+    if len(patterns) > 1 and connection.vendor == "postgresql":
+        # One UPPER of the column for all its patterns, not one each: PostgreSQL's UPPER is
+        # most of the cost of a search that reads a consultant's book or every company.
+        rhs = ", ".join([operator.removeprefix("LIKE ") % "%s"] * len(patterns))
+        return f"{lhs} LIKE ANY (ARRAY[{rhs}])", patterns
+    return _any_of([(f"{lhs} {operator % '%s'}", [pattern]) for pattern in patterns])
+
+
+def _any_of(parts: list[tuple[str, list[str]]]) -> tuple[str, list[str]]:
+    return "(" + " OR ".join(sql for sql, _ in parts) + ")", [p for _, ps in parts for p in ps]
