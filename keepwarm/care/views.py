@@ -35,7 +35,7 @@ from keepwarm.care.forms import (
     SkipForm,
 )
 from keepwarm.care.models import CarePlan, Cover, PlanStep, Touchpoint
-from keepwarm.care.rows import today_rows_html
+from keepwarm.care.rows import going_cold_rows_html, guarantee_rows_html, today_rows_html
 from keepwarm.care.search import FoundCompany, search_companies, search_people
 from keepwarm.lib.ids import parse_id
 from keepwarm.lib.search import match_sql
@@ -94,7 +94,9 @@ def today(request: HttpRequest) -> HttpResponse:
         "not_shown": work.not_shown,
         "emails_due": work.emails_due,
         "guarantee_ending": guarantee_ending,
+        "guarantee_rows": guarantee_rows_html(guarantee_ending, today=day),
         "going_cold": work.going_cold,
+        "going_cold_rows": going_cold_rows_html(work.going_cold),
         "going_cold_more": work.going_cold_count - len(work.going_cold),
         "covering": list(work.covering),
         "amber_days": agency_settings().amber_days,

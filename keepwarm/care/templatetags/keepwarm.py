@@ -11,7 +11,8 @@ from django.forms import BoundField
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from keepwarm.lib import humane, urls
@@ -92,7 +93,13 @@ def short_date(value: dt.date | None) -> str:
     not show the same day six times without saying which year."""
     if value is None:
         return ""
-    if value.year == timezone.localdate().year:
+    return short_date_in(value, this_year=timezone.localdate().year)
+
+
+def short_date_in(value: dt.date, *, this_year: int) -> str:
+    """short_date for a list that knows the year already (looking it up costs more than
+    writing the date)."""
+    if value.year == this_year:
         return f"{value.day} {value:%b}"
     return f"{value.day} {value:%b %Y}"
 
@@ -113,24 +120,34 @@ def salary_range(low: int | None, high: int | None) -> str:
     return f"{humane.money(low)} – {humane.money(high)}"
 
 
-@register.inclusion_tag("placements/_countdown.html")
-def guarantee_countdown(placement: Any, today: dt.date | None = None) -> dict[str, Any]:
-    """'Day 75 of 90' with a bar, in the guarantee's own unit."""
+@register.simple_tag
+def guarantee_countdown(placement: Any, today: dt.date | None = None) -> SafeString:
+    """'Day 75 of 90' with a bar, in the guarantee's own unit.
+
+    Written here, not by a template: Today shows one for each guarantee ending soon, and a
+    dozen template renders were a sixth of the page's CPU at agency size
+    (bench/bench_pages.py --profile)."""
     today = today or timezone.localdate()
     length = placement.guarantee_length
-    day = placement.guarantee_day(today)
     ends_on = placement.guarantee_ends_on
-    percent = 0 if not length else max(0, min(100, round(day * 100 / length)))
-    return {
-        "placement": placement,
-        "day": day,
-        "length": length,
-        "percent": percent,
-        "ends_on": ends_on,
-        "not_started": today < placement.start_date,
-        "over": today > ends_on,
-        "late": length and day > length * 0.8,
-    }
+    if today < placement.start_date:
+        unit = placement.get_guarantee_unit_display().lower()
+        said = (
+            f"<span>Starts {dateformat.format(placement.start_date, 'j M Y')}; "
+            f"guarantee {length} {escape(unit)}</span>\n  "
+        )
+    elif today > ends_on:
+        said = f"<span>Guarantee over (ended {dateformat.format(ends_on, 'j M Y')})</span>\n  "
+    else:
+        day = placement.guarantee_day(today)
+        percent = 0 if not length else max(0, min(100, round(day * 100 / length)))
+        late = " late" if length and day > length * 0.8 else ""
+        said = (
+            f"\n  <span>Day {day} of {length}</span>\n"
+            f'  <span class="meter{late}" role="img" aria-label="Day {day} of {length} of the'
+            f' guarantee"><span style="width: {percent}%"></span></span>\n  '
+        )
+    return mark_safe(f'<div class="countdown small">\n  {said}\n</div>\n')  # noqa: S308 (escaped)
 
 
 @register.inclusion_tag("placements/_money_at_stake.html", takes_context=True)

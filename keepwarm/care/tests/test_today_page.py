@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from keepwarm.care.models import Cover, Kind, Touchpoint
 from keepwarm.care.queries import today_for
-from keepwarm.conftest import Cast
+from keepwarm.conftest import Cast, set_agency
+from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -155,6 +156,30 @@ def test_today_shows_guarantee_day_and_going_cold_people(cast: Cast) -> None:
     assert "Harry Hughes" in page
     assert "Hiring manager for Priya Patel at Acme Widgets" in page
     assert "Account Manager at Acme Widgets" in page
+
+
+def test_guarantees_and_going_cold_write_names_as_text_and_count_days_as_people_say_them(
+    cast: Cast,
+) -> None:
+    Placement.objects.filter(pk=cast.placement.pk).update(
+        status=Placement.Status.IN_GUARANTEE, role_title="R&D <Lead>"
+    )
+    Person.objects.filter(pk=cast.candidate.pk).update(
+        last_name="<b>Patel</b>",
+        last_contacted_at=dt.datetime(2026, 3, 20, 9, 0, tzinfo=LONDON),
+    )
+    Person.objects.filter(pk=cast.client_contact.pk).update(
+        last_contacted_at=dt.datetime(2026, 5, 18, 23, 30, tzinfo=dt.UTC)  # the 19th in London
+    )
+    set_agency(amber_days=1)
+
+    page = logged_in(cast.owner).get(reverse("today")).content.decode()
+
+    assert "<b>Patel" not in page
+    assert "<strong>Priya &lt;b&gt;Patel&lt;/b&gt;</strong>" in page  # Guarantees ending soon
+    assert "R&amp;D &lt;Lead&gt; at Acme Widgets · ends 31 May" in page
+    assert ">61 days</span>" in page  # Going cold: the candidate
+    assert ">1 day</span>" in page  # and the hiring manager, by the agency's calendar day
 
 
 def test_today_counts_check_in_emails_and_links_to_the_rest_of_the_calls(
