@@ -15,10 +15,10 @@ throughput: postfix's smtp-sink on 127.0.0.1 (`apt-get install postfix`, "No con
   and send (run_due_issues + send_pending), for DESIGN.md's 100,000 recipients by default.
   Ceilings, with the very same rendered messages read back from the outbox (the first
   --ceiling-n of them; building bytes is outside the raw timers): (c) a raw pipelined
-  socket sending the pipeline's own bytes (keepwarm.mail.wire) with its dialogue (EHLO
-  once; MAIL FROM, RCPT TO, DATA in one write, then each message's content in one write with
-  the next message's envelope, per claim of CLAIM_BATCH) over one connection: the
-  headline is the pipeline per worker as a share of it (goal >= 25%); (a) raw smtplib on one
+  socket sending the pipeline's own bytes (keepwarm.mail.wire) with its dialogue (connect
+  and EHLO once a connection; MAIL FROM, RCPT TO, DATA in one write, then each message's
+  content in one write with the next message's envelope, per claim of CLAIM_BATCH) over a
+  connection a SEND_BATCH, as the worker connects (keepwarm.worker.tick): the headline is the pipeline per worker as a share of it (goal >= 25%); (a) raw smtplib on one
   connection with pre-built bytes; (b) Django's EmailMultiAlternatives + send_messages in
   batches of 100. --workers N: N in-process workers (each runs the worker's newsletter step,
   then sends until the outbox is empty) start at the same moment; the pipeline figure is all
@@ -184,6 +184,7 @@ def run_worker(start_at: float) -> dict[str, float]:
     from keepwarm.mail.services.sending import send_pending
     from keepwarm.newsletters.models import Issue
     from keepwarm.newsletters.services import run_due_issues
+    from keepwarm.worker.tick import SEND_BATCH
 
     connection.ensure_connection()
     # A running worker has resolved its URLs long before a newsletter is due: loading the
@@ -196,7 +197,9 @@ def run_worker(start_at: float) -> dict[str, float]:
     expanded = time.time()
     handled = 0
     while True:
-        report = send_pending(now=NOW, limit=500)
+        # A connection a SEND_BATCH, as the worker's send step (the ceiling (c) connects
+        # as often).
+        report = send_pending(now=NOW, limit=SEND_BATCH)
         handled += report.handled
         if not report.handled:
             # Another worker may still be queueing copies: wait for them, as the next
@@ -235,13 +238,14 @@ class _Replies:
 
 def _raw_pipelined(host: str, port: int, batches: list[list[tuple[bytes, bytes]]]) -> float:
     """Seconds to send pre-built (envelope, dot-stuffed data) pairs over one connection with
-    the pipeline's own dialogue: EHLO once; per batch (a claim's worth) the first message's
-    MAIL FROM + RCPT TO + DATA in one write and their three replies; then each message's
-    content in one write with the next message's envelope of the same batch, and their
-    replies (the content's, then the envelope's three)."""
+    the pipeline's own dialogue: connect, EHLO once; per batch (a claim's worth) the first
+    message's MAIL FROM + RCPT TO + DATA in one write and their three replies; then each
+    message's content in one write with the next message's envelope of the same batch, and
+    their replies (the content's, then the envelope's three); QUIT. The caller gives it a
+    connection's worth (the worker's SEND_BATCH), so it connects as often as the worker."""
+    start = time.perf_counter()
     with socket.create_connection((host, port)) as sock:
         replies = _Replies(sock)
-        start = time.perf_counter()
         if replies.codes(1) != [220]:
             raise RuntimeError("no greeting")
         sock.sendall(b"EHLO bench.example\r\n")
@@ -274,6 +278,7 @@ def measure_ceilings(limit: int) -> dict[str, float]:
     from keepwarm.mail.backends import dot_stuffed
     from keepwarm.mail.models import OutboxMessage, OutboxTemplate
     from keepwarm.mail.services.sending import CLAIM_BATCH
+    from keepwarm.worker.tick import SEND_BATCH
 
     copies = OutboxMessage.objects.filter(key__startswith="newsletter:")
     sent = copies.filter(state="sent").count()
@@ -323,9 +328,15 @@ def measure_ceilings(limit: int) -> dict[str, float]:
             bytes_ = wire.build(row)
             envelope = f"MAIL FROM:<{bytes_.sender}>\r\nRCPT TO:<{bytes_.recipient}>\r\nDATA\r\n"
             pairs.append((envelope.encode(), dot_stuffed(bytes_.data)))
-        batches = [pairs[i : i + CLAIM_BATCH] for i in range(0, len(pairs), CLAIM_BATCH)]
         cpu_start = time.process_time()
-        pipelined += _raw_pipelined(settings.EMAIL_HOST, settings.EMAIL_PORT, batches)
+        # A connection a SEND_BATCH, a claim a CLAIM_BATCH, as the worker sends them.
+        for first in range(0, len(pairs), SEND_BATCH):
+            sent_together = pairs[first : first + SEND_BATCH]
+            batches = [
+                sent_together[i : i + CLAIM_BATCH]
+                for i in range(0, len(sent_together), CLAIM_BATCH)
+            ]
+            pipelined += _raw_pipelined(settings.EMAIL_HOST, settings.EMAIL_PORT, batches)
         pipelined_cpu += time.process_time() - cpu_start
         del pairs
 

@@ -123,7 +123,7 @@ def deliver(
         if isinstance(backend, SmtpBackend):
             # Our own bytes over Django's open connection: what send_messages would send,
             # without the email package's generator (see wire.py).
-            built = wire.build(message)
+            built = wire.build(message, lines_fit=message.lines_fit)
             ahead = wire.envelope(following) if following is not None else None
             backend.send_one(built.sender, built.recipient, built.data, ahead=ahead)
         elif backend.send_messages([_email_for(message, backend)]) != 1:

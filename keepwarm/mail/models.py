@@ -41,6 +41,13 @@ class OutboxTemplate(models.Model):
     def html_for(self, values: Mapping[str, str]) -> str:
         return self._fillers[1].fill(values)
 
+    def filled(self, values: Mapping[str, str], *, line_limit: int) -> tuple[str, str, bool]:
+        """Text and HTML for these values, and whether no line of either can pass
+        `line_limit` bytes (see Filler.fill_within: known from the template's own lines)."""
+        text, text_fits = self._fillers[0].fill_within(values, line_limit)
+        html, html_fits = self._fillers[1].fill_within(values, line_limit)
+        return text, html, text_fits and html_fits
+
 
 class OutboxMessage(models.Model):
     """Every email Keepwarm sends: the queue of record and the person's mail history.

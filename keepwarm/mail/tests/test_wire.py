@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from email import message_from_bytes
 from email import policy as email_policy
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 
 from keepwarm.mail import wire
 from keepwarm.mail.backends import dot_stuffed
-from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.fill import Filler
+from keepwarm.mail.models import OutboxMessage, OutboxTemplate
 
 
 def row(**fields: object) -> OutboxMessage:
@@ -115,3 +117,46 @@ def test_dot_stuffing_sends_the_bytes_smtplib_would(payload: bytes) -> None:
     if expected[-2:] != b"\r\n":
         expected += b"\r\n"
     assert dot_stuffed(payload) == expected + b".\r\n"
+
+
+def shared_body(html: str) -> OutboxTemplate:
+    return OutboxTemplate(
+        body_text="Hi %%KW_FIRST_NAME%%,\n", body_html=html, fields=["first_name"]
+    )
+
+
+def test_a_copy_whose_name_makes_a_line_too_long_still_goes_quoted_printable() -> None:
+    template = shared_body("<p>" + "x" * 900 + " %%KW_FIRST_NAME%%</p>\n<p>Bye</p>")
+    text, html, lines_fit = template.filled({"first_name": "Zoë" * 60}, line_limit=wire.LINE_LIMIT)
+    assert not lines_fit
+    _, email = parsed(row(body_text=text, body_html=html))
+    part = email.get_body(("html",))
+    assert part is not None and part["Content-Transfer-Encoding"] == "quoted-printable"
+
+
+def test_a_copy_known_to_fit_is_the_message_its_lines_would_give() -> None:
+    template = shared_body("<p>" + "x" * 900 + " %%KW_FIRST_NAME%%</p>\n<p>Bye</p>")
+    text, html, lines_fit = template.filled({"first_name": "Zoë"}, line_limit=wire.LINE_LIMIT)
+    assert lines_fit
+    measured = wire.build(row(body_text=text, body_html=html)).data
+    known = wire.build(row(body_text=text, body_html=html), lines_fit=True).data
+    boundary = re.compile(rb"=_kw_[0-9a-f]{24}")
+    assert boundary.sub(b"", known) == boundary.sub(b"", measured)
+
+
+line_pieces = st.sampled_from(["a", "é", "\n", "\r\n", "\r", "<", "&", "%%KW_NAME%%", "x" * 300])
+
+
+@given(
+    st.lists(line_pieces, max_size=40).map("".join),
+    st.text(max_size=400),
+    st.booleans(),
+)
+def test_a_fill_said_to_fit_has_no_line_over_the_limit(
+    source: str, name: str, escape: bool
+) -> None:
+    text, fits = Filler(source, names=["name"], escape=escape).fill_within({"name": name}, 998)
+    assert text == Filler(source, names=["name"], escape=escape).fill({"name": name})
+    if fits:
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").encode().split(b"\n")
+        assert max(map(len, lines)) <= 998
