@@ -201,8 +201,9 @@ class Context:
 
 
 # A batch's keys, staged for matching in SQL: (kind, key), where the kind is an entity
-# for an external id of that entity, or names another key ("email", "phone").
-MATCH_KEYS = (("kind", "varchar(20)"), ("key", "varchar(254)"))
+# for an external id of that entity, or names another key ("email", "phone"). Text of
+# any length: a cell longer than any column matches nothing, as before, and fails no COPY.
+MATCH_KEYS = (("kind", "text"), ("key", "text"))
 # The columns every matching statement gives, refs_sql's first: kind, id, key, object id,
 # fingerprint, data (text), first run; another kind's SELECT fills them as it needs.
 REF_COLUMNS = 7
