@@ -190,7 +190,7 @@ def _calls_follow_the_placement(placements: list[Placement]) -> None:
         by_owner.setdefault(owner_id, []).append(person_id)
     for owner_id, people in by_owner.items():
         planned = Touchpoint.objects.filter(
-            person_id__in=people, placement__isnull=True, state=Touchpoint.State.PLANNED
+            person_id__any_of=people, placement__isnull=True, state=Touchpoint.State.PLANNED
         )
         recorded_update(planned.exclude(owner_id=owner_id), owner_id=owner_id)
 
@@ -209,7 +209,7 @@ def _give_roles(
     managers = {p.hiring_manager_id for p in placements if p.hiring_manager_id}
     has_contact_role = set(
         Role.objects.filter(
-            person_id__in=managers, kind=Role.Kind.CLIENT_CONTACT, ended_on__isnull=True
+            person_id__any_of=managers, kind=Role.Kind.CLIENT_CONTACT, ended_on__isnull=True
         ).values_list("person_id", "company_id")
     )
     ended: list[Role] = []
@@ -249,7 +249,9 @@ def _give_roles(
     for person_id, owner_id in owners.items():
         by_owner.setdefault(owner_id, []).append(person_id)
     for owner_id, people in by_owner.items():
-        recorded_update(Person.objects.filter(pk__in=people, owner__isnull=True), owner_id=owner_id)
+        recorded_update(
+            Person.objects.filter(pk__any_of=people, owner__isnull=True), owner_id=owner_id
+        )
 
 
 @transaction.atomic

@@ -9,14 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 
 from keepwarm.audit.models import AuditEntry
 from keepwarm.audit.recording import Entry, record_entries, record_selected
-from keepwarm.imports.entities.rows import Context, Outcome, Repeats, Row, company_named
+from keepwarm.imports.entities.rows import (
+    Context,
+    Outcome,
+    Repeats,
+    Row,
+    company_named,
+    match_keys,
+    refs_sql,
+)
 from keepwarm.imports.fields import (
     checked_phone,
     close_name,
@@ -26,7 +36,14 @@ from keepwarm.imports.fields import (
     phone_variants,
 )
 from keepwarm.imports.models import Entity, ExternalRef
-from keepwarm.lib.bulk import insert_objects, insert_rows, insert_select, staged, update_objects
+from keepwarm.lib.bulk import (
+    by_ids,
+    insert_objects,
+    insert_rows,
+    insert_select,
+    staged,
+    update_objects,
+)
 from keepwarm.mail.models import Suppression, email_hash
 from keepwarm.people.models import Person, Role
 
@@ -81,29 +98,30 @@ def _person_values(row: Row) -> tuple[dict[str, str], list[str]]:
 
 
 class _PersonIndex:
-    """Known people this batch might be: by email and by phone, read in two queries."""
+    """Known people this batch might be: by email and by phone (see _Known for how they
+    are read)."""
 
-    def __init__(self, people: list[dict[str, str]]) -> None:
-        emails = {v["email"] for v in people if v["email"]}
-        phones: set[str] = set()
-        for v in people:
-            if v["phone"]:
-                phones |= phone_variants(v["phone"])
+    def __init__(self) -> None:
         self.by_email: dict[str, int] = {}
         self.by_phone: dict[str, list[tuple[int, str]]] = {}
-        if emails:
-            email_list = sorted(emails | {e.title() for e in emails})
-            for pk, email in (
-                Person.objects.filter(email__any_of=email_list)
-                .values_list("pk", "email")
-                .order_by("pk")
-            ):
-                self.by_email.setdefault(email.lower(), pk)
-        if phones:
-            for pk, phone, first, last in Person.objects.filter(
-                phone__any_of=sorted(phones)
-            ).values_list("pk", "phone", "first_name", "last_name"):
-                self.by_phone.setdefault(phone_key(phone), []).append((pk, f"{first} {last}"))
+
+    @staticmethod
+    def keys(people: list[dict[str, str]]) -> set[tuple[str, str]]:
+        """The spellings a known person's email or phone may have, as match keys."""
+        keys: set[tuple[str, str]] = set()
+        for v in people:
+            if v["email"]:
+                keys |= {("email", v["email"]), ("email", v["email"].title())}
+            if v["phone"]:
+                keys |= {("phone", spelling) for spelling in phone_variants(v["phone"])}
+        return keys
+
+    def known(self, kind: str, pk: int, key: str, name: str) -> None:
+        """A person the batch's keys found (read in id order: an email's first holder wins)."""
+        if kind == "email":
+            self.by_email.setdefault(key.lower(), pk)
+        else:
+            self.by_phone.setdefault(phone_key(key), []).append((pk, name))
 
     def add(self, pk: int, values: dict[str, str]) -> None:
         if values["email"]:
@@ -173,11 +191,22 @@ class _Known:
     they are made, so a later row of the same person merges with the new one."""
 
     def __init__(self, ctx: Context, entity: str, parsed: list[_PersonRow]) -> None:
-        self.refs = ctx.refs(entity, [item.row.get("external_id") for item in parsed])
-        self.index = _PersonIndex([item.values for item in parsed])
+        self.refs: dict[str, ExternalRef] = {}
+        self.index = _PersonIndex()
+        values = [item.values for item in parsed]
+        keys = {(entity, item.row.get("external_id")) for item in parsed}
+        keys = {key for key in keys if key[1]} | _PersonIndex.keys(values)
+        sql = partial(_matching_sql, source=ctx.source)
+        # People first, then refs, each in id order (refs_sql's columns; see match_keys).
+        for row in sorted(match_keys(keys, sql), key=lambda r: (r[0] == entity, r[1])):
+            if row[0] == entity:
+                ref = ctx.ref_from(row)
+                self.refs[ref.external_id] = ref
+            else:
+                self.index.known(row[0], row[1], row[2], row[5])
         known_ids = {ref.object_id for ref in self.refs.values()}
         merge_targets = {self.index.match(item.values)[0] for item in parsed} - {None}
-        self.existing = Person.objects.in_bulk([*known_ids, *merge_targets])
+        self.existing = by_ids(Person.objects.all(), [*known_ids, *merge_targets])
         self.pending: dict[int, Person] = {}  # id(person) -> a person this batch makes
 
     def imported(self, ext: str) -> tuple[ExternalRef, Person] | None:
@@ -199,6 +228,22 @@ class _Known:
         # Not saved yet, so known by a negative stand-in id until the batch is written.
         self.pending[id(person)] = person
         self.index.add(-id(person), values)
+
+
+def _matching_sql(table: str, *, source: str) -> tuple[str, list[Any]]:
+    """One statement matching a batch's staged keys: the refs of its external ids, the
+    people holding one of its emails, those holding one of its phone spellings (with
+    their names, for close_name). Rows as refs_sql gives them."""
+    people = connection.ops.quote_name(Person._meta.db_table)
+    # Table names come from code and the model; every value is a staged key.
+    sql = f"""{refs_sql(table)}
+        UNION ALL
+        SELECT k.kind, p.id, p.email, NULL, '', '', NULL FROM {table} k
+        JOIN {people} p ON k.kind = 'email' AND p.email = k.key
+        UNION ALL
+        SELECT k.kind, p.id, p.phone, NULL, '', p.first_name || ' ' || p.last_name, NULL
+        FROM {table} k JOIN {people} p ON k.kind = 'phone' AND p.phone = k.key"""  # noqa: S608
+    return sql, [source]
 
 
 def import_people(ctx: Context, entity: str, rows: list[Row]) -> None:

@@ -32,7 +32,7 @@ from keepwarm.imports.entities.rows import (
 )
 from keepwarm.imports.fields import parse_date, parse_days, parse_decimal
 from keepwarm.imports.models import Entity, ExternalRef
-from keepwarm.lib.bulk import insert_rows
+from keepwarm.lib.bulk import by_ids, insert_rows
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
 
@@ -87,12 +87,24 @@ class _Lookups:
     twins: dict[tuple[int, int, dt.date], int]
 
 
+# The external ids a placement row names, by the entity each is an id of.
+NAMED = {
+    Entity.PLACEMENT: "external_id",
+    Entity.CANDIDATE: "person_external_id",
+    Entity.JOB: "job_external_id",
+    Entity.COMPANY: "company_external_id",
+    Entity.CONTACT: "contact_external_id",
+}
+
+
 def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
-    refs = ctx.refs(Entity.PLACEMENT, [r.get("external_id") for r in rows])
-    people = ctx.ref_ids(Entity.CANDIDATE, [r.get("person_external_id") for r in rows])
-    jobs = ctx.ref_data(Entity.JOB, [r.get("job_external_id") for r in rows])
-    companies = ctx.ref_ids(Entity.COMPANY, [r.get("company_external_id") for r in rows])
-    contacts = ctx.ref_ids(Entity.CONTACT, [r.get("contact_external_id") for r in rows])
+    known = ctx.known_refs({entity: [r.get(name) for r in rows] for entity, name in NAMED.items()})
+    refs = known[Entity.PLACEMENT]
+    people, companies, contacts = (
+        {ext: ref.object_id for ext, ref in known[entity].items()}
+        for entity in (Entity.CANDIDATE, Entity.COMPANY, Entity.CONTACT)
+    )
+    jobs = {ext: ref.data for ext, ref in known[Entity.JOB].items()}
     by_email = people_by_email(rows)
     person_ids = {*people.values(), *by_email.values(), *contacts.values()}
     person_ids |= {j["contact_id"] for j in jobs.values() if j.get("contact_id")}
@@ -111,11 +123,12 @@ def _lookups(ctx: Context, rows: list[Row]) -> _Lookups:
         companies=companies,
         contacts=contacts,
         by_email=by_email,
-        persons=Person.objects.in_bulk(person_ids),
-        firms=Company.objects.in_bulk(company_ids),
+        persons=by_ids(Person.objects.all(), person_ids),
+        firms=by_ids(Company.objects.all(), company_ids),
         # Person and company come along: each row's report line names them.
-        placed=Placement.objects.select_related("person", "company").in_bulk(
-            [r.object_id for r in refs.values()]
+        placed=by_ids(
+            Placement.objects.select_related("person", "company"),
+            [r.object_id for r in refs.values()],
         ),
         twins=twins,
     )

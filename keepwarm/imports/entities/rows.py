@@ -9,13 +9,16 @@ import datetime as dt
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.db import connection
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.recording import record_created
 from keepwarm.imports.models import ExternalRef, ImportRun, RowResult
-from keepwarm.lib.bulk import insert_rows
+from keepwarm.lib.bulk import insert_rows, staged
 from keepwarm.people.models import Company, Person
 
 Outcome = RowResult.Outcome
@@ -158,6 +161,29 @@ class Context:
             ).values_list("external_id", column)
         )
 
+    def known_refs(self, wanted: dict[str, Iterable[str]]) -> dict[str, dict[str, ExternalRef]]:
+        """The external ids a batch names, of each kind in `wanted` (entity -> ids), that
+        earlier imports wrote: entity -> external id -> its ExternalRef. Matched in SQL,
+        one statement for every kind (see match_keys), not a lookup per kind."""
+        keys = {(entity, ext) for entity, ids in wanted.items() for ext in ids if ext}
+        found: dict[str, dict[str, ExternalRef]] = {entity: {} for entity in wanted}
+        for row in match_keys(keys, lambda table: (refs_sql(table), [self.source])):
+            ref = self.ref_from(row)
+            found[ref.entity][ref.external_id] = ref
+        return found
+
+    def ref_from(self, row: tuple[Any, ...]) -> ExternalRef:
+        """An ExternalRef as refs_sql reads it."""
+        entity, pk, external_id, object_id, fingerprint, data, first_run_id = row
+        ref = ExternalRef(
+            pk=pk, source=self.source, entity=entity, external_id=external_id,
+            object_id=object_id, fingerprint=fingerprint, data=json.loads(data),
+            first_run_id=first_run_id,
+        )  # fmt: skip
+        ref._state.adding = False
+        ref._state.db = connection.alias
+        return ref
+
     def new_ref(
         self, entity: str, external_id: str, pk: int, row: Row, **data: Any
     ) -> dict[str, Any]:
@@ -172,6 +198,43 @@ class Context:
             "data": data,
             "first_run_id": self.run.pk,
         }
+
+
+# A batch's keys, staged for matching in SQL: (kind, key), where the kind is an entity
+# for an external id of that entity, or names another key ("email", "phone"). Text of
+# any length: a cell longer than any column matches nothing, as before, and fails no COPY.
+MATCH_KEYS = (("kind", "text"), ("key", "text"))
+# The columns every matching statement gives, refs_sql's first: kind, id, key, object id,
+# fingerprint, data (text), first run; another kind's SELECT fills them as it needs.
+REF_COLUMNS = 7
+
+
+def match_keys(
+    keys: set[tuple[str, str]], sql: Callable[[str], tuple[str, list[Any]]]
+) -> list[tuple[Any, ...]]:
+    """The rows `sql(table)` selects, `table` being the staged `keys` (COPY on
+    PostgreSQL): a batch is matched against what Keepwarm holds by joins in one statement,
+    not by a query per kind of key."""
+    if not keys:
+        return []
+    with staged("import_match_keys", MATCH_KEYS, sorted(keys)) as table:
+        query, params = sql(table)
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return list(cursor.fetchall())
+
+
+def refs_sql(table: str) -> str:
+    """The ExternalRefs of the staged keys whose kind is an entity (one parameter: the
+    run's source), as Context.ref_from reads them."""
+    refs = connection.ops.quote_name(ExternalRef._meta.db_table)
+    # Table names come from code and the model; the keys are rows of the staged table.
+    return (
+        "SELECT k.kind, r.id, r.external_id, r.object_id, r.fingerprint, "  # noqa: S608
+        "CAST(r.data AS text), r.first_run_id "
+        f"FROM {table} k JOIN {refs} r "
+        "ON r.source = %s AND r.entity = k.kind AND r.external_id = k.key"
+    )
 
 
 class Repeats:
