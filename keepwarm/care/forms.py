@@ -135,9 +135,18 @@ class LogCallForm(LogTouchpointForm):
         else:
             field.queryset = placements
         complete = self.fields["complete"]
-        assert isinstance(complete, forms.ModelChoiceField)
-        complete.queryset = due if due is not None else Touchpoint.objects.none()
-        self.due = list(complete.queryset)
+        assert isinstance(complete, DueCallField)
+        if isinstance(due, list):
+            # The due calls the page has read already, as with `placements` above.
+            assert not self.is_bound, "a bound form checks the call it completes against a QuerySet"
+            complete.choices = [
+                ("", complete.empty_label),
+                *((t.pk, complete.label_from_instance(t)) for t in due),
+            ]
+            self.due = due
+        else:
+            complete.queryset = due if due is not None else Touchpoint.objects.none()
+            self.due = list(complete.queryset)
         if self.due and not self.is_bound:
             # Completing the due call is what a consultant means nine times in ten.
             self.initial.setdefault("complete", self.due[0].pk)

@@ -6,10 +6,11 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.db import connection
-from django.db.models import DEFERRED, F, Model, Q, QuerySet
+from django.db.models import DEFERRED, F, Model, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.http import Http404
@@ -21,7 +22,15 @@ from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
 from keepwarm.lib.bulk import fetch_all, ids_param, read_as
 from keepwarm.lib.memo import remembered
-from keepwarm.people.models import Company, GuaranteeUnit, Note, Person, Role, rag_after
+from keepwarm.people.models import (
+    Company,
+    Consent,
+    GuaranteeUnit,
+    Note,
+    Person,
+    Role,
+    rag_after,
+)
 from keepwarm.placements.models import Placement
 
 if TYPE_CHECKING:
@@ -244,6 +253,7 @@ _TABLES: dict[str, type[Model]] = {
     "user": User,
     "note": Note,
     "role": Role,
+    "consent": Consent,
 }
 
 
@@ -251,7 +261,31 @@ def _with_tables(statement: str, **parts: str) -> str:
     """One of the statements written by hand here with its tables named, and its `parts`."""
     quote = connection.ops.quote_name
     tables = {name: quote(model._meta.db_table) for name, model in _TABLES.items()}
+    tables.update({name: quote(model._meta.db_table) for name, model in _tables_above().items()})
     return statement.format(**tables, **parts)
+
+
+def _above(name: str) -> type[Model]:
+    return _tables_above()[name]
+
+
+def _tables_above() -> dict[str, type[Model]]:
+    """The tables of mail and surveys that the timeline reads ({message}, {outbox_template},
+    {response}, {questionnaire}): those apps sit above care, so their models are reached
+    through their relations to people rather than imported."""
+    message, response = _related(Person, "messages"), _related(Person, "responses")
+    return {
+        "message": message,
+        "outbox_template": _related(message, "template"),
+        "response": response,
+        "questionnaire": _related(response, "questionnaire"),
+    }
+
+
+def _related(model: type[Model], name: str) -> type[Model]:
+    related = model._meta.get_field(name).related_model
+    assert isinstance(related, type)
+    return related
 
 
 def due_calls(ids: list[int]) -> list[DueCall]:
@@ -559,22 +593,64 @@ def _live() -> QuerySet[Placement]:
     return Placement.objects.filter(left_on__isnull=True).exclude(status__in=Placement.ENDED)
 
 
-# What looking after someone reads of their live placement: its owner, whole (callers make
-# them the owner of a referral or a call, the personal page shows how to reach them), and
-# where it is. The full rows of a placement and its company are 47 more columns to compile.
-LIVE_PLACEMENT_FIELDS = ("id", "person", "hiring_manager", "start_date", "owner", "company__name")
+# The person's live placement (_live's rule, its ended statuses written as parameters) as the
+# placed candidate, else the latest they are hiring manager for, with its owner whole
+# (callers make them the owner of a referral or a call, the personal page shows how to
+# reach them) and its company's name: one statement written once, where the ORM compiled
+# two for most people (placed as neither).
+_LIVE_PLACEMENT = (
+    "SELECT p.id, p.person_id, p.hiring_manager_id, p.start_date, p.company_id, co.name, {owner}"
+    " FROM {placement} p INNER JOIN {company} co ON p.company_id = co.id"
+    " INNER JOIN {user} u ON p.owner_id = u.id"
+    " WHERE (p.person_id = %s OR p.hiring_manager_id = %s) AND p.left_on IS NULL"
+    " AND NOT (p.status IN ({ended}))"
+    " ORDER BY CASE WHEN p.person_id = %s THEN 0 ELSE 1 END, p.start_date DESC, p.id DESC LIMIT 1"
+)
 
 
 def live_placement(person: Person) -> Placement | None:
     """The person's current placement (not ended, not left) as the placed candidate, else
-    the latest current one they are hiring manager for: whoever owns it looks after them."""
-    live = (
-        _live()
-        .select_related("owner", "company")
-        .only(*LIVE_PLACEMENT_FIELDS)
-        .order_by("-start_date", "-id")
+    the latest current one they are hiring manager for: whoever owns it looks after them.
+    Read are its person, hiring manager, start, company's name and owner (whole)."""
+    ended = ", ".join(["%s"] * len(Placement.ENDED))
+    sql = _with_tables(_LIVE_PLACEMENT, owner=_columns(User, "u"), ended=ended)
+    rows = fetch_all(sql, [person.pk, person.pk, *Placement.ENDED, person.pk])
+    if not rows:
+        return None
+    pk, person_id, manager_id, start_date, company_id, company_name, *owner = rows[0]
+    placement = _read(
+        Placement,
+        id=pk,
+        person_id=person_id,
+        hiring_manager_id=manager_id,
+        start_date=read_as(Placement, "start_date")(start_date),
+        company_id=company_id,
     )
-    return live.filter(person=person).first() or live.filter(hiring_manager=person).first()
+    placement.company = _read(Company, id=company_id, name=company_name)
+    placement.owner = _whole(User, owner)
+    return placement
+
+
+def _columns(model: type[Model], alias: str) -> str:
+    """Every column of `model`'s table, in its fields' order, for `_whole`."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def _whole(model: type[M], values: list[Any]) -> M:
+    """An instance of `model` from the values of `_columns`, each made what the ORM makes
+    of it (a time from SQLite's text, a boolean from its 0 or 1)."""
+    return model.from_db(
+        connection.alias,
+        (),  # a value for every field, in the model's order
+        [read(v) for read, v in zip(_readers(model, connection.vendor), values, strict=True)],
+    )
+
+
+@cache
+def _readers(model: type[Model], vendor: str) -> list[Callable[[Any], Any]]:
+    """`read_as` for each of `model`'s columns, in `_columns`' order, on one engine."""
+    return [read_as(model, f.name) for f in model._meta.concrete_fields]
 
 
 def looked_after_by(person_ids: list[int]) -> dict[int, int]:
@@ -595,6 +671,18 @@ def looked_after_by(person_ids: list[int]) -> dict[int, int]:
     return found
 
 
+# The placements a person is hiring manager for that are under way, with the names "who
+# does what" says of each hire: written once, where the ORM compiled it (~60 columns'
+# worth of joins) for every person page, most of whom hire for nobody.
+_HIRES = (
+    "SELECT p.id, p.owner_id, c.first_name, c.last_name, u.first_name, u.last_name, u.username"
+    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
+    " INNER JOIN {user} u ON p.owner_id = u.id"
+    " WHERE p.hiring_manager_id = %s AND p.status IN ({active})"
+    " ORDER BY p.start_date DESC, p.id DESC"
+)
+
+
 def who_does_what(person: Person, who: LooksAfter, *, user: User) -> list[tuple[User, str]]:
     """Each consultant with a part in `person`'s care and what it is, when more than one
     has (the person page says so): whoever looks after them, the record's owner, and the
@@ -605,25 +693,18 @@ def who_does_what(person: Person, who: LooksAfter, *, user: User) -> list[tuple[
         parts[who.owner] = [f"looks after them{where}: calls, alerts, referrals, readiness"]
     if person.owner is not None and person.owner != who.owner:
         parts.setdefault(person.owner, []).append("owns the record")
-    hiring = list(
-        Placement.objects.filter(hiring_manager=person, status__in=Placement.ACTIVE)
-        .exclude(owner=who.owner)
-        .select_related("owner", "person")
-        # Only what is said of each hire: the full rows are ~60 columns to compile for
-        # a read that, for most people, finds nothing.
-        .only(
-            *("id", "person", "owner", "person__first_name", "person__last_name"),
-            *("owner__first_name", "owner__last_name", "owner__username"),
-        )
-    )
-    seen: set[int] = set()
-    if hiring:  # most people hire for nobody: no need to ask which hires the user may open
-        visible = visible_placements(user).filter(pk__in=[p.pk for p in hiring])
-        seen = set(visible.values_list("pk", flat=True))
-    for placement in hiring:
-        # A colleague's placement is named only to those who may open it.
-        hire = placement.person.full_name if placement.pk in seen else "someone placed"
-        parts.setdefault(placement.owner, []).append(f"their hiring of {hire}")
+    active = ", ".join(["%s"] * len(Placement.ACTIVE))
+    hires = fetch_all(_with_tables(_HIRES, active=active), [person.pk, *Placement.ACTIVE])
+    # A colleague's placement is named only to those who may open it (visible_placements).
+    owners = set() if user.sees_whole_team else {user.pk, *covered_owner_ids(user)}
+    for _pk, owner_id, first_name, last_name, *owner_names in hires:
+        if owner_id == (who.owner.pk if who.owner else None):
+            continue
+        seen = user.sees_whole_team or owner_id in owners
+        hire = f"{first_name} {last_name}".strip() if seen else "someone placed"
+        owner = _staff(owner_id, *owner_names)
+        assert owner is not None  # every placement has an owner
+        parts.setdefault(owner, []).append(f"their hiring of {hire}")
     if len(parts) < 2:
         return []
     return [(consultant, "; ".join(what)) for consultant, what in parts.items()]
@@ -962,10 +1043,27 @@ def get_placement_for(user: User, pk: int) -> Placement:
     return get_object_or_404(found, pk=pk)
 
 
+# A person with their owner, whole: every page about one person starts here. Written
+# once (prepared on PostgreSQL), where the ORM compiled ~40 columns' worth every view.
+_PERSON = (
+    "SELECT {person_columns}, {owner_columns} FROM {person} c"
+    " LEFT OUTER JOIN {user} u ON c.owner_id = u.id WHERE c.id = %s"
+)
+
+
 def get_person_for(user: User, pk: int) -> Person:
     # The person first, by primary key, then whether the user may open them: the owner's
     # id usually says, where `visible_people` compiled and ran a union for every page.
-    found = get_object_or_404(Person.objects.select_related("owner"), pk=pk)
+    sql = _with_tables(
+        _PERSON, person_columns=_columns(Person, "c"), owner_columns=_columns(User, "u")
+    )
+    rows = fetch_all(sql, [pk])
+    if not rows:
+        raise Http404("No Person matches the given query.")
+    width = len(Person._meta.concrete_fields)
+    found = _whole(Person, list(rows[0][:width]))
+    owner = rows[0][width:]
+    found.owner = None if found.owner_id is None else _whole(User, list(owner))
     if not sees_person(user, found):
         raise Http404("No Person matches the given query.")
     return found
@@ -1010,12 +1108,35 @@ _TIMELINE_DONE_AND_NOTES = (
     " n.author_id, a.first_name, a.last_name, a.username, NULL, NULL, NULL, NULL"
     " FROM {note} n LEFT OUTER JOIN {user} a ON n.author_id = a.id WHERE n.person_id = %s"
 )
-# The HTML copy (a newsletter's is ~20 KB) is never shown on the timeline.
-# The person's own column too: a related manager sets each row's person from it.
-TIMELINE_MESSAGE_FIELDS = (
-    *("id", "person", "subject", "body_text", "state", "sent_at", "created_at"),
-    # A newsletter copy's text is its shared body filled with its own values.
-    *("fills", "template__body_text", "template__fields"),
+# The messages sent to the person that `user` may see, with what the timeline shows and
+# says of each (its text as sent: a newsletter copy's is its shared body filled with its own
+# values; the HTML copy, ~20 KB for a newsletter, is never read). Written once (prepared on
+# PostgreSQL), as are the answered questionnaires below. `{seen}`: a message about a
+# touchpoint shows with the touchpoint (visible_touchpoints' rule, written on the joined
+# touchpoint `t` and its placement `p`).
+_TIMELINE_MESSAGES = (
+    "SELECT m.id, m.subject, m.body_text, m.state, m.sent_at, m.created_at, m.template_id,"
+    " m.fills, w.body_text, w.fields"
+    " FROM {message} m LEFT OUTER JOIN {outbox_template} w ON m.template_id = w.id"
+    " LEFT OUTER JOIN {touchpoint} t ON m.touchpoint_id = t.id"
+    " LEFT OUTER JOIN {placement} p ON t.placement_id = p.id"
+    " WHERE m.person_id = %s{seen} ORDER BY m.created_at DESC, m.id DESC"
+)
+# Whom the touchpoint is with may be seen by `owners` (visible_person_ids' three reasons,
+# each an index lookup for that one person).
+_MESSAGE_SEEN = (
+    " AND (m.touchpoint_id IS NULL OR p.owner_id {ids} OR (t.placement_id IS NULL AND ("
+    "EXISTS(SELECT 1 FROM {person} v WHERE v.id = t.person_id AND v.owner_id {ids})"
+    " OR EXISTS(SELECT 1 FROM {placement} v WHERE v.person_id = t.person_id AND v.owner_id {ids})"
+    " OR EXISTS(SELECT 1 FROM {placement} v WHERE v.hiring_manager_id = t.person_id"
+    " AND v.owner_id {ids}))))"
+)
+# Questionnaires the person answered about a placement `user` may open.
+_TIMELINE_RESPONSES = (
+    "SELECT r.id, r.submitted_at, r.questionnaire_id, q.name"
+    " FROM {response} r INNER JOIN {questionnaire} q ON r.questionnaire_id = q.id"
+    " INNER JOIN {placement} p ON r.placement_id = p.id"
+    " WHERE r.person_id = %s{owners} ORDER BY r.submitted_at DESC, r.id DESC"
 )
 
 
@@ -1023,7 +1144,8 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
     """What has happened with `person`, as far as `user` may see: touchpoints (not the
     still-planned ones), messages, notes and questionnaire answers, newest first. Those
     belonging to a placement `user` may not open (a shared hiring manager's calls about
-    a colleague's placement) are left out. Four queries and one for the answers."""
+    a colleague's placement) are left out. Three statements, and the answers only when
+    someone answered."""
     touchpoints, notes = _done_and_notes(person, user)
     entries = [
         TimelineEntry(
@@ -1037,21 +1159,7 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
         )
         for t in touchpoints
     ]
-    # A message about a touchpoint shows with the touchpoint (visible_touchpoints' rule,
-    # written on the joined touchpoint: its placement's owner, or who may see its person).
-    messages = person.messages.all()
-    if not user.sees_whole_team:
-        owners = [user.pk, *covered_owner_ids(user)]
-        messages = messages.filter(
-            Q(touchpoint__isnull=True)
-            | Q(touchpoint__placement__owner_id__in=owners)
-            | Q(
-                touchpoint__placement__isnull=True,
-                touchpoint__person_id__in=visible_person_ids(owners),
-            )
-        )
-    messages = messages.select_related("template").only(*TIMELINE_MESSAGE_FIELDS)
-    for m in messages.order_by("-created_at", "-id"):
+    for m in _messages_to(person, user):
         entries.append(
             TimelineEntry(
                 at=m.sent_at or m.created_at,
@@ -1075,14 +1183,7 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
                 obj=n,
             )
         )
-    responses = (
-        person.responses.filter(placement__in=visible_placements(user).values("pk"))
-        .select_related("questionnaire")
-        .only("id", "person", "submitted_at", "questionnaire", "questionnaire__name")
-        .prefetch_related("answers__question")
-        .order_by("-submitted_at", "-id")
-    )
-    for r in responses:
+    for r in _answered_by(person, user):
         entries.append(
             TimelineEntry(
                 at=r.submitted_at,
@@ -1096,6 +1197,68 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+def _owners_param(user: User) -> list[Any]:
+    """The one parameter naming whose work `user` sees (theirs and those they cover), or
+    none for a manager, who sees everyone's."""
+    return [] if user.sees_whole_team else [ids_param([user.pk, *covered_owner_ids(user)])]
+
+
+def _messages_to(person: Person, user: User) -> list[OutboxMessage]:
+    """The messages to `person` that `user` may see, newest first, as instances of what the
+    timeline shows of them."""
+    owners = _owners_param(user)
+    seen = _with_tables(_MESSAGE_SEEN, ids=_IDS[connection.vendor]) if owners else ""
+    sql = _with_tables(_TIMELINE_MESSAGES, seen=seen)
+    message, template = _above("message"), _above("outbox_template")
+    sent_at, created_at = read_as(message, "sent_at"), read_as(message, "created_at")
+    fills, fields = read_as(message, "fills"), read_as(template, "fields")
+    found: list[Any] = []
+    for pk, subject, body_text, state, sent, created, template_id, filled, body, names in fetch_all(
+        sql, [person.pk, *(owners * _MESSAGE_SEEN.count("{ids}"))]
+    ):
+        m: Any = _read(
+            message,
+            id=pk,
+            person_id=person.pk,
+            subject=subject,
+            body_text=body_text,
+            state=state,
+            sent_at=sent_at(sent),
+            created_at=created_at(created),
+            template_id=template_id,
+            fills=fills(filled),
+        )
+        if template_id is not None:
+            m.template = _read(template, id=template_id, body_text=body, fields=fields(names))
+        found.append(m)
+    return found
+
+
+def _answered_by(person: Person, user: User) -> list[Response]:
+    """The questionnaires `person` answered about placements `user` may open, newest
+    first, with their questionnaire's name and (when there are any) their answers."""
+    owners = _owners_param(user)
+    sql = _with_tables(
+        _TIMELINE_RESPONSES, owners=f" AND p.owner_id {_IDS[connection.vendor]}" if owners else ""
+    )
+    response, questionnaire = _above("response"), _above("questionnaire")
+    submitted_at = read_as(response, "submitted_at")
+    found: list[Any] = []
+    for pk, submitted, questionnaire_id, name in fetch_all(sql, [person.pk, *owners]):
+        r: Any = _read(
+            response,
+            id=pk,
+            person_id=person.pk,
+            submitted_at=submitted_at(submitted),
+            questionnaire_id=questionnaire_id,
+        )
+        r.questionnaire = _read(questionnaire, id=questionnaire_id, name=name)
+        found.append(r)
+    if found:
+        prefetch_related_objects(found, "answers__question")
+    return found
 
 
 def _done_and_notes(person: Person, user: User) -> tuple[list[Touchpoint], list[Note]]:
@@ -1155,9 +1318,10 @@ def _seen_touchpoints(user: User, person: Person) -> tuple[str, list[Any]]:
     return f" AND p.owner_id {_IDS[connection.vendor]}", [owners]
 
 
-# The person page's Coming up: what a row shows (care.rows) of the next planned
-# touchpoints `user` may see, read by a statement written once (prepared on PostgreSQL).
-_UPCOMING = (
+# The person page's Coming up and its log form's due calls: what a row shows (care.rows)
+# of planned touchpoints `user` may see, read by a statement written once (prepared on
+# PostgreSQL). `{which}` narrows them and `{limit}` caps them.
+_PLANNED = (
     "SELECT t.id, t.placement_id, t.owner_id, t.kind, t.audience, t.title, t.due_on, t.state,"
     " t.outcome, t.notes, t.skip_reason, t.attempts, t.first_due_on,"
     " c.first_name, c.last_name, c.phone, c.email_failed_at, p.company_id, p.role_title, co.name,"
@@ -1166,19 +1330,40 @@ _UPCOMING = (
     " LEFT OUTER JOIN {placement} p ON t.placement_id = p.id"
     " LEFT OUTER JOIN {company} co ON p.company_id = co.id"
     " INNER JOIN {user} u ON t.owner_id = u.id"
-    " WHERE t.person_id = %s AND t.state = %s{seen} ORDER BY t.due_on, t.id LIMIT %s"
+    " WHERE t.person_id = %s AND t.state = %s{seen}{which} ORDER BY t.due_on, t.id{limit}"
+)
+# due_calls_for's condition (the kinds the worker sends written as literals, as Today's are).
+_DUE_CALLS = (
+    " AND NOT (t.kind IN ('email', 'questionnaire')) AND (t.due_on <= %s OR t.attempts > 0)"
 )
 
 
 def upcoming_for(user: User, person: Person, *, limit: int) -> list[Touchpoint]:
     """The next `limit` planned touchpoints with `person` that `user` may see (as
     `touchpoints_of`), earliest due first, as instances of what Coming up shows."""
+    return _planned(user, person, which="", limit=" LIMIT %s", params=[limit])
+
+
+def due_calls_listed(user: User, person: Person, *, today: dt.date) -> list[Touchpoint]:
+    """`due_calls_for` for a page that shows them (the person page's log form): instances
+    of what Coming up shows of each, read by a statement written once. A form that
+    completes one reads them through `due_calls_for`."""
+    assert SENT_BY_WORKER == ("email", "questionnaire")
+    day = connection.ops.adapt_datefield_value(today)
+    return _planned(user, person, which=_DUE_CALLS, limit="", params=[day])
+
+
+def _planned(
+    user: User, person: Person, *, which: str, limit: str, params: list[Any]
+) -> list[Touchpoint]:
+    """`person`'s planned touchpoints that `user` may see, as _PLANNED reads them."""
     seen, owners = _seen_touchpoints(user, person)
-    params = [person.pk, Touchpoint.State.PLANNED.value, *owners, limit]
+    sql = _with_tables(_PLANNED, seen=seen, which=which, limit=limit)
+    params = [person.pk, Touchpoint.State.PLANNED.value, *owners, *params]
     due_day, first_due_day = read_as(Touchpoint, "due_on"), read_as(Touchpoint, "first_due_on")
     failed_at = read_as(Person, "email_failed_at")
     found = []
-    for row in fetch_all(_with_tables(_UPCOMING, seen=seen), params):
+    for row in fetch_all(sql, params):
         pk, placement_id, owner_id, kind, audience, title, due_on, state, outcome = row[:9]
         touchpoint = _read(
             Touchpoint,
@@ -1281,6 +1466,60 @@ def person_placements(user: User, person: Person) -> list[Placement]:
             User, id=owner_id, first_name=row[12], last_name=row[13], username=row[14]
         )
         found.append(placement)
+    return found
+
+
+# The roles the person page lists, latest first, with each company's name: written once.
+_ROLES = (
+    "SELECT r.id, r.kind, r.title, r.started_on, r.ended_on, r.company_id, co.name"
+    " FROM {role} r LEFT OUTER JOIN {company} co ON r.company_id = co.id"
+    " WHERE r.person_id = %s ORDER BY r.started_on DESC, r.id DESC"
+)
+
+
+def roles_of(person: Person) -> list[Role]:
+    """`person`'s roles over time, latest first, as instances of what the page shows."""
+    started_on, ended_on = read_as(Role, "started_on"), read_as(Role, "ended_on")
+    found = []
+    for pk, kind, title, started, ended, company_id, company_name in fetch_all(
+        _with_tables(_ROLES), [person.pk]
+    ):
+        role = _read(
+            Role,
+            id=pk,
+            person_id=person.pk,
+            kind=kind,
+            title=title,
+            started_on=started_on(started),
+            ended_on=ended_on(ended),
+            company_id=company_id,
+        )
+        role.company = (
+            None if company_id is None else _read(Company, id=company_id, name=company_name)
+        )
+        found.append(role)
+    return found
+
+
+# The person's newsletter consents, newest first (Consent's own order), with the name of
+# whoever recorded each: written once, where the ORM compiled it and then read each
+# recorder by a query of its own.
+_CONSENTS = (
+    "SELECT {consent_columns}, u.id, u.first_name, u.last_name, u.username FROM {consent} k"
+    " LEFT OUTER JOIN {user} u ON k.recorded_by_id = u.id"
+    " WHERE k.person_id = %s ORDER BY k.given_at DESC, k.id DESC"
+)
+
+
+def consents_of(person: Person) -> list[Consent]:
+    """`person`'s consent records, newest first, as the person page's consent card shows them."""
+    sql = _with_tables(_CONSENTS, consent_columns=_columns(Consent, "k"))
+    width = len(Consent._meta.concrete_fields)
+    found = []
+    for row in fetch_all(sql, [person.pk]):
+        consent = _whole(Consent, list(row[:width]))
+        consent.recorded_by = _staff(*row[width:])
+        found.append(consent)
     return found
 
 

@@ -5,9 +5,10 @@ care/_touchpoint.html (an include, a dozen lookups and filters, two URLs and a `
 row) were nearly half of the page's CPU, several times what the list50 anchor spends on its
 whole table. A row Today shows is always a planned call, meeting or note due by today with
 no form open (queries.DueCall, read as values); that kind is written here as one escaped
-string per row. A person's Coming up writes its planned calls the same way; every other
-kind (a check-in email, work already done, a row with its log or skip form) goes through the
-template, which the placement's and Due pages use too.
+string per row. A person's Coming up writes its planned touchpoints the same way, a check-in
+email or questionnaire saying who sends it where a call has its log button; every other row
+(work already done, a row with its log or skip form) goes through the template, which the
+placement's and Due pages use too.
 The care/tests hold each row written here to what the template writes for the same
 touchpoint."""
 
@@ -16,9 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper
-from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 
@@ -56,48 +55,42 @@ def upcoming_rows_html(
     covering_ids: set[int],
     next_param: str,
 ) -> SafeString:
-    """A person's Coming up (planned touchpoints read by queries.upcoming_for): the
-    calls as Today writes them, check-in emails and questionnaires through the template."""
+    """A person's Coming up (planned touchpoints read by queries.upcoming_for), as Today
+    writes its calls: a check-in email or questionnaire says who sends it instead."""
     here = escape(next_param)
-    return mark_safe(  # noqa: S308 (every value escaped, or rendered by the template)
+    return mark_safe(  # noqa: S308 (every value escaped)
         "".join(
-            _row(due_call_of(t), user_pk=user_pk, today=today, covering_ids=covering_ids, here=here)
-            if t.kind not in SENT_BY_WORKER
-            else _template_row(
-                t, user_pk=user_pk, today=today, covering_ids=covering_ids, next_param=next_param
+            _row(
+                due_call_of(t),
+                user_pk=user_pk,
+                today=today,
+                covering_ids=covering_ids,
+                here=here,
+                instead_of_log=_sent_by_worker(t) if t.kind in SENT_BY_WORKER else None,
             )
             for t in touchpoints
         )
     )
 
 
-def _template_row(
-    t: Touchpoint, *, user_pk: int, today: dt.date, covering_ids: set[int], next_param: str
+def _sent_by_worker(t: Touchpoint) -> str:
+    """What a check-in's row says where a call's has its log button."""
+    if t.person.email_failed_at:
+        return '<span class="small">Becomes a call when due: their address is not working</span>'
+    return '<span class="muted small">Keepwarm sends this</span>'
+
+
+def _row(
+    t: DueCall,
+    *,
+    user_pk: int,
+    today: dt.date,
+    covering_ids: set[int],
+    here: str,
+    instead_of_log: str | None = None,
 ) -> str:
-    context: dict[str, Any] = {
-        "t": t,
-        "today": today,
-        "user": _Someone(user_pk),
-        "covering_ids": covering_ids,
-        "next_param": next_param,
-    }
-    return render_to_string("care/_touchpoint.html", context)
-
-
-class _Someone:
-    """The signed-in user as the template reads them (only their pk)."""
-
-    __slots__ = ("pk",)
-
-    def __init__(self, pk: int) -> None:
-        self.pk = pk
-
-
-def _row(t: DueCall, *, user_pk: int, today: dt.date, covering_ids: set[int], here: str) -> str:
     pk = t.pk
-    log_url = pk_url(pk, "log_touchpoint")
     skip_url = pk_url(pk, "skip_touchpoint")
-    log_label = "Log call" if t.kind == Kind.CALL else f"Log {escape(t.kind_label.lower())}"
     return (
         f'<li id="tp-{pk}" class="">\n  <div class="item">\n    <div class="what">\n      '
         f"{_due_badge(t.due_on, today)}\n"
@@ -109,11 +102,19 @@ def _row(t: DueCall, *, user_pk: int, today: dt.date, covering_ids: set[int], he
         f"{' with the client' if t.audience == 'client' else ''}\n      </div>\n      "
         f"{_tried(t, today)}\n    </div>\n"
         f'    <div class="buttons">\n'
-        f'      <a class="button button-small" href="{log_url}?next={here}"\n'
-        f'         hx-get="{log_url}" hx-target="#tp-{pk}" hx-swap="outerHTML">{log_label}</a>\n'
+        f"      {_log_button(t, here) if instead_of_log is None else instead_of_log}\n"
         f'      <a class="button button-quiet button-small" href="{skip_url}?next={here}"\n'
         f'         hx-get="{skip_url}" hx-target="#tp-{pk}" hx-swap="outerHTML">Skip</a>\n'
         f"    </div>\n  </div>\n</li>\n"
+    )
+
+
+def _log_button(t: DueCall, here: str) -> str:
+    log_url = pk_url(t.pk, "log_touchpoint")
+    log_label = "Log call" if t.kind == Kind.CALL else f"Log {escape(t.kind_label.lower())}"
+    return (
+        f'<a class="button button-small" href="{log_url}?next={here}"\n'
+        f'         hx-get="{log_url}" hx-target="#tp-{t.pk}" hx-swap="outerHTML">{log_label}</a>'
     )
 
 

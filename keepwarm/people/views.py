@@ -141,14 +141,6 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(request, "people/people.html", context)
 
 
-# What the log form shows of each call a log completes (DueCallField's label, the box
-# ticked for the first): the form a POST validates reads them whole, to complete one.
-DUE_CALL_FIELDS = (
-    *("id", "person", "placement", "title", "due_on", "attempts"),
-    *("placement__role_title", "placement__company__name"),
-)
-
-
 def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[str, Any]:
     user = user_of(request)
     placements = queries.person_placements(user, person)
@@ -156,13 +148,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
     # it loops, and indexing an unevaluated QuerySet is a query of its own.
     upcoming = queries.upcoming_for(user, person, limit=8)
     day = timezone.localdate()
-    roles = list(
-        person.roles.select_related("company")
-        .only(
-            *("id", "person", "kind", "title", "started_on", "ended_on", "company"), "company__name"
-        )
-        .order_by("-started_on", "-id")
-    )
+    roles = queries.roles_of(person)
     who = queries.looks_after(person, day=day)
     covering = covering_ids(user, day)
     return {
@@ -171,6 +157,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "who_does_what": queries.who_does_what(person, who, user=user),
         "off_limits_until": off_limits([person.pk], today=day).get(person.pk),
         "roles": roles,
+        "consents": [] if person.erased_at else queries.consents_of(person),
         "has_personal_page": any(
             r.kind in (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT) for r in roles
         ),
@@ -192,7 +179,8 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "log_form": forms.get("log_form")
         or LogCallForm(
             placements=[p for p in placements if p.person_id == person.pk],
-            due=queries.due_calls_for(user, person, today=day).only(*DUE_CALL_FIELDS),
+            # What it shows of each call it completes; a POST reads them whole, to complete one.
+            due=queries.due_calls_listed(user, person, today=day),
             today=day,
         ),
         "note_form": forms.get("note_form") or NoteForm(),

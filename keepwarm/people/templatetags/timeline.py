@@ -18,7 +18,8 @@ from typing import Any
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 
 from keepwarm.care.queries import TimelineEntry
@@ -56,10 +57,11 @@ def entry_html(e: TimelineEntry, readings: dict[str, Any]) -> str:
 
 
 def _when(at: dt.datetime) -> str:
-    # The template's `date:"j M Y, H:i"`, in the agency's time zone as the template showed it.
-    return escape(
-        dateformat.format(timezone.localtime(at) if timezone.is_aware(at) else at, "j M Y, H:i")
-    )
+    # The template's `date:"j M Y, H:i"`, in the agency's time zone as the template showed it,
+    # written out: dateformat builds a formatter object for each entry.
+    local = timezone.localtime(at) if timezone.is_aware(at) else at
+    month = str(MONTHS_3[local.month]).title()  # as dateformat's "M"
+    return escape(f"{local.day} {month} {local.year:04d}, {local:%H:%M}")
 
 
 def _what(e: TimelineEntry) -> str:
