@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from django.forms.renderers import BaseRenderer, get_default_renderer
@@ -15,13 +16,18 @@ FORM_TEMPLATES = "django/forms"
 
 
 def warm_up() -> int:
-    """Build the URL map and compile every template; return how many templates were compiled.
+    """Build the URL map, compile every template and set aside for good what the process
+    holds by then; return how many templates were compiled.
 
     Importing every view (the API's schemas, matching's tables) took seconds, and a page's
     templates took up to 0.2 s to compile the first time any visitor opened it, so the first
     person to open each page after a start or deploy waited. The template loaders cache
     compiled templates by name for the life of the process, so loading each name once fills
     that cache: about half a second for every template of every installed app.
+
+    What exists once the worker has started (modules, the URL map, templates: ~250,000
+    objects) lives as long as the process, yet Python's full garbage collection walked all
+    of it, ~130 ms inside whichever request set one off. Frozen, collections skip it.
     """
     _ = get_resolver().reverse_dict
     compiled = 0
@@ -32,6 +38,8 @@ def warm_up() -> int:
     form_engine = getattr(renderer, "engine", None)
     if isinstance(form_engine, DjangoTemplates):
         compiled += _compile_under(form_engine, FORM_TEMPLATES)
+    gc.collect()
+    gc.freeze()
     return compiled
 
 

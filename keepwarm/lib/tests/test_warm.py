@@ -1,3 +1,4 @@
+import gc
 from typing import Any
 
 import pytest
@@ -45,3 +46,10 @@ def test_warming_up_twice_compiles_nothing_new(compiled: list[str]) -> None:
     compiled.clear()
     warm_up()
     assert compiled == []
+
+
+def test_what_a_warmed_worker_holds_is_left_out_of_garbage_collection() -> None:
+    # A full collection walked every module, URL pattern and template the worker had
+    # loaded (~130 ms) inside whichever request set it off.
+    warm_up()
+    assert gc.get_freeze_count() > 100_000
