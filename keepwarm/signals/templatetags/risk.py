@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -68,18 +69,39 @@ def fees_at_risk_card(context: dict[str, Any]) -> dict[str, Any]:
 def placement_risk(placement: Any) -> dict[str, Any]:
     """A placement's risk, its open alert and its latest closed one, for the panel.
 
-    Reads the Risk row by query: a placement not scored yet has none, and the one-to-one
-    accessor would raise.
+    Reads the Risk row by query (a placement not scored yet has none, and the one-to-one
+    accessor would raise) without its stored features, which the panel never shows and
+    which were most of what the read decoded. Both alerts come from one read of the
+    placement's alerts (a handful at most); the fitted model is read only when the panel
+    names it, for a placement that has a fitted score.
     """
     if placement is None:
         return {"risk": None}
-    alerts = Alert.objects.filter(placement=placement).select_related("owner", "closed_by")
-    fitted = latest_fitted_model()
+    open_alert, last_closed = _open_and_last_closed(placement)
     return {
-        "risk": Risk.objects.filter(placement=placement).first(),
-        "open_alert": alerts.filter(state=Alert.State.OPEN).first(),
-        "last_closed": alerts.filter(state=Alert.State.CLOSED).order_by("-closed_at").first(),
+        "risk": Risk.objects.filter(placement=placement)
+        .defer("features", "outcome_features")
+        .first(),
+        "open_alert": open_alert,
+        "last_closed": last_closed,
         "threshold": alert_cutoff(),
-        "fitted": fitted,
+        "fitted": latest_fitted_model,  # the template engine calls it where it is shown
         "now": timezone.now(),
     }
+
+
+def _open_and_last_closed(placement: Any) -> tuple[Alert | None, Alert | None]:
+    """The placement's open alert (at most one) and the alert it closed last, newest
+    `closed_at` first and then the highest id, as `order_by("-closed_at")` picked it."""
+    alerts = list(Alert.objects.filter(placement=placement).select_related("owner", "closed_by"))
+    open_alert = next((a for a in alerts if a.state == Alert.State.OPEN), None)
+    closed = [a for a in alerts if a.state == Alert.State.CLOSED]
+    return open_alert, max(closed, key=_closed_order, default=None)
+
+
+def _closed_order(alert: Alert) -> tuple[dt.datetime, int]:
+    # Closing an alert stamps it; one closed without a time sorts as the oldest.
+    return alert.closed_at or _LONG_AGO, alert.pk
+
+
+_LONG_AGO = dt.datetime.min.replace(tzinfo=dt.UTC)
