@@ -20,7 +20,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
-from keepwarm.lib.bulk import fetch_all, ids_param, read_as
+from keepwarm.lib.bulk import AMONG_IDS, fetch_all, ids_param, read_as
 from keepwarm.lib.memo import remembered
 from keepwarm.people.models import (
     Company,
@@ -242,7 +242,6 @@ _DUE_ROW_JOINS = (
 _DUE_ROWS = (
     "SELECT {row_columns} FROM {touchpoint} t {row_joins} WHERE t.id {ids} ORDER BY t.due_on, t.id"
 )
-_IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
 
 # The tables the statements written by hand here name, as {touchpoint}, {person} ….
 _TABLES: dict[str, type[Model]] = {
@@ -295,7 +294,9 @@ def due_calls(ids: list[int]) -> list[DueCall]:
 
 def _fetch_for_ids(statement: str, ids: Iterable[int]) -> list[tuple[Any, ...]]:
     """The rows of one of Today's statements for the rows of `ids`, its tables named."""
-    return fetch_all(_written(statement, ids=_IDS[connection.vendor]), [ids_param(sorted(ids))])
+    return fetch_all(
+        _written(statement, ids=AMONG_IDS[connection.vendor]), [ids_param(sorted(ids))]
+    )
 
 
 def _written(statement: str, **parts: str) -> str:
@@ -1209,7 +1210,7 @@ def _messages_to(person: Person, user: User) -> list[OutboxMessage]:
     """The messages to `person` that `user` may see, newest first, as instances of what the
     timeline shows of them."""
     owners = _owners_param(user)
-    seen = _with_tables(_MESSAGE_SEEN, ids=_IDS[connection.vendor]) if owners else ""
+    seen = _with_tables(_MESSAGE_SEEN, ids=AMONG_IDS[connection.vendor]) if owners else ""
     sql = _with_tables(_TIMELINE_MESSAGES, seen=seen)
     message, template = _above("message"), _above("outbox_template")
     sent_at, created_at = read_as(message, "sent_at"), read_as(message, "created_at")
@@ -1241,7 +1242,8 @@ def _answered_by(person: Person, user: User) -> list[Response]:
     first, with their questionnaire's name and (when there are any) their answers."""
     owners = _owners_param(user)
     sql = _with_tables(
-        _TIMELINE_RESPONSES, owners=f" AND p.owner_id {_IDS[connection.vendor]}" if owners else ""
+        _TIMELINE_RESPONSES,
+        owners=f" AND p.owner_id {AMONG_IDS[connection.vendor]}" if owners else "",
     )
     response, questionnaire = _above("response"), _above("questionnaire")
     submitted_at = read_as(response, "submitted_at")
@@ -1314,8 +1316,10 @@ def _seen_touchpoints(user: User, person: Person) -> tuple[str, list[Any]]:
         return "", []
     owners = ids_param([user.pk, *covered_owner_ids(user)])
     if sees_person(user, person):
-        return f" AND (t.placement_id IS NULL OR p.owner_id {_IDS[connection.vendor]})", [owners]
-    return f" AND p.owner_id {_IDS[connection.vendor]}", [owners]
+        return f" AND (t.placement_id IS NULL OR p.owner_id {AMONG_IDS[connection.vendor]})", [
+            owners
+        ]
+    return f" AND p.owner_id {AMONG_IDS[connection.vendor]}", [owners]
 
 
 # The person page's Coming up and its log form's due calls: what a row shows (care.rows)
@@ -1442,7 +1446,7 @@ def person_placements(user: User, person: Person) -> list[Placement]:
     params: list[Any] = [person.pk, person.pk]
     owners = ""
     if not user.sees_whole_team:
-        owners = f" AND p.owner_id {_IDS[connection.vendor]}"
+        owners = f" AND p.owner_id {AMONG_IDS[connection.vendor]}"
         params.append(ids_param([user.pk, *covered_owner_ids(user)]))
     sql = _with_tables(_PERSON_PLACEMENTS, owners=owners)
     found = []

@@ -586,6 +586,14 @@ def _run_binary(sql: str, params: list[Any]) -> int:
         return int(cursor.rowcount)
 
 
+# "Is one of the ids given as one parameter (ids_param)", after a column in a statement
+# written by hand, by engine.
+AMONG_IDS = {
+    "postgresql": "= ANY(%s::bigint[])",
+    "sqlite": "IN (SELECT value FROM json_each(%s))",
+}
+
+
 def ids_param(ids: Iterable[Any]) -> Any:
     """Many values as one parameter of a statement written by hand: an array on PostgreSQL
     (`= ANY(%s)`), a JSON list on SQLite (`IN (SELECT value FROM json_each(%s))`)."""

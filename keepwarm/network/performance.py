@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Avg
 from django.utils import timezone
 
-from keepwarm.lib.bulk import fetch_all, ids_param, read_as
+from keepwarm.lib.bulk import AMONG_IDS, fetch_all, ids_param, read_as
 from keepwarm.people.models import Company
 from keepwarm.placements.models import Placement
 from keepwarm.surveys.models import Answer, Question, Questionnaire, Response
@@ -163,7 +163,6 @@ _ANSWERS = (
     " AND r.placement_id {ids} AND r.submitted_at IS NOT NULL"
     " ORDER BY r.submitted_at, a.id"
 )
-_IDS = {"postgresql": "= ANY(%s::bigint[])", "sqlite": "IN (SELECT value FROM json_each(%s))"}
 
 
 def _sql(statement: str) -> str:
@@ -180,7 +179,7 @@ def _sql(statement: str) -> str:
         )
     }
     codes = ", ".join(["%s"] * (1 + len(MOOD_CODES)))
-    return statement.format(**tables, ids=_IDS[connection.vendor], codes=codes)
+    return statement.format(**tables, ids=AMONG_IDS[connection.vendor], codes=codes)
 
 
 def records(person_ids: Iterable[int], *, today: dt.date | None = None) -> dict[int, Record]:
