@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 
+from keepwarm.lib.bulk import AMONG_IDS, fetch_all, ids_param
 from keepwarm.lib.dates import add_months
 from keepwarm.placements.models import Placement
 
@@ -37,16 +39,41 @@ def off_limits(person_ids: Iterable[int] | QuerySet[Any], *, today: dt.date) -> 
     months = settings.KEEPWARM_OFF_LIMITS_MONTHS
     # A settled placement's guarantee is over: only its first months can still hold, so
     # the database leaves out the settled placements older than that (most of them).
-    live = Placement.objects.filter(person_id__in=person_ids, left_on__isnull=True).filter(
-        Q(status__in=Placement.ACTIVE)
-        | Q(status=Placement.Status.SETTLED, start_date__gt=add_months(today, -months))
-    )
+    settled_after = add_months(today, -months)
+    if isinstance(person_ids, QuerySet):
+        live = Placement.objects.filter(person_id__in=person_ids, left_on__isnull=True).filter(
+            Q(status__in=Placement.ACTIVE)
+            | Q(status=Placement.Status.SETTLED, start_date__gt=settled_after)
+        )
+        rows: Iterable[Sequence[Any]] = live.values_list(
+            "person_id", "start_date", "guarantee_length", "guarantee_unit", "status"
+        )
+    else:
+        # A list (one person's page asks on every visit): a statement written once,
+        # prepared on PostgreSQL, where the ORM compiled the same filter each time.
+        rows = fetch_all(
+            _LIVE_SQL.format(
+                table=connection.ops.quote_name(Placement._meta.db_table),
+                ids=AMONG_IDS[connection.vendor],
+                active=", ".join(["%s"] * len(Placement.ACTIVE)),
+            ),
+            [
+                ids_param(person_ids),
+                *(status.value for status in Placement.ACTIVE),
+                Placement.Status.SETTLED.value,
+                connection.ops.adapt_datefield_value(settled_after),
+            ],
+        )
     found: dict[int, dt.date] = {}
-    rows = live.values_list(
-        "person_id", "start_date", "guarantee_length", "guarantee_unit", "status"
-    )
     for person_id, start, length, unit, status in rows:
         until = _Live(start, length, unit, status).off_limits_until(months)
         if until is not None and until >= today:
             found[person_id] = max(until, found.get(person_id, until))
     return found
+
+
+_LIVE_SQL = (
+    "SELECT person_id, start_date, guarantee_length, guarantee_unit, status FROM {table}"
+    " WHERE person_id {ids} AND left_on IS NULL"
+    " AND (status IN ({active}) OR (status = %s AND start_date > %s))"
+)
