@@ -56,6 +56,7 @@ def off_limits(person_ids: Iterable[int] | QuerySet[Any], *, today: dt.date) -> 
                 table=connection.ops.quote_name(Placement._meta.db_table),
                 ids=AMONG_IDS[connection.vendor],
                 active=", ".join(["%s"] * len(Placement.ACTIVE)),
+                plain="+" if connection.vendor == "sqlite" else "",
             ),
             [
                 ids_param(person_ids),
@@ -72,8 +73,10 @@ def off_limits(person_ids: Iterable[int] | QuerySet[Any], *, today: dt.date) -> 
     return found
 
 
+# SQLite without statistics read the status index (every live placement of the agency,
+# ~40 ms) rather than the person's: `+column` keeps it from using an index for those terms.
 _LIVE_SQL = (
     "SELECT person_id, start_date, guarantee_length, guarantee_unit, status FROM {table}"
     " WHERE person_id {ids} AND left_on IS NULL"
-    " AND (status IN ({active}) OR (status = %s AND start_date > %s))"
+    " AND ({plain}status IN ({active}) OR ({plain}status = %s AND {plain}start_date > %s))"
 )
