@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import DEFERRED, F, Model, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
@@ -258,10 +258,18 @@ _TABLES: dict[str, type[Model]] = {
 
 def _with_tables(statement: str, **parts: str) -> str:
     """One of the statements written by hand here with its tables named, and its `parts`."""
+    return statement.format(**_table_names(connection.vendor), **parts)
+
+
+@cache
+def _table_names(vendor: str) -> dict[str, str]:
+    """{touchpoint}, {person} … as the database names them, quoted (a person page writes
+    a dozen statements; quoting every table for each went through the connection's proxy
+    two hundred times a page)."""
     quote = connection.ops.quote_name
     tables = {name: quote(model._meta.db_table) for name, model in _TABLES.items()}
     tables.update({name: quote(model._meta.db_table) for name, model in _tables_above().items()})
-    return statement.format(**tables, **parts)
+    return tables
 
 
 def _above(name: str) -> type[Model]:
@@ -642,7 +650,7 @@ def _whole(model: type[M], values: list[Any]) -> M:
     """An instance of `model` from the values of `_columns`, each made what the ORM makes
     of it (a time from SQLite's text, a boolean from its 0 or 1)."""
     return model.from_db(
-        connection.alias,
+        DEFAULT_DB_ALIAS,  # what `connection` is, without a lookup through its proxy
         (),  # a value for every field, in the model's order
         [read(v) for read, v in zip(_readers(model, connection.vendor), values, strict=True)],
     )
@@ -1531,7 +1539,7 @@ def _read(model: type[M], **values: Any) -> M:
     """An instance of `model` as the database gave `values` (by attname); any other field
     is deferred, read on first use as with `.only()`."""
     return model.from_db(
-        connection.alias,
+        DEFAULT_DB_ALIAS,  # what `connection` is, without a lookup through its proxy
         (),  # the values are given for every field, in the model's order
         [values.get(f.attname, DEFERRED) for f in model._meta.concrete_fields],
     )

@@ -26,6 +26,7 @@ than the database does.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import operator
@@ -609,34 +610,36 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     client, quoting every value in Python, and never prepares. Behind PgBouncer in
     transaction mode (KEEPWARM_PGBOUNCER) nothing is prepared: the next transaction may
     run on a server connection that never saw the statement."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    # `connection` itself, looked up once: each use of its proxy is a context-local lookup.
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
     import psycopg  # only on PostgreSQL
 
     # As Django's own cursor does: a kept connection the server dropped (a restart, an
     # idle timeout) is checked once a request and replaced, not used and failed.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = connection.connection
-    prepare = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = db.connection
+    prepare = not db.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
     if prepare and raw.prepare_threshold is None:
         # Django turns psycopg's preparing off for the whole connection; these statements
         # ask for it one by one, and nothing else is prepared behind their back.
         raw.prepare_threshold = _NEVER_BY_COUNT
 
     def run(sql: str, params: Sequence[Any], many: bool, context: dict[str, Any]) -> Any:
-        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=prepare)
             return cursor.fetchall() if cursor.description else []
 
     # Django's instrumentation (connection.execute_wrapper: the benches time and EXPLAIN
     # each statement of a request) sees these as it sees its own cursor's, as on SQLite.
     execute: Callable[..., Any] = run
-    for wrapper in reversed(connection.execute_wrappers):
+    for wrapper in reversed(db.execute_wrappers):
         execute = partial(wrapper, execute)
-    return list(execute(sql, params, False, {"connection": connection, "cursor": None}))
+    return list(execute(sql, params, False, {"connection": db, "cursor": None}))
 
 
 _NEVER_BY_COUNT = 2**31 - 1
@@ -647,6 +650,13 @@ def read_as(model: type[models.Model], name: str) -> Callable[[Any], Any]:
     by hand (fetch_all): on SQLite a time comes back as UTC text and a decimal as a float,
     and the backend's converters make them an aware datetime and a Decimal of the field's
     places; on PostgreSQL the driver gives both as they are."""
+    return _read_as(model, name, connection.vendor)
+
+
+@functools.cache
+def _read_as(model: type[models.Model], name: str, vendor: str) -> Callable[[Any], Any]:
+    # Once a process for each column (a person page asks for twenty): finding the
+    # converters walks the field, the backend and the connection's proxy.
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)
     column = field.get_col(model._meta.db_table)

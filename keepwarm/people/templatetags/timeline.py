@@ -35,9 +35,10 @@ _GAP = "\n        "
 @register.simple_tag
 def timeline_rows(entries: Iterable[TimelineEntry], readings: dict[str, Any]) -> SafeString:
     """The timeline's entries as the page's list items; `readings` from text_readings."""
+    when = _When()
     return mark_safe(  # noqa: S308 (every value escaped, or rendered by the template)
         "".join(
-            f"{_GAP}{entry_html(e, readings)}{_GAP}"
+            f"{_GAP}{entry_html(e, readings, when)}{_GAP}"
             if e.kind != "response"
             else f"{_GAP}{_template_entry(e, readings)}{_GAP}"
             for e in entries
@@ -45,23 +46,32 @@ def timeline_rows(entries: Iterable[TimelineEntry], readings: dict[str, Any]) ->
     )
 
 
-def entry_html(e: TimelineEntry, readings: dict[str, Any]) -> str:
+def entry_html(e: TimelineEntry, readings: dict[str, Any], when: _When) -> str:
     """One call, check-in, email or note, as people/_timeline_entry.html wrote it."""
     by = f" · {escape(e.by.display_name)}" if e.by is not None else ""
     body = f'<div class="body">{escape(e.text)}</div>' if e.text and e.kind != "message" else ""
     return (
-        f'<li>\n          <div class="when">{_when(e.at)}{by}</div>\n          <div>\n'
+        f'<li>\n          <div class="when">{when(e.at)}{by}</div>\n          <div>\n'
         f"            \n              {_what(e)}\n            \n          </div>\n"
         f"          {body}\n          {_reading(e, readings)}\n        </li>"
     )
 
 
-def _when(at: dt.datetime) -> str:
-    # The template's `date:"j M Y, H:i"`, in the agency's time zone as the template showed it,
-    # written out: dateformat builds a formatter object for each entry.
-    local = timezone.localtime(at) if timezone.is_aware(at) else at
-    month = str(MONTHS_3[local.month]).title()  # as dateformat's "M"
-    return escape(f"{local.day} {month} {local.year:04d}, {local:%H:%M}")
+class _When:
+    """The template's `date:"j M Y, H:i"`, in the agency's time zone as the template showed
+    it, written out: dateformat builds a formatter object for each entry. The zone and each
+    month's name (a translation) are looked up once for the whole timeline."""
+
+    def __init__(self) -> None:
+        self.zone = timezone.get_current_timezone()
+        self.months: dict[int, str] = {}
+
+    def __call__(self, at: dt.datetime) -> str:
+        local = at.astimezone(self.zone) if timezone.is_aware(at) else at
+        month = self.months.get(local.month)
+        if month is None:
+            month = self.months[local.month] = str(MONTHS_3[local.month]).title()  # as "M"
+        return escape(f"{local.day} {month} {local.year:04d}, {local:%H:%M}")
 
 
 def _what(e: TimelineEntry) -> str:
