@@ -477,10 +477,10 @@ def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnd
 # one round trip (on PostgreSQL) for the whole list; who is cold is decided in Python. The
 # hiring manager and the company are looked up row by row (correlated subqueries): joined,
 # PostgreSQL's planner walked the people's primary key from its start and read all 5,000
-# companies, for a hundred-odd rows.
+# companies, for a hundred-odd rows. Each last contact is read as `_CONTACT` gives it.
 _COLD_CANDIDATES = (
-    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id,"
-    " (SELECT m.last_contacted_at FROM {person} m WHERE m.id = p.hiring_manager_id),"
+    "SELECT p.id, p.person_id, {contact_of_c}, p.hiring_manager_id,"
+    " (SELECT {contact_of_m} FROM {person} m WHERE m.id = p.hiring_manager_id),"
     " p.role_title, (SELECT co.name FROM {company} co WHERE co.id = p.company_id),"
     " c.first_name, c.last_name,"
     " (SELECT m.first_name FROM {person} m WHERE m.id = p.hiring_manager_id),"
@@ -490,12 +490,34 @@ _COLD_CANDIDATES = (
 )
 
 
-def _days_since(at: dt.datetime | str | None, today: dt.date, tz: dt.tzinfo) -> int | None:
+# A last contact as Going cold reads it. On PostgreSQL the days since it, on the agency's
+# calendar (today's date and the time zone's name are parameters): a hundred-odd
+# placements are two hundred-odd times with a zone each for the driver to build and
+# Python to convert, which cost more than the statement takes. On SQLite (no time zones)
+# the time itself, for _days_since.
+_CONTACT = {
+    "postgresql": "%s::date - ({alias}.last_contacted_at AT TIME ZONE %s)::date",
+    "sqlite": "{alias}.last_contacted_at",
+}
+
+
+def _contact_read_as(today: dt.date, tz: dt.tzinfo) -> tuple[dict[str, str], list[Any]]:
+    """_COLD_CANDIDATES' two last-contact columns, and the parameters they take each."""
+    zone = getattr(tz, "key", None)  # a ZoneInfo's name; PostgreSQL knows the same zones
+    if connection.vendor == "postgresql" and zone is not None:
+        column, params = _CONTACT["postgresql"], [today, zone]
+    else:
+        column, params = _CONTACT["sqlite"], []
+    parts = {f"contact_of_{alias}": column.format(alias=alias) for alias in ("c", "m")}
+    return parts, params
+
+
+def _days_since(at: dt.datetime | str | int | None, today: dt.date, tz: dt.tzinfo) -> int | None:
     """Person.days_since_contact for a last-contact time read by hand, in the agency's time
     zone `tz`: SQLite gives it back as UTC text (the ORM's converter is not in the way),
-    PostgreSQL as an aware datetime."""
-    if at is None:
-        return None
+    PostgreSQL as an aware datetime, or as the days themselves (_CONTACT)."""
+    if at is None or isinstance(at, int):
+        return at
     if isinstance(at, str):
         at = dt.datetime.fromisoformat(at)
     if at.tzinfo is None:  # timezone.is_naive's answer for a datetime read back, cheaper
@@ -511,15 +533,17 @@ def _going_cold(
     # (rag_after, on the agency's calendar day); only the entries shown are named. The
     # statement is written once (prepared on PostgreSQL): compiling it through the ORM cost
     # more than running it.
+    tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
+    contact, contact_params = _contact_read_as(today, tz)
     rows = fetch_all(
         _with_tables(
             _COLD_CANDIDATES,
             active=", ".join(["%s"] * len(Placement.ACTIVE)),
+            **contact,
         ),
-        [user.pk, *(s.value for s in Placement.ACTIVE)],
+        [*contact_params * 2, user.pk, *(s.value for s in Placement.ACTIVE)],
     )
     seen: set[int] = set()
-    tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
     # Person's rule, asked once for each number of days met (a hundred-odd contacts fall on
     # a few dozen), not once a contact.
     rag_for = functools.cache(rag_after)
