@@ -20,7 +20,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
-from keepwarm.lib.bulk import fetch_all, ids_param, read_as
+from keepwarm.lib.bulk import fetch_all, fetch_each, ids_param, read_as
 from keepwarm.lib.memo import remembered
 from keepwarm.people.models import (
     Company,
@@ -189,8 +189,12 @@ class _DueNow:
     shown: list[DueCall]  # at most DUE_SHOWN overdue and DUE_SHOWN due today, oldest first
 
 
-def _due_now(owner_ids: list[int], today: dt.date) -> _DueNow:
-    """Today's calls of `owner_ids` and the counts of what is due, by one statement."""
+# A statement written by hand and its parameters, for fetch_each.
+_Statement = tuple[str, list[Any]]
+
+
+def _due_now_statement(owner_ids: list[int], today: dt.date) -> _Statement:
+    """_DUE_NOW for the calls of `owner_ids` and the counts of what is due by `today`."""
     # The index's own condition is written as literals (see below).
     assert Touchpoint.State.PLANNED.value == "planned"
     assert SENT_BY_WORKER == ("email", "questionnaire")
@@ -209,7 +213,11 @@ def _due_now(owner_ids: list[int], today: dt.date) -> _DueNow:
     sql = _written(_DUE_NOW, calls_index=calls_index, owners=owners)
     day = connection.ops.adapt_datefield_value(today)
     params = [day, day, *owners_param, day, Touchpoint.State.PLANNED.value, *owners_param, day]
-    rows = fetch_all(sql, [*params, DUE_SHOWN])
+    return sql, [*params, DUE_SHOWN]
+
+
+def _due_now(rows: list[tuple[Any, ...]]) -> _DueNow:
+    """Today's calls and the counts of what is due, from _DUE_NOW's rows."""
     overdue_count, due_today_count, all_due = rows[0][:3]
     shown = [_due_call(*_as_date(row[3:], 4)) for row in rows if row[3] is not None]
     return _DueNow(int(overdue_count), int(due_today_count), int(all_due), shown)
@@ -377,13 +385,23 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
     """
     covering = covering_for(user, day=today)
     owner_ids = [user.pk, *(u.pk for u in covering)]
-    # The calls are few; the check-in emails may be thousands: they are only counted.
-    due = _due_now(owner_ids, today)
-    going_cold, going_cold_count = _going_cold(user, today, shown=cold_shown)
+    tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
+    # The three lists' statements go to the database together (one round trip on
+    # PostgreSQL). The calls are few; the check-in emails may be thousands: they are only
+    # counted.
+    due_rows, guarantee_rows, cold_rows = fetch_each(
+        [
+            _due_now_statement(owner_ids, today),
+            _guarantee_statement(owner_ids, today),
+            _cold_statement(user, today, tz),
+        ]
+    )
+    due = _due_now(due_rows)
+    going_cold, going_cold_count = _going_cold(cold_rows, today, tz, shown=cold_shown)
     return Today(
         today=today,
         due=due.shown,
-        guarantee_ending=_guarantee_ending(owner_ids, today),
+        guarantee_ending=_guarantee_ending(guarantee_rows, today),
         going_cold=going_cold,
         going_cold_count=going_cold_count,
         covering=covering,
@@ -442,20 +460,23 @@ _GUARANTEE_CANDIDATES = (
 )
 
 
-def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnding]:
+def _guarantee_statement(owner_ids: list[int], today: dt.date) -> _Statement:
     # The end date is computed (working or calendar days), so the database narrows by
-    # start date and status and Python applies the exact rule. The statement is written
-    # once (prepared on PostgreSQL), as Going cold's.
+    # start date and status and Python applies the exact rule (_guarantee_ending). The
+    # statement is written once (prepared on PostgreSQL), as Going cold's.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
     statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
-    candidates = fetch_all(
-        _with_tables(
-            _GUARANTEE_CANDIDATES,
-            owners=", ".join(["%s"] * len(owner_ids)),
-            statuses=", ".join(["%s"] * len(statuses)),
-        ),
-        [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)],
+    sql = _with_tables(
+        _GUARANTEE_CANDIDATES,
+        owners=", ".join(["%s"] * len(owner_ids)),
+        statuses=", ".join(["%s"] * len(statuses)),
     )
+    return sql, [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)]
+
+
+def _guarantee_ending(candidates: list[tuple[Any, ...]], today: dt.date) -> list[GuaranteeEnding]:
+    """Guarantees ending soon from _GUARANTEE_CANDIDATES' rows, by Placement's rule."""
+    horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
     ending = [
         GuaranteeEnding(
             pk,
@@ -525,24 +546,24 @@ def _days_since(at: dt.datetime | str | int | None, today: dt.date, tz: dt.tzinf
     return (today - at.astimezone(tz).date()).days
 
 
-def _going_cold(
-    user: User, today: dt.date, *, shown: int | None = None
-) -> tuple[list[ColdContact], int]:
-    """The coldest contacts first (at most `shown` of them), and how many in all."""
-    # Who is cold, and how cold, is decided from five columns a row by Person's own rule
-    # (rag_after, on the agency's calendar day); only the entries shown are named. The
-    # statement is written once (prepared on PostgreSQL): compiling it through the ORM cost
-    # more than running it.
-    tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
+def _cold_statement(user: User, today: dt.date, tz: dt.tzinfo) -> _Statement:
+    """_COLD_CANDIDATES for `user`, its last contacts read on `today` in the zone `tz`. The
+    statement is written once (prepared on PostgreSQL): compiling it through the ORM cost
+    more than running it."""
     contact, contact_params = _contact_read_as(today, tz)
-    rows = fetch_all(
-        _with_tables(
-            _COLD_CANDIDATES,
-            active=", ".join(["%s"] * len(Placement.ACTIVE)),
-            **contact,
-        ),
-        [*contact_params * 2, user.pk, *(s.value for s in Placement.ACTIVE)],
+    sql = _with_tables(
+        _COLD_CANDIDATES, active=", ".join(["%s"] * len(Placement.ACTIVE)), **contact
     )
+    return sql, [*contact_params * 2, user.pk, *(s.value for s in Placement.ACTIVE)]
+
+
+def _going_cold(
+    rows: list[tuple[Any, ...]], today: dt.date, tz: dt.tzinfo, *, shown: int | None = None
+) -> tuple[list[ColdContact], int]:
+    """The coldest contacts first (at most `shown` of them), and how many in all, from
+    _COLD_CANDIDATES' rows."""
+    # Who is cold, and how cold, is decided from five columns a row by Person's own rule
+    # (rag_after, on the agency's calendar day); only the entries shown are named.
     seen: set[int] = set()
     # Person's rule, asked once for each number of days met (a hundred-odd contacts fall on
     # a few dozen), not once a contact.

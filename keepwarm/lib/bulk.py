@@ -601,10 +601,22 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     client, quoting every value in Python, and never prepares. Behind PgBouncer in
     transaction mode (KEEPWARM_PGBOUNCER) nothing is prepared: the next transaction may
     run on a server connection that never saw the statement."""
+    [rows] = fetch_each([(sql, params)])
+    return rows
+
+
+def fetch_each(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """`fetch_all` of each of `statements`, in order: on PostgreSQL sent together and
+    answered together (psycopg's pipeline mode), one round trip where each statement
+    would wait for its own. On a machine whose cores are busy, each round trip also
+    waits for the server process to be scheduled."""
     if connection.vendor != "postgresql":
+        found = []
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                found.append(list(cursor.fetchall()))
+        return found
     import psycopg  # only on PostgreSQL
 
     # As Django's own cursor does: a kept connection the server dropped (a restart, an
@@ -621,14 +633,42 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     def run(sql: str, params: Sequence[Any], many: bool, context: dict[str, Any]) -> Any:
         with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=prepare)
-            return cursor.fetchall() if cursor.description else []
+            return _rows_of(cursor)
+
+    def send(sql: str, params: Sequence[Any], many: bool, context: dict[str, Any]) -> Any:
+        cursor = psycopg.Cursor(raw)
+        cursor.execute(sql, params, prepare=prepare)  # in a pipeline: queued, not answered
+        return cursor
 
     # Django's instrumentation (connection.execute_wrapper: the benches time and EXPLAIN
-    # each statement of a request) sees these as it sees its own cursor's, as on SQLite.
-    execute: Callable[..., Any] = run
+    # each statement of a request) sees these as it sees its own cursor's, as on SQLite;
+    # in a pipeline it times each statement's sending, and the answers come after.
+    context = {"connection": connection, "cursor": None}
+    with connection.wrap_database_errors:
+        if len(statements) == 1:
+            [(sql, params)] = statements
+            return [list(_wrapped(run)(sql, params, False, context))]
+        cursors: list[Any] = []
+        try:
+            with raw.pipeline() as pipeline:
+                for sql, params in statements:
+                    cursors.append(_wrapped(send)(sql, params, False, context))
+                pipeline.sync()
+                return [_rows_of(cursor) for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+
+def _wrapped(execute: Callable[..., Any]) -> Callable[..., Any]:
+    """`execute` inside the connection's execute wrappers, as Django's cursor calls them."""
     for wrapper in reversed(connection.execute_wrappers):
         execute = partial(wrapper, execute)
-    return list(execute(sql, params, False, {"connection": connection, "cursor": None}))
+    return execute
+
+
+def _rows_of(cursor: Any) -> list[tuple[Any, ...]]:
+    return list(cursor.fetchall()) if cursor.description else []
 
 
 _NEVER_BY_COUNT = 2**31 - 1
