@@ -386,22 +386,23 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
     covering = covering_for(user, day=today)
     owner_ids = [user.pk, *(u.pk for u in covering)]
     tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
-    # The three lists' statements go to the database together (one round trip on
-    # PostgreSQL). The calls are few; the check-in emails may be thousands: they are only
-    # counted.
-    due_rows, guarantee_rows, cold_rows = fetch_each(
-        [
-            _due_now_statement(owner_ids, today),
-            _guarantee_statement(owner_ids, today),
-            _cold_statement(user, today, tz),
-        ]
-    )
+    # The lists' statements go to the database together (one round trip on PostgreSQL).
+    # The calls are few; the check-in emails may be thousands: they are only counted.
+    # Going cold's rows are the user's own guarantees' too; the colleagues they cover
+    # have theirs read apart.
+    statements = [_due_now_statement(owner_ids, today), _cold_statement(user, today, tz)]
+    if covered := owner_ids[1:]:
+        statements.append(_guarantee_statement(covered, today))
+    due_rows, cold_rows, *covered_guarantees = fetch_each(statements)
+    guarantees = _guarantees_among(cold_rows, today)
+    for rows in covered_guarantees:
+        guarantees += rows
     due = _due_now(due_rows)
     going_cold, going_cold_count = _going_cold(cold_rows, today, tz, shown=cold_shown)
     return Today(
         today=today,
         due=due.shown,
-        guarantee_ending=_guarantee_ending(guarantee_rows, today),
+        guarantee_ending=_guarantee_ending(guarantees, today),
         going_cold=going_cold,
         going_cold_count=going_cold_count,
         covering=covering,
@@ -460,18 +461,38 @@ _GUARANTEE_CANDIDATES = (
 )
 
 
+# Whose guarantee may be ending: the placement has begun or is about to.
+_GUARANTEE_STATUSES = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
+
+
 def _guarantee_statement(owner_ids: list[int], today: dt.date) -> _Statement:
     # The end date is computed (working or calendar days), so the database narrows by
     # start date and status and Python applies the exact rule (_guarantee_ending). The
     # statement is written once (prepared on PostgreSQL), as Going cold's.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
-    statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
+    statuses = _GUARANTEE_STATUSES
     sql = _with_tables(
         _GUARANTEE_CANDIDATES,
         owners=", ".join(["%s"] * len(owner_ids)),
         statuses=", ".join(["%s"] * len(statuses)),
     )
     return sql, [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)]
+
+
+def _guarantees_among(cold_rows: list[tuple[Any, ...]], today: dt.date) -> list[tuple[Any, ...]]:
+    """_GUARANTEE_CANDIDATES' rows for the owner of _COLD_CANDIDATES' rows: their active
+    placements hold all of them (Placement.ACTIVE has both of _GUARANTEE_STATUSES), so
+    the same condition is applied here instead of reading them again."""
+    assert set(_GUARANTEE_STATUSES) <= {s.value for s in Placement.ACTIVE}
+    horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
+    return [
+        (pk, start, length, unit, role_title, person_id, first_name, last_name, company_name)
+        for (
+            pk, person_id, _, _, _, role_title, company_name, first_name, last_name, _, _,
+            status, start, length, unit,
+        ) in cold_rows
+        if status in _GUARANTEE_STATUSES and length > 0 and start <= horizon
+    ]  # fmt: skip
 
 
 def _guarantee_ending(candidates: list[tuple[Any, ...]], today: dt.date) -> list[GuaranteeEnding]:
@@ -498,11 +519,13 @@ def _guarantee_ending(candidates: list[tuple[Any, ...]], today: dt.date) -> list
 # one round trip (on PostgreSQL) for the whole list; who is cold is decided in Python. The
 # hiring manager (`_MANAGER`) and the company are looked up row by row: joined plainly,
 # PostgreSQL's planner walked the people's primary key from its start and read all 5,000
-# companies, for a hundred-odd rows. Each last contact is read as `_CONTACT` gives it.
+# companies, for a hundred-odd rows. Each last contact is read as `_CONTACT` gives it. The
+# status and guarantee terms are Guarantees ending soon's (_guarantees_among).
 _COLD_CANDIDATES = (
     "SELECT p.id, p.person_id, {contact_of_c}, p.hiring_manager_id, {contact_of_m},"
     " p.role_title, (SELECT co.name FROM {company} co WHERE co.id = p.company_id),"
-    " c.first_name, c.last_name, m.first_name, m.last_name"
+    " c.first_name, c.last_name, m.first_name, m.last_name,"
+    " p.status, p.start_date, p.guarantee_length, p.guarantee_unit"
     " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id {manager}"
     " WHERE p.owner_id = %s AND p.status IN ({active}) ORDER BY p.start_date, p.id"
 )
@@ -604,7 +627,7 @@ def _cold_contact(
     rag: str, days: int | None, row: tuple[Any, ...], person_id: int, is_client: bool
 ) -> ColdContact:
     placement_id = row[0]
-    role_title, company, first_name, last_name, manager_first, manager_last = row[5:]
+    role_title, company, first_name, last_name, manager_first, manager_last = row[5:11]
     placed_name = f"{first_name} {last_name}".strip()  # Person.full_name's rule
     name = f"{manager_first} {manager_last}".strip() if is_client else placed_name
     return ColdContact(
