@@ -645,9 +645,10 @@ def fetch_each(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tup
     # in a pipeline it times each statement's sending, and the answers come after.
     context = {"connection": connection, "cursor": None}
     with connection.wrap_database_errors:
-        if len(statements) == 1:
-            [(sql, params)] = statements
-            return [list(_wrapped(run)(sql, params, False, context))]
+        # Pipeline mode needs libpq 14 or later (psycopg[binary] brings its own; a system's
+        # libpq may be older): then the statements go one by one.
+        if len(statements) == 1 or not psycopg.Pipeline.is_supported():
+            return [list(_wrapped(run)(sql, params, False, context)) for sql, params in statements]
         cursors: list[Any] = []
         try:
             with raw.pipeline() as pipeline:
