@@ -20,7 +20,7 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
-from keepwarm.lib.bulk import AMONG_IDS, fetch_all, ids_param, read_as
+from keepwarm.lib.bulk import AMONG_IDS, fetch_all, fetch_each, ids_param, read_as
 from keepwarm.lib.memo import remembered
 from keepwarm.people.models import (
     Company,
@@ -189,8 +189,12 @@ class _DueNow:
     shown: list[DueCall]  # at most DUE_SHOWN overdue and DUE_SHOWN due today, oldest first
 
 
-def _due_now(owner_ids: list[int], today: dt.date) -> _DueNow:
-    """Today's calls of `owner_ids` and the counts of what is due, by one statement."""
+# A statement written by hand and its parameters, for fetch_each.
+_Statement = tuple[str, list[Any]]
+
+
+def _due_now_statement(owner_ids: list[int], today: dt.date) -> _Statement:
+    """_DUE_NOW for the calls of `owner_ids` and the counts of what is due by `today`."""
     # The index's own condition is written as literals (see below).
     assert Touchpoint.State.PLANNED.value == "planned"
     assert SENT_BY_WORKER == ("email", "questionnaire")
@@ -209,7 +213,11 @@ def _due_now(owner_ids: list[int], today: dt.date) -> _DueNow:
     sql = _written(_DUE_NOW, calls_index=calls_index, owners=owners)
     day = connection.ops.adapt_datefield_value(today)
     params = [day, day, *owners_param, day, Touchpoint.State.PLANNED.value, *owners_param, day]
-    rows = fetch_all(sql, [*params, DUE_SHOWN])
+    return sql, [*params, DUE_SHOWN]
+
+
+def _due_now(rows: list[tuple[Any, ...]]) -> _DueNow:
+    """Today's calls and the counts of what is due, from _DUE_NOW's rows."""
     overdue_count, due_today_count, all_due = rows[0][:3]
     shown = [_due_call(*_as_date(row[3:], 4)) for row in rows if row[3] is not None]
     return _DueNow(int(overdue_count), int(due_today_count), int(all_due), shown)
@@ -386,13 +394,24 @@ def today_for(user: User, *, today: dt.date, cold_shown: int | None = None) -> T
     """
     covering = covering_for(user, day=today)
     owner_ids = [user.pk, *(u.pk for u in covering)]
+    tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
+    # The lists' statements go to the database together (one round trip on PostgreSQL).
     # The calls are few; the check-in emails may be thousands: they are only counted.
-    due = _due_now(owner_ids, today)
-    going_cold, going_cold_count = _going_cold(user, today, shown=cold_shown)
+    # Going cold's rows are the user's own guarantees' too; the colleagues they cover
+    # have theirs read apart.
+    statements = [_due_now_statement(owner_ids, today), _cold_statement(user, today, tz)]
+    if covered := owner_ids[1:]:
+        statements.append(_guarantee_statement(covered, today))
+    due_rows, cold_rows, *covered_guarantees = fetch_each(statements)
+    guarantees = _guarantees_among(cold_rows, today)
+    for rows in covered_guarantees:
+        guarantees += rows
+    due = _due_now(due_rows)
+    going_cold, going_cold_count = _going_cold(cold_rows, today, tz, shown=cold_shown)
     return Today(
         today=today,
         due=due.shown,
-        guarantee_ending=_guarantee_ending(owner_ids, today),
+        guarantee_ending=_guarantee_ending(guarantees, today),
         going_cold=going_cold,
         going_cold_count=going_cold_count,
         covering=covering,
@@ -451,20 +470,43 @@ _GUARANTEE_CANDIDATES = (
 )
 
 
-def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnding]:
+# Whose guarantee may be ending: the placement has begun or is about to.
+_GUARANTEE_STATUSES = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
+
+
+def _guarantee_statement(owner_ids: list[int], today: dt.date) -> _Statement:
     # The end date is computed (working or calendar days), so the database narrows by
-    # start date and status and Python applies the exact rule. The statement is written
-    # once (prepared on PostgreSQL), as Going cold's.
+    # start date and status and Python applies the exact rule (_guarantee_ending). The
+    # statement is written once (prepared on PostgreSQL), as Going cold's.
     horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
-    statuses = (Placement.Status.OFFER_ACCEPTED.value, Placement.Status.IN_GUARANTEE.value)
-    candidates = fetch_all(
-        _with_tables(
-            _GUARANTEE_CANDIDATES,
-            owners=", ".join(["%s"] * len(owner_ids)),
-            statuses=", ".join(["%s"] * len(statuses)),
-        ),
-        [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)],
+    statuses = _GUARANTEE_STATUSES
+    sql = _with_tables(
+        _GUARANTEE_CANDIDATES,
+        owners=", ".join(["%s"] * len(owner_ids)),
+        statuses=", ".join(["%s"] * len(statuses)),
     )
+    return sql, [*owner_ids, *statuses, connection.ops.adapt_datefield_value(horizon)]
+
+
+def _guarantees_among(cold_rows: list[tuple[Any, ...]], today: dt.date) -> list[tuple[Any, ...]]:
+    """_GUARANTEE_CANDIDATES' rows for the owner of _COLD_CANDIDATES' rows: their active
+    placements hold all of them (Placement.ACTIVE has both of _GUARANTEE_STATUSES), so
+    the same condition is applied here instead of reading them again."""
+    assert set(_GUARANTEE_STATUSES) <= {s.value for s in Placement.ACTIVE}
+    horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
+    return [
+        (pk, start, length, unit, role_title, person_id, first_name, last_name, company_name)
+        for (
+            pk, person_id, _, _, _, role_title, company_name, first_name, last_name, _, _,
+            status, start, length, unit,
+        ) in cold_rows
+        if status in _GUARANTEE_STATUSES and length > 0 and start <= horizon
+    ]  # fmt: skip
+
+
+def _guarantee_ending(candidates: list[tuple[Any, ...]], today: dt.date) -> list[GuaranteeEnding]:
+    """Guarantees ending soon from _GUARANTEE_CANDIDATES' rows, by Placement's rule."""
+    horizon = today + dt.timedelta(days=GUARANTEE_WARNING_DAYS)
     ending = [
         GuaranteeEnding(
             pk,
@@ -484,27 +526,57 @@ def _guarantee_ending(owner_ids: list[int], today: dt.date) -> list[GuaranteeEnd
 # The active placements of one owner, with when the placed person and the hiring manager
 # were last contacted, in the order ties are shown in, and what Going cold shows of them:
 # one round trip (on PostgreSQL) for the whole list; who is cold is decided in Python. The
-# hiring manager and the company are looked up row by row (correlated subqueries): joined,
+# hiring manager (`_MANAGER`) and the company are looked up row by row: joined plainly,
 # PostgreSQL's planner walked the people's primary key from its start and read all 5,000
-# companies, for a hundred-odd rows.
+# companies, for a hundred-odd rows. Each last contact is read as `_CONTACT` gives it. The
+# status and guarantee terms are Guarantees ending soon's (_guarantees_among).
 _COLD_CANDIDATES = (
-    "SELECT p.id, p.person_id, c.last_contacted_at, p.hiring_manager_id,"
-    " (SELECT m.last_contacted_at FROM {person} m WHERE m.id = p.hiring_manager_id),"
+    "SELECT p.id, p.person_id, {contact_of_c}, p.hiring_manager_id, {contact_of_m},"
     " p.role_title, (SELECT co.name FROM {company} co WHERE co.id = p.company_id),"
-    " c.first_name, c.last_name,"
-    " (SELECT m.first_name FROM {person} m WHERE m.id = p.hiring_manager_id),"
-    " (SELECT m.last_name FROM {person} m WHERE m.id = p.hiring_manager_id)"
-    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id"
+    " c.first_name, c.last_name, m.first_name, m.last_name,"
+    " p.status, p.start_date, p.guarantee_length, p.guarantee_unit"
+    " FROM {placement} p INNER JOIN {person} c ON p.person_id = c.id {manager}"
     " WHERE p.owner_id = %s AND p.status IN ({active}) ORDER BY p.start_date, p.id"
 )
+# The hiring manager of each placement, read once a row. On PostgreSQL a lateral subquery
+# that OFFSET 0 keeps from being merged into a join (see above): one look-up a row where
+# a correlated subquery per column was three (~0.4 ms of ~1.5 for the bench's median
+# consultant). SQLite (no LATERAL) looks each up by its primary key when joined.
+_MANAGER = {
+    "postgresql": "LEFT OUTER JOIN LATERAL (SELECT m.last_contacted_at, m.first_name,"
+    " m.last_name FROM {person} m WHERE m.id = p.hiring_manager_id OFFSET 0) m ON TRUE",
+    "sqlite": "LEFT OUTER JOIN {person} m ON m.id = p.hiring_manager_id",
+}
 
 
-def _days_since(at: dt.datetime | str | None, today: dt.date, tz: dt.tzinfo) -> int | None:
+# A last contact as Going cold reads it. On PostgreSQL the days since it, on the agency's
+# calendar (today's date and the time zone's name are parameters): a hundred-odd
+# placements are two hundred-odd times with a zone each for the driver to build and
+# Python to convert, which cost more than the statement takes. On SQLite (no time zones)
+# the time itself, for _days_since.
+_CONTACT = {
+    "postgresql": "%s::date - ({alias}.last_contacted_at AT TIME ZONE %s)::date",
+    "sqlite": "{alias}.last_contacted_at",
+}
+
+
+def _contact_read_as(today: dt.date, tz: dt.tzinfo) -> tuple[dict[str, str], list[Any]]:
+    """_COLD_CANDIDATES' two last-contact columns, and the parameters they take each."""
+    zone = getattr(tz, "key", None)  # a ZoneInfo's name; PostgreSQL knows the same zones
+    if connection.vendor == "postgresql" and zone is not None:
+        column, params = _CONTACT["postgresql"], [today, zone]
+    else:
+        column, params = _CONTACT["sqlite"], []
+    parts = {f"contact_of_{alias}": column.format(alias=alias) for alias in ("c", "m")}
+    return parts, params
+
+
+def _days_since(at: dt.datetime | str | int | None, today: dt.date, tz: dt.tzinfo) -> int | None:
     """Person.days_since_contact for a last-contact time read by hand, in the agency's time
     zone `tz`: SQLite gives it back as UTC text (the ORM's converter is not in the way),
-    PostgreSQL as an aware datetime."""
-    if at is None:
-        return None
+    PostgreSQL as an aware datetime, or as the days themselves (_CONTACT)."""
+    if at is None or isinstance(at, int):
+        return at
     if isinstance(at, str):
         at = dt.datetime.fromisoformat(at)
     if at.tzinfo is None:  # timezone.is_naive's answer for a datetime read back, cheaper
@@ -512,23 +584,28 @@ def _days_since(at: dt.datetime | str | None, today: dt.date, tz: dt.tzinfo) -> 
     return (today - at.astimezone(tz).date()).days
 
 
-def _going_cold(
-    user: User, today: dt.date, *, shown: int | None = None
-) -> tuple[list[ColdContact], int]:
-    """The coldest contacts first (at most `shown` of them), and how many in all."""
-    # Who is cold, and how cold, is decided from five columns a row by Person's own rule
-    # (rag_after, on the agency's calendar day); only the entries shown are named. The
-    # statement is written once (prepared on PostgreSQL): compiling it through the ORM cost
-    # more than running it.
-    rows = fetch_all(
-        _with_tables(
-            _COLD_CANDIDATES,
-            active=", ".join(["%s"] * len(Placement.ACTIVE)),
-        ),
-        [user.pk, *(s.value for s in Placement.ACTIVE)],
+def _cold_statement(user: User, today: dt.date, tz: dt.tzinfo) -> _Statement:
+    """_COLD_CANDIDATES for `user`, its last contacts read on `today` in the zone `tz`. The
+    statement is written once (prepared on PostgreSQL): compiling it through the ORM cost
+    more than running it."""
+    contact, contact_params = _contact_read_as(today, tz)
+    sql = _with_tables(
+        _COLD_CANDIDATES,
+        active=", ".join(["%s"] * len(Placement.ACTIVE)),
+        manager=_with_tables(_MANAGER[connection.vendor]),
+        **contact,
     )
+    return sql, [*contact_params * 2, user.pk, *(s.value for s in Placement.ACTIVE)]
+
+
+def _going_cold(
+    rows: list[tuple[Any, ...]], today: dt.date, tz: dt.tzinfo, *, shown: int | None = None
+) -> tuple[list[ColdContact], int]:
+    """The coldest contacts first (at most `shown` of them), and how many in all, from
+    _COLD_CANDIDATES' rows."""
+    # Who is cold, and how cold, is decided from five columns a row by Person's own rule
+    # (rag_after, on the agency's calendar day); only the entries shown are named.
     seen: set[int] = set()
-    tz = timezone.get_current_timezone()  # timezone.localdate's, looked up once
     # Person's rule, asked once for each number of days met (a hundred-odd contacts fall on
     # a few dozen), not once a contact.
     rag_for = functools.cache(rag_after)
@@ -559,7 +636,7 @@ def _cold_contact(
     rag: str, days: int | None, row: tuple[Any, ...], person_id: int, is_client: bool
 ) -> ColdContact:
     placement_id = row[0]
-    role_title, company, first_name, last_name, manager_first, manager_last = row[5:]
+    role_title, company, first_name, last_name, manager_first, manager_last = row[5:11]
     placed_name = f"{first_name} {last_name}".strip()  # Person.full_name's rule
     name = f"{manager_first} {manager_last}".strip() if is_client else placed_name
     return ColdContact(

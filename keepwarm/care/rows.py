@@ -15,8 +15,9 @@ touchpoint."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper
+from typing import NamedTuple
 
 from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
@@ -25,7 +26,25 @@ from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.queries import ColdContact, DueCall, GuaranteeEnding, due_call_of
 from keepwarm.care.templatetags.keepwarm import guarantee_countdown, short_date_in
 from keepwarm.lib.phones import dial_phone, display_phone
-from keepwarm.lib.urls import pk_url
+from keepwarm.lib.urls import pk_urls
+
+
+class _Links(NamedTuple):
+    """Where a row links to, by pk: made once a list (lib.urls.pk_urls), not once a link."""
+
+    person: Callable[[int], str]
+    placement: Callable[[int], str]
+    skip: Callable[[int], str]
+    log: Callable[[int], str]
+
+
+def _links() -> _Links:
+    return _Links(
+        pk_urls("person"),
+        pk_urls("placement"),
+        pk_urls("skip_touchpoint"),
+        pk_urls("log_touchpoint"),
+    )
 
 
 def today_rows_html(
@@ -38,10 +57,10 @@ def today_rows_html(
 ) -> SafeString:
     """The rows of Today's lists, as care/_touchpoint.html writes them; `next_param` is where
     each row's buttons come back to, already quoted for a URL."""
-    here = escape(next_param)
+    here, links = escape(next_param), _links()
     return mark_safe(  # noqa: S308 (every value escaped)
         "".join(
-            _row(t, user_pk=user_pk, today=today, covering_ids=covering_ids, here=here)
+            _row(t, user_pk=user_pk, today=today, covering_ids=covering_ids, here=here, links=links)
             for t in calls
         )
     )
@@ -57,7 +76,7 @@ def upcoming_rows_html(
 ) -> SafeString:
     """A person's Coming up (planned touchpoints read by queries.upcoming_for), as Today
     writes its calls: a check-in email or questionnaire says who sends it instead."""
-    here = escape(next_param)
+    here, links = escape(next_param), _links()
     return mark_safe(  # noqa: S308 (every value escaped)
         "".join(
             _row(
@@ -66,6 +85,7 @@ def upcoming_rows_html(
                 today=today,
                 covering_ids=covering_ids,
                 here=here,
+                links=links,
                 instead_of_log=_sent_by_worker(t) if t.kind in SENT_BY_WORKER else None,
             )
             for t in touchpoints
@@ -87,30 +107,31 @@ def _row(
     today: dt.date,
     covering_ids: set[int],
     here: str,
+    links: _Links,
     instead_of_log: str | None = None,
 ) -> str:
     pk = t.pk
-    skip_url = pk_url(pk, "skip_touchpoint")
+    skip_url = links.skip(pk)
     return (
         f'<li id="tp-{pk}" class="">\n  <div class="item">\n    <div class="what">\n      '
         f"{_due_badge(t.due_on, today)}\n"
-        f'      <strong><a href="{pk_url(t.person.pk, "person")}">'
+        f'      <strong><a href="{links.person(t.person.pk)}">'
         f"{escape(t.person.full_name)}</a></strong>\n      — {escape(t.title)}\n      "
         f"{_whose(t, user_pk=user_pk, covering_ids=covering_ids)}\n"
-        f'      <div class="muted small">\n        {_where(t)}'
+        f'      <div class="muted small">\n        {_where(t, links)}'
         f"{escape(t.kind_label)}"
         f"{' with the client' if t.audience == 'client' else ''}\n      </div>\n      "
         f"{_tried(t, today)}\n    </div>\n"
         f'    <div class="buttons">\n'
-        f"      {_log_button(t, here) if instead_of_log is None else instead_of_log}\n"
+        f"      {_log_button(t, here, links) if instead_of_log is None else instead_of_log}\n"
         f'      <a class="button button-quiet button-small" href="{skip_url}?next={here}"\n'
         f'         hx-get="{skip_url}" hx-target="#tp-{pk}" hx-swap="outerHTML">Skip</a>\n'
         f"    </div>\n  </div>\n</li>\n"
     )
 
 
-def _log_button(t: DueCall, here: str) -> str:
-    log_url = pk_url(t.pk, "log_touchpoint")
+def _log_button(t: DueCall, here: str, links: _Links) -> str:
+    log_url = links.log(t.pk)
     log_label = "Log call" if t.kind == Kind.CALL else f"Log {escape(t.kind_label.lower())}"
     return (
         f'<a class="button button-small" href="{log_url}?next={here}"\n'
@@ -139,14 +160,12 @@ def _whose(t: DueCall, *, user_pk: int, covering_ids: set[int]) -> str:
     return f'<span class="badge badge-cover">{said}</span>'
 
 
-def _where(t: DueCall) -> str:
+def _where(t: DueCall, links: _Links) -> str:
     """The placement it is about and the number to ring, each followed by a separator."""
     where = ""
     if t.placement_id:
         about = f"{t.role_title} at {t.company_name}"
-        where = (
-            f'<a href="{pk_url(t.placement_id, "placement")}" class="muted">{escape(about)}</a> · '
-        )
+        where = f'<a href="{links.placement(t.placement_id)}" class="muted">{escape(about)}</a> · '
     where += "\n        "
     phone = t.person.phone
     if phone:
@@ -177,10 +196,11 @@ def _tried(t: DueCall, today: dt.date) -> str:
 
 def guarantee_rows_html(ending: Iterable[GuaranteeEnding], *, today: dt.date) -> SafeString:
     """The entries of Guarantees ending soon, each with its countdown."""
+    placement_url = pk_urls("placement")
     return mark_safe(  # noqa: S308 (every value escaped)
         "".join(
             "\n        <li>\n"
-            f'          <a href="{pk_url(p.pk, "placement")}">'
+            f'          <a href="{placement_url(p.pk)}">'
             f"<strong>{escape(p.person.full_name)}</strong></a>\n"
             f'          <div class="muted small">{escape(str(p.role_title))} at '
             f"{escape(str(p.company_name))} · ends "
@@ -193,11 +213,12 @@ def guarantee_rows_html(ending: Iterable[GuaranteeEnding], *, today: dt.date) ->
 
 def going_cold_rows_html(cold: Iterable[ColdContact]) -> SafeString:
     """The entries of Going cold: whom, how long since anyone spoke to them, and about what."""
+    person_url = pk_urls("person")
     return mark_safe(  # noqa: S308 (every value escaped)
         "".join(
             "\n        <li>\n"
             '          <div class="item item-tight">\n'
-            f'            <span class="what"><a href="{pk_url(c.person.pk, "person")}">'
+            f'            <span class="what"><a href="{person_url(c.person.pk)}">'
             f"{escape(c.person.full_name)}</a></span>\n"
             f'            <span class="badge badge-{escape(c.rag)}">{_since(c)}</span>\n'
             "          </div>\n"

@@ -610,12 +610,24 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     client, quoting every value in Python, and never prepares. Behind PgBouncer in
     transaction mode (KEEPWARM_PGBOUNCER) nothing is prepared: the next transaction may
     run on a server connection that never saw the statement."""
+    [rows] = fetch_each([(sql, params)])
+    return rows
+
+
+def fetch_each(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """`fetch_all` of each of `statements`, in order: on PostgreSQL sent together and
+    answered together (psycopg's pipeline mode), one round trip where each statement
+    would wait for its own. On a machine whose cores are busy, each round trip also
+    waits for the server process to be scheduled."""
     # `connection` itself, looked up once: each use of its proxy is a context-local lookup.
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
+        found = []
         with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall())
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                found.append(list(cursor.fetchall()))
+        return found
     import psycopg  # only on PostgreSQL
 
     # As Django's own cursor does: a kept connection the server dropped (a restart, an
@@ -632,14 +644,45 @@ def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     def run(sql: str, params: Sequence[Any], many: bool, context: dict[str, Any]) -> Any:
         with db.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=prepare)
-            return cursor.fetchall() if cursor.description else []
+            return _rows_of(cursor)
+
+    def send(sql: str, params: Sequence[Any], many: bool, context: dict[str, Any]) -> Any:
+        cursor = psycopg.Cursor(raw)
+        cursor.execute(sql, params, prepare=prepare)  # in a pipeline: queued, not answered
+        return cursor
 
     # Django's instrumentation (connection.execute_wrapper: the benches time and EXPLAIN
-    # each statement of a request) sees these as it sees its own cursor's, as on SQLite.
-    execute: Callable[..., Any] = run
+    # each statement of a request) sees these as it sees its own cursor's, as on SQLite;
+    # in a pipeline it times each statement's sending, and the answers come after.
+    context = {"connection": db, "cursor": None}
+    with db.wrap_database_errors:
+        # Pipeline mode needs libpq 14 or later (psycopg[binary] brings its own; a system's
+        # libpq may be older): then the statements go one by one.
+        if len(statements) == 1 or not psycopg.Pipeline.is_supported():
+            return [
+                list(_wrapped(db, run)(sql, params, False, context)) for sql, params in statements
+            ]
+        cursors: list[Any] = []
+        try:
+            with raw.pipeline() as pipeline:
+                for sql, params in statements:
+                    cursors.append(_wrapped(db, send)(sql, params, False, context))
+                pipeline.sync()
+                return [_rows_of(cursor) for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+
+def _wrapped(db: Any, execute: Callable[..., Any]) -> Callable[..., Any]:
+    """`execute` inside the connection's execute wrappers, as Django's cursor calls them."""
     for wrapper in reversed(db.execute_wrappers):
         execute = partial(wrapper, execute)
-    return list(execute(sql, params, False, {"connection": db, "cursor": None}))
+    return execute
+
+
+def _rows_of(cursor: Any) -> list[tuple[Any, ...]]:
+    return list(cursor.fetchall()) if cursor.description else []
 
 
 _NEVER_BY_COUNT = 2**31 - 1

@@ -66,6 +66,32 @@ def test_guarantee_ending_within_14_days_on_today(cast: Cast) -> None:
     assert today_for(cast.owner, today=ends_on + dt.timedelta(days=1)).guarantee_ending == []
 
 
+def test_guarantees_ending_include_those_of_the_colleague_covered(cast: Cast) -> None:
+    theirs = cast.placement
+    theirs.status = Placement.Status.IN_GUARANTEE
+    theirs.save()
+    day = theirs.guarantee_ends_on - dt.timedelta(days=3)
+    mine = Placement.objects.create(
+        person=Person.objects.create(first_name="Noor", last_name="Haddad"),
+        company=cast.company,
+        owner=cast.colleague,
+        role_title="Buyer",
+        start_date=theirs.start_date + dt.timedelta(days=1),
+        status=Placement.Status.OFFER_ACCEPTED,
+    )
+    set_cover(
+        absent=cast.owner, colleague=cast.colleague, starts_on=day, ends_on=day, by=cast.manager
+    )
+
+    ending = today_for(cast.colleague, today=day).guarantee_ending
+
+    assert [(p.pk, p.person.full_name) for p in ending] == [
+        (theirs.pk, cast.candidate.full_name),
+        (mine.pk, "Noor Haddad"),
+    ]
+    assert [p.pk for p in today_for(cast.owner, today=day).guarantee_ending] == [theirs.pk]
+
+
 def test_ended_placement_guarantee_is_not_counted_down(cast: Cast) -> None:
     placement = cast.placement
     placement.status = Placement.Status.FELL_OFF

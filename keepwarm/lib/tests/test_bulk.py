@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from keepwarm.conftest import Cast
 from keepwarm.lib.bulk import (
     fetch_all,
+    fetch_each,
     insert_objects,
     insert_rows,
     insert_select,
@@ -88,6 +89,24 @@ def test_values_read_by_hand_read_as_the_orm_reads_them(cast: Cast) -> None:
     assert read == (got.salary, got.start_date, got.created_at)
     assert str(read[0]) == "41250.50"  # the field's places, as the page writes it
     assert timezone.is_aware(read[2])
+
+
+def test_statements_sent_together_answer_as_each_would_alone(cast: Cast) -> None:
+    people = "SELECT id, first_name FROM people_person WHERE id IN (%s, %s) ORDER BY id"
+    nobody = "SELECT id FROM people_person WHERE id = %s"
+    statements = [
+        (people, [cast.candidate.pk, cast.client_contact.pk]),
+        (nobody, [-1]),
+        ("SELECT %s + 1", [41]),
+    ]
+    assert fetch_each(statements) == [fetch_all(sql, params) for sql, params in statements]
+    assert fetch_each(statements)[2] == [(42,)]
+
+
+def test_a_failing_statement_sent_with_others_raises_as_alone(db: None) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic():
+        fetch_each([("SELECT 1", []), ("SELECT * FROM no_such_table", [])])
+    assert fetch_each([("SELECT 1", []), ("SELECT 2", [])]) == [[(1,)], [(2,)]]
 
 
 def test_a_person_saved_after_being_assigned_is_linked_by_id(cast: Cast) -> None:
