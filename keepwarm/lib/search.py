@@ -26,6 +26,8 @@ PHONE_LIKE = re.compile(r"^[\d\s()+\-.]{4,}$")
 # What people write inside a phone number and the stored form leaves out.
 _PHONE_PUNCTUATION = (" ", "-", "(", ")", ".")
 _MAX_WORDS = 5
+# The shortest word that PostgreSQL's trigram indexes find more cheaply than a scan.
+_TRIGRAM_WORD = 2
 
 
 def match_sql(query: str, table: str, name_columns: Sequence[str]) -> tuple[str, list[str]]:
@@ -53,15 +55,27 @@ def match_sql(query: str, table: str, name_columns: Sequence[str]) -> tuple[str,
     for word in query.split()[:_MAX_WORDS]:
         # Names match from the start of a word, including the later parts of
         # double-barrelled names.
-        either = [_like(column("email"), "istartswith", [word])]
+        either = [_like(_searched(column("email"), word), "istartswith", [word])]
         either += [
-            _like(column(name), "istartswith", [word, f" {word}", f"-{word}"])
+            _like(_searched(column(name), word), "istartswith", [word, f" {word}", f"-{word}"])
             for name in name_columns
         ]
         sql, word_params = _any_of(either)
         conditions.append(sql)
         params += word_params
     return " AND ".join(conditions), params
+
+
+def _searched(column: str, word: str) -> str:
+    """`column` as the condition for `word` reads it. PostgreSQL's trigram indexes (people
+    migration 0016) serve a word of two or more characters; one letter is a trigram that
+    a sixth of all names share, and gathering those from the index cost more than testing
+    each of a consultant's people (8.5 against 11-21 ms at agency size), so for it the
+    column is written as an expression no index holds and the planner keeps the owner's
+    index."""
+    if connection.vendor == "postgresql" and len(word) < _TRIGRAM_WORD:
+        return f"({column} || '')"
+    return column
 
 
 def phone_digits(query: str) -> tuple[str, str]:
