@@ -1232,7 +1232,15 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
     belonging to a placement `user` may not open (a shared hiring manager's calls about
     a colleague's placement) are left out. Three statements, and the answers only when
     someone answered."""
-    touchpoints, notes = _done_and_notes(person, user)
+    # The three statements in one round trip on PostgreSQL: a person page waits for each.
+    done_rows, message_rows, answer_rows = fetch_each(
+        [
+            _done_and_notes_statement(person, user),
+            _messages_statement(person, user),
+            _answers_statement(person, user),
+        ]
+    )
+    touchpoints, notes = _done_and_notes(person, done_rows)
     entries = [
         TimelineEntry(
             at=t.done_at or _on_day(t.due_on),
@@ -1245,7 +1253,7 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
         )
         for t in touchpoints
     ]
-    for m in _messages_to(person, user):
+    for m in _messages_to(person, message_rows):
         entries.append(
             TimelineEntry(
                 at=m.sent_at or m.created_at,
@@ -1269,7 +1277,7 @@ def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
                 obj=n,
             )
         )
-    for r in _answered_by(person, user):
+    for r in _answered_by(person, answer_rows):
         entries.append(
             TimelineEntry(
                 at=r.submitted_at,
@@ -1291,19 +1299,21 @@ def _owners_param(user: User) -> list[Any]:
     return [] if user.sees_whole_team else [ids_param([user.pk, *covered_owner_ids(user)])]
 
 
-def _messages_to(person: Person, user: User) -> list[OutboxMessage]:
-    """The messages to `person` that `user` may see, newest first, as instances of what the
-    timeline shows of them."""
+def _messages_statement(person: Person, user: User) -> tuple[str, list[Any]]:
+    """The messages to `person` that `user` may see, newest first."""
     owners = _owners_param(user)
     seen = _with_tables(_MESSAGE_SEEN, ids=AMONG_IDS[connection.vendor]) if owners else ""
     sql = _with_tables(_TIMELINE_MESSAGES, seen=seen)
+    return sql, [person.pk, *(owners * _MESSAGE_SEEN.count("{ids}"))]
+
+
+def _messages_to(person: Person, rows: list[tuple[Any, ...]]) -> list[OutboxMessage]:
+    """The rows of `_messages_statement` as instances of what the timeline shows of them."""
     message, template = _above("message"), _above("outbox_template")
     sent_at, created_at = read_as(message, "sent_at"), read_as(message, "created_at")
     fills, fields = read_as(message, "fills"), read_as(template, "fields")
     found: list[Any] = []
-    for pk, subject, body_text, state, sent, created, template_id, filled, body, names in fetch_all(
-        sql, [person.pk, *(owners * _MESSAGE_SEEN.count("{ids}"))]
-    ):
+    for pk, subject, body_text, state, sent, created, template_id, filled, body, names in rows:
         m: Any = _read(
             message,
             id=pk,
@@ -1322,18 +1332,23 @@ def _messages_to(person: Person, user: User) -> list[OutboxMessage]:
     return found
 
 
-def _answered_by(person: Person, user: User) -> list[Response]:
-    """The questionnaires `person` answered about placements `user` may open, newest
-    first, with their questionnaire's name and (when there are any) their answers."""
+def _answers_statement(person: Person, user: User) -> tuple[str, list[Any]]:
+    """The questionnaires `person` answered about placements `user` may open, newest first."""
     owners = _owners_param(user)
     sql = _with_tables(
         _TIMELINE_RESPONSES,
         owners=f" AND p.owner_id {AMONG_IDS[connection.vendor]}" if owners else "",
     )
+    return sql, [person.pk, *owners]
+
+
+def _answered_by(person: Person, rows: list[tuple[Any, ...]]) -> list[Response]:
+    """The rows of `_answers_statement` with their questionnaire's name and (when there
+    are any) their answers."""
     response, questionnaire = _above("response"), _above("questionnaire")
     submitted_at = read_as(response, "submitted_at")
     found: list[Any] = []
-    for pk, submitted, questionnaire_id, name in fetch_all(sql, [person.pk, *owners]):
+    for pk, submitted, questionnaire_id, name in rows:
         r: Any = _read(
             response,
             id=pk,
@@ -1348,13 +1363,19 @@ def _answered_by(person: Person, user: User) -> list[Response]:
     return found
 
 
-def _done_and_notes(person: Person, user: User) -> tuple[list[Touchpoint], list[Note]]:
-    """`person`'s touchpoints no longer planned that `user` may see (`touchpoints_of`),
-    latest due first, and the notes about them, newest first: instances of what the
-    timeline shows, with who did or wrote each."""
+def _done_and_notes_statement(person: Person, user: User) -> tuple[str, list[Any]]:
+    """`person`'s touchpoints no longer planned that `user` may see (`touchpoints_of`) and
+    the notes about them."""
     seen, owners = _seen_touchpoints(user, person)
     params = [person.pk, Touchpoint.State.PLANNED.value, *owners, person.pk]
-    sql = _with_tables(_TIMELINE_DONE_AND_NOTES, seen=seen)
+    return _with_tables(_TIMELINE_DONE_AND_NOTES, seen=seen), params
+
+
+def _done_and_notes(
+    person: Person, rows: list[tuple[Any, ...]]
+) -> tuple[list[Touchpoint], list[Note]]:
+    """The rows of `_done_and_notes_statement`, touchpoints latest due first and notes
+    newest first: instances of what the timeline shows, with who did or wrote each."""
     done_at, due_day, written_at = (
         read_as(Touchpoint, "done_at"),
         read_as(Touchpoint, "due_on"),
@@ -1362,9 +1383,7 @@ def _done_and_notes(person: Person, user: User) -> tuple[list[Touchpoint], list[
     )
     touchpoints: list[Touchpoint] = []
     notes: list[Note] = []
-    for part, pk, title, text, skip_reason, state, outcome, at, due_on, *names in fetch_all(
-        sql, params
-    ):
+    for part, pk, title, text, skip_reason, state, outcome, at, due_on, *names in rows:
         by = _staff(*names[:4])
         if part == 1:
             note = _read(Note, id=pk, person_id=person.pk, text=text, created_at=written_at(at))

@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 
 from keepwarm.audit.concurrency import VersionField
 from keepwarm.care.forms import UserChoiceField, team
-from keepwarm.lib.bulk import fetch_all
+from keepwarm.lib.bulk import fetch_each
 from keepwarm.lib.phones import InvalidPhone, display_phone, normalise_phone
 from keepwarm.lib.widgets import DateInput
 from keepwarm.people.models import Company, Note, Person, Role
@@ -246,8 +246,9 @@ def role_company_names(person: Person) -> list[str]:
     A list of suggestions, not a <select> of every company: an agency has thousands, which
     made the person page 263 KB and ~1 s to render.
     """
-    own = fetch_all(_OWN_COMPANIES, [person.pk] * 3)
-    latest = fetch_all(_LATEST_COMPANIES, [ROLE_COMPANIES_OFFERED])
+    own, latest = fetch_each(
+        [(_OWN_COMPANIES, [person.pk] * 3), (_LATEST_COMPANIES, [ROLE_COMPANIES_OFFERED])]
+    )
     return list(dict.fromkeys(name for (name,) in [*own, *latest]))
 
 
