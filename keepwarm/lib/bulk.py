@@ -691,7 +691,10 @@ def _wrapped(db: Any, execute: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _rows_of(cursor: Any) -> list[tuple[Any, ...]]:
-    return list(cursor.fetchall()) if cursor.description else []
+    # Whether the statement returns rows, from its result's column count: `description`
+    # builds a Column object for each column each time it is read.
+    result = cursor.pgresult
+    return list(cursor.fetchall()) if result is not None and result.nfields else []
 
 
 _NEVER_BY_COUNT = 2**31 - 1
