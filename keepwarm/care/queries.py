@@ -363,7 +363,7 @@ def _due_call(
 
 
 def due_call_of(t: Touchpoint) -> DueCall:
-    """A planned touchpoint as `upcoming_for` reads it, as Today's rows show it."""
+    """A planned touchpoint as `person_page_reads` reads it, as Today's rows show it."""
     placement = t.placement
     return DueCall(
         pk=t.pk,
@@ -1446,32 +1446,57 @@ _DUE_CALLS = (
 )
 
 
-def upcoming_for(user: User, person: Person, *, limit: int) -> list[Touchpoint]:
-    """The next `limit` planned touchpoints with `person` that `user` may see (as
-    `touchpoints_of`), earliest due first, as instances of what Coming up shows."""
-    return _planned(user, person, which="", limit=" LIMIT %s", params=[limit])
+class PersonPage(NamedTuple):
+    """What the person page lists of a person, besides its timeline."""
+
+    placements: list[Placement]  # theirs and those they hire for, newest start first
+    upcoming: list[Touchpoint]  # the next planned touchpoints, earliest due first
+    due_calls: list[Touchpoint]  # `due_calls_for`, as the log form shows them
+    roles: list[Role]  # latest first
+    consents: list[Consent]  # newest first; none read for an erased person
 
 
-def due_calls_listed(user: User, person: Person, *, today: dt.date) -> list[Touchpoint]:
-    """`due_calls_for` for a page that shows them (the person page's log form): instances
-    of what Coming up shows of each, read by a statement written once. A form that
-    completes one reads them through `due_calls_for`."""
+def person_page_reads(user: User, person: Person, *, today: dt.date, upcoming: int) -> PersonPage:
+    """What the person page lists of `person`, as far as `user` may see, each read by a
+    statement written once, all sent together (one round trip on PostgreSQL, where the
+    page waited for each in turn). A form that completes a due call reads them through
+    `due_calls_for`."""
     assert SENT_BY_WORKER == ("email", "questionnaire")
     day = connection.ops.adapt_datefield_value(today)
-    return _planned(user, person, which=_DUE_CALLS, limit="", params=[day])
+    statements = [
+        _placements_statement(user, person),
+        _planned_statement(user, person, which="", limit=" LIMIT %s", params=[upcoming]),
+        _planned_statement(user, person, which=_DUE_CALLS, limit="", params=[day]),
+        (_with_tables(_ROLES), [person.pk]),
+    ]
+    if not person.erased_at:
+        statements.append(_consents_statement(person))
+    placements, planned, due, roles, *consents = fetch_each(statements)
+    return PersonPage(
+        placements=_placements(placements),
+        upcoming=_planned(person, planned),
+        due_calls=_planned(person, due),
+        roles=_roles(person, roles),
+        consents=_consents(consents[0]) if consents else [],
+    )
 
 
-def _planned(
+def _planned_statement(
     user: User, person: Person, *, which: str, limit: str, params: list[Any]
-) -> list[Touchpoint]:
-    """`person`'s planned touchpoints that `user` may see, as _PLANNED reads them."""
+) -> tuple[str, list[Any]]:
+    """`person`'s planned touchpoints that `user` may see (as `touchpoints_of`), earliest
+    due first, as _PLANNED reads them."""
     seen, owners = _seen_touchpoints(user, person)
     sql = _with_tables(_PLANNED, seen=seen, which=which, limit=limit)
-    params = [person.pk, Touchpoint.State.PLANNED.value, *owners, *params]
+    return sql, [person.pk, Touchpoint.State.PLANNED.value, *owners, *params]
+
+
+def _planned(person: Person, rows: list[tuple[Any, ...]]) -> list[Touchpoint]:
+    """The rows of `_planned_statement` as instances of what Coming up shows."""
     due_day, first_due_day = read_as(Touchpoint, "due_on"), read_as(Touchpoint, "first_due_on")
     failed_at = read_as(Person, "email_failed_at")
     found = []
-    for row in fetch_all(sql, params):
+    for row in rows:
         pk, placement_id, owner_id, kind, audience, title, due_on, state, outcome = row[:9]
         touchpoint = _read(
             Touchpoint,
@@ -1542,19 +1567,23 @@ _PERSON_PLACEMENTS = (
 )
 
 
-def person_placements(user: User, person: Person) -> list[Placement]:
+def _placements_statement(user: User, person: Person) -> tuple[str, list[Any]]:
     """`person`'s placements and those they are hiring manager for that `user` may open
-    (`visible_placements`), newest start first. Each is an instance of the columns above
-    (any other is read on first use, as with `.only()`), with its person's name, its
-    company's name and its owner's names."""
+    (`visible_placements`), newest start first."""
     params: list[Any] = [person.pk, person.pk]
     owners = ""
     if not user.sees_whole_team:
         owners = f" AND p.owner_id {AMONG_IDS[connection.vendor]}"
         params.append(ids_param([user.pk, *covered_owner_ids(user)]))
-    sql = _with_tables(_PERSON_PLACEMENTS, owners=owners)
+    return _with_tables(_PERSON_PLACEMENTS, owners=owners), params
+
+
+def _placements(rows: list[tuple[Any, ...]]) -> list[Placement]:
+    """The rows of `_placements_statement`, each an instance of the columns above (any
+    other is read on first use, as with `.only()`), with its person's name, its company's
+    name and its owner's names."""
     found = []
-    for row in fetch_all(sql, params):
+    for row in rows:
         pk, person_id, company_id, owner_id, role_title, start_date, status = row[:7]
         placement = _read(
             Placement,
@@ -1585,13 +1614,11 @@ _ROLES = (
 )
 
 
-def roles_of(person: Person) -> list[Role]:
-    """`person`'s roles over time, latest first, as instances of what the page shows."""
+def _roles(person: Person, rows: list[tuple[Any, ...]]) -> list[Role]:
+    """`person`'s roles over time (_ROLES), latest first, as instances of what the page shows."""
     started_on, ended_on = read_as(Role, "started_on"), read_as(Role, "ended_on")
     found = []
-    for pk, kind, title, started, ended, company_id, company_name in fetch_all(
-        _with_tables(_ROLES), [person.pk]
-    ):
+    for pk, kind, title, started, ended, company_id, company_name in rows:
         role = _read(
             Role,
             id=pk,
@@ -1619,12 +1646,16 @@ _CONSENTS = (
 )
 
 
-def consents_of(person: Person) -> list[Consent]:
-    """`person`'s consent records, newest first, as the person page's consent card shows them."""
-    sql = _with_tables(_CONSENTS, consent_columns=_columns(Consent, "k"))
+def _consents_statement(person: Person) -> tuple[str, list[Any]]:
+    return _with_tables(_CONSENTS, consent_columns=_columns(Consent, "k")), [person.pk]
+
+
+def _consents(rows: list[tuple[Any, ...]]) -> list[Consent]:
+    """`person`'s consent records (_CONSENTS), newest first, as the person page's consent
+    card shows them."""
     width = len(Consent._meta.concrete_fields)
     found = []
-    for row in fetch_all(sql, [person.pk]):
+    for row in rows:
         consent = _whole(Consent, list(row[:width]))
         consent.recorded_by = _staff(*row[width:])
         found.append(consent)

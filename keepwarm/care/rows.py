@@ -74,7 +74,7 @@ def upcoming_rows_html(
     covering_ids: set[int],
     next_param: str,
 ) -> SafeString:
-    """A person's Coming up (planned touchpoints read by queries.upcoming_for), as Today
+    """A person's Coming up (planned touchpoints read by queries.person_page_reads), as Today
     writes its calls: a check-in email or questionnaire says who sends it instead."""
     here, links = escape(next_param), _links()
     return mark_safe(  # noqa: S308 (every value escaped)

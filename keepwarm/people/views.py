@@ -143,12 +143,9 @@ def people(request: HttpRequest) -> HttpResponse:
 
 def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[str, Any]:
     user = user_of(request)
-    placements = queries.person_placements(user, person)
-    # A list, not a sliced QuerySet: the page asks for `upcoming.0` (the call button) before
-    # it loops, and indexing an unevaluated QuerySet is a query of its own.
-    upcoming = queries.upcoming_for(user, person, limit=8)
     day = timezone.localdate()
-    roles = queries.roles_of(person)
+    listed = queries.person_page_reads(user, person, today=day, upcoming=8)
+    placements, upcoming, roles = listed.placements, listed.upcoming, listed.roles
     who = queries.looks_after(person, day=day)
     covering = covering_ids(user, day)
     return {
@@ -157,7 +154,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         "who_does_what": queries.who_does_what(person, who, user=user),
         "off_limits_until": off_limits([person.pk], today=day).get(person.pk),
         "roles": roles,
-        "consents": [] if person.erased_at else queries.consents_of(person),
+        "consents": listed.consents,
         "has_personal_page": any(
             r.kind in (Role.Kind.PLACED, Role.Kind.CLIENT_CONTACT) for r in roles
         ),
@@ -180,7 +177,7 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
         or LogCallForm(
             placements=[p for p in placements if p.person_id == person.pk],
             # What it shows of each call it completes; a POST reads them whole, to complete one.
-            due=queries.due_calls_listed(user, person, today=day),
+            due=listed.due_calls,
             today=day,
         ),
         "note_form": forms.get("note_form") or NoteForm(),
