@@ -32,6 +32,7 @@ from keepwarm.people.models import (
     rag_after,
 )
 from keepwarm.placements.models import Placement
+from keepwarm.placements.queries import off_limits_from, off_limits_statement
 
 if TYPE_CHECKING:
     # The timeline reads messages and answers through the person's reverse relations;
@@ -698,9 +699,16 @@ def live_placement(person: Person) -> Placement | None:
     """The person's current placement (not ended, not left) as the placed candidate, else
     the latest current one they are hiring manager for: whoever owns it looks after them.
     Read are its person, hiring manager, start, company's name and owner (whole)."""
+    return _live_placement(fetch_all(*_live_placement_statement(person)))
+
+
+def _live_placement_statement(person: Person) -> tuple[str, list[Any]]:
     ended = ", ".join(["%s"] * len(Placement.ENDED))
     sql = _with_tables(_LIVE_PLACEMENT, owner=_columns(User, "u"), ended=ended)
-    rows = fetch_all(sql, [person.pk, person.pk, *Placement.ENDED, person.pk])
+    return sql, [person.pk, person.pk, *Placement.ENDED, person.pk]
+
+
+def _live_placement(rows: list[tuple[Any, ...]]) -> Placement | None:
     if not rows:
         return None
     pk, person_id, manager_id, start_date, company_id, company_name, *owner = rows[0]
@@ -802,8 +810,10 @@ def looks_after(person: Person, *, day: dt.date | None = None) -> LooksAfter:
     calls ask here (lists through `looked_after_by`); alerts follow the same cover chain
     (`stand_in_id`). Today and handover agree by construction: a new placement brings the
     person's planned calls to its owner, and handing the placement over moves them on."""
-    day = day or timezone.localdate()
-    placement = live_placement(person)
+    return _looks_after(person, live_placement(person), day=day or timezone.localdate())
+
+
+def _looks_after(person: Person, placement: Placement | None, *, day: dt.date) -> LooksAfter:
     owner = placement.owner if placement is not None else person.owner
     if owner is None:
         return LooksAfter(owner=None, placement=placement)
@@ -1454,6 +1464,8 @@ class PersonPage(NamedTuple):
     due_calls: list[Touchpoint]  # `due_calls_for`, as the log form shows them
     roles: list[Role]  # latest first
     consents: list[Consent]  # newest first; none read for an erased person
+    who: LooksAfter  # `looks_after`
+    off_limits_until: dt.date | None  # `off_limits`
 
 
 def person_page_reads(user: User, person: Person, *, today: dt.date, upcoming: int) -> PersonPage:
@@ -1468,16 +1480,20 @@ def person_page_reads(user: User, person: Person, *, today: dt.date, upcoming: i
         _planned_statement(user, person, which="", limit=" LIMIT %s", params=[upcoming]),
         _planned_statement(user, person, which=_DUE_CALLS, limit="", params=[day]),
         (_with_tables(_ROLES), [person.pk]),
+        _live_placement_statement(person),
+        off_limits_statement([person.pk], today=today),
     ]
     if not person.erased_at:
         statements.append(_consents_statement(person))
-    placements, planned, due, roles, *consents = fetch_each(statements)
+    placements, planned, due, roles, live, barred, *consents = fetch_each(statements)
     return PersonPage(
         placements=_placements(placements),
         upcoming=_planned(person, planned),
         due_calls=_planned(person, due),
         roles=_roles(person, roles),
         consents=_consents(consents[0]) if consents else [],
+        who=_looks_after(person, _live_placement(live), day=today),
+        off_limits_until=off_limits_from(barred, today=today).get(person.pk),
     )
 
 

@@ -44,7 +44,6 @@ from keepwarm.people.forms import (
 from keepwarm.people.models import Company, Person, Role
 from keepwarm.people.rows import person_rows, rows_html
 from keepwarm.placements.models import Placement
-from keepwarm.placements.queries import off_limits
 
 PAGE_SIZE = 50
 # People with a personal page (keepwarm.portal): those we placed, and client contacts.
@@ -146,13 +145,13 @@ def _person_context(request: HttpRequest, person: Person, **forms: Any) -> dict[
     day = timezone.localdate()
     listed = queries.person_page_reads(user, person, today=day, upcoming=8)
     placements, upcoming, roles = listed.placements, listed.upcoming, listed.roles
-    who = queries.looks_after(person, day=day)
+    who = listed.who
     covering = covering_ids(user, day)
     return {
         "person": person,
         "who": who,
         "who_does_what": queries.who_does_what(person, who, user=user),
-        "off_limits_until": off_limits([person.pk], today=day).get(person.pk),
+        "off_limits_until": listed.off_limits_until,
         "roles": roles,
         "consents": listed.consents,
         "has_personal_page": any(

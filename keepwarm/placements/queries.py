@@ -36,11 +36,10 @@ def off_limits(person_ids: Iterable[int] | QuerySet[Any], *, today: dt.date) -> 
     """The people of `person_ids` who are off-limits on `today` (in a live placement's
     guarantee or first months), with the last day they are: never offered as ready to move,
     never matched to a vacancy. One query, whatever their number."""
-    months = settings.KEEPWARM_OFF_LIMITS_MONTHS
-    # A settled placement's guarantee is over: only its first months can still hold, so
-    # the database leaves out the settled placements older than that (most of them).
-    settled_after = add_months(today, -months)
     if isinstance(person_ids, QuerySet):
+        # A settled placement's guarantee is over: only its first months can still hold,
+        # so the database leaves out the settled placements older than that (most).
+        settled_after = add_months(today, -settings.KEEPWARM_OFF_LIMITS_MONTHS)
         live = Placement.objects.filter(person_id__in=person_ids, left_on__isnull=True).filter(
             Q(status__in=Placement.ACTIVE)
             | Q(status=Placement.Status.SETTLED, start_date__gt=settled_after)
@@ -51,20 +50,30 @@ def off_limits(person_ids: Iterable[int] | QuerySet[Any], *, today: dt.date) -> 
     else:
         # A list (one person's page asks on every visit): a statement written once,
         # prepared on PostgreSQL, where the ORM compiled the same filter each time.
-        rows = fetch_all(
-            _LIVE_SQL.format(
-                table=connection.ops.quote_name(Placement._meta.db_table),
-                ids=AMONG_IDS[connection.vendor],
-                active=", ".join(["%s"] * len(Placement.ACTIVE)),
-                plain="+" if connection.vendor == "sqlite" else "",
-            ),
-            [
-                ids_param(person_ids),
-                *(status.value for status in Placement.ACTIVE),
-                Placement.Status.SETTLED.value,
-                connection.ops.adapt_datefield_value(settled_after),
-            ],
-        )
+        rows = fetch_all(*off_limits_statement(person_ids, today=today))
+    return off_limits_from(rows, today=today)
+
+
+def off_limits_statement(person_ids: Iterable[int], *, today: dt.date) -> tuple[str, list[Any]]:
+    """`off_limits`'s statement for a list of people, for a page that sends it with others."""
+    months = settings.KEEPWARM_OFF_LIMITS_MONTHS
+    sql = _LIVE_SQL.format(
+        table=connection.ops.quote_name(Placement._meta.db_table),
+        ids=AMONG_IDS[connection.vendor],
+        active=", ".join(["%s"] * len(Placement.ACTIVE)),
+        plain="+" if connection.vendor == "sqlite" else "",
+    )
+    return sql, [
+        ids_param(person_ids),
+        *(status.value for status in Placement.ACTIVE),
+        Placement.Status.SETTLED.value,
+        connection.ops.adapt_datefield_value(add_months(today, -months)),
+    ]
+
+
+def off_limits_from(rows: Iterable[Sequence[Any]], *, today: dt.date) -> dict[int, dt.date]:
+    """The rows of `off_limits_statement` (or its QuerySet form) as `off_limits` answers."""
+    months = settings.KEEPWARM_OFF_LIMITS_MONTHS
     found: dict[int, dt.date] = {}
     for person_id, start, length, unit, status in rows:
         until = _Live(start, length, unit, status).off_limits_until(months)
