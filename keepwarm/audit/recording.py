@@ -193,20 +193,82 @@ def record(
 ) -> AuditEntry:
     actor = current_actor()
     _recorded.set(True)
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor=actor.user,
+        actor_name=actor.name,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:200],
+        person_id=person_id,
+        changes=changes or {},
+        path=actor.path[:300],
+        ip=actor.ip,
+    )
+    if _asynchronous_read(action):
+        _write_in_one_round_trip(entry)
+        return entry
     with _written_for(action):
-        return AuditEntry.objects.create(
-            at=timezone.now(),
-            actor=actor.user,
-            actor_name=actor.name,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            object_repr=object_repr[:200],
-            person_id=person_id,
-            changes=changes or {},
-            path=actor.path[:300],
-            ip=actor.ip,
+        entry.save()
+    return entry
+
+
+def _asynchronous_read(action: str) -> bool:
+    """Whether an entry of `action` gets read_log_transaction's asynchronous commit."""
+    connection = transaction.get_connection()
+    return (
+        action in READ_ACTIONS
+        and not connection.in_atomic_block
+        and connection.vendor == "postgresql"
+        and not settings.KEEPWARM_DURABLE_READ_LOG
+    )
+
+
+def _write_in_one_round_trip(entry: AuditEntry) -> None:
+    """read_log_transaction's transaction for one entry, sent as one script: the page that
+    records it (every page about one person) waited for BEGIN, SET LOCAL, the INSERT and
+    COMMIT in turn. Its values are bound by psycopg's client-side cursor, as Django's own
+    cursor binds every statement."""
+    import psycopg  # only on PostgreSQL
+
+    connection = transaction.get_connection()
+    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in fields]
+    insert = _ENTRY_INSERT.format(
+        table=connection.ops.quote_name(AuditEntry._meta.db_table),
+        columns=", ".join(connection.ops.quote_name(f.column) for f in fields),
+        values=", ".join(["%s"] * len(fields)),
+    )
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.ClientCursor(connection.connection) as cursor:
+        script = (
+            f"BEGIN; SET LOCAL synchronous_commit TO OFF; {cursor.mogrify(insert, values)}; COMMIT"
         )
+
+        def run(sql: str, params: Any, many: bool, context: dict[str, Any]) -> None:
+            try:
+                cursor.execute(sql)
+            except Exception:
+                # The script stops at the statement that failed, inside its transaction.
+                cursor.execute("ROLLBACK")
+                raise
+
+        execute: Callable[..., None] = run
+        for wrapper in reversed(connection.execute_wrappers):  # as Django's cursor is watched
+            execute = functools.partial(wrapper, execute)
+        execute(script, None, False, {"connection": connection, "cursor": cursor})
+        # The INSERT's id comes after BEGIN's and SET LOCAL's results.
+        while not (cursor.pgresult is not None and cursor.pgresult.nfields):
+            if not cursor.nextset():
+                raise RuntimeError("the audit entry's INSERT returned no id")
+        [(entry.pk,)] = cursor.fetchall()
+    entry._state.adding = False
+    entry._state.db = connection.alias
+
+
+_ENTRY_INSERT = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id"
 
 
 def record_for(action: str, obj: models.Model, **extra: Any) -> AuditEntry:
