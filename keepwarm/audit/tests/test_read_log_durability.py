@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import ApiToken
 from keepwarm.audit.models import AuditEntry
-from keepwarm.audit.recording import record_read
+from keepwarm.audit.recording import record, record_read
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.conftest import Cast
 from keepwarm.people.models import Person
@@ -136,3 +136,24 @@ def test_an_operator_can_keep_every_view_durable(cast: Cast, commit_modes: None)
     assert client.get(reverse("today")).status_code == 200
 
     assert set(written_since()) == {("viewed", "people.person", "on")}
+
+
+def test_a_read_entry_written_at_once_keeps_what_it_records_exactly(commit_modes: None) -> None:
+    # The entry goes as one script with its values bound in it: quotes, percent signs and
+    # placeholders in a name or a path are the entry's text, nothing else.
+    odd = "O'Brien 100% %s %(x)s; DROP TABLE x; --"
+    entry = record(
+        AuditEntry.Action.VIEWED,
+        object_type="people.person",
+        object_id=7,
+        object_repr=odd,
+        person_id=7,
+        changes={"note": [None, odd]},
+    )
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert (stored.object_repr, stored.changes, stored.object_id) == (
+        odd,
+        {"note": [None, odd]},
+        "7",
+    )
+    assert written_since() == [("viewed", "people.person", "off")]
