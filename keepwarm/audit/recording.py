@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
-from keepwarm.lib.bulk import as_json, insert_rows, insert_select
+from keepwarm.lib.bulk import as_json, insert_rows, insert_select, watched
 
 
 @dataclass(frozen=True)
@@ -220,9 +220,12 @@ def _asynchronous_read(action: str) -> bool:
     return (
         action in READ_ACTIONS
         and not connection.in_atomic_block
-        and connection.vendor == "postgresql"
-        and not settings.KEEPWARM_DURABLE_READ_LOG
+        and _reads_commit_asynchronously(connection)
     )
+
+
+def _reads_commit_asynchronously(connection: Any) -> bool:
+    return connection.vendor == "postgresql" and not settings.KEEPWARM_DURABLE_READ_LOG
 
 
 def _write_in_one_round_trip(entry: AuditEntry) -> None:
@@ -255,10 +258,8 @@ def _write_in_one_round_trip(entry: AuditEntry) -> None:
                 cursor.execute("ROLLBACK")
                 raise
 
-        execute: Callable[..., None] = run
-        for wrapper in reversed(connection.execute_wrappers):  # as Django's cursor is watched
-            execute = functools.partial(wrapper, execute)
-        execute(script, None, False, {"connection": connection, "cursor": cursor})
+        # Through the connection's execute wrappers, as Django's own cursor is watched.
+        watched(connection, run)(script, None, False, {"connection": connection, "cursor": cursor})
         # The INSERT's id comes after BEGIN's and SET LOCAL's results.
         while not (cursor.pgresult is not None and cursor.pgresult.nfields):
             if not cursor.nextset():
@@ -364,7 +365,7 @@ def read_log_transaction() -> Iterator[None]:
     connection = transaction.get_connection()
     assert not connection.in_atomic_block, "read entries in a caller's transaction join it"
     with transaction.atomic():
-        if connection.vendor == "postgresql" and not settings.KEEPWARM_DURABLE_READ_LOG:
+        if _reads_commit_asynchronously(connection):
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         yield

@@ -669,13 +669,13 @@ def fetch_each(
         # libpq may be older): then the statements go one by one.
         if len(statements) == 1 or not psycopg.Pipeline.is_supported():
             return [
-                list(_wrapped(db, run)(sql, params, False, context)) for sql, params in statements
+                list(watched(db, run)(sql, params, False, context)) for sql, params in statements
             ]
         cursors: list[Any] = []
         try:
             with raw.pipeline() as pipeline:
                 for sql, params in statements:
-                    cursors.append(_wrapped(db, send)(sql, params, False, context))
+                    cursors.append(watched(db, send)(sql, params, False, context))
                 pipeline.sync()
                 return [_rows_of(cursor) for cursor in cursors]
         finally:
@@ -683,7 +683,7 @@ def fetch_each(
                 cursor.close()
 
 
-def _wrapped(db: Any, execute: Callable[..., Any]) -> Callable[..., Any]:
+def watched(db: Any, execute: Callable[..., Any]) -> Callable[..., Any]:
     """`execute` inside the connection's execute wrappers, as Django's cursor calls them."""
     for wrapper in reversed(db.execute_wrappers):
         execute = partial(wrapper, execute)
