@@ -6,11 +6,11 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import DEFERRED, F, Model, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, Model, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.http import Http404
@@ -20,7 +20,15 @@ from django.utils import timezone
 from keepwarm.accounts.models import User
 from keepwarm.care.models import SENT_BY_WORKER, Kind, Touchpoint
 from keepwarm.care.services import covering_for, stand_in_id
-from keepwarm.lib.bulk import AMONG_IDS, fetch_all, fetch_each, ids_param, read_as
+from keepwarm.lib.bulk import (
+    AMONG_IDS,
+    Reading,
+    fetch_all,
+    fetch_each,
+    ids_param,
+    read_as,
+    read_instance,
+)
 from keepwarm.lib.memo import remembered
 from keepwarm.people.models import (
     Company,
@@ -712,7 +720,7 @@ def _live_placement(rows: list[tuple[Any, ...]]) -> Placement | None:
     if not rows:
         return None
     pk, person_id, manager_id, start_date, company_id, company_name, *owner = rows[0]
-    placement = _read(
+    placement = read_instance(
         Placement,
         id=pk,
         person_id=person_id,
@@ -720,7 +728,7 @@ def _live_placement(rows: list[tuple[Any, ...]]) -> Placement | None:
         start_date=read_as(Placement, "start_date")(start_date),
         company_id=company_id,
     )
-    placement.company = _read(Company, id=company_id, name=company_name)
+    placement.company = read_instance(Company, id=company_id, name=company_name)
     placement.owner = _whole(User, owner)
     return placement
 
@@ -777,18 +785,25 @@ _HIRES = (
 )
 
 
-def who_does_what(person: Person, who: LooksAfter, *, user: User) -> list[tuple[User, str]]:
+def _hires_statement(person: Person) -> tuple[str, list[Any]]:
+    """The live placements `person` is hiring manager for, with who placed whom."""
+    active = ", ".join(["%s"] * len(Placement.ACTIVE))
+    return _with_tables(_HIRES, active=active), [person.pk, *Placement.ACTIVE]
+
+
+def who_does_what(
+    person: Person, who: LooksAfter, hires: list[tuple[Any, ...]], *, user: User
+) -> list[tuple[User, str]]:
     """Each consultant with a part in `person`'s care and what it is, when more than one
     has (the person page says so): whoever looks after them, the record's owner, and the
-    owners of placements they are hiring manager for (named only as far as `user` may see)."""
+    owners of the placements they are hiring manager for (`hires`, the rows of
+    `_hires_statement`; named only as far as `user` may see)."""
     parts: dict[User, list[str]] = {}
     if who.owner is not None:
         where = f" (placement at {who.placement.company.name})" if who.placement else ""
         parts[who.owner] = [f"looks after them{where}: calls, alerts, referrals, readiness"]
     if person.owner is not None and person.owner != who.owner:
         parts.setdefault(person.owner, []).append("owns the record")
-    active = ", ".join(["%s"] * len(Placement.ACTIVE))
-    hires = fetch_all(_with_tables(_HIRES, active=active), [person.pk, *Placement.ACTIVE])
     # A colleague's placement is named only to those who may open it (visible_placements).
     owners = set() if user.sees_whole_team else {user.pk, *covered_owner_ids(user)}
     for _pk, owner_id, first_name, last_name, *owner_names in hires:
@@ -796,7 +811,7 @@ def who_does_what(person: Person, who: LooksAfter, *, user: User) -> list[tuple[
             continue
         seen = user.sees_whole_team or owner_id in owners
         hire = f"{first_name} {last_name}".strip() if seen else "someone placed"
-        owner = _staff(owner_id, *owner_names)
+        owner = read_staff(owner_id, *owner_names)
         assert owner is not None  # every placement has an owner
         parts.setdefault(owner, []).append(f"their hiring of {hire}")
     if len(parts) < 2:
@@ -1237,19 +1252,26 @@ _TIMELINE_RESPONSES = (
 
 
 def timeline_for(person: Person, *, user: User) -> list[TimelineEntry]:
+    """`timeline_reading` read on its own."""
+    return timeline_reading(person, user=user).read()
+
+
+def timeline_reading(person: Person, *, user: User) -> Reading[list[TimelineEntry]]:
     """What has happened with `person`, as far as `user` may see: touchpoints (not the
     still-planned ones), messages, notes and questionnaire answers, newest first. Those
     belonging to a placement `user` may not open (a shared hiring manager's calls about
     a colleague's placement) are left out. Three statements, and the answers only when
     someone answered."""
-    # The three statements in one round trip on PostgreSQL: a person page waits for each.
-    done_rows, message_rows, answer_rows = fetch_each(
-        [
-            _done_and_notes_statement(person, user),
-            _messages_statement(person, user),
-            _answers_statement(person, user),
-        ]
-    )
+    statements = [
+        _done_and_notes_statement(person, user),
+        _messages_statement(person, user),
+        _answers_statement(person, user),
+    ]
+    return Reading(statements, partial(_timeline, person))
+
+
+def _timeline(person: Person, rows: list[list[tuple[Any, ...]]]) -> list[TimelineEntry]:
+    done_rows, message_rows, answer_rows = rows
     touchpoints, notes = _done_and_notes(person, done_rows)
     entries = [
         TimelineEntry(
@@ -1324,7 +1346,7 @@ def _messages_to(person: Person, rows: list[tuple[Any, ...]]) -> list[OutboxMess
     fills, fields = read_as(message, "fills"), read_as(template, "fields")
     found: list[Any] = []
     for pk, subject, body_text, state, sent, created, template_id, filled, body, names in rows:
-        m: Any = _read(
+        m: Any = read_instance(
             message,
             id=pk,
             person_id=person.pk,
@@ -1337,7 +1359,9 @@ def _messages_to(person: Person, rows: list[tuple[Any, ...]]) -> list[OutboxMess
             fills=fills(filled),
         )
         if template_id is not None:
-            m.template = _read(template, id=template_id, body_text=body, fields=fields(names))
+            m.template = read_instance(
+                template, id=template_id, body_text=body, fields=fields(names)
+            )
         found.append(m)
     return found
 
@@ -1359,14 +1383,14 @@ def _answered_by(person: Person, rows: list[tuple[Any, ...]]) -> list[Response]:
     submitted_at = read_as(response, "submitted_at")
     found: list[Any] = []
     for pk, submitted, questionnaire_id, name in rows:
-        r: Any = _read(
+        r: Any = read_instance(
             response,
             id=pk,
             person_id=person.pk,
             submitted_at=submitted_at(submitted),
             questionnaire_id=questionnaire_id,
         )
-        r.questionnaire = _read(questionnaire, id=questionnaire_id, name=name)
+        r.questionnaire = read_instance(questionnaire, id=questionnaire_id, name=name)
         found.append(r)
     if found:
         prefetch_related_objects(found, "answers__question")
@@ -1394,13 +1418,15 @@ def _done_and_notes(
     touchpoints: list[Touchpoint] = []
     notes: list[Note] = []
     for part, pk, title, text, skip_reason, state, outcome, at, due_on, *names in rows:
-        by = _staff(*names[:4])
+        by = read_staff(*names[:4])
         if part == 1:
-            note = _read(Note, id=pk, person_id=person.pk, text=text, created_at=written_at(at))
+            note = read_instance(
+                Note, id=pk, person_id=person.pk, text=text, created_at=written_at(at)
+            )
             note.author = by
             notes.append(note)
             continue
-        touchpoint = _read(
+        touchpoint = read_instance(
             Touchpoint,
             id=pk,
             person_id=person.pk,
@@ -1414,7 +1440,7 @@ def _done_and_notes(
         )
         assert by is not None  # every touchpoint has an owner (the join is an inner one)
         touchpoint.owner = by
-        touchpoint.done_by = _staff(*names[4:])
+        touchpoint.done_by = read_staff(*names[4:])
         touchpoints.append(touchpoint)
     # In the order the ORM's two queries gave them: the timeline's sort keeps it for
     # entries of the same moment.
@@ -1465,14 +1491,17 @@ class PersonPage(NamedTuple):
     roles: list[Role]  # latest first
     consents: list[Consent]  # newest first; none read for an erased person
     who: LooksAfter  # `looks_after`
+    who_does_what: list[tuple[User, str]]  # `who_does_what`
     off_limits_until: dt.date | None  # `off_limits`
 
 
-def person_page_reads(user: User, person: Person, *, today: dt.date, upcoming: int) -> PersonPage:
+def person_page_reading(
+    user: User, person: Person, *, today: dt.date, upcoming: int
+) -> Reading[PersonPage]:
     """What the person page lists of `person`, as far as `user` may see, each read by a
-    statement written once, all sent together (one round trip on PostgreSQL, where the
-    page waited for each in turn). A form that completes a due call reads them through
-    `due_calls_for`."""
+    statement written once, for the view to send with its other parts' (one round trip on
+    PostgreSQL, where the page waited for each in turn). A form that completes a due call
+    reads them through `due_calls_for`."""
     assert SENT_BY_WORKER == ("email", "questionnaire")
     day = connection.ops.adapt_datefield_value(today)
     statements = [
@@ -1482,19 +1511,26 @@ def person_page_reads(user: User, person: Person, *, today: dt.date, upcoming: i
         (_with_tables(_ROLES), [person.pk]),
         _live_placement_statement(person),
         off_limits_statement([person.pk], today=today),
+        _hires_statement(person),
     ]
     if not person.erased_at:
         statements.append(_consents_statement(person))
-    placements, planned, due, roles, live, barred, *consents = fetch_each(statements)
-    return PersonPage(
-        placements=_placements(placements),
-        upcoming=_planned(person, planned),
-        due_calls=_planned(person, due),
-        roles=_roles(person, roles),
-        consents=_consents(consents[0]) if consents else [],
-        who=_looks_after(person, _live_placement(live), day=today),
-        off_limits_until=off_limits_from(barred, today=today).get(person.pk),
-    )
+
+    def make(rows: list[list[tuple[Any, ...]]]) -> PersonPage:
+        placements, planned, due, roles, live, barred, hires, *consents = rows
+        who = _looks_after(person, _live_placement(live), day=today)
+        return PersonPage(
+            placements=_placements(placements),
+            upcoming=_planned(person, planned),
+            due_calls=_planned(person, due),
+            roles=_roles(person, roles),
+            consents=_consents(consents[0]) if consents else [],
+            who=who,
+            who_does_what=who_does_what(person, who, hires, user=user),
+            off_limits_until=off_limits_from(barred, today=today).get(person.pk),
+        )
+
+    return Reading(statements, make)
 
 
 def _planned_statement(
@@ -1514,7 +1550,7 @@ def _planned(person: Person, rows: list[tuple[Any, ...]]) -> list[Touchpoint]:
     found = []
     for row in rows:
         pk, placement_id, owner_id, kind, audience, title, due_on, state, outcome = row[:9]
-        touchpoint = _read(
+        touchpoint = read_instance(
             Touchpoint,
             id=pk,
             person_id=person.pk,
@@ -1531,7 +1567,7 @@ def _planned(person: Person, rows: list[tuple[Any, ...]]) -> list[Touchpoint]:
             attempts=row[11],
             first_due_on=first_due_day(row[12]),
         )
-        touchpoint.person = _read(
+        touchpoint.person = read_instance(
             Person,
             id=person.pk,
             first_name=row[13],
@@ -1541,21 +1577,23 @@ def _planned(person: Person, rows: list[tuple[Any, ...]]) -> list[Touchpoint]:
         )
         touchpoint.placement = None
         if placement_id is not None:
-            placement = _read(Placement, id=placement_id, company_id=row[17], role_title=row[18])
-            placement.company = _read(Company, id=row[17], name=row[19])
+            placement = read_instance(
+                Placement, id=placement_id, company_id=row[17], role_title=row[18]
+            )
+            placement.company = read_instance(Company, id=row[17], name=row[19])
             touchpoint.placement = placement
-        touchpoint.owner = _read(
+        touchpoint.owner = read_instance(
             User, id=owner_id, first_name=row[20], last_name=row[21], username=row[22]
         )
         found.append(touchpoint)
     return found
 
 
-def _staff(pk: int | None, first_name: str, last_name: str, username: str) -> User | None:
-    """Who did or wrote something, as the timeline names them."""
+def read_staff(pk: int | None, first_name: str, last_name: str, username: str) -> User | None:
+    """Who did or wrote something, as a page names them (read by hand with the rows)."""
     if pk is None:
         return None
-    return _read(User, id=pk, first_name=first_name, last_name=last_name, username=username)
+    return read_instance(User, id=pk, first_name=first_name, last_name=last_name, username=username)
 
 
 def _answer_summary(response: Response) -> str:
@@ -1601,7 +1639,7 @@ def _placements(rows: list[tuple[Any, ...]]) -> list[Placement]:
     found = []
     for row in rows:
         pk, person_id, company_id, owner_id, role_title, start_date, status = row[:7]
-        placement = _read(
+        placement = read_instance(
             Placement,
             id=pk,
             person_id=person_id,
@@ -1613,9 +1651,9 @@ def _placements(rows: list[tuple[Any, ...]]) -> list[Placement]:
             guarantee_length=row[7],
             guarantee_unit=row[8],
         )
-        placement.person = _read(Person, id=person_id, first_name=row[9], last_name=row[10])
-        placement.company = _read(Company, id=company_id, name=row[11])
-        placement.owner = _read(
+        placement.person = read_instance(Person, id=person_id, first_name=row[9], last_name=row[10])
+        placement.company = read_instance(Company, id=company_id, name=row[11])
+        placement.owner = read_instance(
             User, id=owner_id, first_name=row[12], last_name=row[13], username=row[14]
         )
         found.append(placement)
@@ -1635,7 +1673,7 @@ def _roles(person: Person, rows: list[tuple[Any, ...]]) -> list[Role]:
     started_on, ended_on = read_as(Role, "started_on"), read_as(Role, "ended_on")
     found = []
     for pk, kind, title, started, ended, company_id, company_name in rows:
-        role = _read(
+        role = read_instance(
             Role,
             id=pk,
             person_id=person.pk,
@@ -1646,7 +1684,7 @@ def _roles(person: Person, rows: list[tuple[Any, ...]]) -> list[Role]:
             company_id=company_id,
         )
         role.company = (
-            None if company_id is None else _read(Company, id=company_id, name=company_name)
+            None if company_id is None else read_instance(Company, id=company_id, name=company_name)
         )
         found.append(role)
     return found
@@ -1673,16 +1711,6 @@ def _consents(rows: list[tuple[Any, ...]]) -> list[Consent]:
     found = []
     for row in rows:
         consent = _whole(Consent, list(row[:width]))
-        consent.recorded_by = _staff(*row[width:])
+        consent.recorded_by = read_staff(*row[width:])
         found.append(consent)
     return found
-
-
-def _read(model: type[M], **values: Any) -> M:
-    """An instance of `model` as the database gave `values` (by attname); any other field
-    is deferred, read on first use as with `.only()`."""
-    return model.from_db(
-        DEFAULT_DB_ALIAS,  # what `connection` is, without a lookup through its proxy
-        (),  # the values are given for every field, in the model's order
-        [values.get(f.attname, DEFERRED) for f in model._meta.concrete_fields],
-    )

@@ -32,13 +32,16 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.models import DEFERRED
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
 
 # Field types whose Python values the driver cannot take as they are.
 _PREPARED = {"DateField", "DateTimeField", "DecimalField", "JSONField", "TimeField", "UUIDField"}
@@ -683,6 +686,33 @@ def fetch_each(
                 cursor.close()
 
 
+@dataclass(frozen=True)
+class Reading(Generic[T]):
+    """Statements written once and what to make of their rows: a part of a page that
+    `read_together` reads in the same round trip as the page's other parts."""
+
+    statements: Sequence[tuple[str, Sequence[Any]]]
+    make: Callable[[list[list[tuple[Any, ...]]]], T]
+
+    def read(self) -> T:
+        """This part read on its own."""
+        return self.make(fetch_each(self.statements))
+
+
+def read_together(*readings: Reading[Any]) -> list[Any]:
+    """What each of `readings` makes of its rows, in order, every statement sent in one
+    `fetch_each`: a page whose parts come from several apps waits for one round trip on
+    PostgreSQL, not one a part. A part whose rows call for more (a follow-up read only
+    some people need) reads it in its `make`."""
+    rows = fetch_each([statement for reading in readings for statement in reading.statements])
+    made, start = [], 0
+    for reading in readings:
+        end = start + len(reading.statements)
+        made.append(reading.make(rows[start:end]))
+        start = end
+    return made
+
+
 def watched(db: Any, execute: Callable[..., Any]) -> Callable[..., Any]:
     """`execute` inside the connection's execute wrappers, as Django's cursor calls them."""
     for wrapper in reversed(db.execute_wrappers):
@@ -698,6 +728,16 @@ def _rows_of(cursor: Any) -> list[tuple[Any, ...]]:
 
 
 _NEVER_BY_COUNT = 2**31 - 1
+
+
+def read_instance(model: type[M], **values: Any) -> M:
+    """An instance of `model` as the database gave `values` (by attname), for rows read by
+    hand; any other field is deferred, read on first use as with `.only()`."""
+    return model.from_db(
+        DEFAULT_DB_ALIAS,  # what `connection` is, without a lookup through its proxy
+        (),  # the values are given for every field, in the model's order
+        [values.get(f.attname, DEFERRED) for f in model._meta.concrete_fields],
+    )
 
 
 def read_as(model: type[models.Model], name: str) -> Callable[[Any], Any]:

@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Avg
 from django.utils import timezone
 
-from keepwarm.lib.bulk import AMONG_IDS, fetch_all, ids_param, read_as
+from keepwarm.lib.bulk import AMONG_IDS, Reading, fetch_all, ids_param, read_as
 from keepwarm.people.models import Company
 from keepwarm.placements.models import Placement
 from keepwarm.surveys.models import Answer, Question, Questionnaire, Response
@@ -183,14 +183,26 @@ def _sql(statement: str) -> str:
 
 
 def records(person_ids: Iterable[int], *, today: dt.date | None = None) -> dict[int, Record]:
-    """Each person's record (those never placed have none), newest placement first."""
-    today = today or timezone.localdate()
+    """`records_reading` read on its own."""
+    return records_reading(person_ids, today=today).read()
+
+
+def records_reading(
+    person_ids: Iterable[int], *, today: dt.date | None = None
+) -> Reading[dict[int, Record]]:
+    """Each person's record (those never placed have none), newest placement first; the
+    answers it is made of are read after, for the placements someone answered about."""
+    day = today or timezone.localdate()
+    statement = (_sql(_PLACEMENTS), [ids_param(person_ids)])
+    return Reading([statement], lambda rows: _records(rows[0], today=day))
+
+
+def _records(rows: list[tuple[Any, ...]], *, today: dt.date) -> dict[int, Record]:
     by_placement: dict[int, PlacementRecord] = {}
     answered: list[int] = []
     out: dict[int, Record] = {}
     salary_of = read_as(Placement, "salary")
     day_of = read_as(Placement, "start_date")
-    rows = fetch_all(_sql(_PLACEMENTS), [ids_param(person_ids)])
     for pk, person_id, company_id, company, title, start, salary, status, reason, *rest in rows:
         left, has_answers = rest
         start = day_of(start)

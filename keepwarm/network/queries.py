@@ -17,7 +17,7 @@ from keepwarm.care.queries import (
     visible_people,
     visible_placements,
 )
-from keepwarm.lib.bulk import fetch_all
+from keepwarm.lib.bulk import Reading
 from keepwarm.network import readiness
 from keepwarm.network.models import (
     FALLEN_THROUGH,
@@ -211,8 +211,14 @@ _NETWORK_OF = (
 )
 
 
-def network_of(person: Person) -> NetworkOf:
-    [(referred, referring, leads, statement_id)] = fetch_all(_NETWORK_OF, [person.pk] * 4)
+def network_of(person: Person) -> Reading[NetworkOf]:
+    """Whether `person` was referred, referred anyone or passed on a lead, and their latest
+    statement: what the person page's network card reads further."""
+    return Reading([(_NETWORK_OF, [person.pk] * 4)], _network_of)
+
+
+def _network_of(rows: list[list[tuple[Any, ...]]]) -> NetworkOf:
+    [[(referred, referring, leads, statement_id)]] = rows
     return NetworkOf(bool(referred), bool(referring), bool(leads), statement_id)
 
 

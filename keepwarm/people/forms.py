@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -10,7 +11,7 @@ from django.urls import reverse_lazy
 
 from keepwarm.audit.concurrency import VersionField
 from keepwarm.care.forms import UserChoiceField, team
-from keepwarm.lib.bulk import fetch_each
+from keepwarm.lib.bulk import Reading
 from keepwarm.lib.phones import InvalidPhone, display_phone, normalise_phone
 from keepwarm.lib.widgets import DateInput
 from keepwarm.people.models import Company, Note, Person, Role
@@ -241,14 +242,25 @@ _LATEST_COMPANIES = "SELECT name FROM people_company ORDER BY id DESC LIMIT %s"
 
 
 def role_company_names(person: Person) -> list[str]:
+    """`role_companies_reading` read on its own."""
+    return role_companies_reading(person).read()
+
+
+def role_companies_reading(person: Person) -> Reading[list[str]]:
     """Companies to suggest for a new role: the person's own first, then the newest.
 
     A list of suggestions, not a <select> of every company: an agency has thousands, which
     made the person page 263 KB and ~1 s to render.
     """
-    own, latest = fetch_each(
-        [(_OWN_COMPANIES, [person.pk] * 3), (_LATEST_COMPANIES, [ROLE_COMPANIES_OFFERED])]
-    )
+    statements: list[tuple[str, Sequence[Any]]] = [
+        (_OWN_COMPANIES, [person.pk] * 3),
+        (_LATEST_COMPANIES, [ROLE_COMPANIES_OFFERED]),
+    ]
+    return Reading(statements, _company_names)
+
+
+def _company_names(rows: list[list[tuple[Any, ...]]]) -> list[str]:
+    own, latest = rows
     return list(dict.fromkeys(name for (name,) in [*own, *latest]))
 
 

@@ -26,6 +26,7 @@ from keepwarm.lib.ids import parse_id
 from keepwarm.lib.paginator import keyset_page
 from keepwarm.placements.forms import OutcomeForm, PlacementEditForm, PlacementForm, TargetFormSet
 from keepwarm.placements.models import Placement
+from keepwarm.signals import queries as signals_queries
 
 PAGE_SIZE = 50
 # Planned steps the placement page shows before "show all".
@@ -86,6 +87,7 @@ def placement(request: HttpRequest, pk: int) -> HttpResponse:
         "covering_ids": covering_ids(user, timezone.localdate()),
         "shows_money": found.shows_money_to(user),
         "replacement_choices": _replacement_choices(user, found),
+        "risk_panel": signals_queries.risk_panel(found),
     }
     return render(request, "placements/placement.html", context)
 

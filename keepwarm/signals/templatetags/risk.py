@@ -1,8 +1,8 @@
-"""{% load risk %}: the open alerts block on Today, and a placement's risk panel."""
+"""{% load risk %}: the open alerts block on Today, and a placement's risk panel among a
+page's."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -10,15 +10,16 @@ from django import template
 from django.utils import timezone
 
 from keepwarm.accounts.models import User
-from keepwarm.signals.models import Alert, Risk, RiskSettings
+from keepwarm.signals.models import RiskSettings
 from keepwarm.signals.queries import (
+    RiskPanel,
+    RiskPanels,
     escalated_alerts_for,
     fees_at_risk,
     open_alerts_for,
     replacements_owed,
 )
 from keepwarm.signals.services.actions import CONCERN_REASONS
-from keepwarm.signals.services.risk import alert_cutoff, latest_fitted_model
 
 register = template.Library()
 
@@ -65,43 +66,7 @@ def fees_at_risk_card(context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@register.simple_tag
-def placement_risk(placement: Any) -> dict[str, Any]:
-    """A placement's risk, its open alert and its latest closed one, for the panel.
-
-    Reads the Risk row by query (a placement not scored yet has none, and the one-to-one
-    accessor would raise) without its stored features, which the panel never shows and
-    which were most of what the read decoded. Both alerts come from one read of the
-    placement's alerts (a handful at most); the fitted model is read only when the panel
-    names it, for a placement that has a fitted score.
-    """
-    if placement is None:
-        return {"risk": None}
-    open_alert, last_closed = _open_and_last_closed(placement)
-    return {
-        "risk": Risk.objects.filter(placement=placement)
-        .defer("features", "outcome_features")
-        .first(),
-        "open_alert": open_alert,
-        "last_closed": last_closed,
-        "threshold": alert_cutoff(),
-        "fitted": latest_fitted_model,  # the template engine calls it where it is shown
-        "now": timezone.now(),
-    }
-
-
-def _open_and_last_closed(placement: Any) -> tuple[Alert | None, Alert | None]:
-    """The placement's open alert (at most one) and the alert it closed last, newest
-    `closed_at` first and then the highest id, as `order_by("-closed_at")` picked it."""
-    alerts = list(Alert.objects.filter(placement=placement).select_related("owner", "closed_by"))
-    open_alert = next((a for a in alerts if a.state == Alert.State.OPEN), None)
-    closed = [a for a in alerts if a.state == Alert.State.CLOSED]
-    return open_alert, max(closed, key=_closed_order, default=None)
-
-
-def _closed_order(alert: Alert) -> tuple[dt.datetime, int]:
-    # Closing an alert stamps it; one closed without a time sorts as the oldest.
-    return alert.closed_at or _LONG_AGO, alert.pk
-
-
-_LONG_AGO = dt.datetime.min.replace(tzinfo=dt.UTC)
+@register.filter
+def panel_of(panels: RiskPanels, placement: Any) -> RiskPanel:
+    """The risk panel of `placement` among a page's (`{{ risk_panels|panel_of:p }}`)."""
+    return panels.of(placement.pk)
