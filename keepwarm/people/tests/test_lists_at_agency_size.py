@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 import time_machine
 from django.db import connection
@@ -17,7 +18,7 @@ from keepwarm.care.queries import visible_people
 from keepwarm.care.services import set_cover
 from keepwarm.conftest import START, Cast, make_user
 from keepwarm.lib.paginator import COUNT_CAP, CappedPaginator
-from keepwarm.people.models import Person
+from keepwarm.people.models import Person, Role
 from keepwarm.placements.models import Placement
 
 _names = itertools.count()
@@ -103,6 +104,28 @@ def test_a_long_list_says_more_than_a_thousand_and_still_pages_on(cast: Cast) ->
         pages += 1
     assert pages == 21
     assert "Priya Patel" not in page and "Zed01" in page and "Previous" in page
+
+
+def test_a_long_role_tab_remembers_it_holds_more_than_a_thousand(cast: Cast) -> None:
+    """Saying "more than 1,000" means walking past 1,001 of the tab's people; the next
+    look within a few minutes reads only its page, and says the same."""
+    for person in _people(cast.owner, COUNT_CAP + 30):
+        Role.objects.create(person=person, kind=Role.Kind.PLACED, started_on=START)
+    client = _signed_in(cast.owner)
+    url = reverse("people") + "?role=placed"
+    limits: list[list[Any]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        limits.append(list(params or []))
+        return execute(sql, params, many, context)
+
+    for look in ("first", "again"):
+        limits.clear()
+        with connection.execute_wrapper(record):
+            page = client.get(url).content.decode()
+        assert "more than 1,000" in page and "Pat Zed" in page and "Next" in page
+        walked_past_the_cap = any(COUNT_CAP + 1 in params for params in limits)
+        assert walked_past_the_cap == (look == "first"), look
 
 
 def test_a_short_list_still_gives_its_exact_count(cast: Cast) -> None:
