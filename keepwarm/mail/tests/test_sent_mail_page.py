@@ -53,6 +53,18 @@ def test_sent_mail_filters_by_state(cast: Cast) -> None:
     assert "(b)" not in page
 
 
+def test_a_long_outbox_has_its_pager_above_the_messages_as_well_as_below(cast: Cast) -> None:
+    # Fifty messages stack ~7,000 px tall on a phone: Next must not be only at the end.
+    for n in range(55):
+        message(cast.candidate, f"touchpoint:{n}", OutboxMessage.State.SENT)
+    page = logged_in(cast.owner).get(reverse("sent_mail")).content.decode()
+    above, below = page.split("<tbody>", 1)
+    assert 'aria-label="Pages (above the list)"' in above and 'rel="next"' in above
+    assert 'aria-label="Pages"' in below and 'rel="next"' in below
+    short = logged_in(cast.owner).get(reverse("sent_mail"), {"state": "failed"}).content.decode()
+    assert "Pages" not in short  # one page: no pager at all
+
+
 def test_consultants_see_only_mail_to_people_they_can_see(cast: Cast) -> None:
     message(cast.candidate, "touchpoint:1", OutboxMessage.State.CAPTURED)
     mine = message(cast.candidate, "touchpoint:2", OutboxMessage.State.SENT)
