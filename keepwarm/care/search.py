@@ -16,7 +16,7 @@ from django.db import connection
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import covered_owner_ids, placed_among_sql
 from keepwarm.lib.bulk import fetch_all
-from keepwarm.lib.search import match_sql
+from keepwarm.lib.search import match_sql, selective
 from keepwarm.lib.urls import pk_url
 from keepwarm.people.models import Company, Person
 from keepwarm.people.rows import PersonBrief
@@ -60,10 +60,18 @@ def search_people(user: User, query: str, limit: int) -> list[PersonBrief]:
     """The first `limit` people `user` may open that match `query` (stripped, not empty),
     by name then id: first_visible_people narrowed by the picker's match."""
     person = connection.ops.quote_name(Person._meta.db_table)
-    match, matched = match_sql(query, person, ("first_name", "last_name"))
+    names = ("first_name", "last_name")
     if user.sees_whole_team:
-        sql = _PEOPLE.format(person=person, indexed="", where=match) + _PEOPLE_ORDER
+        match, matched = match_sql(query, person, names)
+        order = _PEOPLE_ORDER
+        if connection.vendor == "postgresql" and selective(query):
+            # The same order, from an expression no index holds: the rows come from the
+            # trigram indexes, never from walking the whole agency's names.
+            order = order.replace("last_name,", "last_name || '',", 1)
+        sql = _PEOPLE.format(person=person, indexed="", where=match) + order
         return [PersonBrief(*row) for row in fetch_all(sql, [*matched, limit], plan_each_run=True)]
+    # Their book, by the owner's index, and those seen through placements, by id.
+    match, matched = match_sql(query, person, names, among_few=True)
     owner_ids = [user.pk, *covered_owner_ids(user)]
     owners = ", ".join(["%s"] * len(owner_ids))
     owned = _PEOPLE.format(

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.test import Client
@@ -20,7 +21,7 @@ from keepwarm.care.queries import first_visible_people
 from keepwarm.care.search import search_companies, search_people
 from keepwarm.care.views import NAME_FIELDS, SEARCH_ORDER, _match
 from keepwarm.conftest import START, Cast, olivia_away
-from keepwarm.lib.search import PHONE_LIKE, phone_digits
+from keepwarm.lib.search import PHONE_LIKE, match_sql, phone_digits
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
 
@@ -131,3 +132,24 @@ def test_search_page_shows_the_people_found_linked_to_their_pages(crowd: Cast) -
     assert f'<a href="{sam.get_absolute_url()}"><strong>Sam Smith</strong></a>' in page
     assert "Smith &amp; Jones" in page
     assert "Sam Smart" not in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes: PostgreSQL")
+@pytest.mark.parametrize("typed", ["07700 900123", "smi", "harry@acme"])
+@pytest.mark.parametrize("table", ["people_person", "people_company"])
+def test_a_managers_search_can_be_answered_from_the_trigram_indexes(
+    crowd: Cast, table: str, typed: str
+) -> None:
+    """The indexes (people migrations 0016, 0018) hold the exact expressions the search
+    condition writes: told not to read the table in order, the planner finds the rows from
+    them (a manager's search of the whole agency otherwise reads every row)."""
+    quoted = connection.ops.quote_name(table)
+    names = ["first_name", "last_name"] if table == "people_person" else ["name"]
+    condition, params = match_sql(typed, quoted, names)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql = f"EXPLAIN SELECT id FROM {quoted} WHERE {condition}"  # noqa: S608 - quoted table, text a parameter
+        cursor.execute(sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan" not in plan, plan
+    assert "_trgm" in plan, plan
