@@ -10,7 +10,9 @@ Requests interleave after 3 warm-ups each:
 
 - **people list** (`/people/`, page 1 and page 40, reached by following Next: keyset
   pages start at their cursor) as the consultant with the median book,
-  and page 1 as a manager (who sees the whole agency), each against the **list50 anchor**
+  and page 1 and the search (the same three letters, and "smi", which starts hundreds of
+  surnames late in the alphabet) as a manager (who sees the whole agency), each against
+  the **list50 anchor**
   (bench_urls.py: one indexed query, 50 rows) signed in as the same user. Goal: ≥ 50% of the
   anchor's req/s, p99 ≤ 2x the anchor's p99. req/s is requests over their summed wall time
   (one client, one after another).
@@ -217,6 +219,9 @@ def run(scale: float, requests: int, plans: bool, only: str = "") -> None:
         "placement_new": (mine, reverse("placement_new")),
         "manager_anchor": (bosses, anchor),
         "manager_people": (bosses, people),
+        "manager_search": (bosses, search),
+        # Hundreds of the agency's surnames start with it, all late in the alphabet.
+        "manager_search_smi": (bosses, f"{reverse('search')}?q=smi"),
         "manager_sent_mail": (bosses, sent_mail),
         "anonymous_anchor": (anonymous, anchor),
     }
@@ -246,6 +251,8 @@ def run(scale: float, requests: int, plans: bool, only: str = "") -> None:
         ("search", "anchor", pages),
         ("people_export_csv", "anchor", ("none (index scans only)", "none")),
         ("manager_people", "manager_anchor", pages),
+        ("manager_search", "manager_anchor", pages),
+        ("manager_search_smi", "manager_anchor", pages),
         ("sent_mail", "anchor", pages),
         ("sent_mail_sent", "anchor", pages),
         ("referrals", "anchor", pages),
