@@ -34,7 +34,7 @@ _GAP = "\n        "
 
 @register.simple_tag
 def timeline_rows(entries: Iterable[TimelineEntry], readings: dict[str, Any]) -> SafeString:
-    """The timeline's entries as the page's list items; `readings` from text_readings."""
+    """The timeline's entries as the page's list items; `readings` keyed as text_readings'."""
     when = _When()
     return mark_safe(  # noqa: S308 (every value escaped, or rendered by the template)
         "".join(

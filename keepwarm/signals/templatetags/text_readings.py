@@ -1,5 +1,6 @@
 """{% load text_readings %}: the stored tone and leaving intent of answers and call notes,
-shown where the words are (the response page, the timeline, a placement's calls)."""
+shown where the words are (the response page, a placement's calls; the person page's
+timeline reads them with the page, signals.queries.readings_about)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ def _source_of(obj: Any) -> str:
 
 @register.simple_tag
 def text_readings(items: Iterable[Any]) -> dict[str, TextReading]:
-    """The readings of touchpoints, answers, responses' answers or timeline entries (their
-    `obj`), in one query, keyed for `reading_of`."""
+    """The readings of touchpoints, answers, responses' answers or entries holding one of
+    them (their `obj`), in one query, keyed for `reading_of`."""
     touchpoints: list[int] = []
     answers: list[int] = []
     for item in items:
