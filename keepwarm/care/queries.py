@@ -948,7 +948,7 @@ def visible_people_listed(user: User) -> QuerySet[Person]:
 def first_visible_people(
     user: User,
     narrow: Callable[[QuerySet[Person]], QuerySet[Person]],
-    order: tuple[str, ...],
+    order: tuple[Any, ...],
     limit: int,
 ) -> list[Person]:
     """The first `limit` people `user` may open that `narrow` keeps, in `order`: each part

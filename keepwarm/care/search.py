@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Value
+from django.db.models.functions import Concat
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import covered_owner_ids, placed_among_sql
@@ -41,6 +43,8 @@ _PEOPLE = (
     "SELECT id, first_name, last_name, headline, email, phone FROM {person}{indexed} WHERE {where}"
 )
 _PEOPLE_ORDER = " ORDER BY last_name, first_name, id LIMIT %s"
+# The same order from an expression no index holds (see from_trigrams).
+_PEOPLE_ORDER_OFF_INDEX = " ORDER BY last_name || '', first_name, id LIMIT %s"
 # Every signed-in user sees every client; by name, as the model orders them.
 _COMPANIES = (
     "SELECT id, name, sector, location FROM {company}{indexed} WHERE {where} ORDER BY name LIMIT %s"
@@ -63,11 +67,7 @@ def search_people(user: User, query: str, limit: int) -> list[PersonBrief]:
     names = ("first_name", "last_name")
     if user.sees_whole_team:
         match, matched = match_sql(query, person, names)
-        order = _PEOPLE_ORDER
-        if connection.vendor == "postgresql" and selective(query):
-            # The same order, from an expression no index holds: the rows come from the
-            # trigram indexes, never from walking the whole agency's names.
-            order = order.replace("last_name,", "last_name || '',", 1)
+        order = _PEOPLE_ORDER_OFF_INDEX if from_trigrams(user, query) else _PEOPLE_ORDER
         sql = _PEOPLE.format(person=person, indexed="", where=match) + order
         return [PersonBrief(*row) for row in fetch_all(sql, [*matched, limit], plan_each_run=True)]
     # Their book, by the owner's index, and those seen through placements, by id.
@@ -84,6 +84,18 @@ def search_people(user: User, query: str, limit: int) -> list[PersonBrief]:
     sql = f"{owned} UNION ALL {placed}{_PEOPLE_ORDER}"
     params = [*owner_ids, *matched, *owner_ids, *owner_ids, *owner_ids, *matched, limit]
     return [PersonBrief(*row) for row in fetch_all(sql, params, plan_each_run=True)]
+
+
+def from_trigrams(user: User, query: str) -> bool:
+    """Whether `user`'s search for `query` gathers its people from PostgreSQL's trigram
+    indexes and sorts them, rather than walking names in order until enough match: a
+    manager's (the whole agency) for a text whose words are few there (lib.search.selective).
+    Its order is then written as an expression no index holds, so the planner cannot walk."""
+    return user.sees_whole_team and connection.vendor == "postgresql" and selective(query)
+
+
+# A person picker's order in from_trigrams' case, for the ORM.
+PICKER_ORDER_OFF_INDEX = (Concat("last_name", Value("")), "first_name", "id")
 
 
 def search_companies(query: str, limit: int) -> list[FoundCompany]:

@@ -36,7 +36,13 @@ from keepwarm.care.forms import (
 )
 from keepwarm.care.models import CarePlan, Cover, PlanStep, Touchpoint
 from keepwarm.care.rows import going_cold_rows_html, guarantee_rows_html, today_rows_html
-from keepwarm.care.search import FoundCompany, search_companies, search_people
+from keepwarm.care.search import (
+    PICKER_ORDER_OFF_INDEX,
+    FoundCompany,
+    from_trigrams,
+    search_companies,
+    search_people,
+)
 from keepwarm.lib.ids import parse_id
 from keepwarm.lib.search import match_sql
 from keepwarm.people.models import Company, Person, Role
@@ -300,7 +306,8 @@ def pick_people(request: HttpRequest) -> JsonResponse:
 
     found: list[Person] = []
     if query:
-        found = queries.first_visible_people(user, narrow, SEARCH_ORDER, PICKER_MATCHES)
+        order = PICKER_ORDER_OFF_INDEX if from_trigrams(user, query) else SEARCH_ORDER
+        found = queries.first_visible_people(user, narrow, order, PICKER_MATCHES)
         record_read(found)
     results = [{"id": p.pk, "label": person_label(p)} for p in found]
     return JsonResponse({"results": results})

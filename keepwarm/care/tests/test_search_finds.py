@@ -18,7 +18,12 @@ from django.urls import reverse
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import first_visible_people
-from keepwarm.care.search import search_companies, search_people
+from keepwarm.care.search import (
+    PICKER_ORDER_OFF_INDEX,
+    from_trigrams,
+    search_companies,
+    search_people,
+)
 from keepwarm.care.views import NAME_FIELDS, SEARCH_ORDER, _match
 from keepwarm.conftest import START, Cast, olivia_away
 from keepwarm.lib.search import PHONE_LIKE, match_sql, phone_digits
@@ -96,8 +101,10 @@ def test_search_page_finds_who_the_picker_and_djangos_lookups_find(crowd: Cast, 
     user: User = getattr(crowd, role)
     with time_machine.travel(START, tick=False):
         for query in TYPED:
+            # In the order the picker asks for (a manager's from the trigram indexes).
+            order = PICKER_ORDER_OFF_INDEX if from_trigrams(user, query) else SEARCH_ORDER
             picked = first_visible_people(
-                user, partial(_match, query=query, name_fields=NAME_FIELDS), SEARCH_ORDER, 25
+                user, partial(_match, query=query, name_fields=NAME_FIELDS), order, 25
             )
             lookups = first_visible_people(
                 user, partial(_as_django_wrote_it, query=query), SEARCH_ORDER, 25
