@@ -320,7 +320,7 @@ _PANEL_SETTINGS = "SELECT alert_by, alert_threshold FROM {settings} WHERE id = 1
 
 def risk_panel(placement: Placement) -> RiskPanel:
     """The risk panel of one placement (its own page)."""
-    return risk_panels("p.id = %s", [placement.pk]).read().of(placement.pk)
+    return _panels_where("p.id = %s", [placement.pk]).read().of(placement.pk)
 
 
 def live_risk_panels(person: Person) -> Reading[RiskPanels]:
@@ -328,11 +328,12 @@ def live_risk_panels(person: Person) -> Reading[RiskPanels]:
     is shown for a placement offered, started or in guarantee): read with the page."""
     statuses = Placement.ACTIVE
     where = f"p.person_id = %s AND p.status IN ({', '.join(['%s'] * len(statuses))})"
-    return risk_panels(where, [person.pk, *statuses])
+    return _panels_where(where, [person.pk, *statuses])
 
 
-def risk_panels(where: str, params: list[Any]) -> Reading[RiskPanels]:
-    """The risk panels of the placements `where` picks (a condition on `p`, the placement)."""
+def _panels_where(where: str, params: list[Any]) -> Reading[RiskPanels]:
+    """The risk panels of the placements `where` picks: a condition on `p`, the placement,
+    written here (never from what a user sent), its values in `params`."""
     tables = {
         "risk": _table(Risk),
         "alert": _table(Alert),
