@@ -18,7 +18,7 @@ from django.db.models.functions import Concat
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import covered_owner_ids, placed_among_sql
 from keepwarm.lib.bulk import fetch_all
-from keepwarm.lib.search import match_sql, selective
+from keepwarm.lib.search import index_match, match_sql, selective
 from keepwarm.lib.urls import pk_url
 from keepwarm.people.models import Company, Person
 from keepwarm.people.rows import PersonBrief
@@ -67,6 +67,9 @@ def search_people(user: User, query: str, limit: int) -> list[PersonBrief]:
     names = ("first_name", "last_name")
     if user.sees_whole_team:
         match, matched = match_sql(query, person, names)
+        gathered = from_search_index(user, query)
+        if gathered is not None:
+            match, matched = f"{match} AND id IN ({SEARCH_INDEX_IDS})", [*matched, gathered]
         order = _PEOPLE_ORDER_OFF_INDEX if from_trigrams(user, query) else _PEOPLE_ORDER
         sql = _PEOPLE.format(person=person, indexed="", where=match) + order
         return [PersonBrief(*row) for row in fetch_all(sql, [*matched, limit], plan_each_run=True)]
@@ -93,6 +96,19 @@ def from_trigrams(user: User, query: str) -> bool:
     Its order is then written as an expression no index holds, so the planner cannot walk."""
     return user.sees_whole_team and connection.vendor == "postgresql" and selective(query)
 
+
+def from_search_index(user: User, query: str) -> str | None:
+    """On SQLite, what a manager's search for `query` asks of the search index (people
+    migration 0019), to gather the people it may match (SEARCH_INDEX_IDS) instead of
+    reading the whole agency's in name order; None to read them so. A consultant's book
+    is read from its owner's index (0017), a few thousand people at most."""
+    if not user.sees_whole_team or connection.vendor != "sqlite":
+        return None
+    return index_match(query)
+
+
+# The ids of the people a MATCH of the search index (a parameter) finds.
+SEARCH_INDEX_IDS = "SELECT rowid FROM people_person_search WHERE people_person_search MATCH %s"
 
 # A person picker's order in from_trigrams' case, for the ORM.
 PICKER_ORDER_OFF_INDEX = (Concat("last_name", Value("")), "first_name", "id")

@@ -38,7 +38,9 @@ from keepwarm.care.models import CarePlan, Cover, PlanStep, Touchpoint
 from keepwarm.care.rows import going_cold_rows_html, guarantee_rows_html, today_rows_html
 from keepwarm.care.search import (
     PICKER_ORDER_OFF_INDEX,
+    SEARCH_INDEX_IDS,
     FoundCompany,
+    from_search_index,
     from_trigrams,
     search_companies,
     search_people,
@@ -299,9 +301,14 @@ def pick_people(request: HttpRequest) -> JsonResponse:
         if company is not None:
             contacts = contacts.filter(company_id=company)
 
+    gathered = from_search_index(user, query)
+
     def narrow(people: QuerySet[Person]) -> QuerySet[Person]:
         if contacts is not None:
             people = people.filter(id__in=contacts.values("person_id"))
+        if gathered is not None:
+            # A statement from code; what was typed is its parameter.
+            people = people.filter(id__in=RawSQL(SEARCH_INDEX_IDS, [gathered]))  # noqa: S611
         return _match(people, query, NAME_FIELDS)
 
     found: list[Person] = []

@@ -95,6 +95,34 @@ def selective(query: str) -> bool:
 _SELECTIVE_WORD = 3
 
 
+def index_match(query: str) -> str | None:
+    """What every person matching `query` has, as a MATCH of SQLite's search index (people
+    migration 0019, trigram FTS5: any run of three or more characters, in any case), or
+    None when `query` has no such run to look for in every way it matches (a two-letter
+    word, a short number). It gathers a superset: match_sql's condition still decides."""
+    names = "{first_name last_name email}"
+    if PHONE_LIKE.match(query):
+        digits, dialled = phone_digits(query)
+        wanted = [("{phone_digits}", digits), ("{phone_digits}", dialled), ("{phone}", query)]
+        if any(len(text) < _INDEXED_RUN for _, text in wanted):
+            return None
+        return "(" + " OR ".join(f"{columns} : {_phrase(text)}" for columns, text in wanted) + ")"
+    if "@" in query:
+        return f"{{email}} : {_phrase(query)}" if len(query) >= _INDEXED_RUN else None
+    # Any one word narrows; the longer ones the most, and a short one cannot be asked.
+    words = [word for word in query.split()[:_MAX_WORDS] if len(word) >= _INDEXED_RUN]
+    return " AND ".join(f"{names} : {_phrase(word)}" for word in words) or None
+
+
+# The trigram tokenizer finds no run shorter than a trigram.
+_INDEXED_RUN = 3
+
+
+def _phrase(text: str) -> str:
+    """`text` as an FTS5 string, every character its own (a quote doubled)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
 def _searched(column: str, word: str) -> str:
     """`column` as the condition for `word` reads it. PostgreSQL's trigram indexes (people
     migration 0016) serve a word of two or more characters; one letter is a trigram that

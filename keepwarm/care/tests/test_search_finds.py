@@ -14,12 +14,14 @@ from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from keepwarm.accounts.models import User
 from keepwarm.care.queries import first_visible_people
 from keepwarm.care.search import (
     PICKER_ORDER_OFF_INDEX,
+    SEARCH_INDEX_IDS,
     from_trigrams,
     search_companies,
     search_people,
@@ -29,6 +31,7 @@ from keepwarm.conftest import START, Cast, olivia_away
 from keepwarm.lib.search import PHONE_LIKE, match_sql, phone_digits
 from keepwarm.people.models import Company, Person
 from keepwarm.placements.models import Placement
+from keepwarm.privacy.erasure import ERASED_FIRST_NAME, erase_person, pseudonym
 
 TYPED = [
     *("pat", "PAT", "priya pat", "smi", "jones", "smith jon", "riya", "o'b", "sam"),
@@ -160,3 +163,69 @@ def test_a_managers_search_can_be_answered_from_the_trigram_indexes(
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan" not in plan, plan
     assert "_trgm" in plan, plan
+
+
+def _statements_of_a_managers_search(manager: User, typed: str) -> list[str]:
+    """The SQL of a manager's search page and person picker for `typed`."""
+    client = Client()
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as run:
+        search_people(manager, typed, 25)
+        client.get(reverse("pick_people"), {"q": typed})
+    return [query["sql"] for query in run.captured_queries if "people_person" in query["sql"]]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 search index: SQLite")
+@pytest.mark.parametrize("typed", ["07700 900123", "+447700900123", "smi", "priya pat", "a@acme"])
+def test_a_managers_search_on_sqlite_gathers_people_from_the_search_index(
+    crowd: Cast, typed: str
+) -> None:
+    """The search page and the person picker ask the search index (people migration
+    0019) who may match, rather than reading the whole agency in name order."""
+    found = [sql for sql in _statements_of_a_managers_search(crowd.manager, typed)
+             if "people_person_search" in sql]  # fmt: skip
+    assert len(found) == 2, found
+    with connection.cursor() as cursor:
+        # The statement as run, its parameters inlined by Django's record of it.
+        cursor.execute(f"EXPLAIN QUERY PLAN {found[0]}")
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert "SCAN people_person_search VIRTUAL TABLE INDEX" in plan, plan
+    assert "SEARCH people_person USING INTEGER PRIMARY KEY" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 search index: SQLite")
+@pytest.mark.parametrize("typed", ["sm", "zz", "(12)"])
+def test_text_too_short_for_the_search_index_is_still_found(crowd: Cast, typed: str) -> None:
+    """Under three characters a trigram index finds nothing: such text is looked for in
+    every person, as before."""
+    statements = _statements_of_a_managers_search(crowd.manager, typed)
+    assert statements and not any("people_person_search" in sql for sql in statements)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 search index: SQLite")
+def test_the_search_index_follows_people_as_they_are_renamed_erased_and_deleted(
+    cast: Cast,
+) -> None:
+    def found(typed: str) -> list[str]:
+        return [p.full_name for p in search_people(cast.manager, typed, 25)]
+
+    def indexed(text: str) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(SEARCH_INDEX_IDS, [f'"{text}"'])
+            return [row[0] for row in cursor.fetchall()]
+
+    zelda = Person.objects.create(
+        first_name="Zelda", last_name="Quartermain", email="zq@example.net", phone="+447700900555"
+    )
+    assert found("quarter") == found("07700 900555") == ["Zelda Quartermain"]
+    zelda.last_name, zelda.phone = "Quince", "+447700900666"
+    zelda.save()
+    assert found("quarter") == found("900555") == []
+    assert found("quin") == found("900 666") == ["Zelda Quince"]
+    Person.objects.filter(pk=zelda.pk).update(email="zelda@example.org")
+    assert found("zelda@") == ["Zelda Quince"] and found("zq@") == []
+    erase_person(zelda, by=cast.manager, reason="Asked by email")
+    assert indexed("quince") == indexed("zelda") == indexed("900666") == []
+    assert found(f"{pseudonym(zelda.pk)}") == [f"{ERASED_FIRST_NAME} {pseudonym(zelda.pk)}"]
+    Person.objects.filter(pk=zelda.pk).delete()
+    assert indexed(pseudonym(zelda.pk)) == []
