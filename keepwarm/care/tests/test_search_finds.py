@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from keepwarm.accounts.models import User
+from keepwarm.care import search
 from keepwarm.care.queries import first_visible_people
 from keepwarm.care.search import (
     PICKER_ORDER_OFF_INDEX,
@@ -182,8 +183,7 @@ def test_a_managers_search_on_sqlite_gathers_people_from_the_search_index(
 ) -> None:
     """The search page and the person picker ask the search index (people migration
     0019) who may match, rather than reading the whole agency in name order."""
-    found = [sql for sql in _statements_of_a_managers_search(crowd.manager, typed)
-             if "people_person_search" in sql]  # fmt: skip
+    found = _gathering(_statements_of_a_managers_search(crowd.manager, typed))
     assert len(found) == 2, found
     with connection.cursor() as cursor:
         # The statement as run, its parameters inlined by Django's record of it.
@@ -200,6 +200,27 @@ def test_text_too_short_for_the_search_index_is_still_found(crowd: Cast, typed: 
     every person, as before."""
     statements = _statements_of_a_managers_search(crowd.manager, typed)
     assert statements and not any("people_person_search" in sql for sql in statements)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 search index: SQLite")
+def test_text_that_many_people_hold_is_found_in_name_order(
+    crowd: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gathering every holder of a common run (a shared domain, a number's prefix) from the
+    search index would test thousands; in name order the first page comes at once."""
+    monkeypatch.setattr(search, "GATHERED_AT_MOST", 2)
+    assert not _gathering(_statements_of_a_managers_search(crowd.manager, "@example"))
+    assert len(_gathering(_statements_of_a_managers_search(crowd.manager, "o'b"))) == 2
+    # Found all the same, as the rule's first form finds them.
+    lookups = partial(_as_django_wrote_it, query="@example")
+    as_first_written = first_visible_people(crowd.manager, lookups, SEARCH_ORDER, 25)
+    found = search_people(crowd.manager, "@example", 25)
+    assert len(found) > 2 and _shown(found) == _shown(as_first_written)  # type: ignore[arg-type]
+
+
+def _gathering(statements: list[str]) -> list[str]:
+    """The statements that gather people from the search index."""
+    return [sql for sql in statements if "IN (SELECT rowid FROM people_person_search" in sql]
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 search index: SQLite")
