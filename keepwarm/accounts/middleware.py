@@ -16,8 +16,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.cache import patch_vary_headers
 
 from keepwarm.accounts.models import SecondFactor
 
@@ -46,6 +48,31 @@ def mark_signed_in(request: HttpRequest) -> None:
     request.session.pop(SECOND_FACTOR, None)
 
 
+class SessionKeptMiddleware(SessionMiddleware):
+    """Django's session middleware, except that a request whose session id was not found
+    leaves the browser's cookie alone.
+
+    Signing in, and the second factor, give the session a new id and delete the old one.
+    A request the browser sent just before (the favicon, another tab) still carries the
+    old id; Django answers it by deleting the session cookie, and when that answer comes
+    back after the one that set the new id, the browser drops the new id and is signed
+    out. A session ended on purpose (sign-out, a time-out) is flushed here, so its cookie
+    is still deleted; an id that is not found is worth nothing, so keeping it is safe."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and session.accessed
+            and not session.modified
+            and session.is_empty()
+        ):
+            patch_vary_headers(response, ("Cookie",))
+            return response
+        return super().process_response(request, response)
+
+
 def second_factor_passed(request: HttpRequest) -> bool:
     return bool(request.session.get(SECOND_FACTOR) == request.user.pk)
 
@@ -58,6 +85,17 @@ def _reversible(names: Iterable[str]) -> Iterator[str]:
             yield reverse(name)
         except NoReverseMatch:
             continue
+
+
+def _public(path: str) -> bool:
+    """Whether the path's view is marked `login_not_required`: the favicon and the agency's
+    brand, which every page asks for, are the same for everyone (a page asked for half way
+    through signing in would otherwise get the second-factor page as its icon)."""
+    try:
+        view = resolve(path).func
+    except Resolver404:
+        return False
+    return getattr(view, "login_required", True) is False
 
 
 class SignInMiddleware:
@@ -86,6 +124,7 @@ class SignInMiddleware:
                 and not second_factor_passed(request)
                 and request.path_info not in self.open_paths
                 and not request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/"))
+                and not _public(request.path_info)
             ):
                 if request.path_info.startswith("/api/"):
                     return JsonResponse(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -96,6 +97,7 @@ def _preview(request: HttpRequest, brand: AgencySettings) -> dict[str, str]:
     return {"email_html": email.html, "email_subject": email.subject, "public_html": page}
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
 def logo(request: HttpRequest, digest: str) -> HttpResponse:
@@ -106,6 +108,7 @@ def logo(request: HttpRequest, digest: str) -> HttpResponse:
     return response
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=365 * 24 * 3600, immutable=True)
 def brand_css(request: HttpRequest) -> HttpResponse:
@@ -119,6 +122,7 @@ def brand_css(request: HttpRequest) -> HttpResponse:
     return HttpResponse(css, content_type="text/css")
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=3600)
 def favicon_file(request: HttpRequest, kind: str) -> HttpResponse:

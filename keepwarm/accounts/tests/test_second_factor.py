@@ -310,3 +310,37 @@ def test_every_change_to_the_second_factor_is_emailed_to_its_owner(cast: Cast):
     assert last is not None
     assert "by Ada Admin" in last.body_text
     assert "tell an admin at once" in last.body_text
+
+
+def test_a_late_answer_to_a_request_sent_before_the_code_does_not_sign_you_out(cast: Cast):
+    """The browser asks for the favicon with the old session id just before the code goes
+    in. Confirming the code replaces the id; if the favicon's answer comes back after the
+    confirmation's, the browser must still hold the new id."""
+    client, _ = sign_in_with_password(cast.owner)
+    page = client.get("/login/second-factor/set-up/").content.decode()
+    secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page)
+    assert secret
+    before_the_code = client.cookies["sessionid"].value
+
+    client.post(
+        "/login/second-factor/set-up/",
+        {"code": pyotp.TOTP(secret.group(1).replace(" ", "")).now(), "next": "/people/"},
+    )
+    assert client.cookies["sessionid"].value != before_the_code
+    in_flight = Client()
+    in_flight.cookies["sessionid"] = before_the_code
+    late = in_flight.get("/favicon.ico")
+    client.cookies.update(late.cookies)  # the browser applies whatever comes back
+
+    codes = client.get("/account/recovery-codes/")
+    assert codes.status_code == 200
+    assert "Your recovery codes" in codes.content.decode()
+    assert client.get("/people/").status_code == 200
+
+
+def test_the_favicon_is_an_icon_for_someone_half_way_through_signing_in(cast: Cast):
+    client, _ = sign_in_with_password(cast.owner)
+    for address, kind in (("/favicon.svg", "image/svg+xml"), ("/favicon.ico", "image/x-icon")):
+        response = client.get(address)
+        assert response.status_code == 200
+        assert response["Content-Type"] == kind
