@@ -13,10 +13,12 @@ import random
 import zoneinfo
 from typing import Any
 
+from django.db.models import Q
+
 from keepwarm.accounts.models import User
 from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.care.services import WENT_MISSED, set_cover
-from keepwarm.care.services.placements import record_placement_outcome
+from keepwarm.care.services.placements import PLACEMENT_ENDED, record_placement_outcome
 from keepwarm.demo import words
 from keepwarm.lib.bulk import update_objects
 from keepwarm.lib.working_days import next_working_day
@@ -99,16 +101,20 @@ class History:
                 notes=notes,
                 by=placement.owner,
             )
-            # The history already filled in stops at the day they left.
+            # The history already filled in stops at the day they left, when the steps
+            # still ahead were called off (the ending is recorded here, today).
             Touchpoint.objects.filter(
-                placement=placement, due_on__gt=day, step__isnull=False
-            ).exclude(state=Touchpoint.State.SKIPPED).update(
+                Q(skip_reason=PLACEMENT_ENDED) | ~Q(state=Touchpoint.State.SKIPPED),
+                placement=placement,
+                due_on__gt=day,
+                step__isnull=False,
+            ).update(
                 state=Touchpoint.State.SKIPPED,
-                skip_reason="Placement ended",
+                skip_reason=PLACEMENT_ENDED,
                 outcome="",
                 notes="",
-                done_at=None,
-                done_by=None,
+                done_at=self.at(day),
+                done_by=placement.owner,
             )
             OutboxMessage.objects.filter(
                 touchpoint__placement=placement, touchpoint__state=Touchpoint.State.SKIPPED

@@ -298,10 +298,14 @@ def record_placement_outcome(
     )
     record_changed(placement, before)
     _announce(events.PLACEMENT_ENDED, placement, left_on=left_on.isoformat(), reason=reason)
+    # Stamped with when and by whom, as a step skipped by hand is: the timeline shows them
+    # where the placement ended, not at due dates years ahead.
     recorded_update(
         placement.touchpoints.filter(state=Touchpoint.State.PLANNED, step__isnull=False),
         state=Touchpoint.State.SKIPPED,
         skip_reason=PLACEMENT_ENDED,
+        done_at=timezone.now(),
+        done_by=by,
     )
     Role.objects.filter(
         person_id=placement.person_id,

@@ -1,11 +1,14 @@
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from keepwarm.care.models import Touchpoint
-from keepwarm.care.queries import today_for
+from keepwarm.care.queries import timeline_for, today_for
 from keepwarm.care.services import lay_out_care_plan, log_touchpoint
 from keepwarm.care.services.placements import PLACEMENT_ENDED, record_placement_outcome
 from keepwarm.conftest import START, Cast
@@ -93,3 +96,43 @@ def test_outcome_must_be_an_ending_with_a_known_reason(
         )
     cast.placement.refresh_from_db()
     assert cast.placement.status == Placement.Status.OFFER_ACCEPTED
+
+
+def test_the_steps_called_off_show_on_the_timeline_when_the_placement_ended(
+    cast: Cast, laid_out: Placement
+) -> None:
+    """Not at their due dates, months and years ahead, above everything that happened."""
+    record_placement_outcome(
+        placement=laid_out, status="left", left_on=LEFT_ON, reason="pay", by=cast.owner
+    )
+    ended = timezone.now()
+    called_off = [
+        entry
+        for entry in timeline_for(cast.candidate, user=cast.owner)
+        if entry.kind == "touchpoint" and entry.text == PLACEMENT_ENDED
+    ]
+    theirs = laid_out.touchpoints.filter(person=cast.candidate, skip_reason=PLACEMENT_ENDED)
+    assert len(called_off) == theirs.count() > 3
+    assert all(ended - dt.timedelta(minutes=1) <= entry.at <= ended for entry in called_off)
+    assert {entry.by for entry in called_off} == {cast.owner}
+
+
+def test_steps_called_off_before_they_were_dated_take_the_day_the_placement_ended(
+    cast: Cast, laid_out: Placement
+) -> None:
+    migration = importlib.import_module("keepwarm.care.migrations.0013_placement_ended_skips_dated")
+    record_placement_outcome(
+        placement=laid_out, status="left", left_on=LEFT_ON, reason="pay", by=cast.owner
+    )
+    laid_out.touchpoints.update(done_at=None, done_by=None)  # as stored before
+    skipped_by_hand = laid_out.touchpoints.order_by("due_on").last()
+    assert skipped_by_hand is not None
+    Touchpoint.objects.filter(pk=skipped_by_hand.pk).update(skip_reason="Moved abroad")
+
+    migration.date_the_called_off_steps(apps, None)
+
+    on_the_day = timezone.make_aware(dt.datetime.combine(LEFT_ON, dt.time(9)))
+    dated = laid_out.touchpoints.filter(skip_reason=PLACEMENT_ENDED)
+    assert dated.count() > 3
+    assert set(dated.values_list("done_at", flat=True)) == {on_the_day}
+    assert laid_out.touchpoints.get(pk=skipped_by_hand.pk).done_at is None
