@@ -56,8 +56,9 @@ class SessionKeptMiddleware(SessionMiddleware):
     A request the browser sent just before (the favicon, another tab) still carries the
     old id; Django answers it by deleting the session cookie, and when that answer comes
     back after the one that set the new id, the browser drops the new id and is signed
-    out. A session ended on purpose (sign-out, a time-out) is flushed here, so its cookie
-    is still deleted; an id that is not found is worth nothing, so keeping it is safe."""
+    out. A session ended on purpose (sign-out, a time-out) is flushed by the request that
+    ends it, so that answer still deletes the cookie; an id that is not found is worth
+    nothing, so keeping it is safe."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         session = getattr(request, "session", None)

@@ -14,19 +14,16 @@ PLACEMENT_ENDED = "Placement ended"  # as care.services.placements wrote it
 BATCH = 1000
 
 
-def _undated(Touchpoint):
-    return Touchpoint.objects.filter(
+def date_the_called_off_steps(apps, schema_editor):
+    Touchpoint = apps.get_model("care", "Touchpoint")
+    undated = Touchpoint.objects.filter(
         state="skipped",
         skip_reason=PLACEMENT_ENDED,
         done_at__isnull=True,
         placement__left_on__isnull=False,
     )
-
-
-def date_the_called_off_steps(apps, schema_editor):
-    Touchpoint = apps.get_model("care", "Touchpoint")
     by_day = defaultdict(list)
-    for pk, left_on in _undated(Touchpoint).values_list("pk", "placement__left_on").iterator():
+    for pk, left_on in undated.values_list("pk", "placement__left_on").iterator():
         by_day[left_on].append(pk)
     for day, ids in by_day.items():
         moment = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
