@@ -14,7 +14,11 @@ audit/tests/test_every_writer_is_audited.py holds each service to leaving its en
 
 A list page or an API page records one "viewed" entry per record it showed
 (`record_read`), so "who accessed this person's data?" finds the lists they appeared in
-too.
+too. The same list read again by the same person from the same address within the hour
+(a consultant going back to Today between calls) adds nothing: the trail already says
+they saw those records there, and writing them again cost every such view ~90 pages of
+the database's log on SQLite for no new fact (`_not_read_lately`). A record's own page
+is recorded every time it is opened.
 
 Entries that record a read (viewed, exported) are written on nearly every page view. Outside
 a caller's transaction (a GET page or an API read runs in autocommit) they are written in a
@@ -419,12 +423,41 @@ def record_read(
     people: Callable[[Any], Iterable[int | None]] | None = None,
 ) -> int:
     """A list page or an API page showed these records: one "viewed" entry each, in one
-    INSERT, so the person's trail lists every list they were read in.
+    INSERT, so the person's trail lists every list they were read in (once an hour for
+    the same list read from the same place: _not_read_lately).
 
     A record about someone other than its own `person` (an alert, through its placement)
     or about several people (a referral names who referred whom) gives `people`: the ids
     of the people the list showed with it, one entry for each of them."""
-    return record_entries(AuditEntry.Action.VIEWED, _read_entries(objs, label, people))
+    entries = _not_read_lately(list(_read_entries(objs, label, people)))
+    return record_entries(AuditEntry.Action.VIEWED, entries)
+
+
+# How long a list read stands for the same list read again by the same reader from the
+# same address (see the module's docstring).
+READ_AGAIN_WITHIN = dt.timedelta(hours=1)
+
+
+def _not_read_lately(entries: list[Entry]) -> list[Entry]:
+    """`entries` of a list read, less those about a person its reader already has a
+    "viewed" entry for, for the same record, on the same page (path and query) from the
+    same address, within READ_AGAIN_WITHIN. One query on the (person, time) index; an
+    entry about no person, or a read by no one signed in, is always written."""
+    actor = current_actor()
+    people = {e.person_id for e in entries if e.person_id is not None}
+    if actor.user is None or not people:
+        return entries
+    lately = set(
+        AuditEntry.objects.filter(
+            person_id__any_of=people,
+            at__gte=timezone.now() - READ_AGAIN_WITHIN,
+            action=AuditEntry.Action.VIEWED,
+            actor=actor.user,
+            path=actor.path[:300],
+            ip=actor.ip,
+        ).values_list("person_id", "object_type", "object_id")
+    )
+    return [e for e in entries if (e.person_id, e.object_type, str(e.object_id)) not in lately]
 
 
 def _read_entries(
@@ -444,10 +477,8 @@ def _read_entries(
 def record_people_read(people: Iterable[tuple[int, str]]) -> int:
     """A list named people (id, name) without loading their records, as a vacancy's
     matches do: one "viewed" entry per person, in one INSERT."""
-    return record_entries(
-        AuditEntry.Action.VIEWED,
-        (Entry("people.person", pk, name, pk) for pk, name in dict(people).items()),
-    )
+    entries = [Entry("people.person", pk, name, pk) for pk, name in dict(people).items()]
+    return record_entries(AuditEntry.Action.VIEWED, _not_read_lately(entries))
 
 
 # How a bulk write names each row, from columns read along with the ids: str() of each

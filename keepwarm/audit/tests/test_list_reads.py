@@ -1,5 +1,6 @@
 """Lists show personal data in bulk: who read which people is on the trail, as for one
-person's page, written with one statement per page."""
+person's page, written with one statement per page, and once an hour for the same list
+read again from the same place."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from time_machine import TimeMachineFixture
 
 from keepwarm.accounts.models import ApiToken, User
 from keepwarm.audit.models import AuditEntry
@@ -132,3 +134,77 @@ def test_api_lists_record_the_token_owner_reading_each_record(client: Client, ca
     assert read["placements.placement", str(cast.placement.pk)].person_id == cast.candidate.pk
     entry = read["care.touchpoint", str(touchpoint.pk)]
     assert entry.person_id == cast.candidate.pk and entry.path == "/api/v1/touchpoints"
+
+
+def viewed_entries(user: User) -> list[tuple[str, str, str | None]]:
+    return list(
+        AuditEntry.objects.filter(action="viewed", actor=user)
+        .order_by("at", "id")
+        .values_list("object_id", "path", "ip")
+    )
+
+
+def test_going_back_to_a_list_within_the_hour_adds_nothing_to_the_trail(
+    client: Client, cast: Cast
+) -> None:
+    client.force_login(cast.owner)
+    client.get(reverse("people"), REMOTE_ADDR="203.0.113.9")
+    first = viewed_entries(cast.owner)
+
+    with CaptureQueriesContext(connection) as context:
+        for _ in range(3):
+            assert client.get(reverse("people"), REMOTE_ADDR="203.0.113.9").status_code == 200
+
+    assert first and viewed_entries(cast.owner) == first
+    assert trail_statements(context) == 0
+
+
+def test_a_list_read_again_elsewhere_or_later_is_recorded_again(
+    client: Client, cast: Cast, time_machine: TimeMachineFixture
+) -> None:
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    client.force_login(cast.owner)
+    client.get(reverse("people"), REMOTE_ADDR="203.0.113.9")
+    once = len(viewed_entries(cast.owner))
+
+    client.get(reverse("people"), {"q": "Patel"}, REMOTE_ADDR="203.0.113.9")  # another page
+    client.get(reverse("people"), REMOTE_ADDR="198.51.100.7")  # from another address
+    time_machine.move_to(start + dt.timedelta(minutes=61), tick=False)
+    client.logout()  # an idle hour signs them out: they sign in again
+    client.force_login(cast.owner)
+    later = client.get(reverse("people"), REMOTE_ADDR="203.0.113.9")
+    assert later.status_code == 200
+
+    paths = [(path, ip) for object_id, path, ip in viewed_entries(cast.owner)
+             if object_id == str(cast.candidate.pk)]  # fmt: skip
+    assert paths == [
+        ("/people/", "203.0.113.9"),
+        ("/people/?q=Patel", "203.0.113.9"),
+        ("/people/", "198.51.100.7"),
+        ("/people/", "203.0.113.9"),
+    ]
+    assert len(viewed_entries(cast.owner)) > once
+
+
+def test_someone_else_reading_the_same_list_is_recorded(client: Client, cast: Cast) -> None:
+    client.force_login(cast.owner)
+    client.get(reverse("placements"))
+    client.force_login(cast.manager)
+    client.get(reverse("placements"))
+
+    readers = AuditEntry.objects.filter(
+        action="viewed", object_type="placements.placement", object_id=str(cast.placement.pk)
+    ).values_list("actor", flat=True)
+    assert sorted(readers) == sorted([cast.owner.pk, cast.manager.pk])
+
+
+def test_a_persons_own_page_is_recorded_every_time_it_is_opened(client: Client, cast: Cast) -> None:
+    client.force_login(cast.owner)
+    for _ in range(2):
+        assert client.get(reverse("person", args=[cast.candidate.pk])).status_code == 200
+
+    opened = AuditEntry.objects.filter(
+        action="viewed", actor=cast.owner, path=f"/people/{cast.candidate.pk}/"
+    )
+    assert opened.count() == 2

@@ -146,9 +146,9 @@ def test_the_capped_count_is_exact_up_to_the_cap_and_says_more_past_it() -> None
     assert (list(page), far.count, far.more_than) == ([24], 25, None)
 
 
-def _list_queries(client: Client, url: str) -> list[str]:
+def _list_queries(client: Client, url: str, address: str = "127.0.0.1") -> list[str]:
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
+        response = client.get(url, REMOTE_ADDR=address)
     assert response.status_code == 200
     return [q["sql"] for q in captured.captured_queries]
 
@@ -160,14 +160,23 @@ def test_a_list_page_does_the_same_work_however_big_the_agency(cast: Cast) -> No
     _people(cast.owner, 120)
     for client in clients.values():  # the first request of a session also writes it
         client.get(urls[0])
-    before = {(u.pk, url): len(_list_queries(clients[u.pk], url)) for u in users for url in urls}
+
+    # Each look from an address of its own: a list read again from the same place within
+    # the hour adds nothing to the trail, which would make the second look lighter.
+    def looks(address: str) -> dict[tuple[int, str], int]:
+        return {
+            (u.pk, url): len(_list_queries(clients[u.pk], url, address))
+            for u in users
+            for url in urls
+        }
+
+    before = looks("198.51.100.1")
     # The agency grows tenfold around the consultant; their own book grows a little.
     for person in _people(cast.outsider, 1200)[:300]:
         _place(cast, person, cast.outsider, manager=cast.client_contact)
     for person in _people(cast.owner, 40)[:20]:
         _place(cast, person, cast.owner)
-    after = {(u.pk, url): len(_list_queries(clients[u.pk], url)) for u in users for url in urls}
-    assert after == before
+    assert looks("198.51.100.2") == before
 
 
 def test_a_signed_in_page_reads_the_session_and_the_user_once(cast: Cast) -> None:
