@@ -1,6 +1,7 @@
 """A consultant on a phone: Today and the person page open on the next call, with the number
 to tap and Log call in the first screen, then the timeline; the log-call page shows the
-number and who the call is about. The same pages on a desktop; axe finds nothing serious."""
+number and who the call is about. The same pages on a desktop; axe finds nothing serious.
+An admin on a phone has the agency settings' Save on screen all the way down the form."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from keepwarm.conftest import Cast
 from keepwarm.people.models import Note
 from keepwarm.signals.services.alerts import open_alert
 from keepwarm.web_tests.browser import DESKTOP, MARKS, phone_page, serious_violations
+from keepwarm.web_tests.browser import sign_in as sign_in_as
 from keepwarm.web_tests.test_browser_calls_and_alerts import due_call, sign_in
 
 pytestmark = MARKS
@@ -82,3 +84,25 @@ def test_on_a_phone_the_next_call_and_log_call_come_first(
         page.context.close()
     call.refresh_from_db()
     assert call.state == "planned"  # looking logged nothing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_agency_settings_save_button_stays_on_screen(
+    cast: Cast, live_server: Any, chromium: Any
+) -> None:
+    # The form is several screens long on a phone: its Save used to be 2,400 px down, below
+    # every field, so an admin changing the brand colour had to hunt for it.
+    page = phone_page(chromium)
+    sign_in_as(page, live_server.url, "ada_admin")
+    page.goto(f"{live_server.url}/settings/agency/")
+    save = page.get_by_role("button", name="Save settings")
+
+    on_arrival = _bottom(save)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    halfway = _bottom(save)
+
+    # Sticky at the foot of the screen: the browser's own bars are outside the viewport.
+    screen = page.viewport_size["height"]
+    assert on_arrival <= screen and halfway <= screen
+    save.click()
+    page.get_by_text("Agency settings saved").wait_for()
