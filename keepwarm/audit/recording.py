@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -313,6 +314,12 @@ class Entry:
 def record_entries(action: str, entries: Iterable[Entry]) -> int:
     """Record `entries` as `action`, by the current actor, in one INSERT (per few thousand
     entries): a bulk write's trail costs one statement, not one per row written."""
+    pending = iter(entries)
+    first = next(pending, None)
+    if first is None:
+        # Nothing to write takes no transaction: on SQLite its BEGIN IMMEDIATE would take
+        # the database's write lock for a list read again (_not_read_lately).
+        return 0
     same = _by_whom(action)
     with _written_for(action):
         written = insert_rows(
@@ -328,7 +335,7 @@ def record_entries(action: str, entries: Iterable[Entry]) -> int:
                     # row (a list page's entries have none).
                     **({"changes": entry.changes} if entry.changes else {}),
                 }
-                for entry in entries
+                for entry in itertools.chain([first], pending)
             ),
         )
     if written:

@@ -144,6 +144,7 @@ def viewed_entries(user: User) -> list[tuple[str, str, str | None]]:
     )
 
 
+@pytest.mark.django_db(transaction=True)  # a page's own transactions, as in production
 def test_going_back_to_a_list_within_the_hour_adds_nothing_to_the_trail(
     client: Client, cast: Cast
 ) -> None:
@@ -157,6 +158,10 @@ def test_going_back_to_a_list_within_the_hour_adds_nothing_to_the_trail(
 
     assert first and viewed_entries(cast.owner) == first
     assert trail_statements(context) == 0
+    # Nor does it open a transaction for nothing: SQLite's BEGIN IMMEDIATE would take the
+    # database's write lock.
+    opened = [q["sql"] for q in context.captured_queries if q["sql"].startswith(("BEGIN", "SET"))]
+    assert opened == []
 
 
 def test_a_list_read_again_elsewhere_or_later_is_recorded_again(
