@@ -448,8 +448,9 @@ READ_AGAIN_WITHIN = dt.timedelta(hours=1)
 def _not_read_lately(entries: list[Entry]) -> list[Entry]:
     """`entries` of a list read, less those about a person its reader already has a
     "viewed" entry for, for the same record, on the same page (path and query) from the
-    same address, within READ_AGAIN_WITHIN. One query on the (person, time) index; an
-    entry about no person, or a read by no one signed in, is always written."""
+    same address, within READ_AGAIN_WITHIN. One query, served by the trail's (person,
+    time) or (reader, time) index, whichever the database finds narrower; an entry about
+    no person, or a read by no one signed in, is always written."""
     actor = current_actor()
     people = {e.person_id for e in entries if e.person_id is not None}
     if actor.user is None or not people:
@@ -462,7 +463,9 @@ def _not_read_lately(entries: list[Entry]) -> list[Entry]:
             actor=actor.user,
             path=actor.path[:300],
             ip=actor.ip,
-        ).values_list("person_id", "object_type", "object_id")
+        )
+        .order_by()  # a set is asked for: the trail's newest-first order would sort it
+        .values_list("person_id", "object_type", "object_id")
     )
     return [e for e in entries if (e.person_id, e.object_type, str(e.object_id)) not in lately]
 
