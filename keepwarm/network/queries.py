@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -14,10 +14,10 @@ from keepwarm.accounts.models import User
 from keepwarm.care.queries import (
     covered_owner_ids,
     seen_among,
+    visible_ids,
     visible_people,
-    visible_placements,
 )
-from keepwarm.lib.bulk import Reading
+from keepwarm.lib.bulk import Ids, Reading
 from keepwarm.network import readiness
 from keepwarm.network.models import (
     FALLEN_THROUGH,
@@ -30,8 +30,20 @@ from keepwarm.people.models import Company, Person, Role
 from keepwarm.placements.queries import off_limits
 
 
-def _may_open(objects: QuerySet[Any], field: str) -> Exists:
-    return Exists(objects.filter(pk=OuterRef(field)))
+def _among(field: str, ids: Ids | None) -> ExpressionWrapper[Any]:
+    """Whether the row's `field` names one of `ids` (None: anyone, for managers), as a
+    column of the row. The ids are read once (`visible_ids`) and passed as one array:
+    asked as a subquery of visible_people, each column and the filter worked out the
+    consultant's whole book again (10 ms a statement on SQLite at agency size)."""
+    named = Q(**{f"{field}__isnull": False})
+    if ids is not None:
+        named &= Q(**{f"{field}__any_of": ids})
+    return ExpressionWrapper(named, output_field=BooleanField())
+
+
+def _visible_ids_of(user: User) -> tuple[Ids | None, Ids | None]:
+    """visible_ids for a consultant; (None, None) for managers, who may open everyone."""
+    return (None, None) if user.sees_whole_team else visible_ids(user)
 
 
 def visible_referrals(user: User) -> QuerySet[Referral]:
@@ -42,19 +54,19 @@ def visible_referrals(user: User) -> QuerySet[Referral]:
     colleague's candidate referred someone of theirs): each row says which of its people
     and its placement the user may open (`sees_referrer`, `sees_referred`,
     `sees_placement`), and pages and the API show nothing of the others."""
+    people, placements = _visible_ids_of(user)
     referrals = Referral.objects.annotate(
-        sees_referrer=_may_open(visible_people(user), "referrer_id"),
-        sees_referred=_may_open(visible_people(user), "referred_id"),
-        sees_placement=_may_open(visible_placements(user), "placement_id"),
+        sees_referrer=_among("referrer_id", people),
+        sees_referred=_among("referred_id", people),
+        sees_placement=_among("placement_id", placements),
     )
-    if user.sees_whole_team:
+    if people is None:
         return referrals
-    people = visible_people(user).values("pk")
     return referrals.filter(
         Q(owner=user)
         | Q(owner_id__in=covered_owner_ids(user))
-        | Q(referrer__in=people)
-        | Q(referred__in=people)
+        | Q(referrer_id__any_of=people)
+        | Q(referred_id__any_of=people)
     )
 
 
@@ -88,15 +100,15 @@ def referrals_about(user: User, person: Person) -> tuple[list[Referral], list[Re
 def visible_leads(user: User) -> QuerySet[Lead]:
     """As for referrals, each lead says whether the user may open the person who passed it
     on and its contact (`sees_source`, `sees_contact`)."""
+    people, _ = _visible_ids_of(user)
     leads = Lead.objects.annotate(
-        sees_source=_may_open(visible_people(user), "source_id"),
-        sees_contact=_may_open(visible_people(user), "contact_id"),
+        sees_source=_among("source_id", people),
+        sees_contact=_among("contact_id", people),
     )
-    if user.sees_whole_team:
+    if people is None:
         return leads
-    people = visible_people(user).values("pk")
     return leads.filter(
-        Q(owner=user) | Q(owner_id__in=covered_owner_ids(user)) | Q(source__in=people)
+        Q(owner=user) | Q(owner_id__in=covered_owner_ids(user)) | Q(source_id__any_of=people)
     )
 
 
@@ -176,9 +188,8 @@ def hiring_managers_once_placed(company: Company) -> QuerySet[Person]:
 def intel_notes(user: User) -> QuerySet[IntelNote]:
     """Every note (intelligence is the agency's), each saying whether the user may open the
     person it came from (`sees_source_person`): pages and the API name nobody else."""
-    return IntelNote.objects.annotate(
-        sees_source_person=_may_open(visible_people(user), "source_person_id")
-    )
+    people, _ = _visible_ids_of(user)
+    return IntelNote.objects.annotate(sees_source_person=_among("source_person_id", people))
 
 
 def what_we_know(company: Company, *, user: User) -> QuerySet[IntelNote]:

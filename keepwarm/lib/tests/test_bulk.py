@@ -10,10 +10,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from keepwarm.conftest import Cast
 from keepwarm.lib.bulk import (
+    Ids,
     fetch_all,
     fetch_each,
     insert_objects,
@@ -186,6 +188,26 @@ def test_any_of_takes_ids_written_as_text_for_a_key_or_a_foreign_key(cast: Cast)
     ]
     assert set(Role.objects.filter(person_id__any_of=as_text)) == {roles[0], roles[2]}
     assert set(Role.objects.filter(person__any_of=[people[1].pk])) == {roles[1]}
+
+
+def test_ids_named_once_match_in_every_filter_without_the_orm_walking_them(
+    cast: Cast,
+) -> None:
+    people = [Person.objects.create(first_name="C", last_name=str(i)) for i in range(3)]
+    roles = [
+        Role.objects.create(person=p, kind=Role.Kind.CANDIDATE, started_on=dt.date(2026, 1, 5))
+        for p in people
+    ]
+    ids = Ids([people[0].pk, people[2].pk, people[0].pk, 10**9])
+    # The ORM walks any iterable a lookup is given (and, for a foreign key, checks each
+    # value's model): Ids is not one.
+    assert not hasattr(ids, "__iter__")
+    assert len(ids) == 3 and people[2].pk in ids and people[1].pk not in ids
+    assert set(Person.objects.filter(pk__any_of=ids)) == {people[0], people[2]}
+    assert set(Role.objects.filter(person_id__any_of=ids)) == {roles[0], roles[2]}
+    either = Role.objects.filter(Q(person_id__any_of=ids) | Q(pk__any_of=[roles[1].pk]))
+    assert either.count() == 3
+    assert not Person.objects.filter(pk__any_of=Ids([])).exists()
 
 
 def test_rows_from_a_generator_that_reads_the_database_are_all_written(cast: Cast) -> None:
