@@ -38,6 +38,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import DEFERRED
+from django.db.models.sql import Query
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
@@ -430,11 +431,19 @@ class Ids:
     def as_json(self) -> str:
         return json.dumps(self.listed)
 
+    @functools.cached_property
+    def as_array(self) -> str:
+        """PostgreSQL's text form of the array, `{1,2,3}`: Django's psycopg cursor binds on
+        the client, and quoting a list there runs a regular expression on each element
+        (5 ms for 4,469 ids, each time a statement names them)."""
+        return "{" + ",".join(map(str, self.listed)) + "}"
+
 
 @models.Field.register_lookup
-class AnyOf(models.Lookup["Iterable[Any] | Ids"]):
+class AnyOf(models.Lookup["Iterable[Any] | Ids | models.QuerySet[Any]"]):
     """`field__any_of=values`: the field equals one of `values`, sent as one parameter.
-    `values` is any iterable, or Ids for the same ids matched in many filters."""
+    `values` is any iterable, Ids for the same ids matched in many filters, or a queryset
+    of one column (the statement that finds them, matched inside the same statement)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
@@ -442,11 +451,16 @@ class AnyOf(models.Lookup["Iterable[Any] | Ids"]):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         # `lhs` is the column as the ORM compiled it; the values are one parameter.
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        if isinstance(self.rhs, Query):
+            # A statement that finds the values: matched inside the same statement.
+            rhs, rhs_params = self.process_rhs(compiler, connection)
+            return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
         ids = self.rhs if isinstance(self.rhs, Ids) else None
         values = ids.listed if ids is not None else self._prepared_values()
         if connection.vendor == "postgresql":
             db_type = _array_type(self.lhs.output_field)
-            return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, values]
+            param = ids.as_array if ids is not None else values
+            return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, param]
         sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608
         return sql, [*lhs_params, ids.as_json if ids is not None else json.dumps(values)]
 

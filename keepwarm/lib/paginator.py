@@ -54,8 +54,7 @@ class CappedPaginator(Paginator[Any]):
         limit = self.counted_up_to + 1
         object_list = self.object_list
         if isinstance(object_list, QuerySet):
-            # Unordered: any `limit` rows will do, so the database need not sort them all.
-            return object_list.order_by()[:limit].count()
+            return _counted(object_list, limit)
         return min(len(object_list), limit)
 
     @property
@@ -149,7 +148,7 @@ class KeysetPaginator:
         """Rows up to the cap + 1: one more than the cap means the list goes on."""
         if self.count_of is not None:
             return self.count_of(self.cap + 1)
-        return self.queryset.order_by()[: self.cap + 1].count()
+        return _counted(self.queryset, self.cap + 1)
 
     @property
     def more_than(self) -> int | None:
@@ -229,6 +228,14 @@ class KeysetPaginator:
             ]
         except (ValueError, TypeError, ValidationError, UnicodeDecodeError):
             return None
+
+
+def _counted(qs: QuerySet[Any], limit: int) -> int:
+    """How many of `qs`'s rows there are, up to `limit`. Unordered: any `limit` rows will
+    do, so the database need not sort them all. Only the ids: a count of a slice keeps
+    every column the list shows in its subquery (a referral's "may the reader open its
+    people" columns matched the consultant's whole book again, for nothing)."""
+    return qs.order_by().values("pk")[:limit].count()
 
 
 def _plain(value: Any) -> Any:

@@ -208,6 +208,9 @@ def test_ids_named_once_match_in_every_filter_without_the_orm_walking_them(
     either = Role.objects.filter(Q(person_id__any_of=ids) | Q(pk__any_of=[roles[1].pk]))
     assert either.count() == 3
     assert not Person.objects.filter(pk__any_of=Ids([])).exists()
+    # Or the statement that finds them, matched inside the same statement.
+    found_by = Person.objects.filter(pk__any_of=ids).values("pk")
+    assert set(Role.objects.filter(person_id__any_of=found_by)) == {roles[0], roles[2]}
 
 
 def test_rows_from_a_generator_that_reads_the_database_are_all_written(cast: Cast) -> None:
