@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
@@ -199,6 +200,12 @@ class Touchpoint(models.Model):
     def was_due_on(self) -> dt.date:
         """The day this was first due, before any retry moved it."""
         return self.first_due_on or self.due_on
+
+    @property
+    def happened_on(self) -> dt.date:
+        """The day it was done or skipped, or, for one missed, the day it was due: where a
+        history puts it (as the person's timeline does)."""
+        return timezone.localdate(self.done_at) if self.done_at else self.due_on
 
 
 # A call that reached nobody: a planned call tried this way stays open for a retry.

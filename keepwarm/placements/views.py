@@ -19,7 +19,7 @@ from keepwarm.care import queries
 from keepwarm.care.forms import team
 from keepwarm.care.models import Touchpoint
 from keepwarm.care.services import placements as placing
-from keepwarm.care.services.placements import NotAllowed
+from keepwarm.care.services.placements import PLACEMENT_ENDED, NotAllowed
 from keepwarm.care.templatetags.keepwarm import money
 from keepwarm.care.views import covering_ids
 from keepwarm.lib.ids import parse_id
@@ -71,8 +71,15 @@ def placement(request: HttpRequest, pk: int) -> HttpResponse:
         "due_on", "id"
     )
     planned = [t for t in touchpoints if t.state == Touchpoint.State.PLANNED]
-    # Newest first, grouped by month in the page.
-    history = [t for t in touchpoints if t.state != Touchpoint.State.PLANNED][::-1]
+    past = [t for t in touchpoints if t.state != Touchpoint.State.PLANNED]
+    # The steps an ending called off are one line, not one row each at dates years ahead.
+    called_off = [t for t in past if t.skip_reason == PLACEMENT_ENDED]
+    # Newest first by the day each happened, grouped by month in the page.
+    history = sorted(
+        (t for t in past if t.skip_reason != PLACEMENT_ENDED),
+        key=lambda t: (t.happened_on, t.pk),
+        reverse=True,
+    )
     context = {
         "placement": found,
         "targets": found.targets.all(),
@@ -82,6 +89,7 @@ def placement(request: HttpRequest, pk: int) -> HttpResponse:
         "planned_count": len(planned),
         "last_planned_on": planned[-1].due_on if planned else None,
         "history": history,
+        "called_off": called_off,
         "today": timezone.localdate(),
         "is_active": found.status in Placement.ACTIVE,
         "covering_ids": covering_ids(user, timezone.localdate()),

@@ -1,10 +1,13 @@
 import datetime as dt
 import importlib
+import re
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from keepwarm.care.models import Touchpoint
@@ -136,3 +139,28 @@ def test_steps_called_off_before_they_were_dated_take_the_day_the_placement_ende
     assert dated.count() > 3
     assert set(dated.values_list("done_at", flat=True)) == {on_the_day}
     assert laid_out.touchpoints.get(pk=skipped_by_hand.pk).done_at is None
+
+
+def test_the_placement_page_folds_the_steps_called_off_into_one_line_under_its_history(
+    client: Client, cast: Cast, laid_out: Placement
+) -> None:
+    """Its history began with "September 2030: Quarterly keep-in-touch call, skipped"."""
+    week_one = laid_out.touchpoints.get(title="Week-one call")
+    log_touchpoint(
+        person=cast.candidate, by=cast.owner, kind="call", outcome="reached", touchpoint=week_one
+    )
+    record_placement_outcome(
+        placement=laid_out, status="left", left_on=LEFT_ON, reason="pay", by=cast.owner
+    )
+    client.force_login(cast.owner)
+
+    page = client.get(reverse("placement", args=[laid_out.pk]))
+
+    called_off = laid_out.touchpoints.filter(skip_reason=PLACEMENT_ENDED).count()
+    assert called_off > 3
+    assert page.context["called_off"] and len(page.context["called_off"]) == called_off
+    assert [t.title for t in page.context["history"]] == ["Week-one call"]
+    html = page.content.decode()
+    assert f"{called_off} planned steps called off when the placement ended" in html
+    months = re.findall(r'<th scope="rowgroup" colspan="4">([^<]+)</th>', html)
+    assert months == [f"{timezone.localdate():%B %Y}"]  # the call, logged today
