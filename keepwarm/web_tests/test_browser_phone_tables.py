@@ -96,3 +96,23 @@ def test_a_consultant_on_a_phone_reads_the_lists_without_scrolling_sideways(
         )
     assert {path: width for path, width in widths.items() if width > 390} == {}
     assert owner == '"Owner: "'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_on_a_phone_reads_the_audit_trail_one_card_a_row(
+    cast: Cast, live_server: Any
+) -> None:
+    # Its five columns scrolled inside a box that a keyboard could not reach (axe:
+    # scrollable-region-focusable); each entry now reads as one card, each value named.
+    with launched() as browser:
+        page = on_a_phone(browser, live_server.url, cast.manager.username)
+        page.goto(f"{live_server.url}/people/")  # leaves "viewed" entries on the trail
+        page.goto(f"{live_server.url}/audit/")
+        page.get_by_role("heading", name="Audit trail").wait_for()
+        table_width = page.evaluate(TABLE_WIDTH)
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        who = page.evaluate(
+            "getComputedStyle(document.querySelector('td[data-label=Who]'), '::before').content"
+        )
+    assert table_width <= 390 and page_width <= 390
+    assert who == '"Who: "'
