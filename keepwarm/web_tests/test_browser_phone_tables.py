@@ -16,6 +16,16 @@ pytestmark = MARKS
 TABLE_WIDTH = "document.querySelector('.table-wrap table').scrollWidth"
 
 
+def cell_heading(page: Any, label: str) -> str:
+    """What a stacked cell shows before its value: its column's name, as CSS writes it."""
+    return str(
+        page.evaluate(
+            f"getComputedStyle(document.querySelector('td[data-label={label}]'), '::before')"
+            ".content"
+        )
+    )
+
+
 def on_a_phone(browser: Any, url: str, username: str) -> Any:
     """A phone-sized page, signed in as one of the cast."""
     page = phone_page(browser)
@@ -91,9 +101,7 @@ def test_a_consultant_on_a_phone_reads_the_lists_without_scrolling_sideways(
             widths[path] = page.evaluate(TABLE_WIDTH)
         # A bare name would not say whose it is: the cell is headed by its column's name.
         page.goto(f"{live_server.url}/placements/")
-        owner = page.evaluate(
-            "getComputedStyle(document.querySelector('td[data-label=Owner]'), '::before').content"
-        )
+        owner = cell_heading(page, "Owner")
     assert {path: width for path, width in widths.items() if width > 390} == {}
     assert owner == '"Owner: "'
 
@@ -111,8 +119,6 @@ def test_a_manager_on_a_phone_reads_the_audit_trail_one_card_a_row(
         page.get_by_role("heading", name="Audit trail").wait_for()
         table_width = page.evaluate(TABLE_WIDTH)
         page_width = page.evaluate("document.documentElement.scrollWidth")
-        who = page.evaluate(
-            "getComputedStyle(document.querySelector('td[data-label=Who]'), '::before').content"
-        )
+        who = cell_heading(page, "Who")
     assert table_width <= 390 and page_width <= 390
     assert who == '"Who: "'
