@@ -655,6 +655,7 @@ def generate(scale: float, today: dt.date, seed: int, quiet: bool = False) -> di
                                         "key": f"touchpoint:{pk}",
                                         "person_id": person,
                                         "touchpoint_id": pk,
+                                        "placement_id": p["id"],
                                         "to_email": f"person{person}@example.net",
                                         "from_email": f"consultant <consultant{p['owner']}@agency.example>",
                                         "subject": f"{title}: how is it going?",

@@ -225,6 +225,7 @@ class History:
                     key=f"touchpoint:{t.pk}",
                     person=t.person,
                     touchpoint=t,
+                    placement_id=t.placement_id,
                     to_email=t.person.email,
                     from_email=personal_from(t.owner),
                     reply_to=personal_reply_to(t.owner),

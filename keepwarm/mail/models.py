@@ -10,6 +10,7 @@ from django.db.models import Q
 from keepwarm.lib.stamps import Stamped
 from keepwarm.mail.fill import Filler
 from keepwarm.people.models import Person
+from keepwarm.placements.models import Placement
 
 
 class OutboxTemplate(models.Model):
@@ -88,6 +89,20 @@ class OutboxMessage(models.Model):
     touchpoint = models.ForeignKey(
         "care.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
+    # The placement the message is about: its touchpoint's, copied when it is queued, so
+    # who may read it (those who see the placement) is a column of the message and Sent
+    # mail needs no touchpoint for each of a consultant's ~27,000 messages. None for a
+    # message about no placement (a keep-in-touch call's email, a newsletter).
+    # Not indexed on its own: placements are not deleted (an ended one stays on record),
+    # and Sent mail reads it from the indexes below.
+    placement = models.ForeignKey(
+        Placement,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     to_email = models.EmailField()
     from_email = models.CharField(max_length=254)
     reply_to = models.CharField(max_length=254, blank=True)
@@ -132,11 +147,22 @@ class OutboxMessage(models.Model):
                 fields=["send_after", "id"], name="outbox_pending", condition=Q(state="pending")
             ),
             models.Index(fields=["state", "claimed_at"], name="outbox_state_claimed"),
-            models.Index(fields=["person", "created_at"], name="outbox_person"),
-            # Sent mail's order: a page walks the newest messages and keeps those of the
-            # people the reader sees, instead of sorting all of them (a consultant's
-            # ~27,000 at agency size; a manager's whole outbox).
-            models.Index(fields=["-created_at", "-id"], name="outbox_newest"),
+            # A person's mail, newest first; and a consultant's Sent mail, read from the
+            # index alone (who it is to, what it is about, its state): their ~27,000
+            # messages at agency size in a few milliseconds, where reading each row's
+            # touchpoint took 70 ms on SQLite. The count stops at 1,001 of them.
+            models.Index(
+                fields=["person", "-created_at", "-id", "placement", "state"],
+                name="outbox_person_newest",
+            ),
+            # Sent mail's order: a manager's page reads its 51 entries; on PostgreSQL a
+            # consultant's page walks it and keeps the messages they may read, from the
+            # index alone (~2,000 entries). SQLite, without statistics, reads the person
+            # index above instead, which never walks an agency's outbox for a small book.
+            models.Index(
+                fields=["-created_at", "-id", "person", "placement", "state"],
+                name="outbox_newest",
+            ),
             # Bounce reports name the recipient (and maybe the Message-ID).
             models.Index(fields=["to_email", "created_at"], name="outbox_to_email"),
             models.Index(fields=["message_id"], name="outbox_message_id"),

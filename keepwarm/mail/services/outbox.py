@@ -66,6 +66,7 @@ def queue_email(
         send_after=send_after,
         person=person,
         touchpoint=touchpoint,
+        placement_id=touchpoint.placement_id if touchpoint is not None else None,
         headers={one_line(k): one_line(v) for k, v in (headers or {}).items()},
         purpose=purpose,
         # Generated once and kept across retries, so a receiving system can tell a

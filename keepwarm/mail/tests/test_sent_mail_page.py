@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from keepwarm.accounts.models import User
 from keepwarm.audit.models import AuditEntry
@@ -14,8 +17,14 @@ from keepwarm.care.models import Touchpoint
 from keepwarm.care.services import set_cover
 from keepwarm.conftest import Cast
 from keepwarm.mail.models import OutboxMessage, OutboxTemplate
+from keepwarm.mail.services.outbox import queue_email
+from keepwarm.mail.tests.factories import at, make_checkin
 from keepwarm.people.models import Person
 from keepwarm.placements.models import Placement
+from keepwarm.worker.tick import tick
+
+DUE = dt.date(2026, 3, 9)
+MORNING = at("2026-03-09T09:05+00:00")
 
 
 def logged_in(user: object) -> Client:
@@ -34,6 +43,9 @@ def message(person: Person | None, key: str, state: str, **fields: object) -> Ou
         "send_after": timezone.now() - dt.timedelta(hours=1),
     }
     values.update(fields)
+    touchpoint = fields.get("touchpoint")
+    if isinstance(touchpoint, Touchpoint):
+        values["placement"] = touchpoint.placement  # as the outbox copies it when queueing
     return OutboxMessage.objects.create(key=key, person=person, **values)
 
 
@@ -145,6 +157,39 @@ def test_a_consultant_sees_mail_to_people_they_own_cover_or_placed_and_no_one_el
         assert f"({key})" in oscars_page, key
     for key in ["own", "covered", "own-checkin"]:
         assert f"({key})" not in oscars_page, key
+
+
+def test_mail_the_worker_and_a_questionnaire_queue_about_a_colleagues_placement_stays_theirs(
+    cast: Cast,
+) -> None:
+    colin, oscar = cast.colleague, cast.outsider
+    hana = Person.objects.create(
+        first_name="Hana", last_name="Shared", email="hana@example.net", owner=oscar
+    )
+    pete = Person.objects.create(first_name="Pete", last_name="P", email="p@x.net", owner=colin)
+    otto = Person.objects.create(first_name="Otto", last_name="O", email="o@x.net", owner=oscar)
+    placed(cast, pete, hana, colin)  # Colin sees Hana: hiring manager on his placement
+    oscars = placed(cast, otto, hana, oscar)
+    checkin = make_checkin(cast, due_on=DUE, person=hana, placement=oscars, owner=oscar)
+    tick(now=MORNING, worker_id="test")
+    queue_email(
+        key="invitation",
+        to_email=hana.email,
+        subject="Two minutes on how Otto is doing?",
+        body_text="Hi Hana",
+        from_email="keepwarm@127.0.0.1",
+        send_after=MORNING,
+        person=hana,
+        touchpoint=check_in(oscars, hana),
+    )
+    queued = OutboxMessage.objects.filter(person=hana)
+    assert {m.placement_id for m in queued} == {oscars.pk}
+    assert queued.filter(touchpoint=checkin).exists()
+    colins_page = logged_in(colin).get(reverse("sent_mail")).content.decode()
+    oscars_page = logged_in(oscar).get(reverse("sent_mail")).content.decode()
+    for subject in queued.values_list("subject", flat=True):
+        assert escape(subject) not in colins_page
+        assert escape(subject) in oscars_page
 
 
 def test_message_html_is_shown_in_a_sandbox_never_in_the_page(cast: Cast) -> None:
@@ -282,3 +327,30 @@ def test_settling_in_bulk_without_ticking_anything_says_what_to_do(cast: Cast) -
     )
     assert "Tick the messages to settle" in response.content.decode()
     assert OutboxMessage.objects.get().state == OutboxMessage.State.UNKNOWN
+
+
+def test_a_longer_page_of_sent_mail_reads_nothing_more_for_each_row(cast: Cast) -> None:
+    def queries_for_page(address: str) -> tuple[int, str]:
+        client = logged_in(cast.owner)
+        # From another address each time, so each look is written to the audit trail.
+        with CaptureQueriesContext(connection) as run:
+            page = client.get(reverse("sent_mail"), REMOTE_ADDR=address).content.decode()
+        return len(run.captured_queries), page
+
+    def some_mail(n: int) -> None:
+        for i in range(n):
+            checkin = check_in(cast.placement, cast.candidate)
+            message(cast.candidate, f"m{n}-{i}", OutboxMessage.State.SENT, touchpoint=checkin)
+            message(
+                cast.candidate, f"u{n}-{i}", OutboxMessage.State.UNKNOWN,
+                claimed_at=timezone.now(), claimed_by="worker-7", attempts=2,
+                message_id="<x@keepwarm>", last_error="Connection lost mid-send",
+            )  # fmt: skip
+
+    some_mail(1)
+    queries_for_page("10.0.0.1")  # what a process reads once (content types, settings)
+    few, _ = queries_for_page("10.0.0.2")
+    some_mail(6)
+    many, page = queries_for_page("10.0.0.3")
+    assert many == few
+    assert "Priya" in page and "by worker worker-7" in page and "Attempts: 2." in page
