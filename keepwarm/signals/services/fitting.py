@@ -30,7 +30,7 @@ def on_placement_ended(
 
     Connected to care's `placement_ended`, sent inside the transaction that records it."""
     now = now or timezone.now()
-    risk = recompute_risk(placement=placement, now=now)
+    risk = recompute_risk(placement=placement, now=_scored_on_leaving(placement, now))
     risk.outcome = "left"
     risk.outcome_on = placement.left_on
     risk.outcome_features = risk.features
@@ -42,6 +42,17 @@ def on_placement_ended(
         closed_by=by,
         close_note=f"Placement {placement.get_status_display().lower()}: {reason}.",
     )
+
+
+def _scored_on_leaving(placement: Placement, now: dt.datetime) -> dt.datetime:
+    """When an ended placement's last score is worked out: at the end of the day they left,
+    if that was before `now`. An ending is often recorded days or weeks later ("she left
+    last Friday"); scored then, its example (and the page) would say they had been in the
+    job until the day it was written down, and count the check-ins skipped since."""
+    if placement.left_on is None:
+        return now
+    last_moment = timezone.make_aware(dt.datetime.combine(placement.left_on, dt.time.max))
+    return min(now, last_moment)
 
 
 def label_stayers(*, today: dt.date) -> int:

@@ -4,10 +4,13 @@ with a note, and reopened (the same alert) only on new evidence that is still po
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.utils import timezone
 
 from keepwarm.care.services import set_cover
 from keepwarm.care.services.placements import record_placement_outcome
@@ -19,6 +22,12 @@ from keepwarm.signals.services.concerns import close_alert
 from keepwarm.signals.services.responses import on_response
 from keepwarm.signals.services.risk import recompute_risk
 from keepwarm.signals.tests.conftest import HAPPY, MONTH_1, MONTH_3, UNHAPPY, Answering, at
+
+
+def logged_in_as(user: object) -> Client:
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client
 
 
 def respond(answer: Answering, answers: dict[str, object], when: dt.datetime, **kw: object) -> None:
@@ -195,6 +204,23 @@ def test_unanswered_check_ins_count_once_expired(cast: Cast, answer: Answering) 
     after = recompute_risk(placement=cast.placement, now=at(START + dt.timedelta(days=22)))
     assert after.reasons[0] == "1 check-in or call unanswered since they last answered"
     assert after.score > before.score
+
+
+def test_an_ending_recorded_weeks_later_keeps_the_score_of_the_day_they_left(
+    cast: Cast, answer: Answering
+) -> None:
+    respond(answer, UNHAPPY, MONTH_1)
+    left_on = MONTH_1.date() + dt.timedelta(days=5)
+    record_placement_outcome(
+        placement=cast.placement, status="left", left_on=left_on, reason="counter_offer",
+        by=cast.owner,
+    )  # fmt: skip
+    risk = Risk.objects.get()
+    days_in = (left_on - cast.placement.start_date).days
+    assert risk.features["tenure:early"] == pytest.approx(math.exp(-days_in / 365.0), abs=1e-4)
+    assert timezone.localdate(risk.computed_at) == left_on
+    page = logged_in_as(cast.owner).get(cast.placement.get_absolute_url()).content.decode()
+    assert f"The score on the day the placement ended, {left_on:%-d %b %Y}." in page
 
 
 def test_a_fall_off_closes_the_alert_and_keeps_the_example(cast: Cast, answer: Answering) -> None:
