@@ -213,6 +213,7 @@ class _Agency(History, Feedback):
         self.make_covers()
         self.answer_questionnaires()
         self.set_last_contact()
+        self.rescore_endings()
         self.score_and_alert()
         newsletter.load(today=self.today)
         integrations.load(now=timezone.now())

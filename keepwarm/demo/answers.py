@@ -24,9 +24,10 @@ from keepwarm.care.models import Kind, Touchpoint
 from keepwarm.lib.bulk import update_objects
 from keepwarm.placements.models import Placement, Target
 from keepwarm.signals import scoring
-from keepwarm.signals.models import Alert, Signal
+from keepwarm.signals.models import Alert, Risk, Signal
 from keepwarm.signals.services.alerts import due_after, escalate_overdue_alerts, open_alert
 from keepwarm.signals.services.concerns import close_alert
+from keepwarm.signals.services.fitting import on_placement_ended
 from keepwarm.signals.services.risk import recompute_all
 from keepwarm.surveys.models import TARGET_CHOICES, Answer, Invitation, Question, Response
 from keepwarm.surveys.services import invitation_days
@@ -357,6 +358,16 @@ class Feedback:
         return self.rng.choice(pool)
 
     # --- risk and alerts --------------------------------------------------------------
+
+    def rescore_endings(self) -> None:
+        """The endings were recorded before the answers and last contacts were filled in
+        (which of them ended decides how gloomily they answered): each ended placement's
+        last score is worked out again from its whole history, as of the day it ended,
+        as recording the ending does."""
+        ended = Placement.objects.filter(status__in=Placement.ENDED).select_related("owner")
+        Risk.objects.filter(placement__in=ended).update(outcome="")
+        for placement in ended:
+            on_placement_ended(placement=placement, by=placement.owner, now=self.now)
 
     def score_and_alert(self) -> None:
         """Work out everyone's risk; the worrying answers of the last fortnight opened

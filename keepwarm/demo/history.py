@@ -22,7 +22,7 @@ from keepwarm.care.services.placements import PLACEMENT_ENDED, record_placement_
 from keepwarm.demo import words
 from keepwarm.lib.bulk import update_objects
 from keepwarm.lib.working_days import next_working_day
-from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.models import OutboxMessage, about_placements
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
 from keepwarm.people.models import Note, Person
 from keepwarm.placements.models import Placement
@@ -183,7 +183,6 @@ class History:
             tries.append(
                 Touchpoint(
                     person_id=t.person_id,
-                    placement_id=t.placement_id,
                     kind=t.kind,
                     audience=t.audience,
                     title=t.title,
@@ -243,6 +242,7 @@ class History:
                 )
             )
         update_objects(touchpoints, ["state", "outcome", "done_at"])
+        about_placements(messages)
         created = OutboxMessage.objects.bulk_create(messages, batch_size=500)
         for message in created:
             message.created_at = message.send_after  # auto_now_add stamped "now"

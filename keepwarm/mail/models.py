@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cached_property
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
+from keepwarm.care.models import Touchpoint
 from keepwarm.lib.stamps import Stamped
 from keepwarm.mail.fill import Filler
 from keepwarm.people.models import Person
@@ -87,12 +89,13 @@ class OutboxMessage(models.Model):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
     touchpoint = models.ForeignKey(
-        "care.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
-    # The placement the message is about: its touchpoint's, copied when it is queued, so
-    # who may read it (those who see the placement) is a column of the message and Sent
-    # mail needs no touchpoint for each of a consultant's ~27,000 messages. None for a
-    # message about no placement (a keep-in-touch call's email, a newsletter).
+    # The placement the message is about: always its touchpoint's (`about_placements`,
+    # when it is saved or queued), so who may read it (those who see the placement) is a
+    # column of the message and Sent mail needs no touchpoint for each of a consultant's
+    # ~27,000 messages. None for a message about no placement (a keep-in-touch call's
+    # email, a newsletter).
     # Not indexed on its own: placements are not deleted (an ended one stays on record),
     # and Sent mail reads it from the indexes below.
     placement = models.ForeignKey(
@@ -171,6 +174,11 @@ class OutboxMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_email} ({self.state})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            about_placements([self])
+        super().save(*args, **kwargs)
+
     @property
     def text(self) -> str:
         """The plain-text body as sent."""
@@ -186,6 +194,27 @@ class OutboxMessage(models.Model):
             return self.body_html
         assert self.template is not None
         return self.template.html_for(self.fills or {})
+
+
+def about_placements(messages: Iterable[OutboxMessage]) -> None:
+    """Give each new message its touchpoint's placement, whatever it was given: who may
+    read a message follows it (Sent mail's rule), so it is never left to each caller. A
+    touchpoint already at hand is read as it is; the others in one query."""
+    unread: dict[int, list[OutboxMessage]] = {}
+    for message in messages:
+        if message.touchpoint_id is None:
+            message.placement_id = None
+        elif OutboxMessage.touchpoint.is_cached(message):
+            assert message.touchpoint is not None
+            message.placement_id = message.touchpoint.placement_id
+        else:
+            unread.setdefault(message.touchpoint_id, []).append(message)
+    if not unread:
+        return
+    placements = Touchpoint.objects.filter(pk__in=unread).values_list("pk", "placement_id")
+    for touchpoint_id, placement_id in placements:
+        for message in unread[touchpoint_id]:
+            message.placement_id = placement_id
 
 
 def email_hash(email: str) -> str:

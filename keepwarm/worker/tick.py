@@ -173,7 +173,6 @@ def _enqueue_chunk(ids: list[int], *, now: dt.datetime) -> tuple[int, int, int]:
             send_after=send_after,
             person_id=touchpoint.person_id,
             touchpoint_id=touchpoint.id,
-            placement_id=touchpoint.placement_id,
         )
         step = touchpoint.step
         if step is not None and step.questionnaire_id and touchpoint.placement_id:

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 
 from keepwarm.care.models import Touchpoint
 from keepwarm.lib.bulk import insert_objects
-from keepwarm.mail.models import OutboxMessage
+from keepwarm.mail.models import OutboxMessage, about_placements
 
 if TYPE_CHECKING:
     from keepwarm.people.models import Person
@@ -66,7 +66,6 @@ def queue_email(
         send_after=send_after,
         person=person,
         touchpoint=touchpoint,
-        placement_id=touchpoint.placement_id if touchpoint is not None else None,
         headers={one_line(k): one_line(v) for k, v in (headers or {}).items()},
         purpose=purpose,
         # Generated once and kept across retries, so a receiving system can tell a
@@ -93,6 +92,7 @@ def queue_emails(messages: list[OutboxMessage]) -> int:
     on PostgreSQL would quote value by value in Python.
     """
     domain = _sender_domain()
+    about_placements(messages)
     for message in messages:
         message.message_id = message.message_id or make_msgid(idstring="keepwarm", domain=domain)
     return insert_objects(messages, skip_conflicts_on="key")

@@ -43,9 +43,6 @@ def message(person: Person | None, key: str, state: str, **fields: object) -> Ou
         "send_after": timezone.now() - dt.timedelta(hours=1),
     }
     values.update(fields)
-    touchpoint = fields.get("touchpoint")
-    if isinstance(touchpoint, Touchpoint):
-        values["placement"] = touchpoint.placement  # as the outbox copies it when queueing
     return OutboxMessage.objects.create(key=key, person=person, **values)
 
 
