@@ -190,6 +190,7 @@ class Said:
 
     concerns: tuple[str, ...] = ()  # concerns raised: "Olivia Owner: unhappy about commute"
     call_notes: tuple[str, ...] = ()  # notes of calls since the last check-in, newest first
+    latest_call_before_start: bool = False  # the newest of them was before the placement began
     reported: tuple[str, ...] = ()  # problems reported on the personal page, as worded
 
 
@@ -502,7 +503,7 @@ def said_factors(said: Said) -> list[Factor]:
         latest = notes[0]
         out.append(Factor("call:sentiment", sentiment(latest), f"call note {_quote(latest)}"))
         # Notes are what the consultant reports the person said ("says she has an offer").
-        reason = leaving_reason(latest, reported=True)
+        reason = leaving_reason(latest, reported=True, before_start=said.latest_call_before_start)
         if reason:
             out.append(Factor("text:leaving", 1.0, reason))
     if said.reported:

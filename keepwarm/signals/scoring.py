@@ -175,14 +175,24 @@ def says_might_leave(text: str) -> bool:
     return text_reading.leaving_intent(text) is not None
 
 
-def leaving_reason(text: str, *, explains: bool = False, reported: bool = False) -> str:
+# Before a placement starts, resigning and working notice are about the job the person is
+# leaving for it: the step every start needs, not a sign they may leave this one. An offer
+# elsewhere or another agency calling before the start is still a warning.
+BEFORE_START_SAYS_NOTHING = frozenset({"notice"})
+
+
+def leaving_reason(
+    text: str, *, explains: bool = False, reported: bool = False, before_start: bool = False
+) -> str:
     """ "Leaving intent (another agency called): “…”", or "" when the text shows none.
 
     A text that `explains` a "no" to expectations or terms already counts there: saying
     it is not what was promised is the same worry, not a second one. `reported`: a
-    consultant's note of what the person said.
+    consultant's note of what the person said. `before_start`: said before the placement
+    started (BEFORE_START_SAYS_NOTHING).
     """
-    found = text_reading.leaving_intent(text, reported=reported)
+    ignore = BEFORE_START_SAYS_NOTHING if before_start else frozenset()
+    found = text_reading.leaving_intent(text, reported=reported, ignore=ignore)
     if found is None or (explains and found.category == "not_as_promised"):
         return ""
     return f"Leaving intent ({found.label}): {_quote(text)}"

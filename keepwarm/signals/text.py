@@ -574,11 +574,15 @@ _FIRST_SUBJECT = re.compile(rf"(?:{_FIRST_PERSON})\b")
 _TEMPT_RE = re.compile(r"\b(?:tempted|tempting|temptation)\b")
 
 
-def leaving_intent(text: str, *, reported: bool = False) -> LeavingIntent | None:
+def leaving_intent(
+    text: str, *, reported: bool = False, ignore: frozenset[str] = frozenset()
+) -> LeavingIntent | None:
     """The first phrase in `text` that says its writer may leave their job, or None.
 
     `reported`: the text is a consultant's note of what the placed person said ("she's
-    had an offer"), so he, she and they are that person, not someone else.
+    had an offer"), so he, she and they are that person, not someone else. `ignore`:
+    categories that say nothing here (notice given before a job starts is notice to the
+    job they are leaving for it).
     """
     normal = _normalise(text)
     if len(normal) < 5:
@@ -586,7 +590,7 @@ def leaving_intent(text: str, *, reported: bool = False) -> LeavingIntent | None
     pieces = [(True, 0, normal)] + [(False, o, c) for o, c in _clauses(normal)]
     for whole, offset, clause in pieces:
         for pattern in _PATTERNS:
-            if pattern.whole_text != whole:
+            if pattern.whole_text != whole or pattern.category in ignore:
                 continue
             m = _match_in(clause, pattern, normal, reported=reported)
             if m is None:

@@ -188,10 +188,11 @@ def call_note_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
     )
     if latest is None or latest.done_at is None:
         return []
-    leaving = scoring.leaving_reason(latest.notes, reported=True)
+    day = timezone.localdate(latest.done_at)
+    before_start = day < placement.start_date
+    leaving = scoring.leaving_reason(latest.notes, reported=True, before_start=before_start)
     if not leaving:
         return []
-    day = timezone.localdate(latest.done_at)
     tail = scoring.when(f"{latest.title} note", day)
     return [
         Found(SignalKind.MIGHT_LEAVE, f"{leaving} {tail}", Signal.Source.TOUCHPOINT, latest.pk, day)
@@ -301,9 +302,13 @@ def _said(placement: Placement, since: dt.date | None) -> features.Said:
     )
     if since is not None:
         calls = calls.filter(due_on__gte=since)
+    latest = list(calls.order_by("-done_at", "-id").values_list("notes", "done_at")[:5])
     return features.Said(
         concerns=tuple(s.reason for s in kept.filter(source=Signal.Source.MANUAL).order_by("-id")),
-        call_notes=tuple(calls.order_by("-done_at", "-id").values_list("notes", flat=True)[:5]),
+        call_notes=tuple(notes for notes, _ in latest),
+        latest_call_before_start=bool(latest)
+        and latest[0][1] is not None
+        and timezone.localdate(latest[0][1]) < placement.start_date,
         reported=tuple(
             s.reason for s in kept.filter(source=Signal.Source.PERSONAL_PAGE).order_by("-id")
         ),

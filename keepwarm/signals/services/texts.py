@@ -24,14 +24,23 @@ log = logging.getLogger(__name__)
 
 
 def read_text(
-    *, source: str, source_id: int, words: str, reported: bool = False, now: dt.datetime
+    *,
+    source: str,
+    source_id: int,
+    words: str,
+    reported: bool = False,
+    before_start: bool = False,
+    now: dt.datetime,
 ) -> TextReading | None:
     """Store how `words` read (tone, leaving intent), replacing an earlier reading of the
-    same answer or note; None (and no reading) when there are no words to read."""
+    same answer or note; None (and no reading) when there are no words to read.
+    `before_start`: said before the placement it is about began, when notice given is
+    notice to the job being left for it (scoring.BEFORE_START_SAYS_NOTHING)."""
     if not words.strip():
         TextReading.objects.filter(source=source, source_id=source_id).delete()
         return None
-    intent = text.leaving_intent(words, reported=reported)
+    ignore = scoring.BEFORE_START_SAYS_NOTHING if before_start else frozenset()
+    intent = text.leaving_intent(words, reported=reported, ignore=ignore)
     reading, _ = TextReading.objects.update_or_create(
         source=source,
         source_id=source_id,
@@ -94,14 +103,17 @@ def _on_call_logged(touchpoint_id: int) -> None:
         return
     now = timezone.now()
     with transaction.atomic():
+        placements = _placements_of(touchpoint)
+        day = timezone.localdate(touchpoint.done_at or now)
         read_text(
             source=TextReading.Source.TOUCHPOINT,
             source_id=touchpoint.pk,
             words=touchpoint.notes,
             reported=True,
+            before_start=bool(placements) and all(day < p.start_date for p in placements),
             now=now,
         )
-        for placement in _placements_of(touchpoint):
+        for placement in placements:
             _rescore(placement, touchpoint, now)
 
 

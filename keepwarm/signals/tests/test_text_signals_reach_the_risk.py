@@ -169,3 +169,54 @@ def test_a_call_note_about_a_colleague_leaving_raises_nothing(
         )
     assert not Signal.objects.filter(kind=SignalKind.MIGHT_LEAVE).exists()
     assert not Alert.objects.exists()
+
+
+def log_call_before_the_start(cast: Cast, capture: Capture, notes: str) -> None:
+    """Olivia's call with Priya a week before her first day."""
+    with time_machine.travel(at(START - dt.timedelta(days=7)), tick=False):
+        with capture(execute=True):
+            logged_in(cast).post(
+                reverse("log_call", args=[cast.candidate.pk]),
+                {
+                    "kind": "call",
+                    "outcome": "reached",
+                    "placement": cast.placement.pk,
+                    "notes": notes,
+                },
+            )
+
+
+def test_resigning_before_the_start_is_the_old_job_and_raises_nothing(
+    cast: Cast, django_capture_on_commit_callbacks: Capture
+) -> None:
+    log_call_before_the_start(
+        cast, django_capture_on_commit_callbacks, "She handed in her notice today, all on track"
+    )
+    assert not Signal.objects.filter(kind=SignalKind.MIGHT_LEAVE).exists()
+    assert TextReading.objects.get(source=TextReading.Source.TOUCHPOINT).intent == ""
+    assert not any("Leaving intent" in r for r in Risk.objects.get().reasons)
+    assert not Alert.objects.exists()
+
+
+def test_an_offer_elsewhere_before_the_start_still_raises_the_risk(
+    cast: Cast, django_capture_on_commit_callbacks: Capture
+) -> None:
+    log_call_before_the_start(
+        cast,
+        django_capture_on_commit_callbacks,
+        "Handed in her notice, but she has had another offer",
+    )
+    assert Signal.objects.get(kind=SignalKind.MIGHT_LEAVE).active
+    assert TextReading.objects.get(source=TextReading.Source.TOUCHPOINT).intent == "offer"
+
+
+def test_notice_given_once_started_is_leaving_this_job(
+    cast: Cast, django_capture_on_commit_callbacks: Capture, week_6: None
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(cast).post(
+            reverse("log_call", args=[cast.candidate.pk]),
+            {"kind": "call", "outcome": "reached", "placement": cast.placement.pk,
+             "notes": "She handed in her notice today"},
+        )  # fmt: skip
+    assert "Leaving intent (notice or resigning)" in Risk.objects.get().reasons[0]
