@@ -173,17 +173,12 @@ def test_a_call_note_about_a_colleague_leaving_raises_nothing(
 
 def log_call_before_the_start(cast: Cast, capture: Capture, notes: str) -> None:
     """Olivia's call with Priya a week before her first day."""
-    with time_machine.travel(at(START - dt.timedelta(days=7)), tick=False):
-        with capture(execute=True):
-            logged_in(cast).post(
-                reverse("log_call", args=[cast.candidate.pk]),
-                {
-                    "kind": "call",
-                    "outcome": "reached",
-                    "placement": cast.placement.pk,
-                    "notes": notes,
-                },
-            )
+    week_before = at(START - dt.timedelta(days=7))
+    with time_machine.travel(week_before, tick=False), capture(execute=True):
+        logged_in(cast).post(
+            reverse("log_call", args=[cast.candidate.pk]),
+            {"kind": "call", "outcome": "reached", "placement": cast.placement.pk, "notes": notes},
+        )
 
 
 def test_resigning_before_the_start_is_the_old_job_and_raises_nothing(
