@@ -169,15 +169,23 @@ def find_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
     return found
 
 
+# Calls and meetings whose note says what the person said: the note of a call that did
+# not get through ("No answer; straight to voicemail") is the consultant's, and is counted
+# as an unanswered call, not read for the person's tone or intent.
+HEARD_FROM_THEM = (Touchpoint.Outcome.REACHED, Touchpoint.Outcome.MET)
+
+
 def call_note_signals(placement: Placement, *, now: dt.datetime) -> list[Found]:
     """Leaving intent in the latest note of a call or meeting with the placed person (about
-    this placement, or about no placement), logged in the last NOTE_DAYS days. Like
-    answers, only the latest word counts: a later note without it settles an earlier one."""
+    this placement, or about no placement) that reached them, logged in the last NOTE_DAYS
+    days. Like answers, only the latest word counts: a later note without it settles an
+    earlier one."""
     latest = (
         Touchpoint.objects.filter(
             person_id=placement.person_id,
             state=Touchpoint.State.DONE,
             kind__in=(Kind.CALL, Kind.MEETING),
+            outcome__in=HEARD_FROM_THEM,
             done_at__lte=now,
             done_at__gt=now - dt.timedelta(days=NOTE_DAYS),
         )
@@ -296,6 +304,7 @@ def _said(placement: Placement, since: dt.date | None) -> features.Said:
             person_id=placement.person_id,
             kind__in=(Kind.CALL, Kind.MEETING),
             state=Touchpoint.State.DONE,
+            outcome__in=HEARD_FROM_THEM,
         )
         .filter(Q(placement=placement) | Q(placement__isnull=True))
         .exclude(notes="")

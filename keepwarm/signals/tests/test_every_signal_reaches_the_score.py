@@ -145,6 +145,24 @@ def test_a_call_note_counts_by_its_tone(cast: Cast) -> None:
     assert any(r.startswith("Call note “She sounded miserable") for r in after.reasons)
 
 
+def test_the_note_of_a_call_that_did_not_get_through_is_not_read_as_what_they_said(
+    cast: Cast,
+) -> None:
+    log_touchpoint(
+        person=cast.candidate,
+        placement=cast.placement,
+        by=cast.owner,
+        kind=Kind.CALL,
+        outcome="voicemail",
+        notes="No answer, straight to voicemail again. Awful line; she may be leaving?",
+        now=DAY_30,
+    )
+    risk = recompute_risk(placement=cast.placement, now=DAY_30 + dt.timedelta(hours=1))
+    assert "call:sentiment" not in risk.features
+    assert not any(r.startswith(("Call note", "Leaving intent")) for r in risk.reasons)
+    assert any("not answered" in r or "unanswered" in r for r in risk.reasons)
+
+
 def test_pay_below_similar_roles_is_a_reason(cast: Cast) -> None:
     for n in range(3):
         Placement.objects.create(
