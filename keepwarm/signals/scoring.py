@@ -16,8 +16,6 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 from keepwarm.signals import text as text_reading
 from keepwarm.signals.models import Signal, SignalKind
@@ -156,19 +154,10 @@ def says_yes(answer: AnswerInput) -> bool:
     return any(v in _YES for v in _values(answer))
 
 
-@lru_cache(maxsize=1)
-def _analyser() -> Any:
-    # Imported lazily: loading the lexicon costs ~0.1 s, and most processes never score text.
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
-
-
 def sentiment(text: str) -> float:
-    """VADER's compound score, −1 (very negative) to 1; the lexicon ships in the package."""
-    if not text.strip():
-        return 0.0
-    return float(_analyser().polarity_scores(text)["compound"])
+    """VADER's compound score, −1 (very negative) to 1, with the reader's lexicon
+    (signals.text); the lexicon ships in the package."""
+    return text_reading.compound(text)
 
 
 def says_might_leave(text: str) -> bool:

@@ -60,12 +60,21 @@ class LeavingIntent:
 # --- Tone --------------------------------------------------------------------------------
 
 
+# Words VADER's lexicon reads as a feeling ("resigned to it") that in a recruiter's note
+# are an event: "resigned and working her notice, start confirmed" is the good news before
+# a start. Whether someone may leave is the leaving-intent reader's question, not tone's.
+_EVENTS_NOT_FEELINGS = ("resign", "resigned", "resigning", "resignation")
+
+
 @lru_cache(maxsize=1)
 def _analyser() -> Any:
     # Imported lazily: loading the lexicon costs ~0.1 s, and most processes never read text.
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    analyser = SentimentIntensityAnalyzer()
+    for word in _EVENTS_NOT_FEELINGS:
+        analyser.lexicon.pop(word, None)
+    return analyser
 
 
 _MARKUP = re.compile(r"<br\s*/?>|<[^>]{1,20}>")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from keepwarm.signals.scoring import sentiment
 from keepwarm.signals.text import CATEGORIES, leaving_intent, tone, tone_word
 
 PHRASES = Path(__file__).parent / "data" / "leaving_intent.csv"
@@ -128,3 +129,10 @@ def test_tone_of_a_long_answer_does_not_saturate_like_vader_compound() -> None:
     long_good = "Great team. " * 3 + "The canteen is poor."
     mostly_good = "Great team. " * 3 + "The canteen is poor. The car park is awful. Bad rota."
     assert tone(long_good) > tone(mostly_good)
+
+
+def test_resigning_in_a_call_note_is_an_event_not_a_bad_feeling() -> None:
+    note = "Resigned and worked her notice without a counter-offer. Start confirmed."
+    assert tone(note) == 0.0
+    assert sentiment(note) == 0.0
+    assert sentiment("Resigned, and she sounds miserable about the new job") < 0
