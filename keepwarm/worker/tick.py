@@ -30,7 +30,12 @@ from keepwarm.lib.dates import agency_zone, send_time
 from keepwarm.lib.working_days import agency_calendar, is_working_day
 from keepwarm.mail.models import OutboxMessage
 from keepwarm.mail.services.checkins import personal_from, personal_reply_to, render_checkin
-from keepwarm.mail.services.outbox import default_worker_id, queue_emails
+from keepwarm.mail.services.outbox import (
+    PLACEMENTS,
+    copy_missing_placements,
+    default_worker_id,
+    queue_emails,
+)
 from keepwarm.mail.services.reconcile import reconcile_stale
 from keepwarm.mail.services.sending import SendReport, send_pending
 from keepwarm.network import readiness
@@ -281,7 +286,7 @@ def enqueue_due_checkins(*, today: dt.date, now: dt.datetime) -> tuple[int, int,
 # The steps of a tick by their stable names: what the System page and the logs call them.
 SEND = "send"
 DAILY = "daily:"
-DAILY_JOBS = (daily.RISK, NOTICES, RETENTION, UPLOADS, readiness.DAILY_JOB)
+DAILY_JOBS = (daily.RISK, NOTICES, RETENTION, UPLOADS, readiness.DAILY_JOB, PLACEMENTS)
 STEPS = (
     SEND,
     "reconcile",
@@ -341,6 +346,7 @@ def _run_daily_jobs(steps: Steps, *, now: dt.datetime, today: dt.date, worker_id
         RETENTION: lambda: apply_rules(now=now),
         UPLOADS: lambda: forget_old_uploads_daily(now=now),
         readiness.DAILY_JOB: lambda: readiness.refresh_all(now=now),
+        PLACEMENTS: lambda: copy_missing_placements(now=now),
     }
     summaries = [
         steps.run(

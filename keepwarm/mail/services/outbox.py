@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 
 from keepwarm.care.models import Touchpoint
 from keepwarm.lib.bulk import insert_objects
@@ -96,6 +97,30 @@ def queue_emails(messages: list[OutboxMessage]) -> int:
     for message in messages:
         message.message_id = message.message_id or make_msgid(idstring="keepwarm", domain=domain)
     return insert_objects(messages, skip_conflicts_on="key")
+
+
+# The daily step that gives recent messages their touchpoint's placement when whoever
+# queued them did not (copy_missing_placements).
+PLACEMENTS = "outbox-placements"
+# How far back it looks: a switch-over between releases takes minutes, and the step runs
+# once a day.
+MISSING_PLACEMENTS_WITHIN = dt.timedelta(days=2)
+
+
+def copy_missing_placements(*, now: dt.datetime) -> str:
+    """Give each message queued in the last two days about a touchpoint with a placement
+    that placement, where it has none: a message queued by the release before (while
+    several servers switch over, the old code runs against the new column) would
+    otherwise show a colleague's check-in to a shared contact in Sent mail, which reads
+    who may see a message from the message alone. One UPDATE, along the date index."""
+    placement_of = Touchpoint.objects.filter(pk=OuterRef("touchpoint_id")).values("placement_id")
+    copied = OutboxMessage.objects.filter(
+        created_at__gte=now - MISSING_PLACEMENTS_WITHIN,
+        placement__isnull=True,
+        touchpoint__isnull=False,
+        touchpoint__placement__isnull=False,
+    ).update(placement_id=Subquery(placement_of[:1]))
+    return f"{copied} message{'s' if copied != 1 else ''} given their placement"
 
 
 def outbox_grew() -> None:

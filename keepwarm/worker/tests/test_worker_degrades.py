@@ -40,6 +40,7 @@ STEP_FUNCTIONS: dict[str, tuple[Any, str]] = {
     "daily:retention": (worker, "apply_rules"),
     "daily:import-uploads": (worker, "forget_old_uploads_daily"),
     "daily:readiness": (readiness, "refresh_all"),
+    "daily:outbox-placements": (worker, "copy_missing_placements"),
     "forget-sign-ins": (worker, "forget_old_sign_ins"),
     "close-issues": (newsletters, "close_finished_issues"),
 }
