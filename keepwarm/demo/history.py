@@ -183,6 +183,7 @@ class History:
             tries.append(
                 Touchpoint(
                     person_id=t.person_id,
+                    placement_id=t.placement_id,
                     kind=t.kind,
                     audience=t.audience,
                     title=t.title,
@@ -224,7 +225,6 @@ class History:
                     key=f"touchpoint:{t.pk}",
                     person=t.person,
                     touchpoint=t,
-                    placement_id=t.placement_id,
                     to_email=t.person.email,
                     from_email=personal_from(t.owner),
                     reply_to=personal_reply_to(t.owner),
