@@ -246,8 +246,10 @@ def test_a_call_that_reached_nobody_was_retried_and_an_overdue_alert_escalated()
     call = retried.first()
     assert call is not None and call.first_due_on is not None
     assert call.due_on > call.first_due_on
+    # The try that reached nobody is on the same placement's history as the call.
     assert Touchpoint.objects.filter(
         person=call.person,
+        placement=call.placement,
         title=call.title,
         due_on=call.first_due_on,
         outcome__in=(
