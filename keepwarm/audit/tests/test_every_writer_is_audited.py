@@ -484,6 +484,11 @@ OTHERS: dict[str, str] = {
     **_each("mail", "outbox_grew", "nothing of anyone's: the outbox's planner statistics"),
     **_each(
         "mail",
+        "copy_missing_placements",
+        "the outbox: a message's placement, copied from its touchpoint (no edit of a record)",
+    ),
+    **_each(
+        "mail",
         "request_password_reset reset_password",
         "a colleague's password and its reset link (on the trail as accounts.*)",
     ),
