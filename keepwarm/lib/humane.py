@@ -53,3 +53,18 @@ def days_ago(day: dt.date | None, today: dt.date) -> str:
     if days < 0:
         return f"in {-days} days"
     return f"{days} days ago"
+
+
+# The month as the `date` filter's "M" writes it in English, without a translation lookup
+# for each row of a list.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_day(day: dt.date) -> str:
+    """ "8 Dec 2026": the `date:"j M Y"` of a list's rows."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_moment(moment: dt.datetime) -> str:
+    """ "8 Dec 2026, 09:05", as `date:"j M Y, H:i"` writes a moment already in local time."""
+    return f"{short_day(moment)}, {moment.hour:02d}:{moment.minute:02d}"

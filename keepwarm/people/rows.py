@@ -21,12 +21,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from keepwarm.accounts.models import User
 from keepwarm.lib.bulk import fetch_all
+from keepwarm.lib.humane import short_day
 from keepwarm.lib.phones import agency_region, display_phone
 from keepwarm.lib.urls import pk_url
 from keepwarm.people.models import Person
-
-# The month as the template's `date:"j M Y"` wrote it, without a translation lookup per row.
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +111,7 @@ def _row(row: PersonRow, home: str, here: dt.tzinfo) -> str:
     headline = f'<div class="muted small">{escape(row.headline)}</div>' if row.headline else ""
     phone = f"<div>{escape(display_phone(row.phone, region=home))}</div>" if row.phone else ""
     contacted = (
-        _day(timezone.localtime(row.last_contacted_at, here))
+        short_day(timezone.localtime(row.last_contacted_at, here))
         if row.last_contacted_at is not None
         else '<span class="muted">never</span>'
     )
@@ -124,7 +122,3 @@ def _row(row: PersonRow, home: str, here: dt.tzinfo) -> str:
         f'<td data-label="Owner">{escape(row.owner_name or "—")}</td>'
         f'<td data-label="Last contact">{contacted}</td></tr>\n'
     )
-
-
-def _day(moment: dt.datetime) -> str:
-    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"

@@ -175,6 +175,15 @@ def guarantee_day(placement: Any, today: dt.date) -> int:
 
 
 @register.filter
+def moment(value: dt.datetime | None) -> str:
+    """`{{ m.sent_at|moment }}` is `{{ m.sent_at|date:"j M Y, H:i" }}` in the agency's time,
+    without the date filter's translation lookups (a list writes one or two a row)."""
+    if value is None:
+        return ""
+    return humane.short_moment(timezone.localtime(value))
+
+
+@register.filter
 def pk_url(pk: int, name: str) -> str:
     """`{{ t.person_id|pk_url:"person" }}` is `{% url "person" t.person_id %}` for a URL whose
     only argument is an int pk, without resolving the pattern again for every row of a list."""

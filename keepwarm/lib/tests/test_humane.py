@@ -67,3 +67,18 @@ def test_the_placement_page_writes_salary_fee_and_hours_as_people_do(
     assert "£38,000" in html and "£7,600" in html and "37.5 hours a week" in html
     assert "£38,000.00" not in html and "a week</dd>" in html
     assert reverse("person", args=[cast.candidate.pk]) in html
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 12, 8, 9, 5, tzinfo=dt.UTC),  # GMT
+        dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC),  # BST: the next day in London
+        dt.datetime(2027, 1, 31, 0, 0, tzinfo=dt.UTC),
+    ],
+)
+def test_a_lists_moment_reads_as_the_date_filter_writes_it(moment: dt.datetime) -> None:
+    def written(template: str) -> str:
+        return Template("{% load keepwarm %}" + template).render(Context({"m": moment}))
+
+    assert written("{{ m|moment }}") == written('{{ m|date:"j M Y, H:i" }}')
