@@ -65,7 +65,7 @@ def in_state(qs: QuerySet[OutboxMessage], state: str, *, user: User) -> QuerySet
 ROW_FIELDS = (
     *("state", "outcome", "outcome_detail", "subject", "to_email", "last_error"),
     *("sent_at", "send_after", "claimed_at", "claimed_by", "message_id", "attempts"),
-    *("person", "touchpoint"),
+    "person",
 )
 
 
